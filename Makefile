@@ -1,0 +1,40 @@
+# Desk Monitor — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+PORT   ?= 8501
+
+.PHONY: setup demo run test test-fast browser bench clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# Seed the embedded demo desk unless a ClickHouse is configured.
+demo: setup
+	@if [ -n "$$CLICKHOUSE_URL" ]; then echo "CLICKHOUSE_URL is set: not seeding the embedded demo"; \
+	else $(BIN)/python -m lib.demo; fi
+
+run: demo
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+
+browser:
+	@bash scripts/ensure_chromium.sh
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser"
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) data artifacts .pytest_cache

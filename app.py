@@ -1,0 +1,37 @@
+"""Desk Monitor: page config, navigation and the shared sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Desk Monitor",
+    page_icon="📈",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+from lib.config import ConfigError  # noqa: E402  (set_page_config must come first)
+from lib.connection import get_connection  # noqa: E402
+from ui import auth, bootstrap, sidebar  # noqa: E402
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True),
+    st.Page("pages/positions.py", title="Positions", icon="📊", url_path="positions"),
+    st.Page("pages/trades.py", title="Trades", icon="🧾", url_path="trades"),
+    st.Page("pages/tracking_error.py", title="Tracking Error", icon="🎯", url_path="tracking-error"),
+    st.Page("pages/system_health.py", title="System Health", icon="🩺", url_path="system-health"),
+]
+
+auth.require_login()
+page = st.navigation(PAGES)
+
+try:
+    conn = get_connection()
+except ConfigError as err:
+    st.error(f"**ClickHouse configuration error.** {err}")
+    st.stop()
+
+bootstrap.ensure_demo(conn.client)
+sidebar.render(conn.client)
+page.run()

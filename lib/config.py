@@ -1,0 +1,138 @@
+"""One place for the desk monitor's settings: table map, thresholds, limits.
+
+Everything a remote operator may need to change (table names, query time
+limit, monitor intervals) can be overridden from the environment or from
+`.streamlit/secrets.toml`; everything else is a named constant here so no
+page or query hard-codes its own copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DEMO_PATH = PROJECT_ROOT / "data" / "demo.chdb"
+
+# --- tracking-error thresholds (playbook 000, section 0.3) -----------------
+W_EPS = 0.001  # |weight| below this is "flat" (0.1% of equity)
+MAG_EPS = 0.02  # |actual - target| above this is a magnitude error (2%)
+W_EPS_RANGE = (0.0, 0.05)  # what the UI accepts; anything else is refused
+MAG_EPS_RANGE = (0.0, 0.5)
+DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
+T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
+T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
+
+# --- execution expectations ----------------------------------------------
+REBALANCE_WINDOW_MINUTES = 5  # fills after 00:05 UTC are flagged as off-window
+ANNUALISATION_DAYS = 365  # crypto trades every day
+
+# --- query safety ---------------------------------------------------------
+QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
+CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))
+MAX_RESULT_ROWS = 200_000  # a page never needs more; the server stops there
+
+# --- cache lifetimes (seconds), by how often the source table changes -----
+TTL_LIVE = 30  # account, positions, heartbeats, sync log
+TTL_INTRADAY = 120  # fills, orders, funding
+TTL_DAILY = 600  # model targets, daily aggregates, history
+CACHE_ENTRIES = 64
+
+# --- monitors and their expected heartbeat interval (seconds) -------------
+MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType(
+    {
+        "account": 60,
+        "positions": 60,
+        "trades": 60,
+        "orders": 60,
+        "funding": 60,
+        "ledger": 60,
+        "ohlcv": 60,
+        "sync": 60,
+    }
+)
+LATE_FACTOR = 3  # no beat for 3 intervals -> LATE
+DOWN_FACTOR = 10  # no beat for 10 intervals (or last beat an error) -> DOWN
+
+# --- the table map: logical name -> (database, table) ----------------------
+DEFAULT_TABLES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "trades": ("maicro_monitors", "trades"),
+        "positions": ("maicro_monitors", "positions_snapshots"),
+        "account": ("maicro_monitors", "account_snapshots"),
+        "funding": ("maicro_monitors", "funding"),
+        "ledger": ("maicro_monitors", "ledger"),
+        "orders": ("maicro_monitors", "orders"),
+        "heartbeat": ("maicro_monitors", "monitor_heartbeat"),
+        "sync_log": ("maicro_monitors", "sync_log"),
+        "targets": ("maicro_logs", "positions_jianan_v6"),
+        "klines": ("binance", "klines_1h"),
+    }
+)
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used as given (bad table name, bad URL)."""
+
+
+@dataclass(frozen=True)
+class TableMap:
+    """Validated logical-name -> (database, table) map.
+
+    Identifiers reach SQL only as server-side `{x_db:Identifier}.{x_tbl:Identifier}`
+    parameters built here, so a table name can never smuggle SQL in.
+    """
+
+    tables: Mapping[str, tuple[str, str]]
+
+    def qualified(self, name: str) -> str:
+        db, tbl = self.tables[name]
+        return f"{db}.{tbl}"
+
+    def params(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, (db, tbl) in self.tables.items():
+            out[f"{name}_db"] = db
+            out[f"{name}_tbl"] = tbl
+        return out
+
+    def databases(self) -> list[str]:
+        return sorted({db for db, _ in self.tables.values()})
+
+
+def _split(qualified: str) -> tuple[str, str]:
+    parts = qualified.strip().split(".")
+    if len(parts) != 2 or not all(_IDENT.match(p) for p in parts):
+        raise ConfigError(f"table name {qualified!r} must look like database.table")
+    return parts[0], parts[1]
+
+
+def table_map(overrides: Mapping[str, str] | None = None) -> TableMap:
+    """Build the table map from defaults, `DESK_TABLES` (JSON) and explicit overrides.
+
+    Overrides are `{"trades": "db.table"}`; unknown logical names are refused so a
+    typo does not silently leave the default in place.
+    """
+    merged = dict(DEFAULT_TABLES)
+    sources: list[Mapping[str, str]] = []
+    env = os.environ.get("DESK_TABLES")
+    if env:
+        try:
+            sources.append(json.loads(env))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"DESK_TABLES is not valid JSON: {exc.msg}") from None
+    if overrides:
+        sources.append(overrides)
+    for src in sources:
+        for name, qualified in src.items():
+            if name not in DEFAULT_TABLES:
+                raise ConfigError(f"unknown table key {name!r}; known: {sorted(DEFAULT_TABLES)}")
+            merged[name] = _split(str(qualified))
+    return TableMap(MappingProxyType(merged))

@@ -1,0 +1,37 @@
+"""Streamlit glue: `st.connection("clickhouse", type=ClickHouseConnection)`.
+
+The one module in lib/ that imports Streamlit. It merges
+`[connections.clickhouse]` secrets, the environment and kwargs (kwargs win,
+then CLICKHOUSE_URL, then secrets, then the embedded demo) into a
+`lib.ch_client.DeskClient`, which does the actual work.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+import pyarrow as pa
+import streamlit as st
+from streamlit.connections import BaseConnection
+
+from lib.ch_client import DeskClient, resolve_settings
+
+
+class ClickHouseConnection(BaseConnection[DeskClient]):
+    """Read-only ClickHouse connection shared by every session of the process."""
+
+    def _connect(self, **kwargs: Any) -> DeskClient:
+        secrets = self._secrets.to_dict() if self._secrets else {}
+        return DeskClient(resolve_settings(os.environ, secrets, **kwargs))
+
+    @property
+    def client(self) -> DeskClient:
+        return self._instance
+
+    def query_arrow(self, sql: str, parameters: Mapping[str, Any] | None = None) -> pa.Table:
+        return self._instance.query_arrow(sql, parameters)
+
+
+def get_connection() -> ClickHouseConnection:
+    return st.connection("clickhouse", type=ClickHouseConnection)

@@ -1,0 +1,126 @@
+"""Formatting and colours shared by every page, so a category or a number
+looks the same wherever it appears. Missing values render as an explicit
+marker, never as 0."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import Mapping
+
+MISSING = "—"
+
+CATEGORY_COLORS: Mapping[str, str] = MappingProxyType(
+    {
+        "MATCHED": "#2e9d5b",
+        "MATCHED_ZERO": "#a3b1bf",
+        "MAGNITUDE_ERROR": "#e0a526",
+        "MISSING_POSITION": "#e8702a",
+        "EXTRA_POSITION": "#8e5cc4",
+        "WRONG_DIRECTION": "#d1343b",
+        "UNPRICED": "#40464d",
+    }
+)
+
+STATUS_COLORS: Mapping[str, str] = MappingProxyType(
+    {"OK": "#2e9d5b", "LATE": "#e0a526", "DOWN": "#d1343b", "UNKNOWN": "#a3b1bf", "N/A": "#a3b1bf"}
+)
+
+SERIES_COLORS: Mapping[str, str] = MappingProxyType(
+    {
+        "equity": "#1f5fa8",
+        "gross": "#1f5fa8",
+        "net": "#2e9d5b",
+        "long": "#2e9d5b",
+        "short": "#d1343b",
+        "realized": "#1f5fa8",
+        "unrealized": "#7fa7d9",
+        "funding": "#8e5cc4",
+        "fees": "#d1343b",
+        "residual": "#a3b1bf",
+        "drawdown": "#d1343b",
+        "actual": "#1f5fa8",
+        "target_t2": "#e8702a",
+        "target_t1": "#a3b1bf",
+        "te": "#1f5fa8",
+        "ex_post_te": "#e8702a",
+        "deposit": "#2e9d5b",
+        "withdraw": "#d1343b",
+    }
+)
+
+
+def _bad(x: object) -> bool:
+    return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
+
+
+def usd(x: float | None, decimals: int = 0, signed: bool = False) -> str:
+    if _bad(x):
+        return MISSING
+    sign = "+" if signed and x > 0 else ""
+    if abs(x) >= 1e9:
+        return f"{sign}${x / 1e9:,.2f}B"
+    if abs(x) >= 1e6:
+        return f"{sign}${x / 1e6:,.2f}M"
+    return f"{sign}${x:,.{decimals}f}"
+
+
+def pct(x: float | None, decimals: int = 2, signed: bool = False) -> str:
+    """A fraction as percent: 0.0123 -> '1.23%'."""
+    if _bad(x):
+        return MISSING
+    return f"{x * 100:{'+' if signed else ''}.{decimals}f}%"
+
+
+def weight(x: float | None) -> str:
+    """Signed portfolio weight, as the playbook quotes them: '+1.68%'."""
+    return pct(x, 2, signed=True)
+
+
+def bps(x: float | None, decimals: int = 1) -> str:
+    if _bad(x):
+        return MISSING
+    return f"{x:+.{decimals}f} bp"
+
+
+def number(x: float | None, decimals: int = 4) -> str:
+    if _bad(x):
+        return MISSING
+    return f"{x:,.{decimals}f}"
+
+
+def age(delta: timedelta | float | None) -> str:
+    """Human age: '45 s', '12 min', '3.2 h', '5.0 d'."""
+    if delta is None:
+        return MISSING
+    s = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+    if _bad(s):
+        return MISSING
+    if s < 0:
+        return "in the future"
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 90 * 60:
+        return f"{s / 60:.0f} min"
+    if s < 48 * 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.1f} d"
+
+
+def utc(ts: datetime | None, seconds: bool = False) -> str:
+    """Timestamp labelled UTC; naive datetimes are taken to be UTC already."""
+    if ts is None:
+        return MISSING
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(timezone.utc)
+    return ts.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+
+
+def age_since(ts: datetime | None, now: datetime | None = None) -> str:
+    if ts is None:
+        return MISSING
+    now = now or datetime.now(timezone.utc)
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=timezone.utc)
+    return age(now - ts)

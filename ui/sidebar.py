@@ -1,0 +1,74 @@
+"""The shared sidebar: data source, data as of, refresh, global date range."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import streamlit as st
+
+from lib import format as fmt
+from lib.ch_client import DeskClient
+from queries import health
+from ui.data import load
+from ui.state import global_range
+
+STALE_AFTER_S = 15 * 60  # newest account row older than this is called stale
+
+
+def _as_of(client: DeskClient) -> datetime | None:
+    df = load(health.data_as_of, what="data as of")
+    if df is None or df.height == 0:
+        return None
+    ts = df.item(0, "account_ts")
+    if ts is None or (hasattr(ts, "year") and ts.year < 2000):  # max() over an empty table is epoch
+        return None
+    return ts
+
+
+def render(client: DeskClient) -> tuple[date, date]:
+    """Draw the sidebar and return the global (start, end) UTC date range."""
+    sb = st.sidebar
+    src = client.description
+    if client.active == "secondary":
+        sb.warning(f"**Data source:** {src} — the primary endpoint is not answering.", icon="🔀")
+    elif client.settings.embedded_default:
+        sb.info(f"**Data source:** {src} (`{client.settings.primary.path}`)", icon="🧪")
+    else:
+        sb.success(f"**Data source:** {src}", icon="🗄️")
+
+    as_of = _as_of(client)
+    st.session_state["data_as_of"] = as_of
+    if as_of is None:
+        sb.error("**Data as of:** unknown — no account snapshot could be read.")
+    else:
+        age_s = (datetime.now(timezone.utc) - as_of).total_seconds()
+        text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.age(age_s)} ago)"
+        (sb.warning if age_s > STALE_AFTER_S else sb.caption)(text)
+
+    if sb.button("↻ Refresh data", help="Clear cached query results and reload from ClickHouse"):
+        st.cache_data.clear()
+        st.rerun()
+
+    latest = (as_of or datetime.now(timezone.utc)).date()
+    start, end = global_range(latest)
+    st.session_state["range"] = (start, end)
+    sb.caption("All times are UTC.")
+    return start, end
+
+
+def current_range() -> tuple[date, date]:
+    """The global range chosen in the sidebar (pages call this)."""
+    rng = st.session_state.get("range")
+    if rng is None:
+        today = datetime.now(timezone.utc).date()
+        return today, today
+    return rng
+
+
+def data_as_of_line() -> None:
+    """The 'data as of' caption every page shows under its title."""
+    as_of = st.session_state.get("data_as_of")
+    if as_of is None:
+        st.caption("Data as of: unknown (no account snapshot readable)")
+    else:
+        st.caption(f"Data as of {fmt.utc(as_of)} · {fmt.age_since(as_of)} ago · all times UTC")
