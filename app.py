@@ -6,23 +6,24 @@ import streamlit as st
 
 st.set_page_config(
     page_title="Desk Monitor",
-    page_icon="📈",
+    page_icon=":material/monitoring:",
     layout="wide",
     initial_sidebar_state="expanded",
 )
 
 from lib.config import ConfigError  # noqa: E402  (set_page_config must come first)
 from lib.connection import get_connection  # noqa: E402
-from ui import auth, bootstrap, sidebar  # noqa: E402
+from ui import auth, bootstrap, data, sidebar  # noqa: E402
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True),
-    st.Page("pages/positions.py", title="Positions", icon="📊", url_path="positions"),
-    st.Page("pages/trades.py", title="Trades", icon="🧾", url_path="trades"),
-    st.Page("pages/tracking_error.py", title="Tracking Error", icon="🎯", url_path="tracking-error"),
-    st.Page("pages/system_health.py", title="System Health", icon="🩺", url_path="system-health"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/positions.py", title="Positions", icon=":material/balance:", url_path="positions"),
+    st.Page("pages/trades.py", title="Trades", icon=":material/receipt_long:", url_path="trades"),
+    st.Page("pages/tracking_error.py", title="Tracking Error", icon=":material/target:", url_path="tracking-error"),
+    st.Page("pages/system_health.py", title="System Health", icon=":material/monitor_heart:", url_path="system-health"),
 ]
 
+data.begin_run()
 auth.require_login()
 page = st.navigation(PAGES)
 

@@ -196,13 +196,28 @@ _READONLY_CODES = {164}
 _CODE = re.compile(r"Code: (\d+)")
 
 
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
+_DB_EXC = re.compile(r"Code: (\d+)\. DB::Exception: (.+?)(?: \(([A-Z_]+)\))?(?:\. Stack trace|$)", re.S)
+
+
 def _scrub(text: str, ep: Endpoint) -> str:
+    """The reason a user can act on, without credentials or driver noise."""
     if ep.password:
         text = text.replace(ep.password, "***")
     text = re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
     text = re.sub(r"(?i)(password[=:]\s*)\S+", r"\1***", text)
+    text = re.sub(r"\?query_id=[0-9a-f-]+", "", text)
+    m = _ERRNO.search(text)
+    if m:
+        return m.group(0).strip()
+    if "read timed out" in text.lower():
+        return "no answer within the read timeout"
+    m = _DB_EXC.search(text)
+    if m:
+        name = f" ({m.group(3)})" if m.group(3) else ""
+        return f"{m.group(2).strip()[:300]}{name}"
     first = text.strip().splitlines()[0] if text.strip() else text
-    return first[:400]
+    return first[:300]
 
 
 def classify_error(exc: BaseException, ep: Endpoint) -> QueryFailed:

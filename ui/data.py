@@ -49,8 +49,27 @@ def failure_text(err: QueryFailed | ConfigError, what: str) -> str:
     return f"**{what}: {err.headline}.** {err.detail}"
 
 
-def load(fn: Callable[..., Any], *args: Any, what: str | None = None, **kwargs: Any) -> Any:
-    """Call `fn(*args, **kwargs)`; on failure show why and fall back to the last good result."""
+def begin_run() -> None:
+    """Called once per script run: forget which failures this run already explained."""
+    st.session_state["_failures_explained"] = set()
+
+
+def _explain(err: QueryFailed | ConfigError, what: str) -> str:
+    """Full text the first time a run meets an outage; one line after that."""
+    seen: set = st.session_state.setdefault("_failures_explained", set())
+    sig = ("config", str(err)) if isinstance(err, ConfigError) else (err.kind, err.endpoint)
+    if sig in seen and not isinstance(err, ConfigError) and err.kind in ("unreachable", "auth", "timeout"):
+        return f"**{what}:** not available — {err.headline.split(' — ')[0]} (details in the sidebar)."
+    seen.add(sig)
+    return failure_text(err, what)
+
+
+def load(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None, **kwargs: Any) -> Any:
+    """Call `fn(*args, **kwargs)`; on failure show why and fall back to the last good result.
+
+    `where` is the container for messages (default: the main area).
+    """
+    where = where or st
     what = what or getattr(fn, "__name__", "data").replace("_", " ")
     key = _key(fn, args, kwargs)
     try:
@@ -59,13 +78,13 @@ def load(fn: Callable[..., Any], *args: Any, what: str | None = None, **kwargs: 
         previous = last_good(key)
         if previous is not None:
             value, at = previous
-            st.warning(
-                f"{failure_text(err, what)}\n\nShowing the last good result, **stale**: "
+            where.warning(
+                f"{_explain(err, what)}\n\nShowing the last good result, **stale**: "
                 f"fetched {fmt.utc(at, seconds=True)} ({fmt.age_since(at)} ago).",
-                icon="⚠️",
+                icon=":material/history:",
             )
             return value
-        st.error(failure_text(err, what), icon="🚫")
+        where.error(_explain(err, what), icon=":material/cloud_off:")
         return None
     remember(key, value)
     return value
@@ -74,6 +93,6 @@ def load(fn: Callable[..., Any], *args: Any, what: str | None = None, **kwargs: 
 def empty_note(df: pl.DataFrame | None, what: str) -> bool:
     """True (and a visible note) when a frame loaded but has no rows."""
     if df is not None and df.height == 0:
-        st.info(f"No rows for {what} in this selection.", icon="ℹ️")
+        st.info(f"No rows for {what} in this selection.", icon=":material/info:")
         return True
     return False

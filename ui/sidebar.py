@@ -15,9 +15,12 @@ from ui.state import global_range
 STALE_AFTER_S = 15 * 60  # newest account row older than this is called stale
 
 
-def _as_of(client: DeskClient) -> datetime | None:
-    df = load(health.data_as_of, what="data as of")
-    if df is None or df.height == 0:
+def _as_of(client: DeskClient) -> datetime | None | bool:
+    """Newest account snapshot; False when the query itself failed (already explained)."""
+    df = load(health.data_as_of, what="data as of", where=st.sidebar)
+    if df is None:
+        return False
+    if df.height == 0:
         return None
     ts = df.item(0, "account_ts")
     if ts is None or (hasattr(ts, "year") and ts.year < 2000):  # max() over an empty table is epoch
@@ -28,22 +31,29 @@ def _as_of(client: DeskClient) -> datetime | None:
 def render(client: DeskClient) -> tuple[date, date]:
     """Draw the sidebar and return the global (start, end) UTC date range."""
     sb = st.sidebar
-    src = client.description
-    if client.active == "secondary":
-        sb.warning(f"**Data source:** {src} — the primary endpoint is not answering.", icon="🔀")
-    elif client.settings.embedded_default:
-        sb.info(f"**Data source:** {src} (`{client.settings.primary.path}`)", icon="🧪")
-    else:
-        sb.success(f"**Data source:** {src}", icon="🗄️")
-
+    source_box = sb.container()
     as_of = _as_of(client)
-    st.session_state["data_as_of"] = as_of
-    if as_of is None:
-        sb.error("**Data as of:** unknown — no account snapshot could be read.")
+    reachable = as_of is not False
+    src = client.description
+    with source_box:
+        if not reachable:
+            st.error(f"**Data source:** {src}", icon=":material/cloud_off:")
+        elif client.active == "secondary":
+            st.warning(f"**Data source:** {src} — the primary endpoint is not answering.", icon=":material/swap_horiz:")
+        elif client.settings.embedded_default:
+            st.info(f"**Data source:** {src} (`{client.settings.primary.path}`)", icon=":material/science:")
+        else:
+            st.success(f"**Data source:** {src}", icon=":material/database:")
+
+    if as_of is False:
+        as_of = None
+    elif as_of is None:
+        sb.error("**Data as of:** unknown — the account snapshot table is empty.")
     else:
         age_s = (datetime.now(timezone.utc) - as_of).total_seconds()
         text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.age(age_s)} ago)"
         (sb.warning if age_s > STALE_AFTER_S else sb.caption)(text)
+    st.session_state["data_as_of"] = as_of
 
     if sb.button("↻ Refresh data", help="Clear cached query results and reload from ClickHouse"):
         st.cache_data.clear()

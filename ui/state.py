@@ -24,7 +24,7 @@ def url_value(name: str, parse: Callable[[str], T], default: T) -> T:
     try:
         return parse(raw)
     except InputError as err:
-        st.warning(f"Ignored URL parameter `{name}`: {err}. Using {default}.", icon="⚠️")
+        st.warning(f"Ignored URL parameter `{name}`: {err}. Using {default}.", icon=":material/warning:")
         return default
 
 
@@ -47,7 +47,7 @@ def global_range(latest: date) -> tuple[date, date]:
         try:
             start, end = parse_range(raw_from or default[0], raw_to or default[1])
         except InputError as err:
-            st.sidebar.warning(f"Ignored the date range in the URL: {err}.", icon="⚠️")
+            st.sidebar.warning(f"Ignored the date range in the URL: {err}.", icon=":material/warning:")
     picked = st.sidebar.date_input(
         "Date range (UTC)",
         value=(start, end),

@@ -1,0 +1,155 @@
+"""Real-browser harness: `streamlit run app.py` in a subprocess, driven by headless Chromium.
+
+The Streamlit subprocess opens its own chdb path (chdb binds one path per
+process), seeded by `python -m lib.demo` in another subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+PAGES = {
+    "overview": "Overview",
+    "positions": "Positions",
+    "trades": "Trades",
+    "tracking-error": "Tracking Error",
+    "system-health": "System Health",
+}
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run must install it (scripts/ensure_chromium.sh)")
+        pytest.skip("system chromium not installed (run scripts/ensure_chromium.sh)")
+    return path
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class StreamlitServer:
+    def __init__(self, env: dict[str, str], log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser_db(tmp_path_factory) -> str:
+    """A demo desk in its own engine path, for the Streamlit subprocess."""
+    path = tmp_path_factory.mktemp("browser") / "desk.chdb"
+    subprocess.run(
+        [sys.executable, "-m", "lib.demo", "--path", str(path),
+         "--start", "2025-11-20", "--end", "2025-12-15T12:00"],
+        cwd=ROOT, check=True, capture_output=True, timeout=300,
+    )
+    return f"chdb://{path}"
+
+
+@pytest.fixture(scope="session")
+def server(browser_db, tmp_path_factory):
+    srv = StreamlitServer({"CLICKHOUSE_URL": browser_db}, tmp_path_factory.mktemp("logs") / "streamlit.log")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+def wait_for_run(page, timeout_ms: int = 90_000) -> None:
+    """Wait until Streamlit has finished running the script for this page."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_selector("h1", timeout=timeout_ms)
+    # the status widget shows while the script runs; wait until it is gone for a moment
+    page.wait_for_function(
+        """() => {
+            const s = document.querySelector('[data-testid="stStatusWidget"]');
+            const running = s && /running/i.test(s.innerText || '');
+            const stale = document.querySelector('[data-stale="true"]');
+            if (running || stale) { window.__idle = 0; return false; }
+            window.__idle = (window.__idle || 0) + 1;
+            return window.__idle > 5;
+        }""",
+        polling=200,
+        timeout=timeout_ms,
+    )
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(out), full_page=True)
+    return out

@@ -1,0 +1,94 @@
+"""Shared test fixtures.
+
+chdb binds ONE database path per process, so the whole pytest process uses a
+single session-scoped engine path, set as CLICKHOUSE_URL before anything
+connects. The demo desk (a short span around the playbook's reference days)
+lives there under the default table names; SQL fixture tests create their own
+small databases in the same engine and point a TableMap at them. The browser
+test runs Streamlit in a subprocess, which opens its own engine path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Set before any test module imports the app or the client.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="desk-tests-"))
+DESK_PATH = _SESSION_DIR / "desk.chdb"
+DESK_URL = f"chdb://{DESK_PATH}"
+os.environ["CLICKHOUSE_URL"] = DESK_URL
+os.environ.pop("CLICKHOUSE_SECONDARY_URL", None)
+os.environ.pop("DESK_TABLES", None)
+
+# The demo span the tests seed: contains the playbook's Dec 5-7 2025 days.
+DEMO_START = datetime(2025, 11, 20, tzinfo=timezone.utc)
+DEMO_END = datetime(2025, 12, 15, 12, 0, tzinfo=timezone.utc)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def desk_url() -> str:
+    return DESK_URL
+
+
+@pytest.fixture(scope="session")
+def desk_client():
+    """A writable client on the session engine, seeded once with the demo desk."""
+    import clickhouse_connect
+
+    from lib import demo
+
+    client = clickhouse_connect.get_client(dsn=DESK_URL)
+    if not demo.is_seeded(client):
+        demo.seed_client(client, start=DEMO_START, end=DEMO_END)
+    yield client
+
+
+@pytest.fixture
+def fresh_caches():
+    """Clear Streamlit caches, the shared connection and remembered results."""
+    import streamlit as st
+
+    from lib.ch_client import reset_default_client
+    from ui import data
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    reset_default_client()
+    with data._lock:
+        data._last_good.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    reset_default_client()
+
+
+@pytest.fixture
+def app(desk_client, fresh_caches):
+    """Factory: an AppTest of the whole app, opened on one page."""
+    from streamlit.testing.v1 import AppTest
+
+    def open_page(page: str | None = None, query: dict | None = None, timeout: float = 120):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    return open_page
