@@ -11,15 +11,39 @@ benchmark, tests) it is the process-wide `lib.ch_client.default_client()`.
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Iterator
 
 import polars as pl
 
 from lib.ch_client import DeskClient, default_client
 
+_override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
+_SQL_DIR = Path(__file__).resolve().parent
+
+
+def sql_file(name: str) -> str:
+    """SQL kept in its own file under queries/ (long statements read better there)."""
+    return (_SQL_DIR / name).read_text()
+
+
+@contextmanager
+def use_client(c: DeskClient) -> Iterator[DeskClient]:
+    """Run queries on a specific client (tests on fixtures, the benchmark)."""
+    token = _override.set(c)
+    try:
+        yield c
+    finally:
+        _override.reset(token)
+
 
 def client() -> DeskClient:
-    """The shared client: the st.connection inside a script run, else the default."""
+    """The shared client: an explicit override, the st.connection inside a script run, else the default."""
+    forced = _override.get()
+    if forced is not None:
+        return forced
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     if get_script_run_ctx(suppress_warning=True) is not None:

@@ -45,16 +45,21 @@ def desk_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def desk_client():
-    """A writable client on the session engine, seeded once with the demo desk."""
+def engine():
+    """A writable client on the session engine (fixtures build their own databases)."""
     import clickhouse_connect
 
+    return clickhouse_connect.get_client(dsn=DESK_URL)
+
+
+@pytest.fixture(scope="session")
+def desk_client(engine):
+    """The session engine, seeded once with the demo desk under the default table names."""
     from lib import demo
 
-    client = clickhouse_connect.get_client(dsn=DESK_URL)
-    if not demo.is_seeded(client):
-        demo.seed_client(client, start=DEMO_START, end=DEMO_END)
-    yield client
+    if not demo.is_seeded(engine):
+        demo.seed_client(engine, start=DEMO_START, end=DEMO_END)
+    return engine
 
 
 @pytest.fixture

@@ -1,0 +1,140 @@
+-- The playbook's hourly timeline at one snapshot hour per day, for a range of
+-- holdings dates, computed entirely by ClickHouse.
+--
+-- Row = (ts_hour, sym) for every symbol with a T+2 target row or a non-zero
+-- position at that hour. Conventions (the demo desk is generated to them):
+--   pos_units   position after the last fill with time < ts_hour + 1h
+--               (start_position + signed sz of that fill), carried forward;
+--               0 when the coin was never traded.
+--   bn_px       close of the Binance 1h candle opening at ts_hour for the
+--               coin's mapped symbol, times the map's multiplier; NULL when
+--               the candle is missing or its price is not a positive number.
+--   equity_usd  account_value of the latest account snapshot with
+--               ts < ts_hour + 1h (looked back at most 7 days); NULL if none.
+--   weight_t2   target weight dated date(ts_hour) - 2; weight_t1: - 1 day.
+--   actual_weight  pos_units * bn_px / equity_usd; exactly 0 when flat;
+--               NULL when held but unpriceable (no price, equity NULL or <= 0).
+--   ret_24h     the coin's return from this snapshot to the next day's.
+-- Synced duplicates are removed on each table's natural key before use.
+-- Parameters: start, end (Date), hour (UInt8), map_coins, map_symbols, map_mult.
+WITH
+    hours AS
+    (
+        SELECT toDateTime({start:Date}, 'UTC') + toIntervalDay(number) + toIntervalHour({hour:UInt8}) AS ts_hour
+        FROM numbers(toUInt64(dateDiff('day', {start:Date}, {end:Date}) + 1))
+    ),
+    fills_hourly AS
+    (
+        SELECT
+            coin,
+            toDateTime(toStartOfHour(time), 'UTC') AS hb,
+            argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) AS pos_after
+        FROM
+        (
+            SELECT coin, time, tid, side, sz, start_position
+            FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+            WHERE time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1) + toIntervalHour({hour:UInt8}), 3, 'UTC')
+            LIMIT 1 BY account, tid
+        )
+        GROUP BY coin, hb
+    ),
+    targets AS
+    (
+        SELECT date, sym, weight
+        FROM {targets_db:Identifier}.{targets_tbl:Identifier}
+        WHERE date BETWEEN {start:Date} - 2 AND {end:Date} - 1
+        LIMIT 1 BY date, sym
+    ),
+    target_days AS
+    (
+        SELECT date, count() AS n_rows FROM targets GROUP BY date
+    ),
+    universe AS
+    (
+        SELECT DISTINCT coin FROM (SELECT coin FROM fills_hourly UNION ALL SELECT sym AS coin FROM targets)
+    ),
+    grid AS
+    (
+        SELECT
+            h.ts_hour AS ts_hour,
+            u.coin AS coin,
+            toDate(h.ts_hour) - 2 AS d_t2,
+            toDate(h.ts_hour) - 1 AS d_t1,
+            transform(u.coin, {map_coins:Array(String)}, {map_symbols:Array(String)}, concat(u.coin, 'USDT')) AS bn_symbol,
+            transform(u.coin, {map_coins:Array(String)}, {map_mult:Array(Float64)}, 1.0) AS px_mult
+        FROM hours AS h
+        CROSS JOIN universe AS u
+    ),
+    positioned AS
+    (
+        SELECT g.*, f.pos_after AS pos_after, f.hb AS last_fill_hour
+        FROM grid AS g
+        ASOF LEFT JOIN fills_hourly AS f ON g.coin = f.coin AND g.ts_hour >= f.hb
+    ),
+    candles AS
+    (
+        SELECT symbol, open_time, close
+        FROM {klines_db:Identifier}.{klines_tbl:Identifier}
+        WHERE open_time >= toDateTime({start:Date}, 'UTC')
+          AND open_time < toDateTime({end:Date}, 'UTC') + toIntervalDay(2)
+          AND toHour(open_time) = {hour:UInt8}
+        LIMIT 1 BY symbol, open_time
+    ),
+    equity AS
+    (
+        SELECT h.ts_hour AS ts_hour, a.account_value AS equity_usd, a.ts AS equity_ts
+        FROM (SELECT ts_hour, toDateTime64(ts_hour + toIntervalHour(1), 3, 'UTC') AS ts_end, toUInt8(1) AS one FROM hours) AS h
+        ASOF LEFT JOIN
+        (
+            SELECT ts, account_value, toUInt8(1) AS one
+            FROM {account_db:Identifier}.{account_tbl:Identifier}
+            WHERE account_value IS NOT NULL
+              AND ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay(7), 3, 'UTC')
+              AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1) + toIntervalHour({hour:UInt8} + 1), 3, 'UTC')
+            LIMIT 1 BY account, ts
+        ) AS a ON h.one = a.one AND h.ts_end > a.ts
+    ),
+    joined AS
+    (
+        SELECT
+            p.ts_hour AS ts_hour,
+            p.coin AS sym,
+            p.bn_symbol AS bn_symbol,
+            ifNull(p.pos_after, 0.0) AS pos_units,
+            p.last_fill_hour AS last_fill_hour,
+            if(isFinite(k.close) AND k.close > 0, k.close * p.px_mult, NULL) AS bn_px,
+            if(isFinite(k2.close) AND k2.close > 0, k2.close * p.px_mult, NULL) AS bn_px_next,
+            if(isFinite(e.equity_usd), e.equity_usd, NULL) AS equity_usd,
+            e.equity_ts AS equity_ts,
+            t2.weight AS weight_t2,
+            t1.weight AS weight_t1,
+            toBool(t2.sym IS NOT NULL) AS has_t2_row,
+            ifNull(td.n_rows, 0) AS t2_rows_for_day
+        FROM positioned AS p
+        LEFT JOIN candles AS k ON k.symbol = p.bn_symbol AND k.open_time = p.ts_hour
+        LEFT JOIN candles AS k2 ON k2.symbol = p.bn_symbol AND k2.open_time = p.ts_hour + toIntervalDay(1)
+        LEFT JOIN equity AS e ON e.ts_hour = p.ts_hour
+        LEFT JOIN targets AS t2 ON t2.sym = p.coin AND t2.date = p.d_t2
+        LEFT JOIN targets AS t1 ON t1.sym = p.coin AND t1.date = p.d_t1
+        LEFT JOIN target_days AS td ON td.date = p.d_t2
+    )
+SELECT
+    toDateTime64(ts_hour, 0, 'UTC') AS ts_hour,
+    toDate(ts_hour) AS holdings_date,
+    sym,
+    bn_symbol,
+    pos_units,
+    bn_px,
+    equity_usd,
+    equity_ts,
+    weight_t2,
+    weight_t1,
+    has_t2_row,
+    t2_rows_for_day,
+    pos_units * bn_px AS notional_usd,
+    multiIf(pos_units = 0, 0.0, bn_px IS NULL OR equity_usd IS NULL OR equity_usd <= 0, NULL, pos_units * bn_px / equity_usd) AS actual_weight,
+    bn_px_next / bn_px - 1 AS ret_24h,
+    toDateTime64(last_fill_hour, 0, 'UTC') AS last_fill_hour
+FROM joined
+WHERE has_t2_row OR pos_units != 0
+ORDER BY ts_hour, sym
