@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 MISSING = "—"
+MINUS = "\u2212"  # typographic minus for displayed signed numbers
 
 CATEGORY_COLORS: Mapping[str, str] = MappingProxyType(
     {
@@ -66,16 +67,21 @@ def usd(x: float | None, decimals: int = 0, signed: bool = False) -> str:
     return f"{sign}${x:,.{decimals}f}"
 
 
-def pct(x: float | None, decimals: int = 2, signed: bool = False) -> str:
-    """A fraction as percent: 0.0123 -> '1.23%'."""
+def pct(x: float | None, decimals: int = 2, signed: bool = False, missing: str = MISSING) -> str:
+    """A fraction as percent: 0.0123 -> '1.23%'; signed: '+1.23%' / '−1.23%', never '−0.00%'."""
     if _bad(x):
-        return MISSING
-    return f"{x * 100:{'+' if signed else ''}.{decimals}f}%"
+        return missing
+    v = round(x * 100.0, decimals)
+    if not signed:
+        return f"{v:.{decimals}f}%"
+    if v == 0:
+        return f"+{0:.{decimals}f}%"
+    return f"{'+' if v > 0 else MINUS}{abs(v):.{decimals}f}%"
 
 
-def weight(x: float | None) -> str:
-    """Signed portfolio weight, as the playbook quotes them: '+1.68%'."""
-    return pct(x, 2, signed=True)
+def weight(x: float | None, missing: str = MISSING) -> str:
+    """Signed portfolio weight, as the playbook quotes them: '+1.68%', '−1.33%'."""
+    return pct(x, 2, signed=True, missing=missing)
 
 
 def bps(x: float | None, decimals: int = 1) -> str:

@@ -37,6 +37,7 @@ from typing import Any
 import polars as pl
 
 from lib.config import ANNUALISATION_DAYS, MAG_EPS, W_EPS
+from lib import format as fmt
 
 # --- categories (playbook 0.4), in display order ----------------------------
 MATCHED_ZERO = "MATCHED_ZERO"
@@ -78,7 +79,7 @@ ELEVATED_RATIO = 1.25  # today's TE > 1.25x the previous days' mean -> "elevated
 BELOW_RATIO = 0.8  # today's TE < 0.8x the previous days' mean -> "below"
 HEADLINE_MAX_NAMES = 5  # names listed per category in the headline
 STORY_MAX_NAMES = 10  # names listed per category in a bullet
-MINUS_SIGN = "\u2212"  # typographic minus used in displayed percentages
+MINUS_SIGN = fmt.MINUS  # typographic minus used in displayed percentages
 
 
 # --- input handling ----------------------------------------------------------
@@ -383,19 +384,12 @@ def ex_post_te(
 # --- narrative ---------------------------------------------------------------
 def fmt_weight(w: float | None) -> str:
     """A weight as a signed percent with 2 decimals: 0.01679 -> '+1.68%', -0.0133 -> '−1.33%'."""
-    if w is None or not math.isfinite(w):
-        return "n/a"
-    v = round(w * 100.0, 2)
-    if v == 0.0:
-        return "+0.00%"
-    return f"{'+' if v > 0 else MINUS_SIGN}{abs(v):.2f}%"
+    return fmt.weight(w, missing="n/a")
 
 
 def _fmt_level(x: float | None) -> str:
     """An unsigned level (TE, active share) as a percent with 2 decimals."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x * 100.0:.2f}%"
+    return fmt.pct(x, 2, missing="n/a")
 
 
 def _plural(n: int, word: str) -> str:
