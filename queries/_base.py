@@ -21,12 +21,25 @@ import polars as pl
 from lib.ch_client import DeskClient, default_client
 
 _override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
+_recorder: list[tuple[str, dict[str, Any], int]] | None = None  # set by bench.run only
 _SQL_DIR = Path(__file__).resolve().parent
 
 
 def sql_file(name: str) -> str:
     """SQL kept in its own file under queries/ (long statements read better there)."""
     return (_SQL_DIR / name).read_text()
+
+
+@contextmanager
+def recording() -> Iterator[list[tuple[str, dict[str, Any], int]]]:
+    """Record (sql, params, rows) of every statement run (the benchmark replays them)."""
+    global _recorder
+    log: list[tuple[str, dict[str, Any], int]] = []
+    _recorder = log
+    try:
+        yield log
+    finally:
+        _recorder = None
 
 
 @contextmanager
@@ -56,6 +69,8 @@ def client() -> DeskClient:
 def run(sql: str, **params: Any) -> pl.DataFrame:
     """Execute one read-only statement and return its rows as polars."""
     table = client().query_arrow(sql, params)
+    if _recorder is not None:
+        _recorder.append((sql, dict(params), table.num_rows))
     return pl.from_arrow(table)  # type: ignore[return-value]
 
 

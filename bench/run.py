@@ -1,0 +1,230 @@
+"""Page benchmark: every page on a large desk, measured against ClickHouse alone.
+
+    python -m bench.run [--coins 200] [--days 365] [--out bench/results.json] [--path DIR]
+
+Seeds a large desk (and the same desk with twice the history) into its own
+embedded engine — one engine path per process, two sets of databases selected
+through the table map — then renders each page with AppTest in this process:
+
+  cold_s          first render with caches cleared
+  warm_s          the next render (caches warm)
+  bare_s          the same harness rendering an empty page (Streamlit's fixed cost)
+  sql_only_s      the page's statements replayed straight on ClickHouse (Arrow, no Python work)
+  overhead_ratio  (cold_s - bare_s) / sql_only_s
+  rows_to_python  rows the page received from ClickHouse
+  peak_rss_mb     peak resident memory during the cold render
+
+and `scaling[page] = cold_s(2 x days) / cold_s(days)`. It also times the TE day report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = {
+    "overview": "pages/overview.py",
+    "positions": "pages/positions.py",
+    "trades": "pages/trades.py",
+    "tracking_error": "pages/tracking_error.py",
+    "system_health": "pages/system_health.py",
+}
+BARE_APP = ROOT / "bench" / "bare_app.py"
+END = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)  # fixed, so runs are comparable
+
+
+def _tables_for(prefix: str) -> dict[str, str]:
+    from lib import config
+
+    return {
+        name: f"{prefix}_{db}.{tbl}" for name, (db, tbl) in config.DEFAULT_TABLES.items()
+    }
+
+
+def _rss_reset() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM (peak RSS) on Linux
+    except OSError:
+        pass
+
+
+def _rss_peak_mb() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def seed(path: Path, coins: int, days: int) -> dict[str, dict]:
+    import clickhouse_connect
+
+    from lib import config, demo
+
+    writer = clickhouse_connect.get_client(dsn=f"chdb://{path}")
+    seeded: dict[str, dict] = {}
+    for prefix, n_days in (("b1", days), ("b2", 2 * days)):
+        tm = config.table_map(_tables_for(prefix))
+        t0 = time.perf_counter()
+        if not demo.is_seeded(writer, tables=tm):
+            demo.seed_client(writer, start=END - timedelta(days=n_days), end=END, coins=coins, tables=tm)
+        seeded[prefix] = {"days": n_days, "seed_s": round(time.perf_counter() - t0, 2)}
+        print(f"seeded {prefix}: {n_days} days x {coins} coins in {seeded[prefix]['seed_s']} s", flush=True)
+    return seeded
+
+
+def _use_tables(prefix: str) -> None:
+    import streamlit as st
+
+    from lib.ch_client import reset_default_client
+    from ui import data
+
+    os.environ["DESK_TABLES"] = json.dumps(_tables_for(prefix))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    reset_default_client()
+    with data._lock:
+        data._last_good.clear()
+
+
+def _bare_s() -> float:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(BARE_APP), default_timeout=60)
+    at.run()
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        at.run()
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs)
+
+
+def _replay(log) -> float:
+    """The recorded statements straight on ClickHouse: Arrow tables, nothing else."""
+    from lib.ch_client import default_client
+
+    client = default_client()
+    t0 = time.perf_counter()
+    for sql, params, _rows in log:
+        client.query_arrow(sql, params)
+    return time.perf_counter() - t0
+
+
+def measure_page(page: str, bare_s: float) -> dict:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from queries import _base
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.run()  # lands on the default page; imports done
+    st.cache_data.clear()
+    at.switch_page(PAGES[page])
+    _rss_reset()
+    with _base.recording() as log:
+        t0 = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - t0
+    peak = _rss_peak_mb()
+    errors = [e.value for e in at.exception]
+    t0 = time.perf_counter()
+    at.run()
+    warm = time.perf_counter() - t0
+    sql_only = min(_replay(log) for _ in range(2))
+    rows = sum(r for _s, _p, r in log)
+    return {
+        "cold_s": round(cold, 4),
+        "warm_s": round(warm, 4),
+        "bare_s": round(bare_s, 4),
+        "sql_only_s": round(sql_only, 4),
+        "overhead_ratio": round((cold - bare_s) / sql_only, 3) if sql_only > 0 else None,
+        "warm_check": round((warm - bare_s) / (cold - bare_s), 3) if cold > bare_s else None,
+        "queries": len(log),
+        "rows_to_python": rows,
+        "peak_rss_mb": round(peak, 1) if peak else None,
+        "exceptions": errors,
+    }
+
+
+def time_report(day: str) -> dict:
+    from lib import te_report
+
+    buf = io.StringIO()
+    t0 = time.perf_counter()
+    with redirect_stdout(buf):
+        code = te_report.main(["--date", day, "--json"])
+    return {"seconds": round(time.perf_counter() - t0, 4), "exit_code": code, "bytes": len(buf.getvalue())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--coins", type=int, default=200)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    ap.add_argument("--path", default=None, help="engine directory (default: a temp dir; reuse to skip seeding)")
+    args = ap.parse_args(argv)
+
+    path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="desk-bench-")) / "bench.chdb"
+    os.environ["CLICKHOUSE_URL"] = f"chdb://{path.resolve()}"
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+    seeded = seed(path.resolve(), args.coins, args.days)
+    bare = _bare_s()
+    results: dict[str, dict] = {"pages": {}, "doubled": {}}
+    for prefix, key in (("b1", "pages"), ("b2", "doubled")):
+        _use_tables(prefix)
+        for page in PAGES:
+            results[key][page] = measure_page(page, bare)
+            r = results[key][page]
+            print(f"[{prefix}] {page:15s} cold {r['cold_s']:.3f}s warm {r['warm_s']:.3f}s "
+                  f"sql {r['sql_only_s']:.3f}s rows {r['rows_to_python']}", flush=True)
+    _use_tables("b1")
+    day = (END - timedelta(days=1)).date().isoformat()
+    report = time_report(day)
+    scaling = {
+        p: round(results["doubled"][p]["cold_s"] / results["pages"][p]["cold_s"], 3) for p in PAGES
+    }
+    out = {
+        "pages": results["pages"],
+        "scaling": scaling,
+        "doubled_history": results["doubled"],
+        "te_report": report,
+        "params": {"coins": args.coins, "days": args.days, "end": END.isoformat(), "seeded": seeded,
+                   "machine": f"{os.cpu_count()} cores", "run_at": datetime.now(timezone.utc).isoformat()},
+    }
+    Path(args.out).write_text(json.dumps(out, indent=2, default=str))
+    print(render_table(out))
+    return 0
+
+
+def render_table(out: dict) -> str:
+    head = "| page | cold s | warm s | bare s | SQL-only s | overhead ratio | rows to Python | peak RSS MB | 2x history |"
+    lines = [head, "|" + "---|" * 9]
+    for page, r in out["pages"].items():
+        lines.append(
+            f"| {page} | {r['cold_s']:.3f} | {r['warm_s']:.3f} | {r['bare_s']:.3f} | {r['sql_only_s']:.3f} | "
+            f"{r['overhead_ratio']} | {r['rows_to_python']} | {r['peak_rss_mb']} | {out['scaling'][page]}x |"
+        )
+    lines.append(f"\nTE day report: {out['te_report']['seconds']:.3f} s (exit {out['te_report']['exit_code']})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
