@@ -1,0 +1,154 @@
+"""Tracking-error day report from the command line.
+
+    python -m lib.te_report --date 2025-12-07 [--hour 2] [--w-eps 0.001] [--mag-eps 0.02] [--json]
+
+Reads the configured ClickHouse (CLICKHOUSE_URL, else the embedded demo desk at
+data/demo.chdb) through the same query code as the dashboard
+(`queries.tracking_error.timeline`), classifies the day's snapshot with
+`lib.tracking_error` and prints the day story as plain text, or with --json
+exactly one JSON object (`lib.tracking_error.to_report`):
+
+    {"date", "hour", "counts": {CATEGORY: n},
+     "symbols": {CATEGORY: [{"sym", "weight_t2", "weight_t1", "actual_weight", "err_t2", "flip_explained"}]},
+     "te": {"te", "active_share"}}
+
+`symbols` lists every category except MATCHED and MATCHED_ZERO. Weights and TE are
+fractions of equity. The story compares the day's TE with the previous
+TE_HISTORY_DAYS days (fetched in the same query).
+
+Exit codes: 0 report printed; 2 bad arguments, or no data for the day (no rows, or
+no model targets dated D-2); 3 ClickHouse failure (the reason, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date, timedelta
+from typing import Callable, Sequence
+
+from lib import config
+from lib.inputs import InputError, parse_date, parse_hour, parse_threshold
+
+EXIT_OK = 0
+EXIT_NO_DATA = 2
+EXIT_USAGE = 2
+EXIT_CLICKHOUSE = 3
+
+
+def _arg(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """Wrap a lib.inputs parser so argparse reports its message (and exits 2)."""
+
+    def convert(raw: str) -> object:
+        try:
+            return parse(raw)
+        except InputError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return convert
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m lib.te_report",
+        description="Tracking-error day report: classify the book against its T+2 model target at a snapshot hour.",
+    )
+    p.add_argument("--date", required=True, type=_arg(lambda r: parse_date(r, "--date")),
+                   help="holdings date, YYYY-MM-DD (UTC)")
+    p.add_argument("--hour", default=config.DEFAULT_SNAPSHOT_HOUR, type=_arg(parse_hour),
+                   help=f"snapshot hour 0-23 UTC (default {config.DEFAULT_SNAPSHOT_HOUR})")
+    p.add_argument("--w-eps", dest="w_eps", default=config.W_EPS,
+                   type=_arg(lambda r: parse_threshold(r, "--w-eps", *config.W_EPS_RANGE)),
+                   help=f"|weight| below this is flat (default {config.W_EPS}, range {config.W_EPS_RANGE})")
+    p.add_argument("--mag-eps", dest="mag_eps", default=config.MAG_EPS,
+                   type=_arg(lambda r: parse_threshold(r, "--mag-eps", *config.MAG_EPS_RANGE)),
+                   help=f"|actual - target| above this is a magnitude error (default {config.MAG_EPS}, "
+                        f"range {config.MAG_EPS_RANGE})")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the story")
+    return p
+
+
+def quiet_logs() -> None:
+    """Keep stderr for the report's own messages.
+
+    The query functions are st.cache_data-wrapped: outside Streamlit they log 'No
+    runtime found' & co. The ClickHouse driver logs its own line before raising;
+    the QueryFailed message says the same in words a user can act on.
+    """
+    import streamlit.logger as st_logger
+
+    st_logger.set_log_level(logging.ERROR)
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)
+
+
+def story_text(story) -> str:
+    """A DayStory as plain text (the markdown form escapes underscores in category names)."""
+    lines = [f"{story.date} — {story.headline}", ""]
+    lines += [f"- {b}" for b in story.bullets]
+    return "\n".join(lines)
+
+
+def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool,
+               out=None, err=None) -> int:
+    """Print the report for one day; returns the exit code."""
+    import polars as pl
+
+    from lib import te_views
+    from lib import tracking_error as te
+    from lib.ch_client import QueryFailed
+    from lib.config import ConfigError
+    from queries.tracking_error import timeline
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    start = day - timedelta(days=config.TE_HISTORY_DAYS)
+    try:
+        tl = timeline(start, day, hour)
+    except QueryFailed as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CLICKHOUSE
+    except ConfigError as exc:
+        print(f"error: ClickHouse configuration error: {exc}", file=err)
+        return EXIT_CLICKHOUSE
+
+    when = f"{day.isoformat()} {hour:02d}:00 UTC"
+    rows = tl.filter(pl.col("holdings_date") == day)
+    if rows.height == 0:
+        print(f"no data for {when}: no positions and no model targets for that day", file=err)
+        return EXIT_NO_DATA
+    if not te_views.has_targets(rows):
+        print(
+            f"no model targets dated {(day - timedelta(days=config.T_PLUS_TARGET)).isoformat()} "
+            f"(T+{config.T_PLUS_TARGET} for holdings date {day.isoformat()}): cannot classify {when}",
+            file=err,
+        )
+        return EXIT_NO_DATA
+
+    classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps)
+    if as_json:
+        print(json.dumps(te.to_report(day, hour, classified), allow_nan=False), file=out)
+        return EXIT_OK
+    previous = te_views.classify_days(tl.filter(pl.col("holdings_date") < day), w_eps, mag_eps)
+    history = te_views.daily_te(previous, te_views.calendar(start, day - timedelta(days=1)))
+    story = te.day_story(day, classified, history=history.select("date", "te"))
+    print(f"Tracking error report · snapshot {when} · W_EPS {w_eps:g} · MAG_EPS {mag_eps:g}", file=out)
+    print("", file=out)
+    print(story_text(story), file=out)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: bad arguments (2, message already printed) or --help (0)
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
+    quiet_logs()
+    return run_report(args.date, args.hour, args.w_eps, args.mag_eps, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Positions page through Streamlit's AppTest on the demo desk: values, widgets, URL, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lib import te_views
+from lib import tracking_error as te
+from lib.ch_client import DeskClient, resolve_settings
+from queries._base import use_client
+from queries.tracking_error import timeline
+
+PAGE = "pages/positions.py"
+LABEL = te_views.CATEGORY_LABELS
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def counts_shown(at) -> dict[str, int]:
+    shown = metrics(at)
+    return {cat: int(shown[LABEL[cat]]) for cat in te.CATEGORIES}
+
+
+def table(at):
+    for df in at.dataframe:
+        v = getattr(df.value, "data", df.value)  # a Styler keeps its frame in .data
+        if list(v.columns)[:2] == ["sym", "pos_units"]:
+            return v
+    raise AssertionError("no positions table")
+
+
+def texts(at, kind: str) -> str:
+    return "\n".join(str(e.value) for e in getattr(at, kind))
+
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def expected_counts(desk_url: str, day: date, hour: int, w_eps: float = 0.001, mag_eps: float = 0.02) -> dict:
+    """Independent of the page: the same query on its own client, classified by the engine."""
+    with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
+        timeline.clear()
+        df = timeline(day, day, hour)
+    timeline.clear()
+    return te_views.category_counts(te.classify(df, w_eps=w_eps, mag_eps=mag_eps))
+
+
+def test_reference_day_metrics_table_and_reconciliation(app):
+    at = app(PAGE, query={"date": "2025-12-05", "hour": "2"})
+    no_exception(at)
+    assert at.title[0].value == "Positions"
+    c = counts_shown(at)
+    assert c[te.MISSING_POSITION] == 2
+    assert c[te.EXTRA_POSITION] == 0 and c[te.WRONG_DIRECTION] == 0 and c[te.UNPRICED] == 0
+    assert sum(c.values()) == 62
+    assert metrics(at)["Symbols"] == "62"
+    t = table(at)
+    assert len(t) == 62
+    missing = t[t["category"] == te.MISSING_POSITION]
+    assert sorted(missing["sym"]) == ["APT", "HBAR"]
+    assert t["err_t2"].abs().is_monotonic_decreasing  # largest gap first
+    # exposure metrics are percentages of equity computed from the same rows
+    assert metrics(at)["Gross exposure"].endswith("%")
+    assert "Book at 2025-12-05 02:00 UTC vs targets dated 2025-12-03" in texts(at, "subheader")
+    assert "match the exchange snapshot" in texts(at, "success")
+    assert at.get("plotly_chart"), "the actual-vs-target chart is drawn"
+    assert at.get("download_button"), "the CSV download is offered"
+    assert dict(at.query_params)["date"] == "2025-12-05" and dict(at.query_params)["hour"] == "2"
+
+
+def test_change_date_and_hour(app, desk_url):
+    at = app(PAGE, query={"date": "2025-12-05", "hour": "2"})
+    at.date_input(key="pos_date").set_value(date(2025, 12, 7)).run()
+    no_exception(at)
+    assert dict(at.query_params)["date"] == "2025-12-07"
+    t = table(at)
+    missing = t[t["category"] == te.MISSING_POSITION]
+    assert sorted(missing["sym"]) == ["ARB", "BCH", "WLD"]
+    arb = t[t["sym"] == "ARB"].iloc[0]
+    assert arb["weight_t2"] == pytest.approx(0.01679, abs=5e-5)
+    assert arb["actual_weight"] == pytest.approx(0.00022, abs=5e-5)
+    aave = t[t["sym"] == "AAVE"].iloc[0]
+    assert aave["weight_t2"] == pytest.approx(0.0518, abs=5e-4)
+    assert aave["actual_weight"] == pytest.approx(0.0385, abs=5e-4)
+
+    at.selectbox(key="pos_hour").set_value(10).run()
+    no_exception(at)
+    assert dict(at.query_params)["hour"] == "10"
+    assert "Book at 2025-12-07 10:00 UTC" in texts(at, "subheader")
+    assert counts_shown(at) == expected_counts(desk_url, date(2025, 12, 7), 10)
+
+
+def test_thresholds_reclassify_and_out_of_range_is_refused(app, desk_url):
+    at = app(PAGE, query={"date": "2025-12-05", "hour": "2"})
+    at.number_input(key="pos_mag_eps").set_value(0.001).run()
+    no_exception(at)
+    got = counts_shown(at)
+    assert got == expected_counts(desk_url, date(2025, 12, 5), 2, mag_eps=0.001)
+    assert got[te.MAGNITUDE_ERROR] > 0
+
+    at.number_input(key="pos_w_eps").set_value(0.005).run()
+    got = counts_shown(at)
+    assert got == expected_counts(desk_url, date(2025, 12, 5), 2, w_eps=0.005, mag_eps=0.001)
+    t = table(at)
+    # APT (-0.00365) and HBAR (-0.002) are below a 0.5% W_EPS: flat both sides now
+    assert set(t[t["sym"].isin(["APT", "HBAR"])]["category"]) == {te.MATCHED_ZERO}
+
+    at.number_input(key="pos_w_eps").set_value(0.2).run()
+    no_exception(at)
+    errors = texts(at, "error")
+    assert "W_EPS must be between 0.0 and 0.05" in errors and "default 0.001" in errors
+    # refused -> the playbook default is used (with the still-valid MAG_EPS 0.001)
+    assert counts_shown(at) == expected_counts(desk_url, date(2025, 12, 5), 2, mag_eps=0.001)
+
+
+def test_category_filter_limits_table(app):
+    at = app(PAGE, query={"date": "2025-12-06", "hour": "2"})
+    at.multiselect(key="pos_categories").set_value([te.MISSING_POSITION]).run()
+    no_exception(at)
+    t = table(at)
+    assert sorted(t["sym"]) == ["LINK", "TRX", "WLFI"]
+    assert set(t["category"]) == {te.MISSING_POSITION}
+    assert "3 of 62 symbols" in texts(at, "caption")
+    at.multiselect(key="pos_categories").set_value([te.EXTRA_POSITION]).run()
+    no_exception(at)
+    assert len(table(at)) == 0
+    assert "No symbol in the selected categories" in texts(at, "info")
+
+
+def test_day_without_targets_is_not_all_extra(app):
+    # 2025-12-17: the book is carried forward but no targets dated 2025-12-15 exist (and no prices yet)
+    at = app(PAGE, query={"date": "2025-12-17", "hour": "2"})
+    no_exception(at)
+    warnings = texts(at, "warning")
+    assert "No model targets dated 2025-12-15" in warnings
+    assert LABEL[te.EXTRA_POSITION] not in metrics(at)
+    t = table(at)
+    assert len(t) > 0 and "category" not in t.columns and "err_t2" not in t.columns
+    assert "Data quality" in warnings and "no price (" in warnings
+    assert not at.get("plotly_chart")  # nothing to compare the book with
+
+
+def test_garbage_url_params_warn_and_fall_back(app):
+    at = app(PAGE, query={"date": "2025-13-45", "hour": "99"})
+    no_exception(at)
+    warnings = texts(at, "warning")
+    assert "Ignored URL parameter `date`" in warnings and "not a real calendar date" in warnings
+    assert "Ignored URL parameter `hour`" in warnings
+    # fallback: the latest complete hour of the data (as of ~2025-12-15 11:5x -> 10:00)
+    as_of = at.session_state["data_as_of"]
+    day, hour = te_views.latest_complete_hour(as_of)
+    assert dict(at.query_params)["date"] == day.isoformat() and dict(at.query_params)["hour"] == str(hour)
+    assert f"Book at {day.isoformat()} {hour:02d}:00 UTC" in texts(at, "subheader")
+
+    at = app(PAGE, query={"date": "';DROP TABLE x", "hour": "2"})
+    no_exception(at)
+    assert "Ignored URL parameter `date`" in texts(at, "warning")

@@ -1,0 +1,153 @@
+"""Tracking Error page through Streamlit's AppTest on the demo desk: trend, drivers, day story, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lib import config, te_views
+from lib import tracking_error as te
+from lib.ch_client import DeskClient, resolve_settings
+from queries._base import use_client
+from queries.tracking_error import timeline
+
+PAGE = "pages/tracking_error.py"
+RANGE = {"from": "2025-12-01", "to": "2025-12-10"}
+
+
+def texts(at, kind: str) -> str:
+    return "\n".join(str(e.value) for e in getattr(at, kind))
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def story(at) -> str:
+    for m in at.markdown:
+        if "symbols in snapshot" in str(m.value):
+            return str(m.value)
+    raise AssertionError("no day story")
+
+
+def story_table(at):
+    for df in at.dataframe:
+        v = getattr(df.value, "data", df.value)
+        if list(v.columns)[:2] == ["sym", "actual_weight"]:
+            return v
+    raise AssertionError("no classified table")
+
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def independent_view(desk_url: str, start: date, end: date, hour: int = 2, window: int = 14) -> te_views.RangeView:
+    with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
+        timeline.clear()
+        df = timeline(te_views.lookback_start(start), end, hour)
+    timeline.clear()
+    return te_views.range_view(df, start, end, window)
+
+
+def test_range_trend_and_day_story(app, desk_url):
+    at = app(PAGE, query={**RANGE, "day": "2025-12-07"})
+    no_exception(at)
+    assert at.title[0].value == "Tracking Error"
+    s = story(at)
+    assert "2025-12-07" in s and "ARB" in s and "WLD" in s and "BCH" in s
+    assert "3 missing positions" in s
+    t = story_table(at)
+    assert len(t) == 62
+    assert sorted(t[t["category"] == te.MISSING_POSITION]["sym"]) == ["ARB", "BCH", "WLD"]
+    # the headline numbers are the lib's, on an independent query
+    v = independent_view(desk_url, date(2025, 12, 1), date(2025, 12, 10))
+    summ = te_views.summary(v)
+    m = metrics(at)
+    assert m[f"Daily TE, {summ['latest_day']}"] == f"{summ['latest_te'] * 100:.2f}%"
+    assert m["Mean daily TE over the range"] == f"{summ['mean_te'] * 100:.2f}%"
+    assert m["Ex-post TE (14d, annualised ×√365)"] == f"{summ['ex_post_te'] * 100:.2f}%"
+    assert m["Days with targets"] == "10 / 10"
+    # the day story's TE comparison uses the previous days' TE (look-back before the range included)
+    assert "average over the previous 7 days" in s
+    d = date(2025, 12, 7)
+    assert s.strip() == te.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
+    # charts: TE lines, Σerr² stack, counts stack, flip share, heatmap
+    assert len(at.get("plotly_chart")) == 5
+    assert dict(at.query_params)["day"] == "2025-12-07"
+
+
+def test_pick_another_day_window_and_hour(app):
+    at = app(PAGE, query={**RANGE, "day": "2025-12-07"})
+    at.selectbox(key="te_day").set_value(date(2025, 12, 5)).run()
+    no_exception(at)
+    s = story(at)
+    assert "2025-12-05" in s and "APT" in s and "HBAR" in s and "2 missing positions" in s
+    assert dict(at.query_params)["day"] == "2025-12-05"
+
+    at.selectbox(key="te_window").set_value(7).run()
+    no_exception(at)
+    assert "Ex-post TE (7d, annualised ×√365)" in metrics(at)
+    assert dict(at.query_params)["window"] == "7"
+
+    at.selectbox(key="te_hour").set_value(10).run()
+    no_exception(at)
+    assert dict(at.query_params)["hour"] == "10"
+    assert "snapshot 10:00 UTC" in texts(at, "caption")
+
+
+def test_thresholds_change_the_story_and_bad_ones_are_refused(app):
+    at = app(PAGE, query={**RANGE, "day": "2025-12-07"})
+    at.number_input(key="te_mag_eps").set_value(0.01).run()
+    no_exception(at)
+    # AAVE is 1.33% under its target: a magnitude error once MAG_EPS is 1%
+    t = story_table(at)
+    assert t[t["sym"] == "AAVE"]["category"].iloc[0] == te.MAGNITUDE_ERROR
+    assert "AAVE" in story(at) and "magnitude error" in story(at)
+
+    at.number_input(key="te_mag_eps").set_value(0.9).run()
+    no_exception(at)
+    assert "MAG_EPS must be between 0.0 and 0.5" in texts(at, "error")
+    t = story_table(at)
+    assert t[t["sym"] == "AAVE"]["category"].iloc[0] == te.MATCHED  # back to the default 0.02
+
+
+def test_days_without_targets_are_gaps(app, desk_url):
+    # the demo desk starts on 2025-11-20: Nov 16-19 have no data and no targets
+    at = app(PAGE, query={"from": "2025-11-16", "to": "2025-11-25"})
+    no_exception(at)
+    info = texts(at, "info")
+    assert "4 day(s) without model targets or data" in info and "2025-11-16" in info
+    assert metrics(at)["Days with targets"] == "6 / 10"
+    v = independent_view(desk_url, date(2025, 11, 16), date(2025, 11, 25))
+    assert v.daily["te"].to_list()[:4] == [None] * 4  # gaps, not zeros
+
+    at = app(PAGE, query={"from": "2025-10-01", "to": "2025-10-05"})
+    no_exception(at)
+    assert "nothing to show" in texts(at, "info")
+
+
+def test_garbage_url_params_warn_and_fall_back(app):
+    at = app(PAGE, query={**RANGE, "day": "';DROP", "hour": "99", "window": "5"})
+    no_exception(at)
+    warnings = texts(at, "warning")
+    assert "Ignored URL parameter `day`" in warnings
+    assert "Ignored URL parameter `hour`" in warnings
+    assert "Ignored URL parameter `window`" in warnings
+    q = dict(at.query_params)
+    assert q["day"] == "2025-12-10" and q["hour"] == str(config.DEFAULT_SNAPSHOT_HOUR) and q["window"] == "14"
+    assert "2025-12-10" in story(at)
+
+    # a real date outside the range is refused the same way
+    at = app(PAGE, query={**RANGE, "day": "2025-11-25"})
+    no_exception(at)
+    assert "has no classified snapshot in the selected range" in texts(at, "warning")
+    assert dict(at.query_params)["day"] == "2025-12-10"
+
+
+@pytest.mark.parametrize("day", ["2025-13-45", "x" * 200])
+def test_malformed_day_never_raises(app, day):
+    at = app(PAGE, query={**RANGE, "day": day})
+    no_exception(at)
+    assert "Ignored URL parameter `day`" in texts(at, "warning")
