@@ -28,9 +28,29 @@ DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
 
+# --- tracking-error views (Positions / Tracking Error pages, te_report CLI) ---
+EX_POST_WINDOWS = (7, 14, 30)  # rolling ex-post TE windows offered (days with a known active return)
+EX_POST_DEFAULT_WINDOW = 14
+TE_HISTORY_DAYS = 7  # the day story compares a day's TE with the mean of this many previous days
+HEATMAP_MAX_SYMBOLS = 40  # symbol x day heatmap keeps the symbols with the largest |err|
+RECON_ABS_TOL = 1e-8  # fills-implied vs exchange units: differences below this are float noise
+RECON_REL_TOL = 1e-6  # ... or below this fraction of the position
+SNAPSHOT_ROUND_S = 30  # rows of one positions-snapshot round lie within this many seconds of its newest row
+
 # --- execution expectations ----------------------------------------------
 REBALANCE_WINDOW_MINUTES = 5  # fills after 00:05 UTC are flagged as off-window
 ANNUALISATION_DAYS = 365  # crypto trades every day
+
+# --- Overview and Trades pages ----------------------------------------------
+HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this range, daily beyond
+EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
+POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions snapshot older than this is not a window's mark
+MARK_PAIR_TOLERANCE_MIN = 10  # ... and is paired with the account snapshot at most this far from it
+FILLS_PAGE_SIZE = 100  # fills per page on the Trades page
+FILLS_EXPORT_MAX_ROWS = 100_000  # CSV download cap (the page says when it is reached)
+UNTRACKED_LIST_LIMIT = 200  # untracked fills listed (all are counted)
+DRILLDOWN_MAX_FILLS = 5_000  # fills drawn on one coin's drill-down
+LEDGER_LIST_LIMIT = 500  # deposits/withdrawals marked on the equity curve
 
 # --- query safety ---------------------------------------------------------
 QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
