@@ -33,8 +33,8 @@ PAGES = {
     "overview": "Overview",
     "positions": "Positions",
     "trades": "Trades",
-    "tracking-error": "Tracking Error",
-    "system-health": "System Health",
+    "tracking_error": "Tracking Error",
+    "system_health": "System Health",
 }
 
 
@@ -129,27 +129,40 @@ def browser(chromium):
         b.close()
 
 
-def wait_for_run(page, timeout_ms: int = 90_000) -> None:
-    """Wait until Streamlit has finished running the script for this page."""
+def wait_for_run(page, timeout_ms: int = 120_000) -> None:
+    """Wait until Streamlit has finished running the script and the page has settled."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     page.wait_for_selector("h1", timeout=timeout_ms)
-    # the status widget shows while the script runs; wait until it is gone for a moment
+    # idle = no running indicator, no stale element, no spinner/skeleton, for ~1.5 s in a row
     page.wait_for_function(
         """() => {
             const s = document.querySelector('[data-testid="stStatusWidget"]');
-            const running = s && /running/i.test(s.innerText || '');
-            const stale = document.querySelector('[data-stale="true"]');
-            if (running || stale) { window.__idle = 0; return false; }
+            const running = s && /running|stop/i.test(s.innerText || '');
+            const busy = document.querySelector(
+                '[data-stale="true"], [data-testid="stSpinner"], [data-testid="stSkeleton"]');
+            if (running || busy) { window.__idle = 0; return false; }
             window.__idle = (window.__idle || 0) + 1;
-            return window.__idle > 5;
+            return window.__idle > 6;
         }""",
-        polling=200,
+        polling=250,
         timeout=timeout_ms,
     )
 
 
 def screenshot(page, name: str) -> Path:
+    """A screenshot of the whole page: Streamlit scrolls inside its main container,
+    so the viewport is grown to the content's height first."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     out = ARTIFACTS / f"{name}.png"
+    height = page.evaluate(
+        """() => {
+            const m = document.querySelector('[data-testid="stMain"]');
+            const inner = m && m.firstElementChild;
+            return Math.max(m ? m.scrollHeight : 0, inner ? inner.scrollHeight : 0, document.body.scrollHeight);
+        }"""
+    )
+    width = page.viewport_size["width"] if page.viewport_size else 1440
+    page.set_viewport_size({"width": width, "height": int(min(max(height + 40, 900), 9000))})
+    page.wait_for_timeout(1200)  # charts and grids re-layout client-side
     page.screenshot(path=str(out), full_page=True)
     return out
