@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                    type=_arg(lambda r: parse_threshold(r, "--mag-eps", *config.MAG_EPS_RANGE)),
                    help=f"|actual - target| above this is a magnitude error (default {config.MAG_EPS}, "
                         f"range {config.MAG_EPS_RANGE})")
+    p.add_argument("--mag-rule", dest="mag_rule", default=config.DEFAULT_MAG_RULE, choices=config.MAG_RULES,
+                   help="how MAG_EPS is read: absolute |actual - target| (default, the playbook's rule) or "
+                        "relative to |target| (reproduces the playbook's Dec 5-7 magnitude counts)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the story")
     return p
 
@@ -92,7 +95,7 @@ def story_text(story) -> str:
 
 
 def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool,
-               out=None, err=None) -> int:
+               out=None, err=None, mag_rule: str = config.DEFAULT_MAG_RULE) -> int:
     """Print the report for one day; returns the exit code."""
     import polars as pl
 
@@ -127,14 +130,14 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
         )
         return EXIT_NO_DATA
 
-    classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps)
+    classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
     if as_json:
         print(json.dumps(te.to_report(day, hour, classified), allow_nan=False), file=out)
         return EXIT_OK
-    previous = te_views.classify_days(tl.filter(pl.col("holdings_date") < day), w_eps, mag_eps)
+    previous = te_views.classify_days(tl.filter(pl.col("holdings_date") < day), w_eps, mag_eps, mag_rule)
     history = te_views.daily_te(previous, te_views.calendar(start, day - timedelta(days=1)))
     story = te.day_story(day, classified, history=history.select("date", "te"))
-    print(f"Tracking error report · snapshot {when} · W_EPS {w_eps:g} · MAG_EPS {mag_eps:g}", file=out)
+    print(f"Tracking error report · snapshot {when} · W_EPS {w_eps:g} · MAG_EPS {mag_eps:g} ({mag_rule})", file=out)
     print("", file=out)
     print(story_text(story), file=out)
     return EXIT_OK
@@ -147,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: bad arguments (2, message already printed) or --help (0)
         return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
     quiet_logs()
-    return run_report(args.date, args.hour, args.w_eps, args.mag_eps, args.json)
+    return run_report(args.date, args.hour, args.w_eps, args.mag_eps, args.json, mag_rule=args.mag_rule)
 
 
 if __name__ == "__main__":

@@ -106,9 +106,15 @@ class Thresholds:
     w_eps: float = config.W_EPS
     mag_eps: float = config.MAG_EPS
     errors: tuple[str, ...] = field(default_factory=tuple)
+    mag_rule: str = config.DEFAULT_MAG_RULE
+
+    @property
+    def label(self) -> str:
+        rule = "" if self.mag_rule == "absolute" else " of |target| (relative rule)"
+        return f"W_EPS {self.w_eps:g} · MAG_EPS {self.mag_eps:g}{rule}"
 
 
-def thresholds(w_eps: Any, mag_eps: Any) -> Thresholds:
+def thresholds(w_eps: Any, mag_eps: Any, mag_rule: Any = config.DEFAULT_MAG_RULE) -> Thresholds:
     """Validate user thresholds against lib.config's ranges; a refused value falls back to the default."""
     errors = []
     try:
@@ -121,7 +127,11 @@ def thresholds(w_eps: Any, mag_eps: Any) -> Thresholds:
     except InputError as err:
         errors.append(f"{err}; using the playbook default {config.MAG_EPS}")
         m = config.MAG_EPS
-    return Thresholds(w, m, tuple(errors))
+    rule = str(mag_rule)
+    if rule not in config.MAG_RULES:
+        errors.append(f"magnitude rule must be one of {', '.join(config.MAG_RULES)}; using {config.DEFAULT_MAG_RULE}")
+        rule = config.DEFAULT_MAG_RULE
+    return Thresholds(w, m, tuple(errors), rule)
 
 
 # --- days with / without targets -------------------------------------------
@@ -141,14 +151,15 @@ def no_target_days(timeline: pl.DataFrame) -> list[date]:
 
 
 def classify_days(
-    timeline: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: float = config.MAG_EPS
+    timeline: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: float = config.MAG_EPS,
+    mag_rule: str = config.DEFAULT_MAG_RULE,
 ) -> pl.DataFrame:
     """Classify every (day, sym) row of the days that have targets; no-target days are left out.
 
     Classification is row-wise, so one call over many days equals one call per day.
     """
     with_targets = timeline.filter(pl.col("t2_rows_for_day").fill_null(0) > 0)
-    return te.classify(with_targets, w_eps=w_eps, mag_eps=mag_eps)
+    return te.classify(with_targets, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
 
 
 def category_counts(classified: pl.DataFrame | None) -> dict[str, int]:
@@ -477,6 +488,7 @@ def range_view(
     window: int,
     w_eps: float = config.W_EPS,
     mag_eps: float = config.MAG_EPS,
+    mag_rule: str = config.DEFAULT_MAG_RULE,
 ) -> RangeView:
     """Classify and aggregate a (possibly longer) timeline for the displayed range [start, end].
 
@@ -487,7 +499,7 @@ def range_view(
     days = calendar(start, end)
     fetched = set(timeline["holdings_date"].to_list()) if timeline.height else set()
     all_days = sorted(fetched | set(days))
-    classified_all = classify_days(timeline, w_eps, mag_eps)
+    classified_all = classify_days(timeline, w_eps, mag_eps, mag_rule)
     daily_all = daily_te(classified_all, all_days).join(
         rolling_ex_post_te(active_returns(timeline, all_days), window), on="date", how="left"
     )

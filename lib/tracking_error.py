@@ -36,7 +36,7 @@ from typing import Any
 
 import polars as pl
 
-from lib.config import ANNUALISATION_DAYS, MAG_EPS, W_EPS
+from lib.config import ANNUALISATION_DAYS, DEFAULT_MAG_RULE, MAG_EPS, MAG_RULES, W_EPS
 from lib import format as fmt
 
 # --- categories (playbook 0.4), in display order ----------------------------
@@ -130,7 +130,8 @@ def _float_columns(df: pl.DataFrame, columns: tuple[str, ...], what: str) -> pl.
 
 
 # --- classification ----------------------------------------------------------
-def classify(frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS) -> pl.DataFrame:
+def classify(frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS, mag_rule: str = DEFAULT_MAG_RULE) -> pl.DataFrame:
+    # mag_rule "relative" reads MAG_EPS as a fraction of |target| (see lib.config.MAG_RULES)
     """Classify each row against its T+2 target (playbook 0.3-0.5).
 
     Input: `sym, actual_weight, weight_t2, weight_t1` (weight_t1 nullable; other columns
@@ -144,6 +145,8 @@ def classify(frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS) -> pl.D
     """
     w_eps = _check_threshold("w_eps", w_eps)
     mag_eps = _check_threshold("mag_eps", mag_eps)
+    if mag_rule not in MAG_RULES:
+        raise ValueError(f"mag_rule must be 'absolute' or 'relative', not {mag_rule!r}")
     df = _to_polars(frame, "classify")
     _require(df, REQUIRED_COLUMNS, "classify")
 
@@ -162,6 +165,7 @@ def classify(frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS) -> pl.D
     t2 = pl.col("weight_t2")
     t1 = pl.col("weight_t1")
     err_t2 = a - t2
+    mag_limit = pl.lit(mag_eps) if mag_rule == "absolute" else t2.abs() * mag_eps
     err_t1 = a - t1
     held_a = (a.abs() >= w_eps) & (a != 0.0)
     held_t = (t2.abs() >= w_eps) & (t2 != 0.0)
@@ -176,7 +180,7 @@ def classify(frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS) -> pl.D
         .then(pl.lit(EXTRA_POSITION))
         .when((a > 0.0) != (t2 > 0.0))
         .then(pl.lit(WRONG_DIRECTION))
-        .when(err_t2.abs() > mag_eps + MAG_TOL)
+        .when(err_t2.abs() > mag_limit + MAG_TOL)
         .then(pl.lit(MAGNITUDE_ERROR))
         .otherwise(pl.lit(MATCHED))
     )

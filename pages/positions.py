@@ -11,6 +11,7 @@ from ui import charts
 from ui.data import load
 from ui.sidebar import data_as_of_line
 from ui.state import set_url, url_value
+from ui.thresholds import threshold_inputs
 
 st.title("Positions")
 data_as_of_line()
@@ -28,15 +29,8 @@ day = c_day.date_input("Holdings date (UTC)", value=day0, key="pos_date",
 hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=hour0, key="pos_hour",
                         format_func=lambda h: f"{h:02d}:00–{h:02d}:59 UTC",
                         help="Positions after every fill before the end of this hour, priced at its close.")
-w_raw = c_w.number_input("W_EPS: flat below (weight)", value=config.W_EPS, step=0.0005, format="%.4f",
-                         key="pos_w_eps", help=f"Playbook default {config.W_EPS}; allowed {config.W_EPS_RANGE}.")
-m_raw = c_m.number_input("MAG_EPS: magnitude error above", value=config.MAG_EPS, step=0.005, format="%.4f",
-                         key="pos_mag_eps",
-                         help=f"Playbook default {config.MAG_EPS}; allowed {config.MAG_EPS_RANGE}.")
+th = threshold_inputs("pos", c_w, c_m)
 set_url(date=day, hour=hour)
-th = te_views.thresholds(w_raw, m_raw)
-for message in th.errors:
-    st.error(f"Refused: {message}.", icon=":material/block:")
 
 when = f"{day.isoformat()} {hour:02d}:00 UTC"
 if te_views.snapshot_incomplete(day, hour, as_of):
@@ -53,7 +47,7 @@ if tl.height == 0:
 # --- classification (none on a day without targets) -------------------------------------
 target_date = te_views.target_date(day)
 if te_views.has_targets(tl):
-    rows = te.classify(tl, w_eps=th.w_eps, mag_eps=th.mag_eps)
+    rows = te.classify(tl, w_eps=th.w_eps, mag_eps=th.mag_eps, mag_rule=th.mag_rule)
     counts = te_views.category_counts(rows)
 else:
     rows, counts = tl, None
@@ -66,7 +60,7 @@ if counts is not None:
     cols = st.columns(len(te.CATEGORIES))
     for col, cat in zip(cols, te.CATEGORIES):
         col.metric(te_views.CATEGORY_LABELS[cat], counts[cat],
-                   help=f"Symbols classified {cat} (W_EPS {th.w_eps:g}, MAG_EPS {th.mag_eps:g}).")
+                   help=f"Symbols classified {cat} ({th.label}).")
 
 expo = te_views.exposure(tl)
 snap_te = te.snapshot_te(rows) if counts is not None else None

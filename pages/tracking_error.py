@@ -11,6 +11,7 @@ from ui import charts
 from ui.data import load
 from ui.sidebar import current_range, data_as_of_line
 from ui.state import set_url, url_value
+from ui.thresholds import threshold_inputs
 
 st.title("Tracking Error")
 data_as_of_line()
@@ -26,23 +27,17 @@ hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=ho
 window = c_win.selectbox("Ex-post TE window", options=list(config.EX_POST_WINDOWS), key="te_window",
                          index=list(config.EX_POST_WINDOWS).index(window0), format_func=lambda w: f"{w} days",
                          help="Rolling std of daily active returns (book − T+2 target), annualised ×√365.")
-w_raw = c_w.number_input("W_EPS: flat below (weight)", value=config.W_EPS, step=0.0005, format="%.4f",
-                         key="te_w_eps", help=f"Playbook default {config.W_EPS}; allowed {config.W_EPS_RANGE}.")
-m_raw = c_m.number_input("MAG_EPS: magnitude error above", value=config.MAG_EPS, step=0.005, format="%.4f",
-                         key="te_mag_eps", help=f"Playbook default {config.MAG_EPS}; allowed {config.MAG_EPS_RANGE}.")
+th = threshold_inputs("te", c_w, c_m)
 set_url(hour=hour, window=window)
-th = te_views.thresholds(w_raw, m_raw)
-for message in th.errors:
-    st.error(f"Refused: {message}.", icon=":material/block:")
 
 # --- one timeline query for the range (plus the look-back the rolling window needs) ----------
 tl = load(tracking_error.timeline, te_views.lookback_start(start), end, hour, what="hourly timeline")
 if tl is None:
     st.stop()
-view = te_views.range_view(tl, start, end, window, th.w_eps, th.mag_eps)
+view = te_views.range_view(tl, start, end, window, th.w_eps, th.mag_eps, th.mag_rule)
 st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
            f"snapshot {hour:02d}:00 UTC "
-           f"· book vs the T+{config.T_PLUS_TARGET} model target · W_EPS {th.w_eps:g} · MAG_EPS {th.mag_eps:g}")
+           f"· book vs the T+{config.T_PLUS_TARGET} model target · {th.label}")
 if not view.days_with_targets:
     st.info(f"No day between {start.isoformat()} and {end.isoformat()} has both data and model targets at "
             f"{hour:02d}:00 UTC: nothing to show.", icon=":material/info:")

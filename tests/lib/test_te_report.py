@@ -104,3 +104,20 @@ def test_clickhouse_failure_exits_3_without_traceback(cli, monkeypatch):
     assert code == 3 and out == ""
     assert "ClickHouse unreachable" in err and "connection refused" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("day,expected", [("2025-12-05", 30), ("2025-12-06", 31), ("2025-12-07", 29)])
+def test_relative_magnitude_rule_reproduces_playbook_counts(desk_client, capsys, day, expected):
+    """The playbook's ~30/31/29 MAGNITUDE_ERROR counts come from the relative reading; absolute gives 0."""
+    import json
+
+    from lib import te_report
+
+    assert te_report.main(["--date", day, "--json", "--mag-rule", "relative"]) == 0
+    rel = json.loads(capsys.readouterr().out)
+    assert rel["counts"]["MAGNITUDE_ERROR"] == expected
+    assert te_report.main(["--date", day, "--json"]) == 0
+    absolute = json.loads(capsys.readouterr().out)
+    assert absolute["counts"]["MAGNITUDE_ERROR"] == 0
+    # the missing set does not depend on the rule
+    assert rel["symbols"]["MISSING_POSITION"] == absolute["symbols"]["MISSING_POSITION"]

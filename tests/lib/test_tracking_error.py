@@ -70,7 +70,7 @@ def test_category_constants():
 
 def test_thresholds_come_from_config():
     # the defaults are the config values, not a private copy
-    assert te.classify.__defaults__ == (W_EPS, MAG_EPS)
+    assert te.classify.__defaults__ == (W_EPS, MAG_EPS, "absolute")
     assert te.ex_post_te.__defaults__ == (ANNUALISATION_DAYS,)
 
 
@@ -788,3 +788,18 @@ def test_module_is_streamlit_free():
         for a in (n.names if isinstance(n, ast.Import) else [n])
     }
     assert not any(name.split(".")[0] == "streamlit" for name in imported)
+
+
+def test_relative_magnitude_rule_scales_with_target():
+    df = pl.DataFrame({
+        "sym": ["A", "B", "C"],
+        "actual_weight": [0.0515, 0.0505, -0.0300],
+        "weight_t2": [0.0500, 0.0500, -0.0250],
+        "weight_t1": [None, None, None],
+    }, schema_overrides={"weight_t1": pl.Float64})
+    rel = te.classify(df, mag_eps=0.02, mag_rule="relative")
+    assert rel["category"].to_list() == ["MAGNITUDE_ERROR", "MATCHED", "MAGNITUDE_ERROR"]
+    absolute = te.classify(df, mag_eps=0.02)
+    assert absolute["category"].to_list() == ["MATCHED", "MATCHED", "MATCHED"]
+    with pytest.raises(ValueError):
+        te.classify(df, mag_rule="percent")

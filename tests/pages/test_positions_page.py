@@ -160,3 +160,20 @@ def test_garbage_url_params_warn_and_fall_back(app):
     at = app(PAGE, query={"date": "';DROP TABLE x", "hour": "2"})
     no_exception(at)
     assert "Ignored URL parameter `date`" in texts(at, "warning")
+
+
+def test_relative_magnitude_rule_switch_reproduces_playbook_count(app):
+    at = app(PAGE, query={"date": "2025-12-05", "hour": "2"})
+    assert counts_shown(at)[te.MAGNITUDE_ERROR] == 0
+    at.radio(key="pos_rule").set_value("relative").run()
+    no_exception(at)
+    c = counts_shown(at)
+    assert c[te.MAGNITUDE_ERROR] == 30 and c[te.MISSING_POSITION] == 2
+    assert at.query_params.get("rule") in ("relative", ["relative"])
+
+
+def test_garbage_rule_in_url_falls_back_to_absolute(app):
+    at = app(PAGE, query={"date": "2025-12-05", "hour": "2", "rule": "1;DROP"})
+    no_exception(at)
+    assert "Ignored URL parameter `rule`" in texts(at, "warning")
+    assert counts_shown(at)[te.MAGNITUDE_ERROR] == 0
