@@ -48,6 +48,15 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
         "ex_post_te": "#e8702a",
         "deposit": "#2e9d5b",
         "withdraw": "#d1343b",
+        # Overview / Trades (additive)
+        "total": "#40464d",
+        "price": "#7d8793",
+        "position": "#1f5fa8",
+        "buy": "#2e9d5b",
+        "sell": "#d1343b",
+        "turnover": "#7fa7d9",
+        "off_window": "#e8702a",
+        "slippage": "#8e5cc4",
     }
 )
 
@@ -57,14 +66,28 @@ def _bad(x: object) -> bool:
 
 
 def usd(x: float | None, decimals: int = 0, signed: bool = False) -> str:
+    """Dollars: '$1,234', '−$1,234' (sign before the $), '+$1,234' when signed; '$1.23M' from a million."""
     if _bad(x):
         return MISSING
-    sign = "+" if signed and x > 0 else ""
-    if abs(x) >= 1e9:
-        return f"{sign}${x / 1e9:,.2f}B"
-    if abs(x) >= 1e6:
-        return f"{sign}${x / 1e6:,.2f}M"
-    return f"{sign}${x:,.{decimals}f}"
+    sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
+    a = abs(x)
+    if a >= 1e9:
+        text = f"${a / 1e9:,.2f}B"
+    elif a >= 1e6:
+        text = f"${a / 1e6:,.2f}M"
+    else:
+        text = f"${a:,.{decimals}f}"
+    if sign == MINUS and text.strip("$0.,MB") == "":
+        sign = ""  # never '−$0'
+    return f"{sign}{text}"
+
+
+def metric_delta(text: str | None) -> str | None:
+    """A formatted delta for st.metric: its colour/arrow key off a leading ASCII '-', so the
+    typographic minus these formatters use is swapped for one (None and '—' give no delta)."""
+    if text is None or text == MISSING:
+        return None
+    return "-" + text[1:] if text.startswith(MINUS) else text
 
 
 def pct(x: float | None, decimals: int = 2, signed: bool = False, missing: str = MISSING) -> str:

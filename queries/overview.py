@@ -1,12 +1,34 @@
-"""Equity, PnL and exposure for the Overview page."""
+"""Equity, PnL and exposure for the Overview page.
+
+Every function returns a small, already aggregated frame: per-hour/per-day buckets,
+one row per headline window, one row for a decomposition. The maths on top of them
+(returns net of flows, drawdown, daily statistics, reconciliation) is lib/pnl.py.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 import polars as pl
 import streamlit as st
 
 from lib import config
-from queries._base import run
+from queries._base import run, sql_file
+
+EQUITY_SERIES_SQL = sql_file("equity_series.sql")
+PNL_WINDOW_SQL = sql_file("pnl_window.sql")
+HEADLINE_SQL = sql_file("headline.sql")
+EXPOSURE_SQL = sql_file("exposure.sql")
+
+BUCKETS_S = (3600, 86400)
+# One positions-snapshot round: its per-coin rows lie within this of its newest row.
+ROUND_MS = int(config.SNAPSHOT_ROUND_S * 1000)
+
+
+def _bucket(bucket_s: int) -> int:
+    if int(bucket_s) not in BUCKETS_S:
+        raise ValueError(f"bucket_s must be one of {BUCKETS_S}, not {bucket_s!r}")
+    return int(bucket_s)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
@@ -16,7 +38,116 @@ def latest_equity() -> pl.DataFrame:
         """
         SELECT ts, account, account_value, total_ntl_pos, total_margin_used, withdrawable
         FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) - toIntervalDay(1)
         ORDER BY ts DESC
         LIMIT 1
         """
     )
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def headline_pnl() -> pl.DataFrame:
+    """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks and flows."""
+    return run(HEADLINE_SQL, lookback_days=config.EQUITY_LOOKBACK_DAYS)
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def latest_exposure() -> pl.DataFrame:
+    """Gross/net/long/short USD, coin counts and equity at the newest positions round (one row).
+
+    The round is every row within SNAPSHOT_ROUND_S of the newest row (one monitor pass),
+    each coin's newest row counting; no row at all means no snapshot (an empty frame).
+    """
+    return run(
+        """
+        WITH
+            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
+            rnd AS
+            (
+                SELECT
+                    account, coin, max(ts) AS coin_ts, argMax(szi, ts) AS szi,
+                    argMax(ifNull(isFinite(position_value), false), ts) AS valued,
+                    argMax(if(ifNull(isFinite(position_value), false), abs(assumeNotNull(position_value)), 0.), ts) AS pv
+                FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+                WHERE ts <= newest AND ts >= newest - toIntervalMillisecond({round_ms:UInt32})
+                GROUP BY account, coin
+            ),
+            eq AS
+            (
+                SELECT ts, account_value
+                FROM {account_db:Identifier}.{account_tbl:Identifier}
+                WHERE ts <= newest AND ts >= newest - toIntervalDay({lookback_days:UInt16})
+                  AND account_value IS NOT NULL AND isFinite(account_value)
+                ORDER BY ts DESC
+                LIMIT 1
+            ),
+            agg AS
+            (
+                SELECT
+                    max(coin_ts) AS ts,
+                    sumIf(pv, szi > 0) AS long_usd,
+                    sumIf(pv, szi < 0) AS short_usd,
+                    countIf(szi > 0) AS n_long,
+                    countIf(szi < 0) AS n_short,
+                    countIf(szi != 0 AND NOT valued) AS n_unvalued,
+                    count() AS n_rows
+                FROM rnd
+            )
+        SELECT
+            toDateTime64(a.ts, 3, 'UTC') AS ts,
+            a.long_usd AS long_usd,
+            a.short_usd AS short_usd,
+            a.long_usd + a.short_usd AS gross_usd,
+            a.long_usd - a.short_usd AS net_usd,
+            a.n_long AS n_long,
+            a.n_short AS n_short,
+            a.n_unvalued AS n_unvalued,
+            (SELECT account_value FROM eq) AS equity,
+            toDateTime64((SELECT ts FROM eq), 3, 'UTC') AS equity_ts
+        FROM agg AS a
+        WHERE a.n_rows > 0
+        """,
+        lookback_days=config.EQUITY_LOOKBACK_DAYS,
+        round_ms=ROUND_MS,
+    )
+
+
+@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def pnl_window(start: date, end: date) -> pl.DataFrame:
+    """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
+    return run(PNL_WINDOW_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS,
+               pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, pair_tol_min=config.MARK_PAIR_TOLERANCE_MIN,
+               round_ms=ROUND_MS)
+
+
+@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def equity_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
+    """Per hour (3600) or UTC day (86400): last equity, previous equity and the flows between (equity_series.sql)."""
+    return run(EQUITY_SERIES_SQL, start=start, end=end, bucket_s=_bucket(bucket_s),
+               lookback_days=config.EQUITY_LOOKBACK_DAYS)
+
+
+@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) -> pl.DataFrame:
+    """Deposits, withdrawals and other ledger movements in the UTC days [start, end], newest first."""
+    return run(
+        """
+        SELECT toDateTime64(time, 3, 'UTC') AS time, type, usdc, hash
+        FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
+        WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
+          AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+        ORDER BY time DESC
+        LIMIT 1 BY account, time, hash
+        LIMIT {limit:UInt32}
+        """,
+        start=start,
+        end=end,
+        limit=int(limit),
+    )
+
+
+@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
+    """Gross/net/long/short per hour or UTC day, in USD and as a fraction of equity (exposure.sql)."""
+    return run(EXPOSURE_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), round_ms=ROUND_MS,
+               lookback_days=config.EQUITY_LOOKBACK_DAYS)

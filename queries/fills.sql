@@ -1,0 +1,66 @@
+-- The fills of the UTC days [start, end] that pass the filters, each once, enriched with
+-- what the Trades page judges them by. queries/trades.py appends one SELECT ... FROM fills.
+--
+--   notional       px * sz (USD)
+--   bn_symbol      the coin's Binance symbol (lib.symbols map); ref_px the open of the 1h
+--                  candle with open_time = start of the fill's UTC hour, times the map's
+--                  multiplier; NULL when that candle is missing or its open is not > 0
+--   slippage_bps   side_sign * (px / ref_px - 1) * 1e4, side_sign +1 buy / -1 sell:
+--                  POSITIVE IS WORSE for the desk; NULL when ref_px is NULL (never 0)
+--   tracked        the fill's (account, oid) has at least one row in the orders table
+--   off_window     the fill is at or after 00:00 + {window_min} minutes UTC of its day
+--   pos_after      start_position + signed sz (the position right after the fill)
+-- Filters (an empty array means all): coins, sides ('B'/'A'), dirs, liquidity
+-- ('maker' = not crossed, 'taker' = crossed, '' = both).
+-- Synced duplicates are removed on (account, tid) for fills, (symbol, open_time) for candles.
+-- Parameters: start, end (Date), coins, sides, dirs (Array(String)), liquidity (String),
+-- window_min (UInt16), map_coins, map_symbols, map_mult.
+WITH
+    f AS
+    (
+        SELECT
+            time, account, coin, side, px, sz, start_position, dir, closed_pnl, fee, fee_token, oid, tid, cloid,
+            crossed, hash,
+            transform(coin, {map_coins:Array(String)}, {map_symbols:Array(String)}, concat(coin, 'USDT')) AS bn_symbol,
+            transform(coin, {map_coins:Array(String)}, {map_mult:Array(Float64)}, 1.0) AS px_mult,
+            toDateTime(toStartOfHour(time), 'UTC') AS hour
+        FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
+          AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+          AND (empty({coins:Array(String)}) OR has({coins:Array(String)}, coin))
+          AND (empty({sides:Array(String)}) OR has({sides:Array(String)}, side))
+          AND (empty({dirs:Array(String)}) OR has({dirs:Array(String)}, dir))
+          AND ({liquidity:String} = '' OR crossed = ({liquidity:String} = 'taker'))
+        LIMIT 1 BY account, tid
+    ),
+    tracked_orders AS
+    (
+        SELECT DISTINCT account, oid
+        FROM {orders_db:Identifier}.{orders_tbl:Identifier}
+        WHERE oid IN (SELECT oid FROM f)
+    ),
+    candles AS
+    (
+        SELECT symbol, open_time, open
+        FROM {klines_db:Identifier}.{klines_tbl:Identifier}
+        WHERE open_time >= toDateTime({start:Date}, 'UTC')
+          AND open_time < toDateTime({end:Date}, 'UTC') + toIntervalDay(1)
+          AND (symbol, open_time) IN (SELECT DISTINCT bn_symbol, hour FROM f)
+        LIMIT 1 BY symbol, open_time
+    ),
+    fills AS
+    (
+        SELECT
+            f.time AS time, f.account AS account, f.coin AS coin, f.side AS side, f.px AS px, f.sz AS sz,
+            f.start_position AS start_position, f.dir AS dir, f.closed_pnl + 0. AS closed_pnl, f.fee AS fee,
+            f.fee_token AS fee_token, f.oid AS oid, f.tid AS tid, f.cloid AS cloid, f.crossed AS crossed,
+            f.hash AS hash, f.bn_symbol AS bn_symbol,
+            f.px * f.sz AS notional,
+            f.start_position + if(f.side = 'B', f.sz, -f.sz) AS pos_after,
+            if(isFinite(k.open) AND k.open > 0, k.open * f.px_mult, NULL) AS ref_px,
+            multiIf(f.side = 'B', 1., f.side = 'A', -1., NULL) * (f.px / ref_px - 1) * 10000 AS slippage_bps,
+            (f.account, f.oid) IN (SELECT account, oid FROM tracked_orders) AS tracked,
+            dateDiff('millisecond', toStartOfDay(f.time), f.time) >= {window_min:UInt16} * 60000 AS off_window
+        FROM f
+        LEFT JOIN candles AS k ON k.symbol = f.bn_symbol AND k.open_time = f.hour
+    )

@@ -1,0 +1,169 @@
+"""The Overview page on the demo desk (AppTest): headline numbers, reconciliation, flows, bad URLs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lib import format as fmt
+
+PAGE = "pages/overview.py"
+RANGE = {"from": "2025-11-20", "to": "2025-12-15"}
+ACCOUNT = "maicro_monitors.account_snapshots"
+LEDGER = "maicro_monitors.ledger"
+TRADES = "maicro_monitors.trades"
+
+
+def _metric(at, label):
+    found = [m for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def _scalar(engine, sql):
+    return engine.query(sql).result_rows[0][0]
+
+
+@pytest.fixture(scope="module")
+def truth(desk_client):
+    """Independent numbers straight from the demo tables (duplicates removed by natural key)."""
+    e = desk_client
+    snaps = e.query(
+        f"SELECT ts, account_value FROM (SELECT * FROM {ACCOUNT} LIMIT 1 BY account, ts) "
+        "WHERE account_value > 0 ORDER BY ts"
+    ).result_rows
+    first, last = snaps[0], snaps[-1]
+    flows = e.query(f"SELECT time, usdc FROM (SELECT * FROM {LEDGER} LIMIT 1 BY account, time, hash) ORDER BY time"
+                    ).result_rows
+    since_start = last[1] - first[1] - sum(u for t, u in flows if first[0] < t <= last[0])
+    return {"first": first, "last": last, "flows": flows, "since_start": since_start}
+
+
+@pytest.fixture(scope="module")
+def page(app_module):
+    return app_module(RANGE)
+
+
+@pytest.fixture(scope="module")
+def app_module(desk_client):
+    """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_support import force_navigation_router
+    from tests.conftest import ROOT
+
+    mp = pytest.MonkeyPatch()
+    force_navigation_router(mp)
+
+    def open_page(query=None, switch=True):
+        import streamlit as st
+
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        at.run()
+        if switch:  # Overview is also the default page: the first run already shows it
+            at.switch_page(PAGE)
+            at.run()
+        return at
+
+    yield open_page
+    mp.undo()
+
+
+def test_renders_without_errors(page):
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.title[0].value == "Overview"
+    assert not page.error, [e.value for e in page.error]
+    assert any("Data as of" in c.value for c in page.caption)
+
+
+def test_equity_and_pnl_since_start_match_the_tables(page, truth):
+    assert _metric(page, "Equity (AUM)").value == fmt.usd(truth["last"][1])
+    # the demo's $1M opening deposit and $100k withdrawal are not PnL
+    assert _metric(page, "PnL since start").value == fmt.usd(truth["since_start"], signed=True)
+    assert abs(truth["since_start"]) < 200_000
+
+
+def test_exposure_counts_match_the_newest_positions_round(page, desk_client):
+    rows = desk_client.query(
+        "WITH (SELECT max(ts) FROM maicro_monitors.positions_snapshots) AS newest "
+        "SELECT coin, argMax(szi, ts) FROM maicro_monitors.positions_snapshots "
+        "WHERE ts >= newest - INTERVAL 30 SECOND GROUP BY coin"
+    ).result_rows
+    assert _metric(page, "Long positions").value == str(sum(1 for _, s in rows if s > 0))
+    assert _metric(page, "Short positions").value == str(sum(1 for _, s in rows if s < 0))
+    assert sum(1 for _, s in rows if s != 0) > 20  # a whole round, not one coin's row
+
+
+def test_decomposition_reconciles_and_realized_matches_fills(page, desk_client):
+    tables = [t for t in page.table]
+    assert tables, "no decomposition table"
+    df = tables[0].value
+    usd = dict(zip(df["Component"], df["USD"]))
+    assert set(usd) >= {"Realized (closed PnL)", "Fees", "Funding", "Change in unrealized", "Residual (unexplained)",
+                        "Total PnL"}
+    caption = next(c.value for c in page.caption if c.value.startswith("Marks: equity"))
+    t0 = caption.split("Marks: equity ")[1].split(" UTC")[0]
+    t1 = caption.split(" → ")[1].split(" UTC")[0]
+    realized = _scalar(desk_client, f"SELECT sum(closed_pnl) FROM (SELECT * FROM {TRADES} LIMIT 1 BY account, tid) "
+                                    f"WHERE time > '{t0}' AND time <= '{t1}.999'")
+    assert usd["Realized (closed PnL)"] == fmt.usd(realized, signed=True)
+
+    def num(text):
+        return float(text.replace("−", "-").replace("$", "").replace(",", "").replace("+", ""))
+
+    total = num(usd["Total PnL"])
+    parts = sum(num(usd[k]) for k in ("Realized (closed PnL)", "Fees", "Funding", "Change in unrealized",
+                                       "Residual (unexplained)"))
+    assert parts == pytest.approx(total, abs=5)  # whole dollars, rounded per line
+    assert abs(num(usd["Residual (unexplained)"])) < 0.01 * max(abs(total), 10_000)
+
+
+def test_withdrawal_is_not_a_loss(page):
+    worst = _metric(page, "Worst day")
+    assert float(worst.value.replace("−", "-").rstrip("%")) > -5  # the $100k withdrawal (~10%) is not a bad day
+    mdd = _metric(page, "Max drawdown")
+    assert float(mdd.value.replace("−", "-").rstrip("%")) > -9
+    assert any("Deposits and withdrawals in the range" in e.label for e in page.expander)
+
+
+def test_daily_statistics_shown(page):
+    for label in ("Mean return / day", "Win rate (days)", "Best day", "Worst day", "Days"):
+        assert _metric(page, label).value != fmt.MISSING
+    assert int(_metric(page, "Days").value) >= 20
+
+
+def test_health_badge_links_to_system_health(page):
+    links = page.get("page_link")
+    # the page id reads "system-health" or "system_health" depending on AppTest's page mode
+    assert links and any(link.proto.page.replace("_", "-").endswith("system-health") and
+                         link.proto.label == "System Health" for link in links), [str(link.proto) for link in links]
+    assert any("-badge[" in m.value and "System health:" in m.value for m in page.markdown)
+
+
+def test_tracking_error_metric(page):
+    te = _metric(page, "Tracking error")
+    assert te.value.endswith("%")
+    assert any(c.value.startswith("Tracking error at 2025-12-15 02:00 UTC, symbols by category: ") and "matched" in c.value
+               for c in page.caption)
+
+
+def test_changing_the_date_range_reloads(app_module):
+    at = app_module(RANGE)
+    at.sidebar.date_input(key="global_range").set_value((date(2025, 12, 1), date(2025, 12, 7))).run()
+    assert not at.exception
+    assert any(s.value == "PnL 2025-12-01 – 2025-12-07 (UTC days)" for s in at.subheader)
+    assert at.query_params["from"] == ["2025-12-01"] or at.query_params["from"] == "2025-12-01"
+    assert int(_metric(at, "Days").value) == 7
+
+
+def test_hostile_url_falls_back_with_a_warning(app_module):
+    at = app_module({"from": "2025-02-31", "to": "2025-12-15"}, switch=False)  # the URL as a user opened it
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    warnings = [w.value for w in at.sidebar.warning]
+    assert any("not a real calendar date" in w for w in warnings), warnings
+    assert _metric(at, "Equity (AUM)").value != fmt.MISSING

@@ -1,0 +1,197 @@
+"""The Trades page on the demo desk (AppTest): filters, paging, sort, tabs, drill-down, bad URLs."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib import config
+from lib import format as fmt
+
+PAGE = "pages/trades.py"
+RANGE = {"from": "2025-11-20", "to": "2025-12-15"}
+FILLS = ("(SELECT * FROM maicro_monitors.trades WHERE time >= '2025-11-20' AND time < '2025-12-16' "
+         "LIMIT 1 BY account, tid)")
+
+
+@pytest.fixture(scope="module")
+def open_page(desk_client):
+    """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_support import force_navigation_router
+    from tests.conftest import ROOT
+
+    mp = pytest.MonkeyPatch()
+    force_navigation_router(mp)
+
+    def opener(query=None):
+        import streamlit as st
+
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        at.run()
+        at.switch_page(PAGE)
+        at.run()
+        return at
+
+    yield opener
+    mp.undo()
+
+
+def _q(engine, sql):
+    return engine.query(sql).result_rows
+
+
+def _metric(at, label):
+    found = [m for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def _count_caption(at):
+    return next(c.value for c in at.caption if c.value.startswith("Fills ") and "matching" in c.value)
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.main.error, [e.value for e in at.main.error]
+
+
+@pytest.fixture(scope="module")
+def page(open_page):
+    return open_page(RANGE)
+
+
+def test_summary_matches_the_tables(page, desk_client):
+    _ok(page)
+    assert page.title[0].value == "Trades"
+    n, untracked = _q(desk_client, f"SELECT count(), countIf((account, oid) NOT IN "
+                                   f"(SELECT account, oid FROM maicro_monitors.orders)) FROM {FILLS}")[0]
+    late = _q(desk_client, f"SELECT countIf(toHour(time) > 0 OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES})"
+                           f" FROM {FILLS}")[0][0]
+    assert _metric(page, "Fills").value == f"{n:,}"
+    assert _metric(page, "Untracked fills").value == f"{untracked:,}" and untracked > 0
+    assert _metric(page, "Off-window fills").value == f"{late:,}" and late > 0
+    realized = _q(desk_client, f"SELECT sum(closed_pnl) FROM {FILLS}")[0][0]
+    assert _metric(page, "Realized PnL").value == fmt.usd(realized, signed=True)
+
+
+def test_first_page_is_the_newest_hundred(page, desk_client):
+    n = _q(desk_client, f"SELECT count() FROM {FILLS}")[0][0]
+    assert _count_caption(page).startswith(f"Fills 1–100 of **{n:,}** matching")
+    table = page.dataframe[0].value
+    newest = _q(desk_client, f"SELECT tid FROM {FILLS} ORDER BY time DESC, tid DESC LIMIT 100")
+    assert len(table) == 100
+    assert [int(x) for x in table["tid"]] == [r[0] for r in newest]
+    assert page.get("pagination")[0].proto.num_pages == -(-n // 100)
+
+
+def test_next_page(open_page, desk_client):
+    at = open_page(RANGE)
+    at.get("pagination")[0].set_value(2).run()
+    _ok(at)
+    n = _q(desk_client, f"SELECT count() FROM {FILLS}")[0][0]
+    assert _count_caption(at).startswith(f"Fills 101–200 of **{n:,}**")
+    second = _q(desk_client, f"SELECT tid FROM {FILLS} ORDER BY time DESC, tid DESC LIMIT 100 OFFSET 100")
+    assert [int(x) for x in at.dataframe[0].value["tid"]] == [r[0] for r in second]
+
+
+def test_coin_filter_and_sort(open_page, desk_client):
+    at = open_page(RANGE)
+    at.multiselect(key="tr_coins").set_value(["BTC", "ETH"]).run()
+    _ok(at)
+    n = _q(desk_client, f"SELECT count() FROM {FILLS} WHERE coin IN ('BTC', 'ETH')")[0][0]
+    assert _count_caption(at).startswith(f"Fills 1–{min(n, 100)} of **{n:,}** matching")
+    assert set(at.dataframe[0].value["coin"]) <= {"BTC", "ETH"}
+    at.selectbox(key="tr_sort").set_value("notional").run()
+    _ok(at)
+    notional = [float(x) for x in at.dataframe[0].value["notional"]]
+    top = _q(desk_client, f"SELECT max(px * sz) FROM {FILLS} WHERE coin IN ('BTC', 'ETH')")[0][0]
+    assert notional[0] == pytest.approx(top) and notional == sorted(notional, reverse=True)
+    at.segmented_control(key="tr_order").set_value("asc").run()
+    notional = [float(x) for x in at.dataframe[0].value["notional"]]
+    assert notional == sorted(notional)
+    assert "sorted by Notional, ascending" in _count_caption(at)
+
+
+def test_side_and_liquidity_filters(open_page, desk_client):
+    at = open_page(RANGE)
+    at.multiselect(key="tr_sides").set_value(["A"]).run()
+    at.segmented_control(key="tr_liq").set_value("maker").run()
+    _ok(at)
+    n = _q(desk_client, f"SELECT count() FROM {FILLS} WHERE side = 'A' AND NOT crossed")[0][0]
+    assert n > 0
+    assert _count_caption(at).startswith(f"Fills 1–{min(n, 100)} of **{n:,}** matching")
+    table = at.dataframe[0].value
+    assert set(table["side"]) == {"A"} and not any(table["crossed"])
+
+
+def test_csv_download_of_the_filtered_set(open_page):
+    at = open_page(RANGE)
+    at.multiselect(key="tr_coins").set_value(["BTC"]).run()
+    at.toggle(key="tr_csv").set_value(True).run()
+    _ok(at)
+    buttons = at.get("download_button")
+    assert buttons and buttons[0].proto.label == "Download CSV"
+
+
+def test_per_day_tab_flags_off_window_fills(open_page, desk_client):
+    at = open_page(RANGE)
+    at.session_state["tr_tab"] = "Per day"
+    at.run()
+    _ok(at)
+    late_days = _q(desk_client, f"SELECT DISTINCT toDate(time) FROM {FILLS} WHERE toHour(time) > 0 "
+                                f"OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES} ORDER BY 1")
+    warning = next(w.value for w in at.main.warning if "rebalance window" in w.value)
+    for (d,) in late_days:
+        assert str(d) in warning
+    days = at.dataframe[0].value
+    n_days = _q(desk_client, f"SELECT dateDiff('day', min(toDate(time)), max(toDate(time))) + 1 FROM {FILLS}")[0][0]
+    assert len(days) == n_days
+    assert int(days["n_off_window"].sum()) == _q(desk_client, f"SELECT count() FROM {FILLS} WHERE toHour(time) > 0 "
+                                                              f"OR toMinute(time) >= 5")[0][0]
+
+
+def test_untracked_tab_lists_them(open_page, desk_client):
+    at = open_page(RANGE)
+    at.session_state["tr_tab"] = "Untracked fills"
+    at.run()
+    _ok(at)
+    expected = _q(desk_client, f"SELECT tid FROM {FILLS} WHERE (account, oid) NOT IN "
+                               "(SELECT account, oid FROM maicro_monitors.orders) ORDER BY time DESC, tid DESC")
+    assert [int(x) for x in at.dataframe[0].value["tid"]] == [r[0] for r in expected]
+
+
+def test_coin_drilldown_from_the_url_and_switching_coin(open_page, desk_client):
+    at = open_page({**RANGE, "coin": "BTC"})
+    _ok(at)
+    n, last_pos = _q(desk_client, f"SELECT count(), argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) "
+                                  f"FROM {FILLS} WHERE coin = 'BTC'")[0]
+    assert any(m.label == "Fills" and m.value == f"{n:,}" for m in at.metric)  # the drill-down metric
+    assert _metric(at, "Position after the last fill").value == fmt.number(last_pos, 6)
+    assert at.get("plotly_chart"), "no drill-down chart"
+    at.selectbox(key="tr_coin").set_value("ETH").run()
+    _ok(at)
+    assert at.query_params["coin"] in ("ETH", ["ETH"])
+    n_eth = _q(desk_client, f"SELECT count() FROM {FILLS} WHERE coin = 'ETH'")[0][0]
+    assert any(m.label == "Fills" and m.value == f"{n_eth:,}" for m in at.metric)
+
+
+@pytest.mark.parametrize("query", [
+    {**RANGE, "coin": "BTC';DROP TABLE x--"},
+    {"from": "2025-02-31", "to": "2025-12-15"},
+    {**RANGE, "coin": "ZZZ"},
+])
+def test_hostile_or_unknown_url_params(open_page, query):
+    at = open_page(query)
+    _ok(at)
+    assert at.title[0].value == "Trades"
+    if query.get("coin", "").startswith("BTC'"):
+        assert any("Ignored URL parameter `coin`" in w.value for w in at.main.warning)
+    if query.get("coin") == "ZZZ":
+        assert any("ZZZ has no fills" in i.value for i in at.main.info)
+    if query["from"] == "2025-02-31":
+        # the sidebar refused the date and fell back to its default range (the last 30 days)
+        assert at.query_params["from"] not in ("2025-02-31", ["2025-02-31"])
