@@ -11,21 +11,6 @@ from lib import config
 from queries._base import run
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
-def latest_positions() -> pl.DataFrame:
-    """Every coin of the newest positions snapshot, one row per coin even if synced twice."""
-    return run(
-        """
-        WITH (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS last_ts
-        SELECT ts, coin, szi, entry_px, position_value, unrealized_pnl, leverage, liquidation_px
-        FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-        WHERE ts = last_ts
-        ORDER BY abs(position_value) DESC, coin
-        LIMIT 1 BY coin
-        """
-    )
-
-
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
     """The exchange's positions at the end of snapshot hour `hour` of `day` (UTC), one row per coin.

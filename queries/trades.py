@@ -211,22 +211,6 @@ def _filters(coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tup
     }
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=8, show_spinner=False)
-def latest_fills(limit: int = 50) -> pl.DataFrame:
-    """The newest fills, each once even when the sync delivered it twice."""
-    return run(
-        """
-        SELECT time, coin, side, px, sz, px * sz AS notional, dir, closed_pnl, fee, crossed, oid, tid
-        FROM {trades_db:Identifier}.{trades_tbl:Identifier}
-        WHERE time >= (SELECT max(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}) - toIntervalDay(7)
-        ORDER BY time DESC, tid DESC
-        LIMIT 1 BY account, tid
-        LIMIT {limit:UInt32}
-        """,
-        limit=int(limit),
-    )
-
-
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def fills_page(start: date, end: date, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
                dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,

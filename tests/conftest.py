@@ -82,9 +82,13 @@ def fresh_caches():
 
 
 @pytest.fixture
-def app(desk_client, fresh_caches):
-    """Factory: an AppTest of the whole app, opened on one page."""
+def app(desk_client, fresh_caches, monkeypatch):
+    """Factory: an AppTest of the whole app (app.py + sidebar on every run), opened on one page."""
     from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_support import force_navigation_router
+
+    force_navigation_router(monkeypatch)
 
     def open_page(page: str | None = None, query: dict | None = None, timeout: float = 120):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
