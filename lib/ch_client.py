@@ -62,6 +62,12 @@ def endpoint_from_url(url: str) -> Endpoint:
             f"(got scheme {parsed.scheme or 'none'!r})"
         )
     secure = parsed.scheme in ("https", "clickhouses")
+    if parsed.fragment or "@" in parsed.path or "@" in parsed.query or (parsed.netloc.count("@") > 1):
+        # an unencoded @ # / ? in the password would move part of it into the host or path
+        raise config.ConfigError(
+            "CLICKHOUSE_URL could not be parsed: percent-encode special characters "
+            "(@ # / ? :) in the user name and password"
+        )
     if not parsed.hostname:
         raise config.ConfigError("CLICKHOUSE_URL has no host")
     try:
@@ -145,11 +151,14 @@ def resolve_settings(
         primary = Endpoint(kind="chdb", path=str(config.DEFAULT_DEMO_PATH))
 
     def _int(name: str, default: int) -> int:
-        raw = kwargs.get(name) or secrets.get(name)
+        raw = kwargs.get(name) or env.get(f"DESK_{name.upper()}") or secrets.get(name)
         try:
-            return int(raw) if raw else default
+            value = int(raw) if raw else default
         except (TypeError, ValueError):
             raise config.ConfigError(f"{name} must be a whole number of seconds") from None
+        if not 1 <= value <= 3600:
+            raise config.ConfigError(f"{name} must be between 1 and 3600 seconds")
+        return value
 
     tables = secrets.get("tables") or {}
     return ClientSettings(
@@ -168,10 +177,11 @@ def resolve_settings(
 class QueryFailed(RuntimeError):
     """A query that did not return data, in words a desk user can act on."""
 
-    def __init__(self, kind: str, endpoint: str, detail: str):
+    def __init__(self, kind: str, endpoint: str, detail: str, code: int | None = None):
         self.kind = kind
         self.endpoint = endpoint
         self.detail = detail
+        self.code = code  # ClickHouse error code, None for transport-level failures
         super().__init__(f"{KIND_TEXT.get(kind, kind)} ({endpoint}): {detail}")
 
     @property
@@ -183,8 +193,9 @@ KIND_TEXT = {
     "unreachable": "ClickHouse unreachable",
     "timeout": "ClickHouse query timed out",
     "auth": "ClickHouse refused the credentials",
-    "missing_table": "Table missing on ClickHouse",
+    "missing_table": "Table or column missing on ClickHouse",
     "readonly": "Refused: the dashboard is read-only",
+    "server_error": "ClickHouse endpoint answered with an HTTP error",
     "config": "ClickHouse configuration error",
     "query": "ClickHouse query failed",
 }
@@ -200,6 +211,10 @@ _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
 _DB_EXC = re.compile(r"Code: (\d+)\. DB::Exception: (.+?)(?: \(([A-Z_]+)\))?(?:\. Stack trace|$)", re.S)
 
 
+_HTTP_STATUS = re.compile(r"HTTP status (\d{3})", re.I)
+_TAGS = re.compile(r"<[^>]{0,200}>")
+
+
 def _scrub(text: str, ep: Endpoint) -> str:
     """The reason a user can act on, without credentials or driver noise."""
     if ep.password:
@@ -207,45 +222,71 @@ def _scrub(text: str, ep: Endpoint) -> str:
     text = re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
     text = re.sub(r"(?i)(password[=:]\s*)\S+", r"\1***", text)
     text = re.sub(r"\?query_id=[0-9a-f-]+", "", text)
+    text = re.sub(r"^[A-Za-z_.]*(Error|Exception): ", "", text.strip())  # the driver's class name
+    text = re.sub(r"\s+", " ", _TAGS.sub(" ", text)).strip()
     m = _ERRNO.search(text)
     if m:
         return m.group(0).strip()
-    if "read timed out" in text.lower():
+    low = text.lower()
+    if "read timed out" in low or "read timeout" in low:
         return "no answer within the read timeout"
+    if "connect timeout" in low or "connecttimeout" in low:
+        return "no connection within the connect timeout"
     m = _DB_EXC.search(text)
     if m:
         name = f" ({m.group(3)})" if m.group(3) else ""
         return f"{m.group(2).strip()[:300]}{name}"
-    first = text.strip().splitlines()[0] if text.strip() else text
-    return first[:300]
+    return text[:300]
+
+
+_UNREACHABLE = ("connection refused", "failed to establish", "name or service not known",
+                "max retries exceeded", "connection reset", "remote end closed",
+                "no route to host", "temporary failure in name resolution",
+                "cannot connect", "connection aborted", "connect timeout", "connecttimeout",
+                "network is unreachable", "nodename nor servname")
 
 
 def classify_error(exc: BaseException, ep: Endpoint) -> QueryFailed:
-    """Turn a driver exception into a QueryFailed with a user-facing kind."""
+    """Turn a driver exception into a QueryFailed with a user-facing kind.
+
+    Kinds: auth, timeout (server-side limit, with a code; or no answer on the
+    socket, without one), missing_table, readonly, unreachable (no
+    connection), server_error (an HTTP error status without a ClickHouse
+    error code: a proxy or a broken server), query (anything else).
+    """
     if isinstance(exc, QueryFailed):
         return exc
     text = f"{type(exc).__name__}: {exc}"
     low = text.lower()
-    m = _CODE.search(text)
+    m = _CODE.search(text) or re.search(r"exception, code: (\d+)", text, re.I)
     code = int(m.group(1)) if m else None
-    if code in _AUTH_CODES or "authentication failed" in low or " 401" in low or " 403" in low:
+    hs = _HTTP_STATUS.search(text)
+    http_status = int(hs.group(1)) if hs else None
+    if code in _AUTH_CODES or "authentication failed" in low or http_status in (401, 403) \
+            or " 401" in low or " 403" in low:
         kind = "auth"
-    elif code in _TIMEOUT_CODES or "timed out" in low or "timeout" in low:
-        kind = "timeout"
     elif code in _MISSING_CODES or "unknown table" in low or "unknown_table" in low or "unknown database" in low:
         kind = "missing_table"
     elif code in _READONLY_CODES:
         kind = "readonly"
-    elif any(s in low for s in ("connection refused", "failed to establish", "name or service not known",
-                                 "max retries exceeded", "connection reset", "remote end closed",
-                                 "no route to host", "temporary failure in name resolution",
-                                 "cannot connect", "connection aborted")):
+    elif code is None and any(s in low for s in _UNREACHABLE):
         kind = "unreachable"
-    elif re.search(r"\b(50[0-4])\b", low) and "http" in low:
-        kind = "unreachable"
+    elif code in _TIMEOUT_CODES or "timed out" in low or "timeout" in low:
+        kind = "timeout"
+    elif code is None and http_status is not None and http_status >= 500:
+        kind = "server_error"
+    elif code is None and re.search(r"\b(50[0-4])\b", low) and "http" in low:
+        kind = "server_error"
     else:
         kind = "query"
-    return QueryFailed(kind, ep.label, _scrub(text, ep))
+    return QueryFailed(kind, ep.label, _scrub(text, ep), code)
+
+
+def endpoint_is_down(err: QueryFailed) -> bool:
+    """True when the endpoint itself failed (try the other one, back off), not the statement."""
+    if err.kind in ("unreachable", "server_error"):
+        return True
+    return err.kind == "timeout" and err.code is None  # no answer at all, not a server-side time limit
 
 
 # ------------------------------------------------------------ read-only gate
@@ -287,6 +328,7 @@ class DeskClient:
     """Thread-safe, lazily connected, read-only ClickHouse access with failover."""
 
     RETRY_AFTER_S = 15.0  # after a connection failure, fail fast for this long
+    SOCKET_MARGIN_S = 2  # socket read timeout = query time limit + this
 
     def __init__(self, settings: ClientSettings):
         self.settings = settings
@@ -309,12 +351,17 @@ class DeskClient:
         suffix = " (secondary)" if self.active == "secondary" else ""
         return self.endpoint.label + suffix
 
-    def _settings(self) -> dict[str, Any]:
-        return {
+    def _settings(self, client: Any = None) -> dict[str, Any]:
+        settings: dict[str, Any] = {
             "readonly": 2,
             "max_execution_time": self.settings.query_time_limit_s,
             "join_use_nulls": 1,
         }
+        # The query condition cache returned a wrong result for a repeated query with a
+        # CTE read under a filter and its negation (seen on chdb 26.9); correctness first.
+        if client is not None and "use_query_condition_cache" in (getattr(client, "server_settings", None) or {}):
+            settings["use_query_condition_cache"] = 0
+        return settings
 
     def _open(self, ep: Endpoint) -> Any:
         import clickhouse_connect
@@ -329,7 +376,8 @@ class DeskClient:
             database=ep.database,
             secure=ep.secure,
             connect_timeout=self.settings.connect_timeout_s,
-            send_receive_timeout=self.settings.query_time_limit_s + 5,
+            # the server stops a query at max_execution_time; the socket gives up 2 s later
+            send_receive_timeout=self.settings.query_time_limit_s + self.SOCKET_MARGIN_S,
             autogenerate_session_id=False,  # one client shared by Streamlit's threads
             query_retries=0,
         )
@@ -349,7 +397,7 @@ class DeskClient:
         except Exception as exc:  # any driver/transport failure becomes a QueryFailed
             err = classify_error(exc, ep)
             if err.kind == "query":
-                err = QueryFailed("unreachable", ep.label, err.detail)
+                err = QueryFailed("unreachable", ep.label, err.detail, err.code)
             with self._lock:
                 st.last_error, st.failed_at = err, time.monotonic()
             raise err from None
@@ -365,7 +413,15 @@ class DeskClient:
             st.client, st.last_error, st.failed_at = None, err, time.monotonic()
 
     def query_arrow(self, sql: str, parameters: Mapping[str, Any] | None = None) -> pa.Table:
-        """Run one read statement; table identifiers come from the table map."""
+        """Run one read statement; table identifiers come from the table map.
+
+        The primary is tried first (unless it failed within RETRY_AFTER_S and
+        a secondary exists); when the endpoint itself fails (refused, no
+        answer, HTTP 5xx, wrong credentials) the secondary is tried. A failed
+        endpoint is dropped and not retried for RETRY_AFTER_S (fail fast).
+        Statement errors (missing table, server-side timeout, syntax) are
+        raised at once: the other endpoint would fail the same way.
+        """
         ensure_read_only(sql)
         params = {**self.tables.params(), **dict(parameters or {})}
         roles = ["primary", "secondary"] if self.settings.secondary else ["primary"]
@@ -380,17 +436,16 @@ class DeskClient:
             assert ep is not None
             try:
                 client = self._client_for(role)
-                table = client.query_arrow(sql, parameters=params, settings=self._settings())
+                table = client.query_arrow(sql, parameters=params, settings=self._settings(client))
             except QueryFailed as err:
                 last = err
-                if err.kind in ("unreachable", "auth"):
+                if endpoint_is_down(err) or err.kind == "auth":
                     continue
                 raise
             except Exception as exc:  # driver errors are classified, never swallowed
                 err = classify_error(exc, ep)
-                if err.kind in ("unreachable", "timeout"):
+                if endpoint_is_down(err) or err.kind == "auth":
                     self._drop(role, err)
-                if err.kind == "unreachable":
                     last = err
                     continue
                 raise err from None
@@ -403,9 +458,16 @@ class DeskClient:
     def ping(self) -> dict[str, Any]:
         """Round-trip time and server version of the endpoint in use."""
         t0 = time.perf_counter()
-        tbl = self.query_arrow("SELECT version() AS version")
+        tbl = self.query_arrow("SELECT version() AS version, now64(3, 'UTC') AS server_now")
         rtt = time.perf_counter() - t0
-        return {"version": tbl.column("version")[0].as_py(), "rtt_s": rtt, "endpoint": self.description}
+        return {
+            "version": tbl.column("version")[0].as_py(),
+            "rtt_s": rtt,
+            "endpoint": self.description,
+            "role": self.active,
+            "server_now": tbl.column("server_now")[0].as_py(),
+            "last_success_at": self.last_success_at,
+        }
 
     def close(self) -> None:
         with self._lock:

@@ -58,7 +58,7 @@ def _explain(err: QueryFailed | ConfigError, what: str) -> str:
     """Full text the first time a run meets an outage; one line after that."""
     seen: set = st.session_state.setdefault("_failures_explained", set())
     sig = ("config", str(err)) if isinstance(err, ConfigError) else (err.kind, err.endpoint)
-    if sig in seen and not isinstance(err, ConfigError) and err.kind in ("unreachable", "auth", "timeout"):
+    if sig in seen and not isinstance(err, ConfigError) and err.kind in ("unreachable", "auth", "timeout", "server_error"):
         return f"**{what}:** not available — {err.headline.split(' — ')[0]} (details in the sidebar)."
     seen.add(sig)
     return failure_text(err, what)
@@ -69,13 +69,36 @@ def load(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any
 
     `where` is the container for messages (default: the main area).
     """
+    return _load(fn, args, kwargs, what, where, optional=False)
+
+
+def load_optional(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None,
+                  **kwargs: Any) -> Any:
+    """Like `load`, for a panel whose table may legitimately be absent on a remote.
+
+    A missing table (or column) turns the panel into a quiet "not available"
+    note instead of an error; every other failure is shown as `load` does.
+    """
+    return _load(fn, args, kwargs, what, where, optional=True)
+
+
+def load_live(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None, **kwargs: Any) -> Any:
+    """Like `load`, for a liveness check (a ping): a failure is shown, never replaced by an old answer."""
+    return _load(fn, args, kwargs, what, where, optional=False, stale_ok=False)
+
+
+def _load(fn: Callable[..., Any], args: tuple, kwargs: dict, what: str | None, where: Any, optional: bool,
+          stale_ok: bool = True) -> Any:
     where = where or st
     what = what or getattr(fn, "__name__", "data").replace("_", " ")
     key = _key(fn, args, kwargs)
     try:
         value = fn(*args, **kwargs)
     except (QueryFailed, ConfigError) as err:
-        previous = last_good(key)
+        if optional and isinstance(err, QueryFailed) and err.kind == "missing_table":
+            where.info(f"**{what}: not available** on this ClickHouse — {err.detail}", icon=":material/block:")
+            return None
+        previous = last_good(key) if stale_ok else None
         if previous is not None:
             value, at = previous
             where.warning(

@@ -228,3 +228,125 @@ def _free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# ---------------------------------------------- misbehaving HTTP endpoints
+
+from tests.fault_servers import fault_server  # noqa: E402
+
+SECRET = "S3cr3t-Pa55word"
+
+
+@pytest.mark.parametrize("mode,kind,words", [
+    ("auth401", "auth", "Authentication failed"),
+    ("proxy401", "auth", "401"),
+    ("http500", "server_error", "HTTP status 500"),
+    ("http502", "server_error", "HTTP status 502"),
+    ("timeout159", "timeout", "Timeout exceeded"),
+])
+def test_http_faults_are_classified_named_and_scrubbed(mode, kind, words):
+    with fault_server(mode) as srv:
+        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url(password=SECRET)), connect_timeout_s=2,
+                                           query_time_limit_s=2))
+        t0 = time.perf_counter()
+        with pytest.raises(QueryFailed) as info:
+            client.query_arrow("SELECT 1")
+        assert time.perf_counter() - t0 < 2
+        err = info.value
+        assert err.kind == kind, (err.kind, err.detail)
+        assert words in err.detail
+        assert f"127.0.0.1:{srv.port}" in str(err)
+        assert SECRET not in str(err) and "reader" not in err.endpoint
+        assert "<html>" not in err.detail and "DatabaseError" not in err.detail
+
+
+def test_hanging_http_server_times_out_at_limit_plus_margin_then_fails_fast():
+    with fault_server("hang") as srv:
+        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url()), connect_timeout_s=1,
+                                           query_time_limit_s=1))
+        t0 = time.perf_counter()
+        with pytest.raises(QueryFailed) as info:
+            client.query_arrow("SELECT 1")
+        first = time.perf_counter() - t0
+        assert info.value.kind == "timeout" and info.value.code is None
+        assert "no answer within the read timeout" in info.value.detail
+        assert 1 <= first < 1 + DeskClient.SOCKET_MARGIN_S + 2
+        t0 = time.perf_counter()
+        with pytest.raises(QueryFailed):
+            client.query_arrow("SELECT 1")
+        assert time.perf_counter() - t0 < 0.5  # back-off: the next query does not wait again
+        assert len(srv.hits) == 1
+
+
+def test_server_side_timeout_does_not_take_the_endpoint_down(desk_url):
+    """A query killed at max_execution_time (code 159) is that query's problem, not the server's."""
+    client = DeskClient(ClientSettings(primary=endpoint_from_url(desk_url), query_time_limit_s=1))
+    t0 = time.perf_counter()
+    with pytest.raises(QueryFailed) as info:
+        client.query_arrow("SELECT count() FROM numbers(100000000000)")
+    assert info.value.kind == "timeout" and info.value.code == 159
+    assert time.perf_counter() - t0 < 5
+    assert client.query_arrow("SELECT 7 AS x").column("x")[0].as_py() == 7  # no back-off
+
+
+def test_wrong_credentials_on_primary_fail_over_to_secondary(desk_url):
+    with fault_server("auth401") as srv:
+        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url(password=SECRET)),
+                                           secondary=endpoint_from_url(desk_url), connect_timeout_s=2))
+        assert client.query_arrow("SELECT 1 AS x").column("x")[0].as_py() == 1
+        assert client.active == "secondary"
+        hits = len(srv.hits)
+        client.query_arrow("SELECT 1 AS x")
+        assert len(srv.hits) == hits  # the failed primary is not retried within the back-off
+
+
+def test_url_with_unencoded_special_characters_is_refused_without_echoing_it():
+    for url in ("http://reader:p@ss#word@ch.example:8123/db", "http://reader:pa@ss@ch.example:8123/db"):
+        with pytest.raises(config.ConfigError) as info:
+            endpoint_from_url(url)
+        assert "ss#word" not in str(info.value) and "pa@ss" not in str(info.value)
+        assert "percent-encode" in str(info.value)
+
+
+def test_time_limits_from_environment_are_validated():
+    s = resolve_settings({"DESK_QUERY_TIME_LIMIT_S": "3", "DESK_CONNECT_TIMEOUT_S": "2"}, {})
+    assert (s.query_time_limit_s, s.connect_timeout_s) == (3, 2)
+    for bad in ("0", "-1", "abc", "99999"):
+        with pytest.raises(config.ConfigError):
+            resolve_settings({"DESK_QUERY_TIME_LIMIT_S": bad}, {})
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO {ledger_db:Identifier}.{ledger_tbl:Identifier} SELECT * FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+    "ALTER TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier} DELETE WHERE 1",
+    "TRUNCATE TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+    "DROP TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+    "OPTIMIZE TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier} FINAL",
+    "CREATE TABLE default.x (a UInt8) ENGINE = Memory",
+    "SELECT 1; DROP TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+    "SELECT 1 SETTINGS readonly = 0",
+    "SELECT * FROM {ledger_db:Identifier}.{ledger_tbl:Identifier} INTO OUTFILE '/tmp/leak.csv'",
+    "SET readonly = 0",
+    "KILL QUERY WHERE 1",
+    "SYSTEM DROP DNS CACHE",
+    "GRANT ALL ON *.* TO default",
+])
+def test_every_write_through_the_choke_point_is_refused(desk_client, desk_url, sql):
+    client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
+    before = desk_client.query("SELECT count() FROM maicro_monitors.ledger").result_rows[0][0]
+    with pytest.raises(QueryFailed) as info:
+        client.query_arrow(sql)
+    assert info.value.kind == "readonly"
+    assert desk_client.query("SELECT count() FROM maicro_monitors.ledger").result_rows[0][0] == before
+    assert desk_client.query("EXISTS TABLE default.x").result_rows[0][0] == 0
+
+
+def test_server_refuses_writes_that_pass_the_text_gate(desk_client, desk_url):
+    """readonly=2 on every query: a write disguised as a read still fails on the server."""
+    client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
+    raw = client._client_for("primary")
+    for stmt in ("INSERT INTO maicro_monitors.ledger SELECT * FROM maicro_monitors.ledger LIMIT 1",
+                 "SET readonly = 0"):
+        with pytest.raises(Exception) as info:
+            raw.command(stmt, settings=client._settings())
+        assert "readonly" in str(info.value).lower() or "read-only" in str(info.value).lower()

@@ -1,0 +1,82 @@
+"""System Health in a real browser: renders, auto-refreshes, pauses, keeps the sidebar on navigation."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_run
+
+pytestmark = pytest.mark.browser
+CHECKED = re.compile(r"Checked (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
+
+
+def _checked(page) -> str:
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    m = CHECKED.search(text)
+    assert m, text[:1500]
+    return m.group(1)
+
+
+def test_system_health_full_page_and_auto_refresh(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(f"{server.url}/system_health?every=10", wait_until="domcontentloaded")
+        wait_for_run(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        for head in ("Monitors", "Synced tables", "Sync runs", "ClickHouse"):
+            assert head in body
+        assert "behind the server clock" in body  # the demo data is old
+        assert page.locator(".js-plotly-plot").count() >= 3  # timeline, rows per hour, sync durations
+        page.wait_for_timeout(1500)  # let plotly finish drawing before the screenshot
+        screenshot(page, "system-health-full")
+        first = _checked(page)
+        deadline = time.time() + 40
+        while time.time() < deadline and _checked(page) == first:
+            page.wait_for_timeout(1000)
+        assert _checked(page) != first, "the fragment did not re-run on its own"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "Data source" in page.locator('[data-testid="stSidebar"]').inner_text()
+    finally:
+        page.close()
+
+
+def test_system_health_pause_keeps_selection(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(f"{server.url}/system_health?every=10&res=1", wait_until="domcontentloaded")
+        wait_for_run(page)
+        assert "res=1" in page.url
+        page.get_by_text("Auto-refresh", exact=True).click()
+        wait_for_run(page)
+        page.wait_for_function("() => location.search.includes('every=0')", timeout=20_000)
+        assert "auto-refresh paused" in page.locator('[data-testid="stMain"]').inner_text()
+        assert "res=1" in page.url  # the selection survived
+        paused = _checked(page)
+        page.wait_for_timeout(14_000)
+        assert _checked(page) == paused, "a paused page kept refreshing"
+        screenshot(page, "system-health-paused")
+    finally:
+        page.close()
+
+
+def test_system_health_sidebar_survives_navigation(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(f"{server.url}/", wait_until="domcontentloaded")  # the default page lives at /
+        wait_for_run(page)
+        try:
+            page.locator('[data-testid="stSidebarNav"] a[href$="system_health"]').click(timeout=20_000)
+        except Exception:
+            screenshot(page, "debug-nav-click")
+            raise
+        page.wait_for_url(re.compile(r"/system_health"))
+        wait_for_run(page)
+        side = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "Data source" in side and "Data as of" in side
+        assert page.locator("h1").first.inner_text().strip() == "System Health"
+    finally:
+        page.close()

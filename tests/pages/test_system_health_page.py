@@ -1,0 +1,137 @@
+"""System Health page through Streamlit's AppTest, on the demo desk and on broken remotes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lib import config
+from lib import health as rules
+from queries import health
+from queries._base import use_client
+from tests.apptest_support import force_navigation_router
+from tests.queries.fixture_desk import create_tables, table_map_for
+
+PAGE = "pages/system_health.py"
+
+
+@pytest.fixture(autouse=True)
+def _through_app_py(monkeypatch):
+    force_navigation_router(monkeypatch)  # run app.py (sidebar included) on every AppTest run
+
+
+def _texts(at) -> str:
+    parts = []
+    for kind in ("title", "subheader", "markdown", "caption", "error", "warning", "info", "success", "metric"):
+        for el in getattr(at, kind):
+            parts.append(str(getattr(el, "value", "")))
+            parts.append(str(getattr(el, "label", "")))
+    for el in at.sidebar:
+        parts.append(str(getattr(el, "value", "")))
+    for df in at.dataframe:
+        v = df.value
+        parts.append(v.to_string() if hasattr(v, "to_string") else str(v))
+    return "\n".join(parts)
+
+
+def _frame(at, first_col: str):
+    for df in at.dataframe:
+        v = df.value
+        v = getattr(v, "data", v)  # a Styler keeps its frame in .data
+        if hasattr(v, "columns") and list(v.columns)[:1] == [first_col]:
+            return v
+    raise AssertionError(f"no table starting with {first_col!r}")
+
+
+def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
+    at = app(PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "System Health"
+    heads = [s.value for s in at.subheader]
+    assert heads == ["Monitors", "Synced tables", "Sync runs", "ClickHouse"]
+    assert not at.error, [e.value for e in at.error]
+
+    # the monitor table says what lib.health says about the same query
+    from lib.ch_client import DeskClient, resolve_settings
+
+    with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
+        health.monitor_status.clear()
+        expected = rules.assess_monitors(health.monitor_status())
+    mon = _frame(at, "Monitor")
+    assert mon["Monitor"].tolist() == expected["monitor"].to_list()
+    assert mon["Status"].tolist() == expected["status"].to_list()
+    assert set(config.MONITOR_INTERVALS_S) <= set(mon["Monitor"])
+
+    # the demo ends in 2025: ages are against the server clock, with a note, and charts anchored on the data
+    text = _texts(at)
+    assert "behind the server clock" in text
+    assert "24 h ending at the newest data" in text
+    tables = _frame(at, "Table")
+    assert set(tables["Table"]) == set(health.SYNCED_TABLES)
+    assert any("duplicated" in f for f in tables["Why / flags"])  # the demo delivers ~0.5% twice
+    sync = [df.value for df in at.dataframe if "Last success (UTC)" in list(getattr(df.value, "data", df.value).columns)]
+    assert sync, "sync runs table missing"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Endpoint in use"] == "primary"
+    assert metrics["Server version"] not in ("", "—")
+    assert metrics["Round trip · SELECT version()"].endswith("ms")
+    assert "ago" in metrics["Last successful query"]
+
+
+def test_controls_keep_selections_and_go_to_the_url(app, desk_client):
+    at = app(PAGE)
+    assert at.toggle(key="sh_live").value is True
+    at.radio(key="sh_res").set_value(1).run()
+    at.toggle(key="sh_live").set_value(False).run()
+    assert not at.exception
+    assert at.radio(key="sh_res").value == 1  # the selection survives pausing
+    assert at.query_params["res"] == "1" and at.query_params["every"] == "0"
+    assert any("auto-refresh paused" in c.value for c in at.caption)
+    at.toggle(key="sh_live").set_value(True).run()
+    at.selectbox(key="sh_every").set_value(10).run()
+    assert at.query_params["every"] == "10"
+    assert any("auto-refresh every 10 s" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("query,param", [
+    ({"res": "2; DROP TABLE x"}, "res"),
+    ({"hours": "9999999999999"}, "hours"),
+    ({"every": "-5"}, "every"),
+    ({"every": "' OR 1=1 --"}, "every"),
+])
+def test_hostile_page_parameters_are_refused_with_a_message(app, desk_client, query, param):
+    at = app(None, query=query)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any(f"Ignored URL parameter `{param}`" in w for w in warnings), warnings
+    assert [s.value for s in at.subheader] == ["Monitors", "Synced tables", "Sync runs", "ClickHouse"]
+
+
+def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, monkeypatch):
+    monkeypatch.setenv("DESK_TABLES", json.dumps({"sync_log": "maicro_monitors.no_such_sync_log"}))
+    at = app(PAGE)
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert any("Sync runs (sync_log): not available" in i for i in infos), infos
+    assert not at.error, [e.value for e in at.error]
+    _frame(at, "Monitor")  # the rest of the page works
+    _frame(at, "Table")
+
+
+def test_empty_desk_shows_unknown_not_zeros(app, engine, desk_client, monkeypatch):
+    create_tables(engine, "fxhp")
+    tm = table_map_for("fxhp")
+    monkeypatch.setenv("DESK_TABLES", json.dumps({k: tm.qualified(k) for k in tm.tables}))
+    at = app(PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.main.error, [e.value for e in at.main.error]  # the sidebar rightly says the desk is empty
+    mon = _frame(at, "Monitor")
+    assert set(mon["Status"]) == {"UNKNOWN"}
+    tables = _frame(at, "Table")
+    assert set(tables["Status"]) == {"UNKNOWN"}  # no rows at all, event table or not
+    assert set(tables["Latency latest"]) == {"—"} and set(tables["Freshness"]) == {"—"}
+    assert any("No rows for sync runs" in i.value for i in at.info)
+    assert any("Monitor status unknown" in m.value for m in at.markdown)

@@ -1,0 +1,266 @@
+"""Every page under every fault the desk has met, through Streamlit's AppTest.
+
+Faults: ClickHouse unreachable (connection refused), wrong credentials (401
+with ClickHouse's code 516), an HTTP 500 from a broken proxy/server, a
+server-side query timeout (code 159), a server that accepts connections and
+never answers, missing tables, empty tables, primary down with a working
+secondary, and ClickHouse going away after a good load (stale results).
+Plus hostile `?from=`/`?to=` URL parameters on every page.
+
+For each: no exception box, no traceback, a message naming what failed and
+where (endpoint), within the query time limit (+ the socket margin), and the
+password never on screen.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from lib.ch_client import DeskClient
+from tests.apptest_support import force_navigation_router
+from tests.fault_servers import fault_server, free_port
+from tests.queries.fixture_desk import create_tables, table_map_for
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {
+    "pages/overview.py": "Overview",
+    "pages/positions.py": "Positions",
+    "pages/trades.py": "Trades",
+    "pages/tracking_error.py": "Tracking Error",
+    "pages/system_health.py": "System Health",
+}
+SECRET = "S3cr3t-Pa55word"
+LIMIT_S = 2  # DESK_QUERY_TIME_LIMIT_S for these tests
+TIMINGS: dict[str, float] = {}
+
+
+def texts(at, area: str = "all") -> str:
+    """Every visible string of a run (main area, sidebar or both)."""
+    roots = {"main": [at.main], "sidebar": [at.sidebar], "all": [at.main, at.sidebar]}[area]
+    out: list[str] = []
+
+    def walk(node) -> None:
+        for attr in ("value", "label", "body", "help", "placeholder"):
+            v = getattr(node, attr, None)
+            if isinstance(v, str):
+                out.append(v)
+            elif v is not None and hasattr(v, "to_string"):
+                out.append(getattr(v, "data", v).to_string())
+        for child in getattr(node, "children", {}).values() if hasattr(node, "children") else []:
+            walk(child)
+
+    for r in roots:
+        walk(r)
+    return "\n".join(out)
+
+
+@pytest.fixture
+def run_page(desk_client, fresh_caches, monkeypatch):
+    """Open one page (fresh session) with environment overrides; returns (AppTest, seconds of the page's run)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    force_navigation_router(monkeypatch)  # every run goes through app.py, as on a real server
+    monkeypatch.setenv("DESK_QUERY_TIME_LIMIT_S", str(LIMIT_S))
+    monkeypatch.setenv("DESK_CONNECT_TIMEOUT_S", "2")
+
+    def run(page: str, env: dict | None = None, query: dict | None = None, timeout: float = 90):
+        for k, v in (env or {}).items():
+            if v is None:
+                monkeypatch.delenv(k, raising=False)
+            else:
+                monkeypatch.setenv(k, v)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        t0 = time.perf_counter()
+        at.run()  # app.py first: it owns the navigation and the sidebar
+        if page != "pages/overview.py":
+            # a new DeskClient and no cached results: the page meets the fault afresh, without back-off
+            st.cache_resource.clear()
+            st.cache_data.clear()
+            at.switch_page(page)
+            for k, v in (query or {}).items():  # as a direct link to the page would carry them
+                at.query_params[k] = v
+            t0 = time.perf_counter()
+            at.run()
+        return at, time.perf_counter() - t0
+
+    return run
+
+
+def assert_clean(at, title: str) -> None:
+    assert not at.exception, [getattr(e, "value", e) for e in at.exception]
+    assert at.title and at.title[0].value.startswith(title)
+    body = texts(at)
+    assert "Traceback" not in body
+    assert SECRET not in body
+
+
+@contextmanager
+def fault(kind: str) -> Iterator[tuple[str, str]]:
+    """(CLICKHOUSE_URL with a password, the headline the user must see)."""
+    if kind == "unreachable":
+        yield f"http://reader:{SECRET}@127.0.0.1:{free_port()}/maicro_monitors", "ClickHouse unreachable"
+        return
+    mode, headline = {
+        "auth": ("auth401", "ClickHouse refused the credentials"),
+        "server_error": ("http500", "ClickHouse endpoint answered with an HTTP error"),
+        "timeout": ("timeout159", "ClickHouse query timed out"),
+        "hang": ("hang", "ClickHouse query timed out"),
+    }[kind]
+    with fault_server(mode) as srv:
+        yield srv.url(password=SECRET), headline
+
+
+# ---------------------------------------------------------------- faults
+
+
+@pytest.mark.parametrize("kind", ["unreachable", "auth", "server_error", "timeout", "hang"])
+@pytest.mark.parametrize("page,title", list(PAGES.items()))
+def test_page_names_the_failure_within_the_time_limit(run_page, page, title, kind):
+    with fault(kind) as (url, headline):
+        at, elapsed = run_page(page, {"CLICKHOUSE_URL": url})
+    TIMINGS[f"{kind}:{page}"] = elapsed
+    assert_clean(at, title)
+    body = texts(at)
+    assert headline in body, body[:2000]
+    assert "127.0.0.1:" in body  # which endpoint failed
+    # one connection attempt at most waits for the socket; every later query fails fast
+    assert elapsed < LIMIT_S + DeskClient.SOCKET_MARGIN_S + 8, elapsed
+
+
+@pytest.mark.parametrize("page,title", list(PAGES.items()))
+def test_missing_tables_are_named(run_page, page, title):
+    from lib import config
+
+    missing = {k: f"no_such_db.{tbl}" for k, (_db, tbl) in config.DEFAULT_TABLES.items()}
+    at, _ = run_page(page, {"DESK_TABLES": json.dumps(missing)})
+    assert_clean(at, title)
+    body = texts(at)
+    assert "missing on ClickHouse" in body or "not available" in body, body[:2000]
+    assert "no_such_db" in body
+
+
+@pytest.mark.parametrize("page,title", list(PAGES.items()))
+def test_empty_tables_render_without_errors(run_page, engine, page, title):
+    create_tables(engine, "fxre")
+    tm = table_map_for("fxre")
+    at, _ = run_page(page, {"DESK_TABLES": json.dumps({k: tm.qualified(k) for k in tm.tables})})
+    assert_clean(at, title)
+    main_errors = [e.value for e in at.main.error]
+    assert not main_errors, main_errors
+
+
+@pytest.mark.parametrize("page,title", list(PAGES.items()))
+def test_primary_down_uses_secondary_and_sidebar_says_so(run_page, desk_url, page, title):
+    at, _ = run_page(page, {
+        "CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/maicro_monitors",
+        "CLICKHOUSE_SECONDARY_URL": desk_url,
+    })
+    assert_clean(at, title)
+    side = texts(at, "sidebar")
+    assert "primary endpoint is not answering" in side and "(secondary)" in side
+    assert not at.main.error, [e.value for e in at.main.error]
+    assert "Data as of" in texts(at, "main")
+
+
+@pytest.mark.parametrize("page,title", list(PAGES.items()))
+def test_outage_after_a_good_load_shows_stale_results_with_their_age(run_page, page, title):
+    import streamlit as st
+
+    good, _ = run_page(page)
+    assert_clean(good, title)
+    had_data = not good.main.error and (len(good.main.dataframe) > 0 or len(good.main.metric) > 0)
+    st.cache_data.clear()  # as the Refresh button does; remembered results stay
+    st.cache_resource.clear()
+    at, _ = run_page(page, {"CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/db"})
+    assert_clean(at, title)
+    side = texts(at, "sidebar")
+    assert "stale" in side and "ago" in side and "ClickHouse unreachable" in side
+    if had_data:
+        stale = [w.value for w in at.main.warning if "stale" in w.value]
+        assert stale and all("ago" in w for w in stale)
+
+
+# ----------------------------------------------------------- hostile input
+
+HOSTILE = [
+    {"from": "2025-12-10'; DROP TABLE maicro_monitors.trades; --", "to": "2025-12-12"},
+    {"from": "1 OR 1=1", "to": "2025-12-12"},
+    {"from": "2025-12-12", "to": "2025-11-01"},  # inverted
+    {"from": "1900-01-01", "to": "2025-12-12"},  # absurd
+    {"from": "2025-12-01", "to": "9999-12-31"},
+    {"from": "2025-02-30", "to": "2025-12-12"},  # not a date
+    {"from": "x" * 5000, "to": "{to:String}"},
+    {"from": "2015-01-01", "to": "2025-12-12"},  # > 3 years
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=[f"q{i}" for i in range(len(HOSTILE))])
+@pytest.mark.parametrize("page,title", list(PAGES.items()))
+def test_hostile_date_range_is_refused_and_never_reaches_sql(run_page, monkeypatch, page, title, query):
+    seen: list[tuple[str, dict]] = []
+    original = DeskClient.query_arrow
+
+    def recording(self, sql, parameters=None):
+        seen.append((sql, dict(parameters or {})))
+        return original(self, sql, parameters)
+
+    monkeypatch.setattr(DeskClient, "query_arrow", recording)
+    at, _ = run_page(page, query=query)
+    assert_clean(at, title)
+    warnings = [w.value for w in at.sidebar.warning]
+    assert any("Ignored the date range in the URL" in w for w in warnings), warnings
+    assert seen, "the page ran no query at all"
+    bad = [v for v in query.values() if not v[:4].isdigit() or "'" in v]
+    for sql, params in seen:
+        for v in bad:
+            assert v not in sql and all(v not in str(p) for p in params.values())
+
+
+PAGE_PARAMS = [
+    ("pages/positions.py", "date", "2025-12-05' OR '1'='1"),
+    ("pages/positions.py", "hour", "25 OR hour=2"),
+    ("pages/positions.py", "rule", "relative; DROP TABLE t"),
+    ("pages/trades.py", "coin", "BTC' OR 1=1 --"),
+    ("pages/tracking_error.py", "hour", "-1 UNION ALL SELECT 2"),
+    ("pages/tracking_error.py", "window", "0) UNION SELECT 1"),
+    ("pages/tracking_error.py", "day", "yesterday"),
+    ("pages/system_health.py", "res", "1; SELECT sleep(3)"),
+    ("pages/system_health.py", "hours", "1e9"),
+]
+
+
+@pytest.mark.parametrize("page,name,value", PAGE_PARAMS)
+def test_hostile_page_parameter_is_refused_and_never_reaches_sql(run_page, monkeypatch, page, name, value):
+    seen: list[tuple[str, dict]] = []
+    original = DeskClient.query_arrow
+
+    def recording(self, sql, parameters=None):
+        seen.append((sql, dict(parameters or {})))
+        return original(self, sql, parameters)
+
+    monkeypatch.setattr(DeskClient, "query_arrow", recording)
+    at, _ = run_page(page, query={name: value})
+    assert_clean(at, PAGES[page])
+    warnings = [w.value for w in at.main.warning]
+    assert any(f"Ignored URL parameter `{name}`" in w for w in warnings), warnings
+    for sql, params in seen:
+        assert value not in sql and all(value not in str(p) for p in params.values())
+
+
+@pytest.mark.parametrize("page,prefix", [("pages/positions.py", "pos"), ("pages/tracking_error.py", "te")])
+@pytest.mark.parametrize("field,value", [("w_eps", 0.9), ("w_eps", -0.01), ("mag_eps", 5.0)])
+def test_thresholds_out_of_range_are_refused_with_a_message(run_page, page, prefix, field, value):
+    at, _ = run_page(page)
+    at.number_input(key=f"{prefix}_{field}").set_value(value).run()
+    assert_clean(at, PAGES[page])
+    errors = [e.value for e in at.main.error]
+    assert any("Refused" in e for e in errors), errors
