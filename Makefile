@@ -28,7 +28,7 @@ browser:
 	@bash scripts/ensure_chromium.sh
 
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser"

@@ -18,7 +18,7 @@ from ui import auth, bootstrap, data, sidebar  # noqa: E402
 # url_path = the file's stem: on a fresh server Streamlit's legacy pages/ mode
 # resolves a direct link by file stem before app.py has run (see ui/__init__.py).
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),  # at /
     st.Page("pages/positions.py", title="Positions", icon=":material/balance:", url_path="positions"),
     st.Page("pages/trades.py", title="Trades", icon=":material/receipt_long:", url_path="trades"),
     st.Page("pages/tracking_error.py", title="Tracking Error", icon=":material/target:", url_path="tracking_error"),

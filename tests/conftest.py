@@ -101,3 +101,11 @@ def app(desk_client, fresh_caches, monkeypatch):
         return at
 
     return open_page
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (-n 2 --dist loadgroup) keep every browser test on one worker:
+    they share one Streamlit server and one Chromium."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))

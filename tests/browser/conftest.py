@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 PAGES = {
-    "overview": "Overview",
+    "": "Overview",  # the default page lives at the root URL
     "positions": "Positions",
     "trades": "Trades",
     "tracking_error": "Tracking Error",

@@ -20,7 +20,8 @@ def test_page_renders_without_exception(server, browser, path, title):
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert "Traceback" not in body
         assert "Data as of" in body
-        screenshot(page, f"page-{path}")
+        assert page.get_by_text("Page not found").count() == 0
+        screenshot(page, f"page-{path or 'overview'}")
     finally:
         page.close()
 
@@ -46,6 +47,6 @@ def test_page_with_unreachable_clickhouse_says_so(dead_server, browser, path, ti
         assert "ClickHouse unreachable" in text
         assert "127.0.0.1" in text
         assert "hunter2" not in text
-        screenshot(page, f"unreachable-{path}")
+        screenshot(page, f"unreachable-{path or 'overview'}")
     finally:
         page.close()
