@@ -21,13 +21,13 @@ Conventions
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from lib.config import REBALANCE_WINDOW_MINUTES
 from lib.inputs import InputError
+from lib.inputs import finite_float as _num
 
 SIDE_SIGN: Mapping[str, int] = MappingProxyType({"B": 1, "A": -1})
 SIDE_LABELS: Mapping[str, str] = MappingProxyType({"B": "Buy", "A": "Sell"})
@@ -51,14 +51,6 @@ FILL_SORT_COLUMNS: Mapping[str, str] = MappingProxyType(
 DEFAULT_SORT = "time"
 
 
-def _num(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def slippage_bps(side: str, px: Any, ref_px: Any) -> float | None:

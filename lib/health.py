@@ -25,6 +25,7 @@ from typing import Iterable, Mapping, Sequence
 
 import polars as pl
 
+from lib import format as fmt
 from lib import config
 
 OK, LATE, DOWN, UNKNOWN = "OK", "LATE", "DOWN", "UNKNOWN"
@@ -134,14 +135,7 @@ def beat_status(
 
 
 def _secs(s: float) -> str:
-    s = abs(float(s))
-    if s < 90:
-        return f"{s:.0f} s"
-    if s < 90 * 60:
-        return f"{s / 60:.0f} min"
-    if s < 48 * 3600:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} d"
+    return fmt.age(abs(float(s)))
 
 
 def interval_for(monitor: str, intervals: Mapping[str, int] = config.MONITOR_INTERVALS_S) -> tuple[int, bool]:

@@ -21,6 +21,17 @@ class InputError(ValueError):
     """User input that cannot be used; the message says why."""
 
 
+def finite_float(x: object) -> float | None:
+    """A finite float, or None for None / NaN / inf / bools / non-numbers (missing stays missing)."""
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
 def parse_date(raw: object, name: str = "date") -> date:
     if isinstance(raw, datetime):
         return raw.date()

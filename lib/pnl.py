@@ -32,17 +32,9 @@ from typing import Any, Iterable
 import polars as pl
 
 from lib.config import ANNUALISATION_DAYS, HOURLY_CHART_MAX_DAYS
+from lib.inputs import finite_float as _num
 
 
-def _num(x: Any) -> float | None:
-    """A finite float, or None for None / NaN / inf / non-numbers."""
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _positive(x: Any) -> float | None:
