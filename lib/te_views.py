@@ -20,6 +20,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -461,10 +462,11 @@ class RangeView:
     no_target_days: list[date]  # days of the range whose D-2 targets are missing
     classified: pl.DataFrame  # classified rows of the range's days with targets
     daily: pl.DataFrame  # one row per displayed day: te, active_share, flip_share, n_*, active_return, ex_post_te
-    daily_all: pl.DataFrame  # the same over every fetched day (lookback included), for the day-story history
+    daily_all: pl.DataFrame  # every fetched day (lookback included): returns and ex-post TE throughout,
+    #                          te from TE_HISTORY_DAYS before the range on (the day-story history)
     by_category: pl.DataFrame  # date, category, n, sq_err
 
-    @property
+    @cached_property
     def days_with_targets(self) -> list[date]:
         return sorted(set(self.classified["holdings_date"].to_list()))
 
@@ -497,9 +499,12 @@ def range_view(
     [start, end], with one `daily` row per day.
     """
     days = calendar(start, end)
-    fetched = set(timeline["holdings_date"].to_list()) if timeline.height else set()
+    fetched = set(timeline["holdings_date"].unique().to_list()) if timeline.height else set()
     all_days = sorted(fetched | set(days))
-    classified_all = classify_days(timeline, w_eps, mag_eps, mag_rule)
+    # categories are needed from the day-story history's first day on; earlier days only feed returns
+    first_classified = start - timedelta(days=config.TE_HISTORY_DAYS)
+    classified_all = classify_days(timeline.filter(pl.col("holdings_date") >= first_classified),
+                                   w_eps, mag_eps, mag_rule)
     daily_all = daily_te(classified_all, all_days).join(
         rolling_ex_post_te(active_returns(timeline, all_days), window), on="date", how="left"
     )
@@ -512,6 +517,30 @@ def range_view(
         daily_all=daily_all,
         by_category=by_category(classified, days),
     )
+
+
+@dataclass
+class SnapshotView:
+    """Everything the Positions page draws for one holdings day at one hour."""
+
+    rows: pl.DataFrame  # classified rows; the raw timeline rows when the day has no targets
+    counts: dict[str, int] | None  # per category; None without targets (nothing is classified)
+    exposure: dict
+    snapshot_te: dict | None
+    unpriced: pl.DataFrame
+
+
+def snapshot_view(day_rows: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: float = config.MAG_EPS,
+                  mag_rule: str = config.DEFAULT_MAG_RULE) -> SnapshotView:
+    """Classify one day's timeline rows (only when its targets exist) and sum up the book."""
+    if has_targets(day_rows):
+        rows = te.classify(day_rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
+        counts: dict[str, int] | None = category_counts(rows)
+        snap = te.snapshot_te(rows)
+    else:
+        rows, counts, snap = day_rows, None, None
+    return SnapshotView(rows=rows, counts=counts, exposure=exposure(day_rows), snapshot_te=snap,
+                        unpriced=unpriced(day_rows))
 
 
 def parse_window(raw: Any) -> int:

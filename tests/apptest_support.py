@@ -23,3 +23,17 @@ def force_navigation_router(monkeypatch: pytest.MonkeyPatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def category_table_values(shown):
+    """A `ui.tables.category_table` as AppTest sees it, back in data units: the category
+    pill (a one-item list) as its text, weight columns (shown in percent points) as fractions."""
+    from ui.tables import WEIGHT_COLUMNS
+
+    df = shown.copy()
+    if "category" in df.columns:
+        df["category"] = [None if v is None else list(v)[0] for v in df["category"]]
+    for c in WEIGHT_COLUMNS:
+        if c in df.columns:
+            df[c] = df[c] / 100.0
+    return df

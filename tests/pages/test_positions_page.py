@@ -8,6 +8,7 @@ import pytest
 
 from lib import te_views
 from lib import tracking_error as te
+from tests.apptest_support import category_table_values
 from lib.ch_client import DeskClient, resolve_settings
 from queries._base import use_client
 from queries.tracking_error import timeline
@@ -27,9 +28,9 @@ def counts_shown(at) -> dict[str, int]:
 
 def table(at):
     for df in at.dataframe:
-        v = getattr(df.value, "data", df.value)  # a Styler keeps its frame in .data
+        v = df.value
         if list(v.columns)[:2] == ["sym", "pos_units"]:
-            return v
+            return category_table_values(v)
     raise AssertionError("no positions table")
 
 

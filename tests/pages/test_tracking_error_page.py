@@ -8,6 +8,7 @@ import pytest
 
 from lib import config, te_views
 from lib import tracking_error as te
+from tests.apptest_support import category_table_values
 from lib.ch_client import DeskClient, resolve_settings
 from queries._base import use_client
 from queries.tracking_error import timeline
@@ -33,9 +34,9 @@ def story(at) -> str:
 
 def story_table(at):
     for df in at.dataframe:
-        v = getattr(df.value, "data", df.value)
+        v = df.value
         if list(v.columns)[:2] == ["sym", "actual_weight"]:
-            return v
+            return category_table_values(v)
     raise AssertionError("no classified table")
 
 

@@ -1,0 +1,103 @@
+"""The dashboard's one chart look, and the one way a chart reaches the page.
+
+Chart builders (ui/*charts.py) return a figure *spec*: a plain
+`{"data": [trace, ...], "layout": {...}}` made of dicts, lists and numbers.
+They do not grow a `go.Figure` with `update_layout`/`update_xaxes` calls:
+Plotly's object model re-validates and re-walks the figure on every such
+call (10-20 ms a chart, most of a page's Python time), while a nested dict is
+built in microseconds. `show(spec)` hands the finished spec to Streamlit
+without a second pass through Plotly (`SpecFigure`); the tests validate every
+builder's spec with Plotly (`tests/ui/spec_check.py`), so a misspelt property
+still fails a test.
+
+The look lives here only: `layout()` for the frame of every chart, `AXIS_X`,
+`AXIS_Y` for axes, `merge()` to add to them. Colours per category/series come
+from lib.format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+FONT = "sans-serif"
+GRID = "#e6e9ee"
+AXIS_LINE = "#c5cbd3"
+ZERO_LINE = "#9aa3ad"
+
+AXIS_X: dict[str, Any] = {"showgrid": False, "linecolor": AXIS_LINE}
+AXIS_Y: dict[str, Any] = {"gridcolor": GRID, "zerolinecolor": ZERO_LINE}
+LEGEND_ABOVE: dict[str, Any] = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0}
+LEGEND_BELOW: dict[str, Any] = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0,
+                                "font": {"size": 11}}
+DATE_AXIS: dict[str, Any] = {"type": "date", "tickformat": "%b %d"}
+
+Spec = dict[str, Any]
+
+
+def merge(base: dict[str, Any], *overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """A new dict: `base` with each override applied on top, nested dicts merged key by key."""
+    out = dict(base)
+    for over in overrides:
+        for k, v in (over or {}).items():
+            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def layout(title: str | None = None, height: int = 360, *, legend_below: bool = False,
+           xaxis: dict[str, Any] | None = None, yaxis: dict[str, Any] | None = None,
+           **extra: Any) -> dict[str, Any]:
+    """The frame of every chart: white, light grid, legend above (or below) the plot, compact margins.
+
+    `xaxis`/`yaxis` are merged over the common axis look; `extra` is any other
+    layout property (barmode, yaxis2, hovermode, shapes ...), taken as given.
+    """
+    out: dict[str, Any] = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "font": {"family": FONT, "size": 12},
+        "legend": LEGEND_BELOW if legend_below else LEGEND_ABOVE,
+        "hoverlabel": {"font": {"size": 12}},
+        "xaxis": merge(AXIS_X, xaxis),
+        "yaxis": merge(AXIS_Y, yaxis),
+    }
+    if title:
+        out["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}
+    out.update(extra)
+    return out
+
+
+def spec(data: list[dict[str, Any]], layout_: dict[str, Any]) -> Spec:
+    return {"data": data, "layout": layout_}
+
+
+class SpecFigure(go.Figure):
+    """A finished spec handed to `st.plotly_chart` as is.
+
+    `st.plotly_chart` accepts a `go.Figure` and reads it once, through
+    `to_dict()`, before serialising it to JSON; a plain dict it would first
+    rebuild (and re-validate) as a `go.Figure`. This figure skips Plotly's
+    object model entirely (building it costs more than the chart's data) and
+    answers `to_dict()` with the spec. It supports nothing else: use
+    `figure()` for a real `go.Figure` (tests, exports).
+    """
+
+    def __init__(self, fig_spec: Spec) -> None:  # noqa: D107 - deliberately no super().__init__
+        self._spec = fig_spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"data": self._spec.get("data", []), "layout": self._spec.get("layout", {})}
+
+
+def figure(fig_spec: Spec) -> go.Figure:
+    """The spec as a full, validated `go.Figure` (tests, exports; pages use `show`)."""
+    return go.Figure(fig_spec)
+
+
+def show(fig_spec: Spec, key: str | None = None) -> None:
+    """Draw a chart spec on the page (full width; the mode bar without Plotly's logo)."""
+    st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False})

@@ -1,0 +1,148 @@
+"""Reruns with the same data and selection reuse the work of the last one.
+
+A Streamlit page reruns top to bottom on every click. The query results are
+already cached (queries/), but deriving views from them and drawing charts
+and styled tables costs more Python time than ClickHouse spent on the rows.
+Two decorators remove that from a rerun whose inputs did not change:
+
+* `cached_view(fn)`: a derived value (a classified frame, a view model),
+  computed once per distinct input and shared, not copied. Treat it as
+  read-only (polars frames are immutable).
+* `cached_section(fn)`: a function that only draws (charts, metrics, styled
+  tables). Its elements are recorded the first time and replayed afterwards,
+  which is Streamlit's own cached-element replay. A section must not create
+  widgets or read session state or the URL: everything it shows comes from
+  its arguments.
+
+Both key on the *content* of their arguments (`content_key`): a polars frame
+is keyed by every row's hash, not by identity, so a query result that changed
+after its TTL draws afresh. (Streamlit's own hashing of a polars frame looks
+only at its shape and first and last rows, which is why frames are not
+handed to `st.cache_data` directly here.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import threading
+import weakref
+from datetime import date, datetime
+from typing import Any, Callable, ParamSpec, TypeVar
+
+import polars as pl
+import streamlit as st
+
+from lib import config
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+# A cached view's result is a long-lived shared object: remember its key, so passing it on
+# to a section does not hash its frames again (id -> (weak reference, key)).
+_known_keys: dict[int, tuple[weakref.ref, str]] = {}
+_known_lock = threading.Lock()
+
+
+def _remember_key(value: Any, key: str) -> None:
+    try:
+        ref = weakref.ref(value, lambda _r, i=id(value): _known_keys.pop(i, None))
+    except TypeError:  # not weak-referenceable (a tuple, a str): hashed again when passed on
+        return
+    with _known_lock:
+        _known_keys[id(value)] = (ref, key)
+
+
+def _key_of(value: Any) -> str | None:
+    entry = _known_keys.get(id(value))
+    if entry is not None and entry[0]() is value:
+        return entry[1]
+    return None
+
+
+def _feed(h: "hashlib._Hash", value: Any) -> None:
+    """Add `value` to the digest, by content, with its type so 1 and '1' differ."""
+    h.update(type(value).__name__.encode())
+    known = _key_of(value)
+    if known is not None:
+        h.update(known.encode())
+    elif isinstance(value, pl.DataFrame):
+        h.update(repr((value.shape, list(value.schema.items()))).encode())
+        if value.height:
+            h.update(value.hash_rows(seed=0).to_numpy().tobytes())
+    elif isinstance(value, pl.Series):
+        h.update(repr((value.name, value.dtype, value.len())).encode())
+        if value.len():
+            h.update(value.hash(seed=0).to_numpy().tobytes())
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _feed(h, k)
+            _feed(h, v)
+    elif isinstance(value, (list, tuple)):
+        h.update(str(len(value)).encode())
+        for v in value:
+            _feed(h, v)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _feed(h, f.name)
+            _feed(h, getattr(value, f.name))
+    elif value is None or isinstance(value, (str, int, float, bool, date, datetime)):
+        h.update(repr(value).encode())
+    else:
+        raise TypeError(f"rerun_cache cannot key a {type(value).__name__}; pass frames, dataclasses or scalars")
+    h.update(b"\x1f")
+
+
+def content_key(*values: Any) -> str:
+    """A digest of the values' content (frames row by row)."""
+    h = hashlib.blake2b(digest_size=16)
+    for v in values:
+        _feed(h, v)
+    return h.hexdigest()
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+@st.cache_resource(ttl=config.TTL_RERUN_CACHE, max_entries=config.RERUN_CACHE_ENTRIES, show_spinner=False)
+def _view(name: str, key: str, _fn: Callable[..., Any], _args: tuple, _kwargs: dict) -> Any:
+    return _fn(*_args, **_kwargs)
+
+
+@st.cache_data(ttl=config.TTL_RERUN_CACHE, max_entries=config.RERUN_CACHE_ENTRIES, show_spinner=False)
+def _section(name: str, key: str, _fn: Callable[..., Any], _args: tuple, _kwargs: dict) -> None:
+    _fn(*_args, **_kwargs)
+
+
+def cached_view(fn: Callable[P, R]) -> Callable[P, R]:
+    """`fn`'s result, computed once per distinct content of its arguments and shared (read-only)."""
+    name = _name(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        key = content_key(args, kwargs)
+        value = _view(name, key, fn, args, kwargs)
+        _remember_key(value, f"{name}:{key}")
+        return value
+
+    return wrapper
+
+
+def cached_section(fn: Callable[P, None]) -> Callable[P, None]:
+    """Draw `fn`'s elements; a later call with the same content replays them without running `fn`."""
+    name = _name(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        _section(name, content_key(args, kwargs), fn, args, kwargs)
+
+    return wrapper
+
+
+def clear() -> None:
+    """Forget every cached view and section (the benchmark's cold start; tests)."""
+    _view.clear()
+    _section.clear()

@@ -1,0 +1,63 @@
+"""Tables whose labels (a TE category, a monitor status) are coloured by the grid itself.
+
+A pandas Styler would colour the cells too, but it formats every cell in
+Python before the grid sees it (10-30 ms for a 200-row table, more than the
+query). Here the frame goes to `st.dataframe` as Arrow and stays numeric, so
+sorting works; formats are the grid's own (column_config), and a label
+column becomes a one-item list shown as a coloured pill (MultiselectColumn,
+read-only in st.dataframe). Colours come from lib.format, as in the charts.
+A missing number is an empty cell, never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import polars as pl
+import streamlit as st
+
+from lib import format as fmt
+
+WEIGHT_COLUMNS = ("actual_weight", "weight_t2", "weight_t1", "err_t2", "err_t1")
+WEIGHT_FORMAT = "%+.2f%%"  # weights are shown in percent of equity, signed, as the playbook quotes them
+NUMBER_FORMAT = "%.6g"
+
+
+def as_label(column: str) -> pl.Expr:
+    """`column` as a one-item list for a label column (null stays null)."""
+    return pl.when(pl.col(column).is_null()).then(None).otherwise(
+        pl.concat_list(pl.col(column).cast(pl.String))).alias(column)
+
+
+def label_column(title: str, colors: Mapping[str, str], help: str | None = None) -> Any:
+    """A read-only column of coloured labels, one colour per known value."""
+    return st.column_config.MultiselectColumn(title, options=list(colors), color=list(colors.values()), help=help)
+
+
+def weights_in_percent(df: pl.DataFrame, columns: Iterable[str] = WEIGHT_COLUMNS) -> pl.DataFrame:
+    """Weight columns (fractions of equity) as percent points, for WEIGHT_FORMAT."""
+    return df.with_columns([(pl.col(c) * 100.0).alias(c) for c in columns if c in df.columns])
+
+
+def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd",),
+                   number_columns: Iterable[str] = ("pos_units", "bn_px")) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """(frame, column_config) for a classified positions table: category pills, signed % weights, USD, units."""
+    out = weights_in_percent(df)
+    config: dict[str, Any] = {}
+    for c in out.columns:
+        if c in WEIGHT_COLUMNS:
+            config[c] = st.column_config.NumberColumn(c, format=WEIGHT_FORMAT, help="% of equity")
+        elif c in usd_columns:
+            config[c] = st.column_config.NumberColumn(c, format="dollar")
+        elif c in number_columns:
+            config[c] = st.column_config.NumberColumn(c, format=NUMBER_FORMAT)
+    if "category" in out.columns:
+        out = out.with_columns(as_label("category"))
+        config["category"] = label_column("category", fmt.CATEGORY_COLORS)
+    return out, config
+
+
+def show_category_table(df: pl.DataFrame, height: int | None = None) -> None:
+    """Draw `category_table(df)`."""
+    frame, config = category_table(df)
+    st.dataframe(frame, hide_index=True, column_config=config, height=height if height is not None else "auto")
