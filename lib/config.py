@@ -70,7 +70,7 @@ CACHE_ENTRIES = 64
 # derived views and drawn sections reused by reruns with the same data (ui/rerun_cache.py):
 # keyed by content, so the TTL only bounds memory, never freshness
 TTL_RERUN_CACHE = 3600
-RERUN_CACHE_ENTRIES = 256
+RERUN_CACHE_ENTRIES = 32  # per view/section: selections a user flips between, across sessions
 
 # --- monitors and their expected heartbeat interval (seconds) -------------
 MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType(

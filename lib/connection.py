@@ -33,5 +33,8 @@ class ClickHouseConnection(BaseConnection[DeskClient]):
         return self._instance.query_arrow(sql, parameters)
 
 
+@st.cache_resource(show_spinner=False)
 def get_connection() -> ClickHouseConnection:
+    """The process's connection. `st.connection` itself is cached too, but each call builds
+    its cache wrapper anew (about 0.4 ms, 30 times on System Health); this lookup is one hash."""
     return st.connection("clickhouse", type=ClickHouseConnection)

@@ -483,7 +483,6 @@ def sync_log_rows(ctx: Ctx, runs: SyncRuns) -> pa.Table:
     r, j = np.nonzero(np.broadcast_to(runs.present[:, None], (nr, nt)))
     start = runs.start[r, j]
     fin = start + runs.dur[r, j]
-    n = len(r)
     names = [ctx.tables.tables[k] for k in SYNCED]
     dbs = sorted({db for db, _ in names})
     db_idx = [dbs.index(db) for db, _ in names]

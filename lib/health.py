@@ -313,6 +313,19 @@ def window_start(end: datetime, hours: int, bucket_s: int) -> datetime:
 # -------------------------------------------------------- monitor timeline
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_US = timedelta(microseconds=1)
+_STATES_SCHEMA = {
+    "monitor": pl.String, "bucket_start": pl.Datetime("ms", "UTC"), "bucket_end": pl.Datetime("ms", "UTC"),
+    "status": pl.String, "beats": pl.Int64, "errors": pl.Int64, "max_silence_s": pl.Float64,
+}
+
+
+def _us(ts: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime, exactly (differences / 10**6 equal total_seconds())."""
+    return (ts - _EPOCH) // _US
+
+
 def timeline_states(
     buckets: pl.DataFrame,
     start: datetime,
@@ -332,72 +345,116 @@ def timeline_states(
     bucket the status is the worst the live rule would have shown at any
     moment: an error beat, or a silence (before the first beat, between beats,
     or after the last beat up to the bucket end) longer than LATE/DOWN.
+
+    Times are handled as integer microseconds since the epoch (exact), and the
+    bucket grid, shared by every monitor, is built once: a day of 1-minute
+    buckets for every monitor is thousands of rows.
     """
     start, end = aware(start), aware(end)
-    by_monitor: dict[str, dict[datetime, dict]] = {}
+    by_monitor: dict[str, dict[int, tuple]] = {}
     prior: dict[str, dict] = {}
-    for r in buckets.iter_rows(named=True) if buckets.height else []:
-        if r.get("prior"):
+    if buckets.height:
+        is_prior = pl.col("prior").cast(pl.Boolean).fill_null(False) if "prior" in buckets.columns else pl.lit(False)
+        for r in buckets.filter(is_prior).iter_rows(named=True):
             prior[r["monitor"]] = r
-        else:
-            by_monitor.setdefault(r["monitor"], {})[aware(r["bucket"])] = r
+        live = buckets.filter(~is_prior)
+        gap = pl.col("max_inner_gap_s") if "max_inner_gap_s" in live.columns else pl.lit(None, pl.Float64)
+        for m, b, beats, errors, first, last, status, inner in live.select(
+            "monitor", pl.col("bucket").dt.epoch("us"), "beats", "errors", pl.col("first_ts").dt.epoch("us"),
+            pl.col("last_ts").dt.epoch("us"), "last_status", gap,
+        ).iter_rows():
+            by_monitor.setdefault(m, {})[b] = (beats, errors, first, last, status, inner)
     names = list(monitors) if monitors is not None else list(
         dict.fromkeys([*intervals.keys(), *sorted(by_monitor), *sorted(prior)])
     )
+    # the bucket grid [b, b_end) over [start, end), the last bucket cut at `end`
     step = timedelta(seconds=bucket_s)
-    out: list[dict] = []
+    grid: list[tuple[datetime, datetime]] = []
+    b = start
+    while b < end:
+        grid.append((b, min(b + step, end)))
+        b += step
+    if not names or not grid:
+        return pl.DataFrame(schema=_STATES_SCHEMA)
+    grid_us = [(_us(a), _us(z)) for a, z in grid]
+    # statuses as severities (SEVERITY) while scanning: the worst of a bucket is their max
+    sev_ok, sev_unknown, sev_late, sev_down = SEVERITY[OK], SEVERITY[UNKNOWN], SEVERITY[LATE], SEVERITY[DOWN]
+    ok_memo: dict[str | None, bool] = {}
+    sev_col: list[int] = []
+    beats_col: list[int] = []
+    errors_col: list[int] = []
+    silence_col: list[float | None] = []
     for name in names:
         interval, _ = interval_for(name, intervals)
-
-        def judge(silence_s: float, ok: bool) -> str:
-            return DOWN if not ok else age_status(silence_s, interval, late_factor, down_factor)
-
+        late_s, down_s = late_factor * interval, down_factor * interval
         p = prior.get(name)
-        prev_ts = valid_ts(p["last_ts"]) if p else None
+        prev = valid_ts(p["last_ts"]) if p else None
+        prev_us = _us(prev) if prev is not None else None
         prev_ok = is_ok_status(p["last_status"]) if p else True
         rows = by_monitor.get(name, {})
-        b = start
-        while b < end:
-            b_end = min(b + step, end)
-            r = rows.get(b)
-            states: list[str] = []
-            gap = 0.0
-            if r is not None and r["beats"]:
-                first_ts, last_ts = aware(r["first_ts"]), aware(r["last_ts"])
-                if prev_ts is not None:
-                    silence = (first_ts - prev_ts).total_seconds()
-                    gap = max(gap, silence)
-                    states.append(judge(silence, prev_ok))
-                elif first_ts > b:
-                    states.append(UNKNOWN)  # nothing known before this bucket's first beat
-                inner = float(r.get("max_inner_gap_s") or 0.0)
-                gap = max(gap, inner)
-                states.append(judge(inner, True))
-                if r["errors"]:
-                    states.append(DOWN)
-                prev_ts, prev_ok = last_ts, is_ok_status(r["last_status"])
-                tail = (b_end - last_ts).total_seconds()
-                gap = max(gap, tail)
-                states.append(judge(tail, prev_ok))
-                beats, errors = int(r["beats"]), int(r["errors"])
+        for b_us, end_us in grid_us:
+            r = rows.get(b_us)
+            if r is not None and r[0]:
+                beats, errors, first_us, last_us, last_status, inner = r
+                # the silences of this bucket: since the previous beat, between beats, after the last one
+                inner = float(inner or 0.0)
+                sev = sev_down if errors else sev_ok
+                gap = inner if inner > 0.0 else 0.0
+                if prev_us is not None:
+                    silence = (first_us - prev_us) / 1_000_000
+                    if silence > gap:
+                        gap = silence
+                    if not prev_ok or silence > down_s:
+                        sev = sev_down
+                    elif silence > late_s and sev < sev_late:
+                        sev = sev_late
+                elif first_us > b_us and sev < sev_unknown:
+                    sev = sev_unknown  # nothing known before this bucket's first beat
+                if inner > down_s:
+                    sev = sev_down
+                elif inner > late_s and sev < sev_late:
+                    sev = sev_late
+                prev_us = last_us
+                prev_ok = ok_memo.get(last_status)
+                if prev_ok is None:
+                    prev_ok = ok_memo[last_status] = is_ok_status(last_status)
+                tail = (end_us - last_us) / 1_000_000
+                if tail > gap:
+                    gap = tail
+                if not prev_ok or tail > down_s:
+                    sev = sev_down
+                elif tail > late_s and sev < sev_late:
+                    sev = sev_late
+                sev_col.append(sev)
+                beats_col.append(int(beats))
+                errors_col.append(int(errors))
+                silence_col.append(gap)
+            elif prev_us is None:
+                sev_col.append(sev_unknown)
+                beats_col.append(0)
+                errors_col.append(0)
+                silence_col.append(None)
             else:
-                beats = errors = 0
-                if prev_ts is None:
-                    states.append(UNKNOWN)
-                else:
-                    silence = (b_end - prev_ts).total_seconds()
-                    gap = silence
-                    states.append(judge(silence, prev_ok))
-            out.append({
-                "monitor": name, "bucket_start": b, "bucket_end": b_end, "status": worst(states),
-                "beats": beats, "errors": errors, "max_silence_s": gap if prev_ts is not None else None,
-            })
-            b += step
-    schema = {
-        "monitor": pl.String, "bucket_start": pl.Datetime("ms", "UTC"), "bucket_end": pl.Datetime("ms", "UTC"),
-        "status": pl.String, "beats": pl.Int64, "errors": pl.Int64, "max_silence_s": pl.Float64,
-    }
-    return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
+                silence = (end_us - prev_us) / 1_000_000
+                sev_col.append(sev_down if (not prev_ok or silence > down_s) else
+                               sev_late if silence > late_s else sev_ok)
+                beats_col.append(0)
+                errors_col.append(0)
+                silence_col.append(silence)
+    by_severity = {v: k for k, v in SEVERITY.items()}
+    status_col = [by_severity[v] for v in sev_col]
+    n = len(names)
+    starts = pl.Series([a for a, _ in grid], dtype=pl.Datetime("ms", "UTC"))
+    ends = pl.Series([z for _, z in grid], dtype=pl.Datetime("ms", "UTC"))
+    return pl.DataFrame({
+        "monitor": pl.Series([m for m in names for _ in grid], dtype=pl.String),
+        "bucket_start": pl.concat([starts] * n) if n > 1 else starts,
+        "bucket_end": pl.concat([ends] * n) if n > 1 else ends,
+        "status": pl.Series(status_col, dtype=pl.String),
+        "beats": pl.Series(beats_col, dtype=pl.Int64),
+        "errors": pl.Series(errors_col, dtype=pl.Int64),
+        "max_silence_s": pl.Series(silence_col, dtype=pl.Float64),
+    })
 
 
 def segments(states: pl.DataFrame) -> pl.DataFrame:
@@ -406,36 +463,29 @@ def segments(states: pl.DataFrame) -> pl.DataFrame:
         "monitor": pl.String, "status": pl.String, "start": pl.Datetime("ms", "UTC"),
         "end": pl.Datetime("ms", "UTC"), "beats": pl.Int64, "errors": pl.Int64,
     }
-    out: list[dict] = []
-    cur: dict | None = None
-    for r in states.iter_rows(named=True):
-        if cur is not None and cur["monitor"] == r["monitor"] and cur["status"] == r["status"] \
-                and cur["end"] == r["bucket_start"]:
-            cur["end"] = r["bucket_end"]
-            cur["beats"] += r["beats"]
-            cur["errors"] += r["errors"]
-            continue
-        if cur is not None:
-            out.append(cur)
-        cur = {"monitor": r["monitor"], "status": r["status"], "start": r["bucket_start"], "end": r["bucket_end"],
-               "beats": r["beats"], "errors": r["errors"]}
-    if cur is not None:
-        out.append(cur)
-    return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
+    if states.height == 0:
+        return pl.DataFrame(schema=schema)
+    new_run = (pl.col("monitor").ne_missing(pl.col("monitor").shift())
+               | pl.col("status").ne_missing(pl.col("status").shift())
+               | pl.col("bucket_start").ne_missing(pl.col("bucket_end").shift()))
+    return (
+        states.with_columns(new_run.cum_sum().alias("_run"))
+        .group_by("_run", maintain_order=True)
+        .agg(pl.col("monitor").first(), pl.col("status").first(), pl.col("bucket_start").first().alias("start"),
+             pl.col("bucket_end").last().alias("end"), pl.col("beats").sum(), pl.col("errors").sum())
+        .drop("_run")
+        .cast(schema)
+    )
 
 
 def time_in_status(states: pl.DataFrame) -> pl.DataFrame:
     """Share of the window each monitor spent in each status (uptime summary)."""
     if states.height == 0:
         return pl.DataFrame(schema={"monitor": pl.String, **{s: pl.Float64 for s in STATUS_ORDER}})
-    dur = states.with_columns(
-        ((pl.col("bucket_end") - pl.col("bucket_start")).dt.total_milliseconds() / 1000.0).alias("secs")
+    secs = (pl.col("bucket_end") - pl.col("bucket_start")).dt.total_milliseconds() / 1000.0
+    wide = states.group_by("monitor", maintain_order=True).agg(
+        [secs.filter(pl.col("status") == s).sum().alias(s) for s in STATUS_ORDER]
     )
-    wide = dur.pivot(on="status", index="monitor", values="secs", aggregate_function="sum")
-    for s in STATUS_ORDER:
-        if s not in wide.columns:
-            wide = wide.with_columns(pl.lit(0.0).alias(s))
-    wide = wide.fill_null(0.0)
     total = sum(pl.col(s) for s in STATUS_ORDER)
     return wide.select("monitor", *[(pl.col(s) / total).alias(s) for s in STATUS_ORDER])
 

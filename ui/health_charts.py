@@ -1,22 +1,25 @@
-"""Plotly figures and display tables for System Health (and the Overview badge).
+"""Chart specs and display tables for System Health (and the Overview badge).
 
 Builders only: they take the frames `lib/health.py` produced and return a
-figure or a display frame; nothing here queries or computes a status.
-Colours come from `lib.format` (STATUS_COLORS for statuses).
+figure spec for `ui.plot.show` (a plain dict built in one go, see ui/plot.py)
+or a display frame; nothing here queries or computes a status. The look is
+ui.plot's; colours come from `lib.format` (STATUS_COLORS for statuses). Times
+are sent as naive UTC ISO text (the axes are labelled UTC, the browser never
+shifts them). Status columns are coloured pills drawn by the grid
+(`ui.tables.label_column`), not a pandas Styler.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-import pandas as pd
-import plotly.graph_objects as go
 import polars as pl
-from plotly.subplots import make_subplots
 
 from lib import format as fmt
 from lib import health as rules
+from ui import plot, tables
+from ui.plot import Spec
 
 STATUS_BADGE = {"OK": "green", "LATE": "orange", "DOWN": "red", "UNKNOWN": "gray", "N/A": "gray"}
 STATUS_ICON = {
@@ -26,15 +29,16 @@ STATUS_ICON = {
     "UNKNOWN": ":material/help:",
     "N/A": ":material/remove:",
 }
-STATUS_TEXT = {"OK": "#ffffff", "LATE": "#1b1b1b", "DOWN": "#ffffff", "UNKNOWN": "#1b1b1b", "N/A": "#1b1b1b"}
 # one colour per line in multi-series charts (tables, sync targets), all from lib.format
 PALETTE: tuple[str, ...] = tuple(dict.fromkeys([
     fmt.SERIES_COLORS["equity"], fmt.CATEGORY_COLORS["MISSING_POSITION"], fmt.CATEGORY_COLORS["EXTRA_POSITION"],
     fmt.CATEGORY_COLORS["MATCHED"], fmt.CATEGORY_COLORS["MAGNITUDE_ERROR"], fmt.SERIES_COLORS["unrealized"],
     fmt.CATEGORY_COLORS["UNPRICED"], fmt.CATEGORY_COLORS["WRONG_DIRECTION"], fmt.CATEGORY_COLORS["MATCHED_ZERO"],
 ]))
-_LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
-               legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+HOVERMODE = "closest"  # System Health's charts: one point's story at a time
+HOUR_MS = 3600 * 1000
+GAP_OPACITY = 0.25
+ROWS_SPACING = 0.04  # vertical space between the rows-per-hour panels, share of the plot height
 
 
 def _status_color(s: str) -> str:
@@ -44,105 +48,143 @@ def _status_color(s: str) -> str:
 # ------------------------------------------------------------------ figures
 
 
-def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: Sequence[str]) -> go.Figure:
-    """One row per monitor, coloured by status over [start, end] (merged segments)."""
-    fig = go.Figure()
+def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: Sequence[str]) -> Spec:
+    """One row per monitor, coloured by status over [start, end] (merged segments from `rules.segments`)."""
+    parts = segs.partition_by("status", as_dict=True) if segs.height else {}
+    data: list[dict[str, Any]] = []
     for status in rules.STATUS_ORDER:
-        part = segs.filter(pl.col("status") == status) if segs.height else segs
-        if part.height == 0:
+        part = parts.get((status,))
+        if part is None or part.height == 0:
             continue
-        starts = part["start"].to_list()
-        ends = part["end"].to_list()
-        dur_ms = [(e - s).total_seconds() * 1000.0 for s, e in zip(starts, ends)]
+        starts, ends = part["start"].to_list(), part["end"].to_list()
         text = [
             f"<b>{m}</b> {status}<br>{fmt.utc(s)} → {fmt.utc(e)} ({fmt.age((e - s).total_seconds())})"
             f"<br>beats {b:,} · errors {er:,}"
             for m, s, e, b, er in zip(part["monitor"], starts, ends, part["beats"], part["errors"])
         ]
-        fig.add_trace(go.Bar(
-            y=part["monitor"].to_list(), x=dur_ms, base=[s.isoformat() for s in starts], orientation="h",
-            name=status, marker=dict(color=_status_color(status), line=dict(width=0)),
-            hovertext=text, hoverinfo="text",
-        ))
-    fig.update_layout(
-        barmode="overlay", bargap=0.25, height=70 + 34 * max(len(order), 1), **_LAYOUT,
-        xaxis=dict(type="date", range=[start.isoformat(), end.isoformat()], title="UTC"),
-        yaxis=dict(categoryorder="array", categoryarray=list(reversed(list(order))), title=None),
-    )
-    return fig
+        data.append({
+            "type": "bar", "orientation": "h", "y": part["monitor"].to_list(),
+            "x": (part["end"] - part["start"]).dt.total_milliseconds().cast(pl.Float64).to_list(),
+            "base": plot.utc_text(part["start"]), "name": status,
+            "marker": {"color": _status_color(status), "line": {"width": 0}},
+            "hovertext": text, "hoverinfo": "text",
+        })
+    return plot.spec(data, plot.layout(
+        None, 70 + 34 * max(len(order), 1), hovermode=HOVERMODE, barmode="overlay", bargap=0.25,
+        xaxis={"type": "date", "range": [plot.utc_iso(start), plot.utc_iso(end)], "title": {"text": "UTC"}},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(list(order)))},
+    ))
 
 
-def rows_per_hour_chart(filled: Sequence[pl.DataFrame]) -> go.Figure:
-    """Small multiples: distinct rows per hour per synced table; extra copies stacked; gaps shaded."""
+def _row_domains(n: int) -> list[list[float]]:
+    """[bottom, top] of each of `n` stacked panels, first on top, ROWS_SPACING apart."""
+    gap = ROWS_SPACING if n > 1 else 0.0
+    h = (1.0 - gap * (n - 1)) / n
+    out = []
+    for i in range(n):
+        top = 1.0 - i * (h + gap)
+        out.append([max(0.0, round(top - h, 6)), round(top, 6)])
+    return out
+
+
+def rows_per_hour_chart(filled: Sequence[pl.DataFrame]) -> Spec:
+    """Small multiples sharing one UTC x axis: distinct rows per hour per synced table, extra copies
+    stacked on top, hours without rows of a continuous table shaded red (`rules.fill_hours` frames)."""
     frames = [f for f in filled if f.height]
     n = max(len(frames), 1)
-    fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.04 if n > 1 else 0.0,
-                        subplot_titles=[f.item(0, "table_key") for f in frames] or [""])
+    domains = _row_domains(n)
+    data: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    titles: list[dict[str, Any]] = []
+    axes: dict[str, Any] = {}
     dup_legend = True
     for i, f in enumerate(frames, start=1):
-        hours = f["hour"].to_list()
-        centers = [h.isoformat() for h in hours]
-        fig.add_trace(go.Bar(
-            x=centers, y=f["keys"].to_list(), name="distinct rows", legendgroup="keys", showlegend=i == 1,
-            marker_color=fmt.SERIES_COLORS["gross"], offset=0, width=3600 * 1000 * 0.9,
-            hovertemplate="%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} distinct rows<extra></extra>",
-        ), row=i, col=1)
+        sx = "" if i == 1 else str(i)
+        x_ref, y_ref = f"x{sx}", f"y{sx}"
+        hours = plot.utc_text(f["hour"])
+        data.append({
+            "type": "bar", "x": hours, "y": f["keys"].to_list(), "xaxis": x_ref, "yaxis": y_ref,
+            "name": "distinct rows", "legendgroup": "keys", "showlegend": i == 1,
+            "marker": {"color": fmt.SERIES_COLORS["gross"]}, "offset": 0, "width": HOUR_MS * 0.9,
+            "hovertemplate": "%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} distinct rows<extra></extra>",
+        })
         extra = (f["rows"] - f["keys"]).to_list()
         if any(extra):
-            fig.add_trace(go.Bar(
-                x=centers, y=extra, name="duplicated copies", legendgroup="dups", showlegend=dup_legend,
-                marker_color=_status_color("LATE"), offset=0, width=3600 * 1000 * 0.9,
-                hovertemplate="%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} extra copies<extra></extra>",
-            ), row=i, col=1)
+            data.append({
+                "type": "bar", "x": hours, "y": extra, "xaxis": x_ref, "yaxis": y_ref,
+                "name": "duplicated copies", "legendgroup": "dups", "showlegend": dup_legend,
+                "marker": {"color": _status_color("LATE")}, "offset": 0, "width": HOUR_MS * 0.9,
+                "hovertemplate": "%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} extra copies<extra></extra>",
+            })
             dup_legend = False
         if f["gap"].any():  # only continuous tables have gaps; a quiet hour of an event table is normal
             for a, b in rules.gap_runs(f):
-                fig.add_vrect(x0=a.isoformat(), x1=b.isoformat(), fillcolor=_status_color("DOWN"), opacity=0.25,
-                              line_width=0, row=i, col=1)
-        fig.update_yaxes(title=None, rangemode="tozero", row=i, col=1)
-    fig.update_layout(barmode="stack", height=60 + 120 * n, **_LAYOUT)
-    fig.update_xaxes(type="date")
-    return fig
+                shapes.append({
+                    "type": "rect", "xref": x_ref, "yref": f"{y_ref} domain", "x0": plot.utc_iso(a), "x1": plot.utc_iso(b),
+                    "y0": 0, "y1": 1, "fillcolor": _status_color("DOWN"), "opacity": GAP_OPACITY,
+                    "line": {"width": 0},
+                })
+        titles.append({
+            "text": f.item(0, "table_key"), "showarrow": False, "xref": "paper", "yref": "paper",
+            "x": 0.0, "xanchor": "left", "y": domains[i - 1][1], "yanchor": "bottom", "font": {"size": 13},
+        })
+    for i in range(1, n + 1):
+        sx = "" if i == 1 else str(i)
+        x_axis: dict[str, Any] = {"type": "date", "anchor": f"y{sx}", "showticklabels": i == n}
+        if i > 1:
+            x_axis["matches"] = "x"
+        y_axis = {"anchor": f"x{sx}", "domain": domains[i - 1], "rangemode": "tozero"}
+        axes[f"xaxis{sx}"] = x_axis if i == 1 else plot.merge(plot.AXIS_X, x_axis)
+        axes[f"yaxis{sx}"] = y_axis if i == 1 else plot.merge(plot.AXIS_Y, y_axis)
+    first_x, first_y = axes.pop("xaxis"), axes.pop("yaxis")
+    return plot.spec(data, plot.layout(
+        None, 60 + 120 * n, hovermode=HOVERMODE, barmode="stack", xaxis=first_x, yaxis=first_y,
+        shapes=shapes, annotations=titles, **axes,
+    ))
 
 
-def sync_duration_chart(durs: pl.DataFrame) -> go.Figure:
+def sync_duration_chart(durs: pl.DataFrame) -> Spec:
     """Longest sync run per hour and target (s); hours with failures marked with an ×."""
-    fig = go.Figure()
-    targets = sorted(set(durs["target"].to_list())) if durs.height else []
-    for i, t in enumerate(targets):
-        part = durs.filter(pl.col("target") == t).sort("hour")
+    parts = durs.sort("hour").partition_by("target", as_dict=True) if durs.height else {}
+    data: list[dict[str, Any]] = []
+    for i, t in enumerate(sorted(k[0] for k in parts)):
+        part = parts[(t,)]
         color = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(
-            x=[h.isoformat() for h in part["hour"]], y=part["dur_max_s"].to_list(), mode="lines+markers",
-            name=t, line=dict(color=color, width=1.5), marker=dict(size=4),
-            hovertemplate=f"{t}<br>%{{x|%Y-%m-%d %H:00}} UTC<br>longest run %{{y:.1f}} s<extra></extra>",
-        ))
+        data.append({
+            "type": "scatter", "x": plot.utc_text(part["hour"]), "y": part["dur_max_s"].to_list(),
+            "mode": "lines+markers", "name": t, "line": {"color": color, "width": 1.5}, "marker": {"size": 4},
+            "hovertemplate": f"{t}<br>%{{x|%Y-%m-%d %H:00}} UTC<br>longest run %{{y:.1f}} s<extra></extra>",
+        })
         bad = part.filter(pl.col("failures") > 0)
         if bad.height:
-            fig.add_trace(go.Scatter(
-                x=[h.isoformat() for h in bad["hour"]],
-                y=[v if v is not None else 0.0 for v in bad["dur_max_s"].to_list()],
-                mode="markers", name=f"{t} failures", showlegend=False,
-                marker=dict(symbol="x", size=10, color=_status_color("DOWN")),
-                hovertext=[f"{t}: {n} failed run(s) of {r}" for n, r in zip(bad["failures"], bad["runs"])],
-                hoverinfo="text+x",
-            ))
-    fig.update_layout(height=320, yaxis_title="longest run (s)", xaxis_title="UTC", **_LAYOUT)
-    fig.update_xaxes(type="date")
-    return fig
+            data.append({
+                "type": "scatter", "x": plot.utc_text(bad["hour"]),
+                # an hour whose runs all failed has no duration: its × sits on the axis
+                "y": [v if v is not None else 0.0 for v in bad["dur_max_s"].to_list()],
+                "mode": "markers", "name": f"{t} failures", "showlegend": False,
+                "marker": {"symbol": "x", "size": 10, "color": _status_color("DOWN")},
+                "hovertext": [f"{t}: {n} failed run(s) of {r}" for n, r in zip(bad["failures"], bad["runs"])],
+                "hoverinfo": "text+x",
+            })
+    return plot.spec(data, plot.layout(
+        None, 320, hovermode=HOVERMODE,
+        xaxis={"type": "date", "title": {"text": "UTC"}},
+        yaxis={"title": {"text": "longest run (s)"}},
+    ))
 
 
 # ------------------------------------------------------------ display tables
 
 
-def style_status(df: pd.DataFrame, column: str = "Status"):
-    """A Styler painting the status column with STATUS_COLORS."""
+def status_column_config(column: str = "Status") -> dict[str, Any]:
+    """column_config for a display table: the status column as pills in STATUS_COLORS."""
+    return {column: tables.label_column(column, fmt.STATUS_COLORS)}
 
-    def paint(v: object) -> str:
-        s = str(v)
-        return f"background-color: {_status_color(s)}; color: {STATUS_TEXT.get(s, '#1b1b1b')}; font-weight: 600"
 
-    return df.style.map(paint, subset=[column])
+def _table(rows: list[dict[str, Any]], columns: Sequence[str], status: str | None = "Status") -> pl.DataFrame:
+    """Display rows (all text) as a frame; the status column a one-item list (`tables.as_label`)."""
+    out = pl.DataFrame(rows, schema={c: pl.String for c in columns}, orient="row")
+    return out.with_columns(tables.as_label(status)) if status else out
 
 
 def _dur(s: float | None) -> str:
@@ -153,10 +195,14 @@ def _dur(s: float | None) -> str:
     return fmt.age(s) if s >= 0 else f"{s:.0f} s"
 
 
-def monitor_table(assessed: pl.DataFrame, share: pl.DataFrame | None = None) -> pd.DataFrame:
+MONITOR_COLUMNS = ("Monitor", "Status", "Age", "Last beat (UTC)", "Why", "Last error (UTC)", "Last error message",
+                   "Errors (24 h)", "Up in window", "Expected every", "Host")
+
+
+def monitor_table(assessed: pl.DataFrame, share: pl.DataFrame | None = None) -> pl.DataFrame:
     up = {}
     if share is not None and share.height:
-        up = {r["monitor"]: r["OK"] for r in share.iter_rows(named=True)}
+        up = dict(zip(share["monitor"].to_list(), share["OK"].to_list()))
     rows = []
     for r in assessed.iter_rows(named=True):
         rows.append({
@@ -172,10 +218,14 @@ def monitor_table(assessed: pl.DataFrame, share: pl.DataFrame | None = None) -> 
             "Expected every": fmt.age(r["interval_s"]),
             "Host": r["host"] or fmt.MISSING,
         })
-    return pd.DataFrame(rows)
+    return _table(rows, MONITOR_COLUMNS)
 
 
-def tables_table(assessed: pl.DataFrame) -> pd.DataFrame:
+TABLES_COLUMNS = ("Table", "Status", "Newest row (UTC)", "Freshness", "Latency latest", "p50 · 1 h", "p95 · 1 h",
+                  "p50 · 1 d", "p95 · 1 d", "Rows · 1 d", "Duplicated · 1 d", "Why / flags")
+
+
+def tables_table(assessed: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for r in assessed.iter_rows(named=True):
         rows.append({
@@ -193,10 +243,14 @@ def tables_table(assessed: pl.DataFrame) -> pd.DataFrame:
             if r["dup_share_1d"] is not None else fmt.MISSING,
             "Why / flags": "; ".join(x for x in (r["reason"], r["flags"]) if x),
         })
-    return pd.DataFrame(rows)
+    return _table(rows, TABLES_COLUMNS)
 
 
-def sync_table(assessed: pl.DataFrame) -> pd.DataFrame:
+SYNC_COLUMNS = ("Table", "Status", "Last run (UTC)", "Last result", "Last success (UTC)", "Last error",
+                "Failed · 24 h", "Runs · 24 h", "Rows synced · 24 h", "Duration p50", "p95", "max", "Why")
+
+
+def sync_table(assessed: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for r in assessed.iter_rows(named=True):
         rows.append({
@@ -214,16 +268,19 @@ def sync_table(assessed: pl.DataFrame) -> pd.DataFrame:
             "max": _dur(r["dur_max_s"]),
             "Why": r["reason"] or "",
         })
-    return pd.DataFrame(rows)
+    return _table(rows, SYNC_COLUMNS)
 
 
-def failures_table(df: pl.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame([{
+FAILURE_COLUMNS = ("Started (UTC)", "Table", "Duration", "Error")
+
+
+def failures_table(df: pl.DataFrame) -> pl.DataFrame:
+    return _table([{
         "Started (UTC)": fmt.utc(r["started_at"], seconds=True),
         "Table": f"{r['database']}.{r['table']}",
         "Duration": _dur(r["duration_s"]),
         "Error": r["error"] or "(no message)",
-    } for r in df.iter_rows(named=True)])
+    } for r in df.iter_rows(named=True)], FAILURE_COLUMNS, status=None)
 
 
 def badge_text(summary: rules.HealthSummary) -> str:

@@ -1,51 +1,44 @@
-"""Plotly figures for the Overview page.
+"""Chart specs for the Overview page.
 
 Builders take frames that SQL aggregated and lib/pnl.py turned into numbers; they only
-draw. Colours come from lib.format.SERIES_COLORS; times are UTC (tz-aware columns are
-made naive UTC so the browser never shifts them); null values are gaps, never zeros.
+draw, and return a figure spec for `ui.plot.show` (a plain dict built in one go: see
+ui/plot.py for why not `go.Figure` updates). The look is ui.plot's; the Overview adds
+its own defaults (height 340, one unified hover per time). Colours come from
+lib.format.SERIES_COLORS; times are UTC (sent as naive UTC ISO text, so the browser never
+shifts them and no datetime goes through the JSON encoder one by one); null values are
+gaps, never zeros.
 """
 
 from __future__ import annotations
 
 from datetime import timezone
-from typing import Any
+from typing import Any, Iterable
 
-import plotly.graph_objects as go
 import polars as pl
 
 from lib import format as fmt
 from lib.pnl import COMPONENT_LABELS, COMPONENTS
+from ui import plot
+from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
-GRID = "#e6e9ee"
+HEIGHT = 340
+HOVERMODE = "x unified"
+NOTE_COLOR = "#7d8793"
+DRAWDOWN_FILL = "rgba(209,52,59,0.18)"
+TIME_AXIS: dict[str, Any] = {"type": "date"}
 
 
-def layout(fig: go.Figure, title: str | None = None, height: int = 340, **kwargs: Any) -> go.Figure:
-    """The dashboard's chart look: white, light grid, legend on top, compact margins."""
-    settings: dict[str, Any] = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}} if title else None,
-        "height": height,
-        "margin": {"l": 10, "r": 10, "t": 56 if title else 26, "b": 10},
-        "plot_bgcolor": "white",
-        "paper_bgcolor": "white",
-        "font": {"family": "sans-serif", "size": 12},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        "hovermode": "x unified",
-    }
-    settings.update(kwargs)
-    fig.update_layout(**settings)
-    fig.update_xaxes(showgrid=False, linecolor="#c5cbd3")
-    fig.update_yaxes(gridcolor=GRID, zerolinecolor="#9aa3ad")
-    return fig
+def overview_layout(title: str | None, height: int = HEIGHT, **extra: Any) -> dict[str, Any]:
+    """ui.plot's layout with the Overview's defaults (height 340, unified hover along x)."""
+    extra.setdefault("hovermode", HOVERMODE)
+    return plot.layout(title, height, **extra)
 
 
-def naive_utc(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
-    """Tz-aware datetime columns as naive UTC (plotly would otherwise render them oddly)."""
-    exprs = []
-    for c in cols:
-        if c in df.columns and isinstance(df.schema[c], pl.Datetime) and df.schema[c].time_zone:
-            exprs.append(pl.col(c).dt.convert_time_zone("UTC").dt.replace_time_zone(None))
-    return df.with_columns(exprs) if exprs else df
+# --- values -----------------------------------------------------------------------
+def _pct(values: Iterable[float | None]) -> list[float | None]:
+    """Fractions to percent, keeping None (a gap)."""
+    return [None if v is None else v * 100.0 for v in values]
 
 
 def short_utc(ts: Any) -> str:
@@ -69,138 +62,133 @@ def category_text(pairs: list[tuple[str, int]]) -> str:
     return " · ".join(f"{n} {cat.replace('_', ' ').lower()}" for cat, n in pairs)
 
 
-def empty(title: str, note: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                       font={"color": "#7d8793"})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return layout(fig, title, height=220)
+# --- charts -----------------------------------------------------------------------
+def empty_spec(title: str, note: str) -> Spec:
+    """A titled, axis-less chart saying why there is nothing to draw."""
+    return plot.spec([], overview_layout(
+        title, height=220, xaxis={"visible": False}, yaxis={"visible": False},
+        annotations=[{"text": note, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                      "font": {"color": NOTE_COLOR}}],
+    ))
 
 
-def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label: str) -> go.Figure:
+def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label: str) -> Spec:
     """Equity (last mark of each bucket) with deposits and withdrawals marked where they land."""
     title = f"Equity (USD, {bucket_label} marks, UTC)"
     if series.height == 0:
-        return empty(title, "No account snapshots in this range")
-    s = naive_utc(series.sort("equity_ts"), "equity_ts")
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=s["equity_ts"].to_list(), y=s["equity"].to_list(), mode="lines", name="Equity",
-        line={"color": C["equity"], "width": 2}, connectgaps=False,
-        hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>Equity $%{y:,.0f}<extra></extra>",
-    ))
+        return empty_spec(title, "No account snapshots in this range")
+    s = series.sort("equity_ts")
+    data: list[dict[str, Any]] = [{
+        "type": "scatter", "x": plot.utc_text(s["equity_ts"]), "y": s["equity"].to_list(), "mode": "lines",
+        "name": "Equity", "line": {"color": C["equity"], "width": 2}, "connectgaps": False,
+        "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>Equity $%{y:,.0f}<extra></extra>",
+    }]
     if flows is not None and flows.height:
-        f = naive_utc(flows.sort("time"), "time").with_columns(pl.col("time").cast(pl.Datetime("ms")))
-        lookup = s.select(pl.col("equity_ts").cast(pl.Datetime("ms")).alias("time"), "equity")
+        # each flow sits on the curve at the first mark at or after it (the equity that reflects it)
+        f = plot.naive_utc(flows.sort("time"), "time").with_columns(pl.col("time").cast(pl.Datetime("ms")))
+        lookup = plot.naive_utc(s, "equity_ts").select(pl.col("equity_ts").cast(pl.Datetime("ms")).alias("time"), "equity")
         f = f.join_asof(lookup, on="time", strategy="forward")
         for kind, sign, symbol in (("deposit", 1, "triangle-up"), ("withdraw", -1, "triangle-down")):
             part = f.filter((pl.col("usdc") > 0) if sign > 0 else (pl.col("usdc") < 0))
             if part.height == 0:
                 continue
-            fig.add_trace(go.Scatter(
-                x=part["time"].to_list(), y=part["equity"].to_list(), mode="markers",
-                name="Deposit (not PnL)" if sign > 0 else "Withdrawal (not PnL)",
-                marker={"color": C[kind], "size": 13, "symbol": symbol, "line": {"color": "white", "width": 1}},
-                customdata=[[fmt.usd(v, signed=True), t] for v, t in zip(part["usdc"].to_list(), part["type"].to_list())],
-                hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{customdata[1]} %{customdata[0]}<extra></extra>",
-            ))
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
-    return layout(fig, title)
+            data.append({
+                "type": "scatter", "x": plot.utc_text(part["time"]), "y": part["equity"].to_list(), "mode": "markers",
+                "name": "Deposit (not PnL)" if sign > 0 else "Withdrawal (not PnL)",
+                "marker": {"color": C[kind], "size": 13, "symbol": symbol, "line": {"color": "white", "width": 1}},
+                "customdata": [[fmt.usd(v, signed=True), t]
+                               for v, t in zip(part["usdc"].to_list(), part["type"].to_list())],
+                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{customdata[1]} %{customdata[0]}<extra></extra>",
+            })
+    return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"tickprefix": "$", "tickformat": ",.0f"}))
 
 
-def underwater(dd: pl.DataFrame, worst: dict) -> go.Figure:
+def underwater(dd: pl.DataFrame, worst: dict) -> Spec:
     """Drawdown of the deposit-adjusted equity index, with the worst peak and trough marked."""
     title = "Drawdown (deposit-adjusted equity index, UTC)"
     if dd.height == 0:
-        return empty(title, "No returns in this range")
-    d = naive_utc(dd, "ts")
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=d["ts"].to_list(), y=[v * 100 for v in d["drawdown"].to_list()], mode="lines", name="Drawdown",
-        fill="tozeroy", line={"color": C["drawdown"], "width": 1.5}, fillcolor="rgba(209,52,59,0.18)",
-        hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
-    ))
+        return empty_spec(title, "No returns in this range")
+    data: list[dict[str, Any]] = [{
+        "type": "scatter", "x": plot.utc_text(dd["ts"]), "y": _pct(dd["drawdown"].to_list()), "mode": "lines",
+        "name": "Drawdown", "fill": "tozeroy", "line": {"color": C["drawdown"], "width": 1.5},
+        "fillcolor": DRAWDOWN_FILL, "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
+    }]
+    shapes: list[dict[str, Any]] = []
     if worst.get("trough_ts") is not None and worst.get("max_drawdown") is not None:
-        trough = worst["trough_ts"].replace(tzinfo=None)
-        fig.add_trace(go.Scatter(
-            x=[trough], y=[worst["max_drawdown"] * 100], mode="markers+text", name="Max drawdown",
-            marker={"color": C["drawdown"], "size": 10, "symbol": "x"},
-            text=[f"max {fmt.pct(worst['max_drawdown'], signed=True)} "], textposition="middle left",
-            hovertemplate="Trough %{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
-        ))
-        if worst.get("peak_ts") is not None:
-            fig.add_vline(x=worst["peak_ts"].replace(tzinfo=None), line={"color": "#9aa3ad", "dash": "dot", "width": 1})
-    fig.update_yaxes(ticksuffix="%", rangemode="tozero")
-    return layout(fig, title, height=260, showlegend=False)
+        data.append({
+            "type": "scatter", "x": [plot.utc_iso(worst["trough_ts"])], "y": [worst["max_drawdown"] * 100],
+            "mode": "markers+text", "name": "Max drawdown",
+            "marker": {"color": C["drawdown"], "size": 10, "symbol": "x"},
+            "text": [f"max {fmt.pct(worst['max_drawdown'], signed=True)} "], "textposition": "middle left",
+            "hovertemplate": "Trough %{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
+        })
+        if worst.get("peak_ts") is not None:  # a vertical line at the peak (what fig.add_vline draws)
+            peak = plot.utc_iso(worst["peak_ts"])
+            shapes.append({"type": "line", "xref": "x", "yref": "y domain", "x0": peak, "x1": peak, "y0": 0, "y1": 1,
+                           "line": {"color": plot.ZERO_LINE, "dash": "dot", "width": 1}})
+    return plot.spec(data, overview_layout(title, height=260, showlegend=False, shapes=shapes, xaxis=TIME_AXIS,
+                                           yaxis={"ticksuffix": "%", "rangemode": "tozero"}))
 
 
-def decomposition(parts: dict) -> go.Figure:
+def decomposition(parts: dict) -> Spec:
     """Waterfall: realized, fees, funding, change in unrealized and the residual add up to total PnL."""
     title = "PnL decomposition (USD)"
-    keys = list(COMPONENTS) + ["residual"]
-    values = [parts.get(k) for k in keys]
     if parts.get("total") is None:
-        return empty(title, "Total PnL unknown: no equity mark at one end of the range")
-    labels = [COMPONENT_LABELS[k] for k in keys]
-    shown = [(lab, v) for lab, v in zip(labels, values) if v is not None]
-    fig = go.Figure(go.Waterfall(
-        x=[lab for lab, _ in shown] + ["Total PnL"],
-        y=[v for _, v in shown] + [parts["total"]],
-        measure=["relative"] * len(shown) + ["total"],
-        text=[fmt.usd(v, signed=True) for _, v in shown] + [fmt.usd(parts["total"], signed=True)],
-        textposition="outside",
-        increasing={"marker": {"color": C["long"]}},
-        decreasing={"marker": {"color": C["short"]}},
-        totals={"marker": {"color": C["total"]}},
-        connector={"line": {"color": "#c5cbd3"}},
-        hovertemplate="%{x}: %{text}<extra></extra>",
-    ))
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
-    return layout(fig, title, height=320, showlegend=False, hovermode="closest")
+        return empty_spec(title, "Total PnL unknown: no equity mark at one end of the range")
+    keys = list(COMPONENTS) + ["residual"]
+    shown = [(COMPONENT_LABELS[k], parts.get(k)) for k in keys if parts.get(k) is not None]
+    data = [{
+        "type": "waterfall",
+        "x": [lab for lab, _ in shown] + ["Total PnL"],
+        "y": [v for _, v in shown] + [parts["total"]],
+        "measure": ["relative"] * len(shown) + ["total"],
+        "text": [fmt.usd(v, signed=True) for _, v in shown] + [fmt.usd(parts["total"], signed=True)],
+        "textposition": "outside",
+        "increasing": {"marker": {"color": C["long"]}},
+        "decreasing": {"marker": {"color": C["short"]}},
+        "totals": {"marker": {"color": C["total"]}},
+        "connector": {"line": {"color": plot.AXIS_LINE}},
+        "hovertemplate": "%{x}: %{text}<extra></extra>",
+    }]
+    return plot.spec(data, overview_layout(title, height=320, showlegend=False, hovermode="closest",
+                                           yaxis={"tickprefix": "$", "tickformat": ",.0f"}))
 
 
-def daily_returns(daily: pl.DataFrame) -> go.Figure:
+def daily_returns(daily: pl.DataFrame) -> Spec:
     """One bar per UTC day: the day's return net of deposits and withdrawals."""
     title = "Daily return, net of deposits/withdrawals (UTC days)"
     d = daily.filter(pl.col("ret").is_not_null())
     if d.height == 0:
-        return empty(title, "No complete day in this range")
-    d = naive_utc(d, "bucket")
+        return empty_spec(title, "No complete day in this range")
     rets = d["ret"].to_list()
-    fig = go.Figure(go.Bar(
-        x=d["bucket"].to_list(), y=[r * 100 for r in rets],
-        marker={"color": [C["long"] if r > 0 else C["short"] for r in rets]},
-        customdata=[fmt.usd(p, signed=True) for p in d["pnl"].to_list()],
-        hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f}%  (%{customdata})<extra></extra>",
-        name="Daily return",
-    ))
-    fig.update_xaxes(type="date", tickformat="%b %d")
-    fig.update_yaxes(ticksuffix="%")
-    return layout(fig, title, height=260, showlegend=False, hovermode="closest")
+    data = [{
+        "type": "bar", "x": plot.utc_text(d["bucket"], plot.DAY_TEXT), "y": _pct(rets), "name": "Daily return",
+        "marker": {"color": [C["long"] if r > 0 else C["short"] for r in rets]},
+        "customdata": [fmt.usd(p, signed=True) for p in d["pnl"].to_list()],
+        "hovertemplate": "%{x|%Y-%m-%d}<br>%{y:.2f}%  (%{customdata})<extra></extra>",
+    }]
+    return plot.spec(data, overview_layout(title, height=260, showlegend=False, hovermode="closest",
+                                           xaxis=plot.DATE_AXIS, yaxis={"ticksuffix": "%"}))
 
 
-def exposure(expo: pl.DataFrame, bucket_label: str) -> go.Figure:
+def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
     """Gross, net, long and (negative) short exposure as % of equity."""
     title = f"Exposure, % of equity ({bucket_label}, UTC)"
     if expo.height == 0:
-        return empty(title, "No positions snapshots in this range")
-    e = naive_utc(expo.sort("ts"), "ts")
-    x = e["ts"].to_list()
-    fig = go.Figure()
+        return empty_spec(title, "No positions snapshots in this range")
+    e = expo.sort("ts")
+    x = plot.utc_text(e["ts"])
     series = (
         ("gross", "Gross", e["gross_pct"].to_list(), e["gross_usd"].to_list(), {"width": 2}),
         ("long", "Long", e["long_pct"].to_list(), e["long_usd"].to_list(), {"width": 1.2}),
         ("short", "Short", [None if v is None else -v for v in e["short_pct"].to_list()],
-         [-v for v in e["short_usd"].to_list()], {"width": 1.2}),
+         [None if v is None else -v for v in e["short_usd"].to_list()], {"width": 1.2}),
         ("net", "Net", e["net_pct"].to_list(), e["net_usd"].to_list(), {"width": 2, "dash": "dot"}),
     )
-    for key, name, pct_values, usd_values, line in series:
-        fig.add_trace(go.Scatter(
-            x=x, y=[None if v is None else v * 100 for v in pct_values], name=name, mode="lines",
-            line={"color": C[key], **line}, connectgaps=False,
-            customdata=[fmt.usd(v) for v in usd_values],
-            hovertemplate=f"{name} %{{y:.1f}}% (%{{customdata}})<extra></extra>",
-        ))
-    fig.update_yaxes(ticksuffix="%")
-    return layout(fig, title)
+    data = [{
+        "type": "scatter", "x": x, "y": _pct(pct_values), "name": name, "mode": "lines",
+        "line": {"color": C[key], **line}, "connectgaps": False,
+        "customdata": [fmt.usd(v) for v in usd_values],
+        "hovertemplate": f"{name} %{{y:.1f}}% (%{{customdata}})<extra></extra>",
+    } for key, name, pct_values, usd_values, line in series]
+    return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"ticksuffix": "%"}))

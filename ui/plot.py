@@ -17,9 +17,11 @@ from lib.format.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 FONT = "sans-serif"
@@ -35,6 +37,32 @@ LEGEND_BELOW: dict[str, Any] = {"orientation": "h", "yanchor": "top", "y": -0.12
 DATE_AXIS: dict[str, Any] = {"type": "date", "tickformat": "%b %d"}
 
 Spec = dict[str, Any]
+
+# Times go to a date axis as naive UTC text: Plotly reads it as is (no browser time zone shift), and
+# polars writes a whole column at once (a list of datetimes would be converted to JSON one by one).
+TIME_TEXT = "%Y-%m-%dT%H:%M:%S%.3f"
+DAY_TEXT = "%Y-%m-%d"
+
+
+def naive_utc(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
+    """Tz-aware datetime columns as naive UTC (for tables and chart text; the values stay UTC)."""
+    exprs = [pl.col(c).dt.convert_time_zone("UTC").dt.replace_time_zone(None) for c in cols
+             if c in df.columns and isinstance(df.schema[c], pl.Datetime) and df.schema[c].time_zone]
+    return df.with_columns(exprs) if exprs else df
+
+
+def utc_text(values: pl.Series, pattern: str = TIME_TEXT) -> list[str | None]:
+    """A datetime (or date) column as naive UTC text for a date axis; null stays None (a gap)."""
+    if isinstance(values.dtype, pl.Datetime) and values.dtype.time_zone:
+        values = values.dt.convert_time_zone("UTC")
+    return values.dt.strftime(pattern).to_list()
+
+
+def utc_iso(ts: datetime) -> str:
+    """One timestamp as `utc_text` writes it (aware values converted to UTC, naive ones taken as UTC)."""
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
 
 
 def merge(base: dict[str, Any], *overrides: dict[str, Any] | None) -> dict[str, Any]:

@@ -107,42 +107,61 @@ def _name(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-@st.cache_resource(ttl=config.TTL_RERUN_CACHE, max_entries=config.RERUN_CACHE_ENTRIES, show_spinner=False)
-def _view(name: str, key: str, _fn: Callable[..., Any], _args: tuple, _kwargs: dict) -> Any:
-    return _fn(*_args, **_kwargs)
+_caches: list[Any] = []  # every cache made here, for clear()
 
 
-@st.cache_data(ttl=config.TTL_RERUN_CACHE, max_entries=config.RERUN_CACHE_ENTRIES, show_spinner=False)
-def _section(name: str, key: str, _fn: Callable[..., Any], _args: tuple, _kwargs: dict) -> None:
-    _fn(*_args, **_kwargs)
+def _own_cache(decorator: Callable[..., Any], fn: Callable[..., Any], body: Callable[..., Any], entries: int) -> Any:
+    """`body` under its own Streamlit cache named after the decorated function.
+
+    One cache per decorated function (Streamlit keys a cache by module, qualified
+    name and source), so a section whose data changes every refresh (System
+    Health) evicts only its own old entries, never another page's.
+    """
+    body.__module__, body.__qualname__ = fn.__module__, fn.__qualname__
+    cached = decorator(ttl=config.TTL_RERUN_CACHE, max_entries=entries, show_spinner=False)(body)
+    _caches.append(cached)
+    return cached
 
 
-def cached_view(fn: Callable[P, R]) -> Callable[P, R]:
+def cached_view(fn: Callable[P, R] | None = None, *, entries: int = config.RERUN_CACHE_ENTRIES) -> Any:
     """`fn`'s result, computed once per distinct content of its arguments and shared (read-only)."""
+    if fn is None:
+        return functools.partial(cached_view, entries=entries)
     name = _name(fn)
+
+    def compute(key: str, _args: tuple, _kwargs: dict) -> Any:
+        return fn(*_args, **_kwargs)
+
+    cache = _own_cache(st.cache_resource, fn, compute, entries)
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         key = content_key(args, kwargs)
-        value = _view(name, key, fn, args, kwargs)
+        value = cache(key, args, kwargs)
         _remember_key(value, f"{name}:{key}")
         return value
 
     return wrapper
 
 
-def cached_section(fn: Callable[P, None]) -> Callable[P, None]:
+def cached_section(fn: Callable[P, None] | None = None, *, entries: int = config.RERUN_CACHE_ENTRIES) -> Any:
     """Draw `fn`'s elements; a later call with the same content replays them without running `fn`."""
-    name = _name(fn)
+    if fn is None:
+        return functools.partial(cached_section, entries=entries)
+
+    def draw(key: str, _args: tuple, _kwargs: dict) -> None:
+        fn(*_args, **_kwargs)
+
+    cache = _own_cache(st.cache_data, fn, draw, entries)
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
-        _section(name, content_key(args, kwargs), fn, args, kwargs)
+        cache(content_key(args, kwargs), args, kwargs)
 
     return wrapper
 
 
 def clear() -> None:
     """Forget every cached view and section (the benchmark's cold start; tests)."""
-    _view.clear()
-    _section.clear()
+    for cache in _caches:
+        cache.clear()

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from lib import config
+from lib import format as fmt
 from lib import health as rules
 from queries import health
 from queries._base import use_client
@@ -38,9 +39,27 @@ def _texts(at) -> str:
 def _frame(at, first_col: str):
     for df in at.dataframe:
         v = df.value
-        v = getattr(v, "data", v)  # a Styler keeps its frame in .data
         if hasattr(v, "columns") and list(v.columns)[:1] == [first_col]:
             return v
+    raise AssertionError(f"no table starting with {first_col!r}")
+
+
+def _labels(column) -> list[str]:
+    """A label column's values: each cell is a one-item list (a coloured pill in the grid)."""
+    out = []
+    for cell in column:
+        items = list(cell)
+        assert len(items) == 1 and isinstance(items[0], str), cell
+        out.append(items[0])
+    return out
+
+
+def _status_config(at, first_col: str) -> dict:
+    """The column_config the grid got for the Status column of the table starting with `first_col`."""
+    for df in at.dataframe:
+        v = df.value
+        if hasattr(v, "columns") and list(v.columns)[:1] == [first_col]:
+            return json.loads(df.proto.columns)["Status"]
     raise AssertionError(f"no table starting with {first_col!r}")
 
 
@@ -60,8 +79,13 @@ def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
         expected = rules.assess_monitors(health.monitor_status())
     mon = _frame(at, "Monitor")
     assert mon["Monitor"].tolist() == expected["monitor"].to_list()
-    assert mon["Status"].tolist() == expected["status"].to_list()
+    assert _labels(mon["Status"]) == expected["status"].to_list()
     assert set(config.MONITOR_INTERVALS_S) <= set(mon["Monitor"])
+    # every status table colours its Status pills with lib.format's STATUS_COLORS
+    for first in ("Monitor", "Table"):
+        cfg = _status_config(at, first)["type_config"]
+        assert cfg["type"] == "multiselect"
+        assert {o["value"]: o["color"] for o in cfg["options"]} == dict(fmt.STATUS_COLORS)
 
     # the demo ends in 2025: ages are against the server clock, with a note, and charts anchored on the data
     text = _texts(at)
@@ -70,7 +94,7 @@ def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
     tables = _frame(at, "Table")
     assert set(tables["Table"]) == set(health.SYNCED_TABLES)
     assert any("duplicated" in f for f in tables["Why / flags"])  # the demo delivers ~0.5% twice
-    sync = [df.value for df in at.dataframe if "Last success (UTC)" in list(getattr(df.value, "data", df.value).columns)]
+    sync = [df.value for df in at.dataframe if "Last success (UTC)" in list(df.value.columns)]
     assert sync, "sync runs table missing"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Endpoint in use"] == "primary"
@@ -129,9 +153,39 @@ def test_empty_desk_shows_unknown_not_zeros(app, engine, desk_client, monkeypatc
     assert not at.exception, [e.value for e in at.exception]
     assert not at.main.error, [e.value for e in at.main.error]  # the sidebar rightly says the desk is empty
     mon = _frame(at, "Monitor")
-    assert set(mon["Status"]) == {"UNKNOWN"}
+    assert set(_labels(mon["Status"])) == {"UNKNOWN"}
     tables = _frame(at, "Table")
-    assert set(tables["Status"]) == {"UNKNOWN"}  # no rows at all, event table or not
+    assert set(_labels(tables["Status"])) == {"UNKNOWN"}  # no rows at all, event table or not
     assert set(tables["Latency latest"]) == {"—"} and set(tables["Freshness"]) == {"—"}
     assert any("No rows for sync runs" in i.value for i in at.info)
     assert any("Monitor status unknown" in m.value for m in at.markdown)
+
+
+def test_a_rerun_with_new_data_redraws_the_cached_sections(app, engine, desk_client, monkeypatch):
+    """The sections are replayed while their inputs are unchanged; new query results draw afresh."""
+    import streamlit as st
+
+    from lib.ch_client import reset_default_client
+
+    at = app(PAGE)
+    assert "DOWN" in _labels(_frame(at, "Monitor")["Status"])  # the demo's monitors stopped in 2025
+    at.run()  # unchanged data: the same tables, replayed
+    assert not at.exception
+    assert "DOWN" in _labels(_frame(at, "Monitor")["Status"])
+    assert len(at.get("plotly_chart")) == 3
+
+    create_tables(engine, "fxhr")  # the remote now answers with empty tables
+    tm = table_map_for("fxhr")
+    monkeypatch.setenv("DESK_TABLES", json.dumps({k: tm.qualified(k) for k in tm.tables}))
+    st.cache_resource.clear()  # the connection (and its table map); the drawn sections stay cached
+    reset_default_client()
+    for fn in (health.data_as_of, health.monitor_status, health.heartbeat_buckets, health.sync_stats,
+               health.rows_per_hour, health.sync_summary, health.sync_failures, health.sync_durations,
+               health.server_info):
+        fn.clear()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(_labels(_frame(at, "Monitor")["Status"])) == {"UNKNOWN"}
+    tables = _frame(at, "Table")
+    assert set(_labels(tables["Status"])) == {"UNKNOWN"} and set(tables["Freshness"]) == {"—"}
+    assert any("No rows for sync runs" in i.value for i in at.info)

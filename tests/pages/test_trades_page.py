@@ -195,3 +195,76 @@ def test_hostile_or_unknown_url_params(open_page, query):
     if query["from"] == "2025-02-31":
         # the sidebar refused the date and fell back to its default range (the last 30 days)
         assert at.query_params["from"] not in ("2025-02-31", ["2025-02-31"])
+
+
+def _chart(at, title_start):
+    import json
+
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    found = [s for s in specs if s["layout"].get("title", {}).get("text", "").startswith(title_start)]
+    assert found, f"no chart {title_start!r}; have {[s['layout'].get('title') for s in specs]}"
+    return found[0]
+
+
+def _series(spec, name):
+    found = [t for t in spec["data"] if t.get("name") == name]
+    assert found, f"no trace {name!r}"
+    return found[0]
+
+
+def test_rerun_replays_the_same_page(page):
+    """A rerun with nothing changed draws the same metrics and fills (replayed sections)."""
+    before = ([(m.label, m.value) for m in page.metric], list(page.dataframe[0].value["tid"]))
+    page.run()
+    _ok(page)
+    assert ([(m.label, m.value) for m in page.metric], list(page.dataframe[0].value["tid"])) == before
+    assert _count_caption(page).startswith("Fills 1–100 of")
+
+
+def test_per_day_chart_turnover_and_off_window(open_page, desk_client):
+    at = open_page(RANGE)
+    at.session_state["tr_tab"] = "Per day"
+    at.run()
+    _ok(at)
+    spec = _chart(at, "Turnover per UTC day")
+    late = _q(desk_client, f"SELECT toString(toDate(time)), count() FROM {FILLS} WHERE toHour(time) > 0 "
+                           f"OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES} GROUP BY 1 ORDER BY 1")
+    off = _series(spec, "Off-window fills")
+    assert list(zip(off["x"], off["y"])) == [tuple(r) for r in late] and off["yaxis"] == "y2"
+    table = at.dataframe[0].value
+    turnover = _series(spec, "Turnover")
+    assert len(turnover["x"]) == len(table)
+    expected = [None if v != v or v is None else pytest.approx(v * 100) for v in table["turnover"]]
+    assert turnover["y"] == expected  # a day without start-of-day equity is a gap, not 0
+
+
+def test_by_coin_tab_matches_the_fills(open_page, desk_client):
+    at = open_page(RANGE)
+    at.session_state["tr_tab"] = "By coin"
+    at.run()
+    _ok(at)
+    table = at.dataframe[0].value
+    expected = _q(desk_client, f"SELECT coin, count(), sum(closed_pnl) FROM {FILLS} GROUP BY coin")
+    got = {c: (int(n), float(r)) for c, n, r in zip(table["coin"], table["n_fills"], table["realized"])}
+    assert set(got) == {c for c, _n, _r in expected}
+    for coin, n, realized in expected:
+        assert got[coin][0] == n and got[coin][1] == pytest.approx(realized)
+    bars = _chart(at, "Slippage vs Binance 1h open")["data"][0]
+    slip = dict(zip(table["coin"], table["avg_slippage_bps"]))
+    assert bars["x"] == sorted(bars["x"]) and 0 < len(bars["y"]) <= 25
+    for coin, x, colour in zip(bars["y"], bars["x"], bars["marker"]["color"]):
+        assert x == pytest.approx(slip[coin])
+        assert colour == fmt.SERIES_COLORS["sell" if x > 0 else "buy"]
+
+
+def test_drilldown_chart_position_ends_at_the_book(open_page, desk_client):
+    at = open_page({**RANGE, "coin": "BTC"})
+    _ok(at)
+    last_pos = _q(desk_client, f"SELECT argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) "
+                               f"FROM {FILLS} WHERE coin = 'BTC'")[0][0]
+    n_buys = _q(desk_client, f"SELECT countIf(side = 'B') FROM {FILLS} WHERE coin = 'BTC'")[0][0]
+    spec = _chart(at, "BTC: Binance price with fills")
+    pos = _series(spec, "Position")
+    assert pos["y"][-1] == pytest.approx(last_pos) and pos["yaxis"] == "y2"
+    assert len(_series(spec, "Buy")["x"]) == n_buys
+    assert _series(spec, "Binance close")["y"], "no price line"

@@ -83,3 +83,39 @@ def test_section_replays_and_redraws_on_new_content() -> None:
     assert CALLS == [-1, 3, -1, 5]
     assert at.metric[0].value == "5" and at.caption[0].value == "sum 10"
     assert not at.exception
+
+
+def _two_sections_script() -> None:
+    import streamlit as st
+
+    from tests.ui import test_rerun_cache as T
+    from ui.rerun_cache import cached_section
+
+    @cached_section(entries=2)
+    def churn(n: int) -> None:
+        T.CALLS.append(n)
+        st.caption(f"churn {n}")
+
+    @cached_section
+    def steady(n: int) -> None:
+        T.CALLS.append(100 + n)
+        st.caption(f"steady {n}")
+
+    n = int(st.number_input("n", value=0, key="n"))
+    steady(0)  # same arguments as churn's first call, its own cache
+    churn(n)
+
+
+def test_each_section_has_its_own_cache() -> None:
+    rerun_cache.clear()
+    CALLS.clear()
+    at = AppTest.from_function(_two_sections_script, default_timeout=30)
+    at.run()
+    assert [c.value for c in at.caption] == ["steady 0", "churn 0"]
+    assert CALLS == [100, 0]
+    for n in (1, 2, 3):  # three new entries for churn (2 kept): steady's single entry must survive
+        at.number_input(key="n").set_value(n).run()
+    assert CALLS == [100, 0, 1, 2, 3]
+    at.number_input(key="n").set_value(0).run()  # evicted from churn's own small cache: drawn again
+    assert CALLS == [100, 0, 1, 2, 3, 0]
+    assert [c.value for c in at.caption] == ["steady 0", "churn 0"]
