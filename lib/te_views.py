@@ -348,7 +348,7 @@ def by_category(classified: pl.DataFrame, days: list[date]) -> pl.DataFrame:
         pl.len().cast(pl.Int64).alias("n"),
         (pl.col("err_t2").cast(pl.Float64) ** 2).sum().alias("sq_err"),
     )
-    present = sorted(set(classified["holdings_date"].to_list()) & set(days))
+    present = sorted(set(classified["holdings_date"].unique().to_list()) & set(days))
     grid = _days_frame(present).join(
         pl.DataFrame({"category": list(te.CATEGORIES), "_order": list(range(len(te.CATEGORIES)))}),
         how="cross",
@@ -468,7 +468,7 @@ class RangeView:
 
     @cached_property
     def days_with_targets(self) -> list[date]:
-        return sorted(set(self.classified["holdings_date"].to_list()))
+        return sorted(set(self.classified["holdings_date"].unique().to_list()))
 
     @property
     def days_without_targets(self) -> list[date]:

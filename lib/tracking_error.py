@@ -518,14 +518,15 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
         "day_story",
         ("sym", "actual_weight", "weight_t2", "err_t2", "category", "flip_explained"),
     )
+    parts = {key[0]: part for key, part in df.partition_by("category", as_dict=True).items()} if df.height else {}
     counts = {c: 0 for c in CATEGORIES}
-    for cat, n in df.group_by("category").len().iter_rows():
-        counts[cat] = int(n)
+    for cat, part in parts.items():
+        counts[cat] = part.height
     te = snapshot_te(df)
     rows = {c: [] for c in CATEGORIES}
     for cat in CATEGORIES:
-        sub = df.filter(pl.col("category") == cat)
-        if sub.height:
+        sub = parts.get(cat)
+        if sub is not None and sub.height:
             ordered = _by_error(sub) if cat in (MAGNITUDE_ERROR, MATCHED) else _by_target(sub)
             rows[cat] = ordered.select("sym", "weight_t2", "actual_weight", "err_t2").to_dicts()
     sizing = _by_error(df.filter(pl.col("category").is_in([MAGNITUDE_ERROR, MATCHED])))
