@@ -71,6 +71,7 @@ CACHE_ENTRIES = 64
 # keyed by content, so the TTL only bounds memory, never freshness
 TTL_RERUN_CACHE = 3600
 RERUN_CACHE_ENTRIES = 32  # per view/section: selections a user flips between, across sessions
+RERUN_CACHE_HEAVY_ENTRIES = 8  # views holding a whole range's classified timeline (up to ~150k rows each)
 
 # --- monitors and their expected heartbeat interval (seconds) -------------
 MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType(

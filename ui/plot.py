@@ -24,6 +24,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from lib import format as fmt
+
 FONT = "sans-serif"
 GRID = "#e6e9ee"
 AXIS_LINE = "#c5cbd3"
@@ -35,6 +37,8 @@ LEGEND_ABOVE: dict[str, Any] = {"orientation": "h", "yanchor": "bottom", "y": 1.
 LEGEND_BELOW: dict[str, Any] = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0,
                                 "font": {"size": 11}}
 DATE_AXIS: dict[str, Any] = {"type": "date", "tickformat": "%b %d"}
+# a trace without its own colour takes the dashboard's series colours, never Plotly's defaults
+COLORWAY: list[str] = list(dict.fromkeys(fmt.SERIES_COLORS.values()))
 
 Spec = dict[str, Any]
 
@@ -90,6 +94,7 @@ def layout(title: str | None = None, height: int = 360, *, legend_below: bool = 
         "font": {"family": FONT, "size": 12},
         "legend": LEGEND_BELOW if legend_below else LEGEND_ABOVE,
         "hoverlabel": {"font": {"size": 12}},
+        "colorway": COLORWAY,
         "xaxis": merge(AXIS_X, xaxis),
         "yaxis": merge(AXIS_Y, yaxis),
     }

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import inspect
 import threading
 import weakref
 from datetime import date, datetime
@@ -107,6 +108,15 @@ def _name(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
+def _code_key(fn: Callable[..., Any]) -> str:
+    """The function's source (bytecode when unavailable): an edited section never replays its old output."""
+    try:
+        code = inspect.getsource(fn).encode()
+    except (OSError, TypeError):
+        code = getattr(getattr(fn, "__code__", None), "co_code", b"")
+    return hashlib.blake2b(code, digest_size=8).hexdigest()
+
+
 _caches: list[Any] = []  # every cache made here, for clear()
 
 
@@ -115,7 +125,9 @@ def _own_cache(decorator: Callable[..., Any], fn: Callable[..., Any], body: Call
 
     One cache per decorated function (Streamlit keys a cache by module, qualified
     name and source), so a section whose data changes every refresh (System
-    Health) evicts only its own old entries, never another page's.
+    Health) evicts only its own old entries, never another page's. Streamlit
+    sees `body`'s source, the same for every function, so the decorated
+    function's own source goes into each key (`_code_key`).
     """
     body.__module__, body.__qualname__ = fn.__module__, fn.__qualname__
     cached = decorator(ttl=config.TTL_RERUN_CACHE, max_entries=entries, show_spinner=False)(body)
@@ -127,7 +139,7 @@ def cached_view(fn: Callable[P, R] | None = None, *, entries: int = config.RERUN
     """`fn`'s result, computed once per distinct content of its arguments and shared (read-only)."""
     if fn is None:
         return functools.partial(cached_view, entries=entries)
-    name = _name(fn)
+    name, code = _name(fn), _code_key(fn)
 
     def compute(key: str, _args: tuple, _kwargs: dict) -> Any:
         return fn(*_args, **_kwargs)
@@ -136,7 +148,7 @@ def cached_view(fn: Callable[P, R] | None = None, *, entries: int = config.RERUN
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        key = content_key(args, kwargs)
+        key = f"{code}:{content_key(args, kwargs)}"
         value = cache(key, args, kwargs)
         _remember_key(value, f"{name}:{key}")
         return value
@@ -148,6 +160,7 @@ def cached_section(fn: Callable[P, None] | None = None, *, entries: int = config
     """Draw `fn`'s elements; a later call with the same content replays them without running `fn`."""
     if fn is None:
         return functools.partial(cached_section, entries=entries)
+    code = _code_key(fn)
 
     def draw(key: str, _args: tuple, _kwargs: dict) -> None:
         fn(*_args, **_kwargs)
@@ -156,7 +169,7 @@ def cached_section(fn: Callable[P, None] | None = None, *, entries: int = config
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
-        cache(content_key(args, kwargs), args, kwargs)
+        cache(f"{code}:{content_key(args, kwargs)}", args, kwargs)
 
     return wrapper
 

@@ -6,7 +6,7 @@ query). Here the frame goes to `st.dataframe` as Arrow and stays numeric, so
 sorting works; formats are the grid's own (column_config), and a label
 column becomes a one-item list shown as a coloured pill (MultiselectColumn,
 read-only in st.dataframe). Colours come from lib.format, as in the charts.
-A missing number is an empty cell, never 0.
+A missing value shows as lib.format.MISSING (the grid's placeholder), never 0.
 """
 
 from __future__ import annotations
@@ -35,8 +35,13 @@ def label_column(title: str, colors: Mapping[str, str], help: str | None = None)
 
 
 def weights_in_percent(df: pl.DataFrame, columns: Iterable[str] = WEIGHT_COLUMNS) -> pl.DataFrame:
-    """Weight columns (fractions of equity) as percent points, for WEIGHT_FORMAT."""
-    return df.with_columns([(pl.col(c) * 100.0).alias(c) for c in columns if c in df.columns])
+    """Weight columns (fractions of equity) as percent points, rounded as WEIGHT_FORMAT shows them
+    (so a tiny negative reads +0.00%, never -0.00%, as lib.format.weight writes it)."""
+    def shown(c: str) -> pl.Expr:
+        pct = (pl.col(c) * 100.0).round(2)
+        return pl.when(pct == 0.0).then(0.0).otherwise(pct).alias(c)  # -0.0 would print as -0.00
+
+    return df.with_columns([shown(c) for c in columns if c in df.columns])
 
 
 def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd",),
@@ -60,4 +65,5 @@ def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd
 def show_category_table(df: pl.DataFrame, height: int | None = None) -> None:
     """Draw `category_table(df)`."""
     frame, config = category_table(df)
-    st.dataframe(frame, hide_index=True, column_config=config, height=height if height is not None else "auto")
+    st.dataframe(frame, hide_index=True, column_config=config, height=height if height is not None else "auto",
+                 placeholder=fmt.MISSING)

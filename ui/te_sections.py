@@ -18,7 +18,7 @@ from lib import tracking_error as te
 from ui import charts, plot, tables
 from ui.rerun_cache import cached_section, cached_view
 
-range_view = cached_view(te_views.range_view)
+range_view = cached_view(te_views.range_view, entries=config.RERUN_CACHE_HEAVY_ENTRIES)
 
 PROBLEM_CATEGORIES = [c for c in te.CATEGORIES if c not in (te.MATCHED, te.MATCHED_ZERO)]
 PRICED_CATEGORIES = [c for c in te.CATEGORIES if c != te.UNPRICED]

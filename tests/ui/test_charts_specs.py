@@ -93,3 +93,29 @@ def test_category_table_pills_and_percent_points() -> None:
     options = {o["value"]: o.get("color") for o in cat["type_config"]["options"]}
     assert options[te.WRONG_DIRECTION] == fmt.CATEGORY_COLORS[te.WRONG_DIRECTION]
     assert config["err_t2"]["type_config"]["format"] == tables.WEIGHT_FORMAT
+
+
+def test_weights_shown_never_read_minus_zero() -> None:
+    shown = tables.weights_in_percent(pl.DataFrame({"err_t2": [-1e-7, -4e-5, 0.0123456, None, -0.02]}))
+    values = shown["err_t2"].to_list()
+    assert values == [0.0, 0.0, 1.23, None, -2.0]
+    assert all(str(v) != "-0.0" for v in values)  # "%+.2f%%" would print -0.00%
+
+
+def test_category_table_missing_is_the_dash() -> None:
+    """Missing numbers show lib.format.MISSING, never 'None' or 0 (the grid's placeholder)."""
+
+    def script() -> None:
+        import polars as pl
+
+        from ui import tables
+
+        tables.show_category_table(pl.DataFrame({"sym": ["A"], "bn_px": [None], "err_t2": [None]},
+                                                schema={"sym": pl.String, "bn_px": pl.Float64, "err_t2": pl.Float64}))
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert at.dataframe[0].proto.placeholder == fmt.MISSING
+    assert at.dataframe[0].value["bn_px"].isna().all()

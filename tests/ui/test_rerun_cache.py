@@ -119,3 +119,14 @@ def test_each_section_has_its_own_cache() -> None:
     at.number_input(key="n").set_value(0).run()  # evicted from churn's own small cache: drawn again
     assert CALLS == [100, 0, 1, 2, 3, 0]
     assert [c.value for c in at.caption] == ["steady 0", "churn 0"]
+
+
+def test_code_is_part_of_the_key() -> None:
+    """An edited section (same module and name, new source) never replays the old drawing."""
+    ns1: dict = {}
+    ns2: dict = {}
+    exec("def section(x):\n    return x\n", ns1)
+    exec("def section(x):\n    return x + 1\n", ns2)
+    ns1["section"].__module__ = ns2["section"].__module__ = __name__
+    assert rerun_cache._code_key(ns1["section"]) != rerun_cache._code_key(ns2["section"])
+    assert rerun_cache._code_key(ns1["section"]) == rerun_cache._code_key(ns1["section"])
