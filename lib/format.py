@@ -28,6 +28,11 @@ STATUS_COLORS: Mapping[str, str] = MappingProxyType(
     {"OK": "#2e9d5b", "LATE": "#e0a526", "DOWN": "#d1343b", "UNKNOWN": "#a3b1bf", "N/A": "#a3b1bf"}
 )
 
+# Streamlit badge colour names for a status (st.badge, :color-badge[...])
+STATUS_BADGES: Mapping[str, str] = MappingProxyType(
+    {"OK": "green", "LATE": "orange", "DOWN": "red", "UNKNOWN": "gray", "N/A": "gray"}
+)
+
 SERIES_COLORS: Mapping[str, str] = MappingProxyType(
     {
         "equity": "#1f5fa8",

@@ -5,6 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from lib import config, pnl
+from lib import format as fmt
 from queries import health, overview, tracking_error
 from ui import overview_sections as sections
 from ui.data import empty_note, load, load_optional
@@ -21,7 +22,7 @@ mon = load_optional(health.monitor_status, what="monitor heartbeats", where=badg
 if mon is not None:
     summary = sections.health_summary(mon)
     badge.badge(f"System health: {summary.label}", icon=":material/monitor_heart:",
-                color=sections.HEALTH_BADGE_COLORS.get(summary.status, "gray"),
+                color=fmt.STATUS_BADGES.get(summary.status, "gray"),
                 help="; ".join(summary.problems) or "Worst monitor status on the System Health page.")
 link.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:")
 

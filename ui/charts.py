@@ -39,11 +39,6 @@ def _date_axis(days: list | None = None) -> dict[str, Any]:
     return axis
 
 
-def _pct(values: Iterable[float | None]) -> list[float | None]:
-    """Fractions to percent, keeping None (a gap)."""
-    return [None if v is None else v * 100.0 for v in values]
-
-
 # --- weights (Positions page) ----------------------------------------------------
 def weights_vs_target(table: pl.DataFrame, max_symbols: int | None = None) -> Spec:
     """Grouped bars, actual weight vs T+2 target per symbol, in the table's order (largest |err| first).
@@ -57,10 +52,10 @@ def weights_vs_target(table: pl.DataFrame, max_symbols: int | None = None) -> Sp
     errs = df["err_t2"].to_list() if "err_t2" in df.columns else [None] * df.height
     hover = [f"{c or 'n/a'}<br>gap {fmt.weight(e)}" for c, e in zip(cats, errs)]
     data = [
-        {"type": "bar", "x": syms, "y": _pct(df["actual_weight"].to_list()), "name": "Actual",
+        {"type": "bar", "x": syms, "y": plot.percent(df["actual_weight"].to_list()), "name": "Actual",
          "marker": {"color": fmt.SERIES_COLORS["actual"]}, "customdata": hover,
          "hovertemplate": "%{x} actual %{y:+.2f}%<br>%{customdata}<extra></extra>"},
-        {"type": "bar", "x": syms, "y": _pct(df["weight_t2"].to_list()), "name": "T+2 target",
+        {"type": "bar", "x": syms, "y": plot.percent(df["weight_t2"].to_list()), "name": "T+2 target",
          "marker": {"color": fmt.SERIES_COLORS["target_t2"]},
          "hovertemplate": "%{x} T+2 target %{y:+.2f}%<extra></extra>"},
     ]
@@ -78,10 +73,10 @@ def te_lines(daily: pl.DataFrame, window: int) -> Spec:
     """Daily weight-space TE (left axis) and rolling ex-post TE, annualised (right axis). Nulls are gaps."""
     x = _dates(daily)
     data = [
-        {"type": "scatter", "x": x, "y": _pct(daily["te"].to_list()), "name": "Daily TE (weight space, √Σerr²)",
+        {"type": "scatter", "x": x, "y": plot.percent(daily["te"].to_list()), "name": "Daily TE (weight space, √Σerr²)",
          "mode": "lines+markers", "line": {"color": fmt.SERIES_COLORS["te"], "width": 2}, "marker": {"size": 5},
          "connectgaps": False, "hovertemplate": "%{x}<br>daily TE %{y:.2f}%<extra></extra>"},
-        {"type": "scatter", "x": x, "y": _pct(daily["ex_post_te"].to_list()), "yaxis": "y2",
+        {"type": "scatter", "x": x, "y": plot.percent(daily["ex_post_te"].to_list()), "yaxis": "y2",
          "name": f"Ex-post TE, {window}-day rolling, annualised ×√365", "mode": "lines+markers",
          "line": {"color": fmt.SERIES_COLORS["ex_post_te"], "width": 2, "dash": "dot"}, "marker": {"size": 4},
          "connectgaps": False, "hovertemplate": "%{x}<br>ex-post TE %{y:.2f}%<extra></extra>"},
@@ -127,7 +122,7 @@ def category_stack(by_cat: pl.DataFrame, value: str, title: str, categories: Ite
 
 def flip_share(daily: pl.DataFrame) -> Spec:
     """Share of each day's sum err^2 explained by flips (closer to the T+1 target), in percent."""
-    data = [{"type": "bar", "x": _dates(daily), "y": _pct(daily["flip_share"].to_list()),
+    data = [{"type": "bar", "x": _dates(daily), "y": plot.percent(daily["flip_share"].to_list()),
              "name": "flip-explained share", "marker": {"color": fmt.SERIES_COLORS["target_t1"]},
              "hovertemplate": "%{x}<br>%{y:.1f}% of Σerr² from flips<extra></extra>"}]
     return plot.spec(data, plot.layout("Flip-explained share of Σerr² (closer to T+1 than T+2)", height=300,

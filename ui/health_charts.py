@@ -21,7 +21,6 @@ from lib import health as rules
 from ui import plot, tables
 from ui.plot import Spec
 
-STATUS_BADGE = {"OK": "green", "LATE": "orange", "DOWN": "red", "UNKNOWN": "gray", "N/A": "gray"}
 STATUS_ICON = {
     "OK": ":material/check_circle:",
     "LATE": ":material/schedule:",
@@ -285,7 +284,7 @@ def failures_table(df: pl.DataFrame) -> pl.DataFrame:
 
 def badge_text(summary: rules.HealthSummary) -> str:
     """Markdown for a coloured status badge (st.markdown), e.g. on Overview."""
-    color = STATUS_BADGE.get(summary.status, "gray")
+    color = fmt.STATUS_BADGES.get(summary.status, "gray")
     icon = STATUS_ICON.get(summary.status, "")
     return f":{color}-badge[{icon} {summary.label}]"
 

@@ -222,7 +222,7 @@ def summary_row(mon_summary: rules.HealthSummary | None, table_summary: str | No
     c[0].markdown(charts.badge_text(mon_summary) if mon_summary is not None else ":gray-badge[not available]")
     for col, title, status in ((c[1], "Synced tables", table_summary), (c[2], "Sync runs", sync_summary)):
         col.markdown(f"**{title}**")
-        col.markdown(f":{charts.STATUS_BADGE.get(status, 'gray')}-badge[{status or 'not available'}]")
+        col.markdown(f":{fmt.STATUS_BADGES.get(status, 'gray')}-badge[{status or 'not available'}]")
     c[3].markdown("**ClickHouse**")
     if info:
         c[3].markdown(f":green-badge[answering · {info['rtt_s'] * 1000:.0f} ms]")

@@ -12,7 +12,7 @@ gaps, never zeros.
 from __future__ import annotations
 
 from datetime import timezone
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
@@ -24,7 +24,6 @@ from ui.plot import Spec
 C = fmt.SERIES_COLORS
 HEIGHT = 340
 HOVERMODE = "x unified"
-NOTE_COLOR = "#7d8793"
 DRAWDOWN_FILL = "rgba(209,52,59,0.18)"
 TIME_AXIS: dict[str, Any] = {"type": "date"}
 
@@ -36,11 +35,6 @@ def overview_layout(title: str | None, height: int = HEIGHT, **extra: Any) -> di
 
 
 # --- values -----------------------------------------------------------------------
-def _pct(values: Iterable[float | None]) -> list[float | None]:
-    """Fractions to percent, keeping None (a gap)."""
-    return [None if v is None else v * 100.0 for v in values]
-
-
 def short_utc(ts: Any) -> str:
     """'Dec 05 18:55' (UTC) for a metric that has little room; the dash when unknown."""
     if ts is None:
@@ -63,20 +57,11 @@ def category_text(pairs: list[tuple[str, int]]) -> str:
 
 
 # --- charts -----------------------------------------------------------------------
-def empty_spec(title: str, note: str) -> Spec:
-    """A titled, axis-less chart saying why there is nothing to draw."""
-    return plot.spec([], overview_layout(
-        title, height=220, xaxis={"visible": False}, yaxis={"visible": False},
-        annotations=[{"text": note, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
-                      "font": {"color": NOTE_COLOR}}],
-    ))
-
-
 def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label: str) -> Spec:
     """Equity (last mark of each bucket) with deposits and withdrawals marked where they land."""
     title = f"Equity (USD, {bucket_label} marks, UTC)"
     if series.height == 0:
-        return empty_spec(title, "No account snapshots in this range")
+        return plot.empty(title, "No account snapshots in this range")
     s = series.sort("equity_ts")
     data: list[dict[str, Any]] = [{
         "type": "scatter", "x": plot.utc_text(s["equity_ts"]), "y": s["equity"].to_list(), "mode": "lines",
@@ -107,9 +92,9 @@ def underwater(dd: pl.DataFrame, worst: dict) -> Spec:
     """Drawdown of the deposit-adjusted equity index, with the worst peak and trough marked."""
     title = "Drawdown (deposit-adjusted equity index, UTC)"
     if dd.height == 0:
-        return empty_spec(title, "No returns in this range")
+        return plot.empty(title, "No returns in this range")
     data: list[dict[str, Any]] = [{
-        "type": "scatter", "x": plot.utc_text(dd["ts"]), "y": _pct(dd["drawdown"].to_list()), "mode": "lines",
+        "type": "scatter", "x": plot.utc_text(dd["ts"]), "y": plot.percent(dd["drawdown"].to_list()), "mode": "lines",
         "name": "Drawdown", "fill": "tozeroy", "line": {"color": C["drawdown"], "width": 1.5},
         "fillcolor": DRAWDOWN_FILL, "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
     }]
@@ -134,7 +119,7 @@ def decomposition(parts: dict) -> Spec:
     """Waterfall: realized, fees, funding, change in unrealized and the residual add up to total PnL."""
     title = "PnL decomposition (USD)"
     if parts.get("total") is None:
-        return empty_spec(title, "Total PnL unknown: no equity mark at one end of the range")
+        return plot.empty(title, "Total PnL unknown: no equity mark at one end of the range")
     keys = list(COMPONENTS) + ["residual"]
     shown = [(COMPONENT_LABELS[k], parts.get(k)) for k in keys if parts.get(k) is not None]
     data = [{
@@ -159,10 +144,10 @@ def daily_returns(daily: pl.DataFrame) -> Spec:
     title = "Daily return, net of deposits/withdrawals (UTC days)"
     d = daily.filter(pl.col("ret").is_not_null())
     if d.height == 0:
-        return empty_spec(title, "No complete day in this range")
+        return plot.empty(title, "No complete day in this range")
     rets = d["ret"].to_list()
     data = [{
-        "type": "bar", "x": plot.utc_text(d["bucket"], plot.DAY_TEXT), "y": _pct(rets), "name": "Daily return",
+        "type": "bar", "x": plot.utc_text(d["bucket"], plot.DAY_TEXT), "y": plot.percent(rets), "name": "Daily return",
         "marker": {"color": [C["long"] if r > 0 else C["short"] for r in rets]},
         "customdata": [fmt.usd(p, signed=True) for p in d["pnl"].to_list()],
         "hovertemplate": "%{x|%Y-%m-%d}<br>%{y:.2f}%  (%{customdata})<extra></extra>",
@@ -175,7 +160,7 @@ def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
     """Gross, net, long and (negative) short exposure as % of equity."""
     title = f"Exposure, % of equity ({bucket_label}, UTC)"
     if expo.height == 0:
-        return empty_spec(title, "No positions snapshots in this range")
+        return plot.empty(title, "No positions snapshots in this range")
     e = expo.sort("ts")
     x = plot.utc_text(e["ts"])
     series = (
@@ -186,7 +171,7 @@ def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
         ("net", "Net", e["net_pct"].to_list(), e["net_usd"].to_list(), {"width": 2, "dash": "dot"}),
     )
     data = [{
-        "type": "scatter", "x": x, "y": _pct(pct_values), "name": name, "mode": "lines",
+        "type": "scatter", "x": x, "y": plot.percent(pct_values), "name": name, "mode": "lines",
         "line": {"color": C[key], **line}, "connectgaps": False,
         "customdata": [fmt.usd(v) for v in usd_values],
         "hovertemplate": f"{name} %{{y:.1f}}% (%{{customdata}})<extra></extra>",

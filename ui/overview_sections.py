@@ -23,7 +23,6 @@ from ui.rerun_cache import cached_section, cached_view
 
 health_summary = cached_view(health_rules.overall_status)
 
-HEALTH_BADGE_COLORS = {"OK": "green", "LATE": "orange", "DOWN": "red"}
 _ROW2_OFF = {"delta_arrow": "off", "delta_color": "off"}
 
 

@@ -18,7 +18,7 @@ from lib.format.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable
 
 import plotly.graph_objects as go
 import polars as pl
@@ -30,6 +30,7 @@ FONT = "sans-serif"
 GRID = "#e6e9ee"
 AXIS_LINE = "#c5cbd3"
 ZERO_LINE = "#9aa3ad"
+NOTE_COLOR = "#7d8793"
 
 AXIS_X: dict[str, Any] = {"showgrid": False, "linecolor": AXIS_LINE}
 AXIS_Y: dict[str, Any] = {"gridcolor": GRID, "zerolinecolor": ZERO_LINE}
@@ -106,6 +107,20 @@ def layout(title: str | None = None, height: int = 360, *, legend_below: bool = 
 
 def spec(data: list[dict[str, Any]], layout_: dict[str, Any]) -> Spec:
     return {"data": data, "layout": layout_}
+
+
+def empty(title: str, note: str) -> Spec:
+    """A titled, axis-less chart frame with a grey note saying why there is nothing to draw."""
+    return spec([], layout(
+        title, height=220, xaxis={"visible": False}, yaxis={"visible": False},
+        annotations=[{"text": note, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                      "font": {"color": NOTE_COLOR}}],
+    ))
+
+
+def percent(values: Iterable[float | None]) -> list[float | None]:
+    """Fractions as percent for a chart, keeping None (a gap, never 0)."""
+    return [None if v is None else v * 100.0 for v in values]
 
 
 class SpecFigure(go.Figure):

@@ -19,29 +19,19 @@ from ui import plot
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
-NOTE_COLOR = "#7d8793"
-
-
-def empty(title: str, note: str) -> Spec:
-    """A chart frame with a grey note in the middle instead of data."""
-    return plot.spec([], plot.layout(
-        title, height=220, xaxis={"visible": False}, yaxis={"visible": False},
-        annotations=[{"text": note, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
-                      "font": {"color": NOTE_COLOR}}],
-    ))
 
 
 def daily_activity(daily: pl.DataFrame) -> Spec:
     """Turnover (% of start-of-day equity) per UTC day, with the off-window fill count on top (right axis)."""
     title = "Turnover per UTC day (% of start-of-day equity) and off-window fills"
     if daily.height == 0:
-        return empty(title, "No fills in this range")
+        return plot.empty(title, "No fills in this range")
     d = daily.sort("day")
     late = d.filter(pl.col("n_off_window") > 0)
     top = max(late["n_off_window"].max() or 0, 1) if late.height else 1
     data = [
         {"type": "bar", "x": [v.isoformat() for v in d["day"].to_list()],
-         "y": [None if v is None else v * 100 for v in d["turnover"].to_list()], "name": "Turnover",
+         "y": plot.percent(d["turnover"].to_list()), "name": "Turnover",
          "marker": {"color": C["turnover"]},
          "customdata": [[fmt.usd(n), f] for n, f in zip(d["notional_usd"].to_list(), d["n_fills"].to_list())],
          "hovertemplate": "%{x|%Y-%m-%d}: %{y:.1f}% of equity<br>%{customdata[0]} in %{customdata[1]} fills"
@@ -66,7 +56,7 @@ def coin_slippage(by_coin: pl.DataFrame, top: int = 25) -> Spec:
     title = f"Slippage vs Binance 1h open, bps (positive = worse), top {top} coins by notional"
     d = by_coin.filter(pl.col("avg_slippage_bps").is_not_null()).sort("notional_usd", descending=True).head(top)
     if d.height == 0:
-        return empty(title, "No priced fills in this range")
+        return plot.empty(title, "No priced fills in this range")
     d = d.sort("avg_slippage_bps")
     vals = d["avg_slippage_bps"].to_list()
     data = [{

@@ -18,9 +18,9 @@ import streamlit as st
 
 from lib import config, execution
 from lib import format as fmt
-from ui import plot
+from ui import plot, tables
 from ui import trades_charts as charts
-from ui.rerun_cache import cached_section, cached_view, content_key
+from ui.rerun_cache import cached_section, cached_view
 
 WINDOW = f"00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC"
 
@@ -29,10 +29,10 @@ FILL_COLUMNS: dict[str, Any] = {
     "coin": st.column_config.TextColumn("Coin"),
     "side": st.column_config.TextColumn("Side", help="B = buy, A = sell"),
     "dir": st.column_config.TextColumn("Direction"),
-    "px": st.column_config.NumberColumn("Price", format="%.6g"),
-    "sz": st.column_config.NumberColumn("Size", format="%.6g"),
+    "px": st.column_config.NumberColumn("Price", format=tables.NUMBER_FORMAT),
+    "sz": st.column_config.NumberColumn("Size", format=tables.NUMBER_FORMAT),
     "notional": st.column_config.NumberColumn("Notional", format="dollar"),
-    "ref_px": st.column_config.NumberColumn("Binance 1h open", format="%.6g"),
+    "ref_px": st.column_config.NumberColumn("Binance 1h open", format=tables.NUMBER_FORMAT),
     "slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f",
                                                   help="vs the 1h open; positive = worse for the desk; "
                                                        "empty = no price"),
@@ -45,7 +45,7 @@ FILL_COLUMNS: dict[str, Any] = {
     "tid": st.column_config.NumberColumn("tid", format="%d"),
 }
 FILL_ORDER = list(FILL_COLUMNS)
-POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format="%.6g")}
+POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.NUMBER_FORMAT)}
 
 DAILY_ORDER = ["day", "n_fills", "first_fill", "last_in_window", "window_text", "n_off_window", "last_fill",
                "span_text", "notional_usd", "turnover", "fee_bps", "maker_share", "avg_slippage_bps", "n_unpriced",
@@ -107,18 +107,13 @@ facet_values = cached_view(_facet_values)
 """{"coin": (...), "dir": (...)}: the filter choices of the range, most fills first."""
 
 
-@st.cache_resource(ttl=config.TTL_INTRADAY, max_entries=2, show_spinner=False)
-def _csv_text(key: str, _export: pl.DataFrame) -> str:
-    return plot.naive_utc(_export.head(config.FILLS_EXPORT_MAX_ROWS), "time").write_csv()
+def _csv_text(export: pl.DataFrame) -> str:
+    """The CSV download of an export (times naive UTC, capped at FILLS_EXPORT_MAX_ROWS rows)."""
+    return plot.naive_utc(export.head(config.FILLS_EXPORT_MAX_ROWS), "time").write_csv()
 
 
-def csv_text(export: pl.DataFrame) -> str:
-    """The CSV download of an export (times naive UTC, capped at FILLS_EXPORT_MAX_ROWS rows).
-
-    Kept for the last two exports only (up to 100k rows each, too big for the shared view cache), so a
-    rerun with the CSV toggle on does not write it again.
-    """
-    return _csv_text(content_key(export), export)
+# kept for the last two exports only (up to 100k rows each), so a rerun with the CSV toggle on does not write it again
+csv_text = cached_view(_csv_text, entries=2)
 
 
 def page_caption(first: int, shown: int, n: int, sort: str, descending: bool) -> str:

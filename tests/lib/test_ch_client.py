@@ -158,7 +158,7 @@ def test_writes_refused_by_gate_and_by_server(desk_client, desk_url):
 
 
 def test_unreachable_primary_fails_over_to_secondary(desk_url):
-    port = _free_port()
+    port = free_port()
     settings = ClientSettings(
         primary=endpoint_from_url(f"http://u:pw@127.0.0.1:{port}/db"),
         secondary=endpoint_from_url(desk_url),
@@ -172,7 +172,7 @@ def test_unreachable_primary_fails_over_to_secondary(desk_url):
 
 
 def test_unreachable_fails_fast_and_names_endpoint():
-    port = _free_port()
+    port = free_port()
     client = DeskClient(ClientSettings(primary=endpoint_from_url(f"http://u:topsecret@127.0.0.1:{port}/db")))
     with pytest.raises(QueryFailed) as first:
         client.query_arrow("SELECT 1")
@@ -222,17 +222,9 @@ def test_hanging_server_times_out_within_limit():
         srv.close()
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 # ---------------------------------------------- misbehaving HTTP endpoints
 
-from tests.fault_servers import fault_server  # noqa: E402
+from tests.fault_servers import fault_server, free_port  # noqa: E402
 
 SECRET = "S3cr3t-Pa55word"
 
