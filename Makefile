@@ -19,7 +19,7 @@ setup: $(STAMP)
 # Seed the embedded demo desk unless a ClickHouse is configured.
 demo: setup
 	@if [ -n "$$CLICKHOUSE_URL" ]; then echo "CLICKHOUSE_URL is set: not seeding the embedded demo"; \
-	else $(BIN)/python -m lib.demo; fi
+	else $(BIN)/python -m cli demo; fi
 
 run: demo
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0

@@ -12,11 +12,11 @@ st.set_page_config(
 )
 
 from lib.config import ConfigError  # noqa: E402  (set_page_config must come first)
-from lib.connection import get_connection  # noqa: E402
+from queries.connection import get_connection  # noqa: E402
 from ui import auth, bootstrap, data, sidebar  # noqa: E402
 
 # url_path = the file's stem: on a fresh server Streamlit's legacy pages/ mode
-# resolves a direct link by file stem before app.py has run (see ui/__init__.py).
+# resolves a direct link by file stem before app.py has run (see ui/router.py).
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),  # at /
     st.Page("pages/positions.py", title="Positions", icon=":material/balance:", url_path="positions"),

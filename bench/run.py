@@ -147,26 +147,6 @@ def _replay(log) -> float:
     return time.perf_counter() - t0
 
 
-def _force_router() -> None:
-    """Every AppTest run goes through app.py (sidebar included), as on a real server.
-
-    AppTest resets PagesManager.uses_pages_directory before each run; with a
-    pages/ folder that would run a switched-to page on its own.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if getattr(PagesManager.__init__, "_desk_router", False):
-        return
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    init._desk_router = True  # type: ignore[attr-defined]
-    PagesManager.__init__ = init  # type: ignore[method-assign]
-
-
 def _share_script_cache() -> None:
     """Compile each script once, as a server does.
 
@@ -213,7 +193,9 @@ def _cold_render(page: str):
 
 
 def measure_page(page: str, bare_s: float) -> dict:
-    _force_router()
+    from ui import router
+
+    router.use_navigation()
     _cold_render(page)  # discarded: the process's first render of a page pays one-time imports and compiles
     runs = [_cold_render(page) for _ in range(COLD_REPEATS)]
     runs.sort(key=lambda r: r[1])
@@ -242,12 +224,12 @@ def measure_page(page: str, bare_s: float) -> dict:
 
 
 def time_report(day: str) -> dict:
-    from lib import te_report
+    import cli
 
     buf = io.StringIO()
     t0 = time.perf_counter()
     with redirect_stdout(buf):
-        code = te_report.main(["--date", day, "--json"])
+        code = cli.main(["report", "--date", day, "--json"])
     return {"seconds": round(time.perf_counter() - t0, 4), "exit_code": code, "bytes": len(buf.getvalue())}
 
 

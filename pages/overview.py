@@ -7,9 +7,12 @@ import streamlit as st
 from lib import config, pnl
 from lib import format as fmt
 from queries import health, overview, tracking_error
+from ui import router
 from ui import overview_sections as sections
 from ui.data import empty_note, load, load_optional
 from ui.sidebar import current_range, data_as_of_line
+
+router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Overview")
 data_as_of_line()

@@ -7,11 +7,14 @@ from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import parse_date, parse_hour
 from queries import positions, tracking_error
+from ui import router
 from ui import positions_sections
 from ui.data import load
 from ui.sidebar import data_as_of_line
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
+
+router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Positions")
 data_as_of_line()

@@ -14,11 +14,14 @@ from lib import format as fmt
 from lib import health as rules
 from queries import health
 from queries._base import client as desk_client
+from ui import router
 from ui import data as ui_data
 from ui import health_sections as sections
 from ui.data import empty_note, load, load_live, load_optional
 from ui.sidebar import data_as_of_line
 from ui.state import set_url, url_value
+
+router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("System Health")
 data_as_of_line()

@@ -5,11 +5,14 @@ import streamlit as st
 from lib import config, te_views
 from lib.inputs import parse_hour
 from queries import tracking_error
+from ui import router
 from ui import te_sections
 from ui.data import load
 from ui.sidebar import current_range, data_as_of_line
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
+
+router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Tracking Error")
 data_as_of_line()

@@ -5,10 +5,13 @@ import streamlit as st
 from lib import config, execution, pnl
 from lib.inputs import parse_coin
 from queries import trades
+from ui import router
 from ui import trades_sections as sections
 from ui.data import empty_note, load
 from ui.sidebar import current_range, data_as_of_line
 from ui.state import set_url, url_value
+
+router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Trades")
 data_as_of_line()

@@ -60,7 +60,7 @@ def client() -> DeskClient:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     if get_script_run_ctx(suppress_warning=True) is not None:
-        from lib.connection import get_connection
+        from queries.connection import get_connection
 
         return get_connection().client
     return default_client()

@@ -86,9 +86,9 @@ def app(desk_client, fresh_caches, monkeypatch):
     """Factory: an AppTest of the whole app (app.py + sidebar on every run), opened on one page."""
     from streamlit.testing.v1 import AppTest
 
-    from tests.apptest_support import force_navigation_router
+    from ui import router
 
-    force_navigation_router(monkeypatch)
+    router.use_navigation()  # every run goes through app.py, as on a server
 
     def open_page(page: str | None = None, query: dict | None = None, timeout: float = 120):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)

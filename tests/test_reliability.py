@@ -23,7 +23,7 @@ from typing import Iterator
 import pytest
 
 from lib.ch_client import DeskClient
-from tests.apptest_support import force_navigation_router
+from ui import router
 from tests.fault_servers import fault_server, free_port
 from tests.queries.fixture_desk import create_tables, table_map_for
 
@@ -66,7 +66,7 @@ def run_page(desk_client, fresh_caches, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    force_navigation_router(monkeypatch)  # every run goes through app.py, as on a real server
+    router.use_navigation()  # every run goes through app.py, as on a real server
     monkeypatch.setenv("DESK_QUERY_TIME_LIMIT_S", str(LIMIT_S))
     monkeypatch.setenv("DESK_CONNECT_TIMEOUT_S", "2")
 

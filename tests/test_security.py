@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from lib.ch_client import ClientSettings, DeskClient, QueryFailed, endpoint_from_url, resolve_settings
-from tests.apptest_support import force_navigation_router
+from ui import router
 from tests.fault_servers import fault_server, free_port
 from tests.test_reliability import PAGES, texts
 
@@ -65,7 +65,7 @@ def open_page(desk_client, fresh_caches, monkeypatch):
 
     import streamlit as st
 
-    force_navigation_router(monkeypatch)
+    router.use_navigation()
     monkeypatch.setenv("DESK_QUERY_TIME_LIMIT_S", "1")
     monkeypatch.setenv("DESK_CONNECT_TIMEOUT_S", "1")
 
@@ -124,7 +124,7 @@ def test_password_from_environment_never_shown_or_logged(open_page, logs, capfd,
 def test_password_from_secrets_never_shown_or_logged(open_page, logs, capfd, monkeypatch):
     from streamlit.runtime.secrets import AttrDict
 
-    from lib.connection import ClickHouseConnection
+    from queries.connection import ClickHouseConnection
 
     with fault_server("auth401") as srv:
         section = {"host": "127.0.0.1", "port": srv.port, "username": "reader", "password": SECRET,

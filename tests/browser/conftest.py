@@ -1,7 +1,7 @@
 """Real-browser harness: `streamlit run app.py` in a subprocess, driven by headless Chromium.
 
 The Streamlit subprocess opens its own chdb path (chdb binds one path per
-process), seeded by `python -m lib.demo` in another subprocess.
+process), seeded by `python -m cli demo` in another subprocess.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def browser_db(tmp_path_factory) -> str:
     """A demo desk in its own engine path, for the Streamlit subprocess."""
     path = tmp_path_factory.mktemp("browser") / "desk.chdb"
     subprocess.run(
-        [sys.executable, "-m", "lib.demo", "--path", str(path),
+        [sys.executable, "-m", "cli", "demo", "--path", str(path),
          "--start", "2025-11-20", "--end", "2025-12-15T12:00"],
         cwd=ROOT, check=True, capture_output=True, timeout=300,
     )

@@ -1,4 +1,4 @@
-"""The demo desk generator (lib/demo.py).
+"""The demo desk generator (lib/demo/).
 
 The reference scenario is playbook 000 (Dec 5-7 2025 tracking-error
 diagnoses). Everything here is recomputed from the raw rows read back from the

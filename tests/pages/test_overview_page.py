@@ -50,11 +50,11 @@ def app_module(desk_client):
     """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
     from streamlit.testing.v1 import AppTest
 
-    from tests.apptest_support import force_navigation_router
+    from ui import router
     from tests.conftest import ROOT
 
     mp = pytest.MonkeyPatch()
-    force_navigation_router(mp)
+    router.use_navigation()
 
     def open_page(query=None, switch=True):
         import streamlit as st

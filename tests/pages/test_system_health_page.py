@@ -11,7 +11,7 @@ from lib import format as fmt
 from lib import health as rules
 from queries import health
 from queries._base import use_client
-from tests.apptest_support import force_navigation_router
+from ui import router
 from tests.queries.fixture_desk import create_tables, table_map_for
 
 PAGE = "pages/system_health.py"
@@ -19,7 +19,7 @@ PAGE = "pages/system_health.py"
 
 @pytest.fixture(autouse=True)
 def _through_app_py(monkeypatch):
-    force_navigation_router(monkeypatch)  # run app.py (sidebar included) on every AppTest run
+    router.use_navigation()  # run app.py (sidebar included) on every AppTest run
 
 
 def _texts(at) -> str:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from lib import config, schema
+from lib import config
+from lib.demo import schema
 from lib.ch_client import ClientSettings, DeskClient, endpoint_from_url
 
 UTC = timezone.utc

@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 
 from lib.config import TableMap
-from lib.demo_book import DIRS, PROTECTED, Book
-from lib.demo_market import DAY_MS, HOUR_MS, S_MISC, UNPRICED_COIN, Universe, coin_prices_at
+from lib.demo.book import DIRS, PROTECTED, Book
+from lib.demo.market import DAY_MS, HOUR_MS, S_MISC, UNPRICED_COIN, Universe, coin_prices_at
 from lib.symbols import price_source
 
 ACCOUNT = "0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3"  # the demo desk's Hyperliquid address

@@ -1,4 +1,4 @@
-"""The day-report CLI, in-process against the session engine (the demo desk)."""
+"""`python -m cli report`, in-process against the session engine (the demo desk)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lib import te_report
+import cli as command_line
 from lib import tracking_error as te
 from lib.ch_client import QueryFailed
 
@@ -16,7 +16,7 @@ def cli(desk_client, fresh_caches, capsys):
     """Run `main(argv)`; returns (exit code, stdout, stderr)."""
 
     def run(*argv: str):
-        code = te_report.main(list(argv))
+        code = command_line.main(["report", *argv])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -111,12 +111,11 @@ def test_relative_magnitude_rule_reproduces_playbook_counts(desk_client, capsys,
     """The playbook's ~30/31/29 MAGNITUDE_ERROR counts come from the relative reading; absolute gives 0."""
     import json
 
-    from lib import te_report
 
-    assert te_report.main(["--date", day, "--json", "--mag-rule", "relative"]) == 0
+    assert command_line.main(["report", "--date", day, "--json", "--mag-rule", "relative"]) == 0
     rel = json.loads(capsys.readouterr().out)
     assert rel["counts"]["MAGNITUDE_ERROR"] == expected
-    assert te_report.main(["--date", day, "--json"]) == 0
+    assert command_line.main(["report", "--date", day, "--json"]) == 0
     absolute = json.loads(capsys.readouterr().out)
     assert absolute["counts"]["MAGNITUDE_ERROR"] == 0
     # the missing set does not depend on the rule

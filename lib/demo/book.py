@@ -30,7 +30,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from lib.config import W_EPS
-from lib.demo_market import DAY_MS, HOUR_MS, S_MISC, UNPRICED_COIN, Universe, day_ordinal, ms_of
+from lib.demo.market import DAY_MS, HOUR_MS, S_MISC, UNPRICED_COIN, Universe, day_ordinal, ms_of
 
 TAKER_FEE, MAKER_FEE = 0.00045, 0.00015
 DIRS = ("Open Long", "Open Short", "Close Long", "Close Short", "Long > Short", "Short > Long")

@@ -1,9 +1,9 @@
 """Deterministic demo desk: fills an embedded ClickHouse (chdb) with a realistic
 Hyperliquid crypto desk so the dashboard runs without a server.
 
-    python -m lib.demo [--path P] [--end T] [--days N] [--coins N] [--seed S] [--force]
+    python -m cli demo [--path P] [--end T] [--days N] [--coins N] [--seed S] [--force]
 
-What is generated (see lib/demo_market.py, lib/demo_book.py, lib/demo_tables.py):
+What is generated (see lib/demo/market.py, book.py and tables.py):
 
 * binance.klines_1h - hourly candles for every model coin (correlated returns,
   50-100% vol, BTC ~92k on 2025-12-05), a few missing hours;
@@ -36,8 +36,6 @@ Conventions worth knowing when reading the data:
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -47,8 +45,8 @@ import numpy as np
 import pyarrow as pa
 
 from lib.config import DEFAULT_DEMO_PATH, TableMap, table_map
-from lib.demo_book import REF_SPECS, Sim, ledger_events
-from lib.demo_market import (
+from lib.demo.book import REF_SPECS, Sim, ledger_events
+from lib.demo.market import (
     HOUR_MS,
     MODEL_SPECIALS,
     UNPRICED_COIN,
@@ -58,7 +56,7 @@ from lib.demo_market import (
     model_weights,
     price_grid,
 )
-from lib.demo_tables import (
+from lib.demo.tables import (
     ACCOUNT,
     SYNCED,
     Ctx,
@@ -79,9 +77,9 @@ from lib.demo_tables import (
     target_rows,
     trade_rows,
 )
-from lib.schema import create_all
+from lib.demo.schema import create_all
 
-__all__ = ["ACCOUNT", "DEFAULT_START", "seed", "seed_client", "is_seeded", "main"]
+__all__ = ["ACCOUNT", "DEFAULT_START", "seed", "seed_client", "is_seeded", "resolve_span"]
 
 DEFAULT_START = datetime(2025, 11, 1, tzinfo=timezone.utc)
 Progress = Callable[[float, str], None]
@@ -261,47 +259,3 @@ def seed(path: str | Path = DEFAULT_DEMO_PATH, *, start: datetime | None = None,
                            tables=tables, force=force)
     finally:
         client.close()
-
-
-def _parse_time(s: str) -> datetime:
-    return _utc(datetime.fromisoformat(s.replace("Z", "+00:00")))
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m lib.demo", description="Seed the embedded demo desk (chdb).")
-    ap.add_argument("--path", default=str(DEFAULT_DEMO_PATH), help="database directory (default: %(default)s)")
-    ap.add_argument("--end", type=_parse_time, default=None, help="end time, UTC ISO (default: now)")
-    ap.add_argument("--start", type=_parse_time, default=None, help="start time, UTC ISO (default: 2025-11-01)")
-    ap.add_argument("--days", type=int, default=None, help="span length in days, instead of --start")
-    ap.add_argument("--coins", type=int, default=60, help="ordinary coins (kPEPE, kBONK, PURR are added)")
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--force", action="store_true", help="drop and recreate the demo tables")
-    a = ap.parse_args(argv)
-    end = a.end or datetime.now(timezone.utc).replace(second=0, microsecond=0)
-    if a.start and a.days:
-        ap.error("give --start or --days, not both")
-    start = end - timedelta(days=a.days) if a.days else a.start
-
-    def progress(frac: float, msg: str) -> None:
-        print(f"[{frac * 100:5.1f}%] {msg}", flush=True)
-
-    try:
-        res = seed(a.path, start=start, end=end, coins=a.coins, seed=a.seed, progress=progress, force=a.force)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not res["seeded"]:
-        print(f"{a.path} is already seeded; nothing to do (use --force to regenerate).")
-        return 0
-    print(f"seeded {a.path}: {res['start']} .. {res['end']} UTC, {res['model_coins']} model coins, "
-          f"account {res['account']}")
-    for name, n in res["tables"].items():
-        dup = res["duplicates"].get(name)
-        print(f"  {name:<10} {n:>10,} rows" + (f"  ({dup} duplicates)" if dup else ""))
-    print(f"  untracked fill orders: {res['untracked_fill_orders']}; reference days: {res['reference_days']}")
-    print(f"done in {res['seconds']:.1f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
-"""Tracking-error day report from the command line.
+"""`python -m cli report`: the tracking-error day report.
 
-    python -m lib.te_report --date 2025-12-07 [--hour 2] [--w-eps 0.001] [--mag-eps 0.02] [--json]
+    python -m cli report --date 2025-12-07 [--hour 2] [--w-eps 0.001] [--mag-eps 0.02] [--mag-rule R] [--json]
 
 Reads the configured ClickHouse (CLICKHOUSE_URL, else the embedded demo desk at
 data/demo.chdb) through the same query code as the dashboard
@@ -24,67 +24,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from datetime import date, timedelta
-from typing import Callable, Sequence
 
+from cli.common import EXIT_CLICKHOUSE, EXIT_NO_DATA, EXIT_OK, input_type, quiet_logs
 from lib import config
-from lib.inputs import InputError, parse_date, parse_hour, parse_threshold
+from lib.inputs import parse_date, parse_hour, parse_threshold
 
-EXIT_OK = 0
-EXIT_NO_DATA = 2
-EXIT_USAGE = 2
-EXIT_CLICKHOUSE = 3
+HELP = "tracking-error day report: the book against its T+2 model target at a snapshot hour"
 
 
-def _arg(parse: Callable[[str], object]) -> Callable[[str], object]:
-    """Wrap a lib.inputs parser so argparse reports its message (and exits 2)."""
-
-    def convert(raw: str) -> object:
-        try:
-            return parse(raw)
-        except InputError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
-
-    return convert
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m lib.te_report",
-        description="Tracking-error day report: classify the book against its T+2 model target at a snapshot hour.",
-    )
-    p.add_argument("--date", required=True, type=_arg(lambda r: parse_date(r, "--date")),
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", required=True, type=input_type(lambda r: parse_date(r, "--date")),
                    help="holdings date, YYYY-MM-DD (UTC)")
-    p.add_argument("--hour", default=config.DEFAULT_SNAPSHOT_HOUR, type=_arg(parse_hour),
+    p.add_argument("--hour", default=config.DEFAULT_SNAPSHOT_HOUR, type=input_type(parse_hour),
                    help=f"snapshot hour 0-23 UTC (default {config.DEFAULT_SNAPSHOT_HOUR})")
     p.add_argument("--w-eps", dest="w_eps", default=config.W_EPS,
-                   type=_arg(lambda r: parse_threshold(r, "--w-eps", *config.W_EPS_RANGE)),
+                   type=input_type(lambda r: parse_threshold(r, "--w-eps", *config.W_EPS_RANGE)),
                    help=f"|weight| below this is flat (default {config.W_EPS}, range {config.W_EPS_RANGE})")
     p.add_argument("--mag-eps", dest="mag_eps", default=config.MAG_EPS,
-                   type=_arg(lambda r: parse_threshold(r, "--mag-eps", *config.MAG_EPS_RANGE)),
+                   type=input_type(lambda r: parse_threshold(r, "--mag-eps", *config.MAG_EPS_RANGE)),
                    help=f"|actual - target| above this is a magnitude error (default {config.MAG_EPS}, "
                         f"range {config.MAG_EPS_RANGE})")
     p.add_argument("--mag-rule", dest="mag_rule", default=config.DEFAULT_MAG_RULE, choices=config.MAG_RULES,
                    help="how MAG_EPS is read: absolute |actual - target| (default, the playbook's rule) or "
                         "relative to |target| (reproduces the playbook's Dec 5-7 magnitude counts)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the story")
-    return p
 
 
-def quiet_logs() -> None:
-    """Keep stderr for the report's own messages.
-
-    The query functions are st.cache_data-wrapped: outside Streamlit they log 'No
-    runtime found' & co. The ClickHouse driver logs its own line before raising;
-    the QueryFailed message says the same in words a user can act on.
-    """
-    import streamlit.logger as st_logger
-
-    st_logger.set_log_level(logging.ERROR)
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
-    logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)
+def run(args: argparse.Namespace) -> int:
+    quiet_logs()
+    return run_report(args.date, args.hour, args.w_eps, args.mag_eps, args.json, mag_rule=args.mag_rule)
 
 
 def story_text(story) -> str:
@@ -141,17 +111,3 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
     print("", file=out)
     print(story_text(story), file=out)
     return EXIT_OK
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: bad arguments (2, message already printed) or --help (0)
-        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
-    quiet_logs()
-    return run_report(args.date, args.hour, args.w_eps, args.mag_eps, args.json, mag_rule=args.mag_rule)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The desk's command line: `python -m cli <command> [--help]`.
+
+Every command is a module here with `HELP`, `add_arguments(parser)` and
+`run(args) -> exit code`; `COMMANDS` lists them. Commands read ClickHouse
+through the same `queries/` and `lib/` code as the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import import_module
+from typing import Sequence
+
+COMMANDS = ("demo", "report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cli", description="Desk Monitor command line.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = import_module(f"cli.{name}")
+        sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse and run one command; returns its exit code (2 for bad arguments, 0 for --help)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: bad arguments (message printed) or --help
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    return args.run(args)
+
+

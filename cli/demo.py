@@ -1,0 +1,62 @@
+"""`python -m cli demo`: build a demo desk in an embedded engine (chdb).
+
+    python -m cli demo [--path P] [--end T] [--start T | --days N] [--coins N] [--seed S] [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timedelta, timezone
+
+from lib.config import DEFAULT_DEMO_PATH
+
+HELP = "build the demo desk in an embedded ClickHouse (chdb) database"
+
+
+def _parse_time(s: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO time like 2025-12-15T12:00Z: {s[:40]!r}") from None
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--path", default=str(DEFAULT_DEMO_PATH), help="database directory (default: %(default)s)")
+    ap.add_argument("--end", type=_parse_time, default=None, help="end time, UTC ISO (default: now)")
+    ap.add_argument("--start", type=_parse_time, default=None, help="start time, UTC ISO (default: 2025-11-01)")
+    ap.add_argument("--days", type=int, default=None, help="span length in days, instead of --start")
+    ap.add_argument("--coins", type=int, default=60, help="ordinary coins (kPEPE, kBONK, PURR are added)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--force", action="store_true", help="drop and recreate the demo tables")
+
+
+def run(a: argparse.Namespace) -> int:
+    from lib.demo import seed
+
+    end = a.end or datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    if a.start and a.days:
+        print("error: give --start or --days, not both", file=sys.stderr)
+        return 2
+    start = end - timedelta(days=a.days) if a.days else a.start
+
+    def progress(frac: float, msg: str) -> None:
+        print(f"[{frac * 100:5.1f}%] {msg}", flush=True)
+
+    try:
+        res = seed(a.path, start=start, end=end, coins=a.coins, seed=a.seed, progress=progress, force=a.force)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not res["seeded"]:
+        print(f"{a.path} is already seeded; nothing to do (use --force to regenerate).")
+        return 0
+    print(f"seeded {a.path}: {res['start']} .. {res['end']} UTC, {res['model_coins']} model coins, "
+          f"account {res['account']}")
+    for name, n in res["tables"].items():
+        dup = res["duplicates"].get(name)
+        print(f"  {name:<10} {n:>10,} rows" + (f"  ({dup} duplicates)" if dup else ""))
+    print(f"  untracked fill orders: {res['untracked_fill_orders']}; reference days: {res['reference_days']}")
+    print(f"done in {res['seconds']:.1f} s")
+    return 0

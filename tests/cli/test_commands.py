@@ -1,0 +1,57 @@
+"""`python -m cli`: one entry, --help on every command, the demo command end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli", *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_help_lists_every_command():
+    out = _run("--help")
+    assert out.returncode == 0, out.stderr
+    for name in cli.COMMANDS:
+        assert f"    {name} " in out.stdout
+    assert {"demo", "report"} <= set(cli.COMMANDS)
+
+
+@pytest.mark.parametrize("command", cli.COMMANDS)
+def test_every_command_has_help(command):
+    out = _run(command, "--help")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"usage: python -m cli {command}")
+
+
+def test_unknown_command_and_missing_command_exit_2(capsys):
+    assert cli.main(["nope"]) == 2
+    assert cli.main([]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_demo_builds_a_desk_in_its_own_path(tmp_path):
+    """A separate process (chdb binds one path per process), on a 35-coin (the fewest), 3-day desk."""
+    path = tmp_path / "desk.chdb"
+    env = {k: v for k, v in os.environ.items() if k != "CLICKHOUSE_URL"}
+    out = _run("demo", "--path", str(path), "--end", "2025-12-08T06:00Z", "--days", "3", "--coins", "35", env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"seeded {path}: 2025-12-05 .. 2025-12-08 06:00 UTC" in out.stdout
+    assert "trades" in out.stdout and path.is_dir()
+    again = _run("demo", "--path", str(path), "--end", "2025-12-08T06:00Z", "--days", "3", "--coins", "35", env=env)
+    assert again.returncode == 0 and "already seeded" in again.stdout
+
+
+def test_demo_refuses_start_and_days_together():
+    out = _run("demo", "--start", "2025-12-01T00:00Z", "--days", "3")
+    assert out.returncode == 2 and "not both" in out.stderr
