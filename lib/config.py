@@ -57,6 +57,33 @@ UNTRACKED_LIST_LIMIT = 200  # untracked fills listed (all are counted)
 DRILLDOWN_MAX_FILLS = 5_000  # fills drawn on one coin's drill-down
 LEDGER_LIST_LIMIT = 500  # deposits/withdrawals marked on the equity curve
 
+# --- Trades page vocabulary: URL/widget value -> label ----------------------
+SIDE_LABELS: Mapping[str, str] = MappingProxyType({"B": "Buy", "A": "Sell"})
+LIQUIDITY_LABELS: Mapping[str, str] = MappingProxyType({"maker": "Maker", "taker": "Taker"})
+# Sortable fill columns. The key is also the column name in the fills query; it
+# reaches SQL only as a bound Identifier.
+FILL_SORT_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        "time": "Time",
+        "coin": "Coin",
+        "side": "Side",
+        "px": "Price",
+        "sz": "Size",
+        "notional": "Notional",
+        "slippage_bps": "Slippage vs 1h open",
+        "closed_pnl": "Realized PnL",
+        "fee": "Fee",
+    }
+)
+
+# --- System Health page options ----------------------------------------------
+HEALTH_BUCKET_CHOICES_MIN = (1, 5)  # timeline resolution, minutes
+HEALTH_HOURS_CHOICES = (24, 48, 168)  # rows-per-hour window
+HEALTH_REFRESH_CHOICES_S = (10, 30, 60, 300)
+HEALTH_DEFAULT_BUCKET_MIN = 5
+HEALTH_DEFAULT_HOURS = 48
+HEALTH_DEFAULT_REFRESH_S = 30
+
 # --- query safety ---------------------------------------------------------
 QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
 CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))

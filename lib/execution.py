@@ -26,28 +26,10 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from lib.config import REBALANCE_WINDOW_MINUTES
-from lib.inputs import InputError
 from lib.inputs import finite_float as _num
 
 SIDE_SIGN: Mapping[str, int] = MappingProxyType({"B": 1, "A": -1})
-SIDE_LABELS: Mapping[str, str] = MappingProxyType({"B": "Buy", "A": "Sell"})
-LIQUIDITY_LABELS: Mapping[str, str] = MappingProxyType({"maker": "Maker", "taker": "Taker"})
 
-# Sortable fill columns: URL/widget value -> column label. The key is also the
-# column name in the fills query; it reaches SQL only as a bound Identifier.
-FILL_SORT_COLUMNS: Mapping[str, str] = MappingProxyType(
-    {
-        "time": "Time",
-        "coin": "Coin",
-        "side": "Side",
-        "px": "Price",
-        "sz": "Size",
-        "notional": "Notional",
-        "slippage_bps": "Slippage vs 1h open",
-        "closed_pnl": "Realized PnL",
-        "fee": "Fee",
-    }
-)
 DEFAULT_SORT = "time"
 
 
@@ -95,28 +77,6 @@ def duration_text(seconds: Any) -> str:
         return f"{m} min {sec:02d} s"
     h, rem = divmod(int(round(s)), 3600)
     return f"{h} h {rem // 60:02d} min"
-
-
-def parse_sort(raw: object) -> str:
-    """A sort column from the allow-list (anything else is refused)."""
-    text = str(raw).strip()
-    if text not in FILL_SORT_COLUMNS:
-        raise InputError(f"sort must be one of {', '.join(FILL_SORT_COLUMNS)}, not {text[:20]!r}")
-    return text
-
-
-def parse_side(raw: object) -> str:
-    text = str(raw).strip().upper()
-    if text not in SIDE_SIGN:
-        raise InputError(f"side must be B (buy) or A (sell), not {str(raw)[:10]!r}")
-    return text
-
-
-def parse_liquidity(raw: object) -> str:
-    text = str(raw).strip().lower()
-    if text not in LIQUIDITY_LABELS:
-        raise InputError(f"liquidity must be maker or taker, not {str(raw)[:10]!r}")
-    return text
 
 
 def page_count(total: Any, page_size: int) -> int:

@@ -621,38 +621,3 @@ def assess_sync(summary: pl.DataFrame) -> pl.DataFrame:
             pl.lit(None, pl.Float64).alias("since_success_s"),
         )
     return pl.DataFrame(out, infer_schema_length=None)
-
-
-# ------------------------------------------------------------- page inputs
-
-BUCKET_CHOICES_MIN = (1, 5)  # timeline resolution, minutes
-HOURS_CHOICES = (24, 48, 168)  # rows-per-hour window
-REFRESH_CHOICES_S = (10, 30, 60, 300)
-DEFAULT_BUCKET_MIN = 5
-DEFAULT_HOURS = 48
-DEFAULT_REFRESH_S = 30
-
-
-def _parse_choice(raw: object, name: str, choices: Sequence[int]) -> int:
-    from lib.inputs import InputError
-
-    text = str(raw).strip()
-    if not text.isdigit() or int(text) not in choices:
-        allowed = ", ".join(str(c) for c in choices)
-        raise InputError(f"{name} must be one of {allowed}, not {text[:20]!r}")
-    return int(text)
-
-
-def parse_bucket(raw: object) -> int:
-    """Timeline resolution from the URL (`?res=`), in minutes."""
-    return _parse_choice(raw, "timeline resolution (minutes)", BUCKET_CHOICES_MIN)
-
-
-def parse_hours(raw: object) -> int:
-    """Rows-per-hour window from the URL (`?hours=`)."""
-    return _parse_choice(raw, "rows-per-hour window (hours)", HOURS_CHOICES)
-
-
-def parse_refresh(raw: object) -> int:
-    """Auto-refresh interval from the URL (`?every=`), seconds; 0 pauses."""
-    return _parse_choice(raw, "refresh interval (seconds, 0 = paused)", (0, *REFRESH_CHOICES_S))

@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta, timezone
+from typing import Sequence
+
+from lib import config
 
 MIN_DATE = date(2015, 1, 1)
 MAX_RANGE_DAYS = 3 * 366
@@ -82,6 +85,73 @@ def parse_coin(raw: object) -> str:
     if not _COIN.match(text):
         raise InputError(f"coin must be letters and digits only, not {text[:20]!r}")
     return text
+
+
+def parse_choice(raw: object, name: str, choices: Sequence[int]) -> int:
+    """A whole number that must be one of `choices`."""
+    text = str(raw).strip()
+    if not text.isdigit() or int(text) not in choices:
+        allowed = ", ".join(str(c) for c in choices)
+        raise InputError(f"{name} must be one of {allowed}, not {text[:20]!r}")
+    return int(text)
+
+
+def parse_window(raw: object) -> int:
+    """An ex-post TE window (`?window=`): one of config.EX_POST_WINDOWS, in days."""
+    return parse_choice(raw, "window (days)", config.EX_POST_WINDOWS)
+
+
+def parse_day(raw: object, options: Sequence[date]) -> date:
+    """A day (`?day=`) that must be one of `options` (the range's days with targets)."""
+    value = parse_date(raw, "day")
+    if value not in options:
+        raise InputError(f"day {value} has no classified snapshot in the selected range")
+    return value
+
+
+def parse_mag_rule(raw: object) -> str:
+    """The magnitude rule (`?rule=`): one of config.MAG_RULES."""
+    text = str(raw).strip()
+    if text not in config.MAG_RULES:
+        raise InputError(f"rule must be one of {', '.join(config.MAG_RULES)}, not {text[:20]!r}")
+    return text
+
+
+def parse_sort(raw: object) -> str:
+    """A fills sort column from the allow-list (anything else is refused)."""
+    text = str(raw).strip()
+    if text not in config.FILL_SORT_COLUMNS:
+        raise InputError(f"sort must be one of {', '.join(config.FILL_SORT_COLUMNS)}, not {text[:20]!r}")
+    return text
+
+
+def parse_side(raw: object) -> str:
+    text = str(raw).strip().upper()
+    if text not in config.SIDE_LABELS:
+        raise InputError(f"side must be B (buy) or A (sell), not {str(raw)[:10]!r}")
+    return text
+
+
+def parse_liquidity(raw: object) -> str:
+    text = str(raw).strip().lower()
+    if text not in config.LIQUIDITY_LABELS:
+        raise InputError(f"liquidity must be maker or taker, not {str(raw)[:10]!r}")
+    return text
+
+
+def parse_bucket(raw: object) -> int:
+    """System Health timeline resolution (`?res=`), in minutes."""
+    return parse_choice(raw, "timeline resolution (minutes)", config.HEALTH_BUCKET_CHOICES_MIN)
+
+
+def parse_hours(raw: object) -> int:
+    """System Health rows-per-hour window (`?hours=`)."""
+    return parse_choice(raw, "rows-per-hour window (hours)", config.HEALTH_HOURS_CHOICES)
+
+
+def parse_refresh(raw: object) -> int:
+    """Auto-refresh interval (`?every=`), seconds; 0 pauses."""
+    return parse_choice(raw, "refresh interval (seconds, 0 = paused)", (0, *config.HEALTH_REFRESH_CHOICES_S))
 
 
 def day_bounds(d: date) -> tuple[datetime, datetime]:

@@ -28,7 +28,7 @@ import polars as pl
 
 from lib import config
 from lib import tracking_error as te
-from lib.inputs import InputError, parse_date, parse_threshold
+from lib.inputs import InputError, parse_threshold
 
 UTC = timezone.utc
 
@@ -541,22 +541,6 @@ def snapshot_view(day_rows: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: 
         rows, counts, snap = day_rows, None, None
     return SnapshotView(rows=rows, counts=counts, exposure=exposure(day_rows), snapshot_te=snap,
                         unpriced=unpriced(day_rows))
-
-
-def parse_window(raw: Any) -> int:
-    """An ex-post TE window from a URL: one of config.EX_POST_WINDOWS."""
-    text = str(raw).strip()
-    if not text.isdigit() or int(text) not in config.EX_POST_WINDOWS:
-        raise InputError(f"window must be one of {list(config.EX_POST_WINDOWS)} days, not {text[:20]!r}")
-    return int(text)
-
-
-def parse_day(raw: Any, options: list[date]) -> date:
-    """A day from a URL that must be one of `options` (the range's days with targets)."""
-    value = parse_date(raw, "day")
-    if value not in options:
-        raise InputError(f"day {value} has no classified snapshot in the selected range")
-    return value
 
 
 def summary(view: RangeView) -> dict:

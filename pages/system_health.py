@@ -10,8 +10,10 @@ ui/health_sections.py (replayed while the query results are unchanged).
 import polars as pl
 import streamlit as st
 
+from lib import config
 from lib import format as fmt
 from lib import health as rules
+from lib.inputs import parse_bucket, parse_hours, parse_refresh
 from queries import health
 from queries._base import client as desk_client
 from ui import router
@@ -28,19 +30,19 @@ data_as_of_line()
 
 # ------------------------------------------------------------ refresh controls
 if "sh_live" not in st.session_state:
-    every0 = url_value("every", rules.parse_refresh, rules.DEFAULT_REFRESH_S)
+    every0 = url_value("every", parse_refresh, config.HEALTH_DEFAULT_REFRESH_S)
     st.session_state["sh_live"] = every0 != 0
-    st.session_state["sh_every"] = every0 or rules.DEFAULT_REFRESH_S
+    st.session_state["sh_every"] = every0 or config.HEALTH_DEFAULT_REFRESH_S
 if "sh_res" not in st.session_state:
-    st.session_state["sh_res"] = url_value("res", rules.parse_bucket, rules.DEFAULT_BUCKET_MIN)
+    st.session_state["sh_res"] = url_value("res", parse_bucket, config.HEALTH_DEFAULT_BUCKET_MIN)
 if "sh_hours" not in st.session_state:
-    st.session_state["sh_hours"] = url_value("hours", rules.parse_hours, rules.DEFAULT_HOURS)
+    st.session_state["sh_hours"] = url_value("hours", parse_hours, config.HEALTH_DEFAULT_HOURS)
 
 ctl = st.columns([1.3, 1.2, 5], vertical_alignment="center")
 live = ctl[0].toggle("Auto-refresh", key="sh_live", help="Re-run the checks below on a timer. Off = paused.")
-every = ctl[1].selectbox("Every", rules.REFRESH_CHOICES_S, key="sh_every", disabled=not live,
+every = ctl[1].selectbox("Every", config.HEALTH_REFRESH_CHOICES_S, key="sh_every", disabled=not live,
                          format_func=lambda s: f"every {s} s", label_visibility="collapsed")
-set_url(every=None if (live and every == rules.DEFAULT_REFRESH_S) else (every if live else 0))
+set_url(every=None if (live and every == config.HEALTH_DEFAULT_REFRESH_S) else (every if live else 0))
 
 
 @st.fragment(run_every=every if live else None)
@@ -54,9 +56,9 @@ def panels() -> None:
 
     # ---------------------------------------------------------------- monitors
     st.subheader("Monitors")
-    res = st.radio("Timeline resolution", rules.BUCKET_CHOICES_MIN, key="sh_res", horizontal=True,
+    res = st.radio("Timeline resolution", config.HEALTH_BUCKET_CHOICES_MIN, key="sh_res", horizontal=True,
                    format_func=lambda m: f"{m} min")
-    set_url(res=None if res == rules.DEFAULT_BUCKET_MIN else res)
+    set_url(res=None if res == config.HEALTH_DEFAULT_BUCKET_MIN else res)
     mon_summary = None
     if mon is not None:
         assessed = rules.assess_monitors(mon, clock.server_now)
@@ -76,10 +78,10 @@ def panels() -> None:
         tab = rules.assess_tables(pl.concat(stats, how="diagonal_relaxed"))
         table_summary = rules.worst(s for s in tab["status"].to_list() if s != "N/A")
         sections.synced_tables(tab)
-        hours = st.segmented_control("Rows per hour over", rules.HOURS_CHOICES, key="sh_hours",
+        hours = st.segmented_control("Rows per hour over", config.HEALTH_HOURS_CHOICES, key="sh_hours",
                                      format_func=lambda h: f"{h // 24} d" if h >= 48 else f"{h} h")
-        hours = hours or rules.DEFAULT_HOURS
-        set_url(hours=None if hours == rules.DEFAULT_HOURS else hours)
+        hours = hours or config.HEALTH_DEFAULT_HOURS
+        set_url(hours=None if hours == config.HEALTH_DEFAULT_HOURS else hours)
         per_hour = []
         for df in stats:
             name = df.item(0, "table_key")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib import config, te_views
-from lib.inputs import parse_hour
+from lib.inputs import parse_day, parse_hour, parse_window
 from queries import tracking_error
 from ui import router
 from ui import te_sections
@@ -20,7 +20,7 @@ data_as_of_line()
 # --- selection: global range (sidebar), snapshot hour, ex-post window, thresholds ---------------
 start, end = current_range()
 hour0 = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
-window0 = url_value("window", te_views.parse_window, config.EX_POST_DEFAULT_WINDOW)
+window0 = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
 c_hour, c_win, c_w, c_m = st.columns(4)
 hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=hour0, key="te_hour",
                         format_func=lambda h: f"{h:02d}:00 UTC",
@@ -57,7 +57,7 @@ te_sections.trend(view, window)
 st.subheader("Day story")
 options = view.days_with_targets
 latest = options[-1]
-day0 = url_value("day", lambda raw: te_views.parse_day(raw, options), latest)
+day0 = url_value("day", lambda raw: parse_day(raw, options), latest)
 day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(day0), key="te_day",
                    format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
 set_url(day=day)

@@ -38,14 +38,14 @@ with tabs[0]:
     if tabs[0].open:
         f1, f2, f3, f4 = st.columns([3, 1.4, 2.4, 1.6])
         coins = f1.multiselect("Coin", coin_options, key="tr_coins", placeholder="All coins")
-        sides = f2.multiselect("Side", list(execution.SIDE_LABELS), key="tr_sides",
-                               format_func=execution.SIDE_LABELS.get, placeholder="Both")
+        sides = f2.multiselect("Side", list(config.SIDE_LABELS), key="tr_sides",
+                               format_func=config.SIDE_LABELS.get, placeholder="Both")
         dirs = f3.multiselect("Direction", dir_options, key="tr_dirs", placeholder="All directions")
-        liq = f4.segmented_control("Liquidity", list(execution.LIQUIDITY_LABELS), key="tr_liq",
-                                   format_func=execution.LIQUIDITY_LABELS.get)
+        liq = f4.segmented_control("Liquidity", list(config.LIQUIDITY_LABELS), key="tr_liq",
+                                   format_func=config.LIQUIDITY_LABELS.get)
         s1, s2, _ = st.columns([2, 1.6, 4])
-        sort = s1.selectbox("Sort by", list(execution.FILL_SORT_COLUMNS), key="tr_sort",
-                            format_func=execution.FILL_SORT_COLUMNS.get)
+        sort = s1.selectbox("Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort",
+                            format_func=config.FILL_SORT_COLUMNS.get)
         order = s2.segmented_control("Order", ["desc", "asc"], key="tr_order", default="desc", required=True,
                                      format_func={"desc": "Descending", "asc": "Ascending"}.get)
         chosen = (tuple(coins), tuple(sides), tuple(dirs), liq or "")

@@ -2,7 +2,7 @@
 
 Every fill query starts from fills.sql (the filtered, de-duplicated, enriched fills of a
 UTC date range) and appends one aggregation or one bounded page. The sort column
-reaches SQL only as a bound Identifier from lib.execution.FILL_SORT_COLUMNS and the
+reaches SQL only as a bound Identifier from lib.config.FILL_SORT_COLUMNS and the
 direction as a bound Bool; filters are bound arrays. Nothing a user types is ever part
 of the SQL text.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from lib import config, execution, symbols
+from lib import config, execution, inputs, symbols
 from queries._base import run, sql_file
 
 FILLS_CTE = sql_file("fills.sql")
@@ -199,7 +199,7 @@ ORDER BY bucket
 
 def _filters(coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tuple[str, ...] = (),
              liquidity: str = "") -> dict[str, Any]:
-    if liquidity not in ("", *execution.LIQUIDITY_LABELS):
+    if liquidity not in ("", *config.LIQUIDITY_LABELS):
         raise ValueError(f"liquidity must be '', 'maker' or 'taker', not {liquidity!r}")
     return {
         "coins": [str(c) for c in coins],
@@ -216,7 +216,7 @@ def fills_page(start: date, end: date, coins: tuple[str, ...] = (), sides: tuple
                dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
                descending: bool = True, page: int = 1, page_size: int = config.FILLS_PAGE_SIZE) -> pl.DataFrame:
     """One page (1-based) of the filtered fills, sorted by an allow-listed column."""
-    sort = execution.parse_sort(sort)
+    sort = inputs.parse_sort(sort)
     page = max(1, int(page))
     size = max(1, min(int(page_size), config.FILLS_PAGE_SIZE))
     return run(PAGE_SQL, start=start, end=end, sort_col=sort, descending=bool(descending), limit=size,
@@ -241,7 +241,7 @@ def fills_export(start: date, end: date, coins: tuple[str, ...] = (), sides: tup
                  dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
                  descending: bool = True, cap: int = config.FILLS_EXPORT_MAX_ROWS) -> pl.DataFrame:
     """The filtered fills for the CSV download: at most `cap` + 1 rows (one more says it was capped)."""
-    sort = execution.parse_sort(sort)
+    sort = inputs.parse_sort(sort)
     cap = max(1, min(int(cap), config.FILLS_EXPORT_MAX_ROWS))
     return run(PAGE_SQL, start=start, end=end, sort_col=sort, descending=bool(descending), limit=cap + 1,
                offset=0, **_filters(coins, sides, dirs, liquidity))

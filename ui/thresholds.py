@@ -7,19 +7,13 @@ from typing import Any
 import streamlit as st
 
 from lib import config, te_views
-from lib.inputs import InputError
+from lib.inputs import parse_mag_rule
 from ui.state import set_url, url_value
 
 _RULE_TEXT = {
     "absolute": "absolute: |actual − target| > MAG_EPS (the playbook's rule)",
     "relative": "relative: |actual − target| > MAG_EPS × |target|",
 }
-
-
-def _parse_rule(raw: str) -> str:
-    if raw not in config.MAG_RULES:
-        raise InputError(f"rule must be one of {', '.join(config.MAG_RULES)}")
-    return raw
 
 
 def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_views.Thresholds:
@@ -32,7 +26,7 @@ def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_views.Thresholds
         "MAG_EPS: magnitude error above", value=config.MAG_EPS, step=0.005, format="%.4f", key=f"{prefix}_mag_eps",
         help=f"Playbook default {config.MAG_EPS}; allowed {config.MAG_EPS_RANGE}.",
     )
-    rule0 = url_value("rule", _parse_rule, config.DEFAULT_MAG_RULE)
+    rule0 = url_value("rule", parse_mag_rule, config.DEFAULT_MAG_RULE)
     rule = st.radio(
         "Magnitude rule", options=list(config.MAG_RULES), index=list(config.MAG_RULES).index(rule0),
         key=f"{prefix}_rule", horizontal=True, format_func=_RULE_TEXT.get,

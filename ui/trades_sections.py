@@ -118,7 +118,7 @@ csv_text = cached_view(_csv_text, entries=2)
 
 def page_caption(first: int, shown: int, n: int, sort: str, descending: bool) -> str:
     return (f"Fills {first:,}–{first + shown - 1:,} of **{n:,}** matching · sorted by "
-            f"{execution.FILL_SORT_COLUMNS[sort]}, {'descending' if descending else 'ascending'} "
+            f"{config.FILL_SORT_COLUMNS[sort]}, {'descending' if descending else 'ascending'} "
             f"· {config.FILLS_PAGE_SIZE} per page (clicking a column header re-orders this page "
             "only; *Sort by* orders all matching fills)")
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lib import execution as ex
+from lib import inputs
 from lib.inputs import InputError
 
 UTC = timezone.utc
@@ -61,19 +62,19 @@ def test_duration_text():
 
 
 def test_sort_allow_list_refuses_sql():
-    assert ex.parse_sort("notional") == "notional"
+    assert inputs.parse_sort("notional") == "notional"
     for bad in ("time; DROP TABLE x", "tid", "", "Time"):
         with pytest.raises(InputError):
-            ex.parse_sort(bad)
+            inputs.parse_sort(bad)
 
 
 def test_side_and_liquidity_parsers():
-    assert ex.parse_side("b") == "B"
-    assert ex.parse_liquidity("Maker") == "maker"
+    assert inputs.parse_side("b") == "B"
+    assert inputs.parse_liquidity("Maker") == "maker"
     with pytest.raises(InputError):
-        ex.parse_side("buy'--")
+        inputs.parse_side("buy'--")
     with pytest.raises(InputError):
-        ex.parse_liquidity("both")
+        inputs.parse_liquidity("both")
 
 
 def test_page_count():

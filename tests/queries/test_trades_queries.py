@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from lib import execution
+from lib import config, execution
 from queries import trades
 from queries._base import use_client
 from tests.queries.fixture_desk import (
@@ -248,7 +248,7 @@ def test_untracked_fills_listed(fx):
     assert not any(df["tracked"].to_list())
 
 
-@pytest.mark.parametrize("sort", list(execution.FILL_SORT_COLUMNS))
+@pytest.mark.parametrize("sort", list(config.FILL_SORT_COLUMNS))
 @pytest.mark.parametrize("descending", [True, False])
 def test_sorting_and_paging(fx, sort, descending):
     f, client = fx
