@@ -16,8 +16,10 @@ from lib import config
 
 MIN_DATE = date(2015, 1, 1)
 MAX_RANGE_DAYS = 3 * 366
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would take '²' and '٣')
 _COIN = re.compile(r"^[A-Za-z0-9]{1,20}$")
+_WHOLE = re.compile(r"[0-9]+")
+URL_NUMBER_MAX_DIGITS = 6  # no URL number the app reads needs more; 5,000 digits never reach int()
 
 
 class InputError(ValueError):
@@ -41,7 +43,7 @@ def parse_date(raw: object, name: str = "date") -> date:
     if isinstance(raw, date):
         return raw
     text = str(raw).strip()
-    if not _DATE.match(text):
+    if not _DATE.fullmatch(text):
         raise InputError(f"{name} must be a date like 2025-12-05, not {text[:40]!r}")
     try:
         value = date.fromisoformat(text)
@@ -63,11 +65,21 @@ def parse_range(start: object, end: object, max_days: int = MAX_RANGE_DAYS) -> t
     return s, e
 
 
-def parse_hour(raw: object) -> int:
+def parse_url_int(raw: object, name: str, lo: int, hi: int) -> int:
+    """The one parser for a whole number from a URL: ASCII digits only, at most
+    URL_NUMBER_MAX_DIGITS of them, within [lo, hi]. `str.isdigit()` is not used:
+    it accepts '²' and other digits `int()` then refuses."""
     text = str(raw).strip()
-    if not text.isdigit() or not 0 <= int(text) <= 23:
-        raise InputError(f"hour must be a whole number 0-23, not {text[:20]!r}")
-    return int(text)
+    if not (0 < len(text) <= URL_NUMBER_MAX_DIGITS and _WHOLE.fullmatch(text)):
+        raise InputError(f"{name} must be a whole number {lo}-{hi}, not {text[:20]!r}")
+    value = int(text)
+    if not lo <= value <= hi:
+        raise InputError(f"{name} must be a whole number {lo}-{hi}, not {value}")
+    return value
+
+
+def parse_hour(raw: object) -> int:
+    return parse_url_int(raw, "hour", 0, 23)
 
 
 def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
@@ -89,11 +101,14 @@ def parse_coin(raw: object) -> str:
 
 def parse_choice(raw: object, name: str, choices: Sequence[int]) -> int:
     """A whole number that must be one of `choices`."""
-    text = str(raw).strip()
-    if not text.isdigit() or int(text) not in choices:
-        allowed = ", ".join(str(c) for c in choices)
-        raise InputError(f"{name} must be one of {allowed}, not {text[:20]!r}")
-    return int(text)
+    allowed = ", ".join(str(c) for c in choices)
+    try:
+        value = parse_url_int(raw, name, min(choices), max(choices))
+    except InputError:
+        raise InputError(f"{name} must be one of {allowed}, not {str(raw).strip()[:20]!r}") from None
+    if value not in choices:
+        raise InputError(f"{name} must be one of {allowed}, not {value}")
+    return value
 
 
 def parse_window(raw: object) -> int:

@@ -20,6 +20,7 @@ from ui import router
 from ui import data as ui_data
 from ui import health_sections as sections
 from ui.data import empty_note, load, load_live, load_optional
+from ui import sidebar
 from ui.sidebar import data_as_of_line
 from ui.state import set_url, url_value
 
@@ -112,6 +113,7 @@ def panels() -> None:
 
     with top:
         sections.summary_row(mon_summary, table_summary, sync_summary, info)
+    sidebar.follow_source_status(desk_client())  # a timed re-run shows an outage in the sidebar too
 
 
 panels()
