@@ -73,6 +73,7 @@ class HttpClickHouse:
         self.queries: list[tuple[str, str, dict[str, str]]] = []  # (user, sql, settings) of every query run
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()  # open client connections, cut by stop()
         self._srv = _Server(("127.0.0.1", port), self._handler())
         self.port = self._srv.server_address[1]
         self._thread = threading.Thread(target=self._srv.serve_forever, kwargs={"poll_interval": 0.05},
@@ -92,6 +93,13 @@ class HttpClickHouse:
         self._stop.set()
         self._srv.shutdown()
         self._srv.server_close()
+        with self._lock:
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._sockets.clear()
         self._thread.join(5)
 
     def sql_seen(self) -> list[str]:
@@ -145,6 +153,19 @@ class HttpClickHouse:
 
             def log_message(self, *args) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server._sockets.add(self.connection)
+
+            def finish(self) -> None:
+                with server._lock:
+                    server._sockets.discard(self.connection)
+                try:
+                    super().finish()
+                except OSError:
+                    pass
 
             def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
                       ctype: str = "text/plain; charset=UTF-8") -> None:
