@@ -70,7 +70,8 @@ if view.counts is not None:
                         "in % of equity · flip = closer to the T+1 target than to T+2")
 else:
     caption_col.caption(f"{table.height} symbols · largest |notional| first · nothing classified (no targets)")
-download_col.download_button("Download table (CSV)", table.write_csv(),
+# data as a callable: the CSV is built on click and served once, never stored while the page is shown
+download_col.download_button("Download table (CSV)", lambda: table.write_csv(),
                              file_name=f"positions_{day.isoformat()}_{hour:02d}00Z.csv", mime="text/csv",
                              icon=":material/download:", help="The table as shown, weights as fractions of equity.")
 positions_sections.table_and_chart(table, view.counts is not None)
