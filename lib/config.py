@@ -94,7 +94,7 @@ TTL_LIVE = 30  # account, positions, heartbeats, sync log
 TTL_INTRADAY = 120  # fills, orders, funding
 TTL_DAILY = 600  # model targets, daily aggregates, history
 CACHE_ENTRIES = 64
-# derived views and drawn sections reused by reruns with the same data (ui/rerun_cache.py):
+# derived views and drawn sections reused by reruns with the same data (ui/cache.py):
 # keyed by content, so the TTL only bounds memory, never freshness
 TTL_RERUN_CACHE = 3600
 RERUN_CACHE_ENTRIES = 32  # per view/section: selections a user flips between, across sessions

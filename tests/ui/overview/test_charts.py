@@ -10,7 +10,7 @@ import pytest
 from lib import format as fmt
 from lib import pnl
 from tests.ui.spec_check import assert_valid, trace
-from ui import overview_charts as charts
+from ui.overview import charts
 from ui import plot
 
 C = fmt.SERIES_COLORS
