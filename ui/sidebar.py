@@ -56,7 +56,7 @@ def selection() -> Selection:
     return value
 
 
-def _as_of(client: DeskClient) -> datetime | None | bool:
+def _as_of() -> datetime | None | bool:
     """Newest account snapshot; False when the query itself failed (already explained)."""
     df = load(health.data_as_of, what="data as of", where=st.sidebar)
     if df is None:
@@ -73,7 +73,7 @@ def render(client: DeskClient) -> Selection:
     """Draw the sidebar and return the global UTC date range and the data-as-of time."""
     sb = st.sidebar
     source_box = sb.container()
-    as_of = _as_of(client)
+    as_of = _as_of()
     reachable = as_of is not False
     src = client.description
     with source_box:

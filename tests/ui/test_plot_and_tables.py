@@ -53,3 +53,27 @@ def test_category_table_missing_is_the_dash() -> None:
     assert not at.exception
     assert at.dataframe[0].proto.placeholder == fmt.MISSING
     assert at.dataframe[0].value["bn_px"].isna().all()
+
+
+def test_spec_figure_goes_through_the_real_plotly_chart() -> None:
+    """`plot.show` hands st.plotly_chart a SpecFigure: the browser receives exactly the spec."""
+
+    def script() -> None:
+        from ui import plot
+
+        spec = plot.spec([{"type": "scatter", "x": ["2025-12-05", "2025-12-06"], "y": [1.5, None], "name": "TE"}],
+                         plot.layout("Daily TE", height=300, yaxis={"ticksuffix": "%"}))
+        plot.show(spec, key="te_chart")
+
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    chart = at.get("plotly_chart")[0].proto
+    sent = json.loads(chart.spec)
+    assert sent["data"] == [{"type": "scatter", "x": ["2025-12-05", "2025-12-06"], "y": [1.5, None], "name": "TE"}]
+    assert sent["layout"]["title"]["text"] == "Daily TE" and sent["layout"]["height"] == 300
+    assert sent["layout"]["yaxis"]["ticksuffix"] == "%"
+    assert json.loads(chart.config)["displaylogo"] is False

@@ -1,4 +1,4 @@
-"""ui.overview_charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
+"""ui.overview.charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
 
 from __future__ import annotations
 

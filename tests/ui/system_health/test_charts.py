@@ -1,4 +1,4 @@
-"""ui.health_charts: valid Plotly specs and display tables with the right values, status colours,
+"""ui.system_health.charts: valid Plotly specs and display tables with the right values, status colours,
 UTC times, gaps and missing values."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ui.trades_charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
+"""ui.trades.charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
 
 from __future__ import annotations
 
