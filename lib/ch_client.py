@@ -272,7 +272,8 @@ def classify_error(exc: BaseException, ep: Endpoint) -> QueryFailed:
     """Turn a driver exception into a QueryFailed with a user-facing kind.
 
     Kinds: auth (wrong credentials: the endpoint is unusable), denied (code
-    497: this statement reads a table the user has no grant on), timeout (server-side limit, with a code; or no answer on the
+    497: this statement reads a table the user has no grant on), timeout
+    (server-side limit, with a code; or no answer on the
     socket, without one), missing_table, readonly, unreachable (no
     connection), server_error (an HTTP error status without a ClickHouse
     error code: a proxy or a broken server), query (anything else).
@@ -330,7 +331,7 @@ OUTSIDE_FUNCTIONS = frozenset(name.lower() for name in (
     "azureBlobStorageCluster", "mysql", "postgresql", "jdbc", "odbc", "sqlite", "mongodb", "redis", "executable",
     "executablePool", "input", "deltaLake", "deltaLakeCluster", "iceberg", "icebergS3", "icebergAzure",
     "icebergHDFS", "icebergLocal", "icebergCluster", "icebergS3Cluster", "hudi", "hudiCluster", "paimon",
-    "arrowFlight", "arrowflight", "ytsaurus", "python", "dictionary", "s3queue", "azureQueue", "kafka", "nats",
+    "arrowFlight", "ytsaurus", "python", "dictionary", "s3queue", "azureQueue", "kafka", "nats",
     "rabbitmq", "hive", "mergeTreeIndex", "mergeTreeProjection", "fuzzQuery", "prometheusQuery",
     "prometheusQueryRange", "timeSeriesData", "timeSeriesTags", "timeSeriesMetrics",
 ))

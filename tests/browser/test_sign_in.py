@@ -90,6 +90,7 @@ def assert_sign_in_screen(page, path: str) -> None:
     for leak in ("Data as of", "Data source", "Book at", "Fills of the UTC days", "Monitors", "PnL "):
         assert leak not in text, (path, leak)
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # no page list either
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
