@@ -88,9 +88,11 @@ def gather() -> alerts.LiveInputs:
     sync_stats = pl.concat(stats, how="diagonal_relaxed") if stats else alerts.Unavailable(
         reason or "no synced table")
 
+    no_day = alerts.Unavailable(f"not loaded: {load.error}" if load.error else
+                                "no account snapshot: the current day is unknown")
     hour = te_views.latest_complete_hour(as_of) if as_of else None
     hour_rows = (load(tracking_error.timeline, hour[0], hour[0], hour[1], what="prices at the newest hour")
-                 if hour else alerts.Unavailable("no account snapshot"))
+                 if hour else no_day)
 
     targets = load(health.table_freshness, "targets", what="model targets")
     if isinstance(targets, pl.DataFrame):
@@ -100,7 +102,7 @@ def gather() -> alerts.LiveInputs:
         newest_target = targets
 
     snap_day = pnl.latest_snapshot_day(as_of, config.DEFAULT_SNAPSHOT_HOUR)
-    snapshot: Any = None
+    snapshot: Any = None if as_of else no_day
     if snap_day is not None:
         snap_rows = load(tracking_error.timeline, snap_day, snap_day, config.DEFAULT_SNAPSHOT_HOUR,
                          what="tracking-error snapshot")
@@ -108,12 +110,11 @@ def gather() -> alerts.LiveInputs:
                     if isinstance(snap_rows, pl.DataFrame) else snap_rows)
 
     day = as_of.date() if as_of else None
-    day_exec = (load(trades.daily_execution, day, day, what="the day's execution")
-                if day else alerts.Unavailable("no account snapshot"))
+    day_exec = load(trades.daily_execution, day, day, what="the day's execution") if day else no_day
     head = load(overview.headline_pnl, what="headline PnL")
     today_pnl = pnl.headline(head).get("today") if isinstance(head, pl.DataFrame) else head
     equity_daily = (load(overview.equity_series, day - timedelta(days=config.ALERT_DRAWDOWN_LOOKBACK_DAYS), day,
-                         86400, what="daily equity") if day else alerts.Unavailable("no account snapshot"))
+                         86400, what="daily equity") if day else no_day)
     latest_equity = load(overview.latest_equity, what="latest account snapshot")
     liquidation = load(positions.latest_liquidation, what="latest positions")
     return alerts.LiveInputs(
