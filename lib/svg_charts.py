@@ -68,12 +68,21 @@ def line(points: Sequence[tuple[str, float | None]], width: int = 300, height: i
 
 def bars(points: Sequence[tuple[str, float | None]], width: int = 300, height: int = 120, color: str = "#7fa7d9",
          highlight: int | None = None, highlight_color: str = "#1f5fa8", threshold: float | None = None,
-         fmt: Callable[[float], str] = lambda v: f"{v:.2f}", title: str = "") -> str:
-    """Vertical bars (None: an empty slot marked 'n/a'), an optional dashed threshold line."""
+         fmt: Callable[[float], str] = lambda v: f"{v:.2f}", title: str = "", negative_color: str | None = None,
+         label_all: bool = False) -> str:
+    """Vertical bars from zero (None: an empty slot marked 'n/a'), an optional dashed threshold line.
+
+    Negative values go below the zero line (in `negative_color` when given); `label_all` prints every value.
+    """
     top, bottom, left, right = 22 if title else 8, 20, 8, 8
     vals = [v for _, v in points if v is not None] + ([threshold] if threshold is not None else [])
-    hi = max(vals + [0.0]) * 1.15 or 1.0
-    y = _scale(0.0, hi, height - bottom, top)
+    hi = max(vals + [0.0])
+    lo = min(vals + [0.0])
+    if label_all:
+        top += 10
+        bottom += 10 if lo < 0 else 0
+    span = (hi - lo) or 1.0
+    y = _scale(lo - (0.05 * span if lo < 0 else 0.0), hi + 0.15 * span, height - bottom, top)
     n = max(len(points), 1)
     slot = (width - left - right) / n
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -88,12 +97,13 @@ def bars(points: Sequence[tuple[str, float | None]], width: int = 300, height: i
             parts.append(f'<text x="{cx:.1f}" y="{y(0) - 4:.1f}" font-size="9" fill="{TEXT}" text-anchor="middle" '
                          f'{FONT}>n/a</text>')
         else:
-            c = highlight_color if i == highlight else color
-            h = max(y(0) - y(v), 1.0)
-            parts.append(f'<rect x="{cx - slot * 0.35:.1f}" y="{y(v):.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
-                         f'fill="{c}" rx="2"/>')
-            if i == highlight:
-                parts.append(f'<text x="{cx:.1f}" y="{y(v) - 3:.1f}" font-size="10" font-weight="600" fill="#101828" '
+            c = highlight_color if i == highlight else (negative_color if v < 0 and negative_color else color)
+            y0, y1 = sorted((y(0), y(v)))
+            parts.append(f'<rect x="{cx - slot * 0.35:.1f}" y="{y0:.1f}" width="{slot * 0.7:.1f}" '
+                         f'height="{max(y1 - y0, 1.0):.1f}" fill="{c}" rx="2"/>')
+            if i == highlight or label_all:
+                ty = y(v) - 3 if v >= 0 else y(v) + 11
+                parts.append(f'<text x="{cx:.1f}" y="{ty:.1f}" font-size="10" font-weight="600" fill="#101828" '
                              f'text-anchor="middle" {FONT}>{escape(fmt(v))}</text>')
         parts.append(f'<text x="{cx:.1f}" y="{height - 5}" font-size="9" fill="{TEXT}" text-anchor="middle" '
                      f'{FONT}>{escape(label)}</text>')

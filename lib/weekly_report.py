@@ -59,6 +59,7 @@ class WeeklyReport:
     late_rebalances: list[date] = field(default_factory=list)
     fee_days_above: int = 0
     incidents: list[dict] = field(default_factory=list)  # monitor, start, end, minutes
+    blips: dict[str, int] = field(default_factory=dict)  # monitor -> DOWN spells of at most monitor_down_min
     sync_failures: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -169,12 +170,18 @@ def execution_part(r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: flo
 
 
 def health_part(r: WeeklyReport, buckets: pl.DataFrame | None, failures: pl.DataFrame | None,
-                start: datetime, end: datetime) -> None:
+                start: datetime, end: datetime,
+                min_minutes: float = config.ALERT_THRESHOLDS["monitor_down_min"]) -> None:
+    """DOWN segments (5-minute resolution) longer than `min_minutes` are incidents; shorter ones are blips."""
     if buckets is not None:
-        states = health.timeline_states(buckets, start, end, 3600)
+        states = health.timeline_states(buckets, start, end, 300)
         for s in health.segments(states).filter(pl.col("status") == health.DOWN).iter_rows(named=True):
             minutes = (s["end"] - s["start"]).total_seconds() / 60
-            r.incidents.append({"monitor": s["monitor"], "start": s["start"], "end": s["end"], "minutes": minutes})
+            if minutes > min_minutes:  # as the monitor_down alert: shorter blips are counted, not listed
+                r.incidents.append({"monitor": s["monitor"], "start": s["start"], "end": s["end"],
+                                    "minutes": minutes})
+            else:
+                r.blips[s["monitor"]] = r.blips.get(s["monitor"], 0) + 1
         r.incidents.sort(key=lambda i: i["start"])
     if failures is not None and failures.height:
         for table, n in failures.group_by("table").len().sort("table").iter_rows():
@@ -187,15 +194,19 @@ def health_part(r: WeeklyReport, buckets: pl.DataFrame | None, failures: pl.Data
 def _stat_line(s: dict) -> str:
     if not s:
         return "—"
-    sharpe = "—" if s.get("sharpe_ann") is None else f"{s['sharpe_ann']:.2f}"
+    sharpe = _ratio(s.get("sharpe_ann"))
     return (f"return {fmt.pct(s.get('compounded'), 2, signed=True)} · MRD {fmt.pct(s.get('mean_return'), 3, signed=True)}"
             f" · vol {fmt.pct(s.get('vol_ann'), 1)} ann. · Sharpe {sharpe} · max DD "
             f"{fmt.pct(s.get('max_drawdown'), 2, signed=True)} · win rate {fmt.pct(s.get('win_rate'), 0)} "
             f"({s.get('n_days', 0)} days)")
 
 
-def _range(lo: float | None, hi: float | None) -> str:
-    return f"{fmt.pct(lo, 0)} – {fmt.pct(hi, 0)}"
+def _range(lo: float | None, hi: float | None, signed: bool = False) -> str:
+    return f"{fmt.pct(lo, 0, signed=signed)} to {fmt.pct(hi, 0, signed=signed)}"
+
+
+def _ratio(x: float | None) -> str:
+    return "—" if x is None else f"{fmt.MINUS if x < 0 else ''}{abs(x):.2f}"
 
 
 def to_text(r: WeeklyReport) -> str:
@@ -205,7 +216,7 @@ def to_text(r: WeeklyReport) -> str:
              f"  Week   {_stat_line(r.week)}",
              f"  Month  {_stat_line(r.month)}",
              "", "Exposure",
-             f"  Gross {_range(*r.gross_range)} of equity · net {_range(*r.net_range)}",
+             f"  Gross {_range(*r.gross_range)} of equity · net {_range(*r.net_range, signed=True)}",
              f"  Margin used up to {fmt.pct(r.margin_max, 1)} · leverage up to "
              f"{'—' if r.leverage_max is None else f'{r.leverage_max:.2f}x'}, now "
              f"{'—' if r.leverage_last is None else f'{r.leverage_last:.2f}x'}",
@@ -230,7 +241,10 @@ def to_text(r: WeeklyReport) -> str:
         lines += [f"  {i['monitor']} DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"
                   for i in r.incidents]
     else:
-        lines.append("  no monitor DOWN in the week")
+        lines.append("  no monitor DOWN for more than the alert's limit in the week")
+    if r.blips:
+        lines.append("  Brief DOWN spells (error beats, short silences): "
+                     + ", ".join(f"{m} {n}" for m, n in sorted(r.blips.items())))
     if r.sync_failures:
         lines.append("  Failed sync runs: " + ", ".join(f"{t} {n}" for t, n in r.sync_failures.items()))
     if r.notes:
@@ -268,7 +282,7 @@ def to_html(r: WeeklyReport) -> str:
     w, m = r.week, r.month
 
     def row(s: dict) -> list[str]:
-        sharpe = "—" if not s or s.get("sharpe_ann") is None else f"{s['sharpe_ann']:.2f}"
+        sharpe = _ratio(s.get("sharpe_ann")) if s else "—"
         return [fmt.pct(s.get("compounded"), 2, signed=True), fmt.pct(s.get("vol_ann"), 1), sharpe,
                 fmt.pct(s.get("max_drawdown"), 2, signed=True), fmt.pct(s.get("win_rate"), 0)]
 
@@ -277,12 +291,13 @@ def to_html(r: WeeklyReport) -> str:
     body = "".join(f'<tr><td style="{h.TDL}">{label}</td>' + "".join(f'<td style="{h.TD}">{escape(v)}</td>'
                                                                        for v in row(s)) + "</tr>"
                    for label, s in (("Week", w), ("30 days", m)))
-    bars = svg_charts.bars([(d.strftime("%a"), v) for d, v in r.daily_returns], width=660, height=110,
-                           fmt=lambda v: fmt.pct(v, 2, signed=True), title="Daily return")
+    bars = svg_charts.bars([(d.strftime("%a %d"), v) for d, v in r.daily_returns], width=660, height=140,
+                           fmt=lambda v: fmt.pct(v, 2, signed=True), title="Daily return (deposit-adjusted)",
+                           color="#2e9d5b", negative_color="#d1343b", label_all=True)
     ret_card = h.card("Returns", f'<table style="border-collapse:collapse;width:100%"><tr>{head}</tr>{body}</table>'
                       + bars)
     expo_card = h.card("Exposure and margin", h.kv_table([
-        ("Gross / net", escape(f"{_range(*r.gross_range)} / {_range(*r.net_range)} of equity")),
+        ("Gross / net", escape(f"{_range(*r.gross_range)} / {_range(*r.net_range, signed=True)} of equity")),
         ("Margin used (max)", escape(fmt.pct(r.margin_max, 1))),
         ("Leverage max / now", escape(("—" if r.leverage_max is None else f"{r.leverage_max:.2f}x") + " / "
                                       + ("—" if r.leverage_last is None else f"{r.leverage_last:.2f}x"))),
@@ -304,7 +319,9 @@ def to_html(r: WeeklyReport) -> str:
         ("Late rebalances", escape(", ".join(map(str, r.late_rebalances)) or "none")),
     ]))
     inc = [(i["monitor"], escape(f"DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"))
-           for i in r.incidents] or [("monitors", "no monitor DOWN in the week")]
+           for i in r.incidents] or [("monitors", "no monitor DOWN for more than the alert's limit")]
+    if r.blips:
+        inc.append(("brief DOWN spells", escape(", ".join(f"{m} {n}" for m, n in sorted(r.blips.items())))))
     if r.sync_failures:
         inc.append(("failed sync runs", escape(", ".join(f"{t} {n}" for t, n in r.sync_failures.items()))))
     health_card = h.card("Health incidents", h.kv_table(inc))

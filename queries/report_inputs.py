@@ -88,8 +88,9 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]))
     end = datetime(week_ending.year, week_ending.month, week_ending.day, tzinfo=UTC) + timedelta(days=1)
     failures = _optional(health.sync_failures, end, 1000, notes=notes, what="sync failures")
-    buckets = _optional(health.heartbeat_buckets, end - timedelta(days=7), end, 3600, notes=notes,
+    buckets = _optional(health.heartbeat_buckets, end - timedelta(days=7), end, 300, notes=notes,
                         what="monitor heartbeats")
-    weekly_report.health_part(report, buckets, failures, end - timedelta(days=7), end)
+    weekly_report.health_part(report, buckets, failures, end - timedelta(days=7), end,
+                              float(thresholds["monitor_down_min"]))
     return report
 
