@@ -18,6 +18,7 @@ from queries import health
 from queries._base import client as desk_client
 from ui import router
 from ui import data as ui_data
+from ui import alerts_panel
 from ui import health_sections as sections
 from ui.data import empty_note, load, load_live, load_optional
 from ui.sidebar import data_as_of_line
@@ -114,4 +115,5 @@ def panels() -> None:
         sections.summary_row(mon_summary, table_summary, sync_summary, info)
 
 
+alerts_panel.panel()  # the rules, evaluated live (no state written)
 panels()
