@@ -20,6 +20,14 @@ KIND_COLOR = {FIRED: "#b42318", REPEAT: "#b54708", RESOLVED: "#067647"}
 SUBJECT_PREFIX = "[Desk Monitor]"
 
 
+def _since(e: Event) -> str:
+    if not e.since:
+        return ""
+    if e.kind == RESOLVED:
+        return f" · had fired since {fmt.utc(e.since)} ({fmt.age((e.at - e.since).total_seconds())})"
+    return f" · since {fmt.utc(e.since)}"
+
+
 def subject(events: Sequence[Event]) -> str:
     kinds = {e.kind for e in events}
     first = events[0].subject
@@ -39,7 +47,7 @@ def _ordered(events: Sequence[Event]) -> list[Event]:
 def text(events: Sequence[Event], checked_at: datetime, still_firing: int = 0) -> str:
     lines = [f"Desk Monitor alerts · checked {fmt.utc(checked_at)}", ""]
     for e in _ordered(events):
-        since = f" · since {fmt.utc(e.since)}" if e.since else ""
+        since = _since(e)
         lines.append(f"{KIND_LABEL[e.kind]} [{e.severity}] {e.subject}{since}")
         if e.detail:
             lines.append(f"    {e.detail}")
@@ -52,7 +60,7 @@ def html(events: Sequence[Event], checked_at: datetime, still_firing: int = 0) -
     rows = []
     for e in _ordered(events):
         color = KIND_COLOR[e.kind]
-        since = f"since {escape(fmt.utc(e.since))}" if e.since else ""
+        since = escape(_since(e).lstrip(" ·"))
         rows.append(
             f'<tr><td style="padding:6px 10px;vertical-align:top;white-space:nowrap">'
             f'<span style="display:inline-block;padding:2px 8px;border-radius:10px;background:{color};color:#fff;'

@@ -276,7 +276,9 @@ def sync_failing(streaks: pl.DataFrame | Unavailable, t: Mapping[str, float]) ->
                 f"{str(r.get('last_error') or '')[:200]}",
                 key=key, since=since))
         else:
-            out.append(RuleResult("sync_failing", OK, f"Sync of {key}: {k} failed in a row", key=key))
+            subject = f"Sync of {key} OK" if k == 0 else f"Sync of {key}: {k} failed in a row"
+            out.append(RuleResult("sync_failing", OK, subject, "the last run succeeded" if k == 0 else
+                                  f"fires at {n} in a row", key=key))
     return out
 
 
