@@ -94,10 +94,9 @@ def gather() -> alerts.LiveInputs:
     hour_rows = (load(tracking_error.timeline, hour[0], hour[0], hour[1], what="prices at the newest hour")
                  if hour else no_day)
 
-    targets = load(health.table_freshness, "targets", what="model targets")
+    targets = load(tracking_error.newest_target_date, what="model targets")
     if isinstance(targets, pl.DataFrame):
-        newest = targets.item(0, "newest") if targets.height else None
-        newest_target = newest.date() if isinstance(newest, datetime) and newest.year > 1971 else None
+        newest_target = targets.item(0, "newest") if targets.height else None
     else:
         newest_target = targets
 
