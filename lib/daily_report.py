@@ -224,8 +224,10 @@ def verdicts(report: DailyReport, targets: Mapping[str, float], deadline_min: fl
                        fmt.pct(report.te, 2), f"≤ {fmt.pct(te_max, 2)}"))
     n_missing = report.counts.get(te.MISSING_POSITION) if report.has_targets else None
     m_max = int(targets["missing_max"])
+    names = report.names.get(te.MISSING_POSITION, [])
+    shown = f" ({', '.join(names[:5])}{', …' if len(names) > 5 else ''})" if names else ""
     out.append(Verdict("Missing positions", None if n_missing is None else n_missing <= m_max,
-                       "—" if n_missing is None else str(n_missing), f"≤ {m_max}"))
+                       "—" if n_missing is None else f"{n_missing}{shown}", f"≤ {m_max}"))
     w_max = float(targets["window_max_s"])
     start = datetime(report.day.year, report.day.month, report.day.day, tzinfo=UTC)
     if not report.n_fills:

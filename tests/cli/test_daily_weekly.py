@@ -36,7 +36,7 @@ def test_daily_text_2025_12_07_names_the_missing_and_the_te(run_cli):
     assert "TE 2.37% · active share" in out
     assert "Missing (3): ARB, WLD, BCH" in out
     assert "3 missing positions (ARB, WLD, BCH)" in out  # the day story, as the TE page tells it
-    assert re.search(r"FAIL  Missing positions\s+3\s+target ≤ 2", out)
+    assert re.search(r"FAIL  Missing positions\s+3 \(ARB, WLD, BCH\)\s+target ≤ 2", out)
     assert re.search(r"PASS  Tracking error\s+2\.37%", out)
     assert "FIRING [warning] 3 missing positions at 2025-12-07 02:00 UTC" in out
     assert "no alert state" in out  # the watcher never ran in this test
