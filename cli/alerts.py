@@ -2,6 +2,7 @@
 
     python -m cli alerts check [--json] [--notify]
     python -m cli alerts watch [--every 60]
+    python -m cli alerts silence PATTERN --for 2h [--reason TEXT]   |   alerts silences   |   alerts unsilence ID
 
 `check` evaluates every rule of lib/alerts.py once against the configured
 ClickHouse, through the same queries as the dashboard (queries/alerts_inputs.py).
@@ -17,6 +18,10 @@ down is retried, then left in the outbox for the next run.
 
 `watch` runs `check --notify` every --every seconds until stopped (Ctrl-C, SIGTERM).
 
+`silence` mutes the notifications of the alerts matching PATTERN (an alert id such as
+`monitor_down:ohlcv`, a rule name such as `sync_failing`, or a glob) for a while; the
+check still reports them. `silences` lists the active ones, `unsilence` ends one.
+
 Exit codes: 0 nothing fires; 1 something fires; 2 bad arguments or configuration;
 3 ClickHouse failed (also reported as the firing alert "dashboard cannot read ClickHouse").
 """
@@ -24,12 +29,13 @@ Exit codes: 0 nothing fires; 1 something fires; 2 bad arguments or configuration
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import signal
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import IO
 
 from cli.common import EXIT_CLICKHOUSE, EXIT_OK, EXIT_USAGE, quiet_logs
@@ -52,6 +58,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                            description="Run `check --notify` every N seconds until stopped.")
     watch.add_argument("--every", type=_seconds, default=60, help="seconds between checks (default 60, min 5)")
     watch.add_argument("--runs", type=int, default=0, help=argparse.SUPPRESS)  # tests: stop after N checks
+    mute = sub.add_parser("silence", help="mute the notifications of matching alerts for a while",
+                          description="Mute the notifications of the alerts matching PATTERN for a while.")
+    mute.add_argument("pattern", help="alert id (monitor_down:ohlcv), rule (sync_failing) or glob (sync_*)")
+    mute.add_argument("--for", dest="duration", type=_duration, required=True, help="how long: 30m, 2h, 1d")
+    mute.add_argument("--reason", default="", help="why (shown by `alerts silences`)")
+    sub.add_parser("silences", help="list the active silences", description="List the active silences.")
+    unmute = sub.add_parser("unsilence", help="end a silence", description="End a silence by its id.")
+    unmute.add_argument("sid", type=int, help="the id `alerts silences` shows")
 
 
 def _seconds(raw: str) -> int:
@@ -62,6 +76,17 @@ def _seconds(raw: str) -> int:
     if not 5 <= v <= 86400:
         raise argparse.ArgumentTypeError("--every must be between 5 and 86400 seconds")
     return v
+
+
+def _duration(raw: str) -> timedelta:
+    units = {"m": 60, "h": 3600, "d": 86400}
+    try:
+        n, unit = float(raw[:-1]), units[raw[-1:].lower()]
+    except (ValueError, KeyError):
+        raise argparse.ArgumentTypeError(f"--for must look like 30m, 2h or 1d, not {raw[:20]!r}") from None
+    if not 0 < n * unit <= 30 * 86400:
+        raise argparse.ArgumentTypeError("--for must be more than 0 and at most 30 days")
+    return timedelta(seconds=n * unit)
 
 
 def load_settings(err: IO[str]) -> alert_settings.AlertSettings | None:
@@ -79,7 +104,35 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.action == "check":
         return check(settings, as_json=args.json, notify_=args.notify)
-    return watch(settings, args.every, args.runs)
+    if args.action == "watch":
+        return watch(settings, args.every, args.runs)
+    return silences(settings, args)
+
+
+def silences(settings: alert_settings.AlertSettings, args: argparse.Namespace) -> int:
+    """silence / silences / unsilence: the state file's silences."""
+    now = datetime.now(timezone.utc)
+    with AlertState(settings.state_path) as state:
+        if args.action == "silence":
+            if not any(fnmatch.fnmatchcase(s.name, args.pattern.split(":", 1)[0]) for s in alerts.RULES):
+                print(f"error: {args.pattern!r} matches no rule; rules: {', '.join(s.name for s in alerts.RULES)}",
+                      file=sys.stderr)
+                return EXIT_USAGE
+            sid = state.silence(args.pattern, now + args.duration, args.reason, now)
+            print(f"silence {sid}: {args.pattern} muted until {fmt.utc(now + args.duration)}"
+                  + (f" ({args.reason})" if args.reason else ""))
+        elif args.action == "silences":
+            active = state.silences(now)
+            for s in active:
+                print(f"{s.sid:>4}  {s.pattern:<40} until {fmt.utc(s.until)}  {s.reason}")
+            if not active:
+                print("no active silence")
+        elif not state.unsilence(args.sid):
+            print(f"error: no silence {args.sid}", file=sys.stderr)
+            return EXIT_USAGE
+        else:
+            print(f"silence {args.sid} ended")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ sending
@@ -126,7 +179,9 @@ def notify_results(settings: alert_settings.AlertSettings, results: list[alerts.
 # ------------------------------------------------------------------ output
 
 
-def text_report(results: list[alerts.RuleResult], now: datetime, seen: dict[str, datetime]) -> str:
+def text_report(results: list[alerts.RuleResult], now: datetime, seen: dict[str, datetime],
+                muted_by: list | None = None) -> str:
+    muted_by = muted_by or []
     lines = [f"Desk Monitor alerts · checked {fmt.utc(now)}"]
     counts: dict[str, int] = {}
     for r in results:
@@ -136,7 +191,9 @@ def text_report(results: list[alerts.RuleResult], now: datetime, seen: dict[str,
             continue
         since = r.since or seen.get(r.id)
         when = f" (since {fmt.utc(since)})" if since and state != alerts.STATE_NOT_EVALUATED else ""
-        lines.append(f"{state.upper():<14} {r.severity:<8} {r.subject}{when}")
+        muted = next((x for x in muted_by if x.matches(r.id)), None) if state == alerts.STATE_FIRING else None
+        mute = f" [silenced until {fmt.utc(muted.until)}]" if muted else ""
+        lines.append(f"{state.upper():<14} {r.severity:<8} {r.subject}{when}{mute}")
         if r.detail:
             lines.append(f"{'':<24}{r.detail}")
     lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
@@ -156,12 +213,16 @@ def check(settings: alert_settings.AlertSettings, as_json: bool = False, notify_
     now = checked_at(inputs)
     results = alerts.evaluate(inputs, settings.thresholds)
     seen: dict[str, datetime] = {}
+    muted: list = []
     if notify_:
         seen = notify_results(settings, results, now, err, backoff_s)
+    if settings.state_path.exists():
+        with AlertState(settings.state_path) as state:
+            muted = state.silences(now)
     if as_json:
         print(json.dumps(alerts.to_json(results, now, seen), ensure_ascii=False), file=out)
     else:
-        print(text_report(results, now, seen), file=out)
+        print(text_report(results, now, seen, muted), file=out)
     if inputs.clickhouse_error:
         print(f"error: {inputs.clickhouse_error}", file=err)
         return EXIT_CLICKHOUSE

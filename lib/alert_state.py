@@ -11,6 +11,10 @@ Transitions, per alert id (rule or rule:instance), on each `update(results, now)
   clears is forgotten silently);
 * NOT_EVALUATED: nothing changes (a missing table or an outage is not a resolution).
 
+A silence (`silence(pattern, until)`, pattern an alert id, a rule name or a glob such
+as `sync_failing:*`) suppresses every notification of the alerts it matches until it
+ends; an alert still firing then is sent as new.
+
 Events go to `history` (the daily report lists the day's) and messages to the
 `outbox`, one row per channel, until delivered: a channel that is down keeps its
 messages for the next run.
@@ -18,6 +22,7 @@ messages for the next run.
 
 from __future__ import annotations
 
+import fnmatch
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -42,6 +47,10 @@ CREATE TABLE IF NOT EXISTS history (
     since REAL, subject TEXT NOT NULL, detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS history_at ON history (at);
+CREATE TABLE IF NOT EXISTS silences (
+    sid INTEGER PRIMARY KEY AUTOINCREMENT, pattern TEXT NOT NULL, created REAL NOT NULL, until REAL NOT NULL,
+    reason TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox (
     nid INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, created REAL NOT NULL,
     subject TEXT NOT NULL, message TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
@@ -71,6 +80,19 @@ class Event:
     detail: str
     since: datetime | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class Silence:
+    sid: int
+    pattern: str
+    created: datetime
+    until: datetime
+    reason: str
+
+    def matches(self, alert_id: str) -> bool:
+        rule = alert_id.split(":", 1)[0]
+        return self.pattern in (alert_id, rule) or fnmatch.fnmatchcase(alert_id, self.pattern)
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,11 @@ class AlertState:
                repeat_s: float = config.ALERT_THRESHOLDS["repeat_hours"] * 3600) -> list[Event]:
         """Apply one check's results; returns the events to notify (already in `history`)."""
         t_now = _ts(now)
+        silences = self.silences(now)
+
+        def silenced(aid: str) -> bool:
+            return any(x.matches(aid) for x in silences)
+
         rows = {r["id"]: r for r in self.db.execute("SELECT * FROM alerts")}
         evaluated = {r.rule for r in results if r.status != alerts.NOT_EVALUATED}
         events: list[Event] = []
@@ -128,7 +155,7 @@ class AlertState:
                     continue
                 if r.status == alerts.OK:
                     if row is not None:
-                        if row["notified"]:
+                        if row["notified"] and not silenced(r.id):
                             events.append(self._event(RESOLVED, r.id, r.rule, r.severity, r.subject, r.detail,
                                                       _dt(row["since"]) or _dt(row["first_seen"]), now))
                         self.db.execute("DELETE FROM alerts WHERE id = ?", (r.id,))
@@ -138,7 +165,9 @@ class AlertState:
                 notified = bool(row["notified"]) if row else False
                 last_notified = row["last_notified"] if row else None
                 since = r.since or first
-                if state == alerts.STATE_FIRING:
+                if state == alerts.STATE_FIRING and silenced(r.id):
+                    pass  # no firing or repeat while silenced; one never sent goes out when the silence ends
+                elif state == alerts.STATE_FIRING:
                     if not notified:
                         events.append(self._event(FIRED, r.id, r.rule, r.severity, r.subject, r.detail, since, now))
                         notified, last_notified = True, t_now
@@ -153,7 +182,7 @@ class AlertState:
             for aid, row in rows.items():
                 if aid in seen or row["rule"] not in evaluated:
                     continue  # still reported, or its rule could not be evaluated: keep it
-                if row["notified"]:
+                if row["notified"] and not silenced(aid):
                     events.append(self._event(RESOLVED, aid, row["rule"], row["severity"], row["subject"],
                                               "no longer reported by its rule", _dt(row["since"]), now))
                 self.db.execute("DELETE FROM alerts WHERE id = ?", (aid,))
@@ -175,6 +204,23 @@ class AlertState:
     def day_history(self, day: date) -> list[Event]:
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return self.history(start, start + timedelta(days=1))
+
+    # ------------------------------------------------------------ silences
+
+    def silence(self, pattern: str, until: datetime, reason: str, now: datetime) -> int:
+        with self.db:
+            cur = self.db.execute("INSERT INTO silences (pattern, created, until, reason) VALUES (?,?,?,?)",
+                                  (pattern, _ts(now), _ts(until), reason))
+        return int(cur.lastrowid)
+
+    def silences(self, now: datetime) -> list[Silence]:
+        """Silences still in force at `now`, oldest first."""
+        rows = self.db.execute("SELECT * FROM silences WHERE until > ? ORDER BY sid", (_ts(now),))
+        return [Silence(r["sid"], r["pattern"], _dt(r["created"]), _dt(r["until"]), r["reason"]) for r in rows]
+
+    def unsilence(self, sid: int) -> bool:
+        with self.db:
+            return self.db.execute("DELETE FROM silences WHERE sid = ?", (sid,)).rowcount > 0
 
     # ------------------------------------------------------------ outbox
 

@@ -134,3 +134,19 @@ def test_watch_checks_and_notifies(run_cli, monkeypatch):
         code, out, err = run_cli("alerts", "watch", "--every", "5", "--runs", "1")
     assert code == 0 and "watch: check exited 1" in err
     assert len(rec.requests) == 1 and "Monitor ohlcv DOWN" in rec.requests[0]["json"]["text"]
+
+
+def test_silence_mutes_a_rule_for_the_next_checks(run_cli, monkeypatch):
+    with http_receiver() as (url, rec):
+        monkeypatch.setenv("DESK_ALERT_WEBHOOK_URL", f"{url}/hook")
+        code, out, err = run_cli("alerts", "silence", "monitor_down", "--for", "2h", "--reason", "binance maintenance")
+        assert code == 0 and "monitor_down muted until" in out
+        code, out, err = run_cli("alerts", "silences")
+        assert "monitor_down" in out and "binance maintenance" in out
+        code, out, err = run_cli("alerts", "check", "--notify")
+        assert "[silenced until" in out
+        rules = {e["rule"] for e in rec.requests[0]["json"]["events"]}
+        assert "data_stale:account" in rules and not any(r.startswith("monitor_down") for r in rules)
+    assert run_cli("alerts", "silence", "nosuchrule", "--for", "1h")[0] == 2
+    assert run_cli("alerts", "silence", "monitor_down", "--for", "soon")[0] == 2
+    assert run_cli("alerts", "unsilence", "1")[1].startswith("silence 1 ended")

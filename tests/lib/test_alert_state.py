@@ -104,3 +104,21 @@ def test_outbox_keeps_undelivered_messages(tmp_path):
         assert st.outbox_counts() == {"email": 1}
         gone = st.drop_expired(T0 + timedelta(hours=73))
         assert [g.channel for g in gone] == ["email"] and st.outbox_counts() == {}
+
+
+def test_silence_mutes_firing_repeat_and_resolution_until_it_ends(tmp_path):
+    clock = Clock(T0)
+    with AlertState(tmp_path / "s.sqlite") as st:
+        sid = st.silence("sync_lag", T0 + timedelta(hours=1), "maintenance", clock.now)
+        other = firing("monitor_down", "ohlcv", since=T0 - timedelta(hours=1), pending_s=0, subject="ohlcv DOWN")
+        ev = st.update([firing(since=T0 - timedelta(hours=1)), other], clock.now, REPEAT_S)
+        assert kinds(ev) == [(FIRED, "monitor_down:ohlcv")]  # sync_lag:trades is muted, ohlcv is not
+        assert st.update([firing(since=T0 - timedelta(hours=1)), other], clock.advance(minutes=59), REPEAT_S) == []
+        ev = st.update([firing(since=T0 - timedelta(hours=1)), other], clock.advance(minutes=1), REPEAT_S)
+        assert kinds(ev) == [(FIRED, "sync_lag:trades")]  # the silence ended while it still fires
+        st.silence("monitor_*", clock.now + timedelta(hours=1), "", clock.now)
+        resolved_ohlcv = alerts.RuleResult("monitor_down", alerts.OK, "ohlcv OK", key="ohlcv")
+        ev = st.update([ok(), resolved_ohlcv], clock.advance(minutes=1), REPEAT_S)
+        assert kinds(ev) == [(RESOLVED, "sync_lag:trades")]  # ohlcv's resolution is muted by monitor_*
+        assert [s.pattern for s in st.silences(clock.now)] == ["monitor_*"]
+        assert st.unsilence(sid + 1) and not st.unsilence(999)
