@@ -20,7 +20,7 @@ about a day the data has not reached.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -643,12 +643,6 @@ def to_json(results: Sequence[RuleResult], checked_at: datetime,
             "detail": r.detail,
         })
     return {"checked_at": _aware(checked_at).isoformat().replace("+00:00", "Z"), "alerts": alerts}
-
-
-def with_pending(results: Sequence[RuleResult], t: Mapping[str, float]) -> list[RuleResult]:
-    """Results with each rule's configured pending duration (for results built outside `evaluate`)."""
-    return [replace(r, pending_s=_pending(r.rule, t)) if r.rule in SPECS and SPECS[r.rule].pending_key else r
-            for r in results]
 
 
 __all__ = [

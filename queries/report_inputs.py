@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
-import polars as pl
 
 from lib import alerts, config, daily_report, weekly_report
 from lib.ch_client import QueryFailed
