@@ -139,15 +139,47 @@ def _te(x: float | None) -> str:
     return fmt.pct(x, 2, missing="n/a")
 
 
-def _missing_names(classified: pl.DataFrame | None) -> tuple[list[str], float | None]:
-    """MISSING_POSITION names (largest |target| first) and their share of the day's priced Σerr²."""
+# an on-time day whose Σerr² is mostly one problem category is named after it
+_DOMINANT_KINDS = {
+    te.MISSING_POSITION: MISSING_NAMES,
+    te.WRONG_DIRECTION: "wrong-direction positions",
+    te.EXTRA_POSITION: "extra positions",
+    te.MAGNITUDE_ERROR: "sizing errors",
+}
+_CATEGORY_WORDS = {
+    te.MISSING_POSITION: ("missing name", "missing names"),
+    te.WRONG_DIRECTION: ("wrong-direction position", "wrong-direction positions"),
+    te.EXTRA_POSITION: ("extra position", "extra positions"),
+    te.MAGNITUDE_ERROR: ("magnitude error", "magnitude errors"),
+}
+
+
+def _dominant(classified: pl.DataFrame | None) -> tuple[str, list[str], float] | None:
+    """The problem category carrying >= LAG_DOMINANT_SHARE of the day's priced Σerr², its names (largest |err|
+    first) and share; None when no category does (or MISSING_POSITION has more than "a few" names)."""
     if classified is None or classified.height == 0 or "category" not in classified.columns:
-        return [], None
+        return None
     priced = classified.filter(pl.col("category") != te.UNPRICED)
-    miss = priced.filter(pl.col("category") == te.MISSING_POSITION)
     total = float((priced["err_t2"] ** 2).sum())
-    names = miss.sort(pl.col("weight_t2").abs(), descending=True)["sym"].cast(pl.String).to_list()
-    return names, (float((miss["err_t2"] ** 2).sum()) / total if total > 0 else None)
+    if total <= 0:
+        return None
+    per = (priced.filter(pl.col("category").is_in(list(_DOMINANT_KINDS)))
+           .group_by("category").agg((pl.col("err_t2") ** 2).sum().alias("sq"))
+           .sort("sq", descending=True).head(1).to_dicts())
+    if not per or per[0]["sq"] / total < config.LAG_DOMINANT_SHARE:
+        return None
+    cat = per[0]["category"]
+    names = (priced.filter(pl.col("category") == cat)
+             .sort([pl.col("err_t2").abs(), pl.col("sym").cast(pl.String)], descending=[True, False])
+             ["sym"].cast(pl.String).to_list())
+    if cat == te.MISSING_POSITION and len(names) > config.LAG_MISSING_MAX_NAMES:
+        return None
+    return cat, names, per[0]["sq"] / total
+
+
+def _names(names: list[str], limit: int = config.LAG_MISSING_MAX_NAMES) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, +{len(names) - limit} more"
 
 
 def lag_sentence(by_lag: dict[int, float | None], best: int | None,
@@ -161,14 +193,14 @@ def lag_sentence(by_lag: dict[int, float | None], best: int | None,
                        if lag != best and v is not None)
     others = f"; {others}" if others else ""
     if best == SCHEDULED:
-        names, share = _missing_names(classified)
-        text = f"the book matched the {lag_label(best)} targets best (TE {_te(t_best)}{others})"
-        if names and share is not None and share >= config.LAG_MISSING_SHARE \
-                and len(names) <= config.LAG_MISSING_MAX_NAMES:
-            return MISSING_NAMES, (f"{text}: on time, but {len(names)} missing "
-                                   f"{'name' if len(names) == 1 else 'names'} ({', '.join(names)}) carry "
-                                   f"{share * 100:.0f}% of Σerr²")
-        return ON_TIME, f"{text}: on time"
+        text = f"the book matched the {lag_label(best)} targets best (TE {_te(t_best)}{others}): on time"
+        dominant = _dominant(classified)
+        if dominant is None:
+            return ON_TIME, text
+        cat, names, share = dominant
+        one, many = _CATEGORY_WORDS[cat]
+        return _DOMINANT_KINDS[cat], (f"{text}, but {len(names)} {one if len(names) == 1 else many} "
+                                      f"({_names(names)}) {'carries' if len(names) == 1 else 'carry'} {share * 100:.0f}% of Σerr²")
     if sched is None:
         return NO_CLEAR_LAG, (f"the {lag_label(SCHEDULED)} targets are missing; the closest were "
                               f"{lag_label(best)} (TE {_te(t_best)}{others})")
@@ -180,6 +212,10 @@ def lag_sentence(by_lag: dict[int, float | None], best: int | None,
     return NO_CLEAR_LAG, f"{text}, but only marginally: no clear timing slip; the gaps are sizing or missing names"
 
 
+def _bp(x: float) -> str:
+    return f"{x:+.1f} bp".replace("-", fmt.MINUS)
+
+
 def tracking_cost(active_return: float | None, equity: float | None) -> tuple[float | None, float | None, str]:
     """(usd, bp, sentence): the next day's active return (book − T+2 target) in bp and × equity in $."""
     ok = active_return is not None and math.isfinite(active_return)
@@ -188,10 +224,10 @@ def tracking_cost(active_return: float | None, equity: float | None) -> tuple[fl
         return None, None, ("not known yet: the next day's snapshot has no return to compare "
                             "(or this day's targets or prices are missing)")
     if equity is None or not math.isfinite(equity) or equity <= 0:
-        return None, bp, f"active return {fmt.bps(bp)} to the next day's snapshot; equity unknown, so no dollar figure"
+        return None, bp, f"active return {_bp(bp)} to the next day's snapshot; equity unknown, so no dollar figure"
     usd = active_return * equity
     verb = "cost" if usd < 0 else "earned"
-    return usd, bp, (f"the next day's active return (book − T+{SCHEDULED} target) was {fmt.bps(bp)} "
+    return usd, bp, (f"the next day's active return (book − T+{SCHEDULED} target) was {_bp(bp)} "
                      f"× equity {fmt.usd(equity)} = {fmt.usd(usd, signed=True)}: the deviation {verb} "
                      f"{fmt.usd(abs(usd))}")
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from lib import config, te_views
+from lib import config, execution_lag, te_attribution, te_views
 from lib import tracking_error as te
 from ui import cache
 
@@ -57,3 +57,57 @@ def day_story(view: te_views.RangeView, day: date) -> DayStoryView:
         summary=te.summarize(rows).select("category", "n", "sq_err_share", "flip_sq_err_share"),
         table=te_views.positions_table(rows).select(te_views.STORY_COLUMNS),
     )
+
+
+# --- effective execution lag and TE attribution (issue 15) ---------------------------------------
+@dataclass(frozen=True)
+class LagView:
+    """The range's effective lag: one row per day (TE at every lag, best lag) and the share of days per lag."""
+
+    days: pl.DataFrame
+    shares: pl.DataFrame
+    n_known: int
+
+
+@cache.view()
+def lag_view(sweep: pl.DataFrame, start: date, end: date) -> LagView:
+    days = execution_lag.lag_days(sweep, te_views.calendar(start, end))
+    return LagView(days, execution_lag.lag_shares(days), int(days["best_lag"].is_not_null().sum()))
+
+
+@cache.view()
+def day_verdict(view: te_views.RangeView, lags: LagView, day: date) -> execution_lag.DayVerdict:
+    """What kind of day it was (its lag, or a few missing names) and the next day's active return in $ and bp."""
+    row = lags.days.filter(pl.col("date") == day).to_dicts()
+    by_lag = execution_lag.te_by_lag(row[0]) if row else {lag: None for lag in execution_lag.LAGS}
+    best = row[0]["best_lag"] if row else None
+    rows = view.day(day)
+    equity = rows["equity_usd"].drop_nulls()
+    active = view.daily.filter(pl.col("date") == day)["active_return"].to_list()
+    return execution_lag.day_verdict(by_lag, best, rows, active[0] if active else None,
+                                     float(equity[0]) if equity.len() else None)
+
+
+@dataclass(frozen=True)
+class AttributionView:
+    """Per-symbol and per-bucket attribution of the range's Σerr², display-ready (%, %²)."""
+
+    symbols: pl.DataFrame
+    buckets: pl.DataFrame
+    headline: dict
+
+
+def _display(df: pl.DataFrame) -> pl.DataFrame:
+    """Σerr² in %² of equity, shares and mean errors in percent points (as the page's other tables)."""
+    return df.with_columns(
+        (pl.col("sq_err") * 1e4).alias("sq_err"),
+        (pl.col("share") * 100.0).alias("share"),
+        (pl.col("mean_err") * 100.0).alias("mean_err"),
+    )
+
+
+@cache.view()
+def attribution(view: te_views.RangeView) -> AttributionView:
+    symbols = te_attribution.by_symbol(view.classified)
+    return AttributionView(_display(symbols), _display(te_attribution.by_bucket(view.classified)),
+                           te_attribution.headline(symbols))
