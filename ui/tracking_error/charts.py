@@ -20,6 +20,7 @@ from lib import format as fmt
 from ui import plot
 from ui.plot import Spec
 
+DAY_MS = 86_400_000  # a bar's width on a date axis is in milliseconds
 DIVERGING = [[0.0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1.0, "#2166ac"]]
 
 
@@ -150,6 +151,7 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
             name, color = f"D−{lag}" + (" (schedule)" if lag == scheduled else ""), fmt.LAG_COLORS[lag]
         data.append({
             "type": "bar", "x": [r["date"].isoformat() for r in sel], "y": [1] * len(sel), "name": name,
+            "width": [DAY_MS * 0.92] * len(sel),  # one day wide, also for a lag seen on a single day
             "marker": {"color": color, "line": {"width": 0}},
             "text": [f"D−{lag}" if lag is not None else "?" for _ in sel], "textposition": "inside",
             "insidetextanchor": "middle", "textfont": {"color": "white", "size": 10},
