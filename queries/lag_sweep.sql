@@ -40,10 +40,6 @@ __TIMELINE_SQL__
         WHERE date BETWEEN {start:Date} - toIntervalDay({max_lag:UInt8}) AND {end:Date}
         LIMIT 1 BY date, sym
     ),
-    target_days AS
-    (
-        SELECT date, count() AS n_target_rows FROM lag_targets GROUP BY date
-    ),
     pairs AS
     (
         SELECT h.holdings_date AS holdings_date, l.lag AS lag, h.sym AS sym,
@@ -63,6 +59,7 @@ __TIMELINE_SQL__
                sum(ifNull(actual_weight, 0.0)) AS a,
                sum(ifNull(weight, 0.0)) AS w,
                max(is_held) = 1 AS held,
+               min(is_held) = 0 AS has_target_row,
                countIf(is_held = 1 AND actual_weight IS NULL) > 0 AS unpriced
         FROM pairs
         GROUP BY holdings_date, lag, sym
@@ -71,6 +68,7 @@ __TIMELINE_SQL__
     (
         SELECT holdings_date, lag,
                sumIf(pow(a - w, 2), NOT unpriced) AS sq_err,
+               countIf(has_target_row) AS n_target_rows,
                countIf(held) AS n_held,
                countIf(held AND NOT unpriced) AS n_held_priced,
                countIf(unpriced) AS n_unpriced
@@ -82,7 +80,7 @@ __TIMELINE_SQL__
         SELECT
             d.holdings_date AS holdings_date,
             l.lag AS lag,
-            toUInt8(ifNull(td.n_target_rows, 0) > 0) AS has_targets,
+            toUInt8(ifNull(p.n_target_rows, 0) > 0) AS has_targets,
             ifNull(p.n_held, 0) AS n_held,
             ifNull(p.n_unpriced, 0) AS n_unpriced,
             if(has_targets = 1 AND NOT (n_held > 0 AND ifNull(p.n_held_priced, 0) = 0),
@@ -90,7 +88,6 @@ __TIMELINE_SQL__
         FROM days AS d
         CROSS JOIN lags AS l
         LEFT JOIN per_lag AS p ON p.holdings_date = d.holdings_date AND p.lag = l.lag
-        LEFT JOIN target_days AS td ON td.date = d.holdings_date - toIntervalDay(l.lag)
     )
 SELECT
     holdings_date,
