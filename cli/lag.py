@@ -11,7 +11,9 @@ exactly one JSON object (`lib.execution_lag.to_json`):
     {"days": [{"date": "2025-12-05", "te_by_lag": {"0": x, "1": x, "2": x, "3": x}, "best_lag": 2}]}
 
 TE is a fraction of equity. A lag whose targets are missing is null (never 0);
-best_lag is null when no lag could be compared.
+best_lag is null when no lag could be compared. The text table's "lag verdict" reads the lag only
+(on time, one-day timing slip, skipped rebalance ...); the Tracking Error page's day verdict also names
+an on-time day after a dominant error category (a few missing names, sizing errors ...).
 
 Exit codes: 0 printed; 2 bad arguments; 3 ClickHouse failure (the reason, no traceback).
 """
@@ -50,7 +52,7 @@ def table_text(days, hour: int) -> str:
     from lib import execution_lag as lag
     from lib import format as fmt
 
-    head = f"{'date':<12}" + "".join(f"{lag.lag_label(k):>9}" for k in lag.LAGS) + "   best  verdict"
+    head = f"{'date':<12}" + "".join(f"{lag.lag_label(k):>9}" for k in lag.LAGS) + "   best  lag verdict"
     lines = [f"Effective execution lag · snapshot {hour:02d}:00 UTC · TE vs the targets dated D−lag "
              f"(schedule {lag.lag_label(lag.SCHEDULED)})", "", head]
     for row in days.iter_rows(named=True):
