@@ -37,7 +37,8 @@ set_url(hour=hour, window=window)
 timeline = load(tracking_error.timeline, te_views.lookback_start(start), end, hour, what="hourly timeline")
 if timeline is None:
     st.stop()
-view = views.range_view(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+view = page.view
 st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
            f"snapshot {hour:02d}:00 UTC "
            f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}")
@@ -50,7 +51,7 @@ if view.days_without_targets:
     st.info(f"**{len(view.days_without_targets)} day(s) without model targets or data** are gaps in the charts "
             f"(never zeros): {gaps}.", icon=":material/event_busy:")
 
-sections.headline(views.summary(view), window)
+sections.headline(page.summary, window)
 
 # --- effective execution lag (one sweep query: TE vs the targets dated D-0 .. D-3), then the trend ----
 sweep = load(tracking_error.lag_sweep, start, end, hour, what="execution-lag sweep")
@@ -59,7 +60,7 @@ if lags is not None:
     sections.lag_strip(lags)
 
 # --- trend and its drivers --------------------------------------------------------------------
-sections.trend(views.trend(view), window)
+sections.trend(page.trend, window)
 
 # --- which names and buckets carry the range's TE ----------------------------------------------
 sections.attribution(views.attribution(view), start, end)
