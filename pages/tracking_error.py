@@ -63,7 +63,7 @@ if lags is not None:
 sections.trend(page.trend, window)
 
 # --- which names and buckets carry the range's TE ----------------------------------------------
-sections.attribution(views.attribution(view), start, end)
+sections.attribution(page.attribution, start, end)
 
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
@@ -76,7 +76,7 @@ def day_story() -> None:
                        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
     set_url(day=day)
     if lags is not None:
-        sections.day_verdict(views.day_verdict(view, lags, day))
+        sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
     sections.day_story(views.day_story(view, day), day, hour)
 
 
