@@ -35,3 +35,12 @@ def lag_sweep(start: date, end: date, hour: int = config.DEFAULT_SNAPSHOT_HOUR) 
     """Per (holdings day, lag 0..LAG_SWEEP_MAX): TE of the snapshot vs the targets dated D - lag, the day's best lag."""
     return run(LAG_SWEEP_SQL, start=start, end=end, hour=int(hour), max_lag=config.LAG_SWEEP_MAX,
                scheduled_lag=config.T_PLUS_TARGET, **symbols.sql_params())
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=2, show_spinner=False)
+def newest_target_date() -> pl.DataFrame:
+    """One row: `newest`, the latest date of the model's targets (NULL when the table is empty).
+
+    The alert rules judge the model feed by it (lib.alerts.targets_missing).
+    """
+    return run("SELECT maxOrNull(date) AS newest FROM {targets_db:Identifier}.{targets_tbl:Identifier}")
