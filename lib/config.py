@@ -32,6 +32,12 @@ MAG_EPS_RANGE = (0.0, 0.5)
 DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
+LAG_SWEEP_MAX = 3  # the execution-lag sweep compares each snapshot with the targets dated D-0 .. D-3
+LAG_CLEAR_RATIO = 0.8  # a lag other than T+2 is a clear slip when its TE is below this x the T+2 TE
+LAG_DOMINANT_SHARE = 0.5  # an on-time day whose sum err^2 is this much one problem category is named after it
+LAG_MISSING_MAX_NAMES = 5  # ... "a few missing names": at most this many MISSING_POSITION names
+# TE attribution buckets by |T+2 target|: small below the first, large from the second (fractions of equity)
+ATTRIBUTION_SIZE_BUCKETS = (0.005, 0.02)
 
 # --- tracking-error views (Positions / Tracking Error pages, cli report) ---
 EX_POST_WINDOWS = (7, 14, 30)  # rolling ex-post TE windows offered (days with a known active return)
