@@ -101,7 +101,7 @@ NUMBERS = {"hour", "window", "every", "res", "hours"}
 CASES = {
     "unicode": lambda i: UNICODE_DIGITS[i % len(UNICODE_DIGITS)],
     "huge": lambda i: HUGE[i % len(HUGE)],
-    "empty": lambda i: EMPTY[i % len(EMPTY)],
+    "empty": lambda i: EMPTY[i % len(EMPTY)],  # page-level only on System Health (most parameters)
     "repeated": lambda i: ["²", "5" * 5000, "1"],  # ?hour=²&hour=5...5&hour=1
 }
 
@@ -109,6 +109,8 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("page,title", list(PAGES.items()))
 def test_every_parameter_of_every_page_survives_garbage(app, page, title, case):
+    if case == "empty" and page != "pages/system_health.py":
+        pytest.skip("empty values are covered by the parser test and url_value; one page keeps the budget")
     query = {name: CASES[case](i) for i, name in enumerate(sorted(PARAMS[page]))}
     if page == "pages/overview.py":
         at = app(None, query=query)
