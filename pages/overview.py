@@ -6,9 +6,11 @@ import streamlit as st
 
 from lib import config, pnl
 from lib import format as fmt
-from queries import health, overview, tracking_error
+from queries import health, overview, regimes, risk, tracking_error
 from ui import router
 from ui.data import empty_note, load, load_optional
+from ui.overview import regimes as regime_panel
+from ui.overview import risk as risk_panel
 from ui.overview import sections, views
 from ui.sidebar import data_as_of_line, selection
 
@@ -39,6 +41,11 @@ if snapshot_day is not None:
                     config.DEFAULT_SNAPSHOT_HOUR, what="latest tracking error")
 sections.exposure_metrics(views.exposure_now(exposure, timeline, snapshot_day), snapshot_day)
 
+# --- risk now: margin, leverage, withdrawable, nearest liquidations (ui/overview/risk.py) -------
+st.subheader("Risk")
+risk_panel.risk_panel(risk_panel.risk_now(load(risk.latest_account_risk, what="account risk"),
+                                          load(risk.position_risk, what="liquidation distances")))
+
 # --- PnL decomposition over the global range ---------------------------------------------------
 st.subheader(f"PnL {start} – {end} (UTC days)")
 window = load(overview.pnl_window, start, end, what="PnL decomposition")
@@ -62,5 +69,15 @@ exposure_series = load(overview.exposure_series, start, end, bucket_s, what="exp
 if exposure_series is not None and not empty_note(exposure_series, "positions snapshots"):
     sections.exposure(exposure_series, bucket_label)
 
+risk_series = load(risk.account_risk_series, start, end, bucket_s, what="margin and leverage over time")
+if risk_series is not None and not empty_note(risk_series, "account snapshots"):
+    risk_panel.risk_trend(risk_series, bucket_label)
+
 if flows is not None and flows.height:
     sections.flows_table(flows)
+
+# --- when the book makes money: hour, weekday, rebalance window, regime (ui/overview/regimes.py) --
+st.subheader("PnL windows and market regimes")
+buckets = load(regimes.pnl_buckets, start, end, what="PnL by window and regime")
+if buckets is not None and not empty_note(buckets, "account snapshots"):
+    regime_panel.pnl_windows_panel(regime_panel.pnl_windows(buckets))
