@@ -19,7 +19,7 @@
 --            ending at the close of the interval's hour vs {trend_up} / {trend_down}
 --   vol      'low' / 'mid' / 'high' / 'unknown'   realised vol (stddev of the 24 hourly log
 --            returns ending at that close, at least {min_returns} of them), in terciles of
---            the range's hours
+--            the range's hours (an interval straddling the range's start takes its own hour's)
 --   regime   '<trend> / <vol>'
 -- 'unknown' = the candles needed are missing, zero or the hour has no candle: never guessed.
 -- n_intervals, n_hours (distinct UTC hours), n_days count what each bucket rests on.
@@ -107,9 +107,9 @@ WITH
             if(c.n_returns >= {min_returns:UInt8}, c.vol, NULL) AS vol
         FROM vols AS c
         LEFT JOIN candles AS p ON p.t = c.t - 86400
-        WHERE c.t >= toUInt32(toDateTime(T0)) AND c.t < toUInt32(toDateTime(T1))
+        WHERE c.t >= toUInt32(toDateTime(T0)) - 86400 AND c.t < toUInt32(toDateTime(T1))
     ),
-    (SELECT quantilesExact(1 / 3, 2 / 3)(vol) FROM regime_hours WHERE vol IS NOT NULL) AS q,
+    (SELECT quantilesExact(1 / 3, 2 / 3)(vol) FROM regime_hours WHERE vol IS NOT NULL AND hour >= toDateTime(T0)) AS q,
     labelled AS
     (
         SELECT
