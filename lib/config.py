@@ -63,6 +63,7 @@ LEDGER_LIST_LIMIT = 500  # deposits/withdrawals marked on the equity curve
 REGIME_COIN = "BTC"
 REGIME_TREND_UP = float(os.environ.get("DESK_REGIME_TREND_UP", "0.02"))  # 24 h return above this: "up"
 REGIME_TREND_DOWN = float(os.environ.get("DESK_REGIME_TREND_DOWN", "-0.02"))  # below this: "down"; between: "flat"
+REGIME_TREND_BAND_RANGE_PCT = (0.1, 20.0)  # what the Overview's trend band input accepts (± %, symmetric)
 REGIME_VOL_MIN_RETURNS = 18  # realised vol needs this many of the 24 hourly returns, else "unknown"
 REGIME_THIN_HOURS = 24  # a regime bucket with fewer hours than this is marked thin
 

@@ -21,6 +21,19 @@ SUM_COLUMNS = ("pnl", "price_pnl", "funding", "fees")
 COUNT_COLUMNS = ("n_intervals", "n_hours", "n_days")
 
 
+def default_band_pct() -> float:
+    """The trend band the Overview offers by default: the configured up threshold, in %."""
+    return round(config.REGIME_TREND_UP * 100, 4)
+
+
+def trend_thresholds(band_pct: float) -> tuple[float, float]:
+    """(up, down) 24 h return thresholds for a band in %: the configured pair (which may be asymmetric)
+    for the default band, else +band / -band."""
+    if band_pct == default_band_pct():
+        return config.REGIME_TREND_UP, config.REGIME_TREND_DOWN
+    return band_pct / 100.0, -band_pct / 100.0
+
+
 def _buckets(dim: str) -> list[str]:
     if dim == "hour":
         return [f"{h:02d}" for h in range(24)]

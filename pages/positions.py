@@ -46,11 +46,21 @@ risk_view = risk_panel.position_risk(position_risk) if position_risk is not None
 if risk_view is not None:
     risk_panel.price_flag(risk_view)  # above the book: a wrong price skews every weight below
 
+
+def risk_section() -> None:
+    """Risk and price check at the newest positions snapshot (ui/positions/risk.py): about now, any date."""
+    st.subheader("Risk and price check (newest positions snapshot)")
+    if risk_view is not None and not empty_note(position_risk, "positions in the newest snapshot"):
+        risk_panel.risk_table(risk_view)
+
+
 timeline = load(tracking_error.timeline, day, day, hour, what="hourly timeline")
 if timeline is None:
+    risk_section()
     st.stop()
 if timeline.height == 0:
     st.info(f"No positions and no model targets for holdings date {day.isoformat()}.", icon=":material/info:")
+    risk_section()
     st.stop()
 
 # --- classification (none on a day without targets) -------------------------------------
@@ -100,7 +110,4 @@ if exchange is not None:
         sections.reconciliation(views.reconcile(timeline, exchange),
                                 fmt.utc(exchange["snapshot_ts"].max(), seconds=True), exchange.height)
 
-# --- risk and price check at the newest snapshot (ui/positions/risk.py) ----------------------------
-st.subheader("Risk and price check (newest positions snapshot)")
-if risk_view is not None and not empty_note(position_risk, "positions in the newest snapshot"):
-    risk_panel.risk_table(risk_view)
+risk_section()

@@ -102,3 +102,17 @@ def test_trades_orders_tab(app, desk_client):
     assert int(outcomes["n_orders"].sum()) == n_orders
     assert any("Reject reasons: not in the data" in c.value for c in at.caption)
     assert any("HTTP 429" in c.value for c in at.caption)
+
+
+def test_overview_trend_band_from_the_url_and_refused_garbage(app, desk_client):
+    at = app("pages/overview.py", query={**RANGE, "trend": "5"})
+    _ok(at)
+    assert at.number_input(key="ov_trend_band").value == 5.0
+    assert any("up above +5.0%, down below −5.0%" in c.value for c in at.caption)
+    wide = _frame(at, "dimension")
+    at = app("pages/overview.py", query={**RANGE, "trend": "1e9"})
+    _ok(at)
+    assert any("Ignored URL parameter `trend`" in w.value for w in at.main.warning)
+    default = _frame(at, "dimension")
+    flat = lambda f: int(f[(f["dimension"] == "trend") & (f["label"] == "flat")]["n_hours"].sum())  # noqa: E731
+    assert flat(wide) >= flat(default)  # a wider band calls more hours flat

@@ -107,7 +107,7 @@ def _table(frame: pl.DataFrame, columns: list[str]) -> None:
 
 
 @cache.section()
-def pnl_windows_panel(view: PnlWindows) -> None:
+def pnl_windows_panel(view: PnlWindows, trend_up: float, trend_down: float) -> None:
     """Hour of day and weekday charts, the rebalance window against the rest, the regime table and map."""
     t = view.total
     st.caption(
@@ -115,8 +115,8 @@ def pnl_windows_panel(view: PnlWindows) -> None:
         f"{fmt.usd(t['price_pnl'], signed=True)} + funding {fmt.usd(t['funding'], signed=True)} − fees "
         f"{fmt.usd(t['fees'])}. Each interval is placed at its midpoint (UTC); deposits and withdrawals are "
         "never PnL. Regime of an hour: BTC over the 24 h ending at that hour's close (Binance candles) — trend "
-        f"up above {fmt.pct(config.REGIME_TREND_UP, 1, signed=True)}, down below "
-        f"{fmt.pct(config.REGIME_TREND_DOWN, 1, signed=True)}; volatility in terciles of the range's hours. "
+        f"up above {fmt.pct(trend_up, 1, signed=True)}, down below "
+        f"{fmt.pct(trend_down, 1, signed=True)}; volatility in terciles of the range's hours. "
         "'unknown' = the candles needed are missing.")
     left, right = st.columns(2)
     with left:
