@@ -110,7 +110,7 @@ def test_overview_trend_band_from_the_url_and_refused_garbage(app, desk_client):
     assert at.number_input(key="ov_trend_band").value == 5.0
     assert any("up above +5.0%, down below −5.0%" in c.value for c in at.caption)
     wide = _frame(at, "dimension")
-    at = app("pages/overview.py", query={**RANGE, "trend": "1e9"})
+    at = app(None, query={**RANGE, "trend": "1e9"})  # the default page (Overview), one run: the warning shows
     _ok(at)
     assert any("Ignored URL parameter `trend`" in w.value for w in at.main.warning)
     default = _frame(at, "dimension")
