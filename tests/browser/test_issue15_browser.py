@@ -22,7 +22,7 @@ def _open(browser, url: str):
 @pytest.mark.parametrize("path,texts,name", [
     (f"?{RANGE}", ["Risk", "Closest to liquidation", "PnL windows and market regimes", "By market regime"],
      "issue15_overview"),
-    ("positions", ["Risk and price check (newest positions snapshot)", "Distance to liq."], "issue15_positions"),
+    ("positions", ["Risk and price check (newest positions snapshot)", "nearest to liquidation first"], "issue15_positions"),
     ("system_health?every=0", ["Prices", "Coins diverging", "Candle problems"], "issue15_system_health"),
 ])
 def test_issue15_panels_render(server, browser, path, texts, name):

@@ -72,7 +72,7 @@ def regime_heatmap(grid: tuple, title: str = "PnL by regime (BTC trend × volati
     trends, vols, pnl, hours = grid
     if not trends:
         return plot.empty(title, "No regime could be told (no BTC candles in this range)")
-    text = [[("—" if p is None else fmt.usd(p)) + f"<br>{h:,} h" + (" (thin)" if h < config.REGIME_THIN_HOURS else "")
+    text = [["no hours" if not h else fmt.usd(p) + f"<br>{h:,} h" + (" (thin)" if h < config.REGIME_THIN_HOURS else "")
              for p, h in zip(prow, hrow)] for prow, hrow in zip(pnl, hours)]
     peak = max([abs(v) for row in pnl for v in row if v is not None] or [1.0]) or 1.0
     data = [{"type": "heatmap", "x": [f"vol {v}" for v in vols], "y": [f"trend {t}" for t in trends], "z": pnl,
@@ -102,7 +102,7 @@ _COLUMNS = {
 
 
 def _table(frame: pl.DataFrame, columns: list[str]) -> None:
-    st.dataframe(frame.select(columns), hide_index=True, placeholder=fmt.MISSING,
+    st.dataframe(frame.select(columns), hide_index=True, placeholder=fmt.MISSING, height=35 * frame.height + 38,
                  column_config={c: _COLUMNS[c] for c in columns if c in _COLUMNS})
 
 
@@ -120,7 +120,8 @@ def pnl_windows_panel(view: PnlWindows, trend_up: float, trend_down: float) -> N
         "'unknown' = the candles needed are missing.")
     left, right = st.columns(2)
     with left:
-        plot.show(components_chart(view.hours, "PnL by hour of day (UTC)", "hour"), key="ov_pnl_hour")
+        plot.show(components_chart(view.hours.with_columns(pl.col("bucket").alias("label")), "PnL by hour of day (UTC)",
+                                   "hour (UTC)"), key="ov_pnl_hour")
     with right:
         plot.show(components_chart(view.weekdays, "PnL by weekday (UTC)", "weekday"), key="ov_pnl_weekday")
     st.markdown("**Rebalance window vs the rest of the day**")
@@ -130,7 +131,7 @@ def pnl_windows_panel(view: PnlWindows, trend_up: float, trend_down: float) -> N
     left, right = st.columns(2)
     with left:
         plot.show(components_chart(trend_vol.with_columns(
-            (pl.col("dimension").str.slice(0, 5) + " " + pl.col("label")).alias("label")),
+            (pl.col("dimension").replace({"volatility": "vol"}) + " " + pl.col("label")).alias("label")),
             "Price PnL, funding and fees per regime", "regime"), key="ov_pnl_regime")
     with right:
         plot.show(regime_heatmap(view.grid), key="ov_regime_heatmap")

@@ -38,8 +38,8 @@ def position_risk(positions: pl.DataFrame) -> PositionRisk:
             pl.when(pl.col("liq_distance_pct") < config.LIQUIDATION_WARN_PCT).then(pl.lit("near liquidation")),
         ).list.drop_nulls().alias("flags"),
         (pl.col("notional_pct") * 100).round(2),
-    ).select("coin", "side", "flags", "position_value", "notional_pct", "leverage", "margin_used", "mark",
-             "liquidation_px", "liq_distance_pct", "bn_symbol", "bn_close", "divergence_bp", "unrealized_pnl")
+    ).select("coin", "side", "flags", "divergence_bp", "liq_distance_pct", "position_value", "notional_pct",
+             "leverage", "mark", "liquidation_px", "bn_close", "bn_symbol", "margin_used", "unrealized_pnl")
 
     def coins(expr: pl.Expr) -> list[str]:
         return positions.filter(expr)["coin"].to_list()

@@ -67,7 +67,7 @@ def prices_panel(view: PriceSanity, hours: int) -> None:
                                        "last_mark", "last_close"),
                      hide_index=True, placeholder=fmt.MISSING, height=320, column_config={
             "flag": st.column_config.MultiselectColumn("Flag", options=["diverges", "no candle"],
-                                                       color=["#d1343b", "#a3b1bf"]),
+                                                       color=["#d1343b", "#a3b1bf"], width="medium"),
             "bn_symbol": st.column_config.TextColumn("Binance symbol"),
             "last_bp": st.column_config.NumberColumn("Last divergence", format="%+.1f bp"),
             "drift_bp": st.column_config.NumberColumn("Drift", format="%+.1f bp",

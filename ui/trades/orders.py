@@ -71,8 +71,9 @@ def outcomes_chart(outcomes: pl.DataFrame) -> Spec:
                  "hovertemplate": "%{x}<br>fill ratio %{y:.0f}%<extra></extra>"})
     return plot.spec(data, plot.layout(title, 320, barmode="stack", hovermode="x unified",
                                        xaxis={"type": "date"}, yaxis={"title": {"text": "orders"}},
-                                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 105],
-                                               "ticksuffix": "%", "showgrid": False}))
+                                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 102],
+                                               "tickvals": [0, 25, 50, 75, 100], "ticksuffix": "%",
+                                               "showgrid": False}))
 
 
 def pressure_chart(pressure: pl.DataFrame, bucket_label: str) -> Spec:
@@ -122,6 +123,15 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
         plot.show(outcomes_chart(view.outcomes), key="tr_orders_outcomes")
         st.dataframe(view.outcomes.with_columns((pl.col("fill_ratio", "size_fill_ratio") * 100).round(1)),
                      hide_index=True, placeholder=fmt.MISSING, column_config={
+            "day": st.column_config.DateColumn("Day placed (UTC)", format="YYYY-MM-DD"),
+            "n_orders": st.column_config.NumberColumn("Orders", format="%d"),
+            "n_filled": st.column_config.NumberColumn("Filled", format="%d"),
+            "n_canceled": st.column_config.NumberColumn("Canceled", format="%d"),
+            "n_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
+            "n_open": st.column_config.NumberColumn("Open", format="%d"),
+            "n_other": st.column_config.NumberColumn("Other status", format="%d"),
+            "n_with_fill": st.column_config.NumberColumn("With a fill", format="%d"),
+            "n_never_filled": st.column_config.NumberColumn("Never filled", format="%d"),
             "fill_ratio": st.column_config.NumberColumn("Fill ratio", format="%.1f%%"),
             "size_fill_ratio": st.column_config.NumberColumn("Size filled", format="%.1f%%",
                                                              help="Filled size / ordered size"),
