@@ -56,7 +56,6 @@ def price_divergence(hours: int = config.PRICE_SANITY_HOURS,
                 SELECT symbol, open_time, close
                 FROM {klines_db:Identifier}.{klines_tbl:Identifier}
                 WHERE open_time >= toDateTime(newest - toIntervalHour({hours:UInt16} + 1))
-                  AND symbol IN (SELECT bn_symbol FROM mapped)
                 LIMIT 1 BY symbol, open_time
             ),
             compared AS

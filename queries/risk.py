@@ -140,22 +140,23 @@ def position_risk() -> pl.DataFrame:
     return run(
         """
         WITH
+            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
             rows AS
             (
                 SELECT account, ts, coin, szi, position_value, entry_px, unrealized_pnl, leverage,
                        liquidation_px, margin_used
                 FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-                WHERE ts >= (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) - toIntervalDay(1)
+                WHERE ts >= newest - toIntervalDay(1)
                 LIMIT 1 BY account, ts, coin
             ),
-            newest AS (SELECT account, max(ts) AS round_ts FROM rows GROUP BY account),
+            newest_per_account AS (SELECT account, max(ts) AS round_ts FROM rows GROUP BY account),
             round_rows AS
             (
                 SELECT r.account AS account, r.coin AS coin, max(r.ts) AS ts,
                        argMax(tuple(r.szi, r.position_value, r.entry_px, r.unrealized_pnl, r.leverage,
                                     r.liquidation_px, r.margin_used), r.ts) AS v
                 FROM rows AS r
-                INNER JOIN newest AS n ON n.account = r.account
+                INNER JOIN newest_per_account AS n ON n.account = r.account
                 WHERE r.ts >= n.round_ts - toIntervalMillisecond({round_ms:UInt32})
                 GROUP BY r.account, r.coin
                 HAVING v.1 != 0
@@ -174,15 +175,15 @@ def position_risk() -> pl.DataFrame:
             (
                 SELECT symbol, open_time, close
                 FROM {klines_db:Identifier}.{klines_tbl:Identifier}
-                WHERE open_time >= (SELECT min(hour) FROM valued) AND open_time <= (SELECT max(hour) FROM valued)
-                  AND symbol IN (SELECT bn_symbol FROM valued)
+                WHERE open_time >= toStartOfHour(toDateTime(newest, 'UTC')) - toIntervalDay(1)
+                  AND open_time <= toDateTime(newest, 'UTC')
                 LIMIT 1 BY symbol, open_time
             ),
             equity AS
             (
                 SELECT account, ts, account_value
                 FROM {account_db:Identifier}.{account_tbl:Identifier}
-                WHERE ts >= (SELECT min(ts) FROM valued) - toIntervalDay(1) AND ts <= (SELECT max(ts) FROM valued)
+                WHERE ts >= newest - toIntervalDay(2) AND ts <= newest
                   AND account_value IS NOT NULL AND isFinite(account_value)
             )
         SELECT
