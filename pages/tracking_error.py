@@ -37,7 +37,8 @@ set_url(hour=hour, window=window)
 timeline = load(tracking_error.timeline, te_views.lookback_start(start), end, hour, what="hourly timeline")
 if timeline is None:
     st.stop()
-view = views.range_view(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+view = page.view
 st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
            f"snapshot {hour:02d}:00 UTC "
            f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}")
@@ -50,10 +51,19 @@ if view.days_without_targets:
     st.info(f"**{len(view.days_without_targets)} day(s) without model targets or data** are gaps in the charts "
             f"(never zeros): {gaps}.", icon=":material/event_busy:")
 
-sections.headline(views.summary(view), window)
+sections.headline(page.summary, window)
+
+# --- effective execution lag (one sweep query: TE vs the targets dated D-0 .. D-3), then the trend ----
+sweep = load(tracking_error.lag_sweep, start, end, hour, what="execution-lag sweep")
+lags = views.lag_view(sweep, start, end) if sweep is not None else None
+if lags is not None:
+    sections.lag_strip(lags)
 
 # --- trend and its drivers --------------------------------------------------------------------
-sections.trend(views.trend(view), window)
+sections.trend(page.trend, window)
+
+# --- which names and buckets carry the range's TE ----------------------------------------------
+sections.attribution(page.attribution, start, end)
 
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
@@ -65,6 +75,8 @@ def day_story() -> None:
     day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
                        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
     set_url(day=day)
+    if lags is not None:
+        sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
     sections.day_story(views.day_story(view, day), day, hour)
 
 

@@ -16,6 +16,8 @@ from lib import config
 from lib import format as fmt
 from ui import cache
 
+# "near liquidation" is the liquidation alert's own threshold (lib/alerts.py), in %
+NEAR_LIQUIDATION_PCT = config.ALERT_THRESHOLDS["liquidation_distance_min"] * 100
 FLAG_COLORS = {"price": "#d1343b", "no candle": "#a3b1bf", "near liquidation": "#e8702a"}
 
 
@@ -35,7 +37,7 @@ def position_risk(positions: pl.DataFrame) -> PositionRisk:
         pl.concat_list(
             pl.when(pl.col("divergence_bp").abs() > bp).then(pl.lit("price")),
             pl.when(pl.col("bn_close").is_null()).then(pl.lit("no candle")),
-            pl.when(pl.col("liq_distance_pct") < config.LIQUIDATION_WARN_PCT).then(pl.lit("near liquidation")),
+            pl.when(pl.col("liq_distance_pct") < NEAR_LIQUIDATION_PCT).then(pl.lit("near liquidation")),
         ).list.drop_nulls().alias("flags"),
         (pl.col("notional_pct") * 100).round(2),
     ).select("coin", "side", "flags", "divergence_bp", "liq_distance_pct", "position_value", "notional_pct",
@@ -45,7 +47,7 @@ def position_risk(positions: pl.DataFrame) -> PositionRisk:
         return positions.filter(expr)["coin"].to_list()
 
     return PositionRisk(table, coins(pl.col("divergence_bp").abs() > bp), coins(pl.col("bn_close").is_null()),
-                        coins(pl.col("liq_distance_pct") < config.LIQUIDATION_WARN_PCT),
+                        coins(pl.col("liq_distance_pct") < NEAR_LIQUIDATION_PCT),
                         positions["ts"].max() if positions.height else None)
 
 
@@ -64,7 +66,7 @@ def risk_table(view: PositionRisk) -> None:
     st.caption(f"{view.table.height} positions at the newest positions snapshot ({fmt.utc(view.ts)}), nearest to "
                f"liquidation first. Mark = position value / |size|; Binance close of the same hour through the "
                f"symbol map; flagged above {config.PRICE_DIVERGENCE_BP:.0f} bp. Near liquidation: within "
-               f"{config.LIQUIDATION_WARN_PCT:.0f}%.")
+               f"{NEAR_LIQUIDATION_PCT:.0f}%.")
     st.dataframe(view.table, hide_index=True, placeholder=fmt.MISSING, column_config={
         "flags": st.column_config.MultiselectColumn("Flags", options=list(FLAG_COLORS),
                                                     color=list(FLAG_COLORS.values())),
