@@ -63,6 +63,28 @@ UNTRACKED_LIST_LIMIT = 200  # untracked fills listed (all are counted)
 DRILLDOWN_MAX_FILLS = 5_000  # fills drawn on one coin's drill-down
 LEDGER_LIST_LIMIT = 500  # deposits/withdrawals marked on the equity curve
 
+# --- PnL windows and market regimes (Overview) ------------------------------
+# The regime of an hour is the benchmark coin over the 24 hours ending with that hour's close
+# (Binance hourly candles): trend from its 24 h return, volatility from its hourly log returns.
+REGIME_COIN = "BTC"
+REGIME_TREND_UP = float(os.environ.get("DESK_REGIME_TREND_UP", "0.02"))  # 24 h return above this: "up"
+REGIME_TREND_DOWN = float(os.environ.get("DESK_REGIME_TREND_DOWN", "-0.02"))  # below this: "down"; between: "flat"
+REGIME_TREND_BAND_RANGE_PCT = (0.1, 20.0)  # what the Overview's trend band input accepts (± %, symmetric)
+REGIME_VOL_MIN_RETURNS = 18  # realised vol needs this many of the 24 hourly returns, else "unknown"
+REGIME_THIN_HOURS = 24  # a regime bucket with fewer hours than this is marked thin
+
+# --- price sanity (System Health, Positions) -----------------------------------
+PRICE_DIVERGENCE_BP = 50.0  # exchange mark vs the Binance close of the same hour: flagged above this many bp
+PRICE_SANITY_HOURS = 48  # hours of positions snapshots compared
+STALE_CANDLE_HOURS = 3  # a close repeated for this many hours in a row is listed as stale
+CANDLE_PROBLEM_LIMIT = 200  # candle problems listed (all are counted)
+
+# --- risk (Overview, Positions) ----------------------------------------------------
+CLOSEST_LIQUIDATIONS = 5  # positions nearest to their liquidation price listed on Overview
+
+# --- orders (Trades page) -------------------------------------------------------------
+ORDER_LIST_LIMIT = 200  # open / unfilled orders listed (all are counted)
+
 # --- Trades page vocabulary: URL/widget value -> label ----------------------
 SIDE_LABELS: Mapping[str, str] = MappingProxyType({"B": "Buy", "A": "Sell"})
 LIQUIDITY_LABELS: Mapping[str, str] = MappingProxyType({"maker": "Maker", "taker": "Taker"})

@@ -80,6 +80,11 @@ def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
     return value
 
 
+def parse_trend_band(raw: object) -> float:
+    """The regime trend band in % of BTC's 24 h return (URL `trend`): '2' means up above +2 %, down below -2 %."""
+    return parse_threshold(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
+
+
 def parse_coin(raw: object) -> str:
     text = str(raw).strip()
     if not _COIN.match(text):

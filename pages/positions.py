@@ -6,9 +6,10 @@ from lib import config, te_views
 from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import parse_date, parse_hour
-from queries import positions, tracking_error
+from queries import positions, risk, tracking_error
 from ui import router
-from ui.data import load
+from ui.data import empty_note, load
+from ui.positions import risk as risk_panel
 from ui.positions import sections, views
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
@@ -40,11 +41,26 @@ if te_views.snapshot_incomplete(day, hour, as_of):
     st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} hour yet: prices and fills "
                "after that time are missing.", icon=":material/schedule:")
 
+position_risk = load(risk.position_risk, what="position risk and price check")
+risk_view = risk_panel.position_risk(position_risk) if position_risk is not None else None
+if risk_view is not None:
+    risk_panel.price_flag(risk_view)  # above the book: a wrong price skews every weight below
+
+
+def risk_section() -> None:
+    """Risk and price check at the newest positions snapshot (ui/positions/risk.py): about now, any date."""
+    st.subheader("Risk and price check (newest positions snapshot)")
+    if risk_view is not None and not empty_note(position_risk, "positions in the newest snapshot"):
+        risk_panel.risk_table(risk_view)
+
+
 timeline = load(tracking_error.timeline, day, day, hour, what="hourly timeline")
 if timeline is None:
+    risk_section()
     st.stop()
 if timeline.height == 0:
     st.info(f"No positions and no model targets for holdings date {day.isoformat()}.", icon=":material/info:")
+    risk_section()
     st.stop()
 
 # --- classification (none on a day without targets) -------------------------------------
@@ -93,3 +109,5 @@ if exchange is not None:
     else:
         sections.reconciliation(views.reconcile(timeline, exchange),
                                 fmt.utc(exchange["snapshot_ts"].max(), seconds=True), exchange.height)
+
+risk_section()

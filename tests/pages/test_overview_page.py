@@ -179,7 +179,10 @@ def _charts(at):
 
 CHART_TITLES = {"PnL decomposition (USD)", "Equity (USD, hourly marks, UTC)",
                 "Drawdown (deposit-adjusted equity index, UTC)",
-                "Daily return, net of deposits/withdrawals (UTC days)", "Exposure, % of equity (hourly, UTC)"}
+                "Daily return, net of deposits/withdrawals (UTC days)", "Exposure, % of equity (hourly, UTC)",
+                # issue 15: risk trend, PnL windows and regimes
+                "Margin used and leverage (hourly, UTC)", "PnL by hour of day (UTC)", "PnL by weekday (UTC)",
+                "Price PnL, funding and fees per regime", "PnL by regime (BTC trend × volatility)"}
 
 
 def test_charts_show_the_tables_numbers(page, truth):
