@@ -70,18 +70,30 @@ def chart_bucket_seconds(start: date, end: date) -> int:
     return 3600 if days <= HOURLY_CHART_MAX_DAYS else 86400
 
 
-def headline(frame: pl.DataFrame) -> dict[str, dict]:
-    """Per headline window (`queries.overview.headline_pnl` rows): PnL and Modified Dietz return.
+def window_label(window: str, equity_start_ts: Any = None) -> str:
+    """What a headline window is, in words: 'today (UTC day)', 'last 7 × 24 h', 'since 2025-11-01'."""
+    if window == "all":
+        return f"since {equity_start_ts:%Y-%m-%d}" if equity_start_ts is not None else "since start"
+    return HEADLINE_LABELS.get(window, window)
 
-    Returns {window: {"pnl", "ret", "flows", "equity_start", "equity_end", "equity_start_ts",
-    "equity_end_ts"}}; pnl/ret are None when a mark is unknown.
+
+HEADLINE_LABELS = {"today": "today (UTC day)", "7d": "last 7 × 24 h", "30d": "last 30 × 24 h"}
+
+
+def headline(frame: pl.DataFrame) -> dict[str, dict]:
+    """Per headline window (`queries.overview.headline_pnl` rows): PnL, time-weighted return, label.
+
+    Returns {window: {"pnl", "ret", "flows", "label", "equity_start", "equity_end", "equity_start_ts",
+    "equity_end_ts"}}; pnl is None when a mark is unknown. `ret` is SQL's chained sub-period
+    return (the equity index's), not recomputed here.
     """
     out: dict[str, dict] = {}
     for r in frame.iter_rows(named=True):
         out[r["window"]] = {
             "pnl": window_pnl(r["equity_start"], r["equity_end"], r["flows"]),
-            "ret": window_return(r["equity_start"], r["equity_end"], r["flows"], r["flows_weighted"]),
+            "ret": _num(r["ret"]),
             "flows": _num(r["flows"]) or 0.0,
+            "label": window_label(r["window"], r["equity_start_ts"]),
             "equity_start": _num(r["equity_start"]),
             "equity_end": _num(r["equity_end"]),
             "equity_start_ts": r["equity_start_ts"],
@@ -237,6 +249,53 @@ def max_drawdown(dd: pl.DataFrame) -> dict:
         "current_drawdown": draw[last],
         "current_peak_ts": times[cur_peak],
     }
+
+
+def drawdown_summary(series: pl.DataFrame) -> dict:
+    """The worst and the current drawdown from `queries.overview.equity_series` rows.
+
+    SQL computes the drawdown at every account snapshot and keeps, per chart bucket, the
+    deepest point (dd_min, trough_ts, trough_peak_ts), the last one (dd_last,
+    peak_ts_last) and the first new highs (first_high_ts, first_high_after_trough_ts).
+    The answer is therefore exact at snapshot resolution whatever the bucket size, and a
+    longer range with the same start is never shallower. Same keys as `max_drawdown`.
+    """
+    empty = {"max_drawdown": None, "peak_ts": None, "trough_ts": None, "recovered_ts": None,
+             "current_drawdown": None, "current_peak_ts": None}
+    if series.height == 0:
+        return empty
+    rows = series.sort("bucket").to_dicts()
+    worst_i = min(range(len(rows)), key=lambda i: (rows[i]["dd_min"], i))
+    worst = rows[worst_i]
+    last = rows[-1]
+    out = {**empty, "max_drawdown": min(worst["dd_min"], 0.0), "current_drawdown": last["dd_last"],
+           "current_peak_ts": last["peak_ts_last"]}
+    if worst["dd_min"] < 0:
+        recovered = worst["first_high_after_trough_ts"]
+        if recovered is None:
+            recovered = next((r["first_high_ts"] for r in rows[worst_i + 1:] if r["first_high_ts"] is not None), None)
+        out.update(peak_ts=worst["trough_peak_ts"], trough_ts=worst["trough_ts"], recovered_ts=recovered)
+    return out
+
+
+def underwater_points(series: pl.DataFrame) -> pl.DataFrame:
+    """What the underwater chart draws: each bucket's deepest drawdown at its time (`ts`, `drawdown`).
+
+    The start mark (index 1.0, drawdown 0) comes first, so the chart's lowest point is the
+    max drawdown the page states.
+    """
+    return (series.sort("bucket")
+            .select(pl.col("trough_ts").alias("ts"), pl.col("dd_min").alias("drawdown"))
+            .with_columns(pl.col("ts").cast(pl.Datetime("ms", "UTC"))))
+
+
+def complete_days(daily: pl.DataFrame, start: date) -> pl.DataFrame:
+    """Finished UTC days from `start` of a daily `equity_series` frame.
+
+    Out: the start mark's day when it lies before `start`, and an unfinished day (the data
+    has no snapshot at or after its end yet): its return is not a day's return.
+    """
+    return daily.filter(pl.col("complete").cast(pl.Boolean) & (pl.col("bucket").dt.date() >= start))
 
 
 # --- daily statistics --------------------------------------------------------

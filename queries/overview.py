@@ -15,9 +15,15 @@ import streamlit as st
 from lib import config
 from queries._base import run, sql_file
 
-EQUITY_SERIES_SQL = sql_file("equity_series.sql")
+
+def _with_subperiods(name: str) -> str:
+    """A statement that uses the shared sub-period CTEs (subperiods.sql, one definition of a return)."""
+    return sql_file(name).replace("__SUBPERIODS__", sql_file("subperiods.sql"))
+
+
+EQUITY_SERIES_SQL = _with_subperiods("equity_series.sql")
 PNL_WINDOW_SQL = sql_file("pnl_window.sql")
-HEADLINE_SQL = sql_file("headline.sql")
+HEADLINE_SQL = _with_subperiods("headline.sql")
 EXPOSURE_SQL = sql_file("exposure.sql")
 
 BUCKETS_S = (3600, 86400)
@@ -47,8 +53,8 @@ def latest_equity() -> pl.DataFrame:
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def headline_pnl() -> pl.DataFrame:
-    """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks and flows."""
-    return run(HEADLINE_SQL, lookback_days=config.EQUITY_LOOKBACK_DAYS)
+    """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks, flows, return."""
+    return run(HEADLINE_SQL)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
@@ -116,8 +122,7 @@ def latest_exposure() -> pl.DataFrame:
 def pnl_window(start: date, end: date) -> pl.DataFrame:
     """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
     return run(PNL_WINDOW_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS,
-               pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, pair_tol_min=config.MARK_PAIR_TOLERANCE_MIN,
-               round_ms=ROUND_MS)
+               pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, round_ms=ROUND_MS)
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

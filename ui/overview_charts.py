@@ -88,9 +88,14 @@ def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label:
     return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"tickprefix": "$", "tickformat": ",.0f"}))
 
 
-def underwater(dd: pl.DataFrame, worst: dict) -> Spec:
-    """Drawdown of the deposit-adjusted equity index, with the worst peak and trough marked."""
-    title = "Drawdown (deposit-adjusted equity index, UTC)"
+def underwater(dd: pl.DataFrame, worst: dict, bucket_label: str = "hourly") -> Spec:
+    """Drawdown of the deposit-adjusted equity index, with the worst peak and trough marked.
+
+    `dd` has one point per bucket at its deepest snapshot (lib.pnl.underwater_points), so the
+    line reaches the stated max drawdown.
+    """
+    per = "hour" if bucket_label == "hourly" else "UTC day"
+    title = f"Drawdown (time-weighted equity index, deepest point per {per}, UTC)"
     if dd.height == 0:
         return plot.empty(title, "No returns in this range")
     data: list[dict[str, Any]] = [{

@@ -26,24 +26,32 @@ health_summary = cached_view(health_rules.overall_status)
 _ROW2_OFF = {"delta_arrow": "off", "delta_color": "off"}
 
 
+RETURN_HELP = ("Return: time-weighted — every account snapshot to the next is a sub-period, a deposit or "
+               "withdrawal only splits its own few minutes, and the sub-periods are chained (the equity index "
+               "the drawdown uses).")
+MARK_RULE = ("End mark: the newest account snapshot; start mark: the last snapshot at or before the window's "
+             "start. Fills, fees, funding and flows count between the two marks.")
+
+
 @cached_section
 def pnl_metrics(head: pl.DataFrame | None) -> None:
-    """Equity and the PnL of today, 7d, 30d and since start (headline windows)."""
+    """Equity and the PnL of today (UTC day), the last 7 and 30 × 24 h and since start (headline windows)."""
     windows = pnl.headline(head) if head is not None else {}
     today = windows.get("today", {})
     row = st.columns(5)
     row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
                   delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
-                  delta_description="PnL today",
-                  help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'))}.")
-    for col, key, label in ((row[1], "today", "PnL today"), (row[2], "7d", "PnL 7d"), (row[3], "30d", "PnL 30d"),
-                            (row[4], "all", "PnL since start")):
+                  delta_description="PnL today (UTC day)",
+                  help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'), seconds=True)}.")
+    for col, key in ((row[1], "today"), (row[2], "7d"), (row[3], "30d"), (row[4], "all")):
         w = windows.get(key, {})
-        col.metric(label, fmt.usd(w.get("pnl"), signed=True),
-                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)), delta_description="return",
+        label = w.get("label") or pnl.window_label(key)
+        col.metric(f"PnL {label}", fmt.usd(w.get("pnl"), signed=True),
+                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)),
+                   delta_description="time-weighted return",
                    help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
-                        f"from {fmt.utc(w.get('equity_start_ts'))} to {fmt.utc(w.get('equity_end_ts'))}. "
-                        "Return: Modified Dietz (flows weighted by time in the window).")
+                        f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
+                        f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}")
 
 
 @cached_section
@@ -106,8 +114,11 @@ def decomposition(win: pl.DataFrame) -> None:
         f"Marks: equity {fmt.utc(w['equity_start_ts'], seconds=True)} → {fmt.utc(w['equity_end_ts'], seconds=True)}; "
         f"positions {charts.mark_text(w['unrealized_start_ts'], w['unrealized_start'])} → "
         f"{charts.mark_text(w['unrealized_end_ts'], w['unrealized_end'])}. "
-        f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {w['n_flows']} deposit/withdrawal(s). "
-        "Deposits and withdrawals are never PnL."
+        f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {w['n_flows']} deposit/withdrawal(s) "
+        "between the equity marks. Start mark: the last account snapshot at or before "
+        f"{fmt.utc(w['t_from'])}; end mark: the last at or before {fmt.utc(w['t_to'])} (the newest when the range "
+        "reaches today), as in the headline. Unrealized PnL comes from the positions round nearest each mark; "
+        "prices moving in between land in the residual. Deposits and withdrawals are never PnL."
     )
     if parts["residual"] is None and parts["total"] is not None:
         st.info("The change in unrealized PnL is unknown (no positions snapshot at a mark and the account "
@@ -117,33 +128,39 @@ def decomposition(win: pl.DataFrame) -> None:
 @cached_section
 def equity_and_drawdown(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label: str) -> None:
     """Equity curve with flows marked, the worst and current drawdowns, the underwater chart."""
-    periods = pnl.period_returns(series)
-    dd = pnl.drawdown_series(periods)
-    worst = pnl.max_drawdown(dd)
+    worst = pnl.drawdown_summary(series)
+    n_snaps = int(series["n_snapshots"].sum())
     st.subheader("Equity and drawdown")
-    plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
+    plot.show(charts.equity_curve(series, flows, bucket_label), key="ov_equity")
     d1, d2, d3, d4 = st.columns(4)
     d1.metric("Max drawdown", fmt.pct(worst["max_drawdown"], signed=True),
-              help="Worst fall of the deposit-adjusted equity index from a running peak in the range.")
-    d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"]))
-    d3.metric("Trough (UTC)", charts.short_utc(worst["trough_ts"]), help=fmt.utc(worst["trough_ts"]),
+              help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
+                   f"range, measured at every account snapshot ({n_snaps:,} here) whatever the range's length.")
+    d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"], seconds=True))
+    d3.metric("Trough (UTC)", charts.short_utc(worst["trough_ts"]), help=fmt.utc(worst["trough_ts"], seconds=True),
               delta=f"recovered {fmt.utc(worst['recovered_ts'])}" if worst["recovered_ts"] else
               ("not recovered" if worst["trough_ts"] else None), delta_arrow="off", delta_color="off")
     d4.metric("Current drawdown", fmt.pct(worst["current_drawdown"], signed=True),
-              help=f"From the peak of {fmt.utc(worst['current_peak_ts'])}.")
-    plot.show(charts.underwater(dd, worst), key="ov_underwater")
-    n_bad = periods["n_bad_snapshots"].sum()
+              help=f"From the peak of {fmt.utc(worst['current_peak_ts'], seconds=True)}.")
+    plot.show(charts.underwater(pnl.underwater_points(series), worst, bucket_label), key="ov_underwater")
+    notes = [f"Drawdown, peak, trough and recovery are computed at every account snapshot ({n_snaps:,}); the charts "
+             f"draw one point per {'hour' if bucket_label == 'hourly' else 'UTC day'} (the underwater chart its "
+             "deepest point)."]
+    n_bad = int(series["n_bad_snapshots"].sum())
     if n_bad:
-        st.caption(f"{n_bad} account snapshot(s) with missing, zero or negative equity were skipped.")
+        notes.append(f"{n_bad} account snapshot(s) with missing, zero or negative equity were skipped.")
+    st.caption(" ".join(notes))
 
 
 @cached_section
-def daily_statistics(daily: pl.DataFrame) -> None:
-    """Mean, win rate, best/worst day, volatility and Sharpe of the UTC days' returns, and their bars."""
-    days = pnl.period_returns(daily)
+def daily_statistics(daily: pl.DataFrame, start: date) -> None:
+    """Mean, win rate, best/worst day, volatility and Sharpe of the finished UTC days' returns, and their bars."""
+    days = pnl.complete_days(daily, start)
+    n_unfinished = daily.filter((pl.col("complete") == 0) & (pl.col("bucket").dt.date() >= start)).height
     stats = pnl.daily_stats([b.date() for b in days["bucket"].to_list()], days["ret"].to_list(),
                             days["pnl"].to_list())
-    st.subheader("Daily statistics (UTC days, returns net of deposits/withdrawals)")
+    root = f"√{config.ANNUALISATION_DAYS}"
+    st.subheader("Daily statistics (UTC days, time-weighted returns net of deposits/withdrawals)")
     s1, s2, s3, s4 = st.columns(4)
     s1.metric("Mean return / day", fmt.pct(stats["mean_return"], 3, signed=True))
     s2.metric("Win rate (days)", fmt.pct(stats["win_rate"], 0),
@@ -153,9 +170,18 @@ def daily_statistics(daily: pl.DataFrame) -> None:
     s4.metric("Worst day", fmt.pct(stats["worst_return"], signed=True),
               delta=str(stats["worst_day"]) if stats["worst_day"] else None, delta_arrow="off", delta_color="off")
     s5, s6, s7, _ = st.columns(4)
-    s5.metric(f"Volatility (ann. ×√{config.ANNUALISATION_DAYS})", fmt.pct(stats["vol_ann"], 1))
-    s6.metric(f"Sharpe (ann. ×√{config.ANNUALISATION_DAYS})", fmt.number(stats["sharpe_ann"], 2))
-    s7.metric("Days", stats["n_days"], help=f"Days with a return; {stats['n_missing']} without (no previous mark).")
+    s5.metric(f"Volatility (ann. ×{root})", fmt.pct(stats["vol_ann"], 1),
+              delta=f"{stats['n_days']} days", delta_arrow="off", delta_color="off",
+              help=f"Standard deviation of {stats['n_days']} finished days' returns × {root}.")
+    s6.metric(f"Sharpe (ann. ×{root}, zero risk-free rate)", fmt.number(stats["sharpe_ann"], 2),
+              delta=f"{stats['n_days']} days", delta_arrow="off", delta_color="off",
+              help=f"Mean / standard deviation of {stats['n_days']} finished days' returns × {root}; "
+                   "risk-free rate 0.")
+    s7.metric("Days", stats["n_days"],
+              help=f"Finished UTC days with a return; {stats['n_missing']} without one. "
+                   + ("The unfinished current day is left out." if n_unfinished else ""))
+    st.caption(f"{stats['n_days']} finished UTC days · zero risk-free rate · annualised with {root} (crypto trades "
+               "every day)" + (" · the unfinished current day is not counted" if n_unfinished else "") + ".")
     plot.show(charts.daily_returns(days), key="ov_daily")
 
 
