@@ -51,6 +51,12 @@ def mark_text(ts: Any, unrealized: Any) -> str:
     return "flat book" if unrealized == 0 else "none"
 
 
+def missing_text(coins: Any, usd: Any) -> str:
+    """'kPEPE ($53,438)' for an incomplete round's carried coins."""
+    names = ", ".join(coins or []) or "coins"
+    return f"{names} ({fmt.usd(usd)})" if usd is not None else names
+
+
 def category_text(pairs: list[tuple[str, int]]) -> str:
     """'3 matched zero · 59 matched' from (category, count) pairs."""
     return " · ".join(f"{n} {cat.replace('_', ' ').lower()}" for cat, n in pairs)
@@ -181,4 +187,15 @@ def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
         "customdata": [fmt.usd(v) for v in usd_values],
         "hovertemplate": f"{name} %{{y:.1f}}% (%{{customdata}})<extra></extra>",
     } for key, name, pct_values, usd_values, line in series]
+    if "incomplete" in e.columns:
+        bad = e.filter(pl.col("incomplete") == 1)
+        if bad.height:  # rounds where a held coin was missing and carried from the fills
+            data.append({
+                "type": "scatter", "x": plot.utc_text(bad["ts"]), "y": plot.percent(bad["gross_pct"].to_list()),
+                "mode": "markers", "name": "Incomplete round (carried)",
+                "marker": {"color": C["gross"], "size": 9, "symbol": "diamond-open", "line": {"width": 2}},
+                "customdata": [missing_text(c, u) for c, u in zip(bad["missing_coins"].to_list(),
+                                                                   bad["missing_usd"].to_list())],
+                "hovertemplate": "Incomplete round: %{customdata} carried from the fills<extra></extra>",
+            })
     return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"ticksuffix": "%"}))

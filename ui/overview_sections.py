@@ -83,6 +83,11 @@ def exposure_metrics(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, s
     if snap_day is not None:
         st.caption(f"Tracking error at {snap_day} {hour:02d}:00 UTC, symbols by category: "
                    + (counts_text or "none") + " — details on the Tracking Error page.")
+    if x.get("n_missing"):
+        st.warning(f"**Incomplete positions round ({fmt.utc(x.get('ts'), seconds=True)}):** "
+                   f"{charts.missing_text(x.get('missing_coins'), x.get('missing_usd'))} — the fills say "
+                   "held but the exchange snapshot lacks the row; carried at the fills-implied size and its last "
+                   "mark, not counted as flat.", icon=":material/report:")
     if x.get("n_unvalued"):
         st.caption(f":material/warning: {x['n_unvalued']} held coin(s) have no position value and are left out "
                    "of the exposure sums.")
@@ -190,6 +195,13 @@ def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
     """Gross, net, long and short exposure over the range."""
     st.subheader("Exposure over time")
     plot.show(charts.exposure(expo_series, bucket_label), key="ov_exposure")
+    bad = expo_series.filter(pl.col("incomplete") == 1) if "incomplete" in expo_series.columns else expo_series.clear()
+    if bad.height:
+        coins = sorted({c for cs in bad["missing_coins"].to_list() for c in (cs or [])})
+        st.caption(f":material/report: {bad.height} incomplete positions round(s) in the range ("
+                   f"{fmt.utc(bad['ts'].min())} … {fmt.utc(bad['ts'].max())}; {', '.join(coins)}): a coin the fills "
+                   "say is held was missing from the snapshot. It is carried at its fills-implied size and last mark "
+                   "(◆ on the chart), not counted as flat.")
 
 
 @cached_section

@@ -192,6 +192,24 @@ class OverviewFixture:
             })
         return out
 
+    def carried(self, round_ts: datetime, present: set[str]) -> list[tuple[str, float, float | None]]:
+        """Coins the fills say are held at a round but that the round lacks: (coin, fills size, value at last mark)."""
+        start = round_ts - ROUND
+        fills = sorted({(r[1], r[12]): r for r in self.trades}.values(), key=lambda r: (r[0], r[12]))
+        held: dict[str, float] = {}
+        for r in fills:
+            if r[0] <= start:
+                held[r[2]] = r[6] + (r[5] if r[3] == "B" else -r[5])
+        out = []
+        for coin, szi in sorted(held.items()):
+            if coin in present or abs(szi) <= 1e-8:
+                continue
+            earlier = [r for r in self.positions_unique().values()
+                       if r[2] == coin and start - timedelta(days=8) <= r[0] < start and r[3] != 0 and r[5] is not None]
+            last = max(earlier, key=lambda r: r[0], default=None)
+            out.append((coin, szi, abs(szi) * abs(last[5]) / abs(last[3]) if last else None))
+        return out
+
     def positions_unique(self) -> dict:
         return {(r[1], r[0], r[2]): r for r in self.positions}
 
@@ -434,16 +452,20 @@ def test_exposure_series_matches_python(fx, bucket_s):
         newest: dict[str, list] = {}
         for r in sorted((r for r in rows_in if bucket(r[0]) == b and r[0] >= ts - ROUND), key=lambda r: r[0]):
             newest[r[2]] = r
-        rows = list(newest.values())
-        long_ = sum(abs(r[5]) for r in rows if r[3] > 0 and r[5] is not None)
-        short = sum(abs(r[5]) for r in rows if r[3] < 0 and r[5] is not None)
+        rows = [(r[3], r[5]) for r in newest.values()]
+        carried = f.carried(ts, set(newest))
+        rows += [(szi, pv) for _coin, szi, pv in carried]
+        long_ = sum(abs(v) for szi, v in rows if szi > 0 and v is not None)
+        short = sum(abs(v) for szi, v in rows if szi < 0 and v is not None)
         eq = [v for s_, v in raw if s_ <= ts][-1]
         assert row["ts"] == ts
         assert row["gross_usd"] == pytest.approx(long_ + short)
         assert row["net_usd"] == pytest.approx(long_ - short)
-        assert row["n_long"] == sum(1 for r in rows if r[3] > 0)
-        assert row["n_short"] == sum(1 for r in rows if r[3] < 0)
-        assert row["n_unvalued"] == sum(1 for r in rows if r[5] is None)
+        assert row["n_long"] == sum(1 for szi, _ in rows if szi > 0)
+        assert row["n_short"] == sum(1 for szi, _ in rows if szi < 0)
+        assert row["n_unvalued"] == sum(1 for _, v in rows if v is None)
+        assert row["n_missing"] == len(carried) and row["incomplete"] == (1 if carried else 0)
+        assert row["missing_coins"] == sorted(c for c, _, _ in carried)
         assert _close(row["equity"], eq)
         if eq > 0:
             assert row["gross_pct"] == pytest.approx((long_ + short) / eq)
@@ -455,13 +477,18 @@ def test_exposure_series_matches_python(fx, bucket_s):
 
 
 def test_exposure_zero_equity_gives_null_pct(fx):
-    _f, client = fx
+    f, client = fx
     df = _run(client, overview.exposure_series, date(2025, 4, 3), date(2025, 4, 3), 3600)
     # hour 07:00 shows its last positions snapshot (07:30), when equity reads 0: unknown, not 0%
     hour7 = df.filter(df["bucket"].dt.hour() == 7).row(0, named=True)
     assert hour7["ts"] == t(2025, 4, 3, 7, 30)
     assert hour7["equity"] == 0.0 and hour7["gross_pct"] is None and hour7["net_pct"] is None
-    assert hour7["n_long"] == 1 and hour7["n_short"] == 0
+    # that round has AAA only, yet the fills say BBB is short 50: carried at its last mark, the round flagged
+    assert hour7["n_long"] == 1 and hour7["n_short"] == 1
+    assert hour7["n_missing"] == 1 and hour7["missing_coins"] == ["BBB"] and hour7["incomplete"] == 1
+    bbb_07 = next(r for r in f.positions if r[2] == "BBB" and r[0] == t(2025, 4, 3, 7, 0, 0, 700000))
+    assert hour7["missing_usd"] == pytest.approx(50.0 * bbb_07[5] / 50.0)
+    assert hour7["short_usd"] == pytest.approx(hour7["missing_usd"])
     hour8 = df.filter(df["bucket"].dt.hour() == 8).row(0, named=True)
     assert hour8["gross_pct"] is not None
 
