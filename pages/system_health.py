@@ -72,7 +72,8 @@ def panels() -> None:
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
     stats = [df for name in health.SYNCED_TABLES
-             if (df := load_optional(health.sync_stats, name, what=f"Sync statistics of {name}")) is not None]
+             if (df := load_optional(health.sync_stats, name, clock.end_q, what=f"Sync statistics of {name}"))
+             is not None]
     table_summary = None
     if stats:
         tab = rules.assess_tables(pl.concat(stats, how="diagonal_relaxed"))
