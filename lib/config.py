@@ -30,6 +30,11 @@ DEFAULT_MAG_RULE = "absolute"
 W_EPS_RANGE = (0.0, 0.05)  # what the UI accepts; anything else is refused
 MAG_EPS_RANGE = (0.0, 0.5)
 DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
+# A snapshot hour h means the positions at the END of that hour (h + 1):00 UTC, priced at the
+# hour's close; hour 0 therefore includes the 00:00-00:02 rebalance fills. PRE_REBALANCE_HOUR is
+# the extra choice "before the rebalance": positions as of 00:00:00 of the holdings date.
+PRE_REBALANCE_HOUR = -1
+SNAPSHOT_HOURS = (PRE_REBALANCE_HOUR, *range(24))
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
 

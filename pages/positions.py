@@ -29,15 +29,15 @@ c_day, c_hour, c_w, c_m = st.columns(4)
 day = c_day.date_input("Holdings date (UTC)", value=day0, key="pos_date",
                        help="The book after that day's rebalance, against the targets dated two days "
                             "earlier (T+2).")
-hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=hour0, key="pos_hour",
-                        format_func=lambda h: f"{h:02d}:00–{h:02d}:59 UTC",
-                        help="Positions after every fill before the end of this hour, priced at its close.")
+hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="pos_hour",
+                        index=config.SNAPSHOT_HOURS.index(hour0), format_func=fmt.snapshot_hour_option,
+                        help=fmt.SNAPSHOT_HOUR_HELP)
 th = threshold_inputs("pos", c_w, c_m)
 set_url(date=day, hour=hour)
 
-when = f"{day.isoformat()} {hour:02d}:00 UTC"
+when = fmt.snapshot_when(day.isoformat(), hour)
 if te_views.snapshot_incomplete(day, hour, as_of):
-    st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} hour yet: prices and fills "
+    st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
                "after that time are missing.", icon=":material/schedule:")
 
 tl = load(tracking_error.timeline, day, day, hour, what="hourly timeline")
@@ -71,7 +71,7 @@ if view.counts is not None:
 else:
     caption_col.caption(f"{table.height} symbols · largest |notional| first · nothing classified (no targets)")
 download_col.download_button("Download table (CSV)", table.write_csv(),
-                             file_name=f"positions_{day.isoformat()}_{hour:02d}00Z.csv", mime="text/csv",
+                             file_name=f"positions_{day.isoformat()}_{fmt.snapshot_file_tag(hour)}.csv", mime="text/csv",
                              icon=":material/download:", help="The table as shown, weights as fractions of equity.")
 positions_sections.table_and_chart(table, view.counts is not None)
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib import config, te_views
+from lib import format as fmt
 from lib.inputs import parse_day, parse_hour, parse_window
 from queries import tracking_error
 from ui import router
@@ -22,9 +23,9 @@ start, end = current_range()
 hour0 = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
 window0 = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
 c_hour, c_win, c_w, c_m = st.columns(4)
-hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=hour0, key="te_hour",
-                        format_func=lambda h: f"{h:02d}:00 UTC",
-                        help="Each day is read at this hour, after the 00:00 rebalance (playbook: 02:00 UTC).")
+hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="te_hour",
+                        index=config.SNAPSHOT_HOURS.index(hour0), format_func=fmt.snapshot_hour_option,
+                        help="Each day is read at this hour (playbook: the 02:00 hour). " + fmt.SNAPSHOT_HOUR_HELP)
 window = c_win.selectbox("Ex-post TE window", options=list(config.EX_POST_WINDOWS), key="te_window",
                          index=list(config.EX_POST_WINDOWS).index(window0), format_func=lambda w: f"{w} days",
                          help="Rolling std of daily active returns (book − T+2 target), annualised ×√365.")
@@ -37,11 +38,11 @@ if tl is None:
     st.stop()
 view = te_sections.range_view(tl, start, end, window, th.w_eps, th.mag_eps, th.mag_rule)
 st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
-           f"snapshot {hour:02d}:00 UTC "
+           f"snapshot {fmt.snapshot_hour_option(hour)} UTC "
            f"· book vs the T+{config.T_PLUS_TARGET} model target · {th.label}")
 if not view.days_with_targets:
     st.info(f"No day between {start.isoformat()} and {end.isoformat()} has both data and model targets at "
-            f"{hour:02d}:00 UTC: nothing to show.", icon=":material/info:")
+            f"{fmt.snapshot_hour_option(hour)} UTC: nothing to show.", icon=":material/info:")
     st.stop()
 if view.days_without_targets:
     gaps = ", ".join(d.isoformat() for d in view.days_without_targets)

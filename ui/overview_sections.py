@@ -75,13 +75,13 @@ def exposure_metrics(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, s
     counts_text = charts.category_text(te_now["counts"])
     problems_text = charts.category_text(te_now["problems"])
     row[4].metric("Tracking error", fmt.pct(te_now["te"]),
-                  delta=fmt.metric_delta(fmt.pct(te_now["delta"], signed=True)), delta_color="inverse",
+                  delta=fmt.metric_delta(fmt.pp(te_now["delta"])), delta_color="inverse",
                   delta_description="vs day before",
-                  help=f"Weight-space TE vs the T+2 target at {snap_day} {hour:02d}:00 UTC, "
+                  help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
                        "the newest day whose snapshot hour is complete in the data. "
                        + (f"Problems: {problems_text}." if problems_text else "No problem rows."))
     if snap_day is not None:
-        st.caption(f"Tracking error at {snap_day} {hour:02d}:00 UTC, symbols by category: "
+        st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}, symbols by category: "
                    + (counts_text or "none") + " — details on the Tracking Error page.")
     if x.get("n_missing"):
         st.warning(f"**Incomplete positions round ({fmt.utc(x.get('ts'), seconds=True)}):** "

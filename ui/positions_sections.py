@@ -74,8 +74,8 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
                icon=":material/sync_problem:")
     st.dataframe(rec, hide_index=True, column_config={
         "sym": "coin",
-        "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.NUMBER_FORMAT),
-        "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.NUMBER_FORMAT),
-        "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.NUMBER_FORMAT),
+        "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.UNITS_FORMAT),
+        "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.UNITS_FORMAT),
+        "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.UNITS_FORMAT),
         "in_snapshot": st.column_config.CheckboxColumn("in snapshot"),
     })

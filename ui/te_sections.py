@@ -73,5 +73,5 @@ def day_story(view: te_views.RangeView, day: date, hour: int) -> None:
         })
     with table_col:
         table = te_views.positions_table(rows).select(te_views.STORY_COLUMNS)
-        st.caption(f"{day.isoformat()} {hour:02d}:00 UTC · {table.height} symbols · largest |err| first")
+        st.caption(f"{fmt.snapshot_when(day.isoformat(), hour)} · {table.height} symbols · largest |err| first")
         tables.show_category_table(table, height=520)
