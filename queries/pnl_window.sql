@@ -16,7 +16,8 @@
 --   realized, fees   sum of closed_pnl and fee over fills (fee > 0 is paid)
 --   funding          sum of funding usdc (+ received)
 --   unrealized_start/end  the sum of unrealized_pnl over the positions round nearest to
---                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1): its rows
+--                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1, and never
+--                    after a fill that follows the mark, so the round holds the mark's book): its rows
 --                    within {round_ms} ms of that row, each coin's newest; without such a
 --                    round, 0 when the account reports no open notional (total_ntl_pos = 0:
 --                    a flat book has no rows), else NULL. unrealized_*_ts say which round.
@@ -42,16 +43,24 @@ WITH
           AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
     ) AS t1,
     (
+        SELECT minOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time > t0 AND time <= t0 + toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_after_t0,
+    (
+        SELECT minOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time > t1 AND time <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_after_t1,
+    (
         SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t0)))
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE ts >= t0 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t0 + toIntervalMinute({pos_max_age_min:UInt16})
-          AND ts <= T1
+          AND ts <= T1 AND (ts <= t0 OR fill_after_t0 IS NULL OR ts < fill_after_t0)
     ) AS p0,
     (
         SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t1)))
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE ts >= t1 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
-          AND ts <= T1
+          AND ts <= T1 AND (ts <= t1 OR fill_after_t1 IS NULL OR ts < fill_after_t1)
     ) AS p1,
     marks AS
     (

@@ -41,14 +41,14 @@ def pnl_metrics(head: pl.DataFrame | None) -> None:
     row = st.columns(5)
     row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
                   delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
-                  delta_description="PnL today (UTC day)",
+                  delta_description="PnL today",
                   help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'), seconds=True)}.")
     for col, key in ((row[1], "today"), (row[2], "7d"), (row[3], "30d"), (row[4], "all")):
         w = windows.get(key, {})
         label = w.get("label") or pnl.window_label(key)
         col.metric(f"PnL {label}", fmt.usd(w.get("pnl"), signed=True),
                    delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)),
-                   delta_description="time-weighted return",
+                   delta_description="time-weighted",
                    help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
                         f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
                         f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}")

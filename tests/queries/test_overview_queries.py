@@ -233,8 +233,12 @@ class OverviewFixture:
         t1, e1 = snaps[-1]
         pos_ts = sorted({r[0] for r in self.positions_unique().values()})
 
+        fill_times = sorted({(r[1], r[12]): r[0] for r in self.trades}.values())
+
         def nearest(mark):
-            near = [x for x in pos_ts if abs(x - mark) <= MAX_AGE and x <= t_to]
+            nxt = next((ft for ft in fill_times if mark < ft <= mark + MAX_AGE), None)
+            near = [x for x in pos_ts if abs(x - mark) <= MAX_AGE and x <= t_to
+                    and (x <= mark or nxt is None or x < nxt)]
             return min(near, key=lambda x: abs(x - mark)) if near else None
 
         p0, p1 = nearest(t0), nearest(t1)
