@@ -163,8 +163,10 @@ def daily_returns(daily: pl.DataFrame) -> Spec:
         "customdata": [fmt.usd(p, signed=True) for p in d["pnl"].to_list()],
         "hovertemplate": "%{x|%Y-%m-%d}<br>%{y:.2f}%  (%{customdata})<extra></extra>",
     }]
+    # a few days: one tick per day (Plotly's own 12-hour steps would print each date twice)
+    xaxis = {**plot.DATE_AXIS, "dtick": 86_400_000} if d.height <= 14 else plot.DATE_AXIS
     return plot.spec(data, overview_layout(title, height=260, showlegend=False, hovermode="closest",
-                                           xaxis=plot.DATE_AXIS, yaxis={"ticksuffix": "%"}))
+                                           xaxis=xaxis, yaxis={"ticksuffix": "%"}))
 
 
 def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:

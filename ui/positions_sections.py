@@ -72,7 +72,10 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
                f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
                "(a fill not synced yet, or a snapshot round that is incomplete).",
                icon=":material/sync_problem:")
-    st.dataframe(rec, hide_index=True, column_config={
+    # a coin without a row in the round: the exchange side is unknown (shown as the dash), not 0
+    shown = rec.with_columns(
+        [pl.when(pl.col("in_snapshot")).then(pl.col(c)).otherwise(None).alias(c) for c in ("exchange_units", "diff_units")])
+    st.dataframe(shown, hide_index=True, placeholder=fmt.MISSING, column_config={
         "sym": "coin",
         "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.UNITS_FORMAT),
         "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.UNITS_FORMAT),
