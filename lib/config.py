@@ -38,7 +38,7 @@ SNAPSHOT_HOURS = (PRE_REBALANCE_HOUR, *range(24))
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
 
-# --- tracking-error views (Positions / Tracking Error pages, te_report CLI) ---
+# --- tracking-error views (Positions / Tracking Error pages, cli report) ---
 EX_POST_WINDOWS = (7, 14, 30)  # rolling ex-post TE windows offered (days with a known active return)
 EX_POST_DEFAULT_WINDOW = 14
 TE_HISTORY_DAYS = 7  # the day story compares a day's TE with the mean of this many previous days
@@ -54,8 +54,7 @@ ANNUALISATION_DAYS = 365  # crypto trades every day
 # --- Overview and Trades pages ----------------------------------------------
 HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this range, daily beyond
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
-POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions snapshot older than this is not a window's mark
-MARK_PAIR_TOLERANCE_MIN = 10  # ... and is paired with the account snapshot at most this far from it
+POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions round further than this from an equity mark is not its mark
 FILLS_PAGE_SIZE = 100  # fills per page on the Trades page
 FILLS_EXPORT_MAX_ROWS = 100_000  # CSV download cap (the page says when it is reached)
 UNTRACKED_LIST_LIMIT = 200  # untracked fills listed (all are counted)
@@ -92,14 +91,13 @@ HEALTH_DEFAULT_REFRESH_S = 30
 # --- query safety ---------------------------------------------------------
 QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
 CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))
-MAX_RESULT_ROWS = 200_000  # a page never needs more; the server stops there
 
 # --- cache lifetimes (seconds), by how often the source table changes -----
 TTL_LIVE = 30  # account, positions, heartbeats, sync log
 TTL_INTRADAY = 120  # fills, orders, funding
 TTL_DAILY = 600  # model targets, daily aggregates, history
 CACHE_ENTRIES = 64
-# derived views and drawn sections reused by reruns with the same data (ui/rerun_cache.py):
+# derived views and drawn sections reused by reruns with the same data (ui/cache.py):
 # keyed by content, so the TTL only bounds memory, never freshness
 TTL_RERUN_CACHE = 3600
 RERUN_CACHE_ENTRIES = 32  # per view/section: selections a user flips between, across sessions

@@ -1,4 +1,4 @@
-"""ui.charts (Positions, Tracking Error) and ui.tables: valid Plotly, the right values and colours."""
+"""ui.tracking_error.charts: valid Plotly, the right values and colours."""
 
 from __future__ import annotations
 
@@ -10,26 +10,9 @@ import pytest
 from lib import format as fmt
 from lib import tracking_error as te
 from tests.ui.spec_check import assert_valid, trace
-from ui import charts, plot, tables
+from ui.tracking_error import charts
 
 D1, D2, D3 = date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 7)
-
-
-def test_weights_vs_target_in_percent_with_gaps() -> None:
-    table = pl.DataFrame({
-        "sym": ["BTC", "PURR", "ETH"],
-        "actual_weight": [0.0168, None, -0.0133],
-        "weight_t2": [0.0150, 0.001, -0.0140],
-        "category": [te.MAGNITUDE_ERROR, te.UNPRICED, te.MATCHED],
-        "err_t2": [0.0018, None, 0.0007],
-    })
-    spec = charts.weights_vs_target(table, max_symbols=2)
-    assert_valid(spec)
-    actual = trace(spec, "Actual")
-    assert actual["x"] == ["BTC", "PURR"]  # top 2 in the table's order
-    assert actual["y"][0] == 1.68 and actual["y"][1] is None  # unpriced: no bar, not 0
-    assert trace(spec, "T+2 target")["marker"]["color"] == fmt.SERIES_COLORS["target_t2"]
-    assert "top 2 of 3" in spec["layout"]["title"]["text"]
 
 
 def test_te_lines_two_axes_nulls_are_gaps() -> None:
@@ -74,52 +57,6 @@ def test_flip_share_and_heatmap() -> None:
     assert z == [[-1.68, 0.1], [None, 0.2]]
     assert heat["data"][0]["zmin"] == -1.68 and heat["data"][0]["zmax"] == 1.68
     assert "top 2 of 10" in heat["layout"]["title"]["text"]
-
-
-def test_one_look_for_every_chart() -> None:
-    lay = plot.layout("x", xaxis={"type": "date"}, yaxis={"ticksuffix": "%"}, barmode="stack")
-    assert lay["xaxis"] == {**plot.AXIS_X, "type": "date"}
-    assert lay["yaxis"]["gridcolor"] == plot.GRID and lay["yaxis"]["ticksuffix"] == "%"
-    assert plot.merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}}) == {"a": {"b": 1, "c": 3}}
-
-
-def test_category_table_pills_and_percent_points() -> None:
-    df = pl.DataFrame({"sym": ["A", "B"], "notional_usd": [100.0, None], "err_t2": [0.0123, None],
-                       "category": [te.MATCHED, None]})
-    frame, config = tables.category_table(df)
-    assert frame["err_t2"].to_list() == [1.23, None]  # percent points; missing stays null
-    assert frame["category"].to_list() == [[te.MATCHED], None]
-    cat = config["category"]
-    assert cat["type_config"]["type"] == "multiselect"
-    options = {o["value"]: o.get("color") for o in cat["type_config"]["options"]}
-    assert options[te.WRONG_DIRECTION] == fmt.CATEGORY_COLORS[te.WRONG_DIRECTION]
-    assert config["err_t2"]["type_config"]["format"] == tables.WEIGHT_FORMAT
-
-
-def test_weights_shown_never_read_minus_zero() -> None:
-    shown = tables.weights_in_percent(pl.DataFrame({"err_t2": [-1e-7, -4e-5, 0.0123456, None, -0.02]}))
-    values = shown["err_t2"].to_list()
-    assert values == [0.0, 0.0, 1.23, None, -2.0]
-    assert all(str(v) != "-0.0" for v in values)  # "%+.2f%%" would print -0.00%
-
-
-def test_category_table_missing_is_the_dash() -> None:
-    """Missing numbers show lib.format.MISSING, never 'None' or 0 (the grid's placeholder)."""
-
-    def script() -> None:
-        import polars as pl
-
-        from ui import tables
-
-        tables.show_category_table(pl.DataFrame({"sym": ["A"], "bn_px": [None], "err_t2": [None]},
-                                                schema={"sym": pl.String, "bn_px": pl.Float64, "err_t2": pl.Float64}))
-
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(script, default_timeout=30).run()
-    assert not at.exception
-    assert at.dataframe[0].proto.placeholder == fmt.MISSING
-    assert at.dataframe[0].value["bn_px"].isna().all()
 
 
 def test_te_axes_tick_labels_follow_plotlys_even_steps() -> None:

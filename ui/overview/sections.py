@@ -1,10 +1,8 @@
-"""The Overview page's drawn sections, replayed on reruns with the same inputs.
+"""The Overview page's drawn sections, replayed on reruns with the same inputs (see ui/cache.py).
 
 The page loads the frames (ui.data.load shows failures and stale results where they
-happen) and hands them to these `cached_section`s, which do the maths (lib/pnl.py) and
-draw: a rerun with the same query results replays the recorded elements instead of
-recomputing returns and drawdowns and rebuilding the charts (see ui/rerun_cache.py).
-Sections take only frames, dates and scalars, and create no widgets.
+happen), turns them into views (ui/overview/views.py, the PnL maths) and hands those
+to these sections, which only draw and create no widgets.
 """
 
 from __future__ import annotations
@@ -16,16 +14,11 @@ import streamlit as st
 
 from lib import config, pnl
 from lib import format as fmt
-from lib import health as health_rules
-from ui import overview_charts as charts
-from ui import plot
-from ui.rerun_cache import cached_section, cached_view
-
-health_summary = cached_view(health_rules.overall_status)
+from ui import cache, plot
+from ui.overview import charts
+from ui.overview.views import DailyStatistics, Decomposition, Drawdown, ExposureNow
 
 _ROW2_OFF = {"delta_arrow": "off", "delta_color": "off"}
-
-
 RETURN_HELP = ("Return: time-weighted — every account snapshot to the next is a sub-period, a deposit or "
                "withdrawal only splits its own few minutes, and the sub-periods are chained (the equity index "
                "the drawdown uses).")
@@ -33,10 +26,9 @@ MARK_RULE = ("End mark: the newest account snapshot; start mark: the last snapsh
              "start. Fills, fees, funding and flows count between the two marks.")
 
 
-@cached_section
-def pnl_metrics(head: pl.DataFrame | None) -> None:
+@cache.section()
+def pnl_metrics(windows: dict[str, dict]) -> None:
     """Equity and the PnL of today (UTC day), the last 7 and 30 × 24 h and since start (headline windows)."""
-    windows = pnl.headline(head) if head is not None else {}
     today = windows.get("today", {})
     row = st.columns(5)
     row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
@@ -47,31 +39,30 @@ def pnl_metrics(head: pl.DataFrame | None) -> None:
         w = windows.get(key, {})
         label = w.get("label") or pnl.window_label(key)
         col.metric(f"PnL {label}", fmt.usd(w.get("pnl"), signed=True),
-                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)),
-                   delta_description="time-weighted",
+                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)), delta_description="time-weighted",
                    help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
                         f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
                         f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}")
 
 
-@cached_section
-def exposure_metrics(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, snap_day: date | None) -> None:
+@cache.section()
+def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
     """Gross/net exposure, long/short counts at the newest positions round, and the latest tracking error."""
-    x = expo.row(0, named=True) if expo is not None and expo.height else {}
+    x = view.row
     hour = config.DEFAULT_SNAPSHOT_HOUR
     row = st.columns(5)
-    row[0].metric("Gross exposure", fmt.pct(pnl.exposure_pct(x.get("gross_usd"), x.get("equity")), 1),
+    row[0].metric("Gross exposure", fmt.pct(view.gross_pct, 1),
                   delta=fmt.usd(x.get("gross_usd")) if x else None, **_ROW2_OFF,
                   help=f"Sum of |position value| at the newest positions snapshot ({fmt.utc(x.get('ts'))}), "
                        "as % of equity.")
-    row[1].metric("Net exposure", fmt.pct(pnl.exposure_pct(x.get("net_usd"), x.get("equity")), 1, signed=True),
+    row[1].metric("Net exposure", fmt.pct(view.net_pct, 1, signed=True),
                   delta=fmt.usd(x.get("net_usd"), signed=True) if x else None, **_ROW2_OFF,
                   help="Long minus short position value, as % of equity.")
     row[2].metric("Long positions", x.get("n_long", fmt.MISSING),
                   delta=fmt.usd(x.get("long_usd")) if x else None, **_ROW2_OFF)
     row[3].metric("Short positions", x.get("n_short", fmt.MISSING),
                   delta=fmt.usd(x.get("short_usd")) if x else None, **_ROW2_OFF)
-    te_now = pnl.te_headline(timeline, snap_day)
+    te_now = view.te
     counts_text = charts.category_text(te_now["counts"])
     problems_text = charts.category_text(te_now["problems"])
     row[4].metric("Tracking error", fmt.pct(te_now["te"]),
@@ -93,15 +84,13 @@ def exposure_metrics(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, s
                    "of the exposure sums.")
 
 
-@cached_section
-def decomposition(win: pl.DataFrame) -> None:
+@cache.section()
+def decomposition(view: Decomposition) -> None:
     """The window's PnL parts: waterfall, table, the reconciliation in words and its marks."""
-    w = win.row(0, named=True)
-    parts = pnl.decompose(w)
+    w, parts, table = view.window, view.parts, view.table
     left, right = st.columns([3, 2])
     with left:
         plot.show(charts.decomposition(parts), key="ov_decomposition")
-    table = pnl.decomposition_frame(parts)
     right.table(
         {"Component": table["label"].to_list() + ["Total PnL"],
          "USD": [fmt.usd(v, signed=True) for v in table["usd"].to_list()] + [fmt.usd(parts["total"], signed=True)]},
@@ -130,14 +119,14 @@ def decomposition(win: pl.DataFrame) -> None:
                 "reports open positions), so the residual cannot be computed.", icon=":material/info:")
 
 
-@cached_section
-def equity_and_drawdown(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label: str) -> None:
+@cache.section()
+def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label: str) -> None:
     """Equity curve with flows marked, the worst and current drawdowns, the underwater chart."""
-    worst = pnl.drawdown_summary(series)
-    n_snaps = int(series["n_snapshots"].sum())
+    periods, worst = view.periods, view.worst
     st.subheader("Equity and drawdown")
-    plot.show(charts.equity_curve(series, flows, bucket_label), key="ov_equity")
+    plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
     d1, d2, d3, d4 = st.columns(4)
+    n_snaps = view.n_snapshots
     d1.metric("Max drawdown", fmt.pct(worst["max_drawdown"], signed=True),
               help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
                    f"range, measured at every account snapshot ({n_snaps:,} here) whatever the range's length.")
@@ -147,23 +136,19 @@ def equity_and_drawdown(series: pl.DataFrame, flows: pl.DataFrame | None, bucket
               ("not recovered" if worst["trough_ts"] else None), delta_arrow="off", delta_color="off")
     d4.metric("Current drawdown", fmt.pct(worst["current_drawdown"], signed=True),
               help=f"From the peak of {fmt.utc(worst['current_peak_ts'], seconds=True)}.")
-    plot.show(charts.underwater(pnl.underwater_points(series), worst, bucket_label), key="ov_underwater")
+    plot.show(charts.underwater(view.underwater, worst, bucket_label), key="ov_underwater")
     notes = [f"Drawdown, peak, trough and recovery are computed at every account snapshot ({n_snaps:,}); the charts "
              f"draw one point per {'hour' if bucket_label == 'hourly' else 'UTC day'} (the underwater chart its "
              "deepest point)."]
-    n_bad = int(series["n_bad_snapshots"].sum())
-    if n_bad:
-        notes.append(f"{n_bad} account snapshot(s) with missing, zero or negative equity were skipped.")
+    if view.n_bad_snapshots:
+        notes.append(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
     st.caption(" ".join(notes))
 
 
-@cached_section
-def daily_statistics(daily: pl.DataFrame, start: date) -> None:
+@cache.section()
+def daily_statistics(view: DailyStatistics) -> None:
     """Mean, win rate, best/worst day, volatility and Sharpe of the finished UTC days' returns, and their bars."""
-    days = pnl.complete_days(daily, start)
-    n_unfinished = daily.filter((pl.col("complete") == 0) & (pl.col("bucket").dt.date() >= start)).height
-    stats = pnl.daily_stats([b.date() for b in days["bucket"].to_list()], days["ret"].to_list(),
-                            days["pnl"].to_list())
+    stats = view.stats
     root = f"√{config.ANNUALISATION_DAYS}"
     st.subheader("Daily statistics (UTC days, time-weighted returns net of deposits/withdrawals)")
     s1, s2, s3, s4 = st.columns(4)
@@ -184,13 +169,13 @@ def daily_statistics(daily: pl.DataFrame, start: date) -> None:
                    "risk-free rate 0.")
     s7.metric("Days", stats["n_days"],
               help=f"Finished UTC days with a return; {stats['n_missing']} without one. "
-                   + ("The unfinished current day is left out." if n_unfinished else ""))
+                   + ("The unfinished current day is left out." if view.n_unfinished else ""))
     st.caption(f"{stats['n_days']} finished UTC days · zero risk-free rate · annualised with {root} (crypto trades "
-               "every day)" + (" · the unfinished current day is not counted" if n_unfinished else "") + ".")
-    plot.show(charts.daily_returns(days), key="ov_daily")
+               "every day)" + (" · the unfinished current day is not counted" if view.n_unfinished else "") + ".")
+    plot.show(charts.daily_returns(view.days), key="ov_daily")
 
 
-@cached_section
+@cache.section()
 def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
     """Gross, net, long and short exposure over the range."""
     st.subheader("Exposure over time")
@@ -204,7 +189,7 @@ def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
                    "(◆ on the chart), not counted as flat.")
 
 
-@cached_section
+@cache.section()
 def flows_table(flows: pl.DataFrame) -> None:
     """The range's deposits and withdrawals, folded away."""
     with st.expander(f"Deposits and withdrawals in the range ({flows.height})", icon=":material/account_balance:"):
