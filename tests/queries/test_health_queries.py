@@ -20,7 +20,7 @@ from lib import format as fmt
 from lib import health as rules
 from queries import health
 from queries._base import use_client
-from ui import health_charts as charts
+from ui.system_health import charts
 from tests.queries.fixture_desk import create_tables, fixture_client
 
 UTC = timezone.utc
