@@ -36,6 +36,9 @@ thresholds = threshold_inputs("pos", w_eps_column, mag_eps_column)
 set_url(date=day, hour=hour)
 
 when = fmt.snapshot_when(day.isoformat(), hour)
+if hour == 0:
+    st.caption(":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
+               "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it.")
 if te_views.snapshot_incomplete(day, hour, as_of):
     st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
                "after that time are missing.", icon=":material/schedule:")

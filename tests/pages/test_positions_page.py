@@ -189,6 +189,7 @@ def test_before_the_rebalance_is_a_choice_and_hour_zero_says_it_includes_it(app,
     assert "incl. the 00:00–00:02 rebalance" in box.format_func(0)
     assert box.format_func(-1) == "00:00:00 — before the rebalance"
     assert "Hour 0" in box.help and "before the rebalance" in box.help
+    assert any("includes the 00:00–00:02 rebalance fills" in c.value for c in at.caption)
     box.set_value(-1).run()
     no_exception(at)
     assert dict(at.query_params)["hour"] == "-1"
