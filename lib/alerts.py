@@ -476,7 +476,7 @@ def execution(day_exec: pl.DataFrame | Unavailable, day: date | None, as_of: dat
 
 
 def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[str, float]) -> list[RuleResult]:
-    """The day's PnL (pnl.headline / pnl.window_return: deposits are not PnL) below −daily_loss_max of its start equity."""
+    """The day's PnL (pnl.headline, time-weighted return from SQL: deposits are not PnL) below −daily_loss_max of its start equity."""
     if (g := _guard(["daily_loss"], window)) is not None:
         return g
     if not window or window.get("ret") is None:
