@@ -30,6 +30,11 @@ DEFAULT_MAG_RULE = "absolute"
 W_EPS_RANGE = (0.0, 0.05)  # what the UI accepts; anything else is refused
 MAG_EPS_RANGE = (0.0, 0.5)
 DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
+# A snapshot hour h means the positions at the END of that hour (h + 1):00 UTC, priced at the
+# hour's close; hour 0 therefore includes the 00:00-00:02 rebalance fills. PRE_REBALANCE_HOUR is
+# the extra choice "before the rebalance": positions as of 00:00:00 of the holdings date.
+PRE_REBALANCE_HOUR = -1
+SNAPSHOT_HOURS = (PRE_REBALANCE_HOUR, *range(24))
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
 LAG_SWEEP_MAX = 3  # the execution-lag sweep compares each snapshot with the targets dated D-0 .. D-3
@@ -55,8 +60,7 @@ ANNUALISATION_DAYS = 365  # crypto trades every day
 # --- Overview and Trades pages ----------------------------------------------
 HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this range, daily beyond
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
-POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions snapshot older than this is not a window's mark
-MARK_PAIR_TOLERANCE_MIN = 10  # ... and is paired with the account snapshot at most this far from it
+POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions round further than this from an equity mark is not its mark
 FILLS_PAGE_SIZE = 100  # fills per page on the Trades page
 FILLS_EXPORT_MAX_ROWS = 100_000  # CSV download cap (the page says when it is reached)
 UNTRACKED_LIST_LIMIT = 200  # untracked fills listed (all are counted)

@@ -64,9 +64,10 @@ def parse_range(start: object, end: object, max_days: int = MAX_RANGE_DAYS) -> t
 
 
 def parse_hour(raw: object) -> int:
+    """Snapshot hour 0-23 (positions at the end of that hour), or -1: 00:00:00, before the rebalance."""
     text = str(raw).strip()
-    if not text.isdigit() or not 0 <= int(text) <= 23:
-        raise InputError(f"hour must be a whole number 0-23, not {text[:20]!r}")
+    if not text.lstrip("-").isdigit() or int(text) not in config.SNAPSHOT_HOURS:
+        raise InputError(f"hour must be a whole number 0-23 (or -1 for before the rebalance), not {text[:20]!r}")
     return int(text)
 
 

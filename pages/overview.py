@@ -67,7 +67,7 @@ if series is not None and not empty_note(series, "equity"):
 
 daily = series if bucket_s == 86400 else load(overview.equity_series, start, end, 86400, what="daily returns")
 if daily is not None and daily.height:
-    sections.daily_statistics(views.daily_statistics(daily))
+    sections.daily_statistics(views.daily_statistics(daily, start))
 
 # --- exposure over time ----------------------------------------------------------------------------
 exposure_series = load(overview.exposure_series, start, end, bucket_s, what="exposure over time")

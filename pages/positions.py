@@ -30,15 +30,18 @@ day_column, hour_column, w_eps_column, mag_eps_column = st.columns(4)
 day = day_column.date_input("Holdings date (UTC)", value=url_day, key="pos_date",
                             help="The book after that day's rebalance, against the targets dated two days "
                                  "earlier (T+2).")
-hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=url_hour, key="pos_hour",
-                             format_func=lambda h: f"{h:02d}:00–{h:02d}:59 UTC",
-                             help="Positions after every fill before the end of this hour, priced at its close.")
+hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="pos_hour",
+                             index=config.SNAPSHOT_HOURS.index(url_hour), format_func=fmt.snapshot_hour_option,
+                             help=fmt.SNAPSHOT_HOUR_HELP)
 thresholds = threshold_inputs("pos", w_eps_column, mag_eps_column)
 set_url(date=day, hour=hour)
 
-when = f"{day.isoformat()} {hour:02d}:00 UTC"
+when = fmt.snapshot_when(day.isoformat(), hour)
+if hour == 0:
+    st.caption(":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
+               "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it.")
 if te_views.snapshot_incomplete(day, hour, as_of):
-    st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} hour yet: prices and fills "
+    st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
                "after that time are missing.", icon=":material/schedule:")
 
 position_risk = load(risk.position_risk, what="position risk and price check")
@@ -92,7 +95,7 @@ def book_table() -> None:
         caption_column.caption(f"{table.height} symbols · largest |notional| first · nothing classified "
                                "(no targets)")
     download_column.download_button(
-        "Download table (CSV)", table.write_csv(), file_name=f"positions_{day.isoformat()}_{hour:02d}00Z.csv",
+        "Download table (CSV)", table.write_csv(), file_name=f"positions_{day.isoformat()}_{fmt.snapshot_file_tag(hour)}.csv",
         mime="text/csv", icon=":material/download:", help="The table as shown, weights as fractions of equity.")
     sections.table_and_chart(table, classified)
 

@@ -77,7 +77,8 @@ def panels(as_of: datetime | None) -> None:
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
     stats = [frame for name in health.SYNCED_TABLES
-             if (frame := load_optional(health.sync_stats, name, what=f"Sync statistics of {name}")) is not None]
+             if (frame := load_optional(health.sync_stats, name, clock.end_q, what=f"Sync statistics of {name}"))
+             is not None]
     table_summary = None
     if stats:
         tables = rules.assess_tables(pl.concat(stats, how="diagonal_relaxed"))
