@@ -79,7 +79,18 @@ def parse_url_int(raw: object, name: str, lo: int, hi: int) -> int:
 
 
 def parse_hour(raw: object) -> int:
-    return parse_url_int(raw, "hour", 0, 23)
+    """Snapshot hour 0-23 (positions at the end of that hour), or -1: 00:00:00, before the rebalance."""
+    text = str(raw).strip()
+    if text == str(config.PRE_REBALANCE_HOUR):
+        return config.PRE_REBALANCE_HOUR
+    try:
+        value = parse_url_int(text, "hour", 0, 23)
+    except InputError:
+        raise InputError(f"hour must be a whole number 0-23 (or -1 for before the rebalance), "
+                         f"not {text[:20]!r}") from None
+    if value not in config.SNAPSHOT_HOURS:
+        raise InputError(f"hour {value} is not a snapshot hour")
+    return value
 
 
 def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
@@ -90,6 +101,11 @@ def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
     if not math.isfinite(value) or not lo <= value <= hi:
         raise InputError(f"{name} must be between {lo} and {hi}, not {value}")
     return value
+
+
+def parse_trend_band(raw: object) -> float:
+    """The regime trend band in % of BTC's 24 h return (URL `trend`): '2' means up above +2 %, down below -2 %."""
+    return parse_threshold(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
 
 
 def parse_coin(raw: object) -> str:
