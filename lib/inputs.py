@@ -19,6 +19,7 @@ MAX_RANGE_DAYS = 3 * 366
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would take '²' and '٣')
 _COIN = re.compile(r"^[A-Za-z0-9]{1,20}$")
 _WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 URL_NUMBER_MAX_DIGITS = 6  # no URL number the app reads needs more; 5,000 digits never reach int()
 
 
@@ -103,9 +104,18 @@ def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
     return value
 
 
+def parse_url_decimal(raw: object, name: str, lo: float, hi: float) -> float:
+    """A decimal number from a URL, as strict as parse_url_int: ASCII digits, one optional
+    point, no sign or exponent, a length bound (`float()` alone takes '١٢' and '1e3')."""
+    text = str(raw).strip()
+    if not (0 < len(text) <= 2 * URL_NUMBER_MAX_DIGITS and _DECIMAL.fullmatch(text)):
+        raise InputError(f"{name} must be a number between {lo} and {hi}, not {text[:20]!r}")
+    return parse_threshold(text, name, lo, hi)
+
+
 def parse_trend_band(raw: object) -> float:
     """The regime trend band in % of BTC's 24 h return (URL `trend`): '2' means up above +2 %, down below -2 %."""
-    return parse_threshold(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
+    return parse_url_decimal(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
 
 
 def parse_coin(raw: object) -> str:

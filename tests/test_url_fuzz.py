@@ -65,6 +65,8 @@ PARSERS = {
     "parse_day": lambda raw: inputs.parse_day(raw, []),
     "parse_url_int": lambda raw: inputs.parse_url_int(raw, "n", 0, 10**6),
     "parse_choice": lambda raw: inputs.parse_choice(raw, "n", (0, 7, 99)),
+    "parse_trend_band": inputs.parse_trend_band,
+    "parse_url_decimal": lambda raw: inputs.parse_url_decimal(raw, "x", 0.0, 10.0**6),
 }
 
 
@@ -82,8 +84,8 @@ def test_parsers_refuse_garbage_with_input_error_only(name):
         except inputs.InputError as err:
             assert len(str(err)) < 200  # the message quotes at most a short prefix
             continue
-        # accepted: only a short plain-ASCII value can get here (a coin such as "null" is a valid name)
-        assert value.isascii() and value.isalnum() and len(value) <= 20, (name, value[:20])
+        # accepted: only a short plain-ASCII value can get here (a coin such as "null", a band such as "1.0")
+        assert re.fullmatch(r"[A-Za-z0-9.]{1,20}", value, re.ASCII), (name, value[:20])
 
 
 def test_the_strict_number_parser():
