@@ -26,7 +26,7 @@ READS_KLINES = {
     "pages/positions.py": "hourly timeline",
     "pages/trades.py": "fill summary",
     "pages/tracking_error.py": "hourly timeline",
-    # System Health reads no binance table: it must show no failure at all
+    "pages/system_health.py": "Exchange marks vs Binance",
 }
 
 
