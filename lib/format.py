@@ -28,6 +28,12 @@ STATUS_COLORS: Mapping[str, str] = MappingProxyType(
     {"OK": "#2e9d5b", "LATE": "#e0a526", "DOWN": "#d1343b", "UNKNOWN": "#a3b1bf", "N/A": "#a3b1bf"}
 )
 
+# Data-contract column status (System Health, lib/contract.py)
+CONTRACT_COLORS: Mapping[str, str] = MappingProxyType(
+    {"wrong type": "#d1343b", "missing": "#d1343b", "normalised": "#e0a526", "extra": "#a3b1bf",
+     "present": "#2e9d5b"}
+)
+
 # Streamlit badge colour names for a status (st.badge, :color-badge[...])
 STATUS_BADGES: Mapping[str, str] = MappingProxyType(
     {"OK": "green", "LATE": "orange", "DOWN": "red", "UNKNOWN": "gray", "N/A": "gray"}

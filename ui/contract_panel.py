@@ -1,0 +1,54 @@
+"""System Health's data-contract table: the remote's columns against queries/schema.sql.
+
+One row per contract column (and per extra remote column), broken ones first:
+present, normalised (a compatible type the queries convert: the numbers are
+the contract's), wrong type, missing, extra. A panel that reads a broken
+column names it in its own error (ui/data.py through lib/contract.explain).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from lib import contract
+from lib import format as fmt
+from ui.tables import as_label, label_column
+
+CAPTION = ("The columns and types of every configured table (system.columns) against the data contract "
+           "(queries/schema.sql). *Normalised*: another but compatible type (DateTime, a non-UTC timezone, "
+           "Nullable, Decimal, Enum); the queries convert it and the numbers are unchanged. *Wrong type* and "
+           "*missing* break the panels that read the column; *extra* columns are not read.")
+
+
+def counts(check: pl.DataFrame) -> dict[str, int]:
+    """Columns per status, every status present (0 when none)."""
+    got = dict(check.group_by("status").len().iter_rows()) if check.height else {}
+    return {s: int(got.get(s, 0)) for s in contract.STATUS_ORDER}
+
+
+def render(check: pl.DataFrame | None) -> None:
+    """The summary line and the table (nothing when the check could not run: load() said why)."""
+    st.subheader("Data contract")
+    if check is None:
+        return
+    n = counts(check)
+    broken = n[contract.WRONG_TYPE] + n[contract.MISSING]
+    line = " · ".join(f"{k}: {v}" for k, v in n.items())
+    if broken:
+        st.error(f"**{broken} contract column(s) broken** — the panels that read them cannot be shown. {line}",
+                 icon=":material/error:")
+    elif n[contract.NORMALISED]:
+        st.warning(f"**Compatible drift:** {n[contract.NORMALISED]} column(s) of another type, converted. {line}",
+                   icon=":material/sync_alt:")
+    else:
+        st.success(f"**Every contract column is present with its type.** {line}", icon=":material/check_circle:")
+    rank = {s: i for i, s in enumerate(contract.STATUS_ORDER)}
+    frame = (check.with_columns(pl.col("status").replace_strict(rank, default=len(rank)).alias("_rank"))
+             .sort(["_rank", "table", "column"]).drop("_rank")
+             .select("status", "qualified", "column", "expected", "actual", "note")
+             .rename({"qualified": "table"})
+             .with_columns(as_label("status")))
+    st.dataframe(frame, hide_index=True, placeholder=fmt.MISSING, height=min(38 + 35 * frame.height, 400),
+                 column_config={"status": label_column("status", fmt.CONTRACT_COLORS)})
+    st.caption(CAPTION)
