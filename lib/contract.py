@@ -30,6 +30,7 @@ SCHEMA_PATH = PROJECT_ROOT / "queries" / "schema.sql"
 PRESENT, NORMALISED, WRONG_TYPE, MISSING, EXTRA = "present", "normalised", "wrong type", "missing", "extra"
 STATUS_ORDER = (WRONG_TYPE, MISSING, NORMALISED, EXTRA, PRESENT)
 BROKEN = (WRONG_TYPE, MISSING)
+NO_TABLE = "table not found or not readable"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\((.*?)\)\s*ENGINE", re.S)
@@ -179,7 +180,7 @@ def compare(actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str,
         for col, typ in cols:
             base = {"table": name, "qualified": f"{db}.{tbl}", "column": col, "expected": typ}
             if remote is None:
-                rows.append({**base, "actual": None, "status": MISSING, "note": "table not found or not readable"})
+                rows.append({**base, "actual": None, "status": MISSING, "note": NO_TABLE})
             elif col not in remote:
                 rows.append({**base, "actual": None, "status": MISSING, "note": "no such column"})
             else:

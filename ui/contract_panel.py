@@ -33,15 +33,19 @@ def render(check: pl.DataFrame | None) -> None:
     if check is None:
         return
     n = counts(check)
-    broken = n[contract.WRONG_TYPE] + n[contract.MISSING]
+    absent = sorted(set(check.filter(pl.col("note") == contract.NO_TABLE)["qualified"].to_list()))
+    broken = check.filter(pl.col("status").is_in(contract.BROKEN) & (pl.col("note") != contract.NO_TABLE)).height
     line = " · ".join(f"{k}: {v}" for k, v in n.items())
     if broken:
         st.error(f"**{broken} contract column(s) broken** — the panels that read them cannot be shown. {line}",
                  icon=":material/error:")
-    elif n[contract.NORMALISED]:
+    if absent:
+        st.warning(f"**Table(s) not found or not readable:** {', '.join(absent)} — their panels say so. {line}",
+                   icon=":material/table_rows:")
+    if not (broken or absent) and n[contract.NORMALISED]:
         st.warning(f"**Compatible drift:** {n[contract.NORMALISED]} column(s) of another type, converted. {line}",
                    icon=":material/sync_alt:")
-    else:
+    elif not (broken or absent):
         st.success(f"**Every contract column is present with its type.** {line}", icon=":material/check_circle:")
     rank = {s: i for i, s in enumerate(contract.STATUS_ORDER)}
     frame = (check.with_columns(pl.col("status").replace_strict(rank, default=len(rank)).alias("_rank"))
