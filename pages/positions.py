@@ -50,10 +50,13 @@ if tl.height == 0:
 # --- classification (none on a day without targets) -------------------------------------
 target_date = te_views.target_date(day)
 view = positions_sections.snapshot_view(tl, th.w_eps, th.mag_eps, th.mag_rule)
-if view.counts is None:
+if view.state == te_views.NO_TARGETS:
     st.warning(f"**No model targets dated {target_date.isoformat()}** (T+{config.T_PLUS_TARGET} for holdings date "
                f"{day.isoformat()}): positions are shown without categories; nothing is called EXTRA.",
                icon=":material/event_busy:")
+elif view.state == te_views.NO_FILLS:
+    st.warning(f"**No fills up to {when}** for any symbol of the day: the book cannot be rebuilt from fills, "
+               "so nothing is classified (nothing is called MISSING).", icon=":material/event_busy:")
 
 st.subheader(f"Book at {when} vs targets dated {target_date.isoformat()}")
 positions_sections.book(view, tl.height, th.label)
@@ -69,7 +72,7 @@ if view.counts is not None:
     caption_col.caption(f"{table.height} of {tl.height} symbols · largest |actual − T+2 target| first · weights "
                         "in % of equity · flip = closer to the T+1 target than to T+2")
 else:
-    caption_col.caption(f"{table.height} symbols · largest |notional| first · nothing classified (no targets)")
+    caption_col.caption(f"{table.height} symbols · largest |notional| first · nothing classified ({view.state})")
 download_col.download_button("Download table (CSV)", table.write_csv(),
                              file_name=f"positions_{day.isoformat()}_{hour:02d}00Z.csv", mime="text/csv",
                              icon=":material/download:", help="The table as shown, weights as fractions of equity.")

@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from lib import config, pnl
+from lib import config, pnl, te_views
 from lib import format as fmt
 from lib import health as health_rules
 from ui import overview_charts as charts
@@ -72,7 +72,12 @@ def exposure_metrics(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, s
                   help=f"Weight-space TE vs the T+2 target at {snap_day} {hour:02d}:00 UTC, "
                        "the newest day whose snapshot hour is complete in the data. "
                        + (f"Problems: {problems_text}." if problems_text else "No problem rows."))
-    if snap_day is not None:
+    if snap_day is not None and te_now["state"] is not None:
+        st.caption(f"Tracking error at {snap_day} {hour:02d}:00 UTC: not computed, "
+                   + ("no model targets for this holdings date" if te_now["state"] == te_views.NO_TARGETS
+                      else "no fills up to this snapshot (the book is unknown)")
+                   + " — nothing is classified, as on the Positions and Tracking Error pages.")
+    elif snap_day is not None:
         st.caption(f"Tracking error at {snap_day} {hour:02d}:00 UTC, symbols by category: "
                    + (counts_text or "none") + " — details on the Tracking Error page.")
     if x.get("n_unvalued"):
