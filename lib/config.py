@@ -48,6 +48,9 @@ ANNUALISATION_DAYS = 365  # crypto trades every day
 
 # --- Overview and Trades pages ----------------------------------------------
 HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this range, daily beyond
+# A row dated later than the server's now + this is "in the future" (a bad clock or a bad row): it
+# never sets "data as of" or a page's default range, and System Health counts it.
+FUTURE_SKEW_S = 300
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
 POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions snapshot older than this is not a window's mark
 MARK_PAIR_TOLERANCE_MIN = 10  # ... and is paired with the account snapshot at most this far from it

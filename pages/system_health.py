@@ -14,10 +14,10 @@ from lib import config
 from lib import format as fmt
 from lib import health as rules
 from lib.inputs import parse_bucket, parse_hours, parse_refresh
-from queries import contract, health
+from queries import contract, health, odd_data
 from queries._base import client as desk_client
 from ui import router
-from ui import contract_panel
+from ui import contract_panel, data_quality_panel
 from ui import data as ui_data
 from ui import health_sections as sections
 from ui.data import empty_note, load, load_live, load_optional
@@ -111,6 +111,7 @@ def panels() -> None:
     st.subheader("ClickHouse")
     sections.clickhouse_panel(desk_client(), info)
     contract_panel.render(load(contract.contract_check, what="Data contract check"))
+    data_quality_panel.future_rows(load(odd_data.future_rows, what="Rows dated in the future"))
 
     with top:
         sections.summary_row(mon_summary, table_summary, sync_summary, info)

@@ -9,15 +9,17 @@
 -- by the fraction of the window left after it (Modified Dietz, lib/pnl.py).
 -- Reads the newest 30 + lookback days of snapshots, the first few days of them and the
 -- ledger (deposits/withdrawals are rare rows), so its cost does not grow with history.
--- Parameters: lookback_days (UInt16).
+-- Rows dated after the server's now + {future_skew_s} seconds are left out (a bad clock or row).
+-- Parameters: lookback_days (UInt16), future_skew_s (UInt32).
 WITH
-    (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS newest_raw,
+    (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+     WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_raw,
     (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS oldest_raw,
     recent AS
     (
         SELECT ts, account_value AS equity, toUInt8(1) AS one
         FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= newest_raw - toIntervalDay(30 + {lookback_days:UInt16})
+        WHERE ts >= newest_raw - toIntervalDay(30 + {lookback_days:UInt16}) AND ts <= newest_raw
           AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
         LIMIT 1 BY account, ts
     ),

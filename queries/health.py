@@ -40,14 +40,20 @@ MAX_HOURS = 14 * 24
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def data_as_of() -> pl.DataFrame:
-    """Newest account and positions snapshot: the 'data as of' of every page."""
+    """Newest account and positions snapshot: the 'data as of' of every page.
+
+    Rows dated after the server's now + FUTURE_SKEW_S do not count (System Health lists them).
+    """
     return run(
         """
         SELECT
-            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS account_ts,
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS positions_ts,
+            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS account_ts,
+            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS positions_ts,
             now64(3, 'UTC') AS server_now
-        """
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
 
 
@@ -61,11 +67,13 @@ def table_freshness(name: str) -> pl.DataFrame:
         """
         SELECT
             {name:String} AS table_key,
-            toDateTime64(max({col:Identifier}), 3, 'UTC') AS newest,
+            toDateTime64(maxIf({col:Identifier}, {col:Identifier} <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})),
+                         3, 'UTC') AS newest,
             count() AS rows,
             now64(3, 'UTC') AS server_now
         FROM {db:Identifier}.{tbl:Identifier}
         """,
+        future_skew_s=config.FUTURE_SKEW_S,
         name=name,
         col=TIME_COLUMNS[name],
         db=db,
@@ -98,8 +106,9 @@ def monitor_status() -> pl.DataFrame:
     """
     sql = """
         WITH
-            (SELECT max(ts) FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}) AS newest,
             now64(3, 'UTC') AS server_now,
+            (SELECT max(ts) FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}
+             WHERE ts <= server_now + toIntervalSecond({future_skew_s:UInt32})) AS newest,
             if(dateDiff('second', newest, server_now) > {max_behind:UInt32}, newest, server_now) AS ref
         SELECT
             m.monitor AS monitor,
@@ -138,7 +147,8 @@ def monitor_status() -> pl.DataFrame:
         ) AS a ON a.monitor = m.monitor
         ORDER BY monitor
     """.replace("__DEDUP__", _HB_DEDUP.replace("__LO__", "newest - INTERVAL 30 DAY").replace("__HI__", "newest"))
-    return run(sql, monitors=list(config.MONITOR_INTERVALS_S), max_behind=rules.ANCHOR_MAX_BEHIND_S)
+    return run(sql, monitors=list(config.MONITOR_INTERVALS_S), max_behind=rules.ANCHOR_MAX_BEHIND_S,
+               future_skew_s=config.FUTURE_SKEW_S)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
@@ -183,7 +193,8 @@ def _table_params(name: str) -> dict[str, Any]:
         raise ValueError(f"{name!r} is not a synced table")
     db, tbl = client().tables.tables[name]
     k1, k2, k3 = rules.SYNCED_KEYS[name]
-    return {"name": name, "db": db, "tbl": tbl, "tcol": TIME_COLUMNS[name], "k1": k1, "k2": k2, "k3": k3}
+    return {"name": name, "db": db, "tbl": tbl, "tcol": TIME_COLUMNS[name], "k1": k1, "k2": k2, "k3": k3,
+            "future_skew_s": config.FUTURE_SKEW_S}
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
@@ -202,7 +213,8 @@ def sync_stats(name: str) -> pl.DataFrame:
     return run(
         """
         WITH
-            (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}) AS newest_t,
+            (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}
+             WHERE {tcol:Identifier} <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_t,
             toDateTime64('2000-01-01', 3, 'UTC') AS valid_from
         SELECT
             {name:String} AS table_key,
@@ -239,7 +251,7 @@ def sync_stats(name: str) -> pl.DataFrame:
                 t > newest_t - INTERVAL 1 DAY AS in_1d,
                 t > newest_t - INTERVAL 1 HOUR AS in_1h
             FROM {db:Identifier}.{tbl:Identifier}
-            WHERE {tcol:Identifier} > newest_t - INTERVAL 7 DAY
+            WHERE {tcol:Identifier} > newest_t - INTERVAL 7 DAY AND {tcol:Identifier} <= newest_t
             GROUP BY {k1:Identifier}, {k2:Identifier}, {k3:Identifier}
         )
         """,

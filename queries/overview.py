@@ -38,17 +38,20 @@ def latest_equity() -> pl.DataFrame:
         """
         SELECT ts, account, account_value, total_ntl_pos, total_margin_used, withdrawable
         FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) - toIntervalDay(1)
+        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+                     WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) - toIntervalDay(1)
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
         ORDER BY ts DESC
         LIMIT 1
-        """
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def headline_pnl() -> pl.DataFrame:
     """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks and flows."""
-    return run(HEADLINE_SQL, lookback_days=config.EQUITY_LOOKBACK_DAYS)
+    return run(HEADLINE_SQL, lookback_days=config.EQUITY_LOOKBACK_DAYS, future_skew_s=config.FUTURE_SKEW_S)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
@@ -61,7 +64,8 @@ def latest_exposure() -> pl.DataFrame:
     return run(
         """
         WITH
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
+            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest,
             rnd AS
             (
                 SELECT
@@ -109,6 +113,7 @@ def latest_exposure() -> pl.DataFrame:
         """,
         lookback_days=config.EQUITY_LOOKBACK_DAYS,
         round_ms=ROUND_MS,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
 
 
