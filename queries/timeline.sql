@@ -39,7 +39,7 @@ WITH
             groupArray(start_position) AS starts,
             groupArray(start_position + if(side = 'B', sz, -sz)) AS afters,
             arrayFilter(a -> NOT arrayExists(s -> abs(s - a) <= 1e-9 * greatest(1., abs(a)), starts), afters) AS ends,
-            length(ends) = 1 AS chained,
+            toBool(length(ends) = 1) AS chained,
             if(chained, ends[1], argMax(start_position + if(side = 'B', sz, -sz), tid)) AS pos_end
         FROM
         (
@@ -59,7 +59,7 @@ WITH
             coin,
             toDateTime(toStartOfHour(time), 'UTC') AS hb,
             argMax(pos_end, time) AS pos_after,
-            NOT argMax(chained, time) AS chain_open
+            toBool(NOT argMax(chained, time)) AS chain_open
         FROM fills_ms
         GROUP BY coin, hb
     ),
