@@ -5,9 +5,10 @@ marker, never as 0."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 MISSING = "—"
 MINUS = "\u2212"  # typographic minus for displayed signed numbers
@@ -164,3 +165,22 @@ def age_since(ts: datetime | None, now: datetime | None = None) -> str:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=timezone.utc)
     return age(now - ts)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def md_text(value: Any) -> str:
+    """A value from the data, safe inside Markdown (st.markdown, captions, alerts, metric help).
+
+    Every Markdown, Streamlit-directive (`:red[...]`, `:material/...:`) and LaTeX (`$`)
+    character is backslash-escaped and line breaks become spaces, so a coin named
+    `[x](https://evil)` shows as that text, never as a link.
+    """
+    text = re.sub(r"[\r\n]+", " ", str(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def plot_text(value: Any) -> str:
+    """A value from the data inside a Plotly title or label: its HTML-like tags (<a href>, <b>) shown as text."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from lib import config
+from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import InputError, parse_threshold
 
@@ -278,10 +279,12 @@ def unpriced(day_rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def unpriced_notes(bad: pl.DataFrame, max_names: int = 15) -> list[str]:
-    """One line per reason for `unpriced()` rows: 'no price (3): AAA, BBB, CCC', long lists cut with '+N more'."""
+    """One line per reason for `unpriced()` rows: 'no price (3): AAA, BBB, CCC', long lists cut with '+N more'.
+
+    Markdown: the names from the data are escaped (lib.format.md_text)."""
     notes = []
     for reason in sorted(set(bad["reason"].to_list())):
-        names = bad.filter(pl.col("reason") == reason)["sym"].cast(pl.String).to_list()
+        names = [fmt.md_text(n) for n in bad.filter(pl.col("reason") == reason)["sym"].cast(pl.String).to_list()]
         more = f", +{len(names) - max_names} more" if len(names) > max_names else ""
         shown = ", ".join(names[:max_names]) + more
         notes.append(f"{reason} ({len(names)}): {shown}")

@@ -24,9 +24,10 @@ badge, link = st.columns([4, 1], vertical_alignment="center")
 mon = load_optional(health.monitor_status, what="monitor heartbeats", where=badge)
 if mon is not None:
     summary = sections.health_summary(mon)
-    badge.badge(f"System health: {summary.label}", icon=":material/monitor_heart:",
+    badge.badge(f"System health: {fmt.md_text(summary.label)}", icon=":material/monitor_heart:",
                 color=fmt.STATUS_BADGES.get(summary.status, "gray"),
-                help="; ".join(summary.problems) or "Worst monitor status on the System Health page.")
+                help="; ".join(fmt.md_text(p) for p in summary.problems)
+                or "Worst monitor status on the System Health page.")
 link.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:")
 
 # --- headline metrics -------------------------------------------------------------------------

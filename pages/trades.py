@@ -3,9 +3,11 @@
 import streamlit as st
 
 from lib import config, execution, pnl
+from lib import format as fmt
 from lib.inputs import parse_coin
 from queries import trades
 from ui import router
+from ui import fill_quality
 from ui import trades_sections as sections
 from ui.data import empty_note, load
 from ui.sidebar import current_range, data_as_of_line
@@ -25,6 +27,8 @@ NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab
 total = load(trades.fills_summary, start, end, *NO_FILTER, what="fill summary")
 t = sections.first_row(total)
 sections.headline(t)
+fill_quality.notes(t, load(trades.unconverted_fees, start, end, what="fees in other tokens")
+                   if t.get("n_fee_unconverted") else None)
 
 facets = load(trades.fill_facets, start, end, what="fill filters")
 facet = sections.facet_values(facets)
@@ -106,7 +110,7 @@ with tabs[4]:
     if tabs[4].open:
         options = sorted(set(coin_options) | ({url_coin} if url_coin else set()), key=str.lower)
         if url_coin and url_coin not in coin_options:
-            st.info(f"{url_coin} has no fills between {start} and {end}.", icon=":material/info:")
+            st.info(f"{fmt.md_text(url_coin)} has no fills between {start} and {end}.", icon=":material/info:")
         coin = st.selectbox("Coin", options, index=options.index(url_coin) if url_coin in options else None,
                             key="tr_coin", placeholder="Choose a coin")
         set_url(coin=coin)
