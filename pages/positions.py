@@ -8,7 +8,7 @@ from lib import tracking_error as te
 from lib.inputs import parse_date, parse_hour
 from queries import positions, tracking_error
 from ui import router
-from ui import positions_sections
+from ui import data_quality_panel, positions_sections
 from ui.data import load
 from ui.sidebar import data_as_of_line
 from ui.state import set_url, url_value
@@ -46,6 +46,8 @@ if tl is None:
 if tl.height == 0:
     st.info(f"No positions and no model targets for holdings date {day.isoformat()}.", icon=":material/info:")
     st.stop()
+
+data_quality_panel.open_chains(tl)
 
 # --- classification (none on a day without targets) -------------------------------------
 target_date = te_views.target_date(day)
