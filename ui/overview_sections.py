@@ -114,6 +114,9 @@ def decomposition(win: pl.DataFrame) -> None:
         f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {w['n_flows']} deposit/withdrawal(s). "
         "Deposits and withdrawals are never PnL."
     )
+    if w.get("n_fee_other_token"):
+        st.caption(f":material/currency_exchange: {w['n_fee_other_token']:,} fee(s) paid in a token other than "
+                   "USDC are not in *fees* (no USD value): the residual holds them.")
     if parts["residual"] is None and parts["total"] is not None:
         st.info("The change in unrealized PnL is unknown (no positions snapshot at a mark and the account "
                 "reports open positions), so the residual cannot be computed.", icon=":material/info:")

@@ -169,3 +169,13 @@ def test_timeline_position_follows_the_chain_not_the_trade_ids(client):
     # AAA: the NaN-price fill still moved the position (its size is fine): 100 -> 105; the negative size did not
     assert rows["AAA"]["pos_units"] == 105.0 and rows["AAA"]["chain_open"] is False
     assert "CCC" not in rows  # a zero-size fill is no position
+
+
+def test_pnl_window_keeps_fees_in_other_tokens_out_of_usd_fees(client):
+    from queries import overview
+
+    w = _run(client, overview.pnl_window, DAY, DAY).row(0, named=True)
+    usd = [f for f in FILLS if f[6] in USD_TOKENS and math.isfinite(f[5])]
+    assert w["fees"] == pytest.approx(sum(f[5] for f in usd))  # not 5,000 PURR as $5,000
+    assert w["n_fee_other_token"] == 3  # PURR, HYPE, XYZ
+    assert w["n_fills"] == len(FILLS)
