@@ -16,7 +16,7 @@ import pytest
 from lib import contract
 from lib.demo import seed_client
 from queries import contract as contract_queries
-from queries import health, overview, positions, tracking_error, trades
+from queries import health, odd_data, overview, positions, tracking_error, trades
 from queries._base import use_client
 from tests.queries.fixture_desk import create_tables, fixture_client, table_map_for
 
@@ -54,9 +54,11 @@ CALLS = [
     ("untracked_fills", trades.untracked_fills, (S, E)),
     ("coin_fills", trades.coin_fills, ("BTC", S, E)),
     ("coin_prices", trades.coin_prices, ("BTC", S, E, 3600)),
+    ("unconverted_fees", trades.unconverted_fees, (S, E)),
+    ("future_rows", odd_data.future_rows, ()),
 ]
 
-EMPTY_OK = {"sync_failures", "untracked_fills", "rows_per_hour ledger", "flows_list"}  # the demo span has none
+EMPTY_OK = {"sync_failures", "untracked_fills", "rows_per_hour ledger", "flows_list", "unconverted_fees"}  # the demo span has none
 TIME_COLUMNS = ["account.ts", "positions.ts", "heartbeat.ts", "trades.time", "funding.time", "ledger.time",
                 "orders.time", "sync_log.started_at"]
 CASES = {
