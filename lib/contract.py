@@ -241,14 +241,17 @@ def rewrite(sql: str, params: Mapping[str, Any], drift: Mapping[tuple[str, str],
 def explain(detail: str, rows: Iterable[Mapping[str, Any]], code: int | None = None) -> str | None:
     """A sentence naming the broken contract columns a failed query ran into, or None.
 
-    A column counts when the error text names it; when the error is a schema
-    error but names none of them, every broken column is listed.
+    A column counts when the error text names it (quoted or qualified, as ClickHouse
+    writes identifiers); when the error is a schema error but names none of them,
+    every broken column of an existing table is listed.
     """
-    broken = [r for r in rows if r["status"] in BROKEN]
+    # a table that is not there at all is named by the error itself ("Unknown table ...")
+    broken = [r for r in rows if r["status"] in BROKEN and r["note"] != NO_TABLE]
     if not broken:
         return None
     low = detail or ""
-    named = [r for r in broken if re.search(rf"(?<![\w.]){re.escape(str(r['column']))}(?!\w)", low)]
+    # ClickHouse quotes identifiers (`fee_token`, 'fee_token') or qualifies them (__table1.szi)
+    named = [r for r in broken if re.search(rf"[`'\".]{re.escape(str(r['column']))}(?![\w])", low)]
     if not named:
         if code not in SCHEMA_ERROR_CODES:
             return None

@@ -31,7 +31,7 @@ ORDER BY database, table, position
 """
 
 _lock = threading.Lock()
-_drift: "weakref.WeakKeyDictionary[DeskClient, tuple[str, float, dict]]" = weakref.WeakKeyDictionary()
+_drift: "weakref.WeakKeyDictionary[DeskClient, tuple[str, float, dict, frozenset | None]]" = weakref.WeakKeyDictionary()
 
 
 def _columns(c: DeskClient) -> list[dict[str, Any]]:
@@ -41,21 +41,36 @@ def _columns(c: DeskClient) -> list[dict[str, Any]]:
     return [r for r in tbl.to_pylist() if (r["database"], r["table"]) in wanted]
 
 
-def drift_casts(c: DeskClient) -> dict[tuple[str, str], dict[str, str]]:
-    """(db, table) -> {column: contract type} of this client's endpoint (cached; {} when unknown)."""
+def _listing(c: DeskClient) -> tuple[dict, frozenset | None]:
+    """(casts, mapped tables present) of this client's endpoint, cached; ({}, None) when unknown."""
     now = time.monotonic()
     with _lock:
         hit = _drift.get(c)
         if hit is not None and hit[0] == c.active and hit[1] > now:
-            return hit[2]
+            return hit[2], hit[3]
     try:
-        casts = contract.casts(_columns(c), c.tables.tables)
+        cols = _columns(c)
+        casts = contract.casts(cols, c.tables.tables)
+        present: frozenset | None = frozenset((r["database"], r["table"]) for r in cols)
         expires = now + DRIFT_TTL_S
     except QueryFailed:
-        casts, expires = {}, now + DRIFT_RETRY_S
+        casts, present, expires = {}, None, now + DRIFT_RETRY_S
     with _lock:
-        _drift[c] = (c.active, expires, casts)
-    return casts
+        _drift[c] = (c.active, expires, casts, present)
+    return casts, present
+
+
+def drift_casts(c: DeskClient) -> dict[tuple[str, str], dict[str, str]]:
+    """(db, table) -> {column: SQL reading it as the contract's type} of this client's endpoint ({} when unknown)."""
+    return _listing(c)[0]
+
+
+def present_tables(c: DeskClient) -> list[str] | None:
+    """The logical tables the endpoint holds (None when system.columns could not be read)."""
+    present = _listing(c)[1]
+    if present is None:
+        return None
+    return [name for name, key in c.tables.tables.items() if tuple(key) in present]
 
 
 def forget() -> None:
