@@ -33,7 +33,7 @@ DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
 
-# --- tracking-error views (Positions / Tracking Error pages, te_report CLI) ---
+# --- tracking-error views (Positions / Tracking Error pages, cli report) ---
 EX_POST_WINDOWS = (7, 14, 30)  # rolling ex-post TE windows offered (days with a known active return)
 EX_POST_DEFAULT_WINDOW = 14
 TE_HISTORY_DAYS = 7  # the day story compares a day's TE with the mean of this many previous days
@@ -90,14 +90,13 @@ HEALTH_DEFAULT_REFRESH_S = 30
 # --- query safety ---------------------------------------------------------
 QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
 CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))
-MAX_RESULT_ROWS = 200_000  # a page never needs more; the server stops there
 
 # --- cache lifetimes (seconds), by how often the source table changes -----
 TTL_LIVE = 30  # account, positions, heartbeats, sync log
 TTL_INTRADAY = 120  # fills, orders, funding
 TTL_DAILY = 600  # model targets, daily aggregates, history
 CACHE_ENTRIES = 64
-# derived views and drawn sections reused by reruns with the same data (ui/rerun_cache.py):
+# derived views and drawn sections reused by reruns with the same data (ui/cache.py):
 # keyed by content, so the TTL only bounds memory, never freshness
 TTL_RERUN_CACHE = 3600
 RERUN_CACHE_ENTRIES = 32  # per view/section: selections a user flips between, across sessions

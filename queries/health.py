@@ -57,30 +57,6 @@ def data_as_of() -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
-def table_freshness(name: str) -> pl.DataFrame:
-    """Newest row and row count of one logical table (raw rows, duplicates included)."""
-    if name not in TIME_COLUMNS:
-        raise ValueError(f"unknown table {name!r}")
-    db, tbl = client().tables.tables[name]
-    return run(
-        """
-        SELECT
-            {name:String} AS table_key,
-            toDateTime64(maxIf({col:Identifier}, {col:Identifier} <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})),
-                         3, 'UTC') AS newest,
-            count() AS rows,
-            now64(3, 'UTC') AS server_now
-        FROM {db:Identifier}.{tbl:Identifier}
-        """,
-        future_skew_s=config.FUTURE_SKEW_S,
-        name=name,
-        col=TIME_COLUMNS[name],
-        db=db,
-        tbl=tbl,
-    )
-
-
 # ------------------------------------------------------------------ monitors
 
 _HB_DEDUP = """

@@ -6,7 +6,7 @@ the tests and the benchmark import this package; the product never does.
 * `market`  — coins, correlated hourly prices, funding rates, the model's weights
 * `book`    — the book that follows the model under T+2, with scripted mistakes
 * `tables`  — the rows of every table in the data contract
-* `schema`  — creates the data contract (queries/schema.sql) in an embedded database
+* `contract` — creates the data contract (queries/schema.sql) in an embedded database
 * `desk`    — `seed` / `seed_client`: builds a whole desk
 """
 

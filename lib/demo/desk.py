@@ -77,7 +77,7 @@ from lib.demo.tables import (
     target_rows,
     trade_rows,
 )
-from lib.demo.schema import create_all
+from lib.demo.contract import create_all
 
 __all__ = ["ACCOUNT", "DEFAULT_START", "seed", "seed_client", "is_seeded", "resolve_span"]
 

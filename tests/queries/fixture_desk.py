@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from lib import config
-from lib.demo import schema
+from lib.demo import contract
 from lib.ch_client import ClientSettings, DeskClient, endpoint_from_url
 
 UTC = timezone.utc
@@ -50,7 +50,7 @@ def create_tables(writer: Any, prefix: str, types: dict[str, str] | None = None)
     for db in tm.databases():
         writer.command(f"DROP DATABASE IF EXISTS `{db}`")
     pending = dict(types or {})
-    for stmt in schema.statements(tm):
+    for stmt in contract.statements(tm):
         for key, new_type in list(pending.items()):
             name, column = key.split(".")
             if re.match(rf"CREATE TABLE IF NOT EXISTS {re.escape(tm.qualified(name))}\s", stmt):

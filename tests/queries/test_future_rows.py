@@ -52,7 +52,7 @@ def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
     tm, truth, client = fx
     with use_client(client):
         for fn in (health.data_as_of, overview.latest_equity, overview.headline_pnl, overview.latest_exposure,
-                   health.monitor_status, health.sync_stats, health.table_freshness, odd_data.future_rows):
+                   health.monitor_status, health.sync_stats, odd_data.future_rows):
             fn.clear()
         as_of = health.data_as_of()
         assert _ts(as_of.item(0, "account_ts")) == truth["account"][:19]
@@ -63,7 +63,6 @@ def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
         assert overview.latest_exposure().item(0, "ts").year == 2025
         assert _ts(health.monitor_status()["newest_beat"][0]) == truth["heartbeat"][:19]
         assert health.sync_stats("account").item(0, "newest").year == 2025
-        assert health.table_freshness("trades").item(0, "newest").year == 2025
         future = {r["table_key"]: (r["n_future"], r["newest_future"]) for r in odd_data.future_rows().iter_rows(named=True)}
     assert future["account"][0] == 2 and future["account"][1].year == 2099
     assert future["positions"][0] == 1 and future["trades"][0] == 1 and future["heartbeat"][0] == 3

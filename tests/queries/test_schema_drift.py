@@ -32,7 +32,6 @@ CALLS = [
     ("heartbeat_buckets", health.heartbeat_buckets, (datetime(2025, 12, 8, tzinfo=UTC), END, 300)),
     *[(f"sync_stats {n}", health.sync_stats, (n,)) for n in health.SYNCED_TABLES],
     *[(f"rows_per_hour {n}", health.rows_per_hour, (n, END, 48)) for n in health.SYNCED_TABLES],
-    *[(f"table_freshness {n}", health.table_freshness, (n,)) for n in health.TIME_COLUMNS],
     ("sync_summary", health.sync_summary, (END,)),
     ("sync_failures", health.sync_failures, (END, 50)),
     ("sync_durations", health.sync_durations, (END, 24)),

@@ -1,4 +1,4 @@
-"""ui.health_charts: valid Plotly specs and display tables with the right values, status colours,
+"""ui.system_health.charts: valid Plotly specs and display tables with the right values, status colours,
 UTC times, gaps and missing values."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from lib import format as fmt
 from lib import health as rules
 from tests.ui.spec_check import assert_valid, trace
-from ui import health_charts as charts
+from ui.system_health import charts
 
 S = fmt.STATUS_COLORS
 UTC = timezone.utc

@@ -1,11 +1,8 @@
-"""The Trades page's drawn sections, replayed on reruns with the same inputs (ui/rerun_cache.py).
+"""The Trades page's drawn sections, replayed on reruns with the same inputs (see ui/cache.py).
 
 The page keeps the widgets (tabs, filters, sort, paging, CSV toggle, coin
-picker) and the loads; what it draws from a loaded frame goes through these
-`cached_section`s, so a rerun that changes nothing (or only a widget whose
-result is already cached) replays the recorded elements instead of
-re-deriving tables and charts. Everything a section shows comes from its
-arguments.
+picker) and the loads, and builds the views (ui/trades/views.py); a section
+only draws what it is given.
 """
 
 from __future__ import annotations
@@ -16,11 +13,12 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from lib import config, execution
+from lib import config
 from lib import format as fmt
 from ui import plot, tables
-from ui import trades_charts as charts
-from ui.rerun_cache import cached_section, cached_view
+from ui.trades import charts
+from ui import cache
+from ui.trades.views import PerDay
 
 WINDOW = f"00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC"
 
@@ -99,34 +97,6 @@ COIN_COLUMNS: dict[str, Any] = {
 }
 
 
-# --- derived values (shared, read-only) -----------------------------------------------------------
-def first_row(df: pl.DataFrame | None) -> dict[str, Any]:
-    """A one-row summary as a dict (empty when it did not load)."""
-    return df.row(0, named=True) if df is not None and df.height else {}
-
-
-def _facet_values(facets: pl.DataFrame | None) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {"coin": [], "dir": []}
-    if facets is not None:
-        for facet, value in zip(facets["facet"].to_list(), facets["value"].to_list()):
-            if facet in out:
-                out[facet].append(value)
-    return {name: tuple(values) for name, values in out.items()}
-
-
-facet_values = cached_view(_facet_values)
-"""{"coin": (...), "dir": (...)}: the filter choices of the range, most fills first."""
-
-
-def _csv_text(export: pl.DataFrame) -> str:
-    """The CSV download of an export (times naive UTC, capped at FILLS_EXPORT_MAX_ROWS rows)."""
-    return plot.naive_utc(export.head(config.FILLS_EXPORT_MAX_ROWS), "time").write_csv()
-
-
-# kept for the last two exports only (up to 100k rows each), so a rerun with the CSV toggle on does not write it again
-csv_text = cached_view(_csv_text, entries=2)
-
-
 def page_caption(first: int, shown: int, n: int, sort: str, descending: bool) -> str:
     return (f"Fills {first:,}–{first + shown - 1:,} of **{n:,}** matching · sorted by "
             f"{config.FILL_SORT_COLUMNS[sort]}, {'descending' if descending else 'ascending'} "
@@ -135,7 +105,7 @@ def page_caption(first: int, shown: int, n: int, sort: str, descending: bool) ->
 
 
 # --- sections --------------------------------------------------------------------------------------
-@cached_section
+@cache.section()
 def headline(t: dict[str, Any]) -> None:
     """The range at a glance: volume, costs, PnL, and the counts that need a look."""
     m = st.columns(4)
@@ -165,29 +135,23 @@ def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
                  column_order=FILL_ORDER + list(extra), column_config=columns, key=key)
 
 
-fills_table = cached_section(_fills)
+fills_table = cache.section()(_fills)
 
 
-@cached_section
-def per_day(daily: pl.DataFrame) -> None:
+@cache.section()
+def per_day(view: PerDay) -> None:
     """Off-window days flagged, turnover chart, one row per UTC day with the rebalance timings."""
-    late_days = daily.filter(pl.col("n_off_window") > 0)
-    if late_days.height:
+    if view.late_days:
         st.warning(
-            f"**{late_days['n_off_window'].sum()} fill(s) outside the {WINDOW} rebalance window** on "
-            f"{late_days.height} day(s): " + ", ".join(str(d) for d in late_days["day"].to_list()[:12])
-            + (" …" if late_days.height > 12 else ""), icon=":material/schedule:")
-    plot.show(charts.daily_activity(daily), key="tr_daily_chart")
-    table = plot.naive_utc(daily, "first_fill", "last_fill", "first_in_window", "last_in_window").with_columns(
-        pl.Series("window_text", [execution.duration_text(v) for v in daily["window_span_s"].to_list()],
-                  dtype=pl.String),
-        pl.Series("span_text", [execution.duration_text(v) for v in daily["span_s"].to_list()], dtype=pl.String),
-    )
-    st.dataframe(table, hide_index=True, placeholder=fmt.MISSING, column_order=DAILY_ORDER,
+            f"**{view.n_off_window} fill(s) outside the {WINDOW} rebalance window** on "
+            f"{len(view.late_days)} day(s): " + ", ".join(str(d) for d in view.late_days[:12])
+            + (" …" if len(view.late_days) > 12 else ""), icon=":material/schedule:")
+    plot.show(charts.daily_activity(view.daily), key="tr_daily_chart")
+    st.dataframe(view.table, hide_index=True, placeholder=fmt.MISSING, column_order=DAILY_ORDER,
                  column_config=DAILY_COLUMNS, key="tr_daily_table")
 
 
-@cached_section
+@cache.section()
 def by_coin(frame: pl.DataFrame) -> None:
     """Slippage of the most traded coins, then every coin's execution numbers."""
     plot.show(charts.coin_slippage(frame), key="tr_coin_chart")
@@ -195,7 +159,7 @@ def by_coin(frame: pl.DataFrame) -> None:
                  column_config=COIN_COLUMNS, key="tr_coin_table")
 
 
-@cached_section
+@cache.section()
 def untracked(lost: pl.DataFrame, n_untracked: int) -> None:
     """The newest fills whose order the order monitor never saw."""
     if lost.height < n_untracked:
@@ -203,7 +167,7 @@ def untracked(lost: pl.DataFrame, n_untracked: int) -> None:
     _fills(lost, "tr_untracked_table", ("cloid",))
 
 
-@cached_section
+@cache.section()
 def drilldown(coin: str, fills: pl.DataFrame, summary: dict[str, Any], prices: pl.DataFrame,
               start: date, end: date) -> None:
     """One coin: its numbers, price with the fills over the position, and its fills."""

@@ -1,7 +1,7 @@
-"""The Positions page's drawn sections, replayed on reruns with the same inputs (ui/rerun_cache.py).
+"""The Positions page's drawn sections, replayed on reruns with the same inputs (see ui/cache.py).
 
-The page keeps the widgets (date, hour, thresholds, category filter, download);
-the snapshot view is a `cached_view` and what it draws are `cached_section`s.
+The page keeps the widgets (date, hour, thresholds, category filter, download)
+and builds the views (ui/positions/views.py); a section only draws them.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import streamlit as st
 from lib import config, te_views
 from lib import format as fmt
 from lib import tracking_error as te
-from ui import charts, plot, tables
-from ui.rerun_cache import cached_section, cached_view
-
-snapshot_view = cached_view(te_views.snapshot_view)
-reconcile = cached_view(te_views.reconcile)
+from ui import plot, tables
+from ui.positions import charts
+from ui import cache
 
 
-@cached_section
-def book(view: te_views.SnapshotView, n_symbols: int, thresholds_label: str) -> None:
+@cache.section()
+def book(view: te_views.SnapshotView, unpriced_notes: list[str], n_symbols: int, thresholds_label: str) -> None:
     """Symbols per category, exposure, snapshot TE; unpriced rows flagged."""
     if view.counts is not None:
         cols = st.columns(len(te.CATEGORIES))
@@ -38,13 +36,13 @@ def book(view: te_views.SnapshotView, n_symbols: int, thresholds_label: str) -> 
               help="Weight-space tracking error vs the T+2 target over priced symbols.")
     bad = view.unpriced
     if bad.height:
-        notes = "\n".join(f"- {note}" for note in te_views.unpriced_notes(bad))
+        notes = "\n".join(f"- {note}" for note in unpriced_notes)
         st.warning(f"**Data quality: {bad.height} held symbol(s) without an actual weight** (no usable price or "
                    f"equity for the hour) — left out of exposure and TE, shown as UNPRICED:\n{notes}",
                    icon=":material/warning:")
 
 
-@cached_section
+@cache.section()
 def table_and_chart(table: pl.DataFrame, classified: bool) -> None:
     """The positions table and, when classified, actual vs T+2 target per symbol."""
     tables.show_category_table(table, height=420)
@@ -56,7 +54,7 @@ def table_and_chart(table: pl.DataFrame, classified: bool) -> None:
         st.info("No symbol in the selected categories.", icon=":material/filter_alt_off:")
 
 
-@cached_section
+@cache.section()
 def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
     """Fills-implied positions against the exchange snapshot."""
     if rec.height == 0:

@@ -1,10 +1,8 @@
-"""The Overview page's drawn sections, replayed on reruns with the same inputs.
+"""The Overview page's drawn sections, replayed on reruns with the same inputs (see ui/cache.py).
 
 The page loads the frames (ui.data.load shows failures and stale results where they
-happen) and hands them to these `cached_section`s, which do the maths (lib/pnl.py) and
-draw: a rerun with the same query results replays the recorded elements instead of
-recomputing returns and drawdowns and rebuilding the charts (see ui/rerun_cache.py).
-Sections take only frames, dates and scalars, and create no widgets.
+happen), turns them into views (ui/overview/views.py, the PnL maths) and hands those
+to these sections, which only draw and create no widgets.
 """
 
 from __future__ import annotations
@@ -14,22 +12,18 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from lib import config, pnl, te_views
+from lib import config, te_views
 from lib import format as fmt
-from lib import health as health_rules
-from ui import overview_charts as charts
-from ui import plot
-from ui.rerun_cache import cached_section, cached_view
-
-health_summary = cached_view(health_rules.overall_status)
+from ui import cache, plot
+from ui.overview import charts
+from ui.overview.views import DailyStatistics, Decomposition, Drawdown, ExposureNow
 
 _ROW2_OFF = {"delta_arrow": "off", "delta_color": "off"}
 
 
-@cached_section
-def pnl_metrics(head: pl.DataFrame | None) -> None:
+@cache.section()
+def pnl_metrics(windows: dict[str, dict]) -> None:
     """Equity and the PnL of today, 7d, 30d and since start (headline windows)."""
-    windows = pnl.headline(head) if head is not None else {}
     today = windows.get("today", {})
     row = st.columns(5)
     row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
@@ -46,24 +40,24 @@ def pnl_metrics(head: pl.DataFrame | None) -> None:
                         "Return: Modified Dietz (flows weighted by time in the window).")
 
 
-@cached_section
-def exposure_metrics(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, snap_day: date | None) -> None:
+@cache.section()
+def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
     """Gross/net exposure, long/short counts at the newest positions round, and the latest tracking error."""
-    x = expo.row(0, named=True) if expo is not None and expo.height else {}
+    x = view.row
     hour = config.DEFAULT_SNAPSHOT_HOUR
     row = st.columns(5)
-    row[0].metric("Gross exposure", fmt.pct(pnl.exposure_pct(x.get("gross_usd"), x.get("equity")), 1),
+    row[0].metric("Gross exposure", fmt.pct(view.gross_pct, 1),
                   delta=fmt.usd(x.get("gross_usd")) if x else None, **_ROW2_OFF,
                   help=f"Sum of |position value| at the newest positions snapshot ({fmt.utc(x.get('ts'))}), "
                        "as % of equity.")
-    row[1].metric("Net exposure", fmt.pct(pnl.exposure_pct(x.get("net_usd"), x.get("equity")), 1, signed=True),
+    row[1].metric("Net exposure", fmt.pct(view.net_pct, 1, signed=True),
                   delta=fmt.usd(x.get("net_usd"), signed=True) if x else None, **_ROW2_OFF,
                   help="Long minus short position value, as % of equity.")
     row[2].metric("Long positions", x.get("n_long", fmt.MISSING),
                   delta=fmt.usd(x.get("long_usd")) if x else None, **_ROW2_OFF)
     row[3].metric("Short positions", x.get("n_short", fmt.MISSING),
                   delta=fmt.usd(x.get("short_usd")) if x else None, **_ROW2_OFF)
-    te_now = pnl.te_headline(timeline, snap_day)
+    te_now = view.te
     counts_text = charts.category_text(te_now["counts"])
     problems_text = charts.category_text(te_now["problems"])
     row[4].metric("Tracking error", fmt.pct(te_now["te"]),
@@ -85,15 +79,13 @@ def exposure_metrics(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, s
                    "of the exposure sums.")
 
 
-@cached_section
-def decomposition(win: pl.DataFrame) -> None:
+@cache.section()
+def decomposition(view: Decomposition) -> None:
     """The window's PnL parts: waterfall, table, the reconciliation in words and its marks."""
-    w = win.row(0, named=True)
-    parts = pnl.decompose(w)
+    w, parts, table = view.window, view.parts, view.table
     left, right = st.columns([3, 2])
     with left:
         plot.show(charts.decomposition(parts), key="ov_decomposition")
-    table = pnl.decomposition_frame(parts)
     right.table(
         {"Component": table["label"].to_list() + ["Total PnL"],
          "USD": [fmt.usd(v, signed=True) for v in table["usd"].to_list()] + [fmt.usd(parts["total"], signed=True)]},
@@ -122,12 +114,10 @@ def decomposition(win: pl.DataFrame) -> None:
                 "reports open positions), so the residual cannot be computed.", icon=":material/info:")
 
 
-@cached_section
-def equity_and_drawdown(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label: str) -> None:
+@cache.section()
+def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label: str) -> None:
     """Equity curve with flows marked, the worst and current drawdowns, the underwater chart."""
-    periods = pnl.period_returns(series)
-    dd = pnl.drawdown_series(periods)
-    worst = pnl.max_drawdown(dd)
+    periods, worst = view.periods, view.worst
     st.subheader("Equity and drawdown")
     plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
     d1, d2, d3, d4 = st.columns(4)
@@ -139,18 +129,15 @@ def equity_and_drawdown(series: pl.DataFrame, flows: pl.DataFrame | None, bucket
               ("not recovered" if worst["trough_ts"] else None), delta_arrow="off", delta_color="off")
     d4.metric("Current drawdown", fmt.pct(worst["current_drawdown"], signed=True),
               help=f"From the peak of {fmt.utc(worst['current_peak_ts'])}.")
-    plot.show(charts.underwater(dd, worst), key="ov_underwater")
-    n_bad = periods["n_bad_snapshots"].sum()
-    if n_bad:
-        st.caption(f"{n_bad} account snapshot(s) with missing, zero or negative equity were skipped.")
+    plot.show(charts.underwater(view.underwater, worst), key="ov_underwater")
+    if view.n_bad_snapshots:
+        st.caption(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
 
 
-@cached_section
-def daily_statistics(daily: pl.DataFrame) -> None:
+@cache.section()
+def daily_statistics(view: DailyStatistics) -> None:
     """Mean, win rate, best/worst day, volatility and Sharpe of the UTC days' returns, and their bars."""
-    days = pnl.period_returns(daily)
-    stats = pnl.daily_stats([b.date() for b in days["bucket"].to_list()], days["ret"].to_list(),
-                            days["pnl"].to_list())
+    stats = view.stats
     st.subheader("Daily statistics (UTC days, returns net of deposits/withdrawals)")
     s1, s2, s3, s4 = st.columns(4)
     s1.metric("Mean return / day", fmt.pct(stats["mean_return"], 3, signed=True))
@@ -164,17 +151,17 @@ def daily_statistics(daily: pl.DataFrame) -> None:
     s5.metric(f"Volatility (ann. ×√{config.ANNUALISATION_DAYS})", fmt.pct(stats["vol_ann"], 1))
     s6.metric(f"Sharpe (ann. ×√{config.ANNUALISATION_DAYS})", fmt.number(stats["sharpe_ann"], 2))
     s7.metric("Days", stats["n_days"], help=f"Days with a return; {stats['n_missing']} without (no previous mark).")
-    plot.show(charts.daily_returns(days), key="ov_daily")
+    plot.show(charts.daily_returns(view.days), key="ov_daily")
 
 
-@cached_section
+@cache.section()
 def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
     """Gross, net, long and short exposure over the range."""
     st.subheader("Exposure over time")
     plot.show(charts.exposure(expo_series, bucket_label), key="ov_exposure")
 
 
-@cached_section
+@cache.section()
 def flows_table(flows: pl.DataFrame) -> None:
     """The range's deposits and withdrawals, folded away."""
     with st.expander(f"Deposits and withdrawals in the range ({flows.height})", icon=":material/account_balance:"):

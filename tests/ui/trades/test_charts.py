@@ -1,4 +1,4 @@
-"""ui.trades_charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
+"""ui.trades.charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import polars as pl
 
 from lib import format as fmt
 from tests.ui.spec_check import assert_valid, trace
-from ui import trades_charts as charts
+from ui.trades import charts
 
 C = fmt.SERIES_COLORS
 D1, D2, D3, D4 = date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 7), date(2025, 12, 8)

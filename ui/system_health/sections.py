@@ -1,11 +1,10 @@
 """System Health's drawn sections, replayed on reruns with the same inputs.
 
 The page keeps the loads and the widgets (resolution, rows-per-hour window)
-inside its auto-refresh fragment; every chart and status table is drawn by a
-`cached_section` here, and the monitor timeline (thousands of buckets at
-1-minute resolution) is a `cached_view`, so a rerun whose query results did
-not change replays them (see ui/rerun_cache.py). New data is new content: the
-fragment's next refresh draws afresh.
+inside its auto-refresh fragment and builds the views (ui/system_health/views.py);
+every chart and status table is drawn by a cached section here, so a rerun
+whose query results did not change replays them (see ui/cache.py). New data is
+new content: the fragment's next refresh draws afresh.
 
 Nothing in a cached section reads the clock. Ages in the status tables are
 measured against the server clock that came with the query results (part of
@@ -15,8 +14,7 @@ successful query ... ago") is drawn by the uncached helpers at the bottom.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Sequence
 
 import polars as pl
@@ -25,9 +23,10 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib import health as rules
-from ui import health_charts as charts
+from ui.system_health import charts
 from ui import plot
-from ui.rerun_cache import cached_section, cached_view
+from ui import cache
+from ui.system_health.views import Clock, Timeline
 
 SYNCED_CAPTION = (
     "Freshness = server now − newest row. Latency = synced_at − ingested_at of each row's first "
@@ -38,41 +37,6 @@ SYNCED_CAPTION = (
 ROWS_CAPTION = ("Distinct rows per UTC hour (blue), extra duplicated copies (orange). Red bands: hours "
                 "without rows in a continuous table (a gap). Fills, orders and ledger come in bursts: "
                 "their empty hours are normal and not shaded.")
-
-
-# ------------------------------------------------------------------- clock
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The page's times: the server's now, this machine's, and where every chart window ends."""
-
-    server_now: datetime
-    machine_now: datetime
-    server_known: bool  # False: the server clock was unavailable and server_now is this machine's
-    newest_beat: datetime | None
-    anchored: bool  # the data is old: windows end at the newest data, not at now
-    end: datetime  # where every chart window ends
-    end_q: datetime  # `end` rounded up to the minute (query parameter, stable cache key)
-
-
-def clock(mon: pl.DataFrame | None, info: dict[str, Any] | None, data_as_of: datetime | None) -> Clock:
-    """Server clock from the heartbeat query (else the ping); windows anchored on the newest data
-    (heartbeats, or the sidebar's data-as-of) when it is old."""
-    server_now = None
-    if mon is not None and mon.height:
-        server_now = mon.item(0, "server_now")
-    elif info:
-        server_now = info.get("server_now")
-    server_now = rules.aware(server_now)
-    machine_now = datetime.now(timezone.utc)
-    known = server_now is not None
-    if server_now is None:
-        server_now = machine_now
-    newest_beat = rules.valid_ts(mon.item(0, "newest_beat")) if (mon is not None and mon.height) else None
-    anchor, _lag = rules.window_end(server_now, [newest_beat, data_as_of])
-    end = anchor or server_now
-    return Clock(server_now, machine_now, known, newest_beat, anchor is not None, end, rules.ceil_minute(end))
 
 
 def clock_notes(c: Clock, info: dict[str, Any] | None, live: bool, every: int) -> None:
@@ -102,32 +66,6 @@ def clock_notes(c: Clock, info: dict[str, Any] | None, live: bool, every: int) -
                    icon=":material/heart_broken:")
 
 
-# ----------------------------------------------------------------- views
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """The monitor timeline of one window: merged status segments and the share of time in each status."""
-
-    segments: pl.DataFrame
-    share: pl.DataFrame
-
-
-def _timeline(hb: pl.DataFrame, start: datetime, end: datetime, bucket_s: int, monitors: tuple[str, ...]) -> Timeline:
-    states = rules.timeline_states(hb, start, end, bucket_s, monitors=list(monitors))
-    return Timeline(rules.segments(states), rules.time_in_status(states))
-
-
-timeline_view = cached_view(_timeline)
-
-
-def _filled(per_hour: tuple[tuple[str, pl.DataFrame], ...], end: datetime, hours: int) -> list[pl.DataFrame]:
-    return [rules.fill_hours(per, end, hours, name) for name, per in per_hour]
-
-
-filled_hours = cached_view(_filled)  # (table name, rows_per_hour frame) pairs -> every hour of the window
-
-
 # -------------------------------------------------------------- sections
 
 
@@ -136,9 +74,9 @@ def _status_table(frame: pl.DataFrame) -> None:
     st.dataframe(frame.to_arrow(), hide_index=True, column_config=charts.status_column_config())
 
 
-@cached_section
+@cache.section()
 def monitors(assessed: pl.DataFrame, timeline: Timeline | None, start: datetime, end: datetime,
-             res_min: int) -> None:
+             resolution_min: int) -> None:
     """The monitor status table and, with a timeline, the status of each monitor over the window."""
     _status_table(charts.monitor_table(assessed, timeline.share if timeline is not None else None))
     if timeline is None:
@@ -146,33 +84,33 @@ def monitors(assessed: pl.DataFrame, timeline: Timeline | None, start: datetime,
     plot.show(charts.monitor_timeline(timeline.segments, start, end, assessed["monitor"].to_list()),
               key="sh_timeline")
     st.caption(
-        f"The worst status each monitor had in each {res_min}-minute bucket of the 24 h ending "
+        f"The worst status each monitor had in each {resolution_min}-minute bucket of the 24 h ending "
         f"{fmt.utc(end)}: LATE after {config.LATE_FACTOR} missed intervals, DOWN after "
         f"{config.DOWN_FACTOR} or while the last run reported an error; grey = no earlier beat known."
     )
 
 
-@cached_section
+@cache.section()
 def synced_tables(assessed: pl.DataFrame) -> None:
     """Freshness, latency and duplicates per synced table."""
     _status_table(charts.tables_table(assessed))
     st.caption(SYNCED_CAPTION)
 
 
-@cached_section
+@cache.section()
 def rows_per_hour(filled: Sequence[pl.DataFrame]) -> None:
     """Rows per hour of every synced table, gaps shaded."""
     plot.show(charts.rows_per_hour_chart(filled), key="sh_rows")
     st.caption(ROWS_CAPTION)
 
 
-@cached_section
+@cache.section()
 def sync_runs(assessed: pl.DataFrame) -> None:
     """Status of the sync per table."""
     _status_table(charts.sync_table(assessed))
 
 
-@cached_section
+@cache.section()
 def sync_failures(fails: pl.DataFrame, n_fail: int, end_q: datetime) -> None:
     """The recent failed sync runs, folded."""
     with st.expander(f"Recent failures · {n_fail} in the 24 h to {fmt.utc(end_q)}", expanded=False):
@@ -182,10 +120,10 @@ def sync_failures(fails: pl.DataFrame, n_fail: int, end_q: datetime) -> None:
             st.caption("No failed runs in the last 7 days.")
 
 
-@cached_section
-def sync_durations(durs: pl.DataFrame, end_q: datetime) -> None:
+@cache.section()
+def sync_durations(durations: pl.DataFrame, end_q: datetime) -> None:
     """Longest sync run per hour and table."""
-    plot.show(charts.sync_duration_chart(durs), key="sh_durations")
+    plot.show(charts.sync_duration_chart(durations), key="sh_durations")
     st.caption(f"Longest sync run per hour and table over the 24 h to {fmt.utc(end_q)}; × marks hours with "
                "failed runs.")
 

@@ -1,4 +1,4 @@
-"""ui.overview_charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
+"""ui.overview.charts: valid Plotly specs with the right values, colours, UTC times and gaps."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from lib import format as fmt
 from lib import pnl
 from tests.ui.spec_check import assert_valid, trace
-from ui import overview_charts as charts
+from ui.overview import charts
 from ui import plot
 
 C = fmt.SERIES_COLORS

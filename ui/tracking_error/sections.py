@@ -1,9 +1,8 @@
-"""The Tracking Error page's drawn sections, replayed on reruns with the same inputs.
+"""The Tracking Error page's drawn sections, replayed on reruns with the same inputs (see ui/cache.py).
 
-The page keeps the widgets (hour, window, thresholds, day); everything drawn
-from a view goes through these `cached_section`s, and the range view itself
-is a `cached_view`, so changing nothing but, say, the day re-draws only the
-day story (see ui/rerun_cache.py).
+The page keeps the widgets (hour, window, thresholds, day) and builds the views
+(ui/tracking_error/views.py); a section only draws them. The day story lives in
+a fragment, so choosing another day redraws only the story.
 """
 
 from __future__ import annotations
@@ -12,22 +11,20 @@ from datetime import date
 
 import streamlit as st
 
-from lib import config, te_views
 from lib import format as fmt
 from lib import tracking_error as te
-from ui import charts, plot, tables
-from ui.rerun_cache import cached_section, cached_view
-
-range_view = cached_view(te_views.range_view, entries=config.RERUN_CACHE_HEAVY_ENTRIES)
+from ui import plot, tables
+from ui.tracking_error import charts
+from ui import cache
+from ui.tracking_error.views import DayStoryView, Trend
 
 PROBLEM_CATEGORIES = [c for c in te.CATEGORIES if c not in (te.MATCHED, te.MATCHED_ZERO)]
 PRICED_CATEGORIES = [c for c in te.CATEGORIES if c != te.UNPRICED]
 
 
-@cached_section
-def headline(view: te_views.RangeView, window: int) -> None:
+@cache.section()
+def headline(s: dict, window: int) -> None:
     """Latest daily TE, the range mean, the latest ex-post TE, days with targets."""
-    s = te_views.summary(view)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"Daily TE, {s['latest_day'] or fmt.MISSING}", fmt.pct(s["latest_te"]),
               help="√Σ(actual − T+2 target)² over priced symbols, in weight space (% of equity).")
@@ -39,8 +36,8 @@ def headline(view: te_views.RangeView, window: int) -> None:
     m4.metric("Days with targets", f"{s['n_days_te']} / {s['n_days']}")
 
 
-@cached_section
-def trend(view: te_views.RangeView, window: int) -> None:
+@cache.section()
+def trend(view: Trend, window: int) -> None:
     """TE lines, Σerr² and counts by category, flip share, the symbol × day heatmap."""
     plot.show(charts.te_lines(view.daily, window), key="te_lines")
     st.caption(f"Ex-post TE: std of the last {window} known daily active returns (book − T+2 target, from each "
@@ -53,25 +50,20 @@ def trend(view: te_views.RangeView, window: int) -> None:
         plot.show(charts.category_stack(view.by_category, "n", "Symbols per problem category",
                                         PROBLEM_CATEGORIES, view.days), key="te_counts")
     plot.show(charts.flip_share(view.daily), key="te_flip")
-    matrix = te_views.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS)
-    plot.show(charts.error_heatmap(matrix, n_total=te_views.priced_symbols(view.classified)), key="te_heatmap")
+    plot.show(charts.error_heatmap(view.heatmap, n_total=view.priced_symbols), key="te_heatmap")
 
 
-@cached_section
-def day_story(view: te_views.RangeView, day: date, hour: int) -> None:
+@cache.section()
+def day_story(view: DayStoryView, day: date, hour: int) -> None:
     """One day's story: what drove its TE, its category summary and its symbols."""
-    rows = view.day(day)
-    story = te.day_story(day, rows, history=view.history(day))
-    story_col, table_col = st.columns([2, 3])
-    with story_col:
-        st.markdown(story.to_markdown())
-        summ = te.summarize(rows).select("category", "n", "sq_err_share", "flip_sq_err_share")
-        st.dataframe(summ, hide_index=True, column_config={
+    story_column, table_column = st.columns([2, 3])
+    with story_column:
+        st.markdown(view.story.to_markdown())
+        st.dataframe(view.summary, hide_index=True, column_config={
             "n": st.column_config.NumberColumn("symbols"),
             "sq_err_share": st.column_config.NumberColumn("share of Σerr²", format="percent"),
             "flip_sq_err_share": st.column_config.NumberColumn("of which flips", format="percent"),
         })
-    with table_col:
-        table = te_views.positions_table(rows).select(te_views.STORY_COLUMNS)
-        st.caption(f"{day.isoformat()} {hour:02d}:00 UTC · {table.height} symbols · largest |err| first")
-        tables.show_category_table(table, height=520)
+    with table_column:
+        st.caption(f"{day.isoformat()} {hour:02d}:00 UTC · {view.table.height} symbols · largest |err| first")
+        tables.show_category_table(view.table, height=520)

@@ -1,9 +1,13 @@
-"""System Health's data-contract table: the remote's columns against queries/schema.sql.
+"""System Health's data checks: the data contract (schema drift) and rows dated in the future.
+
+The contract table compares the remote's columns with queries/schema.sql.
 
 One row per contract column (and per extra remote column), broken ones first:
 present, normalised (a compatible type the queries convert: the numbers are
 the contract's), wrong type, missing, extra. A panel that reads a broken
 column names it in its own error (ui/data.py through lib/contract.explain).
+A row dated after the server's now + FUTURE_SKEW_S (lib/config.py) is a bad clock
+or a bad row: it never moves "data as of" or a default range; here it is counted.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from lib import contract
+from lib import config, contract
 from lib import format as fmt
 from ui.tables import as_label, label_column
 
@@ -27,7 +31,7 @@ def counts(check: pl.DataFrame) -> dict[str, int]:
     return {s: int(got.get(s, 0)) for s in contract.STATUS_ORDER}
 
 
-def render(check: pl.DataFrame | None) -> None:
+def contract(check: pl.DataFrame | None) -> None:
     """The summary line and the table (nothing when the check could not run: load() said why)."""
     st.subheader("Data contract")
     if check is None:
@@ -56,3 +60,20 @@ def render(check: pl.DataFrame | None) -> None:
     st.dataframe(frame, hide_index=True, placeholder=fmt.MISSING, height=min(38 + 35 * frame.height, 400),
                  column_config={"status": label_column("status", fmt.CONTRACT_COLORS)})
     st.caption(CAPTION)
+
+
+def future_rows(df: pl.DataFrame | None) -> None:
+    """A warning and a per-table count when any table holds future-dated rows; a quiet line otherwise."""
+    if df is None:
+        return
+    skew = fmt.age(config.FUTURE_SKEW_S)
+    bad = df.filter(pl.col("n_future") > 0)
+    if bad.height == 0:
+        st.caption(f"No row is dated after the server's now + {skew} (clock skew allowed).")
+        return
+    st.warning(f"**{int(bad['n_future'].sum())} row(s) dated in the future** (after the server's now + {skew}) "
+               f"in {bad.height} table(s): they do not set *data as of* or any page's default range, and "
+               "the feed that wrote them needs a look.", icon=":material/update:")
+    st.dataframe(bad.select("table_key", "n_future", "newest_future"), hide_index=True, placeholder=fmt.MISSING,
+                 column_config={"table_key": "table", "n_future": "future rows",
+                                "newest_future": st.column_config.DatetimeColumn("latest date (UTC)")})

@@ -1,4 +1,4 @@
-"""Chart specs for the Positions and Tracking Error pages.
+"""Chart specs for the Tracking Error page.
 
 Each builder takes ready-made frames (the maths is done in lib/ and SQL) and
 returns a figure spec for `ui.plot.show` (see ui/plot.py for why specs, not
@@ -6,9 +6,7 @@ returns a figure spec for `ui.plot.show` (see ui/plot.py for why specs, not
 SERIES_COLORS) so a category or a series looks the same everywhere; times are
 labelled UTC; null values are gaps, never zeros.
 
-Organised by function:
-  * weights (Positions)      -- `weights_vs_target`
-  * tracking error over time -- `te_lines`, `category_stack`, `flip_share`, `error_heatmap`
+Builders: `te_lines`, `category_stack`, `flip_share`, `error_heatmap`.
 """
 
 from __future__ import annotations
@@ -37,35 +35,6 @@ def _date_axis(days: list | None = None) -> dict[str, Any]:
         hi = datetime.combine(days[-1], time()) + timedelta(hours=12)
         axis["range"] = [lo.isoformat(), hi.isoformat()]
     return axis
-
-
-# --- weights (Positions page) ----------------------------------------------------
-def weights_vs_target(table: pl.DataFrame, max_symbols: int | None = None) -> Spec:
-    """Grouped bars, actual weight vs T+2 target per symbol, in the table's order (largest |err| first).
-
-    `table` has `sym, actual_weight, weight_t2` and optionally `category`, `err_t2`;
-    the hover shows the category and the gap. Unpriced rows have no actual bar.
-    """
-    df = table if max_symbols is None else table.head(max_symbols)
-    syms = df["sym"].cast(pl.String).to_list()
-    cats = df["category"].to_list() if "category" in df.columns else [None] * df.height
-    errs = df["err_t2"].to_list() if "err_t2" in df.columns else [None] * df.height
-    hover = [f"{c or 'n/a'}<br>gap {fmt.weight(e)}" for c, e in zip(cats, errs)]
-    data = [
-        {"type": "bar", "x": syms, "y": plot.percent(df["actual_weight"].to_list()), "name": "Actual",
-         "marker": {"color": fmt.SERIES_COLORS["actual"]}, "customdata": hover,
-         "hovertemplate": "%{x} actual %{y:+.2f}%<br>%{customdata}<extra></extra>"},
-        {"type": "bar", "x": syms, "y": plot.percent(df["weight_t2"].to_list()), "name": "T+2 target",
-         "marker": {"color": fmt.SERIES_COLORS["target_t2"]},
-         "hovertemplate": "%{x} T+2 target %{y:+.2f}%<extra></extra>"},
-    ]
-    shown = f", top {df.height} of {table.height}" if df.height < table.height else ""
-    return plot.spec(data, plot.layout(
-        f"Actual vs T+2 target weight (% of equity), largest gap first{shown}", height=380,
-        barmode="group", bargap=0.25,
-        xaxis={"tickangle": -60, "tickfont": {"size": 10}, "type": "category"},
-        yaxis={"title": {"text": "weight, % of equity"}, "ticksuffix": "%"},
-    ))
 
 
 # --- tracking error over time (Tracking Error page) ---------------------------------
