@@ -113,7 +113,7 @@ def panels(as_of: datetime | None) -> None:
     # -------------------------------------------------------------- ClickHouse
     st.subheader("ClickHouse")
     sections.clickhouse_panel(desk_client(), ping)
-    data_quality.contract(load(contract.contract_check, what="Data contract check"))
+    data_quality.contract_table(load(contract.contract_check, what="Data contract check"))
     data_quality.future_rows(load(odd_data.future_rows, what="Rows dated in the future"))
 
     with top:

@@ -31,7 +31,7 @@ def counts(check: pl.DataFrame) -> dict[str, int]:
     return {s: int(got.get(s, 0)) for s in contract.STATUS_ORDER}
 
 
-def contract(check: pl.DataFrame | None) -> None:
+def contract_table(check: pl.DataFrame | None) -> None:
     """The summary line and the table (nothing when the check could not run: load() said why)."""
     st.subheader("Data contract")
     if check is None:
