@@ -53,8 +53,17 @@ if view.days_without_targets:
 
 sections.headline(page.summary, window)
 
+# --- effective execution lag (one sweep query: TE vs the targets dated D-0 .. D-3), then the trend ----
+sweep = load(tracking_error.lag_sweep, start, end, hour, what="execution-lag sweep")
+lags = views.lag_view(sweep, start, end) if sweep is not None else None
+if lags is not None:
+    sections.lag_strip(lags)
+
 # --- trend and its drivers --------------------------------------------------------------------
 sections.trend(page.trend, window)
+
+# --- which names and buckets carry the range's TE ----------------------------------------------
+sections.attribution(page.attribution, start, end)
 
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
@@ -66,6 +75,8 @@ def day_story() -> None:
     day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
                        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
     set_url(day=day)
+    if lags is not None:
+        sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
     sections.day_story(views.day_story(view, day), day, hour)
 
 

@@ -6,7 +6,7 @@ returns a figure spec for `ui.plot.show` (see ui/plot.py for why specs, not
 SERIES_COLORS) so a category or a series looks the same everywhere; times are
 labelled UTC; null values are gaps, never zeros.
 
-Builders: `te_lines`, `category_stack`, `flip_share`, `error_heatmap`.
+Builders: `te_lines`, `category_stack`, `flip_share`, `error_heatmap`, `lag_strip`, `lag_share`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from lib import format as fmt
 from ui import plot
 from ui.plot import Spec
 
+DAY_MS = 86_400_000  # a bar's width on a date axis is in milliseconds
 DIVERGING = [[0.0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1.0, "#2166ac"]]
 
 
@@ -122,4 +123,60 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
         height=max(300, 80 + 16 * len(syms)),
         xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}},
         yaxis={"autorange": "reversed", "tickfont": {"size": 10}, "type": "category", "showgrid": False},
+    ))
+
+
+# --- effective execution lag (Tracking Error page) ----------------------------------
+def _lag_hover(row: dict, lags: tuple[int, ...]) -> str:
+    best = row["best_lag"]
+    parts = " · ".join(f"D−{k} {fmt.pct(row[f'te_lag{k}'], 2)}" for k in lags)
+    head = f"{row['date'].isoformat()}: best D−{best}" if best is not None else f"{row['date'].isoformat()}: no lag known"
+    return f"{head}<br>TE vs targets {parts}"
+
+
+def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec:
+    """One cell per day coloured by its effective lag (lib.format.LAG_COLORS); hover shows the TE at every lag.
+
+    `days` is `lib.execution_lag.lag_days`: `date, te_lag0.., best_lag`. A day without a best lag is a grey cell.
+    """
+    rows = days.to_dicts()
+    data = []
+    for lag in (*lags, None):
+        sel = [r for r in rows if r["best_lag"] == lag]
+        if not sel:
+            continue
+        if lag is None:
+            name, color = "unknown", fmt.LAG_UNKNOWN_COLOR
+        else:
+            name, color = f"D−{lag}" + (" (schedule)" if lag == scheduled else ""), fmt.LAG_COLORS[lag]
+        data.append({
+            "type": "bar", "x": [r["date"].isoformat() for r in sel], "y": [1] * len(sel), "name": name,
+            "width": [DAY_MS * 0.92] * len(sel),  # one day wide, also for a lag seen on a single day
+            "marker": {"color": color, "line": {"width": 0}},
+            "text": [f"D−{lag}" if lag is not None else "?" for _ in sel], "textposition": "inside",
+            "insidetextanchor": "middle", "textfont": {"color": "white", "size": 10},
+            "hovertext": [_lag_hover(r, lags) for r in sel], "hovertemplate": "%{hovertext}<extra></extra>",
+        })
+    return plot.spec(data, plot.layout(
+        "Effective execution lag by day (the targets the book tracked best)", height=170, barmode="overlay",
+        bargap=0.08, xaxis=_date_axis(days["date"].to_list()),
+        yaxis={"visible": False, "range": [0, 1], "fixedrange": True},
+    ))
+
+
+def lag_share(shares: pl.DataFrame, scheduled: int) -> Spec:
+    """Share of the range's days at each lag (horizontal bars, day counts as text)."""
+    labels = [lbl + (" (schedule)" if lag == scheduled else "") for lag, lbl in
+              zip(shares["lag"].to_list(), shares["label"].to_list())]
+    share = plot.percent(shares["share"].to_list())
+    data = [{
+        "type": "bar", "orientation": "h", "y": labels, "x": share,
+        "marker": {"color": [fmt.LAG_COLORS.get(lag, fmt.LAG_UNKNOWN_COLOR) for lag in shares["lag"].to_list()]},
+        "text": [f"{n} d" for n in shares["n_days"].to_list()], "textposition": "auto",
+        "hovertemplate": "%{y}: %{x:.0f}% of days<extra></extra>", "showlegend": False,
+    }]
+    return plot.spec(data, plot.layout(
+        "Share of days at each lag", height=170,
+        xaxis={"range": [0, 100], "ticksuffix": "%", "showgrid": True, "gridcolor": plot.GRID},
+        yaxis={"autorange": "reversed", "type": "category"},
     ))
