@@ -131,7 +131,8 @@ def test_hostile_page_parameters_are_refused_with_a_message(app, desk_client, qu
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any(f"Ignored URL parameter `{param}`" in w for w in warnings), warnings
-    assert [s.value for s in at.subheader] == ["Alerts", "Monitors", "Synced tables", "Sync runs", "ClickHouse", "Data contract"]
+    assert [s.value for s in at.subheader] == ["Alerts", "Monitors", "Synced tables", "Sync runs", "ClickHouse",
+                                               "Data contract"]
 
 
 def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, monkeypatch):
