@@ -57,8 +57,17 @@ WITH
         FROM {klines_db:Identifier}.{klines_tbl:Identifier}
         WHERE open_time >= toDateTime({start:Date}, 'UTC')
           AND open_time < toDateTime({end:Date}, 'UTC') + toIntervalDay(1)
-          AND (symbol, open_time) IN (SELECT DISTINCT bn_symbol, hour FROM f WHERE NOT spot
-                                      UNION DISTINCT SELECT fee_symbol, hour FROM f WHERE NOT fee_in_usd)
+          AND (symbol, open_time) IN (SELECT DISTINCT bn_symbol, hour FROM f WHERE NOT spot)
+        LIMIT 1 BY symbol, open_time
+    ),
+    fee_candles AS
+    (
+        -- the Binance price of a fee token, for the (rare) fees not paid in a USD token
+        SELECT symbol, open_time, open
+        FROM {klines_db:Identifier}.{klines_tbl:Identifier}
+        WHERE open_time >= toDateTime({start:Date}, 'UTC')
+          AND open_time < toDateTime({end:Date}, 'UTC') + toIntervalDay(1)
+          AND (symbol, open_time) IN (SELECT DISTINCT fee_symbol, hour FROM f WHERE NOT fee_in_usd)
         LIMIT 1 BY symbol, open_time
     ),
     fills AS
@@ -84,5 +93,5 @@ WITH
             dateDiff('millisecond', toStartOfDay(f.time), f.time) >= {window_min:UInt16} * 60000 AS off_window
         FROM f
         LEFT JOIN candles AS k ON k.symbol = f.bn_symbol AND k.open_time = f.hour
-        LEFT JOIN candles AS kf ON kf.symbol = f.fee_symbol AND kf.open_time = f.hour
+        LEFT JOIN fee_candles AS kf ON kf.symbol = f.fee_symbol AND kf.open_time = f.hour
     )
