@@ -108,7 +108,6 @@ def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
     `state` says why `day` is not classified (lib.te_views.day_state: no targets, no fills).
     """
     from lib import tracking_error as te
-
     from lib.te_views import day_state
 
     out: dict[str, Any] = {"day": day, "te": None, "te_prev": None, "delta": None, "counts": [], "problems": [],

@@ -16,8 +16,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from lib import config
-from lib import contract
+from lib import config, contract
 from lib.ch_client import DeskClient, QueryFailed
 
 DRIFT_TTL_S = 300.0
@@ -31,7 +30,7 @@ ORDER BY database, table, position
 """
 
 _lock = threading.Lock()
-_drift: "weakref.WeakKeyDictionary[DeskClient, tuple[str, float, dict, frozenset | None]]" = weakref.WeakKeyDictionary()
+_drift: weakref.WeakKeyDictionary[DeskClient, tuple[str, float, dict, frozenset | None]] = weakref.WeakKeyDictionary()
 
 
 def _columns(c: DeskClient) -> list[dict[str, Any]]:

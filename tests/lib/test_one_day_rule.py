@@ -40,7 +40,7 @@ def timeline() -> pl.DataFrame:
 
 def test_day_state():
     tl = timeline()
-    day = lambda d: tl.filter(pl.col("holdings_date") == d)  # noqa: E731
+    day = lambda d: tl.filter(pl.col("holdings_date") == d)
     assert te_views.day_state(day(D1)) is None
     assert te_views.day_state(day(D2)) == te_views.NO_TARGETS
     assert te_views.day_state(day(D3)) == te_views.NO_FILLS

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from tests.queries.fixture_desk import ACCOUNT_COLS, KLINE_COLS, TARGET_COLS, TRADE_COLS, create_tables
+from tests.queries.fixture_desk import (
+    ACCOUNT_COLS,
+    KLINE_COLS,
+    TARGET_COLS,
+    TRADE_COLS,
+    create_tables,
+)
 from tests.queries.test_odd_fills import DAY, _rows
 from ui import router
 

@@ -55,7 +55,7 @@ def create_tables(writer: Any, prefix: str, types: dict[str, str] | None = None)
             name, column = key.split(".")
             if re.match(rf"CREATE TABLE IF NOT EXISTS {re.escape(tm.qualified(name))}\s", stmt):
                 stmt, n = re.subn(rf"(\n\s*{re.escape(column)}\s+)[^\n]*?(,?)[ \t]*\n",
-                                  lambda m: f"{m.group(1)}{new_type}{m.group(2)}\n", stmt, count=1)
+                                  lambda m, t=new_type: f"{m.group(1)}{t}{m.group(2)}\n", stmt, count=1)
                 if n != 1:
                     raise ValueError(f"no column {key} in the contract")
                 del pending[key]

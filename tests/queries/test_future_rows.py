@@ -49,7 +49,7 @@ def _ts(v) -> str:
 
 
 def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
-    tm, truth, client = fx
+    _, truth, client = fx
     with use_client(client):
         for fn in (health.data_as_of, overview.latest_equity, overview.headline_pnl, overview.latest_exposure,
                    health.monitor_status, health.sync_stats, odd_data.future_rows):

@@ -13,10 +13,16 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from queries import trades, tracking_error
+from queries import tracking_error, trades
 from queries._base import use_client
-from tests.queries.fixture_desk import (ACCOUNT_COLS, KLINE_COLS, TARGET_COLS, TRADE_COLS, create_tables,
-                                        fixture_client)
+from tests.queries.fixture_desk import (
+    ACCOUNT_COLS,
+    KLINE_COLS,
+    TARGET_COLS,
+    TRADE_COLS,
+    create_tables,
+    fixture_client,
+)
 
 UTC = timezone.utc
 PREFIX = "fxodd"
