@@ -59,6 +59,9 @@ ANNUALISATION_DAYS = 365  # crypto trades every day
 
 # --- Overview and Trades pages ----------------------------------------------
 HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this range, daily beyond
+# A row dated later than the server's now + this is "in the future" (a bad clock or a bad row): it
+# never sets "data as of" or a page's default range, and System Health counts it.
+FUTURE_SKEW_S = 300
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
 POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions round further than this from an equity mark is not its mark
 FILLS_PAGE_SIZE = 100  # fills per page on the Trades page

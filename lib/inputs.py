@@ -17,7 +17,8 @@ from lib import config
 MIN_DATE = date(2015, 1, 1)
 MAX_RANGE_DAYS = 3 * 366
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_COIN = re.compile(r"^[A-Za-z0-9]{1,20}$")
+# a perp coin (BTC, kPEPE), a spot pair (PURR/USDC) or a spot index (@107)
+_COIN = re.compile(r"^(?:[A-Za-z0-9]{1,20}(?:/[A-Za-z0-9]{1,20})?|@[0-9]{1,6})$")
 
 
 class InputError(ValueError):
@@ -89,7 +90,8 @@ def parse_trend_band(raw: object) -> float:
 def parse_coin(raw: object) -> str:
     text = str(raw).strip()
     if not _COIN.match(text):
-        raise InputError(f"coin must be letters and digits only, not {text[:20]!r}")
+        raise InputError(f"coin must be letters and digits (a spot pair like PURR/USDC, or @107), "
+                         f"not {text[:20]!r}")
     return text
 
 
