@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from lib.config import DEFAULT_DEMO_PATH
 
 HELP = "build the demo desk in an embedded ClickHouse (chdb) database"
+READS_DESK = False  # it opens --path itself
 
 
 def _parse_time(s: str) -> datetime:
@@ -33,6 +34,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def run(a: argparse.Namespace) -> int:
+    from lib import chdb_lock
     from lib.demo import seed
 
     end = a.end or datetime.now(timezone.utc).replace(second=0, microsecond=0)
@@ -40,6 +42,11 @@ def run(a: argparse.Namespace) -> int:
         print("error: give --start or --days, not both", file=sys.stderr)
         return 2
     start = end - timedelta(days=a.days) if a.days else a.start
+
+    pid = chdb_lock.holder(a.path)
+    if pid is not None:
+        print(f"error: {chdb_lock.locked_message(a.path, pid)}", file=sys.stderr)
+        return 3
 
     def progress(frac: float, msg: str) -> None:
         print(f"[{frac * 100:5.1f}%] {msg}", flush=True)
