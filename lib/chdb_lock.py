@@ -67,7 +67,7 @@ def process_name(pid: int) -> str:
         return ""
     parts = [p for p in raw.decode(errors="replace").split("\0") if p]
     text = " ".join(Path(parts[0]).name if i == 0 else p for i, p in enumerate(parts))
-    return text[:120]
+    return " ".join(text.split())[:120]
 
 
 def locked_message(path: str | Path, pid: int | None) -> str:
