@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 
 import streamlit as st
 
@@ -56,14 +57,15 @@ def ensure(client: DeskClient) -> feeder.FeederStatus | None:
                 def progress(frac: float, text: str) -> None:
                     bar.progress(min(max(frac, 0.0), 1.0), text=text)
 
+                t0 = time.perf_counter()
                 try:
                     done = thread.feeder.prepare(progress)
                 except Exception as exc:  # noqa: BLE001 - the page shows it; the next run tries again
                     box.update(label="The demo desk could not be brought up to date", state="error")
                     st.error(f"**Demo feeder failed.** {type(exc).__name__}: {exc}", icon=":material/error:")
                     return thread.feeder.status
-                box.update(label=f"Demo desk {done} to {thread.feeder.state.end:%Y-%m-%d %H:%M} UTC",
-                           state="complete", expanded=False)
+                box.update(label=f"Demo desk {done} to {thread.feeder.state.end:%Y-%m-%d %H:%M} UTC "
+                                 f"({time.perf_counter() - t0:.1f} s)", state="complete", expanded=False)
             st.cache_data.clear()
             thread.start()
     return thread.feeder.status

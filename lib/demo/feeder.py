@@ -203,9 +203,14 @@ class Feeder:
 
     # -- the background thread
     def run(self, stop: threading.Event, interval_s: float) -> None:
-        """Tick every interval_s until stop is set."""
+        """Tick every interval_s until stop is set; log what the feeder costs once an hour."""
+        next_report = time.monotonic() + 3600
         while not stop.wait(interval_s):
             self.tick()
+            if time.monotonic() >= next_report:
+                next_report += 3600
+                log.info("demo feeder: %d ticks, desk at %s, %.2f%% of one core", self.status.ticks,
+                            self.status.desk_end, 100 * self.status.cpu_share)
         self.status.state = "stopped"
 
 
