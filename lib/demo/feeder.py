@@ -140,6 +140,7 @@ class Feeder:
         if now_ms <= lo:
             return
         cuts = list(range((lo // DAY_MS + 1) * DAY_MS, now_ms, DAY_MS)) + [now_ms]
+        self._model_for(now_ms)  # one model through today serves every earlier day too
         total = 0
         for k, hi in enumerate(cuts):
             when = datetime.fromtimestamp(hi / 1000, timezone.utc)

@@ -193,3 +193,16 @@ def test_only_the_embedded_default_gets_a_feeder(tmp_path):
     assert for_settings(resolve_settings({"CLICKHOUSE_URL": f"chdb://{tmp_path}/x.chdb"})) is None
     assert for_settings(resolve_settings({"CLICKHOUSE_URL": "https://u:p@ch.example:8443/db"})) is None
     assert for_settings(resolve_settings({}, {"path": str(tmp_path / "y.chdb")})) is None  # secrets
+
+
+def test_no_row_becomes_visible_later_than_the_lookback(desk_client):
+    """Windows stay exact only if nothing arrives more than MIN_LOOKBACK_MS after its event
+    (outage delays + waiting for a good sync run): checked on the session's 26-day desk."""
+    from lib.demo.tables import MIN_LOOKBACK_MS
+
+    tm = table_map()
+    for name, col in (("trades", "time"), ("orders", "time"), ("funding", "time"), ("ledger", "time"),
+                      ("account", "ts"), ("positions", "ts")):
+        lag_ms = int(desk_client.command(f"SELECT max(dateDiff('millisecond', {col}, synced_at)) "
+                                         f"FROM {tm.qualified(name)}"))
+        assert 0 < lag_ms < MIN_LOOKBACK_MS / 2, name
