@@ -36,5 +36,5 @@ except ConfigError as err:
     st.stop()
 
 bootstrap.ensure_demo(conn.client)
-sidebar.render(conn.client)
-page.run()
+with sidebar.selected(sidebar.render(conn.client)):
+    page.run()

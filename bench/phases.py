@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_WRAPS = (
     "queries._base.run",
     "ui.sidebar.render",
-    "ui.rerun_cache.content_key",
+    "ui.cache.frame_digest",
     "ui.plot.show",
     "ui.tables.show_category_table",
 )
@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import run as bench
 
     bench._share_script_cache()
-    bench._force_router()
+    from ui import router
+
+    router.use_navigation()
     bench._use_tables("b1")
     for path in (*DEFAULT_WRAPS, "lib.ch_client.DeskClient.query_arrow", *args.wrap):
         wrap(path)
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from ui import data, rerun_cache
+    from ui import cache, data
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.run()
@@ -94,9 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in ("cold", "warm"):
         if mode == "cold":
             st.cache_data.clear()
-            rerun_cache.clear()
-            with data._lock:
-                data._last_good.clear()
+            cache.clear()
+            data.clear()
         totals.clear()
         t0 = time.perf_counter()
         at.run()

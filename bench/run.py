@@ -119,8 +119,7 @@ def _use_tables(prefix: str) -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
     reset_default_client()
-    with data._lock:
-        data._last_good.clear()
+    data.clear()
 
 
 def _bare_s() -> float:
@@ -174,15 +173,14 @@ def _cold_render(page: str):
     from streamlit.testing.v1 import AppTest
 
     from queries import _base
-    from ui import data, rerun_cache
+    from ui import cache, data
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.run()  # lands on the default page; imports done
     at.switch_page(PAGES[page])
     st.cache_data.clear()
-    rerun_cache.clear()
-    with data._lock:
-        data._last_good.clear()
+    cache.clear()
+    data.clear()
     gc.collect()  # the previous render's garbage is not this page's cost
     _rss_reset()
     with _base.recording() as log:

@@ -5,7 +5,7 @@ embedded chdb engine), lazy connection with fail-fast after an outage,
 failover, and the single query choke point that accepts only read statements
 and runs them with read-only settings and a time limit. It has no Streamlit
 dependency so the CLI report, the benchmark and the tests use the same path as
-the app; `lib/connection.py` wraps it as an `st.connection`.
+the app; `queries/connection.py` wraps it as an `st.connection`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -514,7 +514,3 @@ def reset_default_client() -> None:
         if _DEFAULT is not None:
             _DEFAULT.close()
         _DEFAULT = None
-
-
-def with_tables(settings: ClientSettings, overrides: Mapping[str, str]) -> ClientSettings:
-    return replace(settings, table_overrides=dict(overrides))

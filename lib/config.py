@@ -34,8 +34,14 @@ MAG_EPS_RANGE = (0.0, 0.5)
 DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
+LAG_SWEEP_MAX = 3  # the execution-lag sweep compares each snapshot with the targets dated D-0 .. D-3
+LAG_CLEAR_RATIO = 0.8  # a lag other than T+2 is a clear slip when its TE is below this x the T+2 TE
+LAG_DOMINANT_SHARE = 0.5  # an on-time day whose sum err^2 is this much one problem category is named after it
+LAG_MISSING_MAX_NAMES = 5  # ... "a few missing names": at most this many MISSING_POSITION names
+# TE attribution buckets by |T+2 target|: small below the first, large from the second (fractions of equity)
+ATTRIBUTION_SIZE_BUCKETS = (0.005, 0.02)
 
-# --- tracking-error views (Positions / Tracking Error pages, te_report CLI) ---
+# --- tracking-error views (Positions / Tracking Error pages, cli report) ---
 EX_POST_WINDOWS = (7, 14, 30)  # rolling ex-post TE windows offered (days with a known active return)
 EX_POST_DEFAULT_WINDOW = 14
 TE_HISTORY_DAYS = 7  # the day story compares a day's TE with the mean of this many previous days
@@ -86,17 +92,58 @@ HEALTH_DEFAULT_BUCKET_MIN = 5
 HEALTH_DEFAULT_HOURS = 48
 HEALTH_DEFAULT_REFRESH_S = 30
 
+# --- alerts (lib/alerts.py; python -m cli alerts) -----------------------------
+# Every threshold of every rule, with its default. Override any of them from `[alerts]` in
+# .streamlit/secrets.toml (same key) or the environment (DESK_ALERT_<KEY>, e.g. DESK_ALERT_TE_MAX=0.04).
+# Fractions are fractions (0.03 = 3%), bp are basis points, durations say their unit.
+ALERT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
+    {
+        "stale_account_min": 15,  # newest account snapshot older than this (5-minute cadence + sync)
+        "stale_positions_min": 90,  # newest positions snapshot older than this (hourly cadence + sync)
+        "monitor_down_min": 10,  # a monitor DOWN for longer than this
+        "sync_failures_in_row": 2,  # this many failed sync runs of one table in a row
+        "sync_lag_min": 15,  # newest synced row took longer than this from local to remote
+        "targets_due_hour": 23,  # the model's weights dated D-1 are due by this hour (UTC) of day D
+        "te_max": 0.03,  # snapshot TE above this
+        "missing_max": 2,  # more than this many MISSING_POSITION
+        "rebalance_by_min": 15,  # the rebalance must have filled by 00:MM UTC
+        "untracked_max": 0,  # more than this many untracked fills in the day
+        "fee_bps_max": 5.0,  # the day's fees above this many bp of traded notional
+        "daily_loss_max": 0.03,  # the day's PnL below -3% of its start equity
+        "drawdown_max": 0.10,  # current drawdown beyond 10% (deposit-adjusted, DRAWDOWN_LOOKBACK_DAYS)
+        "margin_used_max": 0.60,  # total margin used above 60% of equity
+        "liquidation_distance_min": 0.10,  # a position's mark within 10% of its liquidation price
+        "repeat_hours": 4,  # a still-firing alert is re-sent after this long
+        "clickhouse_pending_min": 0,  # "dashboard cannot read ClickHouse" must last this long before it is sent
+        "sync_lag_pending_min": 5,  # sync lag must last this long before it is sent
+    }
+)
+ALERT_DRAWDOWN_LOOKBACK_DAYS = 90
+ALERT_SEND_RETRIES = 3  # attempts per channel per run; undelivered messages wait for the next run
+ALERT_SEND_TIMEOUT_S = 10
+ALERT_OUTBOX_MAX_AGE_H = 72  # an undelivered message older than this is dropped (and logged)
+DEFAULT_ALERT_STATE_PATH = PROJECT_ROOT / "data" / "alert_state.sqlite"
+# Daily report verdicts: what the desk holds itself to (same keys overridable like the thresholds).
+REPORT_TARGETS: Mapping[str, float] = MappingProxyType(
+    {
+        "te_max": 0.03,  # snapshot TE at or below
+        "missing_max": 2,  # MISSING_POSITION count at or below
+        "window_max_s": 300,  # the rebalance filled within 5 minutes of 00:00 UTC
+        "fee_bps_max": 5.0,  # fees at or below this many bp of notional
+        "freshness_max_min": 15,  # the day's last account snapshot within this of its end
+    }
+)
+
 # --- query safety ---------------------------------------------------------
 QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
 CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))
-MAX_RESULT_ROWS = 200_000  # a page never needs more; the server stops there
 
 # --- cache lifetimes (seconds), by how often the source table changes -----
 TTL_LIVE = 30  # account, positions, heartbeats, sync log
 TTL_INTRADAY = 120  # fills, orders, funding
 TTL_DAILY = 600  # model targets, daily aggregates, history
 CACHE_ENTRIES = 64
-# derived views and drawn sections reused by reruns with the same data (ui/rerun_cache.py):
+# derived views and drawn sections reused by reruns with the same data (ui/cache.py):
 # keyed by content, so the TTL only bounds memory, never freshness
 TTL_RERUN_CACHE = 3600
 RERUN_CACHE_ENTRIES = 32  # per view/section: selections a user flips between, across sessions

@@ -65,6 +65,10 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# Effective execution lag (Tracking Error page): the scheduled T+2 in green, slips warmer, unknown grey.
+LAG_COLORS: Mapping[int, str] = MappingProxyType({0: "#8e5cc4", 1: "#e8702a", 2: "#2e9d5b", 3: "#d1343b"})
+LAG_UNKNOWN_COLOR = "#b0b7c0"
+
 
 def _bad(x: object) -> bool:
     return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))

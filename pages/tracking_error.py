@@ -6,39 +6,42 @@ from lib import config, te_views
 from lib.inputs import parse_day, parse_hour, parse_window
 from queries import tracking_error
 from ui import router
-from ui import te_sections
 from ui.data import load
-from ui.sidebar import current_range, data_as_of_line
+from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
+from ui.tracking_error import sections, views
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Tracking Error")
-data_as_of_line()
+sidebar = selection()
+data_as_of_line(sidebar.as_of)
 
 # --- selection: global range (sidebar), snapshot hour, ex-post window, thresholds ---------------
-start, end = current_range()
-hour0 = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
-window0 = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
-c_hour, c_win, c_w, c_m = st.columns(4)
-hour = c_hour.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=hour0, key="te_hour",
-                        format_func=lambda h: f"{h:02d}:00 UTC",
-                        help="Each day is read at this hour, after the 00:00 rebalance (playbook: 02:00 UTC).")
-window = c_win.selectbox("Ex-post TE window", options=list(config.EX_POST_WINDOWS), key="te_window",
-                         index=list(config.EX_POST_WINDOWS).index(window0), format_func=lambda w: f"{w} days",
-                         help="Rolling std of daily active returns (book − T+2 target), annualised ×√365.")
-th = threshold_inputs("te", c_w, c_m)
+start, end = sidebar.start, sidebar.end
+url_hour = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
+url_window = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
+hour_column, window_column, w_eps_column, mag_eps_column = st.columns(4)
+hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=url_hour, key="te_hour",
+                             format_func=lambda h: f"{h:02d}:00 UTC",
+                             help="Each day is read at this hour, after the 00:00 rebalance (playbook: 02:00 UTC).")
+window = window_column.selectbox("Ex-post TE window", options=list(config.EX_POST_WINDOWS), key="te_window",
+                                 index=list(config.EX_POST_WINDOWS).index(url_window),
+                                 format_func=lambda w: f"{w} days",
+                                 help="Rolling std of daily active returns (book − T+2 target), annualised ×√365.")
+thresholds = threshold_inputs("te", w_eps_column, mag_eps_column)
 set_url(hour=hour, window=window)
 
 # --- one timeline query for the range (plus the look-back the rolling window needs) ----------
-tl = load(tracking_error.timeline, te_views.lookback_start(start), end, hour, what="hourly timeline")
-if tl is None:
+timeline = load(tracking_error.timeline, te_views.lookback_start(start), end, hour, what="hourly timeline")
+if timeline is None:
     st.stop()
-view = te_sections.range_view(tl, start, end, window, th.w_eps, th.mag_eps, th.mag_rule)
+page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+view = page.view
 st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
            f"snapshot {hour:02d}:00 UTC "
-           f"· book vs the T+{config.T_PLUS_TARGET} model target · {th.label}")
+           f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}")
 if not view.days_with_targets:
     st.info(f"No day between {start.isoformat()} and {end.isoformat()} has both data and model targets at "
             f"{hour:02d}:00 UTC: nothing to show.", icon=":material/info:")
@@ -48,17 +51,33 @@ if view.days_without_targets:
     st.info(f"**{len(view.days_without_targets)} day(s) without model targets or data** are gaps in the charts "
             f"(never zeros): {gaps}.", icon=":material/event_busy:")
 
-te_sections.headline(view, window)
+sections.headline(page.summary, window)
+
+# --- effective execution lag (one sweep query: TE vs the targets dated D-0 .. D-3), then the trend ----
+sweep = load(tracking_error.lag_sweep, start, end, hour, what="execution-lag sweep")
+lags = views.lag_view(sweep, start, end) if sweep is not None else None
+if lags is not None:
+    sections.lag_strip(lags)
 
 # --- trend and its drivers --------------------------------------------------------------------
-te_sections.trend(view, window)
+sections.trend(page.trend, window)
 
-# --- one day's story (URL: day) ---------------------------------------------------------------
-st.subheader("Day story")
-options = view.days_with_targets
-latest = options[-1]
-day0 = url_value("day", lambda raw: parse_day(raw, options), latest)
-day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(day0), key="te_day",
-                   format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
-set_url(day=day)
-te_sections.day_story(view, day, hour)
+# --- which names and buckets carry the range's TE ----------------------------------------------
+sections.attribution(page.attribution, start, end)
+
+
+# --- one day's story (URL: day); only this part redraws when the day changes -------------------
+@st.fragment
+def day_story() -> None:
+    st.subheader("Day story")
+    options = view.days_with_targets
+    url_day = url_value("day", lambda raw: parse_day(raw, options), options[-1])
+    day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
+                       format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
+    set_url(day=day)
+    if lags is not None:
+        sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
+    sections.day_story(views.day_story(view, day), day, hour)
+
+
+day_story()

@@ -6,16 +6,17 @@ from lib import config, execution, pnl
 from lib.inputs import parse_coin
 from queries import trades
 from ui import router
-from ui import trades_sections as sections
+from ui.trades import sections, views
 from ui.data import empty_note, load
-from ui.sidebar import current_range, data_as_of_line
+from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Trades")
-data_as_of_line()
-start, end = current_range()
+sidebar = selection()
+data_as_of_line(sidebar.as_of)
+start, end = sidebar.start, sidebar.end
 url_coin = url_value("coin", parse_coin, None)
 st.caption(f"Fills of the UTC days {start} – {end} (sidebar range), each counted once even when the sync "
            "delivered it twice.")
@@ -23,12 +24,12 @@ st.caption(f"Fills of the UTC days {start} – {end} (sidebar range), each count
 # --- the range at a glance -------------------------------------------------------------------
 NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab
 total = load(trades.fills_summary, start, end, *NO_FILTER, what="fill summary")
-t = sections.first_row(total)
-sections.headline(t)
+totals = views.first_row(total)
+sections.headline(totals)
 
 facets = load(trades.fill_facets, start, end, what="fill filters")
-facet = sections.facet_values(facets)
-coin_options, dir_options = list(facet["coin"]), list(facet["dir"])
+facet = views.facet_values(facets)
+coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
 TABS = ["Fills", "Per day", "By coin", "Untracked fills", "Coin drill-down"]
 tabs = st.tabs(TABS, key="tr_tab", on_change="rerun", default="Coin drill-down" if url_coin else "Fills")
@@ -36,42 +37,42 @@ tabs = st.tabs(TABS, key="tr_tab", on_change="rerun", default="Coin drill-down" 
 # --- fills: filtered, sorted, paged in SQL -----------------------------------------------------
 with tabs[0]:
     if tabs[0].open:
-        f1, f2, f3, f4 = st.columns([3, 1.4, 2.4, 1.6])
-        coins = f1.multiselect("Coin", coin_options, key="tr_coins", placeholder="All coins")
-        sides = f2.multiselect("Side", list(config.SIDE_LABELS), key="tr_sides",
+        coin_column, side_column, direction_column, liquidity_column = st.columns([3, 1.4, 2.4, 1.6])
+        coins = coin_column.multiselect("Coin", coin_options, key="tr_coins", placeholder="All coins")
+        sides = side_column.multiselect("Side", list(config.SIDE_LABELS), key="tr_sides",
                                format_func=config.SIDE_LABELS.get, placeholder="Both")
-        dirs = f3.multiselect("Direction", dir_options, key="tr_dirs", placeholder="All directions")
-        liq = f4.segmented_control("Liquidity", list(config.LIQUIDITY_LABELS), key="tr_liq",
+        directions = direction_column.multiselect("Direction", direction_options, key="tr_dirs", placeholder="All directions")
+        liquidity = liquidity_column.segmented_control("Liquidity", list(config.LIQUIDITY_LABELS), key="tr_liq",
                                    format_func=config.LIQUIDITY_LABELS.get)
-        s1, s2, _ = st.columns([2, 1.6, 4])
-        sort = s1.selectbox("Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort",
+        sort_column, order_column, _ = st.columns([2, 1.6, 4])
+        sort = sort_column.selectbox("Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort",
                             format_func=config.FILL_SORT_COLUMNS.get)
-        order = s2.segmented_control("Order", ["desc", "asc"], key="tr_order", default="desc", required=True,
+        order = order_column.segmented_control("Order", ["desc", "asc"], key="tr_order", default="desc", required=True,
                                      format_func={"desc": "Descending", "asc": "Ascending"}.get)
-        chosen = (tuple(coins), tuple(sides), tuple(dirs), liq or "")
+        chosen = (tuple(coins), tuple(sides), tuple(directions), liquidity or "")
         descending = order != "asc"
-        sel = load(trades.fills_summary, start, end, *chosen, what="filtered fill count")
-        n = sel.item(0, "n_fills") if sel is not None and sel.height else 0
-        pages = execution.page_count(n, config.FILLS_PAGE_SIZE)
+        matching = load(trades.fills_summary, start, end, *chosen, what="filtered fill count")
+        n_matching = matching.item(0, "n_fills") if matching is not None and matching.height else 0
+        pages = execution.page_count(n_matching, config.FILLS_PAGE_SIZE)
         page_box = st.container()
         page = st.pagination(pages, key=f"tr_page_{execution.selection_key(start, end, chosen, sort, descending)}")
         rows = load(trades.fills_page, start, end, *chosen, sort=sort, descending=descending, page=page,
                     what="fills")
         if rows is not None and not empty_note(rows, "fills"):
             first = (page - 1) * config.FILLS_PAGE_SIZE + 1
-            page_box.caption(sections.page_caption(first, rows.height, n, sort, descending))
+            page_box.caption(sections.page_caption(first, rows.height, n_matching, sort, descending))
             sections.fills_table(rows, "tr_fills_table")
-        if n and st.toggle(f"Prepare a CSV of the {n:,} matching fills", key="tr_csv"):
+        if n_matching and st.toggle(f"Prepare a CSV of the {n_matching:,} matching fills", key="tr_csv"):
             export = load(trades.fills_export, start, end, *chosen, sort=sort, descending=descending,
                           what="CSV export")
             if export is not None:
                 capped = export.height > config.FILLS_EXPORT_MAX_ROWS
                 if capped:
-                    st.warning(f"The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of {n:,} matching fills "
+                    st.warning(f"The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of {n_matching:,} matching fills "
                                "(in the chosen order). Narrow the filters or the date range for the rest.",
                                icon=":material/content_cut:")
                 st.download_button(
-                    "Download CSV", sections.csv_text(export),
+                    "Download CSV", views.csv_text(export),
                     file_name=f"fills_{start}_{end}.csv", mime="text/csv", icon=":material/download:",
                     key="tr_csv_download",
                 )
@@ -81,7 +82,7 @@ with tabs[1]:
     if tabs[1].open:
         daily = load(trades.daily_execution, start, end, what="per-day execution")
         if daily is not None and not empty_note(daily, "fills per day"):
-            sections.per_day(daily)
+            sections.per_day(views.per_day(daily))
 
 # --- execution quality and realized PnL per coin -----------------------------------------------
 with tabs[2]:
@@ -93,7 +94,7 @@ with tabs[2]:
 # --- untracked fills -------------------------------------------------------------------------------
 with tabs[3]:
     if tabs[3].open:
-        n_untracked = t.get("n_untracked", 0)
+        n_untracked = totals.get("n_untracked", 0)
         st.markdown(f"**{n_untracked:,} fill(s)** in the range have an order id with no row in the orders table "
                     "(the order monitor never saw the order).")
         if n_untracked:
@@ -111,9 +112,9 @@ with tabs[4]:
                             key="tr_coin", placeholder="Choose a coin")
         set_url(coin=coin)
         if coin:
-            cf = load(trades.coin_fills, coin, start, end, what=f"{coin} fills")
-            cs = load(trades.fills_summary, start, end, (coin,), what=f"{coin} summary")
+            coin_fills = load(trades.coin_fills, coin, start, end, what=f"{coin} fills")
+            coin_summary = load(trades.fills_summary, start, end, (coin,), what=f"{coin} summary")
             prices = load(trades.coin_prices, coin, start, end, pnl.chart_bucket_seconds(start, end),
                           what=f"{coin} prices")
-            if cf is not None and prices is not None and cs is not None:
-                sections.drilldown(coin, cf, sections.first_row(cs), prices, start, end)
+            if coin_fills is not None and prices is not None and coin_summary is not None:
+                sections.drilldown(coin, coin_fills, views.first_row(coin_summary), prices, start, end)

@@ -72,10 +72,3 @@ def run(sql: str, **params: Any) -> pl.DataFrame:
     if _recorder is not None:
         _recorder.append((sql, dict(params), table.num_rows))
     return pl.from_arrow(table)  # type: ignore[return-value]
-
-
-def scalar(sql: str, **params: Any) -> Any:
-    df = run(sql, **params)
-    if df.height == 0:
-        return None
-    return df.item(0, 0)

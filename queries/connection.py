@@ -1,17 +1,16 @@
 """Streamlit glue: `st.connection("clickhouse", type=ClickHouseConnection)`.
 
-The one module in lib/ that imports Streamlit. It merges
-`[connections.clickhouse]` secrets, the environment and kwargs (kwargs win,
-then CLICKHOUSE_URL, then secrets, then the embedded demo) into a
+It lives beside the queries that use it, so lib/ stays free of Streamlit. It
+merges `[connections.clickhouse]` secrets, the environment and kwargs (kwargs
+win, then CLICKHOUSE_URL, then secrets, then the embedded demo) into a
 `lib.ch_client.DeskClient`, which does the actual work.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import Any
 
-import pyarrow as pa
 import streamlit as st
 from streamlit.connections import BaseConnection
 
@@ -28,10 +27,6 @@ class ClickHouseConnection(BaseConnection[DeskClient]):
     @property
     def client(self) -> DeskClient:
         return self._instance
-
-    def query_arrow(self, sql: str, parameters: Mapping[str, Any] | None = None) -> pa.Table:
-        return self._instance.query_arrow(sql, parameters)
-
 
 @st.cache_resource(show_spinner=False)
 def get_connection() -> ClickHouseConnection:

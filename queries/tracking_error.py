@@ -3,6 +3,10 @@
 One SQL statement (timeline.sql) per request: ClickHouse de-duplicates,
 carries positions forward, joins prices, equity and T+2/T+1 targets; Python
 receives one row per (day, symbol) and classifies them with lib.tracking_error.
+
+The execution-lag sweep (lag_sweep.sql) embeds the same timeline statement as
+its `snapshot` (one definition of positions, prices and equity) and returns
+one row per (day, lag): Python receives 4 rows a day.
 """
 
 from __future__ import annotations
@@ -16,9 +20,27 @@ from lib import config, symbols
 from queries._base import run, sql_file
 
 TIMELINE_SQL = sql_file("timeline.sql")
+# constant text only: the timeline statement becomes the sweep's `snapshot` CTE (values stay bound parameters)
+LAG_SWEEP_SQL = sql_file("lag_sweep.sql").replace("__TIMELINE_SQL__", TIMELINE_SQL)
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def timeline(start: date, end: date, hour: int = config.DEFAULT_SNAPSHOT_HOUR) -> pl.DataFrame:
     """Per (holdings day, symbol) at `hour` UTC: units, price, equity, weights, 24h return."""
     return run(TIMELINE_SQL, start=start, end=end, hour=int(hour), **symbols.sql_params())
+
+
+@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def lag_sweep(start: date, end: date, hour: int = config.DEFAULT_SNAPSHOT_HOUR) -> pl.DataFrame:
+    """Per (holdings day, lag 0..LAG_SWEEP_MAX): TE of the snapshot vs the targets dated D - lag, the day's best lag."""
+    return run(LAG_SWEEP_SQL, start=start, end=end, hour=int(hour), max_lag=config.LAG_SWEEP_MAX,
+               scheduled_lag=config.T_PLUS_TARGET, **symbols.sql_params())
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=2, show_spinner=False)
+def newest_target_date() -> pl.DataFrame:
+    """One row: `newest`, the latest date of the model's targets (NULL when the table is empty).
+
+    The alert rules judge the model feed by it (lib.alerts.targets_missing).
+    """
+    return run("SELECT maxOrNull(date) AS newest FROM {targets_db:Identifier}.{targets_tbl:Identifier}")

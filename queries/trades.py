@@ -68,46 +68,7 @@ SELECT 'dir' AS facet, toString(dir) AS value, count() AS n FROM f GROUP BY dir
 ORDER BY facet, n DESC, value
 """
 
-DAILY_SQL = FILLS_CTE + """,
-    per_day AS
-    (
-        SELECT
-            toDate(fills.time) AS day,
-            count() AS n_fills,
-            min(fills.time) AS first_fill,
-            max(fills.time) AS last_fill,
-            minIf(fills.time, NOT fills.off_window) AS first_in_window,
-            maxIf(fills.time, NOT fills.off_window) AS last_in_window,
-            countIf(NOT fills.off_window) AS n_in_window,
-            countIf(fills.off_window) AS n_off_window,
-            sum(fills.notional) AS day_notional,
-            sumIf(fills.notional, NOT fills.crossed) AS maker_notional,
-            countIf(NOT fills.crossed) AS n_maker,
-            sum(fills.fee) AS fees,
-            sum(fills.closed_pnl) AS realized,
-            sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) AS slip_x_ntl,
-            sumIf(fills.notional, fills.slippage_bps IS NOT NULL) AS priced_ntl,
-            countIf(fills.slippage_bps IS NULL) AS n_unpriced,
-            countIf(NOT fills.tracked) AS n_untracked,
-            uniqExact(fills.coin) AS n_coins
-        FROM fills
-        GROUP BY day
-    ),
-    equity_sod AS
-    (
-        SELECT toDate(ts) + 1 AS day, argMax(account_value, ts) AS equity_sod
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay({lookback_days:UInt16}), 3, 'UTC')
-          AND ts < toDateTime64(toDateTime({end:Date}, 'UTC'), 3, 'UTC')
-          AND account_value IS NOT NULL AND isFinite(account_value)
-        GROUP BY toDate(ts)
-    ),
-    days AS
-    (
-        SELECT toDate(mm.lo + off) AS day
-        FROM (SELECT min(day) AS lo, max(day) AS hi, count() AS n FROM per_day) AS mm
-        ARRAY JOIN range(toUInt32(if(mm.n = 0, 0, dateDiff('day', mm.lo, mm.hi) + 1))) AS off
-    )
+DAILY_SQL = FILLS_CTE + """
 SELECT
     d.day AS day,
     ifNull(p.n_fills, 0) AS n_fills,
@@ -130,9 +91,45 @@ SELECT
     ifNull(p.n_unpriced, 0) AS n_unpriced,
     ifNull(p.n_untracked, 0) AS n_untracked,
     ifNull(p.n_coins, 0) AS n_coins
-FROM days AS d
-LEFT JOIN per_day AS p ON p.day = d.day
-LEFT JOIN equity_sod AS e ON e.day = d.day
+FROM
+    (
+        SELECT toDate(mm.lo + off) AS day
+        FROM (SELECT min(toDate(time)) AS lo, max(toDate(time)) AS hi, count() AS n FROM fills) AS mm
+        ARRAY JOIN range(toUInt32(if(mm.n = 0, 0, dateDiff('day', mm.lo, mm.hi) + 1))) AS off
+    ) AS d
+LEFT JOIN
+    (
+        SELECT
+            toDate(fills.time) AS day,
+            count() AS n_fills,
+            min(fills.time) AS first_fill,
+            max(fills.time) AS last_fill,
+            minIf(fills.time, NOT fills.off_window) AS first_in_window,
+            maxIf(fills.time, NOT fills.off_window) AS last_in_window,
+            countIf(NOT fills.off_window) AS n_in_window,
+            countIf(fills.off_window) AS n_off_window,
+            sum(fills.notional) AS day_notional,
+            sumIf(fills.notional, NOT fills.crossed) AS maker_notional,
+            countIf(NOT fills.crossed) AS n_maker,
+            sum(fills.fee) AS fees,
+            sum(fills.closed_pnl) AS realized,
+            sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) AS slip_x_ntl,
+            sumIf(fills.notional, fills.slippage_bps IS NOT NULL) AS priced_ntl,
+            countIf(fills.slippage_bps IS NULL) AS n_unpriced,
+            countIf(NOT fills.tracked) AS n_untracked,
+            uniqExact(fills.coin) AS n_coins
+        FROM fills
+        GROUP BY day
+    ) AS p ON p.day = d.day
+LEFT JOIN
+    (
+        SELECT toDate(ts) + 1 AS day, argMax(account_value, ts) AS equity_sod
+        FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay({lookback_days:UInt16}), 3, 'UTC')
+          AND ts < toDateTime64(toDateTime({end:Date}, 'UTC'), 3, 'UTC')
+          AND account_value IS NOT NULL AND isFinite(account_value)
+        GROUP BY toDate(ts)
+    ) AS e ON e.day = d.day
 ORDER BY day
 """
 

@@ -73,8 +73,7 @@ def fresh_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     reset_default_client()
-    with data._lock:
-        data._last_good.clear()
+    data.clear()
     yield
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -43,6 +43,12 @@ def last_good(key: tuple) -> tuple[Any, datetime] | None:
         return _last_good.get(key)
 
 
+def clear() -> None:
+    """Forget every remembered last good result (tests; the benchmark's cold start)."""
+    with _lock:
+        _last_good.clear()
+
+
 def failure_text(err: QueryFailed | ConfigError, what: str) -> str:
     if isinstance(err, ConfigError):
         return f"**{what}: configuration error.** {err}"

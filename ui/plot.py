@@ -130,8 +130,8 @@ class SpecFigure(go.Figure):
     `to_dict()`, before serialising it to JSON; a plain dict it would first
     rebuild (and re-validate) as a `go.Figure`. This figure skips Plotly's
     object model entirely (building it costs more than the chart's data) and
-    answers `to_dict()` with the spec. It supports nothing else: use
-    `figure()` for a real `go.Figure` (tests, exports).
+    answers `to_dict()` with the spec. It supports nothing else; the tests
+    validate every spec as a real `go.Figure(spec)`.
     """
 
     def __init__(self, fig_spec: Spec) -> None:  # noqa: D107 - deliberately no super().__init__
@@ -139,11 +139,6 @@ class SpecFigure(go.Figure):
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self._spec.get("data", []), "layout": self._spec.get("layout", {})}
-
-
-def figure(fig_spec: Spec) -> go.Figure:
-    """The spec as a full, validated `go.Figure` (tests, exports; pages use `show`)."""
-    return go.Figure(fig_spec)
 
 
 def show(fig_spec: Spec, key: str | None = None) -> None:

@@ -1,8 +1,18 @@
-"""The shared sidebar: data source, data as of, refresh, global date range."""
+"""The shared sidebar: data source, data as of, refresh, global date range.
+
+`render()` draws it and returns what the pages need as a `Selection` (the
+range, the data-as-of time). app.py holds that value for the page's run
+(`selected`); a page reads it with `selection()`. A page's fragment receives
+it as an argument, since a fragment rerun does not run app.py.
+"""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Iterator
 
 import streamlit as st
 
@@ -15,7 +25,38 @@ from ui.state import global_range
 STALE_AFTER_S = 15 * 60  # newest account row older than this is called stale
 
 
-def _as_of(client: DeskClient) -> datetime | None | bool:
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar decided for this run."""
+
+    start: date  # first UTC day of the global range
+    end: date  # last UTC day of the global range (inclusive)
+    as_of: datetime | None  # newest account snapshot, None when unknown or unreadable
+
+
+_current: ContextVar[Selection | None] = ContextVar("desk_sidebar_selection", default=None)
+
+
+@contextmanager
+def selected(value: Selection) -> Iterator[Selection]:
+    """Hold the sidebar's selection while app.py runs the page."""
+    token = _current.set(value)
+    try:
+        yield value
+    finally:
+        _current.reset(token)
+
+
+def selection() -> Selection:
+    """The sidebar's selection for this run (a page run outside app.py gets today and no data-as-of)."""
+    value = _current.get()
+    if value is None:
+        today = datetime.now(timezone.utc).date()
+        return Selection(today, today, None)
+    return value
+
+
+def _as_of() -> datetime | None | bool:
     """Newest account snapshot; False when the query itself failed (already explained)."""
     df = load(health.data_as_of, what="data as of", where=st.sidebar)
     if df is None:
@@ -28,11 +69,11 @@ def _as_of(client: DeskClient) -> datetime | None | bool:
     return ts
 
 
-def render(client: DeskClient) -> tuple[date, date]:
-    """Draw the sidebar and return the global (start, end) UTC date range."""
+def render(client: DeskClient) -> Selection:
+    """Draw the sidebar and return the global UTC date range and the data-as-of time."""
     sb = st.sidebar
     source_box = sb.container()
-    as_of = _as_of(client)
+    as_of = _as_of()
     reachable = as_of is not False
     src = client.description
     with source_box:
@@ -53,7 +94,6 @@ def render(client: DeskClient) -> tuple[date, date]:
         age_s = (datetime.now(timezone.utc) - as_of).total_seconds()
         text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.age(age_s)} ago)"
         (sb.warning if age_s > STALE_AFTER_S else sb.caption)(text)
-    st.session_state["data_as_of"] = as_of
 
     if sb.button("↻ Refresh data", help="Clear cached query results and reload from ClickHouse"):
         st.cache_data.clear()
@@ -61,23 +101,12 @@ def render(client: DeskClient) -> tuple[date, date]:
 
     latest = (as_of or datetime.now(timezone.utc)).date()
     start, end = global_range(latest)
-    st.session_state["range"] = (start, end)
     sb.caption("All times are UTC.")
-    return start, end
+    return Selection(start, end, as_of)
 
 
-def current_range() -> tuple[date, date]:
-    """The global range chosen in the sidebar (pages call this)."""
-    rng = st.session_state.get("range")
-    if rng is None:
-        today = datetime.now(timezone.utc).date()
-        return today, today
-    return rng
-
-
-def data_as_of_line() -> None:
+def data_as_of_line(as_of: datetime | None) -> None:
     """The 'data as of' caption every page shows under its title."""
-    as_of = st.session_state.get("data_as_of")
     if as_of is None:
         st.caption("Data as of: unknown (no account snapshot readable)")
     else:

@@ -7,7 +7,7 @@ and the benchmark import this package; the product never does.
 * `book`    — the book that follows the model under T+2, with scripted mistakes
 * `tables`  — the rows of every table in the data contract, visible in a window of time
 * `keyed`   — counter-based randomness (a row's draws depend only on its identity)
-* `schema`  — creates the data contract (queries/schema.sql) in an embedded database
+* `contract` — creates the data contract (queries/schema.sql) in an embedded database
 * `desk`    — `seed` / `seed_client`: builds a whole desk; `DeskModel`: rows for any window
 * `feeder`  — extends a demo desk in real time (the live embedded default)
 """

@@ -57,7 +57,7 @@ from lib.demo.market import (
     model_weights,
     price_grid,
 )
-from lib.demo.schema import create_all
+from lib.demo.contract import create_all
 from lib.demo.tables import (
     ACCOUNT,
     NEVER,

@@ -21,9 +21,9 @@ from lib.demo.tables import MONITORS, NEVER
 UTC = timezone.utc
 START = datetime(2025, 12, 12, tzinfo=UTC)
 COINS = 35  # the fewest the generator allows: fast
-T_SEED = datetime(2025, 12, 14, 22, 30, tzinfo=UTC)
-T_STOP = datetime(2025, 12, 15, 0, 40, 13, tzinfo=UTC)  # the app stops after the 00:00 rebalance
-T_RESTART = datetime(2025, 12, 15, 2, 0, tzinfo=UTC)  # ... and starts again 80 minutes later
+T_SEED = datetime(2025, 12, 15, 22, 30, tzinfo=UTC)
+T_STOP = datetime(2025, 12, 16, 0, 40, 13, tzinfo=UTC)  # the app stops after the 00:00 rebalance
+T_RESTART = datetime(2025, 12, 16, 2, 0, tzinfo=UTC)  # ... and starts again 80 minutes later
 
 
 def _tables(prefix: str):
@@ -93,31 +93,31 @@ def test_feeder_seeds_then_catches_up_after_a_restart(fed, engine):
 
 
 def test_rebalance_happens_after_midnight_against_d_minus_2(fed, engine):
-    day = date(2025, 12, 15)
+    day = date(2025, 12, 16)  # (Dec 15 has no rebalance: Dec 14 already traded its targets, lag1)
     fills = _df(engine, f"SELECT coin, time, sz, side FROM {FED.qualified('trades')} "
                         f"WHERE toDate(time) = '{day}' LIMIT 1 BY tid")
-    burst = fills.filter(pl.col("time") < datetime(2025, 12, 15, 0, 5, tzinfo=UTC))
-    assert burst.height >= 10 and burst["time"].min() >= datetime(2025, 12, 15, 0, 0, 30, tzinfo=UTC)
-    # the book after the burst follows the weights dated D-2 (2025-12-13): same sign on the big names
+    burst = fills.filter(pl.col("time") < datetime(2025, 12, 16, 0, 5, tzinfo=UTC))
+    assert burst.height >= 10 and burst["time"].min() >= datetime(2025, 12, 16, 0, 0, 30, tzinfo=UTC)
+    # the book after the burst follows the weights dated D-2 (2025-12-14): same sign on the big names
     pos = _df(engine, f"""
         SELECT toString(coin) AS coin, szi FROM {FED.qualified('positions')}
-        WHERE ts >= '2025-12-15 00:59:30' AND ts < '2025-12-15 01:00:00' LIMIT 1 BY coin""")
-    w = _df(engine, f"SELECT toString(sym) AS coin, weight FROM {FED.qualified('targets')} WHERE date = '2025-12-13'")
+        WHERE ts >= '2025-12-16 00:59:30' AND ts < '2025-12-16 01:00:00' LIMIT 1 BY coin""")
+    w = _df(engine, f"SELECT toString(sym) AS coin, weight FROM {FED.qualified('targets')} WHERE date = '2025-12-14'")
     both = pos.join(w, on="coin").filter(pl.col("weight").abs() > 0.01)
     assert both.height >= 10
     assert (both["szi"].sign() == both["weight"].sign()).mean() >= 0.9
 
 
 def test_targets_for_the_new_day_appear(fed, engine):
-    assert fed["targets_before"] == date(2025, 12, 13)  # at 22:30 on Dec 14: dated Dec 13 is the newest
+    assert fed["targets_before"] == date(2025, 12, 14)  # at 22:30 on Dec 15: dated Dec 14 is the newest
     after = _df(engine, f"SELECT max(date) AS d, count() AS n FROM {FED.qualified('targets')} "
                         f"WHERE date = (SELECT max(date) FROM {FED.qualified('targets')})")
-    assert after["d"][0] == date(2025, 12, 14) and after["n"][0] == COINS + 2  # + kPEPE, kBONK
+    assert after["d"][0] == date(2025, 12, 15) and after["n"][0] == COINS + 2  # + kPEPE, kBONK
 
 
 def test_heartbeats_continue_and_the_feeder_beats(fed, engine):
     hb = _df(engine, f"SELECT toString(monitor) AS monitor, max(ts) AS last, count() AS n "
-                     f"FROM {FED.qualified('heartbeat')} WHERE ts >= '2025-12-14 22:30:00' GROUP BY monitor")
+                     f"FROM {FED.qualified('heartbeat')} WHERE ts >= '2025-12-15 22:30:00' GROUP BY monitor")
     last = dict(zip(hb["monitor"], hb["last"]))
     alive = [m for m in MONITORS if m in last and T_RESTART - last[m] < timedelta(minutes=2)]
     assert len(alive) >= 6, last  # the demo's scripted outages may silence one or two, never all
@@ -145,9 +145,9 @@ def test_caught_up_desk_equals_a_fresh_seed(fed, fresh, engine, name):
 
 def test_windows_compose_exactly_in_the_generator():
     """rows(-inf, t1) + rows(t1, t2) from models built through different days == rows(-inf, t2)."""
-    t1 = ms_of(datetime(2025, 12, 14, 23, 59, 59, 999000, tzinfo=UTC))
-    t2 = ms_of(datetime(2025, 12, 15, 0, 10, tzinfo=UTC))
-    early, late = DeskModel(START.date(), date(2025, 12, 14), COINS), DeskModel(START.date(), date(2025, 12, 15), COINS)
+    t1 = ms_of(datetime(2025, 12, 15, 23, 59, 59, 999000, tzinfo=UTC))
+    t2 = ms_of(datetime(2025, 12, 16, 0, 10, tzinfo=UTC))
+    early, late = DeskModel(START.date(), date(2025, 12, 15), COINS), DeskModel(START.date(), date(2025, 12, 16), COINS)
     whole, a, b = late.rows(NEVER, t2), early.rows(NEVER, t1), late.rows(t1, t2)
     for name, table in whole.items():
         canon = lambda t: pl.from_arrow(t).with_columns(pl.col(pl.Categorical).cast(pl.Utf8)).sort(pl.all())  # noqa

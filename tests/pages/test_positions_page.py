@@ -153,7 +153,9 @@ def test_garbage_url_params_warn_and_fall_back(app):
     assert "Ignored URL parameter `date`" in warnings and "not a real calendar date" in warnings
     assert "Ignored URL parameter `hour`" in warnings
     # fallback: the latest complete hour of the data (as of ~2025-12-15 11:5x -> 10:00)
-    as_of = at.session_state["data_as_of"]
+    from queries import health
+
+    as_of = health.data_as_of().item(0, "account_ts")
     day, hour = te_views.latest_complete_hour(as_of)
     assert dict(at.query_params)["date"] == day.isoformat() and dict(at.query_params)["hour"] == str(hour)
     assert f"Book at {day.isoformat()} {hour:02d}:00 UTC" in texts(at, "subheader")

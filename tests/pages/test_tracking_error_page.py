@@ -74,8 +74,8 @@ def test_range_trend_and_day_story(app, desk_url):
     assert "average over the previous 7 days" in s
     d = date(2025, 12, 7)
     assert s.strip() == te.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
-    # charts: TE lines, Σerr² stack, counts stack, flip share, heatmap
-    assert len(at.get("plotly_chart")) == 5
+    # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap
+    assert len(at.get("plotly_chart")) == 7
     assert dict(at.query_params)["day"] == "2025-12-07"
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from lib import config
-from lib.demo import schema
+from lib.demo import contract
 from lib.ch_client import ClientSettings, DeskClient, endpoint_from_url
 
 UTC = timezone.utc
@@ -43,7 +43,7 @@ def create_tables(writer: Any, prefix: str) -> config.TableMap:
     tm = table_map_for(prefix)
     for db in tm.databases():
         writer.command(f"DROP DATABASE IF EXISTS `{db}`")
-    schema.create_all(writer, tm)
+    contract.create_all(writer, tm)
     return tm
 
 

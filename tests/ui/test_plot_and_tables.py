@@ -1,0 +1,79 @@
+"""ui.plot's one look and ui.tables' coloured, percent, dash-for-missing tables."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from lib import format as fmt
+from lib import tracking_error as te
+from ui import plot, tables
+
+
+def test_one_look_for_every_chart() -> None:
+    lay = plot.layout("x", xaxis={"type": "date"}, yaxis={"ticksuffix": "%"}, barmode="stack")
+    assert lay["xaxis"] == {**plot.AXIS_X, "type": "date"}
+    assert lay["yaxis"]["gridcolor"] == plot.GRID and lay["yaxis"]["ticksuffix"] == "%"
+    assert plot.merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}}) == {"a": {"b": 1, "c": 3}}
+
+
+def test_category_table_pills_and_percent_points() -> None:
+    df = pl.DataFrame({"sym": ["A", "B"], "notional_usd": [100.0, None], "err_t2": [0.0123, None],
+                       "category": [te.MATCHED, None]})
+    frame, config = tables.category_table(df)
+    assert frame["err_t2"].to_list() == [1.23, None]  # percent points; missing stays null
+    assert frame["category"].to_list() == [[te.MATCHED], None]
+    cat = config["category"]
+    assert cat["type_config"]["type"] == "multiselect"
+    options = {o["value"]: o.get("color") for o in cat["type_config"]["options"]}
+    assert options[te.WRONG_DIRECTION] == fmt.CATEGORY_COLORS[te.WRONG_DIRECTION]
+    assert config["err_t2"]["type_config"]["format"] == tables.WEIGHT_FORMAT
+
+
+def test_weights_shown_never_read_minus_zero() -> None:
+    shown = tables.weights_in_percent(pl.DataFrame({"err_t2": [-1e-7, -4e-5, 0.0123456, None, -0.02]}))
+    values = shown["err_t2"].to_list()
+    assert values == [0.0, 0.0, 1.23, None, -2.0]
+    assert all(str(v) != "-0.0" for v in values)  # "%+.2f%%" would print -0.00%
+
+
+def test_category_table_missing_is_the_dash() -> None:
+    """Missing numbers show lib.format.MISSING, never 'None' or 0 (the grid's placeholder)."""
+
+    def script() -> None:
+        import polars as pl
+
+        from ui import tables
+
+        tables.show_category_table(pl.DataFrame({"sym": ["A"], "bn_px": [None], "err_t2": [None]},
+                                                schema={"sym": pl.String, "bn_px": pl.Float64, "err_t2": pl.Float64}))
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert at.dataframe[0].proto.placeholder == fmt.MISSING
+    assert at.dataframe[0].value["bn_px"].isna().all()
+
+
+def test_spec_figure_goes_through_the_real_plotly_chart() -> None:
+    """`plot.show` hands st.plotly_chart a SpecFigure: the browser receives exactly the spec."""
+
+    def script() -> None:
+        from ui import plot
+
+        spec = plot.spec([{"type": "scatter", "x": ["2025-12-05", "2025-12-06"], "y": [1.5, None], "name": "TE"}],
+                         plot.layout("Daily TE", height=300, yaxis={"ticksuffix": "%"}))
+        plot.show(spec, key="te_chart")
+
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    chart = at.get("plotly_chart")[0].proto
+    sent = json.loads(chart.spec)
+    assert sent["data"] == [{"type": "scatter", "x": ["2025-12-05", "2025-12-06"], "y": [1.5, None], "name": "TE"}]
+    assert sent["layout"]["title"]["text"] == "Daily TE" and sent["layout"]["height"] == 300
+    assert sent["layout"]["yaxis"]["ticksuffix"] == "%"
+    assert json.loads(chart.config)["displaylogo"] is False

@@ -1,0 +1,58 @@
+"""ui.tracking_error.charts: valid Plotly, the right values and colours."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from lib import format as fmt
+from lib import tracking_error as te
+from tests.ui.spec_check import assert_valid, trace
+from ui.tracking_error import charts
+
+D1, D2, D3 = date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 7)
+
+
+def test_te_lines_two_axes_nulls_are_gaps() -> None:
+    daily = pl.DataFrame({"date": [D1, D2, D3], "te": [0.0076, None, 0.0237], "ex_post_te": [None, 0.1, 0.2]})
+    spec = charts.te_lines(daily, 30)
+    assert_valid(spec)
+    assert spec["data"][0]["y"] == [0.76, None, 2.37]
+    assert spec["data"][1]["yaxis"] == "y2" and spec["layout"]["yaxis2"]["overlaying"] == "y"
+    assert spec["data"][0]["connectgaps"] is False
+    assert spec["layout"]["xaxis"]["range"] == ["2025-12-04T12:00:00", "2025-12-07T12:00:00"]
+
+
+def test_category_stack_colours_and_order() -> None:
+    by_cat = pl.DataFrame({
+        "date": [D1, D1, D2],
+        "category": [te.MISSING_POSITION, te.MAGNITUDE_ERROR, te.MISSING_POSITION],
+        "n": [2, 30, 3],
+        "sq_err": [1e-4, 2e-5, None],
+    })
+    spec = charts.category_stack(by_cat, "sq_err", "t", te.CATEGORIES, [D1, D2, D3], percent=True)
+    assert_valid(spec)
+    names = [t["name"] for t in spec["data"]]
+    assert names == [c for c in te.CATEGORIES if c in (te.MISSING_POSITION, te.MAGNITUDE_ERROR)]
+    missing = trace(spec, te.MISSING_POSITION)
+    assert missing["marker"]["color"] == fmt.CATEGORY_COLORS[te.MISSING_POSITION]
+    assert missing["y"] == [1.0, None]  # fraction^2 -> %^2, the null kept
+    assert spec["layout"]["barmode"] == "stack"
+    counts = charts.category_stack(by_cat, "n", "t", [te.MISSING_POSITION], [D1, D2])
+    assert_valid(counts)
+    assert counts["data"][0]["y"] == [2, 3]
+
+
+def test_flip_share_and_heatmap() -> None:
+    daily = pl.DataFrame({"date": [D1, D2], "flip_share": [0.25, None]})
+    spec = charts.flip_share(daily)
+    assert_valid(spec)
+    assert spec["data"][0]["y"] == [25.0, None]
+    matrix = pl.DataFrame({"sym": ["ARB", "BTC"], D1.isoformat(): [-0.0168, None], D2.isoformat(): [0.001, 0.002]})
+    heat = charts.error_heatmap(matrix, n_total=10)
+    assert_valid(heat)
+    z = heat["data"][0]["z"]
+    assert z == [[-1.68, 0.1], [None, 0.2]]
+    assert heat["data"][0]["zmin"] == -1.68 and heat["data"][0]["zmax"] == 1.68
+    assert "top 2 of 10" in heat["layout"]["title"]["text"]

@@ -1,0 +1,1 @@
+"""The Overview page's pieces: views (derived, cached), sections (drawn, replayed), chart specs."""

@@ -1,0 +1,163 @@
+"""The Overview page's drawn sections, replayed on reruns with the same inputs (see ui/cache.py).
+
+The page loads the frames (ui.data.load shows failures and stale results where they
+happen), turns them into views (ui/overview/views.py, the PnL maths) and hands those
+to these sections, which only draw and create no widgets.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from lib import config
+from lib import format as fmt
+from ui import cache, plot
+from ui.overview import charts
+from ui.overview.views import DailyStatistics, Decomposition, Drawdown, ExposureNow
+
+_ROW2_OFF = {"delta_arrow": "off", "delta_color": "off"}
+
+
+@cache.section()
+def pnl_metrics(windows: dict[str, dict]) -> None:
+    """Equity and the PnL of today, 7d, 30d and since start (headline windows)."""
+    today = windows.get("today", {})
+    row = st.columns(5)
+    row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
+                  delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
+                  delta_description="PnL today",
+                  help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'))}.")
+    for col, key, label in ((row[1], "today", "PnL today"), (row[2], "7d", "PnL 7d"), (row[3], "30d", "PnL 30d"),
+                            (row[4], "all", "PnL since start")):
+        w = windows.get(key, {})
+        col.metric(label, fmt.usd(w.get("pnl"), signed=True),
+                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)), delta_description="return",
+                   help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
+                        f"from {fmt.utc(w.get('equity_start_ts'))} to {fmt.utc(w.get('equity_end_ts'))}. "
+                        "Return: Modified Dietz (flows weighted by time in the window).")
+
+
+@cache.section()
+def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
+    """Gross/net exposure, long/short counts at the newest positions round, and the latest tracking error."""
+    x = view.row
+    hour = config.DEFAULT_SNAPSHOT_HOUR
+    row = st.columns(5)
+    row[0].metric("Gross exposure", fmt.pct(view.gross_pct, 1),
+                  delta=fmt.usd(x.get("gross_usd")) if x else None, **_ROW2_OFF,
+                  help=f"Sum of |position value| at the newest positions snapshot ({fmt.utc(x.get('ts'))}), "
+                       "as % of equity.")
+    row[1].metric("Net exposure", fmt.pct(view.net_pct, 1, signed=True),
+                  delta=fmt.usd(x.get("net_usd"), signed=True) if x else None, **_ROW2_OFF,
+                  help="Long minus short position value, as % of equity.")
+    row[2].metric("Long positions", x.get("n_long", fmt.MISSING),
+                  delta=fmt.usd(x.get("long_usd")) if x else None, **_ROW2_OFF)
+    row[3].metric("Short positions", x.get("n_short", fmt.MISSING),
+                  delta=fmt.usd(x.get("short_usd")) if x else None, **_ROW2_OFF)
+    te_now = view.te
+    counts_text = charts.category_text(te_now["counts"])
+    problems_text = charts.category_text(te_now["problems"])
+    row[4].metric("Tracking error", fmt.pct(te_now["te"]),
+                  delta=fmt.metric_delta(fmt.pct(te_now["delta"], signed=True)), delta_color="inverse",
+                  delta_description="vs day before",
+                  help=f"Weight-space TE vs the T+2 target at {snap_day} {hour:02d}:00 UTC, "
+                       "the newest day whose snapshot hour is complete in the data. "
+                       + (f"Problems: {problems_text}." if problems_text else "No problem rows."))
+    if snap_day is not None:
+        st.caption(f"Tracking error at {snap_day} {hour:02d}:00 UTC, symbols by category: "
+                   + (counts_text or "none") + " — details on the Tracking Error page.")
+    if x.get("n_unvalued"):
+        st.caption(f":material/warning: {x['n_unvalued']} held coin(s) have no position value and are left out "
+                   "of the exposure sums.")
+
+
+@cache.section()
+def decomposition(view: Decomposition) -> None:
+    """The window's PnL parts: waterfall, table, the reconciliation in words and its marks."""
+    w, parts, table = view.window, view.parts, view.table
+    left, right = st.columns([3, 2])
+    with left:
+        plot.show(charts.decomposition(parts), key="ov_decomposition")
+    right.table(
+        {"Component": table["label"].to_list() + ["Total PnL"],
+         "USD": [fmt.usd(v, signed=True) for v in table["usd"].to_list()] + [fmt.usd(parts["total"], signed=True)]},
+        hide_index=True,
+    )
+    right.markdown(
+        f"Equity {fmt.usd(parts['equity_start'])} → {fmt.usd(parts['equity_end'])} "
+        f"(Δ {fmt.usd(parts['equity_change'], signed=True)}) − net deposits/withdrawals "
+        f"{fmt.usd(parts['flows'], signed=True)} = **total PnL {fmt.usd(parts['total'], signed=True)}**  \n"
+        f"= realized {fmt.usd(parts['realized'], signed=True)} + fees {fmt.usd(parts['fees'], signed=True)} "
+        f"+ funding {fmt.usd(parts['funding'], signed=True)} + Δ unrealized "
+        f"{fmt.usd(parts['unrealized_change'], signed=True)} + residual {fmt.usd(parts['residual'], signed=True)}"
+    )
+    right.caption(
+        f"Marks: equity {fmt.utc(w['equity_start_ts'], seconds=True)} → {fmt.utc(w['equity_end_ts'], seconds=True)}; "
+        f"positions {charts.mark_text(w['unrealized_start_ts'], w['unrealized_start'])} → "
+        f"{charts.mark_text(w['unrealized_end_ts'], w['unrealized_end'])}. "
+        f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {w['n_flows']} deposit/withdrawal(s). "
+        "Deposits and withdrawals are never PnL."
+    )
+    if parts["residual"] is None and parts["total"] is not None:
+        st.info("The change in unrealized PnL is unknown (no positions snapshot at a mark and the account "
+                "reports open positions), so the residual cannot be computed.", icon=":material/info:")
+
+
+@cache.section()
+def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label: str) -> None:
+    """Equity curve with flows marked, the worst and current drawdowns, the underwater chart."""
+    periods, worst = view.periods, view.worst
+    st.subheader("Equity and drawdown")
+    plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
+    d1, d2, d3, d4 = st.columns(4)
+    d1.metric("Max drawdown", fmt.pct(worst["max_drawdown"], signed=True),
+              help="Worst fall of the deposit-adjusted equity index from a running peak in the range.")
+    d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"]))
+    d3.metric("Trough (UTC)", charts.short_utc(worst["trough_ts"]), help=fmt.utc(worst["trough_ts"]),
+              delta=f"recovered {fmt.utc(worst['recovered_ts'])}" if worst["recovered_ts"] else
+              ("not recovered" if worst["trough_ts"] else None), delta_arrow="off", delta_color="off")
+    d4.metric("Current drawdown", fmt.pct(worst["current_drawdown"], signed=True),
+              help=f"From the peak of {fmt.utc(worst['current_peak_ts'])}.")
+    plot.show(charts.underwater(view.underwater, worst), key="ov_underwater")
+    if view.n_bad_snapshots:
+        st.caption(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
+
+
+@cache.section()
+def daily_statistics(view: DailyStatistics) -> None:
+    """Mean, win rate, best/worst day, volatility and Sharpe of the UTC days' returns, and their bars."""
+    stats = view.stats
+    st.subheader("Daily statistics (UTC days, returns net of deposits/withdrawals)")
+    s1, s2, s3, s4 = st.columns(4)
+    s1.metric("Mean return / day", fmt.pct(stats["mean_return"], 3, signed=True))
+    s2.metric("Win rate (days)", fmt.pct(stats["win_rate"], 0),
+              help=f"{stats['n_up'] or 0} up, {stats['n_down'] or 0} down days.")
+    s3.metric("Best day", fmt.pct(stats["best_return"], signed=True),
+              delta=str(stats["best_day"]) if stats["best_day"] else None, delta_arrow="off", delta_color="off")
+    s4.metric("Worst day", fmt.pct(stats["worst_return"], signed=True),
+              delta=str(stats["worst_day"]) if stats["worst_day"] else None, delta_arrow="off", delta_color="off")
+    s5, s6, s7, _ = st.columns(4)
+    s5.metric(f"Volatility (ann. ×√{config.ANNUALISATION_DAYS})", fmt.pct(stats["vol_ann"], 1))
+    s6.metric(f"Sharpe (ann. ×√{config.ANNUALISATION_DAYS})", fmt.number(stats["sharpe_ann"], 2))
+    s7.metric("Days", stats["n_days"], help=f"Days with a return; {stats['n_missing']} without (no previous mark).")
+    plot.show(charts.daily_returns(view.days), key="ov_daily")
+
+
+@cache.section()
+def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
+    """Gross, net, long and short exposure over the range."""
+    st.subheader("Exposure over time")
+    plot.show(charts.exposure(expo_series, bucket_label), key="ov_exposure")
+
+
+@cache.section()
+def flows_table(flows: pl.DataFrame) -> None:
+    """The range's deposits and withdrawals, folded away."""
+    with st.expander(f"Deposits and withdrawals in the range ({flows.height})", icon=":material/account_balance:"):
+        st.dataframe(plot.naive_utc(flows, "time"), hide_index=True, placeholder=fmt.MISSING,
+                     column_config={"time": st.column_config.DatetimeColumn("Time (UTC)",
+                                                                            format="YYYY-MM-DD HH:mm:ss"),
+                                    "usdc": st.column_config.NumberColumn("USDC", format="dollar")})

@@ -1,0 +1,1 @@
+"""The Positions page's pieces: views (derived, cached), sections (drawn, replayed), chart specs."""

@@ -1,0 +1,1 @@
+"""The Tracking Error page's pieces: views (derived, cached), sections (drawn, replayed), chart specs."""

@@ -1,0 +1,1 @@
+"""The Trades page's pieces: views (derived, cached), sections (drawn, replayed), chart specs."""
