@@ -164,7 +164,8 @@ MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType(
 )
 # Monitors with a known interval that only some desks run: judged like the others, listed only once they
 # have reported (a remote desk without them does not see them DOWN).
-OPTIONAL_MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType({"demo_feeder": 60})
+DEMO_FEEDER_MONITOR = "demo_feeder"  # the live demo's own monitor (lib/demo/feeder.py)
+OPTIONAL_MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType({DEMO_FEEDER_MONITOR: 60})
 LATE_FACTOR = 3  # no beat for 3 intervals -> LATE
 DOWN_FACTOR = 10  # no beat for 10 intervals (or last beat an error) -> DOWN
 
@@ -248,7 +249,6 @@ def table_map(overrides: Mapping[str, str] | None = None) -> TableMap:
 
 
 # --- the live demo desk (lib/demo/feeder.py) ---------------------------------
-DEMO_FEEDER_MONITOR = "demo_feeder"  # its heartbeats on System Health
 
 
 def _env_float(name: str, default: float, lo: float, hi: float) -> float:
