@@ -1,4 +1,4 @@
-"""The live demo never touches a configured ClickHouse.
+"""The live demo (ui/bootstrap.py) never touches a configured ClickHouse.
 
 The session engine is a *configured* `chdb://` path (tests/conftest.py sets
 CLICKHOUSE_URL): the whole app runs on it here, and afterwards no row of any
