@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 MISSING = "—"
 MINUS = "\u2212"  # typographic minus for displayed signed numbers
@@ -99,6 +99,12 @@ def metric_delta(text: str | None) -> str | None:
     return "-" + text[1:] if text.startswith(MINUS) else text
 
 
+def pp(x: float | None, decimals: int = 2, signed: bool = True, missing: str = MISSING) -> str:
+    """A change of a percentage, in percentage points: 0.0038 -> '+0.38 pp' (not '+0.38%')."""
+    text = pct(x, decimals, signed=signed, missing=missing)
+    return text if text == missing else text[:-1] + " pp"
+
+
 def pct(x: float | None, decimals: int = 2, signed: bool = False, missing: str = MISSING) -> str:
     """A fraction as percent: 0.0123 -> '1.23%'; signed: '+1.23%' / '−1.23%', never '−0.00%'."""
     if _bad(x):
@@ -162,3 +168,31 @@ def age_since(ts: datetime | None, now: datetime | None = None) -> str:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=timezone.utc)
     return age(now - ts)
+
+
+# --- snapshot hours (lib.config.SNAPSHOT_HOURS) ---------------------------------
+SNAPSHOT_HOUR_HELP = ("Positions as of the END of the hour: after every fill before it, priced at its close. Hour 0 "
+                      "therefore includes the 00:00–00:02 rebalance fills (the playbook's hourly timeline); pick "
+                      "“before the rebalance” for the book as of 00:00:00, going into it.")
+
+
+def snapshot_file_tag(hour: int) -> str:
+    """'0200Z' for a file name; 'pre-rebalance-0000Z' for the 00:00:00 choice."""
+    return "pre-rebalance-0000Z" if hour < 0 else f"{hour:02d}00Z"
+
+
+def snapshot_hour_option(hour: int) -> str:
+    """What a snapshot-hour choice means: the END of the hour (hour 0 includes the rebalance fills)."""
+    if hour < 0:
+        return "00:00:00 — before the rebalance"
+    nxt = f"{hour + 1:02d}:00" if hour < 23 else "24:00"
+    extra = ", incl. the 00:00–00:02 rebalance" if hour == 0 else ""
+    return f"{hour:02d}:00 hour — as of {nxt}{extra}"
+
+
+def snapshot_when(day: Any, hour: int) -> str:
+    """'2025-12-07 02:00 hour (positions as of 03:00 UTC)' — a snapshot named by the end of its hour."""
+    if hour < 0:
+        return f"{day} 00:00:00 UTC (before the rebalance)"
+    nxt = f"{hour + 1:02d}:00" if hour < 23 else "24:00"
+    return f"{day} {hour:02d}:00 hour (positions as of {nxt} UTC)"

@@ -64,9 +64,10 @@ def parse_range(start: object, end: object, max_days: int = MAX_RANGE_DAYS) -> t
 
 
 def parse_hour(raw: object) -> int:
+    """Snapshot hour 0-23 (positions at the end of that hour), or -1: 00:00:00, before the rebalance."""
     text = str(raw).strip()
-    if not text.isdigit() or not 0 <= int(text) <= 23:
-        raise InputError(f"hour must be a whole number 0-23, not {text[:20]!r}")
+    if not text.lstrip("-").isdigit() or int(text) not in config.SNAPSHOT_HOURS:
+        raise InputError(f"hour must be a whole number 0-23 (or -1 for before the rebalance), not {text[:20]!r}")
     return int(text)
 
 
@@ -78,6 +79,11 @@ def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
     if not math.isfinite(value) or not lo <= value <= hi:
         raise InputError(f"{name} must be between {lo} and {hi}, not {value}")
     return value
+
+
+def parse_trend_band(raw: object) -> float:
+    """The regime trend band in % of BTC's 24 h return (URL `trend`): '2' means up above +2 %, down below -2 %."""
+    return parse_threshold(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
 
 
 def parse_coin(raw: object) -> str:

@@ -4,10 +4,11 @@ import streamlit as st
 
 from lib import config, execution, pnl
 from lib.inputs import parse_coin
-from queries import trades
+from queries import orders, trades
 from ui import router
+from ui.trades import orders as orders_panel
 from ui.trades import sections, views
-from ui.data import empty_note, load
+from ui.data import empty_note, load, load_optional
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 
@@ -31,7 +32,7 @@ facets = load(trades.fill_facets, start, end, what="fill filters")
 facet = views.facet_values(facets)
 coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
-TABS = ["Fills", "Per day", "By coin", "Untracked fills", "Coin drill-down"]
+TABS = ["Fills", "Per day", "By coin", "Untracked fills", "Coin drill-down", "Orders"]
 tabs = st.tabs(TABS, key="tr_tab", on_change="rerun", default="Coin drill-down" if url_coin else "Fills")
 
 # --- fills: filtered, sorted, paged in SQL -----------------------------------------------------
@@ -118,3 +119,14 @@ with tabs[4]:
                           what=f"{coin} prices")
             if coin_fills is not None and prices is not None and coin_summary is not None:
                 sections.drilldown(coin, coin_fills, views.first_row(coin_summary), prices, start, end)
+
+# --- orders: open now, outcomes, unfilled in the window, API pressure (ui/trades/orders.py) ----------
+with tabs[5]:
+    if tabs[5].open:
+        bucket_s = pnl.chart_bucket_seconds(start, end)
+        orders_panel.orders_tab(orders_panel.orders_view(
+            load(orders.order_outcomes, start, end, what="order outcomes"),
+            load(orders.unfilled_in_window, start, end, what="orders unfilled in the rebalance window"),
+            load(orders.open_orders, what="open orders"),
+            load_optional(orders.api_pressure, start, end, bucket_s, what="HTTP 429 from the heartbeats"),
+        ), "hourly" if bucket_s == 3600 else "daily")

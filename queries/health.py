@@ -165,10 +165,14 @@ def _table_params(name: str) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
-def sync_stats(name: str) -> pl.DataFrame:
-    """Freshness, sync latency and duplicates of one synced table, over its last 7 days of data.
+def sync_stats(name: str, end: datetime) -> pl.DataFrame:
+    """Freshness, sync latency and duplicates of one synced table, over the 7 days before `end`.
 
-    Windows end at the table's newest row ("the last hour / day of data").
+    `end` is the page's clock (the server's now, rounded up to the minute; the newest data
+    only when the whole desk is far behind, lib.health.window_end): "the last hour / day"
+    are the hour and day before it, never the hour before a table's newest row (for a quiet
+    table that hour can be weeks old). No row in a window gives n_1h / n_1d = 0 and NULL
+    quantiles ("no rows in the last hour"). `newest` is the table's newest row, for freshness.
     Rows are first collapsed on the natural key (first arrival: min
     ingested_at, min synced_at; `copies` = how many times it was delivered).
     Latency = synced_at - ingested_at in seconds; rows with a zero timestamp
@@ -181,10 +185,12 @@ def sync_stats(name: str) -> pl.DataFrame:
         """
         WITH
             (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}) AS newest_t,
+            {end:DateTime64(3, 'UTC')} AS end_t,
             toDateTime64('2000-01-01', 3, 'UTC') AS valid_from
         SELECT
             {name:String} AS table_key,
-            if(count() = 0, NULL, toDateTime64(any(newest_t), 3, 'UTC')) AS newest,
+            if(newest_t < valid_from, NULL, toDateTime64(newest_t, 3, 'UTC')) AS newest,
+            toDateTime64(end_t, 3, 'UTC') AS window_end,
             maxOrNull(syn) AS newest_synced,
             now64(3, 'UTC') AS server_now,
             sum(copies) AS rows_7d,
@@ -214,13 +220,14 @@ def sync_stats(name: str) -> pl.DataFrame:
                 ing >= valid_from AND syn >= valid_from AS valid,
                 (toUnixTimestamp64Milli(syn) - toUnixTimestamp64Milli(ing)) / 1000.0 AS lat,
                 valid AND lat >= 0 AS good,
-                t > newest_t - INTERVAL 1 DAY AS in_1d,
-                t > newest_t - INTERVAL 1 HOUR AS in_1h
+                t > end_t - INTERVAL 1 DAY AS in_1d,
+                t > end_t - INTERVAL 1 HOUR AS in_1h
             FROM {db:Identifier}.{tbl:Identifier}
-            WHERE {tcol:Identifier} > newest_t - INTERVAL 7 DAY
+            WHERE {tcol:Identifier} > end_t - INTERVAL 7 DAY AND {tcol:Identifier} <= end_t
             GROUP BY {k1:Identifier}, {k2:Identifier}, {k3:Identifier}
         )
         """,
+        end=end,
         **p,
     )
 

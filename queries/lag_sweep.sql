@@ -1,5 +1,5 @@
 -- Effective execution lag: for each holdings date D in [start, end], the
--- weight-space TE of the snapshot at {hour} UTC against the model targets
+-- weight-space TE of the snapshot at the end of the snapshot hour (UTC) against the model targets
 -- dated D-0, D-1, ..., D-{max_lag}; the lag with the smallest TE is the day's
 -- effective lag (the desk's schedule is T+2: D trades the weights dated D-2).
 --
@@ -17,7 +17,7 @@
 -- lag nearest to it (the smaller first).
 -- Targets are de-duplicated on (date, sym) like the timeline's.
 -- Row = (holdings_date, lag) for every day of the range and every lag.
--- Parameters: start, end (Date), hour (UInt8), max_lag (UInt8), scheduled_lag
+-- Parameters: start, end (Date), hour_end (UInt8: the snapshot hour + 1, timeline.sql), max_lag (UInt8), scheduled_lag
 -- (UInt8), map_coins, map_symbols, map_mult (the timeline's).
 WITH
     snapshot AS

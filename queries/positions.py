@@ -9,11 +9,12 @@ import streamlit as st
 
 from lib import config
 from queries._base import run
+from queries.tracking_error import snapshot_hour_end
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
-    """The exchange's positions at the end of snapshot hour `hour` of `day` (UTC), one row per coin.
+    """The exchange's positions at the end of snapshot hour `hour` of `day` (UTC; -1: at 00:00:00), one row per coin.
 
     A snapshot is one monitor round: its per-coin rows carry timestamps a moment
     apart. Per account, the round is the newest `positions_snapshots` row before
@@ -27,7 +28,7 @@ def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
     return run(
         """
         WITH
-            toDateTime64(toDateTime({day:Date}, 'UTC') + toIntervalHour({hour:UInt8} + 1), 3, 'UTC') AS t_end,
+            toDateTime64(toDateTime({day:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC') AS t_end,
             rows AS
             (
                 SELECT account, ts, coin, argMax(szi, synced_at) AS szi
@@ -53,7 +54,7 @@ def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
         ORDER BY coin
         """,
         day=day,
-        hour=int(hour),
+        hour_end=snapshot_hour_end(hour),
         round_ms=int(config.SNAPSHOT_ROUND_S * 1000),
     )
 

@@ -20,7 +20,10 @@ from lib import format as fmt
 
 WEIGHT_COLUMNS = ("actual_weight", "weight_t2", "weight_t1", "err_t2", "err_t1")
 WEIGHT_FORMAT = "%+.2f%%"  # weights are shown in percent of equity, signed, as the playbook quotes them
-NUMBER_FORMAT = "%.6g"
+NUMBER_FORMAT = "%.6g"  # prices
+# Position sizes keep every digit a fill can carry (PUMP -20876668, not -2.08767e+07); 12 significant
+# digits also hide float noise such as 0.30000000000000004.
+UNITS_FORMAT = "%.12g"
 
 
 def as_label(column: str) -> pl.Expr:
@@ -45,7 +48,8 @@ def weights_in_percent(df: pl.DataFrame, columns: Iterable[str] = WEIGHT_COLUMNS
 
 
 def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd",),
-                   number_columns: Iterable[str] = ("pos_units", "bn_px")) -> tuple[pl.DataFrame, dict[str, Any]]:
+                   number_columns: Iterable[str] = ("bn_px",),
+                   units_columns: Iterable[str] = ("pos_units",)) -> tuple[pl.DataFrame, dict[str, Any]]:
     """(frame, column_config) for a classified positions table: category pills, signed % weights, USD, units."""
     out = weights_in_percent(df)
     config: dict[str, Any] = {}
@@ -56,6 +60,8 @@ def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd
             config[c] = st.column_config.NumberColumn(c, format="dollar")
         elif c in number_columns:
             config[c] = st.column_config.NumberColumn(c, format=NUMBER_FORMAT)
+        elif c in units_columns:
+            config[c] = st.column_config.NumberColumn(c, format=UNITS_FORMAT, help="units, full precision")
     if "category" in out.columns:
         out = out.with_columns(as_label("category"))
         config["category"] = label_column("category", fmt.CATEGORY_COLORS)

@@ -61,14 +61,22 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
         st.success(f"Fills-implied positions match the exchange snapshot of {snapshot_taken} for every coin "
                    f"({n_open} open on the exchange).", icon=":material/check_circle:")
         return
+    absent = rec.filter(~pl.col("in_snapshot") & (pl.col("fills_units") != 0))
+    if absent.height:
+        st.error(f"**Incomplete snapshot round ({snapshot_taken}):** {absent.height} coin(s) the fills say are held "
+                 f"have no row in it ({', '.join(absent['sym'].to_list()[:10])}). Missing is not flat: the "
+                 "exchange side is unknown for them, not 0.", icon=":material/report:")
     st.warning(f"**{rec.height} coin(s) differ** between the position implied by the fills and the "
                f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
                "(a fill not synced yet, or a snapshot round that is incomplete).",
                icon=":material/sync_problem:")
-    st.dataframe(rec, hide_index=True, column_config={
+    # a coin without a row in the round: the exchange side is unknown (shown as the dash), not 0
+    shown = rec.with_columns(
+        [pl.when(pl.col("in_snapshot")).then(pl.col(c)).otherwise(None).alias(c) for c in ("exchange_units", "diff_units")])
+    st.dataframe(shown, hide_index=True, placeholder=fmt.MISSING, column_config={
         "sym": "coin",
-        "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.NUMBER_FORMAT),
-        "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.NUMBER_FORMAT),
-        "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.NUMBER_FORMAT),
+        "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.UNITS_FORMAT),
+        "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.UNITS_FORMAT),
+        "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.UNITS_FORMAT),
         "in_snapshot": st.column_config.CheckboxColumn("in snapshot"),
     })

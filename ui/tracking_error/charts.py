@@ -54,10 +54,12 @@ def te_lines(daily: pl.DataFrame, window: int) -> Spec:
     return plot.spec(data, plot.layout(
         "Tracking error by day (UTC holdings date)", height=360,
         xaxis=_date_axis(daily["date"].to_list()),
-        yaxis={"title": {"text": "daily TE, % of equity"}, "ticksuffix": "%", "tickformat": ".1f",
+        # "~g" keeps Plotly's evenly spaced ticks readable as they are (0.25, 0.5, 0.75: a fixed ".1f"
+        # printed them 0.3, 0.5, 0.8, which reads as uneven spacing)
+        yaxis={"title": {"text": "daily TE, % of equity"}, "ticksuffix": "%", "tickformat": "~g",
                "rangemode": "tozero"},
         yaxis2=plot.merge(plot.AXIS_Y, {"title": {"text": f"ex-post TE ({window}d, ann.), %"}, "ticksuffix": "%",
-                                        "tickformat": ".1f", "rangemode": "tozero", "showgrid": False,
+                                        "tickformat": "~g", "rangemode": "tozero", "showgrid": False,
                                         "overlaying": "y", "side": "right"}),
     ))
 
@@ -84,10 +86,23 @@ def category_stack(by_cat: pl.DataFrame, value: str, title: str, categories: Ite
             "hovertemplate": f"%{{x}}<br>{cat}: %{{y:.3g}}<extra></extra>" if percent
             else f"%{{x}}<br>{cat}: %{{y}}<extra></extra>",
         })
-    yaxis = ({"title": {"text": "Σerr², %²"}, "tickformat": ".3~g"} if percent
-             else {"title": {"text": "symbols"}, "tickformat": "d", "rangemode": "tozero"})
+    if percent:
+        yaxis: dict = {"title": {"text": "Σerr², %²"}, "tickformat": ".3~g"}
+    else:  # symbol counts: whole-number ticks only (Plotly would step by 0.5 on a small range)
+        yaxis = {"title": {"text": "symbols"}, "tickformat": "d", "rangemode": "tozero",
+                 "dtick": _count_dtick(by_cat, value)}
     return plot.spec(data, plot.layout(title, height=360, legend_below=True, barmode="stack", bargap=0.15,
                                        xaxis=_date_axis(days), yaxis=yaxis))
+
+
+def _count_dtick(by_cat: pl.DataFrame, value: str) -> int:
+    """A whole-number tick step for stacked daily counts: about 5-10 ticks up to the tallest day."""
+    top = by_cat.group_by("date").agg(pl.col(value).sum())[value].max() if by_cat.height else 0
+    top = int(top or 0)
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if top / step <= 8:
+            return step
+    return max(1, top // 8)
 
 
 def flip_share(daily: pl.DataFrame) -> Spec:

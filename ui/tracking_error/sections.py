@@ -69,7 +69,7 @@ def day_story(view: DayStoryView, day: date, hour: int) -> None:
             "flip_sq_err_share": st.column_config.NumberColumn("of which flips", format="percent"),
         })
     with table_column:
-        st.caption(f"{day.isoformat()} {hour:02d}:00 UTC · {view.table.height} symbols · largest |err| first")
+        st.caption(f"{fmt.snapshot_when(day.isoformat(), hour)} · {view.table.height} symbols · largest |err| first")
         tables.show_category_table(view.table, height=520)
 
 

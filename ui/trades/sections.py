@@ -28,7 +28,7 @@ FILL_COLUMNS: dict[str, Any] = {
     "side": st.column_config.TextColumn("Side", help="B = buy, A = sell"),
     "dir": st.column_config.TextColumn("Direction"),
     "px": st.column_config.NumberColumn("Price", format=tables.NUMBER_FORMAT),
-    "sz": st.column_config.NumberColumn("Size", format=tables.NUMBER_FORMAT),
+    "sz": st.column_config.NumberColumn("Size", format=tables.UNITS_FORMAT),
     "notional": st.column_config.NumberColumn("Notional", format="dollar"),
     "ref_px": st.column_config.NumberColumn("Binance 1h open", format=tables.NUMBER_FORMAT),
     "slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f",
@@ -43,7 +43,7 @@ FILL_COLUMNS: dict[str, Any] = {
     "tid": st.column_config.NumberColumn("tid", format="%d"),
 }
 FILL_ORDER = list(FILL_COLUMNS)
-POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.NUMBER_FORMAT)}
+POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.UNITS_FORMAT)}
 
 DAILY_ORDER = ["day", "n_fills", "first_fill", "last_in_window", "window_text", "n_off_window", "last_fill",
                "span_text", "notional_usd", "turnover", "fee_bps", "maker_share", "avg_slippage_bps", "n_unpriced",
