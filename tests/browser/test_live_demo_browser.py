@@ -44,10 +44,11 @@ def live_server(tmp_path_factory):
 
 def _monitors(page) -> dict[str, dict[str, str]]:
     """The Monitors table, from the grid's accessible table: monitor -> {Status, Last beat (UTC), ...}."""
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    rows = [[c.inner_text() for c in r.locator("td,th").all()] for r in grid.locator("table tr").all()]
-    head = rows[0]
-    return {r[0]: dict(zip(head, r)) for r in rows[1:] if r}
+    for grid in page.locator('[data-testid="stDataFrame"]').all():
+        rows = [[c.inner_text() for c in r.locator("td,th").all()] for r in grid.locator("table tr").all()]
+        if rows and rows[0][:1] == ["Monitor"]:
+            return {r[0]: dict(zip(rows[0], r)) for r in rows[1:] if r}
+    raise AssertionError("no Monitors table on the page")
 
 
 def _age_s(page) -> float:
