@@ -101,6 +101,9 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
             file=err,
         )
         return EXIT_NO_DATA
+    if te_views.day_state(rows) == te_views.NO_FILLS:
+        print(f"no fills up to {when} for any symbol of the day: the book is unknown, cannot classify", file=err)
+        return EXIT_NO_DATA
 
     classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
     if as_json:

@@ -5,6 +5,7 @@ marker, never as 0."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -26,6 +27,12 @@ CATEGORY_COLORS: Mapping[str, str] = MappingProxyType(
 
 STATUS_COLORS: Mapping[str, str] = MappingProxyType(
     {"OK": "#2e9d5b", "LATE": "#e0a526", "DOWN": "#d1343b", "UNKNOWN": "#a3b1bf", "N/A": "#a3b1bf"}
+)
+
+# Data-contract column status (System Health, lib/contract.py)
+CONTRACT_COLORS: Mapping[str, str] = MappingProxyType(
+    {"wrong type": "#d1343b", "missing": "#d1343b", "normalised": "#e0a526", "extra": "#a3b1bf",
+     "present": "#2e9d5b"}
 )
 
 # Streamlit badge colour names for a status (st.badge, :color-badge[...])
@@ -196,3 +203,22 @@ def snapshot_when(day: Any, hour: int) -> str:
         return f"{day} 00:00:00 UTC (before the rebalance)"
     nxt = f"{hour + 1:02d}:00" if hour < 23 else "24:00"
     return f"{day} {hour:02d}:00 hour (positions as of {nxt} UTC)"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def md_text(value: Any) -> str:
+    """A value from the data, safe inside Markdown (st.markdown, captions, alerts, metric help).
+
+    Every Markdown, Streamlit-directive (`:red[...]`, `:material/...:`) and LaTeX (`$`)
+    character is backslash-escaped and line breaks become spaces, so a coin named
+    `[x](https://evil)` shows as that text, never as a link.
+    """
+    text = re.sub(r"[\r\n]+", " ", str(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def plot_text(value: Any) -> str:
+    """A value from the data inside a Plotly title or label: its HTML-like tags (<a href>, <b>) shown as text."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -17,7 +17,8 @@ from lib import config
 MIN_DATE = date(2015, 1, 1)
 MAX_RANGE_DAYS = 3 * 366
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would take '²' and '٣')
-_COIN = re.compile(r"^[A-Za-z0-9]{1,20}$")
+# a perp coin (BTC, kPEPE), a spot pair (PURR/USDC) or a spot index (@107)
+_COIN = re.compile(r"^(?:[A-Za-z0-9]{1,20}(?:/[A-Za-z0-9]{1,20})?|@[0-9]{1,6})$")
 _WHOLE = re.compile(r"[0-9]+")
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 URL_NUMBER_MAX_DIGITS = 6  # no URL number the app reads needs more; 5,000 digits never reach int()
@@ -121,7 +122,8 @@ def parse_trend_band(raw: object) -> float:
 def parse_coin(raw: object) -> str:
     text = str(raw).strip()
     if not _COIN.match(text):
-        raise InputError(f"coin must be letters and digits only, not {text[:20]!r}")
+        raise InputError(f"coin must be letters and digits (a spot pair like PURR/USDC, or @107), "
+                         f"not {text[:20]!r}")
     return text
 
 

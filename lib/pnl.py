@@ -102,16 +102,24 @@ def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
 
     `timeline` is `queries.tracking_error.timeline(day - 1, day, hour)`; classification and
     TE are lib.tracking_error's (read-only use). `counts` lists every category present (display
-    order), `problems` the problem categories among them. Values are None when a day has no rows.
+    order), `problems` the problem categories among them. Values are None when a day has no rows;
+    `state` says why `day` is not classified (lib.te_views.day_state: no targets, no fills).
     """
     from lib import tracking_error as te
+    from lib.te_views import day_state
 
-    out: dict[str, Any] = {"day": day, "te": None, "te_prev": None, "delta": None, "counts": [], "problems": []}
+    out: dict[str, Any] = {"day": day, "te": None, "te_prev": None, "delta": None, "counts": [], "problems": [],
+                           "state": None}
     if timeline is None or timeline.height == 0 or day is None:
         return out
     for d, key in ((day - timedelta(days=1), "te_prev"), (day, "te")):
         rows = timeline.filter(pl.col("holdings_date") == d)
         if rows.height == 0:
+            continue
+        state = day_state(rows)  # the Positions and Tracking Error pages' rule: no targets / no fills
+        if d == day:
+            out["state"] = state
+        if state is not None:
             continue
         classified = te.classify(rows)
         out[key] = te.snapshot_te(classified)["te"]

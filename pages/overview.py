@@ -30,10 +30,11 @@ monitor_rows = load_optional(health.monitor_status, what="monitor heartbeats", w
 if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)
     firing = alerts_panel.firing_count()  # the System Health Alerts panel's count
-    badge_column.badge(f"System health: {summary.label}{alerts_panel.badge_text(firing)}",
+    badge_column.badge(f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(firing)}",
                        icon=":material/monitor_heart:",
                        color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
-                       help="; ".join(summary.problems) or "Worst monitor status on the System Health page.")
+                       help="; ".join(fmt.md_text(p) for p in summary.problems)
+                       or "Worst monitor status on the System Health page.")
 link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:")
 
 # --- headline metrics -------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from lib.inputs import parse_date, parse_hour
 from queries import positions, risk, tracking_error
 from ui import router
 from ui.data import empty_note, load
+from ui.positions import data_quality, sections, views
 from ui.positions import risk as risk_panel
-from ui.positions import sections, views
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
@@ -66,14 +66,19 @@ if timeline.height == 0:
     risk_section()
     st.stop()
 
+data_quality.open_chains(timeline)
+
 # --- classification (none on a day without targets) -------------------------------------
 target_date = te_views.target_date(day)
 snapshot = views.snapshot(timeline, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
 classified = snapshot.counts is not None
-if not classified:
+if snapshot.state == te_views.NO_TARGETS:
     st.warning(f"**No model targets dated {target_date.isoformat()}** (T+{config.T_PLUS_TARGET} for holdings date "
                f"{day.isoformat()}): positions are shown without categories; nothing is called EXTRA.",
                icon=":material/event_busy:")
+elif snapshot.state == te_views.NO_FILLS:
+    st.warning(f"**No fills up to {when}** for any symbol of the day: the book cannot be rebuilt from fills, "
+               "so nothing is classified (nothing is called MISSING).", icon=":material/event_busy:")
 
 st.subheader(f"Book at {when} vs targets dated {target_date.isoformat()}")
 sections.book(snapshot, views.unpriced_notes(snapshot.unpriced), timeline.height, thresholds.label)
@@ -93,7 +98,7 @@ def book_table() -> None:
                                "· weights in % of equity · flip = closer to the T+1 target than to T+2")
     else:
         caption_column.caption(f"{table.height} symbols · largest |notional| first · nothing classified "
-                               "(no targets)")
+                               f"({snapshot.state})")
     # data as a callable: the CSV is built on click and served once, never stored while the page is shown
     download_column.download_button(
         "Download table (CSV)", lambda: table.write_csv(),

@@ -16,7 +16,7 @@ from lib import config
 from lib import format as fmt
 from lib import health as rules
 from lib.inputs import parse_bucket, parse_hours, parse_refresh
-from queries import health, prices
+from queries import contract, health, odd_data, prices
 from queries._base import client as desk_client
 from ui import data as ui_data
 from ui import alerts_panel, router
@@ -24,8 +24,8 @@ from ui.data import empty_note, load, load_live, load_optional
 from ui import sidebar
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
+from ui.system_health import data_quality, sections, views
 from ui.system_health import prices as price_panel
-from ui.system_health import sections, views
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -123,6 +123,8 @@ def panels(as_of: datetime | None) -> None:
     # -------------------------------------------------------------- ClickHouse
     st.subheader("ClickHouse")
     sections.clickhouse_panel(desk_client(), ping)
+    data_quality.contract_table(load(contract.contract_check, what="Data contract check"))
+    data_quality.future_rows(load(odd_data.future_rows, what="Rows dated in the future"))
 
     with top:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from lib import config, execution, pnl
+from lib import format as fmt
 from lib.inputs import parse_coin
 from queries import orders, trades
 from ui import router
+from ui.trades import fill_quality, sections, views
 from ui.trades import orders as orders_panel
-from ui.trades import sections, views
 from ui.data import empty_note, load, load_optional
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
@@ -27,6 +28,8 @@ NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab
 total = load(trades.fills_summary, start, end, *NO_FILTER, what="fill summary")
 totals = views.first_row(total)
 sections.headline(totals)
+fill_quality.notes(totals, load(trades.unconverted_fees, start, end, what="fees in other tokens")
+                   if totals.get("n_fee_unconverted") else None)
 
 facets = load(trades.fill_facets, start, end, what="fill filters")
 facet = views.facet_values(facets)
@@ -108,7 +111,7 @@ with tabs[4]:
     if tabs[4].open:
         options = sorted(set(coin_options) | ({url_coin} if url_coin else set()), key=str.lower)
         if url_coin and url_coin not in coin_options:
-            st.info(f"{url_coin} has no fills between {start} and {end}.", icon=":material/info:")
+            st.info(f"{fmt.md_text(url_coin)} has no fills between {start} and {end}.", icon=":material/info:")
         coin = st.selectbox("Coin", options, index=options.index(url_coin) if url_coin in options else None,
                             key="tr_coin", placeholder="Choose a coin")
         set_url(coin=coin)

@@ -11,7 +11,8 @@
 --          before the end mark (the sub-periods of subperiods.sql in the window)
 --   ret    the time-weighted return: the window's sub-periods chained, prod(1 + ret) - 1,
 --          the same number the equity index and the drawdown chain (equity_series.sql)
--- Reads every usable snapshot once (the since-start return chains all of them).
+-- Reads every usable snapshot once (the since-start return chains all of them). Rows dated
+-- after the server's now + {future_skew_s} seconds are left out (a bad clock or row).
 WITH
     (
         SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
@@ -20,6 +21,7 @@ WITH
     (
         SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
         WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
     ) AS hi_ts,
     __SUBPERIODS__,
     windows AS

@@ -40,14 +40,20 @@ MAX_HOURS = 14 * 24
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def data_as_of() -> pl.DataFrame:
-    """Newest account and positions snapshot: the 'data as of' of every page."""
+    """Newest account and positions snapshot: the 'data as of' of every page.
+
+    Rows dated after the server's now + FUTURE_SKEW_S do not count (System Health lists them).
+    """
     return run(
         """
         SELECT
-            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS account_ts,
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS positions_ts,
+            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS account_ts,
+            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS positions_ts,
             now64(3, 'UTC') AS server_now
-        """
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
 
 
@@ -76,8 +82,9 @@ def monitor_status() -> pl.DataFrame:
     """
     sql = """
         WITH
-            (SELECT max(ts) FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}) AS newest,
             now64(3, 'UTC') AS server_now,
+            (SELECT max(ts) FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}
+             WHERE ts <= server_now + toIntervalSecond({future_skew_s:UInt32})) AS newest,
             if(dateDiff('second', newest, server_now) > {max_behind:UInt32}, newest, server_now) AS ref
         SELECT
             m.monitor AS monitor,
@@ -116,7 +123,8 @@ def monitor_status() -> pl.DataFrame:
         ) AS a ON a.monitor = m.monitor
         ORDER BY monitor
     """.replace("__DEDUP__", _HB_DEDUP.replace("__LO__", "newest - INTERVAL 30 DAY").replace("__HI__", "newest"))
-    return run(sql, monitors=list(config.MONITOR_INTERVALS_S), max_behind=rules.ANCHOR_MAX_BEHIND_S)
+    return run(sql, monitors=list(config.MONITOR_INTERVALS_S), max_behind=rules.ANCHOR_MAX_BEHIND_S,
+               future_skew_s=config.FUTURE_SKEW_S)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
@@ -161,7 +169,8 @@ def _table_params(name: str) -> dict[str, Any]:
         raise ValueError(f"{name!r} is not a synced table")
     db, tbl = client().tables.tables[name]
     k1, k2, k3 = rules.SYNCED_KEYS[name]
-    return {"name": name, "db": db, "tbl": tbl, "tcol": TIME_COLUMNS[name], "k1": k1, "k2": k2, "k3": k3}
+    return {"name": name, "db": db, "tbl": tbl, "tcol": TIME_COLUMNS[name], "k1": k1, "k2": k2, "k3": k3,
+            "future_skew_s": config.FUTURE_SKEW_S}
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
@@ -184,7 +193,8 @@ def sync_stats(name: str, end: datetime) -> pl.DataFrame:
     return run(
         """
         WITH
-            (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}) AS newest_t,
+            (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}
+             WHERE {tcol:Identifier} <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_t,
             {end:DateTime64(3, 'UTC')} AS end_t,
             toDateTime64('2000-01-01', 3, 'UTC') AS valid_from
         SELECT

@@ -44,17 +44,20 @@ def latest_equity() -> pl.DataFrame:
         """
         SELECT ts, account, account_value, total_ntl_pos, total_margin_used, withdrawable
         FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) - toIntervalDay(1)
+        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+                     WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) - toIntervalDay(1)
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
         ORDER BY ts DESC
         LIMIT 1
-        """
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def headline_pnl() -> pl.DataFrame:
     """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks, flows, return."""
-    return run(HEADLINE_SQL)
+    return run(HEADLINE_SQL, future_skew_s=config.FUTURE_SKEW_S)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
@@ -67,10 +70,13 @@ def latest_exposure() -> pl.DataFrame:
     """
     newest = run(
         """
+        WITH (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+              WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_ts
         SELECT toDateTime64(max(ts), 3, 'UTC') AS newest, count() AS n
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-        WHERE ts >= (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) - toIntervalHour(1)
-        """
+        WHERE ts >= newest_ts - toIntervalHour(1) AND ts <= newest_ts
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
     if newest.height == 0 or not newest.item(0, "n"):
         return pl.DataFrame()

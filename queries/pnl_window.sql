@@ -13,7 +13,9 @@
 -- where the residual is what the tables do not explain: prices moving between a positions
 -- round and its equity mark, rounding, fees in other tokens.
 --   flows            ledger usdc (deposits +, withdrawals -): never PnL
---   realized, fees   sum of closed_pnl and fee over fills (fee > 0 is paid)
+--   realized, fees   sum of closed_pnl and fee over fills (fee > 0 is paid); fees in USD tokens
+--                    only: a fee in another token is counted in n_fee_other_token and left to
+--                    the residual (the account value already reflects it); NaN/inf values skipped
 --   funding          sum of funding usdc (+ received)
 --   unrealized_start/end  the sum of unrealized_pnl over the positions round nearest to
 --                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1, and never
@@ -72,9 +74,9 @@ WITH
     fills AS
     (
         SELECT
-            sum(closed_pnl) AS realized,
-            sum(fee) AS fees,
-            countIf(fee_token != 'USDC' AND fee != 0) AS n_fee_other_token,
+            sumIf(closed_pnl, isFinite(closed_pnl)) AS realized,
+            sumIf(fee, has(['USDC', 'USD', 'USDT'], fee_token) AND isFinite(fee)) AS fees,
+            countIf(NOT has(['USDC', 'USD', 'USDT'], fee_token) AND fee != 0) AS n_fee_other_token,
             count() AS n_fills
         FROM
         (

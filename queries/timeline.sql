@@ -19,6 +19,10 @@
 --   actual_weight  pos_units * bn_px / equity_usd; exactly 0 when flat;
 --               NULL when held but unpriceable (no price, equity NULL or <= 0).
 --   ret_24h     the coin's return from this snapshot to the next day's.
+--   chain_open  the fills of the millisecond that set pos_units do not chain into one result
+--               (start_position + signed sz): pos_units is the highest trade id's, flagged.
+-- Spot fills ('@107', 'PURR/USDC') and fills whose size is not a positive number are no part
+-- of the perp book.
 -- Synced duplicates are removed on each table's natural key before use.
 -- Parameters: start, end (Date), hour_end (UInt8, 0-24), map_coins, map_symbols, map_mult.
 WITH
@@ -29,12 +33,20 @@ WITH
             toDateTime(holdings_date, 'UTC') + toIntervalHour({hour_end:UInt8}) - toIntervalHour(1) AS ts_hour
         FROM numbers(toUInt64(dateDiff('day', {start:Date}, {end:Date}) + 1))
     ),
-    fills_hourly AS
+    fills_ms AS
     (
+        -- one row per (coin, millisecond): the position after that millisecond's fills is the
+        -- result (start_position + signed sz) that no other fill of the millisecond starts from,
+        -- so it never depends on trade-id order; when that does not single out one fill, the
+        -- highest trade id's result is used and the chain is flagged open.
         SELECT
             coin,
-            toDateTime(toStartOfHour(time), 'UTC') AS hb,
-            argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) AS pos_after
+            time,
+            groupArray(start_position) AS starts,
+            groupArray(start_position + if(side = 'B', sz, -sz)) AS afters,
+            arrayFilter(a -> NOT arrayExists(s -> abs(s - a) <= 1e-9 * greatest(1., abs(a)), starts), afters) AS ends,
+            toBool(length(ends) = 1) AS chained,
+            if(chained, ends[1], argMax(start_position + if(side = 'B', sz, -sz), tid)) AS pos_end
         FROM
         (
             SELECT coin, time, tid, side, sz, start_position
@@ -42,6 +54,19 @@ WITH
             WHERE time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC')
             LIMIT 1 BY account, tid
         )
+        -- spot fills ('@107', 'PURR/USDC') are no perp position; a size that is not a
+        -- positive number says nothing about the position (the next fill re-anchors it)
+        WHERE NOT (startsWith(coin, '@') OR position(coin, '/') > 0) AND isFinite(sz) AND sz > 0
+        GROUP BY coin, time
+    ),
+    fills_hourly AS
+    (
+        SELECT
+            coin,
+            toDateTime(toStartOfHour(time), 'UTC') AS hb,
+            argMax(pos_end, time) AS pos_after,
+            toBool(NOT argMax(chained, time)) AS chain_open
+        FROM fills_ms
         GROUP BY coin, hb
     ),
     targets AS
@@ -74,7 +99,7 @@ WITH
     ),
     positioned AS
     (
-        SELECT g.*, f.pos_after AS pos_after, f.hb AS last_fill_hour
+        SELECT g.*, f.pos_after AS pos_after, f.hb AS last_fill_hour, f.chain_open AS chain_open
         FROM grid AS g
         ASOF LEFT JOIN fills_hourly AS f ON g.coin = f.coin AND g.ts_hour >= f.hb
     ),
@@ -110,6 +135,7 @@ WITH
             p.bn_symbol AS bn_symbol,
             ifNull(p.pos_after, 0.0) AS pos_units,
             p.last_fill_hour AS last_fill_hour,
+            ifNull(p.chain_open, false) AS chain_open,
             if(isFinite(k.close) AND k.close > 0, k.close * p.px_mult, NULL) AS bn_px,
             if(isFinite(k2.close) AND k2.close > 0, k2.close * p.px_mult, NULL) AS bn_px_next,
             if(isFinite(e.equity_usd), e.equity_usd, NULL) AS equity_usd,
@@ -142,7 +168,8 @@ SELECT
     pos_units * bn_px AS notional_usd,
     multiIf(pos_units = 0, 0.0, bn_px IS NULL OR equity_usd IS NULL OR equity_usd <= 0, NULL, pos_units * bn_px / equity_usd) AS actual_weight,
     bn_px_next / bn_px - 1 AS ret_24h,
-    toDateTime64(last_fill_hour, 0, 'UTC') AS last_fill_hour
+    toDateTime64(last_fill_hour, 0, 'UTC') AS last_fill_hour,
+    chain_open
 FROM joined
 WHERE has_t2_row OR pos_units != 0
 ORDER BY holdings_date, sym

@@ -179,6 +179,7 @@ def test_te_headline_from_two_days_of_timeline():
         "actual_weight": [0.10, -0.05, 0.10, 0.0, 0.03],
         "weight_t2": [0.10, -0.05, 0.13, -0.05, None],
         "weight_t1": [0.10, -0.05, 0.10, -0.05, None],
+        "t2_rows_for_day": [2, 2, 2, 2, 2],  # both days have their D-2 targets
     })
     h = pnl.te_headline(tl, d2)
     assert h["te_prev"] == pytest.approx(0.0)

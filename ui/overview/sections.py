@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from lib import config, pnl
+from lib import config, pnl, te_views
 from lib import format as fmt
 from ui import cache, plot
 from ui.overview import charts
@@ -71,7 +71,12 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
                   help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
                        "the newest day whose snapshot hour is complete in the data. "
                        + (f"Problems: {problems_text}." if problems_text else "No problem rows."))
-    if snap_day is not None:
+    if snap_day is not None and te_now["state"] is not None:
+        st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}: not computed, "
+                   + ("no model targets for this holdings date" if te_now["state"] == te_views.NO_TARGETS
+                      else "no fills up to this snapshot (the book is unknown)")
+                   + " — nothing is classified, as on the Positions and Tracking Error pages.")
+    elif snap_day is not None:
         st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}, symbols by category: "
                    + (counts_text or "none") + " — details on the Tracking Error page.")
     if x.get("n_missing"):
@@ -114,6 +119,9 @@ def decomposition(view: Decomposition) -> None:
         "reaches today), as in the headline. Unrealized PnL comes from the positions round nearest each mark; "
         "prices moving in between land in the residual. Deposits and withdrawals are never PnL."
     )
+    if w.get("n_fee_other_token"):
+        st.caption(f":material/currency_exchange: {w['n_fee_other_token']:,} fee(s) paid in a token other than "
+                   "USDC are not in *fees* (no USD value): the residual holds them.")
     if parts["residual"] is None and parts["total"] is not None:
         st.info("The change in unrealized PnL is unknown (no positions snapshot at a mark and the account "
                 "reports open positions), so the residual cannot be computed.", icon=":material/info:")

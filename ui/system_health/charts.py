@@ -293,7 +293,7 @@ def badge_text(summary: rules.HealthSummary) -> str:
     """Markdown for a coloured status badge (st.markdown), e.g. on Overview."""
     color = fmt.STATUS_BADGES.get(summary.status, "gray")
     icon = STATUS_ICON.get(summary.status, "")
-    return f":{color}-badge[{icon} {summary.label}]"
+    return f":{color}-badge[{icon} {fmt.md_text(summary.label)}]"
 
 
 def problems_text(problems: Iterable[str], limit: int = 4) -> str:

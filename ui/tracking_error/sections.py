@@ -123,9 +123,9 @@ def attribution(view: AttributionView, start: date, end: date) -> None:
     lines = []
     if h["covered"] is not None:
         lines.append(f"**{h['n_names']} of {h['n_symbols']} names carry {h['covered'] * 100:.0f}% of Σerr²** "
-                     f"from {start.isoformat()} to {end.isoformat()}: {', '.join(h['names'])}.")
+                     f"from {start.isoformat()} to {end.isoformat()}: {', '.join(fmt.md_text(n) for n in h['names'])}.")
     if h["run_sym"] is not None:
-        lines.append(f"{h['run_sym']} has been a missing position for {h['run_days']} day(s) running "
+        lines.append(f"{fmt.md_text(h['run_sym'])} has been a missing position for {h['run_days']} day(s) running "
                      "(a run that long points at an order-size or listing problem, not bad luck).")
     if lines:
         st.markdown("  \n".join(lines))
