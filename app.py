@@ -26,8 +26,10 @@ PAGES = [
 ]
 
 data.begin_run()
+# the navigation first, hidden until signed in: a signed-out visitor sees no page list
+# (without it Streamlit would show its legacy pages/ menu beside the sign-in screen)
+page = st.navigation(PAGES, position="sidebar" if auth.signed_in() else "hidden")
 auth.require_login()
-page = st.navigation(PAGES)
 
 try:
     conn = get_connection()

@@ -193,6 +193,7 @@ KIND_TEXT = {
     "unreachable": "ClickHouse unreachable",
     "timeout": "ClickHouse query timed out",
     "auth": "ClickHouse refused the credentials",
+    "denied": "ClickHouse refused access",
     "missing_table": "Table or column missing on ClickHouse",
     "readonly": "Refused: the dashboard is read-only",
     "server_error": "ClickHouse endpoint answered with an HTTP error",
@@ -201,7 +202,12 @@ KIND_TEXT = {
     "query": "ClickHouse query failed",
 }
 
-_AUTH_CODES = {192, 193, 194, 195, 516, 497}
+# Authentication (the endpoint is unusable with these credentials): UNKNOWN_USER,
+# WRONG_PASSWORD, REQUIRED_PASSWORD, IP_ADDRESS_NOT_ALLOWED, AUTHENTICATION_FAILED.
+_AUTH_CODES = {192, 193, 194, 195, 516}
+# Authorisation (this statement reads something the user may not): ACCESS_DENIED.
+# The endpoint stays in use; only the panels that read that table fail.
+_DENIED_CODES = {497}
 _TIMEOUT_CODES = {159, 160, 209, 210}
 _MISSING_CODES = {60, 81, 16, 47}
 _READONLY_CODES = {164}
@@ -247,10 +253,28 @@ _UNREACHABLE = ("connection refused", "failed to establish", "name or service no
                 "network is unreachable", "nodename nor servname")
 
 
+_GRANT_NEEDED = re.compile(r"necessary to have (?:the )?grant ([^.]{1,200}?(?:\.[^.\s(]+)?)(?:\.\s|\.?$)", re.I)
+_GRANT_DB = re.compile(r"\bON\s+`?([A-Za-z0-9_]+)`?\s*\.", re.I)
+
+
+def _denied_detail(text: str) -> str:
+    """What to grant, from ClickHouse's '... necessary to have the grant SELECT(a, b) ON binance.klines_1h'."""
+    m = _GRANT_NEEDED.search(text)
+    needed = m.group(1).strip() if m else ""
+    db = _GRANT_DB.search(needed)
+    if needed.upper().startswith("SELECT") and db:
+        return f"not permitted: grant SELECT on {db.group(1)}.* to the dashboard user"
+    if needed:
+        return f"not permitted: the dashboard user needs the grant {needed[:120]}"
+    return "not permitted: the dashboard user lacks a grant this panel needs (ACCESS_DENIED)"
+
+
 def classify_error(exc: BaseException, ep: Endpoint) -> QueryFailed:
     """Turn a driver exception into a QueryFailed with a user-facing kind.
 
-    Kinds: auth, timeout (server-side limit, with a code; or no answer on the
+    Kinds: auth (wrong credentials: the endpoint is unusable), denied (code
+    497: this statement reads a table the user has no grant on), timeout
+    (server-side limit, with a code; or no answer on the
     socket, without one), missing_table, readonly, unreachable (no
     connection), server_error (an HTTP error status without a ClickHouse
     error code: a proxy or a broken server), query (anything else).
@@ -263,8 +287,10 @@ def classify_error(exc: BaseException, ep: Endpoint) -> QueryFailed:
     code = int(m.group(1)) if m else None
     hs = _HTTP_STATUS.search(text)
     http_status = int(hs.group(1)) if hs else None
-    if code in _AUTH_CODES or "authentication failed" in low or http_status in (401, 403) \
-            or " 401" in low or " 403" in low:
+    if code in _DENIED_CODES:
+        return QueryFailed("denied", ep.label, _denied_detail(text), code)
+    if code in _AUTH_CODES or "authentication failed" in low or http_status == 401 \
+            or (code is None and (http_status == 403 or " 401" in low or " 403" in low)):
         kind = "auth"
     elif code in _MISSING_CODES or "unknown table" in low or "unknown_table" in low or "unknown database" in low:
         kind = "missing_table"
@@ -291,28 +317,157 @@ def endpoint_is_down(err: QueryFailed) -> bool:
 
 
 # ------------------------------------------------------------ read-only gate
+#
+# A small lexer, not regexes over the raw text: strings, quoted identifiers and
+# comments are recognised in one left-to-right pass, so `'--'` is a string and
+# `/* ' */` a comment, whichever comes first. Anything the lexer cannot place
+# (an unterminated string or comment, a heredoc `$$...$$`) is refused.
 
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'")
-_READ_START = re.compile(r"^\s*\(?\s*(SELECT|WITH)\b", re.I)
-_FORBIDDEN = re.compile(r"\bINTO\s+OUTFILE\b|\bSETTINGS\b[^;]*\breadonly\b", re.I)
+# Table functions (and the scalar file()) that read or run something outside the
+# database: files, URLs, other servers, object stores, processes, the chdb host's
+# Python objects. Compared lower-case.
+OUTSIDE_FUNCTIONS = frozenset(name.lower() for name in (
+    "file", "fileCluster", "filesystem", "url", "urlCluster", "remote", "remoteSecure", "cluster",
+    "clusterAllReplicas", "s3", "s3Cluster", "gcs", "oss", "cosn", "hdfs", "hdfsCluster", "azureBlobStorage",
+    "azureBlobStorageCluster", "mysql", "postgresql", "jdbc", "odbc", "sqlite", "mongodb", "redis", "executable",
+    "executablePool", "input", "deltaLake", "deltaLakeCluster", "iceberg", "icebergS3", "icebergAzure",
+    "icebergHDFS", "icebergLocal", "icebergCluster", "icebergS3Cluster", "hudi", "hudiCluster", "paimon",
+    "arrowFlight", "ytsaurus", "python", "dictionary", "s3queue", "azureQueue", "kafka", "nats",
+    "rabbitmq", "hive", "mergeTreeIndex", "mergeTreeProjection", "fuzzQuery", "prometheusQuery",
+    "prometheusQueryRange", "timeSeriesData", "timeSeriesTags", "timeSeriesMetrics",
+))
+# SETTINGS a query may carry itself. Everything else (max_execution_time=0,
+# max_result_rows, readonly, timeouts, memory limits, ...) is refused: the
+# dashboard sets the limits on every query and a statement must not raise them.
+QUERY_SETTINGS_ALLOWED = frozenset({
+    "join_use_nulls", "use_query_condition_cache", "optimize_read_in_order", "optimize_aggregation_in_order",
+    "aggregate_functions_null_for_empty", "allow_experimental_analyzer", "enable_analyzer",
+    "date_time_output_format", "output_format_arrow_string_as_string",
+})
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"[0-9][0-9A-Za-z_.]*(?:[eE][+-]?[0-9]+)?")
+_PARAM = re.compile(r"\{\s*[A-Za-z_][A-Za-z0-9_]*\s*:[^{}]*\}")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "word" (bare or quoted identifier), "string", "number", "param", "punct"
+    text: str  # a word's name (unquoted), a punctuation mark; strings are not kept
+
+    def is_word(self, *names: str) -> bool:
+        return self.kind == "word" and self.text.upper() in names
+
+
+def _refuse(detail: str) -> QueryFailed:
+    return QueryFailed("readonly", "-", detail)
+
+
+def _quoted(sql: str, i: int, quote: str) -> int:
+    """Index just past the closing `quote` of the literal opening at i (backslash and doubling escapes)."""
+    j = i + 1
+    while j < len(sql):
+        c = sql[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == quote:
+            if j + 1 < len(sql) and sql[j + 1] == quote:
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    raise _refuse("the statement has an unterminated string or quoted name")
+
+
+def tokenize(sql: str) -> list[_Token]:
+    """Tokens of a statement; comments dropped, string contents never looked at."""
+    out: list[_Token] = []
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c.isspace():
+            i += 1
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            if j < 0:
+                raise _refuse("the statement has an unterminated comment")
+            i = j + 2
+        elif c == "'":
+            i = _quoted(sql, i, "'")
+            out.append(_Token("string", ""))
+        elif c in "`\"":
+            j = _quoted(sql, i, c)
+            out.append(_Token("word", sql[i + 1:j - 1].replace(c + c, c)))
+            i = j
+        elif c == "$":
+            raise _refuse("heredoc strings ($$...$$) are not accepted")
+        elif c == "{" and (m := _PARAM.match(sql, i)):
+            out.append(_Token("param", m.group(0)))
+            i = m.end()
+        elif m := _WORD.match(sql, i):
+            out.append(_Token("word", m.group(0)))
+            i = m.end()
+        elif m := _NUMBER.match(sql, i):
+            out.append(_Token("number", m.group(0)))
+            i = m.end()
+        else:
+            out.append(_Token("punct", c))
+            i += 1
+    return out
+
+
+def _settings_names(tokens: list[_Token], at: int) -> list[str]:
+    """Every name assigned (`name =`) after the SETTINGS at tokens[at], up to the end of its (sub)query."""
+    names: list[str] = []
+    depth = 0
+    for i in range(at + 1, len(tokens)):
+        tok = tokens[i]
+        if tok.kind == "punct" and tok.text == "(":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == ")":
+            depth -= 1
+            if depth < 0:
+                break
+        elif tok.kind == "word" and i + 1 < len(tokens) and tokens[i + 1].text == "=" \
+                and tokens[i + 1].kind == "punct" and (i + 2 >= len(tokens) or tokens[i + 2].text != "="):
+            names.append(tok.text)
+    return names
 
 
 def ensure_read_only(sql: str) -> None:
-    """Refuse anything but a single SELECT/WITH statement.
+    """Refuse anything but one SELECT/WITH statement that stays inside the database.
 
-    Defence in depth: the server also runs every query with readonly=2, so a
-    statement that slipped past this check is refused there as well.
+    Defence in depth: no user input reaches SQL text, and the server runs every
+    query with readonly=2 and the time limit anyway. Refused: more than one
+    statement, anything but SELECT/WITH, INTO OUTFILE, SETTINGS outside a
+    small allow-list (a query must not lift the limits the dashboard sets),
+    and table functions that reach outside the database (file, url, remote, s3, ...).
     """
-    code = _STRING.sub("''", _COMMENT.sub(" ", sql))
-    body = code.strip().rstrip(";").strip()
-    if ";" in body:
-        raise QueryFailed("readonly", "-", "only one statement per query is allowed")
-    if not _READ_START.match(body):
-        first = body.split(None, 1)[0].upper() if body else "(empty)"
-        raise QueryFailed("readonly", "-", f"only SELECT/WITH statements may run, not {first}")
-    if _FORBIDDEN.search(body):
-        raise QueryFailed("readonly", "-", "INTO OUTFILE and readonly overrides are not allowed")
+    tokens = tokenize(sql)
+    while tokens and tokens[-1].text == ";" and tokens[-1].kind == "punct":
+        tokens.pop()
+    if any(t.kind == "punct" and t.text == ";" for t in tokens):
+        raise _refuse("only one statement per query is allowed")
+    first = next((t for t in tokens if not (t.kind == "punct" and t.text == "(")), None)
+    if first is None or not first.is_word("SELECT", "WITH"):
+        word = first.text.upper() if first is not None else "(empty)"
+        raise _refuse(f"only SELECT/WITH statements may run, not {word[:40]}")
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.is_word("INTO") and nxt is not None and nxt.is_word("OUTFILE"):
+            raise _refuse("INTO OUTFILE is not allowed")
+        if tok.is_word("SETTINGS"):
+            for name in _settings_names(tokens, i):
+                if name.lower() not in QUERY_SETTINGS_ALLOWED:
+                    raise _refuse(f"SETTINGS {name[:60]} is not allowed in a query: the dashboard sets the "
+                                  "limits (readonly, time and size limits) on every query")
+        if tok.kind == "word" and tok.text.lower() in OUTSIDE_FUNCTIONS and nxt is not None \
+                and nxt.kind == "punct" and nxt.text == "(":
+            raise _refuse(f"the function {tok.text[:40]}() reaches outside the database and is not allowed")
 
 
 # ------------------------------------------------------------------ client
@@ -323,10 +478,23 @@ class _EndpointState:
     client: Any = None
     failed_at: float = 0.0
     last_error: QueryFailed | None = None
+    probing: bool = False  # a background probe of this endpoint is running
+
+    @property
+    def open_circuit(self) -> bool:
+        """Failed and not known to be back: no user query is sent here."""
+        return self.client is None and self.last_error is not None
 
 
 class DeskClient:
-    """Thread-safe, lazily connected, read-only ClickHouse access with failover."""
+    """Thread-safe, lazily connected, read-only ClickHouse access with failover.
+
+    With a secondary configured, a failed primary is a half-open circuit:
+    queries go to the secondary, and once the back-off expires one background
+    thread probes the primary (`SELECT 1`); only when the probe answers do
+    queries return to it. A hung primary therefore never holds up a user's
+    rerun after the first failure.
+    """
 
     RETRY_AFTER_S = 15.0  # after a connection failure, fail fast for this long
     SOCKET_MARGIN_S = 2  # socket read timeout = query time limit + this
@@ -338,6 +506,9 @@ class DeskClient:
         self._state = {"primary": _EndpointState(), "secondary": _EndpointState()}
         self.active: str = "primary"
         self.last_success_at: datetime | None = None
+        # the endpoint-level failure of the latest query (unreachable, hung, 5xx, credentials),
+        # None once any endpoint answers again; the sidebar's source box shows it
+        self.outage: QueryFailed | None = None
 
     # -- description, never with credentials
     @property
@@ -416,26 +587,64 @@ class DeskClient:
             st = self._state[role]
             st.client, st.last_error, st.failed_at = None, err, time.monotonic()
 
+    def _roles(self) -> list[str]:
+        """Endpoints to try for the next query, in order."""
+        if not self.settings.secondary:
+            return ["primary"]  # nowhere else to go: after the back-off the query itself retries it
+        pst = self._state["primary"]
+        if pst.open_circuit:
+            if time.monotonic() - pst.failed_at >= self.RETRY_AFTER_S:
+                self._probe_in_background("primary")
+            return ["secondary"]
+        return ["primary", "secondary"]
+
+    def _probe_in_background(self, role: str) -> None:
+        with self._lock:
+            st = self._state[role]
+            if st.probing:
+                return
+            st.probing = True
+        threading.Thread(target=self._probe, args=(role,), daemon=True, name=f"desk-probe-{role}").start()
+
+    def _probe(self, role: str) -> None:
+        """Half-open: one `SELECT 1` on a fresh connection; closes the circuit only if it answers."""
+        ep = self.settings.primary if role == "primary" else self.settings.secondary
+        assert ep is not None
+        st = self._state[role]
+        client = None
+        try:
+            client = self._open(ep)
+            client.query_arrow("SELECT 1 AS probe", settings=self._settings(client))
+        except Exception as exc:  # the probe's failure is the endpoint's state, kept for the next probe
+            err = classify_error(exc, ep)
+            if client is not None:
+                try:
+                    client.close()
+                except Exception:  # a dead connection need not close cleanly
+                    pass
+            with self._lock:
+                st.last_error, st.failed_at, st.probing = err, time.monotonic(), False
+            return
+        with self._lock:
+            if st.client is None:
+                st.client, st.last_error = client, None
+            st.probing = False
+
     def query_arrow(self, sql: str, parameters: Mapping[str, Any] | None = None) -> pa.Table:
         """Run one read statement; table identifiers come from the table map.
 
-        The primary is tried first (unless it failed within RETRY_AFTER_S and
-        a secondary exists); when the endpoint itself fails (refused, no
-        answer, HTTP 5xx, wrong credentials) the secondary is tried. A failed
-        endpoint is dropped and not retried for RETRY_AFTER_S (fail fast).
-        Statement errors (missing table, server-side timeout, syntax) are
-        raised at once: the other endpoint would fail the same way.
+        The primary is tried first; when the endpoint itself fails (refused,
+        no answer, HTTP 5xx, wrong credentials) the secondary is tried. A
+        failed endpoint is dropped: without a secondary it is not retried for
+        RETRY_AFTER_S (fail fast); with one, queries stay on the secondary
+        until a background probe finds the primary answering again.
+        Statement errors (missing table, ACCESS_DENIED, server-side timeout,
+        syntax) are raised at once: the other endpoint would fail the same way.
         """
         ensure_read_only(sql)
         params = {**self.tables.params(), **dict(parameters or {})}
-        roles = ["primary", "secondary"] if self.settings.secondary else ["primary"]
-        if self.active == "secondary":
-            # keep using the secondary, but give the primary a chance once its back-off expires
-            pst = self._state["primary"]
-            if pst.client is None and time.monotonic() - pst.failed_at < self.RETRY_AFTER_S:
-                roles = ["secondary"]
         last: QueryFailed | None = None
-        for role in roles:
+        for role in self._roles():
             ep = self.settings.primary if role == "primary" else self.settings.secondary
             assert ep is not None
             try:
@@ -445,6 +654,7 @@ class DeskClient:
                 last = err
                 if endpoint_is_down(err) or err.kind == "auth":
                     continue
+                self.outage = None  # the endpoint answered; the statement failed
                 raise
             except Exception as exc:  # driver errors are classified, never swallowed
                 err = classify_error(exc, ep)
@@ -452,11 +662,14 @@ class DeskClient:
                     self._drop(role, err)
                     last = err
                     continue
+                self.outage = None
                 raise err from None
             self.active = role
+            self.outage = None
             self.last_success_at = datetime.now(timezone.utc)
             return table
         assert last is not None
+        self.outage = last
         raise last
 
     def ping(self) -> dict[str, Any]:

@@ -16,9 +16,12 @@ from lib import config
 
 MIN_DATE = date(2015, 1, 1)
 MAX_RANGE_DAYS = 3 * 366
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would take '²' and '٣')
 # a perp coin (BTC, kPEPE), a spot pair (PURR/USDC) or a spot index (@107)
 _COIN = re.compile(r"^(?:[A-Za-z0-9]{1,20}(?:/[A-Za-z0-9]{1,20})?|@[0-9]{1,6})$")
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+URL_NUMBER_MAX_DIGITS = 6  # no URL number the app reads needs more; 5,000 digits never reach int()
 
 
 class InputError(ValueError):
@@ -42,7 +45,7 @@ def parse_date(raw: object, name: str = "date") -> date:
     if isinstance(raw, date):
         return raw
     text = str(raw).strip()
-    if not _DATE.match(text):
+    if not _DATE.fullmatch(text):
         raise InputError(f"{name} must be a date like 2025-12-05, not {text[:40]!r}")
     try:
         value = date.fromisoformat(text)
@@ -64,12 +67,32 @@ def parse_range(start: object, end: object, max_days: int = MAX_RANGE_DAYS) -> t
     return s, e
 
 
+def parse_url_int(raw: object, name: str, lo: int, hi: int) -> int:
+    """The one parser for a whole number from a URL: ASCII digits only, at most
+    URL_NUMBER_MAX_DIGITS of them, within [lo, hi]. `str.isdigit()` is not used:
+    it accepts '²' and other digits `int()` then refuses."""
+    text = str(raw).strip()
+    if not (0 < len(text) <= URL_NUMBER_MAX_DIGITS and _WHOLE.fullmatch(text)):
+        raise InputError(f"{name} must be a whole number {lo}-{hi}, not {text[:20]!r}")
+    value = int(text)
+    if not lo <= value <= hi:
+        raise InputError(f"{name} must be a whole number {lo}-{hi}, not {value}")
+    return value
+
+
 def parse_hour(raw: object) -> int:
     """Snapshot hour 0-23 (positions at the end of that hour), or -1: 00:00:00, before the rebalance."""
     text = str(raw).strip()
-    if not text.lstrip("-").isdigit() or int(text) not in config.SNAPSHOT_HOURS:
-        raise InputError(f"hour must be a whole number 0-23 (or -1 for before the rebalance), not {text[:20]!r}")
-    return int(text)
+    if text == str(config.PRE_REBALANCE_HOUR):
+        return config.PRE_REBALANCE_HOUR
+    try:
+        value = parse_url_int(text, "hour", 0, 23)
+    except InputError:
+        raise InputError(f"hour must be a whole number 0-23 (or -1 for before the rebalance), "
+                         f"not {text[:20]!r}") from None
+    if value not in config.SNAPSHOT_HOURS:
+        raise InputError(f"hour {value} is not a snapshot hour")
+    return value
 
 
 def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
@@ -82,9 +105,18 @@ def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
     return value
 
 
+def parse_url_decimal(raw: object, name: str, lo: float, hi: float) -> float:
+    """A decimal number from a URL, as strict as parse_url_int: ASCII digits, one optional
+    point, no sign or exponent, a length bound (`float()` alone takes '١٢' and '1e3')."""
+    text = str(raw).strip()
+    if not (0 < len(text) <= 2 * URL_NUMBER_MAX_DIGITS and _DECIMAL.fullmatch(text)):
+        raise InputError(f"{name} must be a number between {lo} and {hi}, not {text[:20]!r}")
+    return parse_threshold(text, name, lo, hi)
+
+
 def parse_trend_band(raw: object) -> float:
     """The regime trend band in % of BTC's 24 h return (URL `trend`): '2' means up above +2 %, down below -2 %."""
-    return parse_threshold(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
+    return parse_url_decimal(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
 
 
 def parse_coin(raw: object) -> str:
@@ -97,11 +129,14 @@ def parse_coin(raw: object) -> str:
 
 def parse_choice(raw: object, name: str, choices: Sequence[int]) -> int:
     """A whole number that must be one of `choices`."""
-    text = str(raw).strip()
-    if not text.isdigit() or int(text) not in choices:
-        allowed = ", ".join(str(c) for c in choices)
-        raise InputError(f"{name} must be one of {allowed}, not {text[:20]!r}")
-    return int(text)
+    allowed = ", ".join(str(c) for c in choices)
+    try:
+        value = parse_url_int(raw, name, min(choices), max(choices))
+    except InputError:
+        raise InputError(f"{name} must be one of {allowed}, not {str(raw).strip()[:20]!r}") from None
+    if value not in choices:
+        raise InputError(f"{name} must be one of {allowed}, not {value}")
+    return value
 
 
 def parse_window(raw: object) -> int:

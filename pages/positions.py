@@ -99,8 +99,10 @@ def book_table() -> None:
     else:
         caption_column.caption(f"{table.height} symbols · largest |notional| first · nothing classified "
                                f"({snapshot.state})")
+    # data as a callable: the CSV is built on click and served once, never stored while the page is shown
     download_column.download_button(
-        "Download table (CSV)", table.write_csv(), file_name=f"positions_{day.isoformat()}_{fmt.snapshot_file_tag(hour)}.csv",
+        "Download table (CSV)", lambda: table.write_csv(),
+        file_name=f"positions_{day.isoformat()}_{fmt.snapshot_file_tag(hour)}.csv",
         mime="text/csv", icon=":material/download:", help="The table as shown, weights as fractions of equity.")
     sections.table_and_chart(table, classified)
 

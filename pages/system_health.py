@@ -21,6 +21,7 @@ from queries._base import client as desk_client
 from ui import data as ui_data
 from ui import alerts_panel, router
 from ui.data import empty_note, load, load_live, load_optional
+from ui import sidebar
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.system_health import data_quality, sections, views
@@ -127,6 +128,7 @@ def panels(as_of: datetime | None) -> None:
 
     with top:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)
+    sidebar.follow_source_status(desk_client())  # a timed re-run shows an outage in the sidebar too
 
 
 alerts_panel.panel()  # the rules, evaluated live (no state written)

@@ -76,7 +76,7 @@ with tabs[0]:
                                "(in the chosen order). Narrow the filters or the date range for the rest.",
                                icon=":material/content_cut:")
                 st.download_button(
-                    "Download CSV", views.csv_text(export),
+                    "Download CSV", lambda: views.csv_text(export),  # built on click, served once
                     file_name=f"fills_{start}_{end}.csv", mime="text/csv", icon=":material/download:",
                     key="tr_csv_download",
                 )

@@ -158,32 +158,63 @@ def test_empty_tables_render_without_errors(run_page, engine, page, title):
     assert not main_errors, main_errors
 
 
+@pytest.fixture
+def remote(desk_client):
+    """The production transport: ClickHouse's HTTP interface on a loopback port over the demo desk."""
+    from tests.conftest import DESK_PATH
+    from tests.http_clickhouse import http_clickhouse
+
+    with http_clickhouse(str(DESK_PATH), users={"reader": SECRET}) as srv:
+        yield srv
+
+
+def source_box(at) -> tuple[str, str]:
+    """(kind, text) of the sidebar's Data source box."""
+    for kind in ("error", "warning", "success", "info"):
+        for el in getattr(at.sidebar, kind):
+            if el.value.startswith("**Data source:**"):
+                return kind, el.value
+    raise AssertionError(texts(at, "sidebar"))
+
+
+@pytest.mark.parametrize("transport", ["chdb", "http"])
 @pytest.mark.parametrize("page,title", list(PAGES.items()))
-def test_primary_down_uses_secondary_and_sidebar_says_so(run_page, desk_url, page, title):
+def test_primary_down_uses_secondary_and_sidebar_says_so(run_page, desk_url, request, page, title, transport):
+    secondary = desk_url if transport == "chdb" else request.getfixturevalue("remote").url()
     at, _ = run_page(page, {
         "CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/maicro_monitors",
-        "CLICKHOUSE_SECONDARY_URL": desk_url,
+        "CLICKHOUSE_SECONDARY_URL": secondary,
     })
     assert_clean(at, title)
     side = texts(at, "sidebar")
     assert "primary endpoint is not answering" in side and "(secondary)" in side
+    assert source_box(at)[0] == "warning"
     assert not at.main.error, [e.value for e in at.main.error]
     assert "Data as of" in texts(at, "main")
 
 
+@pytest.mark.parametrize("transport", ["chdb", "http"])
 @pytest.mark.parametrize("page,title", list(PAGES.items()))
-def test_outage_after_a_good_load_shows_stale_results_with_their_age(run_page, page, title):
+def test_outage_after_a_good_load_shows_stale_results_with_their_age(run_page, request, page, title, transport):
     import streamlit as st
 
-    good, _ = run_page(page)
+    remote = request.getfixturevalue("remote") if transport == "http" else None
+    good, _ = run_page(page, {"CLICKHOUSE_URL": remote.url()} if remote else None)
     assert_clean(good, title)
+    assert source_box(good)[0] != "error"
     had_data = not good.main.error and (len(good.main.dataframe) > 0 or len(good.main.metric) > 0)
     st.cache_data.clear()  # as the Refresh button does; remembered results stay
-    st.cache_resource.clear()
-    at, _ = run_page(page, {"CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/db"})
+    if remote:
+        remote.stop()  # the same endpoint goes away: connection refused from now on
+        at, _ = run_page(page, {"CLICKHOUSE_URL": remote.url()})
+    else:
+        st.cache_resource.clear()
+        at, _ = run_page(page, {"CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/db"})
     assert_clean(at, title)
     side = texts(at, "sidebar")
     assert "stale" in side and "ago" in side and "ClickHouse unreachable" in side
+    kind, box = source_box(at)  # the source box shows the outage, although data-as-of is served stale
+    assert kind == "error" and "ClickHouse unreachable" in box, box
     if had_data:
         stale = [w.value for w in at.main.warning if "stale" in w.value]
         assert stale and all("ago" in w for w in stale)

@@ -23,6 +23,15 @@ def allowed(email: str | None, allow_list: list[str]) -> bool:
     return email.strip().lower() in wanted
 
 
+def signed_in() -> bool:
+    """True when no sign-in is configured, or the visitor is signed in and on the allow-list."""
+    if not _auth_configured():
+        return True
+    if not st.user.is_logged_in:
+        return False
+    return allowed(st.user.get("email"), list(st.secrets.get("desk", {}).get("allowed_emails", [])))
+
+
 def require_login() -> None:
     if not _auth_configured():
         return

@@ -68,17 +68,37 @@ def _as_of() -> datetime | None | bool:
     return ts
 
 
+def source_status(client: DeskClient) -> str:
+    """What the source box shows: down (the latest query met an endpoint failure), secondary, or ok."""
+    if client.outage is not None:
+        return "down"
+    return "secondary" if client.active == "secondary" else "ok"
+
+
+def follow_source_status(client: DeskClient) -> None:
+    """For a fragment that re-runs on a timer (System Health): the sidebar is drawn only by full
+    runs, so when the endpoint's state changed since it was drawn, rerun the whole app once."""
+    drawn = st.session_state.get("_source_status")
+    if st.session_state.pop("_sidebar_this_run", False):
+        return  # the sidebar was drawn in this very run; the next tick compares again
+    if drawn is not None and drawn != source_status(client):
+        st.rerun(scope="app")
+
+
 def render(client: DeskClient) -> Selection:
     """Draw the sidebar and return the global UTC date range and the data-as-of time."""
     sb = st.sidebar
     source_box = sb.container()
     as_of = _as_of()
-    reachable = as_of is not False
+    status = source_status(client)
+    st.session_state["_source_status"] = status
+    st.session_state["_sidebar_this_run"] = True
     src = client.description
     with source_box:
-        if not reachable:
-            st.error(f"**Data source:** {src}", icon=":material/cloud_off:")
-        elif client.active == "secondary":
+        if as_of is False or status == "down":
+            reason = f" — {client.outage.headline.split(' — ')[0]}" if client.outage is not None else ""
+            st.error(f"**Data source:** {src}{reason}", icon=":material/cloud_off:")
+        elif status == "secondary":
             st.warning(f"**Data source:** {src} — the primary endpoint is not answering.", icon=":material/swap_horiz:")
         elif client.settings.embedded_default:
             st.info(f"**Data source:** {src} (`{client.settings.primary.path}`)", icon=":material/science:")

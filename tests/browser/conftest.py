@@ -58,15 +58,16 @@ def chromium():
 
 
 class StreamlitServer:
-    def __init__(self, env: dict[str, str], log: Path, unset: tuple[str, ...] = ()):
+    def __init__(self, env: dict[str, str], log: Path, unset: tuple[str, ...] = (), script: str = "app.py",
+                 args: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                sys.executable, "-m", "streamlit", "run", str(ROOT / script),
                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--server.headless", "true", "--browser.gatherUsageStats", "false", *args,
             ],
             cwd=ROOT,
             env={**{k: v for k, v in os.environ.items() if k not in unset}, **env},

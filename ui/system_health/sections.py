@@ -147,7 +147,9 @@ def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
         f"Endpoint: {client.description} · secondary: {secondary} · last success "
         f"{fmt.utc(last_ok, seconds=True)} · query time limit {client.settings.query_time_limit_s} s · connect "
         f"timeout {client.settings.connect_timeout_s} s · after a failure an endpoint is skipped for "
-        f"{client.RETRY_AFTER_S:.0f} s."
+        f"{client.RETRY_AFTER_S:.0f} s"
+        + ("; a failed primary gets queries back once a background probe finds it answering." if
+           client.settings.secondary else ".")
     )
     if client.active == "secondary":
         st.warning("The primary endpoint is not answering: queries run on the secondary.",
