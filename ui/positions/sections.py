@@ -12,7 +12,7 @@ import streamlit as st
 from lib import config, te_views
 from lib import format as fmt
 from lib import tracking_error as te
-from ui import plot, tables
+from ui import layout, plot, tables
 from ui.positions import charts
 from ui import cache
 
@@ -21,12 +21,12 @@ from ui import cache
 def book(view: te_views.SnapshotView, unpriced_notes: list[str], n_symbols: int, thresholds_label: str) -> None:
     """Symbols per category, exposure, snapshot TE; unpriced rows flagged."""
     if view.counts is not None:
-        cols = st.columns(len(te.CATEGORIES))
+        cols = layout.metric_row(len(te.CATEGORIES))
         for col, cat in zip(cols, te.CATEGORIES):
             col.metric(te_views.CATEGORY_LABELS[cat], view.counts[cat],
                        help=f"Symbols classified {cat} ({thresholds_label}).")
     expo = view.exposure
-    e1, e2, e3, e4, e5, e6 = st.columns(6)
+    e1, e2, e3, e4, e5, e6 = layout.metric_row(6)
     e1.metric("Gross exposure", fmt.pct(expo["gross"]), help="Σ|actual weight| over priced symbols, % of equity.")
     e2.metric("Net exposure", fmt.weight(expo["net"]), help="Σ actual weight over priced symbols, % of equity.")
     e3.metric("Long", fmt.weight(expo["long"]), help="Σ of the positive actual weights, % of equity.")

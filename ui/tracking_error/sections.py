@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib import format as fmt
 from lib import tracking_error as te
-from ui import plot, tables
+from ui import layout, plot, tables
 from ui.tracking_error import charts
 from ui import cache
 from ui.tracking_error.views import DayStoryView, Trend
@@ -25,7 +25,7 @@ PRICED_CATEGORIES = [c for c in te.CATEGORIES if c != te.UNPRICED]
 @cache.section()
 def headline(s: dict, window: int) -> None:
     """Latest daily TE, the range mean, the latest ex-post TE, days with targets."""
-    m1, m2, m3, m4 = st.columns(4)
+    m1, m2, m3, m4 = layout.metric_row(4)
     m1.metric(f"Daily TE, {s['latest_day'] or fmt.MISSING}", fmt.pct(s["latest_te"]),
               help="√Σ(actual − T+2 target)² over priced symbols, in weight space (% of equity).")
     m2.metric("Mean daily TE over the range", fmt.pct(s["mean_te"]),

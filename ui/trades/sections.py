@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import plot, tables
+from ui import layout, plot, tables
 from ui.trades import charts
 from ui import cache
 from ui.trades.views import PerDay
@@ -97,13 +97,13 @@ def page_caption(first: int, shown: int, n: int, sort: str, descending: bool) ->
 @cache.section()
 def headline(t: dict[str, Any]) -> None:
     """The range at a glance: volume, costs, PnL, and the counts that need a look."""
-    m = st.columns(4)
+    m = layout.metric_row(4)
     m[0].metric("Fills", f"{t.get('n_fills', 0):,}", help=f"{t.get('n_coins', 0)} coins.")
     m[1].metric("Notional traded", fmt.usd(t.get("notional_usd")))
     m[2].metric("Fees", fmt.usd(t.get("fees")), delta=f"{fmt.bps(t.get('fee_bps'), 2)} of notional"
                 if t.get("fee_bps") is not None else None, delta_arrow="off", delta_color="off")
     m[3].metric("Realized PnL", fmt.usd(t.get("realized"), signed=True))
-    m = st.columns(4)
+    m = layout.metric_row(4)
     m[0].metric("Slippage vs 1h open", fmt.bps(t.get("avg_slippage_bps")),
                 delta=f"{t.get('n_unpriced', 0)} fill(s) without a price" if t.get("n_unpriced") else None,
                 delta_arrow="off", delta_color="off",
@@ -160,7 +160,7 @@ def untracked(lost: pl.DataFrame, n_untracked: int) -> None:
 def drilldown(coin: str, fills: pl.DataFrame, summary: dict[str, Any], prices: pl.DataFrame,
               start: date, end: date) -> None:
     """One coin: its numbers, price with the fills over the position, and its fills."""
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = layout.metric_row(4)
     c1.metric("Fills", f"{summary['n_fills']:,}")
     c2.metric("Position after the last fill", fmt.number(fills["pos_after"][-1], 6) if fills.height else
               fmt.MISSING)

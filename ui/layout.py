@@ -1,0 +1,25 @@
+"""Layout pieces that stay readable from a laptop window (800 px) to a wide screen.
+
+`st.columns(n)` gives each metric 1/n of the row whatever its value, so at
+800 px a headline value is cut to "$1…". `metric_row(n)` returns n slots in a
+horizontal container that wraps: each slot is as wide as its content, and a
+slot that does not fit moves to the next line, so a value is never truncated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+
+def metric_row(n: int) -> list[Any]:
+    """n slots for metrics (and their captions) that wrap onto more lines on a narrow screen."""
+    row = st.container(horizontal=True, gap="large")
+    return [row.container(width="content", gap=None) for _ in range(n)]
+
+
+def control_row(n: int, width: int = 230) -> list[Any]:
+    """n slots of `width` px for inputs, wrapping on a narrow screen (labels are never squeezed)."""
+    row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
+    return [row.container(width=width, gap=None) for _ in range(n)]
