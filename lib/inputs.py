@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from lib import config
 
@@ -18,6 +18,7 @@ MIN_DATE = date(2015, 1, 1)
 MAX_RANGE_DAYS = 3 * 366
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COIN = re.compile(r"^[A-Za-z0-9]{1,20}$")
+T = TypeVar("T")
 
 
 class InputError(ValueError):
@@ -150,8 +151,39 @@ def parse_hours(raw: object) -> int:
 
 
 def parse_refresh(raw: object) -> int:
-    """Auto-refresh interval (`?every=`), seconds; 0 pauses."""
-    return parse_choice(raw, "refresh interval (seconds, 0 = paused)", (0, *config.HEALTH_REFRESH_CHOICES_S))
+    """Auto-refresh interval (`?every=`), seconds; 0 = off."""
+    return parse_choice(raw, "refresh interval (seconds, 0 = off)", config.REFRESH_CHOICES_S)
+
+
+def parse_preset(raw: object) -> str:
+    """A range preset (`?range=`): one of config.RANGE_PRESETS."""
+    text = str(raw).strip().lower()
+    if text not in config.RANGE_PRESETS:
+        raise InputError(f"range must be one of {', '.join(config.RANGE_PRESETS)}, not {str(raw)[:20]!r}")
+    return text
+
+
+def parse_list(raw: object, parse_item: Callable[[str], T], name: str, max_items: int = 200) -> tuple[T, ...]:
+    """A comma-separated URL list (`?coins=BTC,ETH`), each item parsed; empty items are skipped."""
+    items = [part for part in str(raw).split(",") if part.strip()]
+    if len(items) > max_items:
+        raise InputError(f"{name} lists {len(items)} values; at most {max_items} are allowed")
+    return tuple(dict.fromkeys(parse_item(part) for part in items))
+
+
+def parse_page(raw: object) -> int:
+    """A 1-based page number (`?page=`)."""
+    text = str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise InputError(f"page must be a whole number from 1, not {text[:20]!r}")
+    return int(text)
+
+
+def nearest_day(value: date, options: Sequence[date]) -> date:
+    """The option closest to `value` (a later one on a tie): a URL day outside a new range lands on its edge."""
+    if not options:
+        raise InputError("there is no day to choose from")
+    return min(options, key=lambda d: (abs((d - value).days), -d.toordinal()))
 
 
 def day_bounds(d: date) -> tuple[datetime, datetime]:

@@ -2,8 +2,8 @@
 
 Monitors (heartbeats), synced tables (freshness, sync latency, rows per hour,
 duplicates), sync runs (sync_log) and ClickHouse itself. Everything below the
-controls is one fragment that re-runs every N seconds while auto-refresh is
-on; ages are measured against the server clock (now64()). The drawing lives in
+controls is one fragment (its options rerun only it); the sidebar's auto-refresh
+reruns the page; ages are measured against the server clock (now64()). The drawing lives in
 ui/system_health/sections.py (replayed while the query results are unchanged).
 """
 
@@ -15,7 +15,7 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib import health as rules
-from lib.inputs import parse_bucket, parse_hours, parse_refresh
+from lib.inputs import parse_bucket, parse_hours
 from queries import health
 from queries._base import client as desk_client
 from ui import data as ui_data
@@ -31,24 +31,16 @@ st.title("System Health")
 as_of = selection().as_of
 data_as_of_line(as_of)
 
-# ------------------------------------------------------------ refresh controls
-if "sh_live" not in st.session_state:
-    url_every = url_value("every", parse_refresh, config.HEALTH_DEFAULT_REFRESH_S)
-    st.session_state["sh_live"] = url_every != 0
-    st.session_state["sh_every"] = url_every or config.HEALTH_DEFAULT_REFRESH_S
+# ------------------------------------------------------------ options (the sidebar's auto-refresh reruns the page)
 if "sh_res" not in st.session_state:
     st.session_state["sh_res"] = url_value("res", parse_bucket, config.HEALTH_DEFAULT_BUCKET_MIN)
 if "sh_hours" not in st.session_state:
     st.session_state["sh_hours"] = url_value("hours", parse_hours, config.HEALTH_DEFAULT_HOURS)
-
-live_column, every_column, _ = st.columns([1.3, 1.2, 5], vertical_alignment="center")
-live = live_column.toggle("Auto-refresh", key="sh_live", help="Re-run the checks below on a timer. Off = paused.")
-every = every_column.selectbox("Every", config.HEALTH_REFRESH_CHOICES_S, key="sh_every", disabled=not live,
-                               format_func=lambda s: f"every {s} s", label_visibility="collapsed")
-set_url(every=None if (live and every == config.HEALTH_DEFAULT_REFRESH_S) else (every if live else 0))
+every = selection().refresh_s
+live = every > 0
 
 
-@st.fragment(run_every=every if live else None)
+@st.fragment
 def panels(as_of: datetime | None) -> None:
     ui_data.begin_run()  # a fragment re-run explains a new outage in full, not "see the sidebar"
     monitor_rows = load_optional(health.monitor_status, what="Monitor heartbeats")

@@ -40,11 +40,12 @@ MAX_HOURS = 14 * 24
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def data_as_of() -> pl.DataFrame:
-    """Newest account and positions snapshot: the 'data as of' of every page."""
+    """Newest account and positions snapshot (the 'data as of' of every page), and the oldest account snapshot."""
     return run(
         """
         SELECT
             (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS account_ts,
+            (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
             (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS positions_ts,
             now64(3, 'UTC') AS server_now
         """
