@@ -102,14 +102,6 @@ def parse_window(raw: object) -> int:
     return parse_choice(raw, "window (days)", config.EX_POST_WINDOWS)
 
 
-def parse_day(raw: object, options: Sequence[date]) -> date:
-    """A day (`?day=`) that must be one of `options` (the range's days with targets)."""
-    value = parse_date(raw, "day")
-    if value not in options:
-        raise InputError(f"day {value} has no classified snapshot in the selected range")
-    return value
-
-
 def parse_mag_rule(raw: object) -> str:
     """The magnitude rule (`?rule=`): one of config.MAG_RULES."""
     text = str(raw).strip()
@@ -169,6 +161,32 @@ def parse_list(raw: object, parse_item: Callable[[str], T], name: str, max_items
     if len(items) > max_items:
         raise InputError(f"{name} lists {len(items)} values; at most {max_items} are allowed")
     return tuple(dict.fromkeys(parse_item(part) for part in items))
+
+
+_DIRECTION = re.compile(r"^[A-Za-z][A-Za-z >()-]{0,40}$")
+
+
+def parse_direction(raw: object) -> str:
+    """A fill direction as the exchange writes it ("Open Long", "Close Short", "Long > Short")."""
+    text = str(raw).strip()
+    if not _DIRECTION.match(text):
+        raise InputError(f"direction must be words like 'Open Long', not {text[:20]!r}")
+    return text
+
+
+def parse_order(raw: object) -> str:
+    text = str(raw).strip().lower()
+    if text not in ("asc", "desc"):
+        raise InputError(f"order must be asc or desc, not {text[:10]!r}")
+    return text
+
+
+def parse_tab(raw: object, tabs: Sequence[str]) -> str:
+    """A tab (`?tab=`) by its URL name, one of `tabs`."""
+    text = str(raw).strip().lower()
+    if text not in tabs:
+        raise InputError(f"tab must be one of {', '.join(tabs)}, not {text[:20]!r}")
+    return text
 
 
 def parse_page(raw: object) -> int:

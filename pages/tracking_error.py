@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib import config, te_views
-from lib.inputs import parse_day, parse_hour, parse_window
+from lib.inputs import nearest_day, parse_date, parse_hour, parse_window
 from queries import tracking_error
 from ui import router
 from ui.data import load
@@ -61,7 +61,10 @@ sections.trend(views.trend(view), window)
 def day_story() -> None:
     st.subheader("Day story")
     options = view.days_with_targets
-    url_day = url_value("day", lambda raw: parse_day(raw, options), options[-1])
+    # a URL day outside the (new) range lands quietly on the nearest day the range has
+    url_day = nearest_day(url_value("day", lambda raw: parse_date(raw, "day"), options[-1]), options)
+    if st.session_state.get("te_day") not in options:
+        st.session_state.pop("te_day", None)
     day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
                        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
     set_url(day=day)

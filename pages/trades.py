@@ -3,13 +3,14 @@
 import streamlit as st
 
 from lib import config, execution, pnl
-from lib.inputs import parse_coin
+from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
+                        parse_side, parse_sort, parse_tab)
 from queries import trades
 from ui import router
 from ui.trades import sections, views
 from ui.data import empty_note, load
 from ui.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
+from ui.state import init_from_url, set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -31,12 +32,26 @@ facets = load(trades.fill_facets, start, end, what="fill filters")
 facet = views.facet_values(facets)
 coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
-TABS = ["Fills", "Per day", "By coin", "Untracked fills", "Coin drill-down"]
-tabs = st.tabs(TABS, key="tr_tab", on_change="rerun", default="Coin drill-down" if url_coin else "Fills")
+TABS = {"fills": "Fills", "per_day": "Per day", "by_coin": "By coin", "untracked": "Untracked fills",
+        "drilldown": "Coin drill-down"}
+url_tab = url_value("tab", lambda raw: parse_tab(raw, TABS), "drilldown" if url_coin else "fills")
+tabs = st.tabs(list(TABS.values()), key="tr_tab", on_change="rerun", default=TABS[url_tab])
+open_tab = next((slug for slug, tab in zip(TABS, tabs) if tab.open), "fills")
+set_url(tab=None if open_tab == "fills" else open_tab)
 
 # --- fills: filtered, sorted, paged in SQL -----------------------------------------------------
 with tabs[0]:
     if tabs[0].open:
+        # every filter, the sort and the page live in the URL, so a copied link shows the same fills
+        init_from_url("tr_coins", "coins", lambda raw: list(parse_list(raw, parse_coin, "coins")), [])
+        init_from_url("tr_sides", "sides", lambda raw: list(parse_list(raw, parse_side, "sides")), [])
+        init_from_url("tr_dirs", "dirs", lambda raw: list(parse_list(raw, parse_direction, "dirs")), [])
+        init_from_url("tr_liq", "liq", parse_liquidity, None)
+        init_from_url("tr_sort", "sort", parse_sort, execution.DEFAULT_SORT)
+        init_from_url("tr_order", "order", parse_order, "desc")
+        # a value the new range does not offer is dropped quietly (the range changed, not the user's mind)
+        st.session_state["tr_coins"] = [c for c in st.session_state["tr_coins"] if c in coin_options]
+        st.session_state["tr_dirs"] = [d for d in st.session_state["tr_dirs"] if d in direction_options]
         coin_column, side_column, direction_column, liquidity_column = st.columns([3, 1.4, 2.4, 1.6])
         coins = coin_column.multiselect("Coin", coin_options, key="tr_coins", placeholder="All coins")
         sides = side_column.multiselect("Side", list(config.SIDE_LABELS), key="tr_sides",
@@ -47,7 +62,7 @@ with tabs[0]:
         sort_column, order_column, _ = st.columns([2, 1.6, 4])
         sort = sort_column.selectbox("Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort",
                             format_func=config.FILL_SORT_COLUMNS.get)
-        order = order_column.segmented_control("Order", ["desc", "asc"], key="tr_order", default="desc", required=True,
+        order = order_column.segmented_control("Order", ["desc", "asc"], key="tr_order", required=True,
                                      format_func={"desc": "Descending", "asc": "Ascending"}.get)
         chosen = (tuple(coins), tuple(sides), tuple(directions), liquidity or "")
         descending = order != "asc"
@@ -55,7 +70,13 @@ with tabs[0]:
         n_matching = matching.item(0, "n_fills") if matching is not None and matching.height else 0
         pages = execution.page_count(n_matching, config.FILLS_PAGE_SIZE)
         page_box = st.container()
-        page = st.pagination(pages, key=f"tr_page_{execution.selection_key(start, end, chosen, sort, descending)}")
+        page_key = f"tr_page_{execution.selection_key(start, end, chosen, sort, descending)}"
+        if "tr_page_from_url" not in st.session_state:  # the link's page, once; a new selection starts at 1
+            st.session_state["tr_page_from_url"] = True
+            st.session_state[page_key] = min(url_value("page", parse_page, 1), pages)
+        page = st.pagination(pages, key=page_key)
+        set_url(coins=coins, sides=sides, dirs=directions, liq=liquidity, sort=None if sort == execution.DEFAULT_SORT else sort,
+                order=None if order == "desc" else order, page=None if page == 1 else page)
         rows = load(trades.fills_page, start, end, *chosen, sort=sort, descending=descending, page=page,
                     what="fills")
         if rows is not None and not empty_note(rows, "fills"):

@@ -30,12 +30,24 @@ def url_value(name: str, parse: Callable[[str], T], default: T) -> T:
         return default
 
 
+def init_from_url(key: str, name: str, parse: Callable[[str], T], default: T) -> None:
+    """Start widget `key` from URL parameter `name` the first time this session shows it."""
+    if key not in st.session_state:
+        st.session_state[key] = url_value(name, parse, default)
+
+
 def set_url(**values: object) -> None:
     for name, value in values.items():
         if value is None:
             st.query_params.pop(name, None)
         else:
-            text = value.isoformat() if isinstance(value, date) else str(value)
+            if isinstance(value, (list, tuple)):
+                text = ",".join(str(v) for v in value)
+                if not text:
+                    st.query_params.pop(name, None)
+                    continue
+            else:
+                text = value.isoformat() if isinstance(value, date) else str(value)
             if st.query_params.get(name) != text:
                 st.query_params[name] = text
 
