@@ -27,7 +27,8 @@ if monitor_rows is not None:
     badge_column.badge(f"System health: {summary.label}", icon=":material/monitor_heart:",
                        color=fmt.STATUS_BADGES.get(summary.status, "gray"),
                        help="; ".join(summary.problems) or "Worst monitor status on the System Health page.")
-link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:")
+link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:",
+                      query_params=sidebar.link_params(), help="Monitors, synced tables and sync runs.")
 
 # --- headline metrics -------------------------------------------------------------------------
 sections.pnl_metrics(views.headline_windows(load(overview.headline_pnl, what="headline PnL")))

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from lib import config, te_views
+from lib import config, csv_export, te_views
 from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import parse_date, parse_hour
 from queries import positions, tracking_error
-from ui import router
+from ui import links, router
 from ui.data import load
 from ui.positions import sections, views
 from ui.sidebar import data_as_of_line, selection
@@ -17,7 +17,8 @@ from ui.thresholds import threshold_inputs
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Positions")
-as_of = selection().as_of
+sidebar = selection()
+as_of = sidebar.as_of
 data_as_of_line(as_of)
 
 # --- selection: holdings date, snapshot hour (URL: date, hour), thresholds -------------
@@ -76,9 +77,9 @@ def book_table() -> None:
         caption_column.caption(f"{table.height} symbols · largest |notional| first · nothing classified "
                                "(no targets)")
     download_column.download_button(
-        "Download table (CSV)", table.write_csv(), file_name=f"positions_{day.isoformat()}_{hour:02d}00Z.csv",
+        "CSV", csv_export.csv_text(table), file_name=csv_export.file_name("positions", day, f"{hour:02d}00Z"),
         mime="text/csv", icon=":material/download:", help="The table as shown, weights as fractions of equity.")
-    sections.table_and_chart(table, classified)
+    sections.table_and_chart(table, classified, links.trades_drilldown_prefix(sidebar))
 
 
 book_table()

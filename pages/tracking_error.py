@@ -3,9 +3,9 @@
 import streamlit as st
 
 from lib import config, te_views
-from lib.inputs import nearest_day, parse_date, parse_hour, parse_window
+from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
 from queries import tracking_error
-from ui import router
+from ui import links, plot, router
 from ui.data import load
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
@@ -53,7 +53,19 @@ if view.days_without_targets:
 sections.headline(views.summary(view), window)
 
 # --- trend and its drivers --------------------------------------------------------------------
-sections.trend(views.trend(view), window)
+trend = views.trend(view)
+sections.trend(trend, window)
+# the heatmap is clickable: a cell opens that day's story below (a widget, so drawn here, not in a section)
+heatmap = plot.show(views.heatmap_spec(trend), key="te_heatmap", clickable=True)
+st.caption("Click a cell to open that day's story below.")
+cell = plot.clicked_point(heatmap)
+if cell is not None and cell != st.session_state.get("te_heatmap_seen"):
+    st.session_state["te_heatmap_seen"] = cell  # a new click, not the same selection on a later rerun
+    try:
+        st.session_state["te_day"] = nearest_day(parse_date(str(cell.get("x")), "day"), view.days_with_targets)
+    except InputError:
+        pass  # not a day cell
+symbol_link = links.trades_drilldown_prefix(sidebar)
 
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
@@ -68,7 +80,7 @@ def day_story() -> None:
     day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
                        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
     set_url(day=day)
-    sections.day_story(views.day_story(view, day), day, hour)
+    sections.day_story(views.day_story(view, day), day, hour, symbol_link)
 
 
 day_story()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import config, execution, pnl
+from lib import config, csv_export, execution, pnl
 from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
                         parse_side, parse_sort, parse_tab)
 from queries import trades
@@ -94,7 +94,7 @@ with tabs[0]:
                                icon=":material/content_cut:")
                 st.download_button(
                     "Download CSV", views.csv_text(export),
-                    file_name=f"fills_{start}_{end}.csv", mime="text/csv", icon=":material/download:",
+                    file_name=csv_export.file_name("fills", start, end, *coins), mime="text/csv", icon=":material/download:",
                     key="tr_csv_download",
                 )
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 def metric_row(n: int) -> list[Any]:
     """n slots for metrics (and their captions) that wrap onto more lines on a narrow screen."""
-    row = st.container(horizontal=True, gap="large")
+    row = st.container(horizontal=True, gap="medium")
     return [row.container(width="content", gap=None) for _ in range(n)]
 
 

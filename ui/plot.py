@@ -141,6 +141,21 @@ class SpecFigure(go.Figure):
         return {"data": self._spec.get("data", []), "layout": self._spec.get("layout", {})}
 
 
-def show(fig_spec: Spec, key: str | None = None) -> None:
-    """Draw a chart spec on the page (full width; the mode bar without Plotly's logo)."""
-    st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False})
+def show(fig_spec: Spec, key: str | None = None, clickable: bool = False) -> Any:
+    """Draw a chart spec on the page (full width; the mode bar without Plotly's logo).
+
+    `clickable`: a click on a point (a heatmap cell) reruns the page and the returned state's
+    `selection.points` holds it (needs a `key`)."""
+    if clickable:
+        return st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False},
+                               on_select="rerun", selection_mode="points")
+    return st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False})
+
+
+def clicked_point(state: Any) -> dict[str, Any] | None:
+    """The point a `show(..., clickable=True)` chart was last clicked on, or None."""
+    try:
+        points = state["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    return points[0] if points else None

@@ -125,7 +125,7 @@ def test_side_and_liquidity_filters(open_page, desk_client):
     assert n > 0
     assert _count_caption(at).startswith(f"Fills 1–{min(n, 100)} of **{n:,}** matching")
     table = at.dataframe[0].value
-    assert set(table["side"]) == {"A"} and not any(table["crossed"])
+    assert set(table["side"]) == {"Sell"} and not any(table["crossed"])
 
 
 def test_csv_download_of_the_filtered_set(open_page):

@@ -43,9 +43,10 @@ def book(view: te_views.SnapshotView, unpriced_notes: list[str], n_symbols: int,
 
 
 @cache.section()
-def table_and_chart(table: pl.DataFrame, classified: bool) -> None:
-    """The positions table and, when classified, actual vs T+2 target per symbol."""
-    tables.show_category_table(table, height=420)
+def table_and_chart(table: pl.DataFrame, classified: bool, symbol_link: str | None = None) -> None:
+    """The positions table (each symbol opens its Trades drill-down) and, when classified, actual vs T+2
+    target per symbol."""
+    tables.show_category_table(table, height=420, symbol_link=symbol_link)
     if not classified:  # with no targets there is nothing to compare the book with
         return
     if table.height:

@@ -50,15 +50,17 @@ def trend(view: Trend, window: int) -> None:
         plot.show(charts.category_stack(view.by_category, "n", "Symbols per problem category",
                                         PROBLEM_CATEGORIES, view.days), key="te_counts")
     plot.show(charts.flip_share(view.daily), key="te_flip")
-    plot.show(charts.error_heatmap(view.heatmap, n_total=view.priced_symbols), key="te_heatmap")
 
 
 @cache.section()
-def day_story(view: DayStoryView, day: date, hour: int) -> None:
-    """One day's story: what drove its TE, its category summary and its symbols."""
+def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None = None) -> None:
+    """One day's story: what drove its TE, its category summary and its symbols (each opens its fills)."""
     story_column, table_column = st.columns([2, 3])
     with story_column:
-        st.markdown(view.story.to_markdown())
+        story = view.story.to_markdown()
+        if symbol_link and view.table.height:
+            story = tables.link_symbols(story, view.table["sym"].drop_nulls().to_list(), symbol_link)
+        st.markdown(story)
         st.dataframe(view.summary, hide_index=True, column_config={
             "n": st.column_config.NumberColumn("symbols"),
             "sq_err_share": st.column_config.NumberColumn("share of Σerr²", format="percent"),
@@ -66,4 +68,4 @@ def day_story(view: DayStoryView, day: date, hour: int) -> None:
         })
     with table_column:
         st.caption(f"{day.isoformat()} {hour:02d}:00 UTC · {view.table.height} symbols · largest |err| first")
-        tables.show_category_table(view.table, height=520)
+        tables.show_category_table(view.table, height=520, symbol_link=symbol_link)

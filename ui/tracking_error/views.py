@@ -14,6 +14,7 @@ import polars as pl
 from lib import config, te_views
 from lib import tracking_error as te
 from ui import cache
+from ui.tracking_error import charts
 
 range_view = cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)(te_views.range_view)
 """Classified days, daily and ex-post TE, by-category sums for the range (lib.te_views.RangeView)."""
@@ -57,3 +58,9 @@ def day_story(view: te_views.RangeView, day: date) -> DayStoryView:
         summary=te.summarize(rows).select("category", "n", "sq_err_share", "flip_sq_err_share"),
         table=te_views.positions_table(rows).select(te_views.STORY_COLUMNS),
     )
+
+
+@cache.view()
+def heatmap_spec(view: Trend) -> dict:
+    """The symbol × day heatmap's spec (built once per distinct trend)."""
+    return charts.error_heatmap(view.heatmap, n_total=view.priced_symbols)

@@ -25,7 +25,7 @@ WINDOW = f"00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC"
 FILL_COLUMNS: dict[str, Any] = {
     "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
     "coin": st.column_config.TextColumn("Coin"),
-    "side": st.column_config.TextColumn("Side", help="B = buy, A = sell"),
+    "side": st.column_config.TextColumn("Side"),
     "dir": st.column_config.TextColumn("Direction"),
     "px": st.column_config.NumberColumn("Price", format=tables.NUMBER_FORMAT),
     "sz": st.column_config.NumberColumn("Size", format=tables.NUMBER_FORMAT),
@@ -35,7 +35,8 @@ FILL_COLUMNS: dict[str, Any] = {
                                                   help="vs the 1h open; positive = worse for the desk; "
                                                        "empty = no price"),
     "closed_pnl": st.column_config.NumberColumn("Realized PnL", format="dollar"),
-    "fee": st.column_config.NumberColumn("Fee", format="%.4f"),
+    "fee": st.column_config.NumberColumn("Fee ($)", format="$%.4f",
+                                         help="Paid fee, USD (USDC on perps); a maker rebate is negative."),
     "crossed": st.column_config.CheckboxColumn("Taker"),
     "tracked": st.column_config.CheckboxColumn("Tracked order", help="The fill's oid has a row in the orders table"),
     "off_window": st.column_config.CheckboxColumn("Off-window", help="At or after 00:05 UTC"),
@@ -120,6 +121,8 @@ def headline(t: dict[str, Any]) -> None:
 def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
     """Fills (times UTC), the standard columns plus `extra` ("cloid", "pos_after")."""
     columns = {**FILL_COLUMNS, **POSITION_COLUMN} if "pos_after" in extra else FILL_COLUMNS
+    if "side" in rows.columns:  # B/A as the desk says it
+        rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
     st.dataframe(plot.naive_utc(rows, "time"), hide_index=True, placeholder=fmt.MISSING,
                  column_order=FILL_ORDER + list(extra), column_config=columns, key=key)
 

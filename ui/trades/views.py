@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from lib import config, execution
+from lib import config, csv_export, execution
 from ui import cache, plot
 
 
@@ -31,8 +31,8 @@ facet_values = cache.view()(_facet_values)
 
 
 def _csv_text(export: pl.DataFrame) -> str:
-    """The CSV download of an export (times naive UTC, capped at FILLS_EXPORT_MAX_ROWS rows)."""
-    return plot.naive_utc(export.head(config.FILLS_EXPORT_MAX_ROWS), "time").write_csv()
+    """The CSV download of an export (lib.csv_export's format, capped at FILLS_EXPORT_MAX_ROWS rows)."""
+    return csv_export.csv_text(export.head(config.FILLS_EXPORT_MAX_ROWS))
 
 
 # kept for the last two exports only (up to 100k rows each), so a rerun with the CSV toggle on does not write it again
