@@ -26,7 +26,7 @@ def test_category_table_pills_and_percent_points() -> None:
     assert cat["type_config"]["type"] == "multiselect"
     options = {o["value"]: o.get("color") for o in cat["type_config"]["options"]}
     assert options[te.WRONG_DIRECTION] == fmt.CATEGORY_COLORS[te.WRONG_DIRECTION]
-    assert config["err_t2"]["type_config"]["format"] == tables.WEIGHT_FORMAT
+    assert config["err_t2"]["type_config"]["format"] == tables.ERROR_FORMAT
 
 
 def test_weights_shown_never_read_minus_zero() -> None:
