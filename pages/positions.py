@@ -7,7 +7,7 @@ from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import parse_date, parse_hour
 from queries import positions, tracking_error
-from ui import links, router
+from ui import layout, links, router
 from ui.data import load
 from ui.positions import sections, views
 from ui.sidebar import data_as_of_line, selection
@@ -26,7 +26,7 @@ default_day, default_hour = te_views.latest_complete_hour(as_of)
 url_day = url_value("date", lambda raw: parse_date(raw, "date"), default_day)
 url_hour = url_value("hour", parse_hour, default_hour)
 
-day_column, hour_column, w_eps_column, mag_eps_column = st.columns(4)
+day_column, hour_column, w_eps_column, mag_eps_column = layout.control_row(4)
 day = day_column.date_input("Holdings date (UTC)", value=url_day, key="pos_date",
                             help="The book after that day's rebalance, against the targets dated two days "
                                  "earlier (T+2).")
@@ -94,3 +94,6 @@ if exchange is not None:
     else:
         sections.reconciliation(views.reconcile(timeline, exchange),
                                 fmt.utc(exchange["snapshot_ts"].max(), seconds=True), exchange.height)
+        st.subheader("Exchange snapshot: entry, PnL, leverage, liquidation")
+        sections.exchange_snapshot(exchange, fmt.utc(exchange["snapshot_ts"].max(), seconds=True),
+                                   links.trades_drilldown_prefix(sidebar))

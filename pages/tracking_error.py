@@ -5,7 +5,7 @@ import streamlit as st
 from lib import config, te_views
 from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
 from queries import tracking_error
-from ui import links, plot, router
+from ui import layout, links, plot, router
 from ui.data import load
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
@@ -22,7 +22,7 @@ data_as_of_line(sidebar.as_of)
 start, end = sidebar.start, sidebar.end
 url_hour = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
 url_window = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
-hour_column, window_column, w_eps_column, mag_eps_column = st.columns(4)
+hour_column, window_column, w_eps_column, mag_eps_column = layout.control_row(4)
 hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=url_hour, key="te_hour",
                              format_func=lambda h: f"{h:02d}:00 UTC",
                              help="Each day is read at this hour, after the 00:00 rebalance (playbook: 02:00 UTC).")

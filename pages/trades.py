@@ -6,7 +6,7 @@ from lib import config, csv_export, execution, pnl
 from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
                         parse_side, parse_sort, parse_tab)
 from queries import trades
-from ui import router
+from ui import layout, router
 from ui.trades import sections, views
 from ui.data import empty_note, load
 from ui.sidebar import data_as_of_line, selection
@@ -52,14 +52,14 @@ with tabs[0]:
         # a value the new range does not offer is dropped quietly (the range changed, not the user's mind)
         st.session_state["tr_coins"] = [c for c in st.session_state["tr_coins"] if c in coin_options]
         st.session_state["tr_dirs"] = [d for d in st.session_state["tr_dirs"] if d in direction_options]
-        coin_column, side_column, direction_column, liquidity_column = st.columns([3, 1.4, 2.4, 1.6])
+        coin_column, side_column, direction_column, liquidity_column = layout.control_row((260, 150, 230, 170))
         coins = coin_column.multiselect("Coin", coin_options, key="tr_coins", placeholder="All coins")
         sides = side_column.multiselect("Side", list(config.SIDE_LABELS), key="tr_sides",
                                format_func=config.SIDE_LABELS.get, placeholder="Both")
         directions = direction_column.multiselect("Direction", direction_options, key="tr_dirs", placeholder="All directions")
         liquidity = liquidity_column.segmented_control("Liquidity", list(config.LIQUIDITY_LABELS), key="tr_liq",
                                    format_func=config.LIQUIDITY_LABELS.get)
-        sort_column, order_column, _ = st.columns([2, 1.6, 4])
+        sort_column, order_column = layout.control_row((220, 220))
         sort = sort_column.selectbox("Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort",
                             format_func=config.FILL_SORT_COLUMNS.get)
         order = order_column.segmented_control("Order", ["desc", "asc"], key="tr_order", required=True,
@@ -71,10 +71,10 @@ with tabs[0]:
         pages = execution.page_count(n_matching, config.FILLS_PAGE_SIZE)
         page_box = st.container()
         page_key = f"tr_page_{execution.selection_key(start, end, chosen, sort, descending)}"
-        if "tr_page_from_url" not in st.session_state:  # the link's page, once; a new selection starts at 1
-            st.session_state["tr_page_from_url"] = True
-            st.session_state[page_key] = min(url_value("page", parse_page, 1), pages)
-        page = st.pagination(pages, key=page_key)
+        if "tr_url_page" not in st.session_state:  # the link's page, for the link's selection; a new one starts at 1
+            st.session_state["tr_url_page"] = (page_key, min(url_value("page", parse_page, 1), pages))
+        url_page_key, url_page = st.session_state["tr_url_page"]
+        page = st.pagination(pages, key=page_key, default=url_page if page_key == url_page_key else 1)
         set_url(coins=coins, sides=sides, dirs=directions, liq=liquidity, sort=None if sort == execution.DEFAULT_SORT else sort,
                 order=None if order == "desc" else order, page=None if page == 1 else page)
         rows = load(trades.fills_page, start, end, *chosen, sort=sort, descending=descending, page=page,

@@ -8,7 +8,7 @@ slot that does not fit moves to the next line, so a value is never truncated.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import streamlit as st
 
@@ -19,7 +19,9 @@ def metric_row(n: int) -> list[Any]:
     return [row.container(width="content", gap=None) for _ in range(n)]
 
 
-def control_row(n: int, width: int = 230) -> list[Any]:
-    """n slots of `width` px for inputs, wrapping on a narrow screen (labels are never squeezed)."""
+def control_row(slots: int | Sequence[int], width: int = 230) -> list[Any]:
+    """Slots for inputs, `width` px each (or one width per slot), wrapping on a narrow screen so
+    labels are never squeezed to a letter."""
+    widths = [width] * slots if isinstance(slots, int) else list(slots)
     row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
-    return [row.container(width=width, gap=None) for _ in range(n)]
+    return [row.container(width=w, gap=None) for w in widths]

@@ -42,13 +42,11 @@ def trend(view: Trend, window: int) -> None:
     plot.show(charts.te_lines(view.daily, window), key="te_lines")
     st.caption(f"Ex-post TE: std of the last {window} known daily active returns (book − T+2 target, from each "
                "snapshot to the next day's) × √365. The latest day has no return yet.")
-    left, right = st.columns(2)
-    with left:
-        plot.show(charts.category_stack(view.by_category, "sq_err", "Σerr² by category (bar height = daily TE²)",
-                                        PRICED_CATEGORIES, view.days, percent=True), key="te_sq_err")
-    with right:
-        plot.show(charts.category_stack(view.by_category, "n", "Symbols per problem category",
-                                        PROBLEM_CATEGORIES, view.days), key="te_counts")
+    # one under the other: side by side, a laptop-width window squeezes their titles and day labels
+    plot.show(charts.category_stack(view.by_category, "sq_err", "Σerr² by category (bar height = daily TE²)",
+                                    PRICED_CATEGORIES, view.days, percent=True), key="te_sq_err")
+    plot.show(charts.category_stack(view.by_category, "n", "Symbols per problem category",
+                                    PROBLEM_CATEGORIES, view.days), key="te_counts")
     plot.show(charts.flip_share(view.daily), key="te_flip")
 
 
