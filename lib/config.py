@@ -91,6 +91,48 @@ HEALTH_HOURS_CHOICES = (24, 48, 168)  # rows-per-hour window
 HEALTH_DEFAULT_BUCKET_MIN = 5
 HEALTH_DEFAULT_HOURS = 48
 
+# --- alerts (lib/alerts.py; python -m cli alerts) -----------------------------
+# Every threshold of every rule, with its default. Override any of them from `[alerts]` in
+# .streamlit/secrets.toml (same key) or the environment (DESK_ALERT_<KEY>, e.g. DESK_ALERT_TE_MAX=0.04).
+# Fractions are fractions (0.03 = 3%), bp are basis points, durations say their unit.
+ALERT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
+    {
+        "stale_account_min": 15,  # newest account snapshot older than this (5-minute cadence + sync)
+        "stale_positions_min": 90,  # newest positions snapshot older than this (hourly cadence + sync)
+        "monitor_down_min": 10,  # a monitor DOWN for longer than this
+        "sync_failures_in_row": 2,  # this many failed sync runs of one table in a row
+        "sync_lag_min": 15,  # newest synced row took longer than this from local to remote
+        "targets_due_hour": 23,  # the model's weights dated D-1 are due by this hour (UTC) of day D
+        "te_max": 0.03,  # snapshot TE above this
+        "missing_max": 2,  # more than this many MISSING_POSITION
+        "rebalance_by_min": 15,  # the rebalance must have filled by 00:MM UTC
+        "untracked_max": 0,  # more than this many untracked fills in the day
+        "fee_bps_max": 5.0,  # the day's fees above this many bp of traded notional
+        "daily_loss_max": 0.03,  # the day's PnL below -3% of its start equity
+        "drawdown_max": 0.10,  # current drawdown beyond 10% (deposit-adjusted, DRAWDOWN_LOOKBACK_DAYS)
+        "margin_used_max": 0.60,  # total margin used above 60% of equity
+        "liquidation_distance_min": 0.10,  # a position's mark within 10% of its liquidation price
+        "repeat_hours": 4,  # a still-firing alert is re-sent after this long
+        "clickhouse_pending_min": 0,  # "dashboard cannot read ClickHouse" must last this long before it is sent
+        "sync_lag_pending_min": 5,  # sync lag must last this long before it is sent
+    }
+)
+ALERT_DRAWDOWN_LOOKBACK_DAYS = 90
+ALERT_SEND_RETRIES = 3  # attempts per channel per run; undelivered messages wait for the next run
+ALERT_SEND_TIMEOUT_S = 10
+ALERT_OUTBOX_MAX_AGE_H = 72  # an undelivered message older than this is dropped (and logged)
+DEFAULT_ALERT_STATE_PATH = PROJECT_ROOT / "data" / "alert_state.sqlite"
+# Daily report verdicts: what the desk holds itself to (same keys overridable like the thresholds).
+REPORT_TARGETS: Mapping[str, float] = MappingProxyType(
+    {
+        "te_max": 0.03,  # snapshot TE at or below
+        "missing_max": 2,  # MISSING_POSITION count at or below
+        "window_max_s": 300,  # the rebalance filled within 5 minutes of 00:00 UTC
+        "fee_bps_max": 5.0,  # fees at or below this many bp of notional
+        "freshness_max_min": 15,  # the day's last account snapshot within this of its end
+    }
+)
+
 # --- query safety ---------------------------------------------------------
 QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
 CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))

@@ -7,7 +7,7 @@ import streamlit as st
 from lib import config, pnl
 from lib import format as fmt
 from queries import health, overview, tracking_error
-from ui import router
+from ui import alerts_panel, router
 from ui.data import empty_note, load, load_optional
 from ui.overview import sections, views
 from ui.sidebar import data_as_of_line, selection
@@ -24,8 +24,10 @@ badge_column, link_column = st.columns([4, 1], vertical_alignment="center")
 monitor_rows = load_optional(health.monitor_status, what="monitor heartbeats", where=badge_column)
 if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)
-    badge_column.badge(f"System health: {summary.label}", icon=":material/monitor_heart:",
-                       color=fmt.STATUS_BADGES.get(summary.status, "gray"),
+    firing = alerts_panel.firing_count()  # the System Health Alerts panel's count
+    badge_column.badge(f"System health: {summary.label}{alerts_panel.badge_text(firing)}",
+                       icon=":material/monitor_heart:",
+                       color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
                        help="; ".join(summary.problems) or "Worst monitor status on the System Health page.")
 link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:",
                       query_params=sidebar.link_params(), help="Monitors, synced tables and sync runs.")

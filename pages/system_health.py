@@ -19,7 +19,7 @@ from lib.inputs import parse_bucket, parse_hours
 from queries import health
 from queries._base import client as desk_client
 from ui import data as ui_data
-from ui import router
+from ui import alerts_panel, router
 from ui.data import empty_note, load, load_live, load_optional
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
@@ -110,4 +110,5 @@ def panels(as_of: datetime | None) -> None:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)
 
 
+alerts_panel.panel()  # the rules, evaluated live (no state written)
 panels(as_of)

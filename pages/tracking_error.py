@@ -37,7 +37,8 @@ set_url(hour=hour, window=window)
 timeline = load(tracking_error.timeline, te_views.lookback_start(start), end, hour, what="hourly timeline")
 if timeline is None:
     st.stop()
-view = views.range_view(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+view = page.view
 st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
            f"snapshot {hour:02d}:00 UTC "
            f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}")
@@ -50,13 +51,12 @@ if view.days_without_targets:
     st.info(f"**{len(view.days_without_targets)} day(s) without model targets or data** are gaps in the charts "
             f"(never zeros): {gaps}.", icon=":material/event_busy:")
 
-sections.headline(views.summary(view), window)
+sections.headline(page.summary, window)
 
 # --- trend and its drivers --------------------------------------------------------------------
-trend = views.trend(view)
-sections.trend(trend, window)
+sections.trend(page.trend, window)
 # the heatmap is clickable: a cell opens that day's story below (a widget, so drawn here, not in a section)
-heatmap = plot.show(views.heatmap_spec(trend), key="te_heatmap", clickable=True)
+heatmap = plot.show(page.heatmap, key="te_heatmap", clickable=True)
 st.caption("Click a cell to open that day's story below.")
 cell = plot.clicked_point(heatmap)
 if cell is not None and cell != st.session_state.get("te_heatmap_seen"):

@@ -363,3 +363,36 @@ def server_info() -> dict[str, Any]:
     Cached for 5 s only, so twenty sessions refreshing together send one ping.
     """
     return client().ping()
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
+def sync_streaks(end: datetime) -> pl.DataFrame:
+    """Per synced table: failed runs since its last success (7 days back from `end`), for the alert rules.
+
+    Columns: database, table, last_run, last_success (NULL: none in 7 days),
+    failed_in_row (runs that failed after the last success), failure_times (their
+    start times, oldest first, at most 100), last_error.
+    """
+    return run(
+        """
+        SELECT
+            r.database AS database,
+            r.table AS table,
+            toDateTime64(max(r.started_at), 3, 'UTC') AS last_run,
+            any(s.last_success) AS last_success,
+            countIf(NOT r.ok AND (s.last_success IS NULL OR r.started_at > s.last_success)) AS failed_in_row,
+            arraySlice(arraySort(groupArrayIf(toDateTime64(r.started_at, 3, 'UTC'),
+                NOT r.ok AND (s.last_success IS NULL OR r.started_at > s.last_success))), 1, 100) AS failure_times,
+            argMax(r.error, r.started_at) AS last_error
+        FROM (__DEDUP__) AS r
+        LEFT JOIN
+        (
+            SELECT database, table, toDateTime64(maxIfOrNull(started_at, ok), 3, 'UTC') AS last_success
+            FROM (__DEDUP__)
+            GROUP BY database, table
+        ) AS s ON s.database = r.database AND s.table = r.table
+        GROUP BY r.database, r.table
+        ORDER BY database, table
+        """.replace("__DEDUP__", _SYNC_DEDUP),
+        end=end,
+    )

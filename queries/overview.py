@@ -151,3 +151,36 @@ def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFra
     """Gross/net/long/short per hour or UTC day, in USD and as a fraction of equity (exposure.sql)."""
     return run(EXPOSURE_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), round_ms=ROUND_MS,
                lookback_days=config.EQUITY_LOOKBACK_DAYS)
+
+
+@st.cache_data(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def margin_series(start: date, end: date) -> pl.DataFrame:
+    """Per UTC day of [start, end]: highest margin used and leverage (notional / equity), from account snapshots.
+
+    Snapshots de-duplicated on (account, ts); snapshots without a positive finite
+    equity are left out (a day without any has no row). Columns: day,
+    margin_used_max, leverage_max, leverage_last, equity_last.
+    """
+    return run(
+        """
+        SELECT
+            toDate(ts) AS day,
+            max(total_margin_used / account_value) AS margin_used_max,
+            max(total_ntl_pos / account_value) AS leverage_max,
+            argMax(total_ntl_pos / account_value, ts) AS leverage_last,
+            argMax(account_value, ts) AS equity_last
+        FROM
+        (
+            SELECT ts, account_value, total_margin_used, total_ntl_pos
+            FROM {account_db:Identifier}.{account_tbl:Identifier}
+            WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
+              AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+            LIMIT 1 BY account, ts
+        )
+        WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+        GROUP BY day
+        ORDER BY day
+        """,
+        start=start,
+        end=end,
+    )

@@ -81,3 +81,35 @@ def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
         hour=int(hour),
         round_ms=int(config.SNAPSHOT_ROUND_S * 1000),
     )
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def latest_liquidation() -> pl.DataFrame:
+    """The newest positions round, one row per open coin: szi, position_value, liquidation_px, snapshot_ts.
+
+    The round is every row within SNAPSHOT_ROUND_S of the newest row, each coin's
+    newest row counting (rows de-duplicated on (account, ts, coin), newest sync
+    winning); flat coins are left out. `lib.alerts.liquidation_distance` does the maths.
+    """
+    return run(
+        """
+        WITH
+            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
+            rows AS
+            (
+                SELECT account, ts, coin, argMax(szi, synced_at) AS szi,
+                       argMax(position_value, synced_at) AS position_value,
+                       argMax(liquidation_px, synced_at) AS liquidation_px
+                FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+                WHERE ts <= newest AND ts >= newest - toIntervalMillisecond({round_ms:UInt32})
+                GROUP BY account, ts, coin
+            )
+        SELECT coin, argMax(szi, ts) AS szi, argMax(position_value, ts) AS position_value,
+               argMax(liquidation_px, ts) AS liquidation_px, toDateTime64(max(ts), 3, 'UTC') AS snapshot_ts
+        FROM rows
+        GROUP BY account, coin
+        HAVING szi != 0
+        ORDER BY coin
+        """,
+        round_ms=int(config.SNAPSHOT_ROUND_S * 1000),
+    )

@@ -22,3 +22,12 @@ TIMELINE_SQL = sql_file("timeline.sql")
 def timeline(start: date, end: date, hour: int = config.DEFAULT_SNAPSHOT_HOUR) -> pl.DataFrame:
     """Per (holdings day, symbol) at `hour` UTC: units, price, equity, weights, 24h return."""
     return run(TIMELINE_SQL, start=start, end=end, hour=int(hour), **symbols.sql_params())
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=2, show_spinner=False)
+def newest_target_date() -> pl.DataFrame:
+    """One row: `newest`, the latest date of the model's targets (NULL when the table is empty).
+
+    The alert rules judge the model feed by it (lib.alerts.targets_missing).
+    """
+    return run("SELECT maxOrNull(date) AS newest FROM {targets_db:Identifier}.{targets_tbl:Identifier}")

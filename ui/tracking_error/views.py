@@ -1,7 +1,8 @@
 """The Tracking Error page's views: derived once per distinct input and shared (see ui/cache.py).
 
-The range view classifies every day of the range (the expensive step); the
-others slice it into what one section draws, so a section only draws.
+The range page classifies every day of the range (the expensive step) and
+slices it into what each section draws, in one cached call: a rerun hashes
+the timeline once instead of hashing the classified range for every section.
 """
 
 from __future__ import annotations
@@ -16,12 +17,6 @@ from lib import tracking_error as te
 from ui import cache
 from ui.tracking_error import charts
 
-range_view = cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)(te_views.range_view)
-"""Classified days, daily and ex-post TE, by-category sums for the range (lib.te_views.RangeView)."""
-
-summary = cache.view()(te_views.summary)
-"""The headline numbers of a range."""
-
 
 @dataclass(frozen=True)
 class Trend:
@@ -34,11 +29,25 @@ class Trend:
     priced_symbols: int
 
 
-@cache.view()
-def trend(view: te_views.RangeView) -> Trend:
-    return Trend(view.daily, view.by_category, view.days,
-                 te_views.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
-                 te_views.priced_symbols(view.classified))
+@dataclass(frozen=True)
+class RangePage:
+    """The classified range (lib.te_views.RangeView), its headline numbers and its trend."""
+
+    view: te_views.RangeView
+    summary: dict
+    trend: Trend
+    heatmap: dict  # the symbol × day heatmap's spec (drawn by the page: it is clickable)
+
+
+@cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)
+def range_page(timeline: pl.DataFrame, start: date, end: date, window: int, w_eps: float, mag_eps: float,
+               mag_rule: str) -> RangePage:
+    view = te_views.range_view(timeline, start, end, window, w_eps, mag_eps, mag_rule)
+    trend = Trend(view.daily, view.by_category, view.days,
+                  te_views.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
+                  te_views.priced_symbols(view.classified))
+    return RangePage(view, te_views.summary(view), trend,
+                     charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols))
 
 
 @dataclass(frozen=True)
@@ -58,9 +67,3 @@ def day_story(view: te_views.RangeView, day: date) -> DayStoryView:
         summary=te.summarize(rows).select("category", "n", "sq_err_share", "flip_sq_err_share"),
         table=te_views.positions_table(rows).select(te_views.STORY_COLUMNS),
     )
-
-
-@cache.view()
-def heatmap_spec(view: Trend) -> dict:
-    """The symbol × day heatmap's spec (built once per distinct trend)."""
-    return charts.error_heatmap(view.heatmap, n_total=view.priced_symbols)

@@ -1,0 +1,306 @@
+"""Browser benchmark: every page as a person sees it, in Chromium, against Streamlit's own floor.
+
+    python -m bench.browser [--coins 200] [--days 365] [--sessions 10] [--loads 5]
+                            [--out bench/browser.json] [--path DIR] [--pages a,b]
+
+Seeds its own desk (and the same desk with twice the history) like `bench.run`,
+starts a real Streamlit server on it (`bench/serve.py`: Streamlit's own server,
+plus a loopback control port that clears the caches and replays the recorded
+statements) and drives the system Chromium through Playwright. Per page:
+
+  warm_s             median of LOADS loads, each in a fresh browser context, from
+                     navigation to settled, with the server's caches warm
+  cold_s             the same with every server cache cleared before each load
+  bare_s             the same harness on a page that shows only a title (Streamlit's floor)
+  sql_only_s         the statements of a cold load, replayed straight on ClickHouse
+  ws_bytes           bytes the server sent over the websocket for one load
+  ws_bytes_2x        the same on the desk with twice the history
+  largest_elements   the five biggest messages by bytes (element type, bytes)
+
+"Settled" = the page has its title, Streamlit shows no running status, no stale
+element, spinner or skeleton, and the DOM has not changed for QUIET_MS; the time
+reported is that of the last DOM change (performance.now() in the page).
+
+Then SESSIONS browser contexts load the pages at once, round-robin: p50_s / p95_s
+of their settle times against single_p50_s (the median warm load of the same pages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import _tables_for, seed  # noqa: E402
+from tests.fault_servers import free_port  # noqa: E402
+
+PAGES = {"overview": "", "positions": "positions", "trades": "trades", "tracking_error": "tracking_error",
+         "system_health": "system_health"}
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+VIEWPORT = {"width": 1440, "height": 900}
+QUIET_MS = 1000
+TIMEOUT_MS = 180_000
+
+# Before any page script runs: remember when the DOM last changed.
+_OBSERVER = """
+window.__lastChange = 0;
+window.__lastWhat = '';
+new MutationObserver((records) => {
+  window.__lastChange = performance.now();
+  const t = records[records.length - 1].target;
+  const el = t.nodeType === 1 ? t : t.parentElement;
+  const owner = el && el.closest('[data-testid]');
+  window.__lastWhat = owner ? owner.getAttribute('data-testid') : (el ? el.tagName : '');
+}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+_SETTLED = """(quietMs) => {
+    if (!document.querySelector('h1')) return false;
+    const s = document.querySelector('[data-testid="stStatusWidget"]');
+    if (s && /running|stop/i.test(s.innerText || '')) return false;
+    if (document.querySelector('[data-stale="true"], [data-testid="stSpinner"], [data-testid="stSkeleton"]'))
+        return false;
+    return performance.now() - window.__lastChange > quietMs;
+}"""
+
+
+class Server:
+    """`python -m bench.serve SCRIPT` in a child process, with its control port."""
+
+    def __init__(self, script: Path, env: dict[str, str], log: Path) -> None:
+        self.port, self.control = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.serve", str(script), "--port", str(self.port),
+             "--control-port", str(self.control)],
+            cwd=ROOT, env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"server did not start:\n{log.read_text()[-3000:]}")
+
+    def call(self, action: str) -> dict:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.control}/{action}", data=b"", method="POST")
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _element_kind(payload: bytes) -> str:
+    """What one websocket message carries: the element type of a new element, else the message type."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - not a ForwardMsg: counted, labelled as such
+        return "unparsed"
+    kind = msg.WhichOneof("type") or "empty"
+    if kind == "delta":
+        delta = msg.delta
+        which = delta.WhichOneof("type")
+        if which == "new_element":
+            return f"element:{delta.new_element.WhichOneof('type')}"
+        if which == "add_block":
+            return "block"
+        return f"delta:{which}"
+    return kind
+
+
+def load(browser: Any, url: str, keep_frames: bool = False) -> dict:
+    """One load in a fresh context: settle time, websocket bytes, and (optionally) the messages' sizes."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(_OBSERVER)
+    page = context.new_page()
+    frames: list[bytes] = []
+
+    def on_socket(ws: Any) -> None:
+        ws.on("framereceived", lambda payload: frames.append(payload if isinstance(payload, bytes)
+                                                              else payload.encode()))
+
+    page.on("websocket", on_socket)
+    try:
+        page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        page.wait_for_function(_SETTLED, arg=QUIET_MS, polling=100, timeout=TIMEOUT_MS)
+        settled_s = page.evaluate("window.__lastChange") / 1000.0
+        last_what = page.evaluate("window.__lastWhat")
+        errors = page.locator('[data-testid="stException"]').count()
+    finally:
+        context.close()
+    out = {"settle_s": round(settled_s, 3), "ws_bytes": sum(len(f) for f in frames), "exceptions": errors,
+           "last_change": last_what}
+    if keep_frames:
+        out["frames"] = [(len(f), _element_kind(f)) for f in frames]
+    return out
+
+
+def _largest(frames: list[tuple[int, str]], n: int = 5) -> list[dict]:
+    return [{"kind": kind, "bytes": size} for size, kind in sorted(frames, reverse=True)[:n]]
+
+
+def measure_pages(browser: Any, server: Server, names: list[str], loads: int) -> dict[str, dict]:
+    results: dict[str, dict] = {}
+    for name in names:
+        url = f"{server.url}/{PAGES[name]}"
+        load(browser, url)  # warm the server's caches (and its imports) for this page
+        warm = [load(browser, url, keep_frames=(i == 0)) for i in range(loads)]
+        cold, replays = [], []
+        for _ in range(loads):
+            server.call("clear")
+            server.call("record/start")
+            cold.append(load(browser, url))
+            replays.append(server.call("record/stop"))
+        results[name] = {
+            "warm_s": statistics.median(r["settle_s"] for r in warm),
+            "cold_s": statistics.median(r["settle_s"] for r in cold),
+            "sql_only_s": statistics.median(r["sql_only_s"] for r in replays),
+            "statements": replays[0]["statements"],
+            "rows_to_python": replays[0]["rows"],
+            "ws_bytes": int(statistics.median(r["ws_bytes"] for r in warm)),
+            "largest_elements": _largest(warm[0]["frames"]),
+            "exceptions": sum(r["exceptions"] for r in warm + cold),
+            "last_change": warm[-1]["last_change"],
+        }
+        r = results[name]
+        print(f"{name:<15} warm {r['warm_s']:.2f}s cold {r['cold_s']:.2f}s sql {r['sql_only_s']:.3f}s "
+              f"ws {r['ws_bytes'] / 1e3:.0f} kB", flush=True)
+    return results
+
+
+def measure_bare(browser: Any, tmp: Path, loads: int) -> float:
+    server = Server(ROOT / "bench" / "bare_app.py", {}, tmp / "bare.log")
+    try:
+        load(browser, server.url)
+        return statistics.median(load(browser, server.url)["settle_s"] for _ in range(loads))
+    finally:
+        server.stop()
+
+
+def concurrency(browser: Any, server: Server, names: list[str], sessions: int) -> dict:
+    """`sessions` fresh contexts start their loads together, pages round-robin; their settle times."""
+    contexts, pages = [], []
+    for i in range(sessions):
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script(_OBSERVER)
+        contexts.append(context)
+        pages.append((names[i % len(names)], context.new_page()))
+    for name, page in pages:
+        page.goto(f"{server.url}/{PAGES[name]}", wait_until="commit", timeout=TIMEOUT_MS)
+    times, errors = [], 0
+    for _name, page in pages:
+        page.wait_for_function(_SETTLED, arg=QUIET_MS, polling=200, timeout=TIMEOUT_MS)
+        times.append(page.evaluate("window.__lastChange") / 1000.0)
+        errors += page.locator('[data-testid="stException"]').count()
+    for context in contexts:
+        context.close()
+    times.sort()
+    return {"sessions": sessions, "p50_s": round(statistics.median(times), 3),
+            "p95_s": round(times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], 3),
+            "max_s": round(times[-1], 3), "exceptions": errors}
+
+
+def _chromium() -> str:
+    import shutil
+
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)  # type: ignore[return-value]
+    raise SystemExit("chromium is not installed: run scripts/ensure_chromium.sh")
+
+
+def table(out: dict) -> str:
+    lines = ["| page | warm s | cold s | bare s | SQL-only s | (warm−bare)/bare | (cold−bare)/SQL | ws kB | ws 2x/1x |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, r in out["pages"].items():
+        lines.append(f"| {name} | {r['warm_s']:.2f} | {r['cold_s']:.2f} | {out['bare_s']:.2f} | "
+                     f"{r['sql_only_s']:.3f} | {r['warm_over_bare']:.2f} | {r['cold_over_sql']:.2f} | "
+                     f"{r['ws_bytes'] / 1e3:.0f} | {r['ws_ratio_2x']:.2f} |")
+    c = out["concurrency"]
+    lines.append(f"\n{c['sessions']} sessions at once: p50 {c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s, "
+                 f"single p50 {c['single_p50_s']:.2f} s (p95 / single p50 = {c['p95_over_single']:.2f})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--coins", type=int, default=200)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--loads", type=int, default=5)
+    ap.add_argument("--pages", default=",".join(PAGES))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "browser.json"))
+    ap.add_argument("--path", default=None, help="engine directory (default: a temp dir; reuse to skip seeding)")
+    a = ap.parse_args(argv)
+    names = [n for n in a.pages.split(",") if n]
+    tmp = Path(tempfile.mkdtemp(prefix="desk-browser-bench-"))
+    path = Path(a.path) if a.path else tmp / "desk.chdb"
+    seeded = seed(path, a.coins, a.days)
+    url = f"chdb://{path.resolve()}"
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS, headless=True)
+        bare_s = measure_bare(browser, tmp, a.loads)
+        print(f"bare            {bare_s:.2f}s", flush=True)
+        server = Server(ROOT / "app.py", {"CLICKHOUSE_URL": url, "DESK_TABLES": json.dumps(_tables_for("b1"))},
+                        tmp / "app-1x.log")
+        try:
+            pages = measure_pages(browser, server, names, a.loads)
+            conc = concurrency(browser, server, names, a.sessions)
+        finally:
+            server.stop()
+        server = Server(ROOT / "app.py", {"CLICKHOUSE_URL": url, "DESK_TABLES": json.dumps(_tables_for("b2"))},
+                        tmp / "app-2x.log")
+        try:
+            for name in names:
+                page_url = f"{server.url}/{PAGES[name]}"
+                load(browser, page_url)
+                pages[name]["ws_bytes_2x"] = int(statistics.median(load(browser, page_url)["ws_bytes"]
+                                                                   for _ in range(3)))
+        finally:
+            server.stop()
+        browser.close()
+
+    for r in pages.values():
+        r["warm_over_bare"] = round((r["warm_s"] - bare_s) / bare_s, 3)
+        r["cold_over_sql"] = round((r["cold_s"] - bare_s) / r["sql_only_s"], 3) if r["sql_only_s"] else None
+        r["ws_ratio_2x"] = round(r["ws_bytes_2x"] / r["ws_bytes"], 3) if r["ws_bytes"] else None
+    single = statistics.median(r["warm_s"] for r in pages.values())
+    conc["single_p50_s"] = round(single, 3)
+    conc["p95_over_single"] = round(conc["p95_s"] / single, 3) if single else None
+    out = {"pages": pages, "bare_s": round(bare_s, 3), "concurrency": conc,
+           "params": {"coins": a.coins, "days": a.days, "sessions": a.sessions, "loads": a.loads,
+                      "quiet_ms": QUIET_MS, "viewport": VIEWPORT, "seeded": seeded,
+                      "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
+    Path(a.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
+    print(table(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

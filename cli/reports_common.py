@@ -1,0 +1,66 @@
+"""What `python -m cli daily` and `weekly` share: the format switch and --send through the email channel."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from typing import IO, Callable
+
+from cli.common import EXIT_CLICKHOUSE, EXIT_OK, EXIT_USAGE
+from lib import alert_settings, notify
+from lib.alert_state import AlertState
+from lib.ch_client import QueryFailed
+from lib.config import ConfigError
+
+EXIT_NOT_SENT = 1  # printed, but --send could not deliver it (kept in the outbox for the next alerts run)
+FORMATS = ("text", "html", "json")
+
+
+def add_output_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="text", help="text (default), html (self-contained "
+                   "email: inline CSS and SVG, no JavaScript) or json")
+    p.add_argument("--send", action="store_true",
+                   help="also email it through the configured email channel ([alerts] / DESK_ALERT_* settings)")
+    p.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
+
+
+def produce(build: Callable[[alert_settings.AlertSettings], object], render: dict[str, Callable[[object], str]],
+            subject: Callable[[object], str], args: argparse.Namespace, settings: alert_settings.AlertSettings,
+            out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+    """Build the report, print it in --format, and with --send email it (text + HTML)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    if args.send and not settings.channels.email:
+        print("error: --send needs the email channel: DESK_ALERT_EMAIL_FROM, DESK_ALERT_EMAIL_TO and "
+              "DESK_ALERT_SMTP_URL (or DESK_ALERT_RESEND_API_KEY)", file=err)
+        return EXIT_USAGE
+    try:
+        report = build(settings)
+    except QueryFailed as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CLICKHOUSE
+    except ConfigError as exc:
+        print(f"error: ClickHouse configuration error: {exc}", file=err)
+        return EXIT_CLICKHOUSE
+    body = render[args.format](report)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(body)
+    else:
+        print(body, file=out)
+    if not args.send:
+        return EXIT_OK
+    msg = notify.Message(subject(report), render["text"](report), render["html"](report))
+    chans = notify.channels(settings.channels, webhook=False)
+    now = datetime.now(timezone.utc)
+    with AlertState(settings.state_path) as state:
+        state.enqueue([c.name for c in chans], msg.subject, msg.to_json(), now)
+        from cli.alerts import flush
+
+        clean = flush(state, chans, now, err)
+    return EXIT_OK if clean else EXIT_NOT_SENT
+
+
+def json_text(d: dict) -> str:
+    return json.dumps(d, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,95 @@
+"""Real receivers on loopback for the channel tests: an SMTP server (aiosmtpd) and an HTTP receiver.
+
+Both record what they received so tests assert the content; the HTTP receiver can
+be told to answer 500 for the next N requests (a webhook that is down).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+
+from aiosmtpd.controller import Controller
+
+from tests.fault_servers import free_port
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.auth: list[tuple[str, str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(auth: tuple[str, str] | None = None) -> Iterator[tuple[int, _Mailbox]]:
+    """An SMTP server on 127.0.0.1:<free port>; with `auth` it requires AUTH LOGIN/PLAIN (allowed without TLS
+    on loopback for the test)."""
+    box = _Mailbox()
+    port = free_port()
+    kwargs = {}
+    if auth is not None:
+        from aiosmtpd.smtp import AuthResult
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login.decode(), auth_data.password.decode()) == auth
+            if ok:
+                box.auth.append(auth)
+            return AuthResult(success=ok)
+
+        kwargs = {"authenticator": authenticator, "auth_require_tls": False}
+    ctl = Controller(box, hostname="127.0.0.1", port=port, **kwargs)
+    ctl.start()
+    try:
+        yield port, box
+    finally:
+        ctl.stop()
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.fail_next = 0
+        self.lock = threading.Lock()
+
+
+@contextmanager
+def http_receiver() -> Iterator[tuple[str, Receiver]]:
+    """An HTTP server on 127.0.0.1 recording JSON POSTs; `receiver.fail_next = n` answers 500 n times."""
+    rec = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with rec.lock:
+                failing = rec.fail_next > 0
+                if failing:
+                    rec.fail_next -= 1
+                rec.requests.append({"path": self.path, "headers": dict(self.headers), "failed": failing,
+                                     "json": json.loads(body or b"null")})
+            self.send_response(500 if failing else 200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"ok": false}' if failing else b'{"id": "m1"}')
+
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}", rec
+    finally:
+        srv.shutdown()
+        srv.server_close()
+

@@ -1,0 +1,129 @@
+"""The queries added for alerts and reports, on a hand-made desk with duplicated synced rows ("fxal").
+
+sync_streaks (failed runs since the last success), latest_liquidation (newest
+positions round, newest sync winning) and margin_series (per-day margin and
+leverage), each against an independent Python computation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from queries import health, overview, positions
+from queries._base import use_client
+from tests.queries.fixture_desk import create_tables, fixture_client
+
+UTC = timezone.utc
+T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+SYNC_COLS = ["started_at", "finished_at", "database", "table", "rows", "max_source_ts", "status", "error"]
+POS_COLS = ["ts", "account", "coin", "szi", "entry_px", "position_value", "unrealized_pnl", "leverage",
+            "liquidation_px", "margin_used", "ingested_at", "synced_at"]
+ACC_COLS = ["ts", "account", "account_value", "total_ntl_pos", "total_margin_used", "withdrawable", "ingested_at",
+            "synced_at"]
+
+
+def run(t0, table, ok, err=""):
+    return [t0, t0 + timedelta(seconds=2), "maicro_monitors", table, 10, t0, "ok" if ok else "error", err]
+
+
+SYNC = (
+    [run(T - timedelta(minutes=m), "trades", ok, "" if ok else f"fail {m}")
+     for m, ok in ((30, True), (25, True), (20, False), (15, True), (10, False), (5, False))]
+    + [run(T - timedelta(minutes=5), "trades", False, "fail 5")]  # the sync log row delivered twice
+    + [run(T - timedelta(minutes=m), "orders", False, "refused") for m in (15, 10, 5)]
+    + [run(T - timedelta(minutes=m), "account_snapshots", True) for m in (10, 5)]
+)
+
+
+def pos(ts, coin, szi, value, liq, synced):
+    return [ts, "acc", coin, szi, 1.0, value, 0.0, 3.0, liq, value / 3, ts, synced]
+
+
+POSITIONS = [
+    pos(T - timedelta(hours=1), "DOGE", 100.0, 50.0, 0.1, T - timedelta(hours=1)),  # an older round only
+    pos(T, "BTC", 1.0, 60_000.0, 40_000.0, T + timedelta(seconds=5)),
+    pos(T, "BTC", 1.0, 60_000.0, 45_000.0, T + timedelta(seconds=65)),  # re-synced: the newest sync wins
+    pos(T + timedelta(seconds=1), "ETH", -10.0, 30_000.0, 4_000.0, T + timedelta(seconds=5)),
+    pos(T + timedelta(seconds=1), "SOL", 0.0, 0.0, None, T + timedelta(seconds=5)),  # flat: left out
+]
+
+
+def acc(ts, equity, ntl, margin):
+    return [ts, "acc", equity, ntl, margin, 0.0, ts, ts]
+
+
+ACCOUNT = [
+    acc(T - timedelta(days=1, hours=2), 1000.0, 1500.0, 400.0),
+    acc(T - timedelta(days=1, hours=2), 1000.0, 1500.0, 400.0),  # duplicate
+    acc(T - timedelta(days=1, hours=1), 900.0, 1800.0, 450.0),
+    acc(T - timedelta(days=1), None, 5000.0, 5000.0),  # no equity: left out
+    acc(T, 1100.0, 1100.0, 330.0),
+]
+
+
+@pytest.fixture(scope="module")
+def client(engine, desk_url):
+    tm = create_tables(engine, "fxal")
+    for name, rows, cols in (("sync_log", SYNC, SYNC_COLS), ("positions", POSITIONS, POS_COLS),
+                             ("account", ACCOUNT, ACC_COLS)):
+        engine.insert(tm.qualified(name), rows, column_names=cols, settings={"optimize_on_insert": 0})
+    return fixture_client(desk_url, "fxal")
+
+
+def expected_streaks(rows):
+    runs = {}
+    for r in rows:
+        runs[(r[3], r[0])] = r  # dedup on the natural key (database, table, started_at)
+    out = {}
+    for table in {t for t, _ in runs}:
+        mine = sorted((ts, r[6] == "ok") for (t, ts), r in runs.items() if t == table)
+        last_ok = max((ts for ts, ok in mine if ok), default=None)
+        fails = [ts for ts, ok in mine if not ok and (last_ok is None or ts > last_ok)]
+        out[table] = (last_ok, len(fails), fails)
+    return out
+
+
+def test_sync_streaks(client):
+    health.sync_streaks.clear()
+    with use_client(client):
+        got = health.sync_streaks(T)
+    want = expected_streaks(SYNC)
+    assert sorted(got["table"].to_list()) == sorted(want)
+    for r in got.iter_rows(named=True):
+        last_ok, n, times = want[r["table"]]
+        assert r["failed_in_row"] == n
+        assert r["last_success"] == last_ok
+        assert r["failure_times"] == times
+    trades = got.filter(got["table"] == "trades").row(0, named=True)
+    assert trades["failed_in_row"] == 2 and trades["last_error"] == "fail 5"
+
+
+def test_latest_liquidation(client):
+    positions.latest_liquidation.clear()
+    with use_client(client):
+        got = positions.latest_liquidation()
+    rows = {r["coin"]: r for r in got.iter_rows(named=True)}
+    assert sorted(rows) == ["BTC", "ETH"]  # DOGE is an older round, SOL is flat
+    assert rows["BTC"]["liquidation_px"] == 45_000.0  # the re-synced row
+    assert rows["ETH"]["szi"] == -10.0 and rows["ETH"]["position_value"] == 30_000.0
+
+
+def test_margin_series(client):
+    overview.margin_series.clear()
+    with use_client(client):
+        got = overview.margin_series(date(2025, 5, 31), date(2025, 6, 1))
+    usable = {(r[0]): r for r in ACCOUNT if r[2]}
+    want = {}
+    for ts, r in sorted(usable.items()):
+        d = ts.date()
+        m, lev = r[4] / r[2], r[3] / r[2]
+        prev = want.get(d)
+        want[d] = {"margin_used_max": max(m, prev["margin_used_max"]) if prev else m,
+                   "leverage_max": max(lev, prev["leverage_max"]) if prev else lev,
+                   "leverage_last": lev, "equity_last": r[2]}
+    assert got["day"].to_list() == sorted(want)
+    for r in got.iter_rows(named=True):
+        for k, v in want[r["day"]].items():
+            assert r[k] == pytest.approx(v), k

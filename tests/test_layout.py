@@ -1,0 +1,65 @@
+"""The agreed shape, enforced: imports point down (pages → ui → queries → lib), lib/ is pure,
+the demo desk is imported only by the bootstrap, the command line, the tests and the benchmark."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = {"lib": 0, "queries": 1, "ui": 2, "pages": 3}  # a module may import its own layer or a lower one
+DEMO_USERS = {"ui/bootstrap.py"}  # the product modules allowed to import lib.demo
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted(p for p in (ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _top(name: str) -> str:
+    return name.split(".")[0]
+
+
+PRODUCT = [p for folder in LAYERS for p in _modules(folder)]
+
+
+@pytest.mark.parametrize("path", _modules("lib"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_lib_imports_neither_streamlit_nor_queries(path: Path):
+    bad = {n for n in _imports(path) if _top(n) in {"streamlit", "queries", "ui", "pages", "cli"}}
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", PRODUCT, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_only_point_down(path: Path):
+    layer = LAYERS[path.relative_to(ROOT).parts[0]]
+    upward = {n for n in _imports(path) if _top(n) in LAYERS and LAYERS[_top(n)] > layer}
+    assert not upward, f"{path.relative_to(ROOT)} imports a higher layer: {sorted(upward)}"
+
+
+@pytest.mark.parametrize("path", PRODUCT, ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_bootstrap_imports_the_demo_desk(path: Path):
+    rel = str(path.relative_to(ROOT))
+    if rel.startswith("lib/demo/") or rel in DEMO_USERS:
+        return
+    demo = {n for n in _imports(path) if n == "lib.demo" or n.startswith("lib.demo.")}
+    assert not demo, f"{rel} imports the demo desk: {sorted(demo)}"
+
+
+def test_the_layout_is_what_the_readme_says():
+    for folder in ("lib/demo", "cli", "queries", "ui/overview", "ui/positions", "ui/trades", "ui/tracking_error",
+                   "ui/system_health"):
+        assert (ROOT / folder / "__init__.py").is_file(), folder
+    assert (ROOT / "queries" / "connection.py").is_file() and not (ROOT / "lib" / "connection.py").exists()
+    assert not (ROOT / "ui" / "rerun_cache.py").exists()

@@ -1,0 +1,101 @@
+"""The Alerts panel of System Health and the firing count on Overview's health badge.
+
+Every rule of lib/alerts.py is evaluated live as the page runs, through the
+same cached queries as the pages (queries/alerts_inputs.py). The dashboard
+writes no alert state: "since" is what the data says (a monitor's last beat,
+the newest row, the deadline that passed), or "—" when only the alert watcher's
+state file could tell. Thresholds come from `[alerts]` in secrets and the
+environment, as for `python -m cli alerts`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import polars as pl
+import streamlit as st
+
+from lib import alert_settings, alerts
+from lib import format as fmt
+from lib.config import ConfigError
+from queries import alerts_inputs
+from ui import tables
+
+STATE_COLORS = {"firing": "#d1343b", "pending": "#e0a526", "not evaluated": "#a3b1bf", "ok": "#2e9d5b"}
+STATE_ORDER = {"firing": 0, "pending": 1, "not evaluated": 2, "ok": 3}
+
+
+def _thresholds() -> tuple[dict[str, float], str | None]:
+    try:
+        try:
+            secrets = dict(st.secrets.get("alerts", {}))
+        except (FileNotFoundError, KeyError):
+            secrets = {}
+        return dict(alert_settings.load(os.environ, secrets).thresholds), None
+    except ConfigError as err:
+        return alerts.thresholds(), f"Alert configuration refused ({err}); using the default thresholds."
+
+
+def evaluate() -> tuple[pl.DataFrame, str | None, str | None]:
+    """(one row per rule result, the ClickHouse error if any, a configuration warning if any)."""
+    t, warning = _thresholds()
+    inputs = alerts_inputs.gather()
+    now = alerts_inputs.checked_at(inputs)
+    results = alerts.evaluate(inputs, t)
+    rows = []
+    for r in results:
+        state = alerts.state_of(r, now)
+        since = r.since if r.status == alerts.FIRING else None
+        rows.append({"state": state, "severity": r.severity, "group": r.group, "rule": r.id, "subject": r.subject,
+                     "since": since, "for": fmt.age((now - since).total_seconds()) if since else fmt.MISSING,
+                     "detail": r.detail})
+    frame = pl.DataFrame(rows, schema={"state": pl.String, "severity": pl.String, "group": pl.String,
+                                       "rule": pl.String, "subject": pl.String,
+                                       "since": pl.Datetime("ms", "UTC"), "for": pl.String, "detail": pl.String})
+    frame = frame.with_columns(pl.col("state").replace_strict(STATE_ORDER, default=9).alias("_o")).sort(
+        "_o", pl.col("severity") != alerts.CRITICAL, "rule").drop("_o")
+    return frame, inputs.clickhouse_error, warning
+
+
+def firing_count() -> int | None:
+    """How many alerts fire now (None when ClickHouse cannot be read: the page says so elsewhere)."""
+    frame, error, _ = evaluate()
+    if error:
+        return None
+    return frame.filter(pl.col("state") == alerts.STATE_FIRING).height
+
+
+def badge_text(n: int | None) -> str:
+    if n is None:
+        return ""
+    return f" · {n} alert{'s' if n != 1 else ''} firing" if n else " · no alert firing"
+
+
+def panel() -> None:
+    """Alerts: what fires now and since when; the rules that are OK below."""
+    st.subheader("Alerts")
+    frame, error, warning = evaluate()
+    if warning:
+        st.warning(warning, icon=":material/tune:")
+    counts = {s: frame.filter(pl.col("state") == s).height for s in STATE_ORDER}
+    line = " · ".join(f"{counts[s]} {s}" for s in STATE_ORDER if counts[s])
+    st.caption(f"{line} — every rule of `python -m cli alerts check`, evaluated now (times UTC). "
+               "Sending, repeats and resolutions are the alert watcher's (`alerts watch`); this page writes nothing.")
+    if error:
+        st.error(f"**Dashboard cannot read ClickHouse.** {error}", icon=":material/cloud_off:")
+    config = {
+        "state": tables.label_column("state", STATE_COLORS),
+        "since": st.column_config.DatetimeColumn("since (UTC)", format="YYYY-MM-DD HH:mm",
+                                                 help="When the data says the condition began"),
+        "for": st.column_config.TextColumn("for"),
+        "subject": st.column_config.TextColumn("subject", width="large"),
+        "detail": st.column_config.TextColumn("detail", width="large"),
+    }
+    active = frame.filter(pl.col("state") != alerts.STATE_OK).with_columns(tables.as_label("state"))
+    if active.height:
+        st.dataframe(active, hide_index=True, column_config=config, placeholder=fmt.MISSING)
+    else:
+        st.success("No alert fires.", icon=":material/check_circle:")
+    ok = frame.filter(pl.col("state") == alerts.STATE_OK).with_columns(tables.as_label("state"))
+    with st.expander(f"{ok.height} checks OK"):
+        st.dataframe(ok.drop("since", "for"), hide_index=True, column_config=config, placeholder=fmt.MISSING)
