@@ -15,15 +15,16 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib import health as rules
+from lib import health_answer
 from lib.inputs import parse_bucket, parse_hours
-from queries import health
+from queries import health, tracking_error
 from queries._base import client as desk_client
 from ui import data as ui_data
 from ui import alerts_panel, router
 from ui.data import empty_note, load, load_live, load_optional
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
-from ui.system_health import sections, views
+from ui.system_health import answer, sections, views
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -54,7 +55,7 @@ def panels(as_of: datetime | None) -> None:
     resolution = st.radio("Timeline resolution", config.HEALTH_BUCKET_CHOICES_MIN, key="sh_res", horizontal=True,
                           format_func=lambda m: f"{m} min")
     set_url(res=None if resolution == config.HEALTH_DEFAULT_BUCKET_MIN else resolution)
-    monitor_summary = None
+    monitor_summary, assessed, tables, sync = None, None, None, None
     if monitor_rows is not None:
         assessed = rules.assess_monitors(monitor_rows, clock.server_now)
         monitor_summary = rules.summarize(assessed, clock.server_now)
@@ -108,6 +109,19 @@ def panels(as_of: datetime | None) -> None:
 
     with top:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)
+        # the five-second answer: how late, who is down, what is true of the sync, the other feeds
+        kline = load_optional(health.newest_kline, what="Binance klines freshness")
+        targets = load_optional(tracking_error.newest_target_date, what="Model targets freshness")
+        kline_newest = kline.item(0, "newest") if kline is not None and kline.height else None
+        targets_newest = targets.item(0, "newest") if targets is not None and targets.height else None
+        lag = health_answer.sync_lag(tables) if tables is not None else None
+        answer.headline(
+            lag,
+            health_answer.monitors_line(health_answer.monitor_names(assessed)) if assessed is not None else "",
+            health_answer.sync_sentence(table_summary, sync, lag) if lag is not None else "",
+            kline_newest, health_answer.candle_age_s(kline_newest, clock.server_now),
+            targets_newest, health_answer.target_age_s(targets_newest, clock.server_now),
+        )
 
 
 alerts_panel.panel()  # the rules, evaluated live (no state written)

@@ -52,6 +52,17 @@ def data_as_of() -> pl.DataFrame:
     )
 
 
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def newest_kline() -> pl.DataFrame:
+    """One row: `newest`, the open time of the newest Binance hourly candle (NULL when empty), and `server_now`."""
+    return run(
+        """
+        SELECT toDateTime64(maxOrNull(open_time), 3, 'UTC') AS newest, now64(3, 'UTC') AS server_now
+        FROM {klines_db:Identifier}.{klines_tbl:Identifier}
+        """
+    )
+
+
 # ------------------------------------------------------------------ monitors
 
 _HB_DEDUP = """

@@ -38,7 +38,7 @@ def headline(s: dict, window: int) -> None:
 
 @cache.section()
 def trend(view: Trend, window: int) -> None:
-    """TE lines, Σerr² and counts by category, flip share, the symbol × day heatmap."""
+    """TE lines, Σerr² and counts by category, flip share."""
     plot.show(charts.te_lines(view.daily, window), key="te_lines")
     st.caption(f"Ex-post TE: std of the last {window} known daily active returns (book − T+2 target, from each "
                "snapshot to the next day's) × √365. The latest day has no return yet.")
