@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib import config, csv_export, execution, pnl
+from lib import format as fmt
 from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
                         parse_side, parse_sort, parse_tab)
 from queries import trades
@@ -17,18 +18,20 @@ router.guard()  # first: a direct link on a fresh server reruns through app.py (
 st.title("Trades")
 sidebar = selection()
 data_as_of_line(sidebar.as_of)
-start, end = sidebar.start, sidebar.end
+start, end = sidebar.start, sidebar.end  # UTC days (charts, prices, the CSV's name)
+window_start, window_end = sidebar.window  # what the fills are read for: the days, or the 24 h window
 url_coin = url_value("coin", parse_coin, None)
-st.caption(f"Fills of the UTC days {start} – {end} (sidebar range), each counted once even when the sync "
-           "delivered it twice.")
+intraday = (window_start, window_end) != (start, end)
+span = f"the 24 h {fmt.utc(window_start)} – {fmt.utc(window_end)}" if intraday else f"the UTC days {start} – {end}"
+st.caption(f"Fills of {span} (sidebar range), each counted once even when the sync delivered it twice.")
 
 # --- the range at a glance -------------------------------------------------------------------
 NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab
-total = load(trades.fills_summary, start, end, *NO_FILTER, what="fill summary")
+total = load(trades.fills_summary, window_start, window_end, *NO_FILTER, what="fill summary")
 totals = views.first_row(total)
 sections.headline(totals)
 
-facets = load(trades.fill_facets, start, end, what="fill filters")
+facets = load(trades.fill_facets, window_start, window_end, what="fill filters")
 facet = views.facet_values(facets)
 coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
@@ -66,7 +69,7 @@ with tabs[0]:
                                      format_func={"desc": "Descending", "asc": "Ascending"}.get)
         chosen = (tuple(coins), tuple(sides), tuple(directions), liquidity or "")
         descending = order != "asc"
-        matching = load(trades.fills_summary, start, end, *chosen, what="filtered fill count")
+        matching = load(trades.fills_summary, window_start, window_end, *chosen, what="filtered fill count")
         n_matching = matching.item(0, "n_fills") if matching is not None and matching.height else 0
         pages = execution.page_count(n_matching, config.FILLS_PAGE_SIZE)
         page_box = st.container()
@@ -77,14 +80,14 @@ with tabs[0]:
         page = st.pagination(pages, key=page_key, default=url_page if page_key == url_page_key else 1)
         set_url(coins=coins, sides=sides, dirs=directions, liq=liquidity, sort=None if sort == execution.DEFAULT_SORT else sort,
                 order=None if order == "desc" else order, page=None if page == 1 else page)
-        rows = load(trades.fills_page, start, end, *chosen, sort=sort, descending=descending, page=page,
+        rows = load(trades.fills_page, window_start, window_end, *chosen, sort=sort, descending=descending, page=page,
                     what="fills")
         if rows is not None and not empty_note(rows, "fills"):
             first = (page - 1) * config.FILLS_PAGE_SIZE + 1
             page_box.caption(sections.page_caption(first, rows.height, n_matching, sort, descending))
             sections.fills_table(rows, "tr_fills_table")
         if n_matching and st.toggle(f"Prepare a CSV of the {n_matching:,} matching fills", key="tr_csv"):
-            export = load(trades.fills_export, start, end, *chosen, sort=sort, descending=descending,
+            export = load(trades.fills_export, window_start, window_end, *chosen, sort=sort, descending=descending,
                           what="CSV export")
             if export is not None:
                 capped = export.height > config.FILLS_EXPORT_MAX_ROWS
@@ -101,14 +104,14 @@ with tabs[0]:
 # --- per day: the rebalance window, volume, costs ---------------------------------------------
 with tabs[1]:
     if tabs[1].open:
-        daily = load(trades.daily_execution, start, end, what="per-day execution")
+        daily = load(trades.daily_execution, window_start, window_end, what="per-day execution")
         if daily is not None and not empty_note(daily, "fills per day"):
             sections.per_day(views.per_day(daily))
 
 # --- execution quality and realized PnL per coin -----------------------------------------------
 with tabs[2]:
     if tabs[2].open:
-        by_coin = load(trades.coin_execution, start, end, what="execution by coin")
+        by_coin = load(trades.coin_execution, window_start, window_end, what="execution by coin")
         if by_coin is not None and not empty_note(by_coin, "fills by coin"):
             sections.by_coin(by_coin)
 
@@ -119,7 +122,7 @@ with tabs[3]:
         st.markdown(f"**{n_untracked:,} fill(s)** in the range have an order id with no row in the orders table "
                     "(the order monitor never saw the order).")
         if n_untracked:
-            lost = load(trades.untracked_fills, start, end, what="untracked fills")
+            lost = load(trades.untracked_fills, window_start, window_end, what="untracked fills")
             if lost is not None and not empty_note(lost, "untracked fills"):
                 sections.untracked(lost, n_untracked)
 
@@ -133,8 +136,8 @@ with tabs[4]:
                             key="tr_coin", placeholder="Choose a coin")
         set_url(coin=coin)
         if coin:
-            coin_fills = load(trades.coin_fills, coin, start, end, what=f"{coin} fills")
-            coin_summary = load(trades.fills_summary, start, end, (coin,), what=f"{coin} summary")
+            coin_fills = load(trades.coin_fills, coin, window_start, window_end, what=f"{coin} fills")
+            coin_summary = load(trades.fills_summary, window_start, window_end, (coin,), what=f"{coin} summary")
             prices = load(trades.coin_prices, coin, start, end, pnl.chart_bucket_seconds(start, end),
                           what=f"{coin} prices")
             if coin_fills is not None and prices is not None and coin_summary is not None:

@@ -1,4 +1,4 @@
--- The fills of the UTC days [start, end] that pass the filters, each once, enriched with
+-- The fills of the window [lo, hi) (whole UTC days start .. end, or an intraday window) that pass the filters, each once, enriched with
 -- what the Trades page judges them by. queries/trades.py appends one SELECT ... FROM fills.
 --
 --   notional       px * sz (USD)
@@ -13,7 +13,7 @@
 -- Filters (an empty array means all): coins, sides ('B'/'A'), dirs, liquidity
 -- ('maker' = not crossed, 'taker' = crossed, '' = both).
 -- Synced duplicates are removed on (account, tid) for fills, (symbol, open_time) for candles.
--- Parameters: start, end (Date), coins, sides, dirs (Array(String)), liquidity (String),
+-- Parameters: lo, hi (DateTime64: the window), start, end (Date: its UTC days, for the candles), coins, sides, dirs (Array(String)), liquidity (String),
 -- window_min (UInt16), map_coins, map_symbols, map_mult.
 WITH
     f AS
@@ -25,8 +25,7 @@ WITH
             transform(coin, {map_coins:Array(String)}, {map_mult:Array(Float64)}, 1.0) AS px_mult,
             toDateTime(toStartOfHour(time), 'UTC') AS hour
         FROM {trades_db:Identifier}.{trades_tbl:Identifier}
-        WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
-          AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+        WHERE time >= {lo:DateTime64(3, 'UTC')} AND time < {hi:DateTime64(3, 'UTC')}
           AND (empty({coins:Array(String)}) OR has({coins:Array(String)}, coin))
           AND (empty({sides:Array(String)}) OR has({sides:Array(String)}, side))
           AND (empty({dirs:Array(String)}) OR has({dirs:Array(String)}, dir))
