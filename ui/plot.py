@@ -36,9 +36,10 @@ AXIS_X: dict[str, Any] = {"showgrid": False, "linecolor": AXIS_LINE}
 AXIS_Y: dict[str, Any] = {"gridcolor": GRID, "zerolinecolor": ZERO_LINE}
 # Above the plot, left-aligned under the title. The title is pinned to the top of the figure, and the
 # legend (which pushes the top margin as it wraps onto more lines on a narrow screen) carries a blank
-# title line of its own, so however many lines it takes it never runs into the chart's title.
+# two-line title of its own, as tall as the chart's title band: the chart's title sits in that blank
+# band, so however many lines the legend takes (also after a resize) it never runs into the title.
 LEGEND_ABOVE: dict[str, Any] = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
-_LEGEND_UNDER_TITLE: dict[str, Any] = {"title": {"text": "\u00a0", "side": "top left"}}
+_LEGEND_UNDER_TITLE: dict[str, Any] = {"title": {"text": "\u00a0<br>\u00a0", "side": "top left"}}
 TITLE_PINNED: dict[str, Any] = {"x": 0, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
                                 "pad": {"t": 12}, "font": {"size": 15}}
 LEGEND_BELOW: dict[str, Any] = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0,
