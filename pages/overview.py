@@ -7,7 +7,7 @@ import streamlit as st
 from lib import config, pnl
 from lib import format as fmt
 from queries import health, overview, tracking_error
-from ui import alerts_panel, router
+from ui import alerts_panel, layout, router
 from ui.data import empty_note, load, load_optional
 from ui.overview import sections, views
 from ui.sidebar import data_as_of_line, selection
@@ -20,7 +20,7 @@ data_as_of_line(sidebar.as_of)
 start, end = sidebar.start, sidebar.end
 
 # --- health badge, linking to System Health -------------------------------------------------
-badge_column, link_column = st.columns([4, 1], vertical_alignment="center")
+badge_column, link_column = layout.metric_row(2)  # wraps on a narrow screen, never cuts the badge
 monitor_rows = load_optional(health.monitor_status, what="monitor heartbeats", where=badge_column)
 if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)

@@ -86,20 +86,18 @@ with tabs[0]:
             first = (page - 1) * config.FILLS_PAGE_SIZE + 1
             page_box.caption(sections.page_caption(first, rows.height, n_matching, sort, descending))
             sections.fills_table(rows, "tr_fills_table")
-        if n_matching and st.toggle(f"Prepare a CSV of the {n_matching:,} matching fills", key="tr_csv"):
-            export = load(trades.fills_export, window_start, window_end, *chosen, sort=sort, descending=descending,
-                          what="CSV export")
-            if export is not None:
-                capped = export.height > config.FILLS_EXPORT_MAX_ROWS
-                if capped:
-                    st.warning(f"The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of {n_matching:,} matching fills "
-                               "(in the chosen order). Narrow the filters or the date range for the rest.",
-                               icon=":material/content_cut:")
-                st.download_button(
-                    "Download CSV", views.csv_text(export),
-                    file_name=csv_export.file_name("fills", start, end, *coins), mime="text/csv", icon=":material/download:",
-                    key="tr_csv_download",
-                )
+        if n_matching:  # one click: the CSV is written when the button is pressed, not on every rerun
+            if n_matching > config.FILLS_EXPORT_MAX_ROWS:
+                st.caption(f":material/content_cut: The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of "
+                           f"{n_matching:,} matching fills (in the chosen order). Narrow the filters or the range "
+                           "for the rest.")
+            st.download_button(
+                f"CSV of the {n_matching:,} matching fills",
+                views.fills_csv(window_start, window_end, chosen, sort, descending),
+                file_name=csv_export.file_name("fills", start, end, *coins), mime="text/csv",
+                icon=":material/download:", key="tr_csv_download",
+                help="Rounded numbers, ISO times in UTC (Z), true/false; in the chosen order.",
+            )
 
 # --- per day: the rebalance window, volume, costs ---------------------------------------------
 with tabs[1]:

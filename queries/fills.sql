@@ -58,8 +58,8 @@ WITH
             f.start_position + if(f.side = 'B', f.sz, -f.sz) AS pos_after,
             if(isFinite(k.open) AND k.open > 0, k.open * f.px_mult, NULL) AS ref_px,
             multiIf(f.side = 'B', 1., f.side = 'A', -1., NULL) * (f.px / ref_px - 1) * 10000 AS slippage_bps,
-            (f.account, f.oid) IN (SELECT account, oid FROM tracked_orders) AS tracked,
-            dateDiff('millisecond', toStartOfDay(f.time), f.time) >= {window_min:UInt16} * 60000 AS off_window
+            toBool((f.account, f.oid) IN (SELECT account, oid FROM tracked_orders)) AS tracked,
+            toBool(dateDiff('millisecond', toStartOfDay(f.time), f.time) >= {window_min:UInt16} * 60000) AS off_window
         FROM f
         LEFT JOIN candles AS k ON k.symbol = f.bn_symbol AND k.open_time = f.hour
     )

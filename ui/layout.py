@@ -19,7 +19,7 @@ def metric_row(n: int) -> list[Any]:
     return [row.container(width="content", gap=None) for _ in range(n)]
 
 
-def control_row(slots: int | Sequence[int], width: int = 230) -> list[Any]:
+def control_row(slots: int | Sequence[int], width: int = 200) -> list[Any]:
     """Slots for inputs, `width` px each (or one width per slot), wrapping on a narrow screen so
     labels are never squeezed to a letter."""
     widths = [width] * slots if isinstance(slots, int) else list(slots)
