@@ -125,9 +125,10 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
     shown = f"top {len(syms)} of {n_total} symbols by largest |err|" if n_total and n_total > len(syms) else \
         f"{len(syms)} symbols"
     return plot.spec(data, plot.layout(
-        f"Actual − T+2 target by symbol and day ({shown}; blue over, red under)",
+        f"Actual − T+2 target by symbol and day<br><sub>{shown}; blue over, red under</sub>",
         height=max(300, 80 + 16 * len(syms)),
-        xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}},
-        yaxis={"autorange": "reversed", "tickfont": {"size": 10}, "type": "category", "showgrid": False},
+        # fixed ranges: the clickable markers must not pad the axes beyond the cells
+        xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}, "range": [-0.5, len(days) - 0.5]},
+        yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 10}, "type": "category", "showgrid": False},
         hovermode="closest", hoverdistance=-1,
     ))

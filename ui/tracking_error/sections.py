@@ -53,7 +53,8 @@ def trend(view: Trend, window: int) -> None:
 @cache.section()
 def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None = None) -> None:
     """One day's story: what drove its TE, its category summary and its symbols (each opens its fills)."""
-    story_column, table_column = st.columns([2, 3])
+    # story, then its symbols: side by side, a laptop-width window squeezes the story to a ribbon
+    story_column, table_column = st.container(), st.container()
     with story_column:
         story = view.story.to_markdown()
         if symbol_link and view.table.height:
