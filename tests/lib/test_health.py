@@ -265,9 +265,13 @@ def test_fill_hours_and_gap_runs():
     ]
     ev = h.fill_hours(per, end, 6, "ledger")
     assert ev["empty"].sum() == 3 and not ev["gap"].any()
-    # once the hour is over (a window ending exactly at 06:00) an empty 05:00 is a gap
-    done = h.fill_hours(per, datetime(2025, 12, 15, 6, tzinfo=UTC), 6, "positions")
-    assert done["gap"].to_list() == [True, False, True, True, False, True] and not done["partial"].any()
+    # an hour that ended moments ago may still be receiving rows: at 06:02 05:00 is still in flight
+    just = h.fill_hours(per, datetime(2025, 12, 15, 6, 2, tzinfo=UTC), 7, "positions")
+    assert just["partial"].to_list() == [False] * 5 + [True, True] and just["gap"].to_list()[-2:] == [False, False]
+    # once it is over (06:10, more than HOUR_IN_FLIGHT_S later) an empty 05:00 is a gap; 06:00 is under way
+    done = h.fill_hours(per, datetime(2025, 12, 15, 6, 10, tzinfo=UTC), 7, "positions")
+    assert done["gap"].to_list() == [True, False, True, True, False, True, False]
+    assert done["partial"].to_list() == [False] * 6 + [True]
 
 
 def test_assess_sync():
