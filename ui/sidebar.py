@@ -115,6 +115,27 @@ def _auto_refresh(every: int) -> None:
         tick()
 
 
+# Streamlit's date box commits a typed date on Escape or when focus leaves it, not on Enter. A trader types
+# a range and presses Enter: inside a date box, Enter is answered with the box's own commit key. A constant
+# script (nothing from a user or the data), installed once per browser tab.
+_ENTER_COMMITS_DATES = """<script>
+if (!window.__deskEnterCommitsDates) {
+  window.__deskEnterCommitsDates = true;
+  document.addEventListener("keydown", (event) => {
+    const box = event.target && event.target.closest && event.target.closest('[data-testid="stDateInputField"]');
+    if (event.key === "Enter" && box) {
+      event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true, cancelable: true}));
+    }
+  }, true);
+}
+</script>"""
+
+
+def _enter_commits_dates() -> None:
+    with st.sidebar:
+        st.html(_ENTER_COMMITS_DATES, unsafe_allow_javascript=True, width="content")
+
+
 def _refresh_control() -> int:
     if REFRESH_KEY not in st.session_state:
         st.session_state[REFRESH_KEY] = url_value("every", parse_refresh, config.DEFAULT_REFRESH_S)
@@ -159,6 +180,7 @@ def render(client: DeskClient) -> Selection:
         st.rerun()
 
     bounds = global_range(as_of or datetime.now(timezone.utc), first_day)
+    _enter_commits_dates()
     every = _refresh_control()
     _auto_refresh(every)
     sb.caption("All times are UTC.")

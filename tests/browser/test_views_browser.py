@@ -183,3 +183,18 @@ def test_a_heatmap_cell_opens_that_day(server, browser):
         assert "2025-12-03 —" in _main(page) and "2025-12-03 02:00 UTC ·" in _main(page)  # its story and table
     finally:
         page.close()
+
+
+def test_a_date_typed_in_the_date_box_applies_on_enter(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.goto(f"{server.url}/", wait_until="domcontentloaded")
+        wait_for_run(page)
+        start = page.locator('[data-testid="stSidebar"] [data-range-field="start"] [role="spinbutton"]')
+        start.nth(2).click()  # the day of the start date
+        page.keyboard.type("01")
+        page.keyboard.press("Enter")  # no click elsewhere, no Tab: Enter alone applies it
+        _wait_url(page, "from=2025-11-01")
+        assert "PnL 2025-11-01 – 2025-12-15" in _main(page)
+    finally:
+        page.close()
