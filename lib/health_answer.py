@@ -48,9 +48,14 @@ def monitor_names(assessed: pl.DataFrame) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def monitors_line(names: dict[str, list[str]]) -> str:
-    """'DOWN: account, trades · LATE: orders', or '' when every monitor is fine."""
-    parts = [f"{status}: {', '.join(names[status])}" for status in (DOWN, LATE) if names.get(status)]
+def monitors_line(names: dict[str, list[str]], link: str | None = None) -> str:
+    """'DOWN: account, trades · LATE: orders', or '' when every monitor is fine. With `link` (ending
+    with `monitor=`) each name is a markdown link to that monitor's heartbeat rows."""
+    def name(m: str) -> str:
+        return f"[{m}]({link}{m})" if link else m
+
+    parts = [f"{status}: {', '.join(name(m) for m in names[status])}" for status in (DOWN, LATE)
+             if names.get(status)]
     return " · ".join(parts)
 
 

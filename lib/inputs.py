@@ -174,6 +174,17 @@ def parse_direction(raw: object) -> str:
     return text
 
 
+_MONITOR = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def parse_monitor(raw: object) -> str:
+    """A monitor name (`?monitor=`): letters, digits, `_ . -` (it reaches SQL only as a bound String)."""
+    text = str(raw).strip()
+    if not _MONITOR.match(text):
+        raise InputError(f"monitor must be a monitor's name, not {text[:20]!r}")
+    return text
+
+
 def parse_order(raw: object) -> str:
     text = str(raw).strip().lower()
     if text not in ("asc", "desc"):

@@ -8,6 +8,7 @@ ui/system_health/sections.py (replayed while the query results are unchanged).
 """
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -16,14 +17,14 @@ from lib import config
 from lib import format as fmt
 from lib import health as rules
 from lib import health_answer
-from lib.inputs import parse_bucket, parse_hours
+from lib.inputs import parse_bucket, parse_hours, parse_monitor
 from queries import health, tracking_error
 from queries._base import client as desk_client
 from ui import data as ui_data
 from ui import alerts_panel, router
 from ui.data import empty_note, load, load_live, load_optional
 from ui.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
+from ui.state import init_from_url, set_url, url_value
 from ui.system_health import answer, sections, views
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
@@ -39,6 +40,7 @@ if "sh_hours" not in st.session_state:
     st.session_state["sh_hours"] = url_value("hours", parse_hours, config.HEALTH_DEFAULT_HOURS)
 every = selection().refresh_s
 live = every > 0
+monitor_link = "system_health?" + urlencode(selection().link_params()) + "&monitor="  # a monitor's rows
 
 
 @st.fragment
@@ -65,6 +67,18 @@ def panels(as_of: datetime | None) -> None:
         timeline = None if beats is None else views.timeline_view(
             beats, start, clock.end, resolution * 60, tuple(assessed["monitor"].to_list()))
         sections.monitors(assessed, timeline, start, clock.end, resolution)
+        # a DOWN or LATE monitor's name in the summary links here: its newest heartbeat rows (URL: monitor)
+        names = assessed["monitor"].to_list()
+        init_from_url("sh_monitor", "monitor", parse_monitor, None)
+        if st.session_state["sh_monitor"] not in names:
+            st.session_state["sh_monitor"] = None
+        picked = st.selectbox("Heartbeat rows of", names, key="sh_monitor", placeholder="Pick a monitor",
+                              help="Its newest heartbeats, each once: when it beat, from which host, which error.")
+        set_url(monitor=picked)
+        if picked:
+            beats_of = load(health.monitor_beats, picked, clock.end_q, what=f"Heartbeats of {picked}")
+            if beats_of is not None and not empty_note(beats_of, f"heartbeats of {picked} in the last 7 days"):
+                sections.monitor_beats(beats_of, picked)
 
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
@@ -117,7 +131,8 @@ def panels(as_of: datetime | None) -> None:
         lag = health_answer.sync_lag(tables) if tables is not None else None
         answer.headline(
             lag,
-            health_answer.monitors_line(health_answer.monitor_names(assessed)) if assessed is not None else "",
+            health_answer.monitors_line(health_answer.monitor_names(assessed), monitor_link)
+            if assessed is not None else "",
             health_answer.sync_sentence(table_summary, sync, lag) if lag is not None else "",
             kline_newest, health_answer.candle_age_s(kline_newest, clock.server_now),
             targets_newest, health_answer.target_age_s(targets_newest, clock.server_now),

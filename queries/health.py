@@ -74,6 +74,27 @@ _HB_DEDUP = """
 """
 
 
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
+    """A monitor's newest heartbeat rows up to `end` (7 days back at most), newest first, each once.
+
+    Columns: ts, host, status, message, rows, duration_ms. What a support engineer reads after
+    seeing the monitor DOWN: did it beat, from which host, with which error.
+    """
+    return run(
+        """
+        SELECT ts, toString(host) AS host, toString(status) AS status, message, rows, duration_ms
+        FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}
+        WHERE monitor = {monitor:String}
+          AND ts <= {end:DateTime64(3, 'UTC')} AND ts > {end:DateTime64(3, 'UTC')} - INTERVAL 7 DAY
+        ORDER BY ts DESC, host
+        LIMIT 1 BY host, ts
+        LIMIT {limit:UInt32}
+        """,
+        monitor=monitor, end=end, limit=int(limit),
+    )
+
+
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def monitor_status() -> pl.DataFrame:
     """One row per monitor: its newest heartbeat, newest error, and the server clock.

@@ -122,3 +122,24 @@ def test_sidebar_preset_and_refresh_are_url_values(app):
     at = app(None, query={"every": "7"})  # the first run of a session reads the URL (the default page: Overview)
     assert any("Ignored URL parameter `every`" in w.value for w in at.warning)
     assert at.sidebar.button_group(key="refresh_every").value == 60
+
+
+def test_a_down_monitor_links_to_its_heartbeat_rows(app, desk_client):
+    at = app("pages/system_health.py")
+    assert not at.exception
+    # the summary names the DOWN monitors, each a link to its rows on this page (the range kept)
+    line = next(m.value for m in at.markdown if m.value.startswith(":material/error: **Monitors**"))
+    assert "DOWN: [account](system_health?from=" in line and "&monitor=trades)" in line
+    # the link's target: that monitor's newest heartbeats, each once, newest first
+    at = app("pages/system_health.py", query={"monitor": "trades"})
+    assert not at.exception and at.selectbox(key="sh_monitor").value == "trades"
+    beats = next(v for v in _frames_with(at, "duration_ms"))
+    expected = desk_client.query_arrow(
+        "SELECT count() FROM (SELECT ts, host FROM maicro_monitors.monitor_heartbeat WHERE monitor = 'trades' "
+        "AND ts > (SELECT max(ts) FROM maicro_monitors.monitor_heartbeat) - INTERVAL 7 DAY "
+        "GROUP BY ts, host)").column(0)[0].as_py()
+    assert len(beats) == min(50, expected)
+    assert list(beats["ts"]) == sorted(beats["ts"], reverse=True)
+    # a name that is no monitor is dropped quietly
+    at = app("pages/system_health.py", query={"monitor": "nope"})
+    assert not at.exception and at.selectbox(key="sh_monitor").value is None

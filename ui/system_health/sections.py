@@ -166,3 +166,15 @@ def summary_row(mon_summary: rules.HealthSummary | None, table_summary: str | No
         c[3].markdown(f":green-badge[answering · {info['rtt_s'] * 1000:.0f} ms]")
     else:
         c[3].markdown(":red-badge[not answering]")
+
+
+@cache.section()
+def monitor_beats(beats: pl.DataFrame, monitor: str) -> None:
+    """One monitor's newest heartbeat rows (times UTC), errors first to the eye."""
+    st.dataframe(plot.naive_utc(beats, "ts"), hide_index=True, placeholder=fmt.MISSING, column_config={
+        "ts": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
+        "host": "Host", "status": "Status", "message": st.column_config.TextColumn("Message", width="large"),
+        "rows": st.column_config.NumberColumn("Rows", format="%d"),
+        "duration_ms": st.column_config.NumberColumn("Duration (ms)", format="%d"),
+    }, key=f"sh_beats_{monitor}")
+    st.caption(f"The newest {beats.height} heartbeats of {monitor} (7 days at most), each counted once.")
