@@ -11,7 +11,7 @@ import argparse
 from importlib import import_module
 from typing import Sequence
 
-COMMANDS = ("demo", "report", "alerts", "daily", "weekly")
+COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", required=True, type=input_type(lambda r: parse_date(r, "--date")),
                    help="holdings date, YYYY-MM-DD (UTC)")
     p.add_argument("--hour", default=config.DEFAULT_SNAPSHOT_HOUR, type=input_type(parse_hour),
-                   help=f"snapshot hour 0-23 UTC (default {config.DEFAULT_SNAPSHOT_HOUR})")
+                   help=f"snapshot hour 0-23 UTC, read at the END of the hour (hour 0 includes the 00:00-00:02 "
+                        f"rebalance fills); -1 = 00:00:00, before the rebalance (default {config.DEFAULT_SNAPSHOT_HOUR})")
     p.add_argument("--w-eps", dest="w_eps", default=config.W_EPS,
                    type=input_type(lambda r: parse_threshold(r, "--w-eps", *config.W_EPS_RANGE)),
                    help=f"|weight| below this is flat (default {config.W_EPS}, range {config.W_EPS_RANGE})")
@@ -69,6 +70,7 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
     """Print the report for one day; returns the exit code."""
     import polars as pl
 
+    from lib import format as fmt
     from lib import te_views
     from lib import tracking_error as te
     from lib.ch_client import QueryFailed
@@ -87,7 +89,7 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
         print(f"error: ClickHouse configuration error: {exc}", file=err)
         return EXIT_CLICKHOUSE
 
-    when = f"{day.isoformat()} {hour:02d}:00 UTC"
+    when = fmt.snapshot_when(day.isoformat(), hour)
     rows = tl.filter(pl.col("holdings_date") == day)
     if rows.height == 0:
         print(f"no data for {when}: no positions and no model targets for that day", file=err)
@@ -98,6 +100,9 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
             f"(T+{config.T_PLUS_TARGET} for holdings date {day.isoformat()}): cannot classify {when}",
             file=err,
         )
+        return EXIT_NO_DATA
+    if te_views.day_state(rows) == te_views.NO_FILLS:
+        print(f"no fills up to {when} for any symbol of the day: the book is unknown, cannot classify", file=err)
         return EXIT_NO_DATA
 
     classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)

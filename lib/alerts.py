@@ -294,10 +294,10 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
         lag = _num(r.get("lat_latest_s"))
         if lag is None:
             out.append(RuleResult("sync_lag", NOT_EVALUATED, f"Sync lag of {key}: not evaluated",
-                                  "no synced rows with both timestamps in the last 7 days of data", key=key))
+                                  "no synced rows with both timestamps in the 7 days before now", key=key))
             continue
         p95 = _num(r.get("lat_p95_1h"))
-        detail = f"newest synced row took {fmt.age(lag)} (p95 over the last hour of data " \
+        detail = f"newest synced row took {fmt.age(lag)} (p95 over the last hour " \
                  f"{fmt.age(p95) if p95 is not None else '—'}; limit {fmt.age(limit)})"
         out.append(RuleResult("sync_lag", FIRING if lag > limit else OK, f"Sync lag of {key} {fmt.age(lag)}",
                               detail, key=key, pending_s=pending))
@@ -476,7 +476,7 @@ def execution(day_exec: pl.DataFrame | Unavailable, day: date | None, as_of: dat
 
 
 def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[str, float]) -> list[RuleResult]:
-    """The day's PnL (pnl.headline / pnl.window_return: deposits are not PnL) below −daily_loss_max of its start equity."""
+    """The day's PnL (pnl.headline, time-weighted return from SQL: deposits are not PnL) below −daily_loss_max of its start equity."""
     if (g := _guard(["daily_loss"], window)) is not None:
         return g
     if not window or window.get("ret") is None:
@@ -490,12 +490,12 @@ def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[s
 
 
 def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
-    """Current deposit-adjusted drawdown (pnl.drawdown_series on daily equity) beyond drawdown_max."""
+    """Current deposit-adjusted drawdown (pnl.drawdown_summary: SQL's per-snapshot chain) beyond drawdown_max."""
     if (g := _guard(["drawdown"], series)) is not None:
         return g
     if series.height == 0:
         return [not_evaluated("drawdown", "no account snapshots in the look-back window")]
-    dd = pnl.max_drawdown(pnl.drawdown_series(pnl.period_returns(series)))
+    dd = pnl.drawdown_summary(series)
     cur = dd["current_drawdown"]
     if cur is None:
         return [not_evaluated("drawdown", "no usable equity")]

@@ -30,8 +30,19 @@ DEFAULT_MAG_RULE = "absolute"
 W_EPS_RANGE = (0.0, 0.05)  # what the UI accepts; anything else is refused
 MAG_EPS_RANGE = (0.0, 0.5)
 DEFAULT_SNAPSHOT_HOUR = 2  # 02:00 UTC, after the 00:00-00:02 rebalance burst
+# A snapshot hour h means the positions at the END of that hour (h + 1):00 UTC, priced at the
+# hour's close; hour 0 therefore includes the 00:00-00:02 rebalance fills. PRE_REBALANCE_HOUR is
+# the extra choice "before the rebalance": positions as of 00:00:00 of the holdings date.
+PRE_REBALANCE_HOUR = -1
+SNAPSHOT_HOURS = (PRE_REBALANCE_HOUR, *range(24))
 T_PLUS_TARGET = 2  # holdings date D trades the weights dated D-2
 T_PLUS_REFERENCE = 1  # D-1 is the "timing slip" reference
+LAG_SWEEP_MAX = 3  # the execution-lag sweep compares each snapshot with the targets dated D-0 .. D-3
+LAG_CLEAR_RATIO = 0.8  # a lag other than T+2 is a clear slip when its TE is below this x the T+2 TE
+LAG_DOMINANT_SHARE = 0.5  # an on-time day whose sum err^2 is this much one problem category is named after it
+LAG_MISSING_MAX_NAMES = 5  # ... "a few missing names": at most this many MISSING_POSITION names
+# TE attribution buckets by |T+2 target|: small below the first, large from the second (fractions of equity)
+ATTRIBUTION_SIZE_BUCKETS = (0.005, 0.02)
 
 # --- tracking-error views (Positions / Tracking Error pages, cli report) ---
 EX_POST_WINDOWS = (7, 14, 30)  # rolling ex-post TE windows offered (days with a known active return)
@@ -48,14 +59,38 @@ ANNUALISATION_DAYS = 365  # crypto trades every day
 
 # --- Overview and Trades pages ----------------------------------------------
 HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this range, daily beyond
+# A row dated later than the server's now + this is "in the future" (a bad clock or a bad row): it
+# never sets "data as of" or a page's default range, and System Health counts it.
+FUTURE_SKEW_S = 300
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
-POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions snapshot older than this is not a window's mark
-MARK_PAIR_TOLERANCE_MIN = 10  # ... and is paired with the account snapshot at most this far from it
+POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions round further than this from an equity mark is not its mark
 FILLS_PAGE_SIZE = 100  # fills per page on the Trades page
 FILLS_EXPORT_MAX_ROWS = 100_000  # CSV download cap (the page says when it is reached)
 UNTRACKED_LIST_LIMIT = 200  # untracked fills listed (all are counted)
 DRILLDOWN_MAX_FILLS = 5_000  # fills drawn on one coin's drill-down
 LEDGER_LIST_LIMIT = 500  # deposits/withdrawals marked on the equity curve
+
+# --- PnL windows and market regimes (Overview) ------------------------------
+# The regime of an hour is the benchmark coin over the 24 hours ending with that hour's close
+# (Binance hourly candles): trend from its 24 h return, volatility from its hourly log returns.
+REGIME_COIN = "BTC"
+REGIME_TREND_UP = float(os.environ.get("DESK_REGIME_TREND_UP", "0.02"))  # 24 h return above this: "up"
+REGIME_TREND_DOWN = float(os.environ.get("DESK_REGIME_TREND_DOWN", "-0.02"))  # below this: "down"; between: "flat"
+REGIME_TREND_BAND_RANGE_PCT = (0.1, 20.0)  # what the Overview's trend band input accepts (± %, symmetric)
+REGIME_VOL_MIN_RETURNS = 18  # realised vol needs this many of the 24 hourly returns, else "unknown"
+REGIME_THIN_HOURS = 24  # a regime bucket with fewer hours than this is marked thin
+
+# --- price sanity (System Health, Positions) -----------------------------------
+PRICE_DIVERGENCE_BP = 50.0  # exchange mark vs the Binance close of the same hour: flagged above this many bp
+PRICE_SANITY_HOURS = 48  # hours of positions snapshots compared
+STALE_CANDLE_HOURS = 3  # a close repeated for this many hours in a row is listed as stale
+CANDLE_PROBLEM_LIMIT = 200  # candle problems listed (all are counted)
+
+# --- risk (Overview, Positions) ----------------------------------------------------
+CLOSEST_LIQUIDATIONS = 5  # positions nearest to their liquidation price listed on Overview
+
+# --- orders (Trades page) -------------------------------------------------------------
+ORDER_LIST_LIMIT = 200  # open / unfilled orders listed (all are counted)
 
 # --- Trades page vocabulary: URL/widget value -> label ----------------------
 SIDE_LABELS: Mapping[str, str] = MappingProxyType({"B": "Buy", "A": "Sell"})

@@ -123,16 +123,19 @@ def pnl_part(report: DailyReport, window: Mapping[str, Any] | None) -> None:
 
 
 def equity_part(report: DailyReport, series: pl.DataFrame | None) -> None:
-    """The day's Modified Dietz return, drawdowns and the 30-day curve (`equity_series(.., 86400)`)."""
+    """The day's time-weighted return, drawdowns and the 30-day curve (`equity_series(.., 86400)`).
+
+    Returns and drawdowns are SQL's per-snapshot chain (lib.pnl module docstring); a day is the
+    bucket (00:00, 24:00], so its last snapshot may carry the next midnight's timestamp.
+    """
     if series is None or series.height == 0:
         return
-    rets = pnl.period_returns(series)
-    days = rets.with_columns(pl.col("equity_ts").dt.date().alias("_day"))
+    days = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
     today = days.filter(pl.col("_day") == report.day)
     if today.height:
         report.day_return = _num(today.item(0, "ret"))
-    upto = rets.filter(pl.col("equity_ts").dt.date() <= report.day)
-    dd = pnl.max_drawdown(pnl.drawdown_series(upto))
+    upto = days.filter(pl.col("_day") <= report.day)
+    dd = pnl.drawdown_summary(upto)
     report.drawdown_current, report.drawdown_max = dd["current_drawdown"], dd["max_drawdown"]
     last30 = days.filter((pl.col("_day") <= report.day) & (pl.col("_day") > report.day - timedelta(days=30)))
     report.equity_curve = [(d, _num(e)) for d, e in last30.select("_day", "equity").iter_rows()]

@@ -5,9 +5,10 @@ marker, never as 0."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 MISSING = "—"
 MINUS = "\u2212"  # typographic minus for displayed signed numbers
@@ -26,6 +27,12 @@ CATEGORY_COLORS: Mapping[str, str] = MappingProxyType(
 
 STATUS_COLORS: Mapping[str, str] = MappingProxyType(
     {"OK": "#2e9d5b", "LATE": "#e0a526", "DOWN": "#d1343b", "UNKNOWN": "#a3b1bf", "N/A": "#a3b1bf"}
+)
+
+# Data-contract column status (System Health, lib/contract.py)
+CONTRACT_COLORS: Mapping[str, str] = MappingProxyType(
+    {"wrong type": "#d1343b", "missing": "#d1343b", "normalised": "#e0a526", "extra": "#a3b1bf",
+     "present": "#2e9d5b"}
 )
 
 # Streamlit badge colour names for a status (st.badge, :color-badge[...])
@@ -65,6 +72,10 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# Effective execution lag (Tracking Error page): the scheduled T+2 in green, slips warmer, unknown grey.
+LAG_COLORS: Mapping[int, str] = MappingProxyType({0: "#8e5cc4", 1: "#e8702a", 2: "#2e9d5b", 3: "#d1343b"})
+LAG_UNKNOWN_COLOR = "#b0b7c0"
+
 
 def _bad(x: object) -> bool:
     return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
@@ -93,6 +104,12 @@ def metric_delta(text: str | None) -> str | None:
     if text is None or text == MISSING:
         return None
     return "-" + text[1:] if text.startswith(MINUS) else text
+
+
+def pp(x: float | None, decimals: int = 2, signed: bool = True, missing: str = MISSING) -> str:
+    """A change of a percentage, in percentage points: 0.0038 -> '+0.38 pp' (not '+0.38%')."""
+    text = pct(x, decimals, signed=signed, missing=missing)
+    return text if text == missing else text[:-1] + " pp"
 
 
 def pct(x: float | None, decimals: int = 2, signed: bool = False, missing: str = MISSING) -> str:
@@ -158,3 +175,50 @@ def age_since(ts: datetime | None, now: datetime | None = None) -> str:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=timezone.utc)
     return age(now - ts)
+
+
+# --- snapshot hours (lib.config.SNAPSHOT_HOURS) ---------------------------------
+SNAPSHOT_HOUR_HELP = ("Positions as of the END of the hour: after every fill before it, priced at its close. Hour 0 "
+                      "therefore includes the 00:00–00:02 rebalance fills (the playbook's hourly timeline); pick "
+                      "“before the rebalance” for the book as of 00:00:00, going into it.")
+
+
+def snapshot_file_tag(hour: int) -> str:
+    """'0200Z' for a file name; 'pre-rebalance-0000Z' for the 00:00:00 choice."""
+    return "pre-rebalance-0000Z" if hour < 0 else f"{hour:02d}00Z"
+
+
+def snapshot_hour_option(hour: int) -> str:
+    """What a snapshot-hour choice means: the END of the hour (hour 0 includes the rebalance fills)."""
+    if hour < 0:
+        return "00:00:00 — before the rebalance"
+    nxt = f"{hour + 1:02d}:00" if hour < 23 else "24:00"
+    extra = ", incl. the 00:00–00:02 rebalance" if hour == 0 else ""
+    return f"{hour:02d}:00 hour — as of {nxt}{extra}"
+
+
+def snapshot_when(day: Any, hour: int) -> str:
+    """'2025-12-07 02:00 hour (positions as of 03:00 UTC)' — a snapshot named by the end of its hour."""
+    if hour < 0:
+        return f"{day} 00:00:00 UTC (before the rebalance)"
+    nxt = f"{hour + 1:02d}:00" if hour < 23 else "24:00"
+    return f"{day} {hour:02d}:00 hour (positions as of {nxt} UTC)"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def md_text(value: Any) -> str:
+    """A value from the data, safe inside Markdown (st.markdown, captions, alerts, metric help).
+
+    Every Markdown, Streamlit-directive (`:red[...]`, `:material/...:`) and LaTeX (`$`)
+    character is backslash-escaped and line breaks become spaces, so a coin named
+    `[x](https://evil)` shows as that text, never as a link.
+    """
+    text = re.sub(r"[\r\n]+", " ", str(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def plot_text(value: Any) -> str:
+    """A value from the data inside a Plotly title or label: its HTML-like tags (<a href>, <b>) shown as text."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -508,6 +508,21 @@ def table_status(name: str, age_s: float | None) -> tuple[str, str]:
     return status, f"newest row {_secs(age_s)} old (> {factor} × {_secs(expected)})"
 
 
+def data_as_of_status(age_s: float | None) -> tuple[str, str]:
+    """The one staleness rule for "data as of": the account table's freshness status.
+
+    The sidebar turns amber exactly when System Health calls the account table LATE or
+    DOWN (newest snapshot older than LATE_FACTOR x (snapshot cadence + sync period)).
+    """
+    return table_status("account", age_s)
+
+
+def stale_after_s(name: str = "account") -> float | None:
+    """Age beyond which a continuous table is LATE (None for an event-driven table)."""
+    cadence = TABLE_CADENCE_S.get(name)
+    return None if cadence is None else config.LATE_FACTOR * (cadence + SYNC_PERIOD_S)
+
+
 def assess_tables(stats: pl.DataFrame) -> pl.DataFrame:
     """Add freshness age/status and data-quality flags to `queries.health.sync_stats` rows."""
     out = []

@@ -17,7 +17,8 @@ from lib import config
 MIN_DATE = date(2015, 1, 1)
 MAX_RANGE_DAYS = 3 * 366
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_COIN = re.compile(r"^[A-Za-z0-9]{1,20}$")
+# a perp coin (BTC, kPEPE), a spot pair (PURR/USDC) or a spot index (@107)
+_COIN = re.compile(r"^(?:[A-Za-z0-9]{1,20}(?:/[A-Za-z0-9]{1,20})?|@[0-9]{1,6})$")
 T = TypeVar("T")
 
 
@@ -65,9 +66,10 @@ def parse_range(start: object, end: object, max_days: int = MAX_RANGE_DAYS) -> t
 
 
 def parse_hour(raw: object) -> int:
+    """Snapshot hour 0-23 (positions at the end of that hour), or -1: 00:00:00, before the rebalance."""
     text = str(raw).strip()
-    if not text.isdigit() or not 0 <= int(text) <= 23:
-        raise InputError(f"hour must be a whole number 0-23, not {text[:20]!r}")
+    if not text.lstrip("-").isdigit() or int(text) not in config.SNAPSHOT_HOURS:
+        raise InputError(f"hour must be a whole number 0-23 (or -1 for before the rebalance), not {text[:20]!r}")
     return int(text)
 
 
@@ -81,10 +83,16 @@ def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
     return value
 
 
+def parse_trend_band(raw: object) -> float:
+    """The regime trend band in % of BTC's 24 h return (URL `trend`): '2' means up above +2 %, down below -2 %."""
+    return parse_threshold(raw, "trend band (%)", *config.REGIME_TREND_BAND_RANGE_PCT)
+
+
 def parse_coin(raw: object) -> str:
     text = str(raw).strip()
     if not _COIN.match(text):
-        raise InputError(f"coin must be letters and digits only, not {text[:20]!r}")
+        raise InputError(f"coin must be letters and digits (a spot pair like PURR/USDC, or @107), "
+                         f"not {text[:20]!r}")
     return text
 
 

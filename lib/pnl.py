@@ -6,21 +6,20 @@ prints.
 
 Conventions
 -----------
-* Equity is the account value in USD. A period runs from the previous equity mark
-  (``prev_equity`` at ``prev_equity_ts``) to this one (``equity`` at ``equity_ts``).
-* ``flows`` is the net of deposits (+) and withdrawals (-) that happened inside the
-  period (after the previous mark, at or before this one). Flows are never PnL:
-  ``pnl = equity - prev_equity - flows``.
-* ``flows_weighted`` is the sum of each flow times the fraction of the period left
-  after it (1.0 for a flow right after the previous mark, 0.0 for one at this mark).
-  The period return is Modified Dietz: ``pnl / (prev_equity + flows_weighted)``, so a
-  deposit neither counts as a gain nor makes a jump in the return series.
-* Missing is null, never 0: an unknown, zero or negative equity at either end makes
-  the period's PnL and return null. Null returns are counted and skipped by the
-  statistics; the equity index carries its level through them.
+* Equity is the account value in USD. Flows (deposits +, withdrawals -) are never PnL:
+  ``pnl = equity_end - equity_start - flows``.
+* Returns are time-weighted at snapshot resolution, computed in SQL
+  (queries/subperiods.sql): every usable account snapshot to the next is a sub-period,
+  a deposit/withdrawal only splits its own sub-period (a few minutes), and the sub-periods
+  are chained into the equity index that the headline returns, the daily returns and the
+  drawdown all read. This module does not recompute them.
+* One marking rule for every window: the end mark is the latest usable snapshot at or
+  before the window's end instant, the start mark the last one at or before its start.
+* Missing is null, never 0: an unknown, zero or negative equity is skipped and counted.
 * Returns and drawdowns are fractions (0.0123 = 1.23%); drawdowns are <= 0.
-* Volatility and Sharpe are annualised with ``config.ANNUALISATION_DAYS`` (365: crypto
-  trades every day); Sharpe uses a zero risk-free rate.
+* Volatility and Sharpe rest on finished UTC days only, annualised with
+  ``config.ANNUALISATION_DAYS`` (365: crypto trades every day); Sharpe uses a zero
+  risk-free rate.
 """
 
 from __future__ import annotations
@@ -51,37 +50,36 @@ def window_pnl(equity_start: Any, equity_end: Any, flows: Any) -> float | None:
     return e1 - e0 - (_num(flows) or 0.0)
 
 
-def window_return(equity_start: Any, equity_end: Any, flows: Any, flows_weighted: Any = None) -> float | None:
-    """Modified Dietz return of a window; `flows_weighted` defaults to half the flows (mid-window)."""
-    pnl = window_pnl(equity_start, equity_end, flows)
-    if pnl is None:
-        return None
-    f = _num(flows) or 0.0
-    fw = _num(flows_weighted)
-    base = float(equity_start) + (fw if fw is not None else 0.5 * f)
-    if base <= 0:
-        return None
-    return pnl / base
-
-
 def chart_bucket_seconds(start: date, end: date) -> int:
     """Hourly points for short ranges, daily beyond `HOURLY_CHART_MAX_DAYS` (bounded rows)."""
     days = (end - start).days + 1
     return 3600 if days <= HOURLY_CHART_MAX_DAYS else 86400
 
 
-def headline(frame: pl.DataFrame) -> dict[str, dict]:
-    """Per headline window (`queries.overview.headline_pnl` rows): PnL and Modified Dietz return.
+def window_label(window: str, equity_start_ts: Any = None) -> str:
+    """What a headline window is, in words: 'today (UTC day)', 'last 7 × 24 h', 'since 2025-11-01'."""
+    if window == "all":
+        return f"since {equity_start_ts:%Y-%m-%d}" if equity_start_ts is not None else "since start"
+    return HEADLINE_LABELS.get(window, window)
 
-    Returns {window: {"pnl", "ret", "flows", "equity_start", "equity_end", "equity_start_ts",
-    "equity_end_ts"}}; pnl/ret are None when a mark is unknown.
+
+HEADLINE_LABELS = {"today": "today (UTC day)", "7d": "last 7 × 24 h", "30d": "last 30 × 24 h"}
+
+
+def headline(frame: pl.DataFrame) -> dict[str, dict]:
+    """Per headline window (`queries.overview.headline_pnl` rows): PnL, time-weighted return, label.
+
+    Returns {window: {"pnl", "ret", "flows", "label", "equity_start", "equity_end", "equity_start_ts",
+    "equity_end_ts"}}; pnl is None when a mark is unknown. `ret` is SQL's chained sub-period
+    return (the equity index's), not recomputed here.
     """
     out: dict[str, dict] = {}
     for r in frame.iter_rows(named=True):
         out[r["window"]] = {
             "pnl": window_pnl(r["equity_start"], r["equity_end"], r["flows"]),
-            "ret": window_return(r["equity_start"], r["equity_end"], r["flows"], r["flows_weighted"]),
+            "ret": _num(r["ret"]),
             "flows": _num(r["flows"]) or 0.0,
+            "label": window_label(r["window"], r["equity_start_ts"]),
             "equity_start": _num(r["equity_start"]),
             "equity_end": _num(r["equity_end"]),
             "equity_start_ts": r["equity_start_ts"],
@@ -104,16 +102,24 @@ def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
 
     `timeline` is `queries.tracking_error.timeline(day - 1, day, hour)`; classification and
     TE are lib.tracking_error's (read-only use). `counts` lists every category present (display
-    order), `problems` the problem categories among them. Values are None when a day has no rows.
+    order), `problems` the problem categories among them. Values are None when a day has no rows;
+    `state` says why `day` is not classified (lib.te_views.day_state: no targets, no fills).
     """
     from lib import tracking_error as te
+    from lib.te_views import day_state
 
-    out: dict[str, Any] = {"day": day, "te": None, "te_prev": None, "delta": None, "counts": [], "problems": []}
+    out: dict[str, Any] = {"day": day, "te": None, "te_prev": None, "delta": None, "counts": [], "problems": [],
+                           "state": None}
     if timeline is None or timeline.height == 0 or day is None:
         return out
     for d, key in ((day - timedelta(days=1), "te_prev"), (day, "te")):
         rows = timeline.filter(pl.col("holdings_date") == d)
         if rows.height == 0:
+            continue
+        state = day_state(rows)  # the Positions and Tracking Error pages' rule: no targets / no fills
+        if d == day:
+            out["state"] = state
+        if state is not None:
             continue
         classified = te.classify(rows)
         out[key] = te.snapshot_te(classified)["te"]
@@ -127,116 +133,52 @@ def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
     return out
 
 
-# --- period series -----------------------------------------------------------
-PERIOD_COLUMNS = ("equity", "prev_equity", "flows", "flows_weighted")
+# --- equity index and drawdown (computed per snapshot in SQL) ------------------
+def drawdown_summary(series: pl.DataFrame) -> dict:
+    """The worst and the current drawdown from `queries.overview.equity_series` rows.
 
-
-def period_returns(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add `pnl` and `ret` (Modified Dietz, see module docstring) to a period frame.
-
-    Input columns: `equity, prev_equity, flows, flows_weighted` (others pass through).
-    Null `flows`/`flows_weighted` mean "no flow" (0); NaN/inf in the four columns become null.
-    `pnl`/`ret` are null when either
-    equity is null, zero or negative, or when the return's base is not positive.
-    """
-    missing = [c for c in PERIOD_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"period_returns: missing column(s) {missing}")
-    f = frame.with_columns(
-        [pl.col(c).cast(pl.Float64) for c in PERIOD_COLUMNS]
-    ).with_columns(
-        [pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c) for c in PERIOD_COLUMNS]
-    )
-    e1 = pl.col("equity")
-    e0 = pl.col("prev_equity")
-    flows = pl.col("flows").fill_null(0.0)
-    fw = pl.col("flows_weighted").fill_null(0.0)
-    ok = (e1 > 0) & (e0 > 0)
-    pnl = pl.when(ok).then(e1 - e0 - flows).otherwise(None)
-    base = e0 + fw
-    ret = pl.when(ok & (base > 0)).then((e1 - e0 - flows) / base).otherwise(None)
-    return f.with_columns(pnl.alias("pnl"), ret.alias("ret"))
-
-
-def equity_index(returns: Iterable[Any], base: float = 1.0) -> list[float]:
-    """Chain-linked index after each period: base * prod(1 + r). A null return keeps the level."""
-    level = base
-    out: list[float] = []
-    for r in returns:
-        v = _num(r)
-        if v is not None:
-            level *= 1.0 + v
-        out.append(level)
-    return out
-
-
-def drawdown_series(frame: pl.DataFrame, ts: str = "equity_ts", ret: str = "ret",
-                    start_ts: str | None = "prev_equity_ts") -> pl.DataFrame:
-    """Deposit-adjusted drawdown: `ts, index, peak, drawdown` (drawdown = index / running peak - 1).
-
-    The index starts at 1.0 at the first period's start mark (`start_ts` of the first
-    row, when known), so a loss in the very first period is a drawdown too.
-    """
-    schema = {"ts": pl.Datetime("ms", "UTC"), "index": pl.Float64, "peak": pl.Float64, "drawdown": pl.Float64}
-    if frame.height == 0:
-        return pl.DataFrame(schema=schema)
-    times = list(frame[ts])
-    index = equity_index(frame[ret].to_list())
-    first_start = frame[start_ts][0] if start_ts and start_ts in frame.columns else None
-    if first_start is not None:
-        times = [first_start] + times
-        index = [1.0] + index
-    peaks: list[float] = []
-    peak = -math.inf
-    for v in index:
-        peak = max(peak, v)
-        peaks.append(peak)
-    dd = [v / p - 1.0 for v, p in zip(index, peaks)]
-    out = pl.DataFrame({"ts": times, "index": index, "peak": peaks, "drawdown": dd})
-    return out.with_columns(pl.col("ts").cast(pl.Datetime("ms", "UTC")))
-
-
-def max_drawdown(dd: pl.DataFrame) -> dict:
-    """Worst drawdown of a `drawdown_series` frame, with its peak and trough times.
-
-    Returns `max_drawdown` (<= 0; None when there is no point), `peak_ts` (when the
-    index last stood at the peak before the trough), `trough_ts`, `recovered_ts` (first
-    time back at or above that peak; None if not yet), `current_drawdown` and
-    `current_peak_ts` (the peak the current drawdown is measured from).
+    SQL computes the drawdown at every account snapshot and keeps, per chart bucket, the
+    deepest point (dd_min, trough_ts, trough_peak_ts), the last one (dd_last,
+    peak_ts_last) and the first new highs (first_high_ts, first_high_after_trough_ts).
+    The answer is therefore exact at snapshot resolution whatever the bucket size, and a
+    longer range with the same start is never shallower. Same keys as `max_drawdown`.
     """
     empty = {"max_drawdown": None, "peak_ts": None, "trough_ts": None, "recovered_ts": None,
              "current_drawdown": None, "current_peak_ts": None}
-    if dd.height == 0:
+    if series.height == 0:
         return empty
-    times = dd["ts"].to_list()
-    index = dd["index"].to_list()
-    draw = dd["drawdown"].to_list()
-    trough_i = min(range(len(draw)), key=lambda i: (draw[i], i))
-    worst = draw[trough_i]
+    rows = series.sort("bucket").to_dicts()
+    worst_i = min(range(len(rows)), key=lambda i: (rows[i]["dd_min"], i))
+    worst = rows[worst_i]
+    last = rows[-1]
+    out = {**empty, "max_drawdown": min(worst["dd_min"], 0.0), "current_drawdown": last["dd_last"],
+           "current_peak_ts": last["peak_ts_last"]}
+    if worst["dd_min"] < 0:
+        recovered = worst["first_high_after_trough_ts"]
+        if recovered is None:
+            recovered = next((r["first_high_ts"] for r in rows[worst_i + 1:] if r["first_high_ts"] is not None), None)
+        out.update(peak_ts=worst["trough_peak_ts"], trough_ts=worst["trough_ts"], recovered_ts=recovered)
+    return out
 
-    def peak_before(i: int) -> int:
-        best = 0
-        for j in range(i + 1):
-            if index[j] >= index[best]:
-                best = j
-        return best
 
-    if worst >= 0:
-        peak_i = trough_i = None
-        recovered = None
-    else:
-        peak_i = peak_before(trough_i)
-        recovered = next((times[j] for j in range(trough_i + 1, len(index)) if index[j] >= index[peak_i]), None)
-    last = len(index) - 1
-    cur_peak = peak_before(last)
-    return {
-        "max_drawdown": min(worst, 0.0),
-        "peak_ts": times[peak_i] if peak_i is not None else None,
-        "trough_ts": times[trough_i] if trough_i is not None else None,
-        "recovered_ts": recovered,
-        "current_drawdown": draw[last],
-        "current_peak_ts": times[cur_peak],
-    }
+def underwater_points(series: pl.DataFrame) -> pl.DataFrame:
+    """What the underwater chart draws: each bucket's deepest drawdown at its time (`ts`, `drawdown`).
+
+    The start mark (index 1.0, drawdown 0) comes first, so the chart's lowest point is the
+    max drawdown the page states.
+    """
+    return (series.sort("bucket")
+            .select(pl.col("trough_ts").alias("ts"), pl.col("dd_min").alias("drawdown"))
+            .with_columns(pl.col("ts").cast(pl.Datetime("ms", "UTC"))))
+
+
+def complete_days(daily: pl.DataFrame, start: date) -> pl.DataFrame:
+    """Finished UTC days from `start` of a daily `equity_series` frame.
+
+    Out: the start mark's day when it lies before `start`, and an unfinished day (the data
+    has no snapshot at or after its end yet): its return is not a day's return.
+    """
+    return daily.filter(pl.col("complete").cast(pl.Boolean) & (pl.col("bucket").dt.date() >= start))
 
 
 # --- daily statistics --------------------------------------------------------

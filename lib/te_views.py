@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from lib import config
+from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import InputError, parse_threshold
 
@@ -143,6 +144,40 @@ def has_targets(day_rows: pl.DataFrame) -> bool:
     return bool((day_rows["t2_rows_for_day"].fill_null(0) > 0).any())
 
 
+NO_TARGETS = "no targets"
+NO_FILLS = "no fills"
+
+
+def _book_known(day_rows: pl.DataFrame) -> bool:
+    """Some fill up to the snapshot exists for the day's symbols (else the book cannot be rebuilt)."""
+    return bool((day_rows["last_fill_hour"].is_not_null() | (day_rows["pos_units"].fill_null(0) != 0)).any())
+
+
+def day_state(day_rows: pl.DataFrame) -> str | None:
+    """Why one holdings day cannot be classified (NO_TARGETS, NO_FILLS), or None when it can.
+
+    The one rule of every page and report: without the D-2 target set nothing is
+    EXTRA, and without a single fill up to the snapshot nothing is MISSING (the
+    book is unknown, not flat), so nothing is classified and no TE is computed.
+    """
+    if not has_targets(day_rows):
+        return NO_TARGETS
+    if "last_fill_hour" in day_rows.columns and not _book_known(day_rows):
+        return NO_FILLS
+    return None
+
+
+def classifiable(timeline: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the days `day_state` allows to classify."""
+    if timeline.height == 0:
+        return timeline
+    book = pl.col("last_fill_hour").is_not_null() | (pl.col("pos_units").fill_null(0) != 0)
+    ok = (pl.col("t2_rows_for_day").fill_null(0) > 0).any().over("holdings_date")
+    if "last_fill_hour" in timeline.columns:
+        ok = ok & book.any().over("holdings_date")
+    return timeline.filter(ok)
+
+
 def no_target_days(timeline: pl.DataFrame) -> list[date]:
     """Holdings days present in the timeline whose D-2 target set is empty, sorted."""
     if timeline.height == 0:
@@ -159,8 +194,7 @@ def classify_days(
 
     Classification is row-wise, so one call over many days equals one call per day.
     """
-    with_targets = timeline.filter(pl.col("t2_rows_for_day").fill_null(0) > 0)
-    return te.classify(with_targets, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
+    return te.classify(classifiable(timeline), w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
 
 
 def category_counts(classified: pl.DataFrame | None) -> dict[str, int]:
@@ -245,10 +279,12 @@ def unpriced(day_rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def unpriced_notes(bad: pl.DataFrame, max_names: int = 15) -> list[str]:
-    """One line per reason for `unpriced()` rows: 'no price (3): AAA, BBB, CCC', long lists cut with '+N more'."""
+    """One line per reason for `unpriced()` rows: 'no price (3): AAA, BBB, CCC', long lists cut with '+N more'.
+
+    Markdown: the names from the data are escaped (lib.format.md_text)."""
     notes = []
     for reason in sorted(set(bad["reason"].to_list())):
-        names = bad.filter(pl.col("reason") == reason)["sym"].cast(pl.String).to_list()
+        names = [fmt.md_text(n) for n in bad.filter(pl.col("reason") == reason)["sym"].cast(pl.String).to_list()]
         more = f", +{len(names) - max_names} more" if len(names) > max_names else ""
         shown = ", ".join(names[:max_names]) + more
         notes.append(f"{reason} ({len(names)}): {shown}")
@@ -528,19 +564,21 @@ class SnapshotView:
     exposure: dict
     snapshot_te: dict | None
     unpriced: pl.DataFrame
+    state: str | None = None  # day_state(): why nothing is classified, None when classified
 
 
 def snapshot_view(day_rows: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: float = config.MAG_EPS,
                   mag_rule: str = config.DEFAULT_MAG_RULE) -> SnapshotView:
     """Classify one day's timeline rows (only when its targets exist) and sum up the book."""
-    if has_targets(day_rows):
+    state = day_state(day_rows)
+    if state is None:
         rows = te.classify(day_rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
         counts: dict[str, int] | None = category_counts(rows)
         snap = te.snapshot_te(rows)
     else:
         rows, counts, snap = day_rows, None, None
     return SnapshotView(rows=rows, counts=counts, exposure=exposure(day_rows), snapshot_te=snap,
-                        unpriced=unpriced(day_rows))
+                        unpriced=unpriced(day_rows), state=state)
 
 
 def summary(view: RangeView) -> dict:

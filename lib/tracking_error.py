@@ -470,7 +470,7 @@ def _history_mean(history: Any, today: dt.date) -> tuple[float, int] | None:
 
 
 def _md_escape(text: str) -> str:
-    for ch in ("\\", "`", "*", "_", "[", "]", "<", ">", "$", "|"):
+    for ch in ("\\", "`", "*", "_", "[", "]", "<", ">", "$", "|", ":", "~"):  # ':' stops autolinks
         text = text.replace(ch, "\\" + ch)
     return text
 

@@ -1,8 +1,9 @@
 """The weekly risk report, pure: frames in (queries/report_inputs.py), a `WeeklyReport` out.
 
 Returns, volatility, Sharpe and drawdown over the week and the 30 days ending on
-`week_ending` (lib.pnl.daily_stats / drawdown_series on daily equity, deposits
-excluded); exposure range (hourly positions rounds), largest positions and
+`week_ending` (lib.pnl.daily_stats on SQL's time-weighted daily returns, deposits excluded;
+lib.pnl.drawdown_summary, exact at snapshot resolution: the week's figure is its deepest point
+below the 30 days' running peak); exposure range (hourly positions rounds), largest positions and
 margin/leverage; the TE trend (lib.te_views.daily_te) with repeat offenders
 (symbols in a problem category on two or more days); execution costs
 (notional-weighted over the week's daily_execution rows); health incidents
@@ -79,8 +80,7 @@ def _num(x: Any) -> float | None:
 def _stats(rets: pl.DataFrame, first: date, last: date) -> dict:
     part = rets.filter(pl.col("_day").is_between(first, last))
     out = pnl.daily_stats(part["_day"].to_list(), part["ret"].to_list(), part["pnl"].to_list())
-    out.update({k: v for k, v in pnl.max_drawdown(pnl.drawdown_series(part)).items()
-                if k in ("max_drawdown", "current_drawdown")})
+    out.update({k: v for k, v in pnl.drawdown_summary(part).items() if k in ("max_drawdown", "current_drawdown")})
     out["first"], out["last"] = first, last
     return out
 
@@ -89,7 +89,9 @@ def returns_part(r: WeeklyReport, series: pl.DataFrame | None) -> None:
     if series is None or series.height == 0:
         r.notes.append("no account snapshots in the 30 days: returns unknown")
         return
-    rets = pnl.period_returns(series).with_columns(pl.col("equity_ts").dt.date().alias("_day"))
+    # SQL's per-snapshot chain (lib.pnl): `ret` per UTC-day bucket, drawdowns exact at snapshot resolution,
+    # measured from the 30 days' start mark
+    rets = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
     r.week = _stats(rets, r.week_start, r.week_ending)
     r.month = _stats(rets, r.week_ending - timedelta(days=29), r.week_ending)
     wk = rets.filter(pl.col("_day").is_between(r.week_start, r.week_ending))

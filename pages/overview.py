@@ -5,12 +5,17 @@ from datetime import timedelta
 import streamlit as st
 
 from lib import config, pnl
+from lib import regimes as regime_rules
+from lib.inputs import parse_trend_band
 from lib import format as fmt
-from queries import health, overview, tracking_error
+from queries import health, overview, regimes, risk, tracking_error
 from ui import alerts_panel, layout, router
 from ui.data import empty_note, load, load_optional
+from ui.overview import regimes as regime_panel
+from ui.overview import risk as risk_panel
 from ui.overview import sections, views
 from ui.sidebar import data_as_of_line, selection
+from ui.state import set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -25,10 +30,11 @@ monitor_rows = load_optional(health.monitor_status, what="monitor heartbeats", w
 if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)
     firing = alerts_panel.firing_count()  # the System Health Alerts panel's count
-    badge_column.badge(f"System health: {summary.label}{alerts_panel.badge_text(firing)}",
+    badge_column.badge(f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(firing)}",
                        icon=":material/monitor_heart:",
                        color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
-                       help="; ".join(summary.problems) or "Worst monitor status on the System Health page.")
+                       help="; ".join(fmt.md_text(p) for p in summary.problems)
+                       or "Worst monitor status on the System Health page.")
 link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:",
                       query_params=sidebar.link_params(), help="Monitors, synced tables and sync runs.")
 
@@ -41,6 +47,11 @@ if snapshot_day is not None:
     timeline = load(tracking_error.timeline, snapshot_day - timedelta(days=1), snapshot_day,
                     config.DEFAULT_SNAPSHOT_HOUR, what="latest tracking error")
 sections.exposure_metrics(views.exposure_now(exposure, timeline, snapshot_day), snapshot_day)
+
+# --- risk now: margin, leverage, withdrawable, nearest liquidations (ui/overview/risk.py) -------
+st.subheader("Risk")
+risk_panel.risk_panel(risk_panel.risk_now(load(risk.latest_account_risk, what="account risk"),
+                                          load(risk.position_risk, what="liquidation distances")))
 
 # --- PnL decomposition over the global range ---------------------------------------------------
 st.subheader(f"PnL {start} – {end} (UTC days)")
@@ -58,12 +69,31 @@ if series is not None and not empty_note(series, "equity"):
 
 daily = series if bucket_s == 86400 else load(overview.equity_series, start, end, 86400, what="daily returns")
 if daily is not None and daily.height:
-    sections.daily_statistics(views.daily_statistics(daily))
+    sections.daily_statistics(views.daily_statistics(daily, start))
 
 # --- exposure over time ----------------------------------------------------------------------------
 exposure_series = load(overview.exposure_series, start, end, bucket_s, what="exposure over time")
 if exposure_series is not None and not empty_note(exposure_series, "positions snapshots"):
     sections.exposure(exposure_series, bucket_label)
 
+risk_series = load(risk.account_risk_series, start, end, bucket_s, what="margin and leverage over time")
+if risk_series is not None and not empty_note(risk_series, "account snapshots"):
+    risk_panel.risk_trend(risk_series, bucket_label)
+
 if flows is not None and flows.height:
     sections.flows_table(flows)
+
+# --- when the book makes money: hour, weekday, rebalance window, regime (ui/overview/regimes.py) --
+st.subheader("PnL windows and market regimes")
+band_default = regime_rules.default_band_pct()
+band_column, _ = st.columns([2, 5])
+band = band_column.number_input(
+    "Trend band (± % BTC 24 h return)", min_value=config.REGIME_TREND_BAND_RANGE_PCT[0],
+    max_value=config.REGIME_TREND_BAND_RANGE_PCT[1], value=url_value("trend", parse_trend_band, band_default),
+    step=0.5, key="ov_trend_band", help="An hour is 'up' when BTC rose more than this over the 24 h ending at its "
+                                        "close, 'down' when it fell more, else 'flat'.")
+set_url(trend=None if band == band_default else band)
+trend_up, trend_down = regime_rules.trend_thresholds(band)
+buckets = load(regimes.pnl_buckets, start, end, trend_up, trend_down, what="PnL by window and regime")
+if buckets is not None and not empty_note(buckets, "account snapshots"):
+    regime_panel.pnl_windows_panel(regime_panel.pnl_windows(buckets), trend_up, trend_down)

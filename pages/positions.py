@@ -6,10 +6,11 @@ from lib import config, csv_export, te_views
 from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import parse_date, parse_hour
-from queries import positions, tracking_error
+from queries import positions, risk, tracking_error
 from ui import layout, links, router
-from ui.data import load
-from ui.positions import sections, views
+from ui.data import empty_note, load
+from ui.positions import data_quality, sections, views
+from ui.positions import risk as risk_panel
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
@@ -30,32 +31,55 @@ day_column, hour_column, w_eps_column, mag_eps_column = layout.control_row(4)
 day = day_column.date_input("Holdings date (UTC)", value=url_day, key="pos_date",
                             help="The book after that day's rebalance, against the targets dated two days "
                                  "earlier (T+2).")
-hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=url_hour, key="pos_hour",
-                             format_func=lambda h: f"{h:02d}:00–{h:02d}:59 UTC",
-                             help="Positions after every fill before the end of this hour, priced at its close.")
+hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="pos_hour",
+                             index=config.SNAPSHOT_HOURS.index(url_hour), format_func=fmt.snapshot_hour_option,
+                             help=fmt.SNAPSHOT_HOUR_HELP)
 thresholds = threshold_inputs("pos", w_eps_column, mag_eps_column)
 set_url(date=day, hour=hour)
 
-when = f"{day.isoformat()} {hour:02d}:00 UTC"
+when = fmt.snapshot_when(day.isoformat(), hour)
+if hour == 0:
+    st.caption(":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
+               "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it.")
 if te_views.snapshot_incomplete(day, hour, as_of):
-    st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} hour yet: prices and fills "
+    st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
                "after that time are missing.", icon=":material/schedule:")
+
+position_risk = load(risk.position_risk, what="position risk and price check")
+risk_view = risk_panel.position_risk(position_risk) if position_risk is not None else None
+if risk_view is not None:
+    risk_panel.price_flag(risk_view)  # above the book: a wrong price skews every weight below
+
+
+def risk_section() -> None:
+    """Risk and price check at the newest positions snapshot (ui/positions/risk.py): about now, any date."""
+    st.subheader("Risk and price check (newest positions snapshot)")
+    if risk_view is not None and not empty_note(position_risk, "positions in the newest snapshot"):
+        risk_panel.risk_table(risk_view)
+
 
 timeline = load(tracking_error.timeline, day, day, hour, what="hourly timeline")
 if timeline is None:
+    risk_section()
     st.stop()
 if timeline.height == 0:
     st.info(f"No positions and no model targets for holdings date {day.isoformat()}.", icon=":material/info:")
+    risk_section()
     st.stop()
+
+data_quality.open_chains(timeline)
 
 # --- classification (none on a day without targets) -------------------------------------
 target_date = te_views.target_date(day)
 snapshot = views.snapshot(timeline, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
 classified = snapshot.counts is not None
-if not classified:
+if snapshot.state == te_views.NO_TARGETS:
     st.warning(f"**No model targets dated {target_date.isoformat()}** (T+{config.T_PLUS_TARGET} for holdings date "
                f"{day.isoformat()}): positions are shown without categories; nothing is called EXTRA.",
                icon=":material/event_busy:")
+elif snapshot.state == te_views.NO_FILLS:
+    st.warning(f"**No fills up to {when}** for any symbol of the day: the book cannot be rebuilt from fills, "
+               "so nothing is classified (nothing is called MISSING).", icon=":material/event_busy:")
 
 st.subheader(f"Book at {when} vs targets dated {target_date.isoformat()}")
 sections.book(snapshot, views.unpriced_notes(snapshot.unpriced), timeline.height, thresholds.label)
@@ -75,9 +99,9 @@ def book_table() -> None:
                                "· weights in % of equity · flip = closer to the T+1 target than to T+2")
     else:
         caption_column.caption(f"{table.height} symbols · largest |notional| first · nothing classified "
-                               "(no targets)")
+                               f"({snapshot.state})")
     download_column.download_button(
-        "CSV", csv_export.csv_text(table), file_name=csv_export.file_name("positions", day, f"{hour:02d}00Z"),
+        "CSV", csv_export.csv_text(table), file_name=csv_export.file_name("positions", day, fmt.snapshot_file_tag(hour)),
         mime="text/csv", icon=":material/download:", help="The table as shown, weights as fractions of equity.")
     sections.table_and_chart(table, classified, links.trades_drilldown_prefix(sidebar))
 
@@ -94,6 +118,5 @@ if exchange is not None:
     else:
         sections.reconciliation(views.reconcile(timeline, exchange),
                                 fmt.utc(exchange["snapshot_ts"].max(), seconds=True), exchange.height)
-        st.subheader("Exchange snapshot: entry, PnL, leverage, liquidation")
-        sections.exchange_snapshot(exchange, fmt.utc(exchange["snapshot_ts"].max(), seconds=True),
-                                   links.trades_drilldown_prefix(sidebar))
+
+risk_section()

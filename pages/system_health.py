@@ -18,14 +18,15 @@ from lib import format as fmt
 from lib import health as rules
 from lib import health_answer
 from lib.inputs import parse_bucket, parse_hours, parse_monitor
-from queries import health, tracking_error
+from queries import contract, health, odd_data, prices, tracking_error
 from queries._base import client as desk_client
 from ui import data as ui_data
 from ui import alerts_panel, router
 from ui.data import empty_note, load, load_live, load_optional
 from ui.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, set_url, url_value
-from ui.system_health import answer, sections, views
+from ui.system_health import answer, data_quality, sections, views
+from ui.system_health import prices as price_panel
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -83,7 +84,8 @@ def panels(as_of: datetime | None) -> None:
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
     stats = [frame for name in health.SYNCED_TABLES
-             if (frame := load_optional(health.sync_stats, name, what=f"Sync statistics of {name}")) is not None]
+             if (frame := load_optional(health.sync_stats, name, clock.end_q, what=f"Sync statistics of {name}"))
+             is not None]
     table_summary = None
     if stats:
         tables = rules.assess_tables(pl.concat(stats, how="diagonal_relaxed"))
@@ -117,9 +119,18 @@ def panels(as_of: datetime | None) -> None:
         if durations is not None and durations.height:
             sections.sync_durations(durations, clock.end_q)
 
+    # ------------------------------------------------------------------ prices
+    st.subheader("Prices")
+    sanity_hours = config.PRICE_SANITY_HOURS
+    divergence = load_optional(prices.price_divergence, sanity_hours, what="Exchange marks vs Binance")
+    candles = load_optional(prices.candle_problems, sanity_hours, what="Candle problems")
+    price_panel.prices_panel(price_panel.price_sanity(divergence, candles), sanity_hours)
+
     # -------------------------------------------------------------- ClickHouse
     st.subheader("ClickHouse")
     sections.clickhouse_panel(desk_client(), ping)
+    data_quality.contract_table(load(contract.contract_check, what="Data contract check"))
+    data_quality.future_rows(load(odd_data.future_rows, what="Rows dated in the future"))
 
     with top:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)

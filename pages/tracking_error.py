@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib import config, te_views
+from lib import format as fmt
 from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
 from queries import tracking_error
 from ui import layout, links, plot, router
@@ -23,9 +24,9 @@ start, end = sidebar.start, sidebar.end
 url_hour = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
 url_window = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
 hour_column, window_column, w_eps_column, mag_eps_column = layout.control_row(4)
-hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(range(24)), index=url_hour, key="te_hour",
-                             format_func=lambda h: f"{h:02d}:00 UTC",
-                             help="Each day is read at this hour, after the 00:00 rebalance (playbook: 02:00 UTC).")
+hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="te_hour",
+                             index=config.SNAPSHOT_HOURS.index(url_hour), format_func=fmt.snapshot_hour_option,
+                             help="Each day is read at this hour (playbook: the 02:00 hour). " + fmt.SNAPSHOT_HOUR_HELP)
 window = window_column.selectbox("Ex-post TE window", options=list(config.EX_POST_WINDOWS), key="te_window",
                                  index=list(config.EX_POST_WINDOWS).index(url_window),
                                  format_func=lambda w: f"{w} days",
@@ -40,11 +41,11 @@ if timeline is None:
 page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
 view = page.view
 st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
-           f"snapshot {hour:02d}:00 UTC "
+           f"snapshot {fmt.snapshot_hour_option(hour)} UTC "
            f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}")
 if not view.days_with_targets:
     st.info(f"No day between {start.isoformat()} and {end.isoformat()} has both data and model targets at "
-            f"{hour:02d}:00 UTC: nothing to show.", icon=":material/info:")
+            f"{fmt.snapshot_hour_option(hour)} UTC: nothing to show.", icon=":material/info:")
     st.stop()
 if view.days_without_targets:
     gaps = ", ".join(d.isoformat() for d in view.days_without_targets)
@@ -52,6 +53,12 @@ if view.days_without_targets:
             f"(never zeros): {gaps}.", icon=":material/event_busy:")
 
 sections.headline(page.summary, window)
+
+# --- effective execution lag (one sweep query: TE vs the targets dated D-0 .. D-3), then the trend ----
+sweep = load(tracking_error.lag_sweep, start, end, hour, what="execution-lag sweep")
+lags = views.lag_view(sweep, start, end) if sweep is not None else None
+if lags is not None:
+    sections.lag_strip(lags)
 
 # --- trend and its drivers --------------------------------------------------------------------
 sections.trend(page.trend, window)
@@ -67,6 +74,9 @@ if cell is not None and cell != st.session_state.get("te_heatmap_seen"):
         pass  # not a day cell
 symbol_link = links.trades_drilldown_prefix(sidebar)
 
+# --- which names and buckets carry the range's TE ----------------------------------------------
+sections.attribution(page.attribution, start, end)
+
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
 @st.fragment
@@ -80,6 +90,8 @@ def day_story() -> None:
     day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
                        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
     set_url(day=day)
+    if lags is not None:
+        sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
     sections.day_story(views.day_story(view, day), day, hour, symbol_link)
 
 

@@ -6,10 +6,11 @@ from lib import config, csv_export, execution, pnl
 from lib import format as fmt
 from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
                         parse_side, parse_sort, parse_tab)
-from queries import trades
+from queries import orders, trades
 from ui import layout, router
-from ui.trades import sections, views
-from ui.data import empty_note, load
+from ui.trades import fill_quality, sections, views
+from ui.trades import orders as orders_panel
+from ui.data import empty_note, load, load_optional
 from ui.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, set_url, url_value
 
@@ -30,13 +31,15 @@ NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab
 total = load(trades.fills_summary, window_start, window_end, *NO_FILTER, what="fill summary")
 totals = views.first_row(total)
 sections.headline(totals)
+fill_quality.notes(totals, load(trades.unconverted_fees, window_start, window_end, what="fees in other tokens")
+                   if totals.get("n_fee_unconverted") else None)
 
 facets = load(trades.fill_facets, window_start, window_end, what="fill filters")
 facet = views.facet_values(facets)
 coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
 TABS = {"fills": "Fills", "per_day": "Per day", "by_coin": "By coin", "untracked": "Untracked fills",
-        "drilldown": "Coin drill-down"}
+        "drilldown": "Coin drill-down", "orders": "Orders"}
 url_tab = url_value("tab", lambda raw: parse_tab(raw, TABS), "drilldown" if url_coin else "fills")
 tabs = st.tabs(list(TABS.values()), key="tr_tab", on_change="rerun", default=TABS[url_tab])
 open_tab = next((slug for slug, tab in zip(TABS, tabs) if tab.open), "fills")
@@ -129,7 +132,7 @@ with tabs[4]:
     if tabs[4].open:
         options = sorted(set(coin_options) | ({url_coin} if url_coin else set()), key=str.lower)
         if url_coin and url_coin not in coin_options:
-            st.info(f"{url_coin} has no fills between {start} and {end}.", icon=":material/info:")
+            st.info(f"{fmt.md_text(url_coin)} has no fills between {start} and {end}.", icon=":material/info:")
         coin = st.selectbox("Coin", options, index=options.index(url_coin) if url_coin in options else None,
                             key="tr_coin", placeholder="Choose a coin")
         set_url(coin=coin)
@@ -140,3 +143,14 @@ with tabs[4]:
                           what=f"{coin} prices")
             if coin_fills is not None and prices is not None and coin_summary is not None:
                 sections.drilldown(coin, coin_fills, views.first_row(coin_summary), prices, start, end)
+
+# --- orders: open now, outcomes, unfilled in the window, API pressure (ui/trades/orders.py) ----------
+with tabs[5]:
+    if tabs[5].open:
+        bucket_s = pnl.chart_bucket_seconds(start, end)
+        orders_panel.orders_tab(orders_panel.orders_view(
+            load(orders.order_outcomes, start, end, what="order outcomes"),
+            load(orders.unfilled_in_window, start, end, what="orders unfilled in the rebalance window"),
+            load(orders.open_orders, what="open orders"),
+            load_optional(orders.api_pressure, start, end, bucket_s, what="HTTP 429 from the heartbeats"),
+        ), "hourly" if bucket_s == 3600 else "daily")

@@ -19,6 +19,8 @@ from typing import Any, Iterator
 import polars as pl
 
 from lib.ch_client import DeskClient, default_client
+from lib.contract import rewrite
+from queries.contract import drift_casts
 
 _override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
 _recorder: list[tuple[str, dict[str, Any], int]] | None = None  # set by bench.run only
@@ -67,8 +69,14 @@ def client() -> DeskClient:
 
 
 def run(sql: str, **params: Any) -> pl.DataFrame:
-    """Execute one read-only statement and return its rows as polars."""
-    table = client().query_arrow(sql, params)
+    """Execute one read-only statement and return its rows as polars.
+
+    A table whose remote columns drifted to compatible types (lib/contract.py)
+    is read through a subquery that casts them back to the contract's types.
+    """
+    c = client()
+    sql = rewrite(sql, {**c.tables.params(), **params}, drift_casts(c))
+    table = c.query_arrow(sql, params)
     if _recorder is not None:
         _recorder.append((sql, dict(params), table.num_rows))
     return pl.from_arrow(table)  # type: ignore[return-value]

@@ -1,94 +1,139 @@
--- Equity per period (hour or UTC day) with the deposits/withdrawals that fall in it,
--- for the equity curve, the deposit-adjusted returns and the daily statistics.
+-- Equity, the time-weighted equity index and its drawdown, computed at EVERY usable account
+-- snapshot (subperiods.sql) and only then grouped into chart buckets, so the drawdown, its
+-- peak/trough/recovery and the returns are the same whatever bucket the chart draws.
 --
--- Row = one bucket of {bucket_s:UInt32} seconds (3600 or 86400, epoch-aligned, so a
--- day bucket is a UTC day) in [start, end + 1 day) that has a usable account snapshot.
---   equity, equity_ts          the bucket's last usable snapshot (account_value finite
---                              and > 0; null/zero/negative snapshots are skipped and
---                              counted in n_bad_snapshots)
---   prev_equity, prev_equity_ts  the previous bucket's last usable snapshot (looked back
---                              {lookback_days} days before start); NULL if none
---   flows                      net deposits (+) / withdrawals (-) reflected in this
---                              bucket's equity and not in the previous one: a ledger row
---                              belongs to the first usable snapshot at or after its time
---   flows_weighted             sum of usdc * (equity_ts - time) / (equity_ts - prev_equity_ts),
---                              the Modified Dietz weight (lib/pnl.py)
---   deposits, withdrawals      the positive and negative parts of flows
--- Synced duplicates are removed on each table's natural key before use.
+-- The index is 1.0 at the start mark: the last usable snapshot at or before the range's
+-- start instant T0 = start 00:00 UTC (looked back {lookback_days} days), or the first one
+-- after T0 when the data starts later. It is chained through every snapshot up to the
+-- range's end instant T1 = end + 1 day 00:00 UTC. At each snapshot:
+--   index       exp(sum of growth) = prod(1 + ret) since the start mark
+--   peak        running max of index; peak_ts the last time the index stood at it
+--   dd          index / peak - 1 (<= 0; exactly 0 at a new high)
+-- Row = one bucket (b, b + {bucket_s}] (3600 or 86400 s, epoch-aligned; a snapshot exactly at
+-- a boundary closes the bucket before it: "at or before the instant"). The start mark's
+-- bucket comes first (start_mark = 1; it may lie before T0).
+--   equity_ts, equity, index      the bucket's last snapshot
+--   prev_equity_ts, prev_equity   the previous bucket's last snapshot (the start mark for the first)
+--   flows, deposits, withdrawals, n_flows   ledger rows reflected in the bucket's snapshots
+--   pnl                           equity - prev_equity - flows
+--   ret                           the bucket's chained return, prod(1 + ret) - 1 over its
+--                                 sub-periods; NULL when it has none
+--   complete                      the bucket's end instant is at or before the newest usable
+--                                 snapshot in the table (an unfinished day is 0)
+--   dd_min, trough_ts, trough_peak_ts   the bucket's deepest drawdown, when, and its peak
+--   dd_last, peak_ts_last         drawdown and peak time at the bucket's last snapshot
+--   first_high_ts                 first snapshot in the bucket at a running high (dd = 0)
+--   first_high_after_trough_ts    ... after the bucket's own trough (recovery inside it)
+--   n_snapshots, n_bad_snapshots  usable snapshots; null/zero/negative ones skipped
 -- Parameters: start, end (Date), bucket_s (UInt32), lookback_days (UInt16).
 WITH
-    raw AS
+    toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC') AS T0,
+    toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC') AS T1,
     (
-        SELECT ts, account_value, toUInt8(1) AS one,
-               account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0 AS usable
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay({lookback_days:UInt16}), 3, 'UTC') AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
-        LIMIT 1 BY account, ts
+        SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE ts <= T0 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
+          AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+    ) AS mark_before,
+    (
+        SELECT minOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE ts > T0 AND ts <= T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+    ) AS mark_after,
+    ifNull(mark_before, mark_after) AS lo_ts,
+    T1 AS hi_ts,
+    (
+        SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE ts >= lo_ts AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+    ) AS newest_ts,
+    __SUBPERIODS__,
+    indexed AS
+    (
+        SELECT *, exp(sum(ifNull(growth, 0.)) OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+                  AS index
+        FROM subperiods
+    ),
+    peaked AS
+    (
+        SELECT *,
+               max(index) OVER w AS peak,
+               argMax(ts, tuple(index, ts)) OVER w AS peak_ts,
+               index / peak - 1 AS dd,
+               toStartOfInterval(toDateTime(ts - toIntervalMillisecond(1), 'UTC'), toIntervalSecond({bucket_s:UInt32}))
+                   AS bucket
+        FROM indexed
+        WINDOW w AS (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    points AS
+    (
+        SELECT *, argMin(ts, tuple(dd, ts)) OVER (PARTITION BY bucket) AS bucket_trough_ts
+        FROM peaked
+    ),
+    bad AS
+    (
+        SELECT
+            toStartOfInterval(toDateTime(ts - toIntervalMillisecond(1), 'UTC'), toIntervalSecond({bucket_s:UInt32}))
+                AS bucket,
+            count() AS n_bad
+        FROM
+        (
+            SELECT ts FROM {account_db:Identifier}.{account_tbl:Identifier}
+            WHERE ts > lo_ts AND ts <= hi_ts
+              AND NOT (account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0)
+            LIMIT 1 BY account, ts
+        )
+        GROUP BY bucket
     ),
     buckets AS
     (
         SELECT
-            toStartOfInterval(toDateTime(ts, 'UTC'), toIntervalSecond({bucket_s:UInt32})) AS bucket,
-            maxIf(ts, usable) AS equity_ts,
-            argMaxIf(account_value, ts, usable) AS equity,
-            countIf(usable) AS n_snapshots,
-            countIf(NOT usable) AS n_bad
-        FROM raw
+            bucket,
+            max(ts) AS b_equity_ts,
+            argMax(equity, ts) AS b_equity,
+            argMax(index, ts) AS b_index,
+            minOrNull(prev_ts) AS b_prev_ts,
+            argMinIf(prev_equity, ts, prev_ts IS NOT NULL) AS b_prev_equity,
+            countIf(prev_ts IS NOT NULL) AS b_periods,
+            sum(flows) AS b_flows,
+            sumIf(flows, flows > 0) AS b_deposits,
+            sumIf(flows, flows < 0) AS b_withdrawals,
+            sum(n_flows) AS b_n_flows,
+            countIf(ret IS NOT NULL) AS b_returns,
+            sumIf(growth, growth IS NOT NULL) AS b_growth,
+            min(dd) AS b_dd_min,
+            argMin(ts, tuple(dd, ts)) AS b_trough_ts,
+            argMin(peak_ts, tuple(dd, ts)) AS b_trough_peak_ts,
+            argMax(dd, ts) AS b_dd_last,
+            argMax(peak_ts, ts) AS b_peak_ts_last,
+            minOrNullIf(ts, dd >= 0) AS b_first_high_ts,
+            minOrNullIf(ts, dd >= 0 AND ts > bucket_trough_ts) AS b_first_high_after,
+            count() AS b_snapshots,
+            max(ts = lo_ts) AS b_start_mark
+        FROM points
         GROUP BY bucket
-        HAVING n_snapshots > 0
-    ),
-    chained AS
-    (
-        SELECT
-            bucket, equity_ts, equity, n_snapshots, n_bad,
-            lagInFrame(toNullable(equity_ts)) OVER w AS prev_equity_ts,
-            lagInFrame(toNullable(equity)) OVER w AS prev_equity
-        FROM buckets
-        WINDOW w AS (ORDER BY bucket ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-    ),
-    ledger AS
-    (
-        SELECT time, usdc, toUInt8(1) AS one
-        FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
-        WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay({lookback_days:UInt16}), 3, 'UTC') AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
-        LIMIT 1 BY account, time, hash
-    ),
-    placed AS
-    (
-        SELECT l.time AS time, l.usdc AS usdc, s.ts AS reflected_ts
-        FROM ledger AS l
-        ASOF LEFT JOIN (SELECT ts, one FROM raw WHERE usable) AS s ON l.one = s.one AND l.time <= s.ts
-    ),
-    flows AS
-    (
-        SELECT
-            c.bucket AS bucket,
-            sum(p.usdc) AS flows,
-            sum(p.usdc * if(c.prev_equity_ts IS NULL OR c.equity_ts <= c.prev_equity_ts, 0.5,
-                greatest(0., least(1., dateDiff('millisecond', p.time, c.equity_ts)
-                                      / dateDiff('millisecond', c.prev_equity_ts, c.equity_ts))))) AS flows_weighted,
-            sumIf(p.usdc, p.usdc > 0) AS deposits,
-            sumIf(p.usdc, p.usdc < 0) AS withdrawals,
-            count() AS n_flows
-        FROM placed AS p
-        INNER JOIN chained AS c ON c.bucket = toStartOfInterval(toDateTime(p.reflected_ts, 'UTC'), toIntervalSecond({bucket_s:UInt32}))
-        WHERE p.reflected_ts IS NOT NULL
-        GROUP BY c.bucket
     )
 SELECT
-    toDateTime64(c.bucket, 0, 'UTC') AS bucket,
-    toDateTime64(c.equity_ts, 3, 'UTC') AS equity_ts,
-    c.equity AS equity,
-    toDateTime64(c.prev_equity_ts, 3, 'UTC') AS prev_equity_ts,
-    c.prev_equity AS prev_equity,
-    ifNull(f.flows, 0.) AS flows,
-    ifNull(f.flows_weighted, 0.) AS flows_weighted,
-    ifNull(f.deposits, 0.) AS deposits,
-    ifNull(f.withdrawals, 0.) AS withdrawals,
-    ifNull(f.n_flows, 0) AS n_flows,
-    c.n_snapshots AS n_snapshots,
-    c.n_bad AS n_bad_snapshots
-FROM chained AS c
-LEFT JOIN flows AS f ON f.bucket = c.bucket
-WHERE c.equity_ts >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
+    toDateTime64(b.bucket, 0, 'UTC') AS bucket,
+    toDateTime64(b.b_equity_ts, 3, 'UTC') AS equity_ts,
+    b.b_equity AS equity,
+    if(b.b_periods = 0, NULL, toDateTime64(b.b_prev_ts, 3, 'UTC')) AS prev_equity_ts,
+    if(b.b_periods = 0, NULL, b.b_prev_equity) AS prev_equity,
+    b.b_flows AS flows,
+    b.b_deposits AS deposits,
+    b.b_withdrawals AS withdrawals,
+    b.b_n_flows AS n_flows,
+    if(b.b_periods = 0, NULL, b.b_equity - b.b_prev_equity - b.b_flows) AS pnl,
+    if(b.b_returns = 0, NULL, exp(b.b_growth) - 1) AS ret,
+    b.b_index AS index,
+    toDateTime64(b.bucket, 0, 'UTC') + toIntervalSecond({bucket_s:UInt32}) <= newest_ts AS complete,
+    b.b_dd_min AS dd_min,
+    toDateTime64(b.b_trough_ts, 3, 'UTC') AS trough_ts,
+    toDateTime64(b.b_trough_peak_ts, 3, 'UTC') AS trough_peak_ts,
+    b.b_dd_last AS dd_last,
+    toDateTime64(b.b_peak_ts_last, 3, 'UTC') AS peak_ts_last,
+    toDateTime64(b.b_first_high_ts, 3, 'UTC') AS first_high_ts,
+    toDateTime64(b.b_first_high_after, 3, 'UTC') AS first_high_after_trough_ts,
+    b.b_snapshots AS n_snapshots,
+    ifNull(x.n_bad, 0) AS n_bad_snapshots,
+    toUInt8(b.b_start_mark) AS start_mark
+FROM buckets AS b
+LEFT JOIN bad AS x ON x.bucket = b.bucket
 ORDER BY bucket

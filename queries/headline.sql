@@ -1,88 +1,60 @@
--- Headline PnL windows, all ending at the newest usable account snapshot ("now"):
---   today  from the last mark at or before 00:00 UTC of now's day
---   7d     from the last mark at or before now - 7 days
---   30d    from the last mark at or before now - 30 days
---   all    from the first usable snapshot in the data
--- A window whose start lies before the data starts begins at the first snapshot.
--- A usable snapshot has account_value finite and > 0. flows = net deposits (+) and
--- withdrawals (-) with equity_start_ts < time <= equity_end_ts; flows_weighted weights each
--- by the fraction of the window left after it (Modified Dietz, lib/pnl.py).
--- Reads the newest 30 + lookback days of snapshots, the first few days of them and the
--- ledger (deposits/withdrawals are rare rows), so its cost does not grow with history.
--- Parameters: lookback_days (UInt16).
+-- Headline PnL windows. One marking rule for every window (and for the range breakdown,
+-- pnl_window.sql): the END mark is the newest usable account snapshot; the START mark is the
+-- last usable snapshot at or before the window's start instant (the first snapshot when the
+-- data starts later):
+--   today  start instant 00:00 UTC of the end mark's day       ("today (UTC day)")
+--   7d     start instant end mark - 7 x 24 h                    ("last 7 x 24 h")
+--   30d    start instant end mark - 30 x 24 h                   ("last 30 x 24 h")
+--   all    the first usable snapshot                            ("since <its date>")
+-- A usable snapshot has account_value finite and > 0.
+--   flows  net deposits (+) / withdrawals (-) reflected after the start mark and at or
+--          before the end mark (the sub-periods of subperiods.sql in the window)
+--   ret    the time-weighted return: the window's sub-periods chained, prod(1 + ret) - 1,
+--          the same number the equity index and the drawdown chain (equity_series.sql)
+-- Reads every usable snapshot once (the since-start return chains all of them). Rows dated
+-- after the server's now + {future_skew_s} seconds are left out (a bad clock or row).
 WITH
-    (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS newest_raw,
-    (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS oldest_raw,
-    recent AS
     (
-        SELECT ts, account_value AS equity, toUInt8(1) AS one
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= newest_raw - toIntervalDay(30 + {lookback_days:UInt16})
-          AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-        LIMIT 1 BY account, ts
-    ),
-    first_mark AS
+        SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+    ) AS lo_ts,
     (
-        SELECT ts, account_value AS equity
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= oldest_raw AND ts < oldest_raw + toIntervalDay(30 + {lookback_days:UInt16})
-          AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-        ORDER BY ts
-        LIMIT 1
-    ),
-    last_mark AS
-    (
-        SELECT ts, equity FROM recent ORDER BY ts DESC LIMIT 1
-    ),
+        SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
+    ) AS hi_ts,
+    __SUBPERIODS__,
     windows AS
     (
         SELECT
             w.1 AS ord,
             w.2 AS window,
-            multiIf(w.2 = 'today', toDateTime64(toStartOfDay(toDateTime((SELECT ts FROM last_mark), 'UTC')), 3, 'UTC'),
-                    w.2 = '7d', (SELECT ts FROM last_mark) - toIntervalDay(7),
-                    w.2 = '30d', (SELECT ts FROM last_mark) - toIntervalDay(30),
-                    (SELECT ts FROM first_mark)) AS t_from,
+            multiIf(w.2 = 'today', toDateTime64(toStartOfDay(toDateTime(hi_ts, 'UTC')), 3, 'UTC'),
+                    w.2 = '7d', hi_ts - toIntervalDay(7),
+                    w.2 = '30d', hi_ts - toIntervalDay(30),
+                    lo_ts) AS t_from,
             toUInt8(1) AS one
         FROM (SELECT arrayJoin([(1, 'today'), (2, '7d'), (3, '30d'), (4, 'all')]) AS w)
     ),
-    anchored AS
-    (
-        SELECT w.ord AS ord, w.window AS window, w.t_from AS t_from, r.ts AS r_ts, r.equity AS r_equity
-        FROM windows AS w
-        ASOF LEFT JOIN recent AS r ON w.one = r.one AND w.t_from >= r.ts
-    ),
     marks AS
     (
-        SELECT
-            a.ord AS ord,
-            a.window AS window,
-            a.t_from AS t_from,
-            if(a.window != 'all' AND a.r_ts IS NOT NULL AND a.r_ts >= fm.ts, a.r_ts, fm.ts) AS t0,
-            if(a.window != 'all' AND a.r_ts IS NOT NULL AND a.r_ts >= fm.ts, a.r_equity, fm.equity) AS e0,
-            lm.ts AS t1,
-            lm.equity AS e1
-        FROM anchored AS a
-        CROSS JOIN first_mark AS fm
-        CROSS JOIN last_mark AS lm
+        SELECT w.ord AS ord, w.window AS window, w.t_from AS t_from,
+               ifNull(s.ts, lo_ts) AS t0,
+               if(s.ts IS NULL, (SELECT equity FROM sp_snaps ORDER BY ts LIMIT 1), s.equity) AS e0
+        FROM windows AS w
+        ASOF LEFT JOIN sp_snaps AS s ON w.one = s.one AND w.t_from >= s.ts
     ),
-    ledger AS
-    (
-        SELECT time, usdc
-        FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
-        WHERE time <= (SELECT ts FROM last_mark)
-        LIMIT 1 BY account, time, hash
-    ),
-    flows AS
+    agg AS
     (
         SELECT
             m.window AS window,
-            sumIf(l.usdc, l.time > m.t0 AND l.time <= m.t1) AS flows,
-            sumIf(l.usdc * if(m.t1 > m.t0, dateDiff('millisecond', l.time, m.t1) / dateDiff('millisecond', m.t0, m.t1), 0.5),
-                  l.time > m.t0 AND l.time <= m.t1) AS flows_weighted,
-            countIf(l.time > m.t0 AND l.time <= m.t1) AS n_flows
+            sumIf(p.flows, p.ts > m.t0) AS flows,
+            sumIf(p.n_flows, p.ts > m.t0) AS n_flows,
+            sumIf(p.growth, p.ts > m.t0 AND p.growth IS NOT NULL) AS growth,
+            countIf(p.ts > m.t0 AND p.ret IS NOT NULL) AS n_returns,
+            countIf(p.ts > m.t0) AS n_periods
         FROM marks AS m
-        CROSS JOIN ledger AS l
+        CROSS JOIN subperiods AS p
         GROUP BY m.window
     )
 SELECT
@@ -91,11 +63,14 @@ SELECT
     toDateTime64(m.t_from, 3, 'UTC') AS t_from,
     toDateTime64(m.t0, 3, 'UTC') AS equity_start_ts,
     m.e0 AS equity_start,
-    toDateTime64(m.t1, 3, 'UTC') AS equity_end_ts,
-    m.e1 AS equity_end,
-    ifNull(f.flows, 0.) AS flows,
-    ifNull(f.flows_weighted, 0.) AS flows_weighted,
-    ifNull(f.n_flows, 0) AS n_flows
+    toDateTime64(hi_ts, 3, 'UTC') AS equity_end_ts,
+    (SELECT equity FROM sp_snaps ORDER BY ts DESC LIMIT 1) AS equity_end,
+    ifNull(a.flows, 0.) AS flows,
+    ifNull(a.n_flows, 0) AS n_flows,
+    multiIf(ifNull(a.n_periods, 0) = 0, 0., ifNull(a.n_returns, 0) = 0, NULL, exp(a.growth) - 1) AS ret,
+    ifNull(a.n_returns, 0) AS n_returns,
+    ifNull(a.n_periods, 0) AS n_periods
 FROM marks AS m
-LEFT JOIN flows AS f ON f.window = m.window
+LEFT JOIN agg AS a ON a.window = m.window
+WHERE m.t0 IS NOT NULL
 ORDER BY ord

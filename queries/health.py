@@ -40,15 +40,22 @@ MAX_HOURS = 14 * 24
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def data_as_of() -> pl.DataFrame:
-    """Newest account and positions snapshot (the 'data as of' of every page), and the oldest account snapshot."""
+    """Newest account and positions snapshot (the 'data as of' of every page), and the oldest account snapshot
+    (where the "all" range preset starts).
+
+    Rows dated after the server's now + FUTURE_SKEW_S do not count (System Health lists them).
+    """
     return run(
         """
         SELECT
-            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS account_ts,
+            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS account_ts,
             (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS positions_ts,
+            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS positions_ts,
             now64(3, 'UTC') AS server_now
-        """
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
 
 
@@ -109,8 +116,9 @@ def monitor_status() -> pl.DataFrame:
     """
     sql = """
         WITH
-            (SELECT max(ts) FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}) AS newest,
             now64(3, 'UTC') AS server_now,
+            (SELECT max(ts) FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}
+             WHERE ts <= server_now + toIntervalSecond({future_skew_s:UInt32})) AS newest,
             if(dateDiff('second', newest, server_now) > {max_behind:UInt32}, newest, server_now) AS ref
         SELECT
             m.monitor AS monitor,
@@ -149,7 +157,8 @@ def monitor_status() -> pl.DataFrame:
         ) AS a ON a.monitor = m.monitor
         ORDER BY monitor
     """.replace("__DEDUP__", _HB_DEDUP.replace("__LO__", "newest - INTERVAL 30 DAY").replace("__HI__", "newest"))
-    return run(sql, monitors=list(config.MONITOR_INTERVALS_S), max_behind=rules.ANCHOR_MAX_BEHIND_S)
+    return run(sql, monitors=list(config.MONITOR_INTERVALS_S), max_behind=rules.ANCHOR_MAX_BEHIND_S,
+               future_skew_s=config.FUTURE_SKEW_S)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
@@ -194,14 +203,19 @@ def _table_params(name: str) -> dict[str, Any]:
         raise ValueError(f"{name!r} is not a synced table")
     db, tbl = client().tables.tables[name]
     k1, k2, k3 = rules.SYNCED_KEYS[name]
-    return {"name": name, "db": db, "tbl": tbl, "tcol": TIME_COLUMNS[name], "k1": k1, "k2": k2, "k3": k3}
+    return {"name": name, "db": db, "tbl": tbl, "tcol": TIME_COLUMNS[name], "k1": k1, "k2": k2, "k3": k3,
+            "future_skew_s": config.FUTURE_SKEW_S}
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
-def sync_stats(name: str) -> pl.DataFrame:
-    """Freshness, sync latency and duplicates of one synced table, over its last 7 days of data.
+def sync_stats(name: str, end: datetime) -> pl.DataFrame:
+    """Freshness, sync latency and duplicates of one synced table, over the 7 days before `end`.
 
-    Windows end at the table's newest row ("the last hour / day of data").
+    `end` is the page's clock (the server's now, rounded up to the minute; the newest data
+    only when the whole desk is far behind, lib.health.window_end): "the last hour / day"
+    are the hour and day before it, never the hour before a table's newest row (for a quiet
+    table that hour can be weeks old). No row in a window gives n_1h / n_1d = 0 and NULL
+    quantiles ("no rows in the last hour"). `newest` is the table's newest row, for freshness.
     Rows are first collapsed on the natural key (first arrival: min
     ingested_at, min synced_at; `copies` = how many times it was delivered).
     Latency = synced_at - ingested_at in seconds; rows with a zero timestamp
@@ -213,11 +227,14 @@ def sync_stats(name: str) -> pl.DataFrame:
     return run(
         """
         WITH
-            (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}) AS newest_t,
+            (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}
+             WHERE {tcol:Identifier} <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_t,
+            {end:DateTime64(3, 'UTC')} AS end_t,
             toDateTime64('2000-01-01', 3, 'UTC') AS valid_from
         SELECT
             {name:String} AS table_key,
-            if(count() = 0, NULL, toDateTime64(any(newest_t), 3, 'UTC')) AS newest,
+            if(newest_t < valid_from, NULL, toDateTime64(newest_t, 3, 'UTC')) AS newest,
+            toDateTime64(end_t, 3, 'UTC') AS window_end,
             maxOrNull(syn) AS newest_synced,
             now64(3, 'UTC') AS server_now,
             sum(copies) AS rows_7d,
@@ -247,13 +264,14 @@ def sync_stats(name: str) -> pl.DataFrame:
                 ing >= valid_from AND syn >= valid_from AS valid,
                 (toUnixTimestamp64Milli(syn) - toUnixTimestamp64Milli(ing)) / 1000.0 AS lat,
                 valid AND lat >= 0 AS good,
-                t > newest_t - INTERVAL 1 DAY AS in_1d,
-                t > newest_t - INTERVAL 1 HOUR AS in_1h
+                t > end_t - INTERVAL 1 DAY AS in_1d,
+                t > end_t - INTERVAL 1 HOUR AS in_1h
             FROM {db:Identifier}.{tbl:Identifier}
-            WHERE {tcol:Identifier} > newest_t - INTERVAL 7 DAY
+            WHERE {tcol:Identifier} > end_t - INTERVAL 7 DAY AND {tcol:Identifier} <= end_t
             GROUP BY {k1:Identifier}, {k2:Identifier}, {k3:Identifier}
         )
         """,
+        end=end,
         **p,
     )
 

@@ -15,9 +15,15 @@ import streamlit as st
 from lib import config
 from queries._base import run, sql_file
 
-EQUITY_SERIES_SQL = sql_file("equity_series.sql")
+
+def _with_subperiods(name: str) -> str:
+    """A statement that uses the shared sub-period CTEs (subperiods.sql, one definition of a return)."""
+    return sql_file(name).replace("__SUBPERIODS__", sql_file("subperiods.sql"))
+
+
+EQUITY_SERIES_SQL = _with_subperiods("equity_series.sql")
 PNL_WINDOW_SQL = sql_file("pnl_window.sql")
-HEADLINE_SQL = sql_file("headline.sql")
+HEADLINE_SQL = _with_subperiods("headline.sql")
 EXPOSURE_SQL = sql_file("exposure.sql")
 
 BUCKETS_S = (3600, 86400)
@@ -38,86 +44,53 @@ def latest_equity() -> pl.DataFrame:
         """
         SELECT ts, account, account_value, total_ntl_pos, total_margin_used, withdrawable
         FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) - toIntervalDay(1)
+        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+                     WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) - toIntervalDay(1)
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
         ORDER BY ts DESC
         LIMIT 1
-        """
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def headline_pnl() -> pl.DataFrame:
-    """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks and flows."""
-    return run(HEADLINE_SQL, lookback_days=config.EQUITY_LOOKBACK_DAYS)
+    """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks, flows, return."""
+    return run(HEADLINE_SQL, future_skew_s=config.FUTURE_SKEW_S)
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def latest_exposure() -> pl.DataFrame:
     """Gross/net/long/short USD, coin counts and equity at the newest positions round (one row).
 
-    The round is every row within SNAPSHOT_ROUND_S of the newest row (one monitor pass),
-    each coin's newest row counting; no row at all means no snapshot (an empty frame).
+    The same rule as the exposure series (exposure.sql), for the newest round: a coin the
+    fills say is held but the round lacks is carried and flagged (n_missing, incomplete), not
+    counted as flat. No positions row at all means no snapshot (an empty frame).
     """
-    return run(
+    newest = run(
         """
-        WITH
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
-            rnd AS
-            (
-                SELECT
-                    account, coin, max(ts) AS coin_ts, argMax(szi, ts) AS szi,
-                    argMax(ifNull(isFinite(position_value), false), ts) AS valued,
-                    argMax(if(ifNull(isFinite(position_value), false), abs(assumeNotNull(position_value)), 0.), ts) AS pv
-                FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-                WHERE ts <= newest AND ts >= newest - toIntervalMillisecond({round_ms:UInt32})
-                GROUP BY account, coin
-            ),
-            eq AS
-            (
-                SELECT ts, account_value
-                FROM {account_db:Identifier}.{account_tbl:Identifier}
-                WHERE ts <= newest AND ts >= newest - toIntervalDay({lookback_days:UInt16})
-                  AND account_value IS NOT NULL AND isFinite(account_value)
-                ORDER BY ts DESC
-                LIMIT 1
-            ),
-            agg AS
-            (
-                SELECT
-                    max(coin_ts) AS ts,
-                    sumIf(pv, szi > 0) AS long_usd,
-                    sumIf(pv, szi < 0) AS short_usd,
-                    countIf(szi > 0) AS n_long,
-                    countIf(szi < 0) AS n_short,
-                    countIf(szi != 0 AND NOT valued) AS n_unvalued,
-                    count() AS n_rows
-                FROM rnd
-            )
-        SELECT
-            toDateTime64(a.ts, 3, 'UTC') AS ts,
-            a.long_usd AS long_usd,
-            a.short_usd AS short_usd,
-            a.long_usd + a.short_usd AS gross_usd,
-            a.long_usd - a.short_usd AS net_usd,
-            a.n_long AS n_long,
-            a.n_short AS n_short,
-            a.n_unvalued AS n_unvalued,
-            (SELECT account_value FROM eq) AS equity,
-            toDateTime64((SELECT ts FROM eq), 3, 'UTC') AS equity_ts
-        FROM agg AS a
-        WHERE a.n_rows > 0
+        WITH (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+              WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_ts
+        SELECT toDateTime64(max(ts), 3, 'UTC') AS newest, count() AS n
+        FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+        WHERE ts >= newest_ts - toIntervalHour(1) AND ts <= newest_ts
         """,
-        lookback_days=config.EQUITY_LOOKBACK_DAYS,
-        round_ms=ROUND_MS,
+        future_skew_s=config.FUTURE_SKEW_S,
     )
+    if newest.height == 0 or not newest.item(0, "n"):
+        return pl.DataFrame()
+    day = newest.item(0, "newest").date()
+    return run(EXPOSURE_SQL, start=day, end=day, bucket_s=3600, round_ms=ROUND_MS,
+               lookback_days=config.EQUITY_LOOKBACK_DAYS, abs_tol=config.RECON_ABS_TOL,
+               rel_tol=config.RECON_REL_TOL).tail(1)
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def pnl_window(start: date, end: date) -> pl.DataFrame:
     """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
     return run(PNL_WINDOW_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS,
-               pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, pair_tol_min=config.MARK_PAIR_TOLERANCE_MIN,
-               round_ms=ROUND_MS)
+               pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, round_ms=ROUND_MS)
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
@@ -150,7 +123,7 @@ def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) ->
 def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
     """Gross/net/long/short per hour or UTC day, in USD and as a fraction of equity (exposure.sql)."""
     return run(EXPOSURE_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), round_ms=ROUND_MS,
-               lookback_days=config.EQUITY_LOOKBACK_DAYS)
+               lookback_days=config.EQUITY_LOOKBACK_DAYS, abs_tol=config.RECON_ABS_TOL, rel_tol=config.RECON_REL_TOL)
 
 
 @st.cache_data(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

@@ -1,34 +1,31 @@
 -- PnL of the UTC days [start, end] and its parts, computed between two marks so they reconcile.
 --
--- The window is [T0, T1) = [start 00:00, end + 1 day 00:00) UTC. Each end of it has a mark:
--- an account snapshot (equity) and, when there is one, the positions snapshot it is
--- paired with (unrealized PnL), so both are read at (nearly) the same moment:
---   * positions mark p0: the newest positions row at or before T0, not older than
---     {pos_max_age_min} minutes; p1: the newest one before T1, not older than that before
---     the last usable account snapshot before T1. The snapshot at a mark is its round: the
---     rows within {round_ms} ms of it (either side: a pass may straddle T0), each coin's
---     newest row (one monitor pass stamps its coins a moment apart; a coin absent from the
---     round is flat).
---   * equity mark t0 (t1): the usable account snapshot nearest to p0 (p1), at most
---     {pair_tol_min} minutes away; without a positions mark (or no account snapshot that
---     close), the last usable account snapshot at or before T0 (looked back
---     {lookback_days} days) or, when the data starts later, the first one after T0; at
---     the end, the last one before T1.
---   * unrealized_start/end: the sum of unrealized_pnl over the round at p0/p1; without a
---     positions mark, 0 when the account reports no open notional (total_ntl_pos = 0: a
---     flat book has no rows), else NULL.
+-- One marking rule, the headline's (headline.sql): the window runs from the start instant
+-- T0 = start 00:00 UTC to the end instant T1 = end + 1 day 00:00 UTC, and
+--   * the START mark t0 is the last usable account snapshot at or before T0 (looked back
+--     {lookback_days} days), or the first one after T0 when the data starts later;
+--   * the END mark t1 is the last usable account snapshot at or before T1: the newest one
+--     when the range reaches the present.
 -- A usable account snapshot has a finite account_value > 0. Every flow and PnL event with
--- t0 < time <= t1 is counted, so
+-- t0 < time <= t1 is counted (the same instants as the marks), so
 --   equity_end - equity_start = flows + realized - fees + funding
 --                               + (unrealized_end - unrealized_start) + residual
--- where the residual is what the tables do not explain (prices moving between paired
--- snapshots, rounding, fees in other tokens).
+-- where the residual is what the tables do not explain: prices moving between a positions
+-- round and its equity mark, rounding, fees in other tokens.
 --   flows            ledger usdc (deposits +, withdrawals -): never PnL
---   realized, fees   sum of closed_pnl and fee over fills (fee > 0 is paid)
+--   realized, fees   sum of closed_pnl and fee over fills (fee > 0 is paid); fees in USD tokens
+--                    only: a fee in another token is counted in n_fee_other_token and left to
+--                    the residual (the account value already reflects it); NaN/inf values skipped
 --   funding          sum of funding usdc (+ received)
+--   unrealized_start/end  the sum of unrealized_pnl over the positions round nearest to
+--                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1, and never
+--                    after a fill that follows the mark, so the round holds the mark's book): its rows
+--                    within {round_ms} ms of that row, each coin's newest; without such a
+--                    round, 0 when the account reports no open notional (total_ntl_pos = 0:
+--                    a flat book has no rows), else NULL. unrealized_*_ts say which round.
 -- Synced duplicates are removed on each table's natural key before summing. Only the
 -- sums read the whole window; the marks read a few rows around T0 and T1.
--- Parameters: start, end (Date), lookback_days, pos_max_age_min, pair_tol_min (UInt16), round_ms (UInt32).
+-- Parameters: start, end (Date), lookback_days, pos_max_age_min (UInt16), round_ms (UInt32).
 WITH
     toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC') AS T0,
     toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC') AS T1,
@@ -39,36 +36,34 @@ WITH
     ) AS a0_before,
     (
         SELECT minOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts > T0 AND ts < T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+        WHERE ts > T0 AND ts <= T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
     ) AS a0_after,
+    ifNull(a0_before, a0_after) AS t0,
     (
         SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts < T1 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
+        WHERE ts <= T1 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
           AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS a1,
-    ifNull(a0_before, a0_after) AS a0,
+    ) AS t1,
     (
-        SELECT maxOrNull(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-        WHERE ts <= T0 AND ts >= T0 - toIntervalMinute({pos_max_age_min:UInt16})
+        SELECT minOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time > t0 AND time <= t0 + toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_after_t0,
+    (
+        SELECT minOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time > t1 AND time <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_after_t1,
+    (
+        SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t0)))
+        FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+        WHERE ts >= t0 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t0 + toIntervalMinute({pos_max_age_min:UInt16})
+          AND ts <= T1 AND (ts <= t0 OR fill_after_t0 IS NULL OR ts < fill_after_t0)
     ) AS p0,
     (
-        SELECT maxOrNull(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-        WHERE ts < T1 AND ts >= ifNull(a1, T1) - toIntervalMinute({pos_max_age_min:UInt16})
+        SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t1)))
+        FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+        WHERE ts >= t1 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
+          AND ts <= T1 AND (ts <= t1 OR fill_after_t1 IS NULL OR ts < fill_after_t1)
     ) AS p1,
-    (
-        SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, p0)))
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= p0 - toIntervalMinute({pair_tol_min:UInt16}) AND ts <= p0 + toIntervalMinute({pair_tol_min:UInt16})
-          AND ts < T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS e0,
-    (
-        SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, p1)))
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= p1 - toIntervalMinute({pair_tol_min:UInt16}) AND ts <= p1 + toIntervalMinute({pair_tol_min:UInt16})
-          AND ts < T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS e1,
-    ifNull(e0, a0) AS t0,
-    ifNull(e1, a1) AS t1,
     marks AS
     (
         SELECT ts, argMax(account_value, synced_at) AS equity, argMax(total_ntl_pos, synced_at) AS total_ntl_pos
@@ -79,9 +74,9 @@ WITH
     fills AS
     (
         SELECT
-            sum(closed_pnl) AS realized,
-            sum(fee) AS fees,
-            countIf(fee_token != 'USDC' AND fee != 0) AS n_fee_other_token,
+            sumIf(closed_pnl, isFinite(closed_pnl)) AS realized,
+            sumIf(fee, has(['USDC', 'USD', 'USDT'], fee_token) AND isFinite(fee)) AS fees,
+            countIf(NOT has(['USDC', 'USD', 'USDT'], fee_token) AND fee != 0) AS n_fee_other_token,
             count() AS n_fills
         FROM
         (
@@ -116,8 +111,12 @@ WITH
     ),
     round_rows AS
     (
+        -- a row near both marks (p0 and p1 in one round) counts for both sides
         SELECT
-            if(abs(dateDiff('millisecond', ts, ifNull(p0, T0))) <= {round_ms:UInt32} AND p0 IS NOT NULL, 0, 1) AS side,
+            arrayJoin(arrayFilter(x -> x >= 0, [
+                if(p0 IS NOT NULL AND abs(dateDiff('millisecond', ts, assumeNotNull(p0))) <= {round_ms:UInt32}, 0, -1),
+                if(p1 IS NOT NULL AND abs(dateDiff('millisecond', ts, assumeNotNull(p1))) <= {round_ms:UInt32}, 1, -1)
+            ])) AS side,
             account, coin, argMax(tuple(unrealized_pnl), (ts, synced_at)).1 AS u, argMax(szi, (ts, synced_at)) AS szi
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE (p0 IS NOT NULL AND ts >= p0 - toIntervalMillisecond({round_ms:UInt32})
@@ -131,7 +130,7 @@ WITH
         SELECT
             sumOrNullIf(u, side = 0) AS u0,
             sumOrNullIf(u, side = 1) AS u1,
-            countIf(u IS NULL AND szi != 0) AS n_unrealized_null
+            countIf(u IS NULL AND szi != 0 AND side = 1) AS n_unrealized_null
         FROM round_rows
     )
 SELECT
@@ -151,11 +150,11 @@ SELECT
     ifNull(f.n_fee_other_token, 0) AS n_fee_other_token,
     ifNull(fu.funding, 0.) AS funding,
     ifNull(fu.n_funding, 0) AS n_funding,
-    if(e0 IS NOT NULL, toDateTime64(p0, 3, 'UTC'), NULL) AS unrealized_start_ts,
-    multiIf(t0 IS NULL, NULL, e0 IS NOT NULL, u.u0, (SELECT total_ntl_pos FROM marks WHERE ts = t0) = 0, 0., NULL)
+    toDateTime64(p0, 3, 'UTC') AS unrealized_start_ts,
+    multiIf(t0 IS NULL, NULL, p0 IS NOT NULL, u.u0, (SELECT total_ntl_pos FROM marks WHERE ts = t0) = 0, 0., NULL)
         AS unrealized_start,
-    if(e1 IS NOT NULL, toDateTime64(p1, 3, 'UTC'), NULL) AS unrealized_end_ts,
-    multiIf(t1 IS NULL, NULL, e1 IS NOT NULL, u.u1, (SELECT total_ntl_pos FROM marks WHERE ts = t1) = 0, 0., NULL)
+    toDateTime64(p1, 3, 'UTC') AS unrealized_end_ts,
+    multiIf(t1 IS NULL, NULL, p1 IS NOT NULL, u.u1, (SELECT total_ntl_pos FROM marks WHERE ts = t1) = 0, 0., NULL)
         AS unrealized_end,
     ifNull(u.n_unrealized_null, 0) AS n_unrealized_null
 FROM fills AS f

@@ -9,11 +9,12 @@ import streamlit as st
 
 from lib import config
 from queries._base import run
+from queries.tracking_error import snapshot_hour_end
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
-    """The exchange's positions at the end of snapshot hour `hour` of `day` (UTC), one row per coin.
+    """The exchange's positions at the end of snapshot hour `hour` of `day` (UTC; -1: at 00:00:00), one row per coin.
 
     A snapshot is one monitor round: its per-coin rows carry timestamps a moment
     apart. Per account, the round is the newest `positions_snapshots` row before
@@ -21,22 +22,16 @@ def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
     SNAPSHOT_ROUND_S seconds older; within it each coin's newest row counts (rows
     de-duplicated on (account, ts, coin), the newest sync winning). A coin absent
     from the round is flat on the exchange. Summed over accounts per coin.
-    Columns: `coin, szi, snapshot_ts` (the coin's row time), and what the exchange says of
-    the position: `entry_px, mark_px (position value / |units|), unrealized_pnl, leverage,
-    liquidation_px, liq_distance` (the mark's move against the position, as a fraction of
-    the mark, before liquidation). These are NULL where unknown, and for a coin held in
-    several accounts (one entry or liquidation price does not describe them). An empty
-    frame means no snapshot in the look-back window (not "flat").
+    Columns: `coin, szi, snapshot_ts` (the coin's row time). An empty frame means
+    no snapshot in the look-back window (not "flat").
     """
     return run(
         """
         WITH
-            toDateTime64(toDateTime({day:Date}, 'UTC') + toIntervalHour({hour:UInt8} + 1), 3, 'UTC') AS t_end,
+            toDateTime64(toDateTime({day:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC') AS t_end,
             rows AS
             (
-                SELECT account, ts, coin,
-                       argMax(tuple(szi, entry_px, position_value, unrealized_pnl, leverage, liquidation_px),
-                              synced_at) AS v
+                SELECT account, ts, coin, argMax(szi, synced_at) AS szi
                 FROM {positions_db:Identifier}.{positions_tbl:Identifier}
                 WHERE ts < t_end AND ts >= t_end - toIntervalDay(7)
                 GROUP BY account, ts, coin
@@ -47,38 +42,19 @@ def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
             ),
             per_coin AS
             (
-                SELECT r.account AS account, r.coin AS coin, argMax(r.v, r.ts) AS v, max(r.ts) AS ts
+                SELECT r.account AS account, r.coin AS coin, argMax(r.szi, r.ts) AS szi, max(r.ts) AS ts
                 FROM rows AS r
                 INNER JOIN latest AS l ON r.account = l.account
                 WHERE r.ts >= l.snap_ts - toIntervalMillisecond({round_ms:UInt32})
                 GROUP BY r.account, r.coin
-            ),
-            per_coin_fields AS
-            (
-                SELECT account, coin, ts, v.1 AS units, v.2 AS entry_px, v.3 AS position_value,
-                       v.4 AS unrealized_pnl, v.5 AS leverage, v.6 AS liquidation_px
-                FROM per_coin
             )
-        SELECT
-            coin,
-            sum(units) AS szi,
-            toDateTime64(max(ts), 3, 'UTC') AS snapshot_ts,
-            uniqExact(account) = 1 AS one_account,
-            -- per-position fields only mean something for one account's position (NULL otherwise)
-            if(one_account, any(entry_px), NULL) AS entry_px,
-            if(one_account AND any(units) != 0, any(position_value) / abs(any(units)), NULL) AS mark_px,
-            if(countIf(unrealized_pnl IS NULL) > 0, NULL, sum(unrealized_pnl)) AS unrealized_pnl,
-            if(one_account, any(leverage), NULL) AS leverage,
-            if(one_account AND any(liquidation_px) > 0, any(liquidation_px), NULL) AS liquidation_px,
-            -- how far the mark may move against the position before liquidation, as a fraction of the mark
-            if(mark_px > 0 AND liquidation_px IS NOT NULL, (mark_px - liquidation_px) / mark_px * sign(sum(units)), NULL)
-                AS liq_distance
-        FROM per_coin_fields
+        SELECT coin, sum(szi) AS szi, toDateTime64(max(ts), 3, 'UTC') AS snapshot_ts
+        FROM per_coin
         GROUP BY coin
         ORDER BY coin
         """,
         day=day,
-        hour=int(hour),
+        hour_end=snapshot_hour_end(hour),
         round_ms=int(config.SNAPSHOT_ROUND_S * 1000),
     )
 

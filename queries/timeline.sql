@@ -1,8 +1,12 @@
 -- The playbook's hourly timeline at one snapshot hour per day, for a range of
 -- holdings dates, computed entirely by ClickHouse.
 --
--- Row = (ts_hour, sym) for every symbol with a T+2 target row or a non-zero
--- position at that hour. Conventions (the demo desk is generated to them):
+-- Row = (holdings_date, sym) for every symbol with a T+2 target row or a non-zero
+-- position at the snapshot. The snapshot of holdings date D is taken at the END of
+-- its hour: {hour_end:UInt8} hours after D 00:00 UTC (snapshot hour h: h + 1, so hour 0
+-- includes the 00:00-00:02 rebalance fills; 0 = D 00:00:00, before the rebalance).
+-- ts_hour is the hour that ends there (the previous day's 23:00 for hour_end 0).
+-- Conventions (the demo desk is generated to them):
 --   pos_units   position after the last fill with time < ts_hour + 1h
 --               (start_position + signed sz of that fill), carried forward;
 --               0 when the coin was never traded.
@@ -15,27 +19,54 @@
 --   actual_weight  pos_units * bn_px / equity_usd; exactly 0 when flat;
 --               NULL when held but unpriceable (no price, equity NULL or <= 0).
 --   ret_24h     the coin's return from this snapshot to the next day's.
+--   chain_open  the fills of the millisecond that set pos_units do not chain into one result
+--               (start_position + signed sz): pos_units is the highest trade id's, flagged.
+-- Spot fills ('@107', 'PURR/USDC') and fills whose size is not a positive number are no part
+-- of the perp book.
 -- Synced duplicates are removed on each table's natural key before use.
--- Parameters: start, end (Date), hour (UInt8), map_coins, map_symbols, map_mult.
+-- Parameters: start, end (Date), hour_end (UInt8, 0-24), map_coins, map_symbols, map_mult.
 WITH
     hours AS
     (
-        SELECT toDateTime({start:Date}, 'UTC') + toIntervalDay(number) + toIntervalHour({hour:UInt8}) AS ts_hour
+        SELECT
+            {start:Date} + toIntervalDay(number) AS holdings_date,
+            toDateTime(holdings_date, 'UTC') + toIntervalHour({hour_end:UInt8}) - toIntervalHour(1) AS ts_hour
         FROM numbers(toUInt64(dateDiff('day', {start:Date}, {end:Date}) + 1))
+    ),
+    fills_ms AS
+    (
+        -- one row per (coin, millisecond): the position after that millisecond's fills is the
+        -- result (start_position + signed sz) that no other fill of the millisecond starts from,
+        -- so it never depends on trade-id order; when that does not single out one fill, the
+        -- highest trade id's result is used and the chain is flagged open.
+        SELECT
+            coin,
+            time,
+            groupArray(start_position) AS starts,
+            groupArray(start_position + if(side = 'B', sz, -sz)) AS afters,
+            arrayFilter(a -> NOT arrayExists(s -> abs(s - a) <= 1e-9 * greatest(1., abs(a)), starts), afters) AS ends,
+            toBool(length(ends) = 1) AS chained,
+            if(chained, ends[1], argMax(start_position + if(side = 'B', sz, -sz), tid)) AS pos_end
+        FROM
+        (
+            SELECT coin, time, tid, side, sz, start_position
+            FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+            WHERE time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC')
+            LIMIT 1 BY account, tid
+        )
+        -- spot fills ('@107', 'PURR/USDC') are no perp position; a size that is not a
+        -- positive number says nothing about the position (the next fill re-anchors it)
+        WHERE NOT (startsWith(coin, '@') OR position(coin, '/') > 0) AND isFinite(sz) AND sz > 0
+        GROUP BY coin, time
     ),
     fills_hourly AS
     (
         SELECT
             coin,
             toDateTime(toStartOfHour(time), 'UTC') AS hb,
-            argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) AS pos_after
-        FROM
-        (
-            SELECT coin, time, tid, side, sz, start_position
-            FROM {trades_db:Identifier}.{trades_tbl:Identifier}
-            WHERE time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1) + toIntervalHour({hour:UInt8}), 3, 'UTC')
-            LIMIT 1 BY account, tid
-        )
+            argMax(pos_end, time) AS pos_after,
+            toBool(NOT argMax(chained, time)) AS chain_open
+        FROM fills_ms
         GROUP BY coin, hb
     ),
     targets AS
@@ -57,9 +88,10 @@ WITH
     (
         SELECT
             h.ts_hour AS ts_hour,
+            h.holdings_date AS holdings_date,
             u.coin AS coin,
-            toDate(h.ts_hour) - 2 AS d_t2,
-            toDate(h.ts_hour) - 1 AS d_t1,
+            h.holdings_date - 2 AS d_t2,
+            h.holdings_date - 1 AS d_t1,
             transform(u.coin, {map_coins:Array(String)}, {map_symbols:Array(String)}, concat(u.coin, 'USDT')) AS bn_symbol,
             transform(u.coin, {map_coins:Array(String)}, {map_mult:Array(Float64)}, 1.0) AS px_mult
         FROM hours AS h
@@ -67,7 +99,7 @@ WITH
     ),
     positioned AS
     (
-        SELECT g.*, f.pos_after AS pos_after, f.hb AS last_fill_hour
+        SELECT g.*, f.pos_after AS pos_after, f.hb AS last_fill_hour, f.chain_open AS chain_open
         FROM grid AS g
         ASOF LEFT JOIN fills_hourly AS f ON g.coin = f.coin AND g.ts_hour >= f.hb
     ),
@@ -75,9 +107,9 @@ WITH
     (
         SELECT symbol, open_time, close
         FROM {klines_db:Identifier}.{klines_tbl:Identifier}
-        WHERE open_time >= toDateTime({start:Date}, 'UTC')
+        WHERE open_time >= toDateTime({start:Date}, 'UTC') - toIntervalHour(1)
           AND open_time < toDateTime({end:Date}, 'UTC') + toIntervalDay(2)
-          AND toHour(open_time) = {hour:UInt8}
+          AND toHour(open_time) = ({hour_end:UInt8} + 23) % 24
         LIMIT 1 BY symbol, open_time
     ),
     equity AS
@@ -90,7 +122,7 @@ WITH
             FROM {account_db:Identifier}.{account_tbl:Identifier}
             WHERE account_value IS NOT NULL
               AND ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay(7), 3, 'UTC')
-              AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1) + toIntervalHour({hour:UInt8} + 1), 3, 'UTC')
+              AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC')
             LIMIT 1 BY account, ts
         ) AS a ON h.one = a.one AND h.ts_end > a.ts
     ),
@@ -98,10 +130,12 @@ WITH
     (
         SELECT
             p.ts_hour AS ts_hour,
+            p.holdings_date AS holdings_date,
             p.coin AS sym,
             p.bn_symbol AS bn_symbol,
             ifNull(p.pos_after, 0.0) AS pos_units,
             p.last_fill_hour AS last_fill_hour,
+            ifNull(p.chain_open, false) AS chain_open,
             if(isFinite(k.close) AND k.close > 0, k.close * p.px_mult, NULL) AS bn_px,
             if(isFinite(k2.close) AND k2.close > 0, k2.close * p.px_mult, NULL) AS bn_px_next,
             if(isFinite(e.equity_usd), e.equity_usd, NULL) AS equity_usd,
@@ -120,7 +154,7 @@ WITH
     )
 SELECT
     toDateTime64(ts_hour, 0, 'UTC') AS ts_hour,
-    toDate(ts_hour) AS holdings_date,
+    holdings_date,
     sym,
     bn_symbol,
     pos_units,
@@ -134,7 +168,8 @@ SELECT
     pos_units * bn_px AS notional_usd,
     multiIf(pos_units = 0, 0.0, bn_px IS NULL OR equity_usd IS NULL OR equity_usd <= 0, NULL, pos_units * bn_px / equity_usd) AS actual_weight,
     bn_px_next / bn_px - 1 AS ret_24h,
-    toDateTime64(last_fill_hour, 0, 'UTC') AS last_fill_hour
+    toDateTime64(last_fill_hour, 0, 'UTC') AS last_fill_hour,
+    chain_open
 FROM joined
 WHERE has_t2_row OR pos_units != 0
-ORDER BY ts_hour, sym
+ORDER BY holdings_date, sym

@@ -22,7 +22,8 @@ FILLS_CTE = sql_file("fills.sql")
 
 FILL_COLUMNS = """
     toDateTime64(time, 3, 'UTC') AS time, coin, side, dir, px, sz, notional, ref_px, slippage_bps,
-    closed_pnl, fee, fee_token, crossed, tracked, off_window, start_position, pos_after, oid, tid, cloid, hash
+    closed_pnl, fee, fee_token, fee_usd, crossed, tracked, off_window, start_position, pos_after, oid, tid, cloid,
+    hash, valid, spot
 """
 
 PAGE_SQL = FILLS_CTE + """
@@ -39,10 +40,13 @@ SUMMARY_SQL = FILLS_CTE + """
 SELECT
     count() AS n_fills,
     sum(fills.notional) AS notional_usd,
-    sum(fills.fee) AS fees,
-    if(sum(fills.notional) > 0, sum(fills.fee) / sum(fills.notional) * 10000, NULL) AS fee_bps,
-    sum(fills.closed_pnl) AS realized,
-    countIf(fills.slippage_bps IS NULL) AS n_unpriced,
+    sum(fills.fee_usd) AS fees,
+    if(sum(fills.notional) > 0, sum(fills.fee_usd) / sum(fills.notional) * 10000, NULL) AS fee_bps,
+    sumIf(fills.closed_pnl, fills.valid) AS realized,
+    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
+    countIf(NOT fills.valid) AS n_invalid,
+    countIf(fills.fee_unconverted) AS n_fee_unconverted,
+    countIf(fills.spot) AS n_spot,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
     countIf(NOT fills.tracked) AS n_untracked,
@@ -89,7 +93,8 @@ SELECT
     if(p.priced_ntl > 0, p.slip_x_ntl / p.priced_ntl, NULL) AS avg_slippage_bps,
     ifNull(p.n_unpriced, 0) AS n_unpriced,
     ifNull(p.n_untracked, 0) AS n_untracked,
-    ifNull(p.n_coins, 0) AS n_coins
+    ifNull(p.n_coins, 0) AS n_coins,
+    ifNull(p.n_invalid, 0) AS n_invalid
 FROM
     (
         SELECT toDate(mm.lo + off) AS day
@@ -110,11 +115,12 @@ LEFT JOIN
             sum(fills.notional) AS day_notional,
             sumIf(fills.notional, NOT fills.crossed) AS maker_notional,
             countIf(NOT fills.crossed) AS n_maker,
-            sum(fills.fee) AS fees,
-            sum(fills.closed_pnl) AS realized,
+            sum(fills.fee_usd) AS fees,
+            sumIf(fills.closed_pnl, fills.valid) AS realized,
             sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) AS slip_x_ntl,
             sumIf(fills.notional, fills.slippage_bps IS NOT NULL) AS priced_ntl,
-            countIf(fills.slippage_bps IS NULL) AS n_unpriced,
+            countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
+            countIf(NOT fills.valid) AS n_invalid,
             countIf(NOT fills.tracked) AS n_untracked,
             uniqExact(fills.coin) AS n_coins
         FROM fills
@@ -139,20 +145,32 @@ SELECT
     sum(fills.notional) AS notional_usd,
     sumIf(fills.notional, fills.side = 'B') AS buy_notional,
     sumIf(fills.notional, fills.side = 'A') AS sell_notional,
-    sum(fills.closed_pnl) AS realized,
-    sum(fills.fee) AS fees,
-    if(sum(fills.notional) > 0, sum(fills.fee) / sum(fills.notional) * 10000, NULL) AS fee_bps,
+    sumIf(fills.closed_pnl, fills.valid) AS realized,
+    sum(fills.fee_usd) AS fees,
+    if(sum(fills.notional) > 0, sum(fills.fee_usd) / sum(fills.notional) * 10000, NULL) AS fee_bps,
     if(sum(fills.notional) > 0, sumIf(fills.notional, NOT fills.crossed) / sum(fills.notional), NULL) AS maker_share,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,
-    countIf(fills.slippage_bps IS NULL) AS n_unpriced,
+    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
     countIf(NOT fills.tracked) AS n_untracked,
     countIf(fills.off_window) AS n_off_window,
-    any(fills.bn_symbol) AS bn_symbol
+    any(fills.bn_symbol) AS bn_symbol,
+    if(any(fills.spot), 'spot', 'perp') AS market,
+    countIf(NOT fills.valid) AS n_invalid,
+    countIf(fills.fee_unconverted) AS n_fee_unconverted
 FROM fills
 GROUP BY fills.coin
 ORDER BY notional_usd DESC, coin
+"""
+
+UNCONVERTED_FEES_SQL = FILLS_CTE + """
+SELECT fills.fee_token AS fee_token, count() AS n_fills, sum(fills.fee) AS fee_in_token,
+       groupUniqArray(10)(toString(fills.coin)) AS coins
+FROM fills
+WHERE fills.fee_unconverted
+GROUP BY fee_token
+ORDER BY n_fills DESC, fee_token
 """
 
 UNTRACKED_SQL = FILLS_CTE + """
@@ -275,6 +293,12 @@ def daily_execution(start: Moment, end: Moment) -> pl.DataFrame:
 def coin_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per coin: fills, notional, realized PnL, fees, notional-weighted slippage and flag counts."""
     return run(BY_COIN_SQL, **_window(start, end), **_filters())
+
+
+@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def unconverted_fees(start: Moment, end: Moment) -> pl.DataFrame:
+    """Fees paid in a token without a known USD price, per token (kept out of every USD fee sum)."""
+    return run(UNCONVERTED_FEES_SQL, **_window(start, end), **_filters())
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import polars as pl
 import streamlit as st
 
+from lib import contract
 from lib import format as fmt
 from lib.ch_client import QueryFailed
 from lib.config import ConfigError
@@ -70,6 +71,23 @@ def _explain(err: QueryFailed | ConfigError, what: str) -> str:
     return failure_text(err, what)
 
 
+def schema_drift_note(err: QueryFailed | ConfigError) -> str | None:
+    """The broken contract columns a failed statement ran into (named, with the type expected), or None."""
+    if not isinstance(err, QueryFailed) or err.kind not in ("query", "missing_table"):
+        return None
+    from queries.contract import contract_check
+
+    try:
+        check = contract_check()
+    except QueryFailed:
+        return None
+    return contract.explain(err.detail, check.iter_rows(named=True), err.code)
+
+
+def _drift_line(note: str | None) -> str:
+    return f"\n\n**{note}**" if note else ""
+
+
 def load(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None, **kwargs: Any) -> Any:
     """Call `fn(*args, **kwargs)`; on failure show why and fall back to the last good result.
 
@@ -101,19 +119,21 @@ def _load(fn: Callable[..., Any], args: tuple, kwargs: dict, what: str | None, w
     try:
         value = fn(*args, **kwargs)
     except (QueryFailed, ConfigError) as err:
+        drift = schema_drift_note(err)
         if optional and isinstance(err, QueryFailed) and err.kind == "missing_table":
-            where.info(f"**{what}: not available** on this ClickHouse — {err.detail}", icon=":material/block:")
+            where.info(f"**{what}: not available** on this ClickHouse — {drift or err.detail}",
+                       icon=":material/block:")
             return None
         previous = last_good(key) if stale_ok else None
         if previous is not None:
             value, at = previous
             where.warning(
-                f"{_explain(err, what)}\n\nShowing the last good result, **stale**: "
+                f"{_explain(err, what)}{_drift_line(drift)}\n\nShowing the last good result, **stale**: "
                 f"fetched {fmt.utc(at, seconds=True)} ({fmt.age_since(at)} ago).",
                 icon=":material/history:",
             )
             return value
-        where.error(_explain(err, what), icon=":material/cloud_off:")
+        where.error(_explain(err, what) + _drift_line(drift), icon=":material/cloud_off:")
         return None
     remember(key, value)
     return value

@@ -19,6 +19,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
+from lib import health as health_rules
 from lib.inputs import parse_refresh
 from lib.ch_client import DeskClient
 from queries import health
@@ -26,7 +27,6 @@ from ui.data import load
 from ui.state import global_range, set_url, url_value
 
 REFRESH_KEY = "refresh_every"
-STALE_AFTER_S = 15 * 60  # newest account row older than this is called stale
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,11 @@ def render(client: DeskClient) -> Selection:
     else:
         age_s = (datetime.now(timezone.utc) - as_of).total_seconds()
         text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.age(age_s)} ago)"
-        (sb.warning if age_s > STALE_AFTER_S else sb.caption)(text)
+        status, why = health_rules.data_as_of_status(age_s)
+        if status == health_rules.OK:
+            sb.caption(text)
+        else:  # the same rule that makes System Health call the account table LATE / DOWN
+            sb.warning(f"{text} — account snapshots {status}: {why}.", icon=":material/schedule:")
 
     if sb.button("↻ Refresh data", help="Clear cached query results and reload from ClickHouse"):
         st.cache_data.clear()

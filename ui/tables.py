@@ -23,7 +23,10 @@ WEIGHT_COLUMNS = ("actual_weight", "weight_t2", "weight_t1", "err_t2", "err_t1")
 WEIGHT_FORMAT = "%+.2f%%"  # weights are shown in percent of equity, signed, as the playbook quotes them
 ERROR_FORMAT = "%+.2f pp"  # a weight difference is in percentage points
 ERROR_COLUMNS = ("err_t2", "err_t1")
-NUMBER_FORMAT = "%.10g"  # units and prices keep their precision (10 significant digits drop only float noise)
+NUMBER_FORMAT = "%.10g"  # prices keep their precision (10 significant digits drop only float noise)
+# Position sizes keep every digit a fill can carry (PUMP -20876668, not -2.08767e+07); 12 significant
+# digits also hide float noise such as 0.30000000000000004.
+UNITS_FORMAT = "%.12g"
 # The desk's words for the positions/TE table columns (the frame keeps its data names).
 DESK_LABELS: Mapping[str, str] = {
     "sym": "Symbol",
@@ -39,7 +42,7 @@ DESK_LABELS: Mapping[str, str] = {
     "flip_explained": "Flip",
 }
 DESK_HELP: Mapping[str, str] = {
-    "pos_units": "Signed units held (negative = short).",
+    "pos_units": "Signed units held (negative = short), full precision.",
     "bn_px": "Binance close of the snapshot hour, USD.",
     "notional_usd": "Units × price, USD (negative = short).",
     "actual_weight": "Notional as % of equity.",
@@ -88,7 +91,8 @@ def link_symbols(markdown: str, symbols: Iterable[str], link: str) -> str:
 
 
 def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd",),
-                   number_columns: Iterable[str] = ("pos_units", "bn_px"),
+                   number_columns: Iterable[str] = ("bn_px",),
+                   units_columns: Iterable[str] = ("pos_units",),
                    symbol_link: str | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
     """(frame, column_config) for a classified positions table in the desk's words: category pills,
     signed % weights, errors in pp, USD, units and prices at full precision; with `symbol_link`
@@ -105,6 +109,8 @@ def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd
             config[c] = st.column_config.NumberColumn(label, format="dollar", help=help_text)
         elif c in number_columns:
             config[c] = st.column_config.NumberColumn(label, format=NUMBER_FORMAT, help=help_text)
+        elif c in units_columns:
+            config[c] = st.column_config.NumberColumn(label, format=UNITS_FORMAT, help=help_text)
         elif c == "flip_explained":
             config[c] = st.column_config.CheckboxColumn(label, help=help_text)
         elif c == "sym" and symbol_link:

@@ -9,7 +9,9 @@ vectorised over coins). Each day D:
   between ~00:00:40 and ~00:02:30; some days carry an execution mistake
   (`SCRIPTED` dates and `RANDOM_KINDS`: missing / wrong-direction / extra
   position, partial fill or fat finger, T+1 timing slip, a late fill at 00:07
-  or 13:00, a rejected-then-retried order) or a manual PURR position;
+  or 13:00, a rejected-then-retried order) or a manual PURR position; two
+  scripted days move the whole book: a skipped rebalance ("skip", no order)
+  and a rebalance traded on the D-1 weights ("lag1");
 * on the playbook's reference days (2025-12-05/06/07) the book is solved so
   that the 02:00 snapshot reproduces the playbook's diagnoses exactly (see
   `REF_SPECS`): actual weights are chosen first and units are solved from the
@@ -81,6 +83,9 @@ SCRIPTED: dict[date, tuple[str, ...]] = {
     date(2025, 11, 28): ("mag_partial",),
     date(2025, 12, 10): ("timing", "mag_fat"),
     date(2025, 12, 11): ("missing", "late07", "wrong"),
+    # whole-book timing (the effective-lag sweep's reference days, outside the playbook window):
+    date(2025, 12, 13): ("skip",),  # no rebalance: the book keeps Dec 12's positions (closest to D-3)
+    date(2025, 12, 14): ("lag1",),  # the whole book traded on the D-1 targets (closest to D-1)
 }
 RANDOM_KINDS = (  # kind, probability per day
     ("missing", 0.22), ("wrong", 0.05), ("extra", 0.07), ("mag_partial", 0.03), ("mag_fat", 0.02),
@@ -284,8 +289,10 @@ class Sim:
         p0 = self.P[k0]
         E0 = self.equity_at(k0)
         cw = st.lots[:nm] / sc[:nm] * p0[:nm] / E0
-        active = np.abs(t2) >= W_EPS
-        goal = np.where(active, t2, 0.0)
+        # a whole-book "lag1" day trades the weights dated D-1 instead of D-2 (read before any draw)
+        plan = t1 if ("lag1" in SCRIPTED.get(D, ()) and t1 is not None) else t2
+        active = np.abs(plan) >= W_EPS
+        goal = np.where(active, plan, 0.0)
         band = np.maximum(0.0022, 0.06 * np.abs(goal))
         trade = (~active & (st.lots[:nm] != 0)) | (active & (np.sign(cw) != np.sign(goal))) | (
             active & (np.abs(goal - cw) > band))
@@ -365,6 +372,11 @@ class Sim:
             elif kind == "reject_retry":
                 sel = pick(trade)
                 retry.extend(sel)
+            elif kind == "skip":  # the rebalance never ran: no order at all
+                trade[:] = False
+                self.anomalies.append({"date": D.isoformat(), "kind": kind, "coins": []})
+            elif kind == "lag1" and plan is t1:
+                self.anomalies.append({"date": D.isoformat(), "kind": kind, "coins": []})
             if sel:
                 self.anomalies.append({"date": D.isoformat(), "kind": kind,
                                        "coins": [self.uni.coins[i] for i in sel]})

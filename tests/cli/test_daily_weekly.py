@@ -85,7 +85,8 @@ def test_daily_send_emails_text_and_html(run_cli, monkeypatch):
         code, out, err = run_cli("daily", "--date", "2025-12-07", "--send")
     assert code == 0, err
     mail = box.messages[0]
-    assert mail["Subject"] == "[Desk Monitor] Daily report 2025-12-07: 1 failed · PnL −$6,662"
+    # the day runs from the last account snapshot at or before Dec 7 00:00 to the last at or before Dec 8 00:00
+    assert mail["Subject"] == "[Desk Monitor] Daily report 2025-12-07: 1 failed · PnL −$6,457"
     assert "Missing (3): ARB, WLD, BCH" in mail.get_body(preferencelist=("plain",)).get_content()
     assert "<svg" in mail.get_body(preferencelist=("html",)).get_content()
 

@@ -60,7 +60,7 @@ def test_json_report_other_reference_days_and_thresholds(cli):
 def test_text_story(cli):
     code, out, err = cli("--date", "2025-12-07")
     assert code == 0, err
-    assert "2025-12-07" in out and "02:00 UTC" in out
+    assert "2025-12-07 02:00 hour (positions as of 03:00 UTC)" in out  # the snapshot hour named by its end
     assert "3 missing positions (ARB, WLD, BCH)" in out
     assert "MISSING_POSITION 3" in out  # plain text: no markdown escapes
     assert "previous 7 days" in out
@@ -70,7 +70,7 @@ def test_text_story(cli):
 def test_day_without_data_exits_2(cli):
     code, out, err = cli("--date", "2025-10-01", "--json")
     assert code == 2 and out == ""
-    assert "no data for 2025-10-01 02:00 UTC" in err
+    assert "no data for 2025-10-01 02:00 hour (positions as of 03:00 UTC)" in err
     # positions carried forward but no targets dated 2025-12-15 yet
     code, out, err = cli("--date", "2025-12-17")
     assert code == 2 and out == ""

@@ -240,11 +240,21 @@ def test_daily_loss():
     assert one(alerts.daily_loss({"ret": None}, NOW.date(), T)).status == alerts.NOT_EVALUATED
 
 
-def equity_days(values):
+def equity_days(values, flows=None):
+    """equity_series-shaped daily rows for one snapshot a day, chained as SQL chains them (subperiods.sql)."""
+    flows = flows or [0.0] * len(values)
     days = [datetime(2025, 12, 1, 23, 55, tzinfo=UTC) + timedelta(days=i) for i in range(len(values))]
-    return pl.DataFrame({"equity_ts": days[1:], "equity": values[1:], "prev_equity": values[:-1],
-                         "prev_equity_ts": days[:-1], "flows": [0.0] * (len(values) - 1),
-                         "flows_weighted": [0.0] * (len(values) - 1)})
+    rows, index, peak, peak_ts = [], 1.0, 1.0, days[0]
+    for i, (ts, e) in enumerate(zip(days, values)):
+        if i:
+            index *= 1 + (e - values[i - 1] - flows[i]) / values[i - 1]
+        if index >= peak:
+            peak, peak_ts = index, ts
+        dd = index / peak - 1
+        rows.append({"bucket": ts.replace(hour=0, minute=0), "equity_ts": ts, "equity": e, "index": index,
+                     "dd_min": dd, "trough_ts": ts, "trough_peak_ts": peak_ts, "dd_last": dd, "peak_ts_last": peak_ts,
+                     "first_high_ts": ts if dd >= 0 else None, "first_high_after_trough_ts": None})
+    return pl.DataFrame(rows)
 
 
 def test_drawdown():
@@ -253,8 +263,7 @@ def test_drawdown():
     r = one(alerts.drawdown(equity_days([100.0, 110.0, 110.0 * (1 - limit) - 0.01]), T))
     assert r.status == alerts.FIRING and "−10.01%" in r.subject and "beyond −10.00%" in r.detail
     # a withdrawal is not a drawdown
-    f = equity_days([100.0, 110.0, 50.0]).with_columns(pl.lit(-60.0).alias("flows"), pl.lit(-60.0).alias(
-        "flows_weighted"))
+    f = equity_days([100.0, 110.0, 50.0], flows=[0.0, 0.0, -60.0])
     assert one(alerts.drawdown(f, T)).status == alerts.OK
 
 

@@ -17,71 +17,27 @@ def T(day: int, hour: int = 0) -> datetime:
     return datetime(2025, 6, day, hour, tzinfo=UTC)
 
 
-def periods(rows: list[tuple]) -> pl.DataFrame:
-    """rows of (prev_equity, equity, flows, flows_weighted)."""
-    return pl.DataFrame(
-        {
-            "prev_equity": [r[0] for r in rows],
-            "equity": [r[1] for r in rows],
-            "flows": [r[2] for r in rows],
-            "flows_weighted": [r[3] for r in rows],
-        },
-        schema={c: pl.Float64 for c in pnl.PERIOD_COLUMNS},
-    )
-
-
-# --- period returns ------------------------------------------------------------
-def test_plain_period_return():
-    out = pnl.period_returns(periods([(100.0, 110.0, 0.0, 0.0)])).row(0, named=True)
-    assert out["pnl"] == pytest.approx(10.0)
-    assert out["ret"] == pytest.approx(0.10)
-
-
-def test_deposit_is_not_pnl_and_makes_no_jump():
-    # 50 deposited mid-period, no market move: equity 100 -> 150
-    out = pnl.period_returns(periods([(100.0, 150.0, 50.0, 25.0)])).row(0, named=True)
-    assert out["pnl"] == pytest.approx(0.0)
-    assert out["ret"] == pytest.approx(0.0)
-
-
-def test_deposit_mid_period_with_a_gain_uses_modified_dietz():
-    # +5 on top of a 50 deposit half-way: 5 / (100 + 0.5 * 50)
-    out = pnl.period_returns(periods([(100.0, 155.0, 50.0, 25.0)])).row(0, named=True)
-    assert out["pnl"] == pytest.approx(5.0)
-    assert out["ret"] == pytest.approx(5.0 / 125.0)
-
-
-def test_withdrawal_at_start_of_period():
-    out = pnl.period_returns(periods([(200.0, 105.0, -100.0, -100.0)])).row(0, named=True)
-    assert out["pnl"] == pytest.approx(5.0)
-    assert out["ret"] == pytest.approx(0.05)
-
-
-@pytest.mark.parametrize("prev,cur", [(0.0, 100.0), (None, 100.0), (100.0, None), (100.0, 0.0), (-5.0, 100.0),
-                                      (float("nan"), 100.0)])
-def test_unknown_or_zero_equity_gives_null_not_zero(prev, cur):
-    out = pnl.period_returns(periods([(prev, cur, 0.0, 0.0)])).row(0, named=True)
-    assert out["pnl"] is None and out["ret"] is None
-
-
-def test_null_flows_mean_no_flow():
-    out = pnl.period_returns(periods([(100.0, 101.0, None, None)])).row(0, named=True)
-    assert out["ret"] == pytest.approx(0.01)
-
-
-def test_period_returns_requires_columns():
-    with pytest.raises(ValueError):
-        pnl.period_returns(pl.DataFrame({"equity": [1.0]}))
+def buckets(rows: list[dict]) -> pl.DataFrame:
+    """equity_series-shaped bucket rows (only the drawdown columns lib.pnl reads)."""
+    cols = {"bucket": pl.Datetime("ms", "UTC"), "dd_min": pl.Float64, "trough_ts": pl.Datetime("ms", "UTC"),
+            "trough_peak_ts": pl.Datetime("ms", "UTC"), "dd_last": pl.Float64,
+            "peak_ts_last": pl.Datetime("ms", "UTC"), "first_high_ts": pl.Datetime("ms", "UTC"),
+            "first_high_after_trough_ts": pl.Datetime("ms", "UTC"), "complete": pl.UInt8}
+    return pl.DataFrame([{k: r.get(k) for k in cols} for r in rows], schema=cols)
 
 
 # --- windows -------------------------------------------------------------------
-def test_window_pnl_and_return():
+def test_window_pnl():
     assert pnl.window_pnl(1_000.0, 1_600.0, 500.0) == pytest.approx(100.0)
-    # flow weight defaults to mid-window
-    assert pnl.window_return(1_000.0, 1_600.0, 500.0) == pytest.approx(100.0 / 1_250.0)
-    assert pnl.window_return(1_000.0, 1_600.0, 500.0, 500.0) == pytest.approx(100.0 / 1_500.0)
     assert pnl.window_pnl(None, 1_600.0, 0.0) is None
-    assert pnl.window_return(0.0, 10.0, 0.0) is None
+    assert pnl.window_pnl(0.0, 10.0, 0.0) is None
+
+
+def test_window_labels_say_what_the_window_is():
+    assert pnl.window_label("today") == "today (UTC day)"
+    assert pnl.window_label("7d") == "last 7 × 24 h"
+    assert pnl.window_label("30d") == "last 30 × 24 h"
+    assert pnl.window_label("all", T(1)) == "since 2025-06-01"
 
 
 def test_chart_bucket():
@@ -89,67 +45,52 @@ def test_chart_bucket():
     assert pnl.chart_bucket_seconds(date(2025, 1, 1), date(2025, 3, 1)) == 86400
 
 
-# --- index and drawdown ------------------------------------------------------------
-def test_equity_index_carries_level_through_null():
-    assert pnl.equity_index([0.1, None, -0.5]) == pytest.approx([1.1, 1.1, 0.55])
-
-
-def test_drawdown_peak_trough_recovery():
-    frame = pl.DataFrame(
-        {
-            "prev_equity_ts": [T(1), T(2), T(3), T(4)],
-            "equity_ts": [T(2), T(3), T(4), T(5)],
-            "ret": [0.10, -0.20, 0.05, 0.20],
-        }
-    )
-    dd = pnl.drawdown_series(frame)
-    assert dd["index"].to_list() == pytest.approx([1.0, 1.1, 0.88, 0.924, 1.1088])
-    assert dd["drawdown"].to_list() == pytest.approx([0.0, 0.0, -0.2, -0.16, 0.0])
-    m = pnl.max_drawdown(dd)
+# --- drawdown from per-snapshot SQL aggregates ---------------------------------------
+def test_drawdown_summary_trough_in_one_bucket_recovery_in_a_later_one():
+    rows = [
+        {"bucket": T(1), "dd_min": 0.0, "trough_ts": T(1), "trough_peak_ts": T(1), "dd_last": 0.0,
+         "peak_ts_last": T(1), "first_high_ts": T(1)},
+        {"bucket": T(2), "dd_min": -0.2, "trough_ts": T(2, 5), "trough_peak_ts": T(1, 3), "dd_last": -0.1,
+         "peak_ts_last": T(1, 3)},
+        {"bucket": T(3), "dd_min": -0.15, "trough_ts": T(3, 1), "trough_peak_ts": T(1, 3), "dd_last": 0.0,
+         "peak_ts_last": T(3, 9), "first_high_ts": T(3, 9)},
+    ]
+    m = pnl.drawdown_summary(buckets(rows))
     assert m["max_drawdown"] == pytest.approx(-0.2)
-    assert m["peak_ts"] == T(2) and m["trough_ts"] == T(3) and m["recovered_ts"] == T(5)
-    assert m["current_drawdown"] == pytest.approx(0.0) and m["current_peak_ts"] == T(5)
+    assert m["peak_ts"] == T(1, 3) and m["trough_ts"] == T(2, 5) and m["recovered_ts"] == T(3, 9)
+    assert m["current_drawdown"] == 0.0 and m["current_peak_ts"] == T(3, 9)
 
 
-def test_loss_in_first_period_is_a_drawdown_from_the_start_mark():
-    frame = pl.DataFrame({"prev_equity_ts": [T(1)], "equity_ts": [T(2)], "ret": [-0.05]})
-    m = pnl.max_drawdown(pnl.drawdown_series(frame))
-    assert m["max_drawdown"] == pytest.approx(-0.05)
-    assert m["peak_ts"] == T(1) and m["trough_ts"] == T(2) and m["recovered_ts"] is None
+def test_drawdown_summary_recovery_inside_the_trough_bucket_and_ties():
+    rows = [
+        {"bucket": T(1), "dd_min": -0.1, "trough_ts": T(1, 2), "trough_peak_ts": T(1, 1), "dd_last": -0.05,
+         "peak_ts_last": T(1, 6), "first_high_ts": T(1, 1), "first_high_after_trough_ts": T(1, 6)},
+        {"bucket": T(2), "dd_min": -0.1, "trough_ts": T(2, 2), "trough_peak_ts": T(1, 6), "dd_last": -0.1,
+         "peak_ts_last": T(1, 6)},
+    ]
+    m = pnl.drawdown_summary(buckets(rows))
+    assert m["trough_ts"] == T(1, 2) and m["recovered_ts"] == T(1, 6)  # the first of equal troughs
+    assert m["current_drawdown"] == pytest.approx(-0.1)
 
 
-def test_deposit_neither_hides_nor_creates_a_drawdown():
-    # equity 100 -> 90 (a 10% loss) -> 190 (a 100 deposit, no market move) -> 171 (a 10% loss)
-    raw = periods([(100.0, 90.0, 0.0, 0.0), (90.0, 190.0, 100.0, 50.0), (190.0, 171.0, 0.0, 0.0)])
-    frame = pnl.period_returns(raw).with_columns(
-        pl.Series("prev_equity_ts", [T(1), T(2), T(3)]), pl.Series("equity_ts", [T(2), T(3), T(4)])
-    )
-    assert frame["ret"].to_list() == pytest.approx([-0.1, 0.0, -0.1])
-    m = pnl.max_drawdown(pnl.drawdown_series(frame))
-    # raw equity would say "new high at 190"; the deposit-adjusted index is still 19% under water
-    assert m["max_drawdown"] == pytest.approx(0.9 * 0.9 - 1)
-    assert m["current_drawdown"] == pytest.approx(0.9 * 0.9 - 1)
-    assert m["peak_ts"] == T(1) and m["trough_ts"] == T(4) and m["recovered_ts"] is None
-
-
-def test_withdrawal_is_not_a_drawdown():
-    raw = periods([(100.0, 50.0, -50.0, -50.0), (50.0, 51.0, 0.0, 0.0)])
-    frame = pnl.period_returns(raw).with_columns(
-        pl.Series("prev_equity_ts", [T(1), T(2)]), pl.Series("equity_ts", [T(2), T(3)])
-    )
-    m = pnl.max_drawdown(pnl.drawdown_series(frame))
+def test_no_drawdown_and_empty():
+    flat = buckets([{"bucket": T(1), "dd_min": 0.0, "trough_ts": T(1), "trough_peak_ts": T(1), "dd_last": 0.0,
+                     "peak_ts_last": T(1), "first_high_ts": T(1)}])
+    m = pnl.drawdown_summary(flat)
     assert m["max_drawdown"] == 0.0 and m["peak_ts"] is None and m["trough_ts"] is None
-    assert m["current_drawdown"] == 0.0
+    assert pnl.drawdown_summary(flat.head(0))["max_drawdown"] is None
 
 
-def test_drawdown_without_start_mark_and_empty():
-    frame = pl.DataFrame({"prev_equity_ts": [None, T(2)], "equity_ts": [T(2), T(3)], "ret": [None, -0.1]},
-                         schema={"prev_equity_ts": pl.Datetime("ms", "UTC"), "equity_ts": pl.Datetime("ms", "UTC"),
-                                 "ret": pl.Float64})
-    dd = pnl.drawdown_series(frame)
-    assert dd.height == 2 and dd["drawdown"].to_list() == pytest.approx([0.0, -0.1])
-    empty = pnl.drawdown_series(frame.head(0))
-    assert empty.height == 0 and pnl.max_drawdown(empty)["max_drawdown"] is None
+def test_underwater_points_and_complete_days():
+    rows = buckets([
+        {"bucket": T(1), "dd_min": 0.0, "trough_ts": T(1, 23), "complete": 1},
+        {"bucket": T(2), "dd_min": -0.1, "trough_ts": T(2, 5), "complete": 1},
+        {"bucket": T(3), "dd_min": -0.2, "trough_ts": T(3, 4), "complete": 0},
+    ])
+    pts = pnl.underwater_points(rows)
+    assert pts["ts"].to_list() == [T(1, 23), T(2, 5), T(3, 4)] and pts["drawdown"].to_list() == [0.0, -0.1, -0.2]
+    days = pnl.complete_days(rows, date(2025, 6, 2))
+    assert [b.date() for b in days["bucket"]] == [date(2025, 6, 2)]  # start mark's day and unfinished day out
 
 
 # --- daily statistics -------------------------------------------------------------
@@ -214,11 +155,12 @@ def test_exposure_pct():
 def test_headline_windows():
     frame = pl.DataFrame({
         "window": ["today", "all"], "equity_start": [100.0, None], "equity_end": [103.0, 103.0],
-        "flows": [2.0, 0.0], "flows_weighted": [1.0, 0.0],
+        "flows": [2.0, 0.0], "ret": [0.0099, None],
         "equity_start_ts": [T(1), None], "equity_end_ts": [T(2), T(2)],
     })
     h = pnl.headline(frame)
-    assert h["today"]["pnl"] == pytest.approx(1.0) and h["today"]["ret"] == pytest.approx(1.0 / 101.0)
+    assert h["today"]["pnl"] == pytest.approx(1.0) and h["today"]["ret"] == pytest.approx(0.0099)  # SQL's
+    assert h["today"]["label"] == "today (UTC day)" and h["all"]["label"] == "since start"
     assert h["all"]["pnl"] is None and h["all"]["ret"] is None
 
 
@@ -237,6 +179,7 @@ def test_te_headline_from_two_days_of_timeline():
         "actual_weight": [0.10, -0.05, 0.10, 0.0, 0.03],
         "weight_t2": [0.10, -0.05, 0.13, -0.05, None],
         "weight_t1": [0.10, -0.05, 0.10, -0.05, None],
+        "t2_rows_for_day": [2, 2, 2, 2, 2],  # both days have their D-2 targets
     })
     h = pnl.te_headline(tl, d2)
     assert h["te_prev"] == pytest.approx(0.0)

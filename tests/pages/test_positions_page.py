@@ -67,7 +67,7 @@ def test_reference_day_metrics_table_and_reconciliation(app):
     assert t["err_t2"].abs().is_monotonic_decreasing  # largest gap first
     # exposure metrics are percentages of equity computed from the same rows
     assert metrics(at)["Gross exposure"].endswith("%")
-    assert "Book at 2025-12-05 02:00 UTC vs targets dated 2025-12-03" in texts(at, "subheader")
+    assert "Book at 2025-12-05 02:00 hour (positions as of 03:00 UTC) vs targets dated 2025-12-03" in texts(at, "subheader")
     assert "match the exchange snapshot" in texts(at, "success")
     assert at.get("plotly_chart"), "the actual-vs-target chart is drawn"
     assert at.get("download_button"), "the CSV download is offered"
@@ -92,7 +92,7 @@ def test_change_date_and_hour(app, desk_url):
     at.selectbox(key="pos_hour").set_value(10).run()
     no_exception(at)
     assert dict(at.query_params)["hour"] == "10"
-    assert "Book at 2025-12-07 10:00 UTC" in texts(at, "subheader")
+    assert "Book at 2025-12-07 10:00 hour (positions as of 11:00 UTC)" in texts(at, "subheader")
     assert counts_shown(at) == expected_counts(desk_url, date(2025, 12, 7), 10)
 
 
@@ -158,7 +158,7 @@ def test_garbage_url_params_warn_and_fall_back(app):
     as_of = health.data_as_of().item(0, "account_ts")
     day, hour = te_views.latest_complete_hour(as_of)
     assert dict(at.query_params)["date"] == day.isoformat() and dict(at.query_params)["hour"] == str(hour)
-    assert f"Book at {day.isoformat()} {hour:02d}:00 UTC" in texts(at, "subheader")
+    assert f"Book at {day.isoformat()} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)" in texts(at, "subheader")
 
     at = app(PAGE, query={"date": "';DROP TABLE x", "hour": "2"})
     no_exception(at)
@@ -180,3 +180,22 @@ def test_garbage_rule_in_url_falls_back_to_absolute(app):
     no_exception(at)
     assert "Ignored URL parameter `rule`" in texts(at, "warning")
     assert counts_shown(at)[te.MAGNITUDE_ERROR] == 0
+
+
+def test_before_the_rebalance_is_a_choice_and_hour_zero_says_it_includes_it(app, desk_client):
+    at = app(PAGE, query={"date": "2025-12-07", "hour": "0"})
+    no_exception(at)
+    box = at.selectbox(key="pos_hour")
+    assert "incl. the 00:00–00:02 rebalance" in box.format_func(0)
+    assert box.format_func(-1) == "00:00:00 — before the rebalance"
+    assert "Hour 0" in box.help and "before the rebalance" in box.help
+    assert any("includes the 00:00–00:02 rebalance fills" in c.value for c in at.caption)
+    box.set_value(-1).run()
+    no_exception(at)
+    assert dict(at.query_params)["hour"] == "-1"
+    assert "Book at 2025-12-07 00:00:00 UTC (before the rebalance)" in texts(at, "subheader")
+    # the book going into the rebalance is the fills up to 00:00:00, not after the 00:00-00:02 fills
+    n_fills_in_burst = desk_client.query(
+        "SELECT count() FROM (SELECT * FROM maicro_monitors.trades LIMIT 1 BY account, tid) "
+        "WHERE time >= '2025-12-07 00:00:00' AND time < '2025-12-07 00:05:00'").result_rows[0][0]
+    assert n_fills_in_burst > 10

@@ -68,7 +68,7 @@ def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "System Health"
     heads = [s.value for s in at.subheader]
-    assert heads == ["Alerts", "Monitors", "Synced tables", "Sync runs", "ClickHouse"]
+    assert heads == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Prices", "ClickHouse", "Data contract"]
     assert not at.error, [e.value for e in at.error]
 
     # the monitor table says what lib.health says about the same query
@@ -129,7 +129,8 @@ def test_hostile_page_parameters_are_refused_with_a_message(app, desk_client, qu
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any(f"Ignored URL parameter `{param}`" in w for w in warnings), warnings
-    assert [s.value for s in at.subheader] == ["Alerts", "Monitors", "Synced tables", "Sync runs", "ClickHouse"]
+    assert [s.value for s in at.subheader] == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Prices", "ClickHouse",
+                                               "Data contract"]
 
 
 def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, monkeypatch):
@@ -139,6 +140,7 @@ def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, m
     infos = [i.value for i in at.info]
     assert any("Sync runs (sync_log): not available" in i for i in infos), infos
     assert not at.error, [e.value for e in at.error]
+    assert any("not found or not readable:** maicro_monitors.no_such_sync_log" in w.value for w in at.warning)
     _frame(at, "Monitor")  # the rest of the page works
     _frame(at, "Table")
 

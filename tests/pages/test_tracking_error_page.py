@@ -77,8 +77,8 @@ def test_range_trend_and_day_story(app, desk_url):
     unlinked = re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s)  # the names link to Trades
     assert unlinked.strip() == te.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
-    # charts: TE lines, Σerr² stack, counts stack, flip share, heatmap
-    assert len(at.get("plotly_chart")) == 5
+    # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap
+    assert len(at.get("plotly_chart")) == 7
     assert dict(at.query_params)["day"] == "2025-12-07"
 
 
@@ -98,7 +98,7 @@ def test_pick_another_day_window_and_hour(app):
     at.selectbox(key="te_hour").set_value(10).run()
     no_exception(at)
     assert dict(at.query_params)["hour"] == "10"
-    assert "snapshot 10:00 UTC" in texts(at, "caption")
+    assert "snapshot 10:00 hour — as of 11:00 UTC" in texts(at, "caption")
 
 
 def test_thresholds_change_the_story_and_bad_ones_are_refused(app):

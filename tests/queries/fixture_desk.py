@@ -8,6 +8,7 @@ are then computed independently in Python from the same row lists.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -39,11 +40,28 @@ def fixture_client(desk_url: str, prefix: str) -> DeskClient:
     return DeskClient(ClientSettings(primary=endpoint_from_url(desk_url), table_overrides=overrides))
 
 
-def create_tables(writer: Any, prefix: str) -> config.TableMap:
+def create_tables(writer: Any, prefix: str, types: dict[str, str] | None = None) -> config.TableMap:
+    """Create the contract's tables under `prefix`; `types` drifts columns, {"account.ts": "DateTime"}.
+
+    A drifted column keeps its place and name and gets the given ClickHouse type,
+    the way a remote created by hand (or by an older ingestion) might have it.
+    """
     tm = table_map_for(prefix)
     for db in tm.databases():
         writer.command(f"DROP DATABASE IF EXISTS `{db}`")
-    contract.create_all(writer, tm)
+    pending = dict(types or {})
+    for stmt in contract.statements(tm):
+        for key, new_type in list(pending.items()):
+            name, column = key.split(".")
+            if re.match(rf"CREATE TABLE IF NOT EXISTS {re.escape(tm.qualified(name))}\s", stmt):
+                stmt, n = re.subn(rf"(\n\s*{re.escape(column)}\s+)[^\n]*?(,?)[ \t]*\n",
+                                  lambda m, t=new_type: f"{m.group(1)}{t}{m.group(2)}\n", stmt, count=1)
+                if n != 1:
+                    raise ValueError(f"no column {key} in the contract")
+                del pending[key]
+        writer.command(stmt)
+    if pending:
+        raise ValueError(f"unknown tables in {sorted(pending)}")
     return tm
 
 

@@ -16,9 +16,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lib import config
+from lib import format as fmt
 from lib import health as rules
 from queries import health
 from queries._base import use_client
+from ui.system_health import charts
 from tests.queries.fixture_desk import create_tables, fixture_client
 
 UTC = timezone.utc
@@ -326,11 +328,13 @@ def _close(a, b):
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def _expected_stats(rows: list[list], t_idx: int, key_idx: tuple[int, ...], ing_idx: int, syn_idx: int) -> dict:
+def _expected_stats(rows: list[list], t_idx: int, key_idx: tuple[int, ...], ing_idx: int, syn_idx: int,
+                    end: datetime = T0) -> dict:
+    """Independent truth; the windows are the hour / day / 7 days before `end` (the page's now)."""
     newest = max(r[t_idx] for r in rows)
     groups: dict[tuple, list] = defaultdict(list)
     for r in rows:
-        if r[t_idx] > newest - timedelta(days=7):
+        if end - timedelta(days=7) < r[t_idx] <= end:
             groups[tuple(r[i] for i in key_idx)].append(r)
     exp = {"newest": newest, "keys_7d": len(groups), "rows_7d": sum(len(g) for g in groups.values())}
     lat_1h, lat_1d, latest = [], [], None
@@ -340,8 +344,8 @@ def _expected_stats(rows: list[list], t_idx: int, key_idx: tuple[int, ...], ing_
         t = max(r[t_idx] for r in g)
         ing = min(r[ing_idx] for r in g)
         syn = min(r[syn_idx] for r in g)
-        in_1d = t > newest - timedelta(days=1)
-        in_1h = t > newest - timedelta(hours=1)
+        in_1d = t > end - timedelta(days=1)
+        in_1h = t > end - timedelta(hours=1)
         if in_1d:
             keys_1d += 1
             rows_1d += len(g)
@@ -370,7 +374,7 @@ def _expected_stats(rows: list[list], t_idx: int, key_idx: tuple[int, ...], ing_
 
 def test_sync_stats_account_matches_python(fx):
     f, client = fx
-    got = _run(client, health.sync_stats, "account").row(0, named=True)
+    got = _run(client, health.sync_stats, "account", T0).row(0, named=True)
     exp = _expected_stats(f.account, 0, (1, 0), 6, 7)
     for k, v in exp.items():
         assert _close(got[k], v) if isinstance(v, float) or v is None else got[k] == v, (k, got[k], v)
@@ -379,7 +383,7 @@ def test_sync_stats_account_matches_python(fx):
 
 def test_sync_stats_trades_counts_triple_delivery_once(fx):
     f, client = fx
-    got = _run(client, health.sync_stats, "trades").row(0, named=True)
+    got = _run(client, health.sync_stats, "trades", T0).row(0, named=True)
     exp = _expected_stats(f.trades, 0, (1, 12), 16, 17)
     for k, v in exp.items():
         assert _close(got[k], v) if isinstance(v, float) or v is None else got[k] == v, (k, got[k], v)
@@ -388,19 +392,38 @@ def test_sync_stats_trades_counts_triple_delivery_once(fx):
 
 def test_sync_stats_of_empty_table_is_null_not_zero(fx):
     _, client = fx
-    got = _run(client, health.sync_stats, "ledger").row(0, named=True)
+    got = _run(client, health.sync_stats, "ledger", T0).row(0, named=True)
     assert got["newest"] is None and got["newest_synced"] is None
     for col in ("lat_latest_s", "lat_p50_1h", "lat_p95_1h", "lat_p50_1d", "lat_p95_1d", "lat_max_1d"):
         assert got[col] is None, col
     assert got["rows_1d"] == 0 and got["keys_1d"] == 0
-    a = rules.assess_tables(_run(client, health.sync_stats, "ledger")).row(0, named=True)
+    a = rules.assess_tables(_run(client, health.sync_stats, "ledger", T0)).row(0, named=True)
     assert a["status"] == "UNKNOWN" and a["age_s"] is None and a["dup_share_1d"] is None
+
+
+def test_latency_windows_are_anchored_at_now_not_at_the_newest_row(fx):
+    """The newest fill is 8 h old: "the last hour" before now has no row (not the hour before that fill)."""
+    f, client = fx
+    got = _run(client, health.sync_stats, "trades", T0).row(0, named=True)
+    newest = max(r[0] for r in f.trades)
+    assert T0 - newest > timedelta(hours=8)
+    assert got["newest"] == newest and got["window_end"] == T0
+    assert got["n_1h"] == 0 and got["lat_p50_1h"] is None and got["lat_p95_1h"] is None
+    assert got["n_1d"] == 20  # the day before now does hold them
+    shown = charts.tables_table(rules.assess_tables(_run(client, health.sync_stats, "trades", T0))).row(0, named=True)
+    assert shown["p50 · last 1 h"] == "no rows in the last hour" and shown["p50 · last 1 d"] != fmt.MISSING
+    # a later now: the day before it is empty too, and says so
+    later = _run(client, health.sync_stats, "trades", T0 + timedelta(days=2)).row(0, named=True)
+    assert later["n_1d"] == 0 and later["lat_p50_1d"] is None and later["newest"] == newest
+    # the account table, one snapshot a minute up to T0 - 1 min: the last hour is full
+    acct = _run(client, health.sync_stats, "account", T0).row(0, named=True)
+    assert acct["n_1h"] >= 55  # 60 minutes less the rows with a missing or skewed timestamp
 
 
 def test_sync_stats_rejects_unknown_table(fx):
     _, client = fx
     with use_client(client), pytest.raises(ValueError):
-        health.sync_stats("klines")
+        health.sync_stats("klines", T0)
 
 
 def test_rows_per_hour_with_gap(fx):
@@ -499,7 +522,7 @@ def test_missing_sync_log_is_missing_table(engine, desk_url):
         health.sync_summary(T0)
     assert info.value.kind == "missing_table"
     # the other panels still work
-    assert _run(client, health.sync_stats, "account").item(0, "rows_1d") == 0
+    assert _run(client, health.sync_stats, "account", T0).item(0, "rows_1d") == 0
 
 
 def test_server_info_reports_endpoint_and_version(fx):

@@ -21,7 +21,6 @@ LEDGER_COLS = ["time", "account", "type", "usdc", "hash", "ingested_at", "synced
 FUNDING_COLS = ["time", "account", "coin", "usdc", "szi", "funding_rate", "ingested_at", "synced_at"]
 ROUND = timedelta(seconds=config.SNAPSHOT_ROUND_S)
 MAX_AGE = timedelta(minutes=config.POSITIONS_MARK_MAX_AGE_MIN)
-PAIR_TOL = timedelta(minutes=config.MARK_PAIR_TOLERANCE_MIN)
 POSITION_COLS = ["ts", "account", "coin", "szi", "entry_px", "position_value", "unrealized_pnl", "leverage",
                  "liquidation_px", "margin_used", "ingested_at", "synced_at"]
 
@@ -133,36 +132,82 @@ class OverviewFixture:
     def flows_unique(self) -> list[tuple[datetime, float]]:
         return sorted({(r[0], r[4]): r[3] for r in self.ledger}.items())
 
+    def chain(self, lo: datetime, hi: datetime) -> list[dict]:
+        """Every usable snapshot in [lo, hi] as a sub-period from the previous one, chained (independent truth)."""
+        snaps = [(ts, v) for ts, v in self.snaps() if lo <= ts <= hi]
+        out, index, peak, peak_ts = [], 1.0, None, None
+        for i, (ts, e) in enumerate(snaps):
+            row = {"ts": ts, "equity": e, "flows": 0.0, "ret": None}
+            if i:
+                ts0, e0 = snaps[i - 1]
+                inside = [(ft, u) for (ft, _h), u in self.flows_unique() if ts0 < ft <= ts]
+                fl = sum(u for _, u in inside)
+                fw = sum(u * (ts - ft) / (ts - ts0) for ft, u in inside)
+                row.update(prev_ts=ts0, prev_equity=e0, flows=fl, ret=(e - e0 - fl) / (e0 + fw))
+                index *= 1 + row["ret"]
+            if peak is None or index >= peak:
+                peak, peak_ts = index, ts
+            row.update(index=index, dd=index / peak - 1, peak_ts=peak_ts)
+            out.append(row)
+        return out
+
+    def start_mark(self, t_from: datetime, lookback: timedelta = timedelta(days=7)) -> datetime:
+        snaps = self.snaps()
+        before = [ts for ts, _ in snaps if t_from - lookback <= ts <= t_from]
+        return before[-1] if before else next(ts for ts, _ in snaps if ts > t_from)
+
     def equity_series(self, start: date, end: date, bucket_s: int) -> list[dict]:
         t_start = datetime(start.year, start.month, start.day, tzinfo=UTC)
         t_end = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
-        snaps = [(ts, v) for ts, v in self.snaps() if t_start - timedelta(days=7) <= ts < t_end]
+        points = self.chain(self.start_mark(t_start), t_end)
 
-        def bucket(ts):
-            epoch = int(ts.timestamp())
-            return datetime.fromtimestamp(epoch - epoch % bucket_s, tz=UTC)
+        def bucket(ts):  # (b, b + bucket_s]: a snapshot exactly on a boundary closes the bucket before it
+            ms = round(ts.timestamp() * 1000) - 1
+            sec = ms // 1000
+            return datetime.fromtimestamp(sec - sec % bucket_s, tz=UTC)
 
-        last: dict[datetime, tuple[datetime, float]] = {}
-        for ts, v in snaps:
-            last[bucket(ts)] = (ts, v)
-        keys = sorted(last)
+        groups: dict[datetime, list[dict]] = {}
+        for p in points:
+            groups.setdefault(bucket(p["ts"]), []).append(p)
         out = []
-        for i, b in enumerate(keys):
-            ts1, e1 = last[b]
-            ts0, e0 = last[keys[i - 1]] if i > 0 else (None, None)
-            flows = fw = 0.0
-            for (ft, _h), usdc in self.flows_unique():
-                if not (t_start - timedelta(days=7) <= ft < t_end):
-                    continue
-                reflected = next((ts for ts, _ in snaps if ts >= ft), None)
-                if reflected is None or bucket(reflected) != b:
-                    continue
-                flows += usdc
-                w = 0.5 if ts0 is None else max(0.0, min(1.0, (ts1 - ft) / (ts1 - ts0)))
-                fw += usdc * w
-            if b >= t_start:
-                out.append({"bucket": b, "equity_ts": ts1, "equity": e1, "prev_equity_ts": ts0, "prev_equity": e0,
-                            "flows": flows, "flows_weighted": fw})
+        for b, ps in sorted(groups.items()):
+            periods = [p for p in ps if p["ret"] is not None]
+            growth = 1.0
+            for p in periods:
+                growth *= 1 + p["ret"]
+            worst = min(ps, key=lambda p: (p["dd"], p["ts"]))
+            out.append({
+                "bucket": b, "equity_ts": ps[-1]["ts"], "equity": ps[-1]["equity"],
+                "prev_equity_ts": periods[0]["prev_ts"] if periods else None,
+                "prev_equity": periods[0]["prev_equity"] if periods else None,
+                "flows": sum(p["flows"] for p in ps),
+                "pnl": ps[-1]["equity"] - periods[0]["prev_equity"] - sum(p["flows"] for p in ps) if periods else None,
+                "ret": growth - 1 if periods else None, "index": ps[-1]["index"],
+                "dd_min": worst["dd"], "trough_ts": worst["ts"], "trough_peak_ts": worst["peak_ts"],
+                "dd_last": ps[-1]["dd"], "peak_ts_last": ps[-1]["peak_ts"],
+                "first_high_ts": next((p["ts"] for p in ps if p["dd"] >= 0), None),
+                "first_high_after_trough_ts": next((p["ts"] for p in ps if p["dd"] >= 0 and p["ts"] > worst["ts"]),
+                                                   None),
+                "n_snapshots": len(ps),
+            })
+        return out
+
+    def carried(self, round_ts: datetime, present: set[str]) -> list[tuple[str, float, float | None]]:
+        """Coins the fills say are held at a round but that the round lacks: (coin, fills size, value at last mark)."""
+        start = round_ts - ROUND
+        fills = sorted({(r[1], r[12]): r for r in self.trades}.values(), key=lambda r: (r[0], r[12]))
+        held: dict[str, float] = {}
+        for r in fills:
+            if r[0] <= start:
+                held[r[2]] = r[6] + (r[5] if r[3] == "B" else -r[5])
+        out = []
+        for coin, szi in sorted(held.items()):
+            if coin in present or abs(szi) <= 1e-8:
+                continue
+            earlier = [r for r in self.positions_unique().values()
+                       if r[2] == coin and start - timedelta(days=8) <= r[0] < start and r[3] != 0 and r[5] is not None]
+            last = max(earlier, key=lambda r: r[0], default=None)
+            out.append((coin, szi, abs(szi) * abs(last[5]) / abs(last[3]) if last else None))
         return out
 
     def positions_unique(self) -> dict:
@@ -178,31 +223,32 @@ class OverviewFixture:
         return newest
 
     def window(self, start: date, end: date) -> dict:
+        """The breakdown's marks under the one marking rule (last snapshot at or before each instant)."""
         t_from = datetime(start.year, start.month, start.day, tzinfo=UTC)
         t_to = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
-        snaps = [(ts, v) for ts, v in self.snaps() if t_from - timedelta(days=7) <= ts < t_to]
+        snaps = [(ts, v) for ts, v in self.snaps() if t_from - timedelta(days=7) <= ts <= t_to]
         ntl = {r[0]: r[3] for r in self.account}
         before = [s for s in snaps if s[0] <= t_from]
-        a0 = before[-1] if before else snaps[0]
-        a1 = snaps[-1]
-        pos_ts = sorted({r[0] for r in self.positions_unique().values() if t_from - timedelta(days=7) <= r[0] < t_to})
-        p0 = max((x for x in pos_ts if t_from - MAX_AGE <= x <= t_from), default=None)
-        p1 = max((x for x in pos_ts if x >= a1[0] - MAX_AGE), default=None)
+        t0, e0 = before[-1] if before else snaps[0]
+        t1, e1 = snaps[-1]
+        pos_ts = sorted({r[0] for r in self.positions_unique().values()})
 
-        def pair(p, fallback):
-            if p is None:
-                return fallback, False
-            near = min(snaps, key=lambda s: abs(s[0] - p))
-            return (near, True) if abs(near[0] - p) <= PAIR_TOL else (fallback, False)
+        fill_times = sorted({(r[1], r[12]): r[0] for r in self.trades}.values())
 
-        (t0, e0), paired0 = pair(p0, a0)
-        (t1, e1), paired1 = pair(p1, a1)
+        def nearest(mark):
+            nxt = next((ft for ft in fill_times if mark < ft <= mark + MAX_AGE), None)
+            near = [x for x in pos_ts if abs(x - mark) <= MAX_AGE and x <= t_to
+                    and (x <= mark or nxt is None or x < nxt)]
+            return min(near, key=lambda x: abs(x - mark)) if near else None
 
-        def unrealized(p, paired, mark_ts):
-            if paired:
+        p0, p1 = nearest(t0), nearest(t1)
+
+        def unrealized(p, mark_ts):
+            if p is not None:
                 return sum(r[6] for r in self.round_at(p).values() if r[6] is not None)
             return 0.0 if ntl.get(mark_ts) == 0.0 else None
 
+        paired0, paired1 = p0 is not None, p1 is not None
         inside = lambda ts: t0 < ts <= t1  # noqa: E731
         fills = {(r[1], r[12]): r for r in self.trades}.values()
         funding = {(r[1], r[2], r[0]): r for r in self.funding}.values()
@@ -213,8 +259,8 @@ class OverviewFixture:
             "fees": sum(r[9] for r in fills if inside(r[0])),
             "n_fills": sum(1 for r in fills if inside(r[0])),
             "funding": sum(r[3] for r in funding if inside(r[0])),
-            "unrealized_start": unrealized(p0, paired0, t0),
-            "unrealized_end": unrealized(p1, paired1, t1),
+            "unrealized_start": unrealized(p0, t0),
+            "unrealized_end": unrealized(p1, t1),
             "unrealized_start_ts": p0 if paired0 else None, "unrealized_end_ts": p1 if paired1 else None,
         }
 
@@ -254,21 +300,55 @@ def test_equity_series_matches_python(fx, bucket_s):
 
 def test_daily_series_flows_and_returns(fx):
     f, client = fx
-    df = pnl.period_returns(_run(client, overview.equity_series, START, END, 86400))
+    df = _run(client, overview.equity_series, START, END, 86400)
     by_day = {r["bucket"].date(): r for r in df.iter_rows(named=True)}
-    assert sorted(by_day) == [date(2025, 4, d) for d in (1, 2, 3, 4)]
+    # the start mark (the last snapshot at or before Apr 1 00:00) is Apr 1 00:00 itself: a boundary snapshot
+    # closes the day before it, so Mar 31 comes first as the start mark's bucket, without a return
+    assert sorted(by_day) == [date(2025, 3, 31)] + [date(2025, 4, d) for d in (1, 2, 3, 4)]
+    assert by_day[date(2025, 3, 31)]["start_mark"] == 1 and by_day[date(2025, 3, 31)]["ret"] is None
     # the deposit synced twice counts once; the exact-time deposit is in day 1
     assert by_day[date(2025, 4, 1)]["flows"] == pytest.approx(5_000.0)
     assert by_day[date(2025, 4, 2)]["flows"] == pytest.approx(50_000.0)
-    # a withdrawal after the day's last snapshot belongs to the next day's equity change
-    assert by_day[date(2025, 4, 3)]["flows"] == 0.0
-    assert by_day[date(2025, 4, 4)]["flows"] == pytest.approx(-20_000.0)
+    # the 23:50 withdrawal is reflected in the 00:00 snapshot, and that boundary snapshot closes Apr 3
+    assert by_day[date(2025, 4, 3)]["flows"] == pytest.approx(-20_000.0)
+    assert by_day[date(2025, 4, 4)]["flows"] == 0.0
     # the deposit day's PnL is the market move only (no 50k "gain")
     d2 = by_day[date(2025, 4, 2)]
     assert abs(d2["pnl"]) < 2_000
     assert d2["equity"] - d2["prev_equity"] > 45_000
     # zero and null equity snapshots were skipped: no -100% day
-    assert all(r["ret"] is not None and r["ret"] > -0.2 for r in by_day.values())
+    assert all(r["ret"] > -0.2 for d, r in by_day.items() if d >= START)
+    assert by_day[date(2025, 4, 3)]["n_bad_snapshots"] == 1 and by_day[date(2025, 4, 2)]["n_bad_snapshots"] == 1
+    # every day in the fixture is finished (snapshots go on to Apr 5 12:00)
+    assert all(r["complete"] == 1 for r in by_day.values())
+
+
+def test_drawdown_is_exact_at_snapshot_resolution_for_any_bucket(fx):
+    f, client = fx
+    lo = f.start_mark(t(2025, 4, 1))
+    truth = f.chain(lo, t(2025, 4, 5))
+    worst = min(truth, key=lambda p: (p["dd"], p["ts"]))
+    for bucket_s in (3600, 86400):
+        summary = pnl.drawdown_summary(_run(client, overview.equity_series, START, END, bucket_s))
+        assert summary["max_drawdown"] == pytest.approx(worst["dd"], rel=1e-12)
+        assert summary["trough_ts"] == worst["ts"] and summary["peak_ts"] == worst["peak_ts"]
+        after = next((p["ts"] for p in truth if p["ts"] > worst["ts"] and p["dd"] >= 0), None)
+        assert summary["recovered_ts"] == after
+        assert summary["current_drawdown"] == pytest.approx(truth[-1]["dd"], rel=1e-12, abs=1e-15)
+        assert summary["current_peak_ts"] == truth[-1]["peak_ts"]
+    assert worst["dd"] < -0.025  # the fixture's 4k drop on Apr 3 is in there
+
+
+def test_drawdown_over_nested_ranges_is_monotone(fx):
+    """A longer range from the same start is never shallower, across the hourly/daily chart switch too."""
+    _f, client = fx
+    start = date(2025, 3, 30)
+    previous = 0.0
+    for end in (date(2025, 3, 31), date(2025, 4, 2), date(2025, 4, 3), date(2025, 4, 4), date(2025, 4, 5)):
+        summaries = [pnl.drawdown_summary(_run(client, overview.equity_series, start, end, b)) for b in (3600, 86400)]
+        assert summaries[0] == summaries[1]  # the bucket does not change the answer
+        assert summaries[0]["max_drawdown"] <= previous + 1e-15
+        previous = summaries[0]["max_drawdown"]
 
 
 def test_pnl_window_components_match_python(fx):
@@ -285,26 +365,25 @@ def test_pnl_window_components_match_python(fx):
     assert parts["fees"] == pytest.approx(-(0.45 + 0.30 + 0.20 - 0.05))
 
 
-def test_pnl_window_marks_pair_positions_and_equity(fx):
+def test_pnl_window_marks_follow_the_one_marking_rule(fx):
     f, client = fx
     row = _run(client, overview.pnl_window, START, END).row(0, named=True)
-    # start: the 00:00 pass (AAA 00:00:00, BBB 00:00:00.7) pairs with the 00:00 account snapshot
-    assert row["unrealized_start_ts"] == t(2025, 4, 1, 0, 0) and row["equity_start_ts"] == t(2025, 4, 1, 0, 0)
-    # end: the last pass (23:00) pairs with the 23:00 snapshot, not the later 23:30 one
-    assert row["unrealized_end_ts"] == t(2025, 4, 4, 23, 0, 0, 700000)
-    assert row["equity_end_ts"] == t(2025, 4, 4, 23, 0)
-    assert row["n_unrealized_null"] == 1  # BBB's unrealized is unknown at 23:00 (and synced twice)
+    # start: the last snapshot at or before Apr 1 00:00 (itself), the 00:00 positions pass nearest to it
+    assert row["equity_start_ts"] == t(2025, 4, 1, 0, 0) and row["unrealized_start_ts"] == t(2025, 4, 1, 0, 0)
+    # end: the last snapshot at or before Apr 5 00:00 (the boundary snapshot itself), and its positions pass
+    assert row["equity_end_ts"] == t(2025, 4, 5, 0, 0)
+    assert row["unrealized_end_ts"] == t(2025, 4, 5, 0, 0)
 
 
 def test_pnl_window_flat_book_at_data_start(fx):
     f, client = fx
-    # the range starts before the data: the first snapshot is the start mark, and the account
-    # reports no open notional there, so unrealized at the start is 0, not unknown
+    # the range starts before the data: the first snapshot is the start mark, and the positions pass
+    # at that moment gives the unrealized PnL there
     row = _run(client, overview.pnl_window, date(2025, 3, 29), date(2025, 3, 31)).row(0, named=True)
     exp = f.window(date(2025, 3, 29), date(2025, 3, 31))
     for k, v in exp.items():
         assert _close(row[k], v), (k, row[k], v)
-    assert row["equity_start_ts"] == t(2025, 3, 30, 0, 0) and row["unrealized_start"] == 0.0
+    assert row["equity_start_ts"] == t(2025, 3, 30, 0, 0) and row["unrealized_start"] == pytest.approx(3.0)
     assert pnl.decompose(row)["residual"] is not None
 
 
@@ -332,6 +411,28 @@ def test_headline_windows(fx):
     assert rows["today"]["flows"] == 0.0
     total = pnl.window_pnl(rows["all"]["equity_start"], rows["all"]["equity_end"], rows["all"]["flows"])
     assert total == pytest.approx(last[1] - first[1] - 36_000.0)
+    labels = {k: v["label"] for k, v in pnl.headline(df).items()}
+    assert labels == {"today": "today (UTC day)", "7d": "last 7 × 24 h", "30d": "last 30 × 24 h",
+                      "all": "since 2025-03-30"}
+    # the since-start return is the chained index over every snapshot, not a Modified Dietz of the window
+    chain = f.chain(first[0], last[0])
+    assert rows["all"]["ret"] == pytest.approx(chain[-1]["index"] - 1, rel=1e-12)
+
+
+def test_headline_and_breakdown_agree(fx):
+    """Full history and today: the breakdown's total is the headline's PnL, from the same two marks."""
+    f, client = fx
+    head = pnl.headline(_run(client, overview.headline_pnl))
+    first_day, last_day = f.snaps()[0][0].date(), f.snaps()[-1][0].date()
+    for window, (start, end) in (("all", (first_day, last_day)), ("today", (last_day, last_day))):
+        row = _run(client, overview.pnl_window, start, end).row(0, named=True)
+        parts = pnl.decompose(row)
+        assert row["equity_start_ts"] == head[window]["equity_start_ts"], window
+        assert row["equity_end_ts"] == head[window]["equity_end_ts"], window
+        assert parts["total"] == pytest.approx(head[window]["pnl"], abs=1e-6), window
+    # and the since-start return equals the equity index the drawdown chart chains
+    daily = _run(client, overview.equity_series, first_day, last_day, 86400)
+    assert head["all"]["ret"] == pytest.approx(daily["index"][-1] - 1, rel=1e-12)
 
 
 @pytest.mark.parametrize("bucket_s", [3600, 86400])
@@ -355,16 +456,20 @@ def test_exposure_series_matches_python(fx, bucket_s):
         newest: dict[str, list] = {}
         for r in sorted((r for r in rows_in if bucket(r[0]) == b and r[0] >= ts - ROUND), key=lambda r: r[0]):
             newest[r[2]] = r
-        rows = list(newest.values())
-        long_ = sum(abs(r[5]) for r in rows if r[3] > 0 and r[5] is not None)
-        short = sum(abs(r[5]) for r in rows if r[3] < 0 and r[5] is not None)
+        rows = [(r[3], r[5]) for r in newest.values()]
+        carried = f.carried(ts, set(newest))
+        rows += [(szi, pv) for _coin, szi, pv in carried]
+        long_ = sum(abs(v) for szi, v in rows if szi > 0 and v is not None)
+        short = sum(abs(v) for szi, v in rows if szi < 0 and v is not None)
         eq = [v for s_, v in raw if s_ <= ts][-1]
         assert row["ts"] == ts
         assert row["gross_usd"] == pytest.approx(long_ + short)
         assert row["net_usd"] == pytest.approx(long_ - short)
-        assert row["n_long"] == sum(1 for r in rows if r[3] > 0)
-        assert row["n_short"] == sum(1 for r in rows if r[3] < 0)
-        assert row["n_unvalued"] == sum(1 for r in rows if r[5] is None)
+        assert row["n_long"] == sum(1 for szi, _ in rows if szi > 0)
+        assert row["n_short"] == sum(1 for szi, _ in rows if szi < 0)
+        assert row["n_unvalued"] == sum(1 for _, v in rows if v is None)
+        assert row["n_missing"] == len(carried) and row["incomplete"] == (1 if carried else 0)
+        assert row["missing_coins"] == sorted(c for c, _, _ in carried)
         assert _close(row["equity"], eq)
         if eq > 0:
             assert row["gross_pct"] == pytest.approx((long_ + short) / eq)
@@ -376,13 +481,18 @@ def test_exposure_series_matches_python(fx, bucket_s):
 
 
 def test_exposure_zero_equity_gives_null_pct(fx):
-    _f, client = fx
+    f, client = fx
     df = _run(client, overview.exposure_series, date(2025, 4, 3), date(2025, 4, 3), 3600)
     # hour 07:00 shows its last positions snapshot (07:30), when equity reads 0: unknown, not 0%
     hour7 = df.filter(df["bucket"].dt.hour() == 7).row(0, named=True)
     assert hour7["ts"] == t(2025, 4, 3, 7, 30)
     assert hour7["equity"] == 0.0 and hour7["gross_pct"] is None and hour7["net_pct"] is None
-    assert hour7["n_long"] == 1 and hour7["n_short"] == 0
+    # that round has AAA only, yet the fills say BBB is short 50: carried at its last mark, the round flagged
+    assert hour7["n_long"] == 1 and hour7["n_short"] == 1
+    assert hour7["n_missing"] == 1 and hour7["missing_coins"] == ["BBB"] and hour7["incomplete"] == 1
+    bbb_07 = next(r for r in f.positions if r[2] == "BBB" and r[0] == t(2025, 4, 3, 7, 0, 0, 700000))
+    assert hour7["missing_usd"] == pytest.approx(50.0 * bbb_07[5] / 50.0)
+    assert hour7["short_usd"] == pytest.approx(hour7["missing_usd"])
     hour8 = df.filter(df["bucket"].dt.hour() == 8).row(0, named=True)
     assert hour8["gross_pct"] is not None
 
@@ -413,3 +523,51 @@ def test_repeated_runs_agree(fx):
         first = _run(client, fn, *args)
         again = _run(client, fn, *args)
         assert first.equals(again), fn.__name__
+
+
+# --------------------------------------------------- a deposit day, checked by hand
+@pytest.fixture(scope="module")
+def flow_day(engine, desk_url):
+    """Four marks around one deposit: +10 %, the deposit, -10 %, +10 %, then the next day's first mark.
+
+    Equity: Jun 1 23:00 1,000 · Jun 2 06:00 2,100 (1,100 after +10 %, plus a 1,000 deposit at 06:00:00,
+    reflected in that snapshot) · 12:00 1,890 (-10 %) · 23:00 2,079 (+10 %) · Jun 3 01:00 2,079.
+    """
+    tm = create_tables(engine, "fxtw")
+    marks = [(t(2025, 6, 1, 23), 1_000.0), (t(2025, 6, 2, 6), 2_100.0), (t(2025, 6, 2, 12), 1_890.0),
+             (t(2025, 6, 2, 23), 2_079.0), (t(2025, 6, 3, 1), 2_079.0)]
+    engine.insert(tm.qualified("account"), [[ts, ACCT, v, 0.0, None, None, ts, ts] for ts, v in marks],
+                  column_names=ACCOUNT_COLS)
+    dep = t(2025, 6, 2, 6)
+    engine.insert(tm.qualified("ledger"), [[dep, ACCT, "deposit", 1_000.0, "0xd", dep, dep]] * 2,
+                  column_names=LEDGER_COLS)
+    return fixture_client(desk_url, "fxtw")
+
+
+def test_flow_day_return_is_time_weighted(flow_day):
+    df = _run(flow_day, overview.equity_series, date(2025, 6, 2), date(2025, 6, 3), 86400)
+    day = df.filter(pl_date(df) == date(2025, 6, 2)).row(0, named=True)
+    # by hand: 1.10 * 0.90 * 1.10 - 1 (a Modified Dietz of the day would say 79 / 1,708.33 = +4.62 %)
+    assert day["ret"] == pytest.approx(1.1 * 0.9 * 1.1 - 1, rel=1e-12)
+    assert day["pnl"] == pytest.approx(2_079.0 - 1_000.0 - 1_000.0)
+    assert day["flows"] == pytest.approx(1_000.0)  # synced twice, counted once
+    assert day["complete"] == 1
+    # the trough is the -10 % sub-period: 0.99 / 1.10 - 1 from the 06:00 peak
+    summary = pnl.drawdown_summary(df)
+    assert summary["max_drawdown"] == pytest.approx(0.99 / 1.1 - 1, rel=1e-12)
+    assert summary["peak_ts"] == t(2025, 6, 2, 6) and summary["trough_ts"] == t(2025, 6, 2, 12)
+    assert summary["recovered_ts"] is None  # 1.089 < 1.10
+    head = {r["window"]: r for r in _run(flow_day, overview.headline_pnl).iter_rows(named=True)}
+    assert head["all"]["ret"] == pytest.approx(1.1 * 0.9 * 1.1 - 1, rel=1e-12)
+
+
+def test_unfinished_day_is_left_out_of_daily_statistics(flow_day):
+    df = _run(flow_day, overview.equity_series, date(2025, 6, 2), date(2025, 6, 3), 86400)
+    # Jun 3 has one snapshot (01:00) and nothing after its end: unfinished
+    assert df.filter(pl_date(df) == date(2025, 6, 3))["complete"].item() == 0
+    days = pnl.complete_days(df, date(2025, 6, 2))
+    assert [b.date() for b in days["bucket"]] == [date(2025, 6, 2)]
+
+
+def pl_date(df):
+    return df["bucket"].dt.date()

@@ -51,6 +51,12 @@ def mark_text(ts: Any, unrealized: Any) -> str:
     return "flat book" if unrealized == 0 else "none"
 
 
+def missing_text(coins: Any, usd: Any) -> str:
+    """'kPEPE ($53,438)' for an incomplete round's carried coins."""
+    names = ", ".join(coins or []) or "coins"
+    return f"{names} ({fmt.usd(usd)})" if usd is not None else names
+
+
 def category_text(pairs: list[tuple[str, int]]) -> str:
     """'3 matched zero · 59 matched' from (category, count) pairs."""
     return " · ".join(f"{n} {cat.replace('_', ' ').lower()}" for cat, n in pairs)
@@ -88,9 +94,14 @@ def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label:
     return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"tickprefix": "$", "tickformat": ",.0f"}))
 
 
-def underwater(dd: pl.DataFrame, worst: dict) -> Spec:
-    """Drawdown of the deposit-adjusted equity index, with the worst peak and trough marked."""
-    title = "Drawdown (deposit-adjusted equity index, UTC)"
+def underwater(dd: pl.DataFrame, worst: dict, bucket_label: str = "hourly") -> Spec:
+    """Drawdown of the deposit-adjusted equity index, with the worst peak and trough marked.
+
+    `dd` has one point per bucket at its deepest snapshot (lib.pnl.underwater_points), so the
+    line reaches the stated max drawdown.
+    """
+    per = "hour" if bucket_label == "hourly" else "UTC day"
+    title = f"Drawdown (time-weighted equity index, deepest point per {per}, UTC)"
     if dd.height == 0:
         return plot.empty(title, "No returns in this range")
     data: list[dict[str, Any]] = [{
@@ -152,8 +163,10 @@ def daily_returns(daily: pl.DataFrame) -> Spec:
         "customdata": [fmt.usd(p, signed=True) for p in d["pnl"].to_list()],
         "hovertemplate": "%{x|%Y-%m-%d}<br>%{y:.2f}%  (%{customdata})<extra></extra>",
     }]
+    # a few days: one tick per day (Plotly's own 12-hour steps would print each date twice)
+    xaxis = {**plot.DATE_AXIS, "dtick": 86_400_000} if d.height <= 14 else plot.DATE_AXIS
     return plot.spec(data, overview_layout(title, height=260, showlegend=False, hovermode="closest",
-                                           xaxis=plot.DATE_AXIS, yaxis={"ticksuffix": "%"}))
+                                           xaxis=xaxis, yaxis={"ticksuffix": "%"}))
 
 
 def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
@@ -176,4 +189,15 @@ def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
         "customdata": [fmt.usd(v) for v in usd_values],
         "hovertemplate": f"{name} %{{y:.1f}}% (%{{customdata}})<extra></extra>",
     } for key, name, pct_values, usd_values, line in series]
+    if "incomplete" in e.columns:
+        bad = e.filter(pl.col("incomplete") == 1)
+        if bad.height:  # rounds where a held coin was missing and carried from the fills
+            data.append({
+                "type": "scatter", "x": plot.utc_text(bad["ts"]), "y": plot.percent(bad["gross_pct"].to_list()),
+                "mode": "markers", "name": "Incomplete round (carried)",
+                "marker": {"color": C["gross"], "size": 9, "symbol": "diamond-open", "line": {"width": 2}},
+                "customdata": [missing_text(c, u) for c, u in zip(bad["missing_coins"].to_list(),
+                                                                   bad["missing_usd"].to_list())],
+                "hovertemplate": "Incomplete round: %{customdata} carried from the fills<extra></extra>",
+            })
     return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"ticksuffix": "%"}))

@@ -12,32 +12,37 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from lib import config
+from lib import config, pnl, te_views
 from lib import format as fmt
 from ui import cache, layout, plot
 from ui.overview import charts
 from ui.overview.views import DailyStatistics, Decomposition, Drawdown, ExposureNow
 
 _ROW2_OFF = {"delta_arrow": "off", "delta_color": "off"}
+RETURN_HELP = ("Return: time-weighted — every account snapshot to the next is a sub-period, a deposit or "
+               "withdrawal only splits its own few minutes, and the sub-periods are chained (the equity index "
+               "the drawdown uses).")
+MARK_RULE = ("End mark: the newest account snapshot; start mark: the last snapshot at or before the window's "
+             "start. Fills, fees, funding and flows count between the two marks.")
 
 
 @cache.section()
 def pnl_metrics(windows: dict[str, dict]) -> None:
-    """Equity and the PnL of today, 7d, 30d and since start (headline windows)."""
+    """Equity and the PnL of today (UTC day), the last 7 and 30 × 24 h and since start (headline windows)."""
     today = windows.get("today", {})
     row = layout.metric_row(5)
     row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
                   delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
                   delta_description="PnL today",
-                  help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'))}.")
-    for col, key, label in ((row[1], "today", "PnL today"), (row[2], "7d", "PnL 7d"), (row[3], "30d", "PnL 30d"),
-                            (row[4], "all", "PnL since start")):
+                  help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'), seconds=True)}.")
+    for col, key in ((row[1], "today"), (row[2], "7d"), (row[3], "30d"), (row[4], "all")):
         w = windows.get(key, {})
-        col.metric(label, fmt.usd(w.get("pnl"), signed=True),
-                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)), delta_description="return",
+        label = w.get("label") or pnl.window_label(key)
+        col.metric(f"PnL {label}", fmt.usd(w.get("pnl"), signed=True),
+                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)), delta_description="time-weighted",
                    help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
-                        f"from {fmt.utc(w.get('equity_start_ts'))} to {fmt.utc(w.get('equity_end_ts'))}. "
-                        "Return: Modified Dietz (flows weighted by time in the window).")
+                        f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
+                        f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}")
 
 
 @cache.section()
@@ -61,14 +66,24 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
     counts_text = charts.category_text(te_now["counts"])
     problems_text = charts.category_text(te_now["problems"])
     row[4].metric("Tracking error", fmt.pct(te_now["te"]),
-                  delta=fmt.metric_delta(fmt.pct(te_now["delta"], signed=True)), delta_color="inverse",
+                  delta=fmt.metric_delta(fmt.pp(te_now["delta"])), delta_color="inverse",
                   delta_description="vs day before",
-                  help=f"Weight-space TE vs the T+2 target at {snap_day} {hour:02d}:00 UTC, "
+                  help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
                        "the newest day whose snapshot hour is complete in the data. "
                        + (f"Problems: {problems_text}." if problems_text else "No problem rows."))
-    if snap_day is not None:
-        st.caption(f"Tracking error at {snap_day} {hour:02d}:00 UTC, symbols by category: "
+    if snap_day is not None and te_now["state"] is not None:
+        st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}: not computed, "
+                   + ("no model targets for this holdings date" if te_now["state"] == te_views.NO_TARGETS
+                      else "no fills up to this snapshot (the book is unknown)")
+                   + " — nothing is classified, as on the Positions and Tracking Error pages.")
+    elif snap_day is not None:
+        st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}, symbols by category: "
                    + (counts_text or "none") + " — details on the Tracking Error page.")
+    if x.get("n_missing"):
+        st.warning(f"**Incomplete positions round ({fmt.utc(x.get('ts'), seconds=True)}):** "
+                   f"{charts.missing_text(x.get('missing_coins'), x.get('missing_usd'))} — the fills say "
+                   "held but the exchange snapshot lacks the row; carried at the fills-implied size and its last "
+                   "mark, not counted as flat.", icon=":material/report:")
     if x.get("n_unvalued"):
         st.caption(f":material/warning: {x['n_unvalued']} held coin(s) have no position value and are left out "
                    "of the exposure sums.")
@@ -98,9 +113,15 @@ def decomposition(view: Decomposition) -> None:
         f"Marks: equity {fmt.utc(w['equity_start_ts'], seconds=True)} → {fmt.utc(w['equity_end_ts'], seconds=True)}; "
         f"positions {charts.mark_text(w['unrealized_start_ts'], w['unrealized_start'])} → "
         f"{charts.mark_text(w['unrealized_end_ts'], w['unrealized_end'])}. "
-        f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {w['n_flows']} deposit/withdrawal(s). "
-        "Deposits and withdrawals are never PnL."
+        f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {w['n_flows']} deposit/withdrawal(s) "
+        "between the equity marks. Start mark: the last account snapshot at or before "
+        f"{fmt.utc(w['t_from'])}; end mark: the last at or before {fmt.utc(w['t_to'])} (the newest when the range "
+        "reaches today), as in the headline. Unrealized PnL comes from the positions round nearest each mark; "
+        "prices moving in between land in the residual. Deposits and withdrawals are never PnL."
     )
+    if w.get("n_fee_other_token"):
+        st.caption(f":material/currency_exchange: {w['n_fee_other_token']:,} fee(s) paid in a token other than "
+                   "USDC are not in *fees* (no USD value): the residual holds them.")
     if parts["residual"] is None and parts["total"] is not None:
         st.info("The change in unrealized PnL is unknown (no positions snapshot at a mark and the account "
                 "reports open positions), so the residual cannot be computed.", icon=":material/info:")
@@ -113,24 +134,31 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     st.subheader("Equity and drawdown")
     plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
     d1, d2, d3, d4 = layout.metric_row(4)
+    n_snaps = view.n_snapshots
     d1.metric("Max drawdown", fmt.pct(worst["max_drawdown"], signed=True),
-              help="Worst fall of the deposit-adjusted equity index from a running peak in the range.")
-    d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"]))
-    d3.metric("Trough (UTC)", charts.short_utc(worst["trough_ts"]), help=fmt.utc(worst["trough_ts"]),
+              help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
+                   f"range, measured at every account snapshot ({n_snaps:,} here) whatever the range's length.")
+    d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"], seconds=True))
+    d3.metric("Trough (UTC)", charts.short_utc(worst["trough_ts"]), help=fmt.utc(worst["trough_ts"], seconds=True),
               delta=f"recovered {fmt.utc(worst['recovered_ts'])}" if worst["recovered_ts"] else
               ("not recovered" if worst["trough_ts"] else None), delta_arrow="off", delta_color="off")
     d4.metric("Current drawdown", fmt.pct(worst["current_drawdown"], signed=True),
-              help=f"From the peak of {fmt.utc(worst['current_peak_ts'])}.")
-    plot.show(charts.underwater(view.underwater, worst), key="ov_underwater")
+              help=f"From the peak of {fmt.utc(worst['current_peak_ts'], seconds=True)}.")
+    plot.show(charts.underwater(view.underwater, worst, bucket_label), key="ov_underwater")
+    notes = [f"Drawdown, peak, trough and recovery are computed at every account snapshot ({n_snaps:,}); the charts "
+             f"draw one point per {'hour' if bucket_label == 'hourly' else 'UTC day'} (the underwater chart its "
+             "deepest point)."]
     if view.n_bad_snapshots:
-        st.caption(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
+        notes.append(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
+    st.caption(" ".join(notes))
 
 
 @cache.section()
 def daily_statistics(view: DailyStatistics) -> None:
-    """Mean, win rate, best/worst day, volatility and Sharpe of the UTC days' returns, and their bars."""
+    """Mean, win rate, best/worst day, volatility and Sharpe of the finished UTC days' returns, and their bars."""
     stats = view.stats
-    st.subheader("Daily statistics (UTC days, returns net of deposits/withdrawals)")
+    root = f"√{config.ANNUALISATION_DAYS}"
+    st.subheader("Daily statistics (UTC days, time-weighted returns net of deposits/withdrawals)")
     s1, s2, s3, s4 = layout.metric_row(4)
     s1.metric("Mean return / day", fmt.pct(stats["mean_return"], 3, signed=True))
     s2.metric("Win rate (days)", fmt.pct(stats["win_rate"], 0),
@@ -140,9 +168,18 @@ def daily_statistics(view: DailyStatistics) -> None:
     s4.metric("Worst day", fmt.pct(stats["worst_return"], signed=True),
               delta=str(stats["worst_day"]) if stats["worst_day"] else None, delta_arrow="off", delta_color="off")
     s5, s6, s7, _ = layout.metric_row(4)
-    s5.metric(f"Volatility (ann. ×√{config.ANNUALISATION_DAYS})", fmt.pct(stats["vol_ann"], 1))
-    s6.metric(f"Sharpe (ann. ×√{config.ANNUALISATION_DAYS})", fmt.number(stats["sharpe_ann"], 2))
-    s7.metric("Days", stats["n_days"], help=f"Days with a return; {stats['n_missing']} without (no previous mark).")
+    s5.metric(f"Volatility (ann. ×{root})", fmt.pct(stats["vol_ann"], 1),
+              delta=f"{stats['n_days']} days", delta_arrow="off", delta_color="off",
+              help=f"Standard deviation of {stats['n_days']} finished days' returns × {root}.")
+    s6.metric(f"Sharpe (ann. ×{root}, zero risk-free rate)", fmt.number(stats["sharpe_ann"], 2),
+              delta=f"{stats['n_days']} days", delta_arrow="off", delta_color="off",
+              help=f"Mean / standard deviation of {stats['n_days']} finished days' returns × {root}; "
+                   "risk-free rate 0.")
+    s7.metric("Days", stats["n_days"],
+              help=f"Finished UTC days with a return; {stats['n_missing']} without one. "
+                   + ("The unfinished current day is left out." if view.n_unfinished else ""))
+    st.caption(f"{stats['n_days']} finished UTC days · zero risk-free rate · annualised with {root} (crypto trades "
+               "every day)" + (" · the unfinished current day is not counted" if view.n_unfinished else "") + ".")
     plot.show(charts.daily_returns(view.days), key="ov_daily")
 
 
@@ -151,6 +188,13 @@ def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
     """Gross, net, long and short exposure over the range."""
     st.subheader("Exposure over time")
     plot.show(charts.exposure(expo_series, bucket_label), key="ov_exposure")
+    bad = expo_series.filter(pl.col("incomplete") == 1) if "incomplete" in expo_series.columns else expo_series.clear()
+    if bad.height:
+        coins = sorted({c for cs in bad["missing_coins"].to_list() for c in (cs or [])})
+        st.caption(f":material/report: {bad.height} incomplete positions round(s) in the range ("
+                   f"{fmt.utc(bad['ts'].min())} … {fmt.utc(bad['ts'].max())}; {', '.join(coins)}): a coin the fills "
+                   "say is held was missing from the snapshot. It is carried at its fills-implied size and last mark "
+                   "(◆ on the chart), not counted as flat.")
 
 
 @cache.section()

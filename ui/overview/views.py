@@ -61,31 +61,33 @@ def decomposition(window: pl.DataFrame) -> Decomposition:
 
 @dataclass(frozen=True)
 class Drawdown:
-    """Period returns on the deposit-adjusted index, the underwater series and its worst fall."""
+    """The equity buckets, the underwater points and the worst fall, all from SQL's per-snapshot chain."""
 
-    periods: pl.DataFrame
-    underwater: pl.DataFrame
-    worst: dict
+    periods: pl.DataFrame  # equity_series rows (one per chart bucket)
+    underwater: pl.DataFrame  # ts, drawdown: each bucket's deepest point
+    worst: dict  # pnl.drawdown_summary
+    n_snapshots: int  # account snapshots the drawdown was measured at
     n_bad_snapshots: int
 
 
 @cache.view()
 def drawdown(series: pl.DataFrame) -> Drawdown:
-    periods = pnl.period_returns(series)
-    underwater = pnl.drawdown_series(periods)
-    return Drawdown(periods, underwater, pnl.max_drawdown(underwater), int(periods["n_bad_snapshots"].sum()))
+    return Drawdown(series, pnl.underwater_points(series), pnl.drawdown_summary(series),
+                    int(series["n_snapshots"].sum()), int(series["n_bad_snapshots"].sum()))
 
 
 @dataclass(frozen=True)
 class DailyStatistics:
-    """The UTC days' returns and their statistics."""
+    """The finished UTC days' returns and their statistics."""
 
     days: pl.DataFrame
     stats: dict
+    n_unfinished: int  # days in the range left out because the data has not finished them
 
 
 @cache.view()
-def daily_statistics(daily: pl.DataFrame) -> DailyStatistics:
-    days = pnl.period_returns(daily)
+def daily_statistics(daily: pl.DataFrame, start: date) -> DailyStatistics:
+    days = pnl.complete_days(daily, start)
+    n_unfinished = daily.filter((pl.col("complete") == 0) & (pl.col("bucket").dt.date() >= start)).height
     return DailyStatistics(days, pnl.daily_stats([b.date() for b in days["bucket"].to_list()], days["ret"].to_list(),
-                                                 days["pnl"].to_list()))
+                                                 days["pnl"].to_list()), n_unfinished)

@@ -62,44 +62,23 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
         st.success(f"Fills-implied positions match the exchange snapshot of {snapshot_taken} for every coin "
                    f"({n_open} open on the exchange).", icon=":material/check_circle:")
         return
+    absent = rec.filter(~pl.col("in_snapshot") & (pl.col("fills_units") != 0))
+    if absent.height:
+        st.error(f"**Incomplete snapshot round ({snapshot_taken}):** {absent.height} coin(s) the fills say are held "
+                 f"have no row in it ({', '.join(absent['sym'].to_list()[:10])}). Missing is not flat: the "
+                 "exchange side is unknown for them, not 0.", icon=":material/report:")
     st.warning(f"**{rec.height} coin(s) differ** between the position implied by the fills and the "
                f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
                "(a fill not synced yet, or a snapshot round that is incomplete).",
                icon=":material/sync_problem:")
-    st.dataframe(rec, hide_index=True, column_config={
+    # a coin without a row in the round: the exchange side is unknown (shown as the dash), not 0
+    shown = rec.with_columns(
+        [pl.when(pl.col("in_snapshot")).then(pl.col(c)).otherwise(None).alias(c) for c in ("exchange_units", "diff_units")])
+    st.dataframe(shown, hide_index=True, placeholder=fmt.MISSING, column_config={
         "sym": "coin",
-        "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.NUMBER_FORMAT),
-        "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.NUMBER_FORMAT),
-        "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.NUMBER_FORMAT),
+        "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.UNITS_FORMAT),
+        "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.UNITS_FORMAT),
+        "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.UNITS_FORMAT),
         "in_snapshot": st.column_config.CheckboxColumn("in snapshot"),
     })
 
-
-@cache.section()
-def exchange_snapshot(exchange: pl.DataFrame, snapshot_taken: str, symbol_link: str | None = None) -> None:
-    """What the exchange's own snapshot says of each open position, the nearest to liquidation first."""
-    rows = exchange.filter(pl.col("szi") != 0).sort(["liq_distance", "coin"], nulls_last=True).select(
-        "coin", "szi", "entry_px", "mark_px", "unrealized_pnl", "leverage", "liquidation_px",
-        (pl.col("liq_distance") * 100.0).alias("liq_distance"))
-    if rows.height == 0:
-        st.info(f"The exchange snapshot of {snapshot_taken} holds no open position.", icon=":material/info:")
-        return
-    config = {
-        "coin": st.column_config.Column("Symbol", pinned=True),
-        "szi": st.column_config.NumberColumn("Units", format=tables.NUMBER_FORMAT),
-        "entry_px": st.column_config.NumberColumn("Entry price", format=tables.NUMBER_FORMAT),
-        "mark_px": st.column_config.NumberColumn("Mark price", format=tables.NUMBER_FORMAT,
-                                                 help="Position value ÷ |units| in the snapshot."),
-        "unrealized_pnl": st.column_config.NumberColumn("Unrealized PnL", format="dollar"),
-        "leverage": st.column_config.NumberColumn("Leverage", format="%.1f×"),
-        "liquidation_px": st.column_config.NumberColumn("Liquidation price", format=tables.NUMBER_FORMAT),
-        "liq_distance": st.column_config.NumberColumn(
-            "Distance to liquidation", format="%.1f%%",
-            help="How far the mark may move against the position before liquidation, % of the mark."),
-    }
-    if symbol_link:
-        rows = tables.symbol_links(rows, symbol_link, "coin")
-        config["coin"] = st.column_config.LinkColumn("Symbol", display_text=tables.SYMBOL_LINK, pinned=True)
-    st.dataframe(rows, hide_index=True, column_config=config, placeholder=fmt.MISSING)
-    st.caption(f"Exchange snapshot of {snapshot_taken} · {rows.height} open positions · nearest to liquidation "
-               "first · empty = the snapshot does not say (or the coin is held in several accounts)")

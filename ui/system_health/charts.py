@@ -220,8 +220,15 @@ def monitor_table(assessed: pl.DataFrame, share: pl.DataFrame | None = None) -> 
     return _table(rows, MONITOR_COLUMNS)
 
 
-TABLES_COLUMNS = ("Table", "Status", "Newest row (UTC)", "Freshness", "Latency latest", "p50 · 1 h", "p95 · 1 h",
-                  "p50 · 1 d", "p95 · 1 d", "Rows · 1 d", "Duplicated · 1 d", "Why / flags")
+TABLES_COLUMNS = ("Table", "Status", "Newest row (UTC)", "Freshness", "Latency latest", "p50 · last 1 h",
+                  "p95 · last 1 h", "p50 · last 1 d", "p95 · last 1 d", "Rows · last 1 d", "Duplicated · last 1 d",
+                  "Why / flags")
+NO_ROWS_1H, NO_ROWS_1D = "no rows in the last hour", "no rows in the last day"
+
+
+def _window_dur(s: float | None, n: int | None, none_text: str) -> str:
+    """A latency quantile over a window measured back from now; says so when the window had no row."""
+    return none_text if not n else _dur(s)
 
 
 def tables_table(assessed: pl.DataFrame) -> pl.DataFrame:
@@ -233,12 +240,12 @@ def tables_table(assessed: pl.DataFrame) -> pl.DataFrame:
             "Newest row (UTC)": fmt.utc(r["newest"], seconds=True),
             "Freshness": fmt.age(r["age_s"]),
             "Latency latest": _dur(r["lat_latest_s"]),
-            "p50 · 1 h": _dur(r["lat_p50_1h"]),
-            "p95 · 1 h": _dur(r["lat_p95_1h"]),
-            "p50 · 1 d": _dur(r["lat_p50_1d"]),
-            "p95 · 1 d": _dur(r["lat_p95_1d"]),
-            "Rows · 1 d": f"{r['keys_1d']:,}",
-            "Duplicated · 1 d": f"{r['dup_rows_1d']:,} ({fmt.pct(r['dup_share_1d'], 2)})"
+            "p50 · last 1 h": _window_dur(r["lat_p50_1h"], r["n_1h"], NO_ROWS_1H),
+            "p95 · last 1 h": _window_dur(r["lat_p95_1h"], r["n_1h"], NO_ROWS_1H),
+            "p50 · last 1 d": _window_dur(r["lat_p50_1d"], r["n_1d"], NO_ROWS_1D),
+            "p95 · last 1 d": _window_dur(r["lat_p95_1d"], r["n_1d"], NO_ROWS_1D),
+            "Rows · last 1 d": f"{r['keys_1d']:,}",
+            "Duplicated · last 1 d": f"{r['dup_rows_1d']:,} ({fmt.pct(r['dup_share_1d'], 2)})"
             if r["dup_share_1d"] is not None else fmt.MISSING,
             "Why / flags": "; ".join(x for x in (r["reason"], r["flags"]) if x),
         })
@@ -286,7 +293,7 @@ def badge_text(summary: rules.HealthSummary) -> str:
     """Markdown for a coloured status badge (st.markdown), e.g. on Overview."""
     color = fmt.STATUS_BADGES.get(summary.status, "gray")
     icon = STATUS_ICON.get(summary.status, "")
-    return f":{color}-badge[{icon} {summary.label}]"
+    return f":{color}-badge[{icon} {fmt.md_text(summary.label)}]"
 
 
 def problems_text(problems: Iterable[str], limit: int = 4) -> str:

@@ -30,7 +30,8 @@ from ui.system_health.views import Clock, Timeline
 
 SYNCED_CAPTION = (
     "Freshness = server now − newest row. Latency = synced_at − ingested_at of each row's first "
-    "delivery, over the last hour / day of each table's data (exact quantiles). Duplicated = rows the "
+    "delivery, over the hour / day before {end} (measured back from now, the same window for every table; "
+    "exact quantiles; \"no rows\" when the window had none). Duplicated = rows the "
     "sync delivered more than once (rows − distinct natural keys), still present on the remote. "
     "Event-driven tables (fills, orders, ledger) have no freshness status: quiet hours are normal."
 )
@@ -94,7 +95,8 @@ def monitors(assessed: pl.DataFrame, timeline: Timeline | None, start: datetime,
 def synced_tables(assessed: pl.DataFrame) -> None:
     """Freshness, latency and duplicates per synced table."""
     _status_table(charts.tables_table(assessed))
-    st.caption(SYNCED_CAPTION)
+    end = assessed["window_end"].max() if "window_end" in assessed.columns else None
+    st.caption(SYNCED_CAPTION.format(end=fmt.utc(end)))
 
 
 @cache.section()

@@ -6,7 +6,7 @@ returns a figure spec for `ui.plot.show` (see ui/plot.py for why specs, not
 SERIES_COLORS) so a category or a series looks the same everywhere; times are
 labelled UTC; null values are gaps, never zeros.
 
-Builders: `te_lines`, `category_stack`, `flip_share`, `error_heatmap`.
+Builders: `te_lines`, `category_stack`, `flip_share`, `error_heatmap`, `lag_strip`, `lag_share`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from lib import format as fmt
 from ui import plot
 from ui.plot import Spec
 
+DAY_MS = 86_400_000  # a bar's width on a date axis is in milliseconds
 DIVERGING = [[0.0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1.0, "#2166ac"]]
 
 
@@ -53,10 +54,12 @@ def te_lines(daily: pl.DataFrame, window: int) -> Spec:
     return plot.spec(data, plot.layout(
         "Tracking error by day (UTC holdings date)", height=360,
         xaxis=_date_axis(daily["date"].to_list()),
-        yaxis={"title": {"text": "daily TE, % of equity"}, "ticksuffix": "%", "tickformat": ".1f",
+        # "~g" keeps Plotly's evenly spaced ticks readable as they are (0.25, 0.5, 0.75: a fixed ".1f"
+        # printed them 0.3, 0.5, 0.8, which reads as uneven spacing)
+        yaxis={"title": {"text": "daily TE, % of equity"}, "ticksuffix": "%", "tickformat": "~g",
                "rangemode": "tozero"},
         yaxis2=plot.merge(plot.AXIS_Y, {"title": {"text": f"ex-post TE ({window}d, ann.), %"}, "ticksuffix": "%",
-                                        "tickformat": ".1f", "rangemode": "tozero", "showgrid": False,
+                                        "tickformat": "~g", "rangemode": "tozero", "showgrid": False,
                                         "overlaying": "y", "side": "right"}),
     ))
 
@@ -83,10 +86,23 @@ def category_stack(by_cat: pl.DataFrame, value: str, title: str, categories: Ite
             "hovertemplate": f"%{{x}}<br>{cat}: %{{y:.3g}}<extra></extra>" if percent
             else f"%{{x}}<br>{cat}: %{{y}}<extra></extra>",
         })
-    yaxis = ({"title": {"text": "Σerr², %²"}, "tickformat": ".3~g"} if percent
-             else {"title": {"text": "symbols"}, "tickformat": "d", "rangemode": "tozero"})
+    if percent:
+        yaxis: dict = {"title": {"text": "Σerr², %²"}, "tickformat": ".3~g"}
+    else:  # symbol counts: whole-number ticks only (Plotly would step by 0.5 on a small range)
+        yaxis = {"title": {"text": "symbols"}, "tickformat": "d", "rangemode": "tozero",
+                 "dtick": _count_dtick(by_cat, value)}
     return plot.spec(data, plot.layout(title, height=360, legend_below=True, barmode="stack", bargap=0.15,
                                        xaxis=_date_axis(days), yaxis=yaxis))
+
+
+def _count_dtick(by_cat: pl.DataFrame, value: str) -> int:
+    """A whole-number tick step for stacked daily counts: about 5-10 ticks up to the tallest day."""
+    top = by_cat.group_by("date").agg(pl.col(value).sum())[value].max() if by_cat.height else 0
+    top = int(top or 0)
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if top / step <= 8:
+            return step
+    return max(1, top // 8)
 
 
 def flip_share(daily: pl.DataFrame) -> Spec:
@@ -131,4 +147,60 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
         xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}, "range": [-0.5, len(days) - 0.5]},
         yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 10}, "type": "category", "showgrid": False},
         hovermode="closest", hoverdistance=-1,
+    ))
+
+
+# --- effective execution lag (Tracking Error page) ----------------------------------
+def _lag_hover(row: dict, lags: tuple[int, ...]) -> str:
+    best = row["best_lag"]
+    parts = " · ".join(f"D−{k} {fmt.pct(row[f'te_lag{k}'], 2)}" for k in lags)
+    head = f"{row['date'].isoformat()}: best D−{best}" if best is not None else f"{row['date'].isoformat()}: no lag known"
+    return f"{head}<br>TE vs targets {parts}"
+
+
+def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec:
+    """One cell per day coloured by its effective lag (lib.format.LAG_COLORS); hover shows the TE at every lag.
+
+    `days` is `lib.execution_lag.lag_days`: `date, te_lag0.., best_lag`. A day without a best lag is a grey cell.
+    """
+    rows = days.to_dicts()
+    data = []
+    for lag in (*lags, None):
+        sel = [r for r in rows if r["best_lag"] == lag]
+        if not sel:
+            continue
+        if lag is None:
+            name, color = "unknown", fmt.LAG_UNKNOWN_COLOR
+        else:
+            name, color = f"D−{lag}" + (" (schedule)" if lag == scheduled else ""), fmt.LAG_COLORS[lag]
+        data.append({
+            "type": "bar", "x": [r["date"].isoformat() for r in sel], "y": [1] * len(sel), "name": name,
+            "width": [DAY_MS * 0.92] * len(sel),  # one day wide, also for a lag seen on a single day
+            "marker": {"color": color, "line": {"width": 0}},
+            "text": [f"D−{lag}" if lag is not None else "?" for _ in sel], "textposition": "inside",
+            "insidetextanchor": "middle", "textfont": {"color": "white", "size": 10},
+            "hovertext": [_lag_hover(r, lags) for r in sel], "hovertemplate": "%{hovertext}<extra></extra>",
+        })
+    return plot.spec(data, plot.layout(
+        "Effective execution lag by day (the targets the book tracked best)", height=170, barmode="overlay",
+        bargap=0.08, xaxis=_date_axis(days["date"].to_list()),
+        yaxis={"visible": False, "range": [0, 1], "fixedrange": True},
+    ))
+
+
+def lag_share(shares: pl.DataFrame, scheduled: int) -> Spec:
+    """Share of the range's days at each lag (horizontal bars, day counts as text)."""
+    labels = [lbl + (" (schedule)" if lag == scheduled else "") for lag, lbl in
+              zip(shares["lag"].to_list(), shares["label"].to_list())]
+    share = plot.percent(shares["share"].to_list())
+    data = [{
+        "type": "bar", "orientation": "h", "y": labels, "x": share,
+        "marker": {"color": [fmt.LAG_COLORS.get(lag, fmt.LAG_UNKNOWN_COLOR) for lag in shares["lag"].to_list()]},
+        "text": [f"{n} d" for n in shares["n_days"].to_list()], "textposition": "auto",
+        "hovertemplate": "%{y}: %{x:.0f}% of days<extra></extra>", "showlegend": False,
+    }]
+    return plot.spec(data, plot.layout(
+        "Share of days at each lag", height=170,
+        xaxis={"range": [0, 100], "ticksuffix": "%", "showgrid": True, "gridcolor": plot.GRID},
+        yaxis={"autorange": "reversed", "type": "category"},
     ))

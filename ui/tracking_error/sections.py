@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import streamlit as st
 
+from lib import config
+from lib import execution_lag
 from lib import format as fmt
+from lib import te_attribution
 from lib import tracking_error as te
 from ui import layout, plot, tables
 from ui.tracking_error import charts
 from ui import cache
-from ui.tracking_error.views import DayStoryView, Trend
+from ui.tracking_error.views import AttributionView, DayStoryView, LagView, Trend
 
 PROBLEM_CATEGORIES = [c for c in te.CATEGORIES if c not in (te.MATCHED, te.MATCHED_ZERO)]
 PRICED_CATEGORIES = [c for c in te.CATEGORIES if c != te.UNPRICED]
@@ -66,5 +70,89 @@ def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None 
             "flip_sq_err_share": st.column_config.NumberColumn("of which flips", format="percent"),
         })
     with table_column:
-        st.caption(f"{day.isoformat()} {hour:02d}:00 UTC · {view.table.height} symbols · largest |err| first")
+        st.caption(f"{fmt.snapshot_when(day.isoformat(), hour)} · {view.table.height} symbols · largest |err| first")
         tables.show_category_table(view.table, height=520, symbol_link=symbol_link)
+
+
+# --- effective execution lag and TE attribution (issue 15) ---------------------------------------
+@cache.section()
+def lag_strip(view: LagView) -> None:
+    """The per-day effective-lag strip (next to the TE chart) and the share of days at each lag."""
+    strip_column, share_column = st.columns([3, 1])
+    with strip_column:
+        plot.show(charts.lag_strip(view.days, execution_lag.LAGS, execution_lag.SCHEDULED), key="te_lag_strip")
+    with share_column:
+        plot.show(charts.lag_share(view.shares, execution_lag.SCHEDULED), key="te_lag_share")
+    st.caption(f"Each day's book (snapshot hour) against the model targets dated D−0 … D−{config.LAG_SWEEP_MAX}: "
+               f"the lag with the smallest weight-space TE is the day's effective lag (schedule "
+               f"D−{execution_lag.SCHEDULED}). D−1 is a one-day timing slip, D−3 a skipped rebalance. "
+               f"{view.n_known} of {view.days.height} day(s) have a lag; a lag whose targets are missing is "
+               "left out, never counted as 0.")
+
+
+@cache.section()
+def day_verdict(verdict: execution_lag.DayVerdict) -> None:
+    """The day's conclusion in words (what kind of day) and dollars (what the tracking cost)."""
+    st.markdown(verdict.to_markdown())
+
+
+def _count_columns() -> dict:
+    labels = {"days_missing": "missing", "days_extra": "extra", "days_wrong_direction": "wrong dir.",
+              "days_magnitude": "magnitude", "days_matched": "matched", "days_matched_zero": "matched 0",
+              "days_unpriced": "unpriced"}
+    return {c: st.column_config.NumberColumn(label, format="%d", help=f"days {label}") for c, label in labels.items()}
+
+
+_ATTRIBUTION_COMMON = {
+    "share": st.column_config.ProgressColumn("share of Σerr²", format="%.1f%%", min_value=0.0, max_value=100.0,
+                                             help="This row's Σerr² over the range's total (priced rows)."),
+    "sq_err": st.column_config.NumberColumn("Σerr², %²", format="%.3g",
+                                            help="Σ(actual − T+2 target)² over the range, in %² of equity."),
+    "mean_err": st.column_config.NumberColumn("mean err", format="%+.2f%%",
+                                              help="Signed mean of actual − T+2 target: > 0 over-sized, < 0 under."),
+}
+
+
+@cache.section()
+def attribution(view: AttributionView, start: date, end: date) -> None:
+    """Which names, and which buckets of names, carry the range's TE."""
+    st.subheader("TE attribution over the range")
+    h = view.headline
+    if not view.symbols.height:
+        st.info("No classified symbol in the range.", icon=":material/info:")
+        return
+    lines = []
+    if h["covered"] is not None:
+        lines.append(f"**{h['n_names']} of {h['n_symbols']} names carry {h['covered'] * 100:.0f}% of Σerr²** "
+                     f"from {start.isoformat()} to {end.isoformat()}: {', '.join(fmt.md_text(n) for n in h['names'])}.")
+    if h["run_sym"] is not None:
+        lines.append(f"{fmt.md_text(h['run_sym'])} has been a missing position for {h['run_days']} day(s) running "
+                     "(a run that long points at an order-size or listing problem, not bad luck).")
+    if lines:
+        st.markdown("  \n".join(lines))
+    st.dataframe(view.symbols, hide_index=True, height=420, placeholder=fmt.MISSING, column_config={
+        "sym": st.column_config.TextColumn("symbol", pinned=True),
+        **_ATTRIBUTION_COMMON,
+        "days": st.column_config.NumberColumn("days", format="%d", help="Days the symbol is in the timeline."),
+        **_count_columns(),
+        "longest_missing_run": st.column_config.NumberColumn(
+            "longest missing run", format="%d d", help="Longest run of consecutive MISSING_POSITION days."),
+        "missing_run_now": st.column_config.NumberColumn(
+            "missing now", format="%d d", help="The MISSING run reaching the range's last day (0: not missing)."),
+        "latest_state": st.column_config.TextColumn("latest state", help="Category on the symbol's last day."),
+        **{c: st.column_config.DateColumn(c.replace("last_", "last ").replace("_", " "), format="YYYY-MM-DD")
+           for c in te_attribution.LAST_COLUMNS},
+    })
+    side = view.buckets.filter(pl.col("dimension") == "side").drop("dimension")
+    size = view.buckets.filter(pl.col("dimension") == "size").drop("dimension")
+    bucket_config = {"bucket": st.column_config.TextColumn("bucket"), **_ATTRIBUTION_COMMON,
+                     "symbols": st.column_config.NumberColumn("symbols", format="%d"),
+                     "days": st.column_config.NumberColumn("symbol-days", format="%d"), **_count_columns()}
+    left, right = st.columns(2)
+    with left:
+        st.caption("By side of the T+2 target")
+        st.dataframe(side, hide_index=True, placeholder=fmt.MISSING, column_config=bucket_config)
+    with right:
+        lo, hi = config.ATTRIBUTION_SIZE_BUCKETS
+        st.caption(f"By target size |T+2 target| (small < {lo * 100:g}%, large ≥ {hi * 100:g}%)")
+        st.dataframe(size, hide_index=True, placeholder=fmt.MISSING, column_config=bucket_config)

@@ -12,7 +12,7 @@ from datetime import date
 
 import polars as pl
 
-from lib import config, te_views
+from lib import config, execution_lag, te_attribution, te_views
 from lib import tracking_error as te
 from ui import cache
 from ui.tracking_error import charts
@@ -30,12 +30,38 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class AttributionView:
+    """Per-symbol and per-bucket attribution of the range's Σerr², display-ready (%, %²)."""
+
+    symbols: pl.DataFrame
+    buckets: pl.DataFrame
+    headline: dict
+
+
+def _display(df: pl.DataFrame) -> pl.DataFrame:
+    """Σerr² in %² of equity, shares and mean errors in percent points (as the page's other tables)."""
+    return df.with_columns(
+        (pl.col("sq_err") * 1e4).alias("sq_err"),
+        (pl.col("share") * 100.0).alias("share"),
+        (pl.col("mean_err") * 100.0).alias("mean_err"),
+    )
+
+
+def attribution(classified: pl.DataFrame) -> AttributionView:
+    """The range's attribution, from the classified rows already in hand (no second query)."""
+    symbols = te_attribution.by_symbol(classified)
+    return AttributionView(_display(symbols), _display(te_attribution.by_bucket(classified)),
+                           te_attribution.headline(symbols))
+
+
+@dataclass(frozen=True)
 class RangePage:
-    """The classified range (lib.te_views.RangeView), its headline numbers and its trend."""
+    """The classified range (lib.te_views.RangeView), its headline numbers, its trend and its TE attribution."""
 
     view: te_views.RangeView
     summary: dict
     trend: Trend
+    attribution: AttributionView
     heatmap: dict  # the symbol × day heatmap's spec (drawn by the page: it is clickable)
 
 
@@ -46,7 +72,7 @@ def range_page(timeline: pl.DataFrame, start: date, end: date, window: int, w_ep
     trend = Trend(view.daily, view.by_category, view.days,
                   te_views.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
                   te_views.priced_symbols(view.classified))
-    return RangePage(view, te_views.summary(view), trend,
+    return RangePage(view, te_views.summary(view), trend, attribution(view.classified),
                      charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols))
 
 
@@ -67,3 +93,32 @@ def day_story(view: te_views.RangeView, day: date) -> DayStoryView:
         summary=te.summarize(rows).select("category", "n", "sq_err_share", "flip_sq_err_share"),
         table=te_views.positions_table(rows).select(te_views.STORY_COLUMNS),
     )
+
+
+# --- effective execution lag and TE attribution (issue 15) ---------------------------------------
+@dataclass(frozen=True)
+class LagView:
+    """The range's effective lag: one row per day (TE at every lag, best lag) and the share of days per lag."""
+
+    days: pl.DataFrame
+    shares: pl.DataFrame
+    n_known: int
+
+
+@cache.view()
+def lag_view(sweep: pl.DataFrame, start: date, end: date) -> LagView:
+    days = execution_lag.lag_days(sweep, te_views.calendar(start, end))
+    return LagView(days, execution_lag.lag_shares(days), int(days["best_lag"].is_not_null().sum()))
+
+
+@cache.view()
+def day_verdict(rows: pl.DataFrame, lag_days: pl.DataFrame, daily: pl.DataFrame, day: date) -> execution_lag.DayVerdict:
+    """What kind of day it was (its lag, or a dominant error such as a few missing names) and the next day's
+    active return in $ and bp. Takes the day's rows and the small per-day frames, not the whole range."""
+    row = lag_days.filter(pl.col("date") == day).to_dicts()
+    by_lag = execution_lag.te_by_lag(row[0]) if row else {lag: None for lag in execution_lag.LAGS}
+    best = row[0]["best_lag"] if row else None
+    equity = rows["equity_usd"].drop_nulls()
+    active = daily.filter(pl.col("date") == day)["active_return"].to_list()
+    return execution_lag.day_verdict(by_lag, best, rows, active[0] if active else None,
+                                     float(equity[0]) if equity.len() else None)

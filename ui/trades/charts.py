@@ -85,7 +85,7 @@ def drilldown(coin: str, prices: pl.DataFrame, fills: pl.DataFrame, start: date,
     The position is a step line from the start of the range (the first fill's
     start_position) through every fill to the end of the range or the last data.
     """
-    title = f"{coin}: Binance price with fills, and position (UTC)"
+    title = f"{fmt.plot_text(coin)}: Binance price with fills, and position (UTC)"
     data: list[dict[str, Any]] = []
     if prices.height:
         data.append({

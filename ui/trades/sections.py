@@ -28,15 +28,21 @@ FILL_COLUMNS: dict[str, Any] = {
     "side": st.column_config.TextColumn("Side"),
     "dir": st.column_config.TextColumn("Direction"),
     "px": st.column_config.NumberColumn("Price", format=tables.NUMBER_FORMAT),
-    "sz": st.column_config.NumberColumn("Size", format=tables.NUMBER_FORMAT),
+    "sz": st.column_config.NumberColumn("Size", format=tables.UNITS_FORMAT),
     "notional": st.column_config.NumberColumn("Notional", format="dollar"),
     "ref_px": st.column_config.NumberColumn("Binance 1h open", format=tables.NUMBER_FORMAT),
     "slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f",
                                                   help="vs the 1h open; positive = worse for the desk; "
                                                        "empty = no price"),
     "closed_pnl": st.column_config.NumberColumn("Realized PnL", format="dollar"),
-    "fee": st.column_config.NumberColumn("Fee ($)", format="$%.4f",
-                                         help="Paid fee, USD (USDC on perps); a maker rebate is negative."),
+    "fee": st.column_config.NumberColumn("Fee", format="%.4f", help="In the fee token; a maker rebate is negative"),
+    "fee_token": st.column_config.TextColumn("Fee token"),
+    "fee_usd": st.column_config.NumberColumn("Fee ($)", format="$%.4f",
+                                             help="Paid fee in USD; a maker rebate is negative. Empty = a token "
+                                                  "without a known price (not in the USD sums)"),
+    "valid": st.column_config.CheckboxColumn("Valid", help="Price and size are positive numbers; an invalid "
+                                                           "fill is left out of every sum"),
+    "spot": st.column_config.CheckboxColumn("Spot", help="A spot fill: not a perp position"),
     "crossed": st.column_config.CheckboxColumn("Taker"),
     "tracked": st.column_config.CheckboxColumn("Tracked order", help="The fill's oid has a row in the orders table"),
     "off_window": st.column_config.CheckboxColumn("Off-window", help="At or after 00:05 UTC"),
@@ -44,11 +50,11 @@ FILL_COLUMNS: dict[str, Any] = {
     "tid": st.column_config.NumberColumn("tid", format="%d"),
 }
 FILL_ORDER = list(FILL_COLUMNS)
-POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.NUMBER_FORMAT)}
+POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.UNITS_FORMAT)}
 
 DAILY_ORDER = ["day", "n_fills", "first_fill", "last_in_window", "window_text", "n_off_window", "last_fill",
                "span_text", "notional_usd", "turnover", "fee_bps", "maker_share", "avg_slippage_bps", "n_unpriced",
-               "n_untracked", "realized"]
+               "n_untracked", "n_invalid", "realized"]
 DAILY_COLUMNS: dict[str, Any] = {
     "day": st.column_config.DateColumn("Day (UTC)"),
     "n_fills": st.column_config.NumberColumn("Fills"),
@@ -67,11 +73,14 @@ DAILY_COLUMNS: dict[str, Any] = {
     "avg_slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f"),
     "n_unpriced": st.column_config.NumberColumn("No price"),
     "n_untracked": st.column_config.NumberColumn("Untracked"),
+    "n_invalid": st.column_config.NumberColumn("Invalid", help="Fills with a price or size that is not a "
+                                                               "positive number: left out of the sums"),
     "realized": st.column_config.NumberColumn("Realized PnL", format="dollar"),
 }
 
 COIN_ORDER = ["coin", "n_fills", "notional_usd", "realized", "fees", "fee_bps", "maker_share", "avg_slippage_bps",
-              "slippage_usd", "n_unpriced", "n_untracked", "n_off_window", "bn_symbol"]
+              "slippage_usd", "n_unpriced", "n_untracked", "n_off_window", "n_invalid", "n_fee_unconverted",
+              "market", "bn_symbol"]
 COIN_COLUMNS: dict[str, Any] = {
     "coin": "Coin", "n_fills": "Fills",
     "notional_usd": st.column_config.NumberColumn("Notional", format="dollar"),
@@ -83,7 +92,9 @@ COIN_COLUMNS: dict[str, Any] = {
                                                       help="Notional-weighted over priced fills"),
     "slippage_usd": st.column_config.NumberColumn("Slippage cost", format="dollar"),
     "n_unpriced": "No price", "n_untracked": "Untracked", "n_off_window": "Off-window",
-    "bn_symbol": "Binance symbol",
+    "bn_symbol": "Binance symbol", "market": "Market", "n_invalid": "Invalid",
+    "n_fee_unconverted": st.column_config.NumberColumn("Fees not in USD", help="Fees in a token without a known "
+                                                                               "price: left out of Fees"),
 }
 
 
@@ -174,7 +185,7 @@ def drilldown(coin: str, fills: pl.DataFrame, summary: dict[str, Any], prices: p
     if fills.height >= config.DRILLDOWN_MAX_FILLS:
         st.caption(f"Only the first {config.DRILLDOWN_MAX_FILLS:,} fills are drawn.")
     if prices.height == 0:
-        st.info(f"No Binance price for {coin} in this range.", icon=":material/info:")
+        st.info(f"No Binance price for {fmt.md_text(coin)} in this range.", icon=":material/info:")
     plot.show(charts.drilldown(coin, prices, fills, start, end), key="tr_drill_chart")
     if fills.height:
         _fills(fills, "tr_drill_table", ("pos_after",))

@@ -24,20 +24,35 @@ def _hours(n: int, start: datetime = T0) -> list[datetime]:
 
 
 def _series(equity: list[float | None], flows: list[float] | None = None) -> pl.DataFrame:
-    """An equity_series-shaped frame, one row per hour, run through lib.pnl like the page does."""
+    """An equity_series-shaped frame, one row per hour (the columns the equity curve reads)."""
     n = len(equity)
     ts = _hours(n)
-    frame = pl.DataFrame({
+    return pl.DataFrame({
         "bucket": ts,
         "equity_ts": [t + timedelta(minutes=55) for t in ts],
         "equity": equity,
-        "prev_equity_ts": [None] + [t + timedelta(minutes=55) for t in ts[:-1]],
-        "prev_equity": [None] + equity[:-1],
         "flows": flows or [0.0] * n,
-        "flows_weighted": flows or [0.0] * n,
         "n_bad_snapshots": [0] * n,
-    }, schema_overrides={"bucket": MS, "equity_ts": MS, "prev_equity_ts": MS})
-    return pnl.period_returns(frame)
+    }, schema_overrides={"bucket": MS, "equity_ts": MS, "equity": pl.Float64})
+
+
+def _drawdown(index: list[float]) -> tuple[pl.DataFrame, dict]:
+    """Underwater points and the summary, as lib.pnl builds them from SQL's per-bucket drawdown."""
+    ts = [t + timedelta(minutes=55) for t in _hours(len(index))]
+    peak, peaks, peak_ts = -1.0, [], []
+    for t, v in zip(ts, index):
+        if v >= peak:
+            peak, at = v, t
+        peaks.append(peak)
+        peak_ts.append(at)
+    dd = [v / p - 1 for v, p in zip(index, peaks)]
+    frame = pl.DataFrame({
+        "bucket": _hours(len(index)), "dd_min": dd, "trough_ts": ts, "trough_peak_ts": peak_ts, "dd_last": dd,
+        "peak_ts_last": peak_ts, "first_high_ts": [t if d >= 0 else None for t, d in zip(ts, dd)],
+        "first_high_after_trough_ts": [None] * len(ts),
+    }, schema_overrides={"bucket": MS, "trough_ts": MS, "trough_peak_ts": MS, "peak_ts_last": MS,
+                         "first_high_ts": MS, "first_high_after_trough_ts": MS})
+    return pnl.underwater_points(frame), pnl.drawdown_summary(frame)
 
 
 def test_look_is_ui_plot_with_overview_defaults() -> None:
@@ -103,9 +118,7 @@ def test_equity_curve_without_flows_or_rows() -> None:
 
 
 def test_underwater_values_trough_and_peak_line() -> None:
-    s = _series([100.0, 110.0, 99.0, 104.5, 121.0])
-    dd = pnl.drawdown_series(s)
-    worst = pnl.max_drawdown(dd)
+    dd, worst = _drawdown([1.0, 1.1, 0.99, 1.045, 1.21])
     spec = charts.underwater(dd, worst)
     assert_valid(spec)
     line = trace(spec, "Drawdown")
@@ -122,8 +135,8 @@ def test_underwater_values_trough_and_peak_line() -> None:
 
 
 def test_underwater_without_drawdown_has_no_marks() -> None:
-    dd = pnl.drawdown_series(_series([100.0, 101.0, 102.0]))
-    spec = charts.underwater(dd, pnl.max_drawdown(dd))
+    dd, worst = _drawdown([1.0, 1.01, 1.02])
+    spec = charts.underwater(dd, worst)
     assert_valid(spec)
     assert [t["name"] for t in spec["data"]] == ["Drawdown"] and spec["layout"]["shapes"] == []
     assert charts.underwater(dd.clear(), {})["data"] == []

@@ -231,23 +231,27 @@ def test_monitor_table_statuses_ages_and_missing_values() -> None:
 def _stats(**over) -> dict:
     base = {"table_key": "account", "server_now": T0, "newest": T0 - timedelta(minutes=2),
             "lat_latest_s": 1.234, "lat_p50_1h": 2.0, "lat_p95_1h": 75.0, "lat_p50_1d": None, "lat_p95_1d": -3.0,
-            "keys_1d": 288, "rows_1d": 290, "dup_rows_1d": 2, "neg_latency_1d": 0, "missing_ts_1d": 0}
+            "keys_1d": 288, "rows_1d": 290, "dup_rows_1d": 2, "neg_latency_1d": 0, "missing_ts_1d": 0,
+            "n_1h": 12, "n_1d": 288}
     return {**base, **over}
 
 
 def test_tables_table_statuses_durations_and_missing_values() -> None:
     stats = pl.DataFrame([_stats(), _stats(table_key="positions", newest=None, rows_1d=0, keys_1d=0, dup_rows_1d=0,
-                                           lat_latest_s=None), _stats(table_key="trades")])
+                                           lat_latest_s=None, n_1h=0, n_1d=0, lat_p50_1h=None, lat_p95_1h=None,
+                                           lat_p95_1d=None), _stats(table_key="trades")])
     table = charts.tables_table(rules.assess_tables(stats))
     assert list(table.columns) == list(charts.TABLES_COLUMNS)
     assert _labels(table) == ["OK", "UNKNOWN", "N/A"]
     acc = table.row(0, named=True)
-    assert acc["Freshness"] == "2 min" and acc["Latency latest"] == "1.23 s" and acc["p95 · 1 h"] == "75 s"
-    assert acc["p50 · 1 d"] == fmt.MISSING and acc["p95 · 1 d"] == "-3.00 s"
-    assert acc["Duplicated · 1 d"] == "2 (0.69%)" and "2 duplicated rows" in acc["Why / flags"]
+    assert acc["Freshness"] == "2 min" and acc["Latency latest"] == "1.23 s" and acc["p95 · last 1 h"] == "75 s"
+    assert acc["p50 · last 1 d"] == fmt.MISSING and acc["p95 · last 1 d"] == "-3.00 s"
+    assert acc["Duplicated · last 1 d"] == "2 (0.69%)" and "2 duplicated rows" in acc["Why / flags"]
     pos = table.row(1, named=True)
     assert pos["Freshness"] == fmt.MISSING and pos["Latency latest"] == fmt.MISSING
-    assert pos["Duplicated · 1 d"] == fmt.MISSING  # no rows: no share, not 0%
+    assert pos["Duplicated · last 1 d"] == fmt.MISSING  # no rows: no share, not 0%
+    # an empty window says so, measured back from now (not a dash that could mean "not measured")
+    assert pos["p50 · last 1 h"] == "no rows in the last hour" and pos["p95 · last 1 d"] == "no rows in the last day"
 
 
 def test_sync_and_failures_tables() -> None:

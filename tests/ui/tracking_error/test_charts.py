@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 
 from lib import format as fmt
 from lib import tracking_error as te
@@ -61,3 +62,19 @@ def test_flip_share_and_heatmap() -> None:
     assert list(zip(cells["x"], cells["y"], cells["customdata"])) == [
         (D1.isoformat(), "ARB", -1.68), (D2.isoformat(), "ARB", 0.1), (D2.isoformat(), "BTC", 0.2)]
     assert cells["marker"]["opacity"] == 0 and heat["layout"]["hoverdistance"] == -1
+
+
+def test_te_axes_tick_labels_follow_plotlys_even_steps() -> None:
+    daily = pl.DataFrame({"date": [D1, D2, D3], "te": [0.0076, 0.01, 0.0237], "ex_post_te": [0.001, 0.002, 0.0035]})
+    spec = charts.te_lines(daily, 14)
+    # a fixed ".1f" printed 0.25-steps as 0.3, 0.5, 0.8: "~g" prints the evenly spaced values as they are
+    assert spec["layout"]["yaxis"]["tickformat"] == "~g" and spec["layout"]["yaxis2"]["tickformat"] == "~g"
+
+
+@pytest.mark.parametrize("counts,step", [([1, 2], 1), ([3, 4], 1), ([30, 9], 5), ([61, 1], 10)])
+def test_symbol_counts_have_whole_number_ticks(counts, step) -> None:
+    by_cat = pl.DataFrame({"date": [D1, D1], "category": [te.MATCHED, te.MAGNITUDE_ERROR], "n": counts})
+    spec = charts.category_stack(by_cat, "n", "t", te.CATEGORIES, [D1])
+    assert_valid(spec)
+    y = spec["layout"]["yaxis"]
+    assert y["dtick"] == step and isinstance(y["dtick"], int) and y["tickformat"] == "d"

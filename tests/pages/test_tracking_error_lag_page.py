@@ -1,0 +1,131 @@
+"""Tracking Error page (AppTest, demo desk): the effective-lag strip, the day's verdict and the TE attribution.
+
+Every number on the page is checked against the lib's computation on an independent query
+(a client of its own, caches cleared), so page and lib cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from lib import execution_lag as el
+from lib import te_attribution as ta
+from lib import te_views
+from lib.ch_client import DeskClient, resolve_settings
+from queries._base import use_client
+from queries.tracking_error import lag_sweep, timeline
+
+PAGE = "pages/tracking_error.py"
+
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def markdown(at) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+def verdict(at) -> str:
+    for m in at.markdown:
+        if str(m.value).startswith("**Verdict:"):
+            return str(m.value)
+    raise AssertionError("no verdict")
+
+
+def frame(at, first_column: str):
+    for df in at.dataframe:
+        if list(df.value.columns)[:1] == [first_column]:
+            return df.value
+    raise AssertionError(f"no table starting with {first_column}")
+
+
+def independent(desk_url: str, start: date, end: date, hour: int = 2):
+    with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
+        timeline.clear()
+        lag_sweep.clear()
+        tl = timeline(te_views.lookback_start(start), end, hour)
+        sweep = lag_sweep(start, end, hour)
+    timeline.clear()
+    lag_sweep.clear()
+    return te_views.range_view(tl, start, end, 14), el.lag_days(sweep, te_views.calendar(start, end))
+
+
+def test_lag_strip_and_share_of_days(app, desk_url):
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "day": "2025-12-13"})
+    no_exception(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 7
+    _, days = independent(desk_url, date(2025, 12, 1), date(2025, 12, 14))
+    assert days["best_lag"].to_list() == [2] * 12 + [3, 1]
+    captions = "\n".join(str(c.value) for c in at.caption)
+    assert "14 of 14 day(s) have a lag" in captions
+
+
+def test_skipped_rebalance_verdict_in_words_and_dollars(app, desk_url):
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "day": "2025-12-13"})
+    no_exception(at)
+    v = verdict(at)
+    assert v.startswith("**Verdict: skipped rebalance.**")
+    assert "matched the D−3 targets better than D−2" in v
+    view, days = independent(desk_url, date(2025, 12, 1), date(2025, 12, 14))
+    d = date(2025, 12, 13)
+    row = days.filter(pl.col("date") == d).row(0, named=True)
+    active = view.daily.filter(pl.col("date") == d)["active_return"].item()
+    equity = view.day(d)["equity_usd"].drop_nulls()[0]
+    expected = el.day_verdict(el.te_by_lag(row), row["best_lag"], view.day(d), active, equity)
+    assert v.strip() == expected.to_markdown().strip()
+    assert expected.cost_usd == pytest.approx(active * equity)
+    assert f"{abs(expected.cost_usd):,.0f}" in v
+
+    at.selectbox(key="te_day").set_value(date(2025, 12, 14)).run()
+    no_exception(at)
+    assert verdict(at).startswith("**Verdict: one-day timing slip.**")
+    assert "matched the D−1 targets better than D−2" in verdict(at)
+
+    at.selectbox(key="te_day").set_value(date(2025, 12, 7)).run()
+    no_exception(at)
+    v = verdict(at)
+    assert v.startswith("**Verdict: a few missing names.**") and "ARB, WLD, BCH" in v
+
+
+def test_attribution_tables_match_the_lib(app, desk_url):
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-10", "day": "2025-12-07"})
+    no_exception(at)
+    assert "TE attribution over the range" in [h.value for h in at.subheader]
+    view, _ = independent(desk_url, date(2025, 12, 1), date(2025, 12, 10))
+    expected = ta.by_symbol(view.classified)
+    shown = frame(at, "sym")
+    assert shown["sym"].tolist() == expected["sym"].to_list()  # sorted by share
+    assert shown["share"].tolist() == pytest.approx((expected["share"] * 100).to_list())
+    assert shown["sq_err"].tolist() == pytest.approx((expected["sq_err"] * 1e4).to_list())
+    assert shown["days_missing"].tolist() == expected["days_missing"].to_list()
+    assert shown["longest_missing_run"].tolist() == expected["longest_missing_run"].to_list()
+    h = ta.headline(expected)
+    assert f"{h['n_names']} of {h['n_symbols']} names carry {h['covered'] * 100:.0f}% of Σerr²" in markdown(at)
+    buckets = [df.value for df in at.dataframe if list(df.value.columns)[:1] == ["bucket"]]
+    assert len(buckets) == 2
+    side, size = buckets
+    assert side["bucket"].tolist() == [ta.SIDE_LONG, ta.SIDE_SHORT, ta.NO_TARGET]
+    assert side["share"].sum() == pytest.approx(100.0)
+    assert size["share"].sum() == pytest.approx(100.0)
+
+
+def test_lag_sweep_failure_leaves_the_rest_of_the_page(app, monkeypatch):
+    from lib.ch_client import QueryFailed
+    from queries import tracking_error as q
+
+    def broken(*args, **kwargs):
+        raise QueryFailed("timeout", "chdb://desk", "query timed out")
+
+    monkeypatch.setattr(q, "lag_sweep", broken)
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-10", "day": "2025-12-07"})
+    no_exception(at)
+    errors = "\n".join(str(e.value) for e in at.error)
+    assert "execution-lag sweep" in errors
+    assert len(at.get("plotly_chart")) == 5  # the TE charts are still drawn
+    assert all(not str(m.value).startswith("**Verdict:") for m in at.markdown)
+    assert "symbols in snapshot" in markdown(at)  # the day story is still there

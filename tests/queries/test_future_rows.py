@@ -1,0 +1,84 @@
+"""Rows dated in the future (a bad clock, a bad row) never set "data as of"; System Health counts them.
+
+Before, one account row dated 2099 moved every page's default range to 2098 and blanked it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from lib.demo import seed_client
+from queries import health, odd_data, overview
+from queries._base import use_client
+from tests.queries.fixture_desk import create_tables, fixture_client
+from ui import router
+
+UTC = timezone.utc
+PREFIX = "fxfuture"
+FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
+NEAR_FUTURE = "now64(3, 'UTC') + INTERVAL 1 HOUR"
+
+
+@pytest.fixture(scope="module")
+def fx(engine, desk_url):
+    tm = create_tables(engine, PREFIX)
+    seed_client(engine, start=datetime(2025, 12, 1, tzinfo=UTC), end=datetime(2025, 12, 8, 12, tzinfo=UTC), tables=tm)
+    truth = {
+        "account": engine.command(f"SELECT toString(max(ts)) FROM {tm.qualified('account')}"),
+        "positions": engine.command(f"SELECT toString(max(ts)) FROM {tm.qualified('positions')}"),
+        "heartbeat": engine.command(f"SELECT toString(max(ts)) FROM {tm.qualified('heartbeat')}"),
+    }
+    a, p, h, f = (tm.qualified(n) for n in ("account", "positions", "heartbeat", "trades"))
+    raw = {"optimize_on_insert": 0}  # every inserted row stays (as a sync would deliver them)
+    engine.command(f"INSERT INTO {a} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS ts, "
+                   f"account_value * 3 AS account_value) FROM {a} ORDER BY ts DESC LIMIT 1", settings=raw)
+    engine.command(f"INSERT INTO {a} SELECT * REPLACE ({NEAR_FUTURE} AS ts) FROM {a} ORDER BY ts LIMIT 1", settings=raw)
+    engine.command(f"INSERT INTO {p} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS ts) "
+                   f"FROM {p} ORDER BY ts DESC LIMIT 1", settings=raw)
+    engine.command(f"INSERT INTO {h} SELECT * REPLACE ({NEAR_FUTURE} AS ts) FROM {h} ORDER BY ts DESC LIMIT 3", settings=raw)
+    engine.command(f"INSERT INTO {f} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS time) "
+                   f"FROM {f} ORDER BY time DESC LIMIT 1", settings=raw)
+    return tm, truth, fixture_client(desk_url, PREFIX)
+
+
+def _ts(v) -> str:
+    return v.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
+    _, truth, client = fx
+    with use_client(client):
+        for fn in (health.data_as_of, overview.latest_equity, overview.headline_pnl, overview.latest_exposure,
+                   health.monitor_status, health.sync_stats, odd_data.future_rows):
+            fn.clear()
+        as_of = health.data_as_of()
+        assert _ts(as_of.item(0, "account_ts")) == truth["account"][:19]
+        assert _ts(as_of.item(0, "positions_ts")) == truth["positions"][:19]
+        assert _ts(overview.latest_equity().item(0, "ts")) == truth["account"][:19]
+        head = overview.headline_pnl()
+        assert {_ts(t) for t in head["equity_end_ts"]} == {truth["account"][:19]}
+        assert overview.latest_exposure().item(0, "ts").year == 2025
+        assert _ts(health.monitor_status()["newest_beat"][0]) == truth["heartbeat"][:19]
+        assert health.sync_stats("account").item(0, "newest").year == 2025
+        future = {r["table_key"]: (r["n_future"], r["newest_future"]) for r in odd_data.future_rows().iter_rows(named=True)}
+    assert future["account"][0] == 2 and future["account"][1].year == 2099
+    assert future["positions"][0] == 1 and future["trades"][0] == 1 and future["heartbeat"][0] == 3
+    assert {k for k, (n, _) in future.items() if n} == {"account", "positions", "trades", "heartbeat"}
+    assert future["klines"] == (0, None)
+
+
+def test_pages_keep_the_real_range_and_system_health_flags_the_rows(fx, app, monkeypatch):
+    tm, truth, _ = fx
+    router.use_navigation()
+    monkeypatch.setenv("DESK_TABLES", json.dumps({k: tm.qualified(k) for k in tm.tables}))
+    at = app("pages/overview.py")
+    assert not at.exception, [e.value for e in at.exception]
+    pnl_heading = next(h.value for h in at.subheader if h.value.startswith("PnL "))
+    assert pnl_heading.endswith(f"– {truth['account'][:10]} (UTC days)"), pnl_heading  # the range ends at the data
+    at = app("pages/system_health.py")
+    assert not at.exception, [e.value for e in at.exception]
+    warn = [w.value for w in at.warning if "dated in the future" in w.value]
+    assert warn and warn[0].startswith("**7 row(s) dated in the future**") and "in 4 table(s)" in warn[0]
