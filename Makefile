@@ -16,7 +16,8 @@ $(STAMP): requirements.txt
 
 setup: $(STAMP)
 
-# Seed the embedded demo desk unless a ClickHouse is configured.
+# Build the embedded demo desk, or bring it up to now (rebuilt when too old), unless a ClickHouse is configured.
+# The running app then keeps it live (lib/demo/feeder.py).
 demo: setup
 	@if [ -n "$$CLICKHOUSE_URL" ]; then echo "CLICKHOUSE_URL is set: not seeding the embedded demo"; \
 	else $(BIN)/python -m cli demo; fi

@@ -2,7 +2,10 @@
 
 Every command is a module here with `HELP`, `add_arguments(parser)` and
 `run(args) -> exit code`; `COMMANDS` lists them. Commands read ClickHouse
-through the same `queries/` and `lib/` code as the dashboard.
+through the same `queries/` and `lib/` code as the dashboard. A command that
+opens a database itself (`demo`) sets `READS_DESK = False`; the others read a
+read-only copy of an embedded desk a running dashboard holds open
+(`cli.common.beside_running_app`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = import_module(f"cli.{name}")
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
+        sub.set_defaults(run=module.run, reads_desk=getattr(module, "READS_DESK", True))
     return parser
 
 
@@ -31,6 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: bad arguments (message printed) or --help
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.reads_desk:
+        from cli.common import beside_running_app
+
+        stop = beside_running_app()
+        if stop is not None:
+            return stop
     return args.run(args)
 
 

@@ -1,10 +1,17 @@
-"""What every command shares: exit codes, argument types from lib.inputs, quiet logs."""
+"""What every command shares: exit codes, argument types from lib.inputs, quiet logs,
+reading the embedded demo while a dashboard has it open."""
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
-from typing import Callable
+import os
+import shutil
+import sys
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Callable, TextIO
 
 from lib.inputs import InputError
 
@@ -38,3 +45,50 @@ def quiet_logs() -> None:
     st_logger.set_log_level(logging.ERROR)
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)
+
+
+def beside_running_app(err: TextIO | None = None) -> int | None:
+    """Let a command read an embedded desk that a running dashboard holds open.
+
+    chdb allows one process per database directory, and the dashboard keeps
+    its demo open (and live). When the configured desk is such a directory and
+    another process holds it, the command reads a consistent read-only copy of
+    its committed parts (lib/chdb_lock.snapshot: hardlinks, ~20 ms) instead;
+    a note on stderr says so. Returns an exit code when even that is
+    impossible (the message names the holder and the remedy), else None.
+    """
+    from lib import ch_client, chdb_lock
+    from lib.config import ConfigError
+
+    err = err or sys.stderr
+    try:
+        settings = ch_client.resolve_settings(os.environ)
+    except ConfigError:
+        return None  # the command itself reports the configuration error
+    ep = settings.primary
+    if ep.kind != "chdb":
+        return None
+    pid = chdb_lock.holder(ep.path)
+    if pid is None:
+        return None
+    parent = os.path.dirname(os.path.abspath(ep.path))  # same filesystem: hardlinks work
+    try:
+        snap = chdb_lock.snapshot(ep.path, _mkdtemp(parent, os.path.basename(ep.path)))
+    except OSError as exc:
+        print(f"error: {chdb_lock.locked_message(ep.path, pid)} (a read-only copy could not be made either: "
+              f"{exc})", file=err)
+        return EXIT_CLICKHOUSE
+    atexit.register(shutil.rmtree, snap.path, True)
+    snap_settings = replace(settings, primary=replace(ep, path=str(snap.path)), secondary=None)
+    ch_client.set_default_client(ch_client.DeskClient(snap_settings))
+    who = f"process {pid}" if pid else "another process"
+    taken = datetime.fromtimestamp(snap.taken_at, timezone.utc)
+    print(f"note: {ep.path} is open in {who} (a running dashboard keeps the demo live); reading a read-only "
+          f"copy of it taken at {taken:%Y-%m-%d %H:%M:%S} UTC ({snap.seconds * 1000:.0f} ms).", file=err)
+    return None
+
+
+def _mkdtemp(parent: str, name: str) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=f".{name}.snapshot-", dir=parent)

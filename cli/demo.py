@@ -1,6 +1,10 @@
 """`python -m cli demo`: build a demo desk in an embedded engine (chdb).
 
     python -m cli demo [--path P] [--end T] [--start T | --days N] [--coins N] [--seed S] [--force]
+
+Without --end/--start/--days/--force it brings the desk at P up to now the way the
+dashboard does on start (build, rebuild when too old, or catch up); with them it
+builds exactly that span (and leaves an existing desk alone unless --force).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from lib.config import DEFAULT_DEMO_PATH
 
 HELP = "build the demo desk in an embedded ClickHouse (chdb) database"
+READS_DESK = False  # it opens --path itself
 
 
 def _parse_time(s: str) -> datetime:
@@ -33,6 +38,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def run(a: argparse.Namespace) -> int:
+    from lib import chdb_lock
     from lib.demo import seed
 
     end = a.end or datetime.now(timezone.utc).replace(second=0, microsecond=0)
@@ -41,9 +47,16 @@ def run(a: argparse.Namespace) -> int:
         return 2
     start = end - timedelta(days=a.days) if a.days else a.start
 
+    pid = chdb_lock.holder(a.path)
+    if pid is not None:
+        print(f"error: {chdb_lock.locked_message(a.path, pid)}", file=sys.stderr)
+        return 3
+
     def progress(frac: float, msg: str) -> None:
         print(f"[{frac * 100:5.1f}%] {msg}", flush=True)
 
+    if not (a.end or a.start or a.days or a.force):
+        return _up_to_date(a, progress)
     try:
         res = seed(a.path, start=start, end=end, coins=a.coins, seed=a.seed, progress=progress, force=a.force)
     except ValueError as exc:
@@ -59,4 +72,23 @@ def run(a: argparse.Namespace) -> int:
         print(f"  {name:<10} {n:>10,} rows" + (f"  ({dup} duplicates)" if dup else ""))
     print(f"  untracked fill orders: {res['untracked_fill_orders']}; reference days: {res['reference_days']}")
     print(f"done in {res['seconds']:.1f} s")
+    return 0
+
+
+def _up_to_date(a: argparse.Namespace, progress) -> int:
+    """No span given: the live demo's own rule (lib/demo/feeder.py): build a missing desk, rebuild one
+    made by another generator version or older than DESK_DEMO_REBUILD_DAYS, otherwise catch it up to now."""
+    from pathlib import Path
+
+    from lib.demo import DEFAULT_START
+    from lib.demo.feeder import Feeder, open_writer
+
+    Path(a.path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    writer = open_writer(str(Path(a.path).expanduser().resolve()))
+    try:
+        feeder = Feeder(writer, start=DEFAULT_START, coins=a.coins, seed=a.seed, host="cli")
+        done = feeder.prepare(progress)
+    finally:
+        writer.close()
+    print(f"{a.path}: demo desk {done} to {feeder.state.end:%Y-%m-%d %H:%M:%S} UTC")
     return 0

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 
-from lib import config
+from lib import chdb_lock, config
 
 # ---------------------------------------------------------------- endpoints
 
@@ -197,6 +197,7 @@ KIND_TEXT = {
     "readonly": "Refused: the dashboard is read-only",
     "server_error": "ClickHouse endpoint answered with an HTTP error",
     "config": "ClickHouse configuration error",
+    "locked": "Embedded database in use by another process",
     "query": "ClickHouse query failed",
 }
 
@@ -347,7 +348,7 @@ class DeskClient:
     @property
     def description(self) -> str:
         if self.settings.embedded_default:
-            return "embedded demo desk"
+            return "embedded demo desk (live, simulated)"
         suffix = " (secondary)" if self.active == "secondary" else ""
         return self.endpoint.label + suffix
 
@@ -396,7 +397,10 @@ class DeskClient:
             client = self._open(ep)
         except Exception as exc:  # any driver/transport failure becomes a QueryFailed
             err = classify_error(exc, ep)
-            if err.kind == "query":
+            pid = chdb_lock.holder(ep.path) if ep.kind == "chdb" else None
+            if pid is not None:  # not unreachable: another process has the directory open
+                err = QueryFailed("locked", ep.label, chdb_lock.locked_message(ep.path, pid), err.code)
+            elif err.kind == "query":
                 err = QueryFailed("unreachable", ep.label, err.detail, err.code)
             with self._lock:
                 st.last_error, st.failed_at = err, time.monotonic()
@@ -493,6 +497,15 @@ def default_client(secrets: Mapping[str, Any] | None = None) -> DeskClient:
         if _DEFAULT is None:
             _DEFAULT = DeskClient(resolve_settings(os.environ, secrets))
         return _DEFAULT
+
+
+def set_default_client(client: DeskClient) -> None:
+    """Make `client` the process-wide default (the CLI reading a snapshot of a running demo)."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is not None and _DEFAULT is not client:
+            _DEFAULT.close()
+        _DEFAULT = client
 
 
 def reset_default_client() -> None:

@@ -17,7 +17,9 @@ from types import MappingProxyType
 from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DEMO_PATH = PROJECT_ROOT / "data" / "demo.chdb"
+# The embedded demo desk (nothing configured). DESK_DEMO_PATH moves it (tests, a second checkout);
+# it is still the app's own database, never a configured ClickHouse.
+DEFAULT_DEMO_PATH = Path(os.environ.get("DESK_DEMO_PATH") or PROJECT_ROOT / "data" / "demo.chdb").resolve()
 
 # --- tracking-error thresholds (playbook 000, section 0.3) -----------------
 W_EPS = 0.001  # |weight| below this is "flat" (0.1% of equity)
@@ -196,6 +198,10 @@ MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType(
         "sync": 60,
     }
 )
+# Monitors with a known interval that only some desks run: judged like the others, listed only once they
+# have reported (a remote desk without them does not see them DOWN).
+DEMO_FEEDER_MONITOR = "demo_feeder"  # the live demo's own monitor (lib/demo/feeder.py)
+OPTIONAL_MONITOR_INTERVALS_S: Mapping[str, int] = MappingProxyType({DEMO_FEEDER_MONITOR: 60})
 LATE_FACTOR = 3  # no beat for 3 intervals -> LATE
 DOWN_FACTOR = 10  # no beat for 10 intervals (or last beat an error) -> DOWN
 
@@ -276,3 +282,18 @@ def table_map(overrides: Mapping[str, str] | None = None) -> TableMap:
                 raise ConfigError(f"unknown table key {name!r}; known: {sorted(DEFAULT_TABLES)}")
             merged[name] = _split(str(qualified))
     return TableMap(MappingProxyType(merged))
+
+
+# --- the live demo desk (lib/demo/feeder.py) ---------------------------------
+
+
+def _env_float(name: str, default: float, lo: float, hi: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return min(max(value, lo), hi)
+
+
+DEMO_TICK_S = _env_float("DESK_DEMO_TICK_S", 20.0, 1.0, 60.0)  # how often the feeder extends the desk
+DEMO_REBUILD_AFTER_DAYS = _env_float("DESK_DEMO_REBUILD_DAYS", 7.0, 0.0, 3650.0)  # older desks are rebuilt

@@ -142,6 +142,8 @@ def interval_for(monitor: str, intervals: Mapping[str, int] = config.MONITOR_INT
     """Expected interval of a monitor and whether it is configured."""
     if monitor in intervals:
         return int(intervals[monitor]), True
+    if monitor in config.OPTIONAL_MONITOR_INTERVALS_S:  # e.g. the demo feeder: known, not expected everywhere
+        return int(config.OPTIONAL_MONITOR_INTERVALS_S[monitor]), True
     return FALLBACK_INTERVAL_S, False
 
 

@@ -1,53 +1,83 @@
-"""First start on the embedded engine: build the demo desk, with progress shown.
+"""The embedded demo desk in the app: built or caught up before the first page renders, then kept live.
 
-Only the embedded default is ever written to; a configured server is
-read-only to the dashboard.
+With nothing configured (`settings.embedded_default`), the first script run of
+the process brings the demo desk to now, with progress shown (a missing desk is
+built, a very old one or one from another generator rebuilt, otherwise the
+missing hours are generated), and starts one background feeder thread per
+process (st.cache_resource) that extends the desk every DESK_DEMO_TICK_S
+seconds through its own writable chdb handle (lib/demo/feeder.py). Pages keep
+reading through the read-only DeskClient. A configured ClickHouse (URL,
+secrets or a chdb:// path) is never written to and gets no feeder.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
+import time
 
 import streamlit as st
 
-from lib.ch_client import DeskClient, QueryFailed
+from lib import config
+from lib.ch_client import DeskClient
+from lib.demo import feeder
 
-_seed_lock = threading.Lock()
-
-
-def _seeded(client: DeskClient) -> bool:
-    db, tbl = client.tables.tables["account"]
-    df = client.query_arrow(
-        "SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {tbl:String}",
-        {"db": db, "tbl": tbl},
-    )
-    if df.column("n")[0].as_py() == 0:
-        return False
-    rows = client.query_arrow("SELECT count() AS n FROM {account_db:Identifier}.{account_tbl:Identifier}")
-    return rows.column("n")[0].as_py() > 0
+_prepare_lock = threading.Lock()
 
 
-def ensure_demo(client: DeskClient) -> None:
-    """Seed the embedded demo desk once per database path."""
+def _stop(thread: feeder.FeederThread) -> None:
+    thread.stop()
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop)
+def _feeder_thread(path: str) -> feeder.FeederThread:
+    """One feeder per process and embedded path; not started until the desk is prepared."""
+    thread = feeder.FeederThread(feeder.Feeder(feeder.open_writer(path)), config.DEMO_TICK_S)
+    atexit.register(thread.stop, 2.0)
+    return thread
+
+
+def ensure_demo(client: DeskClient) -> feeder.FeederStatus | None:
+    """Make the embedded demo current and keep it live; None when a ClickHouse is configured."""
     if not client.settings.embedded_default:
-        return
+        return None
+    path = feeder.for_settings(client.settings)
+    if path is None:
+        return None
     try:
-        if _seeded(client):
-            return
-    except QueryFailed as err:
-        st.error(f"**Embedded demo database could not be opened.** {err.detail}")
-        st.stop()
-    from lib import demo
+        thread = _feeder_thread(path)
+    except Exception as exc:  # noqa: BLE001 - e.g. the directory is locked by another process
+        st.error(f"**The embedded demo desk could not be opened for writing.** {_reason(exc, path)}",
+                 icon=":material/error:")
+        return None
+    if thread.thread.is_alive():
+        return thread.feeder.status
+    with _prepare_lock:
+        if not thread.thread.is_alive():
+            with st.status("Bringing the demo desk up to date…", expanded=True) as box:
+                bar = st.progress(0.0)
 
-    with _seed_lock:
-        if _seeded(client):
-            return
-        with st.status("Building the embedded demo desk (first start only)…", expanded=True) as status:
-            bar = st.progress(0.0)
+                def progress(frac: float, text: str) -> None:
+                    bar.progress(min(max(frac, 0.0), 1.0), text=text)
 
-            def progress(frac: float, text: str) -> None:
-                bar.progress(min(max(frac, 0.0), 1.0), text=text)
+                t0 = time.perf_counter()
+                try:
+                    done = thread.feeder.prepare(progress)
+                except Exception as exc:  # noqa: BLE001 - the page shows it; the next run tries again
+                    box.update(label="The demo desk could not be brought up to date", state="error")
+                    st.error(f"**Demo feeder failed.** {type(exc).__name__}: {exc}", icon=":material/error:")
+                    return thread.feeder.status
+                box.update(label=f"Demo desk {done} to {thread.feeder.state.end:%Y-%m-%d %H:%M} UTC "
+                                 f"({time.perf_counter() - t0:.1f} s)", state="complete", expanded=False)
+            st.cache_data.clear()
+            thread.start()
+    return thread.feeder.status
 
-            summary = demo.seed(client.settings.primary.path, progress=progress)
-            status.update(label=f"Demo desk ready ({summary.get('seconds', 0):.0f} s)", state="complete")
-    st.cache_data.clear()
+
+def _reason(exc: Exception, path: str) -> str:
+    from lib import chdb_lock
+
+    pid = chdb_lock.holder(path)
+    if pid is not None:
+        return chdb_lock.locked_message(path, pid)
+    return f"{type(exc).__name__}: {str(exc)[:300]}"

@@ -37,6 +37,7 @@ Conventions worth knowing when reading the data:
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -56,8 +57,10 @@ from lib.demo.market import (
     model_weights,
     price_grid,
 )
+from lib.demo.contract import create_all
 from lib.demo.tables import (
     ACCOUNT,
+    NEVER,
     SYNCED,
     Ctx,
     Timeline,
@@ -76,17 +79,22 @@ from lib.demo.tables import (
     sync_runs,
     target_rows,
     trade_rows,
+    untracked_orders,
 )
-from lib.demo.contract import create_all
 
-__all__ = ["ACCOUNT", "DEFAULT_START", "seed", "seed_client", "is_seeded", "resolve_span"]
+__all__ = ["ACCOUNT", "DEFAULT_START", "DeskModel", "DeskState", "GENERATOR_VERSION", "insert_window",
+           "is_seeded", "read_state", "resolve_span", "seed", "seed_client"]
 
 DEFAULT_START = datetime(2025, 11, 1, tzinfo=timezone.utc)
+# Bump when the generator's output changes: a desk built by another version is rebuilt, not extended.
+GENERATOR_VERSION = 2
+STATE_TABLE = "demo_desk_state"  # in the account table's database; only demo desks have it
 Progress = Callable[[float, str], None]
 # Time column per logical table (partition key of the synced tables).
 # The ledger is not partitioned: it goes in as one insert (one part).
 _TIME_COL = {"trades": "time", "orders": "time", "funding": "time", "account": "ts", "positions": "ts",
              "heartbeat": "ts", "sync_log": "started_at"}
+_INSERT_SETTINGS = {"optimize_on_insert": 0, "max_insert_block_size": 50_000_000}
 
 
 def _utc(t: datetime) -> datetime:
@@ -117,13 +125,119 @@ def is_seeded(client: Any, tables: TableMap | None = None) -> bool:
         return False
 
 
+# --- the desk's state row (how far it extends, and what built it) -------------------
+
+
+@dataclass(frozen=True)
+class DeskState:
+    end_ms: int
+    generator: int
+    seed: int
+    coins: int
+    start: date
+
+    @property
+    def end(self) -> datetime:
+        return datetime.fromtimestamp(self.end_ms / 1000, timezone.utc)
+
+
+def _state_table(tables: TableMap) -> str:
+    return f"`{tables.tables['account'][0]}`.`{STATE_TABLE}`"
+
+
+def read_state(client: Any, tables: TableMap | None = None) -> DeskState | None:
+    """The newest state row of a demo desk; None for a desk without one (another generator) or none."""
+    q = _state_table(tables or table_map())
+    if not _exists(client, q):
+        return None
+    rows = client.query(f"SELECT end_ms, generator, seed, coins, start FROM {q} ORDER BY end_ms DESC LIMIT 1")
+    if not rows.result_rows:
+        return None
+    end_ms, gen, sd, coins, start = rows.result_rows[0]
+    return DeskState(int(end_ms), int(gen), int(sd), int(coins), start)
+
+
+def write_state(client: Any, tables: TableMap, state: DeskState) -> None:
+    q = _state_table(tables)
+    client.command(f"CREATE TABLE IF NOT EXISTS {q} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, "
+                   f"start Date, written_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY end_ms")
+    client.insert_arrow(q, pa.table({
+        "end_ms": pa.array([state.end_ms], pa.int64()), "generator": pa.array([state.generator], pa.uint32()),
+        "seed": pa.array([state.seed], pa.int64()), "coins": pa.array([state.coins], pa.uint32()),
+        "start": pa.array([state.start], pa.date32()),
+        "written_at": pa.array([int(time.time() * 1000)], pa.timestamp("ms", tz="UTC")),
+    }))
+
+
+# --- the model: everything that does not depend on the window ------------------------
+
+
+class DeskModel:
+    """Market, book, ids and scenario of a desk from `start_day` through `through_day`.
+
+    `rows(lo, hi)` gives the rows that become visible in (lo, hi] (hi before the
+    end of `through_day`). Every day's data depends only on the days before it,
+    so a model built through a later day gives the same rows for an earlier
+    window: that is what lets the feeder extend a desk and stay equal to a fresh one.
+    """
+
+    def __init__(self, start_day: date, through_day: date, coins: int = 60, seed: int = 7,
+                 tables: TableMap | None = None):
+        self.start_day, self.through_day, self.coins, self.seed = start_day, through_day, coins, seed
+        self.tables = tables or table_map()
+        self.uni = build_universe(coins)
+        n_days = (through_day - start_day).days + 1
+        self.wdates, self.W = model_weights(self.uni, start_day - timedelta(days=2), through_day, seed)
+        self.P = price_grid(self.uni, start_day, n_days + 1, seed, (self.wdates, self.W.copy()))
+        rates = funding_rates(self.uni, start_day, n_days + 1, seed)
+        self.grid_ms = ms_of(start_day)
+        self.through_ms = ms_of(through_day + timedelta(days=1))  # rows() covers times before this
+        sim = Sim(self.uni, self.P, rates, self.grid_ms, start_day, n_days, self.wdates, self.W, seed,
+                  ledger_events(self.grid_ms, self.through_ms), self.through_ms)
+        self.book = sim.run()
+        self.outages, self.quiet = outages(seed, self.grid_ms, self.through_ms)
+        self.timeline = Timeline(self.uni, self.book)
+        self.ids = order_ids(seed, self.grid_ms, self.book)
+        # rows of the positions monitor's beats: about the number of coins the book holds
+        self.n_held = max(self.uni.n_model - 4, 1)
+
+    def covers(self, t_ms: int) -> bool:
+        return self.grid_ms <= t_ms < self.through_ms
+
+    def ctx(self, lo_ms: int, hi_ms: int) -> Ctx:
+        if hi_ms >= self.through_ms:
+            raise ValueError(f"the model ends at {self.through_day}; it cannot give rows up to {hi_ms}")
+        return Ctx(uni=self.uni, P=self.P, book=self.book, wdates=self.wdates, W=self.W, grid_ms=self.grid_ms,
+                   start_ms=self.grid_ms, end_ms=hi_ms, seed=self.seed, tables=self.tables, outages=self.outages,
+                   lo_ms=lo_ms, quiet=self.quiet)
+
+    def rows(self, lo_ms: int, hi_ms: int) -> dict[str, pa.Table]:
+        """Rows visible in (lo, hi] for every table; the heartbeats of the 7 polling monitors
+        come from `heartbeat_statement` (generated in SQL: millions of rows for a long desk)."""
+        ctx = self.ctx(lo_ms, hi_ms)
+        oid, cloid, txh = self.ids
+        raw = {"account": account_rows(ctx, self.timeline), "positions": position_rows(ctx, self.timeline),
+               "trades": trade_rows(ctx, oid, cloid, txh), "orders": order_rows(ctx, oid, cloid),
+               "funding": funding_rows(ctx), "ledger": ledger_rows(ctx)}
+        runs = sync_runs(ctx)
+        out = {name: attach_sync(ctx, runs, j, raw[name]) for j, name in enumerate(SYNCED)}
+        out["klines"] = kline_rows(ctx)
+        out["targets"] = target_rows(ctx)
+        out["sync_log"] = sync_log_rows(ctx, runs)
+        out["heartbeat"] = extra_heartbeats(ctx, runs)
+        return out
+
+    def heartbeat_statement(self, lo_ms: int, hi_ms: int) -> str:
+        return heartbeat_sql(self.ctx(lo_ms, hi_ms), self.tables.qualified("heartbeat"), self.uni.n_model,
+                             self.n_held)
+
+
 def _insert(client: Any, qualified: str, table: pa.Table, time_col: str | None) -> None:
     """Insert without collapsing duplicates; one insert per month so every partition
-    is a single part (nothing for a background merge to collapse)."""
-    settings = {"optimize_on_insert": 0, "max_insert_block_size": 50_000_000}
+    gets a single part per window (nothing for a background merge to collapse at once)."""
     if time_col is None or table.num_rows == 0:
         if table.num_rows:
-            client.insert_arrow(qualified, table, settings=settings)
+            client.insert_arrow(qualified, table, settings=_INSERT_SETTINGS)
         return
     t = table.column(time_col).cast(pa.int64()).to_numpy()
     if table.schema.field(time_col).type.unit == "s":
@@ -133,7 +247,23 @@ def _insert(client: Any, qualified: str, table: pa.Table, time_col: str | None) 
     month = t.astype("datetime64[ms]").astype("datetime64[M]")
     cuts = np.r_[0, np.nonzero(month[1:] != month[:-1])[0] + 1, len(t)]
     for a, b in zip(cuts[:-1], cuts[1:]):
-        client.insert_arrow(qualified, table.slice(a, b - a), settings=settings)
+        client.insert_arrow(qualified, table.slice(a, b - a), settings=_INSERT_SETTINGS)
+
+
+def insert_window(client: Any, model: DeskModel, lo_ms: int, hi_ms: int,
+                  say: Progress | None = None, frac: tuple[float, float] = (0.0, 1.0)) -> dict[str, pa.Table]:
+    """Generate and insert the rows visible in (lo, hi]; returns them (heartbeats: the sync monitor's only)."""
+    say = say or (lambda f, m: None)
+    out = model.rows(lo_ms, hi_ms)
+    steps = list(out.items())
+    for k, (name, table) in enumerate(steps):
+        say(frac[0] + (frac[1] - frac[0]) * k / (len(steps) + 1),
+            f"insert {model.tables.qualified(name)} ({table.num_rows:,} rows)")
+        _insert(client, model.tables.qualified(name), table, _TIME_COL.get(name))
+    say(frac[0] + (frac[1] - frac[0]) * len(steps) / (len(steps) + 1),
+        f"insert {model.tables.qualified('heartbeat')} (SQL)")
+    client.command(model.heartbeat_statement(lo_ms, hi_ms), settings=_INSERT_SETTINGS)
+    return out
 
 
 def seed_client(client: Any, *, start: datetime | None = None, end: datetime | None = None, coins: int = 60,
@@ -149,85 +279,41 @@ def seed_client(client: Any, *, start: datetime | None = None, end: datetime | N
     if force:
         for db, tbl in tables.tables.values():
             client.command(f"DROP TABLE IF EXISTS `{db}`.`{tbl}`")
+        client.command(f"DROP TABLE IF EXISTS {_state_table(tables)}")
     create_all(client, tables)
     for name in tables.tables:
         if int(client.command(f"SELECT count() FROM {tables.qualified(name)}")) > 0:
             raise RuntimeError(f"{tables.qualified(name)} already has rows; seed with force=True to replace them")
 
-    say(0.02, "market: universe, model weights, prices")
-    uni = build_universe(coins)
-    end_day = datetime.fromtimestamp((end_ms - 1) / 1000, timezone.utc).date()
-    n_days = (end_day - start_day).days + 1
-    wdates, W = model_weights(uni, start_day - timedelta(days=2), end_day, seed)
-    P = price_grid(uni, start_day, n_days + 1, seed, (wdates, W.copy()))
-    rates = funding_rates(uni, start_day, n_days + 1, seed)
-    grid_ms = ms_of(start_day)
-
-    say(0.10, f"book: simulating {n_days} days of execution")
-    sim = Sim(uni, P, rates, grid_ms, start_day, n_days, wdates, W, seed, ledger_events(grid_ms, end_ms), end_ms)
-    book = sim.run()
-    f = book.fills
-    keep = f["time"] <= end_ms
-    book.fills = {k: v[keep] for k, v in f.items()}
-    keep = np.maximum(book.orders["t_open"], book.orders["t_final"]) <= end_ms
-    book.orders = {k: v[keep] for k, v in book.orders.items()}
-    keep = book.funding["time"] <= end_ms
-    book.funding = {k: v[keep] for k, v in book.funding.items()}
-
-    ctx = Ctx(uni=uni, P=P, book=book, wdates=wdates, W=W, grid_ms=grid_ms, start_ms=grid_ms, end_ms=end_ms,
-              seed=seed, tables=tables)
-    ctx.outages = outages(ctx)
-    say(0.25, "rows: account and position snapshots")
-    tl = Timeline(ctx)
-    synced_raw = {"account": account_rows(ctx, tl), "positions": position_rows(ctx, tl)}
-    say(0.45, "rows: fills, orders, funding, ledger")
-    oid, cloid, txh = order_ids(ctx)
-    synced_raw["trades"] = trade_rows(ctx, oid, cloid, txh)
-    synced_raw["orders"], n_untracked = order_rows(ctx, oid, cloid)
-    synced_raw["funding"] = funding_rows(ctx)
-    synced_raw["ledger"] = ledger_rows(ctx)
-    runs = sync_runs(ctx)
-    g = np.random.default_rng([seed, 19, 92])
-    out: dict[str, pa.Table] = {}
-    for j, name in enumerate(SYNCED):
-        out[name] = attach_sync(ctx, runs, j, synced_raw[name], g)
-    say(0.55, "rows: candles, model weights, sync log")
-    out["klines"] = kline_rows(ctx)
-    out["targets"] = target_rows(ctx, start_day - timedelta(days=2), end_day - timedelta(days=1))
-    out["sync_log"] = sync_log_rows(ctx, runs)
-    hb_extra = extra_heartbeats(ctx, runs)
-
-    counts: dict[str, int] = {}
-    steps = list(out.items())
-    for k, (name, table) in enumerate(steps):
-        say(0.6 + 0.3 * k / len(steps), f"insert {tables.qualified(name)} ({table.num_rows:,} rows)")
-        _insert(client, tables.qualified(name), table, _TIME_COL.get(name))
-        counts[name] = table.num_rows
-    say(0.92, f"insert {tables.qualified('heartbeat')} (SQL)")
-    ft = book.funding["time"]
-    n_held = int(np.median(np.bincount(np.searchsorted(np.unique(ft), ft)))) if len(ft) else 0
-    client.command(heartbeat_sql(ctx, tables.qualified("heartbeat"), uni.n_model, n_held))
-    _insert(client, tables.qualified("heartbeat"), hb_extra, None)
+    end_day = datetime.fromtimestamp(end_ms / 1000, timezone.utc).date()
+    say(0.02, f"market and book: simulating {(end_day - start_day).days + 1} days")
+    model = DeskModel(start_day, end_day, coins, seed, tables)
+    say(0.25, "rows: snapshots, fills, orders, funding, candles, sync log")
+    out = insert_window(client, model, NEVER, end_ms, say, (0.3, 0.95))
+    write_state(client, tables, DeskState(end_ms, GENERATOR_VERSION, seed, coins, start_day))
+    counts = {name: t.num_rows for name, t in out.items() if name != "heartbeat"}
     counts["heartbeat"] = int(client.command(f"SELECT count() FROM {tables.qualified('heartbeat')}"))
 
     dups = {name: out[name].num_rows - _unique_rows(out[name], name) for name in SYNCED}
     seconds = round(time.perf_counter() - t_start, 2)
     say(1.0, f"done in {seconds:.1f} s")
+    filled = model.book.fills["order"][model.book.fills["time"] <= end_ms]
+    untracked = np.intersect1d(untracked_orders(model.ctx(NEVER, end_ms)), filled)
     return {
         "seeded": True,
         "account": ACCOUNT,
         "start": start_day.isoformat(),
         "end": datetime.fromtimestamp(end_ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        "coins": list(uni.coins),
-        "model_coins": uni.n_model,
+        "coins": list(model.uni.coins),
+        "model_coins": model.uni.n_model,
         "unpriced_coin": UNPRICED_COIN,
         "specials": list(MODEL_SPECIALS),
         "tables": counts,
         "duplicates": dups,
-        "untracked_fill_orders": n_untracked,
+        "untracked_fill_orders": int(len(untracked)),
         "reference_days": [d.isoformat() for d in REF_SPECS if start_day <= d <= end_day],
-        "anomalies": book.anomalies,
-        "outages": [{"monitor": m, "start": _fmt(a), "end": _fmt(b)} for m, a, b in ctx.outages],
+        "anomalies": [a for a in model.book.anomalies if a["date"] <= end_day.isoformat()],
+        "outages": [{"monitor": m, "start": _fmt(a), "end": _fmt(b)} for m, a, b in model.outages if a <= end_ms],
         "seconds": seconds,
     }
 

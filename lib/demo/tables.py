@@ -1,5 +1,14 @@
 """Demo desk, part 3: the rows of every table, the sync bookkeeping, heartbeats.
 
+Every function here produces the rows *visible* in a window (lo, hi] of desk
+time: a row exists once it has reached the tables (synced rows at `synced_at`,
+candles shortly after their hour closes, heartbeats at `ts`, ...). A desk seeded
+to `end` is the window (-inf, end]; the live feeder (lib/demo/feeder.py) adds
+(previous end, now] every tick. Randomness is keyed by each row's identity
+(lib/demo/keyed.py), and the scenario (outages, gaps, failures) by absolute
+time, so windows compose exactly: seeding to 12:00 and feeding to 13:00 gives
+the same rows as seeding to 13:00.
+
 Conventions (the dashboard's timeline relies on them):
 
 * account_snapshots: one row per 5-minute mark; `account_value` is the equity
@@ -12,22 +21,27 @@ Conventions (the dashboard's timeline relies on them):
   usdc = -szi * price(hour) * rate.
 * ingested_at = event + a few seconds (later when the monitor was down);
   synced_at = the next successful sync run of that table (every 5 minutes).
-  Rows not synced by `end` are not in the tables (they have not reached the
-  remote yet). About 0.5% of synced rows arrive twice (the next run re-sends
-  them): same natural key, later synced_at, left unmerged.
+  Rows not synced yet are not in the tables (they have not reached the remote
+  yet). About 0.5% of synced rows arrive twice (the next run re-sends them):
+  same natural key, later synced_at, left unmerged.
+* candles appear 20-80 s after their hour closes (later when ohlcv is down);
+  the model's weights dated d appear at d+1 00:00:15; sync_log rows at the
+  run's finish.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lib.config import TableMap
+from lib.demo import keyed
 from lib.demo.book import DIRS, PROTECTED, Book
-from lib.demo.market import DAY_MS, HOUR_MS, S_MISC, UNPRICED_COIN, Universe, coin_prices_at
+from lib.demo.market import DAY_MS, HOUR_MS, UNPRICED_COIN, Universe, coin_prices_at, ms_of
 from lib.symbols import price_source
 
 ACCOUNT = "0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3"  # the demo desk's Hyperliquid address
@@ -39,7 +53,12 @@ POS_MARK_MS = 59 * MIN_MS + 30_000  # positions are marked at hh:59:30
 SYNC_OFFSET_MS = 12_000  # sync runs start at every 5-minute mark + 12 s
 SYNCED = ("trades", "orders", "funding", "ledger", "account", "positions")  # TableMap keys, sync order
 DUP_SHARE = 0.005
+TARGETS_PUBLISHED_MS = 15_000  # weights dated d appear at d+1 00:00:15
 UTC = timezone.utc
+NEVER = -(2**62)  # "the beginning of time" for a window's lower bound
+# Events this long before a window can still become visible inside it (ingestion
+# delayed by an outage, then waiting for the next good sync run); see lookback_ms().
+MIN_LOOKBACK_MS = 12 * HOUR_MS
 
 
 def _ms(s: str) -> int:
@@ -48,6 +67,8 @@ def _ms(s: str) -> int:
 
 # Monitor outages: no heartbeats; the monitor's data arrives late (account:
 # those snapshots are simply missing; sync: no runs, rows wait for the next).
+# The last three draw the picture the tests' desk (ending 2025-12-15 12:00)
+# shows at its end: ohlcv down for 41 min, funding 4 min late, sync failing.
 SCRIPTED_OUTAGES = (
     ("account", "2025-11-27 16:08:20", "2025-11-27 16:41:10"),
     ("account", "2026-04-08 03:17:40", "2026-04-08 03:52:05"),
@@ -58,25 +79,29 @@ SCRIPTED_OUTAGES = (
     ("ohlcv", "2026-02-14 06:12:00", "2026-02-14 09:47:00"),
     ("orders", "2026-05-20 11:02:00", "2026-05-20 11:21:00"),
     ("ledger", "2026-08-02 02:00:00", "2026-08-02 06:31:00"),
+    ("ohlcv", "2025-12-15 11:19:00", "2025-12-15 13:02:00"),
+    ("funding", "2025-12-15 11:56:30", "2025-12-15 12:21:00"),
 )
+# Outages that are mere silence (no error beat as they start): the monitor is late, not failing.
+QUIET_OUTAGES = {("funding", "2025-12-15 11:56:30")}
+# Sync runs that run but fail (timeout on the remote), every table.
+SCRIPTED_SYNC_FAILURES = (("2025-12-15 11:48:00", "2025-12-15 12:37:00"),)
 RANDOM_OUTAGE_MONITORS = ("trades", "orders", "funding", "ledger", "ohlcv", "sync")
-# At `end`: ohlcv down for 41 min, funding 4 min late, sync failing (last beat an error).
-END_OHLCV_DOWN_MS = 41 * MIN_MS
-END_FUNDING_LATE_MS = 3 * MIN_MS + 30_000
-END_SYNC_FAIL_MS = 12 * MIN_MS
+RANDOM_OUTAGE_PER_DAY = 1 / 40  # per monitor
 # Positions rows missing for a coin for a few hours (fills-vs-snapshot reconciliation).
 POSITION_HOLES = (("SOL", "2025-11-28 05:59:30", 5), ("kPEPE", "2026-03-18 20:59:30", 3))
-# Binance candles missing (coin, first open_time, hours).
+# Binance candles missing (coin, first open_time, hours); plus random ones (KLINE_GAP_PER_DAY).
 SCRIPTED_KLINE_GAPS = (("WIF", "2025-11-27 10:00:00", 2),)
+KLINE_GAP_PER_DAY = 1 / 60
 # A stuck Binance feed: the candles repeat the previous close, with no volume (coin, first open_time, hours).
-SCRIPTED_KLINE_STALE = (("LINK", "2025-11-23 05:00:00", 5),)
-# ... and at `end`: DOT's last candles repeat one close (unless that would touch 23:00-02:59 UTC,
-# the rebalance and the tracking-error snapshot hour).
-END_STALE = ("DOT", 4)
+# The second is the stale feed the tests' desk shows at its end (2025-12-15 12:00: DOT's last 4 candles),
+# kept clear of 23:00-02:59 UTC (the rebalance and the tracking-error snapshot hour).
+SCRIPTED_KLINE_STALE = (("LINK", "2025-11-23 05:00:00", 5), ("DOT", "2025-12-15 07:00:00", 4))
 
 RATE_LIMITED = "HTTP 429 Too Many Requests from api.hyperliquid.xyz"
 # The trades and orders monitors poll hardest in the 00:00 rebalance burst: some of their beats there
 # succeed only after retrying on HTTP 429 (status ok, the retries in the message).
+
 ERRORS = {
     "hl": (RATE_LIMITED,
            "HTTP 502 Bad Gateway from api.hyperliquid.xyz",
@@ -89,9 +114,15 @@ ERRORS = {
              "Code: 241. DB::Exception: Memory limit (total) exceeded: would use 7.46 GiB (MEMORY_LIMIT_EXCEEDED)"),
 }
 
+# keyed-random streams (lib/demo/keyed.py), one per purpose
+(K_OUTAGE, K_DELAY, K_ACCOUNT, K_POSITIONS, K_FUNDING, K_LEDGER, K_ORDER_IDS, K_TRADES, K_ORDERS, K_KLINES,
+ K_KLINE_GAPS, K_SYNC_RUNS, K_SYNC_ROWS, K_SYNC_BEATS) = range(70, 84)
+
 
 @dataclass
 class Ctx:
+    """One window of one desk: the model's arrays and the window (lo, hi] = (lo_ms, end_ms]."""
+
     uni: Universe
     P: np.ndarray
     book: Book
@@ -103,9 +134,28 @@ class Ctx:
     seed: int
     tables: TableMap
     outages: list[tuple[str, int, int]] = field(default_factory=list)
+    lo_ms: int = NEVER
+    quiet: set[tuple[str, int]] = field(default_factory=set)
 
-    def rng(self, *key: int) -> np.random.Generator:
-        return np.random.default_rng([self.seed, S_MISC, *key])
+    @property
+    def ev_lo(self) -> int:
+        """Earliest event time that can become visible in the window."""
+        return self.start_ms if self.lo_ms <= self.start_ms else max(self.start_ms, self.lo_ms - lookback_ms(self))
+
+    def u(self, stream: int, *keys) -> np.ndarray:
+        return keyed.uniform(self.seed, stream, *keys)
+
+    def ints(self, stream: int, lo: int, hi: int, *keys) -> np.ndarray:
+        return keyed.integers(self.seed, stream, lo, hi, *keys)
+
+    def visible(self, t: np.ndarray) -> np.ndarray:
+        return (t > self.lo_ms) & (t <= self.end_ms)
+
+
+def lookback_ms(ctx: Ctx) -> int:
+    """Longest delay from an event to its visibility: the longest outage plus sync waits."""
+    longest = max((b - a for _, a, b in ctx.outages), default=0)
+    return max(MIN_LOOKBACK_MS, 2 * longest + 2 * HOUR_MS)
 
 
 # --- arrow helpers ------------------------------------------------------------
@@ -123,32 +173,37 @@ def const_arr(value: str, n: int) -> pa.DictionaryArray:
     return dict_arr(np.zeros(n, np.int32), [value])
 
 
-def hex_ids(g: np.random.Generator, n: int, nbytes: int) -> np.ndarray:
-    h = g.bytes(n * nbytes).hex().encode()
-    return np.char.add("0x", np.frombuffer(h, dtype=f"S{2 * nbytes}").astype(str)) if n else np.zeros(0, str)
+def key_arr(*keys) -> pa.Array:
+    """A row identity (uint64 hash of its natural key) carried until the sync is attached."""
+    return pa.array(keyed.hash64(0, 0, *keys), pa.uint64())
 
 
 # --- scenario -----------------------------------------------------------------
 
 
-def outages(ctx: Ctx) -> list[tuple[str, int, int]]:
+def outages(seed: int, start_ms: int, through_ms: int) -> tuple[list[tuple[str, int, int]], set[tuple[str, int]]]:
+    """(monitor, start, end) of every outage starting before `through_ms`, and the quiet ones.
+
+    Random outages are drawn per monitor and day (keyed), never near the 00:00
+    rebalance nor in the reference window, so the list for a day never depends
+    on how far the desk extends."""
     out = [(m, _ms(a), _ms(b)) for m, a, b in SCRIPTED_OUTAGES]
-    g = ctx.rng(70)
-    days = (ctx.end_ms - ctx.start_ms) / DAY_MS
+    quiet = {(m, _ms(a)) for m, a in QUIET_OUTAGES}
     p_lo, p_hi = _ms(f"{PROTECTED[0]} 00:00:00"), _ms(f"{PROTECTED[1]} 23:59:59")
-    for m in RANDOM_OUTAGE_MONITORS:
-        for _ in range(int(g.poisson(max(days, 0) / 150))):
-            a = int(g.uniform(ctx.start_ms + DAY_MS, max(ctx.start_ms + DAY_MS + 1, ctx.end_ms - 2 * DAY_MS)))
-            a -= a % 1000
-            dur = int(np.exp(g.uniform(np.log(3 * MIN_MS), np.log(3 * HOUR_MS))))
-            if not (a + dur < p_lo or a > p_hi):
+    first_day = start_ms // DAY_MS + 1
+    days = np.arange(first_day, max(first_day, through_ms // DAY_MS + 1))
+    for mi, m in enumerate(RANDOM_OUTAGE_MONITORS):
+        hit = days[keyed.uniform(seed, K_OUTAGE, mi, days) < RANDOM_OUTAGE_PER_DAY]
+        a = hit * DAY_MS + np.floor(keyed.uniform(seed, K_OUTAGE + 100, mi, hit) * DAY_MS / 1000).astype(np.int64) * 1000
+        lo, hi = np.log(3 * MIN_MS), np.log(3 * HOUR_MS)
+        dur = np.exp(lo + (hi - lo) * keyed.uniform(seed, K_OUTAGE + 200, mi, hit)).astype(np.int64)
+        for a_, d_ in zip(a.tolist(), dur.tolist()):
+            if not (a_ + d_ < p_lo or a_ > p_hi):
                 continue
-            if (a % DAY_MS) > DAY_MS - 10 * MIN_MS or (a + dur) % DAY_MS < 10 * MIN_MS:
+            if (a_ % DAY_MS) > DAY_MS - 10 * MIN_MS or (a_ + d_) % DAY_MS < 10 * MIN_MS:
                 continue  # keep random outages away from the 00:00 rebalance
-            out.append((m, a, a + dur))
-    e = ctx.end_ms
-    out += [("ohlcv", e - END_OHLCV_DOWN_MS, e + HOUR_MS), ("funding", e - END_FUNDING_LATE_MS, e + HOUR_MS)]
-    return [(m, a, b) for m, a, b in out if b > ctx.start_ms and a < ctx.end_ms]
+            out.append((m, a_, a_ + d_))
+    return sorted((m, a, b) for m, a, b in out if b > start_ms and a < through_ms), quiet
 
 
 def in_outage(ctx: Ctx, monitor: str, t: np.ndarray) -> np.ndarray:
@@ -159,12 +214,15 @@ def in_outage(ctx: Ctx, monitor: str, t: np.ndarray) -> np.ndarray:
     return m
 
 
-def delay_by_outage(ctx: Ctx, monitor: str, ingested: np.ndarray, g) -> np.ndarray:
+def delay_by_outage(ctx: Ctx, monitor: str, ingested: np.ndarray, *keys) -> np.ndarray:
+    """Rows ingested while their monitor was down arrive when it comes back (+2-25 s)."""
     out = ingested.copy()
     for mon, a, b in ctx.outages:
         if mon == monitor:
             m = (out >= a) & (out < b)
-            out[m] = b + g.integers(2_000, 25_000, int(m.sum()))
+            if m.any():
+                sub = [k[m] if np.ndim(k) else k for k in keys]
+                out[m] = b + ctx.ints(K_DELAY, 2_000, 25_000, MONITORS.index(monitor), *sub)
     return out
 
 
@@ -174,9 +232,8 @@ def delay_by_outage(ctx: Ctx, monitor: str, ingested: np.ndarray, g) -> np.ndarr
 class Timeline:
     """Position, entry and cash of the book at arbitrary times (from the fills)."""
 
-    def __init__(self, ctx: Ctx):
-        f, uni = ctx.book.fills, ctx.uni
-        self.ctx = ctx
+    def __init__(self, uni: Universe, book: Book):
+        f = book.fills
         self.scale = 10.0 ** uni.sz_decimals
         self.by_coin = {}
         for i in range(uni.n_all):
@@ -185,7 +242,7 @@ class Timeline:
                 self.by_coin[i] = (f["time"][m], f["lots_after"][m], f["entry_after"][m])
         sz = np.abs(f["d"]) / self.scale[f["coin"]]
         fill_cash = -np.sign(f["d"]) * sz * f["px"] - f["fee"]
-        fu, le = ctx.book.funding, ctx.book.ledger
+        fu, le = book.funding, book.ledger
         t = np.concatenate([f["time"], fu["time"], le["time"]])
         v = np.concatenate([fill_cash, fu["usdc"], le["usdc"]])
         o = np.argsort(t, kind="stable")
@@ -205,10 +262,17 @@ class Timeline:
         return np.where(ok, la[kk], 0), np.where(ok, ea[kk], np.nan)
 
 
+def _grid(ctx: Ctx, step: int, offset: int = 0) -> np.ndarray:
+    """Times k*step + offset (k*step >= start) from the window's earliest event to its end."""
+    first = max(ctx.start_ms, ctx.ev_lo - offset)
+    first = -(-first // step) * step
+    return np.arange(first, ctx.end_ms + 1, step, dtype=np.int64) + offset
+
+
 def account_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
-    uni, g = ctx.uni, ctx.rng(80)
-    marks = np.arange(ctx.start_ms, ctx.end_ms + 1, SNAP_MS, dtype=np.int64)
-    ts = marks + g.integers(1_000, 4_000, len(marks))
+    uni = ctx.uni
+    marks = _grid(ctx, SNAP_MS)
+    ts = marks + ctx.ints(K_ACCOUNT, 1_000, 4_000, marks)
     keep = (ts <= ctx.end_ms) & ~in_outage(ctx, "account", ts)
     marks, ts = marks[keep], ts[keep]
     value = tl.cash(marks)
@@ -223,20 +287,27 @@ def account_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
         ntl += np.abs(notional)
         margin += np.abs(notional) / uni.leverage[i]
     n = len(marks)
-    ing = ts + g.integers(100, 900, n)
+    ing = ts + ctx.ints(K_ACCOUNT + 100, 100, 900, marks)
     return pa.table({
         "ts": ts_arr(ts), "account": const_arr(ACCOUNT, n),
         "account_value": np.round(value, 6), "total_ntl_pos": np.round(ntl, 6),
         "total_margin_used": np.round(margin, 6), "withdrawable": np.round(np.maximum(value - margin, 0), 6),
-        "ingested_at": ts_arr(ing),
+        "ingested_at": ts_arr(ing), "_key": key_arr(marks),
     })
 
 
+def _hole_coin(ctx: Ctx, tl: Timeline, coin: str, marks: np.ndarray) -> int | None:
+    """The coin a positions hole hides: the named one, or the first coin held throughout."""
+    cands = ([ctx.uni.index(coin)] if coin in ctx.uni.coins else []) + sorted(tl.by_coin)
+    for i in cands:
+        if (tl.lots(i, marks)[0] != 0).all():
+            return i
+    return None
+
+
 def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
-    uni, g = ctx.uni, ctx.rng(81)
-    hours = np.arange(ctx.start_ms, ctx.end_ms + 1, HOUR_MS, dtype=np.int64)
-    marks = hours + POS_MARK_MS
-    marks = marks[marks + 1_500 <= ctx.end_ms]
+    uni = ctx.uni
+    marks = _grid(ctx, HOUR_MS, POS_MARK_MS)
     n = len(marks)
     equity = tl.cash(marks)
     mm = np.zeros(n)
@@ -252,18 +323,15 @@ def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
         mm += np.abs(u) * px * 0.5 / uni.leverage[i]
         k = np.nonzero(held)[0]
         per.append((i, k, u[k], ent[k], px[k]))
-    held_at = {i: k for i, k, *_ in per}
     holes: dict[int, list[np.ndarray]] = {}
     for coin, t0, nh in POSITION_HOLES:
         a = _ms(t0)
         hk = np.nonzero((marks >= a) & (marks < a + nh * HOUR_MS))[0]
         if not len(hk):
             continue
-        cands = ([uni.index(coin)] if coin in uni.coins else []) + sorted(held_at)
-        for i in cands:  # the named coin, or the first coin held throughout the stretch
-            if i in held_at and np.isin(hk, held_at[i]).all():
-                holes.setdefault(i, []).append(hk)
-                break
+        i = _hole_coin(ctx, tl, coin, a + HOUR_MS * np.arange(nh, dtype=np.int64))
+        if i is not None:
+            holes.setdefault(i, []).append(hk)
     cols: dict[str, list] = {k: [] for k in ("k", "coin", "szi", "entry", "px")}
     for i, k, u, ent, px in per:
         keep = np.ones(len(k), bool)
@@ -278,78 +346,96 @@ def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
     k, coin, szi, ent, px = k[o], coin[o], szi[o], ent[o], px[o]
     lev = uni.leverage[coin]
     value = np.abs(szi) * px
-    liq = px - np.sign(szi) * (equity[k] - mm[k]) / np.abs(szi)
-    ts = marks[k] + g.integers(0, 1_500, len(k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        liq = px - np.sign(szi) * (equity[k] - mm[k]) / np.abs(szi)
+    mk = marks[k]
+    ts = mk + ctx.ints(K_POSITIONS, 0, 1_500, mk, coin)
     m = len(k)
     return pa.table({
         "ts": ts_arr(ts), "account": const_arr(ACCOUNT, m), "coin": dict_arr(coin, uni.coins),
         "szi": szi, "entry_px": np.round(ent, 8), "position_value": np.round(value, 6),
         "unrealized_pnl": np.round(szi * (px - ent), 6), "leverage": lev,
         "liquidation_px": pa.array(np.round(liq, 8), mask=~(liq > 0)), "margin_used": np.round(value / lev, 6),
-        "ingested_at": ts_arr(ts + g.integers(200, 1_500, m)),
+        "ingested_at": ts_arr(ts + ctx.ints(K_POSITIONS + 100, 200, 1_500, mk, coin)), "_key": key_arr(mk, coin),
     })
 
 
 def funding_rows(ctx: Ctx) -> pa.Table:
-    fu, g = ctx.book.funding, ctx.rng(82)
-    n = len(fu["time"])
-    ing = delay_by_outage(ctx, "funding", fu["time"] + g.integers(20_000, 90_000, n), g)
+    fu = ctx.book.funding
+    m = (fu["time"] >= ctx.ev_lo) & (fu["time"] <= ctx.end_ms)
+    t, coin = fu["time"][m], fu["coin"][m]
+    n = len(t)
+    ing = delay_by_outage(ctx, "funding", t + ctx.ints(K_FUNDING, 20_000, 90_000, t, coin), t, coin)
     return pa.table({
-        "time": ts_arr(fu["time"]), "account": const_arr(ACCOUNT, n), "coin": dict_arr(fu["coin"], ctx.uni.coins),
-        "usdc": fu["usdc"], "szi": fu["szi"], "funding_rate": fu["rate"], "ingested_at": ts_arr(ing),
+        "time": ts_arr(t), "account": const_arr(ACCOUNT, n), "coin": dict_arr(coin, ctx.uni.coins),
+        "usdc": fu["usdc"][m], "szi": fu["szi"][m], "funding_rate": fu["rate"][m], "ingested_at": ts_arr(ing),
+        "_key": key_arr(t, coin),
     })
 
 
 def ledger_rows(ctx: Ctx) -> pa.Table:
-    le, g = ctx.book.ledger, ctx.rng(83)
-    n = len(le["time"])
-    ing = delay_by_outage(ctx, "ledger", le["time"] + g.integers(5_000, 40_000, n), g)
+    le = ctx.book.ledger
+    m = (le["time"] >= ctx.ev_lo) & (le["time"] <= ctx.end_ms)
+    t = le["time"][m]
+    n = len(t)
+    ing = delay_by_outage(ctx, "ledger", t + ctx.ints(K_LEDGER, 5_000, 40_000, t), t)
     return pa.table({
-        "time": ts_arr(le["time"]), "account": const_arr(ACCOUNT, n), "type": pa.array(list(le["type"])),
-        "usdc": le["usdc"], "hash": pa.array(list(hex_ids(g, n, 32))), "ingested_at": ts_arr(ing),
+        "time": ts_arr(t), "account": const_arr(ACCOUNT, n), "type": pa.array(list(le["type"][m]), pa.string()),
+        "usdc": le["usdc"][m], "hash": pa.array(list(keyed.hex_ids(ctx.seed, K_LEDGER + 100, 32, t)), pa.string()),
+        "ingested_at": ts_arr(ing), "_key": key_arr(t),
     })
 
 
-def order_ids(ctx: Ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """oid (increasing with time), cloid (None for ~10%) and tx hash per order index."""
-    od, g = ctx.book.orders, ctx.rng(84)
-    n_idx = int(max(od["order"].max(initial=-1), ctx.book.fills["order"].max(initial=-1))) + 1
+def order_ids(seed: int, grid_ms: int, book: Book) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """oid (increasing with time), cloid (None for ~10%) and tx hash per order index.
+
+    Orders are numbered day by day, so an order's rank (and oid) never depends
+    on how many later days the book holds."""
+    od = book.orders
+    n_idx = int(max(od["order"].max(initial=-1), book.fills["order"].max(initial=-1))) + 1
     t = np.full(n_idx, np.iinfo(np.int64).max)
     first = np.where(od["t_open"] >= 0, od["t_open"], od["t_final"])
     np.minimum.at(t, od["order"], first)
-    np.minimum.at(t, ctx.book.fills["order"], ctx.book.fills["time"] - 100)
-    t = np.where(t == np.iinfo(np.int64).max, ctx.grid_ms, t)
+    np.minimum.at(t, book.fills["order"], book.fills["time"] - 100)
+    t = np.where(t == np.iinfo(np.int64).max, grid_ms, t)
     rank = np.empty(n_idx, np.int64)
     rank[np.argsort(t, kind="stable")] = np.arange(n_idx)
-    oid = 41_200_000_000 + (t - ctx.grid_ms) // 10 + rank
-    cloid = hex_ids(g, n_idx, 16).astype(object)
-    cloid[g.random(n_idx) < 0.10] = None
-    return oid.astype(np.uint64), cloid, hex_ids(g, n_idx, 32)
+    oid = 41_200_000_000 + (t - grid_ms) // 10 + rank
+    idx = np.arange(n_idx)
+    cloid = keyed.hex_ids(seed, K_ORDER_IDS, 16, idx)
+    cloid[keyed.uniform(seed, K_ORDER_IDS + 100, idx) < 0.10] = None
+    return oid.astype(np.uint64), cloid, keyed.hex_ids(seed, K_ORDER_IDS + 200, 32, idx)
 
 
 def trade_rows(ctx: Ctx, oid, cloid, txh) -> pa.Table:
-    f, uni, g = ctx.book.fills, ctx.uni, ctx.rng(85)
-    n = len(f["time"])
+    f, uni = ctx.book.fills, ctx.uni
+    sel = np.nonzero((f["time"] >= ctx.ev_lo) & (f["time"] <= ctx.end_ms))[0]  # fill index = identity
+    f = {k: v[sel] for k, v in f.items()}
+    n = len(sel)
     scale = 10.0 ** uni.sz_decimals[f["coin"]]
-    tid = np.unique(g.integers(2**47, 2**50, int(n * 1.01) + 16))
-    tid = g.permutation(tid)[:n].astype(np.uint64)
-    ing = delay_by_outage(ctx, "trades", f["time"] + g.integers(1_000, 3_000, n), g)
+    tid = (2**47 + keyed.hash64(ctx.seed, K_TRADES, sel) % np.uint64(2**50 - 2**47)).astype(np.uint64)
+    ing = delay_by_outage(ctx, "trades", f["time"] + ctx.ints(K_TRADES + 100, 1_000, 3_000, sel), sel)
     return pa.table({
         "time": ts_arr(f["time"]), "account": const_arr(ACCOUNT, n), "coin": dict_arr(f["coin"], uni.coins),
         "side": dict_arr((f["d"] < 0).astype(np.int32), ["B", "A"]), "px": f["px"], "sz": np.abs(f["d"]) / scale,
         "start_position": f["start_lots"] / scale, "dir": dict_arr(f["dir"], DIRS), "closed_pnl": f["closed_pnl"],
         "fee": f["fee"], "fee_token": const_arr("USDC", n), "oid": pa.array(oid[f["order"]]),
         "tid": pa.array(tid), "cloid": pa.array(list(cloid[f["order"]]), pa.string()),
-        "crossed": pa.array(~f["maker"]), "hash": pa.array(list(txh[f["order"]])), "ingested_at": ts_arr(ing),
+        "crossed": pa.array(~f["maker"]), "hash": pa.array(list(txh[f["order"]]), pa.string()),
+        "ingested_at": ts_arr(ing), "_key": key_arr(sel),
     })
 
 
-def order_rows(ctx: Ctx, oid, cloid) -> tuple[pa.Table, int]:
-    """'open' + final status row per order; ~1% of filled orders have no rows (untracked fills)."""
-    od, uni, g = ctx.book.orders, ctx.uni, ctx.rng(86)
-    filled_orders = np.unique(ctx.book.fills["order"])
-    untracked = filled_orders[g.random(len(filled_orders)) < 0.01]
-    keep = ~np.isin(od["order"], untracked)
+def untracked_orders(ctx: Ctx) -> np.ndarray:
+    """~1% of filled orders have no order rows (the fills are 'untracked')."""
+    filled = np.unique(ctx.book.fills["order"])
+    return filled[ctx.u(K_ORDERS, filled) < 0.01]
+
+
+def order_rows(ctx: Ctx, oid, cloid) -> pa.Table:
+    """'open' + final status row per order; untracked_orders() have none."""
+    od, uni = ctx.book.orders, ctx.uni
+    keep = ~np.isin(od["order"], untracked_orders(ctx))
     od = {k: v[keep] for k, v in od.items()}
     scale = 10.0 ** uni.sz_decimals[od["coin"]]
     has_open = od["t_open"] >= 0
@@ -360,65 +446,78 @@ def order_rows(ctx: Ctx, oid, cloid) -> tuple[pa.Table, int]:
         ("limit_px", od["limit_px"], od["limit_px"]), ("sz", od["orig_lots"] / scale, od["remain_lots"] / scale),
         ("orig_sz", od["orig_lots"] / scale, od["orig_lots"] / scale), ("otype", od["otype"], od["otype"]),
         ("status", np.full(len(has_open), "open", dtype=object), od["status"]),
+        ("final", np.zeros(len(has_open), np.int64), np.ones(len(has_open), np.int64)),
     ):
         cols[name] = np.concatenate([op[has_open], fin])
-    o = np.argsort(cols["time"], kind="stable")
+    m = (cols["time"] >= ctx.ev_lo) & (cols["time"] <= ctx.end_ms)
+    cols = {k: v[m] for k, v in cols.items()}
+    o = np.lexsort((cols["final"], cols["order"], cols["time"]))
     cols = {k: v[o] for k, v in cols.items()}
     n = len(o)
-    ing = delay_by_outage(ctx, "orders", cols["time"] + g.integers(500, 3_000, n), g)
+    rk = (cols["order"], cols["final"])
+    ing = delay_by_outage(ctx, "orders", cols["time"] + ctx.ints(K_ORDERS + 100, 500, 3_000, *rk), *rk)
     statuses = ["open", "filled", "canceled", "rejected"]
     types = ["Limit", "Alo", "Ioc"]
-    table = pa.table({
+    return pa.table({
         "time": ts_arr(cols["time"]), "account": const_arr(ACCOUNT, n), "oid": pa.array(oid[cols["order"]]),
         "cloid": pa.array(list(cloid[cols["order"]]), pa.string()), "coin": dict_arr(cols["coin"], uni.coins),
         "side": dict_arr((cols["side"] < 0).astype(np.int32), ["B", "A"]), "limit_px": cols["limit_px"],
         "sz": cols["sz"], "orig_sz": cols["orig_sz"],
         "order_type": dict_arr(np.select([cols["otype"] == x for x in types], range(len(types)), -1), types),
         "status": dict_arr(np.select([cols["status"] == x for x in statuses], range(len(statuses)), -1), statuses),
-        "ingested_at": ts_arr(ing),
+        "ingested_at": ts_arr(ing), "_key": key_arr(*rk),
     })
-    return table, len(untracked)
+
+
+def kline_gaps(ctx: Ctx, coins: list[int]) -> list[tuple[int, int, int]]:
+    """(coin index, first open ms, hours) of missing candles: scripted + ~1 per 60 days (keyed per day)."""
+    uni = ctx.uni
+    gaps = [(uni.index(cn), _ms(t0), n) for cn, t0, n in SCRIPTED_KLINE_GAPS if cn in uni.coins]
+    p_lo, p_hi = _ms(f"{PROTECTED[0]} 00:00:00"), _ms(f"{PROTECTED[1]} 23:59:59")
+    days = np.arange(ctx.start_ms // DAY_MS, ctx.end_ms // DAY_MS + 1)
+    hit = days[ctx.u(K_KLINE_GAPS, days) < KLINE_GAP_PER_DAY]
+    t0 = hit * DAY_MS + ctx.ints(K_KLINE_GAPS + 1, 0, 24, hit) * HOUR_MS
+    ci = ctx.ints(K_KLINE_GAPS + 2, 0, len(coins), hit)
+    hours = ctx.ints(K_KLINE_GAPS + 3, 1, 4, hit)
+    for t, c, h in zip(t0.tolist(), ci.tolist(), hours.tolist()):
+        if not (p_lo <= t <= p_hi):
+            gaps.append((coins[c], t, h))
+    return gaps
 
 
 def kline_rows(ctx: Ctx) -> pa.Table:
-    uni, P, g = ctx.uni, ctx.P, ctx.rng(87)
+    uni, P = ctx.uni, ctx.P
     coins = [i for i, c in enumerate(uni.coins) if c != UNPRICED_COIN and price_source(c) is not None]
-    last_open = ctx.end_ms - END_OHLCV_DOWN_MS - HOUR_MS  # candles closed before the ohlcv monitor died
-    k = np.arange((last_open - ctx.grid_ms) // HOUR_MS + 1)
-    k = k[ctx.grid_ms + k * HOUR_MS >= ctx.start_ms]
+    first = max(ctx.start_ms, (ctx.ev_lo // HOUR_MS - 1) * HOUR_MS)  # a candle closes an hour after it opens
+    open_ms = np.arange(first, ctx.end_ms + 1, HOUR_MS, dtype=np.int64)
+    k = (open_ms - ctx.grid_ms) // HOUR_MS
     nh, nc = len(k), len(coins)
     ci = np.array(coins)
+    hk2, cc = open_ms[:, None] // HOUR_MS, ci[None, :]
+    # visible 20-80 s after the candle closes, or when the ohlcv monitor comes back
+    vis = open_ms + HOUR_MS + ctx.ints(K_KLINES, 20_000, 80_000, open_ms // HOUR_MS)
+    vis = delay_by_outage(ctx, "ohlcv", vis, open_ms // HOUR_MS)
     o, c = P[k][:, ci], P[k + 1][:, ci]
     hv = np.sqrt((uni.beta[ci] * 0.42) ** 2 + uni.idio_vol[ci] ** 2) / np.sqrt(8760)
     tick = uni.tick[ci]
-    hi = np.ceil(np.maximum(o, c) * (1 + np.abs(g.normal(0, 0.6, (nh, nc))) * hv) / tick) * tick
-    lo = np.floor(np.minimum(o, c) * (1 - np.abs(g.normal(0, 0.6, (nh, nc))) * hv) / tick) * tick
+    hi = np.ceil(np.maximum(o, c) * (1 + np.abs(0.6 * keyed.normal(ctx.seed, K_KLINES + 1, hk2, cc)) * hv) / tick) * tick
+    lo = np.floor(np.minimum(o, c) * (1 - np.abs(0.6 * keyed.normal(ctx.seed, K_KLINES + 2, hk2, cc)) * hv) / tick) * tick
     base = np.array([{"BTC": 9e8, "ETH": 5e8, "SOL": 1.5e8, "XRP": 1e8, "DOGE": 8e7, "BNB": 6e7}.get(
         uni.coins[i], 10 ** (6.2 + 1.6 * ((i * 0.6180339887) % 1))) for i in coins])
-    hod = ((ctx.grid_ms + k * HOUR_MS) // HOUR_MS) % 24
+    hod = (open_ms // HOUR_MS) % 24
     season = (1 + 0.35 * np.cos(2 * np.pi * (hod - 15) / 24))[:, None]
-    vol = np.round(base * season * np.exp(g.normal(0, 0.35, (nh, nc))) / (0.5 * (o + c)), 3)
-    open_ms = ctx.grid_ms + k * HOUR_MS
-    stale = [(cn, _ms(t0), n) for cn, t0, n in SCRIPTED_KLINE_STALE]
-    end_first = int(open_ms[-1]) - (END_STALE[1] - 1) * HOUR_MS if len(open_ms) else 0
-    if all(((end_first // HOUR_MS + h) % 24) not in (23, 0, 1, 2) for h in range(END_STALE[1])):
-        stale.append((END_STALE[0], end_first, END_STALE[1]))
-    for cn, t0, n in stale:
+    vol = np.round(base * season * np.exp(0.35 * keyed.normal(ctx.seed, K_KLINES + 3, hk2, cc)) / (0.5 * (o + c)), 3)
+    for cn, t0, n in SCRIPTED_KLINE_STALE:
+        a = _ms(t0)
         if cn in uni.coins and uni.index(cn) in coins:
             j = coins.index(uni.index(cn))
-            stuck = np.nonzero((open_ms >= t0) & (open_ms < t0 + n * HOUR_MS))[0]
-            if len(stuck) and stuck[0] > 0:
-                last = c[stuck[0] - 1, j]
+            stuck = np.nonzero((open_ms >= a) & (open_ms < a + n * HOUR_MS))[0]
+            last = P[(a - ctx.grid_ms) // HOUR_MS, ci[j]] if a > ctx.grid_ms else None  # the previous close
+            if len(stuck) and last is not None:
                 o[stuck, j] = c[stuck, j] = hi[stuck, j] = lo[stuck, j] = last
                 vol[stuck, j] = 0.0
-    keep = np.ones((nh, nc), bool)
-    gaps = [(uni.index(cn), _ms(t0), n) for cn, t0, n in SCRIPTED_KLINE_GAPS if cn in uni.coins]
-    p_lo, p_hi = _ms(f"{PROTECTED[0]} 00:00:00"), _ms(f"{PROTECTED[1]} 23:59:59")
-    for _ in range(2 + nh // (24 * 60)):  # a few random gaps
-        t0 = ctx.grid_ms + int(g.integers(0, max(1, nh))) * HOUR_MS
-        if not (p_lo <= t0 <= p_hi):
-            gaps.append((coins[int(g.integers(0, nc))], t0, int(g.integers(1, 4))))
-    for i, t0, n in gaps:
+    keep = np.repeat(ctx.visible(vis)[:, None], nc, axis=1)
+    for i, t0, n in kline_gaps(ctx, coins):
         if i in coins:
             keep[(open_ms >= t0) & (open_ms < t0 + n * HOUR_MS), coins.index(i)] = False
     rows = np.nonzero(keep.T.ravel())[0]  # symbol-major, then time
@@ -434,9 +533,11 @@ def kline_rows(ctx: Ctx) -> pa.Table:
     })
 
 
-def target_rows(ctx: Ctx, first: date, last: date) -> pa.Table:
+def target_rows(ctx: Ctx) -> pa.Table:
+    """The model's weights dated d, published at d+1 00:00:15."""
     uni = ctx.uni
-    rows = [k for k, d in enumerate(ctx.wdates) if first <= d <= last]
+    pub = np.array([ms_of(d + timedelta(days=1)) + TARGETS_PUBLISHED_MS for d in ctx.wdates], np.int64)
+    rows = np.nonzero(ctx.visible(pub))[0]
     nd, nm = len(rows), uni.n_model
     days = np.array([np.datetime64(ctx.wdates[k]) for k in rows], dtype="datetime64[D]")
     return pa.table({
@@ -457,52 +558,72 @@ class SyncRuns:
     present: np.ndarray  # (n_runs,) bool: the run happened
     rows: np.ndarray  # (n_runs, n_tables)
     max_src: np.ndarray  # (n_runs, n_tables) ms, -1 none
+    mark: np.ndarray  # (n_runs,) the 5-minute mark of each run
+
+
+def sync_failing(t: np.ndarray) -> np.ndarray:
+    m = np.zeros(len(t), bool)
+    for a, b in SCRIPTED_SYNC_FAILURES:
+        m |= (t >= _ms(a)) & (t < _ms(b))
+    return m
 
 
 def sync_runs(ctx: Ctx) -> SyncRuns:
-    g = ctx.rng(90)
-    R = np.arange(ctx.start_ms + SYNC_OFFSET_MS, ctx.end_ms + 1, SNAP_MS, dtype=np.int64)
+    """One run per table at every 5-minute mark + 12 s, keyed by the mark."""
+    mark = _grid(ctx, SNAP_MS)
+    mark = np.r_[mark[0] - SNAP_MS, mark] if len(mark) and mark[0] - SNAP_MS >= ctx.start_ms else mark
+    R = mark + SYNC_OFFSET_MS
+    R, mark = R[R <= ctx.end_ms], mark[R <= ctx.end_ms]
     nt = len(SYNCED)
+    j = np.arange(nt)[None, :]
+    m2 = mark[:, None]
     present = ~in_outage(ctx, "sync", R)
-    start = R[:, None] + np.arange(nt) * 1_900 + g.integers(0, 400, (len(R), nt))
-    ok = g.random((len(R), nt)) >= 0.002
-    tail = R >= ctx.end_ms - END_SYNC_FAIL_MS
-    ok[tail] = False
-    err = np.where(ok, -1, g.integers(0, len(ERRORS["sync"]), (len(R), nt)))
-    err[tail] = 0
-    dur = np.clip(1_000 + g.lognormal(np.log(1_500), 0.8, (len(R), nt)), 1_000, 20_000).astype(np.int64)
+    start = R[:, None] + j * 1_900 + ctx.ints(K_SYNC_RUNS, 0, 400, m2, j)
+    ok = ctx.u(K_SYNC_RUNS + 1, m2, j) >= 0.002
+    fail = sync_failing(R)
+    ok[fail] = False
+    err = np.where(ok, -1, ctx.ints(K_SYNC_RUNS + 2, 0, len(ERRORS["sync"]), m2, j))
+    err[fail] = 0
+    z = keyed.normal(ctx.seed, K_SYNC_RUNS + 3, m2, j)
+    dur = np.clip(1_000 + np.exp(np.log(1_500) + 0.8 * z), 1_000, 20_000).astype(np.int64)
     dur = np.where(ok, dur, np.where(err == 1, 1_000, 30_000))
-    return SyncRuns(start, dur, ok, err, present, np.zeros((len(R), nt), np.int64), np.full((len(R), nt), -1))
+    n = len(R)
+    return SyncRuns(start, dur, ok, err, present, np.zeros((n, nt), np.int64), np.full((n, nt), -1), mark)
 
 
-def attach_sync(ctx: Ctx, runs: SyncRuns, j: int, table: pa.Table, g) -> pa.Table:
-    """Add synced_at (next good run of table j); drop unsynced rows; append ~0.5% duplicates."""
+def attach_sync(ctx: Ctx, runs: SyncRuns, j: int, table: pa.Table) -> pa.Table:
+    """Add synced_at (next good run of table j) and ~0.5% re-sent copies; keep the visible rows."""
     ing = table.column("ingested_at").cast(pa.int64()).to_numpy()
+    key = table.column("_key").to_numpy()
     good = np.nonzero(runs.present & runs.ok[:, j])[0]
     s_ok = runs.start[good, j]
     idx = np.searchsorted(s_ok, ing + 500)
     synced = idx < len(good)
-    if not synced.all():
-        table = table.filter(pa.array(synced))
-        ing, idx = ing[synced], idx[synced]
+    table, ing, idx, key = table.filter(pa.array(synced)), ing[synced], idx[synced], key[synced]
     run = good[idx]
-    sat = runs.start[run, j] + (g.uniform(0.2, 0.95, len(run)) * runs.dur[run, j]).astype(np.int64)
-    dup = np.nonzero((g.random(len(run)) < DUP_SHARE) & (idx + 1 < len(good)))[0]
+    frac = 0.2 + 0.75 * ctx.u(K_SYNC_ROWS, j, key)
+    sat = runs.start[run, j] + (frac * runs.dur[run, j]).astype(np.int64)
+    dup = np.nonzero((ctx.u(K_SYNC_ROWS + 1, j, key) < DUP_SHARE) & (idx + 1 < len(good)))[0]
     run2 = good[idx[dup] + 1]
-    sat2 = runs.start[run2, j] + (g.uniform(0.2, 0.95, len(dup)) * runs.dur[run2, j]).astype(np.int64)
+    frac2 = 0.2 + 0.75 * ctx.u(K_SYNC_ROWS + 2, j, key[dup])
+    sat2 = runs.start[run2, j] + (frac2 * runs.dur[run2, j]).astype(np.int64)
     all_run = np.concatenate([run, run2])
     np.add.at(runs.rows[:, j], all_run, 1)
     np.maximum.at(runs.max_src[:, j], all_run, np.concatenate([ing, ing[dup]]))
-    out = pa.concat_tables([table, table.take(pa.array(dup))]).append_column(
-        "synced_at", ts_arr(np.concatenate([sat, sat2])))
-    return out
+    sat_all = np.concatenate([sat, sat2])
+    out = pa.concat_tables([table, table.take(pa.array(dup, pa.int64()))]).drop_columns(["_key"]).append_column(
+        "synced_at", ts_arr(sat_all))
+    return out.filter(pa.array(ctx.visible(sat_all)))
 
 
 def sync_log_rows(ctx: Ctx, runs: SyncRuns) -> pa.Table:
+    """One row per table and run, written when the run finishes."""
     nr, nt = runs.start.shape
     r, j = np.nonzero(np.broadcast_to(runs.present[:, None], (nr, nt)))
     start = runs.start[r, j]
     fin = start + runs.dur[r, j]
+    vis = ctx.visible(fin)
+    r, j, start, fin = r[vis], j[vis], start[vis], fin[vis]
     names = [ctx.tables.tables[k] for k in SYNCED]
     dbs = sorted({db for db, _ in names})
     db_idx = [dbs.index(db) for db, _ in names]
@@ -510,7 +631,7 @@ def sync_log_rows(ctx: Ctx, runs: SyncRuns) -> pa.Table:
     src = runs.max_src[r, j]
     return pa.table({
         "started_at": ts_arr(start), "finished_at": pa.array(fin, pa.timestamp("ms", tz="UTC")),
-        "database": dict_arr(np.array(db_idx)[j], dbs),
+        "database": dict_arr(np.array(db_idx, np.int64)[j], dbs),
         "table": dict_arr(j, [t for _, t in names]), "rows": pa.array(runs.rows[r, j].astype(np.uint64)),
         "max_source_ts": pa.array(src, pa.timestamp("ms", tz="UTC"), mask=src < 0),
         "status": dict_arr(np.where(runs.ok[r, j], 0, 1), ["ok", "error"]),
@@ -522,9 +643,13 @@ def sync_log_rows(ctx: Ctx, runs: SyncRuns) -> pa.Table:
 
 
 def heartbeat_sql(ctx: Ctx, target: str, n_symbols: int, n_held: int) -> str:
-    """INSERT ... SELECT FROM numbers(): one beat per minute for the 7 polling monitors."""
+    """INSERT ... SELECT FROM numbers(): one beat per minute for the 7 polling monitors, in (lo, hi].
+
+    Each beat is a hash of its global number (minute since the desk's start x 7 + monitor)."""
     mons = MONITORS[:7]
-    n_min = (ctx.end_ms - ctx.start_ms) // MIN_MS
+    lo = max(ctx.lo_ms, ctx.start_ms - 1)
+    first_min = max(0, (lo - ctx.start_ms) // MIN_MS - 1)
+    last_min = (ctx.end_ms - ctx.start_ms) // MIN_MS
     om = [(mons.index(m), a, b) for m, a, b in ctx.outages if m in mons]
     arr = lambda xs: "[" + ",".join(str(int(x)) for x in xs) + "]" if xs else "CAST([], 'Array(Int64)')"  # noqa: E731
     msgs = "[" + ",".join(
@@ -552,9 +677,9 @@ FROM (
            toInt64({ctx.start_ms} + mi * 60000 + mk * 1700 + cityHash64(number, {s}) % 900) AS tms,
            cityHash64(number, {s}, 1) % 25000 = 0 AS is_err,
            cityHash64(number, {s}, 2) AS h2, cityHash64(number, {s}, 3) AS h3, cityHash64(number, {s}, 4) AS h4
-    FROM numbers({n_min * 7})
+    FROM numbers({first_min * 7}, {(last_min - first_min + 1) * 7})
 )
-WHERE tms <= {ctx.end_ms}
+WHERE tms > {lo} AND tms <= {ctx.end_ms}
   AND NOT arrayExists((m, a, b) -> m = mk AND tms >= a AND tms < b,
                       {arr([x[0] for x in om])}, {arr([x[1] for x in om])}, {arr([x[2] for x in om])})
 """
@@ -562,27 +687,27 @@ WHERE tms <= {ctx.end_ms}
 
 def extra_heartbeats(ctx: Ctx, runs: SyncRuns) -> pa.Table:
     """The sync monitor's beats (from the sync runs) + an error beat as each outage starts."""
-    g = ctx.rng(91)
-    mins = np.arange(ctx.start_ms, ctx.end_ms - 7 * 1_700, MIN_MS, dtype=np.int64)
-    ts = mins + 7 * 1_700 + g.integers(0, 900, len(mins))
-    keep = ~in_outage(ctx, "sync", ts)
-    run = (mins - ctx.start_ms) // SNAP_MS
-    at_run = ((mins - ctx.start_ms) % SNAP_MS) == 0
-    rows = np.where(at_run, runs.rows[np.minimum(run, len(runs.rows) - 1)].sum(axis=1), 0)
-    err_idx = np.where(at_run, runs.err[np.minimum(run, len(runs.err) - 1)].max(axis=1), -1)
-    # the sync monitor keeps failing after the first failed run at the end
-    tail = ts >= ctx.end_ms - END_SYNC_FAIL_MS
-    err_idx[tail] = 0
-    dur = np.where(err_idx >= 0, 30_000, 200 + g.integers(0, 2_500, len(mins)) + rows * 3)
+    mins = _grid(ctx, MIN_MS)
+    ts = mins + 7 * 1_700 + ctx.ints(K_SYNC_BEATS, 0, 900, mins)
+    keep = ~in_outage(ctx, "sync", ts) & ctx.visible(ts)
+    at_run = (mins % SNAP_MS) == 0
+    run = np.searchsorted(runs.mark, mins - mins % SNAP_MS)
+    have = at_run & (run < len(runs.mark)) & (runs.mark[np.minimum(run, len(runs.mark) - 1)] == mins)
+    rr = np.minimum(run, max(len(runs.mark) - 1, 0))
+    rows = np.where(have, runs.rows[rr].sum(axis=1), 0) if len(runs.mark) else np.zeros(len(mins), np.int64)
+    err_idx = np.where(have, runs.err[rr].max(axis=1), -1) if len(runs.mark) else np.full(len(mins), -1)
+    # the sync monitor keeps failing while the runs fail
+    err_idx[sync_failing(ts)] = 0
+    dur = np.where(err_idx >= 0, 30_000, 200 + ctx.ints(K_SYNC_BEATS + 1, 0, 2_500, mins) + rows * 3)
     mon = np.full(len(mins), 7)
     msg = err_idx + 1
     # an error beat when a scripted/random outage begins (the monitor's last words)
     extra_t, extra_m, extra_msg = [], [], []
     for m, a, b in ctx.outages:
-        if m == "sync" or (m == "funding" and b > ctx.end_ms) or a < ctx.start_ms:
-            continue  # sync errors come from the runs; the late funding monitor is merely late
-        t = a + int(g.integers(0, 20_000))
-        if t <= ctx.end_ms:
+        if m == "sync" or (m, a) in ctx.quiet or a < ctx.start_ms:
+            continue  # sync errors come from the runs; a quiet outage is merely late
+        t = a + int(ctx.ints(K_SYNC_BEATS + 2, 0, 20_000, MONITORS.index(m), a)[0])
+        if ctx.visible(np.array([t]))[0]:
             extra_t.append(t)
             extra_m.append(MONITORS.index(m))
             extra_msg.append(m)

@@ -58,7 +58,7 @@ def chromium():
 
 
 class StreamlitServer:
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, unset: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -69,7 +69,7 @@ class StreamlitServer:
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
             ],
             cwd=ROOT,
-            env={**os.environ, **env},
+            env={**{k: v for k, v in os.environ.items() if k not in unset}, **env},
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )

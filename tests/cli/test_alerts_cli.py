@@ -45,7 +45,7 @@ def test_check_json_on_the_demo_desk(run_cli):
     assert rules["clickhouse"]["state"] == "ok"
     stale = rules["data_stale:account"]
     assert stale["state"] == "firing" and stale["severity"] == "critical"
-    assert stale["since"] == "2025-12-15T12:00:03.517000Z"  # newest snapshot 11:45:03.517 + 15 min
+    assert stale["since"] == "2025-12-15T12:00:02.042000Z"  # newest snapshot 11:45:02.042 + 15 min
     # the demo ends with ohlcv down (error beat) and every sync table failing twice in a row
     assert rules["monitor_down:ohlcv"]["state"] == "firing" and "HTTP 429" in rules["monitor_down:ohlcv"]["detail"]
     assert rules["sync_failing:maicro_monitors.trades"]["state"] == "firing"

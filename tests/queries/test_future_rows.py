@@ -62,7 +62,7 @@ def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
         assert {_ts(t) for t in head["equity_end_ts"]} == {truth["account"][:19]}
         assert overview.latest_exposure().item(0, "ts").year == 2025
         assert _ts(health.monitor_status()["newest_beat"][0]) == truth["heartbeat"][:19]
-        assert health.sync_stats("account").item(0, "newest").year == 2025
+        assert health.sync_stats("account", datetime(2025, 12, 8, 12, tzinfo=UTC)).item(0, "newest").year == 2025
         future = {r["table_key"]: (r["n_future"], r["newest_future"]) for r in odd_data.future_rows().iter_rows(named=True)}
     assert future["account"][0] == 2 and future["account"][1].year == 2099
     assert future["positions"][0] == 1 and future["trades"][0] == 1 and future["heartbeat"][0] == 3

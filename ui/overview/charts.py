@@ -53,7 +53,7 @@ def mark_text(ts: Any, unrealized: Any) -> str:
 
 def missing_text(coins: Any, usd: Any) -> str:
     """'kPEPE ($53,438)' for an incomplete round's carried coins."""
-    names = ", ".join(coins or []) or "coins"
+    names = ", ".join(fmt.md_text(c) for c in coins or []) or "coins"
     return f"{names} ({fmt.usd(usd)})" if usd is not None else names
 
 

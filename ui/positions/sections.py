@@ -65,7 +65,7 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
     absent = rec.filter(~pl.col("in_snapshot") & (pl.col("fills_units") != 0))
     if absent.height:
         st.error(f"**Incomplete snapshot round ({snapshot_taken}):** {absent.height} coin(s) the fills say are held "
-                 f"have no row in it ({', '.join(absent['sym'].to_list()[:10])}). Missing is not flat: the "
+                 f"have no row in it ({', '.join(fmt.md_text(c) for c in absent['sym'].to_list()[:10])}). Missing is not flat: the "
                  "exchange side is unknown for them, not 0.", icon=":material/report:")
     st.warning(f"**{rec.height} coin(s) differ** between the position implied by the fills and the "
                f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
