@@ -512,7 +512,8 @@ def kline_rows(ctx: Ctx) -> pa.Table:
         if cn in uni.coins and uni.index(cn) in coins:
             j = coins.index(uni.index(cn))
             stuck = np.nonzero((open_ms >= a) & (open_ms < a + n * HOUR_MS))[0]
-            last = P[(a - ctx.grid_ms) // HOUR_MS, ci[j]] if a > ctx.grid_ms else None  # the previous close
+            at = (a - ctx.grid_ms) // HOUR_MS  # the previous close; none outside the desk's span
+            last = P[at, ci[j]] if a > ctx.grid_ms and at < P.shape[0] else None
             if len(stuck) and last is not None:
                 o[stuck, j] = c[stuck, j] = hi[stuck, j] = lo[stuck, j] = last
                 vol[stuck, j] = 0.0
