@@ -180,7 +180,7 @@ def test_a_heatmap_cell_opens_that_day(server, browser):
         assert spot["day"] == "2025-12-03"
         page.mouse.click(spot["x"], spot["y"])
         _wait_url(page, "day=2025-12-03")
-        assert "2025-12-03 —" in _main(page) and "2025-12-03 02:00 UTC ·" in _main(page)  # its story and table
+        assert "2025-12-03 —" in _main(page) and "2025-12-03 02:00 hour" in _main(page)  # its story and table
     finally:
         page.close()
 
