@@ -22,8 +22,11 @@ demo: setup
 	@if [ -n "$$CLICKHOUSE_URL" ]; then echo "CLICKHOUSE_URL is set: not seeding the embedded demo"; \
 	else $(BIN)/python -m cli demo; fi
 
+# Headless (no browser is opened): the URL is printed. Listens on all interfaces; no sign-in unless [auth] is set.
 run: demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+	@echo "Desk Monitor: open http://localhost:$(PORT) (headless, no browser is opened; listening on all interfaces" \
+	     "on port $(PORT); no authentication unless [auth] is set in .streamlit/secrets.toml)"
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0 --server.headless true
 
 browser:
 	@bash scripts/ensure_chromium.sh

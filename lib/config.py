@@ -113,13 +113,20 @@ FILL_SORT_COLUMNS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# --- every page: auto-refresh (sidebar) and range presets -------------------
+REFRESH_CHOICES_S = (0, 30, 60, 300)  # 0 = off; the page reruns on this timer, query TTLs decide freshness
+DEFAULT_REFRESH_S = 60
+# range presets beside the sidebar's date range (URL ?range=): key -> label
+RANGE_PRESETS: Mapping[str, str] = MappingProxyType(
+    {"24h": "24 h", "7d": "7 d", "30d": "30 d", "mtd": "MTD", "ytd": "YTD", "all": "All"}
+)
+DEFAULT_RANGE_PRESET = "30d"
+
 # --- System Health page options ----------------------------------------------
 HEALTH_BUCKET_CHOICES_MIN = (1, 5)  # timeline resolution, minutes
 HEALTH_HOURS_CHOICES = (24, 48, 168)  # rows-per-hour window
-HEALTH_REFRESH_CHOICES_S = (10, 30, 60, 300)
 HEALTH_DEFAULT_BUCKET_MIN = 5
 HEALTH_DEFAULT_HOURS = 48
-HEALTH_DEFAULT_REFRESH_S = 30
 
 # --- alerts (lib/alerts.py; python -m cli alerts) -----------------------------
 # Every threshold of every rule, with its default. Override any of them from `[alerts]` in

@@ -44,7 +44,7 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
     {
         "equity": "#1f5fa8",
         "gross": "#1f5fa8",
-        "net": "#2e9d5b",
+        "net": "#40464d",  # never the colour of long (they share the exposure chart)
         "long": "#2e9d5b",
         "short": "#d1343b",
         "realized": "#1f5fa8",

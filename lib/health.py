@@ -567,29 +567,38 @@ def hour_window(end: datetime, hours: int) -> tuple[datetime, datetime]:
     return stop - timedelta(hours=hours), stop
 
 
+HOUR_IN_FLIGHT_S = 300  # an hour that ended this recently may still be receiving rows through the sync
+
+
 def fill_hours(per_hour: pl.DataFrame, end: datetime, hours: int, name: str) -> pl.DataFrame:
     """Every hour of the window, zero-row hours included and flagged.
 
     `per_hour` has hour (start of hour), keys (distinct natural keys) and rows.
     The window is the `hours` hours ending with the hour containing `end`.
     `gap` is True for an empty hour of a continuous table (TABLE_CADENCE_S
-    not None); `empty` is True for any hour without rows.
+    not None); `empty` is True for any hour without rows. The hour still under
+    way at `end` (or ended less than HOUR_IN_FLIGHT_S before it) is `partial`:
+    it is never called empty or a gap, its rows are still arriving.
     """
     first, stop = hour_window(end, hours)
     last = stop - timedelta(hours=1)
     have = {aware(r["hour"]): r for r in per_hour.iter_rows(named=True)} if per_hour.height else {}
     continuous = TABLE_CADENCE_S.get(name) is not None
+    # the hour under way at `end`, or one that ended less than HOUR_IN_FLIGHT_S before it (its last rows
+    # may still be on their way through the sync)
+    in_flight_after = aware(end) - timedelta(seconds=HOUR_IN_FLIGHT_S)
     out = []
     h = first
     while h <= last:
         r = have.get(h)
         keys = int(r["keys"]) if r else 0
         rows = int(r["rows"]) if r else 0
-        out.append({"table_key": name, "hour": h, "keys": keys, "rows": rows, "empty": keys == 0,
-                    "gap": continuous and keys == 0})
+        partial = h + timedelta(hours=1) > in_flight_after
+        out.append({"table_key": name, "hour": h, "keys": keys, "rows": rows, "empty": keys == 0 and not partial,
+                    "gap": continuous and keys == 0 and not partial, "partial": partial})
         h += timedelta(hours=1)
     schema = {"table_key": pl.String, "hour": pl.Datetime("ms", "UTC"), "keys": pl.Int64, "rows": pl.Int64,
-              "empty": pl.Boolean, "gap": pl.Boolean}
+              "empty": pl.Boolean, "gap": pl.Boolean, "partial": pl.Boolean}
     return pl.DataFrame(out, schema=schema, orient="row")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from lib import config
 
@@ -22,6 +22,7 @@ _COIN = re.compile(r"^(?:[A-Za-z0-9]{1,20}(?:/[A-Za-z0-9]{1,20})?|@[0-9]{1,6})$"
 _WHOLE = re.compile(r"[0-9]+")
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 URL_NUMBER_MAX_DIGITS = 6  # no URL number the app reads needs more; 5,000 digits never reach int()
+T = TypeVar("T")
 
 
 class InputError(ValueError):
@@ -144,14 +145,6 @@ def parse_window(raw: object) -> int:
     return parse_choice(raw, "window (days)", config.EX_POST_WINDOWS)
 
 
-def parse_day(raw: object, options: Sequence[date]) -> date:
-    """A day (`?day=`) that must be one of `options` (the range's days with targets)."""
-    value = parse_date(raw, "day")
-    if value not in options:
-        raise InputError(f"day {value} has no classified snapshot in the selected range")
-    return value
-
-
 def parse_mag_rule(raw: object) -> str:
     """The magnitude rule (`?rule=`): one of config.MAG_RULES."""
     text = str(raw).strip()
@@ -193,8 +186,76 @@ def parse_hours(raw: object) -> int:
 
 
 def parse_refresh(raw: object) -> int:
-    """Auto-refresh interval (`?every=`), seconds; 0 pauses."""
-    return parse_choice(raw, "refresh interval (seconds, 0 = paused)", (0, *config.HEALTH_REFRESH_CHOICES_S))
+    """Auto-refresh interval (`?every=`), seconds; 0 = off."""
+    return parse_choice(raw, "refresh interval (seconds, 0 = off)", config.REFRESH_CHOICES_S)
+
+
+def parse_preset(raw: object) -> str:
+    """A range preset (`?range=`): one of config.RANGE_PRESETS."""
+    text = str(raw).strip().lower()
+    if text not in config.RANGE_PRESETS:
+        raise InputError(f"range must be one of {', '.join(config.RANGE_PRESETS)}, not {str(raw)[:20]!r}")
+    return text
+
+
+def parse_list(raw: object, parse_item: Callable[[str], T], name: str, max_items: int = 200) -> tuple[T, ...]:
+    """A comma-separated URL list (`?coins=BTC,ETH`), each item parsed; empty items are skipped."""
+    items = [part for part in str(raw).split(",") if part.strip()]
+    if len(items) > max_items:
+        raise InputError(f"{name} lists {len(items)} values; at most {max_items} are allowed")
+    return tuple(dict.fromkeys(parse_item(part) for part in items))
+
+
+_DIRECTION = re.compile(r"^[A-Za-z][A-Za-z >()-]{0,40}$")
+
+
+def parse_direction(raw: object) -> str:
+    """A fill direction as the exchange writes it ("Open Long", "Close Short", "Long > Short")."""
+    text = str(raw).strip()
+    if not _DIRECTION.match(text):
+        raise InputError(f"direction must be words like 'Open Long', not {text[:20]!r}")
+    return text
+
+
+_MONITOR = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def parse_monitor(raw: object) -> str:
+    """A monitor name (`?monitor=`): letters, digits, `_ . -` (it reaches SQL only as a bound String)."""
+    text = str(raw).strip()
+    if not _MONITOR.match(text):
+        raise InputError(f"monitor must be a monitor's name, not {text[:20]!r}")
+    return text
+
+
+def parse_order(raw: object) -> str:
+    text = str(raw).strip().lower()
+    if text not in ("asc", "desc"):
+        raise InputError(f"order must be asc or desc, not {text[:10]!r}")
+    return text
+
+
+def parse_tab(raw: object, tabs: Sequence[str]) -> str:
+    """A tab (`?tab=`) by its URL name, one of `tabs`."""
+    text = str(raw).strip().lower()
+    if text not in tabs:
+        raise InputError(f"tab must be one of {', '.join(tabs)}, not {text[:20]!r}")
+    return text
+
+
+def parse_page(raw: object) -> int:
+    """A 1-based page number (`?page=`)."""
+    text = str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise InputError(f"page must be a whole number from 1, not {text[:20]!r}")
+    return int(text)
+
+
+def nearest_day(value: date, options: Sequence[date]) -> date:
+    """The option closest to `value` (a later one on a tie): a URL day outside a new range lands on its edge."""
+    if not options:
+        raise InputError("there is no day to choose from")
+    return min(options, key=lambda d: (abs((d - value).days), -d.toordinal()))
 
 
 def day_bounds(d: date) -> tuple[datetime, datetime]:

@@ -9,7 +9,7 @@ from lib import regimes as regime_rules
 from lib.inputs import parse_trend_band
 from lib import format as fmt
 from queries import health, overview, regimes, risk, tracking_error
-from ui import alerts_panel, router
+from ui import alerts_panel, layout, router
 from ui.data import empty_note, load, load_optional
 from ui.overview import regimes as regime_panel
 from ui.overview import risk as risk_panel
@@ -25,7 +25,7 @@ data_as_of_line(sidebar.as_of)
 start, end = sidebar.start, sidebar.end
 
 # --- health badge, linking to System Health -------------------------------------------------
-badge_column, link_column = st.columns([4, 1], vertical_alignment="center")
+badge_column, link_column = layout.metric_row(2)  # wraps on a narrow screen, never cuts the badge
 monitor_rows = load_optional(health.monitor_status, what="monitor heartbeats", where=badge_column)
 if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)
@@ -35,7 +35,8 @@ if monitor_rows is not None:
                        color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
                        help="; ".join(fmt.md_text(p) for p in summary.problems)
                        or "Worst monitor status on the System Health page.")
-link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:")
+link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:",
+                      query_params=sidebar.link_params(), help="Monitors, synced tables and sync runs.")
 
 # --- headline metrics -------------------------------------------------------------------------
 sections.pnl_metrics(views.headline_windows(load(overview.headline_pnl, what="headline PnL")))

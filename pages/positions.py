@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from lib import config, te_views
+from lib import config, csv_export, te_views
 from lib import format as fmt
 from lib import tracking_error as te
 from lib.inputs import parse_date, parse_hour
 from queries import positions, risk, tracking_error
-from ui import router
+from ui import layout, links, router
 from ui.data import empty_note, load
 from ui.positions import data_quality, sections, views
 from ui.positions import risk as risk_panel
@@ -18,7 +18,8 @@ from ui.thresholds import threshold_inputs
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Positions")
-as_of = selection().as_of
+sidebar = selection()
+as_of = sidebar.as_of
 data_as_of_line(as_of)
 
 # --- selection: holdings date, snapshot hour (URL: date, hour), thresholds -------------
@@ -26,7 +27,7 @@ default_day, default_hour = te_views.latest_complete_hour(as_of)
 url_day = url_value("date", lambda raw: parse_date(raw, "date"), default_day)
 url_hour = url_value("hour", parse_hour, default_hour)
 
-day_column, hour_column, w_eps_column, mag_eps_column = st.columns(4)
+day_column, hour_column, w_eps_column, mag_eps_column = layout.control_row(4)
 day = day_column.date_input("Holdings date (UTC)", value=url_day, key="pos_date",
                             help="The book after that day's rebalance, against the targets dated two days "
                                  "earlier (T+2).")
@@ -101,10 +102,10 @@ def book_table() -> None:
                                f"({snapshot.state})")
     # data as a callable: the CSV is built on click and served once, never stored while the page is shown
     download_column.download_button(
-        "Download table (CSV)", lambda: table.write_csv(),
-        file_name=f"positions_{day.isoformat()}_{fmt.snapshot_file_tag(hour)}.csv",
+        "CSV", lambda: csv_export.csv_text(table),  # built on click, served once
+        file_name=csv_export.file_name("positions", day, fmt.snapshot_file_tag(hour)),
         mime="text/csv", icon=":material/download:", help="The table as shown, weights as fractions of equity.")
-    sections.table_and_chart(table, classified)
+    sections.table_and_chart(table, classified, links.trades_drilldown_prefix(sidebar))
 
 
 book_table()

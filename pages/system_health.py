@@ -2,12 +2,13 @@
 
 Monitors (heartbeats), synced tables (freshness, sync latency, rows per hour,
 duplicates), sync runs (sync_log) and ClickHouse itself. Everything below the
-controls is one fragment that re-runs every N seconds while auto-refresh is
-on; ages are measured against the server clock (now64()). The drawing lives in
+controls is one fragment (its options rerun only it); the sidebar's auto-refresh
+reruns the page; ages are measured against the server clock (now64()). The drawing lives in
 ui/system_health/sections.py (replayed while the query results are unchanged).
 """
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -15,16 +16,17 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib import health as rules
-from lib.inputs import parse_bucket, parse_hours, parse_refresh
-from queries import contract, health, odd_data, prices
+from lib import health_answer
+from lib.inputs import parse_bucket, parse_hours, parse_monitor
+from queries import contract, health, odd_data, prices, tracking_error
 from queries._base import client as desk_client
 from ui import data as ui_data
 from ui import alerts_panel, router
 from ui.data import empty_note, load, load_live, load_optional
 from ui import sidebar
 from ui.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
-from ui.system_health import data_quality, sections, views
+from ui.state import init_from_url, set_url, url_value
+from ui.system_health import answer, data_quality, sections, views
 from ui.system_health import prices as price_panel
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
@@ -33,24 +35,17 @@ st.title("System Health")
 as_of = selection().as_of
 data_as_of_line(as_of)
 
-# ------------------------------------------------------------ refresh controls
-if "sh_live" not in st.session_state:
-    url_every = url_value("every", parse_refresh, config.HEALTH_DEFAULT_REFRESH_S)
-    st.session_state["sh_live"] = url_every != 0
-    st.session_state["sh_every"] = url_every or config.HEALTH_DEFAULT_REFRESH_S
+# ------------------------------------------------------------ options (the sidebar's auto-refresh reruns the page)
 if "sh_res" not in st.session_state:
     st.session_state["sh_res"] = url_value("res", parse_bucket, config.HEALTH_DEFAULT_BUCKET_MIN)
 if "sh_hours" not in st.session_state:
     st.session_state["sh_hours"] = url_value("hours", parse_hours, config.HEALTH_DEFAULT_HOURS)
-
-live_column, every_column, _ = st.columns([1.3, 1.2, 5], vertical_alignment="center")
-live = live_column.toggle("Auto-refresh", key="sh_live", help="Re-run the checks below on a timer. Off = paused.")
-every = every_column.selectbox("Every", config.HEALTH_REFRESH_CHOICES_S, key="sh_every", disabled=not live,
-                               format_func=lambda s: f"every {s} s", label_visibility="collapsed")
-set_url(every=None if (live and every == config.HEALTH_DEFAULT_REFRESH_S) else (every if live else 0))
+every = selection().refresh_s
+live = every > 0
+monitor_link = "system_health?" + urlencode(selection().link_params()) + "&monitor="  # a monitor's rows
 
 
-@st.fragment(run_every=every if live else None)
+@st.fragment
 def panels(as_of: datetime | None) -> None:
     ui_data.begin_run()  # a fragment re-run explains a new outage in full, not "see the sidebar"
     monitor_rows = load_optional(health.monitor_status, what="Monitor heartbeats")
@@ -64,7 +59,7 @@ def panels(as_of: datetime | None) -> None:
     resolution = st.radio("Timeline resolution", config.HEALTH_BUCKET_CHOICES_MIN, key="sh_res", horizontal=True,
                           format_func=lambda m: f"{m} min")
     set_url(res=None if resolution == config.HEALTH_DEFAULT_BUCKET_MIN else resolution)
-    monitor_summary = None
+    monitor_summary, assessed, tables, sync = None, None, None, None
     if monitor_rows is not None:
         assessed = rules.assess_monitors(monitor_rows, clock.server_now)
         monitor_summary = rules.summarize(assessed, clock.server_now)
@@ -74,6 +69,18 @@ def panels(as_of: datetime | None) -> None:
         timeline = None if beats is None else views.timeline_view(
             beats, start, clock.end, resolution * 60, tuple(assessed["monitor"].to_list()))
         sections.monitors(assessed, timeline, start, clock.end, resolution)
+        # a DOWN or LATE monitor's name in the summary links here: its newest heartbeat rows (URL: monitor)
+        names = assessed["monitor"].to_list()
+        init_from_url("sh_monitor", "monitor", parse_monitor, None)
+        if st.session_state["sh_monitor"] not in names:
+            st.session_state["sh_monitor"] = None
+        picked = st.selectbox("Heartbeat rows of", names, key="sh_monitor", placeholder="Pick a monitor",
+                              help="Its newest heartbeats, each once: when it beat, from which host, which error.")
+        set_url(monitor=picked)
+        if picked:
+            beats_of = load(health.monitor_beats, picked, clock.end_q, what=f"Heartbeats of {picked}")
+            if beats_of is not None and not empty_note(beats_of, f"heartbeats of {picked} in the last 7 days"):
+                sections.monitor_beats(beats_of, picked)
 
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
@@ -128,6 +135,20 @@ def panels(as_of: datetime | None) -> None:
 
     with top:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)
+        # the five-second answer: how late, who is down, what is true of the sync, the other feeds
+        kline = load_optional(health.newest_kline, what="Binance klines freshness")
+        targets = load_optional(tracking_error.newest_target_date, what="Model targets freshness")
+        kline_newest = kline.item(0, "newest") if kline is not None and kline.height else None
+        targets_newest = targets.item(0, "newest") if targets is not None and targets.height else None
+        lag = health_answer.sync_lag(tables) if tables is not None else None
+        answer.headline(
+            lag,
+            health_answer.monitors_line(health_answer.monitor_names(assessed), monitor_link)
+            if assessed is not None else "",
+            health_answer.sync_sentence(table_summary, sync, lag) if lag is not None else "",
+            kline_newest, health_answer.candle_age_s(kline_newest, clock.server_now),
+            targets_newest, health_answer.target_age_s(targets_newest, clock.server_now),
+        )
     sidebar.follow_source_status(desk_client())  # a timed re-run shows an outage in the sidebar too
 
 

@@ -4,9 +4,9 @@ import streamlit as st
 
 from lib import config, te_views
 from lib import format as fmt
-from lib.inputs import parse_day, parse_hour, parse_window
+from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
 from queries import tracking_error
-from ui import router
+from ui import layout, links, plot, router
 from ui.data import load
 from ui.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
@@ -23,7 +23,7 @@ data_as_of_line(sidebar.as_of)
 start, end = sidebar.start, sidebar.end
 url_hour = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
 url_window = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
-hour_column, window_column, w_eps_column, mag_eps_column = st.columns(4)
+hour_column, window_column, w_eps_column, mag_eps_column = layout.control_row(4)
 hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="te_hour",
                              index=config.SNAPSHOT_HOURS.index(url_hour), format_func=fmt.snapshot_hour_option,
                              help="Each day is read at this hour (playbook: the 02:00 hour). " + fmt.SNAPSHOT_HOUR_HELP)
@@ -62,6 +62,17 @@ if lags is not None:
 
 # --- trend and its drivers --------------------------------------------------------------------
 sections.trend(page.trend, window)
+# the heatmap is clickable: a cell opens that day's story below (a widget, so drawn here, not in a section)
+heatmap = plot.show(page.heatmap, key="te_heatmap", clickable=True)
+st.caption("Click a cell to open that day's story below.")
+cell = plot.clicked_point(heatmap)
+if cell is not None and cell != st.session_state.get("te_heatmap_seen"):
+    st.session_state["te_heatmap_seen"] = cell  # a new click, not the same selection on a later rerun
+    try:
+        st.session_state["te_day"] = nearest_day(parse_date(str(cell.get("x")), "day"), view.days_with_targets)
+    except InputError:
+        pass  # not a day cell
+symbol_link = links.trades_drilldown_prefix(sidebar)
 
 # --- which names and buckets carry the range's TE ----------------------------------------------
 sections.attribution(page.attribution, start, end)
@@ -72,13 +83,16 @@ sections.attribution(page.attribution, start, end)
 def day_story() -> None:
     st.subheader("Day story")
     options = view.days_with_targets
-    url_day = url_value("day", lambda raw: parse_day(raw, options), options[-1])
+    # a URL day outside the (new) range lands quietly on the nearest day the range has
+    url_day = nearest_day(url_value("day", lambda raw: parse_date(raw, "day"), options[-1]), options)
+    if st.session_state.get("te_day") not in options:
+        st.session_state.pop("te_day", None)
     day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
                        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
     set_url(day=day)
     if lags is not None:
         sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
-    sections.day_story(views.day_story(view, day), day, hour)
+    sections.day_story(views.day_story(view, day), day, hour, symbol_link)
 
 
 day_story()

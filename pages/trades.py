@@ -2,96 +2,117 @@
 
 import streamlit as st
 
-from lib import config, execution, pnl
+from lib import config, csv_export, execution, pnl
 from lib import format as fmt
-from lib.inputs import parse_coin
+from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
+                        parse_side, parse_sort, parse_tab)
 from queries import orders, trades
-from ui import router
+from ui import layout, router
 from ui.trades import fill_quality, sections, views
 from ui.trades import orders as orders_panel
 from ui.data import empty_note, load, load_optional
 from ui.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
+from ui.state import init_from_url, set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
 st.title("Trades")
 sidebar = selection()
 data_as_of_line(sidebar.as_of)
-start, end = sidebar.start, sidebar.end
+start, end = sidebar.start, sidebar.end  # UTC days (charts, prices, the CSV's name)
+window_start, window_end = sidebar.window  # what the fills are read for: the days, or the 24 h window
 url_coin = url_value("coin", parse_coin, None)
-st.caption(f"Fills of the UTC days {start} – {end} (sidebar range), each counted once even when the sync "
-           "delivered it twice.")
+intraday = (window_start, window_end) != (start, end)
+span = f"the 24 h {fmt.utc(window_start)} – {fmt.utc(window_end)}" if intraday else f"the UTC days {start} – {end}"
+st.caption(f"Fills of {span} (sidebar range), each counted once even when the sync delivered it twice.")
 
 # --- the range at a glance -------------------------------------------------------------------
 NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab
-total = load(trades.fills_summary, start, end, *NO_FILTER, what="fill summary")
+total = load(trades.fills_summary, window_start, window_end, *NO_FILTER, what="fill summary")
 totals = views.first_row(total)
 sections.headline(totals)
-fill_quality.notes(totals, load(trades.unconverted_fees, start, end, what="fees in other tokens")
+fill_quality.notes(totals, load(trades.unconverted_fees, window_start, window_end, what="fees in other tokens")
                    if totals.get("n_fee_unconverted") else None)
 
-facets = load(trades.fill_facets, start, end, what="fill filters")
+facets = load(trades.fill_facets, window_start, window_end, what="fill filters")
 facet = views.facet_values(facets)
 coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
-TABS = ["Fills", "Per day", "By coin", "Untracked fills", "Coin drill-down", "Orders"]
-tabs = st.tabs(TABS, key="tr_tab", on_change="rerun", default="Coin drill-down" if url_coin else "Fills")
+TABS = {"fills": "Fills", "per_day": "Per day", "by_coin": "By coin", "untracked": "Untracked fills",
+        "drilldown": "Coin drill-down", "orders": "Orders"}
+url_tab = url_value("tab", lambda raw: parse_tab(raw, TABS), "drilldown" if url_coin else "fills")
+tabs = st.tabs(list(TABS.values()), key="tr_tab", on_change="rerun", default=TABS[url_tab])
+open_tab = next((slug for slug, tab in zip(TABS, tabs) if tab.open), "fills")
+set_url(tab=None if open_tab == "fills" else open_tab)
 
 # --- fills: filtered, sorted, paged in SQL -----------------------------------------------------
 with tabs[0]:
     if tabs[0].open:
-        coin_column, side_column, direction_column, liquidity_column = st.columns([3, 1.4, 2.4, 1.6])
+        # every filter, the sort and the page live in the URL, so a copied link shows the same fills
+        init_from_url("tr_coins", "coins", lambda raw: list(parse_list(raw, parse_coin, "coins")), [])
+        init_from_url("tr_sides", "sides", lambda raw: list(parse_list(raw, parse_side, "sides")), [])
+        init_from_url("tr_dirs", "dirs", lambda raw: list(parse_list(raw, parse_direction, "dirs")), [])
+        init_from_url("tr_liq", "liq", parse_liquidity, None)
+        init_from_url("tr_sort", "sort", parse_sort, execution.DEFAULT_SORT)
+        init_from_url("tr_order", "order", parse_order, "desc")
+        # a value the new range does not offer is dropped quietly (the range changed, not the user's mind)
+        st.session_state["tr_coins"] = [c for c in st.session_state["tr_coins"] if c in coin_options]
+        st.session_state["tr_dirs"] = [d for d in st.session_state["tr_dirs"] if d in direction_options]
+        coin_column, side_column, direction_column, liquidity_column = layout.control_row((260, 150, 230, 170))
         coins = coin_column.multiselect("Coin", coin_options, key="tr_coins", placeholder="All coins")
         sides = side_column.multiselect("Side", list(config.SIDE_LABELS), key="tr_sides",
                                format_func=config.SIDE_LABELS.get, placeholder="Both")
         directions = direction_column.multiselect("Direction", direction_options, key="tr_dirs", placeholder="All directions")
         liquidity = liquidity_column.segmented_control("Liquidity", list(config.LIQUIDITY_LABELS), key="tr_liq",
                                    format_func=config.LIQUIDITY_LABELS.get)
-        sort_column, order_column, _ = st.columns([2, 1.6, 4])
+        sort_column, order_column = layout.control_row((220, 220))
         sort = sort_column.selectbox("Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort",
                             format_func=config.FILL_SORT_COLUMNS.get)
-        order = order_column.segmented_control("Order", ["desc", "asc"], key="tr_order", default="desc", required=True,
+        order = order_column.segmented_control("Order", ["desc", "asc"], key="tr_order", required=True,
                                      format_func={"desc": "Descending", "asc": "Ascending"}.get)
         chosen = (tuple(coins), tuple(sides), tuple(directions), liquidity or "")
         descending = order != "asc"
-        matching = load(trades.fills_summary, start, end, *chosen, what="filtered fill count")
+        matching = load(trades.fills_summary, window_start, window_end, *chosen, what="filtered fill count")
         n_matching = matching.item(0, "n_fills") if matching is not None and matching.height else 0
         pages = execution.page_count(n_matching, config.FILLS_PAGE_SIZE)
         page_box = st.container()
-        page = st.pagination(pages, key=f"tr_page_{execution.selection_key(start, end, chosen, sort, descending)}")
-        rows = load(trades.fills_page, start, end, *chosen, sort=sort, descending=descending, page=page,
+        page_key = f"tr_page_{execution.selection_key(start, end, chosen, sort, descending)}"
+        if "tr_url_page" not in st.session_state:  # the link's page, for the link's selection; a new one starts at 1
+            st.session_state["tr_url_page"] = (page_key, min(url_value("page", parse_page, 1), pages))
+        url_page_key, url_page = st.session_state["tr_url_page"]
+        page = st.pagination(pages, key=page_key, default=url_page if page_key == url_page_key else 1)
+        set_url(coins=coins, sides=sides, dirs=directions, liq=liquidity, sort=None if sort == execution.DEFAULT_SORT else sort,
+                order=None if order == "desc" else order, page=None if page == 1 else page)
+        rows = load(trades.fills_page, window_start, window_end, *chosen, sort=sort, descending=descending, page=page,
                     what="fills")
         if rows is not None and not empty_note(rows, "fills"):
             first = (page - 1) * config.FILLS_PAGE_SIZE + 1
             page_box.caption(sections.page_caption(first, rows.height, n_matching, sort, descending))
             sections.fills_table(rows, "tr_fills_table")
-        if n_matching and st.toggle(f"Prepare a CSV of the {n_matching:,} matching fills", key="tr_csv"):
-            export = load(trades.fills_export, start, end, *chosen, sort=sort, descending=descending,
-                          what="CSV export")
-            if export is not None:
-                capped = export.height > config.FILLS_EXPORT_MAX_ROWS
-                if capped:
-                    st.warning(f"The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of {n_matching:,} matching fills "
-                               "(in the chosen order). Narrow the filters or the date range for the rest.",
-                               icon=":material/content_cut:")
-                st.download_button(
-                    "Download CSV", lambda: views.csv_text(export),  # built on click, served once
-                    file_name=f"fills_{start}_{end}.csv", mime="text/csv", icon=":material/download:",
-                    key="tr_csv_download",
-                )
+        if n_matching:  # one click: the CSV is written when the button is pressed, not on every rerun
+            if n_matching > config.FILLS_EXPORT_MAX_ROWS:
+                st.caption(f":material/content_cut: The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of "
+                           f"{n_matching:,} matching fills (in the chosen order). Narrow the filters or the range "
+                           "for the rest.")
+            st.download_button(
+                f"CSV of the {n_matching:,} matching fills",
+                views.fills_csv(window_start, window_end, chosen, sort, descending),
+                file_name=csv_export.file_name("fills", start, end, *coins), mime="text/csv",
+                icon=":material/download:", key="tr_csv_download",
+                help="Rounded numbers, ISO times in UTC (Z), true/false; in the chosen order.",
+            )
 
 # --- per day: the rebalance window, volume, costs ---------------------------------------------
 with tabs[1]:
     if tabs[1].open:
-        daily = load(trades.daily_execution, start, end, what="per-day execution")
+        daily = load(trades.daily_execution, window_start, window_end, what="per-day execution")
         if daily is not None and not empty_note(daily, "fills per day"):
             sections.per_day(views.per_day(daily))
 
 # --- execution quality and realized PnL per coin -----------------------------------------------
 with tabs[2]:
     if tabs[2].open:
-        by_coin = load(trades.coin_execution, start, end, what="execution by coin")
+        by_coin = load(trades.coin_execution, window_start, window_end, what="execution by coin")
         if by_coin is not None and not empty_note(by_coin, "fills by coin"):
             sections.by_coin(by_coin)
 
@@ -102,7 +123,7 @@ with tabs[3]:
         st.markdown(f"**{n_untracked:,} fill(s)** in the range have an order id with no row in the orders table "
                     "(the order monitor never saw the order).")
         if n_untracked:
-            lost = load(trades.untracked_fills, start, end, what="untracked fills")
+            lost = load(trades.untracked_fills, window_start, window_end, what="untracked fills")
             if lost is not None and not empty_note(lost, "untracked fills"):
                 sections.untracked(lost, n_untracked)
 
@@ -116,8 +137,8 @@ with tabs[4]:
                             key="tr_coin", placeholder="Choose a coin")
         set_url(coin=coin)
         if coin:
-            coin_fills = load(trades.coin_fills, coin, start, end, what=f"{coin} fills")
-            coin_summary = load(trades.fills_summary, start, end, (coin,), what=f"{coin} summary")
+            coin_fills = load(trades.coin_fills, coin, window_start, window_end, what=f"{coin} fills")
+            coin_summary = load(trades.fills_summary, window_start, window_end, (coin,), what=f"{coin} summary")
             prices = load(trades.coin_prices, coin, start, end, pnl.chart_bucket_seconds(start, end),
                           what=f"{coin} prices")
             if coin_fills is not None and prices is not None and coin_summary is not None:

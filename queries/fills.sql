@@ -1,4 +1,4 @@
--- The fills of the UTC days [start, end] that pass the filters, each once, enriched with
+-- The fills of the window [lo, hi) (whole UTC days start .. end, or an intraday window) that pass the filters, each once, enriched with
 -- what the Trades page judges them by. queries/trades.py appends one SELECT ... FROM fills.
 --
 --   notional       px * sz (USD)
@@ -20,8 +20,8 @@
 -- Filters (an empty array means all): coins, sides ('B'/'A'), dirs, liquidity
 -- ('maker' = not crossed, 'taker' = crossed, '' = both).
 -- Synced duplicates are removed on (account, tid) for fills, (symbol, open_time) for candles.
--- Parameters: start, end (Date), coins, sides, dirs (Array(String)), liquidity (String),
--- window_min (UInt16), map_coins, map_symbols, map_mult.
+-- Parameters: lo, hi (DateTime64: the window), start, end (Date: its UTC days, for the candles),
+-- coins, sides, dirs (Array(String)), liquidity (String), window_min (UInt16), map_coins, map_symbols, map_mult.
 WITH
     f AS
     (
@@ -37,8 +37,7 @@ WITH
                 AS fee_symbol,
             transform(fee_token, {map_coins:Array(String)}, {map_mult:Array(Float64)}, 1.0) AS fee_mult
         FROM {trades_db:Identifier}.{trades_tbl:Identifier}
-        WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
-          AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+        WHERE time >= {lo:DateTime64(3, 'UTC')} AND time < {hi:DateTime64(3, 'UTC')}
           AND (empty({coins:Array(String)}) OR has({coins:Array(String)}, coin))
           AND (empty({sides:Array(String)}) OR has({sides:Array(String)}, side))
           AND (empty({dirs:Array(String)}) OR has({dirs:Array(String)}, dir))
@@ -89,8 +88,8 @@ WITH
             f.start_position + if(f.side = 'B', f.sz, -f.sz) AS pos_after,
             if(valid AND NOT f.spot AND isFinite(k.open) AND k.open > 0, k.open * f.px_mult, NULL) AS ref_px,
             multiIf(f.side = 'B', 1., f.side = 'A', -1., NULL) * (f.px / ref_px - 1) * 10000 AS slippage_bps,
-            (f.account, f.oid) IN (SELECT account, oid FROM tracked_orders) AS tracked,
-            dateDiff('millisecond', toStartOfDay(f.time), f.time) >= {window_min:UInt16} * 60000 AS off_window
+            toBool((f.account, f.oid) IN (SELECT account, oid FROM tracked_orders)) AS tracked,
+            toBool(dateDiff('millisecond', toStartOfDay(f.time), f.time) >= {window_min:UInt16} * 60000) AS off_window
         FROM f
         LEFT JOIN candles AS k ON k.symbol = f.bn_symbol AND k.open_time = f.hour
         LEFT JOIN fee_candles AS kf ON kf.symbol = f.fee_symbol AND kf.open_time = f.hour

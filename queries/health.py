@@ -40,7 +40,8 @@ MAX_HOURS = 14 * 24
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def data_as_of() -> pl.DataFrame:
-    """Newest account and positions snapshot: the 'data as of' of every page.
+    """Newest account and positions snapshot (the 'data as of' of every page), and the oldest account snapshot
+    (where the "all" range preset starts).
 
     Rows dated after the server's now + FUTURE_SKEW_S do not count (System Health lists them).
     """
@@ -49,11 +50,23 @@ def data_as_of() -> pl.DataFrame:
         SELECT
             (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
              WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS account_ts,
+            (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
             (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
              WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS positions_ts,
             now64(3, 'UTC') AS server_now
         """,
         future_skew_s=config.FUTURE_SKEW_S,
+    )
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def newest_kline() -> pl.DataFrame:
+    """One row: `newest`, the open time of the newest Binance hourly candle (NULL when empty), and `server_now`."""
+    return run(
+        """
+        SELECT toDateTime64(maxOrNull(open_time), 3, 'UTC') AS newest, now64(3, 'UTC') AS server_now
+        FROM {klines_db:Identifier}.{klines_tbl:Identifier}
+        """
     )
 
 
@@ -66,6 +79,27 @@ _HB_DEDUP = """
     WHERE ts >= __LO__ AND ts <= __HI__
     LIMIT 1 BY monitor, host, ts
 """
+
+
+@st.cache_data(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
+    """A monitor's newest heartbeat rows up to `end` (7 days back at most), newest first, each once.
+
+    Columns: ts, host, status, message, rows, duration_ms. What a support engineer reads after
+    seeing the monitor DOWN: did it beat, from which host, with which error.
+    """
+    return run(
+        """
+        SELECT ts, toString(host) AS host, toString(status) AS status, message, rows, duration_ms
+        FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}
+        WHERE monitor = {monitor:String}
+          AND ts <= {end:DateTime64(3, 'UTC')} AND ts > {end:DateTime64(3, 'UTC')} - INTERVAL 7 DAY
+        ORDER BY ts DESC, host
+        LIMIT 1 BY host, ts
+        LIMIT {limit:UInt32}
+        """,
+        monitor=monitor, end=end, limit=int(limit),
+    )
 
 
 @st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)

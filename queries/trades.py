@@ -9,7 +9,7 @@ of the SQL text.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import polars as pl
@@ -62,8 +62,7 @@ WITH f AS
 (
     SELECT coin, dir
     FROM {trades_db:Identifier}.{trades_tbl:Identifier}
-    WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
-      AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+    WHERE time >= {lo:DateTime64(3, 'UTC')} AND time < {hi:DateTime64(3, 'UTC')}
     LIMIT 1 BY account, tid
 )
 SELECT 'coin' AS facet, toString(coin) AS value, count() AS n FROM f GROUP BY coin
@@ -212,6 +211,28 @@ ORDER BY bucket
 """
 
 
+Moment = date | datetime  # a UTC day, or an instant of an intraday window (the 24 h preset)
+
+
+def _window(start: Moment, end: Moment) -> dict[str, Any]:
+    """The fills window as bound parameters: `lo`, `hi` (DateTime64, [lo, hi)) and its UTC days `start`, `end`.
+
+    Days: [start 00:00, end + 1 day 00:00). Datetimes: [start, end) as given (aware, UTC).
+    """
+    if isinstance(start, datetime) != isinstance(end, datetime):
+        raise TypeError("start and end must both be dates or both be datetimes")
+    if isinstance(start, datetime):
+        lo, hi = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        first, last = lo.date(), (hi - timedelta(microseconds=1)).date()
+    else:
+        lo = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
+        hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=1)
+        first, last = start, end
+    if hi <= lo:
+        raise ValueError("the fills window ends before it starts")
+    return {"lo": lo, "hi": hi, "start": first, "end": last}
+
+
 def _filters(coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tuple[str, ...] = (),
              liquidity: str = "") -> dict[str, Any]:
     if liquidity not in ("", *config.LIQUIDITY_LABELS):
@@ -227,69 +248,69 @@ def _filters(coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tup
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def fills_page(start: date, end: date, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
+def fills_page(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
                dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
                descending: bool = True, page: int = 1, page_size: int = config.FILLS_PAGE_SIZE) -> pl.DataFrame:
     """One page (1-based) of the filtered fills, sorted by an allow-listed column."""
     sort = inputs.parse_sort(sort)
     page = max(1, int(page))
     size = max(1, min(int(page_size), config.FILLS_PAGE_SIZE))
-    return run(PAGE_SQL, start=start, end=end, sort_col=sort, descending=bool(descending), limit=size,
+    return run(PAGE_SQL, **_window(start, end), sort_col=sort, descending=bool(descending), limit=size,
                offset=(page - 1) * size, **_filters(coins, sides, dirs, liquidity))
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def fills_summary(start: date, end: date, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
+def fills_summary(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
                   dirs: tuple[str, ...] = (), liquidity: str = "") -> pl.DataFrame:
     """One row: count, notional, fees, realized, weighted slippage and flag counts of the filtered fills."""
-    return run(SUMMARY_SQL, start=start, end=end, **_filters(coins, sides, dirs, liquidity))
+    return run(SUMMARY_SQL, **_window(start, end), **_filters(coins, sides, dirs, liquidity))
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def fill_facets(start: date, end: date) -> pl.DataFrame:
+def fill_facets(start: Moment, end: Moment) -> pl.DataFrame:
     """The coins and dirs that occur in the range, with fill counts (for the filter widgets)."""
-    return run(FACETS_SQL, start=start, end=end)
+    return run(FACETS_SQL, **_window(start, end))
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=4, show_spinner=False)
-def fills_export(start: date, end: date, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
+def fills_export(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
                  dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
                  descending: bool = True, cap: int = config.FILLS_EXPORT_MAX_ROWS) -> pl.DataFrame:
     """The filtered fills for the CSV download: at most `cap` + 1 rows (one more says it was capped)."""
     sort = inputs.parse_sort(sort)
     cap = max(1, min(int(cap), config.FILLS_EXPORT_MAX_ROWS))
-    return run(PAGE_SQL, start=start, end=end, sort_col=sort, descending=bool(descending), limit=cap + 1,
+    return run(PAGE_SQL, **_window(start, end), sort_col=sort, descending=bool(descending), limit=cap + 1,
                offset=0, **_filters(coins, sides, dirs, liquidity))
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def daily_execution(start: date, end: date) -> pl.DataFrame:
+def daily_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per UTC day from the first to the last day with fills: rebalance window, volume, fees, slippage, flags."""
-    return run(DAILY_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS, **_filters())
+    return run(DAILY_SQL, **_window(start, end), lookback_days=config.EQUITY_LOOKBACK_DAYS, **_filters())
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def coin_execution(start: date, end: date) -> pl.DataFrame:
+def coin_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per coin: fills, notional, realized PnL, fees, notional-weighted slippage and flag counts."""
-    return run(BY_COIN_SQL, start=start, end=end, **_filters())
+    return run(BY_COIN_SQL, **_window(start, end), **_filters())
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def unconverted_fees(start: date, end: date) -> pl.DataFrame:
+def unconverted_fees(start: Moment, end: Moment) -> pl.DataFrame:
     """Fees paid in a token without a known USD price, per token (kept out of every USD fee sum)."""
-    return run(UNCONVERTED_FEES_SQL, start=start, end=end, **_filters())
+    return run(UNCONVERTED_FEES_SQL, **_window(start, end), **_filters())
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def untracked_fills(start: date, end: date, limit: int = config.UNTRACKED_LIST_LIMIT) -> pl.DataFrame:
+def untracked_fills(start: Moment, end: Moment, limit: int = config.UNTRACKED_LIST_LIMIT) -> pl.DataFrame:
     """The newest fills whose order id has no row in the orders table (count them with fills_summary)."""
-    return run(UNTRACKED_SQL, start=start, end=end, limit=int(limit), **_filters())
+    return run(UNTRACKED_SQL, **_window(start, end), limit=int(limit), **_filters())
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def coin_fills(coin: str, start: date, end: date, limit: int = config.DRILLDOWN_MAX_FILLS) -> pl.DataFrame:
+def coin_fills(coin: str, start: Moment, end: Moment, limit: int = config.DRILLDOWN_MAX_FILLS) -> pl.DataFrame:
     """One coin's fills in time order (position after each = pos_after), at most `limit`."""
-    return run(COIN_FILLS_SQL, start=start, end=end, limit=int(limit), **_filters(coins=(coin,)))
+    return run(COIN_FILLS_SQL, **_window(start, end), limit=int(limit), **_filters(coins=(coin,)))
 
 
 @st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

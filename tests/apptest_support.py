@@ -9,6 +9,8 @@ def category_table_values(shown):
     from ui.tables import WEIGHT_COLUMNS
 
     df = shown.copy()
+    if "sym" in df.columns:  # a symbol link (…&coin=BTC) back to the symbol
+        df["sym"] = [None if v is None else str(v).rsplit("coin=", 1)[-1] for v in df["sym"]]
     if "category" in df.columns:
         df["category"] = [None if v is None else list(v)[0] for v in df["category"]]
     for c in WEIGHT_COLUMNS:

@@ -34,10 +34,23 @@ NOTE_COLOR = "#7d8793"
 
 AXIS_X: dict[str, Any] = {"showgrid": False, "linecolor": AXIS_LINE}
 AXIS_Y: dict[str, Any] = {"gridcolor": GRID, "zerolinecolor": ZERO_LINE}
-LEGEND_ABOVE: dict[str, Any] = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0}
+# Above the plot, left-aligned under the title. The title is pinned to the top of the figure, and the
+# legend (which pushes the top margin as it wraps onto more lines on a narrow screen) carries a blank
+# two-line title of its own, as tall as the chart's title band: the chart's title sits in that blank
+# band, so however many lines the legend takes (also after a resize) it never runs into the title.
+LEGEND_ABOVE: dict[str, Any] = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
+_LEGEND_UNDER_TITLE: dict[str, Any] = {"title": {"text": "\u00a0<br>\u00a0", "side": "top left"}}
+TITLE_PINNED: dict[str, Any] = {"x": 0, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
+                                "pad": {"t": 12}, "font": {"size": 15}}
 LEGEND_BELOW: dict[str, Any] = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0,
                                 "font": {"size": 11}}
-DATE_AXIS: dict[str, Any] = {"type": "date", "tickformat": "%b %d"}
+# One date-label style on every time axis: "Dec 05"; within a day "14:00" over "Dec 05"; beyond months "Dec 2025".
+DATE_TICKS: list[dict[str, Any]] = [
+    {"dtickrange": [None, 86_400_000], "value": "%H:%M<br>%b %d"},
+    {"dtickrange": [86_400_000, "M1"], "value": "%b %d"},
+    {"dtickrange": ["M1", None], "value": "%b %Y"},
+]
+DATE_AXIS: dict[str, Any] = {"type": "date", "tickformatstops": DATE_TICKS}
 # a trace without its own colour takes the dashboard's series colours, never Plotly's defaults
 COLORWAY: list[str] = list(dict.fromkeys(fmt.SERIES_COLORS.values()))
 
@@ -93,15 +106,20 @@ def layout(title: str | None = None, height: int = 360, *, legend_below: bool = 
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "font": {"family": FONT, "size": 12},
-        "legend": LEGEND_BELOW if legend_below else LEGEND_ABOVE,
+        "legend": LEGEND_BELOW if legend_below else (merge(LEGEND_ABOVE, _LEGEND_UNDER_TITLE) if title
+                                                     else LEGEND_ABOVE),
         "hoverlabel": {"font": {"size": 12}},
         "colorway": COLORWAY,
         "xaxis": merge(AXIS_X, xaxis),
         "yaxis": merge(AXIS_Y, yaxis),
     }
     if title:
-        out["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}
+        out["title"] = {"text": title, **TITLE_PINNED}
     out.update(extra)
+    for name, axis in out.items():  # every time axis gets the one date-label style
+        if name.startswith("xaxis") and isinstance(axis, dict) and axis.get("type") == "date" \
+                and "tickformat" not in axis and "tickformatstops" not in axis:
+            out[name] = {**axis, "tickformatstops": DATE_TICKS}
     return out
 
 
@@ -141,6 +159,21 @@ class SpecFigure(go.Figure):
         return {"data": self._spec.get("data", []), "layout": self._spec.get("layout", {})}
 
 
-def show(fig_spec: Spec, key: str | None = None) -> None:
-    """Draw a chart spec on the page (full width; the mode bar without Plotly's logo)."""
-    st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False})
+def show(fig_spec: Spec, key: str | None = None, clickable: bool = False) -> Any:
+    """Draw a chart spec on the page (full width; the mode bar without Plotly's logo).
+
+    `clickable`: a click on a point (a heatmap cell) reruns the page and the returned state's
+    `selection.points` holds it (needs a `key`)."""
+    if clickable:
+        return st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False},
+                               on_select="rerun", selection_mode="points")
+    return st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False})
+
+
+def clicked_point(state: Any) -> dict[str, Any] | None:
+    """The point a `show(..., clickable=True)` chart was last clicked on, or None."""
+    try:
+        points = state["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    return points[0] if points else None

@@ -11,17 +11,22 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+import time as time_module
+from datetime import date, datetime, time, timezone
 from typing import Iterator
 
 import streamlit as st
 
+from lib import config
 from lib import format as fmt
 from lib import health as health_rules
+from lib.inputs import parse_refresh
 from lib.ch_client import DeskClient
 from queries import health
 from ui.data import load
-from ui.state import global_range
+from ui.state import global_range, set_url, url_value
+
+REFRESH_KEY = "refresh_every"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,24 @@ class Selection:
     start: date  # first UTC day of the global range
     end: date  # last UTC day of the global range (inclusive)
     as_of: datetime | None  # newest account snapshot, None when unknown or unreadable
+    refresh_s: int = config.DEFAULT_REFRESH_S  # auto-refresh interval, 0 = off
+    lo: datetime | None = None  # the range as a UTC window [lo, hi): intraday for the 24 h preset
+    hi: datetime | None = None
+
+    @property
+    def window(self) -> tuple[date | datetime, date | datetime]:
+        """(start, end) for a query that can read a time window: datetimes for an intraday range, else days."""
+        if self.lo is not None and self.hi is not None and self.lo.time() != time(0):
+            return self.lo, self.hi
+        return self.start, self.end
+
+    def link_params(self, **extra: object) -> dict[str, str]:
+        """Query parameters that carry this range (and `extra`) to another page."""
+        out = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.refresh_s != config.DEFAULT_REFRESH_S:
+            out["every"] = str(self.refresh_s)
+        out.update({k: v.isoformat() if isinstance(v, date) else str(v) for k, v in extra.items() if v is not None})
+        return out
 
 
 _current: ContextVar[Selection | None] = ContextVar("desk_sidebar_selection", default=None)
@@ -55,17 +78,75 @@ def selection() -> Selection:
     return value
 
 
-def _as_of() -> datetime | None | bool:
-    """Newest account snapshot; False when the query itself failed (already explained)."""
+def _real(ts: object) -> datetime | None:
+    """A snapshot time, or None for NULL and for max()/min() over an empty table (the epoch)."""
+    return None if ts is None or not hasattr(ts, "year") or ts.year < 2000 else ts  # type: ignore[return-value]
+
+
+def _as_of() -> tuple[datetime | None | bool, date | None]:
+    """(newest account snapshot, first UTC day of data); False when the query itself failed (already explained)."""
     df = load(health.data_as_of, what="data as of", where=st.sidebar)
     if df is None:
-        return False
+        return False, None
     if df.height == 0:
-        return None
-    ts = df.item(0, "account_ts")
-    if ts is None or (hasattr(ts, "year") and ts.year < 2000):  # max() over an empty table is epoch
-        return None
-    return ts
+        return None, None
+    first = _real(df.item(0, "first_account_ts")) if "first_account_ts" in df.columns else None
+    return _real(df.item(0, "account_ts")), first.date() if first else None
+
+
+def _auto_refresh(every: int) -> None:
+    """Rerun the whole page every `every` seconds (0 = off), keeping widgets and URL as they are.
+
+    A timer fragment in the sidebar: its first run is part of the page's run and does nothing;
+    a later, timed run asks for a full rerun. The rerun is cheap: query results come from
+    st.cache_data until their TTL (lib/config.py) expires, views and sections replay while the data is
+    unchanged; so the TTLs decide freshness and the ages ("x min ago") tick.
+    """
+    st.session_state["_desk_page_run_at"] = time_module.monotonic()
+    if not every:
+        return
+
+    @st.fragment(run_every=every)
+    def tick() -> None:
+        if time_module.monotonic() - st.session_state.get("_desk_page_run_at", 0.0) >= every * 0.8:
+            st.rerun()
+
+    with st.sidebar:
+        tick()
+
+
+# Streamlit's date box commits a typed date on Escape or when focus leaves it, not on Enter. A trader types
+# a range and presses Enter: inside a date box, Enter is answered with the box's own commit key. A constant
+# script (nothing from a user or the data), installed once per browser tab.
+_ENTER_COMMITS_DATES = """<script>
+if (!window.__deskEnterCommitsDates) {
+  window.__deskEnterCommitsDates = true;
+  document.addEventListener("keydown", (event) => {
+    const box = event.target && event.target.closest && event.target.closest('[data-testid="stDateInputField"]');
+    if (event.key === "Enter" && box) {
+      event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true, cancelable: true}));
+    }
+  }, true);
+}
+</script>"""
+
+
+def _enter_commits_dates() -> None:
+    with st.sidebar:
+        st.html(_ENTER_COMMITS_DATES, unsafe_allow_javascript=True, width="content")
+
+
+def _refresh_control() -> int:
+    if REFRESH_KEY not in st.session_state:
+        st.session_state[REFRESH_KEY] = url_value("every", parse_refresh, config.DEFAULT_REFRESH_S)
+    every = st.sidebar.segmented_control(
+        "Auto-refresh", list(config.REFRESH_CHOICES_S), key=REFRESH_KEY, required=True,
+        format_func=lambda s: "off" if s == 0 else (f"{s} s" if s < 60 else f"{s // 60} min"),
+        help="Rerun this page on a timer; every selection and the URL stay as they are.",
+    )
+    every = config.DEFAULT_REFRESH_S if every is None else int(every)
+    set_url(every=None if every == config.DEFAULT_REFRESH_S else every)
+    return every
 
 
 def source_status(client: DeskClient) -> str:
@@ -89,7 +170,7 @@ def render(client: DeskClient) -> Selection:
     """Draw the sidebar and return the global UTC date range and the data-as-of time."""
     sb = st.sidebar
     source_box = sb.container()
-    as_of = _as_of()
+    as_of, first_day = _as_of()
     status = source_status(client)
     st.session_state["_source_status"] = status
     st.session_state["_sidebar_this_run"] = True
@@ -122,10 +203,12 @@ def render(client: DeskClient) -> Selection:
         st.cache_data.clear()
         st.rerun()
 
-    latest = (as_of or datetime.now(timezone.utc)).date()
-    start, end = global_range(latest)
+    bounds = global_range(as_of or datetime.now(timezone.utc), first_day)
+    _enter_commits_dates()
+    every = _refresh_control()
+    _auto_refresh(every)
     sb.caption("All times are UTC.")
-    return Selection(start, end, as_of)
+    return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi)
 
 
 def data_as_of_line(as_of: datetime | None) -> None:

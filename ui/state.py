@@ -7,12 +7,14 @@ falls back to the default; it never reaches a query.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Callable, TypeVar
 
 import streamlit as st
 
-from lib.inputs import InputError, parse_range
+from lib import config
+from lib.inputs import InputError, parse_preset, parse_range
+from lib.ranges import Bounds, day_bounds, preset_bounds
 
 T = TypeVar("T")
 
@@ -28,37 +30,74 @@ def url_value(name: str, parse: Callable[[str], T], default: T) -> T:
         return default
 
 
+def init_from_url(key: str, name: str, parse: Callable[[str], T], default: T) -> None:
+    """Start widget `key` from URL parameter `name` the first time this session shows it."""
+    if key not in st.session_state:
+        st.session_state[key] = url_value(name, parse, default)
+
+
 def set_url(**values: object) -> None:
     for name, value in values.items():
         if value is None:
             st.query_params.pop(name, None)
         else:
-            text = value.isoformat() if isinstance(value, date) else str(value)
+            if isinstance(value, (list, tuple)):
+                text = ",".join(str(v) for v in value)
+                if not text:
+                    st.query_params.pop(name, None)
+                    continue
+            else:
+                text = value.isoformat() if isinstance(value, date) else str(value)
             if st.query_params.get(name) != text:
                 st.query_params[name] = text
 
 
-def global_range(latest: date) -> tuple[date, date]:
-    """The sidebar date range (UTC days, inclusive), default the last 30 days."""
-    default = (latest - timedelta(days=29), latest)
-    raw_from, raw_to = st.query_params.get("from"), st.query_params.get("to")
-    start, end = default
-    if raw_from or raw_to:
-        try:
-            start, end = parse_range(raw_from or default[0], raw_to or default[1])
-        except InputError as err:
-            st.sidebar.warning(f"Ignored the date range in the URL: {err}.", icon=":material/warning:")
-    picked = st.sidebar.date_input(
-        "Date range (UTC)",
-        value=(start, end),
-        max_value=max(latest, end),
-        key="global_range",
-        help="Applies to Overview, Trades and Tracking Error. Days are UTC.",
+RANGE_KEY = "global_range"  # the sidebar's date box
+PRESET_KEY = "range_preset"  # the preset buttons beside it
+
+
+def _dates_picked() -> None:
+    """A date typed or picked in the date box replaces the preset."""
+    st.session_state[PRESET_KEY] = None
+
+
+def global_range(now: datetime, first_day: date | None) -> Bounds:
+    """The sidebar's range: a preset (URL `range`, default the last 30 days) or the UTC days of the
+    date box (URL `from`/`to`). `now` is the newest data; presets are relative to it."""
+    sb = st.sidebar
+    if PRESET_KEY not in st.session_state:  # first run of this session: from the URL
+        has_dates = bool(st.query_params.get("from") or st.query_params.get("to"))
+        st.session_state[PRESET_KEY] = url_value("range", parse_preset,
+                                                 None if has_dates else config.DEFAULT_RANGE_PRESET)
+    preset = st.session_state[PRESET_KEY]
+    latest = now.date()
+    if preset:
+        bounds = preset_bounds(preset, now, first_day)
+        st.session_state[RANGE_KEY] = (bounds.start, bounds.end)  # the date box shows the preset's days
+    else:
+        bounds = preset_bounds(config.DEFAULT_RANGE_PRESET, now, first_day)
+        raw_from, raw_to = st.query_params.get("from"), st.query_params.get("to")
+        if RANGE_KEY not in st.session_state and (raw_from or raw_to):
+            try:
+                bounds = day_bounds(*parse_range(raw_from or bounds.start, raw_to or bounds.end))
+            except InputError as err:
+                sb.warning(f"Ignored the date range in the URL: {err}.", icon=":material/warning:")
+            st.session_state[RANGE_KEY] = (bounds.start, bounds.end)
+    picked = sb.date_input(
+        "Date range (UTC)", key=RANGE_KEY, max_value=max(latest, bounds.end), on_change=_dates_picked,
+        help="Applies to Overview, Trades and Tracking Error. Days are UTC. Type a range and press Enter, "
+             "or pick one in the calendar.",
     )
-    if isinstance(picked, (tuple, list)) and len(picked) == 2:
+    sb.segmented_control("Range presets", list(config.RANGE_PRESETS), key=PRESET_KEY,
+                         format_func=config.RANGE_PRESETS.get, label_visibility="collapsed",
+                         help="Relative to the newest data; 24 h is an intraday window where a page can use it.")
+    if not preset and isinstance(picked, (tuple, list)) and len(picked) == 2:
         try:
-            start, end = parse_range(picked[0], picked[1])
+            bounds = day_bounds(*parse_range(picked[0], picked[1]))
         except InputError as err:
-            st.sidebar.error(str(err))
-    set_url(**{"from": start, "to": end})
-    return start, end
+            sb.error(str(err))
+    if preset:
+        set_url(**{"range": None if preset == config.DEFAULT_RANGE_PRESET else preset, "from": None, "to": None})
+    else:
+        set_url(**{"range": None, "from": bounds.start, "to": bounds.end})
+    return bounds

@@ -11,6 +11,7 @@ A missing value shows as lib.format.MISSING (the grid's placeholder), never 0.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Mapping
 
 import polars as pl
@@ -20,10 +21,38 @@ from lib import format as fmt
 
 WEIGHT_COLUMNS = ("actual_weight", "weight_t2", "weight_t1", "err_t2", "err_t1")
 WEIGHT_FORMAT = "%+.2f%%"  # weights are shown in percent of equity, signed, as the playbook quotes them
-NUMBER_FORMAT = "%.6g"  # prices
+ERROR_FORMAT = "%+.2f pp"  # a weight difference is in percentage points
+ERROR_COLUMNS = ("err_t2", "err_t1")
+NUMBER_FORMAT = "%.10g"  # prices keep their precision (10 significant digits drop only float noise)
 # Position sizes keep every digit a fill can carry (PUMP -20876668, not -2.08767e+07); 12 significant
 # digits also hide float noise such as 0.30000000000000004.
 UNITS_FORMAT = "%.12g"
+# The desk's words for the positions/TE table columns (the frame keeps its data names).
+DESK_LABELS: Mapping[str, str] = {
+    "sym": "Symbol",
+    "pos_units": "Units",
+    "bn_px": "Price",
+    "notional_usd": "Notional",
+    "actual_weight": "Weight",
+    "weight_t2": "Target (T+2)",
+    "weight_t1": "Target (T+1)",
+    "err_t2": "Error",
+    "err_t1": "Error vs T+1",
+    "category": "Category",
+    "flip_explained": "Flip",
+}
+DESK_HELP: Mapping[str, str] = {
+    "pos_units": "Signed units held (negative = short), full precision.",
+    "bn_px": "Binance close of the snapshot hour, USD.",
+    "notional_usd": "Units × price, USD (negative = short).",
+    "actual_weight": "Notional as % of equity.",
+    "weight_t2": "The model's weight dated two days earlier (the one this day trades), % of equity.",
+    "weight_t1": "The model's weight dated the day before (timing reference), % of equity.",
+    "err_t2": "Weight − T+2 target, percentage points.",
+    "err_t1": "Weight − T+1 target, percentage points.",
+    "flip_explained": "Closer to the T+1 target than to T+2: a timing slip, not a model miss.",
+}
+SYMBOL_LINK = r"coin=([^&]+)$"  # a symbol link ends with &coin=<symbol>; the cell shows the symbol
 
 
 def as_label(column: str) -> pl.Expr:
@@ -47,29 +76,57 @@ def weights_in_percent(df: pl.DataFrame, columns: Iterable[str] = WEIGHT_COLUMNS
     return df.with_columns([shown(c) for c in columns if c in df.columns])
 
 
+def symbol_links(df: pl.DataFrame, link: str, column: str = "sym") -> pl.DataFrame:
+    """`column` as links `link + symbol` (link ends with "coin="), shown as the symbol (SYMBOL_LINK)."""
+    return df.with_columns(pl.concat_str([pl.lit(link), pl.col(column)]).alias(column))
+
+
+def link_symbols(markdown: str, symbols: Iterable[str], link: str) -> str:
+    """Markdown with each whole-word mention of one of `symbols` made a link `link + symbol`."""
+    names = sorted({s for s in symbols if s and re.fullmatch(r"[A-Za-z0-9]{2,20}", s)}, key=len, reverse=True)
+    if not names:
+        return markdown
+    pattern = re.compile(r"(?<![\w\[/=])(" + "|".join(map(re.escape, names)) + r")(?![\w\]])")
+    return pattern.sub(lambda m: f"[{m.group(1)}]({link}{m.group(1)})", markdown)
+
+
 def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd",),
                    number_columns: Iterable[str] = ("bn_px",),
-                   units_columns: Iterable[str] = ("pos_units",)) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """(frame, column_config) for a classified positions table: category pills, signed % weights, USD, units."""
+                   units_columns: Iterable[str] = ("pos_units",),
+                   symbol_link: str | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """(frame, column_config) for a classified positions table in the desk's words: category pills,
+    signed % weights, errors in pp, USD, units and prices at full precision; with `symbol_link`
+    each symbol opens its Trades drill-down."""
     out = weights_in_percent(df)
     config: dict[str, Any] = {}
     for c in out.columns:
-        if c in WEIGHT_COLUMNS:
-            config[c] = st.column_config.NumberColumn(c, format=WEIGHT_FORMAT, help="% of equity")
+        label, help_text = DESK_LABELS.get(c, c), DESK_HELP.get(c)
+        if c in ERROR_COLUMNS:
+            config[c] = st.column_config.NumberColumn(label, format=ERROR_FORMAT, help=help_text)
+        elif c in WEIGHT_COLUMNS:
+            config[c] = st.column_config.NumberColumn(label, format=WEIGHT_FORMAT, help=help_text)
         elif c in usd_columns:
-            config[c] = st.column_config.NumberColumn(c, format="dollar")
+            config[c] = st.column_config.NumberColumn(label, format="dollar", help=help_text)
         elif c in number_columns:
-            config[c] = st.column_config.NumberColumn(c, format=NUMBER_FORMAT)
+            config[c] = st.column_config.NumberColumn(label, format=NUMBER_FORMAT, help=help_text)
         elif c in units_columns:
-            config[c] = st.column_config.NumberColumn(c, format=UNITS_FORMAT, help="units, full precision")
+            config[c] = st.column_config.NumberColumn(label, format=UNITS_FORMAT, help=help_text)
+        elif c == "flip_explained":
+            config[c] = st.column_config.CheckboxColumn(label, help=help_text)
+        elif c == "sym" and symbol_link:
+            out = symbol_links(out, symbol_link)
+            config[c] = st.column_config.LinkColumn(label, display_text=SYMBOL_LINK, pinned=True,
+                                                    help="Opens the coin's fills on the Trades page (same range).")
+        elif c in DESK_LABELS:
+            config[c] = st.column_config.Column(label, help=help_text, pinned=c == "sym" or None)
     if "category" in out.columns:
         out = out.with_columns(as_label("category"))
-        config["category"] = label_column("category", fmt.CATEGORY_COLORS)
+        config["category"] = label_column("Category", fmt.CATEGORY_COLORS)
     return out, config
 
 
-def show_category_table(df: pl.DataFrame, height: int | None = None) -> None:
+def show_category_table(df: pl.DataFrame, height: int | None = None, symbol_link: str | None = None) -> None:
     """Draw `category_table(df)`."""
-    frame, config = category_table(df)
+    frame, config = category_table(df, symbol_link=symbol_link)
     st.dataframe(frame, hide_index=True, column_config=config, height=height if height is not None else "auto",
                  placeholder=fmt.MISSING)

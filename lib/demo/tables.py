@@ -36,7 +36,6 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lib.config import TableMap
 from lib.demo import keyed

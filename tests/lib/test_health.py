@@ -256,14 +256,22 @@ def test_fill_hours_and_gap_runs():
     f = h.fill_hours(per, end, 6, "positions")
     assert f["hour"].to_list() == [datetime(2025, 12, 15, k, tzinfo=UTC) for k in range(6)]
     assert f["keys"].to_list() == [0, 60, 0, 0, 58, 0]
-    assert f["gap"].to_list() == [True, False, True, True, False, True]
+    # 05:00-05:59 is still under way at 05:30: its rows are arriving, it is not a gap
+    assert f["gap"].to_list() == [True, False, True, True, False, False]
+    assert f["partial"].to_list() == [False] * 5 + [True]
     assert h.gap_runs(f) == [
         (datetime(2025, 12, 15, 0, tzinfo=UTC), datetime(2025, 12, 15, 1, tzinfo=UTC)),
         (datetime(2025, 12, 15, 2, tzinfo=UTC), datetime(2025, 12, 15, 4, tzinfo=UTC)),
-        (datetime(2025, 12, 15, 5, tzinfo=UTC), datetime(2025, 12, 15, 6, tzinfo=UTC)),
     ]
     ev = h.fill_hours(per, end, 6, "ledger")
-    assert ev["empty"].sum() == 4 and not ev["gap"].any()
+    assert ev["empty"].sum() == 3 and not ev["gap"].any()
+    # an hour that ended moments ago may still be receiving rows: at 06:02 05:00 is still in flight
+    just = h.fill_hours(per, datetime(2025, 12, 15, 6, 2, tzinfo=UTC), 7, "positions")
+    assert just["partial"].to_list() == [False] * 5 + [True, True] and just["gap"].to_list()[-2:] == [False, False]
+    # once it is over (06:10, more than HOUR_IN_FLIGHT_S later) an empty 05:00 is a gap; 06:00 is under way
+    done = h.fill_hours(per, datetime(2025, 12, 15, 6, 10, tzinfo=UTC), 7, "positions")
+    assert done["gap"].to_list() == [True, False, True, True, False, True, False]
+    assert done["partial"].to_list() == [False] * 6 + [True]
 
 
 def test_assess_sync():

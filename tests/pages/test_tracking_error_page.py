@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -73,7 +74,9 @@ def test_range_trend_and_day_story(app, desk_url):
     # the day story's TE comparison uses the previous days' TE (look-back before the range included)
     assert "average over the previous 7 days" in s
     d = date(2025, 12, 7)
-    assert s.strip() == te.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
+    unlinked = re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s)  # the names link to Trades
+    assert unlinked.strip() == te.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
+    assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
     # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap
     assert len(at.get("plotly_chart")) == 7
     assert dict(at.query_params)["day"] == "2025-12-07"
@@ -140,11 +143,12 @@ def test_garbage_url_params_warn_and_fall_back(app):
     assert q["day"] == "2025-12-10" and q["hour"] == str(config.DEFAULT_SNAPSHOT_HOUR) and q["window"] == "14"
     assert "2025-12-10" in story(at)
 
-    # a real date outside the range is refused the same way
+    # a real date outside the (new) range lands quietly on the nearest day of the range
     at = app(PAGE, query={**RANGE, "day": "2025-11-25"})
     no_exception(at)
-    assert "has no classified snapshot in the selected range" in texts(at, "warning")
-    assert dict(at.query_params)["day"] == "2025-12-10"
+    assert "Ignored URL parameter" not in texts(at, "warning")
+    assert dict(at.query_params)["day"] == "2025-12-01"
+    assert "2025-12-01" in story(at)
 
 
 @pytest.mark.parametrize("day", ["2025-13-45", "x" * 200])

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from datetime import date
+
 import pytest
 
 from lib import config
 from lib import format as fmt
+from ui.trades import views
 
 PAGE = "pages/trades.py"
 RANGE = {"from": "2025-11-20", "to": "2025-12-15"}
@@ -125,16 +131,25 @@ def test_side_and_liquidity_filters(open_page, desk_client):
     assert n > 0
     assert _count_caption(at).startswith(f"Fills 1–{min(n, 100)} of **{n:,}** matching")
     table = at.dataframe[0].value
-    assert set(table["side"]) == {"A"} and not any(table["crossed"])
+    assert set(table["side"]) == {"Sell"} and not any(table["crossed"])
 
 
 def test_csv_download_of_the_filtered_set(open_page):
     at = open_page(RANGE)
     at.multiselect(key="tr_coins").set_value(["BTC"]).run()
-    at.toggle(key="tr_csv").set_value(True).run()
     _ok(at)
     buttons = at.get("download_button")
-    assert buttons and buttons[0].proto.label == "Download CSV"
+    n = int(re.search(r"of \*\*([\d,]+)\*\* matching", _count_caption(at)).group(1).replace(",", ""))
+    assert buttons and buttons[0].proto.label == f"CSV of the {n:,} matching fills"  # one click, no toggle
+    # what the button writes when pressed: the same fills, in the house CSV format
+    text = views.fills_csv(date(2025, 11, 20), date(2025, 12, 15), (("BTC",), (), (), ""), "time", True)()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == n and {r["coin"] for r in rows} == {"BTC"}
+    assert all(r["time"].endswith("Z") and "T" in r["time"] for r in rows)
+    for flag in ("crossed", "tracked", "off_window"):
+        assert {r[flag] for r in rows} <= {"true", "false"}, flag
+    assert {r["side"] for r in rows} <= {"Buy", "Sell"}
+    assert rows[0]["time"] >= rows[-1]["time"]  # descending, as chosen
 
 
 def test_per_day_tab_flags_off_window_fills(open_page, desk_client):

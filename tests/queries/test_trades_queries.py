@@ -336,3 +336,27 @@ def test_repeated_runs_agree(fx):
     c = _run(client, trades.fills_summary, START, END)
     d = _run(client, trades.fills_summary, START, END)
     assert c.equals(d)
+
+
+def test_intraday_window_reads_only_its_fills(fx):
+    """The 24 h preset reads the fills of [lo, hi), not whole days: every query with the same window."""
+    f, client = fx
+    exp = f.fills()
+    times = sorted(e["time"] for e in exp)
+    lo, hi = times[2], times[-2]  # from the third fill (inclusive) to the last-but-one (exclusive)
+    inside = [e for e in exp if lo <= e["time"] < hi]
+    assert 0 < len(inside) < len(exp)
+    page = _run(client, trades.fills_page, lo, hi, sort="time", descending=False)
+    assert page["tid"].to_list() == [e["tid"] for e in inside]
+    summary = _run(client, trades.fills_summary, lo, hi).row(0, named=True)
+    assert summary["n_fills"] == len(inside)
+    assert summary["notional_usd"] == pytest.approx(sum(e["notional"] for e in inside))
+    by_coin = _run(client, trades.coin_execution, lo, hi)
+    assert by_coin["n_fills"].sum() == len(inside)
+    # whole days as datetimes read the same fills as the days themselves
+    days = _run(client, trades.fills_summary, datetime(2025, 5, 6, tzinfo=UTC), datetime(2025, 5, 8, tzinfo=UTC))
+    assert days.row(0, named=True)["n_fills"] == 9
+    with pytest.raises(ValueError):
+        trades._window(hi, lo)
+    with pytest.raises(TypeError):
+        trades._window(START, hi)

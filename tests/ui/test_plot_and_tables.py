@@ -11,7 +11,13 @@ from ui import plot, tables
 
 def test_one_look_for_every_chart() -> None:
     lay = plot.layout("x", xaxis={"type": "date"}, yaxis={"ticksuffix": "%"}, barmode="stack")
-    assert lay["xaxis"] == {**plot.AXIS_X, "type": "date"}
+    # every time axis gets the one date-label style ("Dec 05"; "14:00 / Dec 05" within a day)
+    assert lay["xaxis"] == {**plot.AXIS_X, "type": "date", "tickformatstops": plot.DATE_TICKS}
+    assert plot.layout("x", xaxis={"type": "date", "tickformat": "%H:%M"})["xaxis"]["tickformat"] == "%H:%M"
+    assert "tickformatstops" in plot.layout("x", xaxis2={"type": "date"})["xaxis2"]
+    # the title is pinned to the top; the legend under it keeps a blank band for it
+    assert lay["title"]["yref"] == "container" and lay["legend"]["title"]["text"].count("<br>") == 1
+    assert "title" not in plot.layout(None)["legend"]
     assert lay["yaxis"]["gridcolor"] == plot.GRID and lay["yaxis"]["ticksuffix"] == "%"
     assert plot.merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}}) == {"a": {"b": 1, "c": 3}}
 
@@ -26,7 +32,7 @@ def test_category_table_pills_and_percent_points() -> None:
     assert cat["type_config"]["type"] == "multiselect"
     options = {o["value"]: o.get("color") for o in cat["type_config"]["options"]}
     assert options[te.WRONG_DIRECTION] == fmt.CATEGORY_COLORS[te.WRONG_DIRECTION]
-    assert config["err_t2"]["type_config"]["format"] == tables.WEIGHT_FORMAT
+    assert config["err_t2"]["type_config"]["format"] == tables.ERROR_FORMAT
 
 
 def test_weights_shown_never_read_minus_zero() -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib import config, risk
 from lib import format as fmt
-from ui import cache, plot
+from ui import cache, layout, plot
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -74,7 +74,7 @@ def risk_chart(series: pl.DataFrame, bucket_label: str) -> Spec:
 def risk_panel(view: RiskNow) -> None:
     """Four metrics, then the positions nearest to their liquidation price."""
     t = view.totals
-    row = st.columns(4)
+    row = layout.metric_row(4)
     when = fmt.utc(t.get("ts")) if t else fmt.MISSING
     row[0].metric("Margin used", fmt.pct(t.get("margin_pct"), 1),
                   delta=_pp_delta(t.get("margin_pct"), t.get("prev_margin_pct")), delta_color="inverse",

@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib import config, pnl, te_views
 from lib import format as fmt
-from ui import cache, plot
+from ui import cache, layout, plot
 from ui.overview import charts
 from ui.overview.views import DailyStatistics, Decomposition, Drawdown, ExposureNow
 
@@ -30,7 +30,7 @@ MARK_RULE = ("End mark: the newest account snapshot; start mark: the last snapsh
 def pnl_metrics(windows: dict[str, dict]) -> None:
     """Equity and the PnL of today (UTC day), the last 7 and 30 × 24 h and since start (headline windows)."""
     today = windows.get("today", {})
-    row = st.columns(5)
+    row = layout.metric_row(5)
     row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
                   delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
                   delta_description="PnL today",
@@ -50,7 +50,7 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
     """Gross/net exposure, long/short counts at the newest positions round, and the latest tracking error."""
     x = view.row
     hour = config.DEFAULT_SNAPSHOT_HOUR
-    row = st.columns(5)
+    row = layout.metric_row(5)
     row[0].metric("Gross exposure", fmt.pct(view.gross_pct, 1),
                   delta=fmt.usd(x.get("gross_usd")) if x else None, **_ROW2_OFF,
                   help=f"Sum of |position value| at the newest positions snapshot ({fmt.utc(x.get('ts'))}), "
@@ -133,7 +133,7 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     periods, worst = view.periods, view.worst
     st.subheader("Equity and drawdown")
     plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
-    d1, d2, d3, d4 = st.columns(4)
+    d1, d2, d3, d4 = layout.metric_row(4)
     n_snaps = view.n_snapshots
     d1.metric("Max drawdown", fmt.pct(worst["max_drawdown"], signed=True),
               help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
@@ -159,7 +159,7 @@ def daily_statistics(view: DailyStatistics) -> None:
     stats = view.stats
     root = f"√{config.ANNUALISATION_DAYS}"
     st.subheader("Daily statistics (UTC days, time-weighted returns net of deposits/withdrawals)")
-    s1, s2, s3, s4 = st.columns(4)
+    s1, s2, s3, s4 = layout.metric_row(4)
     s1.metric("Mean return / day", fmt.pct(stats["mean_return"], 3, signed=True))
     s2.metric("Win rate (days)", fmt.pct(stats["win_rate"], 0),
               help=f"{stats['n_up'] or 0} up, {stats['n_down'] or 0} down days.")
@@ -167,7 +167,7 @@ def daily_statistics(view: DailyStatistics) -> None:
               delta=str(stats["best_day"]) if stats["best_day"] else None, delta_arrow="off", delta_color="off")
     s4.metric("Worst day", fmt.pct(stats["worst_return"], signed=True),
               delta=str(stats["worst_day"]) if stats["worst_day"] else None, delta_arrow="off", delta_color="off")
-    s5, s6, s7, _ = st.columns(4)
+    s5, s6, s7, _ = layout.metric_row(4)
     s5.metric(f"Volatility (ann. ×{root})", fmt.pct(stats["vol_ann"], 1),
               delta=f"{stats['n_days']} days", delta_arrow="off", delta_color="off",
               help=f"Standard deviation of {stats['n_days']} finished days' returns × {root}.")

@@ -41,7 +41,8 @@ def position_risk(positions: pl.DataFrame) -> PositionRisk:
         ).list.drop_nulls().alias("flags"),
         (pl.col("notional_pct") * 100).round(2),
     ).select("coin", "side", "flags", "divergence_bp", "liq_distance_pct", "position_value", "notional_pct",
-             "leverage", "mark", "liquidation_px", "bn_close", "bn_symbol", "margin_used", "unrealized_pnl")
+             "leverage", "entry_px", "mark", "liquidation_px", "bn_close", "bn_symbol", "margin_used",
+             "unrealized_pnl")
 
     def coins(expr: pl.Expr) -> list[str]:
         return positions.filter(expr)["coin"].to_list()
@@ -74,6 +75,7 @@ def risk_table(view: PositionRisk) -> None:
         "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
         "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
         "margin_used": st.column_config.NumberColumn("Margin used", format="dollar"),
+        "entry_px": st.column_config.NumberColumn("Entry price", format="%.10g"),
         "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
         "liquidation_px": st.column_config.NumberColumn("Liquidation price", format="%.6g",
                                                         help="None reported = the margin covers the position"),

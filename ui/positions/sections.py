@@ -12,7 +12,7 @@ import streamlit as st
 from lib import config, te_views
 from lib import format as fmt
 from lib import tracking_error as te
-from ui import plot, tables
+from ui import layout, plot, tables
 from ui.positions import charts
 from ui import cache
 
@@ -21,12 +21,12 @@ from ui import cache
 def book(view: te_views.SnapshotView, unpriced_notes: list[str], n_symbols: int, thresholds_label: str) -> None:
     """Symbols per category, exposure, snapshot TE; unpriced rows flagged."""
     if view.counts is not None:
-        cols = st.columns(len(te.CATEGORIES))
+        cols = layout.metric_row(len(te.CATEGORIES))
         for col, cat in zip(cols, te.CATEGORIES):
             col.metric(te_views.CATEGORY_LABELS[cat], view.counts[cat],
                        help=f"Symbols classified {cat} ({thresholds_label}).")
     expo = view.exposure
-    e1, e2, e3, e4, e5, e6 = st.columns(6)
+    e1, e2, e3, e4, e5, e6 = layout.metric_row(6)
     e1.metric("Gross exposure", fmt.pct(expo["gross"]), help="Σ|actual weight| over priced symbols, % of equity.")
     e2.metric("Net exposure", fmt.weight(expo["net"]), help="Σ actual weight over priced symbols, % of equity.")
     e3.metric("Long", fmt.weight(expo["long"]), help="Σ of the positive actual weights, % of equity.")
@@ -43,9 +43,10 @@ def book(view: te_views.SnapshotView, unpriced_notes: list[str], n_symbols: int,
 
 
 @cache.section()
-def table_and_chart(table: pl.DataFrame, classified: bool) -> None:
-    """The positions table and, when classified, actual vs T+2 target per symbol."""
-    tables.show_category_table(table, height=420)
+def table_and_chart(table: pl.DataFrame, classified: bool, symbol_link: str | None = None) -> None:
+    """The positions table (each symbol opens its Trades drill-down) and, when classified, actual vs T+2
+    target per symbol."""
+    tables.show_category_table(table, height=420, symbol_link=symbol_link)
     if not classified:  # with no targets there is nothing to compare the book with
         return
     if table.height:
@@ -80,3 +81,4 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
         "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.UNITS_FORMAT),
         "in_snapshot": st.column_config.CheckboxColumn("in snapshot"),
     })
+

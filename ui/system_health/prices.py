@@ -11,7 +11,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import cache, plot
+from ui import cache, layout, plot
 
 PROBLEM_COLORS = {"missing": "#e8702a", "no recent": "#e0a526", "zero": "#d1343b", "stale": "#8e5cc4",
                   "no candles": "#40464d"}
@@ -49,7 +49,7 @@ def price_sanity(divergence: pl.DataFrame | None, candles: pl.DataFrame | None) 
 def prices_panel(view: PriceSanity, hours: int) -> None:
     bp = config.PRICE_DIVERGENCE_BP
     if view.coins is not None:
-        top = st.columns(3)
+        top = layout.metric_row(3)
         top[0].metric("Coins diverging", f"{view.n_flagged} of {view.coins.height}",
                       help=f"Coins whose exchange mark differed from the Binance close of the same hour by more "
                            f"than {bp:.0f} bp in at least one of the last {hours} hours.")

@@ -24,7 +24,7 @@ from lib import config
 from lib import format as fmt
 from lib import health as rules
 from ui.system_health import charts
-from ui import plot
+from ui import layout, plot
 from ui import cache
 from ui.system_health.views import Clock, Timeline
 
@@ -136,7 +136,7 @@ def sync_durations(durations: pl.DataFrame, end_q: datetime) -> None:
 def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
     """Endpoint in use, server version, round trip and the last successful query (its age is live)."""
     role = "embedded demo" if client.settings.embedded_default else client.active
-    cols = st.columns(4)
+    cols = layout.metric_row(4)
     cols[0].metric("Endpoint in use", role)
     cols[1].metric("Server version", info["version"] if info else fmt.MISSING)
     cols[2].metric("Round trip · SELECT version()", f"{info['rtt_s'] * 1000:.0f} ms" if info else fmt.MISSING)
@@ -159,7 +159,7 @@ def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
 def summary_row(mon_summary: rules.HealthSummary | None, table_summary: str | None, sync_summary: str | None,
                 info: dict[str, Any] | None) -> None:
     """One badge per panel: monitors, synced tables, sync runs, ClickHouse."""
-    c = st.columns(4)
+    c = layout.metric_row(4)
     c[0].markdown("**Monitors**")
     c[0].markdown(charts.badge_text(mon_summary) if mon_summary is not None else ":gray-badge[not available]")
     for col, title, status in ((c[1], "Synced tables", table_summary), (c[2], "Sync runs", sync_summary)):
@@ -170,3 +170,15 @@ def summary_row(mon_summary: rules.HealthSummary | None, table_summary: str | No
         c[3].markdown(f":green-badge[answering · {info['rtt_s'] * 1000:.0f} ms]")
     else:
         c[3].markdown(":red-badge[not answering]")
+
+
+@cache.section()
+def monitor_beats(beats: pl.DataFrame, monitor: str) -> None:
+    """One monitor's newest heartbeat rows (times UTC), errors first to the eye."""
+    st.dataframe(plot.naive_utc(beats, "ts"), hide_index=True, placeholder=fmt.MISSING, column_config={
+        "ts": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
+        "host": "Host", "status": "Status", "message": st.column_config.TextColumn("Message", width="large"),
+        "rows": st.column_config.NumberColumn("Rows", format="%d"),
+        "duration_ms": st.column_config.NumberColumn("Duration (ms)", format="%d"),
+    }, key=f"sh_beats_{monitor}")
+    st.caption(f"The newest {beats.height} heartbeats of {monitor} (7 days at most), each counted once.")

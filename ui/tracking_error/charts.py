@@ -125,19 +125,28 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
     z = [[None if v is None else v * 100.0 for v in row] for row in matrix.select(days).rows()]
     finite = [abs(v) for row in z for v in row if v is not None]
     zmax = max(finite) if finite else 1.0
+    # Streamlit reports no clicked point for a heatmap trace, so an invisible marker sits on every cell
+    # with a value: it carries the hover text, and a click anywhere selects the nearest cell (its day).
+    cells = [(day, sym, v) for sym, row in zip(syms, z) for day, v in zip(days, row) if v is not None]
     data = [{
         "type": "heatmap", "x": days, "y": syms, "z": z, "zmid": 0.0, "zmin": -zmax, "zmax": zmax,
         "colorscale": DIVERGING, "colorbar": {"title": {"text": "err, %"}, "ticksuffix": "%", "thickness": 12},
-        "hoverongaps": False, "xgap": 1, "ygap": 1,
-        "hovertemplate": "%{y} %{x}<br>actual − T+2 target %{z:+.2f}%<extra></extra>",
+        "hoverongaps": False, "xgap": 1, "ygap": 1, "hoverinfo": "skip",
+    }, {
+        "type": "scatter", "mode": "markers", "x": [c[0] for c in cells], "y": [c[1] for c in cells],
+        "customdata": [c[2] for c in cells], "marker": {"opacity": 0, "size": 12}, "showlegend": False,
+        "hovertemplate": "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story"
+                         "<extra></extra>",
     }]
     shown = f"top {len(syms)} of {n_total} symbols by largest |err|" if n_total and n_total > len(syms) else \
         f"{len(syms)} symbols"
     return plot.spec(data, plot.layout(
-        f"Actual − T+2 target by symbol and day ({shown}; blue over, red under)",
+        f"Actual − T+2 target by symbol and day<br><sub>{shown}; blue over, red under</sub>",
         height=max(300, 80 + 16 * len(syms)),
-        xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}},
-        yaxis={"autorange": "reversed", "tickfont": {"size": 10}, "type": "category", "showgrid": False},
+        # fixed ranges: the clickable markers must not pad the axes beyond the cells
+        xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}, "range": [-0.5, len(days) - 0.5]},
+        yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 10}, "type": "category", "showgrid": False},
+        hovermode="closest", hoverdistance=-1,
     ))
 
 

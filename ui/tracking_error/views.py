@@ -15,6 +15,8 @@ import polars as pl
 from lib import config, execution_lag, te_attribution, te_views
 from lib import tracking_error as te
 from ui import cache
+from ui.tracking_error import charts
+
 
 @dataclass(frozen=True)
 class Trend:
@@ -60,6 +62,7 @@ class RangePage:
     summary: dict
     trend: Trend
     attribution: AttributionView
+    heatmap: dict  # the symbol × day heatmap's spec (drawn by the page: it is clickable)
 
 
 @cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)
@@ -69,7 +72,8 @@ def range_page(timeline: pl.DataFrame, start: date, end: date, window: int, w_ep
     trend = Trend(view.daily, view.by_category, view.days,
                   te_views.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
                   te_views.priced_symbols(view.classified))
-    return RangePage(view, te_views.summary(view), trend, attribution(view.classified))
+    return RangePage(view, te_views.summary(view), trend, attribution(view.classified),
+                     charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols))
 
 
 @dataclass(frozen=True)

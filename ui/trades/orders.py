@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import cache, plot
+from ui import cache, layout, plot
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -112,7 +112,7 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
     # --- outcomes
     if view.outcomes is not None:
         t = view.totals
-        row = st.columns(5)
+        row = layout.metric_row(5)
         row[0].metric("Orders", f"{t.get('n_orders', 0):,}")
         row[1].metric("Filled", f"{t.get('n_filled', 0):,}")
         row[2].metric("Canceled", f"{t.get('n_canceled', 0):,}")

@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import plot, tables
+from ui import layout, plot, tables
 from ui.trades import charts
 from ui import cache
 from ui.trades.views import PerDay
@@ -25,7 +25,7 @@ WINDOW = f"00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC"
 FILL_COLUMNS: dict[str, Any] = {
     "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
     "coin": st.column_config.TextColumn("Coin"),
-    "side": st.column_config.TextColumn("Side", help="B = buy, A = sell"),
+    "side": st.column_config.TextColumn("Side"),
     "dir": st.column_config.TextColumn("Direction"),
     "px": st.column_config.NumberColumn("Price", format=tables.NUMBER_FORMAT),
     "sz": st.column_config.NumberColumn("Size", format=tables.UNITS_FORMAT),
@@ -35,10 +35,11 @@ FILL_COLUMNS: dict[str, Any] = {
                                                   help="vs the 1h open; positive = worse for the desk; "
                                                        "empty = no price"),
     "closed_pnl": st.column_config.NumberColumn("Realized PnL", format="dollar"),
-    "fee": st.column_config.NumberColumn("Fee", format="%.4f", help="In the fee token"),
+    "fee": st.column_config.NumberColumn("Fee", format="%.4f", help="In the fee token; a maker rebate is negative"),
     "fee_token": st.column_config.TextColumn("Fee token"),
-    "fee_usd": st.column_config.NumberColumn("Fee (USD)", format="dollar",
-                                             help="Empty = a token without a known price (not in the USD sums)"),
+    "fee_usd": st.column_config.NumberColumn("Fee ($)", format="$%.4f",
+                                             help="Paid fee in USD; a maker rebate is negative. Empty = a token "
+                                                  "without a known price (not in the USD sums)"),
     "valid": st.column_config.CheckboxColumn("Valid", help="Price and size are positive numbers; an invalid "
                                                            "fill is left out of every sum"),
     "spot": st.column_config.CheckboxColumn("Spot", help="A spot fill: not a perp position"),
@@ -108,13 +109,13 @@ def page_caption(first: int, shown: int, n: int, sort: str, descending: bool) ->
 @cache.section()
 def headline(t: dict[str, Any]) -> None:
     """The range at a glance: volume, costs, PnL, and the counts that need a look."""
-    m = st.columns(4)
+    m = layout.metric_row(4)
     m[0].metric("Fills", f"{t.get('n_fills', 0):,}", help=f"{t.get('n_coins', 0)} coins.")
     m[1].metric("Notional traded", fmt.usd(t.get("notional_usd")))
     m[2].metric("Fees", fmt.usd(t.get("fees")), delta=f"{fmt.bps(t.get('fee_bps'), 2)} of notional"
                 if t.get("fee_bps") is not None else None, delta_arrow="off", delta_color="off")
     m[3].metric("Realized PnL", fmt.usd(t.get("realized"), signed=True))
-    m = st.columns(4)
+    m = layout.metric_row(4)
     m[0].metric("Slippage vs 1h open", fmt.bps(t.get("avg_slippage_bps")),
                 delta=f"{t.get('n_unpriced', 0)} fill(s) without a price" if t.get("n_unpriced") else None,
                 delta_arrow="off", delta_color="off",
@@ -131,6 +132,8 @@ def headline(t: dict[str, Any]) -> None:
 def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
     """Fills (times UTC), the standard columns plus `extra` ("cloid", "pos_after")."""
     columns = {**FILL_COLUMNS, **POSITION_COLUMN} if "pos_after" in extra else FILL_COLUMNS
+    if "side" in rows.columns:  # B/A as the desk says it
+        rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
     st.dataframe(plot.naive_utc(rows, "time"), hide_index=True, placeholder=fmt.MISSING,
                  column_order=FILL_ORDER + list(extra), column_config=columns, key=key)
 
@@ -171,7 +174,7 @@ def untracked(lost: pl.DataFrame, n_untracked: int) -> None:
 def drilldown(coin: str, fills: pl.DataFrame, summary: dict[str, Any], prices: pl.DataFrame,
               start: date, end: date) -> None:
     """One coin: its numbers, price with the fills over the position, and its fills."""
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = layout.metric_row(4)
     c1.metric("Fills", f"{summary['n_fills']:,}")
     c2.metric("Position after the last fill", fmt.number(fills["pos_after"][-1], 6) if fills.height else
               fmt.MISSING)

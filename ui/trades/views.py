@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 
-from lib import config, execution
+from lib import config, csv_export, execution
+from queries import trades
 from ui import cache, plot
 
 
@@ -31,12 +32,23 @@ facet_values = cache.view()(_facet_values)
 
 
 def _csv_text(export: pl.DataFrame) -> str:
-    """The CSV download of an export (times naive UTC, capped at FILLS_EXPORT_MAX_ROWS rows)."""
-    return plot.naive_utc(export.head(config.FILLS_EXPORT_MAX_ROWS), "time").write_csv()
+    """The CSV download of an export (lib.csv_export's format, Side as Buy/Sell, capped at FILLS_EXPORT_MAX_ROWS)."""
+    rows = export.head(config.FILLS_EXPORT_MAX_ROWS)
+    if "side" in rows.columns:
+        rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
+    return csv_export.csv_text(rows)
 
 
-# kept for the last two exports only (up to 100k rows each), so a rerun with the CSV toggle on does not write it again
+# kept for the last two exports only (up to 100k rows each), so a second click does not write it again
 csv_text = cache.view(entries=2)(_csv_text)
+
+
+def fills_csv(start: Any, end: Any, chosen: tuple, sort: str, descending: bool) -> Callable[[], str]:
+    """What the one-click CSV button calls when pressed: the matching fills (the filters `chosen` =
+    coins, sides, dirs, liquidity), in the chosen order, capped, in lib.csv_export's format."""
+    def make() -> str:
+        return csv_text(trades.fills_export(start, end, *chosen, sort=sort, descending=descending))
+    return make
 
 
 @dataclass(frozen=True)

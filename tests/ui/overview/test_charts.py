@@ -174,7 +174,7 @@ def test_daily_returns_bars_coloured_by_sign_days_without_return_left_out() -> N
     assert bars["y"] == pytest.approx([1.2, -0.5, 0.0])
     assert bars["marker"]["color"] == [C["long"], C["short"], C["short"]]
     assert bars["customdata"] == [fmt.usd(v, signed=True) for v in (12_000.0, -5_100.0, 0.0)]
-    assert spec["layout"]["xaxis"]["type"] == "date" and spec["layout"]["xaxis"]["tickformat"] == "%b %d"
+    assert spec["layout"]["xaxis"]["type"] == "date" and spec["layout"]["xaxis"]["tickformatstops"] == plot.DATE_TICKS
     none = charts.daily_returns(daily.head(1))
     assert_valid(none)
     assert none["data"] == []

@@ -57,6 +57,11 @@ def test_flip_share_and_heatmap() -> None:
     assert z == [[-1.68, 0.1], [None, 0.2]]
     assert heat["data"][0]["zmin"] == -1.68 and heat["data"][0]["zmax"] == 1.68
     assert "top 2 of 10" in heat["layout"]["title"]["text"]
+    # one invisible, clickable marker per cell with a value (Streamlit reports no heatmap click)
+    cells = heat["data"][1]
+    assert list(zip(cells["x"], cells["y"], cells["customdata"])) == [
+        (D1.isoformat(), "ARB", -1.68), (D2.isoformat(), "ARB", 0.1), (D2.isoformat(), "BTC", 0.2)]
+    assert cells["marker"]["opacity"] == 0 and heat["layout"]["hoverdistance"] == -1
 
 
 def test_te_axes_tick_labels_follow_plotlys_even_steps() -> None:

@@ -1,0 +1,27 @@
+"""Layout pieces that stay readable from a laptop window (800 px) to a wide screen.
+
+`st.columns(n)` gives each metric 1/n of the row whatever its value, so at
+800 px a headline value is cut to "$1…". `metric_row(n)` returns n slots in a
+horizontal container that wraps: each slot is as wide as its content, and a
+slot that does not fit moves to the next line, so a value is never truncated.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import streamlit as st
+
+
+def metric_row(n: int) -> list[Any]:
+    """n slots for metrics (and their captions) that wrap onto more lines on a narrow screen."""
+    row = st.container(horizontal=True, gap="medium")
+    return [row.container(width="content", gap=None) for _ in range(n)]
+
+
+def control_row(slots: int | Sequence[int], width: int = 200) -> list[Any]:
+    """Slots for inputs, `width` px each (or one width per slot), wrapping on a narrow screen so
+    labels are never squeezed to a letter."""
+    widths = [width] * slots if isinstance(slots, int) else list(slots)
+    row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
+    return [row.container(width=w, gap=None) for w in widths]
