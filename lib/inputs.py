@@ -245,10 +245,7 @@ def parse_tab(raw: object, tabs: Sequence[str]) -> str:
 
 def parse_page(raw: object) -> int:
     """A 1-based page number (`?page=`)."""
-    text = str(raw).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
-        raise InputError(f"page must be a whole number from 1, not {text[:20]!r}")
-    return int(text)
+    return parse_url_int(raw, "page", 1, 1_000_000)
 
 
 def nearest_day(value: date, options: Sequence[date]) -> date:

@@ -62,7 +62,13 @@ PARSERS = {
     "parse_sort": inputs.parse_sort,
     "parse_side": inputs.parse_side,
     "parse_liquidity": inputs.parse_liquidity,
-    "parse_day": lambda raw: inputs.parse_day(raw, []),
+    "parse_preset": inputs.parse_preset,
+    "parse_list": lambda raw: inputs.parse_list(raw, inputs.parse_coin, "coins"),
+    "parse_direction": inputs.parse_direction,
+    "parse_monitor": inputs.parse_monitor,
+    "parse_order": inputs.parse_order,
+    "parse_tab": lambda raw: inputs.parse_tab(raw, ("fills", "orders")),
+    "parse_page": inputs.parse_page,
     "parse_url_int": lambda raw: inputs.parse_url_int(raw, "n", 0, 10**6),
     "parse_choice": lambda raw: inputs.parse_choice(raw, "n", (0, 7, 99)),
     "parse_trend_band": inputs.parse_trend_band,
@@ -84,8 +90,9 @@ def test_parsers_refuse_garbage_with_input_error_only(name):
         except inputs.InputError as err:
             assert len(str(err)) < 200  # the message quotes at most a short prefix
             continue
-        # accepted: only a short plain-ASCII value can get here (a coin such as "null", a band such as "1.0")
-        assert re.fullmatch(r"[A-Za-z0-9.]{1,20}", value, re.ASCII), (name, value[:20])
+        # accepted: only a short plain-ASCII value can get here (a coin such as "null", a band such as "1.0",
+        # a monitor named "-2", an empty list)
+        assert re.fullmatch(r"[A-Za-z0-9._-]{0,20}", value.strip(), re.ASCII), (name, value[:20])
 
 
 def test_the_strict_number_parser():
@@ -118,11 +125,14 @@ def test_every_parameter_of_every_page_survives_garbage(app, page, title, case):
     query = {name: CASES[case](i) for i, name in enumerate(sorted(PARAMS[page]))}
     if page == "pages/overview.py":
         at = app(None, query=query)
-    else:  # as a direct link: the page's first run sees the parameters
-        at = app(None)
-        at.switch_page(page)
+    else:  # as a direct link: a fresh session whose first run is the page, with the parameters
+        from streamlit.testing.v1 import AppTest
+
+        app(None)  # the fixture's set-up (session desk, fresh caches, every run through app.py)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for k, v in query.items():
             at.query_params[k] = v
+        at.switch_page(page)
         at.run()
     assert_clean(at, title)
     if case == "repeated":

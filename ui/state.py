@@ -77,12 +77,15 @@ def global_range(now: datetime, first_day: date | None) -> Bounds:
     else:
         bounds = preset_bounds(config.DEFAULT_RANGE_PRESET, now, first_day)
         raw_from, raw_to = st.query_params.get("from"), st.query_params.get("to")
-        if RANGE_KEY not in st.session_state and (raw_from or raw_to):
+        if raw_from or raw_to:  # a link's range; garbage in it is said every time it is there
             try:
-                bounds = day_bounds(*parse_range(raw_from or bounds.start, raw_to or bounds.end))
+                linked = day_bounds(*parse_range(raw_from or bounds.start, raw_to or bounds.end))
             except InputError as err:
                 sb.warning(f"Ignored the date range in the URL: {err}.", icon=":material/warning:")
-            st.session_state[RANGE_KEY] = (bounds.start, bounds.end)
+                linked = bounds
+            if RANGE_KEY not in st.session_state:  # first run of this session: the link decides
+                bounds = linked
+                st.session_state[RANGE_KEY] = (bounds.start, bounds.end)
     picked = sb.date_input(
         "Date range (UTC)", key=RANGE_KEY, max_value=max(latest, bounds.end), on_change=_dates_picked,
         help="Applies to Overview, Trades and Tracking Error. Days are UTC. Type a range and press Enter, "

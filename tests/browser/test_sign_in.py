@@ -148,7 +148,7 @@ def test_csv_exists_only_after_the_click_and_not_for_long(server, browser):
         # nothing stored while the page is merely shown (no /media/<id> file link in the page)
         assert not re.search(r"(?<!static)/media/[0-9a-f]{16,}", page.content())
         with page.expect_download(timeout=30_000) as info:
-            page.get_by_role("button", name="Download table (CSV)").click()
+            page.get_by_role("button", name="CSV", exact=True).click()
         download = info.value
         csv = open(download.path(), encoding="utf-8").read()
         assert csv.splitlines()[0].startswith("sym,pos_units,") and len(csv.splitlines()) > 5
