@@ -20,7 +20,7 @@ import polars as pl
 
 from lib.ch_client import DeskClient, default_client
 from lib.contract import rewrite
-from queries.contract import drift_casts
+from queries.drift import drift_casts
 
 _override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
 _recorder: list[tuple[str, dict[str, Any], int]] | None = None  # set by bench.run only

@@ -12,7 +12,7 @@ import streamlit as st
 
 from lib import config
 from queries._base import client, run
-from queries.contract import present_tables
+from queries.drift import present_tables
 from queries.health import TIME_COLUMNS
 
 # One branch per table, from constants only: the table map's identifiers and the time column.

@@ -63,3 +63,44 @@ def test_the_layout_is_what_the_readme_says():
         assert (ROOT / folder / "__init__.py").is_file(), folder
     assert (ROOT / "queries" / "connection.py").is_file() and not (ROOT / "lib" / "connection.py").exists()
     assert not (ROOT / "ui" / "rerun_cache.py").exists()
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def test_no_import_circles():
+    """No two product modules import each other, directly or around a loop (lazy imports count too)."""
+    modules = {_module_name(p): p for p in PRODUCT + _modules("cli")}
+
+    def targets(path: Path) -> set[str]:
+        """The product modules a file imports: `from pkg import sub` names the submodule, not the package."""
+        out: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                out.update(a.name for a in node.names if a.name in modules)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                subs = {f"{node.module}.{a.name}" for a in node.names} & set(modules)
+                out |= subs or ({node.module} & set(modules))
+        return out
+
+    graph = {name: targets(path) - {name} for name, path in modules.items()}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        stack.append(name)
+        for nxt in sorted(graph[name]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import circle: " + " -> ".join(stack[stack.index(nxt):] + [nxt]))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
