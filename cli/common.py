@@ -11,7 +11,7 @@ import shutil
 import sys
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from lib.inputs import InputError
 
@@ -92,3 +92,14 @@ def _mkdtemp(parent: str, name: str) -> str:
     import tempfile
 
     return tempfile.mkdtemp(prefix=f".{name}.snapshot-", dir=parent)
+
+
+def clickhouse_failure(exc: Exception, err: Any) -> int:
+    """Print why ClickHouse could not be read (QueryFailed or ConfigError, never a traceback); exit code 3."""
+    from lib.config import ConfigError
+
+    if isinstance(exc, ConfigError):
+        print(f"error: ClickHouse configuration error: {exc}", file=err)
+    else:
+        print(f"error: {exc}", file=err)
+    return EXIT_CLICKHOUSE

@@ -25,7 +25,7 @@ import json
 import sys
 from datetime import date
 
-from cli.common import EXIT_CLICKHOUSE, EXIT_OK, EXIT_USAGE, input_type, quiet_logs
+from cli.common import EXIT_OK, EXIT_USAGE, clickhouse_failure, input_type, quiet_logs
 from lib import config
 from lib.inputs import InputError, parse_date, parse_hour, parse_range
 
@@ -79,12 +79,8 @@ def run_lag(start: date, end: date, hour: int, as_json: bool, out=None, err=None
         return EXIT_USAGE
     try:
         sweep = lag_sweep(start, end, hour)
-    except QueryFailed as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_CLICKHOUSE
-    except ConfigError as exc:
-        print(f"error: ClickHouse configuration error: {exc}", file=err)
-        return EXIT_CLICKHOUSE
+    except (QueryFailed, ConfigError) as exc:
+        return clickhouse_failure(exc, err)
     days = lag.lag_days(sweep)
     if as_json:
         print(json.dumps(lag.to_json(days), allow_nan=False), file=out)

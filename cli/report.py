@@ -27,7 +27,7 @@ import json
 import sys
 from datetime import date, timedelta
 
-from cli.common import EXIT_CLICKHOUSE, EXIT_NO_DATA, EXIT_OK, input_type, quiet_logs
+from cli.common import EXIT_NO_DATA, EXIT_OK, clickhouse_failure, input_type, quiet_logs
 from lib import config
 from lib.inputs import parse_date, parse_hour, parse_threshold
 
@@ -82,12 +82,8 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
     start = day - timedelta(days=config.TE_HISTORY_DAYS)
     try:
         tl = timeline(start, day, hour)
-    except QueryFailed as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_CLICKHOUSE
-    except ConfigError as exc:
-        print(f"error: ClickHouse configuration error: {exc}", file=err)
-        return EXIT_CLICKHOUSE
+    except (QueryFailed, ConfigError) as exc:
+        return clickhouse_failure(exc, err)
 
     when = fmt.snapshot_when(day.isoformat(), hour)
     rows = tl.filter(pl.col("holdings_date") == day)

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from typing import IO, Callable
 
-from cli.common import EXIT_CLICKHOUSE, EXIT_OK, EXIT_USAGE
+from cli.common import EXIT_OK, EXIT_USAGE, clickhouse_failure
 from lib import alert_settings, notify
 from lib.alert_state import AlertState
 from lib.ch_client import QueryFailed
@@ -37,12 +37,8 @@ def produce(build: Callable[[alert_settings.AlertSettings], object], render: dic
         return EXIT_USAGE
     try:
         report = build(settings)
-    except QueryFailed as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_CLICKHOUSE
-    except ConfigError as exc:
-        print(f"error: ClickHouse configuration error: {exc}", file=err)
-        return EXIT_CLICKHOUSE
+    except (QueryFailed, ConfigError) as exc:
+        return clickhouse_failure(exc, err)
     body = render[args.format](report)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:

@@ -335,21 +335,9 @@ def to_text(r: DailyReport) -> str:
     return "\n".join(lines)
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, datetime):
-        return x.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(x, date):
-        return x.isoformat()
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    return x
 
 
 def to_json(r: DailyReport) -> dict:
     d = asdict(r)
     d["verdicts"] = [{"criterion": v.criterion, "ok": v.ok, "value": v.value, "target": v.target} for v in r.verdicts]
-    return _plain(d)
+    return fmt.json_value(d)

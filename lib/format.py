@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -222,3 +222,18 @@ def md_text(value: Any) -> str:
 def plot_text(value: Any) -> str:
     """A value from the data inside a Plotly title or label: its HTML-like tags (<a href>, <b>) shown as text."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def json_value(x: Any) -> Any:
+    """A report value as JSON: UTC times as ISO with Z, dates as ISO, non-finite floats as null (missing)."""
+    if isinstance(x, datetime):
+        return x.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(x, date):
+        return x.isoformat()
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {str(k): json_value(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_value(v) for v in x]
+    return x

@@ -254,22 +254,10 @@ def to_text(r: WeeklyReport) -> str:
     return "\n".join(lines)
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, datetime):
-        return x.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(x, date):
-        return x.isoformat()
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    return x
 
 
 def to_json(r: WeeklyReport) -> dict:
-    return _plain(asdict(r))
+    return fmt.json_value(asdict(r))
 
 
 def to_html(r: WeeklyReport) -> str:
