@@ -78,11 +78,9 @@ def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None 
 @cache.section()
 def lag_strip(view: LagView) -> None:
     """The per-day effective-lag strip (next to the TE chart) and the share of days at each lag."""
-    strip_column, share_column = st.columns([3, 1])
-    with strip_column:
-        plot.show(charts.lag_strip(view.days, execution_lag.LAGS, execution_lag.SCHEDULED), key="te_lag_strip")
-    with share_column:
-        plot.show(charts.lag_share(view.shares, execution_lag.SCHEDULED), key="te_lag_share")
+    # stacked, not side by side: at 800 px a quarter-width column cut the share chart off
+    plot.show(charts.lag_strip(view.days, execution_lag.LAGS, execution_lag.SCHEDULED), key="te_lag_strip")
+    plot.show(charts.lag_share(view.shares, execution_lag.SCHEDULED), key="te_lag_share")
     st.caption(f"Each day's book (snapshot hour) against the model targets dated D−0 … D−{config.LAG_SWEEP_MAX}: "
                f"the lag with the smallest weight-space TE is the day's effective lag (schedule "
                f"D−{execution_lag.SCHEDULED}). D−1 is a one-day timing slip, D−3 a skipped rebalance. "
