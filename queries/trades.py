@@ -65,10 +65,14 @@ WITH f AS
     WHERE time >= {lo:DateTime64(3, 'UTC')} AND time < {hi:DateTime64(3, 'UTC')}
     LIMIT 1 BY account, tid
 )
-SELECT 'coin' AS facet, toString(coin) AS value, count() AS n FROM f GROUP BY coin
-UNION ALL
-SELECT 'dir' AS facet, toString(dir) AS value, count() AS n FROM f GROUP BY dir
-ORDER BY facet, n DESC, value
+SELECT facet, value, n
+FROM
+(
+    SELECT 'coin' AS facet, toString(coin) AS value, count() AS n FROM f GROUP BY coin
+    UNION ALL
+    SELECT 'dir' AS facet, toString(dir) AS value, count() AS n FROM f GROUP BY dir
+)
+ORDER BY facet, n DESC, value  -- outside the UNION: inside, it would order only the last branch
 """
 
 DAILY_SQL = FILLS_CTE + """

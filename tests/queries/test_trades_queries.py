@@ -311,6 +311,10 @@ def test_facets(fx):
     assert coins == {"AAA": 4, "kPEPE": 3, "NOPX": 2}
     dirs = dict(df.filter(df["facet"] == "dir").select("value", "n").iter_rows())
     assert dirs == {"Open Long": 5, "Open Short": 1, "Close Long": 3}
+    # the filter lists are in this order: facet, most fills first, then by name (in both branches of the union)
+    assert df.select("facet", "value").rows() == [
+        ("coin", "AAA"), ("coin", "kPEPE"), ("coin", "NOPX"),
+        ("dir", "Open Long"), ("dir", "Close Long"), ("dir", "Open Short")]
 
 
 def test_coin_drilldown(fx):
