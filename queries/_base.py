@@ -20,6 +20,7 @@ import polars as pl
 
 from lib.ch_client import DeskClient, default_client
 from lib.contract import rewrite
+from queries import scope
 from queries.drift import drift_casts
 
 _override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
@@ -71,10 +72,13 @@ def client() -> DeskClient:
 def run(sql: str, **params: Any) -> pl.DataFrame:
     """Execute one read-only statement and return its rows as polars.
 
-    A table whose remote columns drifted to compatible types (lib/contract.py)
+    Tables that carry `account` are read in the selected account scope
+    (queries/scope.py). A table whose remote columns drifted to compatible types (lib/contract.py)
     is read through a subquery that casts them back to the contract's types.
     """
     c = client()
+    sql, scope_params = scope.apply(sql, params, c.tables, scope.current())
+    params = {**params, **scope_params}
     sql = rewrite(sql, {**c.tables.params(), **params}, drift_casts(c))
     table = c.query_arrow(sql, params)
     if _recorder is not None:

@@ -17,12 +17,11 @@ from typing import Any, Callable
 
 import polars as pl
 
-from lib import alerts, config
+from lib import alerts, config, pnl, te_views
 from lib import health as rules
-from lib import pnl, te_views
 from lib.ch_client import QueryFailed
 from lib.config import ConfigError
-from queries import health, overview, positions, trades, tracking_error
+from queries import health, overview, positions, tracking_error, trades
 
 UTC = timezone.utc
 # failures that mean the dashboard cannot read ClickHouse at all (lib.ch_client.QueryFailed.kind)

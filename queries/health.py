@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-import streamlit as st
 
 from lib import config
 from lib import health as rules
 from queries._base import client, run
+from queries.scope import cached
 
 # The time column of each logical table (identifiers, bound server-side).
 TIME_COLUMNS = {
@@ -38,7 +38,7 @@ MAX_TIMELINE_HOURS = 7 * 24
 MAX_HOURS = 14 * 24
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def data_as_of() -> pl.DataFrame:
     """Newest account and positions snapshot (the 'data as of' of every page), and the oldest account snapshot
     (where the "all" range preset starts).
@@ -59,7 +59,7 @@ def data_as_of() -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def newest_kline() -> pl.DataFrame:
     """One row: `newest`, the open time of the newest Binance hourly candle (NULL when empty), and `server_now`."""
     return run(
@@ -81,7 +81,7 @@ _HB_DEDUP = """
 """
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
     """A monitor's newest heartbeat rows up to `end` (7 days back at most), newest first, each once.
 
@@ -102,7 +102,7 @@ def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def monitor_status() -> pl.DataFrame:
     """One row per monitor: its newest heartbeat, newest error, and the server clock.
 
@@ -161,7 +161,7 @@ def monitor_status() -> pl.DataFrame:
                future_skew_s=config.FUTURE_SKEW_S)
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
 def heartbeat_buckets(start: datetime, end: datetime, bucket_s: int) -> pl.DataFrame:
     """Heartbeats per monitor per `bucket_s` bucket in [start, end], for the state timeline.
 
@@ -207,7 +207,7 @@ def _table_params(name: str) -> dict[str, Any]:
             "future_skew_s": config.FUTURE_SKEW_S}
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
 def sync_stats(name: str, end: datetime) -> pl.DataFrame:
     """Freshness, sync latency and duplicates of one synced table, over the 7 days before `end`.
 
@@ -276,7 +276,7 @@ def sync_stats(name: str, end: datetime) -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=32, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=32, show_spinner=False)
 def rows_per_hour(name: str, end: datetime, hours: int = 48) -> pl.DataFrame:
     """Distinct natural keys (and raw rows) per UTC hour, for the `hours` hours ending with `end`'s hour.
 
@@ -317,7 +317,7 @@ _SYNC_DEDUP = """
 """
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
 def sync_summary(end: datetime) -> pl.DataFrame:
     """Per synced table (database, table): last run, last success, failures and durations.
 
@@ -360,7 +360,7 @@ def sync_summary(end: datetime) -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
 def sync_failures(end: datetime, limit: int = 50) -> pl.DataFrame:
     """The most recent failed sync runs (7 days back from `end`), newest first."""
     if not 1 <= limit <= 1000:
@@ -378,7 +378,7 @@ def sync_failures(end: datetime, limit: int = 50) -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
 def sync_durations(end: datetime, hours: int = 24) -> pl.DataFrame:
     """Per hour and synced table: runs, failures, median and max duration (s)."""
     if not 1 <= hours <= MAX_HOURS:
@@ -406,7 +406,7 @@ def sync_durations(end: datetime, hours: int = 24) -> pl.DataFrame:
 # ----------------------------------------------------------------- the server
 
 
-@st.cache_data(ttl=5, max_entries=2, show_spinner=False)
+@cached(ttl=5, max_entries=2, show_spinner=False)
 def server_info() -> dict[str, Any]:
     """Version, round-trip time and endpoint of the ClickHouse in use (DeskClient.ping()).
 
@@ -415,7 +415,7 @@ def server_info() -> dict[str, Any]:
     return client().ping()
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
 def sync_streaks(end: datetime) -> pl.DataFrame:
     """Per synced table: failed runs since its last success (7 days back from `end`), for the alert rules.
 

@@ -8,12 +8,12 @@ queries/overview.py clamp their "newest" to that bound); here it is counted.
 from __future__ import annotations
 
 import polars as pl
-import streamlit as st
 
 from lib import config
 from queries._base import client, run
 from queries.drift import present_tables
 from queries.health import TIME_COLUMNS
+from queries.scope import cached
 
 # One branch per table, from constants only: the table map's identifiers and the time column.
 _BRANCH = """
@@ -31,7 +31,7 @@ def future_sql(names: tuple[str, ...]) -> str:
             "now64(3, 'UTC') AS server_now FROM (" + " UNION ALL ".join(branches) + ") ORDER BY table_key")
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def future_rows() -> pl.DataFrame:
     """Per logical table present on the endpoint: rows dated after now + FUTURE_SKEW_S and the latest such date."""
     names = present_tables(client())

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from lib import config
 from queries._base import run
+from queries.scope import cached
 
 # One row per order placed in [T0, T1): placement, final status, size, and its fills (any time later).
 _ORDERS_CTE = """
@@ -57,7 +57,7 @@ _ORDERS_CTE = """
 """
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def open_orders(lookback_days: int = 30, limit: int = config.ORDER_LIST_LIMIT) -> pl.DataFrame:
     """Orders whose newest status row is 'open', as of the newest orders row (looked back `lookback_days`).
 
@@ -98,7 +98,7 @@ def open_orders(lookback_days: int = 30, limit: int = config.ORDER_LIST_LIMIT) -
     )
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def order_outcomes(start: date, end: date) -> pl.DataFrame:
     """Per UTC day of placement in [start, end]: orders by final status, fill ratio, time to first fill.
 
@@ -135,7 +135,7 @@ def order_outcomes(start: date, end: date) -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def unfilled_in_window(start: date, end: date, limit: int = config.ORDER_LIST_LIMIT) -> pl.DataFrame:
     """Orders placed in a rebalance window (00:00 + REBALANCE_WINDOW_MINUTES UTC) of [start, end] that had
     no fill before the window closed: never filled, or first filled later.
@@ -164,7 +164,7 @@ def unfilled_in_window(start: date, end: date, limit: int = config.ORDER_LIST_LI
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def api_pressure(start: date, end: date, bucket_s: int = 3600) -> pl.DataFrame:
     """HTTP 429 (rate limited) answers the monitors met, per hour or UTC day and monitor, in [start, end].
 

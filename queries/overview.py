@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from lib import config
 from queries._base import run, sql_file
+from queries.scope import cached
 
 
 def _with_subperiods(name: str) -> str:
@@ -37,7 +37,7 @@ def _bucket(bucket_s: int) -> int:
     return int(bucket_s)
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def latest_equity() -> pl.DataFrame:
     """The newest account snapshot (equity = account_value, USD)."""
     return run(
@@ -54,13 +54,13 @@ def latest_equity() -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def headline_pnl() -> pl.DataFrame:
     """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks, flows, return."""
     return run(HEADLINE_SQL, future_skew_s=config.FUTURE_SKEW_S)
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def latest_exposure() -> pl.DataFrame:
     """Gross/net/long/short USD, coin counts and equity at the newest positions round (one row).
 
@@ -86,21 +86,21 @@ def latest_exposure() -> pl.DataFrame:
                rel_tol=config.RECON_REL_TOL).tail(1)
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def pnl_window(start: date, end: date) -> pl.DataFrame:
     """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
     return run(PNL_WINDOW_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS,
                pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, round_ms=ROUND_MS)
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def equity_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
     """Per hour (3600) or UTC day (86400): last equity, previous equity and the flows between (equity_series.sql)."""
     return run(EQUITY_SERIES_SQL, start=start, end=end, bucket_s=_bucket(bucket_s),
                lookback_days=config.EQUITY_LOOKBACK_DAYS)
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) -> pl.DataFrame:
     """Deposits, withdrawals and other ledger movements in the UTC days [start, end], newest first."""
     return run(
@@ -119,14 +119,14 @@ def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) ->
     )
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
     """Gross/net/long/short per hour or UTC day, in USD and as a fraction of equity (exposure.sql)."""
     return run(EXPOSURE_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), round_ms=ROUND_MS,
                lookback_days=config.EQUITY_LOOKBACK_DAYS, abs_tol=config.RECON_ABS_TOL, rel_tol=config.RECON_REL_TOL)
 
 
-@st.cache_data(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def margin_series(start: date, end: date) -> pl.DataFrame:
     """Per UTC day of [start, end]: highest margin used and leverage (notional / equity), from account snapshots.
 

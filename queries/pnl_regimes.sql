@@ -38,6 +38,9 @@ WITH
           AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
         LIMIT 1 BY account, ts
     ),
+    -- with "all accounts" the snapshots are the desk's summed ones (account 'all', queries/scope.py):
+    -- every account's fees and funding belong to them
+    (SELECT groupUniqArray(account) FROM snaps) AS snap_accounts,
     chained AS
     (
         SELECT account, ts, equity,
@@ -71,7 +74,8 @@ WITH
     (
         SELECT s.account AS account, s.ts AS ts, sum(e.flow) AS flows, sum(e.fee) AS fees, sum(e.funding) AS funding
         FROM events AS e
-        ASOF INNER JOIN (SELECT account, ts FROM snaps) AS s ON e.account = s.account AND e.time <= s.ts
+        ASOF INNER JOIN (SELECT account, ts FROM snaps) AS s
+            ON if(has(snap_accounts, e.account), e.account, 'all') = s.account AND e.time <= s.ts
         WHERE s.ts >= T0
         GROUP BY s.account, s.ts
     ),

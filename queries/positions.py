@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from lib import config
 from queries._base import run
+from queries.scope import cached
 from queries.tracking_error import snapshot_hour_end
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
     """The exchange's positions at the end of snapshot hour `hour` of `day` (UTC; -1: at 00:00:00), one row per coin.
 
@@ -59,7 +59,7 @@ def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def latest_liquidation() -> pl.DataFrame:
     """The newest positions round, one row per open coin: szi, position_value, liquidation_px, snapshot_ts.
 

@@ -7,13 +7,13 @@ bounded slice whatever the history, and return one row per coin / per problem.
 from __future__ import annotations
 
 import polars as pl
-import streamlit as st
 
 from lib import config, symbols
 from queries._base import run
+from queries.scope import cached
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
 def price_divergence(hours: int = config.PRICE_SANITY_HOURS,
                      threshold_bp: float = config.PRICE_DIVERGENCE_BP) -> pl.DataFrame:
     """Per coin held in the last `hours` hours of positions snapshots: exchange mark vs Binance close.
@@ -98,7 +98,7 @@ def price_divergence(hours: int = config.PRICE_SANITY_HOURS,
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
 def candle_problems(hours: int = config.PRICE_SANITY_HOURS, stale_hours: int = config.STALE_CANDLE_HOURS,
                     limit: int = config.CANDLE_PROBLEM_LIMIT) -> pl.DataFrame:
     """Hourly candles that are missing, zero, or repeat the previous close, in the last `hours` hours.

@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from lib import config, symbols
 from queries._base import run, sql_file
+from queries.scope import cached
 
 PNL_REGIMES_SQL = sql_file("pnl_regimes.sql")
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def pnl_buckets(start: date, end: date, trend_up: float = config.REGIME_TREND_UP,
                 trend_down: float = config.REGIME_TREND_DOWN) -> pl.DataFrame:
     """PnL of the UTC days [start, end] per (dim, bucket): hour, weekday, window, trend, vol, regime."""

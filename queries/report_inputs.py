@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
-
 from lib import alerts, config, daily_report, weekly_report
 from lib.ch_client import QueryFailed
-from queries import health, overview, trades, tracking_error
+from queries import health, overview, tracking_error, trades
 
 UTC = timezone.utc
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from lib import config, symbols
 from queries._base import run
+from queries.scope import cached
 
 ROUND_MS = int(config.SNAPSHOT_ROUND_S * 1000)
 
@@ -24,7 +24,7 @@ _RATIOS = """
 """
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def latest_account_risk() -> pl.DataFrame:
     """The newest account snapshot per account, and the one about 24 h before it (for the trend).
 
@@ -70,7 +70,7 @@ def latest_account_risk() -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def account_risk_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
     """Per hour (3600) or UTC day (86400) of [start, end]: the bucket's last snapshot, summed over accounts.
 
@@ -122,14 +122,14 @@ def account_risk_series(start: date, end: date, bucket_s: int = 86400) -> pl.Dat
     )
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def position_risk() -> pl.DataFrame:
     """Every position of the newest positions round, with its liquidation distance and price check.
 
     Per (account, coin) of the round (the rows within SNAPSHOT_ROUND_S of the account's newest row,
     each coin's newest): szi, side, position_value, mark (= position_value / |szi|), entry_px,
     unrealized_pnl, leverage, margin_used, liquidation_px, equity (the account's snapshot nearest
-    before), notional_pct (position_value / equity) and
+    before; with all accounts, the desk's summed equity), notional_pct (position_value / equity) and
       liq_distance_pct  how far the mark may move against the position before liquidation, in %
                         of the mark: (mark - liq) / mark for a long, (liq - mark) / mark for a
                         short. NULL when the exchange reports no liquidation price.
@@ -185,7 +185,9 @@ def position_risk() -> pl.DataFrame:
                 FROM {account_db:Identifier}.{account_tbl:Identifier}
                 WHERE ts >= newest - toIntervalDay(2) AND ts <= newest
                   AND account_value IS NOT NULL AND isFinite(account_value)
-            )
+            ),
+            -- with "all accounts" the equity is the desk's summed one (account 'all', queries/scope.py)
+            (SELECT groupUniqArray(account) FROM equity) AS equity_accounts
         SELECT
             p.account AS account, p.coin AS coin, toDateTime64(p.ts, 3, 'UTC') AS ts,
             p.szi AS szi, if(p.szi > 0, 'long', 'short') AS side, p.position_value AS position_value,
@@ -198,8 +200,8 @@ def position_risk() -> pl.DataFrame:
             p.bn_symbol AS bn_symbol,
             if(isFinite(k.close) AND k.close > 0, k.close * p.px_mult, NULL) AS bn_close,
             if(p.mark > 0 AND bn_close > 0, 10000 * (p.mark / bn_close - 1), NULL) AS divergence_bp
-        FROM valued AS p
-        ASOF LEFT JOIN equity AS e ON e.account = p.account AND p.ts >= e.ts
+        FROM (SELECT *, if(has(equity_accounts, account), account, 'all') AS book FROM valued) AS p
+        ASOF LEFT JOIN equity AS e ON e.account = p.book AND p.ts >= e.ts
         LEFT JOIN candles AS k ON k.symbol = p.bn_symbol AND k.open_time = p.hour
         ORDER BY liq_distance_pct IS NULL, liq_distance_pct, abs(p.position_value) DESC, p.coin
         """,

@@ -8,8 +8,8 @@
 -- ts_hour is the hour that ends there (the previous day's 23:00 for hour_end 0).
 -- Conventions (the demo desk is generated to them):
 --   pos_units   position after the last fill with time < ts_hour + 1h
---               (start_position + signed sz of that fill), carried forward;
---               0 when the coin was never traded.
+--               (start_position + signed sz of that fill), carried forward, per account
+--               and summed over the accounts read; 0 when the coin was never traded.
 --   bn_px       close of the Binance 1h candle opening at ts_hour for the
 --               coin's mapped symbol, times the map's multiplier; NULL when
 --               the candle is missing or its price is not a positive number.
@@ -35,11 +35,12 @@ WITH
     ),
     fills_ms AS
     (
-        -- one row per (coin, millisecond): the position after that millisecond's fills is the
+        -- one row per (account, coin, millisecond): the position after that millisecond's fills is the
         -- result (start_position + signed sz) that no other fill of the millisecond starts from,
         -- so it never depends on trade-id order; when that does not single out one fill, the
         -- highest trade id's result is used and the chain is flagged open.
         SELECT
+            account,
             coin,
             time,
             groupArray(start_position) AS starts,
@@ -49,7 +50,7 @@ WITH
             if(chained, ends[1], argMax(start_position + if(side = 'B', sz, -sz), tid)) AS pos_end
         FROM
         (
-            SELECT coin, time, tid, side, sz, start_position
+            SELECT account, coin, time, tid, side, sz, start_position
             FROM {trades_db:Identifier}.{trades_tbl:Identifier}
             WHERE time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC')
             LIMIT 1 BY account, tid
@@ -57,17 +58,23 @@ WITH
         -- spot fills ('@107', 'PURR/USDC') are no perp position; a size that is not a
         -- positive number says nothing about the position (the next fill re-anchors it)
         WHERE NOT (startsWith(coin, '@') OR position(coin, '/') > 0) AND isFinite(sz) AND sz > 0
-        GROUP BY coin, time
+        GROUP BY account, coin, time
     ),
     fills_hourly AS
     (
         SELECT
+            account,
             coin,
             toDateTime(toStartOfHour(time), 'UTC') AS hb,
             argMax(pos_end, time) AS pos_after,
             toBool(NOT argMax(chained, time)) AS chain_open
         FROM fills_ms
-        GROUP BY coin, hb
+        GROUP BY account, coin, hb
+    ),
+    fill_accounts AS
+    (
+        -- each account's book is its own chain of fills; '' (no account) keeps the grid when nothing traded
+        SELECT DISTINCT account FROM (SELECT account FROM fills_hourly UNION ALL SELECT '' AS account)
     ),
     targets AS
     (
@@ -97,11 +104,18 @@ WITH
         FROM hours AS h
         CROSS JOIN universe AS u
     ),
-    positioned AS
+    positioned_accounts AS
     (
         SELECT g.*, f.pos_after AS pos_after, f.hb AS last_fill_hour, f.chain_open AS chain_open
-        FROM grid AS g
-        ASOF LEFT JOIN fills_hourly AS f ON g.coin = f.coin AND g.ts_hour >= f.hb
+        FROM (SELECT * FROM grid CROSS JOIN fill_accounts) AS g
+        ASOF LEFT JOIN fills_hourly AS f ON g.account = f.account AND g.coin = f.coin AND g.ts_hour >= f.hb
+    ),
+    positioned AS
+    (
+        SELECT ts_hour, holdings_date, coin, d_t2, d_t1, bn_symbol, px_mult,
+               sum(pos_after) AS pos_after, max(last_fill_hour) AS last_fill_hour, max(chain_open) AS chain_open
+        FROM positioned_accounts
+        GROUP BY ts_hour, holdings_date, coin, d_t2, d_t1, bn_symbol, px_mult
     ),
     candles AS
     (

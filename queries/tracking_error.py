@@ -14,17 +14,17 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from lib import config, symbols
 from queries._base import run, sql_file
+from queries.scope import cached
 
 TIMELINE_SQL = sql_file("timeline.sql")
 # constant text only: the timeline statement becomes the sweep's `snapshot` CTE (values stay bound parameters)
 LAG_SWEEP_SQL = sql_file("lag_sweep.sql").replace("__TIMELINE_SQL__", TIMELINE_SQL)
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def timeline(start: date, end: date, hour: int = config.DEFAULT_SNAPSHOT_HOUR) -> pl.DataFrame:
     """Per (holdings day, symbol) at the END of snapshot hour `hour` UTC (-1: 00:00:00, before the
     rebalance): units, price, equity, weights, 24h return."""
@@ -38,14 +38,14 @@ def snapshot_hour_end(hour: int) -> int:
     return int(hour) + 1
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def lag_sweep(start: date, end: date, hour: int = config.DEFAULT_SNAPSHOT_HOUR) -> pl.DataFrame:
     """Per (holdings day, lag 0..LAG_SWEEP_MAX): TE of the snapshot vs the targets dated D - lag, the day's best lag."""
     return run(LAG_SWEEP_SQL, start=start, end=end, hour_end=snapshot_hour_end(hour), max_lag=config.LAG_SWEEP_MAX,
                scheduled_lag=config.T_PLUS_TARGET, **symbols.sql_params())
 
 
-@st.cache_data(ttl=config.TTL_LIVE, max_entries=2, show_spinner=False)
+@cached(ttl=config.TTL_LIVE, max_entries=2, show_spinner=False)
 def newest_target_date() -> pl.DataFrame:
     """One row: `newest`, the latest date of the model's targets (NULL when the table is empty).
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import polars as pl
-import streamlit as st
 
 from lib import config, execution, inputs, symbols
 from queries._base import run, sql_file
+from queries.scope import cached
 
 FILLS_CTE = sql_file("fills.sql")
 
@@ -251,7 +251,7 @@ def _filters(coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tup
     }
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def fills_page(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
                dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
                descending: bool = True, page: int = 1, page_size: int = config.FILLS_PAGE_SIZE) -> pl.DataFrame:
@@ -263,20 +263,20 @@ def fills_page(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: t
                offset=(page - 1) * size, **_filters(coins, sides, dirs, liquidity))
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def fills_summary(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
                   dirs: tuple[str, ...] = (), liquidity: str = "") -> pl.DataFrame:
     """One row: count, notional, fees, realized, weighted slippage and flag counts of the filtered fills."""
     return run(SUMMARY_SQL, **_window(start, end), **_filters(coins, sides, dirs, liquidity))
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def fill_facets(start: Moment, end: Moment) -> pl.DataFrame:
     """The coins and dirs that occur in the range, with fill counts (for the filter widgets)."""
     return run(FACETS_SQL, **_window(start, end))
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=4, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=4, show_spinner=False)
 def fills_export(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
                  dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
                  descending: bool = True, cap: int = config.FILLS_EXPORT_MAX_ROWS) -> pl.DataFrame:
@@ -287,37 +287,37 @@ def fills_export(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides:
                offset=0, **_filters(coins, sides, dirs, liquidity))
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def daily_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per UTC day from the first to the last day with fills: rebalance window, volume, fees, slippage, flags."""
     return run(DAILY_SQL, **_window(start, end), lookback_days=config.EQUITY_LOOKBACK_DAYS, **_filters())
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def coin_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per coin: fills, notional, realized PnL, fees, notional-weighted slippage and flag counts."""
     return run(BY_COIN_SQL, **_window(start, end), **_filters())
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def unconverted_fees(start: Moment, end: Moment) -> pl.DataFrame:
     """Fees paid in a token without a known USD price, per token (kept out of every USD fee sum)."""
     return run(UNCONVERTED_FEES_SQL, **_window(start, end), **_filters())
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def untracked_fills(start: Moment, end: Moment, limit: int = config.UNTRACKED_LIST_LIMIT) -> pl.DataFrame:
     """The newest fills whose order id has no row in the orders table (count them with fills_summary)."""
     return run(UNTRACKED_SQL, **_window(start, end), limit=int(limit), **_filters())
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def coin_fills(coin: str, start: Moment, end: Moment, limit: int = config.DRILLDOWN_MAX_FILLS) -> pl.DataFrame:
     """One coin's fills in time order (position after each = pos_after), at most `limit`."""
     return run(COIN_FILLS_SQL, **_window(start, end), limit=int(limit), **_filters(coins=(coin,)))
 
 
-@st.cache_data(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def coin_prices(coin: str, start: date, end: date, bucket_s: int = 3600) -> pl.DataFrame:
     """One coin's Binance price per hour (or day): first open and last close of each bucket."""
     if int(bucket_s) not in (3600, 86400):

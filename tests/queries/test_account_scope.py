@@ -1,0 +1,307 @@
+"""Several accounts: every statement reads the selected account, and "all" sums them without double counting.
+
+Fixtures on the real engine, built from the demo desk (one account, the main one):
+* `acct_main`: the demo desk as it is (the one-account reference);
+* `acct_sub`: a sub-account that is the main one scaled by 1/4 (sizes, values, fees,
+  funding, deposits), its snapshots 2 s after the main account's in each round, and the
+  SAME trade ids (the natural key is (account, tid): both fills count);
+* `acct_two`: both accounts in one set of tables.
+Independent expectations: with one account selected, every page's statement gives on
+`acct_two` exactly what it gives on that account's own desk. With "all", equity, PnL and
+deposits are 1.25 times the main account's and every return, drawdown and weight is the
+main account's (the sub-account holds the same book at a quarter of the size).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta, timezone
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from lib.demo import seed_client
+from lib.demo.tables import ACCOUNT as MAIN
+from queries import contract as contract_queries
+from queries import orders, overview, positions, regimes, risk, scope, tracking_error
+from queries._base import use_client
+from tests.queries.fixture_desk import create_tables, fixture_client, t, table_map_for
+from tests.queries.test_schema_drift import CALLS, S, E, SPAN
+
+pytestmark = pytest.mark.xdist_group("account_scope")  # one process builds the three desks once
+
+UTC = timezone.utc
+SUB = "0xsub-account"
+K = 0.25
+SCALED = {  # table -> the columns that scale with the account's size
+    "trades": ["sz", "start_position", "closed_pnl", "fee"],
+    "positions": ["szi", "position_value", "unrealized_pnl", "margin_used"],
+    "account": ["account_value", "total_ntl_pos", "total_margin_used", "withdrawable"],
+    "funding": ["usdc", "szi"],
+    "ledger": ["usdc"],
+    "orders": ["sz", "orig_sz"],
+}
+SHIFTED = {"account": "ts", "positions": "ts"}  # the sub-account's snapshots come 2 s later in the round
+
+
+def _sub_select(name: str, qualified: str) -> str:
+    repl = [f"toLowCardinality('{SUB}') AS account"] + [f"{c} * {K} AS {c}" for c in SCALED[name]]
+    if name in SHIFTED:
+        repl.append(f"{SHIFTED[name]} + toIntervalSecond(2) AS {SHIFTED[name]}")
+    return f"SELECT * REPLACE ({', '.join(repl)}) FROM {qualified}"
+
+
+@pytest.fixture(scope="module")
+def desks(engine, desk_url):
+    main = create_tables(engine, "acct_main")
+    seed_client(engine, start=SPAN[0], end=SPAN[1], tables=main)
+    sub, two = create_tables(engine, "acct_sub"), create_tables(engine, "acct_two")
+    for name in main.tables:
+        src = main.qualified(name)
+        engine.command(f"INSERT INTO {two.qualified(name)} SELECT * FROM {src}", settings={"optimize_on_insert": 0})
+        select = _sub_select(name, src) if name in scope.ACCOUNT_TABLES else f"SELECT * FROM {src}"
+        engine.command(f"INSERT INTO {sub.qualified(name)} {select}", settings={"optimize_on_insert": 0})
+        if name in scope.ACCOUNT_TABLES:
+            engine.command(f"INSERT INTO {two.qualified(name)} {select}", settings={"optimize_on_insert": 0})
+    contract_queries.forget()
+    return {p: fixture_client(desk_url, p) for p in ("acct_main", "acct_sub", "acct_two")}
+
+
+def _run(client, chosen: scope.Scope, fn, *args):
+    with use_client(client), scope.use(chosen):
+        fn.clear()
+        return fn(*args).drop("server_now", strict=False)
+
+
+def _same(a: pl.DataFrame, b: pl.DataFrame, what: str) -> None:
+    assert a.schema == b.schema, what
+    assert_frame_equal(a.sort(a.columns), b.sort(b.columns), check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("account,own_desk", [(MAIN, "acct_main"), (SUB, "acct_sub")])
+def test_one_account_reads_exactly_its_own_desk(desks, account, own_desk):
+    """Every page's statement, on the two-account desk with one account selected, equals that account alone."""
+    compared = 0
+    for name, fn, args in CALLS:
+        want = _run(desks[own_desk], scope.EVERY_ACCOUNT, fn, *args)
+        got = _run(desks["acct_two"], scope.Scope(account=account), fn, *args)
+        _same(got, want, f"{name} for {account}")
+        compared += want.height > 0
+    assert compared >= len(CALLS) - 5
+
+
+def _scaled(got, want, factor: float) -> bool:
+    """got == want * factor (both missing counts as equal: missing stays missing)."""
+    if got is None or want is None:
+        return got is None and want is None
+    return math.isclose(got, want * factor, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def _pnl(window: dict) -> float:
+    return window["equity_end"] - window["equity_start"] - window["flows"]
+
+
+def test_without_a_scope_two_accounts_would_be_read_as_one(desks):
+    """The reason the scope exists: chaining two accounts' snapshots as one series is nonsense."""
+    two = _run(desks["acct_two"], scope.EVERY_ACCOUNT, overview.equity_series, S, E, 86400)
+    main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, overview.equity_series, S, E, 86400)
+    assert sum(two["n_snapshots"][1:]) == 2 * sum(main["n_snapshots"][1:])  # each account's snapshot as a "period"
+    # each day's "equity" is whichever account snapshotted last: the sub-account's quarter
+    assert two["equity"].to_list() == pytest.approx([v * K for v in main["equity"]], rel=1e-9)
+
+
+ALL = scope.Scope(combined=True)
+
+
+def test_all_accounts_sum_equity_pnl_and_deposits(desks):
+    main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, overview.pnl_window, S, E).row(0, named=True)
+    both = _run(desks["acct_two"], ALL, overview.pnl_window, S, E).row(0, named=True)
+    assert main["equity_start"] and main["realized"] and main["unrealized_end"]  # the window has things to sum
+    for col in ("equity_start", "equity_end", "flows", "deposits", "withdrawals", "realized", "fees", "funding",
+                "unrealized_start", "unrealized_end"):
+        assert _scaled(both[col], main[col], 1 + K), col
+    assert _pnl(both) == pytest.approx(_pnl(main) * (1 + K), rel=1e-9)
+    assert both["n_fills"] == 2 * main["n_fills"]  # the same trade id in two accounts is two fills
+
+
+@pytest.mark.parametrize("bucket", [86400, 3600])
+def test_all_accounts_equity_series(desks, bucket):
+    main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, overview.equity_series, S, E, bucket)
+    both = _run(desks["acct_two"], ALL, overview.equity_series, S, E, bucket)
+    assert both.height == main.height > 0
+    assert both["bucket"].to_list() == main["bucket"].to_list()
+    for col, factor in (("equity", 1 + K), ("pnl", 1 + K), ("flows", 1 + K), ("ret", 1), ("index", 1),
+                        ("dd_min", 1), ("dd_last", 1)):
+        assert all(_scaled(b, m, factor) for b, m in zip(both[col], main[col])), col
+    assert both["n_snapshots"].to_list() == main["n_snapshots"].to_list()  # one summed row per round
+    # the round's time is its last snapshot: the sub-account's, 2 s after the main one
+    assert all(b - m == timedelta(seconds=2) for b, m in zip(both["equity_ts"], main["equity_ts"]))
+
+
+def test_all_accounts_tracking_error_is_the_books(desks):
+    """Weights are the summed notional over the summed equity: the same book at 1.25x has the same TE."""
+    main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, tracking_error.timeline, S, E, 2)
+    both = _run(desks["acct_two"], ALL, tracking_error.timeline, S, E, 2)
+    assert both.height == main.height > 0
+    for col in [c for c in main.columns if "weight" in c]:
+        assert both[col].to_list() == pytest.approx(main[col].to_list(), rel=1e-9, abs=1e-12), col
+
+
+# --- a hand-made desk for the awkward cases ---------------------------------------------
+
+def _account_row(ts, account, value, synced=None):
+    return [ts, account, value, None if value is None else value * 2, 1.0, value, ts, synced or ts]
+
+
+@pytest.fixture(scope="module")
+def awkward(engine, desk_url):
+    """Two accounts over one day, snapshots every 5 minutes from 00:00:01 (A) and 00:00:03 (B):
+    * B opens at 06:00 with an external deposit of 1,000 (its first snapshot, 06:00:03, shows it);
+    * at 12:00:00 A sends 500 to B (internal transfer: -500 in A's ledger, +500 in B's, same instant);
+    * B's 15:00 snapshot is missing (a round without B), A's 16:00 one is NULL;
+    * every A snapshot is synced twice; A earns +1 per round, B +0.5 per round after it opened;
+    * an external withdrawal of 100 from A at 18:00:00.
+    """
+    tm = create_tables(engine, "acct_awk")
+    rows, ledger = [], []
+    a, b = 10_000.0, None
+    day = t(2025, 6, 1)
+    for i in range(24 * 12):
+        mark = day + timedelta(minutes=5 * i)
+        if mark == day + timedelta(hours=12):
+            a -= 500
+            b += 500
+        if mark == day + timedelta(hours=18):
+            a -= 100
+        if i > 0:
+            a += 1
+            if b is not None:
+                b += 0.5
+        if mark == day + timedelta(hours=6):
+            b = 1000.0
+        ta, tb = mark + timedelta(seconds=1), mark + timedelta(seconds=3)
+        a_value = None if mark == day + timedelta(hours=16) else a
+        rows.append(_account_row(ta, "A", a_value))
+        rows.append(_account_row(ta, "A", a_value, synced=ta + timedelta(minutes=1)))  # a synced duplicate
+        if b is not None and mark != day + timedelta(hours=15):
+            rows.append(_account_row(tb, "B", b))
+    ledger = [
+        [day + timedelta(hours=5, minutes=59), "B", "deposit", 1000.0, "h1", day, day],
+        [day + timedelta(hours=12), "A", "internalTransfer", -500.0, "h2", day, day],
+        [day + timedelta(hours=12), "B", "internalTransfer", 500.0, "h2", day, day],
+        [day + timedelta(hours=12), "B", "internalTransfer", 500.0, "h2", day, day],  # synced twice
+        [day + timedelta(hours=18), "A", "withdraw", -100.0, "h3", day, day],
+    ]
+    engine.insert(tm.qualified("account"), rows,
+                  column_names=["ts", "account", "account_value", "total_ntl_pos", "total_margin_used",
+                                "withdrawable", "ingested_at", "synced_at"], settings={"optimize_on_insert": 0})
+    engine.insert(tm.qualified("ledger"), ledger,
+                  column_names=["time", "account", "type", "usdc", "hash", "ingested_at", "synced_at"],
+                  settings={"optimize_on_insert": 0})
+    contract_queries.forget()
+    return fixture_client(desk_url, "acct_awk")
+
+
+D = date(2025, 6, 1)
+
+
+def test_awkward_all_accounts(awkward):
+    hourly = _run(awkward, ALL, overview.equity_series, D, D, 3600)
+    by_hour = {r["bucket"].hour: r for r in hourly.iter_rows(named=True)}
+    # an internal transfer is neither PnL nor a deposit in "all"; B's opening deposit is a deposit
+    window = _run(awkward, ALL, overview.pnl_window, D, D).row(0, named=True)
+    rounds_a = 24 * 12 - 1  # A earns 1 per round after the first
+    rounds_b = 18 * 12 - 1  # B earns 0.5 per round after it opened at 06:00
+    # the start mark is the first complete round (00:00); the end mark is the last one (23:55)
+    assert window["flows"] == pytest.approx(1000 - 100)
+    assert window["deposits"] == pytest.approx(1000) and window["withdrawals"] == pytest.approx(-100)
+    assert _pnl(window) == pytest.approx(rounds_a * 1 + rounds_b * 0.5)
+    # equity at the end of the day: A and B summed at their last round
+    assert by_hour[23]["equity"] == pytest.approx((10_000 + rounds_a - 500 - 100) + (1000 + rounds_b * 0.5 + 500))
+    # the round without B (15:00) and the NULL A (16:00) are counted as bad, not read as a fall in equity
+    assert by_hour[15]["n_bad_snapshots"] == 1 and by_hour[16]["n_bad_snapshots"] == 1
+    assert sum(hourly["n_bad_snapshots"]) == 2
+    assert min(hourly["dd_min"]) == pytest.approx(0.0, abs=1e-12)  # equity only rises: no drawdown anywhere
+    # before B opened, "all" is A alone (B had not started reporting): rounds at 00:00-05:55 are complete
+    assert by_hour[1]["n_snapshots"] == 12 and by_hour[1]["equity"] == pytest.approx(10_000 + 23)  # the 01:55 round
+
+
+def test_awkward_one_account(awkward):
+    window_a = _run(awkward, scope.Scope(account="A"), overview.pnl_window, D, D).row(0, named=True)
+    window_b = _run(awkward, scope.Scope(account="B"), overview.pnl_window, D, D).row(0, named=True)
+    assert window_a["flows"] == pytest.approx(-500 - 100)  # for one account, the transfer is a withdrawal
+    assert window_b["flows"] == pytest.approx(500)  # B's first snapshot already holds its opening deposit
+    both = _run(awkward, ALL, overview.pnl_window, D, D).row(0, named=True)
+    # B's PnL is counted from its first snapshot (06:00:03); in "all" from the same round on
+    assert _pnl(both) == pytest.approx(_pnl(window_a) + _pnl(window_b))
+
+
+def test_scope_filters_with_a_server_side_parameter():
+    tables = table_map_for("x")
+    sql = "SELECT count() FROM {trades_db:Identifier}.{trades_tbl:Identifier} WHERE 1"
+    out, params = scope.apply(sql, {}, tables, scope.Scope(account="x'; DROP TABLE t --"))
+    assert "DROP" not in out and params == {"desk_account": "x'; DROP TABLE t --"}
+    assert "WHERE account = {desk_account:String}" in out
+    assert scope.apply(sql, {}, tables, scope.EVERY_ACCOUNT) == (sql, {})
+    klines = "SELECT 1 FROM {klines_db:Identifier}.{klines_tbl:Identifier}"
+    assert scope.apply(klines, {}, tables, scope.Scope(account="A"))[0] == klines  # no account column: as it is
+    # a table named by parameters is known by the table it names
+    generic = "SELECT 1 FROM {db:Identifier}.{tbl:Identifier}"
+    db, tbl = tables.tables["ledger"]
+    assert "desk_account" in scope.apply(generic, {"db": db, "tbl": tbl}, tables, scope.Scope(account="A"))[0]
+
+
+EXTRA_CALLS = [
+    ("headline_pnl", overview.headline_pnl, ()),
+    ("margin_series", overview.margin_series, (S, E)),
+    ("latest_liquidation", positions.latest_liquidation, ()),
+    ("latest_account_risk", risk.latest_account_risk, ()),
+    ("account_risk_series", risk.account_risk_series, (S, E)),
+    ("position_risk", risk.position_risk, ()),
+    ("pnl_buckets", regimes.pnl_buckets, (S, E)),
+    ("lag_sweep", tracking_error.lag_sweep, (S, E, 2)),
+    ("order_outcomes", orders.order_outcomes, (S, E)),
+    ("api_pressure", orders.api_pressure, (S, E)),
+]
+LISTS = {"fills_page", "coin_fills", "untracked_fills", "flows_list", "heartbeat_buckets"}
+RATIO_COLUMNS = {"margin_series.margin_used_max": 1.0, "margin_series.margin_used_last": 1.0}  # shares of equity
+RATIO = ("ret", "weight", "te", "lev", "ratio", "dd", "share", "pct", "index")
+SIZE = ("equity", "notional", "pnl", "ntl", "margin_used", "value", "realized", "fees", "funding", "flows",
+        "deposits", "withdrawals")
+
+
+def test_all_accounts_every_statement(desks):
+    """Every page's statement runs on "all"; ratios are the main account's and sizes 1.25 times them."""
+    checked = set()
+    for name, fn, args in CALLS + EXTRA_CALLS:
+        main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, fn, *args)
+        both = _run(desks["acct_two"], ALL, fn, *args)
+        assert both.schema == main.schema, name
+        if both.height != main.height or name in LISTS or name.startswith(("sync_", "rows_per_hour", "monitor")):
+            continue  # lists of rows (each account's rows are listed), row counts of the sync: nothing to scale
+        for col, dtype in main.schema.items():
+            if not dtype.is_float():
+                continue
+            factor = RATIO_COLUMNS.get(f"{name}.{col}", 1.0 if any(k in col for k in RATIO)
+                                       else 1 + K if any(k in col for k in SIZE) else None)
+            if factor is None:
+                continue
+            bad = [(b, m) for b, m in zip(both[col], main[col]) if not _scaled(b, m, factor)]
+            assert not bad, (name, col, factor, bad[:3])
+            checked.add(f"{name}.{col}")
+    assert len(checked) >= 40, sorted(checked)
+
+
+def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks):
+    main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, risk.position_risk)
+    both = _run(desks["acct_two"], ALL, risk.position_risk)
+    assert both.height == 2 * main.height > 0 and set(both["account"]) == {MAIN, SUB}
+    desk_equity = _run(desks["acct_two"], ALL, overview.latest_equity)
+    for account, share in ((MAIN, 1 / (1 + K)), (SUB, K / (1 + K))):
+        mine = both.filter(pl.col("account") == account).sort("coin")
+        ref = main.sort("coin")
+        assert all(_scaled(g, w, share) for g, w in zip(mine["notional_pct"], ref["notional_pct"]))
+        assert all(_scaled(g, w, 1.0) for g, w in zip(mine["liq_distance_pct"], ref["liq_distance_pct"]))
+        assert mine["notional_pct"].null_count() == ref["notional_pct"].null_count() < ref.height
+    assert desk_equity.height == 1
