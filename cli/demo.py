@@ -1,10 +1,12 @@
 """`python -m cli demo`: build a demo desk in an embedded engine (chdb).
 
-    python -m cli demo [--path P] [--end T] [--start T | --days N] [--coins N] [--seed S] [--force]
+    python -m cli demo [--path P] [--end T] [--start T | --days N] [--coins N] [--seed S] [--accounts N] [--force]
 
 Without --end/--start/--days/--force it brings the desk at P up to now the way the
 dashboard does on start (build, rebuild when too old, or catch up); with them it
 builds exactly that span (and leaves an existing desk alone unless --force).
+`--accounts 2` adds a smaller sub-account (lib/demo/accounts.py) with its own rows in
+every table that carries `account`; the main account's rows are the same either way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ def _parse_time(s: str) -> datetime:
     return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
 
 
+def _parse_accounts(s: str) -> int:
+    from lib.demo.accounts import MAX_ACCOUNTS
+
+    if not (s.isascii() and s.isdigit() and len(s) <= 3 and 1 <= int(s) <= MAX_ACCOUNTS):
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ACCOUNTS} (1: the main account; "
+                                         f"2: plus a sub-account), not {s[:20]!r}")
+    return int(s)
+
+
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--path", default=str(DEFAULT_DEMO_PATH), help="database directory (default: %(default)s)")
     ap.add_argument("--end", type=_parse_time, default=None, help="end time, UTC ISO (default: now)")
@@ -34,6 +45,10 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--days", type=int, default=None, help="span length in days, instead of --start")
     ap.add_argument("--coins", type=int, default=60, help="ordinary coins (kPEPE, kBONK, PURR are added)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--accounts", type=_parse_accounts, default=None, metavar="N",
+                    help="1: the main account only; 2: also a sub-account (the main address + ':sub1', a quarter "
+                         "of the size, 8 coins, its own deposits). Default 1; when catching up an existing desk, "
+                         "that desk's own (a different N rebuilds it)")
     ap.add_argument("--force", action="store_true", help="drop and recreate the demo tables")
 
 
@@ -58,7 +73,8 @@ def run(a: argparse.Namespace) -> int:
     if not (a.end or a.start or a.days or a.force):
         return _up_to_date(a, progress)
     try:
-        res = seed(a.path, start=start, end=end, coins=a.coins, seed=a.seed, progress=progress, force=a.force)
+        res = seed(a.path, start=start, end=end, coins=a.coins, seed=a.seed, progress=progress, force=a.force,
+                   accounts=a.accounts or 1)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -66,7 +82,7 @@ def run(a: argparse.Namespace) -> int:
         print(f"{a.path} is already seeded; nothing to do (use --force to regenerate).")
         return 0
     print(f"seeded {a.path}: {res['start']} .. {res['end']} UTC, {res['model_coins']} model coins, "
-          f"account {res['account']}")
+          f"account{'s' if len(res['accounts']) > 1 else ''} {', '.join(res['accounts'])}")
     for name, n in res["tables"].items():
         dup = res["duplicates"].get(name)
         print(f"  {name:<10} {n:>10,} rows" + (f"  ({dup} duplicates)" if dup else ""))
@@ -86,9 +102,10 @@ def _up_to_date(a: argparse.Namespace, progress) -> int:
     Path(a.path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     writer = open_writer(str(Path(a.path).expanduser().resolve()))
     try:
-        feeder = Feeder(writer, start=DEFAULT_START, coins=a.coins, seed=a.seed, host="cli")
+        feeder = Feeder(writer, start=DEFAULT_START, coins=a.coins, seed=a.seed, host="cli", accounts=a.accounts)
         done = feeder.prepare(progress)
     finally:
         writer.close()
-    print(f"{a.path}: demo desk {done} to {feeder.state.end:%Y-%m-%d %H:%M:%S} UTC")
+    print(f"{a.path}: demo desk {done} to {feeder.state.end:%Y-%m-%d %H:%M:%S} UTC, "
+          f"{feeder.state.accounts} account{'s' if feeder.state.accounts > 1 else ''}")
     return 0

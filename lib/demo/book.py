@@ -193,8 +193,9 @@ class Burst:
 class Sim:
     def __init__(self, uni: Universe, P: np.ndarray, rates: np.ndarray, grid_ms: int, start_day: date,
                  n_days: int, wdates: list[date], W: np.ndarray, seed: int, ledger: list[tuple[int, str, float]],
-                 end_ms: int):
+                 end_ms: int, rng_stream: int = 50):
         self.uni, self.P, self.rates, self.grid_ms = uni, P, rates, grid_ms
+        self.rng_stream = rng_stream  # the day's generator key: one stream per account's book
         self.start_day, self.n_days, self.seed, self.end_ms = start_day, n_days, seed, end_ms
         self.wdates, self.W = wdates, W
         self.wrow = {d: k for k, d in enumerate(wdates)}
@@ -513,7 +514,7 @@ class Sim:
             k0 = j * 24
             if T > self.end_ms:
                 break
-            g = np.random.default_rng([self.seed, S_MISC, 50, day_ordinal(D)])
+            g = np.random.default_rng([self.seed, S_MISC, self.rng_stream, day_ordinal(D)])
             self._ledger_until(T)
             self._pay_funding(k0, self.state.lots)
             cur = self.state.lots
@@ -654,12 +655,57 @@ LEDGER_EVENTS = (
 )
 
 
-def ledger_events(start_ms: int, end_ms: int) -> list[tuple[int, str, float]]:
+def ledger_events(start_ms: int, end_ms: int, initial: float = INITIAL_DEPOSIT,
+                  events: tuple[tuple[str, str, float], ...] = LEDGER_EVENTS) -> list[tuple[int, str, float]]:
+    """The account's cash movements in the span: the initial deposit at its start, then `events` inside it."""
     from datetime import datetime, timezone
 
-    out = [(start_ms, "deposit", INITIAL_DEPOSIT)]
-    for ts, kind, usdc in LEDGER_EVENTS:
+    out = [(start_ms, "deposit", initial)]
+    for ts, kind, usdc in events:
         t = ms_of(datetime.strptime(ts, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc))
         if start_ms < t <= end_ms:
             out.append((t, kind, usdc))
     return out
+
+
+class FollowerSim(Sim):
+    """A sub-account's book: the model's D-2 weights restricted to a few coins, rescaled to its own gross.
+
+    No scripted mistakes, no reference days, no manual positions: a plain book that
+    rebalances in the same 00:00 burst as the main account (its own draws, its own
+    deposits), so several accounts can be read and summed without one hiding the other.
+    It only reads the weights; run it after the main account's Sim, which settles them."""
+
+    def __init__(self, *args, coins: tuple[str, ...], gross: float, cap: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mask = np.zeros(self.nm, bool)
+        self.mask[[self.uni.index(c) for c in coins if c in self.uni.coins[: self.nm]]] = True
+        self.gross, self.cap = gross, cap
+
+    def goal(self, D: date) -> np.ndarray | None:
+        """The weights the book trades towards on day D (None before the model has any)."""
+        t2 = self._weights(D - timedelta(days=2))
+        if t2 is None:
+            return None
+        goal = np.where(self.mask & (np.abs(t2) >= W_EPS), t2, 0.0)
+        total = np.abs(goal).sum()
+        return np.clip(goal * (self.gross / total), -self.cap, self.cap) if total > 0 else goal
+
+    def _plan_general(self, g, j: int, D: date, T: int, k0: int):
+        nm, st, sc = self.nm, self.state, self.scale
+        new = st.lots.copy()
+        goal = self.goal(D)
+        if goal is None:
+            return new, {}, [], [], []
+        p0 = self.P[k0]
+        E0 = self.equity_at(k0)
+        cw = st.lots[:nm] / sc[:nm] * p0[:nm] / E0
+        band = np.maximum(0.004, 0.08 * np.abs(goal))
+        held = st.lots[:nm] != 0
+        trade = np.where(goal == 0, held, (np.sign(cw) != np.sign(goal)) | (np.abs(goal - cw) > band))
+        tgt = np.rint(goal * (1 + g.normal(0, 0.005, nm)) * E0 / p0[:nm] * sc[:nm]).astype(np.int64)
+        new[:nm] = np.where(trade, tgt, st.lots[:nm])
+        return new, {}, [], [], []
+
+    def run(self, scripted_refs: bool = False) -> Book:
+        return super().run(scripted_refs=False)

@@ -1,16 +1,18 @@
 """Deterministic demo desk: fills an embedded ClickHouse (chdb) with a realistic
 Hyperliquid crypto desk so the dashboard runs without a server.
 
-    python -m cli demo [--path P] [--end T] [--days N] [--coins N] [--seed S] [--force]
+    python -m cli demo [--path P] [--end T] [--days N] [--coins N] [--seed S] [--accounts N] [--force]
 
 What is generated (see lib/demo/market.py, book.py and tables.py):
 
 * binance.klines_1h - hourly candles for every model coin (correlated returns,
   50-100% vol, BTC ~92k on 2025-12-05), a few missing hours;
 * maicro_logs.positions_jianan_v6 - the model's daily long/short weights;
-* maicro_monitors.* - one account's fills, orders, funding, ledger, 5-minute
+* maicro_monitors.* - the account's fills, orders, funding, ledger, 5-minute
   account and hourly position snapshots, monitor heartbeats and the sync log,
-  with ~0.5% of synced rows delivered twice (left unmerged).
+  with ~0.5% of synced rows delivered twice (left unmerged). With accounts=2 a
+  smaller sub-account (lib/demo/accounts.py) has its own rows in every table
+  that carries `account`; the main account's rows stay exactly the same.
 
 The book follows the model under T+2 with small, realistic errors and a few
 scripted mistakes; on 2025-12-05/06/07 its 02:00 UTC snapshot reproduces the
@@ -26,7 +28,8 @@ Conventions worth knowing when reading the data:
   rebalance ~00:00:45); `end` is floored to the minute; nothing after it.
 * Prices: candle k has open = P(k), close = P(k+1); between hours the mark is
   linear. Fills are priced off the candle open of their hour +- slippage.
-* account_snapshots: equity as of each 5-minute mark, ts = mark + 1-4 s.
+* account_snapshots: equity as of each 5-minute mark, ts = mark + 1-4 s (a
+  sub-account's 0.3-1.2 s after the main account's: one monitor round).
   positions_snapshots: as of hh:59:30, ts = mark + 0-1.5 s. Funding: at each
   whole hour on the position held then.
 * chdb binds one database path per process: `seed()` opens `path`; inside a
@@ -37,7 +40,7 @@ Conventions worth knowing when reading the data:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -46,7 +49,8 @@ import numpy as np
 import pyarrow as pa
 
 from lib.config import DEFAULT_DEMO_PATH, TableMap, table_map
-from lib.demo.book import REF_SPECS, Sim, ledger_events
+from lib.demo.accounts import SUB_ACCOUNTS, account_names
+from lib.demo.book import REF_SPECS, Book, FollowerSim, Sim, ledger_events
 from lib.demo.market import (
     HOUR_MS,
     MODEL_SPECIALS,
@@ -88,6 +92,7 @@ __all__ = ["ACCOUNT", "DEFAULT_START", "DeskModel", "DeskState", "GENERATOR_VERS
 DEFAULT_START = datetime(2025, 11, 1, tzinfo=timezone.utc)
 # Bump when the generator's output changes: a desk built by another version is rebuilt, not extended.
 GENERATOR_VERSION = 2
+MAIN_BOOK_STREAM = 50  # the main account's book draws (book.Sim rng_stream); sub-account k uses this + k
 STATE_TABLE = "demo_desk_state"  # in the account table's database; only demo desks have it
 Progress = Callable[[float, str], None]
 # Time column per logical table (partition key of the synced tables).
@@ -135,6 +140,7 @@ class DeskState:
     seed: int
     coins: int
     start: date
+    accounts: int = 1  # the main account and accounts - 1 sub-accounts
 
     @property
     def end(self) -> datetime:
@@ -150,30 +156,51 @@ def read_state(client: Any, tables: TableMap | None = None) -> DeskState | None:
     q = _state_table(tables or table_map())
     if not _exists(client, q):
         return None
-    rows = client.query(f"SELECT end_ms, generator, seed, coins, start FROM {q} ORDER BY end_ms DESC LIMIT 1")
+    # a state table written before desks had several accounts has no `accounts`: those desks have one
+    accounts = "accounts" if "accounts" in _columns(client, q) else "toUInt32(1)"
+    rows = client.query(f"SELECT end_ms, generator, seed, coins, start, {accounts} FROM {q} "
+                        f"ORDER BY end_ms DESC LIMIT 1")
     if not rows.result_rows:
         return None
-    end_ms, gen, sd, coins, start = rows.result_rows[0]
-    return DeskState(int(end_ms), int(gen), int(sd), int(coins), start)
+    end_ms, gen, sd, coins, start, n_accounts = rows.result_rows[0]
+    return DeskState(int(end_ms), int(gen), int(sd), int(coins), start, int(n_accounts))
+
+
+def _columns(client: Any, qualified: str) -> set[str]:
+    return {row[0] for row in client.query(f"DESCRIBE TABLE {qualified}").result_rows}
 
 
 def write_state(client: Any, tables: TableMap, state: DeskState) -> None:
     q = _state_table(tables)
     client.command(f"CREATE TABLE IF NOT EXISTS {q} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, "
-                   f"start Date, written_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY end_ms")
+                   f"start Date, written_at DateTime64(3, 'UTC'), accounts UInt32 DEFAULT 1) "
+                   f"ENGINE = MergeTree ORDER BY end_ms")
+    client.command(f"ALTER TABLE {q} ADD COLUMN IF NOT EXISTS accounts UInt32 DEFAULT 1")  # an older desk's table
     client.insert_arrow(q, pa.table({
         "end_ms": pa.array([state.end_ms], pa.int64()), "generator": pa.array([state.generator], pa.uint32()),
         "seed": pa.array([state.seed], pa.int64()), "coins": pa.array([state.coins], pa.uint32()),
         "start": pa.array([state.start], pa.date32()),
         "written_at": pa.array([int(time.time() * 1000)], pa.timestamp("ms", tz="UTC")),
+        "accounts": pa.array([state.accounts], pa.uint32()),
     }))
 
 
 # --- the model: everything that does not depend on the window ------------------------
 
 
+@dataclass(frozen=True)
+class AccountBook:
+    """One account of the desk: its name, its index (0 = main), its book and what is derived from it."""
+
+    name: str
+    acct: int
+    book: Book
+    timeline: Timeline
+    ids: tuple[np.ndarray, np.ndarray, np.ndarray]  # oid, cloid, tx hash per order index
+
+
 class DeskModel:
-    """Market, book, ids and scenario of a desk from `start_day` through `through_day`.
+    """Market, books, ids and scenario of a desk from `start_day` through `through_day`.
 
     `rows(lo, hi)` gives the rows that become visible in (lo, hi] (hi before the
     end of `through_day`). Every day's data depends only on the days before it,
@@ -182,7 +209,8 @@ class DeskModel:
     """
 
     def __init__(self, start_day: date, through_day: date, coins: int = 60, seed: int = 7,
-                 tables: TableMap | None = None):
+                 tables: TableMap | None = None, accounts: int = 1):
+        names = account_names(accounts)  # refuses a count the desk cannot build
         self.start_day, self.through_day, self.coins, self.seed = start_day, through_day, coins, seed
         self.tables = tables or table_map()
         self.uni = build_universe(coins)
@@ -193,11 +221,19 @@ class DeskModel:
         self.grid_ms = ms_of(start_day)
         self.through_ms = ms_of(through_day + timedelta(days=1))  # rows() covers times before this
         sim = Sim(self.uni, self.P, rates, self.grid_ms, start_day, n_days, self.wdates, self.W, seed,
-                  ledger_events(self.grid_ms, self.through_ms), self.through_ms)
-        self.book = sim.run()
+                  ledger_events(self.grid_ms, self.through_ms), self.through_ms, rng_stream=MAIN_BOOK_STREAM)
+        self.book = sim.run()  # settles the weights (the reference days write theirs): sub-accounts read them after
         self.outages, self.quiet = outages(seed, self.grid_ms, self.through_ms)
         self.timeline = Timeline(self.uni, self.book)
         self.ids = order_ids(seed, self.grid_ms, self.book)
+        self.accounts = [AccountBook(names[0], 0, self.book, self.timeline, self.ids)]
+        for k, spec in enumerate(SUB_ACCOUNTS[: accounts - 1], start=1):
+            book = FollowerSim(self.uni, self.P, rates, self.grid_ms, start_day, n_days, self.wdates, self.W, seed,
+                               ledger_events(self.grid_ms, self.through_ms, spec.initial_deposit, spec.ledger),
+                               self.through_ms, rng_stream=MAIN_BOOK_STREAM + k, coins=spec.coins,
+                               gross=spec.gross, cap=spec.cap).run()
+            self.accounts.append(AccountBook(spec.name, k, book, Timeline(self.uni, book),
+                                             order_ids(seed, self.grid_ms, book, k, self.ids[0])))
         # rows of the positions monitor's beats: about the number of coins the book holds
         self.n_held = max(self.uni.n_model - 4, 1)
 
@@ -215,10 +251,15 @@ class DeskModel:
         """Rows visible in (lo, hi] for every table; the heartbeats of the 7 polling monitors
         come from `heartbeat_statement` (generated in SQL: millions of rows for a long desk)."""
         ctx = self.ctx(lo_ms, hi_ms)
-        oid, cloid, txh = self.ids
-        raw = {"account": account_rows(ctx, self.timeline), "positions": position_rows(ctx, self.timeline),
-               "trades": trade_rows(ctx, oid, cloid, txh), "orders": order_rows(ctx, oid, cloid),
-               "funding": funding_rows(ctx), "ledger": ledger_rows(ctx)}
+        parts: dict[str, list[pa.Table]] = {name: [] for name in SYNCED}
+        for a in self.accounts:
+            c = ctx if a.acct == 0 else replace(ctx, book=a.book, account=a.name, acct=a.acct)
+            oid, cloid, txh = a.ids
+            for name, table in (("account", account_rows(c, a.timeline)), ("positions", position_rows(c, a.timeline)),
+                                ("trades", trade_rows(c, oid, cloid, txh)), ("orders", order_rows(c, oid, cloid)),
+                                ("funding", funding_rows(c)), ("ledger", ledger_rows(c))):
+                parts[name].append(table)
+        raw = {name: _concat(tables) for name, tables in parts.items()}
         runs = sync_runs(ctx)
         out = {name: attach_sync(ctx, runs, j, raw[name]) for j, name in enumerate(SYNCED)}
         out["klines"] = kline_rows(ctx)
@@ -230,6 +271,13 @@ class DeskModel:
     def heartbeat_statement(self, lo_ms: int, hi_ms: int) -> str:
         return heartbeat_sql(self.ctx(lo_ms, hi_ms), self.tables.qualified("heartbeat"), self.uni.n_model,
                              self.n_held)
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    """One table from the accounts' (a single account's table untouched; the account column's dictionaries merged)."""
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables).unify_dictionaries().combine_chunks()
 
 
 def _insert(client: Any, qualified: str, table: pa.Table, time_col: str | None) -> None:
@@ -268,12 +316,13 @@ def insert_window(client: Any, model: DeskModel, lo_ms: int, hi_ms: int,
 
 def seed_client(client: Any, *, start: datetime | None = None, end: datetime | None = None, coins: int = 60,
                 seed: int = 7, progress: Progress | None = None, tables: TableMap | None = None,
-                force: bool = False) -> dict:
+                force: bool = False, accounts: int = 1) -> dict:
     """Generate the demo desk into an open clickhouse-connect client. Returns a summary."""
     t_start = time.perf_counter()
     say = progress or (lambda f, m: None)
     tables = tables or table_map()
     start_day, end_ms = resolve_span(start, end)
+    names = account_names(accounts)
     if is_seeded(client, tables) and not force:
         return {"seeded": False, "reason": "already seeded", "tables": {}, "seconds": 0.0}
     if force:
@@ -287,10 +336,10 @@ def seed_client(client: Any, *, start: datetime | None = None, end: datetime | N
 
     end_day = datetime.fromtimestamp(end_ms / 1000, timezone.utc).date()
     say(0.02, f"market and book: simulating {(end_day - start_day).days + 1} days")
-    model = DeskModel(start_day, end_day, coins, seed, tables)
+    model = DeskModel(start_day, end_day, coins, seed, tables, accounts)
     say(0.25, "rows: snapshots, fills, orders, funding, candles, sync log")
     out = insert_window(client, model, NEVER, end_ms, say, (0.3, 0.95))
-    write_state(client, tables, DeskState(end_ms, GENERATOR_VERSION, seed, coins, start_day))
+    write_state(client, tables, DeskState(end_ms, GENERATOR_VERSION, seed, coins, start_day, accounts))
     counts = {name: t.num_rows for name, t in out.items() if name != "heartbeat"}
     counts["heartbeat"] = int(client.command(f"SELECT count() FROM {tables.qualified('heartbeat')}"))
 
@@ -302,6 +351,7 @@ def seed_client(client: Any, *, start: datetime | None = None, end: datetime | N
     return {
         "seeded": True,
         "account": ACCOUNT,
+        "accounts": names,
         "start": start_day.isoformat(),
         "end": datetime.fromtimestamp(end_ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "coins": list(model.uni.coins),
@@ -318,8 +368,9 @@ def seed_client(client: Any, *, start: datetime | None = None, end: datetime | N
     }
 
 
-_KEYS = {"trades": ["tid"], "orders": ["oid", "status"], "funding": ["time", "coin"], "ledger": ["time", "hash"],
-         "account": ["ts"], "positions": ["ts", "coin"]}
+_KEYS = {"trades": ["account", "tid"], "orders": ["account", "oid", "status"],
+         "funding": ["account", "time", "coin"], "ledger": ["account", "time", "hash"],
+         "account": ["account", "ts"], "positions": ["account", "ts", "coin"]}
 
 
 def _unique_rows(table: pa.Table, name: str) -> int:
@@ -332,16 +383,17 @@ def _fmt(ms: int) -> str:
 
 def seed(path: str | Path = DEFAULT_DEMO_PATH, *, start: datetime | None = None, end: datetime | None = None,
          coins: int = 60, seed: int = 7, progress: Progress | None = None, tables: TableMap | None = None,
-         force: bool = False) -> dict:
+         force: bool = False, accounts: int = 1) -> dict:
     """Open (create) the embedded database at `path` and seed it. One chdb path per process."""
     import clickhouse_connect
 
-    resolve_span(start, end)  # refuse a bad span before creating anything
+    resolve_span(start, end)  # refuse a bad span or account count before creating anything
+    account_names(accounts)
     p = Path(path).expanduser().resolve()
     p.parent.mkdir(parents=True, exist_ok=True)
     client = clickhouse_connect.get_client(dsn=f"chdb://{p}")
     try:
         return seed_client(client, start=start, end=end, coins=coins, seed=seed, progress=progress,
-                           tables=tables, force=force)
+                           tables=tables, force=force, accounts=accounts)
     finally:
         client.close()

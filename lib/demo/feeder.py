@@ -74,11 +74,16 @@ class Feeder:
 
     def __init__(self, client: Any, *, tables: TableMap | None = None, clock: Clock = time.time,
                  start: datetime = DEFAULT_START, coins: int = 60, seed: int = 7,
-                 rebuild_after_days: float = DEMO_REBUILD_AFTER_DAYS, host: str | None = None):
+                 rebuild_after_days: float = DEMO_REBUILD_AFTER_DAYS, host: str | None = None,
+                 accounts: int | None = None):
+        """`accounts` None: a new desk has one account, an existing one keeps its own (the desk state's);
+        a number: the desk must have that many, and one with another count is rebuilt."""
         self.client = client
         self.tables = tables or table_map()
         self.clock = clock
         self.start, self.coins, self.seed = start, coins, seed
+        self.wanted_accounts = accounts
+        self.accounts = accounts or 1
         self.rebuild_after_days = rebuild_after_days
         self.host = host or socket.gethostname()
         self.status = FeederStatus()
@@ -106,15 +111,17 @@ class Feeder:
             if state is None or state.generator != GENERATOR_VERSION:
                 done = "rebuilt" if is_seeded(self.client, self.tables) else "seeded"
                 self._seed(now, say)
-            elif (now - state.end_ms) / DAY_MS > self.rebuild_after_days:
+            elif (now - state.end_ms) / DAY_MS > self.rebuild_after_days or (
+                    self.wanted_accounts is not None and self.wanted_accounts != state.accounts):
                 done = "rebuilt"
                 self.start = datetime.combine(state.start, datetime.min.time(), timezone.utc)
                 self.coins, self.seed = state.coins, state.seed
+                self.accounts = self.wanted_accounts or state.accounts
                 self._seed(now, say)
             else:
                 self.state = state
                 self.start = datetime.combine(state.start, datetime.min.time(), timezone.utc)
-                self.coins, self.seed = state.coins, state.seed
+                self.coins, self.seed, self.accounts = state.coins, state.seed, state.accounts
                 done = "caught up" if now > state.end_ms else "current"
                 self._catch_up(now, say)
             rows = self.status.rows_last_tick
@@ -128,7 +135,8 @@ class Feeder:
     def _seed(self, now_ms: int, say: Progress) -> None:
         end = datetime.fromtimestamp(now_ms / 1000, timezone.utc)
         summary = seed_client(self.client, start=self.start, end=end, coins=self.coins, seed=self.seed,
-                              tables=self.tables, force=True, progress=lambda f, m: say(0.9 * f, m))
+                              tables=self.tables, force=True, progress=lambda f, m: say(0.9 * f, m),
+                              accounts=self.accounts)
         self.state = read_state(self.client, self.tables)
         self.status.rows_last_tick = sum(summary["tables"].values())
         self._catch_up(now_ms, say)  # the seconds after the whole minute the seed ended at
@@ -152,7 +160,7 @@ class Feeder:
     def _model_for(self, t_ms: int) -> DeskModel:
         if self._model is None or not self._model.covers(t_ms):
             day = datetime.fromtimestamp(t_ms / 1000, timezone.utc).date()
-            self._model = DeskModel(self.start.date(), day, self.coins, self.seed, self.tables)
+            self._model = DeskModel(self.start.date(), day, self.coins, self.seed, self.tables, self.accounts)
         return self._model
 
     def _advance(self, hi_ms: int) -> int:
@@ -161,7 +169,7 @@ class Feeder:
         if hi_ms <= lo:
             return 0
         out = insert_window(self.client, self._model_for(hi_ms), lo, hi_ms)
-        self.state = DeskState(hi_ms, GENERATOR_VERSION, self.seed, self.coins, self.start.date())
+        self.state = DeskState(hi_ms, GENERATOR_VERSION, self.seed, self.coins, self.start.date(), self.accounts)
         write_state(self.client, self.tables, self.state)
         self.status.desk_end = self.state.end
         return sum(t.num_rows for t in out.values())

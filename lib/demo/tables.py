@@ -116,6 +116,9 @@ ERRORS = {
 # keyed-random streams (lib/demo/keyed.py), one per purpose
 (K_OUTAGE, K_DELAY, K_ACCOUNT, K_POSITIONS, K_FUNDING, K_LEDGER, K_ORDER_IDS, K_TRADES, K_ORDERS, K_KLINES,
  K_KLINE_GAPS, K_SYNC_RUNS, K_SYNC_ROWS, K_SYNC_BEATS) = range(70, 84)
+ACCOUNT_STREAM_STEP = 1_000  # sub-account k draws from stream + k * this (no stream above is that large)
+SUB_POLL_MS = (300, 1_200)  # a sub-account's snapshot is written this long after the main account's, same round
+TID_RANGE = 2**50  # the main account's tids lie in [2**47, 2**50), sub-account k's in [k, k + 1) * 2**50
 
 
 @dataclass
@@ -135,17 +138,29 @@ class Ctx:
     outages: list[tuple[str, int, int]] = field(default_factory=list)
     lo_ms: int = NEVER
     quiet: set[tuple[str, int]] = field(default_factory=set)
+    # whose rows: the main account is 0; a sub-account's draws come from its own streams (stream())
+    account: str = ACCOUNT
+    acct: int = 0
 
     @property
     def ev_lo(self) -> int:
         """Earliest event time that can become visible in the window."""
         return self.start_ms if self.lo_ms <= self.start_ms else max(self.start_ms, self.lo_ms - lookback_ms(self))
 
+    def stream(self, stream: int) -> int:
+        """The account's own copy of a keyed stream (the main account's are the plain numbers)."""
+        return stream + ACCOUNT_STREAM_STEP * self.acct
+
     def u(self, stream: int, *keys) -> np.ndarray:
-        return keyed.uniform(self.seed, stream, *keys)
+        return keyed.uniform(self.seed, self.stream(stream), *keys)
 
     def ints(self, stream: int, lo: int, hi: int, *keys) -> np.ndarray:
-        return keyed.integers(self.seed, stream, lo, hi, *keys)
+        return keyed.integers(self.seed, self.stream(stream), lo, hi, *keys)
+
+    def key(self, *keys) -> pa.Array:
+        """A row identity (uint64 hash of its natural key, distinct per account) carried until the sync
+        is attached: it keys the sync draws (which run, re-sent or not)."""
+        return pa.array(keyed.hash64(0, self.acct, *keys), pa.uint64())
 
     def visible(self, t: np.ndarray) -> np.ndarray:
         return (t > self.lo_ms) & (t <= self.end_ms)
@@ -170,11 +185,6 @@ def dict_arr(idx: np.ndarray, values) -> pa.DictionaryArray:
 
 def const_arr(value: str, n: int) -> pa.DictionaryArray:
     return dict_arr(np.zeros(n, np.int32), [value])
-
-
-def key_arr(*keys) -> pa.Array:
-    """A row identity (uint64 hash of its natural key) carried until the sync is attached."""
-    return pa.array(keyed.hash64(0, 0, *keys), pa.uint64())
 
 
 # --- scenario -----------------------------------------------------------------
@@ -271,8 +281,10 @@ def _grid(ctx: Ctx, step: int, offset: int = 0) -> np.ndarray:
 def account_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
     uni = ctx.uni
     marks = _grid(ctx, SNAP_MS)
-    ts = marks + ctx.ints(K_ACCOUNT, 1_000, 4_000, marks)
-    keep = (ts <= ctx.end_ms) & ~in_outage(ctx, "account", ts)
+    # the monitor polls every account in one round: the main account 1-4 s after the mark, then each sub-account
+    main_ts = marks + keyed.integers(ctx.seed, K_ACCOUNT, 1_000, 4_000, marks)
+    ts = main_ts if ctx.acct == 0 else main_ts + ctx.ints(K_ACCOUNT + 200, *SUB_POLL_MS, marks)
+    keep = (ts <= ctx.end_ms) & ~in_outage(ctx, "account", main_ts)  # a round the outage missed misses them all
     marks, ts = marks[keep], ts[keep]
     value = tl.cash(marks)
     ntl = np.zeros(len(marks))
@@ -288,10 +300,10 @@ def account_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
     n = len(marks)
     ing = ts + ctx.ints(K_ACCOUNT + 100, 100, 900, marks)
     return pa.table({
-        "ts": ts_arr(ts), "account": const_arr(ACCOUNT, n),
+        "ts": ts_arr(ts), "account": const_arr(ctx.account, n),
         "account_value": np.round(value, 6), "total_ntl_pos": np.round(ntl, 6),
         "total_margin_used": np.round(margin, 6), "withdrawable": np.round(np.maximum(value - margin, 0), 6),
-        "ingested_at": ts_arr(ing), "_key": key_arr(marks),
+        "ingested_at": ts_arr(ing), "_key": ctx.key(marks),
     })
 
 
@@ -323,7 +335,7 @@ def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
         k = np.nonzero(held)[0]
         per.append((i, k, u[k], ent[k], px[k]))
     holes: dict[int, list[np.ndarray]] = {}
-    for coin, t0, nh in POSITION_HOLES:
+    for coin, t0, nh in (POSITION_HOLES if ctx.acct == 0 else ()):  # the scripted holes are the main account's
         a = _ms(t0)
         hk = np.nonzero((marks >= a) & (marks < a + nh * HOUR_MS))[0]
         if not len(hk):
@@ -351,11 +363,11 @@ def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
     ts = mk + ctx.ints(K_POSITIONS, 0, 1_500, mk, coin)
     m = len(k)
     return pa.table({
-        "ts": ts_arr(ts), "account": const_arr(ACCOUNT, m), "coin": dict_arr(coin, uni.coins),
+        "ts": ts_arr(ts), "account": const_arr(ctx.account, m), "coin": dict_arr(coin, uni.coins),
         "szi": szi, "entry_px": np.round(ent, 8), "position_value": np.round(value, 6),
         "unrealized_pnl": np.round(szi * (px - ent), 6), "leverage": lev,
         "liquidation_px": pa.array(np.round(liq, 8), mask=~(liq > 0)), "margin_used": np.round(value / lev, 6),
-        "ingested_at": ts_arr(ts + ctx.ints(K_POSITIONS + 100, 200, 1_500, mk, coin)), "_key": key_arr(mk, coin),
+        "ingested_at": ts_arr(ts + ctx.ints(K_POSITIONS + 100, 200, 1_500, mk, coin)), "_key": ctx.key(mk, coin),
     })
 
 
@@ -366,9 +378,9 @@ def funding_rows(ctx: Ctx) -> pa.Table:
     n = len(t)
     ing = delay_by_outage(ctx, "funding", t + ctx.ints(K_FUNDING, 20_000, 90_000, t, coin), t, coin)
     return pa.table({
-        "time": ts_arr(t), "account": const_arr(ACCOUNT, n), "coin": dict_arr(coin, ctx.uni.coins),
+        "time": ts_arr(t), "account": const_arr(ctx.account, n), "coin": dict_arr(coin, ctx.uni.coins),
         "usdc": fu["usdc"][m], "szi": fu["szi"][m], "funding_rate": fu["rate"][m], "ingested_at": ts_arr(ing),
-        "_key": key_arr(t, coin),
+        "_key": ctx.key(t, coin),
     })
 
 
@@ -379,17 +391,22 @@ def ledger_rows(ctx: Ctx) -> pa.Table:
     n = len(t)
     ing = delay_by_outage(ctx, "ledger", t + ctx.ints(K_LEDGER, 5_000, 40_000, t), t)
     return pa.table({
-        "time": ts_arr(t), "account": const_arr(ACCOUNT, n), "type": pa.array(list(le["type"][m]), pa.string()),
-        "usdc": le["usdc"][m], "hash": pa.array(list(keyed.hex_ids(ctx.seed, K_LEDGER + 100, 32, t)), pa.string()),
-        "ingested_at": ts_arr(ing), "_key": key_arr(t),
+        "time": ts_arr(t), "account": const_arr(ctx.account, n), "type": pa.array(list(le["type"][m]), pa.string()),
+        "usdc": le["usdc"][m],
+        "hash": pa.array(list(keyed.hex_ids(ctx.seed, ctx.stream(K_LEDGER + 100), 32, t)), pa.string()),
+        "ingested_at": ts_arr(ing), "_key": ctx.key(t),
     })
 
 
-def order_ids(seed: int, grid_ms: int, book: Book) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def order_ids(seed: int, grid_ms: int, book: Book, acct: int = 0,
+              taken: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """oid (increasing with time), cloid (None for ~10%) and tx hash per order index.
 
     Orders are numbered day by day, so an order's rank (and oid) never depends
-    on how many later days the book holds."""
+    on how many later days the book holds. A sub-account (acct > 0) has its own
+    cloids and hashes, and oids from the same exchange-wide sequence: each one
+    steps past the main account's oids (`taken`), which, with far fewer orders
+    than the main account, only ever come from the same or earlier days."""
     od = book.orders
     n_idx = int(max(od["order"].max(initial=-1), book.fills["order"].max(initial=-1))) + 1
     t = np.full(n_idx, np.iinfo(np.int64).max)
@@ -400,10 +417,27 @@ def order_ids(seed: int, grid_ms: int, book: Book) -> tuple[np.ndarray, np.ndarr
     rank = np.empty(n_idx, np.int64)
     rank[np.argsort(t, kind="stable")] = np.arange(n_idx)
     oid = 41_200_000_000 + (t - grid_ms) // 10 + rank
+    if taken is not None and len(taken):
+        oid = _step_past(oid, taken)
     idx = np.arange(n_idx)
-    cloid = keyed.hex_ids(seed, K_ORDER_IDS, 16, idx)
-    cloid[keyed.uniform(seed, K_ORDER_IDS + 100, idx) < 0.10] = None
-    return oid.astype(np.uint64), cloid, keyed.hex_ids(seed, K_ORDER_IDS + 200, 32, idx)
+    k = ACCOUNT_STREAM_STEP * acct
+    cloid = keyed.hex_ids(seed, K_ORDER_IDS + k, 16, idx)
+    cloid[keyed.uniform(seed, K_ORDER_IDS + 100 + k, idx) < 0.10] = None
+    return oid.astype(np.uint64), cloid, keyed.hex_ids(seed, K_ORDER_IDS + 200 + k, 32, idx)
+
+
+def _step_past(oid: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """The oids in rank order, each moved up to the next number no other account's order has."""
+    used = set(np.asarray(taken, np.int64).tolist())
+    out = oid.astype(np.int64).copy()
+    order = np.argsort(out, kind="stable")
+    prev = -1
+    for k in order.tolist():
+        o = max(int(out[k]), prev + 1)
+        while o in used:
+            o += 1
+        out[k] = prev = o
+    return out
 
 
 def trade_rows(ctx: Ctx, oid, cloid, txh) -> pa.Table:
@@ -412,16 +446,18 @@ def trade_rows(ctx: Ctx, oid, cloid, txh) -> pa.Table:
     f = {k: v[sel] for k, v in f.items()}
     n = len(sel)
     scale = 10.0 ** uni.sz_decimals[f["coin"]]
-    tid = (2**47 + keyed.hash64(ctx.seed, K_TRADES, sel) % np.uint64(2**50 - 2**47)).astype(np.uint64)
+    lo = 2**47 if ctx.acct == 0 else ctx.acct * TID_RANGE  # disjoint ranges: no two accounts share a tid
+    span = TID_RANGE * (ctx.acct + 1) - lo
+    tid = (np.uint64(lo) + keyed.hash64(ctx.seed, ctx.stream(K_TRADES), sel) % np.uint64(span)).astype(np.uint64)
     ing = delay_by_outage(ctx, "trades", f["time"] + ctx.ints(K_TRADES + 100, 1_000, 3_000, sel), sel)
     return pa.table({
-        "time": ts_arr(f["time"]), "account": const_arr(ACCOUNT, n), "coin": dict_arr(f["coin"], uni.coins),
+        "time": ts_arr(f["time"]), "account": const_arr(ctx.account, n), "coin": dict_arr(f["coin"], uni.coins),
         "side": dict_arr((f["d"] < 0).astype(np.int32), ["B", "A"]), "px": f["px"], "sz": np.abs(f["d"]) / scale,
         "start_position": f["start_lots"] / scale, "dir": dict_arr(f["dir"], DIRS), "closed_pnl": f["closed_pnl"],
         "fee": f["fee"], "fee_token": const_arr("USDC", n), "oid": pa.array(oid[f["order"]]),
         "tid": pa.array(tid), "cloid": pa.array(list(cloid[f["order"]]), pa.string()),
         "crossed": pa.array(~f["maker"]), "hash": pa.array(list(txh[f["order"]]), pa.string()),
-        "ingested_at": ts_arr(ing), "_key": key_arr(sel),
+        "ingested_at": ts_arr(ing), "_key": ctx.key(sel),
     })
 
 
@@ -458,13 +494,13 @@ def order_rows(ctx: Ctx, oid, cloid) -> pa.Table:
     statuses = ["open", "filled", "canceled", "rejected"]
     types = ["Limit", "Alo", "Ioc"]
     return pa.table({
-        "time": ts_arr(cols["time"]), "account": const_arr(ACCOUNT, n), "oid": pa.array(oid[cols["order"]]),
+        "time": ts_arr(cols["time"]), "account": const_arr(ctx.account, n), "oid": pa.array(oid[cols["order"]]),
         "cloid": pa.array(list(cloid[cols["order"]]), pa.string()), "coin": dict_arr(cols["coin"], uni.coins),
         "side": dict_arr((cols["side"] < 0).astype(np.int32), ["B", "A"]), "limit_px": cols["limit_px"],
         "sz": cols["sz"], "orig_sz": cols["orig_sz"],
         "order_type": dict_arr(np.select([cols["otype"] == x for x in types], range(len(types)), -1), types),
         "status": dict_arr(np.select([cols["status"] == x for x in statuses], range(len(statuses)), -1), statuses),
-        "ingested_at": ts_arr(ing), "_key": key_arr(*rk),
+        "ingested_at": ts_arr(ing), "_key": ctx.key(*rk),
     })
 
 

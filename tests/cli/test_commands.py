@@ -55,3 +55,21 @@ def test_demo_builds_a_desk_in_its_own_path(tmp_path):
 def test_demo_refuses_start_and_days_together():
     out = _run("demo", "--start", "2025-12-01T00:00Z", "--days", "3")
     assert out.returncode == 2 and "not both" in out.stderr
+
+
+def test_demo_with_two_accounts_names_both(tmp_path):
+    path = tmp_path / "desk2.chdb"
+    env = {k: v for k, v in os.environ.items() if k != "CLICKHOUSE_URL"}
+    out = _run("demo", "--path", str(path), "--end", "2025-12-08T06:00Z", "--days", "2", "--coins", "35",
+               "--accounts", "2", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "accounts 0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3, 0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3:sub1" \
+        in out.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "3", "two", "-1", "1.5", "２"])
+def test_demo_refuses_an_account_count_it_cannot_build(value, tmp_path):
+    out = _run("demo", "--path", str(tmp_path / "never.chdb"), "--accounts", value)
+    assert out.returncode == 2
+    assert "argument --accounts: must be a whole number from 1 to 2" in out.stderr
+    assert not (tmp_path / "never.chdb").exists()
