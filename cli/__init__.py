@@ -24,8 +24,40 @@ def build_parser() -> argparse.ArgumentParser:
         module = import_module(f"cli.{name}")
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
-        sub.set_defaults(run=module.run, reads_desk=getattr(module, "READS_DESK", True))
+        reads_desk = getattr(module, "READS_DESK", True)
+        if reads_desk:
+            from cli.common import input_type
+            from lib.inputs import parse_account
+
+            sub.add_argument("--account", type=input_type(parse_account), default=None,
+                             help="read one account (as the tables name it); default: all the desk's "
+                                  "accounts, summed (the dashboard's 'All accounts')")
+        sub.set_defaults(run=module.run, reads_desk=reads_desk)
     return parser
+
+
+def in_account_scope(args: argparse.Namespace) -> int:
+    """Run the command in the account scope of `--account` (queries/scope.py), like the dashboard's
+    account selector: one account, or all of them summed. An account the desk does not have is an error."""
+    import sys
+
+    from cli.common import clickhouse_failure, quiet_logs
+
+    quiet_logs()
+    from lib.ch_client import QueryFailed
+    from lib.config import ConfigError
+    from queries import accounts, scope
+
+    try:
+        names = accounts.names(accounts.account_list())
+    except (QueryFailed, ConfigError) as exc:
+        return clickhouse_failure(exc, sys.stderr)
+    if args.account is not None and args.account not in names:
+        known = ", ".join(names) or "none"
+        print(f"error: --account: this desk has no account {args.account!r} (accounts: {known})", file=sys.stderr)
+        return 2
+    with scope.use(scope.resolve(args.account, names)):
+        return args.run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop = beside_running_app()
         if stop is not None:
             return stop
+        return in_account_scope(args)
     return args.run(args)
 
 

@@ -237,3 +237,13 @@ def json_value(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return [json_value(v) for v in x]
     return x
+
+
+def account_label(name: str | None) -> str:
+    """A Hyperliquid account as a trader reads it: `0x7a3f…d0f3`, a sub-account `0x7a3f…d0f3 · sub1`;
+    None is the desk's accounts summed."""
+    if name is None:
+        return "All accounts (summed)"
+    address, _, sub = name.partition(":")
+    short = f"{address[:6]}…{address[-4:]}" if address.startswith("0x") and len(address) > 12 else address
+    return f"{short} · {sub}" if sub else short

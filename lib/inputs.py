@@ -190,6 +190,25 @@ def parse_refresh(raw: object) -> int:
     return parse_choice(raw, "refresh interval (seconds, 0 = off)", config.REFRESH_CHOICES_S)
 
 
+ALL_ACCOUNTS = "all"  # the URL value of the account selector's "All accounts"
+_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$")
+
+
+def parse_account(raw: object) -> str | None:
+    """An account (`?account=`): an account name as the tables spell it, or `all` (None).
+
+    Only the spelling is checked here; whether the desk has the account is the sidebar's
+    question (it knows the accounts). The value reaches SQL only as a bound parameter.
+    """
+    text = str(raw).strip()
+    if text.lower() == ALL_ACCOUNTS:
+        return None
+    if not _ACCOUNT.match(text):
+        raise InputError(f"account must be an account name (letters, digits, ':', '.', '_', '-') or 'all', "
+                         f"not {text[:24]!r}")
+    return text
+
+
 def parse_preset(raw: object) -> str:
     """A range preset (`?range=`): one of config.RANGE_PRESETS."""
     text = str(raw).strip().lower()

@@ -21,7 +21,7 @@ from queries.scope import cached
 FILLS_CTE = sql_file("fills.sql")
 
 FILL_COLUMNS = """
-    toDateTime64(time, 3, 'UTC') AS time, coin, side, dir, px, sz, notional, ref_px, slippage_bps,
+    toDateTime64(time, 3, 'UTC') AS time, account, coin, side, dir, px, sz, notional, ref_px, slippage_bps,
     closed_pnl, fee, fee_token, fee_usd, crossed, tracked, off_window, start_position, pos_after, oid, tid, cloid,
     hash, valid, spot
 """

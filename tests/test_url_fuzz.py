@@ -33,7 +33,7 @@ def url_parameters() -> dict[str, set[str]]:
         shared |= set(pattern.findall(path.read_text()))
     for page in PAGES:
         text = (ROOT / page).read_text()
-        names = set(pattern.findall(text)) | {"from", "to"}  # the sidebar's range is on every page
+        names = set(pattern.findall(text)) | {"from", "to", "account"}  # the sidebar's range and account: every page
         if "threshold_inputs" in text:
             names |= shared
         found[page] = names
@@ -45,7 +45,8 @@ PARAMS = url_parameters()
 
 def test_the_pages_read_the_parameters_the_issue_names():
     everything = set().union(*PARAMS.values())
-    assert {"hour", "window", "every", "res", "hours", "date", "day", "coin", "rule", "from", "to"} <= everything
+    assert {"hour", "window", "every", "res", "hours", "date", "day", "coin", "rule", "from", "to",
+            "account"} <= everything
 
 
 # -------------------------------------------------------------- the parsers
@@ -73,6 +74,7 @@ PARSERS = {
     "parse_choice": lambda raw: inputs.parse_choice(raw, "n", (0, 7, 99)),
     "parse_trend_band": inputs.parse_trend_band,
     "parse_url_decimal": lambda raw: inputs.parse_url_decimal(raw, "x", 0.0, 10.0**6),
+    "parse_account": inputs.parse_account,
 }
 
 

@@ -21,6 +21,7 @@ from lib import contract
 from lib import format as fmt
 from lib.ch_client import QueryFailed
 from lib.config import ConfigError
+from queries import scope
 
 _MAX_REMEMBERED = 512
 _last_good: "OrderedDict[tuple, tuple[Any, datetime]]" = OrderedDict()
@@ -28,7 +29,10 @@ _lock = threading.Lock()
 
 
 def _key(fn: Callable, args: tuple, kwargs: dict) -> tuple:
-    return (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn)), repr(args), repr(sorted(kwargs.items())))
+    """One remembered result per query, arguments and account scope (another account's data is never
+    shown as this one's last good data)."""
+    return (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn)), repr(args), repr(sorted(kwargs.items())),
+            scope.current().key)
 
 
 def remember(key: tuple, value: Any) -> None:

@@ -1,7 +1,7 @@
 """The shared sidebar: data source, data as of, refresh, global date range.
 
 `render()` draws it and returns what the pages need as a `Selection` (the
-range, the data-as-of time). app.py holds that value for the page's run
+account, the range, the data-as-of time). app.py holds that value for the page's run
 (`selected`); a page reads it with `selection()`. A page's fragment receives
 it as an argument, since a fragment rerun does not run app.py.
 """
@@ -20,13 +20,14 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib import health as health_rules
-from lib.inputs import parse_refresh
+from lib.inputs import ALL_ACCOUNTS, parse_account, parse_refresh
 from lib.ch_client import DeskClient
-from queries import health
+from queries import accounts, health, scope
 from ui.data import load
 from ui.state import global_range, set_url, url_value
 
 REFRESH_KEY = "refresh_every"
+ACCOUNT_KEY = "account_choice"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Selection:
     refresh_s: int = config.DEFAULT_REFRESH_S  # auto-refresh interval, 0 = off
     lo: datetime | None = None  # the range as a UTC window [lo, hi): intraday for the 24 h preset
     hi: datetime | None = None
+    account: str | None = None  # the account every query reads; None = all of them (summed)
 
     @property
     def window(self) -> tuple[date | datetime, date | datetime]:
@@ -50,6 +52,8 @@ class Selection:
     def link_params(self, **extra: object) -> dict[str, str]:
         """Query parameters that carry this range (and `extra`) to another page."""
         out = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.account is not None:
+            out["account"] = self.account
         if self.refresh_s != config.DEFAULT_REFRESH_S:
             out["every"] = str(self.refresh_s)
         out.update({k: v.isoformat() if isinstance(v, date) else str(v) for k, v in extra.items() if v is not None})
@@ -92,6 +96,37 @@ def _as_of() -> tuple[datetime | None | bool, date | None]:
         return None, None
     first = _real(df.item(0, "first_account_ts")) if "first_account_ts" in df.columns else None
     return _real(df.item(0, "account_ts")), first.date() if first else None
+
+
+def _account_choice() -> str | None:
+    """The account selector (URL `account`), shown when the desk has several accounts. It decides the
+    scope of every query of the session (queries/scope.py) before any of them runs."""
+    listed = load(accounts.account_list, what="accounts", where=st.sidebar)
+    names = accounts.names(listed)
+    if ACCOUNT_KEY not in st.session_state:
+        wanted = url_value("account", lambda raw: parse_account(raw) or ALL_ACCOUNTS, ALL_ACCOUNTS)
+        if wanted != ALL_ACCOUNTS and names and wanted not in names:
+            st.sidebar.warning(f"Ignored URL parameter `account`: this desk has no account {fmt.md_text(wanted)}. "
+                               "Showing all accounts.", icon=":material/warning:")
+            wanted = ALL_ACCOUNTS
+        st.session_state[ACCOUNT_KEY] = wanted
+    choice: str | None = None
+    if len(names) > 1:
+        options = [ALL_ACCOUNTS, *names]
+        if st.session_state[ACCOUNT_KEY] not in options:  # the account left the desk's tables
+            st.session_state[ACCOUNT_KEY] = ALL_ACCOUNTS
+        picked = st.sidebar.selectbox(
+            "Account", options, key=ACCOUNT_KEY,
+            format_func=lambda a: fmt.account_label(None if a == ALL_ACCOUNTS else a),
+            help="Every number on every page is for this account. All accounts: equity, PnL and exposure "
+                 "summed per monitor round; transfers between the desk's accounts are not deposits.",
+        )
+        choice = None if picked == ALL_ACCOUNTS else picked
+    elif names:
+        st.sidebar.caption(f"Account: {fmt.account_label(names[0])}")
+    set_url(account=choice)
+    scope.remember(scope.resolve(choice, names))
+    return choice
 
 
 def _auto_refresh(every: int) -> None:
@@ -170,6 +205,7 @@ def render(client: DeskClient) -> Selection:
     """Draw the sidebar and return the global UTC date range and the data-as-of time."""
     sb = st.sidebar
     source_box = sb.container()
+    account = _account_choice()
     as_of, first_day = _as_of()
     status = source_status(client)
     st.session_state["_source_status"] = status
@@ -208,12 +244,20 @@ def render(client: DeskClient) -> Selection:
     every = _refresh_control()
     _auto_refresh(every)
     sb.caption("All times are UTC.")
-    return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi)
+    return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi, account)
+
+
+def _scope_words() -> str:
+    """Whose numbers these are, on a desk with several accounts (a screenshot must say it too)."""
+    current = scope.current()
+    if current.account is not None:
+        return f" · account {fmt.account_label(current.account)}"
+    return " · all accounts, summed" if current.combined else ""
 
 
 def data_as_of_line(as_of: datetime | None) -> None:
     """The 'data as of' caption every page shows under its title."""
     if as_of is None:
-        st.caption("Data as of: unknown (no account snapshot readable)")
+        st.caption(f"Data as of: unknown (no account snapshot readable){_scope_words()}")
     else:
-        st.caption(f"Data as of {fmt.utc(as_of)} · {fmt.age_since(as_of)} ago · all times UTC")
+        st.caption(f"Data as of {fmt.utc(as_of)} · {fmt.age_since(as_of)} ago · all times UTC{_scope_words()}")

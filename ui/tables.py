@@ -19,6 +19,22 @@ import streamlit as st
 
 from lib import format as fmt
 
+ACCOUNT_COLUMN: Mapping[str, Any] = {
+    "account": st.column_config.TextColumn("Account", help="The Hyperliquid account; a sub-account after the ·"),
+}
+
+
+def by_account(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame with its `account` column as a trader reads it (lib.format.account_label), kept only when
+    the rows come from several accounts ("All accounts"); one account's rows need no account column."""
+    if "account" not in df.columns:
+        return df
+    if df["account"].n_unique() <= 1:
+        return df.drop("account")
+    names = df["account"].unique().to_list()
+    return df.with_columns(pl.col("account").replace_strict({n: fmt.account_label(n) for n in names}))
+
+
 WEIGHT_COLUMNS = ("actual_weight", "weight_t2", "weight_t1", "err_t2", "err_t1")
 WEIGHT_FORMAT = "%+.2f%%"  # weights are shown in percent of equity, signed, as the playbook quotes them
 ERROR_FORMAT = "%+.2f pp"  # a weight difference is in percentage points

@@ -15,6 +15,7 @@ from typing import Any
 
 from lib import config
 from lib.demo import contract
+from lib.demo.tables import ACCOUNT
 from lib.ch_client import ClientSettings, DeskClient, endpoint_from_url
 
 UTC = timezone.utc
@@ -25,6 +26,37 @@ ACCOUNT_COLS = ["ts", "account", "account_value", "total_ntl_pos", "total_margin
                 "ingested_at", "synced_at"]
 KLINE_COLS = ["open_time", "symbol", "open", "high", "low", "close", "volume"]
 TARGET_COLS = ["date", "sym", "weight"]
+
+
+# --- a second account: the main one at a quarter of the size (tests of the account scope) ----------
+SUB = f"{ACCOUNT}:sub1"  # as the demo desk names its sub-account
+K = 0.25
+SCALED = {  # table -> the columns that scale with the account's size
+    "trades": ["sz", "start_position", "closed_pnl", "fee"],
+    "positions": ["szi", "position_value", "unrealized_pnl", "margin_used"],
+    "account": ["account_value", "total_ntl_pos", "total_margin_used", "withdrawable"],
+    "funding": ["usdc", "szi"],
+    "ledger": ["usdc"],
+    "orders": ["sz", "orig_sz"],
+}
+SHIFTED = {"account": "ts", "positions": "ts"}  # the sub-account's snapshots come 2 s later in the round
+
+
+def sub_account_select(name: str, qualified: str) -> str:
+    """A sub-account that is the main one at a quarter of the size, snapshotting 2 s later, same trade ids."""
+    repl = [f"toLowCardinality('{SUB}') AS account"] + [f"{c} * {K} AS {c}" for c in SCALED[name]]
+    if name in SHIFTED:
+        repl.append(f"{SHIFTED[name]} + toIntervalSecond(2) AS {SHIFTED[name]}")
+    return f"SELECT * REPLACE ({', '.join(repl)}) FROM {qualified}"
+
+
+
+
+def add_sub_account(writer: Any, tm: config.TableMap) -> None:
+    """Add the scaled sub-account's rows to every account-bearing table of `tm` (the main one's are there)."""
+    for name in SCALED:
+        writer.command(f"INSERT INTO {tm.qualified(name)} {sub_account_select(name, tm.qualified(name))}",
+                       settings={"optimize_on_insert": 0})
 
 
 def table_map_for(prefix: str) -> config.TableMap:

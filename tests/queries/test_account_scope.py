@@ -26,32 +26,12 @@ from lib.demo.tables import ACCOUNT as MAIN
 from queries import contract as contract_queries
 from queries import orders, overview, positions, regimes, risk, scope, tracking_error
 from queries._base import use_client
-from tests.queries.fixture_desk import create_tables, fixture_client, t, table_map_for
+from tests.queries.fixture_desk import K, SUB, create_tables, fixture_client, sub_account_select, t, table_map_for
 from tests.queries.test_schema_drift import CALLS, S, E, SPAN
 
 pytestmark = pytest.mark.xdist_group("account_scope")  # one process builds the three desks once
 
 UTC = timezone.utc
-SUB = "0xsub-account"
-K = 0.25
-SCALED = {  # table -> the columns that scale with the account's size
-    "trades": ["sz", "start_position", "closed_pnl", "fee"],
-    "positions": ["szi", "position_value", "unrealized_pnl", "margin_used"],
-    "account": ["account_value", "total_ntl_pos", "total_margin_used", "withdrawable"],
-    "funding": ["usdc", "szi"],
-    "ledger": ["usdc"],
-    "orders": ["sz", "orig_sz"],
-}
-SHIFTED = {"account": "ts", "positions": "ts"}  # the sub-account's snapshots come 2 s later in the round
-
-
-def _sub_select(name: str, qualified: str) -> str:
-    repl = [f"toLowCardinality('{SUB}') AS account"] + [f"{c} * {K} AS {c}" for c in SCALED[name]]
-    if name in SHIFTED:
-        repl.append(f"{SHIFTED[name]} + toIntervalSecond(2) AS {SHIFTED[name]}")
-    return f"SELECT * REPLACE ({', '.join(repl)}) FROM {qualified}"
-
-
 @pytest.fixture(scope="module")
 def desks(engine, desk_url):
     main = create_tables(engine, "acct_main")
@@ -60,7 +40,7 @@ def desks(engine, desk_url):
     for name in main.tables:
         src = main.qualified(name)
         engine.command(f"INSERT INTO {two.qualified(name)} SELECT * FROM {src}", settings={"optimize_on_insert": 0})
-        select = _sub_select(name, src) if name in scope.ACCOUNT_TABLES else f"SELECT * FROM {src}"
+        select = sub_account_select(name, src) if name in scope.ACCOUNT_TABLES else f"SELECT * FROM {src}"
         engine.command(f"INSERT INTO {sub.qualified(name)} {select}", settings={"optimize_on_insert": 0})
         if name in scope.ACCOUNT_TABLES:
             engine.command(f"INSERT INTO {two.qualified(name)} {select}", settings={"optimize_on_insert": 0})

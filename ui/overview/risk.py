@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib import config, risk
 from lib import format as fmt
-from ui import cache, layout, plot
+from ui import cache, layout, plot, tables
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -93,9 +93,10 @@ def risk_panel(view: RiskNow) -> None:
         st.caption(f"None of the {view.n_positions} positions reports a liquidation price (the exchange reports "
                    "none when the account's margin covers the position).")
         return
-    frame = view.closest.select("coin", "side", "position_value", "mark", "liquidation_px", "liq_distance_pct",
+    frame = view.closest.select(*(["account"] if "account" in view.closest.columns else []), "coin", "side", "position_value", "mark", "liquidation_px", "liq_distance_pct",
                                 "leverage", "notional_pct").with_columns((pl.col("notional_pct") * 100).round(2))
-    st.dataframe(frame, hide_index=True, placeholder=fmt.MISSING, column_config={
+    st.dataframe(tables.by_account(frame), hide_index=True, placeholder=fmt.MISSING, column_config={
+        **tables.ACCOUNT_COLUMN,
         "position_value": st.column_config.NumberColumn("Position value", format="dollar"),
         "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
         "liquidation_px": st.column_config.NumberColumn("Liquidation price", format="%.6g"),

@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import cache
+from ui import cache, tables
 
 # "near liquidation" is the liquidation alert's own threshold (lib/alerts.py), in %
 NEAR_LIQUIDATION_PCT = config.ALERT_THRESHOLDS["liquidation_distance_min"] * 100
@@ -40,7 +40,7 @@ def position_risk(positions: pl.DataFrame) -> PositionRisk:
             pl.when(pl.col("liq_distance_pct") < NEAR_LIQUIDATION_PCT).then(pl.lit("near liquidation")),
         ).list.drop_nulls().alias("flags"),
         (pl.col("notional_pct") * 100).round(2),
-    ).select("coin", "side", "flags", "divergence_bp", "liq_distance_pct", "position_value", "notional_pct",
+    ).select(*(["account"] if "account" in positions.columns else []), "coin", "side", "flags", "divergence_bp", "liq_distance_pct", "position_value", "notional_pct",
              "leverage", "entry_px", "mark", "liquidation_px", "bn_close", "bn_symbol", "margin_used",
              "unrealized_pnl")
 
@@ -68,7 +68,8 @@ def risk_table(view: PositionRisk) -> None:
                f"liquidation first. Mark = position value / |size|; Binance close of the same hour through the "
                f"symbol map; flagged above {config.PRICE_DIVERGENCE_BP:.0f} bp. Near liquidation: within "
                f"{NEAR_LIQUIDATION_PCT:.0f}%.")
-    st.dataframe(view.table, hide_index=True, placeholder=fmt.MISSING, column_config={
+    st.dataframe(tables.by_account(view.table), hide_index=True, placeholder=fmt.MISSING, column_config={
+        **tables.ACCOUNT_COLUMN,
         "flags": st.column_config.MultiselectColumn("Flags", options=list(FLAG_COLORS),
                                                     color=list(FLAG_COLORS.values())),
         "position_value": st.column_config.NumberColumn("Position value", format="dollar"),

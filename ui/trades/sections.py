@@ -49,7 +49,7 @@ FILL_COLUMNS: dict[str, Any] = {
     "oid": st.column_config.NumberColumn("oid", format="%d"),
     "tid": st.column_config.NumberColumn("tid", format="%d"),
 }
-FILL_ORDER = list(FILL_COLUMNS)
+FILL_ORDER = ["account", *FILL_COLUMNS]  # the account shows only for rows of several accounts
 POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.UNITS_FORMAT)}
 
 DAILY_ORDER = ["day", "n_fills", "first_fill", "last_in_window", "window_text", "n_off_window", "last_fill",
@@ -131,7 +131,8 @@ def headline(t: dict[str, Any]) -> None:
 
 def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
     """Fills (times UTC), the standard columns plus `extra` ("cloid", "pos_after")."""
-    columns = {**FILL_COLUMNS, **POSITION_COLUMN} if "pos_after" in extra else FILL_COLUMNS
+    columns = {**tables.ACCOUNT_COLUMN, **FILL_COLUMNS, **(POSITION_COLUMN if "pos_after" in extra else {})}
+    rows = tables.by_account(rows)
     if "side" in rows.columns:  # B/A as the desk says it
         rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
     st.dataframe(plot.naive_utc(rows, "time"), hide_index=True, placeholder=fmt.MISSING,

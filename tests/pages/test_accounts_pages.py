@@ -1,0 +1,102 @@
+"""Several accounts in the app: the sidebar's account selector, its URL, and every page in each scope.
+
+The desk: the demo desk's main account plus a sub-account that is the main one at a
+quarter of the size (tests/queries/fixture_desk.add_sub_account). Expected equity is read
+from the account table directly, not through the app's queries.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from lib import format as fmt
+from lib.demo import seed_client
+from lib.demo.tables import ACCOUNT as MAIN
+from queries import contract as contract_queries
+from tests.queries.fixture_desk import K, SUB, add_sub_account, create_tables
+from ui.sidebar import ACCOUNT_KEY
+
+UTC = timezone.utc
+PAGES = ["pages/overview.py", "pages/positions.py", "pages/trades.py", "pages/tracking_error.py",
+         "pages/system_health.py"]
+
+
+@pytest.fixture(scope="module")
+def two_accounts(engine):
+    tm = create_tables(engine, "pgacct")
+    seed_client(engine, start=datetime(2025, 12, 1, tzinfo=UTC), end=datetime(2025, 12, 8, 12, tzinfo=UTC), tables=tm)
+    add_sub_account(engine, tm)
+    newest = engine.query(f"SELECT argMax(account_value, ts) FROM {tm.qualified('account')} "
+                          f"WHERE account = {{a:String}}", parameters={"a": MAIN}).result_rows[0][0]
+    return {k: tm.qualified(k) for k in tm.tables}, newest
+
+
+@pytest.fixture
+def desk(two_accounts, monkeypatch):
+    tables, newest_main_equity = two_accounts
+    monkeypatch.setenv("DESK_TABLES", json.dumps(tables))
+    contract_queries.forget()
+    return newest_main_equity
+
+
+def _equity(at) -> str:
+    return next(m.value for m in at.metric if m.label == "Equity (AUM)")
+
+
+def _captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_selector_lists_the_accounts_and_scopes_the_numbers(app, desk):
+    at = app()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.sidebar.selectbox(key=ACCOUNT_KEY)
+    assert box.options == ["All accounts (summed)", "0x7a3f…d0f3", "0x7a3f…d0f3 · sub1"]  # largest first
+    assert box.value == "all"
+    assert _equity(at) == fmt.usd(desk * (1 + K))
+    assert "all accounts, summed" in _captions(at)
+
+    box.set_value(SUB).run()
+    assert not at.exception
+    assert _equity(at) == fmt.usd(desk * K)
+    assert at.query_params["account"] == SUB
+    assert "account 0x7a3f…d0f3 · sub1" in _captions(at)
+
+    at.sidebar.selectbox(key=ACCOUNT_KEY).set_value(MAIN).run()
+    assert _equity(at) == fmt.usd(desk)
+
+    at.sidebar.selectbox(key=ACCOUNT_KEY).set_value("all").run()
+    assert _equity(at) == fmt.usd(desk * (1 + K)) and "account" not in at.query_params
+
+
+def test_a_link_opens_the_account_and_a_wrong_one_says_so(app, desk):
+    at = app(query={"account": SUB})
+    assert at.sidebar.selectbox(key=ACCOUNT_KEY).value == SUB
+    assert _equity(at) == fmt.usd(desk * K)
+
+    at = app(query={"account": "0xnotours"})
+    assert any("this desk has no account 0xnotours" in w.value for w in at.sidebar.warning)
+    assert at.sidebar.selectbox(key=ACCOUNT_KEY).value == "all"
+
+    at = app(query={"account": "x'; DROP TABLE t --"})
+    assert any("Ignored URL parameter `account`: account must be an account name" in w.value and "Using all" in w.value
+               for w in at.warning)
+    assert _equity(at) == fmt.usd(desk * (1 + K))
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("account", [None, SUB])
+def test_every_page_in_every_scope(app, desk, page, account):
+    at = app(page, query={"account": account} if account else None)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    words = "account 0x7a3f…d0f3 · sub1" if account else "all accounts, summed"
+    assert words in _captions(at)
+    if page.endswith("trades.py"):  # the fills list says whose fill each row is, with both accounts
+        fills = next(df.value for df in at.dataframe if "coin" in df.value.columns and "tid" in df.value.columns)
+        assert ("account" in fills.columns) == (account is None)
+        if account is None:
+            assert set(fills["account"]) <= {"0x7a3f…d0f3", "0x7a3f…d0f3 · sub1"}
