@@ -11,6 +11,8 @@
 -- (its first snapshot is at or before the round) is in it with a finite equity; otherwise
 -- its account_value is NULL, so it is skipped and counted as a bad snapshot, never read as
 -- a fall in equity. Each other sum is NULL when any account's value of it is NULL.
+-- Only the snapshots of [desk_rounds_from, desk_rounds_to) are combined: the statement's own days
+-- with a margin (queries/scope.py), so a page does not sum the whole history to read a month.
 -- Deposits and withdrawals stay in the ledger per account: an internal transfer is -x in one
 -- account and +x in the other and nets to zero in "all"; it is never PnL.
 (
@@ -63,6 +65,7 @@
                                max(ingested_at) AS ingested,
                                max(synced_at) AS synced
                         FROM __ACCOUNT_TABLE__
+                        WHERE ts >= {desk_rounds_from:DateTime64(3, 'UTC')} AND ts < {desk_rounds_to:DateTime64(3, 'UTC')}
                         GROUP BY account, ts
                     )
                 )

@@ -22,6 +22,7 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, TypeVar
 
@@ -149,4 +150,25 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
     extra: dict[str, Any] = {"desk_account": scope.account} if scope.account is not None else {}
     if scope.combined:
         extra["desk_round_ms"] = int(config.SNAPSHOT_ROUND_S * 1000)
+        extra["desk_rounds_from"], extra["desk_rounds_to"] = rounds_window(params)
     return _TABLE_REF.sub(sub, sql), extra
+
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+def rounds_window(params: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """The snapshots a statement over the UTC days [start, end] can read: from `start` minus its look-back
+    (`lookback_days`, at least the 7 days every as-of read looks back) and a day of margin, to two days
+    after `end`. A statement without days (the newest values, since inception) combines everything."""
+    start, end = params.get("start"), params.get("end")
+    lo, hi = _EARLIEST, _LATEST
+    if isinstance(start, date):
+        back = max(int(params.get("lookback_days") or 0), 7) + 1
+        lo = datetime.combine(start if not isinstance(start, datetime) else start.date(), time(0),
+                              tzinfo=timezone.utc) - timedelta(days=back)
+    if isinstance(end, date):
+        hi = datetime.combine(end if not isinstance(end, datetime) else end.date(), time(0),
+                              tzinfo=timezone.utc) + timedelta(days=3)
+    return lo, hi
