@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import config, pnl
 from lib import regimes as regime_rules
-from lib.inputs import parse_trend_band
+from lib.inputs import parse_tab, parse_trend_band
 from lib import format as fmt
 from queries import health, overview, regimes, risk, tracking_error
 from ui import alerts_panel, layout, router
@@ -71,29 +71,46 @@ daily = series if bucket_s == 86400 else load(overview.equity_series, start, end
 if daily is not None and daily.height:
     sections.daily_statistics(views.daily_statistics(daily, start))
 
-# --- exposure over time ----------------------------------------------------------------------------
-exposure_series = load(overview.exposure_series, start, end, bucket_s, what="exposure over time")
-if exposure_series is not None and not empty_note(exposure_series, "positions snapshots"):
-    sections.exposure(exposure_series, bucket_label)
+# --- the rest on demand: only the open tab's queries and charts run (st.tabs on_change="rerun") --------
+TABS = {"exposure": "Exposure", "margin": "Margin and leverage", "flows": "Deposits and withdrawals",
+        "regimes": "PnL windows and market regimes"}
+url_tab = url_value("section", lambda raw: parse_tab(raw, TABS), "exposure")
+tabs = st.tabs(list(TABS.values()), key="ov_tab", on_change="rerun", default=TABS[url_tab])
+open_tab = next((slug for slug, tab in zip(TABS, tabs) if tab.open), "exposure")
+set_url(section=None if open_tab == "exposure" else open_tab)
 
-risk_series = load(risk.account_risk_series, start, end, bucket_s, what="margin and leverage over time")
-if risk_series is not None and not empty_note(risk_series, "account snapshots"):
-    risk_panel.risk_trend(risk_series, bucket_label)
+with tabs[0]:
+    if tabs[0].open:
+        exposure_series = load(overview.exposure_series, start, end, bucket_s, what="exposure over time")
+        if exposure_series is not None and not empty_note(exposure_series, "positions snapshots"):
+            sections.exposure(exposure_series, bucket_label)
 
-if flows is not None and flows.height:
-    sections.flows_table(flows)
+with tabs[1]:
+    if tabs[1].open:
+        risk_series = load(risk.account_risk_series, start, end, bucket_s, what="margin and leverage over time")
+        if risk_series is not None and not empty_note(risk_series, "account snapshots"):
+            risk_panel.risk_trend(risk_series, bucket_label)
+
+with tabs[2]:
+    if tabs[2].open:
+        if flows is not None and flows.height:
+            sections.flows_table(flows)
+        elif flows is not None:
+            st.caption(f"No deposits or withdrawals {start} – {end}.")
 
 # --- when the book makes money: hour, weekday, rebalance window, regime (ui/overview/regimes.py) --
-st.subheader("PnL windows and market regimes")
-band_default = regime_rules.default_band_pct()
-band_column, _ = st.columns([2, 5])
-band = band_column.number_input(
-    "Trend band (± % BTC 24 h return)", min_value=config.REGIME_TREND_BAND_RANGE_PCT[0],
-    max_value=config.REGIME_TREND_BAND_RANGE_PCT[1], value=url_value("trend", parse_trend_band, band_default),
-    step=0.5, key="ov_trend_band", help="An hour is 'up' when BTC rose more than this over the 24 h ending at its "
-                                        "close, 'down' when it fell more, else 'flat'.")
-set_url(trend=None if band == band_default else band)
-trend_up, trend_down = regime_rules.trend_thresholds(band)
-buckets = load(regimes.pnl_buckets, start, end, trend_up, trend_down, what="PnL by window and regime")
-if buckets is not None and not empty_note(buckets, "account snapshots"):
-    regime_panel.pnl_windows_panel(regime_panel.pnl_windows(buckets), trend_up, trend_down)
+with tabs[3]:
+    if tabs[3].open:
+        st.subheader("PnL windows and market regimes")
+        band_default = regime_rules.default_band_pct()
+        band_column, _ = st.columns([2, 5])
+        band = band_column.number_input(
+            "Trend band (± % BTC 24 h return)", min_value=config.REGIME_TREND_BAND_RANGE_PCT[0],
+            max_value=config.REGIME_TREND_BAND_RANGE_PCT[1], value=url_value("trend", parse_trend_band, band_default),
+            step=0.5, key="ov_trend_band", help="An hour is 'up' when BTC rose more than this over the 24 h ending "
+                                                "at its close, 'down' when it fell more, else 'flat'.")
+        set_url(trend=None if band == band_default else band)
+        trend_up, trend_down = regime_rules.trend_thresholds(band)
+        buckets = load(regimes.pnl_buckets, start, end, trend_up, trend_down, what="PnL by window and regime")
+        if buckets is not None and not empty_note(buckets, "account snapshots"):
+            regime_panel.pnl_windows_panel(regime_panel.pnl_windows(buckets), trend_up, trend_down)

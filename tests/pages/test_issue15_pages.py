@@ -36,7 +36,7 @@ def _scalar(engine, sql):
 
 
 def test_overview_risk_and_regimes(app, desk_client):
-    at = app("pages/overview.py", query=RANGE)
+    at = app("pages/overview.py", query={**RANGE, "section": "regimes"})
     _ok(at)
     margin, equity = desk_client.query(
         f"SELECT total_margin_used, account_value FROM {ACCOUNT} ORDER BY ts DESC LIMIT 1").result_rows[0]
@@ -105,12 +105,12 @@ def test_trades_orders_tab(app, desk_client):
 
 
 def test_overview_trend_band_from_the_url_and_refused_garbage(app, desk_client):
-    at = app("pages/overview.py", query={**RANGE, "trend": "5"})
+    at = app("pages/overview.py", query={**RANGE, "trend": "5", "section": "regimes"})
     _ok(at)
     assert at.number_input(key="ov_trend_band").value == 5.0
     assert any("up above +5.0%, down below −5.0%" in c.value for c in at.caption)
     wide = _frame(at, "dimension")
-    at = app(None, query={**RANGE, "trend": "1e9"})  # the default page (Overview), one run: the warning shows
+    at = app(None, query={**RANGE, "trend": "1e9", "section": "regimes"})  # the default page (Overview), one run: the warning shows
     _ok(at)
     assert any("Ignored URL parameter `trend`" in w.value for w in at.main.warning)
     default = _frame(at, "dimension")

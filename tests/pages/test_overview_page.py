@@ -141,7 +141,6 @@ def test_withdrawal_is_not_a_loss(page):
     assert float(worst.value.replace("−", "-").rstrip("%")) > -5  # the $100k withdrawal (~10%) is not a bad day
     mdd = _metric(page, "Max drawdown")
     assert float(mdd.value.replace("−", "-").rstrip("%")) > -9
-    assert any("Deposits and withdrawals in the range" in e.label for e in page.expander)
 
 
 def test_daily_statistics_shown(page):
@@ -193,10 +192,26 @@ def _charts(at):
 
 CHART_TITLES = {"PnL decomposition (USD)", "Equity (USD, hourly marks, UTC)",
                 "Drawdown (time-weighted equity index, deepest point per hour, UTC)",
-                "Daily return, net of deposits/withdrawals (UTC days)", "Exposure, % of equity (hourly, UTC)",
-                # issue 15: risk trend, PnL windows and regimes
-                "Margin used and leverage (hourly, UTC)", "PnL by hour of day (UTC)", "PnL by weekday (UTC)",
-                "Price PnL, funding and fees per regime", "PnL by regime (BTC trend × volatility)"}
+                "Daily return, net of deposits/withdrawals (UTC days)", "Exposure, % of equity (hourly, UTC)"}
+# the charts of the tabs below, drawn only when their tab is open (URL ?section=)
+SECTION_CHARTS = {
+    "margin": {"Margin used and leverage (hourly, UTC)"},
+    "flows": set(),
+    "regimes": {"PnL by hour of day (UTC)", "PnL by weekday (UTC)", "Price PnL, funding and fees per regime",
+                "PnL by regime (BTC trend × volatility)"},
+}
+
+
+@pytest.mark.parametrize("section", list(SECTION_CHARTS))
+def test_each_tab_draws_its_own_charts_only_when_open(app_module, section):
+    at = app_module({**RANGE, "section": section})
+    assert not at.exception
+    top = CHART_TITLES - {"Exposure, % of equity (hourly, UTC)"}
+    assert set(_charts(at)) == top | SECTION_CHARTS[section]
+    if section == "flows":
+        assert any("Deposits and withdrawals in the range" in e.label for e in at.expander)
+    else:
+        assert not any("Deposits and withdrawals in the range" in e.label for e in at.expander)
 
 
 def test_charts_show_the_tables_numbers(page, truth):
@@ -224,4 +239,3 @@ def test_rerun_replays_the_same_page(app_module):
     at.run()  # nothing changed: the sections replay their recorded elements
     assert not at.exception
     assert shown() == before
-    assert any("Deposits and withdrawals in the range" in e.label for e in at.expander)
