@@ -20,7 +20,8 @@ def _open(browser, url: str):
 
 
 @pytest.mark.parametrize("path,texts,name", [
-    (f"?{RANGE}", ["Risk", "Closest to liquidation", "PnL windows and market regimes", "By market regime"],
+    (f"?{RANGE}&section=regimes", ["Risk", "Closest to liquidation", "PnL windows and market regimes",
+                                     "By market regime"],
      "issue15_overview"),
     ("positions", ["Risk and price check (newest positions snapshot)", "nearest to liquidation first"], "issue15_positions"),
     ("system_health?every=0", ["Prices", "Coins diverging", "Candle problems"], "issue15_system_health"),
