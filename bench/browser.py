@@ -12,6 +12,8 @@ statements) and drives the system Chromium through Playwright. Per page:
                      navigation to settled, with the server's caches warm
   cold_s             the same with every server cache cleared before each load
   bare_s             the same harness on a page that shows only a title (Streamlit's floor)
+  floor_s            ... on a page with a title, one small Plotly chart and one small grid
+                     (bench/floor_app.py): the front-end code every desk page loads
   sql_only_s         the statements of a cold load, replayed straight on ClickHouse
   ws_bytes           bytes the server sent over the websocket for one load
   ws_bytes_2x        the same on the desk with twice the history
@@ -22,7 +24,9 @@ element, spinner or skeleton, and the DOM has not changed for QUIET_MS; the time
 reported is that of the last DOM change (performance.now() in the page).
 
 Then SESSIONS browser contexts load the pages at once, round-robin: p50_s / p95_s
-of their settle times against single_p50_s (the median warm load of the same pages).
+of their settle times against single_p50_s (the median warm load of the same pages),
+and SESSIONS of the bare and the floor page at once, for what the browsers alone
+cost when they share the machine's cores with the server.
 """
 
 from __future__ import annotations
@@ -191,16 +195,22 @@ def measure_pages(browser: Any, server: Server, names: list[str], loads: int) ->
     return results
 
 
-def measure_bare(browser: Any, tmp: Path, loads: int) -> float:
-    server = Server(ROOT / "bench" / "bare_app.py", {}, tmp / "bare.log")
+def measure_reference(browser: Any, tmp: Path, loads: int, script: str, sessions: int) -> dict:
+    """A reference page (bench/bare_app.py, bench/floor_app.py): its median load, and `sessions` of it at once
+    (what the browsers alone cost when they share this machine's cores with the server)."""
+    server = Server(ROOT / "bench" / script, {}, tmp / f"{script}.log")
     try:
         load(browser, server.url)
-        return statistics.median(load(browser, server.url)["settle_s"] for _ in range(loads))
+        single = statistics.median(load(browser, server.url)["settle_s"] for _ in range(loads))
+        together = concurrency(browser, server, ["reference"], sessions, {"reference": ""})
+        return {"single_s": round(single, 3), "p95_s": together["p95_s"],
+                "p95_over_single": round(together["p95_s"] / single, 3)}
     finally:
         server.stop()
 
 
-def concurrency(browser: Any, server: Server, names: list[str], sessions: int) -> dict:
+def concurrency(browser: Any, server: Server, names: list[str], sessions: int,
+                paths: dict[str, str] = PAGES) -> dict:
     """`sessions` fresh contexts start their loads together, pages round-robin; their settle times."""
     contexts, pages = [], []
     for i in range(sessions):
@@ -209,7 +219,7 @@ def concurrency(browser: Any, server: Server, names: list[str], sessions: int) -
         contexts.append(context)
         pages.append((names[i % len(names)], context.new_page()))
     for name, page in pages:
-        page.goto(f"{server.url}/{PAGES[name]}", wait_until="commit", timeout=TIMEOUT_MS)
+        page.goto(f"{server.url}/{paths[name]}", wait_until="commit", timeout=TIMEOUT_MS)
     times, errors = [], 0
     for _name, page in pages:
         page.wait_for_function(_SETTLED, arg=QUIET_MS, polling=200, timeout=TIMEOUT_MS)
@@ -233,15 +243,19 @@ def _chromium() -> str:
 
 
 def table(out: dict) -> str:
-    lines = ["| page | warm s | cold s | bare s | SQL-only s | (warm−bare)/bare | (cold−bare)/SQL | ws kB | ws 2x/1x |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| page | warm s | cold s | SQL-only s | (warm−bare)/bare | (warm−floor)/bare | (cold−bare)/SQL | "
+             "(cold−floor)/SQL | ws kB | ws 2x/1x |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in out["pages"].items():
-        lines.append(f"| {name} | {r['warm_s']:.2f} | {r['cold_s']:.2f} | {out['bare_s']:.2f} | "
-                     f"{r['sql_only_s']:.3f} | {r['warm_over_bare']:.2f} | {r['cold_over_sql']:.2f} | "
-                     f"{r['ws_bytes'] / 1e3:.0f} | {r['ws_ratio_2x']:.2f} |")
-    c = out["concurrency"]
-    lines.append(f"\n{c['sessions']} sessions at once: p50 {c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s, "
-                 f"single p50 {c['single_p50_s']:.2f} s (p95 / single p50 = {c['p95_over_single']:.2f})")
+        lines.append(f"| {name} | {r['warm_s']:.2f} | {r['cold_s']:.2f} | {r['sql_only_s']:.3f} | "
+                     f"{r['warm_over_bare']:.2f} | {r['content_over_bare']:.2f} | {r['cold_over_sql']:.2f} | "
+                     f"{r['cold_over_sql_floor']:.2f} | {r['ws_bytes'] / 1e3:.0f} | {r['ws_ratio_2x']:.2f} |")
+    c, bare, floor = out["concurrency"], out["bare"], out["floor"]
+    lines.append(f"\nbare {bare['single_s']:.2f} s, floor (title + one chart + one grid) {floor['single_s']:.2f} s")
+    lines.append(f"{c['sessions']} sessions at once: p50 {c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s, "
+                 f"single p50 {c['single_p50_s']:.2f} s (p95 / single p50 = {c['p95_over_single']:.2f}); "
+                 f"the same on the bare page {bare['p95_over_single']:.2f}, on the floor page "
+                 f"{floor['p95_over_single']:.2f}")
     return "\n".join(lines)
 
 
@@ -265,8 +279,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS, headless=True)
-        bare_s = measure_bare(browser, tmp, a.loads)
-        print(f"bare            {bare_s:.2f}s", flush=True)
+        bare = measure_reference(browser, tmp, a.loads, "bare_app.py", a.sessions)
+        floor = measure_reference(browser, tmp, a.loads, "floor_app.py", a.sessions)
+        bare_s, floor_s = bare["single_s"], floor["single_s"]
+        print(f"bare            {bare_s:.2f}s ({a.sessions} at once: p95 {bare['p95_s']:.2f}s)", flush=True)
+        print(f"floor           {floor_s:.2f}s ({a.sessions} at once: p95 {floor['p95_s']:.2f}s)", flush=True)
         server = Server(ROOT / "app.py", {"CLICKHOUSE_URL": url, "DESK_TABLES": json.dumps(_tables_for("b1"))},
                         tmp / "app-1x.log")
         try:
@@ -289,11 +306,15 @@ def main(argv: list[str] | None = None) -> int:
     for r in pages.values():
         r["warm_over_bare"] = round((r["warm_s"] - bare_s) / bare_s, 3)
         r["cold_over_sql"] = round((r["cold_s"] - bare_s) / r["sql_only_s"], 3) if r["sql_only_s"] else None
+        # the same two with the chart and grid code's own load (floor_s) counted as floor, not as content
+        r["content_over_bare"] = round((r["warm_s"] - floor_s) / bare_s, 3)
+        r["cold_over_sql_floor"] = round((r["cold_s"] - floor_s) / r["sql_only_s"], 3) if r["sql_only_s"] else None
         r["ws_ratio_2x"] = round(r["ws_bytes_2x"] / r["ws_bytes"], 3) if r["ws_bytes"] else None
     single = statistics.median(r["warm_s"] for r in pages.values())
     conc["single_p50_s"] = round(single, 3)
     conc["p95_over_single"] = round(conc["p95_s"] / single, 3) if single else None
-    out = {"pages": pages, "bare_s": round(bare_s, 3), "concurrency": conc,
+    out = {"pages": pages, "bare_s": round(bare_s, 3), "floor_s": round(floor_s, 3), "bare": bare, "floor": floor,
+           "concurrency": conc,
            "params": {"coins": a.coins, "days": a.days, "sessions": a.sessions, "loads": a.loads,
                       "quiet_ms": QUIET_MS, "viewport": VIEWPORT, "seeded": seeded,
                       "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
