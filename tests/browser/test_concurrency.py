@@ -1,9 +1,10 @@
-"""Twenty browser sessions loading pages at the same time all succeed.
+"""Ten browser sessions loading pages at the same time all succeed.
 
-Twenty isolated browser contexts (separate Streamlit sessions) on the one
-server: all navigations start together, then each page is waited for. The
-wall time is printed and written to artifacts/concurrency.json (a
-measurement, not an assertion beyond a generous bound).
+Ten isolated browser contexts (separate Streamlit sessions, every page twice)
+on the one server: all navigations start together, then each page is waited
+for, and each must show its own page, its data and no failure. How fast is
+the benchmark's question (`python -m bench.browser --sessions 10`), not this
+test's; the wall time is only written to artifacts/concurrency.json.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from tests.browser.conftest import ARTIFACTS, PAGES, wait_for_run
 
 pytestmark = pytest.mark.browser
-SESSIONS = 20
+SESSIONS = 10
 _IDLE_JS = """() => {
     const h1 = document.querySelector('h1');
     const s = document.querySelector('[data-testid="stStatusWidget"]');
@@ -26,30 +27,7 @@ _IDLE_JS = """() => {
 }"""
 
 
-def _alone(server, browser, path: str) -> float:
-    """Seconds for one session on its own to finish a page (the baseline)."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        p = ctx.new_page()
-        t0 = time.perf_counter()
-        p.goto(f"{server.url}/{path}", wait_until="commit")
-        since = None
-        while time.perf_counter() - t0 < 120:
-            now = time.perf_counter() - t0
-            if p.evaluate(_IDLE_JS):
-                since = now if since is None else since
-                if now - since >= 1.0:
-                    return since
-            else:
-                since = None
-            time.sleep(0.05)
-        raise AssertionError(f"{path} did not finish alone within 120 s")
-    finally:
-        ctx.close()
-
-
-def test_twenty_sessions_load_pages_at_once(server, browser):
-    baseline = {path: round(_alone(server, browser, path), 2) for path in PAGES}
+def test_ten_sessions_load_pages_at_once(server, browser):
     paths = [list(PAGES)[i % len(PAGES)] for i in range(SESSIONS)]
     contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in paths]
     pages = [c.new_page() for c in contexts]
@@ -99,9 +77,8 @@ def test_twenty_sessions_load_pages_at_once(server, browser):
     report = {
         "sessions": SESSIONS,
         "wall_s": round(wall, 2),
-        "single_session_s": baseline,
         "per_session_done_s": {f"{i}:{paths[i]}": round(s, 2) for i, s in sorted(finished.items())},
     }
     (ARTIFACTS.parent / "concurrency.json").write_text(json.dumps(report, indent=2))
-    print(f"\n{SESSIONS} sessions, all pages finished in {wall:.1f} s wall time; one session alone: {baseline}")
+    print(f"\n{SESSIONS} sessions, all pages finished in {wall:.1f} s wall time")
     assert wall < 240
