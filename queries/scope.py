@@ -43,6 +43,7 @@ def _fragment(name: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
 
 
+_ONE_ACCOUNT = "(SELECT * FROM __TABLE__ WHERE account = {desk_account:String})"  # the table as its parameters name it
 _ROUNDS_SQL = _fragment("account_rounds.sql")
 _LEDGER_SQL = _fragment("ledger_netted.sql")
 _TABLE_REF = re.compile(r"\{(\w+):Identifier\}\.\{(\w+):Identifier\}")
@@ -140,7 +141,7 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         if name is None:
             return m.group(0)
         if scope.account is not None:
-            return f"(SELECT * FROM {m.group(0)} WHERE account = {{desk_account:String}})"
+            return _ONE_ACCOUNT.replace("__TABLE__", m.group(0))
         if name == "account":
             return _ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0))
         if name == "ledger":
