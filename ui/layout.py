@@ -19,6 +19,13 @@ def metric_row(n: int) -> list[Any]:
     return [row.container(width="content", gap=None) for _ in range(n)]
 
 
+def chart_row(n: int, width: int = 460) -> list[Any]:
+    """n chart slots side by side, `width` px at least each, that stack on a narrow screen (st.columns keeps
+    two charts side by side down to 640 px, where each is too narrow to read)."""
+    row = st.container(horizontal=True, gap="medium")
+    return [row.container(width=width, gap=None) for _ in range(n)]
+
+
 def control_row(slots: int | Sequence[int], width: int = 200) -> list[Any]:
     """Slots for inputs, `width` px each (or one width per slot), wrapping on a narrow screen so
     labels are never squeezed to a letter."""

@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib import config, regimes
 from lib import format as fmt
-from ui import cache, plot
+from ui import cache, layout, plot
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -118,7 +118,7 @@ def pnl_windows_panel(view: PnlWindows, trend_up: float, trend_down: float) -> N
         f"up above {fmt.pct(trend_up, 1, signed=True)}, down below "
         f"{fmt.pct(trend_down, 1, signed=True)}; volatility in terciles of the range's hours. "
         "'unknown' = the candles needed are missing.")
-    left, right = st.columns(2)
+    left, right = layout.chart_row(2)
     with left:
         plot.show(components_chart(view.hours.with_columns(pl.col("bucket").alias("label")), "PnL by hour of day (UTC)",
                                    "hour (UTC)"), key="ov_pnl_hour")
@@ -128,7 +128,7 @@ def pnl_windows_panel(view: PnlWindows, trend_up: float, trend_down: float) -> N
     _table(view.window, ["label", "pnl", "price_pnl", "funding", "fees", "n_hours", "n_days"])
     st.markdown("**By market regime**")
     trend_vol = view.regimes.filter(pl.col("dimension") != "trend / vol")
-    left, right = st.columns(2)
+    left, right = layout.chart_row(2)
     with left:
         plot.show(components_chart(trend_vol.with_columns(
             (pl.col("dimension").replace({"volatility": "vol"}) + " " + pl.col("label")).alias("label")),
