@@ -104,3 +104,15 @@ def test_no_import_circles():
     for name in sorted(graph):
         if name not in state:
             visit(name)
+
+
+UNSCOPED_CACHES = {"queries/connection.py", "queries/contract.py", "queries/accounts.py",  # not per account
+                   "queries/scope.py"}  # where the scoped cache is made
+
+
+@pytest.mark.parametrize("path", _modules("queries"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_query_caches_key_on_the_account_scope(path: Path):
+    """A query cached with a plain st.cache_data would serve one account's rows to another."""
+    if str(path.relative_to(ROOT)) in UNSCOPED_CACHES:
+        return
+    assert "st.cache_data" not in path.read_text(), "use queries.scope.cached"
