@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import config, pnl
 from lib import regimes as regime_rules
-from lib.inputs import parse_tab, parse_trend_band
+from lib.inputs import parse_trend_band
 from lib import format as fmt
 from queries import health, overview, regimes, risk, tracking_error
 from ui import alerts_panel, layout, router
@@ -15,7 +15,7 @@ from ui.overview import regimes as regime_panel
 from ui.overview import risk as risk_panel
 from ui.overview import sections, views
 from ui.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
+from ui.state import lazy_tabs, set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -74,10 +74,7 @@ if daily is not None and daily.height:
 # --- the rest on demand: only the open tab's queries and charts run (st.tabs on_change="rerun") --------
 TABS = {"exposure": "Exposure", "margin": "Margin and leverage", "flows": "Deposits and withdrawals",
         "regimes": "PnL windows and market regimes"}
-url_tab = url_value("section", lambda raw: parse_tab(raw, TABS), "exposure")
-tabs = st.tabs(list(TABS.values()), key="ov_tab", on_change="rerun", default=TABS[url_tab])
-open_tab = next((slug for slug, tab in zip(TABS, tabs) if tab.open), "exposure")
-set_url(section=None if open_tab == "exposure" else open_tab)
+tabs = lazy_tabs("section", TABS, key="ov_tab")
 
 with tabs[0]:
     if tabs[0].open:

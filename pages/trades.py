@@ -5,14 +5,14 @@ import streamlit as st
 from lib import config, csv_export, execution, pnl
 from lib import format as fmt
 from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
-                        parse_side, parse_sort, parse_tab)
+                        parse_side, parse_sort)
 from queries import orders, trades
 from ui import layout, router
 from ui.trades import fill_quality, sections, views
 from ui.trades import orders as orders_panel
 from ui.data import empty_note, load, load_optional
 from ui.sidebar import data_as_of_line, selection
-from ui.state import init_from_url, set_url, url_value
+from ui.state import init_from_url, lazy_tabs, set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -40,10 +40,7 @@ coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
 TABS = {"fills": "Fills", "per_day": "Per day", "by_coin": "By coin", "untracked": "Untracked fills",
         "drilldown": "Coin drill-down", "orders": "Orders"}
-url_tab = url_value("tab", lambda raw: parse_tab(raw, TABS), "drilldown" if url_coin else "fills")
-tabs = st.tabs(list(TABS.values()), key="tr_tab", on_change="rerun", default=TABS[url_tab])
-open_tab = next((slug for slug, tab in zip(TABS, tabs) if tab.open), "fills")
-set_url(tab=None if open_tab == "fills" else open_tab)
+tabs = lazy_tabs("tab", TABS, key="tr_tab", start="drilldown" if url_coin else None)
 
 # --- fills: filtered, sorted, paged in SQL -----------------------------------------------------
 with tabs[0]:

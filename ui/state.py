@@ -8,12 +8,12 @@ falls back to the default; it never reaches a query.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import streamlit as st
 
 from lib import config
-from lib.inputs import InputError, parse_preset, parse_range
+from lib.inputs import InputError, parse_preset, parse_range, parse_tab
 from lib.ranges import Bounds, day_bounds, preset_bounds
 
 T = TypeVar("T")
@@ -104,3 +104,15 @@ def global_range(now: datetime, first_day: date | None) -> Bounds:
     else:
         set_url(**{"range": None, "from": bounds.start, "to": bounds.end})
     return bounds
+
+
+def lazy_tabs(url_name: str, tabs: Mapping[str, str], key: str, start: str | None = None) -> list[Any]:
+    """Tabs whose content runs only while open (`st.tabs(on_change="rerun")`; test `tab.open`), the open one
+    in the URL (`?url_name=slug`, left out for the first tab). `tabs` maps URL slugs to labels; `start` is
+    the tab a link without the parameter opens (default: the first)."""
+    slugs = list(tabs)
+    wanted = url_value(url_name, lambda raw: parse_tab(raw, slugs), start or slugs[0])
+    opened = st.tabs(list(tabs.values()), key=key, on_change="rerun", default=tabs[wanted])
+    open_slug = next((slug for slug, tab in zip(slugs, opened) if tab.open), slugs[0])
+    set_url(**{url_name: None if open_slug == slugs[0] else open_slug})
+    return opened
