@@ -12,11 +12,14 @@ st.set_page_config(
 )
 
 from lib.config import ConfigError  # noqa: E402  (set_page_config must come first)
-from queries.connection import get_connection  # noqa: E402
-from ui import auth, bootstrap, data, sidebar  # noqa: E402
+from queries.engine.connection import get_connection  # noqa: E402
+from ui import data  # noqa: E402
+from ui.shell import auth
+from ui.shell import bootstrap
+from ui.shell import sidebar
 
 # url_path = the file's stem: on a fresh server Streamlit's legacy pages/ mode
-# resolves a direct link by file stem before app.py has run (see ui/router.py).
+# resolves a direct link by file stem before app.py has run (see ui/shell/router.py).
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),  # at /
     st.Page("pages/positions.py", title="Positions", icon=":material/balance:", url_path="positions"),

@@ -60,7 +60,7 @@ def signed_in_email(cookies: dict[str, str]) -> str | None:
 
 
 def allowed_here(email: str | None) -> bool:
-    from ui.auth import allowed
+    from ui.shell.auth import allowed
 
     desk = _secrets().get("desk", {}) or {}
     return allowed(email, list(desk.get("allowed_emails", [])))

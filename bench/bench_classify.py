@@ -1,4 +1,4 @@
-"""Time `lib.tracking_error.classify` on 1,000,000 synthetic rows.
+"""Time `lib.tracking.classification.classify` on 1,000,000 synthetic rows.
 
 Run from the project root: `python -m bench.bench_classify [--rows N] [--runs K]`.
 Prints the median wall time over K runs (after one warm-up run); the target is
@@ -14,7 +14,7 @@ import time
 import numpy as np
 import polars as pl
 
-from lib.tracking_error import CATEGORIES, classify
+from lib.tracking.classification import CATEGORIES, classify
 
 
 def synthetic(rows: int, seed: int = 7) -> pl.DataFrame:

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_WRAPS = (
-    "queries._base.run",
-    "ui.sidebar.render",
+    "queries.engine.run.run",
+    "ui.shell.sidebar.render",
     "ui.cache.frame_digest",
     "ui.plot.show",
     "ui.tables.show_category_table",
@@ -77,11 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench import run as bench
 
     bench._share_script_cache()
-    from ui import router
+    from ui.shell import router
 
     router.use_navigation()
     bench._use_tables("b1")
-    for path in (*DEFAULT_WRAPS, "lib.ch_client.DeskClient.query_arrow", *args.wrap):
+    for path in (*DEFAULT_WRAPS, "lib.clickhouse.client.DeskClient.query_arrow", *args.wrap):
         wrap(path)
 
     import streamlit as st

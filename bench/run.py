@@ -112,7 +112,7 @@ def seed(path: Path, coins: int, days: int) -> dict[str, dict]:
 def _use_tables(prefix: str) -> None:
     import streamlit as st
 
-    from lib.ch_client import reset_default_client
+    from lib.clickhouse.client import reset_default_client
     from ui import data
 
     os.environ["DESK_TABLES"] = json.dumps(_tables_for(prefix))
@@ -137,7 +137,7 @@ def _bare_s() -> float:
 
 def _replay(log) -> float:
     """The recorded statements straight on ClickHouse: Arrow tables, nothing else."""
-    from lib.ch_client import default_client
+    from lib.clickhouse.client import default_client
 
     client = default_client()
     t0 = time.perf_counter()
@@ -172,7 +172,7 @@ def _cold_render(page: str):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from queries import _base
+    from queries.engine import run as _base
     from ui import cache, data
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
@@ -191,7 +191,7 @@ def _cold_render(page: str):
 
 
 def measure_page(page: str, bare_s: float) -> dict:
-    from ui import router
+    from ui.shell import router
 
     router.use_navigation()
     _cold_render(page)  # discarded: the process's first render of a page pays one-time imports and compiles

@@ -45,7 +45,7 @@ def _clear() -> dict:
 
 
 def _record_start() -> dict:
-    from queries import _base
+    from queries.engine import run as _base
 
     manager = _base.recording()
     log = manager.__enter__()
@@ -54,7 +54,7 @@ def _record_start() -> dict:
 
 
 def _record_stop(repeats: int = 3) -> dict:
-    from lib.ch_client import default_client
+    from lib.clickhouse.client import default_client
 
     manager, log = _recording.pop("manager"), _recording.pop("log")
     manager.__exit__(None, None, None)

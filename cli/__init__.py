@@ -37,16 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def in_account_scope(args: argparse.Namespace) -> int:
-    """Run the command in the account scope of `--account` (queries/scope.py), like the dashboard's
+    """Run the command in the account scope of `--account` (queries/engine/scope.py), like the dashboard's
     account selector: one account, or all of them summed. An account the desk does not have is an error."""
     import sys
 
     from cli.common import clickhouse_failure, quiet_logs
 
     quiet_logs()
-    from lib.ch_client import QueryFailed
+    from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
-    from queries import accounts, scope
+    from queries.book import accounts
+    from queries.engine import scope
 
     try:
         names = accounts.names(accounts.account_list())

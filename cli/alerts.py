@@ -4,8 +4,8 @@
     python -m cli alerts watch [--every 60]
     python -m cli alerts silence PATTERN --for 2h [--reason TEXT]   |   alerts silences   |   alerts unsilence ID
 
-`check` evaluates every rule of lib/alerts.py once against the configured
-ClickHouse, through the same queries as the dashboard (queries/alerts_inputs.py).
+`check` evaluates every rule of lib/alerting/rules.py once against the configured
+ClickHouse, through the same queries as the dashboard (answers/alert_inputs.py).
 With --json it prints one object:
 
     {"checked_at", "alerts": [{"rule", "severity", "state", "since", "subject", "detail"}]}
@@ -39,9 +39,13 @@ from datetime import datetime, timedelta, timezone
 from typing import IO
 
 from cli.common import EXIT_CLICKHOUSE, EXIT_OK, EXIT_USAGE, quiet_logs
-from lib import alert_messages, alert_settings, alerts, config, notify
+from lib import config
+from lib.alerting import messages as alert_messages
+from lib.alerting import settings as alert_settings
+from lib.alerting import rules as alerts
+from lib.alerting import channels as notify
 from lib import format as fmt
-from lib.alert_state import AlertState
+from lib.alerting.state import AlertState
 from lib.config import ConfigError
 
 HELP = "alert rules: check once (--json, --notify) or watch and notify until stopped"
@@ -202,7 +206,7 @@ def text_report(results: list[alerts.RuleResult], now: datetime, seen: dict[str,
 
 def check(settings: alert_settings.AlertSettings, as_json: bool = False, notify_: bool = False,
           out: IO[str] | None = None, err: IO[str] | None = None, backoff_s: float = 0.5) -> int:
-    from queries.alerts_inputs import checked_at, gather
+    from answers.alert_inputs import checked_at, gather
 
     out, err = out or sys.stdout, err or sys.stderr
     if notify_ and not settings.channels.any:

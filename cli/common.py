@@ -57,12 +57,14 @@ def beside_running_app(err: TextIO | None = None) -> int | None:
     a note on stderr says so. Returns an exit code when even that is
     impossible (the message names the holder and the remedy), else None.
     """
-    from lib import ch_client, chdb_lock
+    from lib.clickhouse import client as ch_client
+    from lib.clickhouse.endpoints import resolve_settings
+    from lib.clickhouse import embedded_lock as chdb_lock
     from lib.config import ConfigError
 
     err = err or sys.stderr
     try:
-        settings = ch_client.resolve_settings(os.environ)
+        settings = resolve_settings(os.environ)
     except ConfigError:
         return None  # the command itself reports the configuration error
     ep = settings.primary

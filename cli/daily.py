@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _history(settings, day):
-    from lib.alert_state import AlertState
+    from lib.alerting.state import AlertState
 
     if not settings.state_path.exists():
         return None, f"no alert state at {settings.state_path}: the alert watcher has not run here"
@@ -47,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(sys.stderr)
     if settings is None:
         return EXIT_USAGE
-    from lib import daily_report, report_html
-    from queries import report_inputs
+    from lib.reports import daily as daily_report
+    from lib.reports import html as report_html
+    from answers import report_inputs
 
     def build(s):
         history, note = _history(s, args.date)

@@ -53,7 +53,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def run(a: argparse.Namespace) -> int:
-    from lib import chdb_lock
+    from lib.clickhouse import embedded_lock as chdb_lock
     from lib.demo import seed
 
     end = a.end or datetime.now(timezone.utc).replace(second=0, microsecond=0)

@@ -4,9 +4,9 @@
 
 For each holdings date D of the range, the weight-space TE of the snapshot at
 --hour UTC against the model targets dated D-0 .. D-3
-(`queries.tracking_error.lag_sweep`, computed by ClickHouse); the lag with the
+(`queries.tracking.tracking_error.lag_sweep`, computed by ClickHouse); the lag with the
 smallest TE is the day's effective lag (the schedule is T+2). With --json,
-exactly one JSON object (`lib.execution_lag.to_json`):
+exactly one JSON object (`lib.tracking.lag.to_json`):
 
     {"days": [{"date": "2025-12-05", "te_by_lag": {"0": x, "1": x, "2": x, "3": x}, "best_lag": 2}]}
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 def table_text(days, hour: int) -> str:
     """The sweep as a plain-text table, one line per day."""
-    from lib import execution_lag as lag
+    from lib.tracking import lag
     from lib import format as fmt
 
     head = f"{'date':<12}" + "".join(f"{lag.lag_label(k):>9}" for k in lag.LAGS) + "   best  lag verdict"
@@ -65,10 +65,10 @@ def table_text(days, hour: int) -> str:
 
 
 def run_lag(start: date, end: date, hour: int, as_json: bool, out=None, err=None) -> int:
-    from lib import execution_lag as lag
-    from lib.ch_client import QueryFailed
+    from lib.tracking import lag
+    from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
-    from queries.tracking_error import lag_sweep
+    from queries.tracking.tracking_error import lag_sweep
 
     out = out or sys.stdout
     err = err or sys.stderr

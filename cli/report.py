@@ -4,9 +4,9 @@
 
 Reads the configured ClickHouse (CLICKHOUSE_URL, else the embedded demo desk at
 data/demo.chdb) through the same query code as the dashboard
-(`queries.tracking_error.timeline`), classifies the day's snapshot with
-`lib.tracking_error` and prints the day story as plain text, or with --json
-exactly one JSON object (`lib.tracking_error.to_report`):
+(`queries.tracking.tracking_error.timeline`), classifies the day's snapshot with
+`lib.tracking.classification` and prints the day story as plain text, or with --json
+exactly one JSON object (`lib.tracking.classification.to_report`):
 
     {"date", "hour", "counts": {CATEGORY: n},
      "symbols": {CATEGORY: [{"sym", "weight_t2", "weight_t1", "actual_weight", "err_t2", "flip_explained"}]},
@@ -71,11 +71,13 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
     import polars as pl
 
     from lib import format as fmt
-    from lib import te_views
-    from lib import tracking_error as te
-    from lib.ch_client import QueryFailed
+    from lib.tracking import daily as te_daily
+    from lib.tracking import snapshot as te_snapshot
+    from lib.tracking import classification as te
+    from lib.tracking import story as stories
+    from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
-    from queries.tracking_error import timeline
+    from queries.tracking.tracking_error import timeline
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -90,24 +92,24 @@ def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool
     if rows.height == 0:
         print(f"no data for {when}: no positions and no model targets for that day", file=err)
         return EXIT_NO_DATA
-    if not te_views.has_targets(rows):
+    if not te_snapshot.has_targets(rows):
         print(
             f"no model targets dated {(day - timedelta(days=config.T_PLUS_TARGET)).isoformat()} "
             f"(T+{config.T_PLUS_TARGET} for holdings date {day.isoformat()}): cannot classify {when}",
             file=err,
         )
         return EXIT_NO_DATA
-    if te_views.day_state(rows) == te_views.NO_FILLS:
+    if te_snapshot.day_state(rows) == te_snapshot.NO_FILLS:
         print(f"no fills up to {when} for any symbol of the day: the book is unknown, cannot classify", file=err)
         return EXIT_NO_DATA
 
     classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
     if as_json:
-        print(json.dumps(te.to_report(day, hour, classified), allow_nan=False), file=out)
+        print(json.dumps(stories.to_report(day, hour, classified), allow_nan=False), file=out)
         return EXIT_OK
-    previous = te_views.classify_days(tl.filter(pl.col("holdings_date") < day), w_eps, mag_eps, mag_rule)
-    history = te_views.daily_te(previous, te_views.calendar(start, day - timedelta(days=1)))
-    story = te.day_story(day, classified, history=history.select("date", "te"))
+    previous = te_snapshot.classify_days(tl.filter(pl.col("holdings_date") < day), w_eps, mag_eps, mag_rule)
+    history = te_daily.daily_te(previous, te_daily.calendar(start, day - timedelta(days=1)))
+    story = stories.day_story(day, classified, history=history.select("date", "te"))
     print(f"Tracking error report · snapshot {when} · W_EPS {w_eps:g} · MAG_EPS {mag_eps:g} ({mag_rule})", file=out)
     print("", file=out)
     print(story_text(story), file=out)

@@ -9,9 +9,10 @@ from datetime import datetime, timezone
 from typing import IO, Callable
 
 from cli.common import EXIT_OK, EXIT_USAGE, clickhouse_failure
-from lib import alert_settings, notify
-from lib.alert_state import AlertState
-from lib.ch_client import QueryFailed
+from lib.alerting import settings as alert_settings
+from lib.alerting import channels as notify
+from lib.alerting.state import AlertState
+from lib.clickhouse.errors import QueryFailed
 from lib.config import ConfigError
 
 EXIT_NOT_SENT = 1  # printed, but --send could not deliver it (kept in the outbox for the next alerts run)

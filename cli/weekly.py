@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(sys.stderr)
     if settings is None:
         return EXIT_USAGE
-    from lib import weekly_report
-    from queries import report_inputs
+    from lib.reports import weekly as weekly_report
+    from answers import report_inputs
 
     render = {"text": weekly_report.to_text, "html": weekly_report.to_html,
               "json": lambda r: json_text(weekly_report.to_json(r))}

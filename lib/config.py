@@ -128,7 +128,7 @@ HEALTH_HOURS_CHOICES = (24, 48, 168)  # rows-per-hour window
 HEALTH_DEFAULT_BUCKET_MIN = 5
 HEALTH_DEFAULT_HOURS = 48
 
-# --- alerts (lib/alerts.py; python -m cli alerts) -----------------------------
+# --- alerts (lib/alerting/rules.py; python -m cli alerts) -----------------------------
 # Every threshold of every rule, with its default. Override any of them from `[alerts]` in
 # .streamlit/secrets.toml (same key) or the environment (DESK_ALERT_<KEY>, e.g. DESK_ALERT_TE_MAX=0.04).
 # Fractions are fractions (0.03 = 3%), bp are basis points, durations say their unit.

@@ -29,7 +29,7 @@ STATUS_COLORS: Mapping[str, str] = MappingProxyType(
     {"OK": "#2e9d5b", "LATE": "#e0a526", "DOWN": "#d1343b", "UNKNOWN": "#a3b1bf", "N/A": "#a3b1bf"}
 )
 
-# Data-contract column status (System Health, lib/contract.py)
+# Data-contract column status (System Health, lib/clickhouse/contract.py)
 CONTRACT_COLORS: Mapping[str, str] = MappingProxyType(
     {"wrong type": "#d1343b", "missing": "#d1343b", "normalised": "#e0a526", "extra": "#a3b1bf",
      "present": "#2e9d5b"}

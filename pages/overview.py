@@ -4,17 +4,23 @@ from datetime import timedelta
 
 import streamlit as st
 
-from lib import config, pnl
-from lib import regimes as regime_rules
+from lib import config
+from lib.book import pnl
+from lib.book import regimes as regime_rules
 from lib.inputs import parse_trend_band
 from lib import format as fmt
-from queries import health, overview, regimes, risk, tracking_error
-from ui import alerts_panel, layout, router
+from queries.health import health
+from queries.book import overview
+from queries.book import regimes
+from queries.book import risk
+from queries.tracking import tracking_error
+from ui import alerts_panel, layout
+from ui.shell import router
 from ui.data import empty_note, load, load_optional
 from ui.overview import regimes as regime_panel
 from ui.overview import risk as risk_panel
 from ui.overview import sections, views
-from ui.sidebar import data_as_of_line, selection
+from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import lazy_tabs, set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)

@@ -2,16 +2,21 @@
 
 import streamlit as st
 
-from lib import config, csv_export, te_views
+from lib import config, csv_export
+from lib import clock
+from lib.tracking import snapshot as te_snapshot
 from lib import format as fmt
-from lib import tracking_error as te
+from lib.tracking import classification as te
 from lib.inputs import parse_date, parse_hour
-from queries import positions, risk, tracking_error
-from ui import layout, links, router
+from queries.book import positions
+from queries.book import risk
+from queries.tracking import tracking_error
+from ui import layout, links
+from ui.shell import router
 from ui.data import empty_note, load
 from ui.positions import data_quality, sections, views
 from ui.positions import risk as risk_panel
-from ui.sidebar import data_as_of_line, selection
+from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
 
@@ -23,7 +28,7 @@ as_of = sidebar.as_of
 data_as_of_line(as_of)
 
 # --- selection: holdings date, snapshot hour (URL: date, hour), thresholds -------------
-default_day, default_hour = te_views.latest_complete_hour(as_of)
+default_day, default_hour = clock.latest_complete_hour(as_of)
 url_day = url_value("date", lambda raw: parse_date(raw, "date"), default_day)
 url_hour = url_value("hour", parse_hour, default_hour)
 
@@ -41,7 +46,7 @@ when = fmt.snapshot_when(day.isoformat(), hour)
 if hour == 0:
     st.caption(":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
                "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it.")
-if te_views.snapshot_incomplete(day, hour, as_of):
+if clock.snapshot_incomplete(day, hour, as_of):
     st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
                "after that time are missing.", icon=":material/schedule:")
 
@@ -70,14 +75,14 @@ if timeline.height == 0:
 data_quality.open_chains(timeline)
 
 # --- classification (none on a day without targets) -------------------------------------
-target_date = te_views.target_date(day)
+target_date = clock.target_date(day)
 snapshot = views.snapshot(timeline, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
 classified = snapshot.counts is not None
-if snapshot.state == te_views.NO_TARGETS:
+if snapshot.state == te_snapshot.NO_TARGETS:
     st.warning(f"**No model targets dated {target_date.isoformat()}** (T+{config.T_PLUS_TARGET} for holdings date "
                f"{day.isoformat()}): positions are shown without categories; nothing is called EXTRA.",
                icon=":material/event_busy:")
-elif snapshot.state == te_views.NO_FILLS:
+elif snapshot.state == te_snapshot.NO_FILLS:
     st.warning(f"**No fills up to {when}** for any symbol of the day: the book cannot be rebuilt from fills, "
                "so nothing is classified (nothing is called MISSING).", icon=":material/event_busy:")
 

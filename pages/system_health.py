@@ -15,16 +15,21 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from lib import health as rules
-from lib import health_answer
+from lib.health import rules
+from lib.health import answer as health_answer
 from lib.inputs import parse_bucket, parse_hours, parse_monitor
-from queries import contract, health, odd_data, prices, tracking_error
-from queries._base import client as desk_client
+from queries.health import contract
+from queries.health import health
+from queries.health import odd_data
+from queries.health import prices
+from queries.tracking import tracking_error
+from queries.engine.run import client as desk_client
 from ui import data as ui_data
-from ui import alerts_panel, router
+from ui import alerts_panel
+from ui.shell import router
 from ui.data import empty_note, load, load_live, load_optional
-from ui import sidebar
-from ui.sidebar import data_as_of_line, selection
+from ui.shell import sidebar
+from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, set_url, url_value
 from ui.system_health import answer, data_quality, sections, views
 from ui.system_health import prices as price_panel

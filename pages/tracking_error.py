@@ -2,13 +2,15 @@
 
 import streamlit as st
 
-from lib import config, te_views
+from lib import config
+from lib.tracking import daily as te_daily
 from lib import format as fmt
 from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
-from queries import tracking_error
-from ui import layout, links, plot, router
+from queries.tracking import tracking_error
+from ui import layout, links, plot
+from ui.shell import router
 from ui.data import load
-from ui.sidebar import data_as_of_line, selection
+from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
 from ui.tracking_error import sections, views
@@ -35,7 +37,7 @@ thresholds = threshold_inputs("te", w_eps_column, mag_eps_column)
 set_url(hour=hour, window=window)
 
 # --- one timeline query for the range (plus the look-back the rolling window needs) ----------
-timeline = load(tracking_error.timeline, te_views.lookback_start(start), end, hour, what="hourly timeline")
+timeline = load(tracking_error.timeline, te_daily.lookback_start(start), end, hour, what="hourly timeline")
 if timeline is None:
     st.stop()
 page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)

@@ -2,16 +2,20 @@
 
 import streamlit as st
 
-from lib import config, csv_export, execution, pnl
+from lib import config, csv_export
+from lib.book import execution
+from lib.book import pnl
 from lib import format as fmt
 from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
                         parse_side, parse_sort)
-from queries import orders, trades
-from ui import layout, router
+from queries.book import orders
+from queries.book import trades
+from ui import layout
+from ui.shell import router
 from ui.trades import fill_quality, sections, views
 from ui.trades import orders as orders_panel
 from ui.data import empty_note, load, load_optional
-from ui.sidebar import data_as_of_line, selection
+from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, lazy_tabs, set_url, url_value
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)

@@ -67,7 +67,7 @@ def fresh_caches():
     """Clear Streamlit caches, the shared connection and remembered results."""
     import streamlit as st
 
-    from lib.ch_client import reset_default_client
+    from lib.clickhouse.client import reset_default_client
     from ui import data
 
     st.cache_data.clear()
@@ -85,7 +85,7 @@ def app(desk_client, fresh_caches, monkeypatch):
     """Factory: an AppTest of the whole app (app.py + sidebar on every run), opened on one page."""
     from streamlit.testing.v1 import AppTest
 
-    from ui import router
+    from ui.shell import router
 
     router.use_navigation()  # every run goes through app.py, as on a server
 

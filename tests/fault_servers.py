@@ -3,7 +3,7 @@
 Each runs in a daemon thread on 127.0.0.1 only, answers every request the
 same way, and is stopped (threads released, socket closed) when its context
 exits. Used by tests/test_reliability.py, tests/test_security.py and
-tests/lib/test_ch_client.py.
+tests/lib/clickhouse/test_client.py.
 """
 
 from __future__ import annotations

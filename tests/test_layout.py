@@ -1,5 +1,6 @@
-"""The agreed shape, enforced: imports point down (pages → ui → queries → lib), lib/ is pure,
-the demo desk is imported only by the bootstrap, the command line, the tests and the benchmark."""
+"""The agreed shape, enforced: imports point down (pages → ui → answers → queries → lib), lib/ is pure and
+arranged in packages by domain, queries/ keeps its engine apart from the statements, the demo desk is imported
+only by the bootstrap, the command line, the tests and the benchmark."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"lib": 0, "queries": 1, "ui": 2, "pages": 3}  # a module may import its own layer or a lower one
-DEMO_USERS = {"ui/bootstrap.py"}  # the product modules allowed to import lib.demo
+LAYERS = {"lib": 0, "queries": 1, "answers": 2, "ui": 3, "pages": 4}  # a module may import its own layer or a lower one
+DEMO_USERS = {"ui/shell/bootstrap.py"}  # the product modules allowed to import lib.demo
 
 
 def _modules(folder: str) -> list[Path]:
@@ -37,7 +38,7 @@ PRODUCT = [p for folder in LAYERS for p in _modules(folder)]
 
 @pytest.mark.parametrize("path", _modules("lib"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_lib_imports_neither_streamlit_nor_queries(path: Path):
-    bad = {n for n in _imports(path) if _top(n) in {"streamlit", "queries", "ui", "pages", "cli"}}
+    bad = {n for n in _imports(path) if _top(n) in {"streamlit", "queries", "answers", "ui", "pages", "cli"}}
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
@@ -57,12 +58,37 @@ def test_only_the_bootstrap_imports_the_demo_desk(path: Path):
     assert not demo, f"{rel} imports the demo desk: {sorted(demo)}"
 
 
+LIB_PACKAGES = ("tracking", "book", "health", "alerting", "reports", "clickhouse", "demo")
+MAX_MODULES, MAX_LINES = 12, 2000  # per package (folder), so no room turns into a flat list again
+
+
 def test_the_layout_is_what_the_readme_says():
-    for folder in ("lib/demo", "cli", "queries", "ui/overview", "ui/positions", "ui/trades", "ui/tracking_error",
-                   "ui/system_health"):
+    for folder in ("cli", "answers", "queries", "queries/engine", "ui/overview", "ui/positions", "ui/trades",
+                   "ui/tracking_error", "ui/system_health", *(f"lib/{p}" for p in LIB_PACKAGES)):
         assert (ROOT / folder / "__init__.py").is_file(), folder
-    assert (ROOT / "queries" / "connection.py").is_file() and not (ROOT / "lib" / "connection.py").exists()
+    assert (ROOT / "queries" / "engine" / "connection.py").is_file() and not (ROOT / "lib" / "connection.py").exists()
     assert not (ROOT / "ui" / "rerun_cache.py").exists()
+
+
+def _folders() -> list[Path]:
+    return sorted({p.parent for folder in (*LAYERS, "cli") for p in _modules(folder)})
+
+
+@pytest.mark.parametrize("folder", _folders(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_folder_is_a_flat_list(folder: Path):
+    """About 12 modules and 2,000 lines per folder at most: a bigger room is split by domain."""
+    modules = [p for p in folder.glob("*.py") if p.name != "__init__.py"]
+    lines = sum(len(p.read_text().splitlines()) for p in modules)
+    assert len(modules) <= MAX_MODULES, f"{folder.relative_to(ROOT)} holds {len(modules)} modules"
+    assert lines <= MAX_LINES, f"{folder.relative_to(ROOT)} holds {lines} lines"
+
+
+@pytest.mark.parametrize("path", _modules("queries/engine"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_query_engine_knows_no_statement(path: Path):
+    """queries/engine runs any statement (scope, drift, the choke point); it imports no domain statement module."""
+    domain = {n for n in _imports(path) if _top(n) == "queries" and not n.startswith("queries.engine")
+              and n != "queries"}
+    assert not domain, f"{path.relative_to(ROOT)} imports {sorted(domain)}"
 
 
 def _module_name(path: Path) -> str:
@@ -106,8 +132,8 @@ def test_no_import_circles():
             visit(name)
 
 
-UNSCOPED_CACHES = {"queries/connection.py", "queries/contract.py", "queries/accounts.py",  # not per account
-                   "queries/scope.py"}  # where the scoped cache is made
+UNSCOPED_CACHES = {"queries/engine/connection.py", "queries/health/contract.py", "queries/book/accounts.py",  # not per account
+                   "queries/engine/scope.py"}  # where the scoped cache is made
 
 
 @pytest.mark.parametrize("path", _modules("queries"), ids=lambda p: str(p.relative_to(ROOT)))
@@ -115,4 +141,4 @@ def test_query_caches_key_on_the_account_scope(path: Path):
     """A query cached with a plain st.cache_data would serve one account's rows to another."""
     if str(path.relative_to(ROOT)) in UNSCOPED_CACHES:
         return
-    assert "st.cache_data" not in path.read_text(), "use queries.scope.cached"
+    assert "st.cache_data" not in path.read_text(), "use queries.engine.scope.cached"

@@ -22,8 +22,8 @@ from typing import Iterator
 
 import pytest
 
-from lib.ch_client import DeskClient
-from ui import router
+from lib.clickhouse.client import DeskClient
+from ui.shell import router
 from tests.fault_servers import fault_server, free_port
 from tests.queries.fixture_desk import create_tables, table_map_for
 

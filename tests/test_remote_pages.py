@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from lib.ch_client import DeskClient, resolve_settings
-from queries import _base
+from lib.clickhouse.client import DeskClient
+from lib.clickhouse.endpoints import resolve_settings
+from queries.engine import run as _base
 from tests.conftest import DESK_PATH
 from tests.http_clickhouse import http_clickhouse
 from tests.test_reliability import PAGES, SECRET, assert_clean, run_page, texts  # noqa: F401 (fixture)

@@ -3,7 +3,7 @@
 A password configured through the environment or through secrets must not
 appear on any page, in any log record or on stdout/stderr, whatever failure
 the connection meets. (Writes being refused is tested in
-tests/lib/test_ch_client.py, at the one query choke point.)
+tests/lib/clickhouse/test_client.py, at the one query choke point.)
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from lib.ch_client import ClientSettings, DeskClient, QueryFailed, endpoint_from_url, resolve_settings
-from ui import router
+from lib.clickhouse.client import DeskClient
+from lib.clickhouse.endpoints import ClientSettings, endpoint_from_url, resolve_settings
+from lib.clickhouse.errors import QueryFailed
+from ui.shell import router
 from tests.fault_servers import fault_server, free_port
 from tests.test_reliability import PAGES, texts
 
@@ -124,7 +126,7 @@ def test_password_from_environment_never_shown_or_logged(open_page, logs, capfd,
 def test_password_from_secrets_never_shown_or_logged(open_page, logs, capfd, monkeypatch):
     from streamlit.runtime.secrets import AttrDict
 
-    from queries.connection import ClickHouseConnection
+    from queries.engine.connection import ClickHouseConnection
 
     with fault_server("auth401") as srv:
         section = {"host": "127.0.0.1", "port": srv.port, "username": "reader", "password": SECRET,
@@ -159,7 +161,7 @@ def test_reprs_and_errors_hold_no_password():
         assert SECRET not in text
     err = QueryFailed("auth", ep.label, f"password={SECRET}")
     assert SECRET in err.detail  # QueryFailed carries what it is given; classify_error scrubs (below)
-    from lib.ch_client import classify_error
+    from lib.clickhouse.errors import classify_error
 
     for raw in (f"Code: 516. bad password {SECRET}", f"http://reader:{SECRET}@ch.example:8443 refused",
                 f"password={SECRET} rejected"):
@@ -201,6 +203,6 @@ def test_hang_leaks_nothing_quickly():
     ("anyone@desk.example", ["*"], False),
 ])
 def test_allow_list(email, allow, expected):
-    from ui.auth import allowed
+    from ui.shell.auth import allowed
 
     assert allowed(email, allow) is expected

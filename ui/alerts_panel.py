@@ -1,7 +1,7 @@
 """The Alerts panel of System Health and the firing count on Overview's health badge.
 
-Every rule of lib/alerts.py is evaluated live as the page runs, through the
-same cached queries as the pages (queries/alerts_inputs.py). The dashboard
+Every rule of lib/alerting/rules.py is evaluated live as the page runs, through the
+same cached queries as the pages (answers/alert_inputs.py). The dashboard
 writes no alert state: "since" is what the data says (a monitor's last beat,
 the newest row, the deadline that passed), or "—" when only the alert watcher's
 state file could tell. Thresholds come from `[alerts]` in secrets and the
@@ -15,10 +15,11 @@ import os
 import polars as pl
 import streamlit as st
 
-from lib import alert_settings, alerts
+from lib.alerting import settings as alert_settings
+from lib.alerting import rules as alerts
 from lib import format as fmt
 from lib.config import ConfigError
-from queries import alerts_inputs
+from answers import alert_inputs as alerts_inputs
 from ui import tables
 
 STATE_COLORS = {"firing": "#d1343b", "pending": "#e0a526", "not evaluated": "#a3b1bf", "ok": "#2e9d5b"}

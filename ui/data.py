@@ -17,11 +17,11 @@ from typing import Any, Callable
 import polars as pl
 import streamlit as st
 
-from lib import contract
+from lib.clickhouse import contract
 from lib import format as fmt
-from lib.ch_client import QueryFailed
+from lib.clickhouse.errors import QueryFailed
 from lib.config import ConfigError
-from queries import scope
+from queries.engine import scope
 
 _MAX_REMEMBERED = 512
 _last_good: "OrderedDict[tuple, tuple[Any, datetime]]" = OrderedDict()
@@ -79,7 +79,7 @@ def schema_drift_note(err: QueryFailed | ConfigError) -> str | None:
     """The broken contract columns a failed statement ran into (named, with the type expected), or None."""
     if not isinstance(err, QueryFailed) or err.kind not in ("query", "missing_table"):
         return None
-    from queries.contract import contract_check
+    from queries.health.contract import contract_check
 
     try:
         check = contract_check()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from ui.sidebar import Selection
+from ui.shell.sidebar import Selection
 
 TRADES_PAGE = "pages/trades.py"
 TRACKING_ERROR_PAGE = "pages/tracking_error.py"

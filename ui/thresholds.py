@@ -6,7 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from lib import config, te_views
+from lib import config
+from lib.tracking import snapshot as te_snapshot
 from lib.inputs import parse_mag_rule, parse_threshold
 from ui.state import set_url, url_value
 
@@ -16,7 +17,7 @@ _RULE_TEXT = {
 }
 
 
-def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_views.Thresholds:
+def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_snapshot.Thresholds:
     """W_EPS / MAG_EPS inputs in two columns, the magnitude rule below; refused values are explained."""
     w_url = url_value("w_eps", lambda raw: parse_threshold(raw, "W_EPS", *config.W_EPS_RANGE), config.W_EPS)
     m_url = url_value("mag_eps", lambda raw: parse_threshold(raw, "MAG_EPS", *config.MAG_EPS_RANGE), config.MAG_EPS)
@@ -36,7 +37,7 @@ def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_views.Thresholds
              "bp each) are only reproduced by the relative reading. Absolute is the default.",
     )
     set_url(rule=None if rule == config.DEFAULT_MAG_RULE else rule)
-    th = te_views.thresholds(w_raw, m_raw, rule)
+    th = te_snapshot.thresholds(w_raw, m_raw, rule)
     set_url(w_eps=None if th.errors or th.w_eps == config.W_EPS else th.w_eps,
             mag_eps=None if th.errors or th.mag_eps == config.MAG_EPS else th.mag_eps)
     for message in th.errors:

@@ -2,7 +2,7 @@
 
 A sub-account is its own Hyperliquid account under the same desk (named after
 the main address with a suffix, so a trader sees whose it is): its own deposits
-and withdrawals, its own smaller book (lib/demo/book.py FollowerSim: the
+and withdrawals, its own smaller book (lib/demo/simulation/book.py FollowerSim: the
 model's weights on a few coins), its own fills, orders, funding and snapshots,
 polled by the same monitors in the same rounds as the main account. The main
 account's rows never depend on how many accounts the desk has.

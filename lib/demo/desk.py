@@ -3,7 +3,7 @@ Hyperliquid crypto desk so the dashboard runs without a server.
 
     python -m cli demo [--path P] [--end T] [--days N] [--coins N] [--seed S] [--accounts N] [--force]
 
-What is generated (see lib/demo/market.py, book.py and tables.py):
+What is generated (see lib/demo/simulation/market.py, book.py and tables.py):
 
 * binance.klines_1h - hourly candles for every model coin (correlated returns,
   50-100% vol, BTC ~92k on 2025-12-05), a few missing hours;
@@ -50,8 +50,8 @@ import pyarrow as pa
 
 from lib.config import DEFAULT_DEMO_PATH, TableMap, table_map
 from lib.demo.accounts import SUB_ACCOUNTS, account_names
-from lib.demo.book import REF_SPECS, Book, FollowerSim, Sim, ledger_events
-from lib.demo.market import (
+from lib.demo.simulation.book import REF_SPECS, Book, FollowerSim, Sim, ledger_events
+from lib.demo.simulation.market import (
     HOUR_MS,
     MODEL_SPECIALS,
     UNPRICED_COIN,

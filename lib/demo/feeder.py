@@ -44,7 +44,7 @@ from lib.demo.desk import (
     seed_client,
     write_state,
 )
-from lib.demo.market import DAY_MS
+from lib.demo.simulation.market import DAY_MS
 
 log = logging.getLogger("desk.demo_feeder")
 Clock = Callable[[], float]  # seconds since the epoch, like time.time

@@ -39,9 +39,9 @@ import pyarrow as pa
 
 from lib.config import TableMap
 from lib.demo import keyed
-from lib.demo.book import DIRS, PROTECTED, Book
-from lib.demo.market import DAY_MS, HOUR_MS, UNPRICED_COIN, Universe, coin_prices_at, ms_of
-from lib.symbols import price_source
+from lib.demo.simulation.book import DIRS, PROTECTED, Book
+from lib.demo.simulation.market import DAY_MS, HOUR_MS, UNPRICED_COIN, Universe, coin_prices_at, ms_of
+from lib.book.symbols import price_source
 
 ACCOUNT = "0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3"  # the demo desk's Hyperliquid address
 HOST = "chenlin04"

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import alerts, config, report_html
-from queries import report_inputs
+from lib import config
+from lib.alerting import rules as alerts
+from lib.reports import html as report_html
+from answers import report_inputs
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -38,6 +40,6 @@ def test_daily_report_html_renders_in_chromium(desk_client, fresh_caches, browse
         page.screenshot(path=str(out), full_page=True)
         if SHOTS.parent.is_dir():
             SHOTS.mkdir(exist_ok=True)
-            shutil.copy(out, SHOTS / "issue14_daily_2025-12-07.png")
+            shutil.copy(out, SHOTS / "report_daily_2025-12-07.png")
     finally:
         page.close()

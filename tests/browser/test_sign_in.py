@@ -3,7 +3,7 @@
 A fresh Streamlit server with an `[auth]` section (dummy OIDC values in a
 temporary secrets file; the provider is never contacted, nobody signs in):
 - every page opened by direct URL shows the sign-in screen and no page
-  content: the router guard (ui/router.py) sends a direct link through
+  content: the router guard (ui/shell/router.py) sends a direct link through
   app.py's sign-in check even before any session ran app.py;
 - `streamlit run app.py` answers /_stcore/metrics and /media/* to anyone (the
   gap the README names); `streamlit run serve.py` closes both for anyone

@@ -26,6 +26,6 @@ def test_lag_strip_verdict_and_attribution_render(server, browser):
         # the strip and the share-of-days chart are drawn (Plotly renders their titles as SVG text)
         assert page.get_by_text("Effective execution lag by day").count() >= 1
         assert page.get_by_text("Share of days at each lag").count() >= 1
-        screenshot(page, "issue15-tracking-error")
+        screenshot(page, "tracking-error-lag")
     finally:
         page.close()

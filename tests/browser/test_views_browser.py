@@ -2,7 +2,7 @@
 in a fresh browser, a heatmap cell opens its day.
 
 Screenshots at 800 and 1600 px of every page go to artifacts/screenshots/ (and to $DESK_SHOTS_DIR when
-set, e.g. /work/coord/shots) as issue12_<page>_<width>.png.
+set, e.g. /work/coord/shots) as views_<page>_<width>.png.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def test_every_page_is_readable_at_every_width(server, browser, path):
             problems = _settled_problems(page)
             assert problems == CLEAN, (name, width, problems)
             if width in SHOT_WIDTHS:
-                _save(screenshot(page, f"issue12_{name}_{width}"), f"issue12_{name}_{width}")
+                _save(screenshot(page, f"views_{name}_{width}"), f"views_{name}_{width}")
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()

@@ -14,7 +14,7 @@ import pytest
 import cli as command_line
 from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
-from queries import contract as contract_queries
+from queries.health import contract as contract_queries
 from tests.queries.fixture_desk import SUB, add_sub_account, create_tables
 
 UTC = timezone.utc
@@ -40,7 +40,7 @@ def cli(desk_client, desks, fresh_caches, capsys, monkeypatch):
         contract_queries.forget()
         import streamlit as st
 
-        from lib.ch_client import reset_default_client
+        from lib.clickhouse.client import reset_default_client
 
         st.cache_data.clear()
         reset_default_client()  # the client reads the table map once

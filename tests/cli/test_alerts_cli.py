@@ -7,9 +7,11 @@ import json
 import pytest
 
 import cli as command_line
-from lib import alerts
-from lib.ch_client import ClientSettings, DeskClient, QueryFailed, endpoint_from_url
-from queries._base import use_client
+from lib.alerting import rules as alerts
+from lib.clickhouse.client import DeskClient
+from lib.clickhouse.endpoints import ClientSettings, endpoint_from_url
+from lib.clickhouse.errors import QueryFailed
+from queries.engine.run import use_client
 from tests.alert_servers import http_receiver, smtp_server
 
 CHANNEL_ENV = ("DESK_ALERT_SMTP_URL", "DESK_ALERT_EMAIL_FROM", "DESK_ALERT_EMAIL_TO", "DESK_ALERT_WEBHOOK_URL",
@@ -89,7 +91,7 @@ def test_notify_sends_once_then_nothing_then_the_resolution(run_cli, monkeypatch
 
 
 def test_clickhouse_failure_is_a_firing_alert_and_exit_3(run_cli, monkeypatch):
-    from queries import health
+    from queries.health import health
 
     def broken(*a, **k):
         raise QueryFailed("unreachable", "http://db.example:8123", "[Errno 111] Connection refused")

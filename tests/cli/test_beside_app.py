@@ -92,7 +92,7 @@ def test_the_client_names_the_lock_not_unreachable(held):
     path, pid = held
     code = (
         "import sys\n"
-        "from lib.ch_client import DeskClient, QueryFailed, resolve_settings\n"
+        "from lib.clickhouse.client import DeskClient, QueryFailed, resolve_settings\n"
         "c = DeskClient(resolve_settings({'CLICKHOUSE_URL': 'chdb://' + sys.argv[1]}))\n"
         "try:\n    c.query_arrow('SELECT 1')\n"
         "except QueryFailed as e:\n    print(e.kind); print(e.headline); print(e.detail)\n"

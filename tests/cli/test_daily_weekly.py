@@ -9,9 +9,12 @@ from datetime import date
 import pytest
 
 import cli as command_line
-from lib import pnl, te_views
-from lib import tracking_error as te
-from queries import overview, tracking_error
+from lib.book import pnl
+from lib.tracking import daily as te_daily
+from lib.tracking import snapshot as te_snapshot
+from lib.tracking import classification as te
+from queries.book import overview
+from queries.tracking import tracking_error
 from tests.alert_servers import smtp_server
 
 
@@ -96,8 +99,8 @@ def test_daily_errors(run_cli, monkeypatch):
     assert code == 2 and "not a real calendar date" in err
     code, out, err = run_cli("daily", "--date", "2025-12-07", "--send")
     assert code == 2 and "--send needs the email channel" in err
-    from lib.ch_client import QueryFailed
-    from queries import health
+    from lib.clickhouse.errors import QueryFailed
+    from queries.health import health
 
     def broken(*a, **k):
         raise QueryFailed("unreachable", "http://db.example:8123", "connection refused")
@@ -115,7 +118,7 @@ def test_weekly_report(run_cli):
     assert days[0] == "2025-12-08" and days[-1] == "2025-12-14" and len(days) == 7
     # TE trend from the TE page's daily TE
     tl = tracking_error.timeline(date(2025, 12, 8), date(2025, 12, 14), 2)
-    daily = te_views.daily_te(te_views.classify_days(tl), te_views.calendar(date(2025, 12, 8), date(2025, 12, 14)))
+    daily = te_daily.daily_te(te_snapshot.classify_days(tl), te_daily.calendar(date(2025, 12, 8), date(2025, 12, 14)))
     assert r["te_max"] == pytest.approx(daily["te"].max()) and r["te_mean"] == pytest.approx(daily["te"].mean())
     assert r["days_above"] == int((daily["te"] > 0.03).sum())
     assert r["week"]["n_days"] == 7 and r["month"]["n_days"] >= 20

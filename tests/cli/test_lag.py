@@ -7,7 +7,7 @@ import json
 import pytest
 
 import cli as command_line
-from lib.ch_client import QueryFailed
+from lib.clickhouse.errors import QueryFailed
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_bad_arguments_exit_2(cli, argv, message):
 
 
 def test_clickhouse_failure_exits_3_without_traceback(cli, monkeypatch):
-    from queries import tracking_error as q
+    from queries.tracking import tracking_error as q
 
     def broken(*args, **kwargs):
         raise QueryFailed("unreachable", "http://db.example:8123", "connection refused")

@@ -7,8 +7,8 @@ import json
 import pytest
 
 import cli as command_line
-from lib import tracking_error as te
-from lib.ch_client import QueryFailed
+from lib.tracking import classification as te
+from lib.clickhouse.errors import QueryFailed
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_bad_arguments_exit_2(cli, argv, message):
 
 
 def test_clickhouse_failure_exits_3_without_traceback(cli, monkeypatch):
-    from queries import tracking_error as q
+    from queries.tracking import tracking_error as q
 
     def broken(*args, **kwargs):
         raise QueryFailed("unreachable", "http://db.example:8123", "connection refused")

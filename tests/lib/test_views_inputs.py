@@ -1,6 +1,6 @@
 """The pure pieces behind views that travel in links: range presets, URL lists and choices, the CSV
 writer, and System Health's headline (lib/ranges.py, lib/inputs.py, lib/csv_export.py,
-lib/health_answer.py). Expected values are worked out by hand."""
+lib/health/answer.py). Expected values are worked out by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta, timezone
 import polars as pl
 import pytest
 
-from lib import config, csv_export, health_answer, ranges
+from lib import config, csv_export, ranges
+from lib.health import answer as health_answer
 from lib.inputs import (InputError, nearest_day, parse_direction, parse_list, parse_coin, parse_page, parse_preset,
                         parse_refresh, parse_tab)
 

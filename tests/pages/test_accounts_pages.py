@@ -15,9 +15,9 @@ import pytest
 from lib import format as fmt
 from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
-from queries import contract as contract_queries
+from queries.health import contract as contract_queries
 from tests.queries.fixture_desk import K, SUB, add_sub_account, create_tables
-from ui.sidebar import ACCOUNT_KEY
+from ui.shell.sidebar import ACCOUNT_KEY
 
 UTC = timezone.utc
 PAGES = ["pages/overview.py", "pages/positions.py", "pages/trades.py", "pages/tracking_error.py",

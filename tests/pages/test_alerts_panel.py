@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui import router
+from ui.shell import router
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import pytest
 from lib import format as fmt
 from lib.demo import seed_client
 from tests.queries.fixture_desk import TARGET_COLS, TRADE_COLS, create_tables
-from ui import router
+from ui.shell import router
 
 UTC = timezone.utc
 EVIL = "[pwn](https:evil.example)"

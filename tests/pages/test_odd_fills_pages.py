@@ -14,7 +14,7 @@ from tests.queries.fixture_desk import (
     create_tables,
 )
 from tests.queries.test_odd_fills import DAY, _rows
-from ui import router
+from ui.shell import router
 
 PREFIX = "fxoddpg"
 

@@ -50,7 +50,7 @@ def app_module(desk_client):
     """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
     from streamlit.testing.v1 import AppTest
 
-    from ui import router
+    from ui.shell import router
     from tests.conftest import ROOT
 
     mp = pytest.MonkeyPatch()

@@ -6,15 +6,17 @@ from datetime import date
 
 import pytest
 
-from lib import te_views
-from lib import tracking_error as te
+from lib import clock
+from lib.tracking import snapshot as te_snapshot
+from lib.tracking import classification as te
 from tests.apptest_support import category_table_values
-from lib.ch_client import DeskClient, resolve_settings
-from queries._base import use_client
-from queries.tracking_error import timeline
+from lib.clickhouse.client import DeskClient
+from lib.clickhouse.endpoints import resolve_settings
+from queries.engine.run import use_client
+from queries.tracking.tracking_error import timeline
 
 PAGE = "pages/positions.py"
-LABEL = te_views.CATEGORY_LABELS
+LABEL = te_snapshot.CATEGORY_LABELS
 
 
 def metrics(at) -> dict[str, str]:
@@ -48,7 +50,7 @@ def expected_counts(desk_url: str, day: date, hour: int, w_eps: float = 0.001, m
         timeline.clear()
         df = timeline(day, day, hour)
     timeline.clear()
-    return te_views.category_counts(te.classify(df, w_eps=w_eps, mag_eps=mag_eps))
+    return te_snapshot.category_counts(te.classify(df, w_eps=w_eps, mag_eps=mag_eps))
 
 
 def test_reference_day_metrics_table_and_reconciliation(app):
@@ -153,10 +155,10 @@ def test_garbage_url_params_warn_and_fall_back(app):
     assert "Ignored URL parameter `date`" in warnings and "not a real calendar date" in warnings
     assert "Ignored URL parameter `hour`" in warnings
     # fallback: the latest complete hour of the data (as of ~2025-12-15 11:5x -> 10:00)
-    from queries import health
+    from queries.health import health
 
     as_of = health.data_as_of().item(0, "account_ts")
-    day, hour = te_views.latest_complete_hour(as_of)
+    day, hour = clock.latest_complete_hour(as_of)
     assert dict(at.query_params)["date"] == day.isoformat() and dict(at.query_params)["hour"] == str(hour)
     assert f"Book at {day.isoformat()} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)" in texts(at, "subheader")
 

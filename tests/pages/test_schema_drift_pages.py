@@ -12,11 +12,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from lib import contract
+from lib.clickhouse import contract
 from lib.demo import seed_client
-from queries import contract as contract_queries
+from queries.health import contract as contract_queries
 from tests.queries.fixture_desk import create_tables, table_map_for
-from ui import router
+from ui.shell import router
 
 UTC = timezone.utc
 PAGES = ["pages/overview.py", "pages/positions.py", "pages/trades.py", "pages/tracking_error.py",

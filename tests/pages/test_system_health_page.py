@@ -8,10 +8,10 @@ import pytest
 
 from lib import config
 from lib import format as fmt
-from lib import health as rules
-from queries import health
-from queries._base import use_client
-from ui import router
+from lib.health import rules
+from queries.health import health
+from queries.engine.run import use_client
+from ui.shell import router
 from tests.queries.fixture_desk import create_tables, table_map_for
 
 PAGE = "pages/system_health.py"
@@ -71,8 +71,9 @@ def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
     assert heads == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Prices", "ClickHouse", "Data contract"]
     assert not at.error, [e.value for e in at.error]
 
-    # the monitor table says what lib.health says about the same query
-    from lib.ch_client import DeskClient, resolve_settings
+    # the monitor table says what lib.health.rules says about the same query
+    from lib.clickhouse.client import DeskClient
+    from lib.clickhouse.endpoints import resolve_settings
 
     with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
         health.monitor_status.clear()
@@ -165,7 +166,7 @@ def test_a_rerun_with_new_data_redraws_the_cached_sections(app, engine, desk_cli
     """The sections are replayed while their inputs are unchanged; new query results draw afresh."""
     import streamlit as st
 
-    from lib.ch_client import reset_default_client
+    from lib.clickhouse.client import reset_default_client
 
     at = app(PAGE)
     assert "DOWN" in _labels(_frame(at, "Monitor")["Status"])  # the demo's monitors stopped in 2025

@@ -11,12 +11,13 @@ from datetime import date
 import polars as pl
 import pytest
 
-from lib import execution_lag as el
-from lib import te_attribution as ta
-from lib import te_views
-from lib.ch_client import DeskClient, resolve_settings
-from queries._base import use_client
-from queries.tracking_error import lag_sweep, timeline
+from lib.tracking import lag as el
+from lib.tracking import attribution as ta
+from lib.tracking import daily as te_daily
+from lib.clickhouse.client import DeskClient
+from lib.clickhouse.endpoints import resolve_settings
+from queries.engine.run import use_client
+from queries.tracking.tracking_error import lag_sweep, timeline
 
 PAGE = "pages/tracking_error.py"
 
@@ -47,11 +48,11 @@ def independent(desk_url: str, start: date, end: date, hour: int = 2):
     with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
         timeline.clear()
         lag_sweep.clear()
-        tl = timeline(te_views.lookback_start(start), end, hour)
+        tl = timeline(te_daily.lookback_start(start), end, hour)
         sweep = lag_sweep(start, end, hour)
     timeline.clear()
     lag_sweep.clear()
-    return te_views.range_view(tl, start, end, 14), el.lag_days(sweep, te_views.calendar(start, end))
+    return te_daily.range_view(tl, start, end, 14), el.lag_days(sweep, te_daily.calendar(start, end))
 
 
 def test_lag_strip_and_share_of_days(app, desk_url):
@@ -115,8 +116,8 @@ def test_attribution_tables_match_the_lib(app, desk_url):
 
 
 def test_lag_sweep_failure_leaves_the_rest_of_the_page(app, monkeypatch):
-    from lib.ch_client import QueryFailed
-    from queries import tracking_error as q
+    from lib.clickhouse.errors import QueryFailed
+    from queries.tracking import tracking_error as q
 
     def broken(*args, **kwargs):
         raise QueryFailed("timeout", "chdb://desk", "query timed out")

@@ -7,12 +7,15 @@ from datetime import date
 
 import pytest
 
-from lib import config, te_views
-from lib import tracking_error as te
+from lib import config
+from lib.tracking import daily as te_daily
+from lib.tracking import classification as te
+from lib.tracking import story as day_stories
 from tests.apptest_support import category_table_values
-from lib.ch_client import DeskClient, resolve_settings
-from queries._base import use_client
-from queries.tracking_error import timeline
+from lib.clickhouse.client import DeskClient
+from lib.clickhouse.endpoints import resolve_settings
+from queries.engine.run import use_client
+from queries.tracking.tracking_error import timeline
 
 PAGE = "pages/tracking_error.py"
 RANGE = {"from": "2025-12-01", "to": "2025-12-10"}
@@ -45,12 +48,12 @@ def no_exception(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def independent_view(desk_url: str, start: date, end: date, hour: int = 2, window: int = 14) -> te_views.RangeView:
+def independent_view(desk_url: str, start: date, end: date, hour: int = 2, window: int = 14) -> te_daily.RangeView:
     with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
         timeline.clear()
-        df = timeline(te_views.lookback_start(start), end, hour)
+        df = timeline(te_daily.lookback_start(start), end, hour)
     timeline.clear()
-    return te_views.range_view(df, start, end, window)
+    return te_daily.range_view(df, start, end, window)
 
 
 def test_range_trend_and_day_story(app, desk_url):
@@ -65,7 +68,7 @@ def test_range_trend_and_day_story(app, desk_url):
     assert sorted(t[t["category"] == te.MISSING_POSITION]["sym"]) == ["ARB", "BCH", "WLD"]
     # the headline numbers are the lib's, on an independent query
     v = independent_view(desk_url, date(2025, 12, 1), date(2025, 12, 10))
-    summ = te_views.summary(v)
+    summ = te_daily.summary(v)
     m = metrics(at)
     assert m[f"Daily TE, {summ['latest_day']}"] == f"{summ['latest_te'] * 100:.2f}%"
     assert m["Mean daily TE over the range"] == f"{summ['mean_te'] * 100:.2f}%"
@@ -75,7 +78,7 @@ def test_range_trend_and_day_story(app, desk_url):
     assert "average over the previous 7 days" in s
     d = date(2025, 12, 7)
     unlinked = re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s)  # the names link to Trades
-    assert unlinked.strip() == te.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
+    assert unlinked.strip() == day_stories.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
     # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap
     assert len(at.get("plotly_chart")) == 7

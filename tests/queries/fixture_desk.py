@@ -16,7 +16,8 @@ from typing import Any
 from lib import config
 from lib.demo import contract
 from lib.demo.tables import ACCOUNT
-from lib.ch_client import ClientSettings, DeskClient, endpoint_from_url
+from lib.clickhouse.client import DeskClient
+from lib.clickhouse.endpoints import ClientSettings, endpoint_from_url
 
 UTC = timezone.utc
 

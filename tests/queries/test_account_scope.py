@@ -23,9 +23,15 @@ from polars.testing import assert_frame_equal
 
 from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
-from queries import contract as contract_queries
-from queries import orders, overview, positions, regimes, risk, scope, tracking_error
-from queries._base import use_client
+from queries.health import contract as contract_queries
+from queries.book import orders
+from queries.book import overview
+from queries.book import positions
+from queries.book import regimes
+from queries.book import risk
+from queries.tracking import tracking_error
+from queries.engine import scope
+from queries.engine.run import use_client
 from tests.queries.fixture_desk import K, SUB, create_tables, fixture_client, sub_account_select, t, table_map_for
 from tests.queries.test_schema_drift import CALLS, S, E, SPAN
 

@@ -11,8 +11,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from queries import health, overview, positions
-from queries._base import use_client
+from queries.health import health
+from queries.book import overview
+from queries.book import positions
+from queries.engine.run import use_client
 from tests.queries.fixture_desk import create_tables, fixture_client
 
 UTC = timezone.utc

@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 import pytest
 
 from lib.demo import seed_client
-from queries import health, odd_data, overview
-from queries._base import use_client
+from queries.health import health
+from queries.health import odd_data
+from queries.book import overview
+from queries.engine.run import use_client
 from tests.queries.fixture_desk import create_tables, fixture_client
-from ui import router
+from ui.shell import router
 
 UTC = timezone.utc
 PREFIX = "fxfuture"

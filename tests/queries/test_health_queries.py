@@ -17,9 +17,9 @@ import pytest
 
 from lib import config
 from lib import format as fmt
-from lib import health as rules
-from queries import health
-from queries._base import use_client
+from lib.health import rules
+from queries.health import health
+from queries.engine.run import use_client
 from ui.system_health import charts
 from tests.queries.fixture_desk import create_tables, fixture_client
 
@@ -512,7 +512,7 @@ def test_sync_failures_and_durations(fx):
 
 
 def test_missing_sync_log_is_missing_table(engine, desk_url):
-    from lib.ch_client import QueryFailed
+    from lib.clickhouse.errors import QueryFailed
 
     tm = create_tables(engine, "fxhm")
     engine.command(f"DROP TABLE {tm.qualified('sync_log')}")

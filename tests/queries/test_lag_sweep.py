@@ -1,4 +1,4 @@
-"""The execution-lag sweep (queries/lag_sweep.sql) on the real engine, against an independent computation.
+"""The execution-lag sweep (queries/tracking/lag_sweep.sql) on the real engine, against an independent computation.
 
 A four-day fixture with the awkward cases: no targets dated D-3 for the first
 day and none dated D-0 for the last (those lags are null, not 0); two target
@@ -17,9 +17,9 @@ from datetime import date, datetime, timedelta, timezone
 import polars as pl
 import pytest
 
-from lib.symbols import price_source
-from queries._base import use_client
-from queries.tracking_error import lag_sweep, timeline
+from lib.book.symbols import price_source
+from queries.engine.run import use_client
+from queries.tracking.tracking_error import lag_sweep, timeline
 from tests.queries.fixture_desk import ACCOUNT_COLS, KLINE_COLS, TARGET_COLS, TRADE_COLS, create_tables, fixture_client
 
 UTC = timezone.utc
@@ -212,11 +212,12 @@ def test_zero_equity_day_is_unknown_and_unpriced_symbol_counted(fx):
 
 
 def test_scheduled_lag_is_the_daily_te(fx):
-    """At lag 2 the sweep is the page's daily TE (lib.te_views on the timeline), on days with equity."""
-    from lib import te_views
+    """At lag 2 the sweep is the page's daily TE (lib.tracking.snapshot on the timeline), on days with equity."""
+    from lib.tracking import daily as te_daily
+    from lib.tracking import snapshot as te_snapshot
 
     _, sweep, tl = fx
-    daily = te_views.daily_te(te_views.classify_days(tl), DAYS)
+    daily = te_daily.daily_te(te_snapshot.classify_days(tl), DAYS)
     at2 = sweep.filter(pl.col("lag") == 2).select("holdings_date", pl.col("te").alias("sweep_te"))
     joined = daily.join(at2, left_on="date", right_on="holdings_date").filter(pl.col("date") != ZERO_EQUITY_DAY)
     assert joined.height == 3

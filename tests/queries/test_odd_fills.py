@@ -13,8 +13,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from queries import tracking_error, trades
-from queries._base import use_client
+from queries.tracking import tracking_error
+from queries.book import trades
+from queries.engine.run import use_client
 from tests.queries.fixture_desk import (
     ACCOUNT_COLS,
     KLINE_COLS,
@@ -178,7 +179,7 @@ def test_timeline_position_follows_the_chain_not_the_trade_ids(client):
 
 
 def test_pnl_window_keeps_fees_in_other_tokens_out_of_usd_fees(client):
-    from queries import overview
+    from queries.book import overview
 
     w = _run(client, overview.pnl_window, DAY, DAY).row(0, named=True)
     usd = [f for f in FILLS if f[6] in USD_TOKENS and math.isfinite(f[5])]

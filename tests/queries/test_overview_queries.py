@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from lib import config, pnl
-from queries import overview
-from queries._base import use_client
+from lib import config
+from lib.book import pnl
+from queries.book import overview
+from queries.engine.run import use_client
 from tests.queries.fixture_desk import ACCOUNT_COLS, TRADE_COLS, create_tables, fixture_client, t
 
 PREFIX = "fxov"

@@ -1,4 +1,4 @@
-"""queries.positions.exchange_positions_at on a hand-made desk, and the reconciliation built on it.
+"""queries.book.positions.exchange_positions_at on a hand-made desk, and the reconciliation built on it.
 
 The fixture reuses the timeline fixture's fills/prices/targets (so the fills-implied
 positions come from the real timeline query) and adds exchange position snapshots
@@ -16,10 +16,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from lib import config, te_views
-from queries._base import use_client
-from queries.positions import exchange_positions_at
-from queries.tracking_error import timeline
+from lib import config
+from lib.tracking import snapshot as te_snapshot
+from queries.engine.run import use_client
+from queries.book.positions import exchange_positions_at
+from queries.tracking.tracking_error import timeline
 from tests.queries.fixture_desk import TimelineFixture, create_tables, fixture_client, t
 
 PREFIX = "fxpos"
@@ -135,7 +136,7 @@ def test_reconciliation_lists_only_real_differences(fx):
         f, x = fills.get(coin, 0.0), exch.get(coin, 0.0)
         if abs(f - x) > max(1e-8, 1e-6 * max(abs(f), abs(x))):
             expected[coin] = (f, x)
-    rec = te_views.reconcile(tl, fx["snapshot"])
+    rec = te_snapshot.reconcile(tl, fx["snapshot"])
     got = {r["sym"]: (r["fills_units"], r["exchange_units"]) for r in rec.iter_rows(named=True)}
     assert got == expected
     # AAA: 100 by fills vs 105 (two accounts); DDD missing from the snapshot; EEE 100 vs 90; ZZZ exchange-only

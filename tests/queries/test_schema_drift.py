@@ -14,11 +14,16 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from lib import contract
+from lib.clickhouse import contract
 from lib.demo import seed_client
-from queries import contract as contract_queries
-from queries import health, odd_data, overview, positions, tracking_error, trades
-from queries._base import use_client
+from queries.health import contract as contract_queries
+from queries.health import health
+from queries.health import odd_data
+from queries.book import overview
+from queries.book import positions
+from queries.tracking import tracking_error
+from queries.book import trades
+from queries.engine.run import use_client
 from tests.queries.fixture_desk import create_tables, fixture_client, table_map_for
 
 UTC = timezone.utc

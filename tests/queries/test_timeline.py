@@ -8,9 +8,9 @@ from datetime import date, datetime, timezone
 import pytest
 
 from lib import config
-from queries import tracking_error
-from queries._base import use_client
-from queries.tracking_error import timeline
+from queries.tracking import tracking_error
+from queries.engine.run import use_client
+from queries.tracking.tracking_error import timeline
 from tests.queries.fixture_desk import TimelineFixture, create_tables, fixture_client
 
 

@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from lib import config, execution
-from queries import trades
-from queries._base import use_client
+from lib import config
+from lib.book import execution
+from queries.book import trades
+from queries.engine.run import use_client
 from tests.queries.fixture_desk import (
     ACCOUNT_COLS,
     KLINE_COLS,

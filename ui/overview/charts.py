@@ -1,6 +1,6 @@
 """Chart specs for the Overview page.
 
-Builders take frames that SQL aggregated and lib/pnl.py turned into numbers; they only
+Builders take frames that SQL aggregated and lib/book/pnl.py turned into numbers; they only
 draw, and return a figure spec for `ui.plot.show` (a plain dict built in one go: see
 ui/plot.py for why not `go.Figure` updates). The look is ui.plot's; the Overview adds
 its own defaults (height 340, one unified hover per time). Colours come from
@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from lib import format as fmt
-from lib.pnl import COMPONENT_LABELS, COMPONENTS
+from lib.book.pnl import COMPONENT_LABELS, COMPONENTS
 from ui import plot
 from ui.plot import Spec
 
@@ -97,7 +97,7 @@ def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label:
 def underwater(dd: pl.DataFrame, worst: dict, bucket_label: str = "hourly") -> Spec:
     """Drawdown of the deposit-adjusted equity index, with the worst peak and trough marked.
 
-    `dd` has one point per bucket at its deepest snapshot (lib.pnl.underwater_points), so the
+    `dd` has one point per bucket at its deepest snapshot (lib.book.pnl.underwater_points), so the
     line reaches the stated max drawdown.
     """
     per = "hour" if bucket_label == "hourly" else "UTC day"

@@ -1,6 +1,6 @@
 """Overview, "When the book makes money": PnL by hour, weekday, rebalance window and market regime.
 
-View (lib/regimes.py on the one query's buckets), chart specs and the drawn section, in one
+View (lib/book/regimes.py on the one query's buckets), chart specs and the drawn section, in one
 module because they serve one panel. Every bar says what it rests on (hours, days); a regime
 bucket with fewer than REGIME_THIN_HOURS hours is drawn faded and flagged "thin".
 """
@@ -13,7 +13,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from lib import config, regimes
+from lib import config
+from lib.book import regimes
 from lib import format as fmt
 from ui import cache, layout, plot
 from ui.plot import Spec

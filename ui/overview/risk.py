@@ -12,7 +12,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from lib import config, risk
+from lib import config
+from lib.book import risk
 from lib import format as fmt
 from ui import cache, layout, plot, tables
 from ui.plot import Spec
@@ -22,7 +23,7 @@ C = fmt.SERIES_COLORS
 
 @dataclass(frozen=True)
 class RiskNow:
-    totals: dict  # lib.risk.account_totals
+    totals: dict  # lib.book.risk.account_totals
     closest: pl.DataFrame | None  # nearest to liquidation (None: positions did not load)
     n_positions: int
     n_without_liq: int

@@ -12,7 +12,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from lib import config, pnl, te_views
+from lib import config
+from lib.book import pnl
+from lib.tracking import snapshot as te_snapshot
 from lib import format as fmt
 from ui import cache, layout, plot
 from ui.overview import charts
@@ -73,7 +75,7 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
                        + (f"Problems: {problems_text}." if problems_text else "No problem rows."))
     if snap_day is not None and te_now["state"] is not None:
         st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}: not computed, "
-                   + ("no model targets for this holdings date" if te_now["state"] == te_views.NO_TARGETS
+                   + ("no model targets for this holdings date" if te_now["state"] == te_snapshot.NO_TARGETS
                       else "no fills up to this snapshot (the book is unknown)")
                    + " — nothing is classified, as on the Positions and Tracking Error pages.")
     elif snap_day is not None:

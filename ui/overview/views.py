@@ -1,4 +1,4 @@
-"""The Overview page's views: the PnL maths (lib/pnl.py) applied once per distinct input (see ui/cache.py).
+"""The Overview page's views: the PnL maths (lib/book/pnl.py) applied once per distinct input (see ui/cache.py).
 
 Each view turns loaded frames into exactly what one section draws, so the
 sections only draw and a rerun with the same query results recomputes nothing.
@@ -11,8 +11,8 @@ from datetime import date
 
 import polars as pl
 
-from lib import health as health_rules
-from lib import pnl
+from lib.health import rules as health_rules
+from lib.book import pnl
 from ui import cache
 
 health_summary = cache.view()(health_rules.overall_status)

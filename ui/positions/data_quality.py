@@ -1,4 +1,4 @@
-"""Positions: fills that do not chain into one position (queries/timeline.sql, chain_open)."""
+"""Positions: fills that do not chain into one position (queries/tracking/timeline.sql, chain_open)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from lib import format as fmt
 
 
 def open_chains(timeline: pl.DataFrame | None) -> None:
-    """Positions whose last millisecond of fills does not chain into one result (queries/timeline.sql)."""
+    """Positions whose last millisecond of fills does not chain into one result (queries/tracking/timeline.sql)."""
     if timeline is None or "chain_open" not in timeline.columns:
         return
     bad = timeline.filter(pl.col("chain_open"))["sym"].unique().sort().to_list()

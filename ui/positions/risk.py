@@ -16,7 +16,7 @@ from lib import config
 from lib import format as fmt
 from ui import cache, tables
 
-# "near liquidation" is the liquidation alert's own threshold (lib/alerts.py), in %
+# "near liquidation" is the liquidation alert's own threshold (lib/alerting/rules.py), in %
 NEAR_LIQUIDATION_PCT = config.ALERT_THRESHOLDS["liquidation_distance_min"] * 100
 FLAG_COLORS = {"price": "#d1343b", "no candle": "#a3b1bf", "near liquidation": "#e8702a"}
 

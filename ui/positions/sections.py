@@ -9,21 +9,22 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from lib import config, te_views
+from lib import config
+from lib.tracking import snapshot as te_snapshot
 from lib import format as fmt
-from lib import tracking_error as te
+from lib.tracking import classification as te
 from ui import layout, plot, tables
 from ui.positions import charts
 from ui import cache
 
 
 @cache.section()
-def book(view: te_views.SnapshotView, unpriced_notes: list[str], n_symbols: int, thresholds_label: str) -> None:
+def book(view: te_snapshot.SnapshotView, unpriced_notes: list[str], n_symbols: int, thresholds_label: str) -> None:
     """Symbols per category, exposure, snapshot TE; unpriced rows flagged."""
     if view.counts is not None:
         cols = layout.metric_row(len(te.CATEGORIES))
         for col, cat in zip(cols, te.CATEGORIES):
-            col.metric(te_views.CATEGORY_LABELS[cat], view.counts[cat],
+            col.metric(te_snapshot.CATEGORY_LABELS[cat], view.counts[cat],
                        help=f"Symbols classified {cat} ({thresholds_label}).")
     expo = view.exposure
     e1, e2, e3, e4, e5, e6 = layout.metric_row(6)

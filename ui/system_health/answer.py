@@ -1,4 +1,4 @@
-"""System Health's headline: the five-second answer under the status badges (lib/health_answer.py).
+"""System Health's headline: the five-second answer under the status badges (lib/health/answer.py).
 
 Sync lag overall and per table, the names of the monitors that are DOWN or LATE, one true sentence
 about the sync, and how fresh the two feeds that are not synced tables are (Binance prices, the
@@ -12,7 +12,7 @@ from datetime import date, datetime
 import streamlit as st
 
 from lib import format as fmt
-from lib.health_answer import SyncLag
+from lib.health.answer import SyncLag
 from ui import cache, layout
 
 

@@ -1,6 +1,6 @@
 """Chart specs and display tables for System Health (and the Overview badge).
 
-Builders only: they take the frames `lib/health.py` produced and return a
+Builders only: they take the frames `lib/health/rules.py` produced and return a
 figure spec for `ui.plot.show` (a plain dict built in one go, see ui/plot.py)
 or a display frame; nothing here queries or computes a status. The look is
 ui.plot's; colours come from `lib.format` (STATUS_COLORS for statuses). Times
@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 import polars as pl
 
 from lib import format as fmt
-from lib import health as rules
+from lib.health import rules
 from ui import plot, tables
 from ui.plot import Spec
 

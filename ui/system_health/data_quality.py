@@ -15,7 +15,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from lib import config, contract
+from lib import config
+from lib.clickhouse import contract
 from lib import format as fmt
 from ui.tables import as_label, label_column
 

@@ -22,7 +22,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from lib import health as rules
+from lib.health import rules
 from ui.system_health import charts
 from ui import layout, plot
 from ui import cache

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from lib import health as rules
+from lib.health import rules
 from ui import cache
 
 

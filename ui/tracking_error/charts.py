@@ -118,7 +118,7 @@ def flip_share(daily: pl.DataFrame) -> Spec:
 def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
     """Symbol x day heatmap of err_t2 (percent of equity), diverging scale centred at 0; nulls are blank.
 
-    `matrix` is `lib.te_views.heatmap`'s frame: `sym` then one column per ISO day.
+    `matrix` is `lib.tracking.snapshot.heatmap`'s frame: `sym` then one column per ISO day.
     """
     days = [c for c in matrix.columns if c != "sym"]
     syms = matrix["sym"].cast(pl.String).to_list()
@@ -161,7 +161,7 @@ def _lag_hover(row: dict, lags: tuple[int, ...]) -> str:
 def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec:
     """One cell per day coloured by its effective lag (lib.format.LAG_COLORS); hover shows the TE at every lag.
 
-    `days` is `lib.execution_lag.lag_days`: `date, te_lag0.., best_lag`. A day without a best lag is a grey cell.
+    `days` is `lib.tracking.lag.lag_days`: `date, te_lag0.., best_lag`. A day without a best lag is a grey cell.
     """
     rows = days.to_dicts()
     data = []

@@ -13,10 +13,10 @@ import polars as pl
 import streamlit as st
 
 from lib import config
-from lib import execution_lag
+from lib.tracking import lag as execution_lag
 from lib import format as fmt
-from lib import te_attribution
-from lib import tracking_error as te
+from lib.tracking import attribution as te_attribution
+from lib.tracking import classification as te
 from ui import layout, plot, tables
 from ui.tracking_error import charts
 from ui import cache
@@ -74,7 +74,7 @@ def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None 
         tables.show_category_table(view.table, height=520, symbol_link=symbol_link)
 
 
-# --- effective execution lag and TE attribution (issue 15) ---------------------------------------
+# --- effective execution lag and TE attribution ---------------------------------------
 @cache.section()
 def lag_strip(view: LagView) -> None:
     """The per-day effective-lag strip (next to the TE chart) and the share of days at each lag."""

@@ -12,8 +12,13 @@ from datetime import date
 
 import polars as pl
 
-from lib import config, execution_lag, te_attribution, te_views
-from lib import tracking_error as te
+from lib import config
+from lib.tracking import lag as execution_lag
+from lib.tracking import attribution as te_attribution
+from lib.tracking import daily as te_daily
+from lib.tracking import snapshot as te_snapshot
+from lib.tracking import classification as te
+from lib.tracking import story as stories
 from ui import cache
 from ui.tracking_error import charts
 
@@ -56,9 +61,9 @@ def attribution(classified: pl.DataFrame) -> AttributionView:
 
 @dataclass(frozen=True)
 class RangePage:
-    """The classified range (lib.te_views.RangeView), its headline numbers, its trend and its TE attribution."""
+    """The classified range (lib.tracking.snapshot.RangeView), its headline numbers, its trend and its TE attribution."""
 
-    view: te_views.RangeView
+    view: te_daily.RangeView
     summary: dict
     trend: Trend
     attribution: AttributionView
@@ -68,11 +73,11 @@ class RangePage:
 @cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)
 def range_page(timeline: pl.DataFrame, start: date, end: date, window: int, w_eps: float, mag_eps: float,
                mag_rule: str) -> RangePage:
-    view = te_views.range_view(timeline, start, end, window, w_eps, mag_eps, mag_rule)
+    view = te_daily.range_view(timeline, start, end, window, w_eps, mag_eps, mag_rule)
     trend = Trend(view.daily, view.by_category, view.days,
-                  te_views.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
-                  te_views.priced_symbols(view.classified))
-    return RangePage(view, te_views.summary(view), trend, attribution(view.classified),
+                  te_daily.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
+                  te_daily.priced_symbols(view.classified))
+    return RangePage(view, te_daily.summary(view), trend, attribution(view.classified),
                      charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols))
 
 
@@ -80,22 +85,22 @@ def range_page(timeline: pl.DataFrame, start: date, end: date, window: int, w_ep
 class DayStoryView:
     """One day: its story, its category summary and its symbols table."""
 
-    story: te.DayStory
+    story: stories.DayStory
     summary: pl.DataFrame
     table: pl.DataFrame
 
 
 @cache.view()
-def day_story(view: te_views.RangeView, day: date) -> DayStoryView:
+def day_story(view: te_daily.RangeView, day: date) -> DayStoryView:
     rows = view.day(day)
     return DayStoryView(
-        story=te.day_story(day, rows, history=view.history(day)),
+        story=stories.day_story(day, rows, history=view.history(day)),
         summary=te.summarize(rows).select("category", "n", "sq_err_share", "flip_sq_err_share"),
-        table=te_views.positions_table(rows).select(te_views.STORY_COLUMNS),
+        table=te_snapshot.positions_table(rows).select(te_snapshot.STORY_COLUMNS),
     )
 
 
-# --- effective execution lag and TE attribution (issue 15) ---------------------------------------
+# --- effective execution lag and TE attribution ---------------------------------------
 @dataclass(frozen=True)
 class LagView:
     """The range's effective lag: one row per day (TE at every lag, best lag) and the share of days per lag."""
@@ -107,7 +112,7 @@ class LagView:
 
 @cache.view()
 def lag_view(sweep: pl.DataFrame, start: date, end: date) -> LagView:
-    days = execution_lag.lag_days(sweep, te_views.calendar(start, end))
+    days = execution_lag.lag_days(sweep, te_daily.calendar(start, end))
     return LagView(days, execution_lag.lag_shares(days), int(days["best_lag"].is_not_null().sum()))
 
 

@@ -1,4 +1,4 @@
-"""Chart specs for the Trades page (the maths is in SQL and lib/execution.py).
+"""Chart specs for the Trades page (the maths is in SQL and lib/book/execution.py).
 
 Each builder takes a query's frame and returns a figure spec for `ui.plot.show`
 (plain dicts, see ui/plot.py for why not `go.Figure` updates). Colours come

@@ -2,7 +2,7 @@
 
 Invalid fills (a price or size that is not a positive number) are listed but left
 out of every sum; fees in a token without a known USD price are listed apart and
-kept out of the USD fee sum; spot fills are no perp position (queries/fills.sql).
+kept out of the USD fee sum; spot fills are no perp position (queries/book/fills.sql).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ from typing import Any, Callable
 
 import polars as pl
 
-from lib import config, csv_export, execution
-from queries import trades
+from lib import config, csv_export
+from lib.book import execution
+from queries.book import trades
 from ui import cache, plot
 
 

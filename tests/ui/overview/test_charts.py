@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from lib import format as fmt
-from lib import pnl
+from lib.book import pnl
 from tests.ui.spec_check import assert_valid, trace
 from ui.overview import charts
 from ui import plot
@@ -37,7 +37,7 @@ def _series(equity: list[float | None], flows: list[float] | None = None) -> pl.
 
 
 def _drawdown(index: list[float]) -> tuple[pl.DataFrame, dict]:
-    """Underwater points and the summary, as lib.pnl builds them from SQL's per-bucket drawdown."""
+    """Underwater points and the summary, as lib.book.pnl builds them from SQL's per-bucket drawdown."""
     ts = [t + timedelta(minutes=55) for t in _hours(len(index))]
     peak, peaks, peak_ts = -1.0, [], []
     for t, v in zip(ts, index):

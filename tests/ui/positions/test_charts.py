@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from lib import format as fmt
-from lib import tracking_error as te
+from lib.tracking import classification as te
 from tests.ui.spec_check import assert_valid, trace
 from ui.positions import charts
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from lib import format as fmt
-from lib import health as rules
+from lib.health import rules
 from tests.ui.spec_check import assert_valid, trace
 from ui.system_health import charts
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from lib import format as fmt
-from lib import tracking_error as te
+from lib.tracking import classification as te
 from tests.ui.spec_check import assert_valid, trace
 from ui.tracking_error import charts
 

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from lib import execution_lag as el
+from lib.tracking import lag as el
 from lib import format as fmt
 from tests.ui.spec_check import assert_valid, trace
 from ui.tracking_error import charts

@@ -1,0 +1,153 @@
+"""Load what the alert rules read, with the same query functions the pages use.
+
+`gather()` returns a `lib.alerting.rules.LiveInputs`: every frame the rules need, or an
+`Unavailable` marker where the table is missing on this ClickHouse (those rules
+report "not evaluated"). Any other failure (unreachable, credentials, timeout,
+configuration) stops the loading: the remaining inputs are Unavailable and
+`clickhouse_error` carries the reason, which the ClickHouse rule turns into the
+firing alert "dashboard cannot read ClickHouse".
+
+Used by `python -m cli alerts`, the daily report and the System Health Alerts panel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+import polars as pl
+
+from lib import config
+from lib.alerting import rules as alerts
+from lib.book import pnl
+from lib import clock
+from lib.health import rules
+from lib.clickhouse.errors import QueryFailed
+from lib.config import ConfigError
+from queries.health import health
+from queries.book import overview
+from queries.book import positions
+from queries.tracking import tracking_error
+from queries.book import trades
+
+UTC = timezone.utc
+# failures that mean the dashboard cannot read ClickHouse at all (lib.clickhouse.errors.QueryFailed.kind)
+FATAL_KINDS = frozenset({"unreachable", "auth", "timeout", "server_error", "config"})
+
+
+class Loader:
+    """Calls query functions; a missing table becomes Unavailable, the first real failure stops the rest."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+
+    def __call__(self, fn: Callable[..., Any], *args: Any, what: str) -> Any:
+        if self.error is not None:
+            return alerts.Unavailable(f"not loaded: {self.error}")
+        try:
+            return fn(*args)
+        except QueryFailed as err:
+            if err.kind == "missing_table":
+                return alerts.Unavailable(f"{what}: not available on this ClickHouse — {err.detail}")
+            if err.kind not in FATAL_KINDS:  # this statement failed; the server still answers the others
+                return alerts.Unavailable(f"{what}: {err.headline}: {err.detail}")
+            self.error = f"{err.headline}: {err.detail}"
+            return alerts.Unavailable(f"{what}: {self.error}")
+        except ConfigError as err:
+            self.error = f"ClickHouse configuration error: {err}"
+            return alerts.Unavailable(f"{what}: {self.error}")
+
+
+def _frame(x: Any) -> pl.DataFrame | None:
+    return x if isinstance(x, pl.DataFrame) else None
+
+
+def gather() -> alerts.LiveInputs:
+    """Every input of `lib.alerting.rules.evaluate`, loaded now."""
+    load = Loader()
+    as_of_frame = load(health.data_as_of, what="data as of")
+    row = _frame(as_of_frame).row(0, named=True) if _frame(as_of_frame) is not None and as_of_frame.height else {}
+    server_now = rules.aware(row.get("server_now"))
+    account_ts = rules.valid_ts(row.get("account_ts"))
+    as_of = min(account_ts, server_now) if account_ts and server_now else account_ts
+
+    monitors = load(health.monitor_status, what="monitor heartbeats")
+    newest_beat = None
+    if _frame(monitors) is not None and monitors.height and "newest_beat" in monitors.columns:
+        newest_beat = monitors.item(0, "newest_beat")
+    # sync windows end at the server's now, or at the newest data when it is more than a day old (as System Health)
+    anchored, _ = rules.window_end(server_now, [account_ts, newest_beat])
+    end = anchored or (rules.ceil_minute(server_now) if server_now else None)
+    if end is None:
+        streaks = alerts.Unavailable(load.error or "the server clock is unknown")
+    else:
+        streaks = load(health.sync_streaks, end, what="sync runs (sync_log)")
+
+    stats = []
+    reason = None
+    for name in health.SYNCED_TABLES:
+        if end is None:  # latency windows are measured back from now: without a clock there is none
+            reason = load.error or "the server clock is unknown"
+            break
+        got = load(health.sync_stats, name, end, what=f"sync statistics of {name}")
+        if isinstance(got, pl.DataFrame):
+            stats.append(got)
+        else:
+            reason = got.reason
+    sync_stats = pl.concat(stats, how="diagonal_relaxed") if stats else alerts.Unavailable(
+        reason or "no synced table")
+
+    no_day = alerts.Unavailable(f"not loaded: {load.error}" if load.error else
+                                "no account snapshot: the current day is unknown")
+    hour = clock.latest_complete_hour(as_of) if as_of else None
+    hour_rows = (load(tracking_error.timeline, hour[0], hour[0], hour[1], what="prices at the newest hour")
+                 if hour else no_day)
+
+    targets = load(tracking_error.newest_target_date, what="model targets")
+    if isinstance(targets, pl.DataFrame):
+        newest_target = targets.item(0, "newest") if targets.height else None
+    else:
+        newest_target = targets
+
+    snap_day = pnl.latest_snapshot_day(as_of, config.DEFAULT_SNAPSHOT_HOUR)
+    snapshot: Any = None if as_of else no_day
+    if snap_day is not None:
+        snap_rows = load(tracking_error.timeline, snap_day, snap_day, config.DEFAULT_SNAPSHOT_HOUR,
+                         what="tracking-error snapshot")
+        snapshot = (alerts.snapshot(snap_rows, snap_day, config.DEFAULT_SNAPSHOT_HOUR)
+                    if isinstance(snap_rows, pl.DataFrame) else snap_rows)
+
+    day = as_of.date() if as_of else None
+    day_exec = load(trades.daily_execution, day, day, what="the day's execution") if day else no_day
+    head = load(overview.headline_pnl, what="headline PnL")
+    today_pnl = pnl.headline(head).get("today") if isinstance(head, pl.DataFrame) else head
+    equity_daily = (load(overview.equity_series, day - timedelta(days=config.ALERT_DRAWDOWN_LOOKBACK_DAYS), day,
+                         86400, what="daily equity") if day else no_day)
+    latest_equity = load(overview.latest_equity, what="latest account snapshot")
+    liquidation = load(positions.latest_liquidation, what="latest positions")
+    return alerts.LiveInputs(
+        as_of_frame=as_of_frame, monitors=monitors, sync_streaks=streaks, sync_stats=sync_stats, hour=hour,
+        hour_rows=hour_rows, newest_target=newest_target, snapshot=snapshot, day=day, day_exec=day_exec,
+        today_pnl=today_pnl, equity_daily=equity_daily, latest_equity=latest_equity, liquidation=liquidation,
+        as_of=as_of, clickhouse_error=load.error,
+    )
+
+
+def checked_at(inputs: alerts.LiveInputs) -> datetime:
+    """The server's clock when it answered, else this machine's (ClickHouse down)."""
+    frame = _frame(inputs.as_of_frame)
+    if frame is not None and frame.height:
+        now = rules.aware(frame.item(0, "server_now"))
+        if now is not None:
+            return now
+    return datetime.now(UTC)
+
+
+def evaluate_now(thresholds: dict[str, float] | None = None) -> tuple[datetime, list[alerts.RuleResult]]:
+    """Load and evaluate every rule: (checked_at, results)."""
+    inputs = gather()
+    return checked_at(inputs), alerts.evaluate(inputs, thresholds or alerts.thresholds())
+
+
+__all__ = ["gather", "evaluate_now", "checked_at", "Loader"]
+

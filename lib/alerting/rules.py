@@ -1,0 +1,654 @@
+"""The desk's alert rules, pure: already-loaded frames and values in, rule results out.
+
+Nothing here queries, draws or imports Streamlit. `answers/alert_inputs.py` loads
+the frames with the same `queries/` functions the pages use; this module applies
+the same `lib/` maths the pages use (lib.health.rules, lib.tracking.classification, lib.tracking.snapshot,
+lib.book.pnl), so an alert and a page always show the same number.
+
+A rule evaluates to OK, FIRING or NOT_EVALUATED (its table is missing on the
+remote, or the query failed: never OK by default). A multi-instance rule (one
+per monitor, per synced table) returns one result per instance. `since` is when
+the data says the condition began (a monitor's last beat, the newest row, the
+first failed run, the deadline that passed); None when the data cannot tell.
+
+Which "now": data rules (freshness, monitors, sync) are judged against the
+server clock; day rules (tracking, execution, risk) against the newest data
+(`as_of`), so a stalled feed raises "data stale" rather than a dozen alerts
+about a day the data has not reached.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+import polars as pl
+
+from lib import config
+from lib import format as fmt
+from lib.health import rules as health
+from lib.book import pnl
+from lib import clock
+from lib.tracking import snapshot as te_snapshot
+from lib.tracking import classification as te
+
+UTC = timezone.utc
+OK, FIRING, NOT_EVALUATED = "OK", "FIRING", "NOT_EVALUATED"
+CRITICAL, WARNING = "critical", "warning"
+# what `state_of` returns, i.e. the `state` of `alerts check --json`
+STATE_OK, STATE_PENDING, STATE_FIRING, STATE_NOT_EVALUATED = "ok", "pending", "firing", "not evaluated"
+MAX_NAMES = 8
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    name: str
+    group: str  # Data, Tracking, Execution, Risk, ClickHouse
+    severity: str
+    title: str  # what the rule watches, in the desk's words
+    pending_key: str | None = None  # threshold key holding the pending duration (minutes)
+
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec("clickhouse", "ClickHouse", CRITICAL, "Dashboard cannot read ClickHouse", "clickhouse_pending_min"),
+    RuleSpec("data_stale", "Data", CRITICAL, "Newest account / positions snapshot too old"),
+    RuleSpec("monitor_down", "Data", CRITICAL, "Monitor DOWN", "monitor_down_min"),
+    RuleSpec("sync_failing", "Data", CRITICAL, "Sync runs failing in a row"),
+    RuleSpec("sync_lag", "Data", WARNING, "Sync lag local → remote", "sync_lag_pending_min"),
+    RuleSpec("prices_missing", "Data", WARNING, "Binance prices missing for today"),
+    RuleSpec("targets_missing", "Data", CRITICAL, "Model targets missing"),
+    RuleSpec("te_high", "Tracking", WARNING, "Snapshot tracking error above threshold"),
+    RuleSpec("wrong_direction", "Tracking", CRITICAL, "Positions in the wrong direction"),
+    RuleSpec("extra_position", "Tracking", WARNING, "Positions the model does not hold"),
+    RuleSpec("missing_positions", "Tracking", WARNING, "Too many missing positions"),
+    RuleSpec("no_targets_d2", "Tracking", CRITICAL, "No targets for D−2"),
+    RuleSpec("rebalance_late", "Execution", CRITICAL, "Rebalance not done by its deadline"),
+    RuleSpec("off_window_fills", "Execution", WARNING, "Fills outside the rebalance window"),
+    RuleSpec("untracked_fills", "Execution", WARNING, "Untracked fills (no order row)"),
+    RuleSpec("fees_high", "Execution", WARNING, "Fees above threshold"),
+    RuleSpec("daily_loss", "Risk", CRITICAL, "Daily loss beyond threshold"),
+    RuleSpec("drawdown", "Risk", CRITICAL, "Drawdown beyond threshold"),
+    RuleSpec("margin_used", "Risk", WARNING, "Margin used above threshold"),
+    RuleSpec("liquidation_near", "Risk", CRITICAL, "Position near its liquidation price"),
+)
+SPECS: Mapping[str, RuleSpec] = {s.name: s for s in RULES}
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """An input that could not be loaded: the rules that need it are NOT_EVALUATED with this reason."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    status: str  # OK / FIRING / NOT_EVALUATED
+    subject: str
+    detail: str = ""
+    key: str = ""  # instance: monitor, table, ... ("" for a single-instance rule)
+    since: datetime | None = None  # when the data says the condition began
+    pending_s: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}:{self.key}" if self.key else self.rule
+
+    @property
+    def severity(self) -> str:
+        return SPECS[self.rule].severity if self.rule in SPECS else WARNING
+
+    @property
+    def group(self) -> str:
+        return SPECS[self.rule].group if self.rule in SPECS else ""
+
+
+def thresholds(overrides: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """The defaults of lib.config.ALERT_THRESHOLDS with validated overrides (unknown keys refused)."""
+    out = dict(config.ALERT_THRESHOLDS)
+    for k, v in (overrides or {}).items():
+        if k not in out:
+            raise config.ConfigError(f"unknown alert threshold {k!r}; known: {', '.join(sorted(out))}")
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            raise config.ConfigError(f"alert threshold {k} must be a number, not {str(v)[:40]!r}") from None
+        if not math.isfinite(x) or x < 0:
+            raise config.ConfigError(f"alert threshold {k} must be a finite number >= 0, not {v!r}")
+        out[k] = x
+    return out
+
+
+# ----------------------------------------------------------------- state
+
+
+def state_of(r: RuleResult, now: datetime, first_seen: datetime | None = None) -> str:
+    """ok / pending / firing / not evaluated: a FIRING condition is 'firing' once it has lasted its pending time.
+
+    The pending time counts from `r.since` (what the data says), else from when
+    the alert state first saw it (`first_seen`), else from `now`.
+    """
+    if r.status == OK:
+        return STATE_OK
+    if r.status == NOT_EVALUATED:
+        return STATE_NOT_EVALUATED
+    began = _aware(r.since) or _aware(first_seen) or _aware(now)
+    return STATE_FIRING if (_aware(now) - began).total_seconds() >= r.pending_s else STATE_PENDING
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _aware(ts: Any) -> datetime | None:
+    if ts is None:
+        return None
+    if isinstance(ts, datetime):
+        return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    if isinstance(ts, date):
+        return datetime(ts.year, ts.month, ts.day, tzinfo=UTC)
+    return None
+
+
+def _num(x: Any) -> float | None:
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _names(names: Sequence[str], limit: int = MAX_NAMES) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, +{len(names) - limit} more"
+
+
+def _minutes(m: float) -> str:
+    return fmt.age(float(m) * 60)
+
+
+def _pending(rule: str, t: Mapping[str, float]) -> float:
+    key = SPECS[rule].pending_key
+    return float(t.get(key, 0)) * 60 if key else 0.0
+
+
+def not_evaluated(rule: str, reason: str) -> RuleResult:
+    return RuleResult(rule, NOT_EVALUATED, f"{SPECS[rule].title}: not evaluated", reason)
+
+
+def _first_unavailable(*inputs: Any) -> Unavailable | None:
+    return next((x for x in inputs if isinstance(x, Unavailable)), None)
+
+
+def _guard(rules: Sequence[str], *inputs: Any) -> list[RuleResult] | None:
+    bad = _first_unavailable(*inputs)
+    return [not_evaluated(r, bad.reason) for r in rules] if bad else None
+
+
+def _single(frame: pl.DataFrame | None) -> dict | None:
+    return frame.row(0, named=True) if frame is not None and frame.height else None
+
+
+# --------------------------------------------------------------- data rules
+
+
+def data_stale(as_of: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
+    """Newest account / positions snapshot older than stale_account_min / stale_positions_min (server clock)."""
+    if (g := _guard(["data_stale"], as_of)) is not None:
+        return g
+    row = _single(as_of) or {}
+    now = _aware(row.get("server_now"))
+    out = []
+    for key, col, limit_key, what in (("account", "account_ts", "stale_account_min", "account snapshot"),
+                                      ("positions", "positions_ts", "stale_positions_min", "positions snapshot")):
+        limit = float(t[limit_key])
+        newest = health.valid_ts(row.get(col))
+        if now is None:
+            out.append(RuleResult("data_stale", NOT_EVALUATED, f"{key} freshness: not evaluated",
+                                  "the server clock is unknown", key=key))
+        elif newest is None:
+            out.append(RuleResult("data_stale", FIRING, f"No {what} at all",
+                                  f"the {key} table has no rows (limit {_minutes(limit)})", key=key))
+        else:
+            age = (now - newest).total_seconds()
+            subject = f"{what.capitalize()} data {'stale' if age > limit * 60 else 'fresh'}: newest {fmt.age(age)} old"
+            out.append(RuleResult(
+                "data_stale", FIRING if age > limit * 60 else OK, subject,
+                f"newest {what} {fmt.utc(newest)}, {fmt.age(age)} before the server clock {fmt.utc(now)} "
+                f"(limit {_minutes(limit)})",
+                key=key, since=newest + timedelta(minutes=limit)))
+    return out
+
+
+def monitor_down(monitors: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
+    """A monitor DOWN (lib.health.rules rules) for longer than monitor_down_min: one result per monitor."""
+    if (g := _guard(["monitor_down"], monitors)) is not None:
+        return g
+    assessed = health.assess_monitors(monitors)
+    pending = _pending("monitor_down", t)
+    out = []
+    for r in assessed.iter_rows(named=True):
+        name, status, last = r["monitor"], r["status"], health.valid_ts(r["last_ts"])
+        if status == health.UNKNOWN:
+            out.append(RuleResult("monitor_down", NOT_EVALUATED, f"Monitor {name}: not evaluated",
+                                  r["reason"] or "nothing to judge by", key=name))
+            continue
+        if status != health.DOWN:
+            out.append(RuleResult("monitor_down", OK, f"Monitor {name} {status}", r["reason"] or "", key=name,
+                                  pending_s=pending))
+            continue
+        if last is None:
+            since = None
+        elif r["last_status"] is not None and not health.is_ok_status(r["last_status"]):
+            since = last  # the error beat: it has been DOWN at least since then
+        else:
+            since = last + timedelta(seconds=config.DOWN_FACTOR * r["interval_s"])
+        msg = f"; last message: {r['last_message'][:160]}" if r.get("last_message") and since == last else ""
+        out.append(RuleResult(
+            "monitor_down", FIRING, f"Monitor {name} DOWN",
+            f"{r['reason']}; last beat {fmt.utc(last) if last else 'never'}"
+            + (f" on {r['host']}" if r.get("host") else "") + msg,
+            key=name, since=since, pending_s=pending))
+    return out
+
+
+def sync_failing(streaks: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
+    """sync_failures_in_row or more failed runs of one synced table since its last success (queries.health.health.sync_streaks)."""
+    if (g := _guard(["sync_failing"], streaks)) is not None:
+        return g
+    n = int(t["sync_failures_in_row"])
+    out = []
+    if streaks.height == 0:
+        return [RuleResult("sync_failing", NOT_EVALUATED, "Sync runs: not evaluated", "no sync runs in the last 7 days")]
+    for r in streaks.iter_rows(named=True):
+        key = f"{r['database']}.{r['table']}"
+        k = int(r["failed_in_row"] or 0)
+        times = [x for x in (r.get("failure_times") or []) if x is not None]
+        if n >= 1 and k >= n:
+            since = _aware(times[n - 1]) if len(times) >= n else None
+            last_ok = health.valid_ts(r.get("last_success"))
+            out.append(RuleResult(
+                "sync_failing", FIRING, f"Sync of {key} failed {k} times in a row",
+                f"last success {fmt.utc(last_ok) if last_ok else 'none in 7 days'}; last error: "
+                f"{str(r.get('last_error') or '')[:200]}",
+                key=key, since=since))
+        else:
+            subject = f"Sync of {key} OK" if k == 0 else f"Sync of {key}: {k} failed in a row"
+            out.append(RuleResult("sync_failing", OK, subject, "the last run succeeded" if k == 0 else
+                                  f"fires at {n} in a row", key=key))
+    return out
+
+
+def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
+    """Newest synced row of a table took more than sync_lag_min from ingest (local) to sync (remote)."""
+    if (g := _guard(["sync_lag"], stats)) is not None:
+        return g
+    limit = float(t["sync_lag_min"]) * 60
+    pending = _pending("sync_lag", t)
+    out = []
+    for r in stats.iter_rows(named=True):
+        key = r["table_key"]
+        lag = _num(r.get("lat_latest_s"))
+        if lag is None:
+            out.append(RuleResult("sync_lag", NOT_EVALUATED, f"Sync lag of {key}: not evaluated",
+                                  "no synced rows with both timestamps in the 7 days before now", key=key))
+            continue
+        p95 = _num(r.get("lat_p95_1h"))
+        detail = f"newest synced row took {fmt.age(lag)} (p95 over the last hour " \
+                 f"{fmt.age(p95) if p95 is not None else '—'}; limit {fmt.age(limit)})"
+        out.append(RuleResult("sync_lag", FIRING if lag > limit else OK, f"Sync lag of {key} {fmt.age(lag)}",
+                              detail, key=key, pending_s=pending))
+    return out
+
+
+def prices_missing(hour_rows: pl.DataFrame | Unavailable, day: date | None, hour: int | None,
+                   t: Mapping[str, float]) -> list[RuleResult]:
+    """Held or targeted symbols without a Binance price at the newest complete hour (timeline rows of that hour)."""
+    if (g := _guard(["prices_missing"], hour_rows)) is not None:
+        return g
+    if day is None or hour is None:
+        return [not_evaluated("prices_missing", "no account snapshot: the newest hour is unknown")]
+    when = f"{day.isoformat()} {hour:02d}:00 UTC"
+    if hour_rows.height == 0:
+        return [RuleResult("prices_missing", FIRING, f"No prices or positions at all for {when}",
+                           "the timeline has no row for that hour", since=clock.snapshot_end(day, hour))]
+    need = (pl.col("weight_t2").fill_null(0) != 0) | (pl.col("pos_units").fill_null(0) != 0)
+    missing = hour_rows.filter(need & pl.col("bn_px").is_null()).sort("sym")["sym"].cast(pl.String).to_list()
+    n_need = hour_rows.filter(need).height
+    if missing:
+        return [RuleResult("prices_missing", FIRING, f"{len(missing)} of {n_need} symbols have no price at {when}",
+                           f"no Binance candle (or a bad price) for {_names(missing)}",
+                           since=clock.snapshot_end(day, hour))]
+    return [RuleResult("prices_missing", OK, f"Prices present for all {n_need} symbols at {when}")]
+
+
+def targets_missing(newest_target: date | None, as_of: datetime | None,
+                    t: Mapping[str, float], unavailable: Unavailable | None = None) -> list[RuleResult]:
+    """The model feed: on day D the weights dated D−2 (traded today) must exist, and D−1's by targets_due_hour."""
+    if unavailable is not None:
+        return [not_evaluated("targets_missing", unavailable.reason)]
+    as_of = _aware(as_of)
+    if as_of is None:
+        return [not_evaluated("targets_missing", "no account snapshot: the current day is unknown")]
+    day = as_of.date()
+    midnight = _aware(day)
+    due = midnight + timedelta(hours=float(t["targets_due_hour"]))
+    newest = "none" if newest_target is None else newest_target.isoformat()
+    need_now = day - timedelta(days=config.T_PLUS_TARGET)
+    need_next = day - timedelta(days=config.T_PLUS_REFERENCE)
+    if newest_target is None or newest_target < need_now:
+        return [RuleResult("targets_missing", FIRING, f"No model targets dated {need_now} (traded on {day})",
+                           f"newest target date is {newest}", since=midnight)]
+    if as_of >= due and newest_target < need_next:
+        return [RuleResult("targets_missing", FIRING, f"Model targets dated {need_next} are late",
+                           f"due by {fmt.utc(due)} for the {day + timedelta(days=1)} rebalance; newest is {newest}",
+                           since=due)]
+    return [RuleResult("targets_missing", OK, f"Model targets present up to {newest}")]
+
+
+# ----------------------------------------------------------- tracking rules
+
+TRACKING_RULES = ("te_high", "wrong_direction", "extra_position", "missing_positions", "no_targets_d2")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One holdings day's classified snapshot, as the Positions / TE pages classify it."""
+
+    day: date
+    hour: int
+    has_targets: bool
+    classified: pl.DataFrame | None  # None without D−2 targets
+    te: dict | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def names(self, category: str) -> list[str]:
+        if self.classified is None:
+            return []
+        rows = self.classified.filter(pl.col("category") == category)
+        rows = rows.sort([pl.col("weight_t2").abs(), pl.col("sym")], descending=[True, False], nulls_last=True)
+        return rows["sym"].cast(pl.String).to_list()
+
+
+def snapshot(day_rows: pl.DataFrame, day: date, hour: int) -> Snapshot:
+    """Classify one day of `queries.tracking.tracking_error.timeline` rows (W_EPS / MAG_EPS defaults of the playbook)."""
+    rows = day_rows.filter(pl.col("holdings_date") == day) if "holdings_date" in day_rows.columns else day_rows
+    if not te_snapshot.has_targets(rows):
+        return Snapshot(day, hour, False, None, None, {})
+    classified = te.classify(rows)
+    return Snapshot(day, hour, True, classified, te.snapshot_te(classified), te_snapshot.category_counts(classified))
+
+
+def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
+    """TE above te_max, any WRONG_DIRECTION / EXTRA_POSITION, more than missing_max MISSING, no D−2 targets."""
+    if (g := _guard(TRACKING_RULES, snap)) is not None:
+        return g
+    if snap is None:
+        return [not_evaluated(r, "no account snapshot: the snapshot day is unknown") for r in TRACKING_RULES]
+    when = f"{snap.day.isoformat()} {snap.hour:02d}:00 UTC"
+    since = clock.snapshot_end(snap.day, snap.hour)
+    d2 = clock.target_date(snap.day)
+    if not snap.has_targets:
+        reason = f"no model targets dated {d2}: the {when} snapshot cannot be classified"
+        return [RuleResult("no_targets_d2", FIRING, f"No targets dated {d2} for holdings day {snap.day}",
+                           reason, since=since)] + [not_evaluated(r, reason) for r in TRACKING_RULES[:-1]]
+    out = []
+    level = snap.te["te"] if snap.te else None
+    te_max = float(t["te_max"])
+    if level is None:
+        out.append(not_evaluated("te_high", f"no priced symbol in the {when} snapshot"))
+    else:
+        out.append(RuleResult(
+            "te_high", FIRING if level > te_max else OK, f"Tracking error {fmt.pct(level, 2)} at {when}",
+            f"snapshot TE vs T+2 target {fmt.pct(level, 2)} (threshold {fmt.pct(te_max, 2)}); "
+            f"active share {fmt.pct(snap.te['active_share'], 2)}", since=since))
+    for rule, cat, limit, word in (("wrong_direction", te.WRONG_DIRECTION, 0, "wrong-direction"),
+                                   ("extra_position", te.EXTRA_POSITION, 0, "extra"),
+                                   ("missing_positions", te.MISSING_POSITION, int(t["missing_max"]), "missing")):
+        names = snap.names(cat)
+        n = len(names)
+        subject = f"{n} {word} position{'s' if n != 1 else ''} at {when}"
+        detail = (_names(names) if names else "none") + (f" (more than {limit} fires)" if limit else "")
+        out.append(RuleResult(rule, FIRING if n > limit else OK, subject, detail, since=since))
+    out.append(RuleResult("no_targets_d2", OK, f"Targets dated {d2} present for {snap.day}"))
+    return out
+
+
+# ---------------------------------------------------------- execution rules
+
+EXECUTION_RULES = ("rebalance_late", "off_window_fills", "untracked_fills", "fees_high")
+
+
+def execution(day_exec: pl.DataFrame | Unavailable, day: date | None, as_of: datetime | None,
+              t: Mapping[str, float]) -> list[RuleResult]:
+    """The day's rebalance (`queries.book.trades.daily_execution(day, day)`): done by 00:MM, in window, tracked, fees."""
+    if (g := _guard(EXECUTION_RULES, day_exec)) is not None:
+        return g
+    if day is None:
+        return [not_evaluated(r, "no account snapshot: the trading day is unknown") for r in EXECUTION_RULES]
+    row = None
+    if day_exec.height:
+        found = day_exec.filter(pl.col("day") == day)
+        row = _single(found)
+    midnight = _aware(day)
+    deadline = midnight + timedelta(minutes=float(t["rebalance_by_min"]))
+    as_of = _aware(as_of)
+    out = []
+    n_fills = int(row["n_fills"]) if row else 0
+    first = _aware(row["first_fill"]) if row else None
+    if as_of is not None and as_of < deadline and (first is None or first > as_of):
+        out.append(RuleResult("rebalance_late", OK, f"Rebalance of {day}: deadline {fmt.utc(deadline)} not reached",
+                              f"data as of {fmt.utc(as_of)}"))
+    elif first is None or first > deadline:
+        detail = "no fills at all that day" if first is None else f"first fill {fmt.utc(first, seconds=True)}"
+        out.append(RuleResult("rebalance_late", FIRING, f"Rebalance of {day} not done by {deadline:%H:%M} UTC",
+                              detail, since=deadline))
+    else:
+        span = row.get("window_span_s")
+        out.append(RuleResult("rebalance_late", OK, f"Rebalance of {day} started {first:%H:%M:%S} UTC",
+                              f"{n_fills} fills" + (f", window span {fmt.age(span)}" if span is not None else "")))
+    window = config.REBALANCE_WINDOW_MINUTES
+    n_off = int(row["n_off_window"]) if row else 0
+    out.append(RuleResult("off_window_fills", FIRING if n_off > 0 else OK,
+                          f"{n_off} fill{'s' if n_off != 1 else ''} outside the 00:00–00:{window:02d} UTC window on {day}",
+                          f"of {n_fills} fills; last fill {fmt.utc(_aware(row['last_fill']), seconds=True)}"
+                          if row and n_fills else "no fills"))
+    n_untracked = int(row["n_untracked"]) if row else 0
+    limit = int(t["untracked_max"])
+    out.append(RuleResult("untracked_fills", FIRING if n_untracked > limit else OK,
+                          f"{n_untracked} untracked fill{'s' if n_untracked != 1 else ''} on {day}",
+                          f"fills whose order id has no row in the orders table (more than {limit} fires)"))
+    bps = _num(row.get("fee_bps")) if row else None
+    bps_max = float(t["fee_bps_max"])
+    if bps is None:
+        out.append(RuleResult("fees_high", OK, f"No traded notional on {day}", "fees not applicable"))
+    else:
+        out.append(RuleResult("fees_high", FIRING if bps > bps_max else OK, f"Fees {bps:.2f} bp on {day}",
+                              f"{fmt.usd(_num(row.get('fees')))} on {fmt.usd(_num(row.get('notional_usd')))} traded "
+                              f"(threshold {bps_max:g} bp)"))
+    return out
+
+
+# --------------------------------------------------------------- risk rules
+
+
+def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[str, float]) -> list[RuleResult]:
+    """The day's PnL (pnl.headline, time-weighted return from SQL: deposits are not PnL) below −daily_loss_max of its start equity."""
+    if (g := _guard(["daily_loss"], window)) is not None:
+        return g
+    if not window or window.get("ret") is None:
+        return [not_evaluated("daily_loss", "the day's start or end equity is unknown")]
+    ret, value = window["ret"], window.get("pnl")
+    limit = float(t["daily_loss_max"])
+    return [RuleResult("daily_loss", FIRING if ret < -limit else OK,
+                       f"PnL {fmt.usd(value, signed=True)} ({fmt.pct(ret, 2, signed=True)}) on {day}",
+                       f"from {fmt.usd(window.get('equity_start'))} start equity (fires below "
+                       f"{fmt.pct(-limit, 2, signed=True)})")]
+
+
+def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
+    """Current deposit-adjusted drawdown (pnl.drawdown_summary: SQL's per-snapshot chain) beyond drawdown_max."""
+    if (g := _guard(["drawdown"], series)) is not None:
+        return g
+    if series.height == 0:
+        return [not_evaluated("drawdown", "no account snapshots in the look-back window")]
+    dd = pnl.drawdown_summary(series)
+    cur = dd["current_drawdown"]
+    if cur is None:
+        return [not_evaluated("drawdown", "no usable equity")]
+    limit = float(t["drawdown_max"])
+    peak = _aware(dd.get("current_peak_ts"))
+    return [RuleResult("drawdown", FIRING if cur < -limit else OK, f"Drawdown {fmt.pct(cur, 2, signed=True)}",
+                       f"from the peak of {fmt.utc(peak)}; worst in {config.ALERT_DRAWDOWN_LOOKBACK_DAYS} days "
+                       f"{fmt.pct(dd['max_drawdown'], 2, signed=True)} (fires beyond {fmt.pct(-limit, 2, signed=True)})")]
+
+
+def margin_used(latest: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
+    """total_margin_used / account_value of the newest account snapshot above margin_used_max."""
+    if (g := _guard(["margin_used"], latest)) is not None:
+        return g
+    row = _single(latest)
+    used, equity = (_num(row.get("total_margin_used")), _num(row.get("account_value"))) if row else (None, None)
+    if used is None or equity is None or equity <= 0:
+        return [not_evaluated("margin_used", "no account snapshot with equity and margin in the last day")]
+    share = used / equity
+    limit = float(t["margin_used_max"])
+    return [RuleResult("margin_used", FIRING if share > limit else OK, f"Margin used {fmt.pct(share, 1)} of equity",
+                       f"{fmt.usd(used)} of {fmt.usd(equity)} at {fmt.utc(_aware(row['ts']))} "
+                       f"(threshold {fmt.pct(limit, 0)})")]
+
+
+def liquidation_distance(szi: Any, position_value: Any, liquidation_px: Any) -> float | None:
+    """How far the mark is from liquidation, as a fraction of the mark (<= 0: at or past it); None when unknown."""
+    s, v, liq = _num(szi), _num(position_value), _num(liquidation_px)
+    if not s or v is None or liq is None or liq <= 0:
+        return None
+    mark = abs(v / s)
+    if mark <= 0:
+        return None
+    return (mark - liq) / mark if s > 0 else (liq - mark) / mark
+
+
+def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
+    """Positions whose mark is within liquidation_distance_min of their liquidation price (newest round)."""
+    if (g := _guard(["liquidation_near"], positions)) is not None:
+        return g
+    if positions.height == 0:
+        return [RuleResult("liquidation_near", OK, "No open positions in the newest snapshot")]
+    limit = float(t["liquidation_distance_min"])
+    near, known = [], 0
+    for r in positions.iter_rows(named=True):
+        d = liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"])
+        if d is None:
+            continue
+        known += 1
+        if d < limit:
+            near.append((d, str(r["coin"])))
+    near.sort()
+    if near:
+        names = [f"{c} {fmt.pct(d, 1)}" for d, c in near]
+        return [RuleResult("liquidation_near", FIRING, f"{len(near)} position{'s' if len(near) != 1 else ''} within "
+                           f"{fmt.pct(limit, 0)} of liquidation", _names(names))]
+    closest = min((liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]), str(r["coin"]))
+                  for r in positions.iter_rows(named=True)
+                  if liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]) is not None) \
+        if known else None
+    return [RuleResult("liquidation_near", OK, "No position near liquidation",
+                       f"closest {closest[1]} {fmt.pct(closest[0], 1)} away" if closest else
+                       "no liquidation price reported")]
+
+
+# ------------------------------------------------------------- all at once
+
+
+@dataclass
+class LiveInputs:
+    """Everything the rules read, as loaded by answers/alert_inputs.py (Unavailable where a load failed)."""
+
+    as_of_frame: pl.DataFrame | Unavailable
+    monitors: pl.DataFrame | Unavailable
+    sync_streaks: pl.DataFrame | Unavailable
+    sync_stats: pl.DataFrame | Unavailable
+    hour: tuple[date, int] | None
+    hour_rows: pl.DataFrame | Unavailable
+    newest_target: date | None | Unavailable
+    snapshot: Snapshot | Unavailable | None
+    day: date | None
+    day_exec: pl.DataFrame | Unavailable
+    today_pnl: dict | Unavailable | None
+    equity_daily: pl.DataFrame | Unavailable
+    latest_equity: pl.DataFrame | Unavailable
+    liquidation: pl.DataFrame | Unavailable
+    as_of: datetime | None = None
+    clickhouse_error: str | None = None
+
+
+def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
+    """Every rule once, in RULES order; the ClickHouse rule fires when a query failed outright."""
+    out: list[RuleResult] = []
+    if inputs.clickhouse_error:
+        out.append(RuleResult("clickhouse", FIRING, "Dashboard cannot read ClickHouse", inputs.clickhouse_error,
+                              pending_s=_pending("clickhouse", t)))
+    else:
+        out.append(RuleResult("clickhouse", OK, "Dashboard reads ClickHouse", pending_s=_pending("clickhouse", t)))
+    out += data_stale(inputs.as_of_frame, t)
+    out += monitor_down(inputs.monitors, t)
+    out += sync_failing(inputs.sync_streaks, t)
+    out += sync_lag(inputs.sync_stats, t)
+    day, hour = inputs.hour if inputs.hour else (None, None)
+    out += prices_missing(inputs.hour_rows, day, hour, t)
+    if isinstance(inputs.newest_target, Unavailable):
+        out += targets_missing(None, inputs.as_of, t, inputs.newest_target)
+    else:
+        out += targets_missing(inputs.newest_target, inputs.as_of, t)
+    out += tracking(inputs.snapshot, t)
+    out += execution(inputs.day_exec, inputs.day, inputs.as_of, t)
+    out += daily_loss(inputs.today_pnl, inputs.day, t)
+    out += drawdown(inputs.equity_daily, t)
+    out += margin_used(inputs.latest_equity, t)
+    out += liquidation_near(inputs.liquidation, t)
+    return out
+
+
+def firing(results: Iterable[RuleResult], now: datetime, first_seen: Mapping[str, datetime] | None = None
+           ) -> list[RuleResult]:
+    """The results whose state is 'firing' now."""
+    seen = first_seen or {}
+    return [r for r in results if state_of(r, now, seen.get(r.id)) == STATE_FIRING]
+
+
+def to_json(results: Sequence[RuleResult], checked_at: datetime,
+            first_seen: Mapping[str, datetime] | None = None) -> dict:
+    """`alerts check --json`: {"checked_at", "alerts": [{"rule", "severity", "state", "since", "subject", "detail"}]}.
+
+    `rule` is the rule id (`monitor_down:ohlcv` for one instance of a multi-instance rule);
+    `since` is when the data says the condition began (or when the alert state first saw
+    it), ISO UTC, null when neither knows.
+    """
+    seen = first_seen or {}
+    alerts = []
+    for r in results:
+        since = _aware(r.since) if r.status == FIRING else None
+        if r.status == FIRING and since is None:
+            since = _aware(seen.get(r.id))
+        alerts.append({
+            "rule": r.id,
+            "severity": r.severity,
+            "state": state_of(r, checked_at, seen.get(r.id)),
+            "since": since.isoformat().replace("+00:00", "Z") if since else None,
+            "subject": r.subject,
+            "detail": r.detail,
+        })
+    return {"checked_at": _aware(checked_at).isoformat().replace("+00:00", "Z"), "alerts": alerts}
+
+
+__all__ = [
+    "RULES", "SPECS", "RuleResult", "Unavailable", "LiveInputs", "Snapshot", "evaluate", "state_of", "to_json",
+    "thresholds", "snapshot", "tracking", "execution", "daily_loss", "drawdown", "margin_used", "liquidation_near",
+    "data_stale", "monitor_down", "sync_failing", "sync_lag", "prices_missing", "targets_missing", "firing",
+    "liquidation_distance", "not_evaluated",
+]

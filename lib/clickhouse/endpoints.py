@@ -1,0 +1,157 @@
+"""Where the dashboard reads: the primary, an optional secondary or the embedded engine, from the
+environment, `.streamlit/secrets.toml` or explicit settings (environment first). Credentials stay inside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import unquote, urlparse
+
+
+from lib import config
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one ClickHouse lives. `password` never appears in `label`."""
+
+    kind: str  # "http" or "chdb"
+    host: str = ""
+    port: int = 0
+    username: str = "default"
+    password: str = field(default="", repr=False)
+    database: str = "default"
+    secure: bool = False
+    path: str = ""  # chdb only
+
+    @property
+    def label(self) -> str:
+        if self.kind == "chdb":
+            return f"embedded chdb:{self.path}"
+        scheme = "https" if self.secure else "http"
+        return f"{scheme}://{self.host}:{self.port}/{self.database}"
+
+
+def endpoint_from_url(url: str) -> Endpoint:
+    """Parse `http(s)://user:pass@host:port/db` or `chdb:///absolute/path`."""
+    url = url.strip()
+    parsed = urlparse(url)
+    if parsed.scheme == "chdb":
+        path = unquote(parsed.path or "")
+        if parsed.netloc or not path.startswith("/"):
+            raise config.ConfigError("chdb URL must be chdb:///absolute/path")
+        return Endpoint(kind="chdb", path=path)
+    if parsed.scheme not in ("http", "https", "clickhouse", "clickhouses"):
+        raise config.ConfigError(
+            "CLICKHOUSE_URL must start with http://, https:// or chdb:/// "
+            f"(got scheme {parsed.scheme or 'none'!r})"
+        )
+    secure = parsed.scheme in ("https", "clickhouses")
+    if parsed.fragment or "@" in parsed.path or "@" in parsed.query or (parsed.netloc.count("@") > 1):
+        # an unencoded @ # / ? in the password would move part of it into the host or path
+        raise config.ConfigError(
+            "CLICKHOUSE_URL could not be parsed: percent-encode special characters "
+            "(@ # / ? :) in the user name and password"
+        )
+    if not parsed.hostname:
+        raise config.ConfigError("CLICKHOUSE_URL has no host")
+    try:
+        port = parsed.port or (8443 if secure else 8123)
+    except ValueError:
+        raise config.ConfigError("CLICKHOUSE_URL has an invalid port") from None
+    database = unquote(parsed.path.lstrip("/").split("/")[0]) or "default"
+    return Endpoint(
+        kind="http",
+        host=parsed.hostname,
+        port=port,
+        username=unquote(parsed.username or "default"),
+        password=unquote(parsed.password or ""),
+        database=database,
+        secure=secure,
+    )
+
+
+def endpoint_from_mapping(values: Mapping[str, Any]) -> Endpoint:
+    """An endpoint from a secrets table: url=..., or host/port/username/...."""
+    if values.get("url"):
+        return endpoint_from_url(str(values["url"]))
+    if values.get("path"):
+        return Endpoint(kind="chdb", path=str(Path(str(values["path"])).resolve()))
+    if not values.get("host"):
+        raise config.ConfigError("[connections.clickhouse] needs url, host or path")
+    secure = str(values.get("secure", "false")).lower() in ("1", "true", "yes")
+    try:
+        port = int(values.get("port") or (8443 if secure else 8123))
+    except (TypeError, ValueError):
+        raise config.ConfigError("[connections.clickhouse] port must be a number") from None
+    return Endpoint(
+        kind="http",
+        host=str(values["host"]),
+        port=port,
+        username=str(values.get("username") or values.get("user") or "default"),
+        password=str(values.get("password") or ""),
+        database=str(values.get("database") or "default"),
+        secure=secure,
+    )
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    primary: Endpoint
+    secondary: Endpoint | None = None
+    embedded_default: bool = False  # nothing configured: the demo desk
+    query_time_limit_s: int = config.QUERY_TIME_LIMIT_S
+    connect_timeout_s: int = config.CONNECT_TIMEOUT_S
+    table_overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+def resolve_settings(
+    env: Mapping[str, str],
+    secrets: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> ClientSettings:
+    """Merge kwargs > environment > secrets > the embedded demo default."""
+    secrets = dict(secrets or {})
+    primary: Endpoint | None = None
+    secondary: Endpoint | None = None
+
+    if kwargs.get("url"):
+        primary = endpoint_from_url(str(kwargs["url"]))
+    elif env.get("CLICKHOUSE_URL"):
+        primary = endpoint_from_url(env["CLICKHOUSE_URL"])
+    elif any(k in secrets for k in ("url", "host", "path")):
+        primary = endpoint_from_mapping(secrets)
+
+    if kwargs.get("secondary_url"):
+        secondary = endpoint_from_url(str(kwargs["secondary_url"]))
+    elif env.get("CLICKHOUSE_SECONDARY_URL"):
+        secondary = endpoint_from_url(env["CLICKHOUSE_SECONDARY_URL"])
+    elif isinstance(secrets.get("secondary"), Mapping):
+        secondary = endpoint_from_mapping(secrets["secondary"])
+    elif secrets.get("secondary_url"):
+        secondary = endpoint_from_url(str(secrets["secondary_url"]))
+
+    embedded = primary is None
+    if primary is None:
+        primary = Endpoint(kind="chdb", path=str(config.DEFAULT_DEMO_PATH))
+
+    def _int(name: str, default: int) -> int:
+        raw = kwargs.get(name) or env.get(f"DESK_{name.upper()}") or secrets.get(name)
+        try:
+            value = int(raw) if raw else default
+        except (TypeError, ValueError):
+            raise config.ConfigError(f"{name} must be a whole number of seconds") from None
+        if not 1 <= value <= 3600:
+            raise config.ConfigError(f"{name} must be between 1 and 3600 seconds")
+        return value
+
+    tables = secrets.get("tables") or {}
+    return ClientSettings(
+        primary=primary,
+        secondary=secondary,
+        embedded_default=embedded,
+        query_time_limit_s=_int("query_time_limit_s", config.QUERY_TIME_LIMIT_S),
+        connect_timeout_s=_int("connect_timeout_s", config.CONNECT_TIMEOUT_S),
+        table_overrides=dict(tables) if isinstance(tables, Mapping) else {},
+    )

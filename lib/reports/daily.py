@@ -1,0 +1,349 @@
+"""The desk's daily report, pure: frames in (loaded by answers/report_inputs.py), a `DailyReport` out.
+
+Every number comes from the same lib/ maths the pages use: the PnL decomposition
+(lib.book.pnl.decompose on queries.book.overview.pnl_window), the Modified Dietz return and
+drawdown (lib.book.pnl on queries.book.overview.equity_series), the tracking-error snapshot
+and its story (lib.tracking.classification.classify, lib.tracking.story.day_story, history from lib.tracking.snapshot),
+the rebalance (queries.book.trades.daily_execution), the monitors' day (lib.health.rules
+timeline_states) and the day-scoped alert rules (lib.alerting.rules). Missing is None and
+printed as "—", never 0.
+
+Renderers: `to_text` (plain text, PASS/FAIL marks), `to_json` and, in
+lib/reports/html.py, a self-contained HTML email.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Mapping, Sequence
+
+import polars as pl
+
+from lib import config
+from lib.alerting import rules as alerts
+from lib.book import pnl
+from lib import clock
+from lib.tracking import daily as te_daily
+from lib.tracking import snapshot as te_snapshot
+from lib import format as fmt
+from lib.health import rules as health
+from lib.tracking import classification as te
+from lib.tracking import story as stories
+
+UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class Verdict:
+    criterion: str
+    ok: bool | None  # None: cannot be judged (data missing)
+    value: str
+    target: str
+
+
+@dataclass
+class DailyReport:
+    day: date
+    generated_at: datetime
+    # PnL
+    equity_start: float | None = None
+    equity_end: float | None = None
+    equity_end_ts: datetime | None = None
+    flows: float | None = None
+    pnl_total: float | None = None
+    components: dict[str, float | None] = field(default_factory=dict)
+    day_return: float | None = None
+    drawdown_current: float | None = None
+    drawdown_max: float | None = None
+    drawdown_lookback_days: int = config.ALERT_DRAWDOWN_LOOKBACK_DAYS
+    equity_curve: list[tuple[date, float | None]] = field(default_factory=list)
+    # tracking error
+    snapshot_hour: int = config.DEFAULT_SNAPSHOT_HOUR
+    has_targets: bool = False
+    te: float | None = None
+    te_target: float | None = None
+    active_share: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)
+    story_headline: str = ""
+    story_bullets: list[str] = field(default_factory=list)
+    te_history: list[tuple[date, float | None]] = field(default_factory=list)
+    # execution
+    n_fills: int | None = None
+    first_fill: datetime | None = None
+    last_in_window: datetime | None = None
+    window_span_s: float | None = None
+    n_off_window: int | None = None
+    notional: float | None = None
+    fees: float | None = None
+    fee_bps: float | None = None
+    slippage_bps: float | None = None
+    maker_share: float | None = None
+    n_untracked: int | None = None
+    untracked: list[str] = field(default_factory=list)
+    # health
+    monitors: list[dict] = field(default_factory=list)  # monitor, ok_share, down_min, late_min
+    sync: list[dict] = field(default_factory=list)  # table, runs, failures
+    # alerts
+    day_alerts: list[dict] = field(default_factory=list)  # the day's rules that fire
+    history: list[dict] = field(default_factory=list)  # what the alert state recorded that day
+    history_note: str = ""
+    verdicts: list[Verdict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for v in self.verdicts if v.ok)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for v in self.verdicts if v.ok is False)
+
+
+def _num(x: Any) -> float | None:
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _aware(ts: Any) -> datetime | None:
+    return health.aware(ts) if isinstance(ts, datetime) else None
+
+
+def pnl_part(report: DailyReport, window: Mapping[str, Any] | None) -> None:
+    """Equity and PnL decomposition of the day (`queries.book.overview.pnl_window(day, day)` row)."""
+    if not window:
+        report.notes.append("no account snapshot for the day: PnL unknown")
+        return
+    parts = pnl.decompose(dict(window))
+    report.equity_start, report.equity_end = parts["equity_start"], parts["equity_end"]
+    report.equity_end_ts = _aware(window.get("equity_end_ts"))
+    report.flows, report.pnl_total = parts["flows"], parts["total"]
+    report.components = {k: parts[k] for k in (*pnl.COMPONENTS, "residual")}
+
+
+def equity_part(report: DailyReport, series: pl.DataFrame | None) -> None:
+    """The day's time-weighted return, drawdowns and the 30-day curve (`equity_series(.., 86400)`).
+
+    Returns and drawdowns are SQL's per-snapshot chain (lib.book.pnl module docstring); a day is the
+    bucket (00:00, 24:00], so its last snapshot may carry the next midnight's timestamp.
+    """
+    if series is None or series.height == 0:
+        return
+    days = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
+    today = days.filter(pl.col("_day") == report.day)
+    if today.height:
+        report.day_return = _num(today.item(0, "ret"))
+    upto = days.filter(pl.col("_day") <= report.day)
+    dd = pnl.drawdown_summary(upto)
+    report.drawdown_current, report.drawdown_max = dd["current_drawdown"], dd["max_drawdown"]
+    last30 = days.filter((pl.col("_day") <= report.day) & (pl.col("_day") > report.day - timedelta(days=30)))
+    report.equity_curve = [(d, _num(e)) for d, e in last30.select("_day", "equity").iter_rows()]
+
+
+def tracking_part(report: DailyReport, timeline: pl.DataFrame | None, hour: int) -> alerts.Snapshot | None:
+    """Classify the day's snapshot and tell its story with the previous TE_HISTORY_DAYS as history."""
+    report.snapshot_hour = hour
+    if timeline is None or timeline.height == 0:
+        report.notes.append("no positions or targets at the snapshot hour")
+        return None
+    rows = timeline.filter(pl.col("holdings_date") == report.day)
+    snap = alerts.snapshot(rows, report.day, hour)
+    prev = timeline.filter(pl.col("holdings_date") < report.day)
+    start = report.day - timedelta(days=config.TE_HISTORY_DAYS)
+    history = te_daily.daily_te(te_snapshot.classify_days(prev), te_daily.calendar(start, report.day - timedelta(days=1)))
+    report.te_history = [(d, _num(v)) for d, v in history.select("date", "te").iter_rows()]
+    report.has_targets = snap.has_targets
+    if not snap.has_targets:
+        report.notes.append(f"no model targets dated {clock.target_date(report.day)}: the day is not classified")
+        return snap
+    story = stories.day_story(report.day, snap.classified, history=history.select("date", "te"))
+    report.te, report.active_share = snap.te["te"], snap.te["active_share"]
+    report.counts = dict(snap.counts)
+    report.names = {c: snap.names(c) for c in te.PROBLEM_CATEGORIES if snap.counts.get(c)}
+    report.story_headline, report.story_bullets = story.headline, list(story.bullets)
+    report.te_history.append((report.day, report.te))
+    return snap
+
+
+def execution_part(report: DailyReport, day_exec: pl.DataFrame | None, untracked: pl.DataFrame | None) -> None:
+    row = None
+    if day_exec is not None and day_exec.height:
+        found = day_exec.filter(pl.col("day") == report.day)
+        row = found.row(0, named=True) if found.height else None
+    if row is None:
+        report.n_fills = 0
+        report.notes.append("no fills on the day")
+    else:
+        report.n_fills = int(row["n_fills"])
+        report.first_fill = _aware(row["first_fill"])
+        report.last_in_window = _aware(row["last_in_window"])
+        report.window_span_s = _num(row["window_span_s"])
+        report.n_off_window = int(row["n_off_window"])
+        report.notional = _num(row["notional_usd"])
+        report.fees = _num(row["fees"])
+        report.fee_bps = _num(row["fee_bps"])
+        report.slippage_bps = _num(row["avg_slippage_bps"])
+        report.maker_share = _num(row["maker_share"])
+        report.n_untracked = int(row["n_untracked"])
+    if untracked is not None and untracked.height:
+        report.untracked = [f"{r['coin']} {r['side']} {fmt.usd(_num(r['notional']))} at {fmt.utc(_aware(r['time']))}"
+                            for r in untracked.iter_rows(named=True)]
+
+
+def health_part(report: DailyReport, buckets: pl.DataFrame | None, sync: pl.DataFrame | None,
+                monitors: Sequence[str] | None = None) -> None:
+    """Each monitor's day (share of the day OK, minutes DOWN/LATE) and each table's sync runs that day."""
+    start = datetime(report.day.year, report.day.month, report.day.day, tzinfo=UTC)
+    end = start + timedelta(days=1)
+    if buckets is not None:
+        states = health.timeline_states(buckets, start, end, 300, monitors=monitors)
+        for r in health.time_in_status(states).iter_rows(named=True):
+            report.monitors.append({"monitor": r["monitor"], "ok_share": r[health.OK],
+                                    "down_min": round(r[health.DOWN] * 1440), "late_min": round(r[health.LATE] * 1440),
+                                    "unknown_min": round(r[health.UNKNOWN] * 1440)})
+    if sync is not None:
+        for r in sync.iter_rows(named=True):
+            report.sync.append({"table": f"{r['database']}.{r['table']}", "runs": int(r["runs_24h"] or 0),
+                                "failures": int(r["failures_24h"] or 0)})
+
+
+def alerts_part(report: DailyReport, results: Sequence[alerts.RuleResult], history: Sequence[Any] | None,
+                history_note: str = "") -> None:
+    report.day_alerts = [{"rule": r.id, "severity": r.severity, "subject": r.subject, "detail": r.detail}
+                         for r in results if r.status == alerts.FIRING]
+    if history is not None:
+        report.history = [{"at": e.at, "kind": e.kind, "rule": e.id, "severity": e.severity, "subject": e.subject}
+                          for e in history]
+    report.history_note = history_note
+
+
+def verdicts(report: DailyReport, targets: Mapping[str, float], deadline_min: float) -> list[Verdict]:
+    """One PASS/FAIL line per criterion, against lib.config.REPORT_TARGETS (or their overrides)."""
+    out = []
+    te_max = float(targets["te_max"])
+    report.te_target = te_max
+    out.append(Verdict("Tracking error", None if report.te is None else report.te <= te_max,
+                       fmt.pct(report.te, 2), f"≤ {fmt.pct(te_max, 2)}"))
+    n_missing = report.counts.get(te.MISSING_POSITION) if report.has_targets else None
+    m_max = int(targets["missing_max"])
+    names = report.names.get(te.MISSING_POSITION, [])
+    shown = f" ({', '.join(names[:5])}{', …' if len(names) > 5 else ''})" if names else ""
+    out.append(Verdict("Missing positions", None if n_missing is None else n_missing <= m_max,
+                       "—" if n_missing is None else f"{n_missing}{shown}", f"≤ {m_max}"))
+    w_max = float(targets["window_max_s"])
+    start = datetime(report.day.year, report.day.month, report.day.day, tzinfo=UTC)
+    if not report.n_fills:
+        out.append(Verdict("Rebalance window", False, "no fills", f"filled within {fmt.age(w_max)} of 00:00 UTC"))
+    else:
+        done = report.last_in_window
+        on_time = report.first_fill is not None and report.first_fill <= start + timedelta(minutes=deadline_min)
+        span = (done - start).total_seconds() if done else None
+        ok = bool(on_time and span is not None and span <= w_max and not report.n_off_window)
+        value = (f"00:00 → {done:%H:%M:%S}" if done else "no fill in the window") + \
+                (f", {report.n_off_window} off-window" if report.n_off_window else "")
+        out.append(Verdict("Rebalance window", ok, value, f"filled within {fmt.age(w_max)} of 00:00 UTC"))
+    f_max = float(targets["fee_bps_max"])
+    out.append(Verdict("Fees", None if report.fee_bps is None else report.fee_bps <= f_max,
+                       "—" if report.fee_bps is None else f"{report.fee_bps:.2f} bp", f"≤ {f_max:g} bp"))
+    fresh_max = float(targets["freshness_max_min"])
+    end_of_day = start + timedelta(days=1)
+    ref = min(end_of_day, report.generated_at)
+    if report.equity_end_ts is None:
+        out.append(Verdict("Data freshness", False, "no account snapshot", f"within {_mins(fresh_max)} of day end"))
+    else:
+        gap = (ref - report.equity_end_ts).total_seconds()
+        out.append(Verdict("Data freshness", gap <= fresh_max * 60, f"last snapshot {report.equity_end_ts:%H:%M} UTC",
+                           f"within {_mins(fresh_max)} of {'day end' if ref == end_of_day else 'now'}"))
+    report.verdicts = out
+    return out
+
+
+def _mins(m: float) -> str:
+    return fmt.age(m * 60)
+
+
+# ------------------------------------------------------------------ output
+
+CATEGORY_WORDS = {te.MISSING_POSITION: "Missing", te.EXTRA_POSITION: "Extra", te.WRONG_DIRECTION: "Wrong direction",
+                  te.MAGNITUDE_ERROR: "Magnitude error", te.UNPRICED: "Unpriced"}
+
+
+def mark(ok: bool | None) -> str:
+    return "PASS" if ok else ("FAIL" if ok is False else "N/A ")
+
+
+def to_text(r: DailyReport) -> str:
+    c = r.components
+    lines = [
+        f"Desk daily report · {r.day.isoformat()} (UTC day) · generated {fmt.utc(r.generated_at)}",
+        f"Verdict: {r.passed} of {len(r.verdicts)} criteria met" + (f", {r.failed} failed" if r.failed else ""),
+        "",
+    ]
+    lines += [f"  {mark(v.ok)}  {v.criterion:<18} {v.value:<28} target {v.target}" for v in r.verdicts]
+    lines += [
+        "", "PnL",
+        f"  Equity         {fmt.usd(r.equity_start)} → {fmt.usd(r.equity_end)}"
+        + (f" (flows {fmt.usd(r.flows, signed=True)}, not PnL)" if r.flows else ""),
+        f"  PnL            {fmt.usd(r.pnl_total, signed=True)}   return {fmt.pct(r.day_return, 2, signed=True)}",
+        f"    realized {fmt.usd(c.get('realized'), signed=True)} · fees {fmt.usd(c.get('fees'), signed=True)} · "
+        f"funding {fmt.usd(c.get('funding'), signed=True)} · change in unrealized "
+        f"{fmt.usd(c.get('unrealized_change'), signed=True)} · residual {fmt.usd(c.get('residual'), signed=True)}",
+        f"  Drawdown       current {fmt.pct(r.drawdown_current, 2, signed=True)} · max "
+        f"{fmt.pct(r.drawdown_max, 2, signed=True)} ({r.drawdown_lookback_days} d)",
+        "", f"Tracking error · snapshot {r.day} {r.snapshot_hour:02d}:00 UTC vs T+2 targets",
+    ]
+    if r.has_targets:
+        lines.append(f"  TE {fmt.pct(r.te, 2)} · active share {fmt.pct(r.active_share, 2)}")
+        for cat, names in r.names.items():
+            lines.append(f"  {CATEGORY_WORDS.get(cat, cat)} ({len(names)}): {', '.join(names)}")
+        lines += ["", f"  {r.story_headline}"] + [f"  - {b}" for b in r.story_bullets]
+    else:
+        lines.append(f"  not classified: no model targets dated {clock.target_date(r.day)}")
+    lines += [
+        "", "Execution",
+        f"  Rebalance      first fill {fmt.utc(r.first_fill, seconds=True)}, last in window "
+        f"{fmt.utc(r.last_in_window, seconds=True)} ({r.n_fills or 0} fills, {r.n_off_window or 0} off-window)",
+        f"  Notional       {fmt.usd(r.notional)} · fees {fmt.usd(r.fees)} = "
+        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} · slippage {fmt.bps(r.slippage_bps, 2)} · "
+        f"maker share {fmt.pct(r.maker_share, 1)}",
+        f"  Untracked      {r.n_untracked if r.n_untracked is not None else '—'} fill(s)"
+        + (": " + "; ".join(r.untracked) if r.untracked else ""),
+        "", "Health",
+    ]
+    bad = [m for m in r.monitors if m["down_min"] or m["late_min"]]
+    if r.monitors:
+        lines.append(f"  Monitors       {len(r.monitors) - len(bad)} of {len(r.monitors)} OK all day"
+                     + ("; " + "; ".join(f"{m['monitor']} DOWN {m['down_min']} min, LATE {m['late_min']} min"
+                                         for m in bad) if bad else ""))
+    failing = [s for s in r.sync if s["failures"]]
+    if r.sync:
+        lines.append(f"  Sync           {sum(s['runs'] for s in r.sync)} runs, "
+                     f"{sum(s['failures'] for s in r.sync)} failed"
+                     + ("; " + ", ".join(f"{s['table']} {s['failures']}" for s in failing) if failing else ""))
+    lines += ["", "Alerts for the day"]
+    if r.day_alerts:
+        lines += [f"  FIRING [{a['severity']}] {a['subject']} — {a['detail']}" for a in r.day_alerts]
+    else:
+        lines.append("  none of the day's rules fire")
+    if r.history:
+        lines += [f"  {e['at']:%H:%M} UTC {e['kind']:<8} {e['subject']}" for e in r.history]
+    elif r.history_note:
+        lines.append(f"  {r.history_note}")
+    if r.notes:
+        lines += ["", "Notes"] + [f"  - {n}" for n in r.notes]
+    return "\n".join(lines)
+
+
+
+
+def to_json(r: DailyReport) -> dict:
+    d = asdict(r)
+    d["verdicts"] = [{"criterion": v.criterion, "ok": v.ok, "value": v.value, "target": v.target} for v in r.verdicts]
+    return fmt.json_value(d)

@@ -1,0 +1,240 @@
+"""Effective execution lag: which day's targets the book actually tracks, and what that cost.
+
+Pure and UI-free. Input is `queries.tracking.tracking_error.lag_sweep`'s frame (one row
+per holdings_date x lag: the weight-space TE of the snapshot against the
+targets dated D - lag, null when those targets are missing, and the day's
+best lag). The playbook's flip attribution asks "closer to T+1 than to T+2?"
+per symbol; the sweep asks it of the whole book, for D-0 .. D-3.
+
+The desk's schedule is T+2 (`config.T_PLUS_TARGET`): holdings day D trades
+the weights dated D-2. A best lag of 1 is a one-day timing slip (the book
+traded the next day's weights), 3 a skipped rebalance (the book still holds
+the previous day's positions, which tracked D-3), 0 a two-day slip. A lag
+other than 2 is called a slip only when it is clearly better
+(TE < LAG_CLEAR_RATIO x the T+2 TE); otherwise the day is "no clear lag".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from lib import config
+from lib import format as fmt
+from lib.tracking import classification as te
+
+SCHEDULED = config.T_PLUS_TARGET
+LAGS: tuple[int, ...] = tuple(range(config.LAG_SWEEP_MAX + 1))
+
+# --- what kind of day it was ---------------------------------------------------
+ON_TIME = "on time"
+MISSING_NAMES = "a few missing names"
+ONE_DAY_SLIP = "one-day timing slip"
+TWO_DAY_SLIP = "two-day timing slip"
+SKIPPED_REBALANCE = "skipped rebalance"
+NO_CLEAR_LAG = "no clear lag"
+UNKNOWN = "unknown"
+
+_SLIP_BY_LAG = {SCHEDULED - 1: ONE_DAY_SLIP, SCHEDULED - 2: TWO_DAY_SLIP, SCHEDULED + 1: SKIPPED_REBALANCE}
+_SLIP_NOTE = {
+    ONE_DAY_SLIP: "it traded the next day's weights",
+    TWO_DAY_SLIP: "it traded the same day's weights",
+    SKIPPED_REBALANCE: "it still holds the previous day's positions",
+}
+
+
+def lag_label(lag: int | None) -> str:
+    """'D−2' for a lag; the missing dash for none."""
+    return fmt.MISSING if lag is None else f"D{fmt.MINUS}{int(lag)}"
+
+
+def te_column(lag: int) -> str:
+    return f"te_lag{lag}"
+
+
+def lag_days(sweep: pl.DataFrame, days: list[date] | None = None) -> pl.DataFrame:
+    """One row per day: `date, te_lag0 .. te_lagN, best_lag` (every day of `days` when given, nulls where unknown)."""
+    wide = (
+        sweep.select(pl.col("holdings_date").alias("date"), "lag", "te")
+        .with_columns(pl.format("te_lag{}", pl.col("lag")).alias("_col"))
+        .pivot(on="_col", index="date", values="te")
+    )
+    for lag in LAGS:
+        if te_column(lag) not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(te_column(lag)))
+    best = sweep.group_by(pl.col("holdings_date").alias("date")).agg(pl.col("best_lag").first().cast(pl.Int8))
+    out = wide.join(best, on="date", how="left")
+    if days is not None:
+        out = pl.DataFrame({"date": days}, schema={"date": pl.Date}).join(out, on="date", how="left")
+    return out.sort("date").select("date", *[te_column(lag) for lag in LAGS], "best_lag")
+
+
+def lag_shares(days_frame: pl.DataFrame) -> pl.DataFrame:
+    """Share of the days with a known best lag at each lag: `lag, label, n_days, share` (every lag listed).
+
+    `share` is over the days with a best lag; null when there is none.
+    """
+    known = days_frame.filter(pl.col("best_lag").is_not_null())
+    counts = dict(known.group_by("best_lag").len().iter_rows())
+    total = known.height
+    return pl.DataFrame(
+        {
+            "lag": list(LAGS),
+            "label": [lag_label(lag) for lag in LAGS],
+            "n_days": [int(counts.get(lag, 0)) for lag in LAGS],
+            "share": [counts.get(lag, 0) / total if total else None for lag in LAGS],
+        },
+        schema={"lag": pl.Int8, "label": pl.String, "n_days": pl.Int64, "share": pl.Float64},
+    )
+
+
+def te_by_lag(row: dict[str, Any]) -> dict[int, float | None]:
+    """A `lag_days` row as {lag: te} (None where the targets are missing)."""
+    out: dict[int, float | None] = {}
+    for lag in LAGS:
+        v = row.get(te_column(lag))
+        out[lag] = float(v) if v is not None and math.isfinite(v) else None
+    return out
+
+
+def to_json(days_frame: pl.DataFrame) -> dict:
+    """The `python -m cli lag --json` object: {"days": [{"date", "te_by_lag": {"0": x, ...}, "best_lag"}]}."""
+    days = []
+    for row in days_frame.iter_rows(named=True):
+        days.append({
+            "date": row["date"].isoformat(),
+            "te_by_lag": {str(lag): v for lag, v in te_by_lag(row).items()},
+            "best_lag": None if row["best_lag"] is None else int(row["best_lag"]),
+        })
+    return {"days": days}
+
+
+# --- the day's verdict -----------------------------------------------------------
+@dataclass(frozen=True)
+class DayVerdict:
+    """What kind of day it was, in words, and what the tracking cost in $ and bp."""
+
+    kind: str
+    best_lag: int | None
+    te_by_lag: dict[int, float | None]
+    lag_sentence: str  # "the book matched the D−1 targets better than D−2 (TE 0.40% vs 1.90%): ..."
+    cost_usd: float | None  # next day's active return x equity
+    cost_bp: float | None  # next day's active return in bp of equity
+    cost_sentence: str
+
+    def to_markdown(self) -> str:
+        return (f"**Verdict: {self.kind}.** {_capital(self.lag_sentence)}\n\n"
+                f"**What the tracking cost:** {self.cost_sentence}\n")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _te(x: float | None) -> str:
+    return fmt.pct(x, 2, missing="n/a")
+
+
+# an on-time day whose Σerr² is mostly one problem category is named after it
+_DOMINANT_KINDS = {
+    te.MISSING_POSITION: MISSING_NAMES,
+    te.WRONG_DIRECTION: "wrong-direction positions",
+    te.EXTRA_POSITION: "extra positions",
+    te.MAGNITUDE_ERROR: "sizing errors",
+}
+_CATEGORY_WORDS = {
+    te.MISSING_POSITION: ("missing name", "missing names"),
+    te.WRONG_DIRECTION: ("wrong-direction position", "wrong-direction positions"),
+    te.EXTRA_POSITION: ("extra position", "extra positions"),
+    te.MAGNITUDE_ERROR: ("magnitude error", "magnitude errors"),
+}
+
+
+def _dominant(classified: pl.DataFrame | None) -> tuple[str, list[str], float] | None:
+    """The problem category carrying >= LAG_DOMINANT_SHARE of the day's priced Σerr², its names (largest |err|
+    first) and share; None when no category does (or MISSING_POSITION has more than "a few" names)."""
+    if classified is None or classified.height == 0 or "category" not in classified.columns:
+        return None
+    priced = classified.filter(pl.col("category") != te.UNPRICED)
+    total = float((priced["err_t2"] ** 2).sum())
+    if total <= 0:
+        return None
+    per = (priced.filter(pl.col("category").is_in(list(_DOMINANT_KINDS)))
+           .group_by("category").agg((pl.col("err_t2") ** 2).sum().alias("sq"))
+           .sort("sq", descending=True).head(1).to_dicts())
+    if not per or per[0]["sq"] / total < config.LAG_DOMINANT_SHARE:
+        return None
+    cat = per[0]["category"]
+    names = (priced.filter(pl.col("category") == cat)
+             .sort([pl.col("err_t2").abs(), pl.col("sym").cast(pl.String)], descending=[True, False])
+             ["sym"].cast(pl.String).to_list())
+    if cat == te.MISSING_POSITION and len(names) > config.LAG_MISSING_MAX_NAMES:
+        return None
+    return cat, names, per[0]["sq"] / total
+
+
+def _names(names: list[str], limit: int = config.LAG_MISSING_MAX_NAMES) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, +{len(names) - limit} more"
+
+
+def lag_sentence(by_lag: dict[int, float | None], best: int | None,
+                 classified: pl.DataFrame | None = None) -> tuple[str, str]:
+    """(kind, sentence) for a day's TE by lag and best lag; `classified` (the day's rows) names missing names."""
+    sched = by_lag.get(SCHEDULED)
+    if best is None:
+        return UNKNOWN, "no day's targets could be compared with the book (targets or equity missing)"
+    t_best = by_lag[best]
+    others = ", ".join(f"{lag_label(lag)} {_te(v)}" for lag, v in sorted(by_lag.items())
+                       if lag != best and v is not None)
+    others = f"; {others}" if others else ""
+    if best == SCHEDULED:
+        text = f"the book matched the {lag_label(best)} targets best (TE {_te(t_best)}{others}): on time"
+        dominant = _dominant(classified)
+        if dominant is None:
+            return ON_TIME, text
+        cat, names, share = dominant
+        one, many = _CATEGORY_WORDS[cat]
+        return _DOMINANT_KINDS[cat], (f"{text}, but {len(names)} {one if len(names) == 1 else many} "
+                                      f"({_names(names)}) {'carries' if len(names) == 1 else 'carry'} {share * 100:.0f}% of Σerr²")
+    if sched is None:
+        return NO_CLEAR_LAG, (f"the {lag_label(SCHEDULED)} targets are missing; the closest were "
+                              f"{lag_label(best)} (TE {_te(t_best)}{others})")
+    slip = _SLIP_BY_LAG.get(best, NO_CLEAR_LAG)
+    text = (f"the book matched the {lag_label(best)} targets better than {lag_label(SCHEDULED)} "
+            f"(TE {_te(t_best)} vs {_te(sched)})")
+    if slip != NO_CLEAR_LAG and t_best < config.LAG_CLEAR_RATIO * sched:
+        return slip, f"{text}: a {slip} ({_SLIP_NOTE[slip]})"
+    return NO_CLEAR_LAG, f"{text}, but only marginally: no clear timing slip; the gaps are sizing or missing names"
+
+
+def _bp(x: float) -> str:
+    return f"{x:+.1f} bp".replace("-", fmt.MINUS)
+
+
+def tracking_cost(active_return: float | None, equity: float | None) -> tuple[float | None, float | None, str]:
+    """(usd, bp, sentence): the next day's active return (book − T+2 target) in bp and × equity in $."""
+    ok = active_return is not None and math.isfinite(active_return)
+    bp = active_return * 1e4 if ok else None
+    if not ok:
+        return None, None, ("not known yet: the next day's snapshot has no return to compare "
+                            "(or this day's targets or prices are missing)")
+    if equity is None or not math.isfinite(equity) or equity <= 0:
+        return None, bp, f"active return {_bp(bp)} to the next day's snapshot; equity unknown, so no dollar figure"
+    usd = active_return * equity
+    verb = "cost" if usd < 0 else "earned"
+    return usd, bp, (f"the next day's active return (book − T+{SCHEDULED} target) was {_bp(bp)} "
+                     f"× equity {fmt.usd(equity)} = {fmt.usd(usd, signed=True)}: the deviation {verb} "
+                     f"{fmt.usd(abs(usd))}")
+
+
+def day_verdict(by_lag: dict[int, float | None], best: int | None, classified: pl.DataFrame | None,
+                active_return: float | None, equity: float | None) -> DayVerdict:
+    kind, sentence = lag_sentence(by_lag, best, classified)
+    usd, bp, cost = tracking_cost(active_return, equity)
+    return DayVerdict(kind=kind, best_lag=best, te_by_lag=dict(by_lag), lag_sentence=sentence, cost_usd=usd,
+                      cost_bp=bp, cost_sentence=cost)

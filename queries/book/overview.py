@@ -1,0 +1,159 @@
+"""Equity, PnL and exposure for the Overview page.
+
+Every function returns a small, already aggregated frame: per-hour/per-day buckets,
+one row per headline window, one row for a decomposition. The maths on top of them
+(returns net of flows, drawdown, daily statistics, reconciliation) is lib/book/pnl.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from lib import config
+from queries.engine.run import run, sql_file
+from queries.engine.scope import cached
+
+
+def _with_subperiods(name: str) -> str:
+    """A statement that uses the shared sub-period CTEs (subperiods.sql, one definition of a return)."""
+    return sql_file(name).replace("__SUBPERIODS__", sql_file("book/subperiods.sql"))
+
+
+EQUITY_SERIES_SQL = _with_subperiods("book/equity_series.sql")
+PNL_WINDOW_SQL = sql_file("book/pnl_window.sql")
+HEADLINE_SQL = _with_subperiods("book/headline.sql")
+EXPOSURE_SQL = sql_file("book/exposure.sql")
+
+BUCKETS_S = (3600, 86400)
+# One positions-snapshot round: its per-coin rows lie within this of its newest row.
+ROUND_MS = int(config.SNAPSHOT_ROUND_S * 1000)
+
+
+def _bucket(bucket_s: int) -> int:
+    if int(bucket_s) not in BUCKETS_S:
+        raise ValueError(f"bucket_s must be one of {BUCKETS_S}, not {bucket_s!r}")
+    return int(bucket_s)
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def latest_equity() -> pl.DataFrame:
+    """The newest account snapshot (equity = account_value, USD)."""
+    return run(
+        """
+        SELECT ts, account, account_value, total_ntl_pos, total_margin_used, withdrawable
+        FROM {account_db:Identifier}.{account_tbl:Identifier}
+        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+                     WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) - toIntervalDay(1)
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
+        ORDER BY ts DESC
+        LIMIT 1
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
+    )
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def headline_pnl() -> pl.DataFrame:
+    """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks, flows, return."""
+    return run(HEADLINE_SQL, future_skew_s=config.FUTURE_SKEW_S)
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def latest_exposure() -> pl.DataFrame:
+    """Gross/net/long/short USD, coin counts and equity at the newest positions round (one row).
+
+    The same rule as the exposure series (exposure.sql), for the newest round: a coin the
+    fills say is held but the round lacks is carried and flagged (n_missing, incomplete), not
+    counted as flat. No positions row at all means no snapshot (an empty frame).
+    """
+    newest = run(
+        """
+        WITH (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+              WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_ts
+        SELECT toDateTime64(max(ts), 3, 'UTC') AS newest, count() AS n
+        FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+        WHERE ts >= newest_ts - toIntervalHour(1) AND ts <= newest_ts
+        """,
+        future_skew_s=config.FUTURE_SKEW_S,
+    )
+    if newest.height == 0 or not newest.item(0, "n"):
+        return pl.DataFrame()
+    day = newest.item(0, "newest").date()
+    return run(EXPOSURE_SQL, start=day, end=day, bucket_s=3600, round_ms=ROUND_MS,
+               lookback_days=config.EQUITY_LOOKBACK_DAYS, abs_tol=config.RECON_ABS_TOL,
+               rel_tol=config.RECON_REL_TOL).tail(1)
+
+
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def pnl_window(start: date, end: date) -> pl.DataFrame:
+    """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
+    return run(PNL_WINDOW_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS,
+               pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, round_ms=ROUND_MS)
+
+
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def equity_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
+    """Per hour (3600) or UTC day (86400): last equity, previous equity and the flows between (equity_series.sql)."""
+    return run(EQUITY_SERIES_SQL, start=start, end=end, bucket_s=_bucket(bucket_s),
+               lookback_days=config.EQUITY_LOOKBACK_DAYS)
+
+
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) -> pl.DataFrame:
+    """Deposits, withdrawals and other ledger movements in the UTC days [start, end], newest first."""
+    return run(
+        """
+        SELECT toDateTime64(time, 3, 'UTC') AS time, type, usdc, hash
+        FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
+        WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
+          AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+        ORDER BY time DESC
+        LIMIT 1 BY account, time, hash
+        LIMIT {limit:UInt32}
+        """,
+        start=start,
+        end=end,
+        limit=int(limit),
+    )
+
+
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
+    """Gross/net/long/short per hour or UTC day, in USD and as a fraction of equity (exposure.sql)."""
+    return run(EXPOSURE_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), round_ms=ROUND_MS,
+               lookback_days=config.EQUITY_LOOKBACK_DAYS, abs_tol=config.RECON_ABS_TOL, rel_tol=config.RECON_REL_TOL)
+
+
+@cached(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def margin_series(start: date, end: date) -> pl.DataFrame:
+    """Per UTC day of [start, end]: highest margin used and leverage (notional / equity), from account snapshots.
+
+    Snapshots de-duplicated on (account, ts); snapshots without a positive finite
+    equity are left out (a day without any has no row). Columns: day,
+    margin_used_max, leverage_max, leverage_last, equity_last.
+    """
+    return run(
+        """
+        SELECT
+            toDate(ts) AS day,
+            max(total_margin_used / account_value) AS margin_used_max,
+            max(total_ntl_pos / account_value) AS leverage_max,
+            argMax(total_ntl_pos / account_value, ts) AS leverage_last,
+            argMax(account_value, ts) AS equity_last
+        FROM
+        (
+            SELECT ts, account_value, total_margin_used, total_ntl_pos
+            FROM {account_db:Identifier}.{account_tbl:Identifier}
+            WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
+              AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+            LIMIT 1 BY account, ts
+        )
+        WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+        GROUP BY day
+        ORDER BY day
+        """,
+        start=start,
+        end=end,
+    )

@@ -1,0 +1,86 @@
+"""The query choke point every `queries/` module goes through.
+
+`run(sql, **params)` binds values as server-side `{name:Type}` parameters,
+adds the table map's `{<name>_db:Identifier}.{<name>_tbl:Identifier}`
+parameters, executes on the shared read-only client and returns a polars
+DataFrame built from Arrow (no row-by-row conversion).
+
+Inside a Streamlit run the client is the `st.connection`; elsewhere (CLI,
+benchmark, tests) it is the process-wide `lib.clickhouse.client.default_client()`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Iterator
+
+import polars as pl
+
+from lib.clickhouse.client import DeskClient, default_client
+from lib.clickhouse.contract import rewrite
+from queries.engine import scope
+from queries.engine.drift import drift_casts
+
+_override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
+_recorder: list[tuple[str, dict[str, Any], int]] | None = None  # set by bench.run only
+_SQL_DIR = Path(__file__).resolve().parent.parent  # the domain statements live in queries/
+
+
+def sql_file(name: str) -> str:
+    """SQL kept in its own file under queries/ (long statements read better there)."""
+    return (_SQL_DIR / name).read_text()
+
+
+@contextmanager
+def recording() -> Iterator[list[tuple[str, dict[str, Any], int]]]:
+    """Record (sql, params, rows) of every statement run (the benchmark replays them)."""
+    global _recorder
+    log: list[tuple[str, dict[str, Any], int]] = []
+    _recorder = log
+    try:
+        yield log
+    finally:
+        _recorder = None
+
+
+@contextmanager
+def use_client(c: DeskClient) -> Iterator[DeskClient]:
+    """Run queries on a specific client (tests on fixtures, the benchmark)."""
+    token = _override.set(c)
+    try:
+        yield c
+    finally:
+        _override.reset(token)
+
+
+def client() -> DeskClient:
+    """The shared client: an explicit override, the st.connection inside a script run, else the default."""
+    forced = _override.get()
+    if forced is not None:
+        return forced
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is not None:
+        from queries.engine.connection import get_connection
+
+        return get_connection().client
+    return default_client()
+
+
+def run(sql: str, **params: Any) -> pl.DataFrame:
+    """Execute one read-only statement and return its rows as polars.
+
+    Tables that carry `account` are read in the selected account scope
+    (queries/engine/scope.py). A table whose remote columns drifted to compatible types (lib/clickhouse/contract.py)
+    is read through a subquery that casts them back to the contract's types.
+    """
+    c = client()
+    sql, scope_params = scope.apply(sql, params, c.tables, scope.current())
+    params = {**params, **scope_params}
+    sql = rewrite(sql, {**c.tables.params(), **params}, drift_casts(c))
+    table = c.query_arrow(sql, params)
+    if _recorder is not None:
+        _recorder.append((sql, dict(params), table.num_rows))
+    return pl.from_arrow(table)  # type: ignore[return-value]

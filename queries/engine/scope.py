@@ -1,0 +1,175 @@
+"""Which accounts a statement reads: one account, or all of them summed.
+
+The scope is applied in one place, the choke point (`queries.engine.run.run`), so
+no statement can forget it: every table that carries `account` is read
+through a subquery filtered to the selected account, and with "all accounts"
+on a desk with several, the account table is read as one summed account per
+monitor round (account_rounds.sql) and the ledger with transfers between the
+desk's own accounts netted out (ledger_netted.sql). A desk with one account reads its tables
+unchanged, so its numbers and statements are exactly those of a one-account
+desk.
+
+Where the scope comes from: inside a Streamlit run, the sidebar's choice
+(`st.session_state`, so a fragment's rerun sees it too); elsewhere (the
+command line, the benchmark, tests) `use(...)`. Every cached query keys on
+it (`cached`), and so does the last-good-data store in `ui/data.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, TypeVar
+
+import streamlit as st
+
+from lib import config
+from lib.config import TableMap
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACCOUNT_TABLES = ("trades", "positions", "account", "funding", "ledger", "orders")  # table-map keys with `account`
+SESSION_KEY = "desk_account_scope"  # where the sidebar keeps the resolved scope for the session
+
+
+def _fragment(name: str) -> str:
+    """A subquery kept in its own file; its notes stay in the file, not in every statement."""
+    text = (Path(__file__).resolve().parent / name).read_text()
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+
+_ONE_ACCOUNT = "(SELECT * FROM __TABLE__ WHERE account = {desk_account:String})"  # the table as its parameters name it
+_ROUNDS_SQL = _fragment("account_rounds.sql")
+_LEDGER_SQL = _fragment("ledger_netted.sql")
+_TABLE_REF = re.compile(r"\{(\w+):Identifier\}\.\{(\w+):Identifier\}")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One account (`account`), or every account (`account` None), summed per round when `combined`."""
+
+    account: str | None = None
+    combined: bool = False
+
+    @property
+    def key(self) -> tuple[str | None, bool]:
+        return (self.account, self.combined)
+
+
+EVERY_ACCOUNT = Scope()  # a one-account desk, or a statement that must see every row (the account list)
+_forced: ContextVar[Scope | None] = ContextVar("desk_account_scope", default=None)
+
+
+def current() -> Scope:
+    """The scope of this statement: `use(...)`, else the session's sidebar choice, else every account."""
+    forced = _forced.get()
+    if forced is not None:
+        return forced
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is not None:
+        value = st.session_state.get(SESSION_KEY)
+        if isinstance(value, Scope):
+            return value
+    return EVERY_ACCOUNT
+
+
+@contextmanager
+def use(scope: Scope) -> Iterator[Scope]:
+    """Run statements in `scope` (the command line, tests, the benchmark)."""
+    token = _forced.set(scope)
+    try:
+        yield scope
+    finally:
+        _forced.reset(token)
+
+
+def remember(scope: Scope) -> None:
+    """The sidebar's choice for the rest of this session's runs (fragments included)."""
+    st.session_state[SESSION_KEY] = scope
+
+
+def resolve(choice: str | None, accounts: list[str]) -> Scope:
+    """The scope for a selector choice (None: all accounts) given the accounts the desk has."""
+    if choice is not None:
+        return Scope(account=choice)
+    return Scope(combined=len(accounts) > 1)
+
+
+def cached(**cache_args: Any) -> Callable[[F], F]:
+    """`st.cache_data` for a query whose result depends on the scope: the scope is part of the key."""
+
+    def decorate(fn: F) -> F:
+        def in_scope(scope_key: tuple[str | None, bool], *args: Any, **kwargs: Any) -> Any:
+            with use(Scope(*scope_key)):
+                return fn(*args, **kwargs)
+
+        # st.cache_data keys on module, qualified name and source: name the wrapper after the query
+        in_scope.__module__, in_scope.__qualname__, in_scope.__name__ = fn.__module__, fn.__qualname__, fn.__name__
+        in_scope.__doc__ = fn.__doc__
+        keyed = st.cache_data(**cache_args)(in_scope)
+
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return keyed(current().key, *args, **kwargs)
+
+        call.clear = keyed.clear  # type: ignore[attr-defined]
+        return call  # type: ignore[return-value]
+
+    return decorate
+
+
+def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -> tuple[str, dict[str, Any]]:
+    """`sql` with every account-bearing table read in `scope`, and the parameters that adds.
+
+    A table is known by the (database, table) its identifier parameters name, so a
+    statement that takes the table as a parameter (System Health's per-table checks)
+    is scoped too.
+    """
+    if scope.account is None and not scope.combined:
+        return sql, {}
+    scoped = {tables.tables[name]: name for name in ACCOUNT_TABLES}
+    all_params = {**tables.params(), **params}
+
+    def sub(m: re.Match) -> str:
+        name = scoped.get((str(all_params.get(m.group(1), "")), str(all_params.get(m.group(2), ""))))
+        if name is None:
+            return m.group(0)
+        if scope.account is not None:
+            return _ONE_ACCOUNT.replace("__TABLE__", m.group(0))
+        if name == "account":
+            return _ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0))
+        if name == "ledger":
+            return _LEDGER_SQL.replace("__LEDGER_TABLE__", m.group(0))
+        return m.group(0)
+
+    extra: dict[str, Any] = {"desk_account": scope.account} if scope.account is not None else {}
+    if scope.combined:
+        extra["desk_round_ms"] = int(config.SNAPSHOT_ROUND_S * 1000)
+        extra["desk_rounds_from"], extra["desk_rounds_to"] = rounds_window(params)
+    return _TABLE_REF.sub(sub, sql), extra
+
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+def rounds_window(params: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """The snapshots a statement over the UTC days [start, end] can read: from `start` minus its look-back
+    (`lookback_days`, at least the 7 days every as-of read looks back) and a day of margin, to two days
+    after `end`. A statement without days (the newest values, since inception) combines everything."""
+    start, end = params.get("start"), params.get("end")
+    lo, hi = _EARLIEST, _LATEST
+    if isinstance(start, date):
+        back = max(int(params.get("lookback_days") or 0), 7) + 1
+        lo = datetime.combine(start if not isinstance(start, datetime) else start.date(), time(0),
+                              tzinfo=timezone.utc) - timedelta(days=back)
+    if isinstance(end, date):
+        hi = datetime.combine(end if not isinstance(end, datetime) else end.date(), time(0),
+                              tzinfo=timezone.utc) + timedelta(days=3)
+    return lo, hi

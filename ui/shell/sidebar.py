@@ -1,0 +1,265 @@
+"""The shared sidebar: data source, data as of, refresh, global date range.
+
+`render()` draws it and returns what the pages need as a `Selection` (the
+account, the range, the data-as-of time). app.py holds that value for the page's run
+(`selected`); a page reads it with `selection()`. A page's fragment receives
+it as an argument, since a fragment rerun does not run app.py.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+import time as time_module
+from datetime import date, datetime, time, timezone
+from typing import Iterator
+
+import streamlit as st
+
+from lib import config
+from lib import format as fmt
+from lib.health import rules as health_rules
+from lib.inputs import ALL_ACCOUNTS, parse_account, parse_refresh
+from lib.clickhouse.client import DeskClient
+from queries.book import accounts
+from queries.health import health
+from queries.engine import scope
+from ui.data import load
+from ui.state import global_range, set_url, url_value
+
+REFRESH_KEY = "refresh_every"
+ACCOUNT_KEY = "account_choice"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar decided for this run."""
+
+    start: date  # first UTC day of the global range
+    end: date  # last UTC day of the global range (inclusive)
+    as_of: datetime | None  # newest account snapshot, None when unknown or unreadable
+    refresh_s: int = config.DEFAULT_REFRESH_S  # auto-refresh interval, 0 = off
+    lo: datetime | None = None  # the range as a UTC window [lo, hi): intraday for the 24 h preset
+    hi: datetime | None = None
+    account: str | None = None  # the account every query reads; None = all of them (summed)
+
+    @property
+    def window(self) -> tuple[date | datetime, date | datetime]:
+        """(start, end) for a query that can read a time window: datetimes for an intraday range, else days."""
+        if self.lo is not None and self.hi is not None and self.lo.time() != time(0):
+            return self.lo, self.hi
+        return self.start, self.end
+
+    def link_params(self, **extra: object) -> dict[str, str]:
+        """Query parameters that carry this range (and `extra`) to another page."""
+        out = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.account is not None:
+            out["account"] = self.account
+        if self.refresh_s != config.DEFAULT_REFRESH_S:
+            out["every"] = str(self.refresh_s)
+        out.update({k: v.isoformat() if isinstance(v, date) else str(v) for k, v in extra.items() if v is not None})
+        return out
+
+
+_current: ContextVar[Selection | None] = ContextVar("desk_sidebar_selection", default=None)
+
+
+@contextmanager
+def selected(value: Selection) -> Iterator[Selection]:
+    """Hold the sidebar's selection while app.py runs the page."""
+    token = _current.set(value)
+    try:
+        yield value
+    finally:
+        _current.reset(token)
+
+
+def selection() -> Selection:
+    """The sidebar's selection for this run (a page run outside app.py gets today and no data-as-of)."""
+    value = _current.get()
+    if value is None:
+        today = datetime.now(timezone.utc).date()
+        return Selection(today, today, None)
+    return value
+
+
+def _real(ts: object) -> datetime | None:
+    """A snapshot time, or None for NULL and for max()/min() over an empty table (the epoch)."""
+    return None if ts is None or not hasattr(ts, "year") or ts.year < 2000 else ts  # type: ignore[return-value]
+
+
+def _as_of() -> tuple[datetime | None | bool, date | None]:
+    """(newest account snapshot, first UTC day of data); False when the query itself failed (already explained)."""
+    df = load(health.data_as_of, what="data as of", where=st.sidebar)
+    if df is None:
+        return False, None
+    if df.height == 0:
+        return None, None
+    first = _real(df.item(0, "first_account_ts")) if "first_account_ts" in df.columns else None
+    return _real(df.item(0, "account_ts")), first.date() if first else None
+
+
+def _account_choice() -> str | None:
+    """The account selector (URL `account`), shown when the desk has several accounts. It decides the
+    scope of every query of the session (queries/engine/scope.py) before any of them runs."""
+    listed = load(accounts.account_list, what="accounts", where=st.sidebar)
+    names = accounts.names(listed)
+    if ACCOUNT_KEY not in st.session_state:
+        wanted = url_value("account", lambda raw: parse_account(raw) or ALL_ACCOUNTS, ALL_ACCOUNTS)
+        if wanted != ALL_ACCOUNTS and names and wanted not in names:
+            st.sidebar.warning(f"Ignored URL parameter `account`: this desk has no account {fmt.md_text(wanted)}. "
+                               "Showing all accounts.", icon=":material/warning:")
+            wanted = ALL_ACCOUNTS
+        st.session_state[ACCOUNT_KEY] = wanted
+    choice: str | None = None
+    if len(names) > 1:
+        options = [ALL_ACCOUNTS, *names]
+        if st.session_state[ACCOUNT_KEY] not in options:  # the account left the desk's tables
+            st.session_state[ACCOUNT_KEY] = ALL_ACCOUNTS
+        picked = st.sidebar.selectbox(
+            "Account", options, key=ACCOUNT_KEY,
+            format_func=lambda a: fmt.account_label(None if a == ALL_ACCOUNTS else a),
+            help="Every number on every page is for this account. All accounts: equity, PnL and exposure "
+                 "summed per monitor round; transfers between the desk's accounts are not deposits.",
+        )
+        choice = None if picked == ALL_ACCOUNTS else picked
+    elif names:
+        st.sidebar.caption(f"Account: {fmt.account_label(names[0])}")
+    set_url(account=choice)
+    scope.remember(scope.resolve(choice, names))
+    return choice
+
+
+def _auto_refresh(every: int) -> None:
+    """Rerun the whole page every `every` seconds (0 = off), keeping widgets and URL as they are.
+
+    A timer fragment in the sidebar: its first run is part of the page's run and does nothing;
+    a later, timed run asks for a full rerun. The rerun is cheap: query results come from
+    st.cache_data until their TTL (lib/config.py) expires, views and sections replay while the data is
+    unchanged; so the TTLs decide freshness and the ages ("x min ago") tick.
+    """
+    st.session_state["_desk_page_run_at"] = time_module.monotonic()
+    if not every:
+        return
+
+    @st.fragment(run_every=every)
+    def tick() -> None:
+        if time_module.monotonic() - st.session_state.get("_desk_page_run_at", 0.0) >= every * 0.8:
+            st.rerun()
+
+    with st.sidebar:
+        tick()
+
+
+# Streamlit's date box commits a typed date on Escape or when focus leaves it, not on Enter. A trader types
+# a range and presses Enter: inside a date box, Enter is answered with the box's own commit key. A constant
+# script (nothing from a user or the data), installed once per browser tab.
+_ENTER_COMMITS_DATES = """<script>
+if (!window.__deskEnterCommitsDates) {
+  window.__deskEnterCommitsDates = true;
+  document.addEventListener("keydown", (event) => {
+    const box = event.target && event.target.closest && event.target.closest('[data-testid="stDateInputField"]');
+    if (event.key === "Enter" && box) {
+      event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true, cancelable: true}));
+    }
+  }, true);
+}
+</script>"""
+
+
+def _enter_commits_dates() -> None:
+    with st.sidebar:
+        st.html(_ENTER_COMMITS_DATES, unsafe_allow_javascript=True, width="content")
+
+
+def _refresh_control() -> int:
+    if REFRESH_KEY not in st.session_state:
+        st.session_state[REFRESH_KEY] = url_value("every", parse_refresh, config.DEFAULT_REFRESH_S)
+    every = st.sidebar.segmented_control(
+        "Auto-refresh", list(config.REFRESH_CHOICES_S), key=REFRESH_KEY, required=True,
+        format_func=lambda s: "off" if s == 0 else (f"{s} s" if s < 60 else f"{s // 60} min"),
+        help="Rerun this page on a timer; every selection and the URL stay as they are.",
+    )
+    every = config.DEFAULT_REFRESH_S if every is None else int(every)
+    set_url(every=None if every == config.DEFAULT_REFRESH_S else every)
+    return every
+
+
+def source_status(client: DeskClient) -> str:
+    """What the source box shows: down (the latest query met an endpoint failure), secondary, or ok."""
+    if client.outage is not None:
+        return "down"
+    return "secondary" if client.active == "secondary" else "ok"
+
+
+def follow_source_status(client: DeskClient) -> None:
+    """For a fragment that re-runs on a timer (System Health): the sidebar is drawn only by full
+    runs, so when the endpoint's state changed since it was drawn, rerun the whole app once."""
+    drawn = st.session_state.get("_source_status")
+    if st.session_state.pop("_sidebar_this_run", False):
+        return  # the sidebar was drawn in this very run; the next tick compares again
+    if drawn is not None and drawn != source_status(client):
+        st.rerun(scope="app")
+
+
+def render(client: DeskClient) -> Selection:
+    """Draw the sidebar and return the global UTC date range and the data-as-of time."""
+    sb = st.sidebar
+    source_box = sb.container()
+    account = _account_choice()
+    as_of, first_day = _as_of()
+    status = source_status(client)
+    st.session_state["_source_status"] = status
+    st.session_state["_sidebar_this_run"] = True
+    src = client.description
+    with source_box:
+        if as_of is False or status == "down":
+            reason = f" — {client.outage.headline.split(' — ')[0]}" if client.outage is not None else ""
+            st.error(f"**Data source:** {src}{reason}", icon=":material/cloud_off:")
+        elif status == "secondary":
+            st.warning(f"**Data source:** {src} — the primary endpoint is not answering.", icon=":material/swap_horiz:")
+        elif client.settings.embedded_default:
+            st.info(f"**Data source:** {src} (`{client.settings.primary.path}`)", icon=":material/science:")
+        else:
+            st.success(f"**Data source:** {src}", icon=":material/database:")
+
+    if as_of is False:
+        as_of = None
+    elif as_of is None:
+        sb.error("**Data as of:** unknown — the account snapshot table is empty.")
+    else:
+        age_s = (datetime.now(timezone.utc) - as_of).total_seconds()
+        text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.age(age_s)} ago)"
+        status, why = health_rules.data_as_of_status(age_s)
+        if status == health_rules.OK:
+            sb.caption(text)
+        else:  # the same rule that makes System Health call the account table LATE / DOWN
+            sb.warning(f"{text} — account snapshots {status}: {why}.", icon=":material/schedule:")
+
+    if sb.button("↻ Refresh data", help="Clear cached query results and reload from ClickHouse"):
+        st.cache_data.clear()
+        st.rerun()
+
+    bounds = global_range(as_of or datetime.now(timezone.utc), first_day)
+    _enter_commits_dates()
+    every = _refresh_control()
+    _auto_refresh(every)
+    sb.caption("All times are UTC.")
+    return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi, account)
+
+
+def _scope_words() -> str:
+    """Whose numbers these are, on a desk with several accounts (a screenshot must say it too)."""
+    current = scope.current()
+    if current.account is not None:
+        return f" · account {fmt.account_label(current.account)}"
+    return " · all accounts, summed" if current.combined else ""
+
+
+def data_as_of_line(as_of: datetime | None) -> None:
+    """The 'data as of' caption every page shows under its title."""
+    if as_of is None:
+        st.caption(f"Data as of: unknown (no account snapshot readable){_scope_words()}")
+    else:
+        st.caption(f"Data as of {fmt.utc(as_of)} · {fmt.age_since(as_of)} ago · all times UTC{_scope_words()}")
