@@ -14,9 +14,7 @@ st.set_page_config(
 from lib.config import ConfigError  # noqa: E402  (set_page_config must come first)
 from queries.engine.connection import get_connection  # noqa: E402
 from ui import data  # noqa: E402
-from ui.shell import auth
-from ui.shell import bootstrap
-from ui.shell import sidebar
+from ui.shell import auth, bootstrap, sidebar  # noqa: E402
 
 # url_path = the file's stem: on a fresh server Streamlit's legacy pages/ mode
 # resolves a direct link by file stem before app.py has run (see ui/shell/router.py).

@@ -18,9 +18,8 @@ import json
 from typing import Any
 
 from starlette.middleware import Middleware
-from starlette.responses import PlainTextResponse
 from starlette.requests import Request
-
+from starlette.responses import PlainTextResponse
 from streamlit.starlette import App
 
 PROTECTED_PREFIXES = ("/media/", "/_stcore/metrics")
@@ -75,8 +74,9 @@ class SessionGate:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope.get("type") == "http" and self._protected(scope) and auth_configured():
             if not allowed_here(signed_in_email(dict(Request(scope).cookies))):
-                response = PlainTextResponse("Sign in to the Desk Monitor first.", status_code=401,
-                                             headers={"Cache-Control": "no-store"})
+                response = PlainTextResponse(
+                    "Sign in to the Desk Monitor first.", status_code=401, headers={"Cache-Control": "no-store"}
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -86,7 +86,7 @@ class SessionGate:
         path = scope.get("path", "")
         root = scope.get("root_path", "")
         if root and path.startswith(root):
-            path = path[len(root):]
+            path = path[len(root) :]
         # also under server.baseUrlPath (any prefix before the route)
         return any(path.startswith(p) or f"{p}" in path for p in PROTECTED_PREFIXES)
 

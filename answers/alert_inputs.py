@@ -12,25 +12,23 @@ Used by `python -m cli alerts`, the daily report and the System Health Alerts pa
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
-from lib import config
+from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.book import pnl
-from lib import clock
-from lib.health import rules
 from lib.clickhouse.errors import QueryFailed
 from lib.config import ConfigError
+from lib.health import rules
+from queries.book import overview, positions, trades
 from queries.health import health
-from queries.book import overview
-from queries.book import positions
 from queries.tracking import tracking_error
-from queries.book import trades
 
-UTC = timezone.utc
+UTC = UTC
 # failures that mean the dashboard cannot read ClickHouse at all (lib.clickhouse.errors.QueryFailed.kind)
 FATAL_KINDS = frozenset({"unreachable", "auth", "timeout", "server_error", "config"})
 
@@ -94,14 +92,15 @@ def gather() -> alerts.LiveInputs:
             stats.append(got)
         else:
             reason = got.reason
-    sync_stats = pl.concat(stats, how="diagonal_relaxed") if stats else alerts.Unavailable(
-        reason or "no synced table")
+    sync_stats = pl.concat(stats, how="diagonal_relaxed") if stats else alerts.Unavailable(reason or "no synced table")
 
-    no_day = alerts.Unavailable(f"not loaded: {load.error}" if load.error else
-                                "no account snapshot: the current day is unknown")
+    no_day = alerts.Unavailable(
+        f"not loaded: {load.error}" if load.error else "no account snapshot: the current day is unknown"
+    )
     hour = clock.latest_complete_hour(as_of) if as_of else None
-    hour_rows = (load(tracking_error.timeline, hour[0], hour[0], hour[1], what="prices at the newest hour")
-                 if hour else no_day)
+    hour_rows = (
+        load(tracking_error.timeline, hour[0], hour[0], hour[1], what="prices at the newest hour") if hour else no_day
+    )
 
     targets = load(tracking_error.newest_target_date, what="model targets")
     if isinstance(targets, pl.DataFrame):
@@ -112,24 +111,49 @@ def gather() -> alerts.LiveInputs:
     snap_day = pnl.latest_snapshot_day(as_of, config.DEFAULT_SNAPSHOT_HOUR)
     snapshot: Any = None if as_of else no_day
     if snap_day is not None:
-        snap_rows = load(tracking_error.timeline, snap_day, snap_day, config.DEFAULT_SNAPSHOT_HOUR,
-                         what="tracking-error snapshot")
-        snapshot = (alerts.snapshot(snap_rows, snap_day, config.DEFAULT_SNAPSHOT_HOUR)
-                    if isinstance(snap_rows, pl.DataFrame) else snap_rows)
+        snap_rows = load(
+            tracking_error.timeline, snap_day, snap_day, config.DEFAULT_SNAPSHOT_HOUR, what="tracking-error snapshot"
+        )
+        snapshot = (
+            alerts.snapshot(snap_rows, snap_day, config.DEFAULT_SNAPSHOT_HOUR)
+            if isinstance(snap_rows, pl.DataFrame)
+            else snap_rows
+        )
 
     day = as_of.date() if as_of else None
     day_exec = load(trades.daily_execution, day, day, what="the day's execution") if day else no_day
     head = load(overview.headline_pnl, what="headline PnL")
     today_pnl = pnl.headline(head).get("today") if isinstance(head, pl.DataFrame) else head
-    equity_daily = (load(overview.equity_series, day - timedelta(days=config.ALERT_DRAWDOWN_LOOKBACK_DAYS), day,
-                         86400, what="daily equity") if day else no_day)
+    equity_daily = (
+        load(
+            overview.equity_series,
+            day - timedelta(days=config.ALERT_DRAWDOWN_LOOKBACK_DAYS),
+            day,
+            86400,
+            what="daily equity",
+        )
+        if day
+        else no_day
+    )
     latest_equity = load(overview.latest_equity, what="latest account snapshot")
     liquidation = load(positions.latest_liquidation, what="latest positions")
     return alerts.LiveInputs(
-        as_of_frame=as_of_frame, monitors=monitors, sync_streaks=streaks, sync_stats=sync_stats, hour=hour,
-        hour_rows=hour_rows, newest_target=newest_target, snapshot=snapshot, day=day, day_exec=day_exec,
-        today_pnl=today_pnl, equity_daily=equity_daily, latest_equity=latest_equity, liquidation=liquidation,
-        as_of=as_of, clickhouse_error=load.error,
+        as_of_frame=as_of_frame,
+        monitors=monitors,
+        sync_streaks=streaks,
+        sync_stats=sync_stats,
+        hour=hour,
+        hour_rows=hour_rows,
+        newest_target=newest_target,
+        snapshot=snapshot,
+        day=day,
+        day_exec=day_exec,
+        today_pnl=today_pnl,
+        equity_daily=equity_daily,
+        latest_equity=latest_equity,
+        liquidation=liquidation,
+        as_of=as_of,
+        clickhouse_error=load.error,
     )
 
 
@@ -150,4 +174,3 @@ def evaluate_now(thresholds: dict[str, float] | None = None) -> tuple[datetime, 
 
 
 __all__ = ["gather", "evaluate_now", "checked_at", "Loader"]
-

@@ -6,20 +6,20 @@ ClickHouse failure raises `QueryFailed` (the command exits 3).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from lib import config
 from lib.alerting import rules as alerts
+from lib.clickhouse.errors import QueryFailed
 from lib.reports import daily as daily_report
 from lib.reports import weekly as weekly_report
-from lib.clickhouse.errors import QueryFailed
+from queries.book import overview, trades
 from queries.health import health
-from queries.book import overview
 from queries.tracking import tracking_error
-from queries.book import trades
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str) -> Any:
@@ -38,8 +38,13 @@ def server_now() -> datetime:
     return now.replace(tzinfo=UTC) if now is not None and now.tzinfo is None else (now or datetime.now(UTC))
 
 
-def daily(day: date, thresholds: Mapping[str, float], targets: Mapping[str, float],
-          history: list | None = None, history_note: str = "") -> daily_report.DailyReport:
+def daily(
+    day: date,
+    thresholds: Mapping[str, float],
+    targets: Mapping[str, float],
+    history: list | None = None,
+    history_note: str = "",
+) -> daily_report.DailyReport:
     """Everything of `lib.reports.daily.DailyReport` for the UTC day `day`."""
     now = server_now()
     report = daily_report.DailyReport(day=day, generated_at=now)
@@ -47,26 +52,40 @@ def daily(day: date, thresholds: Mapping[str, float], targets: Mapping[str, floa
     hour = config.DEFAULT_SNAPSHOT_HOUR
     window = _optional(overview.pnl_window, day, day, notes=notes, what="PnL decomposition")
     daily_report.pnl_part(report, window.row(0, named=True) if window is not None and window.height else None)
-    series = _optional(overview.equity_series, day - timedelta(days=config.ALERT_DRAWDOWN_LOOKBACK_DAYS), day,
-                       86400, notes=notes, what="daily equity")
+    series = _optional(
+        overview.equity_series,
+        day - timedelta(days=config.ALERT_DRAWDOWN_LOOKBACK_DAYS),
+        day,
+        86400,
+        notes=notes,
+        what="daily equity",
+    )
     daily_report.equity_part(report, series)
-    tl = _optional(tracking_error.timeline, day - timedelta(days=config.TE_HISTORY_DAYS), day, hour,
-                   notes=notes, what="tracking-error timeline")
+    tl = _optional(
+        tracking_error.timeline,
+        day - timedelta(days=config.TE_HISTORY_DAYS),
+        day,
+        hour,
+        notes=notes,
+        what="tracking-error timeline",
+    )
     snap = daily_report.tracking_part(report, tl, hour)
     day_exec = _optional(trades.daily_execution, day, day, notes=notes, what="execution")
     untracked = _optional(trades.untracked_fills, day, day, 20, notes=notes, what="untracked fills")
     daily_report.execution_part(report, day_exec, untracked)
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    buckets = _optional(health.heartbeat_buckets, start, start + timedelta(days=1), 300, notes=notes,
-                        what="monitor heartbeats")
+    buckets = _optional(
+        health.heartbeat_buckets, start, start + timedelta(days=1), 300, notes=notes, what="monitor heartbeats"
+    )
     sync = _optional(health.sync_summary, start + timedelta(days=1), notes=notes, what="sync runs")
     daily_report.health_part(report, buckets, sync)
     end = min(start + timedelta(days=1), now)
     results = alerts.tracking(snap, thresholds) if snap is not None else []
     if day_exec is not None:
         results += alerts.execution(day_exec, day, end, thresholds)
-    results += alerts.daily_loss({"ret": report.day_return, "pnl": report.pnl_total,
-                                  "equity_start": report.equity_start}, day, thresholds)
+    results += alerts.daily_loss(
+        {"ret": report.day_return, "pnl": report.pnl_total, "equity_start": report.equity_start}, day, thresholds
+    )
     daily_report.alerts_part(report, results, history, history_note)
     daily_report.verdicts(report, targets, float(thresholds["rebalance_by_min"]))
     return report
@@ -82,8 +101,14 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     series = _optional(overview.equity_series, month_start, week_ending, 86400, notes=notes, what="daily equity")
     weekly_report.returns_part(report, series)
     expo = _optional(overview.exposure_series, week_start, week_ending, 3600, notes=notes, what="exposure")
-    tl = _optional(tracking_error.timeline, week_start - timedelta(days=config.TE_HISTORY_DAYS), week_ending,
-                   config.DEFAULT_SNAPSHOT_HOUR, notes=notes, what="tracking-error timeline")
+    tl = _optional(
+        tracking_error.timeline,
+        week_start - timedelta(days=config.TE_HISTORY_DAYS),
+        week_ending,
+        config.DEFAULT_SNAPSHOT_HOUR,
+        notes=notes,
+        what="tracking-error timeline",
+    )
     weekly_report.exposure_part(report, expo, tl)
     account = _optional(overview.margin_series, week_start, week_ending, notes=notes, what="margin and leverage")
     weekly_report.margin_part(report, account)
@@ -92,9 +117,10 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]))
     end = datetime(week_ending.year, week_ending.month, week_ending.day, tzinfo=UTC) + timedelta(days=1)
     failures = _optional(health.sync_failures, end, 1000, notes=notes, what="sync failures")
-    buckets = _optional(health.heartbeat_buckets, end - timedelta(days=7), end, 300, notes=notes,
-                        what="monitor heartbeats")
-    weekly_report.health_part(report, buckets, failures, end - timedelta(days=7), end,
-                              float(thresholds["monitor_down_min"]))
+    buckets = _optional(
+        health.heartbeat_buckets, end - timedelta(days=7), end, 300, notes=notes, what="monitor heartbeats"
+    )
+    weekly_report.health_part(
+        report, buckets, failures, end - timedelta(days=7), end, float(thresholds["monitor_down_min"])
+    )
     return report
-

@@ -49,10 +49,23 @@ sys.path.insert(0, str(ROOT))
 from bench.run import _tables_for, seed  # noqa: E402
 from tests.fault_servers import free_port  # noqa: E402
 
-PAGES = {"overview": "", "positions": "positions", "trades": "trades", "tracking_error": "tracking_error",
-         "system_health": "system_health"}
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+PAGES = {
+    "overview": "",
+    "positions": "positions",
+    "trades": "trades",
+    "tracking_error": "tracking_error",
+    "system_health": "system_health",
+}
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 VIEWPORT = {"width": 1440, "height": 900}
 QUIET_MS = 1000
 TIMEOUT_MS = 180_000
@@ -86,9 +99,21 @@ class Server:
         self.port, self.control = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.serve", str(script), "--port", str(self.port),
-             "--control-port", str(self.control)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "bench.serve",
+                str(script),
+                "--port",
+                str(self.port),
+                "--control-port",
+                str(self.control),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.time() + 90
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -143,8 +168,9 @@ def load(browser: Any, url: str, keep_frames: bool = False) -> dict:
     frames: list[bytes] = []
 
     def on_socket(ws: Any) -> None:
-        ws.on("framereceived", lambda payload: frames.append(payload if isinstance(payload, bytes)
-                                                              else payload.encode()))
+        ws.on(
+            "framereceived", lambda payload: frames.append(payload if isinstance(payload, bytes) else payload.encode())
+        )
 
     page.on("websocket", on_socket)
     try:
@@ -155,8 +181,12 @@ def load(browser: Any, url: str, keep_frames: bool = False) -> dict:
         errors = page.locator('[data-testid="stException"]').count()
     finally:
         context.close()
-    out = {"settle_s": round(settled_s, 3), "ws_bytes": sum(len(f) for f in frames), "exceptions": errors,
-           "last_change": last_what}
+    out = {
+        "settle_s": round(settled_s, 3),
+        "ws_bytes": sum(len(f) for f in frames),
+        "exceptions": errors,
+        "last_change": last_what,
+    }
     if keep_frames:
         out["frames"] = [(len(f), _element_kind(f)) for f in frames]
     return out
@@ -190,8 +220,11 @@ def measure_pages(browser: Any, server: Server, names: list[str], loads: int) ->
             "last_change": warm[-1]["last_change"],
         }
         r = results[name]
-        print(f"{name:<15} warm {r['warm_s']:.2f}s cold {r['cold_s']:.2f}s sql {r['sql_only_s']:.3f}s "
-              f"ws {r['ws_bytes'] / 1e3:.0f} kB", flush=True)
+        print(
+            f"{name:<15} warm {r['warm_s']:.2f}s cold {r['cold_s']:.2f}s sql {r['sql_only_s']:.3f}s "
+            f"ws {r['ws_bytes'] / 1e3:.0f} kB",
+            flush=True,
+        )
     return results
 
 
@@ -203,14 +236,16 @@ def measure_reference(browser: Any, tmp: Path, loads: int, script: str, sessions
         load(browser, server.url)
         single = statistics.median(load(browser, server.url)["settle_s"] for _ in range(loads))
         together = concurrency(browser, server, ["reference"], sessions, {"reference": ""})
-        return {"single_s": round(single, 3), "p95_s": together["p95_s"],
-                "p95_over_single": round(together["p95_s"] / single, 3)}
+        return {
+            "single_s": round(single, 3),
+            "p95_s": together["p95_s"],
+            "p95_over_single": round(together["p95_s"] / single, 3),
+        }
     finally:
         server.stop()
 
 
-def concurrency(browser: Any, server: Server, names: list[str], sessions: int,
-                paths: dict[str, str] = PAGES) -> dict:
+def concurrency(browser: Any, server: Server, names: list[str], sessions: int, paths: dict[str, str] = PAGES) -> dict:
     """`sessions` fresh contexts start their loads together, pages round-robin; their settle times."""
     contexts, pages = [], []
     for i in range(sessions):
@@ -228,9 +263,13 @@ def concurrency(browser: Any, server: Server, names: list[str], sessions: int,
     for context in contexts:
         context.close()
     times.sort()
-    return {"sessions": sessions, "p50_s": round(statistics.median(times), 3),
-            "p95_s": round(times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], 3),
-            "max_s": round(times[-1], 3), "exceptions": errors}
+    return {
+        "sessions": sessions,
+        "p50_s": round(statistics.median(times), 3),
+        "p95_s": round(times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], 3),
+        "max_s": round(times[-1], 3),
+        "exceptions": errors,
+    }
 
 
 def _chromium() -> str:
@@ -243,19 +282,25 @@ def _chromium() -> str:
 
 
 def table(out: dict) -> str:
-    lines = ["| page | warm s | cold s | SQL-only s | (warm−bare)/bare | (warm−floor)/bare | (cold−bare)/SQL | "
-             "(cold−floor)/SQL | ws kB | ws 2x/1x |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| page | warm s | cold s | SQL-only s | (warm−bare)/bare | (warm−floor)/bare | (cold−bare)/SQL | "
+        "(cold−floor)/SQL | ws kB | ws 2x/1x |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in out["pages"].items():
-        lines.append(f"| {name} | {r['warm_s']:.2f} | {r['cold_s']:.2f} | {r['sql_only_s']:.3f} | "
-                     f"{r['warm_over_bare']:.2f} | {r['content_over_bare']:.2f} | {r['cold_over_sql']:.2f} | "
-                     f"{r['cold_over_sql_floor']:.2f} | {r['ws_bytes'] / 1e3:.0f} | {r['ws_ratio_2x']:.2f} |")
+        lines.append(
+            f"| {name} | {r['warm_s']:.2f} | {r['cold_s']:.2f} | {r['sql_only_s']:.3f} | "
+            f"{r['warm_over_bare']:.2f} | {r['content_over_bare']:.2f} | {r['cold_over_sql']:.2f} | "
+            f"{r['cold_over_sql_floor']:.2f} | {r['ws_bytes'] / 1e3:.0f} | {r['ws_ratio_2x']:.2f} |"
+        )
     c, bare, floor = out["concurrency"], out["bare"], out["floor"]
     lines.append(f"\nbare {bare['single_s']:.2f} s, floor (title + one chart + one grid) {floor['single_s']:.2f} s")
-    lines.append(f"{c['sessions']} sessions at once: p50 {c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s, "
-                 f"single p50 {c['single_p50_s']:.2f} s (p95 / single p50 = {c['p95_over_single']:.2f}); "
-                 f"the same on the bare page {bare['p95_over_single']:.2f}, on the floor page "
-                 f"{floor['p95_over_single']:.2f}")
+    lines.append(
+        f"{c['sessions']} sessions at once: p50 {c['p50_s']:.2f} s, p95 {c['p95_s']:.2f} s, "
+        f"single p50 {c['single_p50_s']:.2f} s (p95 / single p50 = {c['p95_over_single']:.2f}); "
+        f"the same on the bare page {bare['p95_over_single']:.2f}, on the floor page "
+        f"{floor['p95_over_single']:.2f}"
+    )
     return "\n".join(lines)
 
 
@@ -284,21 +329,24 @@ def main(argv: list[str] | None = None) -> int:
         bare_s, floor_s = bare["single_s"], floor["single_s"]
         print(f"bare            {bare_s:.2f}s ({a.sessions} at once: p95 {bare['p95_s']:.2f}s)", flush=True)
         print(f"floor           {floor_s:.2f}s ({a.sessions} at once: p95 {floor['p95_s']:.2f}s)", flush=True)
-        server = Server(ROOT / "app.py", {"CLICKHOUSE_URL": url, "DESK_TABLES": json.dumps(_tables_for("b1"))},
-                        tmp / "app-1x.log")
+        server = Server(
+            ROOT / "app.py", {"CLICKHOUSE_URL": url, "DESK_TABLES": json.dumps(_tables_for("b1"))}, tmp / "app-1x.log"
+        )
         try:
             pages = measure_pages(browser, server, names, a.loads)
             conc = concurrency(browser, server, names, a.sessions)
         finally:
             server.stop()
-        server = Server(ROOT / "app.py", {"CLICKHOUSE_URL": url, "DESK_TABLES": json.dumps(_tables_for("b2"))},
-                        tmp / "app-2x.log")
+        server = Server(
+            ROOT / "app.py", {"CLICKHOUSE_URL": url, "DESK_TABLES": json.dumps(_tables_for("b2"))}, tmp / "app-2x.log"
+        )
         try:
             for name in names:
                 page_url = f"{server.url}/{PAGES[name]}"
                 load(browser, page_url)
-                pages[name]["ws_bytes_2x"] = int(statistics.median(load(browser, page_url)["ws_bytes"]
-                                                                   for _ in range(3)))
+                pages[name]["ws_bytes_2x"] = int(
+                    statistics.median(load(browser, page_url)["ws_bytes"] for _ in range(3))
+                )
         finally:
             server.stop()
         browser.close()
@@ -313,11 +361,24 @@ def main(argv: list[str] | None = None) -> int:
     single = statistics.median(r["warm_s"] for r in pages.values())
     conc["single_p50_s"] = round(single, 3)
     conc["p95_over_single"] = round(conc["p95_s"] / single, 3) if single else None
-    out = {"pages": pages, "bare_s": round(bare_s, 3), "floor_s": round(floor_s, 3), "bare": bare, "floor": floor,
-           "concurrency": conc,
-           "params": {"coins": a.coins, "days": a.days, "sessions": a.sessions, "loads": a.loads,
-                      "quiet_ms": QUIET_MS, "viewport": VIEWPORT, "seeded": seeded,
-                      "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
+    out = {
+        "pages": pages,
+        "bare_s": round(bare_s, 3),
+        "floor_s": round(floor_s, 3),
+        "bare": bare,
+        "floor": floor,
+        "concurrency": conc,
+        "params": {
+            "coins": a.coins,
+            "days": a.days,
+            "sessions": a.sessions,
+            "loads": a.loads,
+            "quiet_ms": QUIET_MS,
+            "viewport": VIEWPORT,
+            "seeded": seeded,
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    }
     Path(a.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
     print(table(out))
     return 0

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from contextlib import redirect_stdout
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,15 +51,13 @@ PAGES = {
     "system_health": "pages/system_health.py",
 }
 BARE_APP = ROOT / "bench" / "bare_app.py"
-END = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)  # fixed, so runs are comparable
+END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # fixed, so runs are comparable
 
 
 def _tables_for(prefix: str) -> dict[str, str]:
     from lib import config
 
-    return {
-        name: f"{prefix}_{db}.{tbl}" for name, (db, tbl) in config.DEFAULT_TABLES.items()
-    }
+    return {name: f"{prefix}_{db}.{tbl}" for name, (db, tbl) in config.DEFAULT_TABLES.items()}
 
 
 def _rss_reset() -> None:
@@ -100,8 +98,10 @@ def seed(path: Path, coins: int, days: int) -> dict[str, dict]:
     opens the engine path only after the child has released it."""
     import subprocess
 
-    code = ("import json,sys; from bench.run import _seed_child; "
-            f"print(json.dumps(_seed_child({str(path)!r}, {coins}, {days})))")
+    code = (
+        "import json,sys; from bench.run import _seed_child; "
+        f"print(json.dumps(_seed_child({str(path)!r}, {coins}, {days})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
     seeded = json.loads(out.stdout.strip().splitlines()[-1])
     for prefix, info in seeded.items():
@@ -254,21 +254,28 @@ def main(argv: list[str] | None = None) -> int:
         for page in PAGES:
             results[key][page] = measure_page(page, bare)
             r = results[key][page]
-            print(f"[{prefix}] {page:15s} cold {r['cold_s']:.3f}s warm {r['warm_s']:.3f}s "
-                  f"sql {r['sql_only_s']:.3f}s rows {r['rows_to_python']}", flush=True)
+            print(
+                f"[{prefix}] {page:15s} cold {r['cold_s']:.3f}s warm {r['warm_s']:.3f}s "
+                f"sql {r['sql_only_s']:.3f}s rows {r['rows_to_python']}",
+                flush=True,
+            )
     _use_tables("b1")
     day = (END - timedelta(days=1)).date().isoformat()
     report = time_report(day)
-    scaling = {
-        p: round(results["doubled"][p]["cold_s"] / results["pages"][p]["cold_s"], 3) for p in PAGES
-    }
+    scaling = {p: round(results["doubled"][p]["cold_s"] / results["pages"][p]["cold_s"], 3) for p in PAGES}
     out = {
         "pages": results["pages"],
         "scaling": scaling,
         "doubled_history": results["doubled"],
         "te_report": report,
-        "params": {"coins": args.coins, "days": args.days, "end": END.isoformat(), "seeded": seeded,
-                   "machine": f"{os.cpu_count()} cores", "run_at": datetime.now(timezone.utc).isoformat()},
+        "params": {
+            "coins": args.coins,
+            "days": args.days,
+            "end": END.isoformat(),
+            "seeded": seeded,
+            "machine": f"{os.cpu_count()} cores",
+            "run_at": datetime.now(UTC).isoformat(),
+        },
     }
     Path(args.out).write_text(json.dumps(out, indent=2, default=str))
     print(render_table(out))
@@ -276,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render_table(out: dict) -> str:
-    head = "| page | cold s | warm s | bare s | SQL-only s | overhead ratio | rows to Python | peak RSS MB | 2x history |"
+    head = (
+        "| page | cold s | warm s | bare s | SQL-only s | overhead ratio | rows to Python | peak RSS MB | 2x history |"
+    )
     lines = [head, "|" + "---|" * 9]
     for page, r in out["pages"].items():
         lines.append(

@@ -65,8 +65,11 @@ def _record_stop(repeats: int = 3) -> dict:
         for sql, params, _rows in log:
             client.query_arrow(sql, params)
         times.append(time.perf_counter() - t0)
-    return {"statements": len(log), "rows": sum(rows for _s, _p, rows in log),
-            "sql_only_s": round(statistics.median(times), 4)}
+    return {
+        "statements": len(log),
+        "rows": sum(rows for _s, _p, rows in log),
+        "sql_only_s": round(statistics.median(times), 4),
+    }
 
 
 class _Control(BaseHTTPRequestHandler):
@@ -99,8 +102,13 @@ def main() -> None:
         threading.Thread(target=control.serve_forever, name="bench-control", daemon=True).start()
     from streamlit.web import bootstrap
 
-    flags = {"server.port": a.port, "server.address": "127.0.0.1", "server.headless": True,
-             "browser.gatherUsageStats": False, "server.fileWatcherType": "none"}
+    flags = {
+        "server.port": a.port,
+        "server.address": "127.0.0.1",
+        "server.headless": True,
+        "browser.gatherUsageStats": False,
+        "server.fileWatcherType": "none",
+    }
     bootstrap.load_config_options(flag_options=flags)  # what `streamlit run --server.port ...` does
     bootstrap.run(a.script, False, [], flags)
 

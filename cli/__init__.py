@@ -11,8 +11,8 @@ read-only copy of an embedded desk a running dashboard holds open
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from importlib import import_module
-from typing import Sequence
 
 COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag")
 
@@ -29,9 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
             from cli.common import input_type
             from lib.inputs import parse_account
 
-            sub.add_argument("--account", type=input_type(parse_account), default=None,
-                             help="read one account (as the tables name it); default: all the desk's "
-                                  "accounts, summed (the dashboard's 'All accounts')")
+            sub.add_argument(
+                "--account",
+                type=input_type(parse_account),
+                default=None,
+                help="read one account (as the tables name it); default: all the desk's "
+                "accounts, summed (the dashboard's 'All accounts')",
+            )
         sub.set_defaults(run=module.run, reads_desk=reads_desk)
     return parser
 
@@ -75,5 +79,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             return stop
         return in_account_scope(args)
     return args.run(args)
-
-

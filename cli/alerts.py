@@ -35,16 +35,16 @@ import os
 import signal
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import IO
 
 from cli.common import EXIT_CLICKHOUSE, EXIT_OK, EXIT_USAGE, quiet_logs
 from lib import config
-from lib.alerting import messages as alert_messages
-from lib.alerting import settings as alert_settings
-from lib.alerting import rules as alerts
-from lib.alerting import channels as notify
 from lib import format as fmt
+from lib.alerting import channels as notify
+from lib.alerting import messages as alert_messages
+from lib.alerting import rules as alerts
+from lib.alerting import settings as alert_settings
 from lib.alerting.state import AlertState
 from lib.config import ConfigError
 
@@ -56,14 +56,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="evaluate every rule once", description="Evaluate every alert rule once.")
     check.add_argument("--json", action="store_true", help="print one JSON object")
-    check.add_argument("--notify", action="store_true",
-                       help="send newly firing / resolved alerts to the configured channels (uses the state file)")
-    watch = sub.add_parser("watch", help="check --notify in a loop until stopped",
-                           description="Run `check --notify` every N seconds until stopped.")
+    check.add_argument(
+        "--notify",
+        action="store_true",
+        help="send newly firing / resolved alerts to the configured channels (uses the state file)",
+    )
+    watch = sub.add_parser(
+        "watch",
+        help="check --notify in a loop until stopped",
+        description="Run `check --notify` every N seconds until stopped.",
+    )
     watch.add_argument("--every", type=_seconds, default=60, help="seconds between checks (default 60, min 5)")
     watch.add_argument("--runs", type=int, default=0, help=argparse.SUPPRESS)  # tests: stop after N checks
-    mute = sub.add_parser("silence", help="mute the notifications of matching alerts for a while",
-                          description="Mute the notifications of the alerts matching PATTERN for a while.")
+    mute = sub.add_parser(
+        "silence",
+        help="mute the notifications of matching alerts for a while",
+        description="Mute the notifications of the alerts matching PATTERN for a while.",
+    )
     mute.add_argument("pattern", help="alert id (monitor_down:ohlcv), rule (sync_failing) or glob (sync_*)")
     mute.add_argument("--for", dest="duration", type=_duration, required=True, help="how long: 30m, 2h, 1d")
     mute.add_argument("--reason", default="", help="why (shown by `alerts silences`)")
@@ -115,16 +124,20 @@ def run(args: argparse.Namespace) -> int:
 
 def silences(settings: alert_settings.AlertSettings, args: argparse.Namespace) -> int:
     """silence / silences / unsilence: the state file's silences."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with AlertState(settings.state_path) as state:
         if args.action == "silence":
             if not any(fnmatch.fnmatchcase(s.name, args.pattern.split(":", 1)[0]) for s in alerts.RULES):
-                print(f"error: {args.pattern!r} matches no rule; rules: {', '.join(s.name for s in alerts.RULES)}",
-                      file=sys.stderr)
+                print(
+                    f"error: {args.pattern!r} matches no rule; rules: {', '.join(s.name for s in alerts.RULES)}",
+                    file=sys.stderr,
+                )
                 return EXIT_USAGE
             sid = state.silence(args.pattern, now + args.duration, args.reason, now)
-            print(f"silence {sid}: {args.pattern} muted until {fmt.utc(now + args.duration)}"
-                  + (f" ({args.reason})" if args.reason else ""))
+            print(
+                f"silence {sid}: {args.pattern} muted until {fmt.utc(now + args.duration)}"
+                + (f" ({args.reason})" if args.reason else "")
+            )
         elif args.action == "silences":
             active = state.silences(now)
             for s in active:
@@ -142,12 +155,21 @@ def silences(settings: alert_settings.AlertSettings, args: argparse.Namespace) -
 # ------------------------------------------------------------------ sending
 
 
-def flush(state: AlertState, chans: list[notify.Channel], now: datetime, err: IO[str],
-          retries: int = config.ALERT_SEND_RETRIES, backoff_s: float = 0.5) -> bool:
+def flush(
+    state: AlertState,
+    chans: list[notify.Channel],
+    now: datetime,
+    err: IO[str],
+    retries: int = config.ALERT_SEND_RETRIES,
+    backoff_s: float = 0.5,
+) -> bool:
     """Deliver every undelivered outbox message of each channel; True when nothing is left."""
     for gone in state.drop_expired(now):
-        print(f"notify: dropped an undelivered {gone.channel} message from {fmt.utc(gone.created)} "
-              f"({gone.subject!r}) after {config.ALERT_OUTBOX_MAX_AGE_H} h: {gone.last_error}", file=err)
+        print(
+            f"notify: dropped an undelivered {gone.channel} message from {fmt.utc(gone.created)} "
+            f"({gone.subject!r}) after {config.ALERT_OUTBOX_MAX_AGE_H} h: {gone.last_error}",
+            file=err,
+        )
     clean = True
     for ch in chans:
         for item in state.undelivered(ch.name):
@@ -157,13 +179,21 @@ def flush(state: AlertState, chans: list[notify.Channel], now: datetime, err: IO
                 print(f"notify: sent {item.subject!r} to {ch.label}", file=err)
             else:
                 clean = False
-                print(f"notify: FAILED {item.subject!r} to {ch.label} after {retries} attempts: {error}; "
-                      "kept for the next run", file=err)
+                print(
+                    f"notify: FAILED {item.subject!r} to {ch.label} after {retries} attempts: {error}; "
+                    "kept for the next run",
+                    file=err,
+                )
     return clean
 
 
-def notify_results(settings: alert_settings.AlertSettings, results: list[alerts.RuleResult], now: datetime,
-                   err: IO[str], backoff_s: float = 0.5) -> dict[str, datetime]:
+def notify_results(
+    settings: alert_settings.AlertSettings,
+    results: list[alerts.RuleResult],
+    now: datetime,
+    err: IO[str],
+    backoff_s: float = 0.5,
+) -> dict[str, datetime]:
     """Update the state, queue the new events for every channel, deliver; returns first-seen times."""
     chans = notify.channels(settings.channels)
     with AlertState(settings.state_path) as state:
@@ -183,8 +213,9 @@ def notify_results(settings: alert_settings.AlertSettings, results: list[alerts.
 # ------------------------------------------------------------------ output
 
 
-def text_report(results: list[alerts.RuleResult], now: datetime, seen: dict[str, datetime],
-                muted_by: list | None = None) -> str:
+def text_report(
+    results: list[alerts.RuleResult], now: datetime, seen: dict[str, datetime], muted_by: list | None = None
+) -> str:
     muted_by = muted_by or []
     lines = [f"Desk Monitor alerts · checked {fmt.utc(now)}"]
     counts: dict[str, int] = {}
@@ -204,14 +235,23 @@ def text_report(results: list[alerts.RuleResult], now: datetime, seen: dict[str,
     return "\n".join(lines)
 
 
-def check(settings: alert_settings.AlertSettings, as_json: bool = False, notify_: bool = False,
-          out: IO[str] | None = None, err: IO[str] | None = None, backoff_s: float = 0.5) -> int:
+def check(
+    settings: alert_settings.AlertSettings,
+    as_json: bool = False,
+    notify_: bool = False,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+    backoff_s: float = 0.5,
+) -> int:
     from answers.alert_inputs import checked_at, gather
 
     out, err = out or sys.stdout, err or sys.stderr
     if notify_ and not settings.channels.any:
-        print("error: --notify needs a channel: set DESK_ALERT_SMTP_URL + DESK_ALERT_EMAIL_FROM + "
-              "DESK_ALERT_EMAIL_TO, or DESK_ALERT_WEBHOOK_URL (or [alerts] in .streamlit/secrets.toml)", file=err)
+        print(
+            "error: --notify needs a channel: set DESK_ALERT_SMTP_URL + DESK_ALERT_EMAIL_FROM + "
+            "DESK_ALERT_EMAIL_TO, or DESK_ALERT_WEBHOOK_URL (or [alerts] in .streamlit/secrets.toml)",
+            file=err,
+        )
         return EXIT_USAGE
     inputs = gather()
     now = checked_at(inputs)

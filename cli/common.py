@@ -9,9 +9,10 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import Any, Callable, TextIO
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
 from lib.inputs import InputError
 
@@ -58,8 +59,8 @@ def beside_running_app(err: TextIO | None = None) -> int | None:
     impossible (the message names the holder and the remedy), else None.
     """
     from lib.clickhouse import client as ch_client
-    from lib.clickhouse.endpoints import resolve_settings
     from lib.clickhouse import embedded_lock as chdb_lock
+    from lib.clickhouse.endpoints import resolve_settings
     from lib.config import ConfigError
 
     err = err or sys.stderr
@@ -77,16 +78,21 @@ def beside_running_app(err: TextIO | None = None) -> int | None:
     try:
         snap = chdb_lock.snapshot(ep.path, _mkdtemp(parent, os.path.basename(ep.path)))
     except OSError as exc:
-        print(f"error: {chdb_lock.locked_message(ep.path, pid)} (a read-only copy could not be made either: "
-              f"{exc})", file=err)
+        print(
+            f"error: {chdb_lock.locked_message(ep.path, pid)} (a read-only copy could not be made either: {exc})",
+            file=err,
+        )
         return EXIT_CLICKHOUSE
     atexit.register(shutil.rmtree, snap.path, True)
     snap_settings = replace(settings, primary=replace(ep, path=str(snap.path)), secondary=None)
     ch_client.set_default_client(ch_client.DeskClient(snap_settings))
     who = f"process {pid}" if pid else "another process"
-    taken = datetime.fromtimestamp(snap.taken_at, timezone.utc)
-    print(f"note: {ep.path} is open in {who} (a running dashboard keeps the demo live); reading a read-only "
-          f"copy of it taken at {taken:%Y-%m-%d %H:%M:%S} UTC ({snap.seconds * 1000:.0f} ms).", file=err)
+    taken = datetime.fromtimestamp(snap.taken_at, UTC)
+    print(
+        f"note: {ep.path} is open in {who} (a running dashboard keeps the demo live); reading a read-only "
+        f"copy of it taken at {taken:%Y-%m-%d %H:%M:%S} UTC ({snap.seconds * 1000:.0f} ms).",
+        file=err,
+    )
     return None
 
 

@@ -27,8 +27,9 @@ HELP = "the desk's daily report (PnL, tracking error, execution, health, alerts,
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--date", required=True, type=input_type(lambda r: parse_date(r, "--date")),
-                   help="the UTC day, YYYY-MM-DD")
+    p.add_argument(
+        "--date", required=True, type=input_type(lambda r: parse_date(r, "--date")), help="the UTC day, YYYY-MM-DD"
+    )
     add_output_arguments(p)
 
 
@@ -47,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(sys.stderr)
     if settings is None:
         return EXIT_USAGE
+    from answers import report_inputs
     from lib.reports import daily as daily_report
     from lib.reports import html as report_html
-    from answers import report_inputs
 
     def build(s):
         history, note = _history(s, args.date)
@@ -59,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         state = "all criteria met" if r.failed == 0 and r.passed == len(r.verdicts) else f"{r.failed} failed"
         return f"[Desk Monitor] Daily report {r.day}: {state} · PnL {daily_report.fmt.usd(r.pnl_total, signed=True)}"
 
-    render = {"text": daily_report.to_text, "html": report_html.daily,
-              "json": lambda r: json_text(daily_report.to_json(r))}
+    render = {
+        "text": daily_report.to_text,
+        "html": report_html.daily,
+        "json": lambda r: json_text(daily_report.to_json(r)),
+    }
     return produce(build, render, subject, args, settings)

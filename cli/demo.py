@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from lib.config import DEFAULT_DEMO_PATH
 
@@ -26,15 +26,17 @@ def _parse_time(s: str) -> datetime:
         t = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO time like 2025-12-15T12:00Z: {s[:40]!r}") from None
-    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _parse_accounts(s: str) -> int:
     from lib.demo.accounts import MAX_ACCOUNTS
 
     if not (s.isascii() and s.isdigit() and len(s) <= 3 and 1 <= int(s) <= MAX_ACCOUNTS):
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ACCOUNTS} (1: the main account; "
-                                         f"2: plus a sub-account), not {s[:20]!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {MAX_ACCOUNTS} (1: the main account; "
+            f"2: plus a sub-account), not {s[:20]!r}"
+        )
     return int(s)
 
 
@@ -45,10 +47,15 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--days", type=int, default=None, help="span length in days, instead of --start")
     ap.add_argument("--coins", type=int, default=60, help="ordinary coins (kPEPE, kBONK, PURR are added)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--accounts", type=_parse_accounts, default=None, metavar="N",
-                    help="1: the main account only; 2: also a sub-account (the main address + ':sub1', a quarter "
-                         "of the size, 8 coins, its own deposits). Default 1; when catching up an existing desk, "
-                         "that desk's own (a different N rebuilds it)")
+    ap.add_argument(
+        "--accounts",
+        type=_parse_accounts,
+        default=None,
+        metavar="N",
+        help="1: the main account only; 2: also a sub-account (the main address + ':sub1', a quarter "
+        "of the size, 8 coins, its own deposits). Default 1; when catching up an existing desk, "
+        "that desk's own (a different N rebuilds it)",
+    )
     ap.add_argument("--force", action="store_true", help="drop and recreate the demo tables")
 
 
@@ -56,7 +63,7 @@ def run(a: argparse.Namespace) -> int:
     from lib.clickhouse import embedded_lock as chdb_lock
     from lib.demo import seed
 
-    end = a.end or datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    end = a.end or datetime.now(UTC).replace(second=0, microsecond=0)
     if a.start and a.days:
         print("error: give --start or --days, not both", file=sys.stderr)
         return 2
@@ -73,16 +80,26 @@ def run(a: argparse.Namespace) -> int:
     if not (a.end or a.start or a.days or a.force):
         return _up_to_date(a, progress)
     try:
-        res = seed(a.path, start=start, end=end, coins=a.coins, seed=a.seed, progress=progress, force=a.force,
-                   accounts=a.accounts or 1)
+        res = seed(
+            a.path,
+            start=start,
+            end=end,
+            coins=a.coins,
+            seed=a.seed,
+            progress=progress,
+            force=a.force,
+            accounts=a.accounts or 1,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not res["seeded"]:
         print(f"{a.path} is already seeded; nothing to do (use --force to regenerate).")
         return 0
-    print(f"seeded {a.path}: {res['start']} .. {res['end']} UTC, {res['model_coins']} model coins, "
-          f"account{'s' if len(res['accounts']) > 1 else ''} {', '.join(res['accounts'])}")
+    print(
+        f"seeded {a.path}: {res['start']} .. {res['end']} UTC, {res['model_coins']} model coins, "
+        f"account{'s' if len(res['accounts']) > 1 else ''} {', '.join(res['accounts'])}"
+    )
     for name, n in res["tables"].items():
         dup = res["duplicates"].get(name)
         print(f"  {name:<10} {n:>10,} rows" + (f"  ({dup} duplicates)" if dup else ""))
@@ -106,6 +123,8 @@ def _up_to_date(a: argparse.Namespace, progress) -> int:
         done = feeder.prepare(progress)
     finally:
         writer.close()
-    print(f"{a.path}: demo desk {done} to {feeder.state.end:%Y-%m-%d %H:%M:%S} UTC, "
-          f"{feeder.state.accounts} account{'s' if feeder.state.accounts > 1 else ''}")
+    print(
+        f"{a.path}: demo desk {done} to {feeder.state.end:%Y-%m-%d %H:%M:%S} UTC, "
+        f"{feeder.state.accounts} account{'s' if feeder.state.accounts > 1 else ''}"
+    )
     return 0

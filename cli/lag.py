@@ -33,12 +33,26 @@ HELP = "effective execution lag: each day's TE against the targets dated D-0 .. 
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="start", required=True, type=input_type(lambda r: parse_date(r, "--from")),
-                   help="first holdings date, YYYY-MM-DD (UTC)")
-    p.add_argument("--to", dest="end", required=True, type=input_type(lambda r: parse_date(r, "--to")),
-                   help="last holdings date, YYYY-MM-DD (UTC)")
-    p.add_argument("--hour", default=config.DEFAULT_SNAPSHOT_HOUR, type=input_type(parse_hour),
-                   help=f"snapshot hour 0-23 UTC (default {config.DEFAULT_SNAPSHOT_HOUR})")
+    p.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        type=input_type(lambda r: parse_date(r, "--from")),
+        help="first holdings date, YYYY-MM-DD (UTC)",
+    )
+    p.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        type=input_type(lambda r: parse_date(r, "--to")),
+        help="last holdings date, YYYY-MM-DD (UTC)",
+    )
+    p.add_argument(
+        "--hour",
+        default=config.DEFAULT_SNAPSHOT_HOUR,
+        type=input_type(parse_hour),
+        help=f"snapshot hour 0-23 UTC (default {config.DEFAULT_SNAPSHOT_HOUR})",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
@@ -49,12 +63,16 @@ def run(args: argparse.Namespace) -> int:
 
 def table_text(days, hour: int) -> str:
     """The sweep as a plain-text table, one line per day."""
-    from lib.tracking import lag
     from lib import format as fmt
+    from lib.tracking import lag
 
     head = f"{'date':<12}" + "".join(f"{lag.lag_label(k):>9}" for k in lag.LAGS) + "   best  lag verdict"
-    lines = [f"Effective execution lag · snapshot {hour:02d}:00 UTC · TE vs the targets dated D−lag "
-             f"(schedule {lag.lag_label(lag.SCHEDULED)})", "", head]
+    lines = [
+        f"Effective execution lag · snapshot {hour:02d}:00 UTC · TE vs the targets dated D−lag "
+        f"(schedule {lag.lag_label(lag.SCHEDULED)})",
+        "",
+        head,
+    ]
     for row in days.iter_rows(named=True):
         by_lag = lag.te_by_lag(row)
         best = row["best_lag"]
@@ -65,9 +83,9 @@ def table_text(days, hour: int) -> str:
 
 
 def run_lag(start: date, end: date, hour: int, as_json: bool, out=None, err=None) -> int:
-    from lib.tracking import lag
     from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
+    from lib.tracking import lag
     from queries.tracking.tracking_error import lag_sweep
 
     out = out or sys.stdout

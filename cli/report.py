@@ -35,21 +35,42 @@ HELP = "tracking-error day report: the book against its T+2 model target at a sn
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--date", required=True, type=input_type(lambda r: parse_date(r, "--date")),
-                   help="holdings date, YYYY-MM-DD (UTC)")
-    p.add_argument("--hour", default=config.DEFAULT_SNAPSHOT_HOUR, type=input_type(parse_hour),
-                   help=f"snapshot hour 0-23 UTC, read at the END of the hour (hour 0 includes the 00:00-00:02 "
-                        f"rebalance fills); -1 = 00:00:00, before the rebalance (default {config.DEFAULT_SNAPSHOT_HOUR})")
-    p.add_argument("--w-eps", dest="w_eps", default=config.W_EPS,
-                   type=input_type(lambda r: parse_threshold(r, "--w-eps", *config.W_EPS_RANGE)),
-                   help=f"|weight| below this is flat (default {config.W_EPS}, range {config.W_EPS_RANGE})")
-    p.add_argument("--mag-eps", dest="mag_eps", default=config.MAG_EPS,
-                   type=input_type(lambda r: parse_threshold(r, "--mag-eps", *config.MAG_EPS_RANGE)),
-                   help=f"|actual - target| above this is a magnitude error (default {config.MAG_EPS}, "
-                        f"range {config.MAG_EPS_RANGE})")
-    p.add_argument("--mag-rule", dest="mag_rule", default=config.DEFAULT_MAG_RULE, choices=config.MAG_RULES,
-                   help="how MAG_EPS is read: absolute |actual - target| (default, the playbook's rule) or "
-                        "relative to |target| (reproduces the playbook's Dec 5-7 magnitude counts)")
+    p.add_argument(
+        "--date",
+        required=True,
+        type=input_type(lambda r: parse_date(r, "--date")),
+        help="holdings date, YYYY-MM-DD (UTC)",
+    )
+    p.add_argument(
+        "--hour",
+        default=config.DEFAULT_SNAPSHOT_HOUR,
+        type=input_type(parse_hour),
+        help=f"snapshot hour 0-23 UTC, read at the END of the hour (hour 0 includes the 00:00-00:02 "
+        f"rebalance fills); -1 = 00:00:00, before the rebalance (default {config.DEFAULT_SNAPSHOT_HOUR})",
+    )
+    p.add_argument(
+        "--w-eps",
+        dest="w_eps",
+        default=config.W_EPS,
+        type=input_type(lambda r: parse_threshold(r, "--w-eps", *config.W_EPS_RANGE)),
+        help=f"|weight| below this is flat (default {config.W_EPS}, range {config.W_EPS_RANGE})",
+    )
+    p.add_argument(
+        "--mag-eps",
+        dest="mag_eps",
+        default=config.MAG_EPS,
+        type=input_type(lambda r: parse_threshold(r, "--mag-eps", *config.MAG_EPS_RANGE)),
+        help=f"|actual - target| above this is a magnitude error (default {config.MAG_EPS}, "
+        f"range {config.MAG_EPS_RANGE})",
+    )
+    p.add_argument(
+        "--mag-rule",
+        dest="mag_rule",
+        default=config.DEFAULT_MAG_RULE,
+        choices=config.MAG_RULES,
+        help="how MAG_EPS is read: absolute |actual - target| (default, the playbook's rule) or "
+        "relative to |target| (reproduces the playbook's Dec 5-7 magnitude counts)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the story")
 
 
@@ -65,18 +86,26 @@ def story_text(story) -> str:
     return "\n".join(lines)
 
 
-def run_report(day: date, hour: int, w_eps: float, mag_eps: float, as_json: bool,
-               out=None, err=None, mag_rule: str = config.DEFAULT_MAG_RULE) -> int:
+def run_report(
+    day: date,
+    hour: int,
+    w_eps: float,
+    mag_eps: float,
+    as_json: bool,
+    out=None,
+    err=None,
+    mag_rule: str = config.DEFAULT_MAG_RULE,
+) -> int:
     """Print the report for one day; returns the exit code."""
     import polars as pl
 
     from lib import format as fmt
-    from lib.tracking import daily as te_daily
-    from lib.tracking import snapshot as te_snapshot
-    from lib.tracking import classification as te
-    from lib.tracking import story as stories
     from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
+    from lib.tracking import classification as te
+    from lib.tracking import daily as te_daily
+    from lib.tracking import snapshot as te_snapshot
+    from lib.tracking import story as stories
     from queries.tracking.tracking_error import timeline
 
     out = out or sys.stdout

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
-from typing import IO, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import IO
 
 from cli.common import EXIT_OK, EXIT_USAGE, clickhouse_failure
-from lib.alerting import settings as alert_settings
 from lib.alerting import channels as notify
+from lib.alerting import settings as alert_settings
 from lib.alerting.state import AlertState
 from lib.clickhouse.errors import QueryFailed
 from lib.config import ConfigError
@@ -20,21 +21,37 @@ FORMATS = ("text", "html", "json")
 
 
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=FORMATS, default="text", help="text (default), html (self-contained "
-                   "email: inline CSS and SVG, no JavaScript) or json")
-    p.add_argument("--send", action="store_true",
-                   help="also email it through the configured email channel ([alerts] / DESK_ALERT_* settings)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), html (self-contained email: inline CSS and SVG, no JavaScript) or json",
+    )
+    p.add_argument(
+        "--send",
+        action="store_true",
+        help="also email it through the configured email channel ([alerts] / DESK_ALERT_* settings)",
+    )
     p.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
 
 
-def produce(build: Callable[[alert_settings.AlertSettings], object], render: dict[str, Callable[[object], str]],
-            subject: Callable[[object], str], args: argparse.Namespace, settings: alert_settings.AlertSettings,
-            out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+def produce(
+    build: Callable[[alert_settings.AlertSettings], object],
+    render: dict[str, Callable[[object], str]],
+    subject: Callable[[object], str],
+    args: argparse.Namespace,
+    settings: alert_settings.AlertSettings,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> int:
     """Build the report, print it in --format, and with --send email it (text + HTML)."""
     out, err = out or sys.stdout, err or sys.stderr
     if args.send and not settings.channels.email:
-        print("error: --send needs the email channel: DESK_ALERT_EMAIL_FROM, DESK_ALERT_EMAIL_TO and "
-              "DESK_ALERT_SMTP_URL (or DESK_ALERT_RESEND_API_KEY)", file=err)
+        print(
+            "error: --send needs the email channel: DESK_ALERT_EMAIL_FROM, DESK_ALERT_EMAIL_TO and "
+            "DESK_ALERT_SMTP_URL (or DESK_ALERT_RESEND_API_KEY)",
+            file=err,
+        )
         return EXIT_USAGE
     try:
         report = build(settings)
@@ -50,7 +67,7 @@ def produce(build: Callable[[alert_settings.AlertSettings], object], render: dic
         return EXIT_OK
     msg = notify.Message(subject(report), render["text"](report), render["html"](report))
     chans = notify.channels(settings.channels, webhook=False)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with AlertState(settings.state_path) as state:
         state.enqueue([c.name for c in chans], msg.subject, msg.to_json(), now)
         from cli.alerts import flush

@@ -26,9 +26,13 @@ HELP = "the desk's weekly risk report (returns, exposure, TE trend, costs, incid
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--week-ending", dest="week_ending", required=True,
-                   type=input_type(lambda r: parse_date(r, "--week-ending")),
-                   help="the last UTC day of the week, YYYY-MM-DD")
+    p.add_argument(
+        "--week-ending",
+        dest="week_ending",
+        required=True,
+        type=input_type(lambda r: parse_date(r, "--week-ending")),
+        help="the last UTC day of the week, YYYY-MM-DD",
+    )
     add_output_arguments(p)
 
 
@@ -37,10 +41,18 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(sys.stderr)
     if settings is None:
         return EXIT_USAGE
-    from lib.reports import weekly as weekly_report
     from answers import report_inputs
+    from lib.reports import weekly as weekly_report
 
-    render = {"text": weekly_report.to_text, "html": weekly_report.to_html,
-              "json": lambda r: json_text(weekly_report.to_json(r))}
-    return produce(lambda s: report_inputs.weekly(args.week_ending, s.thresholds), render,
-                   lambda r: f"[Desk Monitor] Weekly risk report {r.week_start} – {r.week_ending}", args, settings)
+    render = {
+        "text": weekly_report.to_text,
+        "html": weekly_report.to_html,
+        "json": lambda r: json_text(weekly_report.to_json(r)),
+    }
+    return produce(
+        lambda s: report_inputs.weekly(args.week_ending, s.thresholds),
+        render,
+        lambda r: f"[Desk Monitor] Weekly risk report {r.week_start} – {r.week_ending}",
+        args,
+        settings,
+    )

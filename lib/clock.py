@@ -7,11 +7,11 @@ Times are aware UTC; a naive datetime is taken to be UTC.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from lib import config
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def latest_complete_hour(as_of: datetime | None, now: datetime | None = None) -> tuple[date, int]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The embedded demo desk (nothing configured). DESK_DEMO_PATH moves it (tests, a second checkout);
@@ -65,7 +65,9 @@ HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this r
 # never sets "data as of" or a page's default range, and System Health counts it.
 FUTURE_SKEW_S = 300
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
-POSITIONS_MARK_MAX_AGE_MIN = 120  # PnL decomposition: a positions round further than this from an equity mark is not its mark
+POSITIONS_MARK_MAX_AGE_MIN = (
+    120  # PnL decomposition: a positions round further than this from an equity mark is not its mark
+)
 FILLS_PAGE_SIZE = 100  # fills per page on the Trades page
 FILLS_EXPORT_MAX_ROWS = 100_000  # CSV download cap (the page says when it is reached)
 UNTRACKED_LIST_LIMIT = 200  # untracked fills listed (all are counted)

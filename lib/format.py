@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 MISSING = "—"
 MINUS = "\u2212"  # typographic minus for displayed signed numbers
@@ -31,8 +32,7 @@ STATUS_COLORS: Mapping[str, str] = MappingProxyType(
 
 # Data-contract column status (System Health, lib/clickhouse/contract.py)
 CONTRACT_COLORS: Mapping[str, str] = MappingProxyType(
-    {"wrong type": "#d1343b", "missing": "#d1343b", "normalised": "#e0a526", "extra": "#a3b1bf",
-     "present": "#2e9d5b"}
+    {"wrong type": "#d1343b", "missing": "#d1343b", "normalised": "#e0a526", "extra": "#a3b1bf", "present": "#2e9d5b"}
 )
 
 # Streamlit badge colour names for a status (st.badge, :color-badge[...])
@@ -164,23 +164,25 @@ def utc(ts: datetime | None, seconds: bool = False) -> str:
     if ts is None:
         return MISSING
     if ts.tzinfo is not None:
-        ts = ts.astimezone(timezone.utc)
+        ts = ts.astimezone(UTC)
     return ts.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
 def age_since(ts: datetime | None, now: datetime | None = None) -> str:
     if ts is None:
         return MISSING
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=timezone.utc)
+        ts = ts.replace(tzinfo=UTC)
     return age(now - ts)
 
 
 # --- snapshot hours (lib.config.SNAPSHOT_HOURS) ---------------------------------
-SNAPSHOT_HOUR_HELP = ("Positions as of the END of the hour: after every fill before it, priced at its close. Hour 0 "
-                      "therefore includes the 00:00–00:02 rebalance fills (the playbook's hourly timeline); pick "
-                      "“before the rebalance” for the book as of 00:00:00, going into it.")
+SNAPSHOT_HOUR_HELP = (
+    "Positions as of the END of the hour: after every fill before it, priced at its close. Hour 0 "
+    "therefore includes the 00:00–00:02 rebalance fills (the playbook's hourly timeline); pick "
+    "“before the rebalance” for the book as of 00:00:00, going into it."
+)
 
 
 def snapshot_file_tag(hour: int) -> str:
@@ -227,7 +229,7 @@ def plot_text(value: Any) -> str:
 def json_value(x: Any) -> Any:
     """A report value as JSON: UTC times as ISO with Z, dates as ISO, non-finite floats as null (missing)."""
     if isinstance(x, datetime):
-        return x.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return x.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(x, date):
         return x.isoformat()
     if isinstance(x, float):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from lib import config
 
@@ -89,8 +90,9 @@ def parse_hour(raw: object) -> int:
     try:
         value = parse_url_int(text, "hour", 0, 23)
     except InputError:
-        raise InputError(f"hour must be a whole number 0-23 (or -1 for before the rebalance), "
-                         f"not {text[:20]!r}") from None
+        raise InputError(
+            f"hour must be a whole number 0-23 (or -1 for before the rebalance), not {text[:20]!r}"
+        ) from None
     if value not in config.SNAPSHOT_HOURS:
         raise InputError(f"hour {value} is not a snapshot hour")
     return value
@@ -123,8 +125,7 @@ def parse_trend_band(raw: object) -> float:
 def parse_coin(raw: object) -> str:
     text = str(raw).strip()
     if not _COIN.match(text):
-        raise InputError(f"coin must be letters and digits (a spot pair like PURR/USDC, or @107), "
-                         f"not {text[:20]!r}")
+        raise InputError(f"coin must be letters and digits (a spot pair like PURR/USDC, or @107), not {text[:20]!r}")
     return text
 
 
@@ -204,8 +205,9 @@ def parse_account(raw: object) -> str | None:
     if text.lower() == ALL_ACCOUNTS:
         return None
     if not _ACCOUNT.match(text):
-        raise InputError(f"account must be an account name (letters, digits, ':', '.', '_', '-') or 'all', "
-                         f"not {text[:24]!r}")
+        raise InputError(
+            f"account must be an account name (letters, digits, ':', '.', '_', '-') or 'all', not {text[:24]!r}"
+        )
     return text
 
 
@@ -276,5 +278,5 @@ def nearest_day(value: date, options: Sequence[date]) -> date:
 
 def day_bounds(d: date) -> tuple[datetime, datetime]:
     """[start, end) of a UTC day as aware datetimes."""
-    start = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+    start = datetime(d.year, d.month, d.day, tzinfo=UTC)
     return start, start + timedelta(days=1)

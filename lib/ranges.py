@@ -9,7 +9,7 @@ use the bounds themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from lib import config
 from lib.inputs import MAX_RANGE_DAYS, InputError
@@ -38,7 +38,7 @@ class Bounds:
 
 
 def midnight(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 def day_bounds(start: date, end: date) -> Bounds:
@@ -55,7 +55,7 @@ def preset_bounds(preset: str, now: datetime, first_day: date | None = None) -> 
     """
     if preset not in config.RANGE_PRESETS:
         raise InputError(f"unknown range preset {preset!r}")
-    now = now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     today = now.date()
     hi = midnight(today) + timedelta(days=1)
     if preset == "24h":

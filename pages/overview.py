@@ -5,21 +5,19 @@ from datetime import timedelta
 import streamlit as st
 
 from lib import config
+from lib import format as fmt
 from lib.book import pnl
 from lib.book import regimes as regime_rules
 from lib.inputs import parse_trend_band
-from lib import format as fmt
+from queries.book import overview, regimes, risk
 from queries.health import health
-from queries.book import overview
-from queries.book import regimes
-from queries.book import risk
 from queries.tracking import tracking_error
 from ui import alerts_panel, layout
-from ui.shell import router
 from ui.data import empty_note, load, load_optional
 from ui.overview import regimes as regime_panel
 from ui.overview import risk as risk_panel
 from ui.overview import sections, views
+from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import lazy_tabs, set_url, url_value
 
@@ -36,13 +34,19 @@ monitor_rows = load_optional(health.monitor_status, what="monitor heartbeats", w
 if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)
     firing = alerts_panel.firing_count()  # the System Health Alerts panel's count
-    badge_column.badge(f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(firing)}",
-                       icon=":material/monitor_heart:",
-                       color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
-                       help="; ".join(fmt.md_text(p) for p in summary.problems)
-                       or "Worst monitor status on the System Health page.")
-link_column.page_link("pages/system_health.py", label="System Health", icon=":material/arrow_forward:",
-                      query_params=sidebar.link_params(), help="Monitors, synced tables and sync runs.")
+    badge_column.badge(
+        f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(firing)}",
+        icon=":material/monitor_heart:",
+        color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
+        help="; ".join(fmt.md_text(p) for p in summary.problems) or "Worst monitor status on the System Health page.",
+    )
+link_column.page_link(
+    "pages/system_health.py",
+    label="System Health",
+    icon=":material/arrow_forward:",
+    query_params=sidebar.link_params(),
+    help="Monitors, synced tables and sync runs.",
+)
 
 # --- headline metrics -------------------------------------------------------------------------
 sections.pnl_metrics(views.headline_windows(load(overview.headline_pnl, what="headline PnL")))
@@ -50,14 +54,22 @@ exposure = load(overview.latest_exposure, what="latest exposure")
 snapshot_day = pnl.latest_snapshot_day(sidebar.as_of, config.DEFAULT_SNAPSHOT_HOUR)
 timeline = None
 if snapshot_day is not None:
-    timeline = load(tracking_error.timeline, snapshot_day - timedelta(days=1), snapshot_day,
-                    config.DEFAULT_SNAPSHOT_HOUR, what="latest tracking error")
+    timeline = load(
+        tracking_error.timeline,
+        snapshot_day - timedelta(days=1),
+        snapshot_day,
+        config.DEFAULT_SNAPSHOT_HOUR,
+        what="latest tracking error",
+    )
 sections.exposure_metrics(views.exposure_now(exposure, timeline, snapshot_day), snapshot_day)
 
 # --- risk now: margin, leverage, withdrawable, nearest liquidations (ui/overview/risk.py) -------
 st.subheader("Risk")
-risk_panel.risk_panel(risk_panel.risk_now(load(risk.latest_account_risk, what="account risk"),
-                                          load(risk.position_risk, what="liquidation distances")))
+risk_panel.risk_panel(
+    risk_panel.risk_now(
+        load(risk.latest_account_risk, what="account risk"), load(risk.position_risk, what="liquidation distances")
+    )
+)
 
 # --- PnL decomposition over the global range ---------------------------------------------------
 st.subheader(f"PnL {start} – {end} (UTC days)")
@@ -78,8 +90,12 @@ if daily is not None and daily.height:
     sections.daily_statistics(views.daily_statistics(daily, start))
 
 # --- the rest on demand: only the open tab's queries and charts run (st.tabs on_change="rerun") --------
-TABS = {"exposure": "Exposure", "margin": "Margin and leverage", "flows": "Deposits and withdrawals",
-        "regimes": "PnL windows and market regimes"}
+TABS = {
+    "exposure": "Exposure",
+    "margin": "Margin and leverage",
+    "flows": "Deposits and withdrawals",
+    "regimes": "PnL windows and market regimes",
+}
 tabs = lazy_tabs("section", TABS, key="ov_tab")
 
 with tabs[0]:
@@ -108,10 +124,15 @@ with tabs[3]:
         band_default = regime_rules.default_band_pct()
         band_column, _ = st.columns([2, 5])
         band = band_column.number_input(
-            "Trend band (± % BTC 24 h return)", min_value=config.REGIME_TREND_BAND_RANGE_PCT[0],
-            max_value=config.REGIME_TREND_BAND_RANGE_PCT[1], value=url_value("trend", parse_trend_band, band_default),
-            step=0.5, key="ov_trend_band", help="An hour is 'up' when BTC rose more than this over the 24 h ending "
-                                                "at its close, 'down' when it fell more, else 'flat'.")
+            "Trend band (± % BTC 24 h return)",
+            min_value=config.REGIME_TREND_BAND_RANGE_PCT[0],
+            max_value=config.REGIME_TREND_BAND_RANGE_PCT[1],
+            value=url_value("trend", parse_trend_band, band_default),
+            step=0.5,
+            key="ov_trend_band",
+            help="An hour is 'up' when BTC rose more than this over the 24 h ending "
+            "at its close, 'down' when it fell more, else 'flat'.",
+        )
         set_url(trend=None if band == band_default else band)
         trend_up, trend_down = regime_rules.trend_thresholds(band)
         buckets = load(regimes.pnl_buckets, start, end, trend_up, trend_down, what="PnL by window and regime")

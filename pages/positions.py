@@ -2,20 +2,18 @@
 
 import streamlit as st
 
-from lib import config, csv_export
-from lib import clock
-from lib.tracking import snapshot as te_snapshot
+from lib import clock, config, csv_export
 from lib import format as fmt
-from lib.tracking import classification as te
 from lib.inputs import parse_date, parse_hour
-from queries.book import positions
-from queries.book import risk
+from lib.tracking import classification as te
+from lib.tracking import snapshot as te_snapshot
+from queries.book import positions, risk
 from queries.tracking import tracking_error
 from ui import layout, links
-from ui.shell import router
 from ui.data import empty_note, load
 from ui.positions import data_quality, sections, views
 from ui.positions import risk as risk_panel
+from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
@@ -33,22 +31,35 @@ url_day = url_value("date", lambda raw: parse_date(raw, "date"), default_day)
 url_hour = url_value("hour", parse_hour, default_hour)
 
 day_column, hour_column, w_eps_column, mag_eps_column = layout.control_row(4)
-day = day_column.date_input("Holdings date (UTC)", value=url_day, key="pos_date",
-                            help="The book after that day's rebalance, against the targets dated two days "
-                                 "earlier (T+2).")
-hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="pos_hour",
-                             index=config.SNAPSHOT_HOURS.index(url_hour), format_func=fmt.snapshot_hour_option,
-                             help=fmt.SNAPSHOT_HOUR_HELP)
+day = day_column.date_input(
+    "Holdings date (UTC)",
+    value=url_day,
+    key="pos_date",
+    help="The book after that day's rebalance, against the targets dated two days earlier (T+2).",
+)
+hour = hour_column.selectbox(
+    "Snapshot hour (UTC)",
+    options=list(config.SNAPSHOT_HOURS),
+    key="pos_hour",
+    index=config.SNAPSHOT_HOURS.index(url_hour),
+    format_func=fmt.snapshot_hour_option,
+    help=fmt.SNAPSHOT_HOUR_HELP,
+)
 thresholds = threshold_inputs("pos", w_eps_column, mag_eps_column)
 set_url(date=day, hour=hour)
 
 when = fmt.snapshot_when(day.isoformat(), hour)
 if hour == 0:
-    st.caption(":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
-               "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it.")
+    st.caption(
+        ":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
+        "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it."
+    )
 if clock.snapshot_incomplete(day, hour, as_of):
-    st.warning(f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
-               "after that time are missing.", icon=":material/schedule:")
+    st.warning(
+        f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
+        "after that time are missing.",
+        icon=":material/schedule:",
+    )
 
 position_risk = load(risk.position_risk, what="position risk and price check")
 risk_view = risk_panel.position_risk(position_risk) if position_risk is not None else None
@@ -79,12 +90,17 @@ target_date = clock.target_date(day)
 snapshot = views.snapshot(timeline, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
 classified = snapshot.counts is not None
 if snapshot.state == te_snapshot.NO_TARGETS:
-    st.warning(f"**No model targets dated {target_date.isoformat()}** (T+{config.T_PLUS_TARGET} for holdings date "
-               f"{day.isoformat()}): positions are shown without categories; nothing is called EXTRA.",
-               icon=":material/event_busy:")
+    st.warning(
+        f"**No model targets dated {target_date.isoformat()}** (T+{config.T_PLUS_TARGET} for holdings date "
+        f"{day.isoformat()}): positions are shown without categories; nothing is called EXTRA.",
+        icon=":material/event_busy:",
+    )
 elif snapshot.state == te_snapshot.NO_FILLS:
-    st.warning(f"**No fills up to {when}** for any symbol of the day: the book cannot be rebuilt from fills, "
-               "so nothing is classified (nothing is called MISSING).", icon=":material/event_busy:")
+    st.warning(
+        f"**No fills up to {when}** for any symbol of the day: the book cannot be rebuilt from fills, "
+        "so nothing is classified (nothing is called MISSING).",
+        icon=":material/event_busy:",
+    )
 
 st.subheader(f"Book at {when} vs targets dated {target_date.isoformat()}")
 sections.book(snapshot, views.unpriced_notes(snapshot.unpriced), timeline.height, thresholds.label)
@@ -95,21 +111,33 @@ sections.book(snapshot, views.unpriced_notes(snapshot.unpriced), timeline.height
 def book_table() -> None:
     picked = None
     if classified:
-        picked = st.multiselect("Categories", options=list(te.CATEGORIES), default=list(te.CATEGORIES),
-                                key="pos_categories", help="Filter the table and the chart.")
+        picked = st.multiselect(
+            "Categories",
+            options=list(te.CATEGORIES),
+            default=list(te.CATEGORIES),
+            key="pos_categories",
+            help="Filter the table and the chart.",
+        )
     table = views.table(snapshot.rows, picked)
     caption_column, download_column = st.columns([4, 1], vertical_alignment="bottom")
     if classified:
-        caption_column.caption(f"{table.height} of {timeline.height} symbols · largest |actual − T+2 target| first "
-                               "· weights in % of equity · flip = closer to the T+1 target than to T+2")
+        caption_column.caption(
+            f"{table.height} of {timeline.height} symbols · largest |actual − T+2 target| first "
+            "· weights in % of equity · flip = closer to the T+1 target than to T+2"
+        )
     else:
-        caption_column.caption(f"{table.height} symbols · largest |notional| first · nothing classified "
-                               f"({snapshot.state})")
+        caption_column.caption(
+            f"{table.height} symbols · largest |notional| first · nothing classified ({snapshot.state})"
+        )
     # data as a callable: the CSV is built on click and served once, never stored while the page is shown
     download_column.download_button(
-        "CSV", lambda: csv_export.csv_text(table),  # built on click, served once
+        "CSV",
+        lambda: csv_export.csv_text(table),  # built on click, served once
         file_name=csv_export.file_name("positions", day, fmt.snapshot_file_tag(hour)),
-        mime="text/csv", icon=":material/download:", help="The table as shown, weights as fractions of equity.")
+        mime="text/csv",
+        icon=":material/download:",
+        help="The table as shown, weights as fractions of equity.",
+    )
     sections.table_and_chart(table, classified, links.trades_drilldown_prefix(sidebar))
 
 
@@ -120,10 +148,13 @@ st.subheader("Reconciliation: fills vs exchange snapshot")
 exchange = load(positions.exchange_positions_at, day, hour, what="exchange positions snapshot")
 if exchange is not None:
     if exchange.height == 0:
-        st.info(f"No exchange positions snapshot in the 7 days before the end of {when}: nothing to reconcile.",
-                icon=":material/info:")
+        st.info(
+            f"No exchange positions snapshot in the 7 days before the end of {when}: nothing to reconcile.",
+            icon=":material/info:",
+        )
     else:
-        sections.reconciliation(views.reconcile(timeline, exchange),
-                                fmt.utc(exchange["snapshot_ts"].max(), seconds=True), exchange.height)
+        sections.reconciliation(
+            views.reconcile(timeline, exchange), fmt.utc(exchange["snapshot_ts"].max(), seconds=True), exchange.height
+        )
 
 risk_section()

@@ -15,20 +15,16 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from lib.health import rules
 from lib.health import answer as health_answer
+from lib.health import rules
 from lib.inputs import parse_bucket, parse_hours, parse_monitor
-from queries.health import contract
-from queries.health import health
-from queries.health import odd_data
-from queries.health import prices
-from queries.tracking import tracking_error
 from queries.engine.run import client as desk_client
-from ui import data as ui_data
+from queries.health import contract, health, odd_data, prices
+from queries.tracking import tracking_error
 from ui import alerts_panel
-from ui.shell import router
+from ui import data as ui_data
 from ui.data import empty_note, load, load_live, load_optional
-from ui.shell import sidebar
+from ui.shell import router, sidebar
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, set_url, url_value
 from ui.system_health import answer, data_quality, sections, views
@@ -61,26 +57,38 @@ def panels(as_of: datetime | None) -> None:
 
     # ---------------------------------------------------------------- monitors
     st.subheader("Monitors")
-    resolution = st.radio("Timeline resolution", config.HEALTH_BUCKET_CHOICES_MIN, key="sh_res", horizontal=True,
-                          format_func=lambda m: f"{m} min")
+    resolution = st.radio(
+        "Timeline resolution",
+        config.HEALTH_BUCKET_CHOICES_MIN,
+        key="sh_res",
+        horizontal=True,
+        format_func=lambda m: f"{m} min",
+    )
     set_url(res=None if resolution == config.HEALTH_DEFAULT_BUCKET_MIN else resolution)
     monitor_summary, assessed, tables, sync = None, None, None, None
     if monitor_rows is not None:
         assessed = rules.assess_monitors(monitor_rows, clock.server_now)
         monitor_summary = rules.summarize(assessed, clock.server_now)
         start = rules.window_start(clock.end, 24, resolution * 60)
-        beats = load_optional(health.heartbeat_buckets, start, clock.end_q, resolution * 60,
-                              what="Heartbeat timeline")
-        timeline = None if beats is None else views.timeline_view(
-            beats, start, clock.end, resolution * 60, tuple(assessed["monitor"].to_list()))
+        beats = load_optional(health.heartbeat_buckets, start, clock.end_q, resolution * 60, what="Heartbeat timeline")
+        timeline = (
+            None
+            if beats is None
+            else views.timeline_view(beats, start, clock.end, resolution * 60, tuple(assessed["monitor"].to_list()))
+        )
         sections.monitors(assessed, timeline, start, clock.end, resolution)
         # a DOWN or LATE monitor's name in the summary links here: its newest heartbeat rows (URL: monitor)
         names = assessed["monitor"].to_list()
         init_from_url("sh_monitor", "monitor", parse_monitor, None)
         if st.session_state["sh_monitor"] not in names:
             st.session_state["sh_monitor"] = None
-        picked = st.selectbox("Heartbeat rows of", names, key="sh_monitor", placeholder="Pick a monitor",
-                              help="Its newest heartbeats, each once: when it beat, from which host, which error.")
+        picked = st.selectbox(
+            "Heartbeat rows of",
+            names,
+            key="sh_monitor",
+            placeholder="Pick a monitor",
+            help="Its newest heartbeats, each once: when it beat, from which host, which error.",
+        )
         set_url(monitor=picked)
         if picked:
             beats_of = load(health.monitor_beats, picked, clock.end_q, what=f"Heartbeats of {picked}")
@@ -89,16 +97,22 @@ def panels(as_of: datetime | None) -> None:
 
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
-    stats = [frame for name in health.SYNCED_TABLES
-             if (frame := load_optional(health.sync_stats, name, clock.end_q, what=f"Sync statistics of {name}"))
-             is not None]
+    stats = [
+        frame
+        for name in health.SYNCED_TABLES
+        if (frame := load_optional(health.sync_stats, name, clock.end_q, what=f"Sync statistics of {name}")) is not None
+    ]
     table_summary = None
     if stats:
         tables = rules.assess_tables(pl.concat(stats, how="diagonal_relaxed"))
         table_summary = rules.worst(s for s in tables["status"].to_list() if s != "N/A")
         sections.synced_tables(tables)
-        hours = st.segmented_control("Rows per hour over", config.HEALTH_HOURS_CHOICES, key="sh_hours",
-                                     format_func=lambda h: f"{h // 24} d" if h >= 48 else f"{h} h")
+        hours = st.segmented_control(
+            "Rows per hour over",
+            config.HEALTH_HOURS_CHOICES,
+            key="sh_hours",
+            format_func=lambda h: f"{h // 24} d" if h >= 48 else f"{h} h",
+        )
         hours = hours or config.HEALTH_DEFAULT_HOURS
         set_url(hours=None if hours == config.HEALTH_DEFAULT_HOURS else hours)
         per_hour = []
@@ -149,10 +163,13 @@ def panels(as_of: datetime | None) -> None:
         answer.headline(
             lag,
             health_answer.monitors_line(health_answer.monitor_names(assessed), monitor_link)
-            if assessed is not None else "",
+            if assessed is not None
+            else "",
             health_answer.sync_sentence(table_summary, sync, lag) if lag is not None else "",
-            kline_newest, health_answer.candle_age_s(kline_newest, clock.server_now),
-            targets_newest, health_answer.target_age_s(targets_newest, clock.server_now),
+            kline_newest,
+            health_answer.candle_age_s(kline_newest, clock.server_now),
+            targets_newest,
+            health_answer.target_age_s(targets_newest, clock.server_now),
         )
     sidebar.follow_source_status(desk_client())  # a timed re-run shows an outage in the sidebar too
 

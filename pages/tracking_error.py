@@ -3,13 +3,13 @@
 import streamlit as st
 
 from lib import config
-from lib.tracking import daily as te_daily
 from lib import format as fmt
 from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
+from lib.tracking import daily as te_daily
 from queries.tracking import tracking_error
 from ui import layout, links, plot
-from ui.shell import router
 from ui.data import load
+from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
@@ -26,13 +26,22 @@ start, end = sidebar.start, sidebar.end
 url_hour = url_value("hour", parse_hour, config.DEFAULT_SNAPSHOT_HOUR)
 url_window = url_value("window", parse_window, config.EX_POST_DEFAULT_WINDOW)
 hour_column, window_column, w_eps_column, mag_eps_column = layout.control_row(4)
-hour = hour_column.selectbox("Snapshot hour (UTC)", options=list(config.SNAPSHOT_HOURS), key="te_hour",
-                             index=config.SNAPSHOT_HOURS.index(url_hour), format_func=fmt.snapshot_hour_option,
-                             help="Each day is read at this hour (playbook: the 02:00 hour). " + fmt.SNAPSHOT_HOUR_HELP)
-window = window_column.selectbox("Ex-post TE window", options=list(config.EX_POST_WINDOWS), key="te_window",
-                                 index=list(config.EX_POST_WINDOWS).index(url_window),
-                                 format_func=lambda w: f"{w} days",
-                                 help="Rolling std of daily active returns (book − T+2 target), annualised ×√365.")
+hour = hour_column.selectbox(
+    "Snapshot hour (UTC)",
+    options=list(config.SNAPSHOT_HOURS),
+    key="te_hour",
+    index=config.SNAPSHOT_HOURS.index(url_hour),
+    format_func=fmt.snapshot_hour_option,
+    help="Each day is read at this hour (playbook: the 02:00 hour). " + fmt.SNAPSHOT_HOUR_HELP,
+)
+window = window_column.selectbox(
+    "Ex-post TE window",
+    options=list(config.EX_POST_WINDOWS),
+    key="te_window",
+    index=list(config.EX_POST_WINDOWS).index(url_window),
+    format_func=lambda w: f"{w} days",
+    help="Rolling std of daily active returns (book − T+2 target), annualised ×√365.",
+)
 thresholds = threshold_inputs("te", w_eps_column, mag_eps_column)
 set_url(hour=hour, window=window)
 
@@ -42,17 +51,25 @@ if timeline is None:
     st.stop()
 page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
 view = page.view
-st.caption(f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
-           f"snapshot {fmt.snapshot_hour_option(hour)} UTC "
-           f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}")
+st.caption(
+    f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
+    f"snapshot {fmt.snapshot_hour_option(hour)} UTC "
+    f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}"
+)
 if not view.days_with_targets:
-    st.info(f"No day between {start.isoformat()} and {end.isoformat()} has both data and model targets at "
-            f"{fmt.snapshot_hour_option(hour)} UTC: nothing to show.", icon=":material/info:")
+    st.info(
+        f"No day between {start.isoformat()} and {end.isoformat()} has both data and model targets at "
+        f"{fmt.snapshot_hour_option(hour)} UTC: nothing to show.",
+        icon=":material/info:",
+    )
     st.stop()
 if view.days_without_targets:
     gaps = ", ".join(d.isoformat() for d in view.days_without_targets)
-    st.info(f"**{len(view.days_without_targets)} day(s) without model targets or data** are gaps in the charts "
-            f"(never zeros): {gaps}.", icon=":material/event_busy:")
+    st.info(
+        f"**{len(view.days_without_targets)} day(s) without model targets or data** are gaps in the charts "
+        f"(never zeros): {gaps}.",
+        icon=":material/event_busy:",
+    )
 
 sections.headline(page.summary, window)
 
@@ -89,8 +106,13 @@ def day_story() -> None:
     url_day = nearest_day(url_value("day", lambda raw: parse_date(raw, "day"), options[-1]), options)
     if st.session_state.get("te_day") not in options:
         st.session_state.pop("te_day", None)
-    day = st.selectbox("Day (UTC holdings date)", options=options, index=options.index(url_day), key="te_day",
-                       format_func=lambda d: d.strftime("%Y-%m-%d (%a)"))
+    day = st.selectbox(
+        "Day (UTC holdings date)",
+        options=options,
+        index=options.index(url_day),
+        key="te_day",
+        format_func=lambda d: d.strftime("%Y-%m-%d (%a)"),
+    )
     set_url(day=day)
     if lags is not None:
         sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))

@@ -3,20 +3,26 @@
 import streamlit as st
 
 from lib import config, csv_export
-from lib.book import execution
-from lib.book import pnl
 from lib import format as fmt
-from lib.inputs import (parse_coin, parse_direction, parse_liquidity, parse_list, parse_order, parse_page,
-                        parse_side, parse_sort)
-from queries.book import orders
-from queries.book import trades
+from lib.book import execution, pnl
+from lib.inputs import (
+    parse_coin,
+    parse_direction,
+    parse_liquidity,
+    parse_list,
+    parse_order,
+    parse_page,
+    parse_side,
+    parse_sort,
+)
+from queries.book import orders, trades
 from ui import layout
-from ui.shell import router
-from ui.trades import fill_quality, sections, views
-from ui.trades import orders as orders_panel
 from ui.data import empty_note, load, load_optional
+from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, lazy_tabs, set_url, url_value
+from ui.trades import fill_quality, sections, views
+from ui.trades import orders as orders_panel
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -35,15 +41,25 @@ NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab
 total = load(trades.fills_summary, window_start, window_end, *NO_FILTER, what="fill summary")
 totals = views.first_row(total)
 sections.headline(totals)
-fill_quality.notes(totals, load(trades.unconverted_fees, window_start, window_end, what="fees in other tokens")
-                   if totals.get("n_fee_unconverted") else None)
+fill_quality.notes(
+    totals,
+    load(trades.unconverted_fees, window_start, window_end, what="fees in other tokens")
+    if totals.get("n_fee_unconverted")
+    else None,
+)
 
 facets = load(trades.fill_facets, window_start, window_end, what="fill filters")
 facet = views.facet_values(facets)
 coin_options, direction_options = list(facet["coin"]), list(facet["dir"])
 
-TABS = {"fills": "Fills", "per_day": "Per day", "by_coin": "By coin", "untracked": "Untracked fills",
-        "drilldown": "Coin drill-down", "orders": "Orders"}
+TABS = {
+    "fills": "Fills",
+    "per_day": "Per day",
+    "by_coin": "By coin",
+    "untracked": "Untracked fills",
+    "drilldown": "Coin drill-down",
+    "orders": "Orders",
+}
 tabs = lazy_tabs("tab", TABS, key="tr_tab", start="drilldown" if url_coin else None)
 
 # --- fills: filtered, sorted, paged in SQL -----------------------------------------------------
@@ -61,16 +77,26 @@ with tabs[0]:
         st.session_state["tr_dirs"] = [d for d in st.session_state["tr_dirs"] if d in direction_options]
         coin_column, side_column, direction_column, liquidity_column = layout.control_row((260, 150, 230, 170))
         coins = coin_column.multiselect("Coin", coin_options, key="tr_coins", placeholder="All coins")
-        sides = side_column.multiselect("Side", list(config.SIDE_LABELS), key="tr_sides",
-                               format_func=config.SIDE_LABELS.get, placeholder="Both")
-        directions = direction_column.multiselect("Direction", direction_options, key="tr_dirs", placeholder="All directions")
-        liquidity = liquidity_column.segmented_control("Liquidity", list(config.LIQUIDITY_LABELS), key="tr_liq",
-                                   format_func=config.LIQUIDITY_LABELS.get)
+        sides = side_column.multiselect(
+            "Side", list(config.SIDE_LABELS), key="tr_sides", format_func=config.SIDE_LABELS.get, placeholder="Both"
+        )
+        directions = direction_column.multiselect(
+            "Direction", direction_options, key="tr_dirs", placeholder="All directions"
+        )
+        liquidity = liquidity_column.segmented_control(
+            "Liquidity", list(config.LIQUIDITY_LABELS), key="tr_liq", format_func=config.LIQUIDITY_LABELS.get
+        )
         sort_column, order_column = layout.control_row((220, 220))
-        sort = sort_column.selectbox("Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort",
-                            format_func=config.FILL_SORT_COLUMNS.get)
-        order = order_column.segmented_control("Order", ["desc", "asc"], key="tr_order", required=True,
-                                     format_func={"desc": "Descending", "asc": "Ascending"}.get)
+        sort = sort_column.selectbox(
+            "Sort by", list(config.FILL_SORT_COLUMNS), key="tr_sort", format_func=config.FILL_SORT_COLUMNS.get
+        )
+        order = order_column.segmented_control(
+            "Order",
+            ["desc", "asc"],
+            key="tr_order",
+            required=True,
+            format_func={"desc": "Descending", "asc": "Ascending"}.get,
+        )
         chosen = (tuple(coins), tuple(sides), tuple(directions), liquidity or "")
         descending = order != "asc"
         matching = load(trades.fills_summary, window_start, window_end, *chosen, what="filtered fill count")
@@ -82,24 +108,43 @@ with tabs[0]:
             st.session_state["tr_url_page"] = (page_key, min(url_value("page", parse_page, 1), pages))
         url_page_key, url_page = st.session_state["tr_url_page"]
         page = st.pagination(pages, key=page_key, default=url_page if page_key == url_page_key else 1)
-        set_url(coins=coins, sides=sides, dirs=directions, liq=liquidity, sort=None if sort == execution.DEFAULT_SORT else sort,
-                order=None if order == "desc" else order, page=None if page == 1 else page)
-        rows = load(trades.fills_page, window_start, window_end, *chosen, sort=sort, descending=descending, page=page,
-                    what="fills")
+        set_url(
+            coins=coins,
+            sides=sides,
+            dirs=directions,
+            liq=liquidity,
+            sort=None if sort == execution.DEFAULT_SORT else sort,
+            order=None if order == "desc" else order,
+            page=None if page == 1 else page,
+        )
+        rows = load(
+            trades.fills_page,
+            window_start,
+            window_end,
+            *chosen,
+            sort=sort,
+            descending=descending,
+            page=page,
+            what="fills",
+        )
         if rows is not None and not empty_note(rows, "fills"):
             first = (page - 1) * config.FILLS_PAGE_SIZE + 1
             page_box.caption(sections.page_caption(first, rows.height, n_matching, sort, descending))
             sections.fills_table(rows, "tr_fills_table")
         if n_matching:  # one click: the CSV is written when the button is pressed, not on every rerun
             if n_matching > config.FILLS_EXPORT_MAX_ROWS:
-                st.caption(f":material/content_cut: The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of "
-                           f"{n_matching:,} matching fills (in the chosen order). Narrow the filters or the range "
-                           "for the rest.")
+                st.caption(
+                    f":material/content_cut: The CSV holds the first {config.FILLS_EXPORT_MAX_ROWS:,} of "
+                    f"{n_matching:,} matching fills (in the chosen order). Narrow the filters or the range "
+                    "for the rest."
+                )
             st.download_button(
                 f"CSV of the {n_matching:,} matching fills",
                 views.fills_csv(window_start, window_end, chosen, sort, descending),
-                file_name=csv_export.file_name("fills", start, end, *coins), mime="text/csv",
-                icon=":material/download:", key="tr_csv_download",
+                file_name=csv_export.file_name("fills", start, end, *coins),
+                mime="text/csv",
+                icon=":material/download:",
+                key="tr_csv_download",
                 help="Rounded numbers, ISO times in UTC (Z), true/false; in the chosen order.",
             )
 
@@ -121,8 +166,10 @@ with tabs[2]:
 with tabs[3]:
     if tabs[3].open:
         n_untracked = totals.get("n_untracked", 0)
-        st.markdown(f"**{n_untracked:,} fill(s)** in the range have an order id with no row in the orders table "
-                    "(the order monitor never saw the order).")
+        st.markdown(
+            f"**{n_untracked:,} fill(s)** in the range have an order id with no row in the orders table "
+            "(the order monitor never saw the order)."
+        )
         if n_untracked:
             lost = load(trades.untracked_fills, window_start, window_end, what="untracked fills")
             if lost is not None and not empty_note(lost, "untracked fills"):
@@ -134,14 +181,20 @@ with tabs[4]:
         options = sorted(set(coin_options) | ({url_coin} if url_coin else set()), key=str.lower)
         if url_coin and url_coin not in coin_options:
             st.info(f"{fmt.md_text(url_coin)} has no fills between {start} and {end}.", icon=":material/info:")
-        coin = st.selectbox("Coin", options, index=options.index(url_coin) if url_coin in options else None,
-                            key="tr_coin", placeholder="Choose a coin")
+        coin = st.selectbox(
+            "Coin",
+            options,
+            index=options.index(url_coin) if url_coin in options else None,
+            key="tr_coin",
+            placeholder="Choose a coin",
+        )
         set_url(coin=coin)
         if coin:
             coin_fills = load(trades.coin_fills, coin, window_start, window_end, what=f"{coin} fills")
             coin_summary = load(trades.fills_summary, window_start, window_end, (coin,), what=f"{coin} summary")
-            prices = load(trades.coin_prices, coin, start, end, pnl.chart_bucket_seconds(start, end),
-                          what=f"{coin} prices")
+            prices = load(
+                trades.coin_prices, coin, start, end, pnl.chart_bucket_seconds(start, end), what=f"{coin} prices"
+            )
             if coin_fills is not None and prices is not None and coin_summary is not None:
                 sections.drilldown(coin, coin_fills, views.first_row(coin_summary), prices, start, end)
 
@@ -149,9 +202,12 @@ with tabs[4]:
 with tabs[5]:
     if tabs[5].open:
         bucket_s = pnl.chart_bucket_seconds(start, end)
-        orders_panel.orders_tab(orders_panel.orders_view(
-            load(orders.order_outcomes, start, end, what="order outcomes"),
-            load(orders.unfilled_in_window, start, end, what="orders unfilled in the rebalance window"),
-            load(orders.open_orders, what="open orders"),
-            load_optional(orders.api_pressure, start, end, bucket_s, what="HTTP 429 from the heartbeats"),
-        ), "hourly" if bucket_s == 3600 else "daily")
+        orders_panel.orders_tab(
+            orders_panel.orders_view(
+                load(orders.order_outcomes, start, end, what="order outcomes"),
+                load(orders.unfilled_in_window, start, end, what="orders unfilled in the rebalance window"),
+                load(orders.open_orders, what="open orders"),
+                load_optional(orders.api_pressure, start, end, bucket_s, what="HTTP 429 from the heartbeats"),
+            ),
+            "hourly" if bucket_s == 3600 else "daily",
+        )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 from aiosmtpd.controller import Controller
 
@@ -74,8 +74,14 @@ def http_receiver() -> Iterator[tuple[str, Receiver]]:
                 failing = rec.fail_next > 0
                 if failing:
                     rec.fail_next -= 1
-                rec.requests.append({"path": self.path, "headers": dict(self.headers), "failed": failing,
-                                     "json": json.loads(body or b"null")})
+                rec.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "failed": failing,
+                        "json": json.loads(body or b"null"),
+                    }
+                )
             self.send_response(500 if failing else 200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -92,4 +98,3 @@ def http_receiver() -> Iterator[tuple[str, Receiver]]:
     finally:
         srv.shutdown()
         srv.server_close()
-

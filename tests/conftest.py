@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,8 @@ os.environ.pop("CLICKHOUSE_SECONDARY_URL", None)
 os.environ.pop("DESK_TABLES", None)
 
 # The demo span the tests seed: contains the playbook's Dec 5-7 2025 days.
-DEMO_START = datetime(2025, 11, 20, tzinfo=timezone.utc)
-DEMO_END = datetime(2025, 12, 15, 12, 0, tzinfo=timezone.utc)
+DEMO_START = datetime(2025, 11, 20, tzinfo=UTC)
+DEMO_END = datetime(2025, 12, 15, 12, 0, tzinfo=UTC)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -11,13 +11,17 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-AUTH_BODY = (b"Code: 516. DB::Exception: reader: Authentication failed: password is incorrect, or there is no "
-             b"user with such name. (AUTHENTICATION_FAILED) (version 24.8.1.1)\n")
-TIMEOUT_BODY = (b"Code: 159. DB::Exception: Timeout exceeded: elapsed 20.0 seconds, maximum: 20. "
-                b"(TIMEOUT_EXCEEDED) (version 24.8.1.1)\n")
+AUTH_BODY = (
+    b"Code: 516. DB::Exception: reader: Authentication failed: password is incorrect, or there is no "
+    b"user with such name. (AUTHENTICATION_FAILED) (version 24.8.1.1)\n"
+)
+TIMEOUT_BODY = (
+    b"Code: 159. DB::Exception: Timeout exceeded: elapsed 20.0 seconds, maximum: 20. "
+    b"(TIMEOUT_EXCEEDED) (version 24.8.1.1)\n"
+)
 MODES = ("auth401", "proxy401", "http500", "http502", "timeout159", "hang")
 HANG_LIMIT_S = 60.0  # a hanging handler gives up after this, even if the test forgets to stop it
 
@@ -72,7 +76,7 @@ def _handler(mode: str, stop: threading.Event, hits: list[str]):
 
 
 @contextmanager
-def fault_server(mode: str) -> Iterator["FaultServer"]:
+def fault_server(mode: str) -> Iterator[FaultServer]:
     if mode not in MODES:
         raise ValueError(mode)
     stop = threading.Event()

@@ -34,8 +34,8 @@ import http.server
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import chdb
@@ -43,10 +43,29 @@ import chdb
 VERSION = "25.8.1.1"  # what `SELECT version()` is not asked to fake: the engine answers itself
 HANG_LIMIT_S = 60.0
 # URL parameters that steer the HTTP handler itself, not settings (ClickHouse's list, abridged).
-TRANSPORT = {"query", "database", "default_format", "user", "password", "quota_key", "query_id", "session_id",
-             "session_timeout", "session_check", "compress", "decompress", "buffer_size", "wait_end_of_query",
-             "enable_http_compression", "send_progress_in_http_headers", "http_headers_progress_interval_ms",
-             "role", "client_protocol_version", "stacktrace", "with_stacktrace"}
+TRANSPORT = {
+    "query",
+    "database",
+    "default_format",
+    "user",
+    "password",
+    "quota_key",
+    "query_id",
+    "session_id",
+    "session_timeout",
+    "session_check",
+    "compress",
+    "decompress",
+    "buffer_size",
+    "wait_end_of_query",
+    "enable_http_compression",
+    "send_progress_in_http_headers",
+    "http_headers_progress_interval_ms",
+    "role",
+    "client_protocol_version",
+    "stacktrace",
+    "with_stacktrace",
+}
 _CODE = re.compile(r"Code: (\d+)\.")
 _NAME = re.compile(r"\(([A-Z_]{3,})\)")
 STATUS = {516: 401, 192: 401, 193: 401, 194: 401, 497: 403, 164: 403, 60: 404, 81: 404, 62: 400, 36: 400, 47: 404}
@@ -76,8 +95,7 @@ class HttpClickHouse:
         self._sockets: set[socket.socket] = set()  # open client connections, cut by stop()
         self._srv = _Server(("127.0.0.1", port), self._handler())
         self.port = self._srv.server_address[1]
-        self._thread = threading.Thread(target=self._srv.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     # ------------------------------------------------------------ control
@@ -130,7 +148,7 @@ class HttpClickHouse:
     def _execute(self, sql: str, params: dict[str, str]) -> tuple[bytes, str]:
         fmt = params.get("default_format") or "TabSeparated"
         settings = {k: v for k, v in params.items() if k not in TRANSPORT and not k.startswith("param_")}
-        bind = {k[len("param_"):]: v for k, v in params.items() if k.startswith("param_")}
+        bind = {k[len("param_") :]: v for k, v in params.items() if k.startswith("param_")}
         conn = chdb.connect(self.engine_path)  # a fresh handle: settings live for this request only
         try:
             if params.get("database"):
@@ -167,8 +185,13 @@ class HttpClickHouse:
                 except OSError:
                     pass
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-                      ctype: str = "text/plain; charset=UTF-8") -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                headers: dict[str, str] | None = None,
+                ctype: str = "text/plain; charset=UTF-8",
+            ) -> None:
                 self.send_response(status)
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
@@ -178,8 +201,11 @@ class HttpClickHouse:
                 self.wfile.write(body)
 
             def _error(self, code: int, message: str, name: str) -> None:
-                self._send(STATUS.get(code, 500), exception_body(code, message, name),
-                           {"X-ClickHouse-Exception-Code": str(code)})
+                self._send(
+                    STATUS.get(code, 500),
+                    exception_body(code, message, name),
+                    {"X-ClickHouse-Exception-Code": str(code)},
+                )
 
             def _reply(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)
@@ -195,8 +221,9 @@ class HttpClickHouse:
                     return
                 if mode.startswith("http5"):
                     status = int(mode[4:])
-                    self._send(status, f"<html><body><h1>{status} Bad Gateway</h1></body></html>".encode(),
-                               ctype="text/html")
+                    self._send(
+                        status, f"<html><body><h1>{status} Bad Gateway</h1></body></html>".encode(), ctype="text/html"
+                    )
                     return
                 url = urlsplit(self.path)
                 if url.path.rstrip("/") in ("/ping", ""):
@@ -206,18 +233,30 @@ class HttpClickHouse:
                 params = dict(parse_qsl(url.query, keep_blank_values=True))
                 user, pw = server._auth(self.headers, params)
                 if server.users.get(user) != pw or user not in server.users:
-                    self._error(516, f"{user}: Authentication failed: password is incorrect, or there is no user "
-                                     "with such name", "AUTHENTICATION_FAILED")
+                    self._error(
+                        516,
+                        f"{user}: Authentication failed: password is incorrect, or there is no user with such name",
+                        "AUTHENTICATION_FAILED",
+                    )
                     return
                 sql = "\n".join(p for p in (params.get("query", ""), body) if p).strip()
                 denied = server._denied_database(sql, params)
                 if denied:
-                    self._error(497, f"{user}: Not enough privileges. To execute this query, it's necessary to "
-                                     f"have the grant SELECT ON {denied}.*", "ACCESS_DENIED")
+                    self._error(
+                        497,
+                        f"{user}: Not enough privileges. To execute this query, it's necessary to "
+                        f"have the grant SELECT ON {denied}.*",
+                        "ACCESS_DENIED",
+                    )
                     return
                 with server._lock:
-                    server.queries.append((user, sql, {k: v for k, v in params.items()
-                                                        if k not in TRANSPORT and not k.startswith("param_")}))
+                    server.queries.append(
+                        (
+                            user,
+                            sql,
+                            {k: v for k, v in params.items() if k not in TRANSPORT and not k.startswith("param_")},
+                        )
+                    )
                 try:
                     data, fmt = server._execute(sql, params)
                 except Exception as exc:  # the engine's own error, passed on as the server would
@@ -229,9 +268,17 @@ class HttpClickHouse:
                     nm = _NAME.search(text)
                     self._error(code, msg, nm.group(1) if nm else "STD_EXCEPTION")
                     return
-                self._send(200, data, {"X-ClickHouse-Format": fmt, "X-ClickHouse-Server-Display-Name": "fixture",
-                                       "X-ClickHouse-Query-Id": "fixture", "X-ClickHouse-Timezone": "UTC"},
-                           ctype="application/octet-stream")
+                self._send(
+                    200,
+                    data,
+                    {
+                        "X-ClickHouse-Format": fmt,
+                        "X-ClickHouse-Server-Display-Name": "fixture",
+                        "X-ClickHouse-Query-Id": "fixture",
+                        "X-ClickHouse-Timezone": "UTC",
+                    },
+                    ctype="application/octet-stream",
+                )
 
             do_GET = do_POST = _reply
 

@@ -63,8 +63,18 @@ MAX_MODULES, MAX_LINES = 12, 2000  # per package (folder), so no room turns into
 
 
 def test_the_layout_is_what_the_readme_says():
-    for folder in ("cli", "answers", "queries", "queries/engine", "ui/overview", "ui/positions", "ui/trades",
-                   "ui/tracking_error", "ui/system_health", *(f"lib/{p}" for p in LIB_PACKAGES)):
+    for folder in (
+        "cli",
+        "answers",
+        "queries",
+        "queries/engine",
+        "ui/overview",
+        "ui/positions",
+        "ui/trades",
+        "ui/tracking_error",
+        "ui/system_health",
+        *(f"lib/{p}" for p in LIB_PACKAGES),
+    ):
         assert (ROOT / folder / "__init__.py").is_file(), folder
     assert (ROOT / "queries" / "engine" / "connection.py").is_file() and not (ROOT / "lib" / "connection.py").exists()
     assert not (ROOT / "ui" / "rerun_cache.py").exists()
@@ -86,8 +96,9 @@ def test_no_folder_is_a_flat_list(folder: Path):
 @pytest.mark.parametrize("path", _modules("queries/engine"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_query_engine_knows_no_statement(path: Path):
     """queries/engine runs any statement (scope, drift, the choke point); it imports no domain statement module."""
-    domain = {n for n in _imports(path) if _top(n) == "queries" and not n.startswith("queries.engine")
-              and n != "queries"}
+    domain = {
+        n for n in _imports(path) if _top(n) == "queries" and not n.startswith("queries.engine") and n != "queries"
+    }
     assert not domain, f"{path.relative_to(ROOT)} imports {sorted(domain)}"
 
 
@@ -121,7 +132,7 @@ def test_no_import_circles():
         stack.append(name)
         for nxt in sorted(graph[name]):
             if state.get(nxt) == 1:
-                raise AssertionError("import circle: " + " -> ".join(stack[stack.index(nxt):] + [nxt]))
+                raise AssertionError("import circle: " + " -> ".join(stack[stack.index(nxt) :] + [nxt]))
             if nxt not in state:
                 visit(nxt)
         stack.pop()
@@ -132,8 +143,12 @@ def test_no_import_circles():
             visit(name)
 
 
-UNSCOPED_CACHES = {"queries/engine/connection.py", "queries/health/contract.py", "queries/book/accounts.py",  # not per account
-                   "queries/engine/scope.py"}  # where the scoped cache is made
+UNSCOPED_CACHES = {
+    "queries/engine/connection.py",
+    "queries/health/contract.py",
+    "queries/book/accounts.py",  # not per account
+    "queries/engine/scope.py",
+}  # where the scoped cache is made
 
 
 @pytest.mark.parametrize("path", _modules("queries"), ids=lambda p: str(p.relative_to(ROOT)))

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from lib.clickhouse.client import DeskClient
-from ui.shell import router
 from tests.fault_servers import fault_server, free_port
 from tests.queries.fixture_desk import create_tables, table_map_for
+from ui.shell import router
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
@@ -181,10 +181,13 @@ def source_box(at) -> tuple[str, str]:
 @pytest.mark.parametrize("page,title", list(PAGES.items()))
 def test_primary_down_uses_secondary_and_sidebar_says_so(run_page, desk_url, request, page, title, transport):
     secondary = desk_url if transport == "chdb" else request.getfixturevalue("remote").url()
-    at, _ = run_page(page, {
-        "CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/maicro_monitors",
-        "CLICKHOUSE_SECONDARY_URL": secondary,
-    })
+    at, _ = run_page(
+        page,
+        {
+            "CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/maicro_monitors",
+            "CLICKHOUSE_SECONDARY_URL": secondary,
+        },
+    )
     assert_clean(at, title)
     side = texts(at, "sidebar")
     assert "primary endpoint is not answering" in side and "(secondary)" in side

@@ -18,9 +18,9 @@ import pytest
 from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import ClientSettings, endpoint_from_url, resolve_settings
 from lib.clickhouse.errors import QueryFailed
-from ui.shell import router
 from tests.fault_servers import fault_server, free_port
 from tests.test_reliability import PAGES, texts
+from ui.shell import router
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "Hunter2-S3cr3t-Pa55"
@@ -63,9 +63,8 @@ def logs():
 
 @pytest.fixture
 def open_page(desk_client, fresh_caches, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     import streamlit as st
+    from streamlit.testing.v1 import AppTest
 
     router.use_navigation()
     monkeypatch.setenv("DESK_QUERY_TIME_LIMIT_S", "1")
@@ -104,8 +103,12 @@ def _assert_no_secret(at, logs, capfd) -> None:
     out, err = capfd.readouterr()
     body = texts(at)
     exceptions = " ".join(str(getattr(e, "value", e)) for e in at.exception)
-    for blob, where in ((body, "page"), ("\n".join(logs.lines), "logs"), (out + err, "stdout/stderr"),
-                        (exceptions, "exception box")):
+    for blob, where in (
+        (body, "page"),
+        ("\n".join(logs.lines), "logs"),
+        (out + err, "stdout/stderr"),
+        (exceptions, "exception box"),
+    ):
         assert SECRET not in blob, where
         assert B64 not in blob, where
 
@@ -129,8 +132,13 @@ def test_password_from_secrets_never_shown_or_logged(open_page, logs, capfd, mon
     from queries.engine.connection import ClickHouseConnection
 
     with fault_server("auth401") as srv:
-        section = {"host": "127.0.0.1", "port": srv.port, "username": "reader", "password": SECRET,
-                   "database": "maicro_monitors"}
+        section = {
+            "host": "127.0.0.1",
+            "port": srv.port,
+            "username": "reader",
+            "password": SECRET,
+            "database": "maicro_monitors",
+        }
         # what st.connection reads from [connections.clickhouse] in .streamlit/secrets.toml
         monkeypatch.setattr(ClickHouseConnection, "_secrets", property(lambda self: AttrDict(section)))
         for page in PAGES:
@@ -142,13 +150,16 @@ def test_password_from_secrets_never_shown_or_logged(open_page, logs, capfd, mon
 
 
 def test_system_health_shows_endpoints_without_credentials(open_page, desk_url, logs, capfd):
-    at = open_page("pages/system_health.py", {
-        "CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/maicro_monitors",
-        "CLICKHOUSE_SECONDARY_URL": desk_url,
-    })
+    at = open_page(
+        "pages/system_health.py",
+        {
+            "CLICKHOUSE_URL": f"http://reader:{SECRET}@127.0.0.1:{free_port()}/maicro_monitors",
+            "CLICKHOUSE_SECONDARY_URL": desk_url,
+        },
+    )
     assert not at.exception
     body = texts(at)
-    assert "(secondary)" in body and f"secondary: embedded chdb:{desk_url[len('chdb://'):]}" in body
+    assert "(secondary)" in body and f"secondary: embedded chdb:{desk_url[len('chdb://') :]}" in body
     assert "reader@" not in body and "reader:" not in body  # the user name is not shown either
     _assert_no_secret(at, logs, capfd)
 
@@ -163,21 +174,28 @@ def test_reprs_and_errors_hold_no_password():
     assert SECRET in err.detail  # QueryFailed carries what it is given; classify_error scrubs (below)
     from lib.clickhouse.errors import classify_error
 
-    for raw in (f"Code: 516. bad password {SECRET}", f"http://reader:{SECRET}@ch.example:8443 refused",
-                f"password={SECRET} rejected"):
+    for raw in (
+        f"Code: 516. bad password {SECRET}",
+        f"http://reader:{SECRET}@ch.example:8443 refused",
+        f"password={SECRET} rejected",
+    ):
         assert SECRET not in str(classify_error(RuntimeError(raw), ep))
 
 
 def test_environment_beats_secrets_and_neither_leaks_into_settings_repr():
-    s = resolve_settings({"CLICKHOUSE_URL": f"http://env:{SECRET}@e:8123/db"},
-                         {"host": "s", "password": "other-secret"})
+    s = resolve_settings(
+        {"CLICKHOUSE_URL": f"http://env:{SECRET}@e:8123/db"}, {"host": "s", "password": "other-secret"}
+    )
     assert s.primary.host == "e" and SECRET not in repr(s) and "other-secret" not in repr(s)
 
 
 def test_hang_leaks_nothing_quickly():
     with fault_server("hang") as srv:
-        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url(password=SECRET)),
-                                           connect_timeout_s=1, query_time_limit_s=1))
+        client = DeskClient(
+            ClientSettings(
+                primary=endpoint_from_url(srv.url(password=SECRET)), connect_timeout_s=1, query_time_limit_s=1
+            )
+        )
         t0 = time.perf_counter()
         with pytest.raises(QueryFailed) as info:
             client.query_arrow("SELECT 1")
@@ -188,20 +206,23 @@ def test_hang_leaks_nothing_quickly():
 # ------------------------------------------------------------------ sign-in
 
 
-@pytest.mark.parametrize("email,allow,expected", [
-    ("pm@desk.example", ["pm@desk.example"], True),
-    ("  PM@Desk.Example ", ["pm@desk.example"], True),  # case and spaces do not matter
-    ("pm@desk.example", [" pm@desk.example "], True),
-    ("intruder@desk.example", ["pm@desk.example"], False),
-    ("pm@desk.example.evil.com", ["pm@desk.example"], False),  # no prefix/suffix matching
-    ("desk.example", ["pm@desk.example"], False),
-    ("", ["pm@desk.example"], False),
-    (None, ["pm@desk.example"], False),
-    ("pm@desk.example", [], False),  # an empty allow-list lets nobody in
-    ("pm@desk.example", ["", "  "], False),
-    ("*", ["*"], True),  # a literal entry, not a wildcard: only the address "*" matches
-    ("anyone@desk.example", ["*"], False),
-])
+@pytest.mark.parametrize(
+    "email,allow,expected",
+    [
+        ("pm@desk.example", ["pm@desk.example"], True),
+        ("  PM@Desk.Example ", ["pm@desk.example"], True),  # case and spaces do not matter
+        ("pm@desk.example", [" pm@desk.example "], True),
+        ("intruder@desk.example", ["pm@desk.example"], False),
+        ("pm@desk.example.evil.com", ["pm@desk.example"], False),  # no prefix/suffix matching
+        ("desk.example", ["pm@desk.example"], False),
+        ("", ["pm@desk.example"], False),
+        (None, ["pm@desk.example"], False),
+        ("pm@desk.example", [], False),  # an empty allow-list lets nobody in
+        ("pm@desk.example", ["", "  "], False),
+        ("*", ["*"], True),  # a literal entry, not a wildcard: only the address "*" matches
+        ("anyone@desk.example", ["*"], False),
+    ],
+)
 def test_allow_list(email, allow, expected):
     from ui.shell.auth import allowed
 

@@ -45,8 +45,20 @@ PARAMS = url_parameters()
 
 def test_the_pages_read_the_parameters_the_issue_names():
     everything = set().union(*PARAMS.values())
-    assert {"hour", "window", "every", "res", "hours", "date", "day", "coin", "rule", "from", "to",
-            "account"} <= everything
+    assert {
+        "hour",
+        "window",
+        "every",
+        "res",
+        "hours",
+        "date",
+        "day",
+        "coin",
+        "rule",
+        "from",
+        "to",
+        "account",
+    } <= everything
 
 
 # -------------------------------------------------------------- the parsers
@@ -118,8 +130,12 @@ CASES = {
 
 
 # empty values at page level on System Health only (most parameters); the parser test covers every parser
-PAGE_CASES = [(page, title, case) for page, title in PAGES.items() for case in CASES
-              if case != "empty" or page == "pages/system_health.py"]
+PAGE_CASES = [
+    (page, title, case)
+    for page, title in PAGES.items()
+    for case in CASES
+    if case != "empty" or page == "pages/system_health.py"
+]
 
 
 @pytest.mark.parametrize("page,title,case", PAGE_CASES)

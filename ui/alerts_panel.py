@@ -15,11 +15,11 @@ import os
 import polars as pl
 import streamlit as st
 
-from lib.alerting import settings as alert_settings
-from lib.alerting import rules as alerts
-from lib import format as fmt
-from lib.config import ConfigError
 from answers import alert_inputs as alerts_inputs
+from lib import format as fmt
+from lib.alerting import rules as alerts
+from lib.alerting import settings as alert_settings
+from lib.config import ConfigError
 from ui import tables
 
 STATE_COLORS = {"firing": "#d1343b", "pending": "#e0a526", "not evaluated": "#a3b1bf", "ok": "#2e9d5b"}
@@ -47,14 +47,36 @@ def evaluate() -> tuple[pl.DataFrame, str | None, str | None]:
     for r in results:
         state = alerts.state_of(r, now)
         since = r.since if r.status == alerts.FIRING else None
-        rows.append({"state": state, "severity": r.severity, "group": r.group, "rule": r.id, "subject": r.subject,
-                     "since": since, "for": fmt.age((now - since).total_seconds()) if since else fmt.MISSING,
-                     "detail": r.detail})
-    frame = pl.DataFrame(rows, schema={"state": pl.String, "severity": pl.String, "group": pl.String,
-                                       "rule": pl.String, "subject": pl.String,
-                                       "since": pl.Datetime("ms", "UTC"), "for": pl.String, "detail": pl.String})
-    frame = frame.with_columns(pl.col("state").replace_strict(STATE_ORDER, default=9).alias("_o")).sort(
-        "_o", pl.col("severity") != alerts.CRITICAL, "rule").drop("_o")
+        rows.append(
+            {
+                "state": state,
+                "severity": r.severity,
+                "group": r.group,
+                "rule": r.id,
+                "subject": r.subject,
+                "since": since,
+                "for": fmt.age((now - since).total_seconds()) if since else fmt.MISSING,
+                "detail": r.detail,
+            }
+        )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "state": pl.String,
+            "severity": pl.String,
+            "group": pl.String,
+            "rule": pl.String,
+            "subject": pl.String,
+            "since": pl.Datetime("ms", "UTC"),
+            "for": pl.String,
+            "detail": pl.String,
+        },
+    )
+    frame = (
+        frame.with_columns(pl.col("state").replace_strict(STATE_ORDER, default=9).alias("_o"))
+        .sort("_o", pl.col("severity") != alerts.CRITICAL, "rule")
+        .drop("_o")
+    )
     return frame, inputs.clickhouse_error, warning
 
 
@@ -80,14 +102,17 @@ def panel() -> None:
         st.warning(warning, icon=":material/tune:")
     counts = {s: frame.filter(pl.col("state") == s).height for s in STATE_ORDER}
     line = " · ".join(f"{counts[s]} {s}" for s in STATE_ORDER if counts[s])
-    st.caption(f"{line} — every rule of `python -m cli alerts check`, evaluated now (times UTC). "
-               "Sending, repeats and resolutions are the alert watcher's (`alerts watch`); this page writes nothing.")
+    st.caption(
+        f"{line} — every rule of `python -m cli alerts check`, evaluated now (times UTC). "
+        "Sending, repeats and resolutions are the alert watcher's (`alerts watch`); this page writes nothing."
+    )
     if error:
         st.error(f"**Dashboard cannot read ClickHouse.** {error}", icon=":material/cloud_off:")
     config = {
         "state": tables.label_column("state", STATE_COLORS),
-        "since": st.column_config.DatetimeColumn("since (UTC)", format="YYYY-MM-DD HH:mm",
-                                                 help="When the data says the condition began"),
+        "since": st.column_config.DatetimeColumn(
+            "since (UTC)", format="YYYY-MM-DD HH:mm", help="When the data says the condition began"
+        ),
         "for": st.column_config.TextColumn("for"),
         "subject": st.column_config.TextColumn("subject", width="large"),
         "detail": st.column_config.TextColumn("detail", width="large"),

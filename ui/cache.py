@@ -20,7 +20,8 @@ drawing; `HASH_FUNCS` hashes polars values by every row instead.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -63,14 +64,16 @@ def _remember(decorator: Callable[[F], F]) -> Callable[[F], F]:
 
 def view(entries: int = config.RERUN_CACHE_ENTRIES) -> Callable[[F], F]:
     """Decorator: a derived value shared across reruns and sessions while its inputs are unchanged."""
-    return _remember(st.cache_resource(ttl=config.TTL_RERUN_CACHE, max_entries=entries, show_spinner=False,
-                                       hash_funcs=HASH_FUNCS))
+    return _remember(
+        st.cache_resource(ttl=config.TTL_RERUN_CACHE, max_entries=entries, show_spinner=False, hash_funcs=HASH_FUNCS)
+    )
 
 
 def section(entries: int = config.RERUN_CACHE_ENTRIES) -> Callable[[F], F]:
     """Decorator: a drawing function whose elements are replayed on a rerun with the same arguments."""
-    return _remember(st.cache_data(ttl=config.TTL_RERUN_CACHE, max_entries=entries, show_spinner=False,
-                                   hash_funcs=HASH_FUNCS))
+    return _remember(
+        st.cache_data(ttl=config.TTL_RERUN_CACHE, max_entries=entries, show_spinner=False, hash_funcs=HASH_FUNCS)
+    )
 
 
 def clear() -> None:

@@ -11,33 +11,39 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from lib.clickhouse import contract
 from lib import format as fmt
+from lib.clickhouse import contract
 from lib.clickhouse.errors import QueryFailed
 from lib.config import ConfigError
 from queries.engine import scope
 
 _MAX_REMEMBERED = 512
-_last_good: "OrderedDict[tuple, tuple[Any, datetime]]" = OrderedDict()
+_last_good: OrderedDict[tuple, tuple[Any, datetime]] = OrderedDict()
 _lock = threading.Lock()
 
 
 def _key(fn: Callable, args: tuple, kwargs: dict) -> tuple:
     """One remembered result per query, arguments and account scope (another account's data is never
     shown as this one's last good data)."""
-    return (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn)), repr(args), repr(sorted(kwargs.items())),
-            scope.current().key)
+    return (
+        getattr(fn, "__module__", ""),
+        getattr(fn, "__qualname__", repr(fn)),
+        repr(args),
+        repr(sorted(kwargs.items())),
+        scope.current().key,
+    )
 
 
 def remember(key: tuple, value: Any) -> None:
     with _lock:
-        _last_good[key] = (value, datetime.now(timezone.utc))
+        _last_good[key] = (value, datetime.now(UTC))
         _last_good.move_to_end(key)
         while len(_last_good) > _MAX_REMEMBERED:
             _last_good.popitem(last=False)
@@ -69,7 +75,11 @@ def _explain(err: QueryFailed | ConfigError, what: str) -> str:
     """Full text the first time a run meets an outage; one line after that."""
     seen: set = st.session_state.setdefault("_failures_explained", set())
     sig = ("config", str(err)) if isinstance(err, ConfigError) else (err.kind, err.endpoint)
-    if sig in seen and not isinstance(err, ConfigError) and err.kind in ("unreachable", "auth", "timeout", "server_error"):
+    if (
+        sig in seen
+        and not isinstance(err, ConfigError)
+        and err.kind in ("unreachable", "auth", "timeout", "server_error")
+    ):
         return f"**{what}:** not available — {err.headline.split(' — ')[0]} (details in the sidebar)."
     seen.add(sig)
     return failure_text(err, what)
@@ -100,8 +110,7 @@ def load(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any
     return _load(fn, args, kwargs, what, where, optional=False)
 
 
-def load_optional(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None,
-                  **kwargs: Any) -> Any:
+def load_optional(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None, **kwargs: Any) -> Any:
     """Like `load`, for a panel whose table may legitimately be absent on a remote.
 
     A missing table (or column) turns the panel into a quiet "not available"
@@ -115,8 +124,15 @@ def load_live(fn: Callable[..., Any], *args: Any, what: str | None = None, where
     return _load(fn, args, kwargs, what, where, optional=False, stale_ok=False)
 
 
-def _load(fn: Callable[..., Any], args: tuple, kwargs: dict, what: str | None, where: Any, optional: bool,
-          stale_ok: bool = True) -> Any:
+def _load(
+    fn: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    what: str | None,
+    where: Any,
+    optional: bool,
+    stale_ok: bool = True,
+) -> Any:
     where = where or st
     what = what or getattr(fn, "__name__", "data").replace("_", " ")
     key = _key(fn, args, kwargs)
@@ -125,8 +141,7 @@ def _load(fn: Callable[..., Any], args: tuple, kwargs: dict, what: str | None, w
     except (QueryFailed, ConfigError) as err:
         drift = schema_drift_note(err)
         if optional and isinstance(err, QueryFailed) and err.kind == "missing_table":
-            where.info(f"**{what}: not available** on this ClickHouse — {drift or err.detail}",
-                       icon=":material/block:")
+            where.info(f"**{what}: not available** on this ClickHouse — {drift or err.detail}", icon=":material/block:")
             return None
         previous = last_good(key) if stale_ok else None
         if previous is not None:

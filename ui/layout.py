@@ -8,7 +8,8 @@ slot that does not fit moves to the next line, so a value is never truncated.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import streamlit as st
 

@@ -17,8 +17,9 @@ from lib.format.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -40,10 +41,23 @@ AXIS_Y: dict[str, Any] = {"gridcolor": GRID, "zerolinecolor": ZERO_LINE}
 # band, so however many lines the legend takes (also after a resize) it never runs into the title.
 LEGEND_ABOVE: dict[str, Any] = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
 _LEGEND_UNDER_TITLE: dict[str, Any] = {"title": {"text": "\u00a0<br>\u00a0", "side": "top left"}}
-TITLE_PINNED: dict[str, Any] = {"x": 0, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
-                                "pad": {"t": 12}, "font": {"size": 15}}
-LEGEND_BELOW: dict[str, Any] = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0,
-                                "font": {"size": 11}}
+TITLE_PINNED: dict[str, Any] = {
+    "x": 0,
+    "xanchor": "left",
+    "y": 1,
+    "yref": "container",
+    "yanchor": "top",
+    "pad": {"t": 12},
+    "font": {"size": 15},
+}
+LEGEND_BELOW: dict[str, Any] = {
+    "orientation": "h",
+    "yanchor": "top",
+    "y": -0.12,
+    "xanchor": "left",
+    "x": 0.0,
+    "font": {"size": 11},
+}
 # One date-label style on every time axis: "Dec 05"; within a day "14:00" over "Dec 05"; beyond months "Dec 2025".
 DATE_TICKS: list[dict[str, Any]] = [
     {"dtickrange": [None, 86_400_000], "value": "%H:%M<br>%b %d"},
@@ -64,8 +78,11 @@ DAY_TEXT = "%Y-%m-%d"
 
 def naive_utc(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     """Tz-aware datetime columns as naive UTC (for tables and chart text; the values stay UTC)."""
-    exprs = [pl.col(c).dt.convert_time_zone("UTC").dt.replace_time_zone(None) for c in cols
-             if c in df.columns and isinstance(df.schema[c], pl.Datetime) and df.schema[c].time_zone]
+    exprs = [
+        pl.col(c).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        for c in cols
+        if c in df.columns and isinstance(df.schema[c], pl.Datetime) and df.schema[c].time_zone
+    ]
     return df.with_columns(exprs) if exprs else df
 
 
@@ -79,7 +96,7 @@ def utc_text(values: pl.Series, pattern: str = TIME_TEXT) -> list[str | None]:
 def utc_iso(ts: datetime) -> str:
     """One timestamp as `utc_text` writes it (aware values converted to UTC, naive ones taken as UTC)."""
     if ts.tzinfo is not None:
-        ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
     return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
 
 
@@ -92,9 +109,15 @@ def merge(base: dict[str, Any], *overrides: dict[str, Any] | None) -> dict[str, 
     return out
 
 
-def layout(title: str | None = None, height: int = 360, *, legend_below: bool = False,
-           xaxis: dict[str, Any] | None = None, yaxis: dict[str, Any] | None = None,
-           **extra: Any) -> dict[str, Any]:
+def layout(
+    title: str | None = None,
+    height: int = 360,
+    *,
+    legend_below: bool = False,
+    xaxis: dict[str, Any] | None = None,
+    yaxis: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """The frame of every chart: white, light grid, legend above (or below) the plot, compact margins.
 
     `xaxis`/`yaxis` are merged over the common axis look; `extra` is any other
@@ -106,8 +129,9 @@ def layout(title: str | None = None, height: int = 360, *, legend_below: bool = 
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "font": {"family": FONT, "size": 12},
-        "legend": LEGEND_BELOW if legend_below else (merge(LEGEND_ABOVE, _LEGEND_UNDER_TITLE) if title
-                                                     else LEGEND_ABOVE),
+        "legend": LEGEND_BELOW
+        if legend_below
+        else (merge(LEGEND_ABOVE, _LEGEND_UNDER_TITLE) if title else LEGEND_ABOVE),
         "hoverlabel": {"font": {"size": 12}},
         "colorway": COLORWAY,
         "xaxis": merge(AXIS_X, xaxis),
@@ -117,8 +141,13 @@ def layout(title: str | None = None, height: int = 360, *, legend_below: bool = 
         out["title"] = {"text": title, **TITLE_PINNED}
     out.update(extra)
     for name, axis in out.items():  # every time axis gets the one date-label style
-        if name.startswith("xaxis") and isinstance(axis, dict) and axis.get("type") == "date" \
-                and "tickformat" not in axis and "tickformatstops" not in axis:
+        if (
+            name.startswith("xaxis")
+            and isinstance(axis, dict)
+            and axis.get("type") == "date"
+            and "tickformat" not in axis
+            and "tickformatstops" not in axis
+        ):
             out[name] = {**axis, "tickformatstops": DATE_TICKS}
     return out
 
@@ -129,11 +158,26 @@ def spec(data: list[dict[str, Any]], layout_: dict[str, Any]) -> Spec:
 
 def empty(title: str, note: str) -> Spec:
     """A titled, axis-less chart frame with a grey note saying why there is nothing to draw."""
-    return spec([], layout(
-        title, height=220, xaxis={"visible": False}, yaxis={"visible": False},
-        annotations=[{"text": note, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
-                      "font": {"color": NOTE_COLOR}}],
-    ))
+    return spec(
+        [],
+        layout(
+            title,
+            height=220,
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+            annotations=[
+                {
+                    "text": note,
+                    "showarrow": False,
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "font": {"color": NOTE_COLOR},
+                }
+            ],
+        ),
+    )
 
 
 def percent(values: Iterable[float | None]) -> list[float | None]:
@@ -165,8 +209,9 @@ def show(fig_spec: Spec, key: str | None = None, clickable: bool = False) -> Any
     `clickable`: a click on a point (a heatmap cell) reruns the page and the returned state's
     `selection.points` holds it (needs a `key`)."""
     if clickable:
-        return st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False},
-                               on_select="rerun", selection_mode="points")
+        return st.plotly_chart(
+            SpecFigure(fig_spec), key=key, config={"displaylogo": False}, on_select="rerun", selection_mode="points"
+        )
     return st.plotly_chart(SpecFigure(fig_spec), key=key, config={"displaylogo": False})
 
 

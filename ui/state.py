@@ -7,8 +7,9 @@ falls back to the default; it never reaches a query.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -67,8 +68,9 @@ def global_range(now: datetime, first_day: date | None) -> Bounds:
     sb = st.sidebar
     if PRESET_KEY not in st.session_state:  # first run of this session: from the URL
         has_dates = bool(st.query_params.get("from") or st.query_params.get("to"))
-        st.session_state[PRESET_KEY] = url_value("range", parse_preset,
-                                                 None if has_dates else config.DEFAULT_RANGE_PRESET)
+        st.session_state[PRESET_KEY] = url_value(
+            "range", parse_preset, None if has_dates else config.DEFAULT_RANGE_PRESET
+        )
     preset = st.session_state[PRESET_KEY]
     latest = now.date()
     if preset:
@@ -87,13 +89,21 @@ def global_range(now: datetime, first_day: date | None) -> Bounds:
                 bounds = linked
                 st.session_state[RANGE_KEY] = (bounds.start, bounds.end)
     picked = sb.date_input(
-        "Date range (UTC)", key=RANGE_KEY, max_value=max(latest, bounds.end), on_change=_dates_picked,
+        "Date range (UTC)",
+        key=RANGE_KEY,
+        max_value=max(latest, bounds.end),
+        on_change=_dates_picked,
         help="Applies to Overview, Trades and Tracking Error. Days are UTC. Type a range and press Enter, "
-             "or pick one in the calendar.",
+        "or pick one in the calendar.",
     )
-    sb.segmented_control("Range presets", list(config.RANGE_PRESETS), key=PRESET_KEY,
-                         format_func=config.RANGE_PRESETS.get, label_visibility="collapsed",
-                         help="Relative to the newest data; 24 h is an intraday window where a page can use it.")
+    sb.segmented_control(
+        "Range presets",
+        list(config.RANGE_PRESETS),
+        key=PRESET_KEY,
+        format_func=config.RANGE_PRESETS.get,
+        label_visibility="collapsed",
+        help="Relative to the newest data; 24 h is an intraday window where a page can use it.",
+    )
     if not preset and isinstance(picked, (tuple, list)) and len(picked) == 2:
         try:
             bounds = day_bounds(*parse_range(picked[0], picked[1]))

@@ -12,7 +12,8 @@ A missing value shows as lib.format.MISSING (the grid's placeholder), never 0.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -73,8 +74,12 @@ SYMBOL_LINK = r"coin=([^&]+)$"  # a symbol link ends with &coin=<symbol>; the ce
 
 def as_label(column: str) -> pl.Expr:
     """`column` as a one-item list for a label column (null stays null)."""
-    return pl.when(pl.col(column).is_null()).then(None).otherwise(
-        pl.concat_list(pl.col(column).cast(pl.String))).alias(column)
+    return (
+        pl.when(pl.col(column).is_null())
+        .then(None)
+        .otherwise(pl.concat_list(pl.col(column).cast(pl.String)))
+        .alias(column)
+    )
 
 
 def label_column(title: str, colors: Mapping[str, str], help: str | None = None) -> Any:
@@ -85,6 +90,7 @@ def label_column(title: str, colors: Mapping[str, str], help: str | None = None)
 def weights_in_percent(df: pl.DataFrame, columns: Iterable[str] = WEIGHT_COLUMNS) -> pl.DataFrame:
     """Weight columns (fractions of equity) as percent points, rounded as WEIGHT_FORMAT shows them
     (so a tiny negative reads +0.00%, never -0.00%, as lib.format.weight writes it)."""
+
     def shown(c: str) -> pl.Expr:
         pct = (pl.col(c) * 100.0).round(2)
         return pl.when(pct == 0.0).then(0.0).otherwise(pct).alias(c)  # -0.0 would print as -0.00
@@ -106,10 +112,13 @@ def link_symbols(markdown: str, symbols: Iterable[str], link: str) -> str:
     return pattern.sub(lambda m: f"[{m.group(1)}]({link}{m.group(1)})", markdown)
 
 
-def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd",),
-                   number_columns: Iterable[str] = ("bn_px",),
-                   units_columns: Iterable[str] = ("pos_units",),
-                   symbol_link: str | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+def category_table(
+    df: pl.DataFrame,
+    usd_columns: Iterable[str] = ("notional_usd",),
+    number_columns: Iterable[str] = ("bn_px",),
+    units_columns: Iterable[str] = ("pos_units",),
+    symbol_link: str | None = None,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     """(frame, column_config) for a classified positions table in the desk's words: category pills,
     signed % weights, errors in pp, USD, units and prices at full precision; with `symbol_link`
     each symbol opens its Trades drill-down."""
@@ -131,8 +140,12 @@ def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd
             config[c] = st.column_config.CheckboxColumn(label, help=help_text)
         elif c == "sym" and symbol_link:
             out = symbol_links(out, symbol_link)
-            config[c] = st.column_config.LinkColumn(label, display_text=SYMBOL_LINK, pinned=True,
-                                                    help="Opens the coin's fills on the Trades page (same range).")
+            config[c] = st.column_config.LinkColumn(
+                label,
+                display_text=SYMBOL_LINK,
+                pinned=True,
+                help="Opens the coin's fills on the Trades page (same range).",
+            )
         elif c in DESK_LABELS:
             config[c] = st.column_config.Column(label, help=help_text, pinned=c == "sym" or None)
     if "category" in out.columns:
@@ -144,5 +157,10 @@ def category_table(df: pl.DataFrame, usd_columns: Iterable[str] = ("notional_usd
 def show_category_table(df: pl.DataFrame, height: int | None = None, symbol_link: str | None = None) -> None:
     """Draw `category_table(df)`."""
     frame, config = category_table(df, symbol_link=symbol_link)
-    st.dataframe(frame, hide_index=True, column_config=config, height=height if height is not None else "auto",
-                 placeholder=fmt.MISSING)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config=config,
+        height=height if height is not None else "auto",
+        placeholder=fmt.MISSING,
+    )

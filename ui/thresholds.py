@@ -7,8 +7,8 @@ from typing import Any
 import streamlit as st
 
 from lib import config
-from lib.tracking import snapshot as te_snapshot
 from lib.inputs import parse_mag_rule, parse_threshold
+from lib.tracking import snapshot as te_snapshot
 from ui.state import set_url, url_value
 
 _RULE_TEXT = {
@@ -22,24 +22,38 @@ def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_snapshot.Thresho
     w_url = url_value("w_eps", lambda raw: parse_threshold(raw, "W_EPS", *config.W_EPS_RANGE), config.W_EPS)
     m_url = url_value("mag_eps", lambda raw: parse_threshold(raw, "MAG_EPS", *config.MAG_EPS_RANGE), config.MAG_EPS)
     w_raw = w_col.number_input(
-        "W_EPS: flat below (weight)", value=w_url, step=0.0005, format="%.4f", key=f"{prefix}_w_eps",
+        "W_EPS: flat below (weight)",
+        value=w_url,
+        step=0.0005,
+        format="%.4f",
+        key=f"{prefix}_w_eps",
         help=f"Playbook default {config.W_EPS}; allowed {config.W_EPS_RANGE}.",
     )
     m_raw = m_col.number_input(
-        "MAG_EPS: magnitude error above", value=m_url, step=0.005, format="%.4f", key=f"{prefix}_mag_eps",
+        "MAG_EPS: magnitude error above",
+        value=m_url,
+        step=0.005,
+        format="%.4f",
+        key=f"{prefix}_mag_eps",
         help=f"Playbook default {config.MAG_EPS}; allowed {config.MAG_EPS_RANGE}.",
     )
     rule0 = url_value("rule", parse_mag_rule, config.DEFAULT_MAG_RULE)
     rule = st.radio(
-        "Magnitude rule", options=list(config.MAG_RULES), index=list(config.MAG_RULES).index(rule0),
-        key=f"{prefix}_rule", horizontal=True, format_func=_RULE_TEXT.get,
+        "Magnitude rule",
+        options=list(config.MAG_RULES),
+        index=list(config.MAG_RULES).index(rule0),
+        key=f"{prefix}_rule",
+        horizontal=True,
+        format_func=_RULE_TEXT.get,
         help="The playbook writes the rule as absolute, but its Dec 5–7 counts (~30 magnitude errors of a few "
-             "bp each) are only reproduced by the relative reading. Absolute is the default.",
+        "bp each) are only reproduced by the relative reading. Absolute is the default.",
     )
     set_url(rule=None if rule == config.DEFAULT_MAG_RULE else rule)
     th = te_snapshot.thresholds(w_raw, m_raw, rule)
-    set_url(w_eps=None if th.errors or th.w_eps == config.W_EPS else th.w_eps,
-            mag_eps=None if th.errors or th.mag_eps == config.MAG_EPS else th.mag_eps)
+    set_url(
+        w_eps=None if th.errors or th.w_eps == config.W_EPS else th.w_eps,
+        mag_eps=None if th.errors or th.mag_eps == config.MAG_EPS else th.mag_eps,
+    )
     for message in th.errors:
         st.error(f"Refused: {message}.", icon=":material/block:")
     return th

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import smtplib
-import socket
 import ssl
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from lib import config
@@ -47,7 +47,7 @@ class Message:
         return json.dumps({"subject": self.subject, "text": self.text, "html": self.html, "payload": self.payload})
 
     @staticmethod
-    def from_json(raw: str) -> "Message":
+    def from_json(raw: str) -> Message:
         d = json.loads(raw)
         return Message(d["subject"], d["text"], d.get("html"), d.get("payload") or {})
 
@@ -96,8 +96,9 @@ class SmtpChannel:
         secrets = (self._password, self.user)
         try:
             if self.ssl:
-                server: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                                        context=ssl.create_default_context())
+                server: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
             else:
                 server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             with server:
@@ -106,32 +107,44 @@ class SmtpChannel:
                     server.starttls(context=ssl.create_default_context())
                     server.ehlo()
                 elif not self.ssl and self._password and self.host not in LOOPBACK:
-                    raise DeliveryError(f"{self.label}: the server offers no STARTTLS; refusing to send the "
-                                        "password in clear", retry=False)
+                    raise DeliveryError(
+                        f"{self.label}: the server offers no STARTTLS; refusing to send the password in clear",
+                        retry=False,
+                    )
                 if self.user and self._password:
                     server.login(self.user, self._password)
                 server.send_message(self._email(message))
         except DeliveryError:
             raise
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(f"{self.label}: the server refused the credentials ({exc.smtp_code})",
-                                retry=False) from None
+            raise DeliveryError(
+                f"{self.label}: the server refused the credentials ({exc.smtp_code})", retry=False
+            ) from None
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
             raise DeliveryError(_scrub(f"{self.label}: {type(exc).__name__}: {exc}", secrets)) from None
 
 
-def _post_json(url: str, body: dict, label: str, timeout: float, headers: dict[str, str] | None = None,
-               secrets: tuple[str | None, ...] = ()) -> None:
+def _post_json(
+    url: str,
+    body: dict,
+    label: str,
+    timeout: float,
+    headers: dict[str, str] | None = None,
+    secrets: tuple[str | None, ...] = (),
+) -> None:
     data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json", "User-Agent": "desk-monitor-alerts",
-                                          **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "desk-monitor-alerts", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             resp.read(1024)
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"{label}: HTTP {exc.code}", retry=exc.code >= 500 or exc.code == 429) from None
-    except (urllib.error.URLError, OSError, socket.timeout) as exc:
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeliveryError(_scrub(f"{label}: {reason}", (url, *secrets))) from None
 
@@ -146,8 +159,9 @@ class WebhookChannel:
         self.label = f"webhook {redact_url(url)}"
 
     def send(self, message: Message) -> None:
-        _post_json(self._url, {"text": message.text, "subject": message.subject, **message.payload}, self.label,
-                   self.timeout)
+        _post_json(
+            self._url, {"text": message.text, "subject": message.subject, **message.payload}, self.label, self.timeout
+        )
 
 
 class ResendChannel:
@@ -155,8 +169,14 @@ class ResendChannel:
 
     name = "email"
 
-    def __init__(self, api_key: str, sender: str, to: tuple[str, ...], base_url: str,
-                 timeout_s: float = config.ALERT_SEND_TIMEOUT_S):
+    def __init__(
+        self,
+        api_key: str,
+        sender: str,
+        to: tuple[str, ...],
+        base_url: str,
+        timeout_s: float = config.ALERT_SEND_TIMEOUT_S,
+    ):
         self._key, self.sender, self.to, self.base, self.timeout = api_key, sender, to, base_url.rstrip("/"), timeout_s
         self.label = f"email to {', '.join(to)} via Resend {redact_url(base_url)}"
 
@@ -164,8 +184,14 @@ class ResendChannel:
         body = {"from": self.sender, "to": list(self.to), "subject": message.subject, "text": message.text}
         if message.html:
             body["html"] = message.html
-        _post_json(f"{self.base}/emails", body, self.label, self.timeout,
-                   headers={"Authorization": f"Bearer {self._key}"}, secrets=(self._key,))
+        _post_json(
+            f"{self.base}/emails",
+            body,
+            self.label,
+            self.timeout,
+            headers={"Authorization": f"Bearer {self._key}"},
+            secrets=(self._key,),
+        )
 
 
 def channels(ch: Channels, email: bool = True, webhook: bool = True) -> list[Channel]:
@@ -181,8 +207,13 @@ def channels(ch: Channels, email: bool = True, webhook: bool = True) -> list[Cha
     return out
 
 
-def deliver(channel: Channel, message: Message, retries: int = config.ALERT_SEND_RETRIES, backoff_s: float = 0.5,
-            sleep: Callable[[float], None] = time.sleep) -> str | None:
+def deliver(
+    channel: Channel,
+    message: Message,
+    retries: int = config.ALERT_SEND_RETRIES,
+    backoff_s: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str | None:
     """Send with up to `retries` attempts; None on success, else the last error (credentials redacted)."""
     last = "not attempted"
     for attempt in range(max(1, retries)):
@@ -194,5 +225,5 @@ def deliver(channel: Channel, message: Message, retries: int = config.ALERT_SEND
             if not exc.retry:
                 break
             if attempt + 1 < retries:
-                sleep(backoff_s * (2 ** attempt))
+                sleep(backoff_s * (2**attempt))
     return last

@@ -7,13 +7,13 @@ no script), and a JSON payload for webhook receivers that want the fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
-from typing import Sequence
 
 from lib import format as fmt
-from lib.alerting.state import FIRED, REPEAT, RESOLVED, Event
 from lib.alerting.channels import Message
+from lib.alerting.state import FIRED, REPEAT, RESOLVED, Event
 
 KIND_LABEL = {FIRED: "FIRING", REPEAT: "STILL FIRING", RESOLVED: "RESOLVED"}
 KIND_COLOR = {FIRED: "#b42318", REPEAT: "#b54708", RESOLVED: "#067647"}
@@ -34,8 +34,9 @@ def subject(events: Sequence[Event]) -> str:
     more = f" (+{len(events) - 1} more)" if len(events) > 1 else ""
     if len(kinds) == 1:
         return f"{SUBJECT_PREFIX} {KIND_LABEL[events[0].kind]}: {first}{more}"
-    counts = ", ".join(f"{sum(e.kind == k for e in events)} {KIND_LABEL[k].lower()}"
-                       for k in (FIRED, REPEAT, RESOLVED) if k in kinds)
+    counts = ", ".join(
+        f"{sum(e.kind == k for e in events)} {KIND_LABEL[k].lower()}" for k in (FIRED, REPEAT, RESOLVED) if k in kinds
+    )
     return f"{SUBJECT_PREFIX} {counts}: {first}{more}"
 
 
@@ -67,22 +68,40 @@ def html(events: Sequence[Event], checked_at: datetime, still_firing: int = 0) -
             f'font-size:12px;font-weight:600">{KIND_LABEL[e.kind]}</span></td>'
             f'<td style="padding:6px 10px;vertical-align:top"><b>{escape(e.subject)}</b> '
             f'<span style="color:#667085;font-size:12px">{escape(e.severity)} {since}</span><br>'
-            f'<span style="color:#344054;font-size:13px">{escape(e.detail)}</span></td></tr>')
-    total = (f'<p style="color:#475467;font-size:13px">{still_firing} alert{"s" if still_firing != 1 else ""} '
-             f'firing in total.</p>') if still_firing else ""
+            f'<span style="color:#344054;font-size:13px">{escape(e.detail)}</span></td></tr>'
+        )
+    total = (
+        (
+            f'<p style="color:#475467;font-size:13px">{still_firing} alert{"s" if still_firing != 1 else ""} '
+            f"firing in total.</p>"
+        )
+        if still_firing
+        else ""
+    )
     return (
         '<!doctype html><html><body style="margin:0;padding:16px;font-family:Helvetica,Arial,sans-serif;'
         'color:#101828;background:#ffffff">'
         f'<h2 style="margin:0 0 4px 0;font-size:18px">Desk Monitor alerts</h2>'
         f'<p style="margin:0 0 12px 0;color:#475467;font-size:13px">checked {escape(fmt.utc(checked_at))}</p>'
-        f'<table style="border-collapse:collapse">{"".join(rows)}</table>{total}</body></html>')
+        f'<table style="border-collapse:collapse">{"".join(rows)}</table>{total}</body></html>'
+    )
 
 
 def compose(events: Sequence[Event], checked_at: datetime, still_firing: int = 0) -> Message:
     payload = {
         "checked_at": checked_at.isoformat().replace("+00:00", "Z"),
-        "events": [{"kind": e.kind, "rule": e.id, "severity": e.severity, "subject": e.subject, "detail": e.detail,
-                    "since": e.since.isoformat().replace("+00:00", "Z") if e.since else None} for e in events],
+        "events": [
+            {
+                "kind": e.kind,
+                "rule": e.id,
+                "severity": e.severity,
+                "subject": e.subject,
+                "detail": e.detail,
+                "since": e.since.isoformat().replace("+00:00", "Z") if e.since else None,
+            }
+            for e in events
+        ],
     }
-    return Message(subject(events), text(events, checked_at, still_firing), html(events, checked_at, still_firing),
-                   payload)
+    return Message(
+        subject(events), text(events, checked_at, still_firing), html(events, checked_at, still_firing), payload
+    )

@@ -20,21 +20,21 @@ about a day the data has not reached.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
-from lib import config
+from lib import clock, config
 from lib import format as fmt
-from lib.health import rules as health
 from lib.book import pnl
-from lib import clock
-from lib.tracking import snapshot as te_snapshot
+from lib.health import rules as health
 from lib.tracking import classification as te
+from lib.tracking import snapshot as te_snapshot
 
-UTC = timezone.utc
+UTC = UTC
 OK, FIRING, NOT_EVALUATED = "OK", "FIRING", "NOT_EVALUATED"
 CRITICAL, WARNING = "critical", "warning"
 # what `state_of` returns, i.e. the `state` of `alerts check --json`
@@ -203,24 +203,46 @@ def data_stale(as_of: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> lis
     row = _single(as_of) or {}
     now = _aware(row.get("server_now"))
     out = []
-    for key, col, limit_key, what in (("account", "account_ts", "stale_account_min", "account snapshot"),
-                                      ("positions", "positions_ts", "stale_positions_min", "positions snapshot")):
+    for key, col, limit_key, what in (
+        ("account", "account_ts", "stale_account_min", "account snapshot"),
+        ("positions", "positions_ts", "stale_positions_min", "positions snapshot"),
+    ):
         limit = float(t[limit_key])
         newest = health.valid_ts(row.get(col))
         if now is None:
-            out.append(RuleResult("data_stale", NOT_EVALUATED, f"{key} freshness: not evaluated",
-                                  "the server clock is unknown", key=key))
+            out.append(
+                RuleResult(
+                    "data_stale",
+                    NOT_EVALUATED,
+                    f"{key} freshness: not evaluated",
+                    "the server clock is unknown",
+                    key=key,
+                )
+            )
         elif newest is None:
-            out.append(RuleResult("data_stale", FIRING, f"No {what} at all",
-                                  f"the {key} table has no rows (limit {_minutes(limit)})", key=key))
+            out.append(
+                RuleResult(
+                    "data_stale",
+                    FIRING,
+                    f"No {what} at all",
+                    f"the {key} table has no rows (limit {_minutes(limit)})",
+                    key=key,
+                )
+            )
         else:
             age = (now - newest).total_seconds()
             subject = f"{what.capitalize()} data {'stale' if age > limit * 60 else 'fresh'}: newest {fmt.age(age)} old"
-            out.append(RuleResult(
-                "data_stale", FIRING if age > limit * 60 else OK, subject,
-                f"newest {what} {fmt.utc(newest)}, {fmt.age(age)} before the server clock {fmt.utc(now)} "
-                f"(limit {_minutes(limit)})",
-                key=key, since=newest + timedelta(minutes=limit)))
+            out.append(
+                RuleResult(
+                    "data_stale",
+                    FIRING if age > limit * 60 else OK,
+                    subject,
+                    f"newest {what} {fmt.utc(newest)}, {fmt.age(age)} before the server clock {fmt.utc(now)} "
+                    f"(limit {_minutes(limit)})",
+                    key=key,
+                    since=newest + timedelta(minutes=limit),
+                )
+            )
     return out
 
 
@@ -234,12 +256,22 @@ def monitor_down(monitors: pl.DataFrame | Unavailable, t: Mapping[str, float]) -
     for r in assessed.iter_rows(named=True):
         name, status, last = r["monitor"], r["status"], health.valid_ts(r["last_ts"])
         if status == health.UNKNOWN:
-            out.append(RuleResult("monitor_down", NOT_EVALUATED, f"Monitor {name}: not evaluated",
-                                  r["reason"] or "nothing to judge by", key=name))
+            out.append(
+                RuleResult(
+                    "monitor_down",
+                    NOT_EVALUATED,
+                    f"Monitor {name}: not evaluated",
+                    r["reason"] or "nothing to judge by",
+                    key=name,
+                )
+            )
             continue
         if status != health.DOWN:
-            out.append(RuleResult("monitor_down", OK, f"Monitor {name} {status}", r["reason"] or "", key=name,
-                                  pending_s=pending))
+            out.append(
+                RuleResult(
+                    "monitor_down", OK, f"Monitor {name} {status}", r["reason"] or "", key=name, pending_s=pending
+                )
+            )
             continue
         if last is None:
             since = None
@@ -248,11 +280,19 @@ def monitor_down(monitors: pl.DataFrame | Unavailable, t: Mapping[str, float]) -
         else:
             since = last + timedelta(seconds=config.DOWN_FACTOR * r["interval_s"])
         msg = f"; last message: {r['last_message'][:160]}" if r.get("last_message") and since == last else ""
-        out.append(RuleResult(
-            "monitor_down", FIRING, f"Monitor {name} DOWN",
-            f"{r['reason']}; last beat {fmt.utc(last) if last else 'never'}"
-            + (f" on {r['host']}" if r.get("host") else "") + msg,
-            key=name, since=since, pending_s=pending))
+        out.append(
+            RuleResult(
+                "monitor_down",
+                FIRING,
+                f"Monitor {name} DOWN",
+                f"{r['reason']}; last beat {fmt.utc(last) if last else 'never'}"
+                + (f" on {r['host']}" if r.get("host") else "")
+                + msg,
+                key=name,
+                since=since,
+                pending_s=pending,
+            )
+        )
     return out
 
 
@@ -263,7 +303,9 @@ def sync_failing(streaks: pl.DataFrame | Unavailable, t: Mapping[str, float]) ->
     n = int(t["sync_failures_in_row"])
     out = []
     if streaks.height == 0:
-        return [RuleResult("sync_failing", NOT_EVALUATED, "Sync runs: not evaluated", "no sync runs in the last 7 days")]
+        return [
+            RuleResult("sync_failing", NOT_EVALUATED, "Sync runs: not evaluated", "no sync runs in the last 7 days")
+        ]
     for r in streaks.iter_rows(named=True):
         key = f"{r['database']}.{r['table']}"
         k = int(r["failed_in_row"] or 0)
@@ -271,15 +313,28 @@ def sync_failing(streaks: pl.DataFrame | Unavailable, t: Mapping[str, float]) ->
         if n >= 1 and k >= n:
             since = _aware(times[n - 1]) if len(times) >= n else None
             last_ok = health.valid_ts(r.get("last_success"))
-            out.append(RuleResult(
-                "sync_failing", FIRING, f"Sync of {key} failed {k} times in a row",
-                f"last success {fmt.utc(last_ok) if last_ok else 'none in 7 days'}; last error: "
-                f"{str(r.get('last_error') or '')[:200]}",
-                key=key, since=since))
+            out.append(
+                RuleResult(
+                    "sync_failing",
+                    FIRING,
+                    f"Sync of {key} failed {k} times in a row",
+                    f"last success {fmt.utc(last_ok) if last_ok else 'none in 7 days'}; last error: "
+                    f"{str(r.get('last_error') or '')[:200]}",
+                    key=key,
+                    since=since,
+                )
+            )
         else:
             subject = f"Sync of {key} OK" if k == 0 else f"Sync of {key}: {k} failed in a row"
-            out.append(RuleResult("sync_failing", OK, subject, "the last run succeeded" if k == 0 else
-                                  f"fires at {n} in a row", key=key))
+            out.append(
+                RuleResult(
+                    "sync_failing",
+                    OK,
+                    subject,
+                    "the last run succeeded" if k == 0 else f"fires at {n} in a row",
+                    key=key,
+                )
+            )
     return out
 
 
@@ -294,19 +349,37 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
         key = r["table_key"]
         lag = _num(r.get("lat_latest_s"))
         if lag is None:
-            out.append(RuleResult("sync_lag", NOT_EVALUATED, f"Sync lag of {key}: not evaluated",
-                                  "no synced rows with both timestamps in the 7 days before now", key=key))
+            out.append(
+                RuleResult(
+                    "sync_lag",
+                    NOT_EVALUATED,
+                    f"Sync lag of {key}: not evaluated",
+                    "no synced rows with both timestamps in the 7 days before now",
+                    key=key,
+                )
+            )
             continue
         p95 = _num(r.get("lat_p95_1h"))
-        detail = f"newest synced row took {fmt.age(lag)} (p95 over the last hour " \
-                 f"{fmt.age(p95) if p95 is not None else '—'}; limit {fmt.age(limit)})"
-        out.append(RuleResult("sync_lag", FIRING if lag > limit else OK, f"Sync lag of {key} {fmt.age(lag)}",
-                              detail, key=key, pending_s=pending))
+        detail = (
+            f"newest synced row took {fmt.age(lag)} (p95 over the last hour "
+            f"{fmt.age(p95) if p95 is not None else '—'}; limit {fmt.age(limit)})"
+        )
+        out.append(
+            RuleResult(
+                "sync_lag",
+                FIRING if lag > limit else OK,
+                f"Sync lag of {key} {fmt.age(lag)}",
+                detail,
+                key=key,
+                pending_s=pending,
+            )
+        )
     return out
 
 
-def prices_missing(hour_rows: pl.DataFrame | Unavailable, day: date | None, hour: int | None,
-                   t: Mapping[str, float]) -> list[RuleResult]:
+def prices_missing(
+    hour_rows: pl.DataFrame | Unavailable, day: date | None, hour: int | None, t: Mapping[str, float]
+) -> list[RuleResult]:
     """Held or targeted symbols without a Binance price at the newest complete hour (timeline rows of that hour)."""
     if (g := _guard(["prices_missing"], hour_rows)) is not None:
         return g
@@ -314,20 +387,34 @@ def prices_missing(hour_rows: pl.DataFrame | Unavailable, day: date | None, hour
         return [not_evaluated("prices_missing", "no account snapshot: the newest hour is unknown")]
     when = f"{day.isoformat()} {hour:02d}:00 UTC"
     if hour_rows.height == 0:
-        return [RuleResult("prices_missing", FIRING, f"No prices or positions at all for {when}",
-                           "the timeline has no row for that hour", since=clock.snapshot_end(day, hour))]
+        return [
+            RuleResult(
+                "prices_missing",
+                FIRING,
+                f"No prices or positions at all for {when}",
+                "the timeline has no row for that hour",
+                since=clock.snapshot_end(day, hour),
+            )
+        ]
     need = (pl.col("weight_t2").fill_null(0) != 0) | (pl.col("pos_units").fill_null(0) != 0)
     missing = hour_rows.filter(need & pl.col("bn_px").is_null()).sort("sym")["sym"].cast(pl.String).to_list()
     n_need = hour_rows.filter(need).height
     if missing:
-        return [RuleResult("prices_missing", FIRING, f"{len(missing)} of {n_need} symbols have no price at {when}",
-                           f"no Binance candle (or a bad price) for {_names(missing)}",
-                           since=clock.snapshot_end(day, hour))]
+        return [
+            RuleResult(
+                "prices_missing",
+                FIRING,
+                f"{len(missing)} of {n_need} symbols have no price at {when}",
+                f"no Binance candle (or a bad price) for {_names(missing)}",
+                since=clock.snapshot_end(day, hour),
+            )
+        ]
     return [RuleResult("prices_missing", OK, f"Prices present for all {n_need} symbols at {when}")]
 
 
-def targets_missing(newest_target: date | None, as_of: datetime | None,
-                    t: Mapping[str, float], unavailable: Unavailable | None = None) -> list[RuleResult]:
+def targets_missing(
+    newest_target: date | None, as_of: datetime | None, t: Mapping[str, float], unavailable: Unavailable | None = None
+) -> list[RuleResult]:
     """The model feed: on day D the weights dated D−2 (traded today) must exist, and D−1's by targets_due_hour."""
     if unavailable is not None:
         return [not_evaluated("targets_missing", unavailable.reason)]
@@ -341,12 +428,25 @@ def targets_missing(newest_target: date | None, as_of: datetime | None,
     need_now = day - timedelta(days=config.T_PLUS_TARGET)
     need_next = day - timedelta(days=config.T_PLUS_REFERENCE)
     if newest_target is None or newest_target < need_now:
-        return [RuleResult("targets_missing", FIRING, f"No model targets dated {need_now} (traded on {day})",
-                           f"newest target date is {newest}", since=midnight)]
+        return [
+            RuleResult(
+                "targets_missing",
+                FIRING,
+                f"No model targets dated {need_now} (traded on {day})",
+                f"newest target date is {newest}",
+                since=midnight,
+            )
+        ]
     if as_of >= due and newest_target < need_next:
-        return [RuleResult("targets_missing", FIRING, f"Model targets dated {need_next} are late",
-                           f"due by {fmt.utc(due)} for the {day + timedelta(days=1)} rebalance; newest is {newest}",
-                           since=due)]
+        return [
+            RuleResult(
+                "targets_missing",
+                FIRING,
+                f"Model targets dated {need_next} are late",
+                f"due by {fmt.utc(due)} for the {day + timedelta(days=1)} rebalance; newest is {newest}",
+                since=due,
+            )
+        ]
     return [RuleResult("targets_missing", OK, f"Model targets present up to {newest}")]
 
 
@@ -394,21 +494,32 @@ def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> lis
     d2 = clock.target_date(snap.day)
     if not snap.has_targets:
         reason = f"no model targets dated {d2}: the {when} snapshot cannot be classified"
-        return [RuleResult("no_targets_d2", FIRING, f"No targets dated {d2} for holdings day {snap.day}",
-                           reason, since=since)] + [not_evaluated(r, reason) for r in TRACKING_RULES[:-1]]
+        return [
+            RuleResult(
+                "no_targets_d2", FIRING, f"No targets dated {d2} for holdings day {snap.day}", reason, since=since
+            )
+        ] + [not_evaluated(r, reason) for r in TRACKING_RULES[:-1]]
     out = []
     level = snap.te["te"] if snap.te else None
     te_max = float(t["te_max"])
     if level is None:
         out.append(not_evaluated("te_high", f"no priced symbol in the {when} snapshot"))
     else:
-        out.append(RuleResult(
-            "te_high", FIRING if level > te_max else OK, f"Tracking error {fmt.pct(level, 2)} at {when}",
-            f"snapshot TE vs T+2 target {fmt.pct(level, 2)} (threshold {fmt.pct(te_max, 2)}); "
-            f"active share {fmt.pct(snap.te['active_share'], 2)}", since=since))
-    for rule, cat, limit, word in (("wrong_direction", te.WRONG_DIRECTION, 0, "wrong-direction"),
-                                   ("extra_position", te.EXTRA_POSITION, 0, "extra"),
-                                   ("missing_positions", te.MISSING_POSITION, int(t["missing_max"]), "missing")):
+        out.append(
+            RuleResult(
+                "te_high",
+                FIRING if level > te_max else OK,
+                f"Tracking error {fmt.pct(level, 2)} at {when}",
+                f"snapshot TE vs T+2 target {fmt.pct(level, 2)} (threshold {fmt.pct(te_max, 2)}); "
+                f"active share {fmt.pct(snap.te['active_share'], 2)}",
+                since=since,
+            )
+        )
+    for rule, cat, limit, word in (
+        ("wrong_direction", te.WRONG_DIRECTION, 0, "wrong-direction"),
+        ("extra_position", te.EXTRA_POSITION, 0, "extra"),
+        ("missing_positions", te.MISSING_POSITION, int(t["missing_max"]), "missing"),
+    ):
         names = snap.names(cat)
         n = len(names)
         subject = f"{n} {word} position{'s' if n != 1 else ''} at {when}"
@@ -423,8 +534,9 @@ def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> lis
 EXECUTION_RULES = ("rebalance_late", "off_window_fills", "untracked_fills", "fees_high")
 
 
-def execution(day_exec: pl.DataFrame | Unavailable, day: date | None, as_of: datetime | None,
-              t: Mapping[str, float]) -> list[RuleResult]:
+def execution(
+    day_exec: pl.DataFrame | Unavailable, day: date | None, as_of: datetime | None, t: Mapping[str, float]
+) -> list[RuleResult]:
     """The day's rebalance (`queries.book.trades.daily_execution(day, day)`): done by 00:MM, in window, tracked, fees."""
     if (g := _guard(EXECUTION_RULES, day_exec)) is not None:
         return g
@@ -441,35 +553,67 @@ def execution(day_exec: pl.DataFrame | Unavailable, day: date | None, as_of: dat
     n_fills = int(row["n_fills"]) if row else 0
     first = _aware(row["first_fill"]) if row else None
     if as_of is not None and as_of < deadline and (first is None or first > as_of):
-        out.append(RuleResult("rebalance_late", OK, f"Rebalance of {day}: deadline {fmt.utc(deadline)} not reached",
-                              f"data as of {fmt.utc(as_of)}"))
+        out.append(
+            RuleResult(
+                "rebalance_late",
+                OK,
+                f"Rebalance of {day}: deadline {fmt.utc(deadline)} not reached",
+                f"data as of {fmt.utc(as_of)}",
+            )
+        )
     elif first is None or first > deadline:
         detail = "no fills at all that day" if first is None else f"first fill {fmt.utc(first, seconds=True)}"
-        out.append(RuleResult("rebalance_late", FIRING, f"Rebalance of {day} not done by {deadline:%H:%M} UTC",
-                              detail, since=deadline))
+        out.append(
+            RuleResult(
+                "rebalance_late", FIRING, f"Rebalance of {day} not done by {deadline:%H:%M} UTC", detail, since=deadline
+            )
+        )
     else:
         span = row.get("window_span_s")
-        out.append(RuleResult("rebalance_late", OK, f"Rebalance of {day} started {first:%H:%M:%S} UTC",
-                              f"{n_fills} fills" + (f", window span {fmt.age(span)}" if span is not None else "")))
+        out.append(
+            RuleResult(
+                "rebalance_late",
+                OK,
+                f"Rebalance of {day} started {first:%H:%M:%S} UTC",
+                f"{n_fills} fills" + (f", window span {fmt.age(span)}" if span is not None else ""),
+            )
+        )
     window = config.REBALANCE_WINDOW_MINUTES
     n_off = int(row["n_off_window"]) if row else 0
-    out.append(RuleResult("off_window_fills", FIRING if n_off > 0 else OK,
-                          f"{n_off} fill{'s' if n_off != 1 else ''} outside the 00:00–00:{window:02d} UTC window on {day}",
-                          f"of {n_fills} fills; last fill {fmt.utc(_aware(row['last_fill']), seconds=True)}"
-                          if row and n_fills else "no fills"))
+    out.append(
+        RuleResult(
+            "off_window_fills",
+            FIRING if n_off > 0 else OK,
+            f"{n_off} fill{'s' if n_off != 1 else ''} outside the 00:00–00:{window:02d} UTC window on {day}",
+            f"of {n_fills} fills; last fill {fmt.utc(_aware(row['last_fill']), seconds=True)}"
+            if row and n_fills
+            else "no fills",
+        )
+    )
     n_untracked = int(row["n_untracked"]) if row else 0
     limit = int(t["untracked_max"])
-    out.append(RuleResult("untracked_fills", FIRING if n_untracked > limit else OK,
-                          f"{n_untracked} untracked fill{'s' if n_untracked != 1 else ''} on {day}",
-                          f"fills whose order id has no row in the orders table (more than {limit} fires)"))
+    out.append(
+        RuleResult(
+            "untracked_fills",
+            FIRING if n_untracked > limit else OK,
+            f"{n_untracked} untracked fill{'s' if n_untracked != 1 else ''} on {day}",
+            f"fills whose order id has no row in the orders table (more than {limit} fires)",
+        )
+    )
     bps = _num(row.get("fee_bps")) if row else None
     bps_max = float(t["fee_bps_max"])
     if bps is None:
         out.append(RuleResult("fees_high", OK, f"No traded notional on {day}", "fees not applicable"))
     else:
-        out.append(RuleResult("fees_high", FIRING if bps > bps_max else OK, f"Fees {bps:.2f} bp on {day}",
-                              f"{fmt.usd(_num(row.get('fees')))} on {fmt.usd(_num(row.get('notional_usd')))} traded "
-                              f"(threshold {bps_max:g} bp)"))
+        out.append(
+            RuleResult(
+                "fees_high",
+                FIRING if bps > bps_max else OK,
+                f"Fees {bps:.2f} bp on {day}",
+                f"{fmt.usd(_num(row.get('fees')))} on {fmt.usd(_num(row.get('notional_usd')))} traded "
+                f"(threshold {bps_max:g} bp)",
+            )
+        )
     return out
 
 
@@ -484,10 +628,14 @@ def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[s
         return [not_evaluated("daily_loss", "the day's start or end equity is unknown")]
     ret, value = window["ret"], window.get("pnl")
     limit = float(t["daily_loss_max"])
-    return [RuleResult("daily_loss", FIRING if ret < -limit else OK,
-                       f"PnL {fmt.usd(value, signed=True)} ({fmt.pct(ret, 2, signed=True)}) on {day}",
-                       f"from {fmt.usd(window.get('equity_start'))} start equity (fires below "
-                       f"{fmt.pct(-limit, 2, signed=True)})")]
+    return [
+        RuleResult(
+            "daily_loss",
+            FIRING if ret < -limit else OK,
+            f"PnL {fmt.usd(value, signed=True)} ({fmt.pct(ret, 2, signed=True)}) on {day}",
+            f"from {fmt.usd(window.get('equity_start'))} start equity (fires below {fmt.pct(-limit, 2, signed=True)})",
+        )
+    ]
 
 
 def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
@@ -502,9 +650,15 @@ def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list
         return [not_evaluated("drawdown", "no usable equity")]
     limit = float(t["drawdown_max"])
     peak = _aware(dd.get("current_peak_ts"))
-    return [RuleResult("drawdown", FIRING if cur < -limit else OK, f"Drawdown {fmt.pct(cur, 2, signed=True)}",
-                       f"from the peak of {fmt.utc(peak)}; worst in {config.ALERT_DRAWDOWN_LOOKBACK_DAYS} days "
-                       f"{fmt.pct(dd['max_drawdown'], 2, signed=True)} (fires beyond {fmt.pct(-limit, 2, signed=True)})")]
+    return [
+        RuleResult(
+            "drawdown",
+            FIRING if cur < -limit else OK,
+            f"Drawdown {fmt.pct(cur, 2, signed=True)}",
+            f"from the peak of {fmt.utc(peak)}; worst in {config.ALERT_DRAWDOWN_LOOKBACK_DAYS} days "
+            f"{fmt.pct(dd['max_drawdown'], 2, signed=True)} (fires beyond {fmt.pct(-limit, 2, signed=True)})",
+        )
+    ]
 
 
 def margin_used(latest: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
@@ -517,9 +671,14 @@ def margin_used(latest: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> l
         return [not_evaluated("margin_used", "no account snapshot with equity and margin in the last day")]
     share = used / equity
     limit = float(t["margin_used_max"])
-    return [RuleResult("margin_used", FIRING if share > limit else OK, f"Margin used {fmt.pct(share, 1)} of equity",
-                       f"{fmt.usd(used)} of {fmt.usd(equity)} at {fmt.utc(_aware(row['ts']))} "
-                       f"(threshold {fmt.pct(limit, 0)})")]
+    return [
+        RuleResult(
+            "margin_used",
+            FIRING if share > limit else OK,
+            f"Margin used {fmt.pct(share, 1)} of equity",
+            f"{fmt.usd(used)} of {fmt.usd(equity)} at {fmt.utc(_aware(row['ts']))} (threshold {fmt.pct(limit, 0)})",
+        )
+    ]
 
 
 def liquidation_distance(szi: Any, position_value: Any, liquidation_px: Any) -> float | None:
@@ -551,15 +710,31 @@ def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, floa
     near.sort()
     if near:
         names = [f"{c} {fmt.pct(d, 1)}" for d, c in near]
-        return [RuleResult("liquidation_near", FIRING, f"{len(near)} position{'s' if len(near) != 1 else ''} within "
-                           f"{fmt.pct(limit, 0)} of liquidation", _names(names))]
-    closest = min((liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]), str(r["coin"]))
-                  for r in positions.iter_rows(named=True)
-                  if liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]) is not None) \
-        if known else None
-    return [RuleResult("liquidation_near", OK, "No position near liquidation",
-                       f"closest {closest[1]} {fmt.pct(closest[0], 1)} away" if closest else
-                       "no liquidation price reported")]
+        return [
+            RuleResult(
+                "liquidation_near",
+                FIRING,
+                f"{len(near)} position{'s' if len(near) != 1 else ''} within {fmt.pct(limit, 0)} of liquidation",
+                _names(names),
+            )
+        ]
+    closest = (
+        min(
+            (liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]), str(r["coin"]))
+            for r in positions.iter_rows(named=True)
+            if liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]) is not None
+        )
+        if known
+        else None
+    )
+    return [
+        RuleResult(
+            "liquidation_near",
+            OK,
+            "No position near liquidation",
+            f"closest {closest[1]} {fmt.pct(closest[0], 1)} away" if closest else "no liquidation price reported",
+        )
+    ]
 
 
 # ------------------------------------------------------------- all at once
@@ -591,8 +766,15 @@ def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
     """Every rule once, in RULES order; the ClickHouse rule fires when a query failed outright."""
     out: list[RuleResult] = []
     if inputs.clickhouse_error:
-        out.append(RuleResult("clickhouse", FIRING, "Dashboard cannot read ClickHouse", inputs.clickhouse_error,
-                              pending_s=_pending("clickhouse", t)))
+        out.append(
+            RuleResult(
+                "clickhouse",
+                FIRING,
+                "Dashboard cannot read ClickHouse",
+                inputs.clickhouse_error,
+                pending_s=_pending("clickhouse", t),
+            )
+        )
     else:
         out.append(RuleResult("clickhouse", OK, "Dashboard reads ClickHouse", pending_s=_pending("clickhouse", t)))
     out += data_stale(inputs.as_of_frame, t)
@@ -614,15 +796,17 @@ def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
     return out
 
 
-def firing(results: Iterable[RuleResult], now: datetime, first_seen: Mapping[str, datetime] | None = None
-           ) -> list[RuleResult]:
+def firing(
+    results: Iterable[RuleResult], now: datetime, first_seen: Mapping[str, datetime] | None = None
+) -> list[RuleResult]:
     """The results whose state is 'firing' now."""
     seen = first_seen or {}
     return [r for r in results if state_of(r, now, seen.get(r.id)) == STATE_FIRING]
 
 
-def to_json(results: Sequence[RuleResult], checked_at: datetime,
-            first_seen: Mapping[str, datetime] | None = None) -> dict:
+def to_json(
+    results: Sequence[RuleResult], checked_at: datetime, first_seen: Mapping[str, datetime] | None = None
+) -> dict:
     """`alerts check --json`: {"checked_at", "alerts": [{"rule", "severity", "state", "since", "subject", "detail"}]}.
 
     `rule` is the rule id (`monitor_down:ohlcv` for one instance of a multi-instance rule);
@@ -635,20 +819,44 @@ def to_json(results: Sequence[RuleResult], checked_at: datetime,
         since = _aware(r.since) if r.status == FIRING else None
         if r.status == FIRING and since is None:
             since = _aware(seen.get(r.id))
-        alerts.append({
-            "rule": r.id,
-            "severity": r.severity,
-            "state": state_of(r, checked_at, seen.get(r.id)),
-            "since": since.isoformat().replace("+00:00", "Z") if since else None,
-            "subject": r.subject,
-            "detail": r.detail,
-        })
+        alerts.append(
+            {
+                "rule": r.id,
+                "severity": r.severity,
+                "state": state_of(r, checked_at, seen.get(r.id)),
+                "since": since.isoformat().replace("+00:00", "Z") if since else None,
+                "subject": r.subject,
+                "detail": r.detail,
+            }
+        )
     return {"checked_at": _aware(checked_at).isoformat().replace("+00:00", "Z"), "alerts": alerts}
 
 
 __all__ = [
-    "RULES", "SPECS", "RuleResult", "Unavailable", "LiveInputs", "Snapshot", "evaluate", "state_of", "to_json",
-    "thresholds", "snapshot", "tracking", "execution", "daily_loss", "drawdown", "margin_used", "liquidation_near",
-    "data_stale", "monitor_down", "sync_failing", "sync_lag", "prices_missing", "targets_missing", "firing",
-    "liquidation_distance", "not_evaluated",
+    "RULES",
+    "SPECS",
+    "RuleResult",
+    "Unavailable",
+    "LiveInputs",
+    "Snapshot",
+    "evaluate",
+    "state_of",
+    "to_json",
+    "thresholds",
+    "snapshot",
+    "tracking",
+    "execution",
+    "daily_loss",
+    "drawdown",
+    "margin_used",
+    "liquidation_near",
+    "data_stale",
+    "monitor_down",
+    "sync_failing",
+    "sync_lag",
+    "prices_missing",
+    "targets_missing",
+    "firing",
+    "liquidation_distance",
+    "not_evaluated",
 ]

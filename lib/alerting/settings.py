@@ -22,9 +22,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from lib import config
@@ -167,7 +168,12 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
     key = pick("resend_api_key")
     if to and not (smtp or key):
         raise ConfigError("email_to is set but neither smtp_url nor resend_api_key is")
-    channels = Channels(smtp_url=str(smtp) if smtp else None, email_from=str(sender) if sender else None,
-                        email_to=to, webhook_url=str(hook) if hook else None,
-                        resend_api_key=str(key) if key else None, resend_url=resend_url)
+    channels = Channels(
+        smtp_url=str(smtp) if smtp else None,
+        email_from=str(sender) if sender else None,
+        email_to=to,
+        webhook_url=str(hook) if hook else None,
+        resend_api_key=str(key) if key else None,
+        resend_url=resend_url,
+    )
     return AlertSettings(thresholds=t, targets=targets, state_path=state_path, channels=channels)

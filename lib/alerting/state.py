@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import fnmatch
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Sequence
 
-from lib.alerting import rules as alerts
 from lib import config
+from lib.alerting import rules as alerts
 
-UTC = timezone.utc
+UTC = UTC
 FIRED, REPEAT, RESOLVED = "firing", "repeat", "resolved"
 
 _SCHEMA = """
@@ -120,7 +120,7 @@ class AlertState:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "AlertState":
+    def __enter__(self) -> AlertState:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -134,8 +134,12 @@ class AlertState:
     def active(self) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM alerts ORDER BY id"))
 
-    def update(self, results: Sequence[alerts.RuleResult], now: datetime,
-               repeat_s: float = config.ALERT_THRESHOLDS["repeat_hours"] * 3600) -> list[Event]:
+    def update(
+        self,
+        results: Sequence[alerts.RuleResult],
+        now: datetime,
+        repeat_s: float = config.ALERT_THRESHOLDS["repeat_hours"] * 3600,
+    ) -> list[Event]:
         """Apply one check's results; returns the events to notify (already in `history`)."""
         t_now = _ts(now)
         silences = self.silences(now)
@@ -156,8 +160,18 @@ class AlertState:
                 if r.status == alerts.OK:
                     if row is not None:
                         if row["notified"] and not silenced(r.id):
-                            events.append(self._event(RESOLVED, r.id, r.rule, r.severity, r.subject, r.detail,
-                                                      _dt(row["since"]) or _dt(row["first_seen"]), now))
+                            events.append(
+                                self._event(
+                                    RESOLVED,
+                                    r.id,
+                                    r.rule,
+                                    r.severity,
+                                    r.subject,
+                                    r.detail,
+                                    _dt(row["since"]) or _dt(row["first_seen"]),
+                                    now,
+                                )
+                            )
                         self.db.execute("DELETE FROM alerts WHERE id = ?", (r.id,))
                     continue
                 first = _dt(row["first_seen"]) if row else now
@@ -177,29 +191,65 @@ class AlertState:
                 self.db.execute(
                     "INSERT OR REPLACE INTO alerts (id, rule, severity, first_seen, since, state, notified, "
                     "last_notified, subject, detail, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (r.id, r.rule, r.severity, _ts(first), _ts(r.since), state, int(notified), last_notified,
-                     r.subject, r.detail, t_now))
+                    (
+                        r.id,
+                        r.rule,
+                        r.severity,
+                        _ts(first),
+                        _ts(r.since),
+                        state,
+                        int(notified),
+                        last_notified,
+                        r.subject,
+                        r.detail,
+                        t_now,
+                    ),
+                )
             for aid, row in rows.items():
                 if aid in seen or row["rule"] not in evaluated:
                     continue  # still reported, or its rule could not be evaluated: keep it
                 if row["notified"] and not silenced(aid):
-                    events.append(self._event(RESOLVED, aid, row["rule"], row["severity"], row["subject"],
-                                              "no longer reported by its rule", _dt(row["since"]), now))
+                    events.append(
+                        self._event(
+                            RESOLVED,
+                            aid,
+                            row["rule"],
+                            row["severity"],
+                            row["subject"],
+                            "no longer reported by its rule",
+                            _dt(row["since"]),
+                            now,
+                        )
+                    )
                 self.db.execute("DELETE FROM alerts WHERE id = ?", (aid,))
         return events
 
-    def _event(self, kind: str, aid: str, rule: str, severity: str, subject: str, detail: str,
-               since: datetime | None, now: datetime) -> Event:
-        self.db.execute("INSERT INTO history (at, id, rule, severity, kind, since, subject, detail) "
-                        "VALUES (?,?,?,?,?,?,?,?)", (_ts(now), aid, rule, severity, kind, _ts(since), subject, detail))
+    def _event(
+        self,
+        kind: str,
+        aid: str,
+        rule: str,
+        severity: str,
+        subject: str,
+        detail: str,
+        since: datetime | None,
+        now: datetime,
+    ) -> Event:
+        self.db.execute(
+            "INSERT INTO history (at, id, rule, severity, kind, since, subject, detail) VALUES (?,?,?,?,?,?,?,?)",
+            (_ts(now), aid, rule, severity, kind, _ts(since), subject, detail),
+        )
         return Event(kind, aid, rule, severity, subject, detail, since, now)
 
     def history(self, start: datetime, end: datetime) -> list[Event]:
         """Events with start <= at < end, oldest first."""
-        rows = self.db.execute("SELECT * FROM history WHERE at >= ? AND at < ? ORDER BY at, id",
-                               (_ts(start), _ts(end)))
-        return [Event(r["kind"], r["id"], r["rule"], r["severity"], r["subject"], r["detail"], _dt(r["since"]),
-                      _dt(r["at"])) for r in rows]
+        rows = self.db.execute("SELECT * FROM history WHERE at >= ? AND at < ? ORDER BY at, id", (_ts(start), _ts(end)))
+        return [
+            Event(
+                r["kind"], r["id"], r["rule"], r["severity"], r["subject"], r["detail"], _dt(r["since"]), _dt(r["at"])
+            )
+            for r in rows
+        ]
 
     def day_history(self, day: date) -> list[Event]:
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -209,8 +259,10 @@ class AlertState:
 
     def silence(self, pattern: str, until: datetime, reason: str, now: datetime) -> int:
         with self.db:
-            cur = self.db.execute("INSERT INTO silences (pattern, created, until, reason) VALUES (?,?,?,?)",
-                                  (pattern, _ts(now), _ts(until), reason))
+            cur = self.db.execute(
+                "INSERT INTO silences (pattern, created, until, reason) VALUES (?,?,?,?)",
+                (pattern, _ts(now), _ts(until), reason),
+            )
         return int(cur.lastrowid)
 
     def silences(self, now: datetime) -> list[Silence]:
@@ -227,38 +279,52 @@ class AlertState:
     def enqueue(self, channels: Iterable[str], subject: str, message_json: str, now: datetime) -> None:
         with self.db:
             for ch in channels:
-                self.db.execute("INSERT INTO outbox (channel, created, subject, message) VALUES (?,?,?,?)",
-                                (ch, _ts(now), subject, message_json))
+                self.db.execute(
+                    "INSERT INTO outbox (channel, created, subject, message) VALUES (?,?,?,?)",
+                    (ch, _ts(now), subject, message_json),
+                )
 
     def undelivered(self, channel: str) -> list[OutboxItem]:
         rows = self.db.execute("SELECT * FROM outbox WHERE channel = ? AND delivered IS NULL ORDER BY nid", (channel,))
-        return [OutboxItem(r["nid"], r["channel"], _dt(r["created"]), r["subject"], r["message"], r["attempts"],
-                           r["last_error"]) for r in rows]
+        return [
+            OutboxItem(
+                r["nid"], r["channel"], _dt(r["created"]), r["subject"], r["message"], r["attempts"], r["last_error"]
+            )
+            for r in rows
+        ]
 
     def mark(self, nid: int, now: datetime, error: str | None, attempts: int) -> None:
         with self.db:
             if error is None:
-                self.db.execute("UPDATE outbox SET delivered = ?, attempts = attempts + ?, last_error = NULL "
-                                "WHERE nid = ?", (_ts(now), attempts, nid))
+                self.db.execute(
+                    "UPDATE outbox SET delivered = ?, attempts = attempts + ?, last_error = NULL WHERE nid = ?",
+                    (_ts(now), attempts, nid),
+                )
             else:
-                self.db.execute("UPDATE outbox SET attempts = attempts + ?, last_error = ? WHERE nid = ?",
-                                (attempts, error, nid))
+                self.db.execute(
+                    "UPDATE outbox SET attempts = attempts + ?, last_error = ? WHERE nid = ?", (attempts, error, nid)
+                )
 
     def drop_expired(self, now: datetime, max_age_h: float = config.ALERT_OUTBOX_MAX_AGE_H) -> list[OutboxItem]:
         """Remove undelivered messages older than `max_age_h` (returned, so the caller can log them)."""
         cut = _ts(now) - max_age_h * 3600
         rows = self.db.execute("SELECT * FROM outbox WHERE delivered IS NULL AND created < ?", (cut,))
-        gone = [OutboxItem(r["nid"], r["channel"], _dt(r["created"]), r["subject"], r["message"], r["attempts"],
-                           r["last_error"]) for r in rows]
+        gone = [
+            OutboxItem(
+                r["nid"], r["channel"], _dt(r["created"]), r["subject"], r["message"], r["attempts"], r["last_error"]
+            )
+            for r in rows
+        ]
         with self.db:
             self.db.execute("DELETE FROM outbox WHERE delivered IS NULL AND created < ?", (cut,))
         return gone
 
     def outbox_counts(self) -> dict[str, int]:
-        return {r[0]: r[1] for r in self.db.execute(
-            "SELECT channel, count(*) FROM outbox WHERE delivered IS NULL GROUP BY channel")}
+        return {
+            r[0]: r[1]
+            for r in self.db.execute("SELECT channel, count(*) FROM outbox WHERE delivered IS NULL GROUP BY channel")
+        }
 
 
 def open_state(path: Path | str) -> AlertState:
     return AlertState(path)
-

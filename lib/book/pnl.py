@@ -25,15 +25,14 @@ Conventions
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
 from lib.config import ANNUALISATION_DAYS, HOURLY_CHART_MAX_DAYS
 from lib.inputs import finite_float as _num
-
-
 
 
 def _positive(x: Any) -> float | None:
@@ -93,8 +92,8 @@ def latest_snapshot_day(as_of: datetime | None, hour: int) -> date | None:
     if as_of is None:
         return None
     if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=timezone.utc)
-    return (as_of.astimezone(timezone.utc) - timedelta(hours=int(hour) + 1)).date()
+        as_of = as_of.replace(tzinfo=UTC)
+    return (as_of.astimezone(UTC) - timedelta(hours=int(hour) + 1)).date()
 
 
 def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
@@ -108,8 +107,15 @@ def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
     from lib.tracking import classification as te
     from lib.tracking.snapshot import day_state
 
-    out: dict[str, Any] = {"day": day, "te": None, "te_prev": None, "delta": None, "counts": [], "problems": [],
-                           "state": None}
+    out: dict[str, Any] = {
+        "day": day,
+        "te": None,
+        "te_prev": None,
+        "delta": None,
+        "counts": [],
+        "problems": [],
+        "state": None,
+    }
     if timeline is None or timeline.height == 0 or day is None:
         return out
     for d, key in ((day - timedelta(days=1), "te_prev"), (day, "te")):
@@ -143,20 +149,30 @@ def drawdown_summary(series: pl.DataFrame) -> dict:
     The answer is therefore exact at snapshot resolution whatever the bucket size, and a
     longer range with the same start is never shallower. Same keys as `max_drawdown`.
     """
-    empty = {"max_drawdown": None, "peak_ts": None, "trough_ts": None, "recovered_ts": None,
-             "current_drawdown": None, "current_peak_ts": None}
+    empty = {
+        "max_drawdown": None,
+        "peak_ts": None,
+        "trough_ts": None,
+        "recovered_ts": None,
+        "current_drawdown": None,
+        "current_peak_ts": None,
+    }
     if series.height == 0:
         return empty
     rows = series.sort("bucket").to_dicts()
     worst_i = min(range(len(rows)), key=lambda i: (rows[i]["dd_min"], i))
     worst = rows[worst_i]
     last = rows[-1]
-    out = {**empty, "max_drawdown": min(worst["dd_min"], 0.0), "current_drawdown": last["dd_last"],
-           "current_peak_ts": last["peak_ts_last"]}
+    out = {
+        **empty,
+        "max_drawdown": min(worst["dd_min"], 0.0),
+        "current_drawdown": last["dd_last"],
+        "current_peak_ts": last["peak_ts_last"],
+    }
     if worst["dd_min"] < 0:
         recovered = worst["first_high_after_trough_ts"]
         if recovered is None:
-            recovered = next((r["first_high_ts"] for r in rows[worst_i + 1:] if r["first_high_ts"] is not None), None)
+            recovered = next((r["first_high_ts"] for r in rows[worst_i + 1 :] if r["first_high_ts"] is not None), None)
         out.update(peak_ts=worst["trough_peak_ts"], trough_ts=worst["trough_ts"], recovered_ts=recovered)
     return out
 
@@ -167,9 +183,11 @@ def underwater_points(series: pl.DataFrame) -> pl.DataFrame:
     The start mark (index 1.0, drawdown 0) comes first, so the chart's lowest point is the
     max drawdown the page states.
     """
-    return (series.sort("bucket")
-            .select(pl.col("trough_ts").alias("ts"), pl.col("dd_min").alias("drawdown"))
-            .with_columns(pl.col("ts").cast(pl.Datetime("ms", "UTC"))))
+    return (
+        series.sort("bucket")
+        .select(pl.col("trough_ts").alias("ts"), pl.col("dd_min").alias("drawdown"))
+        .with_columns(pl.col("ts").cast(pl.Datetime("ms", "UTC")))
+    )
 
 
 def complete_days(daily: pl.DataFrame, start: date) -> pl.DataFrame:
@@ -182,8 +200,12 @@ def complete_days(daily: pl.DataFrame, start: date) -> pl.DataFrame:
 
 
 # --- daily statistics --------------------------------------------------------
-def daily_stats(days: Iterable[Any], returns: Iterable[Any], pnl: Iterable[Any] | None = None,
-                periods_per_year: float = ANNUALISATION_DAYS) -> dict:
+def daily_stats(
+    days: Iterable[Any],
+    returns: Iterable[Any],
+    pnl: Iterable[Any] | None = None,
+    periods_per_year: float = ANNUALISATION_DAYS,
+) -> dict:
     """What a daily report prints, from one return (and PnL) per UTC day.
 
     `n_days` counts days with a return; `n_missing` the days without one. `mean_return`
@@ -273,8 +295,12 @@ def decompose(row: dict) -> dict:
     funding = _num(row.get("funding"))
     u0, u1 = _num(row.get("unrealized_start")), _num(row.get("unrealized_end"))
     du = u1 - u0 if u0 is not None and u1 is not None else None
-    parts = {"realized": realized, "fees": -fees if fees is not None else None,
-             "funding": funding, "unrealized_change": du}
+    parts = {
+        "realized": realized,
+        "fees": -fees if fees is not None else None,
+        "funding": funding,
+        "unrealized_change": du,
+    }
     explained = sum(parts.values()) if all(v is not None for v in parts.values()) else None  # type: ignore[arg-type]
     residual = total - explained if total is not None and explained is not None else None
     e0, e1 = _num(row.get("equity_start")), _num(row.get("equity_end"))

@@ -54,8 +54,11 @@ def _label(dim: str, bucket: str) -> str:
     if dim == "weekday":
         return WEEKDAY_NAMES[int(bucket) - 1]
     if dim == "window":
-        return (f"rebalance (00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC)" if bucket == "rebalance"
-                else "rest of the day")
+        return (
+            f"rebalance (00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC)"
+            if bucket == "rebalance"
+            else "rest of the day"
+        )
     return bucket
 
 
@@ -93,8 +96,10 @@ def regime_table(buckets: pl.DataFrame) -> pl.DataFrame:
 
     Column `dimension` says which ("trend", "vol", "trend / vol"); the rest as in `dimension`.
     """
-    parts = [dimension(buckets, d, keep_empty=False).with_columns(pl.lit(name).alias("dimension"))
-             for d, name in (("trend", "trend"), ("vol", "volatility"), ("regime", "trend / vol"))]
+    parts = [
+        dimension(buckets, d, keep_empty=False).with_columns(pl.lit(name).alias("dimension"))
+        for d, name in (("trend", "trend"), ("vol", "volatility"), ("regime", "trend / vol"))
+    ]
     out = pl.concat(parts, how="vertical")
     return out.select(["dimension", *[c for c in out.columns if c != "dimension"]])
 

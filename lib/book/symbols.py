@@ -8,8 +8,9 @@ priced from a plain Binance symbol of a different size carries its multiplier.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 
 class PriceSource(NamedTuple):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -220,7 +221,7 @@ class DeskClient:
                 raise err from None
             self.active = role
             self.outage = None
-            self.last_success_at = datetime.now(timezone.utc)
+            self.last_success_at = datetime.now(UTC)
             return table
         assert last is not None
         self.outage = last

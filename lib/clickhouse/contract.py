@@ -19,9 +19,10 @@ SQL built here: column names and target types come from the contract file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from lib.config import DEFAULT_TABLES, PROJECT_ROOT
 
@@ -148,8 +149,11 @@ def assess(expected_type: str, actual_type: str) -> Verdict:
     elif fe == "string" and a_base != "String":
         notes.append("converted to String")
     if a_null and not e_null:
-        notes.append("Nullable: a NULL number reads as NaN (a bad value, counted)" if fe == "float"
-                     else "Nullable: a NULL reads as missing")
+        notes.append(
+            "Nullable: a NULL number reads as NaN (a bad value, counted)"
+            if fe == "float"
+            else "Nullable: a NULL reads as missing"
+        )
     target = e_base
     if a_null and not e_null and fe == "float":
         return Verdict(NORMALISED, "; ".join(notes), f"Nullable({e_base})", null_as_nan=True)
@@ -189,12 +193,23 @@ def compare(actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str,
         known = {c for c, _ in cols}
         for col, typ in (remote or {}).items():
             if col not in known:
-                rows.append({"table": name, "qualified": f"{db}.{tbl}", "column": col, "expected": None,
-                             "actual": typ, "status": EXTRA, "note": "not read by the dashboard"})
+                rows.append(
+                    {
+                        "table": name,
+                        "qualified": f"{db}.{tbl}",
+                        "column": col,
+                        "expected": None,
+                        "actual": typ,
+                        "status": EXTRA,
+                        "note": "not read by the dashboard",
+                    }
+                )
     return rows
 
 
-def casts(actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str, str]]) -> dict[tuple[str, str], dict[str, str]]:
+def casts(
+    actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, str]]:
     """(db, table) -> {column: SQL reading it as the contract's type} for every compatible drifted column."""
     found: dict[tuple[str, str], dict[str, str]] = {}
     for r in actual:

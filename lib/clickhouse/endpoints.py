@@ -3,11 +3,11 @@ environment, `.streamlit/secrets.toml` or explicit settings (environment first).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import unquote, urlparse
-
 
 from lib import config
 
@@ -44,8 +44,7 @@ def endpoint_from_url(url: str) -> Endpoint:
         return Endpoint(kind="chdb", path=path)
     if parsed.scheme not in ("http", "https", "clickhouse", "clickhouses"):
         raise config.ConfigError(
-            "CLICKHOUSE_URL must start with http://, https:// or chdb:/// "
-            f"(got scheme {parsed.scheme or 'none'!r})"
+            f"CLICKHOUSE_URL must start with http://, https:// or chdb:/// (got scheme {parsed.scheme or 'none'!r})"
         )
     secure = parsed.scheme in ("https", "clickhouses")
     if parsed.fragment or "@" in parsed.path or "@" in parsed.query or (parsed.netloc.count("@") > 1):

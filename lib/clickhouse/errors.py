@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-
 from lib.clickhouse.endpoints import Endpoint
 
 
@@ -81,11 +80,22 @@ def _scrub(text: str, ep: Endpoint) -> str:
     return text[:300]
 
 
-_UNREACHABLE = ("connection refused", "failed to establish", "name or service not known",
-                "max retries exceeded", "connection reset", "remote end closed",
-                "no route to host", "temporary failure in name resolution",
-                "cannot connect", "connection aborted", "connect timeout", "connecttimeout",
-                "network is unreachable", "nodename nor servname")
+_UNREACHABLE = (
+    "connection refused",
+    "failed to establish",
+    "name or service not known",
+    "max retries exceeded",
+    "connection reset",
+    "remote end closed",
+    "no route to host",
+    "temporary failure in name resolution",
+    "cannot connect",
+    "connection aborted",
+    "connect timeout",
+    "connecttimeout",
+    "network is unreachable",
+    "nodename nor servname",
+)
 
 
 _GRANT_NEEDED = re.compile(r"necessary to have (?:the )?grant ([^.]{1,200}?(?:\.[^.\s(]+)?)(?:\.\s|\.?$)", re.I)
@@ -124,8 +134,12 @@ def classify_error(exc: BaseException, ep: Endpoint) -> QueryFailed:
     http_status = int(hs.group(1)) if hs else None
     if code in _DENIED_CODES:
         return QueryFailed("denied", ep.label, _denied_detail(text), code)
-    if code in _AUTH_CODES or "authentication failed" in low or http_status == 401 \
-            or (code is None and (http_status == 403 or " 401" in low or " 403" in low)):
+    if (
+        code in _AUTH_CODES
+        or "authentication failed" in low
+        or http_status == 401
+        or (code is None and (http_status == 403 or " 401" in low or " 403" in low))
+    ):
         kind = "auth"
     elif code in _MISSING_CODES or "unknown table" in low or "unknown_table" in low or "unknown database" in low:
         kind = "missing_table"

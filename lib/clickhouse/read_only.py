@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 from lib.clickhouse.errors import QueryFailed
-
 
 # ------------------------------------------------------------ read-only gate
 #
@@ -20,24 +18,85 @@ from lib.clickhouse.errors import QueryFailed
 # Table functions (and the scalar file()) that read or run something outside the
 # database: files, URLs, other servers, object stores, processes, the chdb host's
 # Python objects. Compared lower-case.
-OUTSIDE_FUNCTIONS = frozenset(name.lower() for name in (
-    "file", "fileCluster", "filesystem", "url", "urlCluster", "remote", "remoteSecure", "cluster",
-    "clusterAllReplicas", "s3", "s3Cluster", "gcs", "oss", "cosn", "hdfs", "hdfsCluster", "azureBlobStorage",
-    "azureBlobStorageCluster", "mysql", "postgresql", "jdbc", "odbc", "sqlite", "mongodb", "redis", "executable",
-    "executablePool", "input", "deltaLake", "deltaLakeCluster", "iceberg", "icebergS3", "icebergAzure",
-    "icebergHDFS", "icebergLocal", "icebergCluster", "icebergS3Cluster", "hudi", "hudiCluster", "paimon",
-    "arrowFlight", "ytsaurus", "python", "dictionary", "s3queue", "azureQueue", "kafka", "nats",
-    "rabbitmq", "hive", "mergeTreeIndex", "mergeTreeProjection", "fuzzQuery", "prometheusQuery",
-    "prometheusQueryRange", "timeSeriesData", "timeSeriesTags", "timeSeriesMetrics",
-))
+OUTSIDE_FUNCTIONS = frozenset(
+    name.lower()
+    for name in (
+        "file",
+        "fileCluster",
+        "filesystem",
+        "url",
+        "urlCluster",
+        "remote",
+        "remoteSecure",
+        "cluster",
+        "clusterAllReplicas",
+        "s3",
+        "s3Cluster",
+        "gcs",
+        "oss",
+        "cosn",
+        "hdfs",
+        "hdfsCluster",
+        "azureBlobStorage",
+        "azureBlobStorageCluster",
+        "mysql",
+        "postgresql",
+        "jdbc",
+        "odbc",
+        "sqlite",
+        "mongodb",
+        "redis",
+        "executable",
+        "executablePool",
+        "input",
+        "deltaLake",
+        "deltaLakeCluster",
+        "iceberg",
+        "icebergS3",
+        "icebergAzure",
+        "icebergHDFS",
+        "icebergLocal",
+        "icebergCluster",
+        "icebergS3Cluster",
+        "hudi",
+        "hudiCluster",
+        "paimon",
+        "arrowFlight",
+        "ytsaurus",
+        "python",
+        "dictionary",
+        "s3queue",
+        "azureQueue",
+        "kafka",
+        "nats",
+        "rabbitmq",
+        "hive",
+        "mergeTreeIndex",
+        "mergeTreeProjection",
+        "fuzzQuery",
+        "prometheusQuery",
+        "prometheusQueryRange",
+        "timeSeriesData",
+        "timeSeriesTags",
+        "timeSeriesMetrics",
+    )
+)
 # SETTINGS a query may carry itself. Everything else (max_execution_time=0,
 # max_result_rows, readonly, timeouts, memory limits, ...) is refused: the
 # dashboard sets the limits on every query and a statement must not raise them.
-QUERY_SETTINGS_ALLOWED = frozenset({
-    "join_use_nulls", "use_query_condition_cache", "optimize_read_in_order", "optimize_aggregation_in_order",
-    "aggregate_functions_null_for_empty", "allow_experimental_analyzer", "enable_analyzer",
-    "date_time_output_format", "output_format_arrow_string_as_string",
-})
+QUERY_SETTINGS_ALLOWED = frozenset(
+    {
+        "join_use_nulls",
+        "use_query_condition_cache",
+        "optimize_read_in_order",
+        "optimize_aggregation_in_order",
+        "aggregate_functions_null_for_empty",
+        "allow_experimental_analyzer",
+        "enable_analyzer",
+        "date_time_output_format",
+        "output_format_arrow_string_as_string",
+    }
+)
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[0-9][0-9A-Za-z_.]*(?:[eE][+-]?[0-9]+)?")
@@ -93,9 +152,9 @@ def tokenize(sql: str) -> list[_Token]:
         elif c == "'":
             i = _quoted(sql, i, "'")
             out.append(_Token("string", ""))
-        elif c in "`\"":
+        elif c in '`"':
             j = _quoted(sql, i, c)
-            out.append(_Token("word", sql[i + 1:j - 1].replace(c + c, c)))
+            out.append(_Token("word", sql[i + 1 : j - 1].replace(c + c, c)))
             i = j
         elif c == "$":
             raise _refuse("heredoc strings ($$...$$) are not accepted")
@@ -126,8 +185,13 @@ def _settings_names(tokens: list[_Token], at: int) -> list[str]:
             depth -= 1
             if depth < 0:
                 break
-        elif tok.kind == "word" and i + 1 < len(tokens) and tokens[i + 1].text == "=" \
-                and tokens[i + 1].kind == "punct" and (i + 2 >= len(tokens) or tokens[i + 2].text != "="):
+        elif (
+            tok.kind == "word"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].text == "="
+            and tokens[i + 1].kind == "punct"
+            and (i + 2 >= len(tokens) or tokens[i + 2].text != "=")
+        ):
             names.append(tok.text)
     return names
 
@@ -157,8 +221,15 @@ def ensure_read_only(sql: str) -> None:
         if tok.is_word("SETTINGS"):
             for name in _settings_names(tokens, i):
                 if name.lower() not in QUERY_SETTINGS_ALLOWED:
-                    raise _refuse(f"SETTINGS {name[:60]} is not allowed in a query: the dashboard sets the "
-                                  "limits (readonly, time and size limits) on every query")
-        if tok.kind == "word" and tok.text.lower() in OUTSIDE_FUNCTIONS and nxt is not None \
-                and nxt.kind == "punct" and nxt.text == "(":
+                    raise _refuse(
+                        f"SETTINGS {name[:60]} is not allowed in a query: the dashboard sets the "
+                        "limits (readonly, time and size limits) on every query"
+                    )
+        if (
+            tok.kind == "word"
+            and tok.text.lower() in OUTSIDE_FUNCTIONS
+            and nxt is not None
+            and nxt.kind == "punct"
+            and nxt.text == "("
+        ):
             raise _refuse(f"the function {tok.text[:40]}() reaches outside the database and is not allowed")

@@ -26,5 +26,15 @@ from lib.demo.desk import (
     seed_client,
 )
 
-__all__ = ["ACCOUNT", "DEFAULT_START", "GENERATOR_VERSION", "DeskModel", "DeskState", "is_seeded", "read_state",
-           "resolve_span", "seed", "seed_client"]
+__all__ = [
+    "ACCOUNT",
+    "DEFAULT_START",
+    "GENERATOR_VERSION",
+    "DeskModel",
+    "DeskState",
+    "is_seeded",
+    "read_state",
+    "resolve_span",
+    "seed",
+    "seed_client",
+]

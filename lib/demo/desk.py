@@ -40,16 +40,18 @@ Conventions worth knowing when reading the data:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from lib.config import DEFAULT_DEMO_PATH, TableMap, table_map
 from lib.demo.accounts import SUB_ACCOUNTS, account_names
+from lib.demo.contract import create_all
 from lib.demo.simulation.book import REF_SPECS, Book, FollowerSim, Sim, ledger_events
 from lib.demo.simulation.market import (
     HOUR_MS,
@@ -57,11 +59,10 @@ from lib.demo.simulation.market import (
     UNPRICED_COIN,
     build_universe,
     funding_rates,
-    ms_of,
     model_weights,
+    ms_of,
     price_grid,
 )
-from lib.demo.contract import create_all
 from lib.demo.tables import (
     ACCOUNT,
     NEVER,
@@ -86,10 +87,21 @@ from lib.demo.tables import (
     untracked_orders,
 )
 
-__all__ = ["ACCOUNT", "DEFAULT_START", "DeskModel", "DeskState", "GENERATOR_VERSION", "insert_window",
-           "is_seeded", "read_state", "resolve_span", "seed", "seed_client"]
+__all__ = [
+    "ACCOUNT",
+    "DEFAULT_START",
+    "DeskModel",
+    "DeskState",
+    "GENERATOR_VERSION",
+    "insert_window",
+    "is_seeded",
+    "read_state",
+    "resolve_span",
+    "seed",
+    "seed_client",
+]
 
-DEFAULT_START = datetime(2025, 11, 1, tzinfo=timezone.utc)
+DEFAULT_START = datetime(2025, 11, 1, tzinfo=UTC)
 # Bump when the generator's output changes: a desk built by another version is rebuilt, not extended.
 GENERATOR_VERSION = 2
 MAIN_BOOK_STREAM = 50  # the main account's book draws (book.Sim rng_stream); sub-account k uses this + k
@@ -97,19 +109,26 @@ STATE_TABLE = "demo_desk_state"  # in the account table's database; only demo de
 Progress = Callable[[float, str], None]
 # Time column per logical table (partition key of the synced tables).
 # The ledger is not partitioned: it goes in as one insert (one part).
-_TIME_COL = {"trades": "time", "orders": "time", "funding": "time", "account": "ts", "positions": "ts",
-             "heartbeat": "ts", "sync_log": "started_at"}
+_TIME_COL = {
+    "trades": "time",
+    "orders": "time",
+    "funding": "time",
+    "account": "ts",
+    "positions": "ts",
+    "heartbeat": "ts",
+    "sync_log": "started_at",
+}
 _INSERT_SETTINGS = {"optimize_on_insert": 0, "max_insert_block_size": 50_000_000}
 
 
 def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def resolve_span(start: datetime | None, end: datetime | None) -> tuple[date, int]:
     """(first day, end in ms). end defaults to now, floored to the minute; start to 2025-11-01
     and is floored to its UTC day (the desk starts trading at that midnight)."""
-    end = _utc(end) if end is not None else datetime.now(timezone.utc)
+    end = _utc(end) if end is not None else datetime.now(UTC)
     end = end.replace(second=0, microsecond=0)
     start_day = _utc(start if start is not None else DEFAULT_START).date()
     if ms_of(end) - ms_of(start_day) < 2 * HOUR_MS:
@@ -144,7 +163,7 @@ class DeskState:
 
     @property
     def end(self) -> datetime:
-        return datetime.fromtimestamp(self.end_ms / 1000, timezone.utc)
+        return datetime.fromtimestamp(self.end_ms / 1000, UTC)
 
 
 def _state_table(tables: TableMap) -> str:
@@ -158,8 +177,9 @@ def read_state(client: Any, tables: TableMap | None = None) -> DeskState | None:
         return None
     # a state table written before desks had several accounts has no `accounts`: those desks have one
     accounts = "accounts" if "accounts" in _columns(client, q) else "toUInt32(1)"
-    rows = client.query(f"SELECT end_ms, generator, seed, coins, start, {accounts} FROM {q} "
-                        f"ORDER BY end_ms DESC LIMIT 1")
+    rows = client.query(
+        f"SELECT end_ms, generator, seed, coins, start, {accounts} FROM {q} ORDER BY end_ms DESC LIMIT 1"
+    )
     if not rows.result_rows:
         return None
     end_ms, gen, sd, coins, start, n_accounts = rows.result_rows[0]
@@ -172,17 +192,26 @@ def _columns(client: Any, qualified: str) -> set[str]:
 
 def write_state(client: Any, tables: TableMap, state: DeskState) -> None:
     q = _state_table(tables)
-    client.command(f"CREATE TABLE IF NOT EXISTS {q} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, "
-                   f"start Date, written_at DateTime64(3, 'UTC'), accounts UInt32 DEFAULT 1) "
-                   f"ENGINE = MergeTree ORDER BY end_ms")
+    client.command(
+        f"CREATE TABLE IF NOT EXISTS {q} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, "
+        f"start Date, written_at DateTime64(3, 'UTC'), accounts UInt32 DEFAULT 1) "
+        f"ENGINE = MergeTree ORDER BY end_ms"
+    )
     client.command(f"ALTER TABLE {q} ADD COLUMN IF NOT EXISTS accounts UInt32 DEFAULT 1")  # an older desk's table
-    client.insert_arrow(q, pa.table({
-        "end_ms": pa.array([state.end_ms], pa.int64()), "generator": pa.array([state.generator], pa.uint32()),
-        "seed": pa.array([state.seed], pa.int64()), "coins": pa.array([state.coins], pa.uint32()),
-        "start": pa.array([state.start], pa.date32()),
-        "written_at": pa.array([int(time.time() * 1000)], pa.timestamp("ms", tz="UTC")),
-        "accounts": pa.array([state.accounts], pa.uint32()),
-    }))
+    client.insert_arrow(
+        q,
+        pa.table(
+            {
+                "end_ms": pa.array([state.end_ms], pa.int64()),
+                "generator": pa.array([state.generator], pa.uint32()),
+                "seed": pa.array([state.seed], pa.int64()),
+                "coins": pa.array([state.coins], pa.uint32()),
+                "start": pa.array([state.start], pa.date32()),
+                "written_at": pa.array([int(time.time() * 1000)], pa.timestamp("ms", tz="UTC")),
+                "accounts": pa.array([state.accounts], pa.uint32()),
+            }
+        ),
+    )
 
 
 # --- the model: everything that does not depend on the window ------------------------
@@ -208,8 +237,15 @@ class DeskModel:
     window: that is what lets the feeder extend a desk and stay equal to a fresh one.
     """
 
-    def __init__(self, start_day: date, through_day: date, coins: int = 60, seed: int = 7,
-                 tables: TableMap | None = None, accounts: int = 1):
+    def __init__(
+        self,
+        start_day: date,
+        through_day: date,
+        coins: int = 60,
+        seed: int = 7,
+        tables: TableMap | None = None,
+        accounts: int = 1,
+    ):
         names = account_names(accounts)  # refuses a count the desk cannot build
         self.start_day, self.through_day, self.coins, self.seed = start_day, through_day, coins, seed
         self.tables = tables or table_map()
@@ -220,20 +256,48 @@ class DeskModel:
         rates = funding_rates(self.uni, start_day, n_days + 1, seed)
         self.grid_ms = ms_of(start_day)
         self.through_ms = ms_of(through_day + timedelta(days=1))  # rows() covers times before this
-        sim = Sim(self.uni, self.P, rates, self.grid_ms, start_day, n_days, self.wdates, self.W, seed,
-                  ledger_events(self.grid_ms, self.through_ms), self.through_ms, rng_stream=MAIN_BOOK_STREAM)
+        sim = Sim(
+            self.uni,
+            self.P,
+            rates,
+            self.grid_ms,
+            start_day,
+            n_days,
+            self.wdates,
+            self.W,
+            seed,
+            ledger_events(self.grid_ms, self.through_ms),
+            self.through_ms,
+            rng_stream=MAIN_BOOK_STREAM,
+        )
         self.book = sim.run()  # settles the weights (the reference days write theirs): sub-accounts read them after
         self.outages, self.quiet = outages(seed, self.grid_ms, self.through_ms)
         self.timeline = Timeline(self.uni, self.book)
         self.ids = order_ids(seed, self.grid_ms, self.book)
         self.accounts = [AccountBook(names[0], 0, self.book, self.timeline, self.ids)]
         for k, spec in enumerate(SUB_ACCOUNTS[: accounts - 1], start=1):
-            book = FollowerSim(self.uni, self.P, rates, self.grid_ms, start_day, n_days, self.wdates, self.W, seed,
-                               ledger_events(self.grid_ms, self.through_ms, spec.initial_deposit, spec.ledger),
-                               self.through_ms, rng_stream=MAIN_BOOK_STREAM + k, coins=spec.coins,
-                               gross=spec.gross, cap=spec.cap).run()
-            self.accounts.append(AccountBook(spec.name, k, book, Timeline(self.uni, book),
-                                             order_ids(seed, self.grid_ms, book, k, self.ids[0])))
+            book = FollowerSim(
+                self.uni,
+                self.P,
+                rates,
+                self.grid_ms,
+                start_day,
+                n_days,
+                self.wdates,
+                self.W,
+                seed,
+                ledger_events(self.grid_ms, self.through_ms, spec.initial_deposit, spec.ledger),
+                self.through_ms,
+                rng_stream=MAIN_BOOK_STREAM + k,
+                coins=spec.coins,
+                gross=spec.gross,
+                cap=spec.cap,
+            ).run()
+            self.accounts.append(
+                AccountBook(
+                    spec.name, k, book, Timeline(self.uni, book), order_ids(seed, self.grid_ms, book, k, self.ids[0])
+                )
+            )
         # rows of the positions monitor's beats: about the number of coins the book holds
         self.n_held = max(self.uni.n_model - 4, 1)
 
@@ -243,9 +307,21 @@ class DeskModel:
     def ctx(self, lo_ms: int, hi_ms: int) -> Ctx:
         if hi_ms >= self.through_ms:
             raise ValueError(f"the model ends at {self.through_day}; it cannot give rows up to {hi_ms}")
-        return Ctx(uni=self.uni, P=self.P, book=self.book, wdates=self.wdates, W=self.W, grid_ms=self.grid_ms,
-                   start_ms=self.grid_ms, end_ms=hi_ms, seed=self.seed, tables=self.tables, outages=self.outages,
-                   lo_ms=lo_ms, quiet=self.quiet)
+        return Ctx(
+            uni=self.uni,
+            P=self.P,
+            book=self.book,
+            wdates=self.wdates,
+            W=self.W,
+            grid_ms=self.grid_ms,
+            start_ms=self.grid_ms,
+            end_ms=hi_ms,
+            seed=self.seed,
+            tables=self.tables,
+            outages=self.outages,
+            lo_ms=lo_ms,
+            quiet=self.quiet,
+        )
 
     def rows(self, lo_ms: int, hi_ms: int) -> dict[str, pa.Table]:
         """Rows visible in (lo, hi] for every table; the heartbeats of the 7 polling monitors
@@ -255,9 +331,14 @@ class DeskModel:
         for a in self.accounts:
             c = ctx if a.acct == 0 else replace(ctx, book=a.book, account=a.name, acct=a.acct)
             oid, cloid, txh = a.ids
-            for name, table in (("account", account_rows(c, a.timeline)), ("positions", position_rows(c, a.timeline)),
-                                ("trades", trade_rows(c, oid, cloid, txh)), ("orders", order_rows(c, oid, cloid)),
-                                ("funding", funding_rows(c)), ("ledger", ledger_rows(c))):
+            for name, table in (
+                ("account", account_rows(c, a.timeline)),
+                ("positions", position_rows(c, a.timeline)),
+                ("trades", trade_rows(c, oid, cloid, txh)),
+                ("orders", order_rows(c, oid, cloid)),
+                ("funding", funding_rows(c)),
+                ("ledger", ledger_rows(c)),
+            ):
                 parts[name].append(table)
         raw = {name: _concat(tables) for name, tables in parts.items()}
         runs = sync_runs(ctx)
@@ -269,8 +350,7 @@ class DeskModel:
         return out
 
     def heartbeat_statement(self, lo_ms: int, hi_ms: int) -> str:
-        return heartbeat_sql(self.ctx(lo_ms, hi_ms), self.tables.qualified("heartbeat"), self.uni.n_model,
-                             self.n_held)
+        return heartbeat_sql(self.ctx(lo_ms, hi_ms), self.tables.qualified("heartbeat"), self.uni.n_model, self.n_held)
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
@@ -298,25 +378,44 @@ def _insert(client: Any, qualified: str, table: pa.Table, time_col: str | None) 
         client.insert_arrow(qualified, table.slice(a, b - a), settings=_INSERT_SETTINGS)
 
 
-def insert_window(client: Any, model: DeskModel, lo_ms: int, hi_ms: int,
-                  say: Progress | None = None, frac: tuple[float, float] = (0.0, 1.0)) -> dict[str, pa.Table]:
+def insert_window(
+    client: Any,
+    model: DeskModel,
+    lo_ms: int,
+    hi_ms: int,
+    say: Progress | None = None,
+    frac: tuple[float, float] = (0.0, 1.0),
+) -> dict[str, pa.Table]:
     """Generate and insert the rows visible in (lo, hi]; returns them (heartbeats: the sync monitor's only)."""
     say = say or (lambda f, m: None)
     out = model.rows(lo_ms, hi_ms)
     steps = list(out.items())
     for k, (name, table) in enumerate(steps):
-        say(frac[0] + (frac[1] - frac[0]) * k / (len(steps) + 1),
-            f"insert {model.tables.qualified(name)} ({table.num_rows:,} rows)")
+        say(
+            frac[0] + (frac[1] - frac[0]) * k / (len(steps) + 1),
+            f"insert {model.tables.qualified(name)} ({table.num_rows:,} rows)",
+        )
         _insert(client, model.tables.qualified(name), table, _TIME_COL.get(name))
-    say(frac[0] + (frac[1] - frac[0]) * len(steps) / (len(steps) + 1),
-        f"insert {model.tables.qualified('heartbeat')} (SQL)")
+    say(
+        frac[0] + (frac[1] - frac[0]) * len(steps) / (len(steps) + 1),
+        f"insert {model.tables.qualified('heartbeat')} (SQL)",
+    )
     client.command(model.heartbeat_statement(lo_ms, hi_ms), settings=_INSERT_SETTINGS)
     return out
 
 
-def seed_client(client: Any, *, start: datetime | None = None, end: datetime | None = None, coins: int = 60,
-                seed: int = 7, progress: Progress | None = None, tables: TableMap | None = None,
-                force: bool = False, accounts: int = 1) -> dict:
+def seed_client(
+    client: Any,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    coins: int = 60,
+    seed: int = 7,
+    progress: Progress | None = None,
+    tables: TableMap | None = None,
+    force: bool = False,
+    accounts: int = 1,
+) -> dict:
     """Generate the demo desk into an open clickhouse-connect client. Returns a summary."""
     t_start = time.perf_counter()
     say = progress or (lambda f, m: None)
@@ -334,7 +433,7 @@ def seed_client(client: Any, *, start: datetime | None = None, end: datetime | N
         if int(client.command(f"SELECT count() FROM {tables.qualified(name)}")) > 0:
             raise RuntimeError(f"{tables.qualified(name)} already has rows; seed with force=True to replace them")
 
-    end_day = datetime.fromtimestamp(end_ms / 1000, timezone.utc).date()
+    end_day = datetime.fromtimestamp(end_ms / 1000, UTC).date()
     say(0.02, f"market and book: simulating {(end_day - start_day).days + 1} days")
     model = DeskModel(start_day, end_day, coins, seed, tables, accounts)
     say(0.25, "rows: snapshots, fills, orders, funding, candles, sync log")
@@ -353,7 +452,7 @@ def seed_client(client: Any, *, start: datetime | None = None, end: datetime | N
         "account": ACCOUNT,
         "accounts": names,
         "start": start_day.isoformat(),
-        "end": datetime.fromtimestamp(end_ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "end": datetime.fromtimestamp(end_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M"),
         "coins": list(model.uni.coins),
         "model_coins": model.uni.n_model,
         "unpriced_coin": UNPRICED_COIN,
@@ -368,9 +467,14 @@ def seed_client(client: Any, *, start: datetime | None = None, end: datetime | N
     }
 
 
-_KEYS = {"trades": ["account", "tid"], "orders": ["account", "oid", "status"],
-         "funding": ["account", "time", "coin"], "ledger": ["account", "time", "hash"],
-         "account": ["account", "ts"], "positions": ["account", "ts", "coin"]}
+_KEYS = {
+    "trades": ["account", "tid"],
+    "orders": ["account", "oid", "status"],
+    "funding": ["account", "time", "coin"],
+    "ledger": ["account", "time", "hash"],
+    "account": ["account", "ts"],
+    "positions": ["account", "ts", "coin"],
+}
 
 
 def _unique_rows(table: pa.Table, name: str) -> int:
@@ -378,12 +482,21 @@ def _unique_rows(table: pa.Table, name: str) -> int:
 
 
 def _fmt(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def seed(path: str | Path = DEFAULT_DEMO_PATH, *, start: datetime | None = None, end: datetime | None = None,
-         coins: int = 60, seed: int = 7, progress: Progress | None = None, tables: TableMap | None = None,
-         force: bool = False, accounts: int = 1) -> dict:
+def seed(
+    path: str | Path = DEFAULT_DEMO_PATH,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    coins: int = 60,
+    seed: int = 7,
+    progress: Progress | None = None,
+    tables: TableMap | None = None,
+    force: bool = False,
+    accounts: int = 1,
+) -> dict:
     """Open (create) the embedded database at `path` and seed it. One chdb path per process."""
     import clickhouse_connect
 
@@ -393,7 +506,16 @@ def seed(path: str | Path = DEFAULT_DEMO_PATH, *, start: datetime | None = None,
     p.parent.mkdir(parents=True, exist_ok=True)
     client = clickhouse_connect.get_client(dsn=f"chdb://{p}")
     try:
-        return seed_client(client, start=start, end=end, coins=coins, seed=seed, progress=progress,
-                           tables=tables, force=force, accounts=accounts)
+        return seed_client(
+            client,
+            start=start,
+            end=end,
+            coins=coins,
+            seed=seed,
+            progress=progress,
+            tables=tables,
+            force=force,
+            accounts=accounts,
+        )
     finally:
         client.close()

@@ -25,9 +25,10 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -72,10 +73,19 @@ class FeederStatus:
 class Feeder:
     """Extends one demo desk (one TableMap in one embedded engine) up to the clock's now."""
 
-    def __init__(self, client: Any, *, tables: TableMap | None = None, clock: Clock = time.time,
-                 start: datetime = DEFAULT_START, coins: int = 60, seed: int = 7,
-                 rebuild_after_days: float = DEMO_REBUILD_AFTER_DAYS, host: str | None = None,
-                 accounts: int | None = None):
+    def __init__(
+        self,
+        client: Any,
+        *,
+        tables: TableMap | None = None,
+        clock: Clock = time.time,
+        start: datetime = DEFAULT_START,
+        coins: int = 60,
+        seed: int = 7,
+        rebuild_after_days: float = DEMO_REBUILD_AFTER_DAYS,
+        host: str | None = None,
+        accounts: int | None = None,
+    ):
         """`accounts` None: a new desk has one account, an existing one keeps its own (the desk state's);
         a number: the desk must have that many, and one with another count is rebuilt."""
         self.client = client
@@ -96,7 +106,7 @@ class Feeder:
         return int(self.clock() * 1000)
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), timezone.utc)
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     # -- start: seed, rebuild or catch up
     def prepare(self, progress: Progress | None = None) -> str:
@@ -112,15 +122,16 @@ class Feeder:
                 done = "rebuilt" if is_seeded(self.client, self.tables) else "seeded"
                 self._seed(now, say)
             elif (now - state.end_ms) / DAY_MS > self.rebuild_after_days or (
-                    self.wanted_accounts is not None and self.wanted_accounts != state.accounts):
+                self.wanted_accounts is not None and self.wanted_accounts != state.accounts
+            ):
                 done = "rebuilt"
-                self.start = datetime.combine(state.start, datetime.min.time(), timezone.utc)
+                self.start = datetime.combine(state.start, datetime.min.time(), UTC)
                 self.coins, self.seed = state.coins, state.seed
                 self.accounts = self.wanted_accounts or state.accounts
                 self._seed(now, say)
             else:
                 self.state = state
-                self.start = datetime.combine(state.start, datetime.min.time(), timezone.utc)
+                self.start = datetime.combine(state.start, datetime.min.time(), UTC)
                 self.coins, self.seed, self.accounts = state.coins, state.seed, state.accounts
                 done = "caught up" if now > state.end_ms else "current"
                 self._catch_up(now, say)
@@ -133,10 +144,18 @@ class Feeder:
             return done
 
     def _seed(self, now_ms: int, say: Progress) -> None:
-        end = datetime.fromtimestamp(now_ms / 1000, timezone.utc)
-        summary = seed_client(self.client, start=self.start, end=end, coins=self.coins, seed=self.seed,
-                              tables=self.tables, force=True, progress=lambda f, m: say(0.9 * f, m),
-                              accounts=self.accounts)
+        end = datetime.fromtimestamp(now_ms / 1000, UTC)
+        summary = seed_client(
+            self.client,
+            start=self.start,
+            end=end,
+            coins=self.coins,
+            seed=self.seed,
+            tables=self.tables,
+            force=True,
+            progress=lambda f, m: say(0.9 * f, m),
+            accounts=self.accounts,
+        )
         self.state = read_state(self.client, self.tables)
         self.status.rows_last_tick = sum(summary["tables"].values())
         self._catch_up(now_ms, say)  # the seconds after the whole minute the seed ended at
@@ -151,7 +170,7 @@ class Feeder:
         self._model_for(now_ms)  # one model through today serves every earlier day too
         total = 0
         for k, hi in enumerate(cuts):
-            when = datetime.fromtimestamp(hi / 1000, timezone.utc)
+            when = datetime.fromtimestamp(hi / 1000, UTC)
             say(k / len(cuts), f"catching up: {when:%Y-%m-%d %H:%M} UTC ({k + 1}/{len(cuts)})")
             total += self._advance(hi)
         self.status.rows_last_tick = total
@@ -159,7 +178,7 @@ class Feeder:
     # -- every tick
     def _model_for(self, t_ms: int) -> DeskModel:
         if self._model is None or not self._model.covers(t_ms):
-            day = datetime.fromtimestamp(t_ms / 1000, timezone.utc).date()
+            day = datetime.fromtimestamp(t_ms / 1000, UTC).date()
             self._model = DeskModel(self.start.date(), day, self.coins, self.seed, self.tables, self.accounts)
         return self._model
 
@@ -200,13 +219,20 @@ class Feeder:
     def _beat(self, status: str, message: str, rows: int, t0: float) -> None:
         """One heartbeat of the demo_feeder monitor; if even that fails, the log has it."""
         try:
-            self.client.insert_arrow(self.tables.qualified("heartbeat"), pa.table({
-                "ts": pa.array([self.now_ms()], pa.timestamp("ms", tz="UTC")),
-                "monitor": pa.array([DEMO_FEEDER_MONITOR]), "host": pa.array([self.host]),
-                "status": pa.array([status]), "message": pa.array([message]),
-                "rows": pa.array([max(rows, 0)], pa.uint64()),
-                "duration_ms": pa.array([int((time.perf_counter() - t0) * 1000)], pa.uint32()),
-            }))
+            self.client.insert_arrow(
+                self.tables.qualified("heartbeat"),
+                pa.table(
+                    {
+                        "ts": pa.array([self.now_ms()], pa.timestamp("ms", tz="UTC")),
+                        "monitor": pa.array([DEMO_FEEDER_MONITOR]),
+                        "host": pa.array([self.host]),
+                        "status": pa.array([status]),
+                        "message": pa.array([message]),
+                        "rows": pa.array([max(rows, 0)], pa.uint64()),
+                        "duration_ms": pa.array([int((time.perf_counter() - t0) * 1000)], pa.uint32()),
+                    }
+                ),
+            )
         except Exception:  # noqa: BLE001 - the database itself is failing; silence is what System Health shows
             log.exception("demo feeder could not write its heartbeat")
 
@@ -218,8 +244,12 @@ class Feeder:
             self.tick()
             if time.monotonic() >= next_report:
                 next_report += 3600
-                log.info("demo feeder: %d ticks, desk at %s, %.2f%% of one core", self.status.ticks,
-                            self.status.desk_end, 100 * self.status.cpu_share)
+                log.info(
+                    "demo feeder: %d ticks, desk at %s, %.2f%% of one core",
+                    self.status.ticks,
+                    self.status.desk_end,
+                    100 * self.status.cpu_share,
+                )
         self.status.state = "stopped"
 
 
@@ -230,10 +260,11 @@ class FeederThread:
         self.feeder = feeder
         self.interval_s = interval_s
         self._stop = threading.Event()
-        self.thread = threading.Thread(target=feeder.run, args=(self._stop, interval_s), name="demo-feeder",
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=feeder.run, args=(self._stop, interval_s), name="demo-feeder", daemon=True
+        )
 
-    def start(self) -> "FeederThread":
+    def start(self) -> FeederThread:
         self.thread.start()
         return self
 

@@ -32,16 +32,16 @@ Conventions (the dashboard's timeline relies on them):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 
+from lib.book.symbols import price_source
 from lib.config import TableMap
 from lib.demo import keyed
 from lib.demo.simulation.book import DIRS, PROTECTED, Book
 from lib.demo.simulation.market import DAY_MS, HOUR_MS, UNPRICED_COIN, Universe, coin_prices_at, ms_of
-from lib.book.symbols import price_source
 
 ACCOUNT = "0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3"  # the demo desk's Hyperliquid address
 HOST = "chenlin04"
@@ -53,7 +53,7 @@ SYNC_OFFSET_MS = 12_000  # sync runs start at every 5-minute mark + 12 s
 SYNCED = ("trades", "orders", "funding", "ledger", "account", "positions")  # TableMap keys, sync order
 DUP_SHARE = 0.005
 TARGETS_PUBLISHED_MS = 15_000  # weights dated d appear at d+1 00:00:15
-UTC = timezone.utc
+UTC = UTC
 NEVER = -(2**62)  # "the beginning of time" for a window's lower bound
 # Events this long before a window can still become visible inside it (ingestion
 # delayed by an outage, then waiting for the next good sync run); see lookback_ms().
@@ -102,20 +102,40 @@ RATE_LIMITED = "HTTP 429 Too Many Requests from api.hyperliquid.xyz"
 # succeed only after retrying on HTTP 429 (status ok, the retries in the message).
 
 ERRORS = {
-    "hl": (RATE_LIMITED,
-           "HTTP 502 Bad Gateway from api.hyperliquid.xyz",
-           "ClickHouse timeout: Code: 159. Timeout exceeded: elapsed 10.0 seconds (TIMEOUT_EXCEEDED)"),
-    "ohlcv": ("HTTP 429 Too Many Requests from fapi.binance.com",
-              "ClickHouse timeout: Code: 159. Timeout exceeded: elapsed 10.0 seconds (TIMEOUT_EXCEEDED)"),
-    "sync": ("ClickHouse timeout: Code: 159. DB::Exception: Timeout exceeded: elapsed 30.0 seconds "
-             "(TIMEOUT_EXCEEDED) on remote 10.8.0.12:9440",
-             "Code: 210. DB::NetException: Connection refused (10.8.0.12:9440) (NETWORK_ERROR)",
-             "Code: 241. DB::Exception: Memory limit (total) exceeded: would use 7.46 GiB (MEMORY_LIMIT_EXCEEDED)"),
+    "hl": (
+        RATE_LIMITED,
+        "HTTP 502 Bad Gateway from api.hyperliquid.xyz",
+        "ClickHouse timeout: Code: 159. Timeout exceeded: elapsed 10.0 seconds (TIMEOUT_EXCEEDED)",
+    ),
+    "ohlcv": (
+        "HTTP 429 Too Many Requests from fapi.binance.com",
+        "ClickHouse timeout: Code: 159. Timeout exceeded: elapsed 10.0 seconds (TIMEOUT_EXCEEDED)",
+    ),
+    "sync": (
+        "ClickHouse timeout: Code: 159. DB::Exception: Timeout exceeded: elapsed 30.0 seconds "
+        "(TIMEOUT_EXCEEDED) on remote 10.8.0.12:9440",
+        "Code: 210. DB::NetException: Connection refused (10.8.0.12:9440) (NETWORK_ERROR)",
+        "Code: 241. DB::Exception: Memory limit (total) exceeded: would use 7.46 GiB (MEMORY_LIMIT_EXCEEDED)",
+    ),
 }
 
 # keyed-random streams (lib/demo/keyed.py), one per purpose
-(K_OUTAGE, K_DELAY, K_ACCOUNT, K_POSITIONS, K_FUNDING, K_LEDGER, K_ORDER_IDS, K_TRADES, K_ORDERS, K_KLINES,
- K_KLINE_GAPS, K_SYNC_RUNS, K_SYNC_ROWS, K_SYNC_BEATS) = range(70, 84)
+(
+    K_OUTAGE,
+    K_DELAY,
+    K_ACCOUNT,
+    K_POSITIONS,
+    K_FUNDING,
+    K_LEDGER,
+    K_ORDER_IDS,
+    K_TRADES,
+    K_ORDERS,
+    K_KLINES,
+    K_KLINE_GAPS,
+    K_SYNC_RUNS,
+    K_SYNC_ROWS,
+    K_SYNC_BEATS,
+) = range(70, 84)
 ACCOUNT_STREAM_STEP = 1_000  # sub-account k draws from stream + k * this (no stream above is that large)
 SUB_POLL_MS = (300, 1_200)  # a sub-account's snapshot is written this long after the main account's, same round
 TID_RANGE = 2**50  # the main account's tids lie in [2**47, 2**50), sub-account k's in [k, k + 1) * 2**50
@@ -203,7 +223,10 @@ def outages(seed: int, start_ms: int, through_ms: int) -> tuple[list[tuple[str, 
     days = np.arange(first_day, max(first_day, through_ms // DAY_MS + 1))
     for mi, m in enumerate(RANDOM_OUTAGE_MONITORS):
         hit = days[keyed.uniform(seed, K_OUTAGE, mi, days) < RANDOM_OUTAGE_PER_DAY]
-        a = hit * DAY_MS + np.floor(keyed.uniform(seed, K_OUTAGE + 100, mi, hit) * DAY_MS / 1000).astype(np.int64) * 1000
+        a = (
+            hit * DAY_MS
+            + np.floor(keyed.uniform(seed, K_OUTAGE + 100, mi, hit) * DAY_MS / 1000).astype(np.int64) * 1000
+        )
         lo, hi = np.log(3 * MIN_MS), np.log(3 * HOUR_MS)
         dur = np.exp(lo + (hi - lo) * keyed.uniform(seed, K_OUTAGE + 200, mi, hit)).astype(np.int64)
         for a_, d_ in zip(a.tolist(), dur.tolist()):
@@ -243,7 +266,7 @@ class Timeline:
 
     def __init__(self, uni: Universe, book: Book):
         f = book.fills
-        self.scale = 10.0 ** uni.sz_decimals
+        self.scale = 10.0**uni.sz_decimals
         self.by_coin = {}
         for i in range(uni.n_all):
             m = f["coin"] == i
@@ -299,12 +322,18 @@ def account_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
         margin += np.abs(notional) / uni.leverage[i]
     n = len(marks)
     ing = ts + ctx.ints(K_ACCOUNT + 100, 100, 900, marks)
-    return pa.table({
-        "ts": ts_arr(ts), "account": const_arr(ctx.account, n),
-        "account_value": np.round(value, 6), "total_ntl_pos": np.round(ntl, 6),
-        "total_margin_used": np.round(margin, 6), "withdrawable": np.round(np.maximum(value - margin, 0), 6),
-        "ingested_at": ts_arr(ing), "_key": ctx.key(marks),
-    })
+    return pa.table(
+        {
+            "ts": ts_arr(ts),
+            "account": const_arr(ctx.account, n),
+            "account_value": np.round(value, 6),
+            "total_ntl_pos": np.round(ntl, 6),
+            "total_margin_used": np.round(margin, 6),
+            "withdrawable": np.round(np.maximum(value - margin, 0), 6),
+            "ingested_at": ts_arr(ing),
+            "_key": ctx.key(marks),
+        }
+    )
 
 
 def _hole_coin(ctx: Ctx, tl: Timeline, coin: str, marks: np.ndarray) -> int | None:
@@ -335,7 +364,7 @@ def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
         k = np.nonzero(held)[0]
         per.append((i, k, u[k], ent[k], px[k]))
     holes: dict[int, list[np.ndarray]] = {}
-    for coin, t0, nh in (POSITION_HOLES if ctx.acct == 0 else ()):  # the scripted holes are the main account's
+    for coin, t0, nh in POSITION_HOLES if ctx.acct == 0 else ():  # the scripted holes are the main account's
         a = _ms(t0)
         hk = np.nonzero((marks >= a) & (marks < a + nh * HOUR_MS))[0]
         if not len(hk):
@@ -362,13 +391,22 @@ def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
     mk = marks[k]
     ts = mk + ctx.ints(K_POSITIONS, 0, 1_500, mk, coin)
     m = len(k)
-    return pa.table({
-        "ts": ts_arr(ts), "account": const_arr(ctx.account, m), "coin": dict_arr(coin, uni.coins),
-        "szi": szi, "entry_px": np.round(ent, 8), "position_value": np.round(value, 6),
-        "unrealized_pnl": np.round(szi * (px - ent), 6), "leverage": lev,
-        "liquidation_px": pa.array(np.round(liq, 8), mask=~(liq > 0)), "margin_used": np.round(value / lev, 6),
-        "ingested_at": ts_arr(ts + ctx.ints(K_POSITIONS + 100, 200, 1_500, mk, coin)), "_key": ctx.key(mk, coin),
-    })
+    return pa.table(
+        {
+            "ts": ts_arr(ts),
+            "account": const_arr(ctx.account, m),
+            "coin": dict_arr(coin, uni.coins),
+            "szi": szi,
+            "entry_px": np.round(ent, 8),
+            "position_value": np.round(value, 6),
+            "unrealized_pnl": np.round(szi * (px - ent), 6),
+            "leverage": lev,
+            "liquidation_px": pa.array(np.round(liq, 8), mask=~(liq > 0)),
+            "margin_used": np.round(value / lev, 6),
+            "ingested_at": ts_arr(ts + ctx.ints(K_POSITIONS + 100, 200, 1_500, mk, coin)),
+            "_key": ctx.key(mk, coin),
+        }
+    )
 
 
 def funding_rows(ctx: Ctx) -> pa.Table:
@@ -377,11 +415,18 @@ def funding_rows(ctx: Ctx) -> pa.Table:
     t, coin = fu["time"][m], fu["coin"][m]
     n = len(t)
     ing = delay_by_outage(ctx, "funding", t + ctx.ints(K_FUNDING, 20_000, 90_000, t, coin), t, coin)
-    return pa.table({
-        "time": ts_arr(t), "account": const_arr(ctx.account, n), "coin": dict_arr(coin, ctx.uni.coins),
-        "usdc": fu["usdc"][m], "szi": fu["szi"][m], "funding_rate": fu["rate"][m], "ingested_at": ts_arr(ing),
-        "_key": ctx.key(t, coin),
-    })
+    return pa.table(
+        {
+            "time": ts_arr(t),
+            "account": const_arr(ctx.account, n),
+            "coin": dict_arr(coin, ctx.uni.coins),
+            "usdc": fu["usdc"][m],
+            "szi": fu["szi"][m],
+            "funding_rate": fu["rate"][m],
+            "ingested_at": ts_arr(ing),
+            "_key": ctx.key(t, coin),
+        }
+    )
 
 
 def ledger_rows(ctx: Ctx) -> pa.Table:
@@ -390,16 +435,22 @@ def ledger_rows(ctx: Ctx) -> pa.Table:
     t = le["time"][m]
     n = len(t)
     ing = delay_by_outage(ctx, "ledger", t + ctx.ints(K_LEDGER, 5_000, 40_000, t), t)
-    return pa.table({
-        "time": ts_arr(t), "account": const_arr(ctx.account, n), "type": pa.array(list(le["type"][m]), pa.string()),
-        "usdc": le["usdc"][m],
-        "hash": pa.array(list(keyed.hex_ids(ctx.seed, ctx.stream(K_LEDGER + 100), 32, t)), pa.string()),
-        "ingested_at": ts_arr(ing), "_key": ctx.key(t),
-    })
+    return pa.table(
+        {
+            "time": ts_arr(t),
+            "account": const_arr(ctx.account, n),
+            "type": pa.array(list(le["type"][m]), pa.string()),
+            "usdc": le["usdc"][m],
+            "hash": pa.array(list(keyed.hex_ids(ctx.seed, ctx.stream(K_LEDGER + 100), 32, t)), pa.string()),
+            "ingested_at": ts_arr(ing),
+            "_key": ctx.key(t),
+        }
+    )
 
 
-def order_ids(seed: int, grid_ms: int, book: Book, acct: int = 0,
-              taken: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def order_ids(
+    seed: int, grid_ms: int, book: Book, acct: int = 0, taken: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """oid (increasing with time), cloid (None for ~10%) and tx hash per order index.
 
     Orders are numbered day by day, so an order's rank (and oid) never depends
@@ -450,15 +501,28 @@ def trade_rows(ctx: Ctx, oid, cloid, txh) -> pa.Table:
     span = TID_RANGE * (ctx.acct + 1) - lo
     tid = (np.uint64(lo) + keyed.hash64(ctx.seed, ctx.stream(K_TRADES), sel) % np.uint64(span)).astype(np.uint64)
     ing = delay_by_outage(ctx, "trades", f["time"] + ctx.ints(K_TRADES + 100, 1_000, 3_000, sel), sel)
-    return pa.table({
-        "time": ts_arr(f["time"]), "account": const_arr(ctx.account, n), "coin": dict_arr(f["coin"], uni.coins),
-        "side": dict_arr((f["d"] < 0).astype(np.int32), ["B", "A"]), "px": f["px"], "sz": np.abs(f["d"]) / scale,
-        "start_position": f["start_lots"] / scale, "dir": dict_arr(f["dir"], DIRS), "closed_pnl": f["closed_pnl"],
-        "fee": f["fee"], "fee_token": const_arr("USDC", n), "oid": pa.array(oid[f["order"]]),
-        "tid": pa.array(tid), "cloid": pa.array(list(cloid[f["order"]]), pa.string()),
-        "crossed": pa.array(~f["maker"]), "hash": pa.array(list(txh[f["order"]]), pa.string()),
-        "ingested_at": ts_arr(ing), "_key": ctx.key(sel),
-    })
+    return pa.table(
+        {
+            "time": ts_arr(f["time"]),
+            "account": const_arr(ctx.account, n),
+            "coin": dict_arr(f["coin"], uni.coins),
+            "side": dict_arr((f["d"] < 0).astype(np.int32), ["B", "A"]),
+            "px": f["px"],
+            "sz": np.abs(f["d"]) / scale,
+            "start_position": f["start_lots"] / scale,
+            "dir": dict_arr(f["dir"], DIRS),
+            "closed_pnl": f["closed_pnl"],
+            "fee": f["fee"],
+            "fee_token": const_arr("USDC", n),
+            "oid": pa.array(oid[f["order"]]),
+            "tid": pa.array(tid),
+            "cloid": pa.array(list(cloid[f["order"]]), pa.string()),
+            "crossed": pa.array(~f["maker"]),
+            "hash": pa.array(list(txh[f["order"]]), pa.string()),
+            "ingested_at": ts_arr(ing),
+            "_key": ctx.key(sel),
+        }
+    )
 
 
 def untracked_orders(ctx: Ctx) -> np.ndarray:
@@ -476,10 +540,14 @@ def order_rows(ctx: Ctx, oid, cloid) -> pa.Table:
     has_open = od["t_open"] >= 0
     cols = {}
     for name, op, fin in (
-        ("time", od["t_open"], od["t_final"]), ("order", od["order"], od["order"]),
-        ("coin", od["coin"], od["coin"]), ("side", od["side"], od["side"]),
-        ("limit_px", od["limit_px"], od["limit_px"]), ("sz", od["orig_lots"] / scale, od["remain_lots"] / scale),
-        ("orig_sz", od["orig_lots"] / scale, od["orig_lots"] / scale), ("otype", od["otype"], od["otype"]),
+        ("time", od["t_open"], od["t_final"]),
+        ("order", od["order"], od["order"]),
+        ("coin", od["coin"], od["coin"]),
+        ("side", od["side"], od["side"]),
+        ("limit_px", od["limit_px"], od["limit_px"]),
+        ("sz", od["orig_lots"] / scale, od["remain_lots"] / scale),
+        ("orig_sz", od["orig_lots"] / scale, od["orig_lots"] / scale),
+        ("otype", od["otype"], od["otype"]),
         ("status", np.full(len(has_open), "open", dtype=object), od["status"]),
         ("final", np.zeros(len(has_open), np.int64), np.ones(len(has_open), np.int64)),
     ):
@@ -493,15 +561,23 @@ def order_rows(ctx: Ctx, oid, cloid) -> pa.Table:
     ing = delay_by_outage(ctx, "orders", cols["time"] + ctx.ints(K_ORDERS + 100, 500, 3_000, *rk), *rk)
     statuses = ["open", "filled", "canceled", "rejected"]
     types = ["Limit", "Alo", "Ioc"]
-    return pa.table({
-        "time": ts_arr(cols["time"]), "account": const_arr(ctx.account, n), "oid": pa.array(oid[cols["order"]]),
-        "cloid": pa.array(list(cloid[cols["order"]]), pa.string()), "coin": dict_arr(cols["coin"], uni.coins),
-        "side": dict_arr((cols["side"] < 0).astype(np.int32), ["B", "A"]), "limit_px": cols["limit_px"],
-        "sz": cols["sz"], "orig_sz": cols["orig_sz"],
-        "order_type": dict_arr(np.select([cols["otype"] == x for x in types], range(len(types)), -1), types),
-        "status": dict_arr(np.select([cols["status"] == x for x in statuses], range(len(statuses)), -1), statuses),
-        "ingested_at": ts_arr(ing), "_key": ctx.key(*rk),
-    })
+    return pa.table(
+        {
+            "time": ts_arr(cols["time"]),
+            "account": const_arr(ctx.account, n),
+            "oid": pa.array(oid[cols["order"]]),
+            "cloid": pa.array(list(cloid[cols["order"]]), pa.string()),
+            "coin": dict_arr(cols["coin"], uni.coins),
+            "side": dict_arr((cols["side"] < 0).astype(np.int32), ["B", "A"]),
+            "limit_px": cols["limit_px"],
+            "sz": cols["sz"],
+            "orig_sz": cols["orig_sz"],
+            "order_type": dict_arr(np.select([cols["otype"] == x for x in types], range(len(types)), -1), types),
+            "status": dict_arr(np.select([cols["status"] == x for x in statuses], range(len(statuses)), -1), statuses),
+            "ingested_at": ts_arr(ing),
+            "_key": ctx.key(*rk),
+        }
+    )
 
 
 def kline_gaps(ctx: Ctx, coins: list[int]) -> list[tuple[int, int, int]]:
@@ -535,10 +611,21 @@ def kline_rows(ctx: Ctx) -> pa.Table:
     o, c = P[k][:, ci], P[k + 1][:, ci]
     hv = np.sqrt((uni.beta[ci] * 0.42) ** 2 + uni.idio_vol[ci] ** 2) / np.sqrt(8760)
     tick = uni.tick[ci]
-    hi = np.ceil(np.maximum(o, c) * (1 + np.abs(0.6 * keyed.normal(ctx.seed, K_KLINES + 1, hk2, cc)) * hv) / tick) * tick
-    lo = np.floor(np.minimum(o, c) * (1 - np.abs(0.6 * keyed.normal(ctx.seed, K_KLINES + 2, hk2, cc)) * hv) / tick) * tick
-    base = np.array([{"BTC": 9e8, "ETH": 5e8, "SOL": 1.5e8, "XRP": 1e8, "DOGE": 8e7, "BNB": 6e7}.get(
-        uni.coins[i], 10 ** (6.2 + 1.6 * ((i * 0.6180339887) % 1))) for i in coins])
+    hi = (
+        np.ceil(np.maximum(o, c) * (1 + np.abs(0.6 * keyed.normal(ctx.seed, K_KLINES + 1, hk2, cc)) * hv) / tick) * tick
+    )
+    lo = (
+        np.floor(np.minimum(o, c) * (1 - np.abs(0.6 * keyed.normal(ctx.seed, K_KLINES + 2, hk2, cc)) * hv) / tick)
+        * tick
+    )
+    base = np.array(
+        [
+            {"BTC": 9e8, "ETH": 5e8, "SOL": 1.5e8, "XRP": 1e8, "DOGE": 8e7, "BNB": 6e7}.get(
+                uni.coins[i], 10 ** (6.2 + 1.6 * ((i * 0.6180339887) % 1))
+            )
+            for i in coins
+        ]
+    )
     hod = (open_ms // HOUR_MS) % 24
     season = (1 + 0.35 * np.cos(2 * np.pi * (hod - 15) / 24))[:, None]
     vol = np.round(base * season * np.exp(0.35 * keyed.normal(ctx.seed, K_KLINES + 3, hk2, cc)) / (0.5 * (o + c)), 3)
@@ -561,12 +648,17 @@ def kline_rows(ctx: Ctx) -> pa.Table:
     hk = np.tile(np.arange(nh), nc)[rows]
     symbols = [price_source(uni.coins[i]).symbol for i in coins]
     mult = np.array([price_source(uni.coins[i]).multiplier for i in coins])
-    return pa.table({
-        "open_time": pa.array(open_ms[hk] // 1000, pa.timestamp("s", tz="UTC")),
-        "symbol": dict_arr(sym_idx, symbols),
-        "open": (o / mult).T.ravel()[rows], "high": (hi / mult).T.ravel()[rows], "low": (lo / mult).T.ravel()[rows],
-        "close": (c / mult).T.ravel()[rows], "volume": (vol * mult).T.ravel()[rows],
-    })
+    return pa.table(
+        {
+            "open_time": pa.array(open_ms[hk] // 1000, pa.timestamp("s", tz="UTC")),
+            "symbol": dict_arr(sym_idx, symbols),
+            "open": (o / mult).T.ravel()[rows],
+            "high": (hi / mult).T.ravel()[rows],
+            "low": (lo / mult).T.ravel()[rows],
+            "close": (c / mult).T.ravel()[rows],
+            "volume": (vol * mult).T.ravel()[rows],
+        }
+    )
 
 
 def target_rows(ctx: Ctx) -> pa.Table:
@@ -576,10 +668,13 @@ def target_rows(ctx: Ctx) -> pa.Table:
     rows = np.nonzero(ctx.visible(pub))[0]
     nd, nm = len(rows), uni.n_model
     days = np.array([np.datetime64(ctx.wdates[k]) for k in rows], dtype="datetime64[D]")
-    return pa.table({
-        "date": pa.array(np.repeat(days, nm)), "sym": dict_arr(np.tile(np.arange(nm), nd), uni.coins[:nm]),
-        "weight": ctx.W[rows].ravel(),
-    })
+    return pa.table(
+        {
+            "date": pa.array(np.repeat(days, nm)),
+            "sym": dict_arr(np.tile(np.arange(nm), nd), uni.coins[:nm]),
+            "weight": ctx.W[rows].ravel(),
+        }
+    )
 
 
 # --- sync -----------------------------------------------------------------------
@@ -647,8 +742,11 @@ def attach_sync(ctx: Ctx, runs: SyncRuns, j: int, table: pa.Table) -> pa.Table:
     np.add.at(runs.rows[:, j], all_run, 1)
     np.maximum.at(runs.max_src[:, j], all_run, np.concatenate([ing, ing[dup]]))
     sat_all = np.concatenate([sat, sat2])
-    out = pa.concat_tables([table, table.take(pa.array(dup, pa.int64()))]).drop_columns(["_key"]).append_column(
-        "synced_at", ts_arr(sat_all))
+    out = (
+        pa.concat_tables([table, table.take(pa.array(dup, pa.int64()))])
+        .drop_columns(["_key"])
+        .append_column("synced_at", ts_arr(sat_all))
+    )
     return out.filter(pa.array(ctx.visible(sat_all)))
 
 
@@ -665,14 +763,18 @@ def sync_log_rows(ctx: Ctx, runs: SyncRuns) -> pa.Table:
     db_idx = [dbs.index(db) for db, _ in names]
     msgs = ("",) + ERRORS["sync"]
     src = runs.max_src[r, j]
-    return pa.table({
-        "started_at": ts_arr(start), "finished_at": pa.array(fin, pa.timestamp("ms", tz="UTC")),
-        "database": dict_arr(np.array(db_idx, np.int64)[j], dbs),
-        "table": dict_arr(j, [t for _, t in names]), "rows": pa.array(runs.rows[r, j].astype(np.uint64)),
-        "max_source_ts": pa.array(src, pa.timestamp("ms", tz="UTC"), mask=src < 0),
-        "status": dict_arr(np.where(runs.ok[r, j], 0, 1), ["ok", "error"]),
-        "error": dict_arr(runs.err[r, j] + 1, msgs),
-    })
+    return pa.table(
+        {
+            "started_at": ts_arr(start),
+            "finished_at": pa.array(fin, pa.timestamp("ms", tz="UTC")),
+            "database": dict_arr(np.array(db_idx, np.int64)[j], dbs),
+            "table": dict_arr(j, [t for _, t in names]),
+            "rows": pa.array(runs.rows[r, j].astype(np.uint64)),
+            "max_source_ts": pa.array(src, pa.timestamp("ms", tz="UTC"), mask=src < 0),
+            "status": dict_arr(np.where(runs.ok[r, j], 0, 1), ["ok", "error"]),
+            "error": dict_arr(runs.err[r, j] + 1, msgs),
+        }
+    )
 
 
 # --- heartbeats -------------------------------------------------------------------
@@ -688,9 +790,14 @@ def heartbeat_sql(ctx: Ctx, target: str, n_symbols: int, n_held: int) -> str:
     last_min = (ctx.end_ms - ctx.start_ms) // MIN_MS
     om = [(mons.index(m), a, b) for m, a, b in ctx.outages if m in mons]
     arr = lambda xs: "[" + ",".join(str(int(x)) for x in xs) + "]" if xs else "CAST([], 'Array(Int64)')"  # noqa: E731
-    msgs = "[" + ",".join(
-        "[" + ",".join("'" + x.replace("'", "") + "'" for x in ERRORS["ohlcv" if m == "ohlcv" else "hl"]) + "]"
-        for m in mons) + "]"
+    msgs = (
+        "["
+        + ",".join(
+            "[" + ",".join("'" + x.replace("'", "") + "'" for x in ERRORS["ohlcv" if m == "ohlcv" else "hl"]) + "]"
+            for m in mons
+        )
+        + "]"
+    )
     names = "[" + ",".join(f"'{m}'" for m in mons) + "]"
     s = int(ctx.seed)
     return f"""
@@ -739,7 +846,7 @@ def extra_heartbeats(ctx: Ctx, runs: SyncRuns) -> pa.Table:
     msg = err_idx + 1
     # an error beat when a scripted/random outage begins (the monitor's last words)
     extra_t, extra_m, extra_msg = [], [], []
-    for m, a, b in ctx.outages:
+    for m, a, _end in ctx.outages:
         if m == "sync" or (m, a) in ctx.quiet or a < ctx.start_ms:
             continue  # sync errors come from the runs; a quiet outage is merely late
         t = a + int(ctx.ints(K_SYNC_BEATS + 2, 0, 20_000, MONITORS.index(m), a)[0])
@@ -754,9 +861,14 @@ def extra_heartbeats(ctx: Ctx, runs: SyncRuns) -> pa.Table:
     mon_all = np.concatenate([mon[keep], np.array(extra_m, np.int64)])
     msg_all = np.concatenate([msg[keep], np.array(ex_msg, np.int64)])
     st = (msg_all > 0).astype(np.int32)
-    return pa.table({
-        "ts": ts_arr(t_all), "monitor": dict_arr(mon_all, MONITORS), "host": const_arr(HOST, len(t_all)),
-        "status": dict_arr(st, ["ok", "error"]), "message": dict_arr(msg_all, msgs),
-        "rows": pa.array(np.concatenate([rows[keep], np.zeros(n_ex, np.int64)]).astype(np.uint64)),
-        "duration_ms": pa.array(np.concatenate([dur[keep], np.full(n_ex, 10_000)]).astype(np.uint32)),
-    })
+    return pa.table(
+        {
+            "ts": ts_arr(t_all),
+            "monitor": dict_arr(mon_all, MONITORS),
+            "host": const_arr(HOST, len(t_all)),
+            "status": dict_arr(st, ["ok", "error"]),
+            "message": dict_arr(msg_all, msgs),
+            "rows": pa.array(np.concatenate([rows[keep], np.zeros(n_ex, np.int64)]).astype(np.uint64)),
+            "duration_ms": pa.array(np.concatenate([dur[keep], np.full(n_ex, 10_000)]).astype(np.uint32)),
+        }
+    )

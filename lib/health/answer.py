@@ -8,7 +8,7 @@ headline can never disagree with the tables below it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
@@ -51,11 +51,11 @@ def monitor_names(assessed: pl.DataFrame) -> dict[str, list[str]]:
 def monitors_line(names: dict[str, list[str]], link: str | None = None) -> str:
     """'DOWN: account, trades · LATE: orders', or '' when every monitor is fine. With `link` (ending
     with `monitor=`) each name is a markdown link to that monitor's heartbeat rows."""
+
     def name(m: str) -> str:
         return f"[{m}]({link}{m})" if link else m
 
-    parts = [f"{status}: {', '.join(name(m) for m in names[status])}" for status in (DOWN, LATE)
-             if names.get(status)]
+    parts = [f"{status}: {', '.join(name(m) for m in names[status])}" for status in (DOWN, LATE) if names.get(status)]
     return " · ".join(parts)
 
 
@@ -67,8 +67,11 @@ def sync_sentence(table_status: str | None, sync: pl.DataFrame | None, lag: Sync
     their own words, so "tables OK" beside "sync runs DOWN" reads as what it means.
     """
     arriving = table_status == OK
-    newest = f"the newest synced row is {fmt.age(lag.overall_s)} old" if lag.overall_s is not None else \
-        "no synced row is readable"
+    newest = (
+        f"the newest synced row is {fmt.age(lag.overall_s)} old"
+        if lag.overall_s is not None
+        else "no synced row is readable"
+    )
     if sync is None or sync.height == 0:
         runs = None
     else:
@@ -78,19 +81,26 @@ def sync_sentence(table_status: str | None, sync: pl.DataFrame | None, lag: Sync
         names = ", ".join(f"{r['database']}.{r['table']}" for r in bad.iter_rows(named=True)) if bad.height else ""
         runs = (bad.height, names, failed_24h, runs_24h)
     if runs is None:
-        return (f"Rows are arriving ({newest}); the sync log has no runs to judge."
-                if arriving else f"Rows are not arriving on time ({newest}); the sync log has no runs to judge.")
+        return (
+            f"Rows are arriving ({newest}); the sync log has no runs to judge."
+            if arriving
+            else f"Rows are not arriving on time ({newest}); the sync log has no runs to judge."
+        )
     n_bad, names, failed_24h, runs_24h = runs
     failing = f"{failed_24h} of {runs_24h} sync runs failed in the last 24 h"
     if arriving and n_bad == 0:
         return f"Rows are arriving ({newest}) and the sync runs succeed ({failing})."
     if arriving:
-        return (f"Rows are arriving ({newest}), but the sync log reports trouble for {names}: {failing}. "
-                "Data is current; the failing runs are retried.")
+        return (
+            f"Rows are arriving ({newest}), but the sync log reports trouble for {names}: {failing}. "
+            "Data is current; the failing runs are retried."
+        )
     if n_bad == 0:
         stalest = f"; stalest: {lag.stalest} ({fmt.age(lag.stalest_s)})" if lag.stalest else ""
-        return (f"The sync runs succeed, but rows are not arriving on time ({newest}{stalest}): "
-                "the source may have stopped producing.")
+        return (
+            f"The sync runs succeed, but rows are not arriving on time ({newest}{stalest}): "
+            "the source may have stopped producing."
+        )
     return f"Rows are not arriving on time ({newest}) and the sync is failing for {names}: {failing}."
 
 
@@ -110,4 +120,4 @@ def target_age_s(newest: date | None, now: datetime | None) -> float | None:
     """Seconds since the start (UTC midnight) of the newest target date; None when unknown."""
     if newest is None:
         return None
-    return age_of(datetime(newest.year, newest.month, newest.day, tzinfo=timezone.utc), now)
+    return age_of(datetime(newest.year, newest.month, newest.day, tzinfo=UTC), now)

@@ -19,14 +19,14 @@ ages are honest even when the data itself is old.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from lib import format as fmt
 from lib import config
+from lib import format as fmt
 
 OK, LATE, DOWN, UNKNOWN = "OK", "LATE", "DOWN", "UNKNOWN"
 SEVERITY: Mapping[str, int] = {OK: 0, UNKNOWN: 1, LATE: 2, DOWN: 3}
@@ -64,7 +64,7 @@ TABLE_CADENCE_S: Mapping[str, int | None] = {
 }
 SYNC_PERIOD_S = 300  # the local -> remote sync runs every 5 minutes
 
-_MIN_VALID = datetime(2000, 1, 1, tzinfo=timezone.utc)  # older = a zero/default timestamp, i.e. missing
+_MIN_VALID = datetime(2000, 1, 1, tzinfo=UTC)  # older = a zero/default timestamp, i.e. missing
 
 
 # ------------------------------------------------------------------ helpers
@@ -74,7 +74,7 @@ def aware(ts: datetime | None) -> datetime | None:
     """UTC-aware datetime; naive values are UTC already (Arrow drops the zone sometimes)."""
     if ts is None:
         return None
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 def valid_ts(ts: datetime | None) -> datetime | None:
@@ -150,8 +150,20 @@ def interval_for(monitor: str, intervals: Mapping[str, int] = config.MONITOR_INT
 # ----------------------------------------------------------- monitor table
 
 MONITOR_COLUMNS = [
-    "monitor", "status", "reason", "last_ts", "age_s", "interval_s", "configured", "last_status",
-    "last_message", "host", "last_error_ts", "last_error_message", "beats_24h", "errors_24h",
+    "monitor",
+    "status",
+    "reason",
+    "last_ts",
+    "age_s",
+    "interval_s",
+    "configured",
+    "last_status",
+    "last_message",
+    "host",
+    "last_error_ts",
+    "last_error_message",
+    "beats_24h",
+    "errors_24h",
 ]
 
 
@@ -192,28 +204,39 @@ def assess_monitors(
                 reason = "last beat has a zero/invalid timestamp"
         if not configured:
             reason = "; ".join(x for x in (reason, f"interval not configured, judged against {interval} s") if x)
-        out.append({
-            "monitor": name,
-            "status": status,
-            "reason": reason,
-            "last_ts": last_ts,
-            "age_s": age_s,
-            "interval_s": interval,
-            "configured": configured,
-            "last_status": last_status,
-            "last_message": r.get("last_message"),
-            "host": r.get("last_host"),
-            "last_error_ts": valid_ts(r.get("last_error_ts")),
-            "last_error_message": r.get("last_error_message"),
-            "beats_24h": r.get("beats_24h"),
-            "errors_24h": r.get("errors_24h"),
-        })
+        out.append(
+            {
+                "monitor": name,
+                "status": status,
+                "reason": reason,
+                "last_ts": last_ts,
+                "age_s": age_s,
+                "interval_s": interval,
+                "configured": configured,
+                "last_status": last_status,
+                "last_message": r.get("last_message"),
+                "host": r.get("last_host"),
+                "last_error_ts": valid_ts(r.get("last_error_ts")),
+                "last_error_message": r.get("last_error_message"),
+                "beats_24h": r.get("beats_24h"),
+                "errors_24h": r.get("errors_24h"),
+            }
+        )
     schema = {
-        "monitor": pl.String, "status": pl.String, "reason": pl.String,
-        "last_ts": pl.Datetime("ms", "UTC"), "age_s": pl.Float64, "interval_s": pl.Int64, "configured": pl.Boolean,
-        "last_status": pl.String, "last_message": pl.String, "host": pl.String,
-        "last_error_ts": pl.Datetime("ms", "UTC"), "last_error_message": pl.String,
-        "beats_24h": pl.Int64, "errors_24h": pl.Int64,
+        "monitor": pl.String,
+        "status": pl.String,
+        "reason": pl.String,
+        "last_ts": pl.Datetime("ms", "UTC"),
+        "age_s": pl.Float64,
+        "interval_s": pl.Int64,
+        "configured": pl.Boolean,
+        "last_status": pl.String,
+        "last_message": pl.String,
+        "host": pl.String,
+        "last_error_ts": pl.Datetime("ms", "UTC"),
+        "last_error_message": pl.String,
+        "beats_24h": pl.Int64,
+        "errors_24h": pl.Int64,
     }
     return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
 
@@ -309,17 +332,22 @@ def window_start(end: datetime, hours: int, bucket_s: int) -> datetime:
     end = aware(end)
     raw = end - timedelta(hours=hours)
     epoch = int(raw.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % bucket_s, tz=timezone.utc)
+    return datetime.fromtimestamp(epoch - epoch % bucket_s, tz=UTC)
 
 
 # -------------------------------------------------------- monitor timeline
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _STATES_SCHEMA = {
-    "monitor": pl.String, "bucket_start": pl.Datetime("ms", "UTC"), "bucket_end": pl.Datetime("ms", "UTC"),
-    "status": pl.String, "beats": pl.Int64, "errors": pl.Int64, "max_silence_s": pl.Float64,
+    "monitor": pl.String,
+    "bucket_start": pl.Datetime("ms", "UTC"),
+    "bucket_end": pl.Datetime("ms", "UTC"),
+    "status": pl.String,
+    "beats": pl.Int64,
+    "errors": pl.Int64,
+    "max_silence_s": pl.Float64,
 }
 
 
@@ -362,12 +390,20 @@ def timeline_states(
         live = buckets.filter(~is_prior)
         gap = pl.col("max_inner_gap_s") if "max_inner_gap_s" in live.columns else pl.lit(None, pl.Float64)
         for m, b, beats, errors, first, last, status, inner in live.select(
-            "monitor", pl.col("bucket").dt.epoch("us"), "beats", "errors", pl.col("first_ts").dt.epoch("us"),
-            pl.col("last_ts").dt.epoch("us"), "last_status", gap,
+            "monitor",
+            pl.col("bucket").dt.epoch("us"),
+            "beats",
+            "errors",
+            pl.col("first_ts").dt.epoch("us"),
+            pl.col("last_ts").dt.epoch("us"),
+            "last_status",
+            gap,
         ).iter_rows():
             by_monitor.setdefault(m, {})[b] = (beats, errors, first, last, status, inner)
-    names = list(monitors) if monitors is not None else list(
-        dict.fromkeys([*intervals.keys(), *sorted(by_monitor), *sorted(prior)])
+    names = (
+        list(monitors)
+        if monitors is not None
+        else list(dict.fromkeys([*intervals.keys(), *sorted(by_monitor), *sorted(prior)]))
     )
     # the bucket grid [b, b_end) over [start, end), the last bucket cut at `end`
     step = timedelta(seconds=bucket_s)
@@ -438,8 +474,9 @@ def timeline_states(
                 silence_col.append(None)
             else:
                 silence = (end_us - prev_us) / 1_000_000
-                sev_col.append(sev_down if (not prev_ok or silence > down_s) else
-                               sev_late if silence > late_s else sev_ok)
+                sev_col.append(
+                    sev_down if (not prev_ok or silence > down_s) else sev_late if silence > late_s else sev_ok
+                )
                 beats_col.append(0)
                 errors_col.append(0)
                 silence_col.append(silence)
@@ -448,33 +485,47 @@ def timeline_states(
     n = len(names)
     starts = pl.Series([a for a, _ in grid], dtype=pl.Datetime("ms", "UTC"))
     ends = pl.Series([z for _, z in grid], dtype=pl.Datetime("ms", "UTC"))
-    return pl.DataFrame({
-        "monitor": pl.Series([m for m in names for _ in grid], dtype=pl.String),
-        "bucket_start": pl.concat([starts] * n) if n > 1 else starts,
-        "bucket_end": pl.concat([ends] * n) if n > 1 else ends,
-        "status": pl.Series(status_col, dtype=pl.String),
-        "beats": pl.Series(beats_col, dtype=pl.Int64),
-        "errors": pl.Series(errors_col, dtype=pl.Int64),
-        "max_silence_s": pl.Series(silence_col, dtype=pl.Float64),
-    })
+    return pl.DataFrame(
+        {
+            "monitor": pl.Series([m for m in names for _ in grid], dtype=pl.String),
+            "bucket_start": pl.concat([starts] * n) if n > 1 else starts,
+            "bucket_end": pl.concat([ends] * n) if n > 1 else ends,
+            "status": pl.Series(status_col, dtype=pl.String),
+            "beats": pl.Series(beats_col, dtype=pl.Int64),
+            "errors": pl.Series(errors_col, dtype=pl.Int64),
+            "max_silence_s": pl.Series(silence_col, dtype=pl.Float64),
+        }
+    )
 
 
 def segments(states: pl.DataFrame) -> pl.DataFrame:
     """Merge consecutive buckets of one monitor with the same status into segments."""
     schema = {
-        "monitor": pl.String, "status": pl.String, "start": pl.Datetime("ms", "UTC"),
-        "end": pl.Datetime("ms", "UTC"), "beats": pl.Int64, "errors": pl.Int64,
+        "monitor": pl.String,
+        "status": pl.String,
+        "start": pl.Datetime("ms", "UTC"),
+        "end": pl.Datetime("ms", "UTC"),
+        "beats": pl.Int64,
+        "errors": pl.Int64,
     }
     if states.height == 0:
         return pl.DataFrame(schema=schema)
-    new_run = (pl.col("monitor").ne_missing(pl.col("monitor").shift())
-               | pl.col("status").ne_missing(pl.col("status").shift())
-               | pl.col("bucket_start").ne_missing(pl.col("bucket_end").shift()))
+    new_run = (
+        pl.col("monitor").ne_missing(pl.col("monitor").shift())
+        | pl.col("status").ne_missing(pl.col("status").shift())
+        | pl.col("bucket_start").ne_missing(pl.col("bucket_end").shift())
+    )
     return (
         states.with_columns(new_run.cum_sum().alias("_run"))
         .group_by("_run", maintain_order=True)
-        .agg(pl.col("monitor").first(), pl.col("status").first(), pl.col("bucket_start").first().alias("start"),
-             pl.col("bucket_end").last().alias("end"), pl.col("beats").sum(), pl.col("errors").sum())
+        .agg(
+            pl.col("monitor").first(),
+            pl.col("status").first(),
+            pl.col("bucket_start").first().alias("start"),
+            pl.col("bucket_end").last().alias("end"),
+            pl.col("beats").sum(),
+            pl.col("errors").sum(),
+        )
         .drop("_run")
         .cast(schema)
     )
@@ -544,12 +595,22 @@ def assess_tables(stats: pl.DataFrame) -> pl.DataFrame:
             flags.append("newest row is in the future")
         rows_1d, keys_1d = r.get("rows_1d"), r.get("keys_1d")
         dup_share = (rows_1d - keys_1d) / rows_1d if rows_1d else None
-        out.append({**r, "age_s": age_s, "status": status, "reason": reason, "dup_share_1d": dup_share,
-                    "flags": "; ".join(flags)})
+        out.append(
+            {
+                **r,
+                "age_s": age_s,
+                "status": status,
+                "reason": reason,
+                "dup_share_1d": dup_share,
+                "flags": "; ".join(flags),
+            }
+        )
     if not out:
         return stats.with_columns(
-            pl.lit(None, pl.Float64).alias("age_s"), pl.lit(None, pl.String).alias("status"),
-            pl.lit(None, pl.String).alias("reason"), pl.lit(None, pl.Float64).alias("dup_share_1d"),
+            pl.lit(None, pl.Float64).alias("age_s"),
+            pl.lit(None, pl.String).alias("status"),
+            pl.lit(None, pl.String).alias("reason"),
+            pl.lit(None, pl.Float64).alias("dup_share_1d"),
             pl.lit(None, pl.String).alias("flags"),
         )
     return pl.DataFrame(out, infer_schema_length=None)
@@ -594,11 +655,27 @@ def fill_hours(per_hour: pl.DataFrame, end: datetime, hours: int, name: str) -> 
         keys = int(r["keys"]) if r else 0
         rows = int(r["rows"]) if r else 0
         partial = h + timedelta(hours=1) > in_flight_after
-        out.append({"table_key": name, "hour": h, "keys": keys, "rows": rows, "empty": keys == 0 and not partial,
-                    "gap": continuous and keys == 0 and not partial, "partial": partial})
+        out.append(
+            {
+                "table_key": name,
+                "hour": h,
+                "keys": keys,
+                "rows": rows,
+                "empty": keys == 0 and not partial,
+                "gap": continuous and keys == 0 and not partial,
+                "partial": partial,
+            }
+        )
         h += timedelta(hours=1)
-    schema = {"table_key": pl.String, "hour": pl.Datetime("ms", "UTC"), "keys": pl.Int64, "rows": pl.Int64,
-              "empty": pl.Boolean, "gap": pl.Boolean, "partial": pl.Boolean}
+    schema = {
+        "table_key": pl.String,
+        "hour": pl.Datetime("ms", "UTC"),
+        "keys": pl.Int64,
+        "rows": pl.Int64,
+        "empty": pl.Boolean,
+        "gap": pl.Boolean,
+        "partial": pl.Boolean,
+    }
     return pl.DataFrame(out, schema=schema, orient="row")
 
 
@@ -643,7 +720,8 @@ def assess_sync(summary: pl.DataFrame) -> pl.DataFrame:
         out.append({**r, "status": status, "reason": reason, "since_success_s": since_ok})
     if not out:
         return summary.with_columns(
-            pl.lit(None, pl.String).alias("status"), pl.lit(None, pl.String).alias("reason"),
+            pl.lit(None, pl.String).alias("status"),
+            pl.lit(None, pl.String).alias("reason"),
             pl.lit(None, pl.Float64).alias("since_success_s"),
         )
     return pl.DataFrame(out, infer_schema_length=None)

@@ -15,24 +15,24 @@ lib/reports/html.py, a self-contained HTML email.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
-from lib import config
+from lib import clock, config
+from lib import format as fmt
 from lib.alerting import rules as alerts
 from lib.book import pnl
-from lib import clock
-from lib.tracking import daily as te_daily
-from lib.tracking import snapshot as te_snapshot
-from lib import format as fmt
 from lib.health import rules as health
 from lib.tracking import classification as te
+from lib.tracking import daily as te_daily
+from lib.tracking import snapshot as te_snapshot
 from lib.tracking import story as stories
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,9 @@ def tracking_part(report: DailyReport, timeline: pl.DataFrame | None, hour: int)
     snap = alerts.snapshot(rows, report.day, hour)
     prev = timeline.filter(pl.col("holdings_date") < report.day)
     start = report.day - timedelta(days=config.TE_HISTORY_DAYS)
-    history = te_daily.daily_te(te_snapshot.classify_days(prev), te_daily.calendar(start, report.day - timedelta(days=1)))
+    history = te_daily.daily_te(
+        te_snapshot.classify_days(prev), te_daily.calendar(start, report.day - timedelta(days=1))
+    )
     report.te_history = [(d, _num(v)) for d, v in history.select("date", "te").iter_rows()]
     report.has_targets = snap.has_targets
     if not snap.has_targets:
@@ -193,34 +195,53 @@ def execution_part(report: DailyReport, day_exec: pl.DataFrame | None, untracked
         report.maker_share = _num(row["maker_share"])
         report.n_untracked = int(row["n_untracked"])
     if untracked is not None and untracked.height:
-        report.untracked = [f"{r['coin']} {r['side']} {fmt.usd(_num(r['notional']))} at {fmt.utc(_aware(r['time']))}"
-                            for r in untracked.iter_rows(named=True)]
+        report.untracked = [
+            f"{r['coin']} {r['side']} {fmt.usd(_num(r['notional']))} at {fmt.utc(_aware(r['time']))}"
+            for r in untracked.iter_rows(named=True)
+        ]
 
 
-def health_part(report: DailyReport, buckets: pl.DataFrame | None, sync: pl.DataFrame | None,
-                monitors: Sequence[str] | None = None) -> None:
+def health_part(
+    report: DailyReport, buckets: pl.DataFrame | None, sync: pl.DataFrame | None, monitors: Sequence[str] | None = None
+) -> None:
     """Each monitor's day (share of the day OK, minutes DOWN/LATE) and each table's sync runs that day."""
     start = datetime(report.day.year, report.day.month, report.day.day, tzinfo=UTC)
     end = start + timedelta(days=1)
     if buckets is not None:
         states = health.timeline_states(buckets, start, end, 300, monitors=monitors)
         for r in health.time_in_status(states).iter_rows(named=True):
-            report.monitors.append({"monitor": r["monitor"], "ok_share": r[health.OK],
-                                    "down_min": round(r[health.DOWN] * 1440), "late_min": round(r[health.LATE] * 1440),
-                                    "unknown_min": round(r[health.UNKNOWN] * 1440)})
+            report.monitors.append(
+                {
+                    "monitor": r["monitor"],
+                    "ok_share": r[health.OK],
+                    "down_min": round(r[health.DOWN] * 1440),
+                    "late_min": round(r[health.LATE] * 1440),
+                    "unknown_min": round(r[health.UNKNOWN] * 1440),
+                }
+            )
     if sync is not None:
         for r in sync.iter_rows(named=True):
-            report.sync.append({"table": f"{r['database']}.{r['table']}", "runs": int(r["runs_24h"] or 0),
-                                "failures": int(r["failures_24h"] or 0)})
+            report.sync.append(
+                {
+                    "table": f"{r['database']}.{r['table']}",
+                    "runs": int(r["runs_24h"] or 0),
+                    "failures": int(r["failures_24h"] or 0),
+                }
+            )
 
 
-def alerts_part(report: DailyReport, results: Sequence[alerts.RuleResult], history: Sequence[Any] | None,
-                history_note: str = "") -> None:
-    report.day_alerts = [{"rule": r.id, "severity": r.severity, "subject": r.subject, "detail": r.detail}
-                         for r in results if r.status == alerts.FIRING]
+def alerts_part(
+    report: DailyReport, results: Sequence[alerts.RuleResult], history: Sequence[Any] | None, history_note: str = ""
+) -> None:
+    report.day_alerts = [
+        {"rule": r.id, "severity": r.severity, "subject": r.subject, "detail": r.detail}
+        for r in results
+        if r.status == alerts.FIRING
+    ]
     if history is not None:
-        report.history = [{"at": e.at, "kind": e.kind, "rule": e.id, "severity": e.severity, "subject": e.subject}
-                          for e in history]
+        report.history = [
+            {"at": e.at, "kind": e.kind, "rule": e.id, "severity": e.severity, "subject": e.subject} for e in history
+        ]
     report.history_note = history_note
 
 
@@ -229,14 +250,26 @@ def verdicts(report: DailyReport, targets: Mapping[str, float], deadline_min: fl
     out = []
     te_max = float(targets["te_max"])
     report.te_target = te_max
-    out.append(Verdict("Tracking error", None if report.te is None else report.te <= te_max,
-                       fmt.pct(report.te, 2), f"≤ {fmt.pct(te_max, 2)}"))
+    out.append(
+        Verdict(
+            "Tracking error",
+            None if report.te is None else report.te <= te_max,
+            fmt.pct(report.te, 2),
+            f"≤ {fmt.pct(te_max, 2)}",
+        )
+    )
     n_missing = report.counts.get(te.MISSING_POSITION) if report.has_targets else None
     m_max = int(targets["missing_max"])
     names = report.names.get(te.MISSING_POSITION, [])
     shown = f" ({', '.join(names[:5])}{', …' if len(names) > 5 else ''})" if names else ""
-    out.append(Verdict("Missing positions", None if n_missing is None else n_missing <= m_max,
-                       "—" if n_missing is None else f"{n_missing}{shown}", f"≤ {m_max}"))
+    out.append(
+        Verdict(
+            "Missing positions",
+            None if n_missing is None else n_missing <= m_max,
+            "—" if n_missing is None else f"{n_missing}{shown}",
+            f"≤ {m_max}",
+        )
+    )
     w_max = float(targets["window_max_s"])
     start = datetime(report.day.year, report.day.month, report.day.day, tzinfo=UTC)
     if not report.n_fills:
@@ -246,12 +279,19 @@ def verdicts(report: DailyReport, targets: Mapping[str, float], deadline_min: fl
         on_time = report.first_fill is not None and report.first_fill <= start + timedelta(minutes=deadline_min)
         span = (done - start).total_seconds() if done else None
         ok = bool(on_time and span is not None and span <= w_max and not report.n_off_window)
-        value = (f"00:00 → {done:%H:%M:%S}" if done else "no fill in the window") + \
-                (f", {report.n_off_window} off-window" if report.n_off_window else "")
+        value = (f"00:00 → {done:%H:%M:%S}" if done else "no fill in the window") + (
+            f", {report.n_off_window} off-window" if report.n_off_window else ""
+        )
         out.append(Verdict("Rebalance window", ok, value, f"filled within {fmt.age(w_max)} of 00:00 UTC"))
     f_max = float(targets["fee_bps_max"])
-    out.append(Verdict("Fees", None if report.fee_bps is None else report.fee_bps <= f_max,
-                       "—" if report.fee_bps is None else f"{report.fee_bps:.2f} bp", f"≤ {f_max:g} bp"))
+    out.append(
+        Verdict(
+            "Fees",
+            None if report.fee_bps is None else report.fee_bps <= f_max,
+            "—" if report.fee_bps is None else f"{report.fee_bps:.2f} bp",
+            f"≤ {f_max:g} bp",
+        )
+    )
     fresh_max = float(targets["freshness_max_min"])
     end_of_day = start + timedelta(days=1)
     ref = min(end_of_day, report.generated_at)
@@ -259,8 +299,14 @@ def verdicts(report: DailyReport, targets: Mapping[str, float], deadline_min: fl
         out.append(Verdict("Data freshness", False, "no account snapshot", f"within {_mins(fresh_max)} of day end"))
     else:
         gap = (ref - report.equity_end_ts).total_seconds()
-        out.append(Verdict("Data freshness", gap <= fresh_max * 60, f"last snapshot {report.equity_end_ts:%H:%M} UTC",
-                           f"within {_mins(fresh_max)} of {'day end' if ref == end_of_day else 'now'}"))
+        out.append(
+            Verdict(
+                "Data freshness",
+                gap <= fresh_max * 60,
+                f"last snapshot {report.equity_end_ts:%H:%M} UTC",
+                f"within {_mins(fresh_max)} of {'day end' if ref == end_of_day else 'now'}",
+            )
+        )
     report.verdicts = out
     return out
 
@@ -271,8 +317,13 @@ def _mins(m: float) -> str:
 
 # ------------------------------------------------------------------ output
 
-CATEGORY_WORDS = {te.MISSING_POSITION: "Missing", te.EXTRA_POSITION: "Extra", te.WRONG_DIRECTION: "Wrong direction",
-                  te.MAGNITUDE_ERROR: "Magnitude error", te.UNPRICED: "Unpriced"}
+CATEGORY_WORDS = {
+    te.MISSING_POSITION: "Missing",
+    te.EXTRA_POSITION: "Extra",
+    te.WRONG_DIRECTION: "Wrong direction",
+    te.MAGNITUDE_ERROR: "Magnitude error",
+    te.UNPRICED: "Unpriced",
+}
 
 
 def mark(ok: bool | None) -> str:
@@ -288,7 +339,8 @@ def to_text(r: DailyReport) -> str:
     ]
     lines += [f"  {mark(v.ok)}  {v.criterion:<18} {v.value:<28} target {v.target}" for v in r.verdicts]
     lines += [
-        "", "PnL",
+        "",
+        "PnL",
         f"  Equity         {fmt.usd(r.equity_start)} → {fmt.usd(r.equity_end)}"
         + (f" (flows {fmt.usd(r.flows, signed=True)}, not PnL)" if r.flows else ""),
         f"  PnL            {fmt.usd(r.pnl_total, signed=True)}   return {fmt.pct(r.day_return, 2, signed=True)}",
@@ -297,7 +349,8 @@ def to_text(r: DailyReport) -> str:
         f"{fmt.usd(c.get('unrealized_change'), signed=True)} · residual {fmt.usd(c.get('residual'), signed=True)}",
         f"  Drawdown       current {fmt.pct(r.drawdown_current, 2, signed=True)} · max "
         f"{fmt.pct(r.drawdown_max, 2, signed=True)} ({r.drawdown_lookback_days} d)",
-        "", f"Tracking error · snapshot {r.day} {r.snapshot_hour:02d}:00 UTC vs T+2 targets",
+        "",
+        f"Tracking error · snapshot {r.day} {r.snapshot_hour:02d}:00 UTC vs T+2 targets",
     ]
     if r.has_targets:
         lines.append(f"  TE {fmt.pct(r.te, 2)} · active share {fmt.pct(r.active_share, 2)}")
@@ -307,7 +360,8 @@ def to_text(r: DailyReport) -> str:
     else:
         lines.append(f"  not classified: no model targets dated {clock.target_date(r.day)}")
     lines += [
-        "", "Execution",
+        "",
+        "Execution",
         f"  Rebalance      first fill {fmt.utc(r.first_fill, seconds=True)}, last in window "
         f"{fmt.utc(r.last_in_window, seconds=True)} ({r.n_fills or 0} fills, {r.n_off_window or 0} off-window)",
         f"  Notional       {fmt.usd(r.notional)} · fees {fmt.usd(r.fees)} = "
@@ -315,18 +369,26 @@ def to_text(r: DailyReport) -> str:
         f"maker share {fmt.pct(r.maker_share, 1)}",
         f"  Untracked      {r.n_untracked if r.n_untracked is not None else '—'} fill(s)"
         + (": " + "; ".join(r.untracked) if r.untracked else ""),
-        "", "Health",
+        "",
+        "Health",
     ]
     bad = [m for m in r.monitors if m["down_min"] or m["late_min"]]
     if r.monitors:
-        lines.append(f"  Monitors       {len(r.monitors) - len(bad)} of {len(r.monitors)} OK all day"
-                     + ("; " + "; ".join(f"{m['monitor']} DOWN {m['down_min']} min, LATE {m['late_min']} min"
-                                         for m in bad) if bad else ""))
+        lines.append(
+            f"  Monitors       {len(r.monitors) - len(bad)} of {len(r.monitors)} OK all day"
+            + (
+                "; " + "; ".join(f"{m['monitor']} DOWN {m['down_min']} min, LATE {m['late_min']} min" for m in bad)
+                if bad
+                else ""
+            )
+        )
     failing = [s for s in r.sync if s["failures"]]
     if r.sync:
-        lines.append(f"  Sync           {sum(s['runs'] for s in r.sync)} runs, "
-                     f"{sum(s['failures'] for s in r.sync)} failed"
-                     + ("; " + ", ".join(f"{s['table']} {s['failures']}" for s in failing) if failing else ""))
+        lines.append(
+            f"  Sync           {sum(s['runs'] for s in r.sync)} runs, "
+            f"{sum(s['failures'] for s in r.sync)} failed"
+            + ("; " + ", ".join(f"{s['table']} {s['failures']}" for s in failing) if failing else "")
+        )
     lines += ["", "Alerts for the day"]
     if r.day_alerts:
         lines += [f"  FIRING [{a['severity']}] {a['subject']} — {a['detail']}" for a in r.day_alerts]
@@ -339,8 +401,6 @@ def to_text(r: DailyReport) -> str:
     if r.notes:
         lines += ["", "Notes"] + [f"  - {n}" for n in r.notes]
     return "\n".join(lines)
-
-
 
 
 def to_json(r: DailyReport) -> dict:

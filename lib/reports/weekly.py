@@ -15,22 +15,21 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 
 from lib import config
-from lib.book import execution
+from lib import format as fmt
+from lib.book import execution, pnl
 from lib.health import rules as health
-from lib.book import pnl
+from lib.reports import svg_charts
+from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
-from lib import format as fmt
-from lib.tracking import classification as te
-from lib.reports import svg_charts
 
-UTC = timezone.utc
+UTC = UTC
 OFFENDER_CATEGORIES = (te.MISSING_POSITION, te.WRONG_DIRECTION, te.EXTRA_POSITION, te.MAGNITUDE_ERROR)
 
 
@@ -112,10 +111,15 @@ def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataF
     if timeline is not None and timeline.height:
         last = timeline.filter(pl.col("holdings_date") == r.week_ending)
         if last.height:
-            top = last.filter(pl.col("actual_weight").is_not_null()).sort(
-                pl.col("actual_weight").abs(), descending=True).head(5)
-            r.largest = [{"sym": s, "weight": _num(w), "target": _num(t)}
-                         for s, w, t in top.select("sym", "actual_weight", "weight_t2").iter_rows()]
+            top = (
+                last.filter(pl.col("actual_weight").is_not_null())
+                .sort(pl.col("actual_weight").abs(), descending=True)
+                .head(5)
+            )
+            r.largest = [
+                {"sym": s, "weight": _num(w), "target": _num(t)}
+                for s, w, t in top.select("sym", "actual_weight", "weight_t2").iter_rows()
+            ]
 
 
 def margin_part(r: WeeklyReport, margin: pl.DataFrame | None) -> None:
@@ -149,7 +153,8 @@ def tracking_part(r: WeeklyReport, timeline: pl.DataFrame | None, threshold: flo
         day_sets[str(sym)].add(day)
     r.offenders = sorted(
         ({"sym": s, "days": len(day_sets[s]), "categories": dict(per[s])} for s in per if len(day_sets[s]) >= 2),
-        key=lambda o: (-o["days"], o["sym"]))
+        key=lambda o: (-o["days"], o["sym"]),
+    )
 
 
 def execution_part(r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: float) -> None:
@@ -170,23 +175,28 @@ def execution_part(r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: flo
     for day in te_daily.calendar(r.week_start, r.week_ending):
         row = by_day.get(day)
         deadline = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
-            minutes=config.ALERT_THRESHOLDS["rebalance_by_min"])
+            minutes=config.ALERT_THRESHOLDS["rebalance_by_min"]
+        )
         first = health.aware(row["first_fill"]) if row else None
         if first is None or first > deadline:
             r.late_rebalances.append(day)
 
 
-def health_part(r: WeeklyReport, buckets: pl.DataFrame | None, failures: pl.DataFrame | None,
-                start: datetime, end: datetime,
-                min_minutes: float = config.ALERT_THRESHOLDS["monitor_down_min"]) -> None:
+def health_part(
+    r: WeeklyReport,
+    buckets: pl.DataFrame | None,
+    failures: pl.DataFrame | None,
+    start: datetime,
+    end: datetime,
+    min_minutes: float = config.ALERT_THRESHOLDS["monitor_down_min"],
+) -> None:
     """DOWN segments (5-minute resolution) longer than `min_minutes` are incidents; shorter ones are blips."""
     if buckets is not None:
         states = health.timeline_states(buckets, start, end, 300)
         for s in health.segments(states).filter(pl.col("status") == health.DOWN).iter_rows(named=True):
             minutes = (s["end"] - s["start"]).total_seconds() / 60
             if minutes > min_minutes:  # as the monitor_down alert: shorter blips are counted, not listed
-                r.incidents.append({"monitor": s["monitor"], "start": s["start"], "end": s["end"],
-                                    "minutes": minutes})
+                r.incidents.append({"monitor": s["monitor"], "start": s["start"], "end": s["end"], "minutes": minutes})
             else:
                 r.blips[s["monitor"]] = r.blips.get(s["monitor"], 0) + 1
         r.incidents.sort(key=lambda i: i["start"])
@@ -202,10 +212,12 @@ def _stat_line(s: dict) -> str:
     if not s:
         return "—"
     sharpe = _ratio(s.get("sharpe_ann"))
-    return (f"return {fmt.pct(s.get('compounded'), 2, signed=True)} · MRD {fmt.pct(s.get('mean_return'), 3, signed=True)}"
-            f" · vol {fmt.pct(s.get('vol_ann'), 1)} ann. · Sharpe {sharpe} · max DD "
-            f"{fmt.pct(s.get('max_drawdown'), 2, signed=True)} · win rate {fmt.pct(s.get('win_rate'), 0)} "
-            f"({s.get('n_days', 0)} days)")
+    return (
+        f"return {fmt.pct(s.get('compounded'), 2, signed=True)} · MRD {fmt.pct(s.get('mean_return'), 3, signed=True)}"
+        f" · vol {fmt.pct(s.get('vol_ann'), 1)} ann. · Sharpe {sharpe} · max DD "
+        f"{fmt.pct(s.get('max_drawdown'), 2, signed=True)} · win rate {fmt.pct(s.get('win_rate'), 0)} "
+        f"({s.get('n_days', 0)} days)"
+    )
 
 
 def _range(lo: float | None, hi: float | None, signed: bool = False) -> str:
@@ -217,48 +229,64 @@ def _ratio(x: float | None) -> str:
 
 
 def to_text(r: WeeklyReport) -> str:
-    lines = [f"Desk weekly risk report · {r.week_start} – {r.week_ending} (UTC days) · generated "
-             f"{fmt.utc(r.generated_at)}", "",
-             "Returns (deposits excluded)",
-             f"  Week   {_stat_line(r.week)}",
-             f"  Month  {_stat_line(r.month)}",
-             "", "Exposure",
-             f"  Gross {_range(*r.gross_range)} of equity · net {_range(*r.net_range, signed=True)}",
-             f"  Margin used up to {fmt.pct(r.margin_max, 1)} · leverage up to "
-             f"{'—' if r.leverage_max is None else f'{r.leverage_max:.2f}x'}, now "
-             f"{'—' if r.leverage_last is None else f'{r.leverage_last:.2f}x'}",
-             "  Largest: " + (", ".join(f"{p['sym']} {fmt.weight(p['weight'])} (target {fmt.weight(p['target'])})"
-                                        for p in r.largest) or "—"),
-             "", "Tracking error",
-             f"  Mean {fmt.pct(r.te_mean, 2)} · max {fmt.pct(r.te_max, 2)} · {r.days_above} day(s) above "
-             f"{fmt.pct(r.te_threshold, 2)}" + (f" · not classified (no D−2 targets): "
-                                                f"{', '.join(map(str, r.no_target_days))}" if r.no_target_days else ""),
-             "  Daily: " + ", ".join(f"{d:%d %b} {fmt.pct(v, 2)}" for d, v in r.te_days),
-             "  Repeat offenders: " + ("; ".join(
-                 f"{o['sym']} {o['days']} days (" + ", ".join(f"{k} {v}" for k, v in o["categories"].items()) + ")"
-                 for o in r.offenders) or "none"),
-             "", "Execution costs",
-             f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees)} = "
-             f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} ({r.fee_days_above} day(s) above target) · "
-             f"slippage {fmt.bps(r.slippage_bps, 2)} · maker share {fmt.pct(r.maker_share, 1)}",
-             f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
-             f"late rebalances: {', '.join(map(str, r.late_rebalances)) or 'none'}",
-             "", "Health incidents"]
+    lines = [
+        f"Desk weekly risk report · {r.week_start} – {r.week_ending} (UTC days) · generated {fmt.utc(r.generated_at)}",
+        "",
+        "Returns (deposits excluded)",
+        f"  Week   {_stat_line(r.week)}",
+        f"  Month  {_stat_line(r.month)}",
+        "",
+        "Exposure",
+        f"  Gross {_range(*r.gross_range)} of equity · net {_range(*r.net_range, signed=True)}",
+        f"  Margin used up to {fmt.pct(r.margin_max, 1)} · leverage up to "
+        f"{'—' if r.leverage_max is None else f'{r.leverage_max:.2f}x'}, now "
+        f"{'—' if r.leverage_last is None else f'{r.leverage_last:.2f}x'}",
+        "  Largest: "
+        + (
+            ", ".join(f"{p['sym']} {fmt.weight(p['weight'])} (target {fmt.weight(p['target'])})" for p in r.largest)
+            or "—"
+        ),
+        "",
+        "Tracking error",
+        f"  Mean {fmt.pct(r.te_mean, 2)} · max {fmt.pct(r.te_max, 2)} · {r.days_above} day(s) above "
+        f"{fmt.pct(r.te_threshold, 2)}"
+        + (f" · not classified (no D−2 targets): {', '.join(map(str, r.no_target_days))}" if r.no_target_days else ""),
+        "  Daily: " + ", ".join(f"{d:%d %b} {fmt.pct(v, 2)}" for d, v in r.te_days),
+        "  Repeat offenders: "
+        + (
+            "; ".join(
+                f"{o['sym']} {o['days']} days (" + ", ".join(f"{k} {v}" for k, v in o["categories"].items()) + ")"
+                for o in r.offenders
+            )
+            or "none"
+        ),
+        "",
+        "Execution costs",
+        f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees)} = "
+        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} ({r.fee_days_above} day(s) above target) · "
+        f"slippage {fmt.bps(r.slippage_bps, 2)} · maker share {fmt.pct(r.maker_share, 1)}",
+        f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
+        f"late rebalances: {', '.join(map(str, r.late_rebalances)) or 'none'}",
+        "",
+        "Health incidents",
+    ]
     if r.incidents:
-        lines += [f"  {i['monitor']} DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"
-                  for i in r.incidents]
+        lines += [
+            f"  {i['monitor']} DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"
+            for i in r.incidents
+        ]
     else:
         lines.append("  no monitor DOWN for more than the alert's limit in the week")
     if r.blips:
-        lines.append("  Brief DOWN spells (error beats, short silences): "
-                     + ", ".join(f"{m} {n}" for m, n in sorted(r.blips.items())))
+        lines.append(
+            "  Brief DOWN spells (error beats, short silences): "
+            + ", ".join(f"{m} {n}" for m, n in sorted(r.blips.items()))
+        )
     if r.sync_failures:
         lines.append("  Failed sync runs: " + ", ".join(f"{t} {n}" for t, n in r.sync_failures.items()))
     if r.notes:
         lines += ["", "Notes"] + [f"  - {n}" for n in r.notes]
     return "\n".join(lines)
-
-
 
 
 def to_json(r: WeeklyReport) -> dict:
@@ -270,55 +298,119 @@ def to_html(r: WeeklyReport) -> str:
 
     from lib.reports import html as h
 
-    header = (f'<div style="{h.CARD};border-top:4px solid #1f5fa8"><div style="{h.SMALL}">Desk weekly risk report'
-              f'</div><div style="font-size:22px;font-weight:700;margin:2px 0 6px 0">{r.week_start:%d %b} – '
-              f'{r.week_ending:%d %b %Y}</div><div style="{h.SMALL}">UTC days · generated '
-              f'{escape(fmt.utc(r.generated_at))}</div></div>')
+    header = (
+        f'<div style="{h.CARD};border-top:4px solid #1f5fa8"><div style="{h.SMALL}">Desk weekly risk report'
+        f'</div><div style="font-size:22px;font-weight:700;margin:2px 0 6px 0">{r.week_start:%d %b} – '
+        f'{r.week_ending:%d %b %Y}</div><div style="{h.SMALL}">UTC days · generated '
+        f"{escape(fmt.utc(r.generated_at))}</div></div>"
+    )
     w, m = r.week, r.month
 
     def row(s: dict) -> list[str]:
         sharpe = _ratio(s.get("sharpe_ann")) if s else "—"
-        return [fmt.pct(s.get("compounded"), 2, signed=True), fmt.pct(s.get("vol_ann"), 1), sharpe,
-                fmt.pct(s.get("max_drawdown"), 2, signed=True), fmt.pct(s.get("win_rate"), 0)]
+        return [
+            fmt.pct(s.get("compounded"), 2, signed=True),
+            fmt.pct(s.get("vol_ann"), 1),
+            sharpe,
+            fmt.pct(s.get("max_drawdown"), 2, signed=True),
+            fmt.pct(s.get("win_rate"), 0),
+        ]
 
-    head = "".join(f'<th style="{h.TD};text-align:left;{h.SMALL}">{x}</th>'
-                   for x in ("", "Return", "Vol (ann.)", "Sharpe", "Max DD", "Win rate"))
-    body = "".join(f'<tr><td style="{h.TDL}">{label}</td>' + "".join(f'<td style="{h.TD}">{escape(v)}</td>'
-                                                                       for v in row(s)) + "</tr>"
-                   for label, s in (("Week", w), ("30 days", m)))
-    bars = svg_charts.bars([(d.strftime("%a %d"), v) for d, v in r.daily_returns], width=660, height=140,
-                           fmt=lambda v: fmt.pct(v, 2, signed=True), title="Daily return (deposit-adjusted)",
-                           color="#2e9d5b", negative_color="#d1343b", label_all=True)
-    ret_card = h.card("Returns", f'<table style="border-collapse:collapse;width:100%"><tr>{head}</tr>{body}</table>'
-                      + bars)
-    expo_card = h.card("Exposure and margin", h.kv_table([
-        ("Gross / net", escape(f"{_range(*r.gross_range)} / {_range(*r.net_range, signed=True)} of equity")),
-        ("Margin used (max)", escape(fmt.pct(r.margin_max, 1))),
-        ("Leverage max / now", escape(("—" if r.leverage_max is None else f"{r.leverage_max:.2f}x") + " / "
-                                      + ("—" if r.leverage_last is None else f"{r.leverage_last:.2f}x"))),
-        ("Largest positions", escape(", ".join(f"{p['sym']} {fmt.weight(p['weight'])}" for p in r.largest) or "—")),
-    ]))
-    te_chart = svg_charts.bars([(d.strftime("%d"), v) for d, v in r.te_days], width=660, height=120,
-                               threshold=r.te_threshold, fmt=lambda v: fmt.pct(v, 2),
-                               highlight=len(r.te_days) - 1, title="Snapshot TE per day")
+    head = "".join(
+        f'<th style="{h.TD};text-align:left;{h.SMALL}">{x}</th>'
+        for x in ("", "Return", "Vol (ann.)", "Sharpe", "Max DD", "Win rate")
+    )
+    body = "".join(
+        f'<tr><td style="{h.TDL}">{label}</td>'
+        + "".join(f'<td style="{h.TD}">{escape(v)}</td>' for v in row(s))
+        + "</tr>"
+        for label, s in (("Week", w), ("30 days", m))
+    )
+    bars = svg_charts.bars(
+        [(d.strftime("%a %d"), v) for d, v in r.daily_returns],
+        width=660,
+        height=140,
+        fmt=lambda v: fmt.pct(v, 2, signed=True),
+        title="Daily return (deposit-adjusted)",
+        color="#2e9d5b",
+        negative_color="#d1343b",
+        label_all=True,
+    )
+    ret_card = h.card(
+        "Returns", f'<table style="border-collapse:collapse;width:100%"><tr>{head}</tr>{body}</table>' + bars
+    )
+    expo_card = h.card(
+        "Exposure and margin",
+        h.kv_table(
+            [
+                ("Gross / net", escape(f"{_range(*r.gross_range)} / {_range(*r.net_range, signed=True)} of equity")),
+                ("Margin used (max)", escape(fmt.pct(r.margin_max, 1))),
+                (
+                    "Leverage max / now",
+                    escape(
+                        ("—" if r.leverage_max is None else f"{r.leverage_max:.2f}x")
+                        + " / "
+                        + ("—" if r.leverage_last is None else f"{r.leverage_last:.2f}x")
+                    ),
+                ),
+                (
+                    "Largest positions",
+                    escape(", ".join(f"{p['sym']} {fmt.weight(p['weight'])}" for p in r.largest) or "—"),
+                ),
+            ]
+        ),
+    )
+    te_chart = svg_charts.bars(
+        [(d.strftime("%d"), v) for d, v in r.te_days],
+        width=660,
+        height=120,
+        threshold=r.te_threshold,
+        fmt=lambda v: fmt.pct(v, 2),
+        highlight=len(r.te_days) - 1,
+        title="Snapshot TE per day",
+    )
     offenders = "; ".join(f"{o['sym']} {o['days']} days" for o in r.offenders) or "none"
-    te_card = h.card("Tracking error", h.kpis([
-        ("Mean", fmt.pct(r.te_mean, 2), h.INK), ("Max", fmt.pct(r.te_max, 2), h.INK),
-        ("Days above limit", str(r.days_above), h.BAD if r.days_above else h.GOOD)]) + te_chart
-        + h.kv_table([("Repeat offenders", escape(offenders))]))
-    exe_card = h.card("Execution costs", h.kv_table([
-        ("Traded / fees", escape(f"{fmt.usd(r.notional)} · {fmt.usd(r.fees)} = "
-                                 f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'}")),
-        ("Slippage / maker share", escape(f"{fmt.bps(r.slippage_bps, 2)} · {fmt.pct(r.maker_share, 1)}")),
-        ("Fills", escape(f"{r.n_fills or 0} · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked")),
-        ("Late rebalances", escape(", ".join(map(str, r.late_rebalances)) or "none")),
-    ]))
-    inc = [(i["monitor"], escape(f"DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"))
-           for i in r.incidents] or [("monitors", "no monitor DOWN for more than the alert's limit")]
+    te_card = h.card(
+        "Tracking error",
+        h.kpis(
+            [
+                ("Mean", fmt.pct(r.te_mean, 2), h.INK),
+                ("Max", fmt.pct(r.te_max, 2), h.INK),
+                ("Days above limit", str(r.days_above), h.BAD if r.days_above else h.GOOD),
+            ]
+        )
+        + te_chart
+        + h.kv_table([("Repeat offenders", escape(offenders))]),
+    )
+    exe_card = h.card(
+        "Execution costs",
+        h.kv_table(
+            [
+                (
+                    "Traded / fees",
+                    escape(
+                        f"{fmt.usd(r.notional)} · {fmt.usd(r.fees)} = "
+                        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'}"
+                    ),
+                ),
+                ("Slippage / maker share", escape(f"{fmt.bps(r.slippage_bps, 2)} · {fmt.pct(r.maker_share, 1)}")),
+                (
+                    "Fills",
+                    escape(f"{r.n_fills or 0} · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked"),
+                ),
+                ("Late rebalances", escape(", ".join(map(str, r.late_rebalances)) or "none")),
+            ]
+        ),
+    )
+    inc = [
+        (i["monitor"], escape(f"DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"))
+        for i in r.incidents
+    ] or [("monitors", "no monitor DOWN for more than the alert's limit")]
     if r.blips:
         inc.append(("brief DOWN spells", escape(", ".join(f"{m} {n}" for m, n in sorted(r.blips.items())))))
     if r.sync_failures:
         inc.append(("failed sync runs", escape(", ".join(f"{t} {n}" for t, n in r.sync_failures.items()))))
     health_card = h.card("Health incidents", h.kv_table(inc))
-    return h.page(f"Desk weekly risk report {r.week_ending}", header,
-                  [ret_card, expo_card, te_card, exe_card, health_card])
+    return h.page(
+        f"Desk weekly risk report {r.week_ending}", header, [ret_card, expo_card, te_card, exe_card, health_card]
+    )

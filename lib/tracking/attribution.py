@@ -47,8 +47,11 @@ SIZE_SMALL, SIZE_MEDIUM, SIZE_LARGE = "small", "medium", "large"
 
 def _size_labels() -> tuple[str, str, str]:
     lo, hi = config.ATTRIBUTION_SIZE_BUCKETS
-    return (f"{SIZE_SMALL} (|target| < {lo * 100:g}%)", f"{SIZE_MEDIUM} ({lo * 100:g}–{hi * 100:g}%)",
-            f"{SIZE_LARGE} (≥ {hi * 100:g}%)")
+    return (
+        f"{SIZE_SMALL} (|target| < {lo * 100:g}%)",
+        f"{SIZE_MEDIUM} ({lo * 100:g}–{hi * 100:g}%)",
+        f"{SIZE_LARGE} (≥ {hi * 100:g}%)",
+    )
 
 
 def _prepared(classified: pl.DataFrame) -> pl.DataFrame:
@@ -109,14 +112,26 @@ def by_symbol(classified: pl.DataFrame) -> pl.DataFrame:
     missing_run_now, latest_state, last_<category>...` (last day seen in each state, null if never).
     """
     rows = _prepared(classified)
-    schema_cols = ["sym", "share", "sq_err", "mean_err", "days", *COUNT_COLUMNS, "longest_missing_run",
-                   "missing_run_now", "latest_state", *LAST_COLUMNS]
+    schema_cols = [
+        "sym",
+        "share",
+        "sq_err",
+        "mean_err",
+        "days",
+        *COUNT_COLUMNS,
+        "longest_missing_run",
+        "missing_run_now",
+        "latest_state",
+        *LAST_COLUMNS,
+    ]
     if rows.height == 0:
         return pl.DataFrame(schema={c: pl.Float64 for c in schema_cols}).with_columns(
-            pl.col("sym").cast(pl.String), pl.col("latest_state").cast(pl.String))
+            pl.col("sym").cast(pl.String), pl.col("latest_state").cast(pl.String)
+        )
     last_day = rows["date"].max()
     stats = rows.group_by("sym").agg(
-        *_sums(), *_category_aggs(),
+        *_sums(),
+        *_category_aggs(),
         pl.col("category").sort_by("date").last().alias("latest_state"),
         *[pl.col("date").filter(pl.col("category") == c).max().alias(f"last_{k}") for c, k in CATEGORY_KEYS.items()],
     )
@@ -140,30 +155,49 @@ def by_bucket(classified: pl.DataFrame) -> pl.DataFrame:
     flat = w.abs() < config.W_EPS
     small, medium, large = _size_labels()
     side = pl.when(flat).then(pl.lit(NO_TARGET)).when(w > 0).then(pl.lit(SIDE_LONG)).otherwise(pl.lit(SIDE_SHORT))
-    size = (pl.when(flat).then(pl.lit(NO_TARGET)).when(w.abs() < lo).then(pl.lit(small))
-            .when(w.abs() < hi).then(pl.lit(medium)).otherwise(pl.lit(large)))
-    order = pl.DataFrame({
-        "dimension": ["side"] * 3 + ["size"] * 4,
-        "bucket": [SIDE_LONG, SIDE_SHORT, NO_TARGET, small, medium, large, NO_TARGET],
-        "_order": list(range(7)),
-    })
+    size = (
+        pl.when(flat)
+        .then(pl.lit(NO_TARGET))
+        .when(w.abs() < lo)
+        .then(pl.lit(small))
+        .when(w.abs() < hi)
+        .then(pl.lit(medium))
+        .otherwise(pl.lit(large))
+    )
+    order = pl.DataFrame(
+        {
+            "dimension": ["side"] * 3 + ["size"] * 4,
+            "bucket": [SIDE_LONG, SIDE_SHORT, NO_TARGET, small, medium, large, NO_TARGET],
+            "_order": list(range(7)),
+        }
+    )
     total = _total_sq(rows)
     parts = []
     for dim, expr in (("side", side), ("size", size)):
-        g = rows.with_columns(expr.alias("bucket")).group_by("bucket").agg(
-            pl.col("sym").n_unique().cast(pl.Int64).alias("symbols"), *_sums(), *_category_aggs())
+        g = (
+            rows.with_columns(expr.alias("bucket"))
+            .group_by("bucket")
+            .agg(pl.col("sym").n_unique().cast(pl.Int64).alias("symbols"), *_sums(), *_category_aggs())
+        )
         parts.append(g.with_columns(pl.lit(dim).alias("dimension")))
     got = pl.concat(parts, how="diagonal") if rows.height else None
     out = order if got is None else order.join(got, on=["dimension", "bucket"], how="left")
     for c in ("symbols", "days", *COUNT_COLUMNS):
-        out = out.with_columns(pl.col(c).cast(pl.Int64).fill_null(0) if c in out.columns else pl.lit(0, pl.Int64).alias(c))
+        out = out.with_columns(
+            pl.col(c).cast(pl.Int64).fill_null(0) if c in out.columns else pl.lit(0, pl.Int64).alias(c)
+        )
     for c in ("sq_err", "mean_err"):
         if c not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
-    out = _with_share(out.with_columns(pl.when(pl.col("days") > 0).then(pl.col("sq_err").fill_null(0.0))
-                                       .otherwise(None).alias("sq_err")), total)
-    return out.sort("_order").select("dimension", "bucket", "symbols", "days", "share", "sq_err", "mean_err",
-                                     *COUNT_COLUMNS)
+    out = _with_share(
+        out.with_columns(
+            pl.when(pl.col("days") > 0).then(pl.col("sq_err").fill_null(0.0)).otherwise(None).alias("sq_err")
+        ),
+        total,
+    )
+    return out.sort("_order").select(
+        "dimension", "bucket", "symbols", "days", "share", "sq_err", "mean_err", *COUNT_COLUMNS
+    )
 
 
 def headline(symbols: pl.DataFrame, share: float = 0.5) -> dict:

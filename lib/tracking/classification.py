@@ -71,6 +71,7 @@ RETURN_COLUMNS: tuple[str, ...] = ("date", "sym", "actual_weight", "weight_t2", 
 # MATCHED despite float noise (0.07 - 0.05 == 0.020000000000000004).
 MAG_TOL = 1e-12
 
+
 # --- input handling ----------------------------------------------------------
 def as_polars(frame: Any, what: str) -> pl.DataFrame:
     """A polars DataFrame from polars (eager or lazy) or pandas input."""
@@ -119,7 +120,9 @@ def float_columns(df: pl.DataFrame, columns: tuple[str, ...], what: str) -> pl.D
 
 
 # --- classification ----------------------------------------------------------
-def classify(frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS, mag_rule: str = DEFAULT_MAG_RULE) -> pl.DataFrame:
+def classify(
+    frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS, mag_rule: str = DEFAULT_MAG_RULE
+) -> pl.DataFrame:
     # mag_rule "relative" reads MAG_EPS as a fraction of |target| (see lib.config.MAG_RULES)
     """Classify each row against its T+2 target (playbook 0.3-0.5).
 
@@ -140,9 +143,7 @@ def classify(frame: Any, w_eps: float = W_EPS, mag_eps: float = MAG_EPS, mag_rul
     require_columns(df, REQUIRED_COLUMNS, "classify")
 
     prior_fill = (
-        pl.col("no_target_row").cast(pl.Boolean).fill_null(False)
-        if "no_target_row" in df.columns
-        else pl.lit(False)
+        pl.col("no_target_row").cast(pl.Boolean).fill_null(False) if "no_target_row" in df.columns else pl.lit(False)
     )
     df = float_columns(df, WEIGHT_COLUMNS, "classify")
     df = df.with_columns(
@@ -305,10 +306,7 @@ def daily_active_returns(frame: Any) -> pl.DataFrame:
         "date",
         pl.when(has).then(pl.col("book_return")).otherwise(None).alias("book_return"),
         pl.when(has).then(pl.col("target_return")).otherwise(None).alias("target_return"),
-        pl.when(has)
-        .then(pl.col("book_return") - pl.col("target_return"))
-        .otherwise(None)
-        .alias("active_return"),
+        pl.when(has).then(pl.col("book_return") - pl.col("target_return")).otherwise(None).alias("active_return"),
         "n_used",
         "n_no_return",
         "n_unpriced",

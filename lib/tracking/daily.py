@@ -228,8 +228,9 @@ def range_view(
     all_days = sorted(fetched | set(days))
     # categories are needed from the day-story history's first day on; earlier days only feed returns
     first_classified = start - timedelta(days=config.TE_HISTORY_DAYS)
-    classified_all = classify_days(timeline.filter(pl.col("holdings_date") >= first_classified),
-                                   w_eps, mag_eps, mag_rule)
+    classified_all = classify_days(
+        timeline.filter(pl.col("holdings_date") >= first_classified), w_eps, mag_eps, mag_rule
+    )
     daily_all = daily_te(classified_all, all_days).join(
         rolling_ex_post_te(active_returns(timeline, all_days), window), on="date", how="left"
     )

@@ -105,11 +105,13 @@ def to_json(days_frame: pl.DataFrame) -> dict:
     """The `python -m cli lag --json` object: {"days": [{"date", "te_by_lag": {"0": x, ...}, "best_lag"}]}."""
     days = []
     for row in days_frame.iter_rows(named=True):
-        days.append({
-            "date": row["date"].isoformat(),
-            "te_by_lag": {str(lag): v for lag, v in te_by_lag(row).items()},
-            "best_lag": None if row["best_lag"] is None else int(row["best_lag"]),
-        })
+        days.append(
+            {
+                "date": row["date"].isoformat(),
+                "te_by_lag": {str(lag): v for lag, v in te_by_lag(row).items()},
+                "best_lag": None if row["best_lag"] is None else int(row["best_lag"]),
+            }
+        )
     return {"days": days}
 
 
@@ -127,8 +129,10 @@ class DayVerdict:
     cost_sentence: str
 
     def to_markdown(self) -> str:
-        return (f"**Verdict: {self.kind}.** {_capital(self.lag_sentence)}\n\n"
-                f"**What the tracking cost:** {self.cost_sentence}\n")
+        return (
+            f"**Verdict: {self.kind}.** {_capital(self.lag_sentence)}\n\n"
+            f"**What the tracking cost:** {self.cost_sentence}\n"
+        )
 
 
 def _capital(text: str) -> str:
@@ -163,15 +167,23 @@ def _dominant(classified: pl.DataFrame | None) -> tuple[str, list[str], float] |
     total = float((priced["err_t2"] ** 2).sum())
     if total <= 0:
         return None
-    per = (priced.filter(pl.col("category").is_in(list(_DOMINANT_KINDS)))
-           .group_by("category").agg((pl.col("err_t2") ** 2).sum().alias("sq"))
-           .sort("sq", descending=True).head(1).to_dicts())
+    per = (
+        priced.filter(pl.col("category").is_in(list(_DOMINANT_KINDS)))
+        .group_by("category")
+        .agg((pl.col("err_t2") ** 2).sum().alias("sq"))
+        .sort("sq", descending=True)
+        .head(1)
+        .to_dicts()
+    )
     if not per or per[0]["sq"] / total < config.LAG_DOMINANT_SHARE:
         return None
     cat = per[0]["category"]
-    names = (priced.filter(pl.col("category") == cat)
-             .sort([pl.col("err_t2").abs(), pl.col("sym").cast(pl.String)], descending=[True, False])
-             ["sym"].cast(pl.String).to_list())
+    names = (
+        priced.filter(pl.col("category") == cat)
+        .sort([pl.col("err_t2").abs(), pl.col("sym").cast(pl.String)], descending=[True, False])["sym"]
+        .cast(pl.String)
+        .to_list()
+    )
     if cat == te.MISSING_POSITION and len(names) > config.LAG_MISSING_MAX_NAMES:
         return None
     return cat, names, per[0]["sq"] / total
@@ -182,15 +194,17 @@ def _names(names: list[str], limit: int = config.LAG_MISSING_MAX_NAMES) -> str:
     return shown if len(names) <= limit else f"{shown}, +{len(names) - limit} more"
 
 
-def lag_sentence(by_lag: dict[int, float | None], best: int | None,
-                 classified: pl.DataFrame | None = None) -> tuple[str, str]:
+def lag_sentence(
+    by_lag: dict[int, float | None], best: int | None, classified: pl.DataFrame | None = None
+) -> tuple[str, str]:
     """(kind, sentence) for a day's TE by lag and best lag; `classified` (the day's rows) names missing names."""
     sched = by_lag.get(SCHEDULED)
     if best is None:
         return UNKNOWN, "no day's targets could be compared with the book (targets or equity missing)"
     t_best = by_lag[best]
-    others = ", ".join(f"{lag_label(lag)} {_te(v)}" for lag, v in sorted(by_lag.items())
-                       if lag != best and v is not None)
+    others = ", ".join(
+        f"{lag_label(lag)} {_te(v)}" for lag, v in sorted(by_lag.items()) if lag != best and v is not None
+    )
     others = f"; {others}" if others else ""
     if best == SCHEDULED:
         text = f"the book matched the {lag_label(best)} targets best (TE {_te(t_best)}{others}): on time"
@@ -199,14 +213,20 @@ def lag_sentence(by_lag: dict[int, float | None], best: int | None,
             return ON_TIME, text
         cat, names, share = dominant
         one, many = _CATEGORY_WORDS[cat]
-        return _DOMINANT_KINDS[cat], (f"{text}, but {len(names)} {one if len(names) == 1 else many} "
-                                      f"({_names(names)}) {'carries' if len(names) == 1 else 'carry'} {share * 100:.0f}% of Σerr²")
+        return _DOMINANT_KINDS[cat], (
+            f"{text}, but {len(names)} {one if len(names) == 1 else many} "
+            f"({_names(names)}) {'carries' if len(names) == 1 else 'carry'} {share * 100:.0f}% of Σerr²"
+        )
     if sched is None:
-        return NO_CLEAR_LAG, (f"the {lag_label(SCHEDULED)} targets are missing; the closest were "
-                              f"{lag_label(best)} (TE {_te(t_best)}{others})")
+        return NO_CLEAR_LAG, (
+            f"the {lag_label(SCHEDULED)} targets are missing; the closest were "
+            f"{lag_label(best)} (TE {_te(t_best)}{others})"
+        )
     slip = _SLIP_BY_LAG.get(best, NO_CLEAR_LAG)
-    text = (f"the book matched the {lag_label(best)} targets better than {lag_label(SCHEDULED)} "
-            f"(TE {_te(t_best)} vs {_te(sched)})")
+    text = (
+        f"the book matched the {lag_label(best)} targets better than {lag_label(SCHEDULED)} "
+        f"(TE {_te(t_best)} vs {_te(sched)})"
+    )
     if slip != NO_CLEAR_LAG and t_best < config.LAG_CLEAR_RATIO * sched:
         return slip, f"{text}: a {slip} ({_SLIP_NOTE[slip]})"
     return NO_CLEAR_LAG, f"{text}, but only marginally: no clear timing slip; the gaps are sizing or missing names"
@@ -221,20 +241,44 @@ def tracking_cost(active_return: float | None, equity: float | None) -> tuple[fl
     ok = active_return is not None and math.isfinite(active_return)
     bp = active_return * 1e4 if ok else None
     if not ok:
-        return None, None, ("not known yet: the next day's snapshot has no return to compare "
-                            "(or this day's targets or prices are missing)")
+        return (
+            None,
+            None,
+            (
+                "not known yet: the next day's snapshot has no return to compare "
+                "(or this day's targets or prices are missing)"
+            ),
+        )
     if equity is None or not math.isfinite(equity) or equity <= 0:
         return None, bp, f"active return {_bp(bp)} to the next day's snapshot; equity unknown, so no dollar figure"
     usd = active_return * equity
     verb = "cost" if usd < 0 else "earned"
-    return usd, bp, (f"the next day's active return (book − T+{SCHEDULED} target) was {_bp(bp)} "
-                     f"× equity {fmt.usd(equity)} = {fmt.usd(usd, signed=True)}: the deviation {verb} "
-                     f"{fmt.usd(abs(usd))}")
+    return (
+        usd,
+        bp,
+        (
+            f"the next day's active return (book − T+{SCHEDULED} target) was {_bp(bp)} "
+            f"× equity {fmt.usd(equity)} = {fmt.usd(usd, signed=True)}: the deviation {verb} "
+            f"{fmt.usd(abs(usd))}"
+        ),
+    )
 
 
-def day_verdict(by_lag: dict[int, float | None], best: int | None, classified: pl.DataFrame | None,
-                active_return: float | None, equity: float | None) -> DayVerdict:
+def day_verdict(
+    by_lag: dict[int, float | None],
+    best: int | None,
+    classified: pl.DataFrame | None,
+    active_return: float | None,
+    equity: float | None,
+) -> DayVerdict:
     kind, sentence = lag_sentence(by_lag, best, classified)
     usd, bp, cost = tracking_cost(active_return, equity)
-    return DayVerdict(kind=kind, best_lag=best, te_by_lag=dict(by_lag), lag_sentence=sentence, cost_usd=usd,
-                      cost_bp=bp, cost_sentence=cost)
+    return DayVerdict(
+        kind=kind,
+        best_lag=best,
+        te_by_lag=dict(by_lag),
+        lag_sentence=sentence,
+        cost_usd=usd,
+        cost_bp=bp,
+        cost_sentence=cost,
+    )

@@ -20,17 +20,17 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import Any
 
 import polars as pl
 
 from lib import config
 from lib import format as fmt
-from lib.tracking import classification as te
 from lib.inputs import InputError, parse_threshold
+from lib.tracking import classification as te
 
-UTC = timezone.utc
+UTC = UTC
 
 # Columns of the Positions table, in display order.
 POSITION_COLUMNS: tuple[str, ...] = (
@@ -60,8 +60,15 @@ CATEGORY_LABELS: dict[str, str] = {
 }
 
 # The day-story table: the weights and the verdict only.
-STORY_COLUMNS: tuple[str, ...] = ("sym", "actual_weight", "weight_t2", "weight_t1", "err_t2", "category",
-                                  "flip_explained")
+STORY_COLUMNS: tuple[str, ...] = (
+    "sym",
+    "actual_weight",
+    "weight_t2",
+    "weight_t1",
+    "err_t2",
+    "category",
+    "flip_explained",
+)
 
 REASON_NO_PRICE = "no price"
 REASON_NO_EQUITY = "equity missing"
@@ -153,7 +160,9 @@ def no_target_days(timeline: pl.DataFrame) -> list[date]:
 
 
 def classify_days(
-    timeline: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: float = config.MAG_EPS,
+    timeline: pl.DataFrame,
+    w_eps: float = config.W_EPS,
+    mag_eps: float = config.MAG_EPS,
     mag_rule: str = config.DEFAULT_MAG_RULE,
 ) -> pl.DataFrame:
     """Classify every (day, sym) row of the days that have targets; no-target days are left out.
@@ -306,8 +315,12 @@ class SnapshotView:
     state: str | None = None  # day_state(): why nothing is classified, None when classified
 
 
-def snapshot_view(day_rows: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: float = config.MAG_EPS,
-                  mag_rule: str = config.DEFAULT_MAG_RULE) -> SnapshotView:
+def snapshot_view(
+    day_rows: pl.DataFrame,
+    w_eps: float = config.W_EPS,
+    mag_eps: float = config.MAG_EPS,
+    mag_rule: str = config.DEFAULT_MAG_RULE,
+) -> SnapshotView:
     """Classify one day's timeline rows (only when its targets exist) and sum up the book."""
     state = day_state(day_rows)
     if state is None:
@@ -316,5 +329,11 @@ def snapshot_view(day_rows: pl.DataFrame, w_eps: float = config.W_EPS, mag_eps: 
         snap = te.snapshot_te(rows)
     else:
         rows, counts, snap = day_rows, None, None
-    return SnapshotView(rows=rows, counts=counts, exposure=exposure(day_rows), snapshot_te=snap,
-                        unpriced=unpriced(day_rows), state=state)
+    return SnapshotView(
+        rows=rows,
+        counts=counts,
+        exposure=exposure(day_rows),
+        snapshot_te=snap,
+        unpriced=unpriced(day_rows),
+        state=state,
+    )

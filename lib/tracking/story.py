@@ -221,9 +221,7 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
 
     # bullets
     bullets = []
-    bullets.append(
-        f"{_plural(total, 'symbol')} in snapshot: " + ", ".join(f"{c} {counts[c]}" for c in CATEGORIES)
-    )
+    bullets.append(f"{_plural(total, 'symbol')} in snapshot: " + ", ".join(f"{c} {counts[c]}" for c in CATEGORIES))
     if te["te"] is None:
         bullets.append("TE not available: no priced symbols")
     else:
@@ -262,8 +260,7 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
         )
     elif counts[MATCHED]:
         bullets.append(
-            "No magnitude errors; largest deviations among matched names: "
-            f"{_list(rows[MATCHED], top_n, gap=True)}"
+            f"No magnitude errors; largest deviations among matched names: {_list(rows[MATCHED], top_n, gap=True)}"
         )
     elif n_priced:
         bullets.append("No magnitude errors")

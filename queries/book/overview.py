@@ -81,23 +81,37 @@ def latest_exposure() -> pl.DataFrame:
     if newest.height == 0 or not newest.item(0, "n"):
         return pl.DataFrame()
     day = newest.item(0, "newest").date()
-    return run(EXPOSURE_SQL, start=day, end=day, bucket_s=3600, round_ms=ROUND_MS,
-               lookback_days=config.EQUITY_LOOKBACK_DAYS, abs_tol=config.RECON_ABS_TOL,
-               rel_tol=config.RECON_REL_TOL).tail(1)
+    return run(
+        EXPOSURE_SQL,
+        start=day,
+        end=day,
+        bucket_s=3600,
+        round_ms=ROUND_MS,
+        lookback_days=config.EQUITY_LOOKBACK_DAYS,
+        abs_tol=config.RECON_ABS_TOL,
+        rel_tol=config.RECON_REL_TOL,
+    ).tail(1)
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def pnl_window(start: date, end: date) -> pl.DataFrame:
     """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
-    return run(PNL_WINDOW_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS,
-               pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN, round_ms=ROUND_MS)
+    return run(
+        PNL_WINDOW_SQL,
+        start=start,
+        end=end,
+        lookback_days=config.EQUITY_LOOKBACK_DAYS,
+        pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN,
+        round_ms=ROUND_MS,
+    )
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def equity_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
     """Per hour (3600) or UTC day (86400): last equity, previous equity and the flows between (equity_series.sql)."""
-    return run(EQUITY_SERIES_SQL, start=start, end=end, bucket_s=_bucket(bucket_s),
-               lookback_days=config.EQUITY_LOOKBACK_DAYS)
+    return run(
+        EQUITY_SERIES_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), lookback_days=config.EQUITY_LOOKBACK_DAYS
+    )
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
@@ -122,8 +136,16 @@ def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) ->
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
     """Gross/net/long/short per hour or UTC day, in USD and as a fraction of equity (exposure.sql)."""
-    return run(EXPOSURE_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), round_ms=ROUND_MS,
-               lookback_days=config.EQUITY_LOOKBACK_DAYS, abs_tol=config.RECON_ABS_TOL, rel_tol=config.RECON_REL_TOL)
+    return run(
+        EXPOSURE_SQL,
+        start=start,
+        end=end,
+        bucket_s=_bucket(bucket_s),
+        round_ms=ROUND_MS,
+        lookback_days=config.EQUITY_LOOKBACK_DAYS,
+        abs_tol=config.RECON_ABS_TOL,
+        rel_tol=config.RECON_REL_TOL,
+    )
 
 
 @cached(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

@@ -19,11 +19,20 @@ PNL_REGIMES_SQL = sql_file("book/pnl_regimes.sql")
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def pnl_buckets(start: date, end: date, trend_up: float = config.REGIME_TREND_UP,
-                trend_down: float = config.REGIME_TREND_DOWN) -> pl.DataFrame:
+def pnl_buckets(
+    start: date, end: date, trend_up: float = config.REGIME_TREND_UP, trend_down: float = config.REGIME_TREND_DOWN
+) -> pl.DataFrame:
     """PnL of the UTC days [start, end] per (dim, bucket): hour, weekday, window, trend, vol, regime."""
     if not trend_down < trend_up:
         raise ValueError(f"trend_down ({trend_down}) must be below trend_up ({trend_up})")
-    return run(PNL_REGIMES_SQL, start=start, end=end, lookback_days=config.EQUITY_LOOKBACK_DAYS,
-               window_min=config.REBALANCE_WINDOW_MINUTES, regime_symbol=symbols.binance_symbol(config.REGIME_COIN),
-               trend_up=float(trend_up), trend_down=float(trend_down), min_returns=config.REGIME_VOL_MIN_RETURNS)
+    return run(
+        PNL_REGIMES_SQL,
+        start=start,
+        end=end,
+        lookback_days=config.EQUITY_LOOKBACK_DAYS,
+        window_min=config.REBALANCE_WINDOW_MINUTES,
+        regime_symbol=symbols.binance_symbol(config.REGIME_COIN),
+        trend_up=float(trend_up),
+        trend_down=float(trend_down),
+        min_returns=config.REGIME_VOL_MIN_RETURNS,
+    )

@@ -9,14 +9,13 @@ of the SQL text.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 
 from lib import config, inputs
-from lib.book import execution
-from lib.book import symbols
+from lib.book import execution, symbols
 from queries.engine.run import run, sql_file
 from queries.engine.scope import cached
 
@@ -28,8 +27,12 @@ FILL_COLUMNS = """
     hash, valid, spot
 """
 
-PAGE_SQL = FILLS_CTE + """
-SELECT""" + FILL_COLUMNS + """
+PAGE_SQL = (
+    FILLS_CTE
+    + """
+SELECT"""
+    + FILL_COLUMNS
+    + """
 FROM fills
 ORDER BY
     if({descending:Bool}, {sort_col:Identifier}, NULL) DESC,
@@ -37,8 +40,11 @@ ORDER BY
     time DESC, tid DESC
 LIMIT {limit:UInt32} OFFSET {offset:UInt64}
 """
+)
 
-SUMMARY_SQL = FILLS_CTE + """
+SUMMARY_SQL = (
+    FILLS_CTE
+    + """
 SELECT
     count() AS n_fills,
     sum(fills.notional) AS notional_usd,
@@ -58,6 +64,7 @@ SELECT
     uniqExact(fills.coin) AS n_coins
 FROM fills
 """
+)
 
 FACETS_SQL = """
 WITH f AS
@@ -77,7 +84,9 @@ FROM
 ORDER BY facet, n DESC, value  -- outside the UNION: inside, it would order only the last branch
 """
 
-DAILY_SQL = FILLS_CTE + """
+DAILY_SQL = (
+    FILLS_CTE
+    + """
 SELECT
     d.day AS day,
     ifNull(p.n_fills, 0) AS n_fills,
@@ -143,8 +152,11 @@ LEFT JOIN
     ) AS e ON e.day = d.day
 ORDER BY day
 """
+)
 
-BY_COIN_SQL = FILLS_CTE + """
+BY_COIN_SQL = (
+    FILLS_CTE
+    + """
 SELECT
     fills.coin AS coin,
     count() AS n_fills,
@@ -169,8 +181,11 @@ FROM fills
 GROUP BY fills.coin
 ORDER BY notional_usd DESC, coin
 """
+)
 
-UNCONVERTED_FEES_SQL = FILLS_CTE + """
+UNCONVERTED_FEES_SQL = (
+    FILLS_CTE
+    + """
 SELECT fills.fee_token AS fee_token, count() AS n_fills, sum(fills.fee) AS fee_in_token,
        groupUniqArray(10)(toString(fills.coin)) AS coins
 FROM fills
@@ -178,21 +193,32 @@ WHERE fills.fee_unconverted
 GROUP BY fee_token
 ORDER BY n_fills DESC, fee_token
 """
+)
 
-UNTRACKED_SQL = FILLS_CTE + """
-SELECT""" + FILL_COLUMNS + """
+UNTRACKED_SQL = (
+    FILLS_CTE
+    + """
+SELECT"""
+    + FILL_COLUMNS
+    + """
 FROM fills
 WHERE NOT tracked
 ORDER BY time DESC, tid DESC
 LIMIT {limit:UInt32}
 """
+)
 
-COIN_FILLS_SQL = FILLS_CTE + """
-SELECT""" + FILL_COLUMNS + """
+COIN_FILLS_SQL = (
+    FILLS_CTE
+    + """
+SELECT"""
+    + FILL_COLUMNS
+    + """
 FROM fills
 ORDER BY time, tid
 LIMIT {limit:UInt32}
 """
+)
 
 COIN_PRICES_SQL = """
 -- One coin's Binance hourly candles (mapped symbol, times the map's multiplier), bucketed
@@ -228,19 +254,20 @@ def _window(start: Moment, end: Moment) -> dict[str, Any]:
     if isinstance(start, datetime) != isinstance(end, datetime):
         raise TypeError("start and end must both be dates or both be datetimes")
     if isinstance(start, datetime):
-        lo, hi = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        lo, hi = start.astimezone(UTC), end.astimezone(UTC)
         first, last = lo.date(), (hi - timedelta(microseconds=1)).date()
     else:
-        lo = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
-        hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=1)
+        lo = datetime(start.year, start.month, start.day, tzinfo=UTC)
+        hi = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
         first, last = start, end
     if hi <= lo:
         raise ValueError("the fills window ends before it starts")
     return {"lo": lo, "hi": hi, "start": first, "end": last}
 
 
-def _filters(coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tuple[str, ...] = (),
-             liquidity: str = "") -> dict[str, Any]:
+def _filters(
+    coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tuple[str, ...] = (), liquidity: str = ""
+) -> dict[str, Any]:
     if liquidity not in ("", *config.LIQUIDITY_LABELS):
         raise ValueError(f"liquidity must be '', 'maker' or 'taker', not {liquidity!r}")
     return {
@@ -254,20 +281,42 @@ def _filters(coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tup
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def fills_page(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
-               dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
-               descending: bool = True, page: int = 1, page_size: int = config.FILLS_PAGE_SIZE) -> pl.DataFrame:
+def fills_page(
+    start: Moment,
+    end: Moment,
+    coins: tuple[str, ...] = (),
+    sides: tuple[str, ...] = (),
+    dirs: tuple[str, ...] = (),
+    liquidity: str = "",
+    sort: str = execution.DEFAULT_SORT,
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = config.FILLS_PAGE_SIZE,
+) -> pl.DataFrame:
     """One page (1-based) of the filtered fills, sorted by an allow-listed column."""
     sort = inputs.parse_sort(sort)
     page = max(1, int(page))
     size = max(1, min(int(page_size), config.FILLS_PAGE_SIZE))
-    return run(PAGE_SQL, **_window(start, end), sort_col=sort, descending=bool(descending), limit=size,
-               offset=(page - 1) * size, **_filters(coins, sides, dirs, liquidity))
+    return run(
+        PAGE_SQL,
+        **_window(start, end),
+        sort_col=sort,
+        descending=bool(descending),
+        limit=size,
+        offset=(page - 1) * size,
+        **_filters(coins, sides, dirs, liquidity),
+    )
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def fills_summary(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
-                  dirs: tuple[str, ...] = (), liquidity: str = "") -> pl.DataFrame:
+def fills_summary(
+    start: Moment,
+    end: Moment,
+    coins: tuple[str, ...] = (),
+    sides: tuple[str, ...] = (),
+    dirs: tuple[str, ...] = (),
+    liquidity: str = "",
+) -> pl.DataFrame:
     """One row: count, notional, fees, realized, weighted slippage and flag counts of the filtered fills."""
     return run(SUMMARY_SQL, **_window(start, end), **_filters(coins, sides, dirs, liquidity))
 
@@ -279,14 +328,29 @@ def fill_facets(start: Moment, end: Moment) -> pl.DataFrame:
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=4, show_spinner=False)
-def fills_export(start: Moment, end: Moment, coins: tuple[str, ...] = (), sides: tuple[str, ...] = (),
-                 dirs: tuple[str, ...] = (), liquidity: str = "", sort: str = execution.DEFAULT_SORT,
-                 descending: bool = True, cap: int = config.FILLS_EXPORT_MAX_ROWS) -> pl.DataFrame:
+def fills_export(
+    start: Moment,
+    end: Moment,
+    coins: tuple[str, ...] = (),
+    sides: tuple[str, ...] = (),
+    dirs: tuple[str, ...] = (),
+    liquidity: str = "",
+    sort: str = execution.DEFAULT_SORT,
+    descending: bool = True,
+    cap: int = config.FILLS_EXPORT_MAX_ROWS,
+) -> pl.DataFrame:
     """The filtered fills for the CSV download: at most `cap` + 1 rows (one more says it was capped)."""
     sort = inputs.parse_sort(sort)
     cap = max(1, min(int(cap), config.FILLS_EXPORT_MAX_ROWS))
-    return run(PAGE_SQL, **_window(start, end), sort_col=sort, descending=bool(descending), limit=cap + 1,
-               offset=0, **_filters(coins, sides, dirs, liquidity))
+    return run(
+        PAGE_SQL,
+        **_window(start, end),
+        sort_col=sort,
+        descending=bool(descending),
+        limit=cap + 1,
+        offset=0,
+        **_filters(coins, sides, dirs, liquidity),
+    )
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

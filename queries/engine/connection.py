@@ -29,6 +29,7 @@ class ClickHouseConnection(BaseConnection[DeskClient]):
     def client(self) -> DeskClient:
         return self._instance
 
+
 @st.cache_resource(show_spinner=False)
 def get_connection() -> ClickHouseConnection:
     """The process's connection. `st.connection` itself is cached too, but each call builds

@@ -11,10 +11,11 @@ benchmark, tests) it is the process-wide `lib.clickhouse.client.default_client()
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import polars as pl
 

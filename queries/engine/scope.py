@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -155,8 +156,8 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
     return _TABLE_REF.sub(sub, sql), extra
 
 
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def rounds_window(params: Mapping[str, Any]) -> tuple[datetime, datetime]:
@@ -167,9 +168,11 @@ def rounds_window(params: Mapping[str, Any]) -> tuple[datetime, datetime]:
     lo, hi = _EARLIEST, _LATEST
     if isinstance(start, date):
         back = max(int(params.get("lookback_days") or 0), 7) + 1
-        lo = datetime.combine(start if not isinstance(start, datetime) else start.date(), time(0),
-                              tzinfo=timezone.utc) - timedelta(days=back)
+        lo = datetime.combine(
+            start if not isinstance(start, datetime) else start.date(), time(0), tzinfo=UTC
+        ) - timedelta(days=back)
     if isinstance(end, date):
-        hi = datetime.combine(end if not isinstance(end, datetime) else end.date(), time(0),
-                              tzinfo=timezone.utc) + timedelta(days=3)
+        hi = datetime.combine(end if not isinstance(end, datetime) else end.date(), time(0), tzinfo=UTC) + timedelta(
+            days=3
+        )
     return lo, hi

@@ -98,7 +98,9 @@ def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
         LIMIT 1 BY host, ts
         LIMIT {limit:UInt32}
         """,
-        monitor=monitor, end=end, limit=int(limit),
+        monitor=monitor,
+        end=end,
+        limit=int(limit),
     )
 
 
@@ -157,8 +159,12 @@ def monitor_status() -> pl.DataFrame:
         ) AS a ON a.monitor = m.monitor
         ORDER BY monitor
     """.replace("__DEDUP__", _HB_DEDUP.replace("__LO__", "newest - INTERVAL 30 DAY").replace("__HI__", "newest"))
-    return run(sql, monitors=list(config.MONITOR_INTERVALS_S), max_behind=rules.ANCHOR_MAX_BEHIND_S,
-               future_skew_s=config.FUTURE_SKEW_S)
+    return run(
+        sql,
+        monitors=list(config.MONITOR_INTERVALS_S),
+        max_behind=rules.ANCHOR_MAX_BEHIND_S,
+        future_skew_s=config.FUTURE_SKEW_S,
+    )
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
@@ -190,8 +196,12 @@ def heartbeat_buckets(start: datetime, end: datetime, bucket_s: int) -> pl.DataF
         FROM (__DEDUP__)
         GROUP BY monitor, prior, bucket
         ORDER BY monitor, bucket
-    """.replace("__DEDUP__", _HB_DEDUP.replace(
-        "__LO__", "{start:DateTime64(3, 'UTC')} - INTERVAL 1 DAY").replace("__HI__", "{end:DateTime64(3, 'UTC')}"))
+    """.replace(
+        "__DEDUP__",
+        _HB_DEDUP.replace("__LO__", "{start:DateTime64(3, 'UTC')} - INTERVAL 1 DAY").replace(
+            "__HI__", "{end:DateTime64(3, 'UTC')}"
+        ),
+    )
     return run(sql, start=start, end=end, bucket_s=bucket_s)
 
 
@@ -203,8 +213,16 @@ def _table_params(name: str) -> dict[str, Any]:
         raise ValueError(f"{name!r} is not a synced table")
     db, tbl = client().tables.tables[name]
     k1, k2, k3 = rules.SYNCED_KEYS[name]
-    return {"name": name, "db": db, "tbl": tbl, "tcol": TIME_COLUMNS[name], "k1": k1, "k2": k2, "k3": k3,
-            "future_skew_s": config.FUTURE_SKEW_S}
+    return {
+        "name": name,
+        "db": db,
+        "tbl": tbl,
+        "tcol": TIME_COLUMNS[name],
+        "k1": k1,
+        "k2": k2,
+        "k3": k3,
+        "future_skew_s": config.FUTURE_SKEW_S,
+    }
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import polars as pl
 
 from lib import config
-from queries.engine.run import client, run
 from queries.engine.drift import present_tables
-from queries.health.health import TIME_COLUMNS
+from queries.engine.run import client, run
 from queries.engine.scope import cached
+from queries.health.health import TIME_COLUMNS
 
 # One branch per table, from constants only: the table map's identifiers and the time column.
 _BRANCH = """
@@ -27,8 +27,10 @@ _BRANCH = """
 def future_sql(names: tuple[str, ...]) -> str:
     """The counting statement over the given logical tables (names from TIME_COLUMNS only)."""
     branches = [_BRANCH.format(name=n) for n in names if n in TIME_COLUMNS]
-    return ("SELECT table_key, n_future, if(n_future = 0, NULL, newest_future) AS newest_future, "
-            "now64(3, 'UTC') AS server_now FROM (" + " UNION ALL ".join(branches) + ") ORDER BY table_key")
+    return (
+        "SELECT table_key, n_future, if(n_future = 0, NULL, newest_future) AS newest_future, "
+        "now64(3, 'UTC') AS server_now FROM (" + " UNION ALL ".join(branches) + ") ORDER BY table_key"
+    )
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
@@ -37,7 +39,16 @@ def future_rows() -> pl.DataFrame:
     names = present_tables(client())
     names = tuple(TIME_COLUMNS) if names is None else tuple(n for n in TIME_COLUMNS if n in names)
     if not names:
-        return pl.DataFrame(schema={"table_key": pl.String, "n_future": pl.UInt64,
-                                    "newest_future": pl.Datetime("ms", "UTC"), "server_now": pl.Datetime("ms", "UTC")})
-    return run(future_sql(names), future_skew_s=config.FUTURE_SKEW_S,
-               **{f"{name}_col": col for name, col in TIME_COLUMNS.items()})
+        return pl.DataFrame(
+            schema={
+                "table_key": pl.String,
+                "n_future": pl.UInt64,
+                "newest_future": pl.Datetime("ms", "UTC"),
+                "server_now": pl.Datetime("ms", "UTC"),
+            }
+        )
+    return run(
+        future_sql(names),
+        future_skew_s=config.FUTURE_SKEW_S,
+        **{f"{name}_col": col for name, col in TIME_COLUMNS.items()},
+    )

@@ -15,8 +15,9 @@ from queries.engine.scope import cached
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
-def price_divergence(hours: int = config.PRICE_SANITY_HOURS,
-                     threshold_bp: float = config.PRICE_DIVERGENCE_BP) -> pl.DataFrame:
+def price_divergence(
+    hours: int = config.PRICE_SANITY_HOURS, threshold_bp: float = config.PRICE_DIVERGENCE_BP
+) -> pl.DataFrame:
     """Per coin held in the last `hours` hours of positions snapshots: exchange mark vs Binance close.
 
     Per (coin, hour) the mark is the hour's newest snapshot's position_value / |szi| (synced
@@ -100,8 +101,11 @@ def price_divergence(hours: int = config.PRICE_SANITY_HOURS,
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=8, show_spinner=False)
-def candle_problems(hours: int = config.PRICE_SANITY_HOURS, stale_hours: int = config.STALE_CANDLE_HOURS,
-                    limit: int = config.CANDLE_PROBLEM_LIMIT) -> pl.DataFrame:
+def candle_problems(
+    hours: int = config.PRICE_SANITY_HOURS,
+    stale_hours: int = config.STALE_CANDLE_HOURS,
+    limit: int = config.CANDLE_PROBLEM_LIMIT,
+) -> pl.DataFrame:
     """Hourly candles that are missing, zero, or repeat the previous close, in the last `hours` hours.
 
     The window ends at the newest candle of any symbol (a feed-wide outage is the ohlcv monitor's

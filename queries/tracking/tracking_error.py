@@ -42,8 +42,15 @@ def snapshot_hour_end(hour: int) -> int:
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def lag_sweep(start: date, end: date, hour: int = config.DEFAULT_SNAPSHOT_HOUR) -> pl.DataFrame:
     """Per (holdings day, lag 0..LAG_SWEEP_MAX): TE of the snapshot vs the targets dated D - lag, the day's best lag."""
-    return run(LAG_SWEEP_SQL, start=start, end=end, hour_end=snapshot_hour_end(hour), max_lag=config.LAG_SWEEP_MAX,
-               scheduled_lag=config.T_PLUS_TARGET, **symbols.sql_params())
+    return run(
+        LAG_SWEEP_SQL,
+        start=start,
+        end=end,
+        hour_end=snapshot_hour_end(hour),
+        max_lag=config.LAG_SWEEP_MAX,
+        scheduled_lag=config.T_PLUS_TARGET,
+        **symbols.sql_params(),
+    )
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=2, show_spinner=False)

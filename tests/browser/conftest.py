@@ -58,16 +58,33 @@ def chromium():
 
 
 class StreamlitServer:
-    def __init__(self, env: dict[str, str], log: Path, unset: tuple[str, ...] = (), script: str = "app.py",
-                 args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        unset: tuple[str, ...] = (),
+        script: str = "app.py",
+        args: tuple[str, ...] = (),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", str(ROOT / script),
-                "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--browser.gatherUsageStats", "false", *args,
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / script),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                *args,
             ],
             cwd=ROOT,
             env={**{k: v for k, v in os.environ.items() if k not in unset}, **env},
@@ -99,9 +116,22 @@ def browser_db(tmp_path_factory) -> str:
     """A demo desk in its own engine path, for the Streamlit subprocess."""
     path = tmp_path_factory.mktemp("browser") / "desk.chdb"
     subprocess.run(
-        [sys.executable, "-m", "cli", "demo", "--path", str(path),
-         "--start", "2025-11-20", "--end", "2025-12-15T12:00"],
-        cwd=ROOT, check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "demo",
+            "--path",
+            str(path),
+            "--start",
+            "2025-11-20",
+            "--end",
+            "2025-12-15T12:00",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return f"chdb://{path}"
 

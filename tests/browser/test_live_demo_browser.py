@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -31,13 +31,20 @@ POLLING = ("account", "positions", "trades", "orders", "funding", "ledger", "ohl
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("live") / "demo.chdb"
-    end = (datetime.now(timezone.utc) - timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%MZ")
-    subprocess.run([sys.executable, "-m", "cli", "demo", "--path", str(path), "--days", "2", "--coins", "35",
-                    "--end", end], cwd=ROOT, check=True, capture_output=True, timeout=120,
-                   env={"PATH": "/usr/bin:/bin", "HOME": str(path.parent)})
-    srv = StreamlitServer({"DESK_DEMO_PATH": str(path), "DESK_DEMO_TICK_S": "5"},
-                          tmp_path_factory.mktemp("live-logs") / "streamlit.log",
-                          unset=("CLICKHOUSE_URL", "CLICKHOUSE_SECONDARY_URL", "DESK_TABLES"))
+    end = (datetime.now(UTC) - timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%MZ")
+    subprocess.run(
+        [sys.executable, "-m", "cli", "demo", "--path", str(path), "--days", "2", "--coins", "35", "--end", end],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(path.parent)},
+    )
+    srv = StreamlitServer(
+        {"DESK_DEMO_PATH": str(path), "DESK_DEMO_TICK_S": "5"},
+        tmp_path_factory.mktemp("live-logs") / "streamlit.log",
+        unset=("CLICKHOUSE_URL", "CLICKHOUSE_SECONDARY_URL", "DESK_TABLES"),
+    )
     yield srv
     srv.stop()
 

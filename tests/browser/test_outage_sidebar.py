@@ -24,8 +24,10 @@ def source_box(page):
 
 def test_system_health_refresh_turns_the_source_box_red(desk_client, browser, tmp_path):
     with http_clickhouse(str(DESK_PATH), users={"reader": "reader-pw"}) as remote:
-        srv = StreamlitServer({"CLICKHOUSE_URL": remote.url(), "DESK_QUERY_TIME_LIMIT_S": "2",
-                               "DESK_CONNECT_TIMEOUT_S": "1"}, tmp_path / "streamlit.log")
+        srv = StreamlitServer(
+            {"CLICKHOUSE_URL": remote.url(), "DESK_QUERY_TIME_LIMIT_S": "2", "DESK_CONNECT_TIMEOUT_S": "1"},
+            tmp_path / "streamlit.log",
+        )
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         try:
             page.goto(f"{srv.url}/system_health?every=30", wait_until="domcontentloaded")
@@ -38,7 +40,9 @@ def test_system_health_refresh_turns_the_source_box_red(desk_client, browser, tm
                 """() => [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stAlert"]')]
                        .some(a => a.innerText.includes('Data source')
                                   && a.querySelector('[data-testid="stAlertContentError"]'))""",
-                polling=500, timeout=75_000)
+                polling=500,
+                timeout=75_000,
+            )
             text = source_box(page).inner_text()
             assert "HTTP error" in text and f"127.0.0.1:{remote.port}" in text, text
             screenshot(page, "system-health-outage-sidebar")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from answers import report_inputs
 from lib import config
 from lib.alerting import rules as alerts
 from lib.reports import html as report_html
-from answers import report_inputs
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser

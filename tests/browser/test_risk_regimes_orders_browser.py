@@ -19,13 +19,22 @@ def _open(browser, url: str):
     return page
 
 
-@pytest.mark.parametrize("path,texts,name", [
-    (f"?{RANGE}&section=regimes", ["Risk", "Closest to liquidation", "PnL windows and market regimes",
-                                     "By market regime"],
-     "risk_panels_overview"),
-    ("positions", ["Risk and price check (newest positions snapshot)", "nearest to liquidation first"], "risk_panels_positions"),
-    ("system_health?every=0", ["Prices", "Coins diverging", "Candle problems"], "risk_panels_system_health"),
-])
+@pytest.mark.parametrize(
+    "path,texts,name",
+    [
+        (
+            f"?{RANGE}&section=regimes",
+            ["Risk", "Closest to liquidation", "PnL windows and market regimes", "By market regime"],
+            "risk_panels_overview",
+        ),
+        (
+            "positions",
+            ["Risk and price check (newest positions snapshot)", "nearest to liquidation first"],
+            "risk_panels_positions",
+        ),
+        ("system_health?every=0", ["Prices", "Coins diverging", "Candle problems"], "risk_panels_system_health"),
+    ],
+)
 def test_risk_regime_price_order_panels_render(server, browser, path, texts, name):
     page = _open(browser, f"{server.url}/{path}")
     try:

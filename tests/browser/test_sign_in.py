@@ -48,8 +48,12 @@ allowed_emails = ["{ALLOWED}"]
 
 
 def _server(browser_db, auth_secrets, tmp_path_factory, script: str) -> StreamlitServer:
-    return StreamlitServer({"CLICKHOUSE_URL": browser_db}, tmp_path_factory.mktemp("logs-auth") / "streamlit.log",
-                           script=script, args=("--secrets.files", str(auth_secrets)))
+    return StreamlitServer(
+        {"CLICKHOUSE_URL": browser_db},
+        tmp_path_factory.mktemp("logs-auth") / "streamlit.log",
+        script=script,
+        args=("--secrets.files", str(auth_secrets)),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +126,15 @@ def test_serve_py_closes_media_and_metrics_without_a_session(gated_server, brows
         status, body = get(base + route)
         assert status == 401 and b"Sign in" in body, route
         assert get(base + route, cookie="_streamlit_user=forged")[0] == 401
-        assert get(base + route, cookie=signed_cookie({"is_logged_in": True, "email": "intruder@evil.example",
-                                                        "origin": "http://127.0.0.1:9"}))[0] == 401
+        assert (
+            get(
+                base + route,
+                cookie=signed_cookie(
+                    {"is_logged_in": True, "email": "intruder@evil.example", "origin": "http://127.0.0.1:9"}
+                ),
+            )[0]
+            == 401
+        )
         assert get(base + route, cookie=signed_cookie({"is_logged_in": False, "email": ALLOWED}))[0] == 401
     # Streamlit's own signed cookie for an allow-listed user passes the gate
     ok = signed_cookie({"is_logged_in": True, "email": ALLOWED, "origin": "http://127.0.0.1:9"})

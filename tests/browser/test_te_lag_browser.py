@@ -12,8 +12,9 @@ pytestmark = pytest.mark.browser
 def test_lag_strip_verdict_and_attribution_render(server, browser):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:
-        page.goto(f"{server.url}/tracking_error?from=2025-12-01&to=2025-12-14&day=2025-12-13",
-                  wait_until="domcontentloaded")
+        page.goto(
+            f"{server.url}/tracking_error?from=2025-12-01&to=2025-12-14&day=2025-12-13", wait_until="domcontentloaded"
+        )
         wait_for_run(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         body = page.locator('[data-testid="stMain"]').inner_text()

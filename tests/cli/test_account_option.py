@@ -7,7 +7,7 @@ sub-account that is it at a quarter of the size (tests/queries/fixture_desk.add_
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from lib.demo.tables import ACCOUNT as MAIN
 from queries.health import contract as contract_queries
 from tests.queries.fixture_desk import SUB, add_sub_account, create_tables
 
-UTC = timezone.utc
+UTC = UTC
 SPAN = (datetime(2025, 11, 28, tzinfo=UTC), datetime(2025, 12, 8, 12, tzinfo=UTC))
 
 

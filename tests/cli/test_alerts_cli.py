@@ -14,8 +14,14 @@ from lib.clickhouse.errors import QueryFailed
 from queries.engine.run import use_client
 from tests.alert_servers import http_receiver, smtp_server
 
-CHANNEL_ENV = ("DESK_ALERT_SMTP_URL", "DESK_ALERT_EMAIL_FROM", "DESK_ALERT_EMAIL_TO", "DESK_ALERT_WEBHOOK_URL",
-               "DESK_ALERT_RESEND_API_KEY", "DESK_ALERT_MARGIN_USED_MAX")
+CHANNEL_ENV = (
+    "DESK_ALERT_SMTP_URL",
+    "DESK_ALERT_EMAIL_FROM",
+    "DESK_ALERT_EMAIL_TO",
+    "DESK_ALERT_WEBHOOK_URL",
+    "DESK_ALERT_RESEND_API_KEY",
+    "DESK_ALERT_MARGIN_USED_MAX",
+)
 
 
 @pytest.fixture
@@ -56,7 +62,9 @@ def test_check_json_on_the_demo_desk(run_cli):
     assert rules["missing_positions"]["state"] == "ok"
     # the demo's scripted 2025-12-14 traded the D-1 targets (dated Dec 13), which are Dec 15's D-2 targets:
     # the book already holds them, nothing trades on Dec 15, and the rule says so
-    assert rules["rebalance_late"]["state"] == "firing" and rules["rebalance_late"]["detail"] == "no fills at all that day"
+    assert (
+        rules["rebalance_late"]["state"] == "firing" and rules["rebalance_late"]["detail"] == "no fills at all that day"
+    )
     assert rules["margin_used"]["subject"] == "Margin used 48.9% of equity"
     assert rules["fees_high"]["state"] == "ok" and rules["fees_high"]["subject"] == "No traded notional on 2025-12-15"
 
@@ -107,8 +115,15 @@ def test_clickhouse_failure_is_a_firing_alert_and_exit_3(run_cli, monkeypatch):
 
 
 def test_missing_tables_are_not_evaluated(run_cli, desk_url):
-    client = DeskClient(ClientSettings(primary=endpoint_from_url(desk_url), table_overrides={
-        "sync_log": "maicro_monitors.no_such_sync_log", "heartbeat": "maicro_monitors.no_such_heartbeat"}))
+    client = DeskClient(
+        ClientSettings(
+            primary=endpoint_from_url(desk_url),
+            table_overrides={
+                "sync_log": "maicro_monitors.no_such_sync_log",
+                "heartbeat": "maicro_monitors.no_such_heartbeat",
+            },
+        )
+    )
     with use_client(client):
         code, out, err = run_cli("alerts", "check", "--json")
     rules = by_rule(json.loads(out))
@@ -118,13 +133,16 @@ def test_missing_tables_are_not_evaluated(run_cli, desk_url):
     assert rules["clickhouse"]["state"] == "ok" and rules["te_high"]["state"] == "ok"
 
 
-@pytest.mark.parametrize("argv, env, message", [
-    (["alerts", "check", "--notify"], {}, "--notify needs a channel"),
-    (["alerts", "check"], {"DESK_ALERT_TE_MAX": "abc"}, "alert threshold te_max must be a number"),
-    (["alerts", "check"], {"DESK_ALERT_SMTP_URL": "http://mail"}, "the SMTP URL must look like smtp://"),
-    (["alerts", "watch", "--every", "1"], {}, "--every must be between 5 and 86400"),
-    (["alerts"], {}, "required"),
-])
+@pytest.mark.parametrize(
+    "argv, env, message",
+    [
+        (["alerts", "check", "--notify"], {}, "--notify needs a channel"),
+        (["alerts", "check"], {"DESK_ALERT_TE_MAX": "abc"}, "alert threshold te_max must be a number"),
+        (["alerts", "check"], {"DESK_ALERT_SMTP_URL": "http://mail"}, "the SMTP URL must look like smtp://"),
+        (["alerts", "watch", "--every", "1"], {}, "--every must be between 5 and 86400"),
+        (["alerts"], {}, "required"),
+    ],
+)
 def test_bad_arguments_and_configuration_exit_2(run_cli, monkeypatch, argv, env, message):
     for k, v in env.items():
         monkeypatch.setenv(k, v)

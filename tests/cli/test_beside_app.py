@@ -32,8 +32,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _cli(*argv: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "cli", *argv], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "cli", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
     return out, time.perf_counter() - t0
 
 
@@ -41,11 +42,30 @@ def _cli(*argv: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, 
 def held(tmp_path_factory):
     """A 3-day, 35-coin desk (Dec 5-8 2025) held open by another process."""
     path = tmp_path_factory.mktemp("held") / "desk.chdb"
-    subprocess.run([sys.executable, "-m", "cli", "demo", "--path", str(path), "--end", "2025-12-08T06:00Z",
-                    "--days", "3", "--coins", "35"], cwd=ROOT, check=True, capture_output=True, timeout=120,
-                   env=_env())
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "demo",
+            "--path",
+            str(path),
+            "--end",
+            "2025-12-08T06:00Z",
+            "--days",
+            "3",
+            "--coins",
+            "35",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env=_env(),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     assert proc.stdout.readline().strip() == "ready"
     yield path, proc.pid
     proc.stdin.close()
@@ -98,8 +118,9 @@ def test_the_client_names_the_lock_not_unreachable(held):
         "except QueryFailed as e:\n    print(e.kind); print(e.headline); print(e.detail)\n"
     )
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=30, env=_env())
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=30, env=_env()
+    )
     assert time.perf_counter() - t0 < 10
     kind, headline, detail = out.stdout.strip().splitlines()[:3]
     assert kind == "locked" and headline.startswith("Embedded database in use by another process")

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli", *argv], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *argv], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_help_lists_every_command():
@@ -60,11 +61,25 @@ def test_demo_refuses_start_and_days_together():
 def test_demo_with_two_accounts_names_both(tmp_path):
     path = tmp_path / "desk2.chdb"
     env = {k: v for k, v in os.environ.items() if k != "CLICKHOUSE_URL"}
-    out = _run("demo", "--path", str(path), "--end", "2025-12-08T06:00Z", "--days", "2", "--coins", "35",
-               "--accounts", "2", env=env)
+    out = _run(
+        "demo",
+        "--path",
+        str(path),
+        "--end",
+        "2025-12-08T06:00Z",
+        "--days",
+        "2",
+        "--coins",
+        "35",
+        "--accounts",
+        "2",
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
-    assert "accounts 0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3, 0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3:sub1" \
+    assert (
+        "accounts 0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3, 0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3:sub1"
         in out.stdout
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "3", "two", "-1", "1.5", "２"])

@@ -10,9 +10,9 @@ import pytest
 
 import cli as command_line
 from lib.book import pnl
+from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
-from lib.tracking import classification as te
 from queries.book import overview
 from queries.tracking import tracking_error
 from tests.alert_servers import smtp_server
@@ -63,8 +63,12 @@ def test_daily_json_matches_independent_computations(run_cli):
     assert sum(comps.values()) == pytest.approx(r["pnl_total"])  # parts + residual reconcile to the total
     assert r["n_fills"] == 53 and r["n_untracked"] == 0
     assert [(v["criterion"], v["ok"]) for v in r["verdicts"]] == [
-        ("Tracking error", True), ("Missing positions", False), ("Rebalance window", True), ("Fees", True),
-        ("Data freshness", True)]
+        ("Tracking error", True),
+        ("Missing positions", False),
+        ("Rebalance window", True),
+        ("Fees", True),
+        ("Data freshness", True),
+    ]
     assert [a["rule"] for a in r["day_alerts"]] == ["missing_positions"]
 
 
@@ -77,7 +81,7 @@ def test_daily_html_is_a_self_contained_email(run_cli, tmp_path):
     assert "<link" not in html and "src=" not in html and "@import" not in html  # nothing fetched
     assert html.count("<svg") >= 3
     assert "ARB, WLD, BCH" in html and "2.37%" in html and ">FAIL<" in html and ">PASS<" in html
-    assert not re.search("[\U0001F300-\U0001FAFF\u2705\u274C]", html)  # no emoji: the desk has no emoji font
+    assert not re.search("[\U0001f300-\U0001faff\u2705\u274c]", html)  # no emoji: the desk has no emoji font
 
 
 def test_daily_send_emails_text_and_html(run_cli, monkeypatch):

@@ -7,8 +7,8 @@ import json
 import pytest
 
 import cli as command_line
-from lib.tracking import classification as te
 from lib.clickhouse.errors import QueryFailed
+from lib.tracking import classification as te
 
 
 @pytest.fixture
@@ -110,7 +110,6 @@ def test_clickhouse_failure_exits_3_without_traceback(cli, monkeypatch):
 def test_relative_magnitude_rule_reproduces_playbook_counts(desk_client, capsys, day, expected):
     """The playbook's ~30/31/29 MAGNITUDE_ERROR counts come from the relative reading; absolute gives 0."""
     import json
-
 
     assert command_line.main(["report", "--date", day, "--json", "--mag-rule", "relative"]) == 0
     rel = json.loads(capsys.readouterr().out)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from lib import config
 from lib import format as fmt
 from lib.inputs import InputError, parse_hour
-
-import pytest
 
 
 def test_a_te_change_is_in_percentage_points():

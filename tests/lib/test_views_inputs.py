@@ -6,27 +6,39 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 
 from lib import config, csv_export, ranges
 from lib.health import answer as health_answer
-from lib.inputs import (InputError, nearest_day, parse_direction, parse_list, parse_coin, parse_page, parse_preset,
-                        parse_refresh, parse_tab)
+from lib.inputs import (
+    InputError,
+    nearest_day,
+    parse_coin,
+    parse_direction,
+    parse_list,
+    parse_page,
+    parse_preset,
+    parse_refresh,
+    parse_tab,
+)
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2025, 12, 15, 11, 45, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("preset,start,end", [
-    ("7d", date(2025, 12, 9), date(2025, 12, 15)),
-    ("30d", date(2025, 11, 16), date(2025, 12, 15)),
-    ("mtd", date(2025, 12, 1), date(2025, 12, 15)),
-    ("ytd", date(2025, 1, 1), date(2025, 12, 15)),
-    ("all", date(2025, 11, 20), date(2025, 12, 15)),
-])
+@pytest.mark.parametrize(
+    "preset,start,end",
+    [
+        ("7d", date(2025, 12, 9), date(2025, 12, 15)),
+        ("30d", date(2025, 11, 16), date(2025, 12, 15)),
+        ("mtd", date(2025, 12, 1), date(2025, 12, 15)),
+        ("ytd", date(2025, 1, 1), date(2025, 12, 15)),
+        ("all", date(2025, 11, 20), date(2025, 12, 15)),
+    ],
+)
 def test_day_presets_end_with_the_newest_day(preset, start, end):
     b = ranges.preset_bounds(preset, NOW, first_day=date(2025, 11, 20))
     assert (b.start, b.end) == (start, end)
@@ -78,14 +90,16 @@ def test_nearest_day_lands_on_the_edge_of_a_new_range():
 
 
 def test_csv_writer_says_what_it_holds():
-    df = pl.DataFrame({
-        "px": [0.20560599999999998, 1.2345678901234e-8, None],
-        "sz": [123456.78901234567, -2.5, 0.0],
-        "crossed": [True, False, None],
-        "time": [datetime(2025, 12, 5, 0, 1, 2, 345000, tzinfo=UTC)] * 3,
-        "day": [date(2025, 12, 5)] * 3,
-        "coin": ["BTC", "a,b", None],
-    })
+    df = pl.DataFrame(
+        {
+            "px": [0.20560599999999998, 1.2345678901234e-8, None],
+            "sz": [123456.78901234567, -2.5, 0.0],
+            "crossed": [True, False, None],
+            "time": [datetime(2025, 12, 5, 0, 1, 2, 345000, tzinfo=UTC)] * 3,
+            "day": [date(2025, 12, 5)] * 3,
+            "coin": ["BTC", "a,b", None],
+        }
+    )
     text = csv_export.csv_text(df)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["px"] == "0.205606"  # float noise rounded away
@@ -94,13 +108,19 @@ def test_csv_writer_says_what_it_holds():
     assert [r["crossed"] for r in rows] == ["true", "false", ""]
     assert rows[0]["time"] == "2025-12-05T00:01:02.345Z" and rows[0]["day"] == "2025-12-05"
     assert rows[1]["coin"] == "a,b" and rows[2]["px"] == "" and rows[2]["coin"] == ""  # missing is empty, not 0
-    assert csv_export.file_name("fills", date(2025, 12, 1), date(2025, 12, 7), "BTC") == \
-        "fills_2025-12-01_2025-12-07_BTC.csv"
+    assert (
+        csv_export.file_name("fills", date(2025, 12, 1), date(2025, 12, 7), "BTC")
+        == "fills_2025-12-01_2025-12-07_BTC.csv"
+    )
 
 
 def _tables(**synced_ago_s):
-    return pl.DataFrame([{"table_key": k, "newest_synced": None if v is None else NOW - timedelta(seconds=v),
-                          "server_now": NOW} for k, v in synced_ago_s.items()])
+    return pl.DataFrame(
+        [
+            {"table_key": k, "newest_synced": None if v is None else NOW - timedelta(seconds=v), "server_now": NOW}
+            for k, v in synced_ago_s.items()
+        ]
+    )
 
 
 def test_sync_lag_overall_and_per_table():
@@ -113,8 +133,9 @@ def test_sync_lag_overall_and_per_table():
 
 
 def test_monitor_names_in_the_summary():
-    assessed = pl.DataFrame({"monitor": ["trades", "account", "orders", "funding"],
-                             "status": ["DOWN", "DOWN", "LATE", "OK"]})
+    assessed = pl.DataFrame(
+        {"monitor": ["trades", "account", "orders", "funding"], "status": ["DOWN", "DOWN", "LATE", "OK"]}
+    )
     names = health_answer.monitor_names(assessed)
     assert names == {"DOWN": ["account", "trades"], "LATE": ["orders"]}
     assert health_answer.monitors_line(names) == "DOWN: account, trades · LATE: orders"
@@ -122,8 +143,18 @@ def test_monitor_names_in_the_summary():
 
 
 def _sync(*statuses, failures=12, runs=288):
-    return pl.DataFrame([{"database": "db", "table": f"t{i}", "status": s, "failures_24h": failures if s != "OK" else 0,
-                          "runs_24h": runs} for i, s in enumerate(statuses)])
+    return pl.DataFrame(
+        [
+            {
+                "database": "db",
+                "table": f"t{i}",
+                "status": s,
+                "failures_24h": failures if s != "OK" else 0,
+                "runs_24h": runs,
+            }
+            for i, s in enumerate(statuses)
+        ]
+    )
 
 
 def test_sync_sentence_never_contradicts_the_panels():
@@ -131,8 +162,9 @@ def test_sync_sentence_never_contradicts_the_panels():
     arriving_failing = health_answer.sync_sentence("OK", _sync("OK", "DOWN"), lag)
     assert arriving_failing.startswith("Rows are arriving (the newest synced row is 45 s old), but the sync log")
     assert "db.t1" in arriving_failing and "12 of 576 sync runs failed in the last 24 h" in arriving_failing
-    assert health_answer.sync_sentence("OK", _sync("OK"), lag).startswith("Rows are arriving") and \
-        "succeed" in health_answer.sync_sentence("OK", _sync("OK"), lag)
+    assert health_answer.sync_sentence("OK", _sync("OK"), lag).startswith(
+        "Rows are arriving"
+    ) and "succeed" in health_answer.sync_sentence("OK", _sync("OK"), lag)
     stopped = health_answer.sync_sentence("DOWN", _sync("OK"), lag)
     assert stopped.startswith("The sync runs succeed, but rows are not arriving on time")
     both = health_answer.sync_sentence("DOWN", _sync("DOWN"), lag)

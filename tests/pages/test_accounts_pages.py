@@ -8,7 +8,7 @@ from the account table directly, not through the app's queries.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,12 +16,17 @@ from lib import format as fmt
 from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
 from queries.health import contract as contract_queries
-from tests.queries.fixture_desk import K, SUB, add_sub_account, create_tables
+from tests.queries.fixture_desk import SUB, K, add_sub_account, create_tables
 from ui.shell.sidebar import ACCOUNT_KEY
 
-UTC = timezone.utc
-PAGES = ["pages/overview.py", "pages/positions.py", "pages/trades.py", "pages/tracking_error.py",
-         "pages/system_health.py"]
+UTC = UTC
+PAGES = [
+    "pages/overview.py",
+    "pages/positions.py",
+    "pages/trades.py",
+    "pages/tracking_error.py",
+    "pages/system_health.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +34,10 @@ def two_accounts(engine):
     tm = create_tables(engine, "pgacct")
     seed_client(engine, start=datetime(2025, 12, 1, tzinfo=UTC), end=datetime(2025, 12, 8, 12, tzinfo=UTC), tables=tm)
     add_sub_account(engine, tm)
-    newest = engine.query(f"SELECT argMax(account_value, ts) FROM {tm.qualified('account')} "
-                          f"WHERE account = {{a:String}}", parameters={"a": MAIN}).result_rows[0][0]
+    newest = engine.query(
+        f"SELECT argMax(account_value, ts) FROM {tm.qualified('account')} WHERE account = {{a:String}}",
+        parameters={"a": MAIN},
+    ).result_rows[0][0]
     return {k: tm.qualified(k) for k in tm.tables}, newest
 
 
@@ -82,8 +89,10 @@ def test_a_link_opens_the_account_and_a_wrong_one_says_so(app, desk):
     assert at.sidebar.selectbox(key=ACCOUNT_KEY).value == "all"
 
     at = app(query={"account": "x'; DROP TABLE t --"})
-    assert any("Ignored URL parameter `account`: account must be an account name" in w.value and "Using all" in w.value
-               for w in at.warning)
+    assert any(
+        "Ignored URL parameter `account`: account must be an account name" in w.value and "Using all" in w.value
+        for w in at.warning
+    )
     assert _equity(at) == fmt.usd(desk * (1 + K))
 
 

@@ -132,10 +132,15 @@ def test_a_down_monitor_links_to_its_heartbeat_rows(app, desk_client):
     at = app("pages/system_health.py", query={"monitor": "trades"})
     assert not at.exception and at.selectbox(key="sh_monitor").value == "trades"
     beats = next(v for v in _frames_with(at, "duration_ms"))
-    expected = desk_client.query_arrow(
-        "SELECT count() FROM (SELECT ts, host FROM maicro_monitors.monitor_heartbeat WHERE monitor = 'trades' "
-        "AND ts > (SELECT max(ts) FROM maicro_monitors.monitor_heartbeat) - INTERVAL 7 DAY "
-        "GROUP BY ts, host)").column(0)[0].as_py()
+    expected = (
+        desk_client.query_arrow(
+            "SELECT count() FROM (SELECT ts, host FROM maicro_monitors.monitor_heartbeat WHERE monitor = 'trades' "
+            "AND ts > (SELECT max(ts) FROM maicro_monitors.monitor_heartbeat) - INTERVAL 7 DAY "
+            "GROUP BY ts, host)"
+        )
+        .column(0)[0]
+        .as_py()
+    )
     assert len(beats) == min(50, expected)
     assert list(beats["ts"]) == sorted(beats["ts"], reverse=True)
     # a name that is no monitor is dropped quietly

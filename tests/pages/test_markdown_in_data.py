@@ -7,7 +7,7 @@ note) and Tracking Error (the day story turned its URL into an autolink).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from lib.demo import seed_client
 from tests.queries.fixture_desk import TARGET_COLS, TRADE_COLS, create_tables
 from ui.shell import router
 
-UTC = timezone.utc
+UTC = UTC
 EVIL = "[pwn](https:evil.example)"
 PREFIX = "fxmd"
 
@@ -26,10 +26,37 @@ def tables(engine):
     tm = create_tables(engine, PREFIX)
     seed_client(engine, start=datetime(2025, 12, 1, tzinfo=UTC), end=datetime(2025, 12, 8, 12, tzinfo=UTC), tables=tm)
     ts = datetime(2025, 12, 2, 1, tzinfo=UTC)
-    engine.insert(tm.qualified("trades"), [[ts, "0xdemo", EVIL, "B", 1.0, 100.0, 0.0, "Open Long", 0.0, 0.01, "USDC",
-                                            999_001, 999_001, None, True, "0xh", ts, ts]], column_names=TRADE_COLS)
-    engine.insert(tm.qualified("targets"), [[date(2025, 11, 28) + timedelta(days=k), EVIL, 0.01] for k in range(12)],
-                  column_names=TARGET_COLS)
+    engine.insert(
+        tm.qualified("trades"),
+        [
+            [
+                ts,
+                "0xdemo",
+                EVIL,
+                "B",
+                1.0,
+                100.0,
+                0.0,
+                "Open Long",
+                0.0,
+                0.01,
+                "USDC",
+                999_001,
+                999_001,
+                None,
+                True,
+                "0xh",
+                ts,
+                ts,
+            ]
+        ],
+        column_names=TRADE_COLS,
+    )
+    engine.insert(
+        tm.qualified("targets"),
+        [[date(2025, 11, 28) + timedelta(days=k), EVIL, 0.01] for k in range(12)],
+        column_names=TARGET_COLS,
+    )
     return {k: tm.qualified(k) for k in tm.tables}
 
 
@@ -41,8 +68,9 @@ def _sources(at) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("page", ["pages/positions.py", "pages/tracking_error.py", "pages/overview.py",
-                                  "pages/trades.py"])
+@pytest.mark.parametrize(
+    "page", ["pages/positions.py", "pages/tracking_error.py", "pages/overview.py", "pages/trades.py"]
+)
 def test_a_markdown_coin_name_is_escaped(app, tables, monkeypatch, page):
     router.use_navigation()
     monkeypatch.setenv("DESK_TABLES", json.dumps(tables))
@@ -56,5 +84,6 @@ def test_a_markdown_coin_name_is_escaped(app, tables, monkeypatch, page):
 
 def test_md_text_escapes_every_markdown_character():
     assert fmt.md_text("[a](http://x) *b* _c_ `d` $e$ :red[f] #g\nh") == (
-        "\\[a\\]\\(http\\://x\\) \\*b\\* \\_c\\_ \\`d\\` \\$e\\$ \\:red\\[f\\] \\#g h")
+        "\\[a\\]\\(http\\://x\\) \\*b\\* \\_c\\_ \\`d\\` \\$e\\$ \\:red\\[f\\] \\#g h"
+    )
     assert fmt.plot_text("<a href='x'>y</a>") == "&lt;a href='x'&gt;y&lt;/a&gt;"

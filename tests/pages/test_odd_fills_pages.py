@@ -41,8 +41,9 @@ def test_trades_says_what_the_sums_leave_out(app, on_tables):
     assert not at.exception, [e.value for e in at.exception]
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("**4 fill(s) with a price or size that is not a positive number**") for w in warnings)
-    assert any("**1 fee(s) paid in a token without a known USD price**" in w and "XYZ 7 (1 fills)" in w
-               for w in warnings), warnings
+    assert any(
+        "**1 fee(s) paid in a token without a known USD price**" in w and "XYZ 7 (1 fills)" in w for w in warnings
+    ), warnings
     assert any("2 spot fill(s)" in c.value for c in at.caption)
     fees = next(m for m in at.metric if m.label == "Fees")
     assert fees.value == "$1,061"  # 1,060.51: USDC fees + 5,000 PURR at $0.20 + 2 HYPE at $30, without the XYZ fee

@@ -34,8 +34,9 @@ def truth(desk_client):
         "WHERE account_value > 0 ORDER BY ts"
     ).result_rows
     first, last = snaps[0], snaps[-1]
-    flows = e.query(f"SELECT time, usdc FROM (SELECT * FROM {LEDGER} LIMIT 1 BY account, time, hash) ORDER BY time"
-                    ).result_rows
+    flows = e.query(
+        f"SELECT time, usdc FROM (SELECT * FROM {LEDGER} LIMIT 1 BY account, time, hash) ORDER BY time"
+    ).result_rows
     since_start = last[1] - first[1] - sum(u for t, u in flows if first[0] < t <= last[0])
     return {"first": first, "last": last, "flows": flows, "since_start": since_start}
 
@@ -50,8 +51,8 @@ def app_module(desk_client):
     """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
     from streamlit.testing.v1 import AppTest
 
-    from ui.shell import router
     from tests.conftest import ROOT
+    from ui.shell import router
 
     mp = pytest.MonkeyPatch()
     router.use_navigation()
@@ -115,21 +116,32 @@ def test_decomposition_reconciles_and_realized_matches_fills(page, desk_client):
     assert tables, "no decomposition table"
     df = tables[0].value
     usd = dict(zip(df["Component"], df["USD"]))
-    assert set(usd) >= {"Realized (closed PnL)", "Fees", "Funding", "Change in unrealized", "Residual (unexplained)",
-                        "Total PnL"}
+    assert set(usd) >= {
+        "Realized (closed PnL)",
+        "Fees",
+        "Funding",
+        "Change in unrealized",
+        "Residual (unexplained)",
+        "Total PnL",
+    }
     caption = next(c.value for c in page.caption if c.value.startswith("Marks: equity"))
     t0 = caption.split("Marks: equity ")[1].split(" UTC")[0]
     t1 = caption.split(" → ")[1].split(" UTC")[0]
-    realized = _scalar(desk_client, f"SELECT sum(closed_pnl) FROM (SELECT * FROM {TRADES} LIMIT 1 BY account, tid) "
-                                    f"WHERE time > '{t0}' AND time <= '{t1}.999'")
+    realized = _scalar(
+        desk_client,
+        f"SELECT sum(closed_pnl) FROM (SELECT * FROM {TRADES} LIMIT 1 BY account, tid) "
+        f"WHERE time > '{t0}' AND time <= '{t1}.999'",
+    )
     assert usd["Realized (closed PnL)"] == fmt.usd(realized, signed=True)
 
     def num(text):
         return float(text.replace("−", "-").replace("$", "").replace(",", "").replace("+", ""))
 
     total = num(usd["Total PnL"])
-    parts = sum(num(usd[k]) for k in ("Realized (closed PnL)", "Fees", "Funding", "Change in unrealized",
-                                       "Residual (unexplained)"))
+    parts = sum(
+        num(usd[k])
+        for k in ("Realized (closed PnL)", "Fees", "Funding", "Change in unrealized", "Residual (unexplained)")
+    )
     assert parts == pytest.approx(total, abs=5)  # whole dollars, rounded per line
     # the end mark is the newest account snapshot (the headline's), up to an hour after the last positions
     # round: the prices moving in between are the residual, still small
@@ -152,16 +164,21 @@ def test_daily_statistics_shown(page):
 def test_health_badge_links_to_system_health(page):
     links = page.get("page_link")
     # the page id reads "system-health" or "system_health" depending on AppTest's page mode
-    assert links and any(link.proto.page.replace("_", "-").endswith("system-health") and
-                         link.proto.label == "System Health" for link in links), [str(link.proto) for link in links]
+    assert links and any(
+        link.proto.page.replace("_", "-").endswith("system-health") and link.proto.label == "System Health"
+        for link in links
+    ), [str(link.proto) for link in links]
     assert any("-badge[" in m.value and "System health:" in m.value for m in page.markdown)
 
 
 def test_tracking_error_metric(page):
     te = _metric(page, "Tracking error")
     assert te.value.endswith("%")
-    assert any(c.value.startswith("Tracking error at 2025-12-15 02:00 hour (positions as of 03:00 UTC), symbols by category: ") and "matched" in c.value
-               for c in page.caption)
+    assert any(
+        c.value.startswith("Tracking error at 2025-12-15 02:00 hour (positions as of 03:00 UTC), symbols by category: ")
+        and "matched" in c.value
+        for c in page.caption
+    )
 
 
 def test_changing_the_date_range_reloads(app_module):
@@ -190,15 +207,23 @@ def _charts(at):
     return {s["layout"]["title"]["text"]: s for s in specs}
 
 
-CHART_TITLES = {"PnL decomposition (USD)", "Equity (USD, hourly marks, UTC)",
-                "Drawdown (time-weighted equity index, deepest point per hour, UTC)",
-                "Daily return, net of deposits/withdrawals (UTC days)", "Exposure, % of equity (hourly, UTC)"}
+CHART_TITLES = {
+    "PnL decomposition (USD)",
+    "Equity (USD, hourly marks, UTC)",
+    "Drawdown (time-weighted equity index, deepest point per hour, UTC)",
+    "Daily return, net of deposits/withdrawals (UTC days)",
+    "Exposure, % of equity (hourly, UTC)",
+}
 # the charts of the tabs below, drawn only when their tab is open (URL ?section=)
 SECTION_CHARTS = {
     "margin": {"Margin used and leverage (hourly, UTC)"},
     "flows": set(),
-    "regimes": {"PnL by hour of day (UTC)", "PnL by weekday (UTC)", "Price PnL, funding and fees per regime",
-                "PnL by regime (BTC trend × volatility)"},
+    "regimes": {
+        "PnL by hour of day (UTC)",
+        "PnL by weekday (UTC)",
+        "Price PnL, funding and fees per regime",
+        "PnL by regime (BTC trend × volatility)",
+    },
 }
 
 

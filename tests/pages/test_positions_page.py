@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 
 from lib import clock
-from lib.tracking import snapshot as te_snapshot
-from lib.tracking import classification as te
-from tests.apptest_support import category_table_values
 from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import resolve_settings
+from lib.tracking import classification as te
+from lib.tracking import snapshot as te_snapshot
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
+from tests.apptest_support import category_table_values
 
 PAGE = "pages/positions.py"
 LABEL = te_snapshot.CATEGORY_LABELS
@@ -69,7 +69,9 @@ def test_reference_day_metrics_table_and_reconciliation(app):
     assert t["err_t2"].abs().is_monotonic_decreasing  # largest gap first
     # exposure metrics are percentages of equity computed from the same rows
     assert metrics(at)["Gross exposure"].endswith("%")
-    assert "Book at 2025-12-05 02:00 hour (positions as of 03:00 UTC) vs targets dated 2025-12-03" in texts(at, "subheader")
+    assert "Book at 2025-12-05 02:00 hour (positions as of 03:00 UTC) vs targets dated 2025-12-03" in texts(
+        at, "subheader"
+    )
     assert "match the exchange snapshot" in texts(at, "success")
     assert at.get("plotly_chart"), "the actual-vs-target chart is drawn"
     assert at.get("download_button"), "the CSV download is offered"
@@ -160,7 +162,9 @@ def test_garbage_url_params_warn_and_fall_back(app):
     as_of = health.data_as_of().item(0, "account_ts")
     day, hour = clock.latest_complete_hour(as_of)
     assert dict(at.query_params)["date"] == day.isoformat() and dict(at.query_params)["hour"] == str(hour)
-    assert f"Book at {day.isoformat()} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)" in texts(at, "subheader")
+    assert f"Book at {day.isoformat()} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)" in texts(
+        at, "subheader"
+    )
 
     at = app(PAGE, query={"date": "';DROP TABLE x", "hour": "2"})
     no_exception(at)
@@ -199,5 +203,6 @@ def test_before_the_rebalance_is_a_choice_and_hour_zero_says_it_includes_it(app,
     # the book going into the rebalance is the fills up to 00:00:00, not after the 00:00-00:02 fills
     n_fills_in_burst = desk_client.query(
         "SELECT count() FROM (SELECT * FROM maicro_monitors.trades LIMIT 1 BY account, tid) "
-        "WHERE time >= '2025-12-07 00:00:00' AND time < '2025-12-07 00:05:00'").result_rows[0][0]
+        "WHERE time >= '2025-12-07 00:00:00' AND time < '2025-12-07 00:05:00'"
+    ).result_rows[0][0]
     assert n_fills_in_burst > 10

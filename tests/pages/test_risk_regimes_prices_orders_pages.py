@@ -39,7 +39,8 @@ def test_overview_risk_and_regimes(app, desk_client):
     at = app("pages/overview.py", query={**RANGE, "section": "regimes"})
     _ok(at)
     margin, equity = desk_client.query(
-        f"SELECT total_margin_used, account_value FROM {ACCOUNT} ORDER BY ts DESC LIMIT 1").result_rows[0]
+        f"SELECT total_margin_used, account_value FROM {ACCOUNT} ORDER BY ts DESC LIMIT 1"
+    ).result_rows[0]
     assert _metric(at, "Margin used") == f"{margin / equity * 100:.1f}%"
     assert _metric(at, "Leverage").endswith("x")
     subheaders = [s.value for s in at.subheader]
@@ -54,8 +55,11 @@ def test_overview_risk_and_regimes(app, desk_client):
     trend = regimes[regimes["dimension"] == "trend"]
     assert trend["pnl"].sum() == pytest.approx(window["pnl"].sum(), rel=1e-9)
     # every fee of the 00:00-00:05 burst lands in the rebalance interval (snapshots every 5 minutes)
-    burst_fees = _scalar(desk_client, f"SELECT sum(fee) FROM {FILLS} WHERE time >= '2025-11-20' AND time < '2025-12-16'"
-                                      " AND toHour(time) = 0 AND toMinute(time) < 5")
+    burst_fees = _scalar(
+        desk_client,
+        f"SELECT sum(fee) FROM {FILLS} WHERE time >= '2025-11-20' AND time < '2025-12-16'"
+        " AND toHour(time) = 0 AND toMinute(time) < 5",
+    )
     rebalance = window[window["label"].str.startswith("rebalance")]
     assert float(rebalance["fees"].iloc[0]) == pytest.approx(burst_fees, rel=1e-9)
 
@@ -67,7 +71,8 @@ def test_positions_risk_table_and_price_flag(app, desk_client):
     newest = desk_client.query(
         "SELECT count() FROM (SELECT coin FROM maicro_monitors.positions_snapshots WHERE ts >= "
         f"(SELECT max(ts) FROM maicro_monitors.positions_snapshots) - toIntervalSecond({config.SNAPSHOT_ROUND_S}) "
-        "AND szi != 0 GROUP BY account, coin)").result_rows[0][0]
+        "AND szi != 0 GROUP BY account, coin)"
+    ).result_rows[0][0]
     assert len(table) == newest
     flagged = sorted(table[table["divergence_bp"].abs() > config.PRICE_DIVERGENCE_BP]["coin"])
     warning = [w.value for w in at.main.warning if "Price check" in w.value]
@@ -95,8 +100,11 @@ def test_trades_orders_tab(app, desk_client):
     at.session_state["tr_tab"] = "Orders"
     at.run()
     _ok(at)
-    n_orders = _scalar(desk_client, f"SELECT count() FROM (SELECT account, oid, min(time) AS placed FROM {ORDERS} "
-                                    "GROUP BY account, oid) WHERE placed >= '2025-11-20' AND placed < '2025-12-16'")
+    n_orders = _scalar(
+        desk_client,
+        f"SELECT count() FROM (SELECT account, oid, min(time) AS placed FROM {ORDERS} "
+        "GROUP BY account, oid) WHERE placed >= '2025-11-20' AND placed < '2025-12-16'",
+    )
     assert _metric(at, "Orders") == f"{n_orders:,}"
     outcomes = _frame(at, "n_never_filled")
     assert int(outcomes["n_orders"].sum()) == n_orders
@@ -110,7 +118,9 @@ def test_overview_trend_band_from_the_url_and_refused_garbage(app, desk_client):
     assert at.number_input(key="ov_trend_band").value == 5.0
     assert any("up above +5.0%, down below −5.0%" in c.value for c in at.caption)
     wide = _frame(at, "dimension")
-    at = app(None, query={**RANGE, "trend": "1e9", "section": "regimes"})  # the default page (Overview), one run: the warning shows
+    at = app(
+        None, query={**RANGE, "trend": "1e9", "section": "regimes"}
+    )  # the default page (Overview), one run: the warning shows
     _ok(at)
     assert any("Ignored URL parameter `trend`" in w.value for w in at.main.warning)
     default = _frame(at, "dimension")

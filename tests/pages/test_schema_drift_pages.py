@@ -8,7 +8,7 @@ ClickHouse error on each panel.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,13 +18,23 @@ from queries.health import contract as contract_queries
 from tests.queries.fixture_desk import create_tables, table_map_for
 from ui.shell import router
 
-UTC = timezone.utc
-PAGES = ["pages/overview.py", "pages/positions.py", "pages/trades.py", "pages/tracking_error.py",
-         "pages/system_health.py"]
-COMPATIBLE = {"account.ts": "DateTime", "heartbeat.ts": "DateTime", "positions.ts": "DateTime",
-              "trades.time": "DateTime64(3, 'Asia/Kolkata')", "trades.px": "Decimal(18, 8)",
-              "orders.status": "Enum8('open' = 1, 'filled' = 2, 'canceled' = 3, 'rejected' = 4, "
-                               "'partially_filled' = 5, 'triggered' = 6, 'marginCanceled' = 7)"}
+UTC = UTC
+PAGES = [
+    "pages/overview.py",
+    "pages/positions.py",
+    "pages/trades.py",
+    "pages/tracking_error.py",
+    "pages/system_health.py",
+]
+COMPATIBLE = {
+    "account.ts": "DateTime",
+    "heartbeat.ts": "DateTime",
+    "positions.ts": "DateTime",
+    "trades.time": "DateTime64(3, 'Asia/Kolkata')",
+    "trades.px": "Decimal(18, 8)",
+    "orders.status": "Enum8('open' = 1, 'filled' = 2, 'canceled' = 3, 'rejected' = 4, "
+    "'partially_filled' = 5, 'triggered' = 6, 'marginCanceled' = 7)",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +74,7 @@ def on_tables(monkeypatch):
     def use(tables: dict[str, str]) -> None:
         monkeypatch.setenv("DESK_TABLES", json.dumps(tables))
         contract_queries.forget()
+
     return use
 
 
@@ -94,8 +105,10 @@ def test_broken_columns_are_named_with_the_type_expected(app, broken_tables, on_
     at = app("pages/system_health.py")
     assert not at.exception, [e.value for e in at.exception]
     frame = next(df.value for df in at.dataframe if list(df.value.columns)[:2] == ["status", "table"])
-    rows = {(r["table"].split(".")[1], r["column"]): (r["status"][0], r["expected"], r["actual"])
-            for r in frame.to_dict("records")}
+    rows = {
+        (r["table"].split(".")[1], r["column"]): (r["status"][0], r["expected"], r["actual"])
+        for r in frame.to_dict("records")
+    }
     assert rows[("trades", "fee_token")] == ("missing", "LowCardinality(String)", None)
     assert rows[("positions_snapshots", "szi")] == ("wrong type", "Float64", "String")
     assert [s[0] for s in frame["status"][:2]] == ["wrong type", "missing"]  # broken rows first

@@ -9,10 +9,10 @@ import pytest
 from lib import config
 from lib import format as fmt
 from lib.health import rules
-from queries.health import health
 from queries.engine.run import use_client
-from ui.shell import router
+from queries.health import health
 from tests.queries.fixture_desk import create_tables, table_map_for
+from ui.shell import router
 
 PAGE = "pages/system_health.py"
 
@@ -119,10 +119,13 @@ def test_controls_keep_selections_and_go_to_the_url(app, desk_client):
     assert any("auto-refresh every 30 s" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("query,param", [
-    ({"res": "2; DROP TABLE x"}, "res"),
-    ({"hours": "9999999999999"}, "hours"),
-])
+@pytest.mark.parametrize(
+    "query,param",
+    [
+        ({"res": "2; DROP TABLE x"}, "res"),
+        ({"hours": "9999999999999"}, "hours"),
+    ],
+)
 def test_hostile_page_parameters_are_refused_with_a_message(app, desk_client, query, param):
     at = app(None, query=query)
     at.switch_page(PAGE)
@@ -130,8 +133,15 @@ def test_hostile_page_parameters_are_refused_with_a_message(app, desk_client, qu
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any(f"Ignored URL parameter `{param}`" in w for w in warnings), warnings
-    assert [s.value for s in at.subheader] == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Prices", "ClickHouse",
-                                               "Data contract"]
+    assert [s.value for s in at.subheader] == [
+        "Alerts",
+        "Monitors",
+        "Synced tables",
+        "Sync runs",
+        "Prices",
+        "ClickHouse",
+        "Data contract",
+    ]
 
 
 def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, monkeypatch):
@@ -180,9 +190,17 @@ def test_a_rerun_with_new_data_redraws_the_cached_sections(app, engine, desk_cli
     monkeypatch.setenv("DESK_TABLES", json.dumps({k: tm.qualified(k) for k in tm.tables}))
     st.cache_resource.clear()  # the connection (and its table map); the drawn sections stay cached
     reset_default_client()
-    for fn in (health.data_as_of, health.monitor_status, health.heartbeat_buckets, health.sync_stats,
-               health.rows_per_hour, health.sync_summary, health.sync_failures, health.sync_durations,
-               health.server_info):
+    for fn in (
+        health.data_as_of,
+        health.monitor_status,
+        health.heartbeat_buckets,
+        health.sync_stats,
+        health.rows_per_hour,
+        health.sync_summary,
+        health.sync_failures,
+        health.sync_durations,
+        health.server_info,
+    ):
         fn.clear()
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -11,11 +11,11 @@ from datetime import date
 import polars as pl
 import pytest
 
-from lib.tracking import lag as el
-from lib.tracking import attribution as ta
-from lib.tracking import daily as te_daily
 from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import resolve_settings
+from lib.tracking import attribution as ta
+from lib.tracking import daily as te_daily
+from lib.tracking import lag as el
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import lag_sweep, timeline
 

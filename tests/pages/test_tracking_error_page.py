@@ -8,14 +8,14 @@ from datetime import date
 import pytest
 
 from lib import config
-from lib.tracking import daily as te_daily
-from lib.tracking import classification as te
-from lib.tracking import story as day_stories
-from tests.apptest_support import category_table_values
 from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import resolve_settings
+from lib.tracking import classification as te
+from lib.tracking import daily as te_daily
+from lib.tracking import story as day_stories
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
+from tests.apptest_support import category_table_values
 
 PAGE = "pages/tracking_error.py"
 RANGE = {"from": "2025-12-01", "to": "2025-12-10"}

@@ -15,8 +15,9 @@ from ui.trades import views
 
 PAGE = "pages/trades.py"
 RANGE = {"from": "2025-11-20", "to": "2025-12-15"}
-FILLS = ("(SELECT * FROM maicro_monitors.trades WHERE time >= '2025-11-20' AND time < '2025-12-16' "
-         "LIMIT 1 BY account, tid)")
+FILLS = (
+    "(SELECT * FROM maicro_monitors.trades WHERE time >= '2025-11-20' AND time < '2025-12-16' LIMIT 1 BY account, tid)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +25,8 @@ def open_page(desk_client):
     """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
     from streamlit.testing.v1 import AppTest
 
-    from ui.shell import router
     from tests.conftest import ROOT
+    from ui.shell import router
 
     mp = pytest.MonkeyPatch()
     router.use_navigation()
@@ -73,10 +74,15 @@ def page(open_page):
 def test_summary_matches_the_tables(page, desk_client):
     _ok(page)
     assert page.title[0].value == "Trades"
-    n, untracked = _q(desk_client, f"SELECT count(), countIf((account, oid) NOT IN "
-                                   f"(SELECT account, oid FROM maicro_monitors.orders)) FROM {FILLS}")[0]
-    late = _q(desk_client, f"SELECT countIf(toHour(time) > 0 OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES})"
-                           f" FROM {FILLS}")[0][0]
+    n, untracked = _q(
+        desk_client,
+        f"SELECT count(), countIf((account, oid) NOT IN "
+        f"(SELECT account, oid FROM maicro_monitors.orders)) FROM {FILLS}",
+    )[0]
+    late = _q(
+        desk_client,
+        f"SELECT countIf(toHour(time) > 0 OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES}) FROM {FILLS}",
+    )[0][0]
     assert _metric(page, "Fills").value == f"{n:,}"
     assert _metric(page, "Untracked fills").value == f"{untracked:,}" and untracked > 0
     assert _metric(page, "Off-window fills").value == f"{late:,}" and late > 0
@@ -157,16 +163,21 @@ def test_per_day_tab_flags_off_window_fills(open_page, desk_client):
     at.session_state["tr_tab"] = "Per day"
     at.run()
     _ok(at)
-    late_days = _q(desk_client, f"SELECT DISTINCT toDate(time) FROM {FILLS} WHERE toHour(time) > 0 "
-                                f"OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES} ORDER BY 1")
+    late_days = _q(
+        desk_client,
+        f"SELECT DISTINCT toDate(time) FROM {FILLS} WHERE toHour(time) > 0 "
+        f"OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES} ORDER BY 1",
+    )
     warning = next(w.value for w in at.main.warning if "rebalance window" in w.value)
     for (d,) in late_days:
         assert str(d) in warning
     days = at.dataframe[0].value
     n_days = _q(desk_client, f"SELECT dateDiff('day', min(toDate(time)), max(toDate(time))) + 1 FROM {FILLS}")[0][0]
     assert len(days) == n_days
-    assert int(days["n_off_window"].sum()) == _q(desk_client, f"SELECT count() FROM {FILLS} WHERE toHour(time) > 0 "
-                                                              f"OR toMinute(time) >= 5")[0][0]
+    assert (
+        int(days["n_off_window"].sum())
+        == _q(desk_client, f"SELECT count() FROM {FILLS} WHERE toHour(time) > 0 OR toMinute(time) >= 5")[0][0]
+    )
 
 
 def test_untracked_tab_lists_them(open_page, desk_client):
@@ -174,16 +185,22 @@ def test_untracked_tab_lists_them(open_page, desk_client):
     at.session_state["tr_tab"] = "Untracked fills"
     at.run()
     _ok(at)
-    expected = _q(desk_client, f"SELECT tid FROM {FILLS} WHERE (account, oid) NOT IN "
-                               "(SELECT account, oid FROM maicro_monitors.orders) ORDER BY time DESC, tid DESC")
+    expected = _q(
+        desk_client,
+        f"SELECT tid FROM {FILLS} WHERE (account, oid) NOT IN "
+        "(SELECT account, oid FROM maicro_monitors.orders) ORDER BY time DESC, tid DESC",
+    )
     assert [int(x) for x in at.dataframe[0].value["tid"]] == [r[0] for r in expected]
 
 
 def test_coin_drilldown_from_the_url_and_switching_coin(open_page, desk_client):
     at = open_page({**RANGE, "coin": "BTC"})
     _ok(at)
-    n, last_pos = _q(desk_client, f"SELECT count(), argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) "
-                                  f"FROM {FILLS} WHERE coin = 'BTC'")[0]
+    n, last_pos = _q(
+        desk_client,
+        f"SELECT count(), argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) "
+        f"FROM {FILLS} WHERE coin = 'BTC'",
+    )[0]
     assert any(m.label == "Fills" and m.value == f"{n:,}" for m in at.metric)  # the drill-down metric
     assert _metric(at, "Position after the last fill").value == fmt.number(last_pos, 6)
     assert at.get("plotly_chart"), "no drill-down chart"
@@ -194,11 +211,14 @@ def test_coin_drilldown_from_the_url_and_switching_coin(open_page, desk_client):
     assert any(m.label == "Fills" and m.value == f"{n_eth:,}" for m in at.metric)
 
 
-@pytest.mark.parametrize("query", [
-    {**RANGE, "coin": "BTC';DROP TABLE x--"},
-    {"from": "2025-02-31", "to": "2025-12-15"},
-    {**RANGE, "coin": "ZZZ"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {**RANGE, "coin": "BTC';DROP TABLE x--"},
+        {"from": "2025-02-31", "to": "2025-12-15"},
+        {**RANGE, "coin": "ZZZ"},
+    ],
+)
 def test_hostile_or_unknown_url_params(open_page, query):
     at = open_page(query)
     _ok(at)
@@ -242,8 +262,11 @@ def test_per_day_chart_turnover_and_off_window(open_page, desk_client):
     at.run()
     _ok(at)
     spec = _chart(at, "Turnover per UTC day")
-    late = _q(desk_client, f"SELECT toString(toDate(time)), count() FROM {FILLS} WHERE toHour(time) > 0 "
-                           f"OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES} GROUP BY 1 ORDER BY 1")
+    late = _q(
+        desk_client,
+        f"SELECT toString(toDate(time)), count() FROM {FILLS} WHERE toHour(time) > 0 "
+        f"OR toMinute(time) >= {config.REBALANCE_WINDOW_MINUTES} GROUP BY 1 ORDER BY 1",
+    )
     off = _series(spec, "Off-window fills")
     assert list(zip(off["x"], off["y"])) == [tuple(r) for r in late] and off["yaxis"] == "y2"
     table = at.dataframe[0].value
@@ -275,8 +298,10 @@ def test_by_coin_tab_matches_the_fills(open_page, desk_client):
 def test_drilldown_chart_position_ends_at_the_book(open_page, desk_client):
     at = open_page({**RANGE, "coin": "BTC"})
     _ok(at)
-    last_pos = _q(desk_client, f"SELECT argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) "
-                               f"FROM {FILLS} WHERE coin = 'BTC'")[0][0]
+    last_pos = _q(
+        desk_client,
+        f"SELECT argMax(start_position + if(side = 'B', sz, -sz), (time, tid)) FROM {FILLS} WHERE coin = 'BTC'",
+    )[0][0]
     n_buys = _q(desk_client, f"SELECT countIf(side = 'B') FROM {FILLS} WHERE coin = 'BTC'")[0][0]
     spec = _chart(at, "BTC: Binance price with fills")
     pos = _series(spec, "Position")

@@ -10,21 +10,47 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from lib import config
-from lib.demo import contract
-from lib.demo.tables import ACCOUNT
 from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import ClientSettings, endpoint_from_url
+from lib.demo import contract
+from lib.demo.tables import ACCOUNT
 
-UTC = timezone.utc
+UTC = UTC
 
-TRADE_COLS = ["time", "account", "coin", "side", "px", "sz", "start_position", "dir", "closed_pnl", "fee",
-              "fee_token", "oid", "tid", "cloid", "crossed", "hash", "ingested_at", "synced_at"]
-ACCOUNT_COLS = ["ts", "account", "account_value", "total_ntl_pos", "total_margin_used", "withdrawable",
-                "ingested_at", "synced_at"]
+TRADE_COLS = [
+    "time",
+    "account",
+    "coin",
+    "side",
+    "px",
+    "sz",
+    "start_position",
+    "dir",
+    "closed_pnl",
+    "fee",
+    "fee_token",
+    "oid",
+    "tid",
+    "cloid",
+    "crossed",
+    "hash",
+    "ingested_at",
+    "synced_at",
+]
+ACCOUNT_COLS = [
+    "ts",
+    "account",
+    "account_value",
+    "total_ntl_pos",
+    "total_margin_used",
+    "withdrawable",
+    "ingested_at",
+    "synced_at",
+]
 KLINE_COLS = ["open_time", "symbol", "open", "high", "low", "close", "volume"]
 TARGET_COLS = ["date", "sym", "weight"]
 
@@ -51,20 +77,22 @@ def sub_account_select(name: str, qualified: str) -> str:
     return f"SELECT * REPLACE ({', '.join(repl)}) FROM {qualified}"
 
 
-
-
 def add_sub_account(writer: Any, tm: config.TableMap) -> None:
     """Add the scaled sub-account's rows to every account-bearing table of `tm` (the main one's are there)."""
     for name in SCALED:
-        writer.command(f"INSERT INTO {tm.qualified(name)} {sub_account_select(name, tm.qualified(name))}",
-                       settings={"optimize_on_insert": 0})
+        writer.command(
+            f"INSERT INTO {tm.qualified(name)} {sub_account_select(name, tm.qualified(name))}",
+            settings={"optimize_on_insert": 0},
+        )
 
 
 def table_map_for(prefix: str) -> config.TableMap:
-    return config.table_map({
-        name: f"{prefix}_{'logs' if name == 'targets' else 'bn' if name == 'klines' else 'mon'}.{tbl}"
-        for name, (_db, tbl) in config.DEFAULT_TABLES.items()
-    })
+    return config.table_map(
+        {
+            name: f"{prefix}_{'logs' if name == 'targets' else 'bn' if name == 'klines' else 'mon'}.{tbl}"
+            for name, (_db, tbl) in config.DEFAULT_TABLES.items()
+        }
+    )
 
 
 def fixture_client(desk_url: str, prefix: str) -> DeskClient:
@@ -87,8 +115,12 @@ def create_tables(writer: Any, prefix: str, types: dict[str, str] | None = None)
         for key, new_type in list(pending.items()):
             name, column = key.split(".")
             if re.match(rf"CREATE TABLE IF NOT EXISTS {re.escape(tm.qualified(name))}\s", stmt):
-                stmt, n = re.subn(rf"(\n\s*{re.escape(column)}\s+)[^\n]*?(,?)[ \t]*\n",
-                                  lambda m, t=new_type: f"{m.group(1)}{t}{m.group(2)}\n", stmt, count=1)
+                stmt, n = re.subn(
+                    rf"(\n\s*{re.escape(column)}\s+)[^\n]*?(,?)[ \t]*\n",
+                    lambda m, t=new_type: f"{m.group(1)}{t}{m.group(2)}\n",
+                    stmt,
+                    count=1,
+                )
                 if n != 1:
                     raise ValueError(f"no column {key} in the contract")
                 del pending[key]
@@ -113,13 +145,31 @@ class TimelineFixture:
     klines: list[list] = field(default_factory=list)
     targets: list[list] = field(default_factory=list)
 
-    def build(self) -> "TimelineFixture":
+    def build(self) -> TimelineFixture:
         acct = "0xfixture"
         tid = iter(range(1000, 2000))
 
         def fill(ts, coin, side, px, sz, start_pos, dup=False):
-            row = [ts, acct, coin, side, px, sz, start_pos, "x", 0.0, abs(px * sz) * 0.00045, "USDC",
-                   next(tid), 0, None, True, "0xh", ts + timedelta(seconds=1), ts + timedelta(seconds=30)]
+            row = [
+                ts,
+                acct,
+                coin,
+                side,
+                px,
+                sz,
+                start_pos,
+                "x",
+                0.0,
+                abs(px * sz) * 0.00045,
+                "USDC",
+                next(tid),
+                0,
+                None,
+                True,
+                "0xh",
+                ts + timedelta(seconds=1),
+                ts + timedelta(seconds=30),
+            ]
             row[12] = row[11]  # tid = oid
             self.trades.append(row)
             if dup:  # the sync delivered it twice: same key, later synced_at
@@ -147,8 +197,15 @@ class TimelineFixture:
         fill(t(2025, 3, 10, 3, 0), "AAA", "A", 10.0, 1.0, 100.0)
         fill(t(2025, 3, 10, 3, 1), "AAA", "B", 10.0, 1.0, 99.0)
 
-        prices = {"AAAUSDT": 10.0, "BBBUSDT": 50.0, "DDDUSDT": 2.0, "1000PEPEUSDT": 0.008, "EEEUSDT": 1.0,
-                  "FFFUSDT": 5.0, "CCCUSDT": 3.0}
+        prices = {
+            "AAAUSDT": 10.0,
+            "BBBUSDT": 50.0,
+            "DDDUSDT": 2.0,
+            "1000PEPEUSDT": 0.008,
+            "EEEUSDT": 1.0,
+            "FFFUSDT": 5.0,
+            "CCCUSDT": 3.0,
+        }
         for d in list(self.days) + [self.days[-1] + timedelta(days=1)]:
             for i, (sym, px) in enumerate(prices.items()):
                 close = px * (1 + 0.01 * (d.day - 9)) + 0.001 * i
@@ -177,8 +234,14 @@ class TimelineFixture:
         # targets: dated D-2 for each holdings day, with a duplicated row
         for d in self.days:
             sig = d - timedelta(days=2)
-            self.targets += [[sig, "AAA", 0.10], [sig, "BBB", -0.20], [sig, "CCC", 0.05], [sig, "kPEPE", 0.0805],
-                             [sig, "EEE", 0.01], [sig, "FFF", -0.015]]
+            self.targets += [
+                [sig, "AAA", 0.10],
+                [sig, "BBB", -0.20],
+                [sig, "CCC", 0.05],
+                [sig, "kPEPE", 0.0805],
+                [sig, "EEE", 0.01],
+                [sig, "FFF", -0.015],
+            ]
             t1 = d - timedelta(days=1)
             self.targets += [[t1, "AAA", 0.12], [t1, "CCC", 0.0], [t1, "DDD", 0.1]]
         self.targets.append([self.days[0] - timedelta(days=2), "AAA", 0.10])
@@ -228,7 +291,11 @@ class TimelineFixture:
                 else:
                     w = units * px / equity
                 out[(d, coin)] = {
-                    "pos_units": units, "bn_px": px, "equity_usd": equity, "actual_weight": w,
-                    "weight_t2": t2, "weight_t1": targets.get((d - timedelta(days=1), coin)),
+                    "pos_units": units,
+                    "bn_px": px,
+                    "equity_usd": equity,
+                    "actual_weight": w,
+                    "weight_t2": t2,
+                    "weight_t1": targets.get((d - timedelta(days=1), coin)),
                 }
         return out

@@ -15,7 +15,7 @@ main account's (the sub-account holds the same book at a quarter of the size).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, timedelta
 
 import polars as pl
 import pytest
@@ -23,21 +23,19 @@ from polars.testing import assert_frame_equal
 
 from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
-from queries.health import contract as contract_queries
-from queries.book import orders
-from queries.book import overview
-from queries.book import positions
-from queries.book import regimes
-from queries.book import risk
-from queries.tracking import tracking_error
+from queries.book import orders, overview, positions, regimes, risk
 from queries.engine import scope
 from queries.engine.run import use_client
-from tests.queries.fixture_desk import K, SUB, create_tables, fixture_client, sub_account_select, t, table_map_for
-from tests.queries.test_schema_drift import CALLS, S, E, SPAN
+from queries.health import contract as contract_queries
+from queries.tracking import tracking_error
+from tests.queries.fixture_desk import SUB, K, create_tables, fixture_client, sub_account_select, t, table_map_for
+from tests.queries.test_schema_drift import CALLS, SPAN, E, S
 
 pytestmark = pytest.mark.xdist_group("account_scope")  # one process builds the three desks once
 
-UTC = timezone.utc
+UTC = UTC
+
+
 @pytest.fixture(scope="module")
 def desks(engine, desk_url):
     main = create_tables(engine, "acct_main")
@@ -104,8 +102,18 @@ def test_all_accounts_sum_equity_pnl_and_deposits(desks):
     main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, overview.pnl_window, S, E).row(0, named=True)
     both = _run(desks["acct_two"], ALL, overview.pnl_window, S, E).row(0, named=True)
     assert main["equity_start"] and main["realized"] and main["unrealized_end"]  # the window has things to sum
-    for col in ("equity_start", "equity_end", "flows", "deposits", "withdrawals", "realized", "fees", "funding",
-                "unrealized_start", "unrealized_end"):
+    for col in (
+        "equity_start",
+        "equity_end",
+        "flows",
+        "deposits",
+        "withdrawals",
+        "realized",
+        "fees",
+        "funding",
+        "unrealized_start",
+        "unrealized_end",
+    ):
         assert _scaled(both[col], main[col], 1 + K), col
     assert _pnl(both) == pytest.approx(_pnl(main) * (1 + K), rel=1e-9)
     assert both["n_fills"] == 2 * main["n_fills"]  # the same trade id in two accounts is two fills
@@ -117,8 +125,15 @@ def test_all_accounts_equity_series(desks, bucket):
     both = _run(desks["acct_two"], ALL, overview.equity_series, S, E, bucket)
     assert both.height == main.height > 0
     assert both["bucket"].to_list() == main["bucket"].to_list()
-    for col, factor in (("equity", 1 + K), ("pnl", 1 + K), ("flows", 1 + K), ("ret", 1), ("index", 1),
-                        ("dd_min", 1), ("dd_last", 1)):
+    for col, factor in (
+        ("equity", 1 + K),
+        ("pnl", 1 + K),
+        ("flows", 1 + K),
+        ("ret", 1),
+        ("index", 1),
+        ("dd_min", 1),
+        ("dd_last", 1),
+    ):
         assert all(_scaled(b, m, factor) for b, m in zip(both[col], main[col])), col
     assert both["n_snapshots"].to_list() == main["n_snapshots"].to_list()  # one summed row per round
     # the round's time is its last snapshot: the sub-account's, 2 s after the main one
@@ -135,6 +150,7 @@ def test_all_accounts_tracking_error_is_the_books(desks):
 
 
 # --- a hand-made desk for the awkward cases ---------------------------------------------
+
 
 def _account_row(ts, account, value, synced=None):
     return [ts, account, value, None if value is None else value * 2, 1.0, value, ts, synced or ts]
@@ -179,12 +195,27 @@ def awkward(engine, desk_url):
         [day + timedelta(hours=12), "B", "internalTransfer", 500.0, "h2", day, day],  # synced twice
         [day + timedelta(hours=18), "A", "withdraw", -100.0, "h3", day, day],
     ]
-    engine.insert(tm.qualified("account"), rows,
-                  column_names=["ts", "account", "account_value", "total_ntl_pos", "total_margin_used",
-                                "withdrawable", "ingested_at", "synced_at"], settings={"optimize_on_insert": 0})
-    engine.insert(tm.qualified("ledger"), ledger,
-                  column_names=["time", "account", "type", "usdc", "hash", "ingested_at", "synced_at"],
-                  settings={"optimize_on_insert": 0})
+    engine.insert(
+        tm.qualified("account"),
+        rows,
+        column_names=[
+            "ts",
+            "account",
+            "account_value",
+            "total_ntl_pos",
+            "total_margin_used",
+            "withdrawable",
+            "ingested_at",
+            "synced_at",
+        ],
+        settings={"optimize_on_insert": 0},
+    )
+    engine.insert(
+        tm.qualified("ledger"),
+        ledger,
+        column_names=["time", "account", "type", "usdc", "hash", "ingested_at", "synced_at"],
+        settings={"optimize_on_insert": 0},
+    )
     contract_queries.forget()
     return fixture_client(desk_url, "acct_awk")
 
@@ -253,8 +284,20 @@ EXTRA_CALLS = [
 LISTS = {"fills_page", "coin_fills", "untracked_fills", "flows_list", "heartbeat_buckets"}
 RATIO_COLUMNS = {"margin_series.margin_used_max": 1.0, "margin_series.margin_used_last": 1.0}  # shares of equity
 RATIO = ("ret", "weight", "te", "lev", "ratio", "dd", "share", "pct", "index")
-SIZE = ("equity", "notional", "pnl", "ntl", "margin_used", "value", "realized", "fees", "funding", "flows",
-        "deposits", "withdrawals")
+SIZE = (
+    "equity",
+    "notional",
+    "pnl",
+    "ntl",
+    "margin_used",
+    "value",
+    "realized",
+    "fees",
+    "funding",
+    "flows",
+    "deposits",
+    "withdrawals",
+)
 
 
 def test_all_accounts_every_statement(desks):
@@ -269,8 +312,9 @@ def test_all_accounts_every_statement(desks):
         for col, dtype in main.schema.items():
             if not dtype.is_float():
                 continue
-            factor = RATIO_COLUMNS.get(f"{name}.{col}", 1.0 if any(k in col for k in RATIO)
-                                       else 1 + K if any(k in col for k in SIZE) else None)
+            factor = RATIO_COLUMNS.get(
+                f"{name}.{col}", 1.0 if any(k in col for k in RATIO) else 1 + K if any(k in col for k in SIZE) else None
+            )
             if factor is None:
                 continue
             bad = [(b, m) for b, m in zip(both[col], main[col]) if not _scaled(b, m, factor)]

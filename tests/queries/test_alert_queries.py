@@ -7,23 +7,42 @@ leverage), each against an independent Python computation.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from queries.health import health
-from queries.book import overview
-from queries.book import positions
+from queries.book import overview, positions
 from queries.engine.run import use_client
+from queries.health import health
 from tests.queries.fixture_desk import create_tables, fixture_client
 
-UTC = timezone.utc
+UTC = UTC
 T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SYNC_COLS = ["started_at", "finished_at", "database", "table", "rows", "max_source_ts", "status", "error"]
-POS_COLS = ["ts", "account", "coin", "szi", "entry_px", "position_value", "unrealized_pnl", "leverage",
-            "liquidation_px", "margin_used", "ingested_at", "synced_at"]
-ACC_COLS = ["ts", "account", "account_value", "total_ntl_pos", "total_margin_used", "withdrawable", "ingested_at",
-            "synced_at"]
+POS_COLS = [
+    "ts",
+    "account",
+    "coin",
+    "szi",
+    "entry_px",
+    "position_value",
+    "unrealized_pnl",
+    "leverage",
+    "liquidation_px",
+    "margin_used",
+    "ingested_at",
+    "synced_at",
+]
+ACC_COLS = [
+    "ts",
+    "account",
+    "account_value",
+    "total_ntl_pos",
+    "total_margin_used",
+    "withdrawable",
+    "ingested_at",
+    "synced_at",
+]
 
 
 def run(t0, table, ok, err=""):
@@ -31,8 +50,10 @@ def run(t0, table, ok, err=""):
 
 
 SYNC = (
-    [run(T - timedelta(minutes=m), "trades", ok, "" if ok else f"fail {m}")
-     for m, ok in ((30, True), (25, True), (20, False), (15, True), (10, False), (5, False))]
+    [
+        run(T - timedelta(minutes=m), "trades", ok, "" if ok else f"fail {m}")
+        for m, ok in ((30, True), (25, True), (20, False), (15, True), (10, False), (5, False))
+    ]
     + [run(T - timedelta(minutes=5), "trades", False, "fail 5")]  # the sync log row delivered twice
     + [run(T - timedelta(minutes=m), "orders", False, "refused") for m in (15, 10, 5)]
     + [run(T - timedelta(minutes=m), "account_snapshots", True) for m in (10, 5)]
@@ -68,8 +89,11 @@ ACCOUNT = [
 @pytest.fixture(scope="module")
 def client(engine, desk_url):
     tm = create_tables(engine, "fxal")
-    for name, rows, cols in (("sync_log", SYNC, SYNC_COLS), ("positions", POSITIONS, POS_COLS),
-                             ("account", ACCOUNT, ACC_COLS)):
+    for name, rows, cols in (
+        ("sync_log", SYNC, SYNC_COLS),
+        ("positions", POSITIONS, POS_COLS),
+        ("account", ACCOUNT, ACC_COLS),
+    ):
         engine.insert(tm.qualified(name), rows, column_names=cols, settings={"optimize_on_insert": 0})
     return fixture_client(desk_url, "fxal")
 
@@ -122,9 +146,12 @@ def test_margin_series(client):
         d = ts.date()
         m, lev = r[4] / r[2], r[3] / r[2]
         prev = want.get(d)
-        want[d] = {"margin_used_max": max(m, prev["margin_used_max"]) if prev else m,
-                   "leverage_max": max(lev, prev["leverage_max"]) if prev else lev,
-                   "leverage_last": lev, "equity_last": r[2]}
+        want[d] = {
+            "margin_used_max": max(m, prev["margin_used_max"]) if prev else m,
+            "leverage_max": max(lev, prev["leverage_max"]) if prev else lev,
+            "leverage_last": lev,
+            "equity_last": r[2],
+        }
     assert got["day"].to_list() == sorted(want)
     for r in got.iter_rows(named=True):
         for k, v in want[r["day"]].items():

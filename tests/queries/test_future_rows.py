@@ -6,19 +6,18 @@ Before, one account row dated 2099 moved every page's default range to 2098 and 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from lib.demo import seed_client
-from queries.health import health
-from queries.health import odd_data
 from queries.book import overview
 from queries.engine.run import use_client
+from queries.health import health, odd_data
 from tests.queries.fixture_desk import create_tables, fixture_client
 from ui.shell import router
 
-UTC = timezone.utc
+UTC = UTC
 PREFIX = "fxfuture"
 FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
 NEAR_FUTURE = "now64(3, 'UTC') + INTERVAL 1 HOUR"
@@ -35,14 +34,25 @@ def fx(engine, desk_url):
     }
     a, p, h, f = (tm.qualified(n) for n in ("account", "positions", "heartbeat", "trades"))
     raw = {"optimize_on_insert": 0}  # every inserted row stays (as a sync would deliver them)
-    engine.command(f"INSERT INTO {a} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS ts, "
-                   f"account_value * 3 AS account_value) FROM {a} ORDER BY ts DESC LIMIT 1", settings=raw)
+    engine.command(
+        f"INSERT INTO {a} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS ts, "
+        f"account_value * 3 AS account_value) FROM {a} ORDER BY ts DESC LIMIT 1",
+        settings=raw,
+    )
     engine.command(f"INSERT INTO {a} SELECT * REPLACE ({NEAR_FUTURE} AS ts) FROM {a} ORDER BY ts LIMIT 1", settings=raw)
-    engine.command(f"INSERT INTO {p} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS ts) "
-                   f"FROM {p} ORDER BY ts DESC LIMIT 1", settings=raw)
-    engine.command(f"INSERT INTO {h} SELECT * REPLACE ({NEAR_FUTURE} AS ts) FROM {h} ORDER BY ts DESC LIMIT 3", settings=raw)
-    engine.command(f"INSERT INTO {f} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS time) "
-                   f"FROM {f} ORDER BY time DESC LIMIT 1", settings=raw)
+    engine.command(
+        f"INSERT INTO {p} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS ts) "
+        f"FROM {p} ORDER BY ts DESC LIMIT 1",
+        settings=raw,
+    )
+    engine.command(
+        f"INSERT INTO {h} SELECT * REPLACE ({NEAR_FUTURE} AS ts) FROM {h} ORDER BY ts DESC LIMIT 3", settings=raw
+    )
+    engine.command(
+        f"INSERT INTO {f} SELECT * REPLACE (toDateTime64('2099-01-01 00:00:00', 3, 'UTC') AS time) "
+        f"FROM {f} ORDER BY time DESC LIMIT 1",
+        settings=raw,
+    )
     return tm, truth, fixture_client(desk_url, PREFIX)
 
 
@@ -53,8 +63,15 @@ def _ts(v) -> str:
 def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
     _, truth, client = fx
     with use_client(client):
-        for fn in (health.data_as_of, overview.latest_equity, overview.headline_pnl, overview.latest_exposure,
-                   health.monitor_status, health.sync_stats, odd_data.future_rows):
+        for fn in (
+            health.data_as_of,
+            overview.latest_equity,
+            overview.headline_pnl,
+            overview.latest_exposure,
+            health.monitor_status,
+            health.sync_stats,
+            odd_data.future_rows,
+        ):
             fn.clear()
         as_of = health.data_as_of()
         assert _ts(as_of.item(0, "account_ts")) == truth["account"][:19]
@@ -65,7 +82,9 @@ def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
         assert overview.latest_exposure().item(0, "ts").year == 2025
         assert _ts(health.monitor_status()["newest_beat"][0]) == truth["heartbeat"][:19]
         assert health.sync_stats("account", datetime(2025, 12, 8, 12, tzinfo=UTC)).item(0, "newest").year == 2025
-        future = {r["table_key"]: (r["n_future"], r["newest_future"]) for r in odd_data.future_rows().iter_rows(named=True)}
+        future = {
+            r["table_key"]: (r["n_future"], r["newest_future"]) for r in odd_data.future_rows().iter_rows(named=True)
+        }
     assert future["account"][0] == 2 and future["account"][1].year == 2099
     assert future["positions"][0] == 1 and future["trades"][0] == 1 and future["heartbeat"][0] == 3
     assert {k for k, (n, _) in future.items() if n} == {"account", "positions", "trades", "heartbeat"}

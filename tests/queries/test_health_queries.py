@@ -11,27 +11,53 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from lib import config
 from lib import format as fmt
 from lib.health import rules
-from queries.health import health
 from queries.engine.run import use_client
-from ui.system_health import charts
+from queries.health import health
 from tests.queries.fixture_desk import create_tables, fixture_client
+from ui.system_health import charts
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)  # the newest heartbeat is just before this
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 HB_COLS = ["ts", "monitor", "host", "status", "message", "rows", "duration_ms"]
-ACCOUNT_COLS = ["ts", "account", "account_value", "total_ntl_pos", "total_margin_used", "withdrawable",
-                "ingested_at", "synced_at"]
-TRADE_COLS = ["time", "account", "coin", "side", "px", "sz", "start_position", "dir", "closed_pnl", "fee",
-              "fee_token", "oid", "tid", "cloid", "crossed", "hash", "ingested_at", "synced_at"]
+ACCOUNT_COLS = [
+    "ts",
+    "account",
+    "account_value",
+    "total_ntl_pos",
+    "total_margin_used",
+    "withdrawable",
+    "ingested_at",
+    "synced_at",
+]
+TRADE_COLS = [
+    "time",
+    "account",
+    "coin",
+    "side",
+    "px",
+    "sz",
+    "start_position",
+    "dir",
+    "closed_pnl",
+    "fee",
+    "fee_token",
+    "oid",
+    "tid",
+    "cloid",
+    "crossed",
+    "hash",
+    "ingested_at",
+    "synced_at",
+]
 SYNC_COLS = ["started_at", "finished_at", "database", "table", "rows", "max_source_ts", "status", "error"]
 
 
@@ -50,7 +76,7 @@ class HealthFixture:
         self.trades: list[list] = []
         self.sync: list[list] = []
 
-    def build(self) -> "HealthFixture":
+    def build(self) -> HealthFixture:
         start = T0 - timedelta(hours=30)
         # account: every minute, odd seconds so no beat sits on a bucket edge
         for i in range(30 * 60):
@@ -63,14 +89,24 @@ class HealthFixture:
             if T0 - timedelta(hours=3, minutes=40) <= ts < T0 - timedelta(hours=3):
                 continue
             err = T0 - timedelta(hours=2) <= ts < T0 - timedelta(hours=1, minutes=50)
-            self.hb.append([ts, "positions", "h1", "error" if err else "ok",
-                            "HL API 502 Bad Gateway" if err else "", 0, 70])
+            self.hb.append(
+                [ts, "positions", "h1", "error" if err else "ok", "HL API 502 Bad Gateway" if err else "", 0, 70]
+            )
         # trades: ok every minute, the very last beat is an error
         for i in range(30 * 60 - 1):
             ts = start + timedelta(minutes=i, seconds=13)
             self.hb.append([ts, "trades", "h1", "ok", "fills 3", 3, 40])
-        self.hb.append([start + timedelta(minutes=30 * 60 - 1, seconds=13), "trades", "h1", "error",
-                        "timeout talking to Hyperliquid", 0, 30000])
+        self.hb.append(
+            [
+                start + timedelta(minutes=30 * 60 - 1, seconds=13),
+                "trades",
+                "h1",
+                "error",
+                "timeout talking to Hyperliquid",
+                0,
+                30000,
+            ]
+        )
         # ledger: two hosts, each every 2 minutes, interleaved; host h2 stops 20 min before T0
         for i in range(0, 30 * 60, 2):
             self.hb.append([start + timedelta(minutes=i, seconds=17), "ledger", "h1", "ok", "", 0, 5])
@@ -104,8 +140,26 @@ class HealthFixture:
         # trades: a few fills, one delivered three times
         for k in range(20):
             ts = T0 - timedelta(hours=20) + timedelta(minutes=37 * k)
-            row = [ts, "0xacct", "BTC", "B", 100.0, 1.0, 0.0, "Open Long", 0.0, 0.1, "USDC", 500 + k, 900 + k,
-                   None, True, "0xh", ts + timedelta(seconds=1), ts + timedelta(seconds=61 + k)]
+            row = [
+                ts,
+                "0xacct",
+                "BTC",
+                "B",
+                100.0,
+                1.0,
+                0.0,
+                "Open Long",
+                0.0,
+                0.1,
+                "USDC",
+                500 + k,
+                900 + k,
+                None,
+                True,
+                "0xh",
+                ts + timedelta(seconds=1),
+                ts + timedelta(seconds=61 + k),
+            ]
             self.trades.append(row)
             if k == 3:
                 for extra in (1, 2):
@@ -121,22 +175,45 @@ class HealthFixture:
                 started = st + timedelta(seconds=off)
                 fail = tbl == "trades" and i % 50 == 7
                 dur = timedelta(seconds=2 + (i % 9), milliseconds=250 * off)
-                self.sync.append([started, started + dur, db, tbl, 0 if fail else 60 + i % 5, started,
-                                  "error" if fail else "ok",
-                                  f"Code: 241. Memory limit exceeded (run {i})" if fail else ""])
+                self.sync.append(
+                    [
+                        started,
+                        started + dur,
+                        db,
+                        tbl,
+                        0 if fail else 60 + i % 5,
+                        started,
+                        "error" if fail else "ok",
+                        f"Code: 241. Memory limit exceeded (run {i})" if fail else "",
+                    ]
+                )
         self.sync.append(list(self.sync[10]))  # duplicated row
         last = self.sync[-3]
         self.sync.append([last[0] + timedelta(minutes=1), None, last[2], "account_snapshots", 0, None, "ok", ""])
         self.sync.append([last[0] + timedelta(minutes=2), last[0], last[2], "account_snapshots", 5, None, "ok", ""])
         # the newest run of the trades table failed
-        self.sync.append([T0 - timedelta(seconds=30), T0 - timedelta(seconds=20), "maicro_monitors", "trades", 0, None,
-                          "error", "Connection refused by remote"])
+        self.sync.append(
+            [
+                T0 - timedelta(seconds=30),
+                T0 - timedelta(seconds=20),
+                "maicro_monitors",
+                "trades",
+                0,
+                None,
+                "error",
+                "Connection refused by remote",
+            ]
+        )
         return self
 
     def insert(self, writer, tm) -> None:
         """Insert as a sync would: duplicates stay (no merge on insert, merges stopped)."""
-        for name, rows, cols in (("heartbeat", self.hb, HB_COLS), ("account", self.account, ACCOUNT_COLS),
-                                 ("trades", self.trades, TRADE_COLS), ("sync_log", self.sync, SYNC_COLS)):
+        for name, rows, cols in (
+            ("heartbeat", self.hb, HB_COLS),
+            ("account", self.account, ACCOUNT_COLS),
+            ("trades", self.trades, TRADE_COLS),
+            ("sync_log", self.sync, SYNC_COLS),
+        ):
             writer.command(f"SYSTEM STOP MERGES {tm.qualified(name)}")
             writer.insert(tm.qualified(name), rows, column_names=cols, settings={"optimize_on_insert": 0})
 
@@ -328,8 +405,9 @@ def _close(a, b):
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def _expected_stats(rows: list[list], t_idx: int, key_idx: tuple[int, ...], ing_idx: int, syn_idx: int,
-                    end: datetime = T0) -> dict:
+def _expected_stats(
+    rows: list[list], t_idx: int, key_idx: tuple[int, ...], ing_idx: int, syn_idx: int, end: datetime = T0
+) -> dict:
     """Independent truth; the windows are the hour / day / 7 days before `end` (the page's now)."""
     newest = max(r[t_idx] for r in rows)
     groups: dict[tuple, list] = defaultdict(list)
@@ -362,13 +440,23 @@ def _expected_stats(rows: list[list], t_idx: int, key_idx: tuple[int, ...], ing_
                 lat_1h.append(lat)
             if in_1d:
                 lat_1d.append(lat)
-    exp.update({
-        "keys_1d": keys_1d, "rows_1d": rows_1d, "dup_rows_1d": rows_1d - keys_1d,
-        "missing_ts_1d": missing, "neg_latency_1d": neg, "lat_latest_s": latest[1] if latest else None,
-        "n_1h": len(lat_1h), "lat_p50_1h": quantile_exact(lat_1h, 0.5), "lat_p95_1h": quantile_exact(lat_1h, 0.95),
-        "n_1d": len(lat_1d), "lat_p50_1d": quantile_exact(lat_1d, 0.5), "lat_p95_1d": quantile_exact(lat_1d, 0.95),
-        "lat_max_1d": max(lat_1d) if lat_1d else None,
-    })
+    exp.update(
+        {
+            "keys_1d": keys_1d,
+            "rows_1d": rows_1d,
+            "dup_rows_1d": rows_1d - keys_1d,
+            "missing_ts_1d": missing,
+            "neg_latency_1d": neg,
+            "lat_latest_s": latest[1] if latest else None,
+            "n_1h": len(lat_1h),
+            "lat_p50_1h": quantile_exact(lat_1h, 0.5),
+            "lat_p95_1h": quantile_exact(lat_1h, 0.95),
+            "n_1d": len(lat_1d),
+            "lat_p50_1d": quantile_exact(lat_1d, 0.5),
+            "lat_p95_1d": quantile_exact(lat_1d, 0.95),
+            "lat_max_1d": max(lat_1d) if lat_1d else None,
+        }
+    )
     return exp
 
 

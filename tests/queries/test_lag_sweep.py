@@ -12,7 +12,7 @@ targets and account snapshots (the sync delivers some rows twice).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -22,7 +22,7 @@ from queries.engine.run import use_client
 from queries.tracking.tracking_error import lag_sweep, timeline
 from tests.queries.fixture_desk import ACCOUNT_COLS, KLINE_COLS, TARGET_COLS, TRADE_COLS, create_tables, fixture_client
 
-UTC = timezone.utc
+UTC = UTC
 HOUR = 2
 DAYS = [date(2025, 4, 10), date(2025, 4, 11), date(2025, 4, 12), date(2025, 4, 13)]
 PRICES = {"AAA": 100.0, "BBB": 50.0, "kPEPE": 0.01, "DDD": 2.0, "CCC": 3.0, "EEE": 4.0, "FFF": 5.0}
@@ -63,8 +63,26 @@ class LagFixture:
             return
         self._tid += 1
         side = "B" if delta > 0 else "A"
-        row = [when, "0xlag", coin, side, PRICES[coin], abs(delta), start, "x", 0.0, 0.0, "USDC", self._tid,
-               self._tid, None, True, "0xh", when, when + timedelta(seconds=30)]
+        row = [
+            when,
+            "0xlag",
+            coin,
+            side,
+            PRICES[coin],
+            abs(delta),
+            start,
+            "x",
+            0.0,
+            0.0,
+            "USDC",
+            self._tid,
+            self._tid,
+            None,
+            True,
+            "0xh",
+            when,
+            when + timedelta(seconds=30),
+        ]
         self.trades.append(row)
         if dup:
             copy = list(row)
@@ -83,7 +101,7 @@ class LagFixture:
         src = price_source(coin)
         return price(coin, d) * src.multiplier
 
-    def build(self) -> "LagFixture":
+    def build(self) -> LagFixture:
         d1, d2, d3, d4 = DAYS
         # D1 trades the D-1 targets (04-09) plus an extra DDD; D2 keeps that book (04-09 == 04-10: a tie);
         # D3's equity is 0; D4 trades its D-2 targets (04-11), and BBB has no candle that day.

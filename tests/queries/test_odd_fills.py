@@ -9,13 +9,13 @@ Every expected value is computed here in plain Python from the row lists.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from queries.tracking import tracking_error
 from queries.book import trades
 from queries.engine.run import use_client
+from queries.tracking import tracking_error
 from tests.queries.fixture_desk import (
     ACCOUNT_COLS,
     KLINE_COLS,
@@ -25,7 +25,7 @@ from tests.queries.fixture_desk import (
     fixture_client,
 )
 
-UTC = timezone.utc
+UTC = UTC
 PREFIX = "fxodd"
 DAY = date(2025, 6, 10)
 T = datetime(2025, 6, 10, 0, 5, tzinfo=UTC)
@@ -35,14 +35,14 @@ USD_TOKENS = {"USDC", "USD", "USDT"}
 # coin, side, px, sz, start_position, fee, fee_token, tid, crossed, ms offset
 FILLS = [
     ("AAA", "B", 10.0, 100.0, 0.0, 0.45, "USDC", 1, True, 0),
-    ("AAA", "B", NAN, 5.0, 100.0, 0.02, "USDC", 2, True, 10),      # NaN price
-    ("AAA", "A", 10.0, -5.0, 105.0, 0.02, "USDC", 3, False, 20),   # negative size
-    ("BBB", "B", INF, 1.0, 0.0, 0.01, "USDC", 4, False, 30),       # inf price
-    ("CCC", "B", 3.0, 0.0, 0.0, 0.0, "USDC", 5, False, 40),        # zero size
+    ("AAA", "B", NAN, 5.0, 100.0, 0.02, "USDC", 2, True, 10),  # NaN price
+    ("AAA", "A", 10.0, -5.0, 105.0, 0.02, "USDC", 3, False, 20),  # negative size
+    ("BBB", "B", INF, 1.0, 0.0, 0.01, "USDC", 4, False, 30),  # inf price
+    ("CCC", "B", 3.0, 0.0, 0.0, 0.0, "USDC", 5, False, 40),  # zero size
     ("PURR/USDC", "B", 0.2, 25_000.0, 0.0, 5_000.0, "PURR", 6, True, 50),  # spot, fee in its base token
-    ("@107", "A", 31.0, 2.0, 0.0, 0.03, "USDC", 7, True, 60),      # spot by index
-    ("DDD", "B", 4.0, 50.0, 0.0, 2.0, "HYPE", 8, False, 70),       # fee in a token with a Binance price
-    ("DDD", "B", 4.0, 25.0, 50.0, 7.0, "XYZ", 9, True, 80),        # fee in a token without a price
+    ("@107", "A", 31.0, 2.0, 0.0, 0.03, "USDC", 7, True, 60),  # spot by index
+    ("DDD", "B", 4.0, 50.0, 0.0, 2.0, "HYPE", 8, False, 70),  # fee in a token with a Binance price
+    ("DDD", "B", 4.0, 25.0, 50.0, 7.0, "XYZ", 9, True, 80),  # fee in a token without a price
     # EEE: three fills in ONE millisecond; trade-id order is not the chain order (0 -> 10 -> 15 -> 12)
     ("EEE", "B", 2.0, 10.0, 0.0, 0.01, "USDC", 30, True, 90),
     ("EEE", "B", 2.0, 5.0, 10.0, 0.01, "USDC", 10, True, 90),
@@ -58,8 +58,9 @@ def _rows():
     trades_rows = []
     for coin, side, px, sz, start, fee, token, tid, crossed, ms in FILLS:
         ts = T + timedelta(milliseconds=ms)
-        trades_rows.append([ts, "0xodd", coin, side, px, sz, start, "x", 0.5, fee, token, tid, tid, None, crossed,
-                            "0xh", ts, ts])
+        trades_rows.append(
+            [ts, "0xodd", coin, side, px, sz, start, "x", 0.5, fee, token, tid, tid, None, crossed, "0xh", ts, ts]
+        )
     hour = T.replace(minute=0)
     klines = [[hour + timedelta(hours=h), s, px, px, px, px, 1.0] for s, px in KLINES.items() for h in (0, 2)]
     klines += [[hour + timedelta(days=1, hours=2), s, px, px, px, px, 1.0] for s, px in KLINES.items()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,14 +16,26 @@ from tests.queries.fixture_desk import ACCOUNT_COLS, TRADE_COLS, create_tables, 
 
 PREFIX = "fxov"
 ACCT = "0xov"
-UTC = timezone.utc
+UTC = UTC
 START, END = date(2025, 4, 1), date(2025, 4, 4)
 LEDGER_COLS = ["time", "account", "type", "usdc", "hash", "ingested_at", "synced_at"]
 FUNDING_COLS = ["time", "account", "coin", "usdc", "szi", "funding_rate", "ingested_at", "synced_at"]
 ROUND = timedelta(seconds=config.SNAPSHOT_ROUND_S)
 MAX_AGE = timedelta(minutes=config.POSITIONS_MARK_MAX_AGE_MIN)
-POSITION_COLS = ["ts", "account", "coin", "szi", "entry_px", "position_value", "unrealized_pnl", "leverage",
-                 "liquidation_px", "margin_used", "ingested_at", "synced_at"]
+POSITION_COLS = [
+    "ts",
+    "account",
+    "coin",
+    "szi",
+    "entry_px",
+    "position_value",
+    "unrealized_pnl",
+    "leverage",
+    "liquidation_px",
+    "margin_used",
+    "ingested_at",
+    "synced_at",
+]
 
 
 @dataclass
@@ -34,7 +46,7 @@ class OverviewFixture:
     funding: list[list] = field(default_factory=list)
     positions: list[list] = field(default_factory=list)
 
-    def build(self) -> "OverviewFixture":
+    def build(self) -> OverviewFixture:
         # deposits / withdrawals: one before the range, one exactly at a snapshot time, one
         # between two snapshots (synced twice), one after the last snapshot of a day
         flows = [
@@ -71,8 +83,26 @@ class OverviewFixture:
 
         def fill(ts, coin, side, px, sz, pnl_, fee, dup=False):
             n = next(tid)
-            row = [ts, ACCT, coin, side, px, sz, 0.0, "Open Long" if side == "B" else "Close Long", pnl_, fee,
-                   "USDC", n, n, None, True, "0xh", ts, ts]
+            row = [
+                ts,
+                ACCT,
+                coin,
+                side,
+                px,
+                sz,
+                0.0,
+                "Open Long" if side == "B" else "Close Long",
+                pnl_,
+                fee,
+                "USDC",
+                n,
+                n,
+                None,
+                True,
+                "0xh",
+                ts,
+                ts,
+            ]
             self.trades.append(row)
             if dup:
                 copy = list(row)
@@ -177,20 +207,31 @@ class OverviewFixture:
             for p in periods:
                 growth *= 1 + p["ret"]
             worst = min(ps, key=lambda p: (p["dd"], p["ts"]))
-            out.append({
-                "bucket": b, "equity_ts": ps[-1]["ts"], "equity": ps[-1]["equity"],
-                "prev_equity_ts": periods[0]["prev_ts"] if periods else None,
-                "prev_equity": periods[0]["prev_equity"] if periods else None,
-                "flows": sum(p["flows"] for p in ps),
-                "pnl": ps[-1]["equity"] - periods[0]["prev_equity"] - sum(p["flows"] for p in ps) if periods else None,
-                "ret": growth - 1 if periods else None, "index": ps[-1]["index"],
-                "dd_min": worst["dd"], "trough_ts": worst["ts"], "trough_peak_ts": worst["peak_ts"],
-                "dd_last": ps[-1]["dd"], "peak_ts_last": ps[-1]["peak_ts"],
-                "first_high_ts": next((p["ts"] for p in ps if p["dd"] >= 0), None),
-                "first_high_after_trough_ts": next((p["ts"] for p in ps if p["dd"] >= 0 and p["ts"] > worst["ts"]),
-                                                   None),
-                "n_snapshots": len(ps),
-            })
+            out.append(
+                {
+                    "bucket": b,
+                    "equity_ts": ps[-1]["ts"],
+                    "equity": ps[-1]["equity"],
+                    "prev_equity_ts": periods[0]["prev_ts"] if periods else None,
+                    "prev_equity": periods[0]["prev_equity"] if periods else None,
+                    "flows": sum(p["flows"] for p in ps),
+                    "pnl": ps[-1]["equity"] - periods[0]["prev_equity"] - sum(p["flows"] for p in ps)
+                    if periods
+                    else None,
+                    "ret": growth - 1 if periods else None,
+                    "index": ps[-1]["index"],
+                    "dd_min": worst["dd"],
+                    "trough_ts": worst["ts"],
+                    "trough_peak_ts": worst["peak_ts"],
+                    "dd_last": ps[-1]["dd"],
+                    "peak_ts_last": ps[-1]["peak_ts"],
+                    "first_high_ts": next((p["ts"] for p in ps if p["dd"] >= 0), None),
+                    "first_high_after_trough_ts": next(
+                        (p["ts"] for p in ps if p["dd"] >= 0 and p["ts"] > worst["ts"]), None
+                    ),
+                    "n_snapshots": len(ps),
+                }
+            )
         return out
 
     def carried(self, round_ts: datetime, present: set[str]) -> list[tuple[str, float, float | None]]:
@@ -205,8 +246,11 @@ class OverviewFixture:
         for coin, szi in sorted(held.items()):
             if coin in present or abs(szi) <= 1e-8:
                 continue
-            earlier = [r for r in self.positions_unique().values()
-                       if r[2] == coin and start - timedelta(days=8) <= r[0] < start and r[3] != 0 and r[5] is not None]
+            earlier = [
+                r
+                for r in self.positions_unique().values()
+                if r[2] == coin and start - timedelta(days=8) <= r[0] < start and r[3] != 0 and r[5] is not None
+            ]
             last = max(earlier, key=lambda r: r[0], default=None)
             out.append((coin, szi, abs(szi) * abs(last[5]) / abs(last[3]) if last else None))
         return out
@@ -238,8 +282,9 @@ class OverviewFixture:
 
         def nearest(mark):
             nxt = next((ft for ft in fill_times if mark < ft <= mark + MAX_AGE), None)
-            near = [x for x in pos_ts if abs(x - mark) <= MAX_AGE and x <= t_to
-                    and (x <= mark or nxt is None or x < nxt)]
+            near = [
+                x for x in pos_ts if abs(x - mark) <= MAX_AGE and x <= t_to and (x <= mark or nxt is None or x < nxt)
+            ]
             return min(near, key=lambda x: abs(x - mark)) if near else None
 
         p0, p1 = nearest(t0), nearest(t1)
@@ -254,7 +299,10 @@ class OverviewFixture:
         fills = {(r[1], r[12]): r for r in self.trades}.values()
         funding = {(r[1], r[2], r[0]): r for r in self.funding}.values()
         return {
-            "equity_start_ts": t0, "equity_start": e0, "equity_end_ts": t1, "equity_end": e1,
+            "equity_start_ts": t0,
+            "equity_start": e0,
+            "equity_end_ts": t1,
+            "equity_end": e1,
             "flows": sum(u for (ft, _), u in self.flows_unique() if inside(ft)),
             "realized": sum(r[8] for r in fills if inside(r[0])),
             "fees": sum(r[9] for r in fills if inside(r[0])),
@@ -262,7 +310,8 @@ class OverviewFixture:
             "funding": sum(r[3] for r in funding if inside(r[0])),
             "unrealized_start": unrealized(p0, t0),
             "unrealized_end": unrealized(p1, t1),
-            "unrealized_start_ts": p0 if paired0 else None, "unrealized_end_ts": p1 if paired1 else None,
+            "unrealized_start_ts": p0 if paired0 else None,
+            "unrealized_end_ts": p1 if paired1 else None,
         }
 
 
@@ -413,8 +462,12 @@ def test_headline_windows(fx):
     total = pnl.window_pnl(rows["all"]["equity_start"], rows["all"]["equity_end"], rows["all"]["flows"])
     assert total == pytest.approx(last[1] - first[1] - 36_000.0)
     labels = {k: v["label"] for k, v in pnl.headline(df).items()}
-    assert labels == {"today": "today (UTC day)", "7d": "last 7 × 24 h", "30d": "last 30 × 24 h",
-                      "all": "since 2025-03-30"}
+    assert labels == {
+        "today": "today (UTC day)",
+        "7d": "last 7 × 24 h",
+        "30d": "last 30 × 24 h",
+        "all": "since 2025-03-30",
+    }
     # the since-start return is the chained index over every snapshot, not a Modified Dietz of the window
     chain = f.chain(first[0], last[0])
     assert rows["all"]["ret"] == pytest.approx(chain[-1]["index"] - 1, rel=1e-12)
@@ -477,8 +530,12 @@ def test_exposure_series_matches_python(fx, bucket_s):
         else:
             assert row["gross_pct"] is None
     # one pass, two coins 0.7 s apart: both counted
-    assert df.filter(df["bucket"] == t(2025, 4, 2, 0, 0) if bucket_s == 86400 else df["bucket"] == t(2025, 4, 2, 5))[
-        "n_short"].item() == 1
+    assert (
+        df.filter(df["bucket"] == t(2025, 4, 2, 0, 0) if bucket_s == 86400 else df["bucket"] == t(2025, 4, 2, 5))[
+            "n_short"
+        ].item()
+        == 1
+    )
 
 
 def test_exposure_zero_equity_gives_null_pct(fx):
@@ -519,8 +576,12 @@ def test_flows_list_dedupes(fx):
 def test_repeated_runs_agree(fx):
     """chdb's query condition cache once returned a different answer on a second run: guard it."""
     _f, client = fx
-    for fn, args in ((overview.equity_series, (START, END, 86400)), (overview.pnl_window, (START, END)),
-                     (overview.exposure_series, (START, END, 3600)), (overview.headline_pnl, ())):
+    for fn, args in (
+        (overview.equity_series, (START, END, 86400)),
+        (overview.pnl_window, (START, END)),
+        (overview.exposure_series, (START, END, 3600)),
+        (overview.headline_pnl, ()),
+    ):
         first = _run(client, fn, *args)
         again = _run(client, fn, *args)
         assert first.equals(again), fn.__name__
@@ -535,13 +596,20 @@ def flow_day(engine, desk_url):
     reflected in that snapshot) · 12:00 1,890 (-10 %) · 23:00 2,079 (+10 %) · Jun 3 01:00 2,079.
     """
     tm = create_tables(engine, "fxtw")
-    marks = [(t(2025, 6, 1, 23), 1_000.0), (t(2025, 6, 2, 6), 2_100.0), (t(2025, 6, 2, 12), 1_890.0),
-             (t(2025, 6, 2, 23), 2_079.0), (t(2025, 6, 3, 1), 2_079.0)]
-    engine.insert(tm.qualified("account"), [[ts, ACCT, v, 0.0, None, None, ts, ts] for ts, v in marks],
-                  column_names=ACCOUNT_COLS)
+    marks = [
+        (t(2025, 6, 1, 23), 1_000.0),
+        (t(2025, 6, 2, 6), 2_100.0),
+        (t(2025, 6, 2, 12), 1_890.0),
+        (t(2025, 6, 2, 23), 2_079.0),
+        (t(2025, 6, 3, 1), 2_079.0),
+    ]
+    engine.insert(
+        tm.qualified("account"), [[ts, ACCT, v, 0.0, None, None, ts, ts] for ts, v in marks], column_names=ACCOUNT_COLS
+    )
     dep = t(2025, 6, 2, 6)
-    engine.insert(tm.qualified("ledger"), [[dep, ACCT, "deposit", 1_000.0, "0xd", dep, dep]] * 2,
-                  column_names=LEDGER_COLS)
+    engine.insert(
+        tm.qualified("ledger"), [[dep, ACCT, "deposit", 1_000.0, "0xd", dep, dep]] * 2, column_names=LEDGER_COLS
+    )
     return fixture_client(desk_url, "fxtw")
 
 

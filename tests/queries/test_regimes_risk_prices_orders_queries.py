@@ -7,29 +7,53 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from lib import config
 from lib.book import regimes
-from queries.book import orders
-from queries.health import prices
+from queries.book import orders, risk
 from queries.book import regimes as regime_queries
-from queries.book import risk
 from queries.engine.run import use_client
+from queries.health import prices
 from tests.queries.fixture_desk import ACCOUNT_COLS, KLINE_COLS, TRADE_COLS, create_tables, fixture_client, t
 
 PREFIX = "fxi15"
 ACCT = "0xi15"
-UTC = timezone.utc
+UTC = UTC
 START, END = date(2025, 5, 2), date(2025, 5, 3)
 FUNDING_COLS = ["time", "account", "coin", "usdc", "szi", "funding_rate", "ingested_at", "synced_at"]
 LEDGER_COLS = ["time", "account", "type", "usdc", "hash", "ingested_at", "synced_at"]
-POSITION_COLS = ["ts", "account", "coin", "szi", "entry_px", "position_value", "unrealized_pnl", "leverage",
-                 "liquidation_px", "margin_used", "ingested_at", "synced_at"]
-ORDER_COLS = ["time", "account", "oid", "cloid", "coin", "side", "limit_px", "sz", "orig_sz", "order_type", "status",
-              "ingested_at", "synced_at"]
+POSITION_COLS = [
+    "ts",
+    "account",
+    "coin",
+    "szi",
+    "entry_px",
+    "position_value",
+    "unrealized_pnl",
+    "leverage",
+    "liquidation_px",
+    "margin_used",
+    "ingested_at",
+    "synced_at",
+]
+ORDER_COLS = [
+    "time",
+    "account",
+    "oid",
+    "cloid",
+    "coin",
+    "side",
+    "limit_px",
+    "sz",
+    "orig_sz",
+    "order_type",
+    "status",
+    "ingested_at",
+    "synced_at",
+]
 HB_COLS = ["ts", "monitor", "host", "status", "message", "rows", "duration_ms"]
 
 
@@ -58,19 +82,40 @@ class Desk:
             elif ts == t(2025, 5, 3, 4, 30, 2):
                 value = None  # a missing value: skipped
             margin = 0.0 if ts < t(2025, 5, 1) else 20_000.0
-            self.account.append([ts, ACCT, value, 150_000.0, margin, None if value is None else (value or 0) - margin,
-                                 ts, ts])
+            self.account.append(
+                [ts, ACCT, value, 150_000.0, margin, None if value is None else (value or 0) - margin, ts, ts]
+            )
             ts += timedelta(minutes=30)
         self.account.append(list(self.account[100]))  # a synced duplicate
         self.ledger.append([deposit_t, ACCT, "deposit", 5_000.0, "0xd", deposit_t, deposit_t])
         self.ledger.append([deposit_t, ACCT, "deposit", 5_000.0, "0xd", deposit_t, deposit_t + timedelta(minutes=5)])
         tid = iter(range(1, 10_000))
         for d in (t(2025, 5, 1), t(2025, 5, 2), t(2025, 5, 3)):
-            for k, (sec, fee) in enumerate(((40, 3.0), (70, 4.5), (100, 2.0))):
+            for sec, fee in ((40, 3.0), (70, 4.5), (100, 2.0)):
                 ft = d + timedelta(seconds=sec)
                 n = next(tid)
-                self.trades.append([ft, ACCT, "AAA", "B", 10.0, 5.0, 0.0, "Open Long", 0.0, fee, "USDC", 500 + n, n,
-                                    None, True, "0x", ft, ft])
+                self.trades.append(
+                    [
+                        ft,
+                        ACCT,
+                        "AAA",
+                        "B",
+                        10.0,
+                        5.0,
+                        0.0,
+                        "Open Long",
+                        0.0,
+                        fee,
+                        "USDC",
+                        500 + n,
+                        n,
+                        None,
+                        True,
+                        "0x",
+                        ft,
+                        ft,
+                    ]
+                )
             self.trades.append(list(self.trades[-1]))  # duplicate fill
             for h in range(24):
                 ft = d + timedelta(hours=h)
@@ -93,9 +138,11 @@ class Desk:
         T0, T1 = datetime(2025, 5, 2, tzinfo=UTC), datetime(2025, 5, 4, tzinfo=UTC)
         snaps = sorted({r[0]: r for r in self.account if r[2] is not None and r[2] > 0}.values(), key=lambda r: r[0])
         snaps = [r for r in snaps if r[0] >= T0 - timedelta(days=config.EQUITY_LOOKBACK_DAYS) and r[0] < T1]
-        events = ([(r[0], 0.0, r[9], 0.0) for r in {r[12]: r for r in self.trades}.values()]
-                  + [(r[0], 0.0, 0.0, r[3]) for r in {(r[2], r[0]): r for r in self.funding}.values()]
-                  + [(r[0], r[3], 0.0, 0.0) for r in {(r[0], r[4]): r for r in self.ledger}.values()])
+        events = (
+            [(r[0], 0.0, r[9], 0.0) for r in {r[12]: r for r in self.trades}.values()]
+            + [(r[0], 0.0, 0.0, r[3]) for r in {(r[2], r[0]): r for r in self.funding}.values()]
+            + [(r[0], r[3], 0.0, 0.0) for r in {(r[0], r[4]): r for r in self.ledger}.values()]
+        )
         closes = {r[0]: r[5] for r in self.klines if r[5] > 0}
 
         def regime(hour: datetime):
@@ -126,12 +173,25 @@ class Desk:
             flows, fees, funding = (sum(e[i] for e in inside) for i in (1, 2, 3))
             pnl = cur[2] - prev[2] - flows
             ret, vol = regime(mid.replace(minute=0, second=0, microsecond=0))
-            trend = ("unknown" if ret is None else "up" if ret > config.REGIME_TREND_UP
-                     else "down" if ret < config.REGIME_TREND_DOWN else "flat")
+            trend = (
+                "unknown"
+                if ret is None
+                else "up"
+                if ret > config.REGIME_TREND_UP
+                else "down"
+                if ret < config.REGIME_TREND_DOWN
+                else "flat"
+            )
             vb = "unknown" if vol is None else "low" if vol <= q1 else "mid" if vol <= q2 else "high"
             win = "rebalance" if mid.hour == 0 and mid.minute < config.REBALANCE_WINDOW_MINUTES else "rest"
-            for key in (("hour", f"{mid.hour:02d}"), ("weekday", str(mid.isoweekday())), ("window", win),
-                        ("trend", trend), ("vol", vb), ("regime", f"{trend} / {vb}")):
+            for key in (
+                ("hour", f"{mid.hour:02d}"),
+                ("weekday", str(mid.isoweekday())),
+                ("window", win),
+                ("trend", trend),
+                ("vol", vb),
+                ("regime", f"{trend} / {vb}"),
+            ):
                 b = out.setdefault(key, {"pnl": 0.0, "fees": 0.0, "funding": 0.0, "n": 0, "hours": set()})
                 b["pnl"] += pnl
                 b["fees"] += fees
@@ -185,7 +245,8 @@ def test_regime_views_order_fill_and_flag_thin(fx):
     assert hours.height == 24 and hours["label"][0] == "00:00"
     table = regimes.regime_table(got)
     assert table.filter(pl_col("dimension") == "trend")["bucket"].to_list() == [
-        b for b in regimes.TREND_ORDER if ("trend", b) in {(r["dim"], r["bucket"]) for r in got.iter_rows(named=True)}]
+        b for b in regimes.TREND_ORDER if ("trend", b) in {(r["dim"], r["bucket"]) for r in got.iter_rows(named=True)}
+    ]
     # every bucket of a 2-day range rests on fewer than REGIME_THIN_HOURS = 24 hours, except a big one
     for r in table.iter_rows(named=True):
         assert r["thin"] == (r["n_hours"] < config.REGIME_THIN_HOURS)
@@ -225,15 +286,34 @@ def risk_fx(engine, desk_url):
             drift = 1 + 0.01 * hour_back if coin == "STALEC" else 1.0
             szi = -1000.0 if coin == "SHORTC" else 100.0
             liq = 2.5 if coin == "SHORTC" else (8.0 if coin == "LONGC" else None)
-            pos.append([ts + timedelta(milliseconds=300), "0xa", coin, szi, px, abs(szi) * px / drift, 0.0, 3.0, liq,
-                        abs(szi) * px / 3, ts, ts])
+            pos.append(
+                [
+                    ts + timedelta(milliseconds=300),
+                    "0xa",
+                    coin,
+                    szi,
+                    px,
+                    abs(szi) * px / drift,
+                    0.0,
+                    3.0,
+                    liq,
+                    abs(szi) * px / 3,
+                    ts,
+                    ts,
+                ]
+            )
     pos.append(list(pos[0]))
     engine.insert(tm.qualified("positions"), pos, column_names=POSITION_COLS)
     kl = []
     for hour_back in range(12):
         h = SNAP.replace(minute=0, second=0) - timedelta(hours=hour_back)
-        for sym, px in (("LONGCUSDT", 10.0), ("SHORTCUSDT", 2.0), ("1000PEPEUSDT", 0.008), ("BADMUSDT", 50.0),
-                        ("STALECUSDT", 5.0)):
+        for sym, px in (
+            ("LONGCUSDT", 10.0),
+            ("SHORTCUSDT", 2.0),
+            ("1000PEPEUSDT", 0.008),
+            ("BADMUSDT", 50.0),
+            ("STALECUSDT", 5.0),
+        ):
             if sym == "LONGCUSDT" and hour_back == 4:
                 continue  # a missing candle between two
             close = 0.0 if (sym == "SHORTCUSDT" and hour_back == 7) else px
@@ -322,22 +402,28 @@ def orders_fx(engine, desk_url):
     def order(oid, placed, statuses, coin="AAA", orig=10.0, remain=0.0, open_row=True):
         if open_row:
             rows.append([placed, "0xo", oid, None, coin, "B", 1.0, orig, orig, "Limit", "open", placed, placed])
-        for k, (st, dt) in enumerate(statuses):
+        for st, dt in statuses:
             rows.append([placed + dt, "0xo", oid, None, coin, "B", 1.0, remain, orig, "Limit", st, placed, placed])
 
     def fill(oid, ts, sz):
         n = next(tid)
-        fills.append([ts, "0xo", "AAA", "B", 1.0, sz, 0.0, "Open Long", 0.0, 0.01, "USDC", oid, n, None, True, "0x",
-                      ts, ts])
+        fills.append(
+            [ts, "0xo", "AAA", "B", 1.0, sz, 0.0, "Open Long", 0.0, 0.01, "USDC", oid, n, None, True, "0x", ts, ts]
+        )
 
     s = timedelta(seconds=1)
-    order(1, DAY + 30 * s, [("filled", 2 * s)]); fill(1, DAY + 31 * s, 4.0); fill(1, DAY + 32 * s, 6.0)
+    order(1, DAY + 30 * s, [("filled", 2 * s)])
+    fill(1, DAY + 31 * s, 4.0)
+    fill(1, DAY + 32 * s, 6.0)
     rows.append(list(rows[-1]))  # a synced duplicate status row
     order(2, DAY + 40 * s, [("canceled", 20 * s)], remain=10.0)  # an order with no fill
     order(3, DAY + 50 * s, [("rejected", 0 * s)], remain=10.0, open_row=False)  # rejected, no 'open' row
-    order(4, DAY + 60 * s, [("canceled", 30 * s)], remain=6.0); fill(4, DAY + 65 * s, 4.0)  # partial, canceled
-    order(5, DAY + 70 * s, [("filled", 420 * s)]); fill(5, DAY + 490 * s, 10.0)  # filled only at 00:08
-    order(6, DAY + timedelta(hours=13), [("filled", 5 * s)]); fill(6, DAY + timedelta(hours=13, seconds=5), 10.0)
+    order(4, DAY + 60 * s, [("canceled", 30 * s)], remain=6.0)
+    fill(4, DAY + 65 * s, 4.0)  # partial, canceled
+    order(5, DAY + 70 * s, [("filled", 420 * s)])
+    fill(5, DAY + 490 * s, 10.0)  # filled only at 00:08
+    order(6, DAY + timedelta(hours=13), [("filled", 5 * s)])
+    fill(6, DAY + timedelta(hours=13, seconds=5), 10.0)
     order(7, DAY + timedelta(days=1, hours=2), [])  # still open
     engine.insert(tm.qualified("orders"), rows, column_names=ORDER_COLS)
     engine.insert(tm.qualified("trades"), fills + [list(fills[0])], column_names=TRADE_COLS)

@@ -8,7 +8,7 @@ runs every page's queries on both: every frame must be identical, column types i
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -16,17 +16,14 @@ from polars.testing import assert_frame_equal
 
 from lib.clickhouse import contract
 from lib.demo import seed_client
-from queries.health import contract as contract_queries
-from queries.health import health
-from queries.health import odd_data
-from queries.book import overview
-from queries.book import positions
-from queries.tracking import tracking_error
-from queries.book import trades
+from queries.book import overview, positions, trades
 from queries.engine.run import use_client
+from queries.health import contract as contract_queries
+from queries.health import health, odd_data
+from queries.tracking import tracking_error
 from tests.queries.fixture_desk import create_tables, fixture_client, table_map_for
 
-UTC = timezone.utc
+UTC = UTC
 S, E = date(2025, 12, 4), date(2025, 12, 8)
 SPAN = (datetime(2025, 11, 28, tzinfo=UTC), datetime(2025, 12, 8, 12, tzinfo=UTC))
 END = SPAN[1]
@@ -63,29 +60,60 @@ CALLS = [
     ("future_rows", odd_data.future_rows, ()),
 ]
 
-EMPTY_OK = {"sync_failures", "untracked_fills", "rows_per_hour ledger", "flows_list", "unconverted_fees"}  # the demo span has none
-TIME_COLUMNS = ["account.ts", "positions.ts", "heartbeat.ts", "trades.time", "funding.time", "ledger.time",
-                "orders.time", "sync_log.started_at"]
+EMPTY_OK = {
+    "sync_failures",
+    "untracked_fills",
+    "rows_per_hour ledger",
+    "flows_list",
+    "unconverted_fees",
+}  # the demo span has none
+TIME_COLUMNS = [
+    "account.ts",
+    "positions.ts",
+    "heartbeat.ts",
+    "trades.time",
+    "funding.time",
+    "ledger.time",
+    "orders.time",
+    "sync_log.started_at",
+]
 CASES = {
     # the issue's cases: account_snapshots.ts / monitor_heartbeat.ts / trades.time as DateTime
-    "DateTime without timezone": {**{c: "DateTime" for c in TIME_COLUMNS},
-                                  "sync_log.finished_at": "Nullable(DateTime)",
-                                  "trades.ingested_at": "DateTime", "trades.synced_at": "DateTime"},
-    "other timezones": {**{c: f"DateTime64(3, {KOLKATA})" for c in TIME_COLUMNS},
-                        "klines.open_time": f"DateTime({KOLKATA})",
-                        "positions.synced_at": "DateTime64(3, 'America/New_York')"},
+    "DateTime without timezone": {
+        **{c: "DateTime" for c in TIME_COLUMNS},
+        "sync_log.finished_at": "Nullable(DateTime)",
+        "trades.ingested_at": "DateTime",
+        "trades.synced_at": "DateTime",
+    },
+    "other timezones": {
+        **{c: f"DateTime64(3, {KOLKATA})" for c in TIME_COLUMNS},
+        "klines.open_time": f"DateTime({KOLKATA})",
+        "positions.synced_at": "DateTime64(3, 'America/New_York')",
+    },
     "Decimal and Nullable numbers": {
-        "trades.px": "Decimal(18, 8)", "trades.sz": "Nullable(Decimal(18, 8))", "trades.fee": "Nullable(Float64)",
-        "trades.closed_pnl": "Decimal(18, 8)", "trades.start_position": "Decimal(18, 8)",
-        "klines.close": "Nullable(Decimal(20, 8))", "klines.open": "Decimal(20, 8)",
-        "account.account_value": "Nullable(Decimal(18, 6))", "positions.szi": "Decimal(18, 8)",
-        "positions.position_value": "Nullable(Decimal(18, 6))", "funding.usdc": "Nullable(Float64)",
-        "ledger.usdc": "Decimal(18, 6)", "targets.weight": "Float32",
+        "trades.px": "Decimal(18, 8)",
+        "trades.sz": "Nullable(Decimal(18, 8))",
+        "trades.fee": "Nullable(Float64)",
+        "trades.closed_pnl": "Decimal(18, 8)",
+        "trades.start_position": "Decimal(18, 8)",
+        "klines.close": "Nullable(Decimal(20, 8))",
+        "klines.open": "Decimal(20, 8)",
+        "account.account_value": "Nullable(Decimal(18, 6))",
+        "positions.szi": "Decimal(18, 8)",
+        "positions.position_value": "Nullable(Decimal(18, 6))",
+        "funding.usdc": "Nullable(Float64)",
+        "ledger.usdc": "Decimal(18, 6)",
+        "targets.weight": "Float32",
     },
     "Enum, String, UInt8 and Date32": {
-        "heartbeat.status": "Enum8('ok' = 1, 'error' = 2)", "sync_log.status": "Enum8('ok' = 1, 'error' = 2)",
-        "orders.status": "String", "trades.side": "Enum8('B' = 1, 'A' = 2)", "trades.crossed": "UInt8",
-        "trades.coin": "String", "targets.date": "Date32", "heartbeat.duration_ms": "UInt64",
+        "heartbeat.status": "Enum8('ok' = 1, 'error' = 2)",
+        "sync_log.status": "Enum8('ok' = 1, 'error' = 2)",
+        "orders.status": "String",
+        "trades.side": "Enum8('B' = 1, 'A' = 2)",
+        "trades.crossed": "UInt8",
+        "trades.coin": "String",
+        "targets.date": "Date32",
+        "heartbeat.duration_ms": "UInt64",
     },
 }
 
@@ -100,8 +128,9 @@ def _copy(engine, src_prefix: str, dst_prefix: str) -> None:
     """The same rows in tables of the contract's types (the reference the drifted remote must match)."""
     src, dst = table_map_for(src_prefix), create_tables(engine, dst_prefix)
     for name in dst.tables:
-        engine.command(f"INSERT INTO {dst.qualified(name)} SELECT * FROM {src.qualified(name)}",
-                       settings={"optimize_on_insert": 0})
+        engine.command(
+            f"INSERT INTO {dst.qualified(name)} SELECT * FROM {src.qualified(name)}", settings={"optimize_on_insert": 0}
+        )
 
 
 def _run_all(desk_url: str, prefix: str) -> dict[str, pl.DataFrame]:
@@ -126,8 +155,13 @@ def test_drifted_remote_gives_identical_frames(engine, desk_url, case):
         assert got[name].schema == want[name].schema, (case, name)
         # ties in a query's ORDER BY may come back in either order: compare the rows as a set; float sums
         # (the chained log-returns of headline_pnl) may add up in another order: equal to 1e-12
-        assert_frame_equal(got[name].sort(got[name].columns), want[name].sort(want[name].columns),
-                           check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
+        assert_frame_equal(
+            got[name].sort(got[name].columns),
+            want[name].sort(want[name].columns),
+            check_exact=False,
+            rel_tol=1e-12,
+            abs_tol=1e-12,
+        )
     # the drifted tables are named on the contract table, none as broken
     with use_client(fixture_client(desk_url, "drift_x")):
         contract_queries.contract_check.clear()
@@ -151,20 +185,30 @@ def test_conforming_remote_reads_tables_unchanged(desk_client, desk_url):
 def test_drifted_read_keeps_the_primary_key_range(engine, desk_url):
     """The CAST wrapper lets ClickHouse use the key for a time range (toDateTime64() would not)."""
     tm = create_tables(engine, "drift_key", {"account.ts": "DateTime"})
-    engine.command(f"INSERT INTO {tm.qualified('account')} (ts, account, account_value) "
-                   "SELECT toDateTime('2025-01-01 00:00:00', 'UTC') + number * 60, 'a', 1. FROM numbers(20000)",
-                   settings={"optimize_on_insert": 0})
+    engine.command(
+        f"INSERT INTO {tm.qualified('account')} (ts, account, account_value) "
+        "SELECT toDateTime('2025-01-01 00:00:00', 'UTC') + number * 60, 'a', 1. FROM numbers(20000)",
+        settings={"optimize_on_insert": 0},
+    )
     client = fixture_client(desk_url, "drift_key")
     contract_queries.forget()
     casts = contract_queries.drift_casts(client)
     assert casts == {tuple(tm.tables["account"]): {"ts": "CAST(`ts` AS DateTime64(3, 'UTC'))"}}
     sql = contract.rewrite(
         "SELECT count() FROM {account_db:Identifier}.{account_tbl:Identifier} "
-        "WHERE ts >= toDateTime64('2025-01-13 00:00:00', 3, 'UTC')", client.tables.params(), casts)
-    plan = engine.command("EXPLAIN indexes = 1 " + sql.replace("{account_db:Identifier}.{account_tbl:Identifier}",
-                                                               tm.qualified("account")))
+        "WHERE ts >= toDateTime64('2025-01-13 00:00:00', 3, 'UTC')",
+        client.tables.params(),
+        casts,
+    )
+    plan = engine.command(
+        "EXPLAIN indexes = 1 "
+        + sql.replace("{account_db:Identifier}.{account_tbl:Identifier}", tm.qualified("account"))
+    )
     text = plan if isinstance(plan, str) else "\n".join(map(str, plan))
     assert "Condition: (CAST(ts" in text, text  # the primary key condition is on ts, not `true`
-    plain = engine.command("EXPLAIN indexes = 1 SELECT count() FROM " + tm.qualified("account") +
-                           " WHERE toDateTime64(ts, 3, 'UTC') >= toDateTime64('2025-01-13 00:00:00', 3, 'UTC')")
+    plain = engine.command(
+        "EXPLAIN indexes = 1 SELECT count() FROM "
+        + tm.qualified("account")
+        + " WHERE toDateTime64(ts, 3, 'UTC') >= toDateTime64('2025-01-13 00:00:00', 3, 'UTC')"
+    )
     assert "Condition: (CAST(ts" not in str(plain)  # what a toDateTime64() wrapper would have cost

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from lib import config
-from queries.tracking import tracking_error
 from queries.engine.run import use_client
+from queries.tracking import tracking_error
 from queries.tracking.tracking_error import timeline
 from tests.queries.fixture_desk import TimelineFixture, create_tables, fixture_client
 
@@ -45,7 +45,7 @@ def test_every_row_matches_independent_computation(fx):
 
 def test_duplicated_fill_counted_once(fx):
     _, df, _client = fx
-    aaa = df.filter((df["sym"] == "AAA"))
+    aaa = df.filter(df["sym"] == "AAA")
     assert aaa["pos_units"].to_list() == [100.0, 150.0, 150.0]
 
 
@@ -110,6 +110,6 @@ def test_hour_zero_includes_the_rebalance_and_pre_rebalance_does_not(fx):
         assert rows[hour]["AAA"]["weight_t2"] == pytest.approx(0.10)
     assert rows[0]["AAA"]["pos_units"] == pytest.approx(150.0)  # 100 + the 00:01:05 fills (20 + 30)
     assert rows[config.PRE_REBALANCE_HOUR]["AAA"]["pos_units"] == pytest.approx(100.0)
-    assert rows[config.PRE_REBALANCE_HOUR]["AAA"]["ts_hour"] == datetime(2025, 3, 10, 23, tzinfo=timezone.utc)
+    assert rows[config.PRE_REBALANCE_HOUR]["AAA"]["ts_hour"] == datetime(2025, 3, 10, 23, tzinfo=UTC)
     with pytest.raises(ValueError):
         tracking_error.timeline(d, d, 24)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -23,10 +23,23 @@ from tests.queries.fixture_desk import (
 
 PREFIX = "fxtr"
 ACCT = "0xtr"
-UTC = timezone.utc
+UTC = UTC
 START, END = date(2025, 5, 6), date(2025, 5, 7)
-ORDER_COLS = ["time", "account", "oid", "cloid", "coin", "side", "limit_px", "sz", "orig_sz", "order_type", "status",
-              "ingested_at", "synced_at"]
+ORDER_COLS = [
+    "time",
+    "account",
+    "oid",
+    "cloid",
+    "coin",
+    "side",
+    "limit_px",
+    "sz",
+    "orig_sz",
+    "order_type",
+    "status",
+    "ingested_at",
+    "synced_at",
+]
 MAP = {"kPEPE": ("1000PEPEUSDT", 1.0)}
 
 
@@ -37,7 +50,7 @@ class TradesFixture:
     klines: list[list] = field(default_factory=list)
     account: list[list] = field(default_factory=list)
 
-    def build(self) -> "TradesFixture":
+    def build(self) -> TradesFixture:
         tid = iter(range(9000, 9100))
         position: dict[str, float] = {}
 
@@ -47,16 +60,35 @@ class TradesFixture:
             position[coin] = start + (sz if side == "B" else -sz)
             d = dir_ or ("Open Long" if side == "B" else "Open Short")
             fee = px * sz * (0.00015 if maker else 0.00045)
-            row = [ts, ACCT, coin, side, px, sz, start, d, pnl_, fee, "USDC", n, n, None, not maker, "0xh",
-                   ts, ts + timedelta(seconds=20)]
+            row = [
+                ts,
+                ACCT,
+                coin,
+                side,
+                px,
+                sz,
+                start,
+                d,
+                pnl_,
+                fee,
+                "USDC",
+                n,
+                n,
+                None,
+                not maker,
+                "0xh",
+                ts,
+                ts + timedelta(seconds=20),
+            ]
             self.trades.append(row)
             if dup:
                 copy = list(row)
                 copy[17] = row[17] + timedelta(minutes=9)
                 self.trades.append(copy)
             if not untracked:
-                self.orders.append([ts - timedelta(seconds=2), ACCT, n, None, coin, side, px, sz, sz, "Limit", "open",
-                                    ts, ts])
+                self.orders.append(
+                    [ts - timedelta(seconds=2), ACCT, n, None, coin, side, px, sz, sz, "Limit", "open", ts, ts]
+                )
                 self.orders.append([ts, ACCT, n, None, coin, side, px, 0.0, sz, "Limit", "filled", ts, ts])
 
         fill(t(2025, 5, 5, 0, 1), "AAA", "B", 100.0, 1.0)  # before the range
@@ -110,13 +142,26 @@ class TradesFixture:
             hour = r[0].replace(minute=0, second=0, microsecond=0)
             ref = candles.get((sym, hour))
             ref = ref * mult if ref is not None and ref > 0 else None
-            out.append({
-                "time": r[0], "coin": r[2], "side": r[3], "px": r[4], "sz": r[5], "notional": r[4] * r[5],
-                "dir": r[7], "closed_pnl": r[8], "fee": r[9], "crossed": r[14], "tid": r[12],
-                "ref_px": ref, "slippage_bps": execution.slippage_bps(r[3], r[4], ref),
-                "tracked": (r[1], r[11]) in tracked, "off_window": execution.is_off_window(r[0]),
-                "pos_after": r[6] + (r[5] if r[3] == "B" else -r[5]),
-            })
+            out.append(
+                {
+                    "time": r[0],
+                    "coin": r[2],
+                    "side": r[3],
+                    "px": r[4],
+                    "sz": r[5],
+                    "notional": r[4] * r[5],
+                    "dir": r[7],
+                    "closed_pnl": r[8],
+                    "fee": r[9],
+                    "crossed": r[14],
+                    "tid": r[12],
+                    "ref_px": ref,
+                    "slippage_bps": execution.slippage_bps(r[3], r[4], ref),
+                    "tracked": (r[1], r[11]) in tracked,
+                    "off_window": execution.is_off_window(r[0]),
+                    "pos_after": r[6] + (r[5] if r[3] == "B" else -r[5]),
+                }
+            )
         return out
 
 
@@ -176,7 +221,8 @@ def test_summary_counts(fx):
     assert row["realized"] == pytest.approx(sum(e["closed_pnl"] for e in exp))
     assert row["n_unpriced"] == 2
     assert row["avg_slippage_bps"] == pytest.approx(
-        sum(e["slippage_bps"] * e["notional"] for e in priced) / sum(e["notional"] for e in priced))
+        sum(e["slippage_bps"] * e["notional"] for e in priced) / sum(e["notional"] for e in priced)
+    )
     assert row["n_untracked"] == 2
     assert row["n_off_window"] == sum(1 for e in exp if e["off_window"]) == 3
     assert row["n_coins"] == 3
@@ -205,7 +251,8 @@ def test_daily_execution_matches_python(fx):
         assert row["fee_bps"] == pytest.approx(sum(e["fee"] for e in fills) / ntl * 1e4)
         assert row["maker_share"] == pytest.approx(sum(e["notional"] for e in fills if not e["crossed"]) / ntl)
         assert row["avg_slippage_bps"] == pytest.approx(
-            sum(e["slippage_bps"] * e["notional"] for e in priced) / sum(e["notional"] for e in priced))
+            sum(e["slippage_bps"] * e["notional"] for e in priced) / sum(e["notional"] for e in priced)
+        )
         assert row["n_unpriced"] == sum(1 for e in fills if e["slippage_bps"] is None)
         assert row["n_untracked"] == sum(1 for e in fills if not e["tracked"])
     day1 = df.row(0, named=True)
@@ -225,8 +272,9 @@ def test_by_coin_matches_python(fx):
     f, client = fx
     df = _run(client, trades.coin_execution, START, END)
     exp = f.fills()
-    assert df["coin"].to_list() == sorted({e["coin"] for e in exp},
-                                          key=lambda c: -sum(e["notional"] for e in exp if e["coin"] == c))
+    assert df["coin"].to_list() == sorted(
+        {e["coin"] for e in exp}, key=lambda c: -sum(e["notional"] for e in exp if e["coin"] == c)
+    )
     for row in df.iter_rows(named=True):
         fills = [e for e in exp if e["coin"] == row["coin"]]
         priced = [e for e in fills if e["slippage_bps"] is not None]
@@ -235,7 +283,8 @@ def test_by_coin_matches_python(fx):
         assert row["notional_usd"] == pytest.approx(sum(e["notional"] for e in fills))
         if priced:
             assert row["avg_slippage_bps"] == pytest.approx(
-                sum(e["slippage_bps"] * e["notional"] for e in priced) / sum(e["notional"] for e in priced))
+                sum(e["slippage_bps"] * e["notional"] for e in priced) / sum(e["notional"] for e in priced)
+            )
         else:
             assert row["avg_slippage_bps"] is None  # no price: unknown, not 0
         assert row["n_unpriced"] == len(fills) - len(priced)
@@ -262,8 +311,10 @@ def test_sorting_and_paging(fx, sort, descending):
         known.sort(key=lambda e: (e[sort], -e["time"].timestamp(), -e["tid"]))
     unknown = sorted([e for e in exp if e[sort] is None], key=lambda e: (e["time"], e["tid"]), reverse=True)
     expected = [e["tid"] for e in known + unknown]  # NULL (no price) sorts last either way
-    pages = [_run(client, trades.fills_page, START, END, sort=sort, descending=descending, page=p, page_size=4)
-             for p in (1, 2, 3, 4)]
+    pages = [
+        _run(client, trades.fills_page, START, END, sort=sort, descending=descending, page=p, page_size=4)
+        for p in (1, 2, 3, 4)
+    ]
     got = [tid for p in pages for tid in p["tid"].to_list()]
     assert [p.height for p in pages] == [4, 4, 1, 0]
     assert got == expected
@@ -314,8 +365,13 @@ def test_facets(fx):
     assert dirs == {"Open Long": 5, "Open Short": 1, "Close Long": 3}
     # the filter lists are in this order: facet, most fills first, then by name (in both branches of the union)
     assert df.select("facet", "value").rows() == [
-        ("coin", "AAA"), ("coin", "kPEPE"), ("coin", "NOPX"),
-        ("dir", "Open Long"), ("dir", "Close Long"), ("dir", "Open Short")]
+        ("coin", "AAA"),
+        ("coin", "kPEPE"),
+        ("coin", "NOPX"),
+        ("dir", "Open Long"),
+        ("dir", "Close Long"),
+        ("dir", "Open Short"),
+    ]
 
 
 def test_coin_drilldown(fx):

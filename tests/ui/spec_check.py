@@ -17,8 +17,9 @@ def assert_valid(spec: dict[str, Any]) -> go.Figure:
     path (`return_figure_from_figure_or_data` + `to_json`) carries the same traces and layout."""
     assert set(spec) <= {"data", "layout"}, set(spec)
     fig = go.Figure(spec)  # validates; raises ValueError on an unknown property or a bad value
-    sent = json.loads(pio.to_json(plotly.tools.return_figure_from_figure_or_data(SpecFigure(spec), True),
-                                  validate=False))
+    sent = json.loads(
+        pio.to_json(plotly.tools.return_figure_from_figure_or_data(SpecFigure(spec), True), validate=False)
+    )
     assert len(sent["data"]) == len(spec["data"])
     assert [t.get("type") for t in sent["data"]] == [t.type for t in fig.data]
     return fig

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from streamlit.runtime.caching.hashing import update_hash
 from streamlit.runtime.caching.cache_type import CacheType
+from streamlit.runtime.caching.hashing import update_hash
 from streamlit.testing.v1 import AppTest
 
 from ui import cache
@@ -60,7 +60,8 @@ def _script() -> None:
     def view(n: int, middle: int) -> pl.DataFrame:
         T.CALLS.append(-1)
         return pl.DataFrame({"a": list(range(n))}).with_columns(
-            pl.when(pl.col("a") == n // 2).then(middle).otherwise(pl.col("a")).alias("a"))
+            pl.when(pl.col("a") == n // 2).then(middle).otherwise(pl.col("a")).alias("a")
+        )
 
     @cache.section()
     def draw(df: pl.DataFrame) -> None:

@@ -23,8 +23,9 @@ def test_one_look_for_every_chart() -> None:
 
 
 def test_category_table_pills_and_percent_points() -> None:
-    df = pl.DataFrame({"sym": ["A", "B"], "notional_usd": [100.0, None], "err_t2": [0.0123, None],
-                       "category": [te.MATCHED, None]})
+    df = pl.DataFrame(
+        {"sym": ["A", "B"], "notional_usd": [100.0, None], "err_t2": [0.0123, None], "category": [te.MATCHED, None]}
+    )
     frame, config = tables.category_table(df)
     assert frame["err_t2"].to_list() == [1.23, None]  # percent points; missing stays null
     assert frame["category"].to_list() == [[te.MATCHED], None]
@@ -50,8 +51,12 @@ def test_category_table_missing_is_the_dash() -> None:
 
         from ui import tables
 
-        tables.show_category_table(pl.DataFrame({"sym": ["A"], "bn_px": [None], "err_t2": [None]},
-                                                schema={"sym": pl.String, "bn_px": pl.Float64, "err_t2": pl.Float64}))
+        tables.show_category_table(
+            pl.DataFrame(
+                {"sym": ["A"], "bn_px": [None], "err_t2": [None]},
+                schema={"sym": pl.String, "bn_px": pl.Float64, "err_t2": pl.Float64},
+            )
+        )
 
     from streamlit.testing.v1 import AppTest
 
@@ -67,8 +72,10 @@ def test_spec_figure_goes_through_the_real_plotly_chart() -> None:
     def script() -> None:
         from ui import plot
 
-        spec = plot.spec([{"type": "scatter", "x": ["2025-12-05", "2025-12-06"], "y": [1.5, None], "name": "TE"}],
-                         plot.layout("Daily TE", height=300, yaxis={"ticksuffix": "%"}))
+        spec = plot.spec(
+            [{"type": "scatter", "x": ["2025-12-05", "2025-12-06"], "y": [1.5, None], "name": "TE"}],
+            plot.layout("Daily TE", height=300, yaxis={"ticksuffix": "%"}),
+        )
         plot.show(spec, key="te_chart")
 
     import json

@@ -3,7 +3,7 @@ thin buckets faded, missing values as gaps, empty frames as a titled note."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -15,18 +15,27 @@ from ui.overview import regimes as regime_panel
 from ui.overview import risk as risk_panel
 from ui.trades import orders as orders_panel
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _buckets() -> pl.DataFrame:
-    rows = [("hour", "00", 12, 12, 12, -50.0, 10.0, 0.0, 60.0), ("hour", "13", 12, 12, 12, 30.0, 29.0, 1.0, 0.0),
-            ("weekday", "1", 24, 24, 1, -20.0, 0.0, 0.0, 20.0), ("window", "rebalance", 1, 1, 1, -50.0, 10.0, 0.0, 60.0),
-            ("window", "rest", 23, 23, 1, 30.0, 29.0, 1.0, 0.0),
-            ("trend", "up", 30, 30, 2, 40.0, 50.0, 2.0, 12.0), ("trend", "unknown", 2, 2, 1, -1.0, -1.0, 0.0, 0.0),
-            ("vol", "low", 10, 10, 1, 5.0, 5.0, 0.0, 0.0), ("regime", "up / low", 10, 10, 1, 5.0, 5.0, 0.0, 0.0),
-            ("regime", "unknown / high", 2, 2, 1, -1.0, -1.0, 0.0, 0.0)]
-    return pl.DataFrame(rows, schema=["dim", "bucket", "n_intervals", "n_hours", "n_days", "pnl", "price_pnl",
-                                      "funding", "fees"], orient="row")
+    rows = [
+        ("hour", "00", 12, 12, 12, -50.0, 10.0, 0.0, 60.0),
+        ("hour", "13", 12, 12, 12, 30.0, 29.0, 1.0, 0.0),
+        ("weekday", "1", 24, 24, 1, -20.0, 0.0, 0.0, 20.0),
+        ("window", "rebalance", 1, 1, 1, -50.0, 10.0, 0.0, 60.0),
+        ("window", "rest", 23, 23, 1, 30.0, 29.0, 1.0, 0.0),
+        ("trend", "up", 30, 30, 2, 40.0, 50.0, 2.0, 12.0),
+        ("trend", "unknown", 2, 2, 1, -1.0, -1.0, 0.0, 0.0),
+        ("vol", "low", 10, 10, 1, 5.0, 5.0, 0.0, 0.0),
+        ("regime", "up / low", 10, 10, 1, 5.0, 5.0, 0.0, 0.0),
+        ("regime", "unknown / high", 2, 2, 1, -1.0, -1.0, 0.0, 0.0),
+    ]
+    return pl.DataFrame(
+        rows,
+        schema=["dim", "bucket", "n_intervals", "n_hours", "n_days", "pnl", "price_pnl", "funding", "fees"],
+        orient="row",
+    )
 
 
 def test_hour_dimension_has_24_buckets_with_gaps_for_empty_hours():
@@ -65,8 +74,10 @@ def test_regime_heatmap_cells_and_empty():
 
 def test_risk_chart_keeps_missing_ratios_as_gaps():
     ts = [datetime(2025, 12, 5, tzinfo=UTC) + timedelta(hours=h) for h in range(3)]
-    series = pl.DataFrame({"ts": ts, "margin_pct": [0.3, None, 0.0], "leverage": [1.2, None, 1.1]},
-                          schema_overrides={"ts": pl.Datetime("ms", "UTC")})
+    series = pl.DataFrame(
+        {"ts": ts, "margin_pct": [0.3, None, 0.0], "leverage": [1.2, None, 1.1]},
+        schema_overrides={"ts": pl.Datetime("ms", "UTC")},
+    )
     spec = risk_panel.risk_chart(series, "hourly")
     assert_valid(spec)
     assert trace(spec, "Margin used (% equity)")["y"] == [30.0, None, 0.0]  # zero margin is 0 %, missing is a gap
@@ -75,16 +86,33 @@ def test_risk_chart_keeps_missing_ratios_as_gaps():
 
 
 def test_orders_and_pressure_charts():
-    outcomes = pl.DataFrame({"day": [date(2025, 12, 5), date(2025, 12, 6)], "n_orders": [4, 2], "n_filled": [3, 1],
-                             "n_canceled": [1, 0], "n_rejected": [0, 1], "n_open": [0, 0], "n_other": [0, 0],
-                             "fill_ratio": [0.75, 0.5]})
+    outcomes = pl.DataFrame(
+        {
+            "day": [date(2025, 12, 5), date(2025, 12, 6)],
+            "n_orders": [4, 2],
+            "n_filled": [3, 1],
+            "n_canceled": [1, 0],
+            "n_rejected": [0, 1],
+            "n_open": [0, 0],
+            "n_other": [0, 0],
+            "fill_ratio": [0.75, 0.5],
+        }
+    )
     spec = orders_panel.outcomes_chart(outcomes)
     assert_valid(spec)
     assert [t["name"] for t in spec["data"]] == ["filled", "canceled", "rejected", "Fill ratio"]
     assert trace(spec, "Fill ratio")["y"] == [75.0, 50.0]
-    pressure = pl.DataFrame({"bucket": [datetime(2025, 12, 5, tzinfo=UTC)] * 2, "monitor": ["orders", "trades"],
-                             "n_beats": [60, 60], "n_429": [2, 1], "n_429_errors": [0, 1], "retries": [5, 1]},
-                            schema_overrides={"bucket": pl.Datetime("ms", "UTC")})
+    pressure = pl.DataFrame(
+        {
+            "bucket": [datetime(2025, 12, 5, tzinfo=UTC)] * 2,
+            "monitor": ["orders", "trades"],
+            "n_beats": [60, 60],
+            "n_429": [2, 1],
+            "n_429_errors": [0, 1],
+            "retries": [5, 1],
+        },
+        schema_overrides={"bucket": pl.Datetime("ms", "UTC")},
+    )
     spec = orders_panel.pressure_chart(pressure, "hourly")
     assert_valid(spec)
     assert trace(spec, "orders")["y"] == [2] and trace(spec, "trades")["customdata"] == [1]

@@ -11,7 +11,7 @@ gaps, never zeros.
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 import polars as pl
@@ -40,7 +40,7 @@ def short_utc(ts: Any) -> str:
     if ts is None:
         return fmt.MISSING
     if getattr(ts, "tzinfo", None) is not None:
-        ts = ts.astimezone(timezone.utc)
+        ts = ts.astimezone(UTC)
     return ts.strftime("%b %d %H:%M")
 
 
@@ -69,28 +69,43 @@ def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label:
     if series.height == 0:
         return plot.empty(title, "No account snapshots in this range")
     s = series.sort("equity_ts")
-    data: list[dict[str, Any]] = [{
-        "type": "scatter", "x": plot.utc_text(s["equity_ts"]), "y": s["equity"].to_list(), "mode": "lines",
-        "name": "Equity", "line": {"color": C["equity"], "width": 2}, "connectgaps": False,
-        "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>Equity $%{y:,.0f}<extra></extra>",
-    }]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": plot.utc_text(s["equity_ts"]),
+            "y": s["equity"].to_list(),
+            "mode": "lines",
+            "name": "Equity",
+            "line": {"color": C["equity"], "width": 2},
+            "connectgaps": False,
+            "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>Equity $%{y:,.0f}<extra></extra>",
+        }
+    ]
     if flows is not None and flows.height:
         # each flow sits on the curve at the first mark at or after it (the equity that reflects it)
         f = plot.naive_utc(flows.sort("time"), "time").with_columns(pl.col("time").cast(pl.Datetime("ms")))
-        lookup = plot.naive_utc(s, "equity_ts").select(pl.col("equity_ts").cast(pl.Datetime("ms")).alias("time"), "equity")
+        lookup = plot.naive_utc(s, "equity_ts").select(
+            pl.col("equity_ts").cast(pl.Datetime("ms")).alias("time"), "equity"
+        )
         f = f.join_asof(lookup, on="time", strategy="forward")
         for kind, sign, symbol in (("deposit", 1, "triangle-up"), ("withdraw", -1, "triangle-down")):
             part = f.filter((pl.col("usdc") > 0) if sign > 0 else (pl.col("usdc") < 0))
             if part.height == 0:
                 continue
-            data.append({
-                "type": "scatter", "x": plot.utc_text(part["time"]), "y": part["equity"].to_list(), "mode": "markers",
-                "name": "Deposit (not PnL)" if sign > 0 else "Withdrawal (not PnL)",
-                "marker": {"color": C[kind], "size": 13, "symbol": symbol, "line": {"color": "white", "width": 1}},
-                "customdata": [[fmt.usd(v, signed=True), t]
-                               for v, t in zip(part["usdc"].to_list(), part["type"].to_list())],
-                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{customdata[1]} %{customdata[0]}<extra></extra>",
-            })
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": plot.utc_text(part["time"]),
+                    "y": part["equity"].to_list(),
+                    "mode": "markers",
+                    "name": "Deposit (not PnL)" if sign > 0 else "Withdrawal (not PnL)",
+                    "marker": {"color": C[kind], "size": 13, "symbol": symbol, "line": {"color": "white", "width": 1}},
+                    "customdata": [
+                        [fmt.usd(v, signed=True), t] for v, t in zip(part["usdc"].to_list(), part["type"].to_list())
+                    ],
+                    "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{customdata[1]} %{customdata[0]}<extra></extra>",
+                }
+            )
     return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"tickprefix": "$", "tickformat": ",.0f"}))
 
 
@@ -104,26 +119,59 @@ def underwater(dd: pl.DataFrame, worst: dict, bucket_label: str = "hourly") -> S
     title = f"Drawdown (time-weighted equity index, deepest point per {per}, UTC)"
     if dd.height == 0:
         return plot.empty(title, "No returns in this range")
-    data: list[dict[str, Any]] = [{
-        "type": "scatter", "x": plot.utc_text(dd["ts"]), "y": plot.percent(dd["drawdown"].to_list()), "mode": "lines",
-        "name": "Drawdown", "fill": "tozeroy", "line": {"color": C["drawdown"], "width": 1.5},
-        "fillcolor": DRAWDOWN_FILL, "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
-    }]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": plot.utc_text(dd["ts"]),
+            "y": plot.percent(dd["drawdown"].to_list()),
+            "mode": "lines",
+            "name": "Drawdown",
+            "fill": "tozeroy",
+            "line": {"color": C["drawdown"], "width": 1.5},
+            "fillcolor": DRAWDOWN_FILL,
+            "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
+        }
+    ]
     shapes: list[dict[str, Any]] = []
     if worst.get("trough_ts") is not None and worst.get("max_drawdown") is not None:
-        data.append({
-            "type": "scatter", "x": [plot.utc_iso(worst["trough_ts"])], "y": [worst["max_drawdown"] * 100],
-            "mode": "markers+text", "name": "Max drawdown",
-            "marker": {"color": C["drawdown"], "size": 10, "symbol": "x"},
-            "text": [f"max {fmt.pct(worst['max_drawdown'], signed=True)} "], "textposition": "middle left",
-            "hovertemplate": "Trough %{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "x": [plot.utc_iso(worst["trough_ts"])],
+                "y": [worst["max_drawdown"] * 100],
+                "mode": "markers+text",
+                "name": "Max drawdown",
+                "marker": {"color": C["drawdown"], "size": 10, "symbol": "x"},
+                "text": [f"max {fmt.pct(worst['max_drawdown'], signed=True)} "],
+                "textposition": "middle left",
+                "hovertemplate": "Trough %{x|%Y-%m-%d %H:%M} UTC<br>%{y:.2f}%<extra></extra>",
+            }
+        )
         if worst.get("peak_ts") is not None:  # a vertical line at the peak (what fig.add_vline draws)
             peak = plot.utc_iso(worst["peak_ts"])
-            shapes.append({"type": "line", "xref": "x", "yref": "y domain", "x0": peak, "x1": peak, "y0": 0, "y1": 1,
-                           "line": {"color": plot.ZERO_LINE, "dash": "dot", "width": 1}})
-    return plot.spec(data, overview_layout(title, height=260, showlegend=False, shapes=shapes, xaxis=TIME_AXIS,
-                                           yaxis={"ticksuffix": "%", "rangemode": "tozero"}))
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "y domain",
+                    "x0": peak,
+                    "x1": peak,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": plot.ZERO_LINE, "dash": "dot", "width": 1},
+                }
+            )
+    return plot.spec(
+        data,
+        overview_layout(
+            title,
+            height=260,
+            showlegend=False,
+            shapes=shapes,
+            xaxis=TIME_AXIS,
+            yaxis={"ticksuffix": "%", "rangemode": "tozero"},
+        ),
+    )
 
 
 def decomposition(parts: dict) -> Spec:
@@ -133,21 +181,27 @@ def decomposition(parts: dict) -> Spec:
         return plot.empty(title, "Total PnL unknown: no equity mark at one end of the range")
     keys = list(COMPONENTS) + ["residual"]
     shown = [(COMPONENT_LABELS[k], parts.get(k)) for k in keys if parts.get(k) is not None]
-    data = [{
-        "type": "waterfall",
-        "x": [lab for lab, _ in shown] + ["Total PnL"],
-        "y": [v for _, v in shown] + [parts["total"]],
-        "measure": ["relative"] * len(shown) + ["total"],
-        "text": [fmt.usd(v, signed=True) for _, v in shown] + [fmt.usd(parts["total"], signed=True)],
-        "textposition": "outside",
-        "increasing": {"marker": {"color": C["long"]}},
-        "decreasing": {"marker": {"color": C["short"]}},
-        "totals": {"marker": {"color": C["total"]}},
-        "connector": {"line": {"color": plot.AXIS_LINE}},
-        "hovertemplate": "%{x}: %{text}<extra></extra>",
-    }]
-    return plot.spec(data, overview_layout(title, height=320, showlegend=False, hovermode="closest",
-                                           yaxis={"tickprefix": "$", "tickformat": ",.0f"}))
+    data = [
+        {
+            "type": "waterfall",
+            "x": [lab for lab, _ in shown] + ["Total PnL"],
+            "y": [v for _, v in shown] + [parts["total"]],
+            "measure": ["relative"] * len(shown) + ["total"],
+            "text": [fmt.usd(v, signed=True) for _, v in shown] + [fmt.usd(parts["total"], signed=True)],
+            "textposition": "outside",
+            "increasing": {"marker": {"color": C["long"]}},
+            "decreasing": {"marker": {"color": C["short"]}},
+            "totals": {"marker": {"color": C["total"]}},
+            "connector": {"line": {"color": plot.AXIS_LINE}},
+            "hovertemplate": "%{x}: %{text}<extra></extra>",
+        }
+    ]
+    return plot.spec(
+        data,
+        overview_layout(
+            title, height=320, showlegend=False, hovermode="closest", yaxis={"tickprefix": "$", "tickformat": ",.0f"}
+        ),
+    )
 
 
 def daily_returns(daily: pl.DataFrame) -> Spec:
@@ -157,16 +211,25 @@ def daily_returns(daily: pl.DataFrame) -> Spec:
     if d.height == 0:
         return plot.empty(title, "No complete day in this range")
     rets = d["ret"].to_list()
-    data = [{
-        "type": "bar", "x": plot.utc_text(d["bucket"], plot.DAY_TEXT), "y": plot.percent(rets), "name": "Daily return",
-        "marker": {"color": [C["long"] if r > 0 else C["short"] for r in rets]},
-        "customdata": [fmt.usd(p, signed=True) for p in d["pnl"].to_list()],
-        "hovertemplate": "%{x|%Y-%m-%d}<br>%{y:.2f}%  (%{customdata})<extra></extra>",
-    }]
+    data = [
+        {
+            "type": "bar",
+            "x": plot.utc_text(d["bucket"], plot.DAY_TEXT),
+            "y": plot.percent(rets),
+            "name": "Daily return",
+            "marker": {"color": [C["long"] if r > 0 else C["short"] for r in rets]},
+            "customdata": [fmt.usd(p, signed=True) for p in d["pnl"].to_list()],
+            "hovertemplate": "%{x|%Y-%m-%d}<br>%{y:.2f}%  (%{customdata})<extra></extra>",
+        }
+    ]
     # a few days: one tick per day (Plotly's own 12-hour steps would print each date twice)
     xaxis = {**plot.DATE_AXIS, "dtick": 86_400_000} if d.height <= 14 else plot.DATE_AXIS
-    return plot.spec(data, overview_layout(title, height=260, showlegend=False, hovermode="closest",
-                                           xaxis=xaxis, yaxis={"ticksuffix": "%"}))
+    return plot.spec(
+        data,
+        overview_layout(
+            title, height=260, showlegend=False, hovermode="closest", xaxis=xaxis, yaxis={"ticksuffix": "%"}
+        ),
+    )
 
 
 def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
@@ -179,25 +242,44 @@ def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
     series = (
         ("gross", "Gross", e["gross_pct"].to_list(), e["gross_usd"].to_list(), {"width": 2}),
         ("long", "Long", e["long_pct"].to_list(), e["long_usd"].to_list(), {"width": 1.2}),
-        ("short", "Short", [None if v is None else -v for v in e["short_pct"].to_list()],
-         [None if v is None else -v for v in e["short_usd"].to_list()], {"width": 1.2}),
+        (
+            "short",
+            "Short",
+            [None if v is None else -v for v in e["short_pct"].to_list()],
+            [None if v is None else -v for v in e["short_usd"].to_list()],
+            {"width": 1.2},
+        ),
         ("net", "Net", e["net_pct"].to_list(), e["net_usd"].to_list(), {"width": 2, "dash": "dot"}),
     )
-    data = [{
-        "type": "scatter", "x": x, "y": plot.percent(pct_values), "name": name, "mode": "lines",
-        "line": {"color": C[key], **line}, "connectgaps": False,
-        "customdata": [fmt.usd(v) for v in usd_values],
-        "hovertemplate": f"{name} %{{y:.1f}}% (%{{customdata}})<extra></extra>",
-    } for key, name, pct_values, usd_values, line in series]
+    data = [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": plot.percent(pct_values),
+            "name": name,
+            "mode": "lines",
+            "line": {"color": C[key], **line},
+            "connectgaps": False,
+            "customdata": [fmt.usd(v) for v in usd_values],
+            "hovertemplate": f"{name} %{{y:.1f}}% (%{{customdata}})<extra></extra>",
+        }
+        for key, name, pct_values, usd_values, line in series
+    ]
     if "incomplete" in e.columns:
         bad = e.filter(pl.col("incomplete") == 1)
         if bad.height:  # rounds where a held coin was missing and carried from the fills
-            data.append({
-                "type": "scatter", "x": plot.utc_text(bad["ts"]), "y": plot.percent(bad["gross_pct"].to_list()),
-                "mode": "markers", "name": "Incomplete round (carried)",
-                "marker": {"color": C["gross"], "size": 9, "symbol": "diamond-open", "line": {"width": 2}},
-                "customdata": [missing_text(c, u) for c, u in zip(bad["missing_coins"].to_list(),
-                                                                   bad["missing_usd"].to_list())],
-                "hovertemplate": "Incomplete round: %{customdata} carried from the fills<extra></extra>",
-            })
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": plot.utc_text(bad["ts"]),
+                    "y": plot.percent(bad["gross_pct"].to_list()),
+                    "mode": "markers",
+                    "name": "Incomplete round (carried)",
+                    "marker": {"color": C["gross"], "size": 9, "symbol": "diamond-open", "line": {"width": 2}},
+                    "customdata": [
+                        missing_text(c, u) for c, u in zip(bad["missing_coins"].to_list(), bad["missing_usd"].to_list())
+                    ],
+                    "hovertemplate": "Incomplete round: %{customdata} carried from the fills<extra></extra>",
+                }
+            )
     return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"ticksuffix": "%"}))

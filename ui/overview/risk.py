@@ -13,8 +13,8 @@ import polars as pl
 import streamlit as st
 
 from lib import config
-from lib.book import risk
 from lib import format as fmt
+from lib.book import risk
 from ui import cache, layout, plot, tables
 from ui.plot import Spec
 
@@ -57,18 +57,46 @@ def risk_chart(series: pl.DataFrame, bucket_label: str) -> Spec:
         return plot.empty(title, "No account snapshots in this range")
     x = plot.utc_text(series["ts"])
     data: list[dict[str, Any]] = [
-        {"type": "scatter", "mode": "lines", "name": "Margin used (% equity)", "x": x,
-         "y": plot.percent(series["margin_pct"].to_list()), "connectgaps": False,
-         "line": {"color": C["fees"], "width": 2}, "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>Margin %{y:.1f}%<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "Leverage (x)", "x": x, "y": series["leverage"].to_list(),
-         "yaxis": "y2", "connectgaps": False, "line": {"color": C["gross"], "width": 2, "dash": "dot"},
-         "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>Leverage %{y:.2f}x<extra></extra>"},
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Margin used (% equity)",
+            "x": x,
+            "y": plot.percent(series["margin_pct"].to_list()),
+            "connectgaps": False,
+            "line": {"color": C["fees"], "width": 2},
+            "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>Margin %{y:.1f}%<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Leverage (x)",
+            "x": x,
+            "y": series["leverage"].to_list(),
+            "yaxis": "y2",
+            "connectgaps": False,
+            "line": {"color": C["gross"], "width": 2, "dash": "dot"},
+            "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>Leverage %{y:.2f}x<extra></extra>",
+        },
     ]
-    return plot.spec(data, plot.layout(
-        title, 300, hovermode="x unified", xaxis={"type": "date"},
-        yaxis={"title": {"text": "% of equity"}, "ticksuffix": "%", "rangemode": "tozero"},
-        yaxis2={"title": {"text": "leverage"}, "overlaying": "y", "side": "right", "showgrid": False,
-                "ticksuffix": "x", "rangemode": "tozero"}))
+    return plot.spec(
+        data,
+        plot.layout(
+            title,
+            300,
+            hovermode="x unified",
+            xaxis={"type": "date"},
+            yaxis={"title": {"text": "% of equity"}, "ticksuffix": "%", "rangemode": "tozero"},
+            yaxis2={
+                "title": {"text": "leverage"},
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "ticksuffix": "x",
+                "rangemode": "tozero",
+            },
+        ),
+    )
 
 
 @cache.section()
@@ -77,35 +105,62 @@ def risk_panel(view: RiskNow) -> None:
     t = view.totals
     row = layout.metric_row(4)
     when = fmt.utc(t.get("ts")) if t else fmt.MISSING
-    row[0].metric("Margin used", fmt.pct(t.get("margin_pct"), 1),
-                  delta=_pp_delta(t.get("margin_pct"), t.get("prev_margin_pct")), delta_color="inverse",
-                  delta_description="vs 24 h before",
-                  help=f"Total margin used / equity at the newest account snapshot ({when}).")
-    row[1].metric("Leverage", fmt.MISSING if t.get("leverage") is None else f"{t['leverage']:.2f}x",
-                  delta=_x_delta(t.get("leverage"), t.get("prev_leverage")), delta_color="inverse",
-                  delta_description="vs 24 h before", help="Total position notional / equity (account level).")
-    row[2].metric("Withdrawable", fmt.usd(t.get("withdrawable")),
-                  help="What the exchange would let the desk withdraw now.")
+    row[0].metric(
+        "Margin used",
+        fmt.pct(t.get("margin_pct"), 1),
+        delta=_pp_delta(t.get("margin_pct"), t.get("prev_margin_pct")),
+        delta_color="inverse",
+        delta_description="vs 24 h before",
+        help=f"Total margin used / equity at the newest account snapshot ({when}).",
+    )
+    row[1].metric(
+        "Leverage",
+        fmt.MISSING if t.get("leverage") is None else f"{t['leverage']:.2f}x",
+        delta=_x_delta(t.get("leverage"), t.get("prev_leverage")),
+        delta_color="inverse",
+        delta_description="vs 24 h before",
+        help="Total position notional / equity (account level).",
+    )
+    row[2].metric(
+        "Withdrawable", fmt.usd(t.get("withdrawable")), help="What the exchange would let the desk withdraw now."
+    )
     row[3].metric("Margin used (USD)", fmt.usd(t.get("margin_used")), help=f"Equity {fmt.usd(t.get('equity'))}.")
     if view.closest is None:
         return
     st.markdown(f"**Closest to liquidation** (the {config.CLOSEST_LIQUIDATIONS} nearest)")
     if view.closest.height == 0:
-        st.caption(f"None of the {view.n_positions} positions reports a liquidation price (the exchange reports "
-                   "none when the account's margin covers the position).")
+        st.caption(
+            f"None of the {view.n_positions} positions reports a liquidation price (the exchange reports "
+            "none when the account's margin covers the position)."
+        )
         return
-    frame = view.closest.select(*(["account"] if "account" in view.closest.columns else []), "coin", "side", "position_value", "mark", "liquidation_px", "liq_distance_pct",
-                                "leverage", "notional_pct").with_columns((pl.col("notional_pct") * 100).round(2))
-    st.dataframe(tables.by_account(frame), hide_index=True, placeholder=fmt.MISSING, column_config={
-        **tables.ACCOUNT_COLUMN,
-        "position_value": st.column_config.NumberColumn("Position value", format="dollar"),
-        "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
-        "liquidation_px": st.column_config.NumberColumn("Liquidation price", format="%.6g"),
-        "liq_distance_pct": st.column_config.NumberColumn("Distance", format="%.1f%%",
-                                                          help="How far the mark may move against the position"),
-        "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
-        "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
-    })
+    frame = view.closest.select(
+        *(["account"] if "account" in view.closest.columns else []),
+        "coin",
+        "side",
+        "position_value",
+        "mark",
+        "liquidation_px",
+        "liq_distance_pct",
+        "leverage",
+        "notional_pct",
+    ).with_columns((pl.col("notional_pct") * 100).round(2))
+    st.dataframe(
+        tables.by_account(frame),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            **tables.ACCOUNT_COLUMN,
+            "position_value": st.column_config.NumberColumn("Position value", format="dollar"),
+            "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
+            "liquidation_px": st.column_config.NumberColumn("Liquidation price", format="%.6g"),
+            "liq_distance_pct": st.column_config.NumberColumn(
+                "Distance", format="%.1f%%", help="How far the mark may move against the position"
+            ),
+            "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
+            "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
+        },
+    )
     if view.n_without_liq:
         st.caption(f"{view.n_without_liq} of {view.n_positions} positions report no liquidation price.")
 

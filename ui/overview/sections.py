@@ -13,19 +13,23 @@ import polars as pl
 import streamlit as st
 
 from lib import config
+from lib import format as fmt
 from lib.book import pnl
 from lib.tracking import snapshot as te_snapshot
-from lib import format as fmt
 from ui import cache, layout, plot
 from ui.overview import charts
 from ui.overview.views import DailyStatistics, Decomposition, Drawdown, ExposureNow
 
 _ROW2_OFF = {"delta_arrow": "off", "delta_color": "off"}
-RETURN_HELP = ("Return: time-weighted — every account snapshot to the next is a sub-period, a deposit or "
-               "withdrawal only splits its own few minutes, and the sub-periods are chained (the equity index "
-               "the drawdown uses).")
-MARK_RULE = ("End mark: the newest account snapshot; start mark: the last snapshot at or before the window's "
-             "start. Fills, fees, funding and flows count between the two marks.")
+RETURN_HELP = (
+    "Return: time-weighted — every account snapshot to the next is a sub-period, a deposit or "
+    "withdrawal only splits its own few minutes, and the sub-periods are chained (the equity index "
+    "the drawdown uses)."
+)
+MARK_RULE = (
+    "End mark: the newest account snapshot; start mark: the last snapshot at or before the window's "
+    "start. Fills, fees, funding and flows count between the two marks."
+)
 
 
 @cache.section()
@@ -33,18 +37,25 @@ def pnl_metrics(windows: dict[str, dict]) -> None:
     """Equity and the PnL of today (UTC day), the last 7 and 30 × 24 h and since start (headline windows)."""
     today = windows.get("today", {})
     row = layout.metric_row(5)
-    row[0].metric("Equity (AUM)", fmt.usd(today.get("equity_end")),
-                  delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
-                  delta_description="PnL today",
-                  help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'), seconds=True)}.")
+    row[0].metric(
+        "Equity (AUM)",
+        fmt.usd(today.get("equity_end")),
+        delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
+        delta_description="PnL today",
+        help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'), seconds=True)}.",
+    )
     for col, key in ((row[1], "today"), (row[2], "7d"), (row[3], "30d"), (row[4], "all")):
         w = windows.get(key, {})
         label = w.get("label") or pnl.window_label(key)
-        col.metric(f"PnL {label}", fmt.usd(w.get("pnl"), signed=True),
-                   delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)), delta_description="time-weighted",
-                   help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
-                        f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
-                        f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}")
+        col.metric(
+            f"PnL {label}",
+            fmt.usd(w.get("pnl"), signed=True),
+            delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)),
+            delta_description="time-weighted",
+            help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
+            f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
+            f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}",
+        )
 
 
 @cache.section()
@@ -53,42 +64,68 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
     x = view.row
     hour = config.DEFAULT_SNAPSHOT_HOUR
     row = layout.metric_row(5)
-    row[0].metric("Gross exposure", fmt.pct(view.gross_pct, 1),
-                  delta=fmt.usd(x.get("gross_usd")) if x else None, **_ROW2_OFF,
-                  help=f"Sum of |position value| at the newest positions snapshot ({fmt.utc(x.get('ts'))}), "
-                       "as % of equity.")
-    row[1].metric("Net exposure", fmt.pct(view.net_pct, 1, signed=True),
-                  delta=fmt.usd(x.get("net_usd"), signed=True) if x else None, **_ROW2_OFF,
-                  help="Long minus short position value, as % of equity.")
-    row[2].metric("Long positions", x.get("n_long", fmt.MISSING),
-                  delta=fmt.usd(x.get("long_usd")) if x else None, **_ROW2_OFF)
-    row[3].metric("Short positions", x.get("n_short", fmt.MISSING),
-                  delta=fmt.usd(x.get("short_usd")) if x else None, **_ROW2_OFF)
+    row[0].metric(
+        "Gross exposure",
+        fmt.pct(view.gross_pct, 1),
+        delta=fmt.usd(x.get("gross_usd")) if x else None,
+        **_ROW2_OFF,
+        help=f"Sum of |position value| at the newest positions snapshot ({fmt.utc(x.get('ts'))}), as % of equity.",
+    )
+    row[1].metric(
+        "Net exposure",
+        fmt.pct(view.net_pct, 1, signed=True),
+        delta=fmt.usd(x.get("net_usd"), signed=True) if x else None,
+        **_ROW2_OFF,
+        help="Long minus short position value, as % of equity.",
+    )
+    row[2].metric(
+        "Long positions", x.get("n_long", fmt.MISSING), delta=fmt.usd(x.get("long_usd")) if x else None, **_ROW2_OFF
+    )
+    row[3].metric(
+        "Short positions", x.get("n_short", fmt.MISSING), delta=fmt.usd(x.get("short_usd")) if x else None, **_ROW2_OFF
+    )
     te_now = view.te
     counts_text = charts.category_text(te_now["counts"])
     problems_text = charts.category_text(te_now["problems"])
-    row[4].metric("Tracking error", fmt.pct(te_now["te"]),
-                  delta=fmt.metric_delta(fmt.pp(te_now["delta"])), delta_color="inverse",
-                  delta_description="vs day before",
-                  help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
-                       "the newest day whose snapshot hour is complete in the data. "
-                       + (f"Problems: {problems_text}." if problems_text else "No problem rows."))
+    row[4].metric(
+        "Tracking error",
+        fmt.pct(te_now["te"]),
+        delta=fmt.metric_delta(fmt.pp(te_now["delta"])),
+        delta_color="inverse",
+        delta_description="vs day before",
+        help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
+        "the newest day whose snapshot hour is complete in the data. "
+        + (f"Problems: {problems_text}." if problems_text else "No problem rows."),
+    )
     if snap_day is not None and te_now["state"] is not None:
-        st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}: not computed, "
-                   + ("no model targets for this holdings date" if te_now["state"] == te_snapshot.NO_TARGETS
-                      else "no fills up to this snapshot (the book is unknown)")
-                   + " — nothing is classified, as on the Positions and Tracking Error pages.")
+        st.caption(
+            f"Tracking error at {fmt.snapshot_when(snap_day, hour)}: not computed, "
+            + (
+                "no model targets for this holdings date"
+                if te_now["state"] == te_snapshot.NO_TARGETS
+                else "no fills up to this snapshot (the book is unknown)"
+            )
+            + " — nothing is classified, as on the Positions and Tracking Error pages."
+        )
     elif snap_day is not None:
-        st.caption(f"Tracking error at {fmt.snapshot_when(snap_day, hour)}, symbols by category: "
-                   + (counts_text or "none") + " — details on the Tracking Error page.")
+        st.caption(
+            f"Tracking error at {fmt.snapshot_when(snap_day, hour)}, symbols by category: "
+            + (counts_text or "none")
+            + " — details on the Tracking Error page."
+        )
     if x.get("n_missing"):
-        st.warning(f"**Incomplete positions round ({fmt.utc(x.get('ts'), seconds=True)}):** "
-                   f"{charts.missing_text(x.get('missing_coins'), x.get('missing_usd'))} — the fills say "
-                   "held but the exchange snapshot lacks the row; carried at the fills-implied size and its last "
-                   "mark, not counted as flat.", icon=":material/report:")
+        st.warning(
+            f"**Incomplete positions round ({fmt.utc(x.get('ts'), seconds=True)}):** "
+            f"{charts.missing_text(x.get('missing_coins'), x.get('missing_usd'))} — the fills say "
+            "held but the exchange snapshot lacks the row; carried at the fills-implied size and its last "
+            "mark, not counted as flat.",
+            icon=":material/report:",
+        )
     if x.get("n_unvalued"):
-        st.caption(f":material/warning: {x['n_unvalued']} held coin(s) have no position value and are left out "
-                   "of the exposure sums.")
+        st.caption(
+            f":material/warning: {x['n_unvalued']} held coin(s) have no position value and are left out "
+            "of the exposure sums."
+        )
 
 
 @cache.section()
@@ -99,8 +136,10 @@ def decomposition(view: Decomposition) -> None:
     with left:
         plot.show(charts.decomposition(parts), key="ov_decomposition")
     right.table(
-        {"Component": table["label"].to_list() + ["Total PnL"],
-         "USD": [fmt.usd(v, signed=True) for v in table["usd"].to_list()] + [fmt.usd(parts["total"], signed=True)]},
+        {
+            "Component": table["label"].to_list() + ["Total PnL"],
+            "USD": [fmt.usd(v, signed=True) for v in table["usd"].to_list()] + [fmt.usd(parts["total"], signed=True)],
+        },
         hide_index=True,
     )
     right.markdown(
@@ -122,11 +161,16 @@ def decomposition(view: Decomposition) -> None:
         "prices moving in between land in the residual. Deposits and withdrawals are never PnL."
     )
     if w.get("n_fee_other_token"):
-        st.caption(f":material/currency_exchange: {w['n_fee_other_token']:,} fee(s) paid in a token other than "
-                   "USDC are not in *fees* (no USD value): the residual holds them.")
+        st.caption(
+            f":material/currency_exchange: {w['n_fee_other_token']:,} fee(s) paid in a token other than "
+            "USDC are not in *fees* (no USD value): the residual holds them."
+        )
     if parts["residual"] is None and parts["total"] is not None:
-        st.info("The change in unrealized PnL is unknown (no positions snapshot at a mark and the account "
-                "reports open positions), so the residual cannot be computed.", icon=":material/info:")
+        st.info(
+            "The change in unrealized PnL is unknown (no positions snapshot at a mark and the account "
+            "reports open positions), so the residual cannot be computed.",
+            icon=":material/info:",
+        )
 
 
 @cache.section()
@@ -137,19 +181,34 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
     d1, d2, d3, d4 = layout.metric_row(4)
     n_snaps = view.n_snapshots
-    d1.metric("Max drawdown", fmt.pct(worst["max_drawdown"], signed=True),
-              help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
-                   f"range, measured at every account snapshot ({n_snaps:,} here) whatever the range's length.")
+    d1.metric(
+        "Max drawdown",
+        fmt.pct(worst["max_drawdown"], signed=True),
+        help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
+        f"range, measured at every account snapshot ({n_snaps:,} here) whatever the range's length.",
+    )
     d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"], seconds=True))
-    d3.metric("Trough (UTC)", charts.short_utc(worst["trough_ts"]), help=fmt.utc(worst["trough_ts"], seconds=True),
-              delta=f"recovered {fmt.utc(worst['recovered_ts'])}" if worst["recovered_ts"] else
-              ("not recovered" if worst["trough_ts"] else None), delta_arrow="off", delta_color="off")
-    d4.metric("Current drawdown", fmt.pct(worst["current_drawdown"], signed=True),
-              help=f"From the peak of {fmt.utc(worst['current_peak_ts'], seconds=True)}.")
+    d3.metric(
+        "Trough (UTC)",
+        charts.short_utc(worst["trough_ts"]),
+        help=fmt.utc(worst["trough_ts"], seconds=True),
+        delta=f"recovered {fmt.utc(worst['recovered_ts'])}"
+        if worst["recovered_ts"]
+        else ("not recovered" if worst["trough_ts"] else None),
+        delta_arrow="off",
+        delta_color="off",
+    )
+    d4.metric(
+        "Current drawdown",
+        fmt.pct(worst["current_drawdown"], signed=True),
+        help=f"From the peak of {fmt.utc(worst['current_peak_ts'], seconds=True)}.",
+    )
     plot.show(charts.underwater(view.underwater, worst, bucket_label), key="ov_underwater")
-    notes = [f"Drawdown, peak, trough and recovery are computed at every account snapshot ({n_snaps:,}); the charts "
-             f"draw one point per {'hour' if bucket_label == 'hourly' else 'UTC day'} (the underwater chart its "
-             "deepest point)."]
+    notes = [
+        f"Drawdown, peak, trough and recovery are computed at every account snapshot ({n_snaps:,}); the charts "
+        f"draw one point per {'hour' if bucket_label == 'hourly' else 'UTC day'} (the underwater chart its "
+        "deepest point)."
+    ]
     if view.n_bad_snapshots:
         notes.append(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
     st.caption(" ".join(notes))
@@ -163,25 +222,52 @@ def daily_statistics(view: DailyStatistics) -> None:
     st.subheader("Daily statistics (UTC days, time-weighted returns net of deposits/withdrawals)")
     s1, s2, s3, s4 = layout.metric_row(4)
     s1.metric("Mean return / day", fmt.pct(stats["mean_return"], 3, signed=True))
-    s2.metric("Win rate (days)", fmt.pct(stats["win_rate"], 0),
-              help=f"{stats['n_up'] or 0} up, {stats['n_down'] or 0} down days.")
-    s3.metric("Best day", fmt.pct(stats["best_return"], signed=True),
-              delta=str(stats["best_day"]) if stats["best_day"] else None, delta_arrow="off", delta_color="off")
-    s4.metric("Worst day", fmt.pct(stats["worst_return"], signed=True),
-              delta=str(stats["worst_day"]) if stats["worst_day"] else None, delta_arrow="off", delta_color="off")
+    s2.metric(
+        "Win rate (days)",
+        fmt.pct(stats["win_rate"], 0),
+        help=f"{stats['n_up'] or 0} up, {stats['n_down'] or 0} down days.",
+    )
+    s3.metric(
+        "Best day",
+        fmt.pct(stats["best_return"], signed=True),
+        delta=str(stats["best_day"]) if stats["best_day"] else None,
+        delta_arrow="off",
+        delta_color="off",
+    )
+    s4.metric(
+        "Worst day",
+        fmt.pct(stats["worst_return"], signed=True),
+        delta=str(stats["worst_day"]) if stats["worst_day"] else None,
+        delta_arrow="off",
+        delta_color="off",
+    )
     s5, s6, s7, _ = layout.metric_row(4)
-    s5.metric(f"Volatility (ann. ×{root})", fmt.pct(stats["vol_ann"], 1),
-              delta=f"{stats['n_days']} days", delta_arrow="off", delta_color="off",
-              help=f"Standard deviation of {stats['n_days']} finished days' returns × {root}.")
-    s6.metric(f"Sharpe (ann. ×{root}, zero risk-free rate)", fmt.number(stats["sharpe_ann"], 2),
-              delta=f"{stats['n_days']} days", delta_arrow="off", delta_color="off",
-              help=f"Mean / standard deviation of {stats['n_days']} finished days' returns × {root}; "
-                   "risk-free rate 0.")
-    s7.metric("Days", stats["n_days"],
-              help=f"Finished UTC days with a return; {stats['n_missing']} without one. "
-                   + ("The unfinished current day is left out." if view.n_unfinished else ""))
-    st.caption(f"{stats['n_days']} finished UTC days · zero risk-free rate · annualised with {root} (crypto trades "
-               "every day)" + (" · the unfinished current day is not counted" if view.n_unfinished else "") + ".")
+    s5.metric(
+        f"Volatility (ann. ×{root})",
+        fmt.pct(stats["vol_ann"], 1),
+        delta=f"{stats['n_days']} days",
+        delta_arrow="off",
+        delta_color="off",
+        help=f"Standard deviation of {stats['n_days']} finished days' returns × {root}.",
+    )
+    s6.metric(
+        f"Sharpe (ann. ×{root}, zero risk-free rate)",
+        fmt.number(stats["sharpe_ann"], 2),
+        delta=f"{stats['n_days']} days",
+        delta_arrow="off",
+        delta_color="off",
+        help=f"Mean / standard deviation of {stats['n_days']} finished days' returns × {root}; risk-free rate 0.",
+    )
+    s7.metric(
+        "Days",
+        stats["n_days"],
+        help=f"Finished UTC days with a return; {stats['n_missing']} without one. "
+        + ("The unfinished current day is left out." if view.n_unfinished else ""),
+    )
+    st.caption(
+        f"{stats['n_days']} finished UTC days · zero risk-free rate · annualised with {root} (crypto trades "
+        "every day)" + (" · the unfinished current day is not counted" if view.n_unfinished else "") + "."
+    )
     plot.show(charts.daily_returns(view.days), key="ov_daily")
 
 
@@ -193,17 +279,24 @@ def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
     bad = expo_series.filter(pl.col("incomplete") == 1) if "incomplete" in expo_series.columns else expo_series.clear()
     if bad.height:
         coins = sorted({c for cs in bad["missing_coins"].to_list() for c in (cs or [])})
-        st.caption(f":material/report: {bad.height} incomplete positions round(s) in the range ("
-                   f"{fmt.utc(bad['ts'].min())} … {fmt.utc(bad['ts'].max())}; {', '.join(coins)}): a coin the fills "
-                   "say is held was missing from the snapshot. It is carried at its fills-implied size and last mark "
-                   "(◆ on the chart), not counted as flat.")
+        st.caption(
+            f":material/report: {bad.height} incomplete positions round(s) in the range ("
+            f"{fmt.utc(bad['ts'].min())} … {fmt.utc(bad['ts'].max())}; {', '.join(coins)}): a coin the fills "
+            "say is held was missing from the snapshot. It is carried at its fills-implied size and last mark "
+            "(◆ on the chart), not counted as flat."
+        )
 
 
 @cache.section()
 def flows_table(flows: pl.DataFrame) -> None:
     """The range's deposits and withdrawals, folded away."""
     with st.expander(f"Deposits and withdrawals in the range ({flows.height})", icon=":material/account_balance:"):
-        st.dataframe(plot.naive_utc(flows, "time"), hide_index=True, placeholder=fmt.MISSING,
-                     column_config={"time": st.column_config.DatetimeColumn("Time (UTC)",
-                                                                            format="YYYY-MM-DD HH:mm:ss"),
-                                    "usdc": st.column_config.NumberColumn("USDC", format="dollar")})
+        st.dataframe(
+            plot.naive_utc(flows, "time"),
+            hide_index=True,
+            placeholder=fmt.MISSING,
+            column_config={
+                "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                "usdc": st.column_config.NumberColumn("USDC", format="dollar"),
+            },
+        )

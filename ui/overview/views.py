@@ -11,8 +11,8 @@ from datetime import date
 
 import polars as pl
 
-from lib.health import rules as health_rules
 from lib.book import pnl
+from lib.health import rules as health_rules
 from ui import cache
 
 health_summary = cache.view()(health_rules.overall_status)
@@ -38,9 +38,12 @@ class ExposureNow:
 @cache.view()
 def exposure_now(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, snapshot_day: date | None) -> ExposureNow:
     row = expo.row(0, named=True) if expo is not None and expo.height else {}
-    return ExposureNow(row, pnl.exposure_pct(row.get("gross_usd"), row.get("equity")),
-                       pnl.exposure_pct(row.get("net_usd"), row.get("equity")),
-                       pnl.te_headline(timeline, snapshot_day))
+    return ExposureNow(
+        row,
+        pnl.exposure_pct(row.get("gross_usd"), row.get("equity")),
+        pnl.exposure_pct(row.get("net_usd"), row.get("equity")),
+        pnl.te_headline(timeline, snapshot_day),
+    )
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,13 @@ class Drawdown:
 
 @cache.view()
 def drawdown(series: pl.DataFrame) -> Drawdown:
-    return Drawdown(series, pnl.underwater_points(series), pnl.drawdown_summary(series),
-                    int(series["n_snapshots"].sum()), int(series["n_bad_snapshots"].sum()))
+    return Drawdown(
+        series,
+        pnl.underwater_points(series),
+        pnl.drawdown_summary(series),
+        int(series["n_snapshots"].sum()),
+        int(series["n_bad_snapshots"].sum()),
+    )
 
 
 @dataclass(frozen=True)
@@ -89,5 +97,8 @@ class DailyStatistics:
 def daily_statistics(daily: pl.DataFrame, start: date) -> DailyStatistics:
     days = pnl.complete_days(daily, start)
     n_unfinished = daily.filter((pl.col("complete") == 0) & (pl.col("bucket").dt.date() >= start)).height
-    return DailyStatistics(days, pnl.daily_stats([b.date() for b in days["bucket"].to_list()], days["ret"].to_list(),
-                                                 days["pnl"].to_list()), n_unfinished)
+    return DailyStatistics(
+        days,
+        pnl.daily_stats([b.date() for b in days["bucket"].to_list()], days["ret"].to_list(), days["pnl"].to_list()),
+        n_unfinished,
+    )

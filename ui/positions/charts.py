@@ -25,17 +25,33 @@ def weights_vs_target(table: pl.DataFrame, max_symbols: int | None = None) -> Sp
     errs = df["err_t2"].to_list() if "err_t2" in df.columns else [None] * df.height
     hover = [f"{c or 'n/a'}<br>gap {fmt.weight(e)}" for c, e in zip(cats, errs)]
     data = [
-        {"type": "bar", "x": syms, "y": plot.percent(df["actual_weight"].to_list()), "name": "Actual",
-         "marker": {"color": fmt.SERIES_COLORS["actual"]}, "customdata": hover,
-         "hovertemplate": "%{x} actual %{y:+.2f}%<br>%{customdata}<extra></extra>"},
-        {"type": "bar", "x": syms, "y": plot.percent(df["weight_t2"].to_list()), "name": "T+2 target",
-         "marker": {"color": fmt.SERIES_COLORS["target_t2"]},
-         "hovertemplate": "%{x} T+2 target %{y:+.2f}%<extra></extra>"},
+        {
+            "type": "bar",
+            "x": syms,
+            "y": plot.percent(df["actual_weight"].to_list()),
+            "name": "Actual",
+            "marker": {"color": fmt.SERIES_COLORS["actual"]},
+            "customdata": hover,
+            "hovertemplate": "%{x} actual %{y:+.2f}%<br>%{customdata}<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "x": syms,
+            "y": plot.percent(df["weight_t2"].to_list()),
+            "name": "T+2 target",
+            "marker": {"color": fmt.SERIES_COLORS["target_t2"]},
+            "hovertemplate": "%{x} T+2 target %{y:+.2f}%<extra></extra>",
+        },
     ]
     shown = f", top {df.height} of {table.height}" if df.height < table.height else ""
-    return plot.spec(data, plot.layout(
-        f"Actual vs T+2 target weight (% of equity), largest gap first{shown}", height=380,
-        barmode="group", bargap=0.25,
-        xaxis={"tickangle": -60, "tickfont": {"size": 10}, "type": "category"},
-        yaxis={"title": {"text": "weight, % of equity"}, "ticksuffix": "%"},
-    ))
+    return plot.spec(
+        data,
+        plot.layout(
+            f"Actual vs T+2 target weight (% of equity), largest gap first{shown}",
+            height=380,
+            barmode="group",
+            bargap=0.25,
+            xaxis={"tickangle": -60, "tickfont": {"size": 10}, "type": "category"},
+            yaxis={"title": {"text": "weight, % of equity"}, "ticksuffix": "%"},
+        ),
+    )

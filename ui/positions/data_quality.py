@@ -15,6 +15,9 @@ def open_chains(timeline: pl.DataFrame | None) -> None:
     bad = timeline.filter(pl.col("chain_open"))["sym"].unique().sort().to_list()
     if bad:
         names = ", ".join(fmt.md_text(s) for s in bad[:15]) + (f", +{len(bad) - 15} more" if len(bad) > 15 else "")
-        st.warning(f"**{len(bad)} position(s) from fills that do not chain** (several fills in one millisecond "
-                   f"whose start positions and sizes do not lead to one result): {names}. The highest trade id's "
-                   "result is used; check these against the exchange snapshot below.", icon=":material/link_off:")
+        st.warning(
+            f"**{len(bad)} position(s) from fills that do not chain** (several fills in one millisecond "
+            f"whose start positions and sizes do not lead to one result): {names}. The highest trade id's "
+            "result is used; check these against the exchange snapshot below.",
+            icon=":material/link_off:",
+        )

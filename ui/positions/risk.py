@@ -38,53 +38,85 @@ def position_risk(positions: pl.DataFrame) -> PositionRisk:
             pl.when(pl.col("divergence_bp").abs() > bp).then(pl.lit("price")),
             pl.when(pl.col("bn_close").is_null()).then(pl.lit("no candle")),
             pl.when(pl.col("liq_distance_pct") < NEAR_LIQUIDATION_PCT).then(pl.lit("near liquidation")),
-        ).list.drop_nulls().alias("flags"),
+        )
+        .list.drop_nulls()
+        .alias("flags"),
         (pl.col("notional_pct") * 100).round(2),
-    ).select(*(["account"] if "account" in positions.columns else []), "coin", "side", "flags", "divergence_bp", "liq_distance_pct", "position_value", "notional_pct",
-             "leverage", "entry_px", "mark", "liquidation_px", "bn_close", "bn_symbol", "margin_used",
-             "unrealized_pnl")
+    ).select(
+        *(["account"] if "account" in positions.columns else []),
+        "coin",
+        "side",
+        "flags",
+        "divergence_bp",
+        "liq_distance_pct",
+        "position_value",
+        "notional_pct",
+        "leverage",
+        "entry_px",
+        "mark",
+        "liquidation_px",
+        "bn_close",
+        "bn_symbol",
+        "margin_used",
+        "unrealized_pnl",
+    )
 
     def coins(expr: pl.Expr) -> list[str]:
         return positions.filter(expr)["coin"].to_list()
 
-    return PositionRisk(table, coins(pl.col("divergence_bp").abs() > bp), coins(pl.col("bn_close").is_null()),
-                        coins(pl.col("liq_distance_pct") < NEAR_LIQUIDATION_PCT),
-                        positions["ts"].max() if positions.height else None)
+    return PositionRisk(
+        table,
+        coins(pl.col("divergence_bp").abs() > bp),
+        coins(pl.col("bn_close").is_null()),
+        coins(pl.col("liq_distance_pct") < NEAR_LIQUIDATION_PCT),
+        positions["ts"].max() if positions.height else None,
+    )
 
 
 @cache.section()
 def price_flag(view: PositionRisk) -> None:
     """A warning above the book when an exchange mark disagrees with Binance (links to System Health)."""
     if view.price_flagged:
-        st.warning(f"**Price check:** the exchange mark of {', '.join(view.price_flagged)} differs from the Binance "
-                   f"close of the same hour by more than {config.PRICE_DIVERGENCE_BP:.0f} bp (a wrong multiplier or "
-                   "a stale candle): weights priced from Binance may be off. See System Health → Prices.",
-                   icon=":material/price_check:")
+        st.warning(
+            f"**Price check:** the exchange mark of {', '.join(view.price_flagged)} differs from the Binance "
+            f"close of the same hour by more than {config.PRICE_DIVERGENCE_BP:.0f} bp (a wrong multiplier or "
+            "a stale candle): weights priced from Binance may be off. See System Health → Prices.",
+            icon=":material/price_check:",
+        )
 
 
 @cache.section()
 def risk_table(view: PositionRisk) -> None:
-    st.caption(f"{view.table.height} positions at the newest positions snapshot ({fmt.utc(view.ts)}), nearest to "
-               f"liquidation first. Mark = position value / |size|; Binance close of the same hour through the "
-               f"symbol map; flagged above {config.PRICE_DIVERGENCE_BP:.0f} bp. Near liquidation: within "
-               f"{NEAR_LIQUIDATION_PCT:.0f}%.")
-    st.dataframe(tables.by_account(view.table), hide_index=True, placeholder=fmt.MISSING, column_config={
-        **tables.ACCOUNT_COLUMN,
-        "flags": st.column_config.MultiselectColumn("Flags", options=list(FLAG_COLORS),
-                                                    color=list(FLAG_COLORS.values())),
-        "position_value": st.column_config.NumberColumn("Position value", format="dollar"),
-        "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
-        "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
-        "margin_used": st.column_config.NumberColumn("Margin used", format="dollar"),
-        "entry_px": st.column_config.NumberColumn("Entry price", format="%.10g"),
-        "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
-        "liquidation_px": st.column_config.NumberColumn("Liquidation price", format="%.6g",
-                                                        help="None reported = the margin covers the position"),
-        "liq_distance_pct": st.column_config.NumberColumn("Distance to liq.", format="%.1f%%"),
-        "bn_symbol": st.column_config.TextColumn("Binance symbol"),
-        "bn_close": st.column_config.NumberColumn("Binance close", format="%.6g"),
-        "divergence_bp": st.column_config.NumberColumn("Mark vs Binance", format="%+.1f bp"),
-        "unrealized_pnl": st.column_config.NumberColumn("Unrealized PnL", format="dollar"),
-    })
+    st.caption(
+        f"{view.table.height} positions at the newest positions snapshot ({fmt.utc(view.ts)}), nearest to "
+        f"liquidation first. Mark = position value / |size|; Binance close of the same hour through the "
+        f"symbol map; flagged above {config.PRICE_DIVERGENCE_BP:.0f} bp. Near liquidation: within "
+        f"{NEAR_LIQUIDATION_PCT:.0f}%."
+    )
+    st.dataframe(
+        tables.by_account(view.table),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            **tables.ACCOUNT_COLUMN,
+            "flags": st.column_config.MultiselectColumn(
+                "Flags", options=list(FLAG_COLORS), color=list(FLAG_COLORS.values())
+            ),
+            "position_value": st.column_config.NumberColumn("Position value", format="dollar"),
+            "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
+            "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
+            "margin_used": st.column_config.NumberColumn("Margin used", format="dollar"),
+            "entry_px": st.column_config.NumberColumn("Entry price", format="%.10g"),
+            "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
+            "liquidation_px": st.column_config.NumberColumn(
+                "Liquidation price", format="%.6g", help="None reported = the margin covers the position"
+            ),
+            "liq_distance_pct": st.column_config.NumberColumn("Distance to liq.", format="%.1f%%"),
+            "bn_symbol": st.column_config.TextColumn("Binance symbol"),
+            "bn_close": st.column_config.NumberColumn("Binance close", format="%.6g"),
+            "divergence_bp": st.column_config.NumberColumn("Mark vs Binance", format="%+.1f bp"),
+            "unrealized_pnl": st.column_config.NumberColumn("Unrealized PnL", format="dollar"),
+        },
+    )
     if view.no_candle:
         st.caption(f"No Binance candle for the snapshot hour: {', '.join(view.no_candle)}.")

@@ -10,12 +10,11 @@ import polars as pl
 import streamlit as st
 
 from lib import config
-from lib.tracking import snapshot as te_snapshot
 from lib import format as fmt
 from lib.tracking import classification as te
-from ui import layout, plot, tables
+from lib.tracking import snapshot as te_snapshot
+from ui import cache, layout, plot, tables
 from ui.positions import charts
-from ui import cache
 
 
 @cache.section()
@@ -24,8 +23,11 @@ def book(view: te_snapshot.SnapshotView, unpriced_notes: list[str], n_symbols: i
     if view.counts is not None:
         cols = layout.metric_row(len(te.CATEGORIES))
         for col, cat in zip(cols, te.CATEGORIES):
-            col.metric(te_snapshot.CATEGORY_LABELS[cat], view.counts[cat],
-                       help=f"Symbols classified {cat} ({thresholds_label}).")
+            col.metric(
+                te_snapshot.CATEGORY_LABELS[cat],
+                view.counts[cat],
+                help=f"Symbols classified {cat} ({thresholds_label}).",
+            )
     expo = view.exposure
     e1, e2, e3, e4, e5, e6 = layout.metric_row(6)
     e1.metric("Gross exposure", fmt.pct(expo["gross"]), help="Σ|actual weight| over priced symbols, % of equity.")
@@ -33,14 +35,19 @@ def book(view: te_snapshot.SnapshotView, unpriced_notes: list[str], n_symbols: i
     e3.metric("Long", fmt.weight(expo["long"]), help="Σ of the positive actual weights, % of equity.")
     e4.metric("Short", fmt.weight(expo["short"]), help="Σ of the negative actual weights, % of equity.")
     e5.metric("Symbols", f"{n_symbols}", help="Symbols with a T+2 target row or a position.")
-    e6.metric("Snapshot TE (√Σerr²)", fmt.pct(view.snapshot_te["te"]) if view.snapshot_te else fmt.MISSING,
-              help="Weight-space tracking error vs the T+2 target over priced symbols.")
+    e6.metric(
+        "Snapshot TE (√Σerr²)",
+        fmt.pct(view.snapshot_te["te"]) if view.snapshot_te else fmt.MISSING,
+        help="Weight-space tracking error vs the T+2 target over priced symbols.",
+    )
     bad = view.unpriced
     if bad.height:
         notes = "\n".join(f"- {note}" for note in unpriced_notes)
-        st.warning(f"**Data quality: {bad.height} held symbol(s) without an actual weight** (no usable price or "
-                   f"equity for the hour) — left out of exposure and TE, shown as UNPRICED:\n{notes}",
-                   icon=":material/warning:")
+        st.warning(
+            f"**Data quality: {bad.height} held symbol(s) without an actual weight** (no usable price or "
+            f"equity for the hour) — left out of exposure and TE, shown as UNPRICED:\n{notes}",
+            icon=":material/warning:",
+        )
 
 
 @cache.section()
@@ -60,26 +67,42 @@ def table_and_chart(table: pl.DataFrame, classified: bool, symbol_link: str | No
 def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
     """Fills-implied positions against the exchange snapshot."""
     if rec.height == 0:
-        st.success(f"Fills-implied positions match the exchange snapshot of {snapshot_taken} for every coin "
-                   f"({n_open} open on the exchange).", icon=":material/check_circle:")
+        st.success(
+            f"Fills-implied positions match the exchange snapshot of {snapshot_taken} for every coin "
+            f"({n_open} open on the exchange).",
+            icon=":material/check_circle:",
+        )
         return
     absent = rec.filter(~pl.col("in_snapshot") & (pl.col("fills_units") != 0))
     if absent.height:
-        st.error(f"**Incomplete snapshot round ({snapshot_taken}):** {absent.height} coin(s) the fills say are held "
-                 f"have no row in it ({', '.join(fmt.md_text(c) for c in absent['sym'].to_list()[:10])}). Missing is not flat: the "
-                 "exchange side is unknown for them, not 0.", icon=":material/report:")
-    st.warning(f"**{rec.height} coin(s) differ** between the position implied by the fills and the "
-               f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
-               "(a fill not synced yet, or a snapshot round that is incomplete).",
-               icon=":material/sync_problem:")
+        st.error(
+            f"**Incomplete snapshot round ({snapshot_taken}):** {absent.height} coin(s) the fills say are held "
+            f"have no row in it ({', '.join(fmt.md_text(c) for c in absent['sym'].to_list()[:10])}). Missing is not flat: the "
+            "exchange side is unknown for them, not 0.",
+            icon=":material/report:",
+        )
+    st.warning(
+        f"**{rec.height} coin(s) differ** between the position implied by the fills and the "
+        f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
+        "(a fill not synced yet, or a snapshot round that is incomplete).",
+        icon=":material/sync_problem:",
+    )
     # a coin without a row in the round: the exchange side is unknown (shown as the dash), not 0
     shown = rec.with_columns(
-        [pl.when(pl.col("in_snapshot")).then(pl.col(c)).otherwise(None).alias(c) for c in ("exchange_units", "diff_units")])
-    st.dataframe(shown, hide_index=True, placeholder=fmt.MISSING, column_config={
-        "sym": "coin",
-        "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.UNITS_FORMAT),
-        "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.UNITS_FORMAT),
-        "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.UNITS_FORMAT),
-        "in_snapshot": st.column_config.CheckboxColumn("in snapshot"),
-    })
-
+        [
+            pl.when(pl.col("in_snapshot")).then(pl.col(c)).otherwise(None).alias(c)
+            for c in ("exchange_units", "diff_units")
+        ]
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            "sym": "coin",
+            "fills_units": st.column_config.NumberColumn("fills-implied units", format=tables.UNITS_FORMAT),
+            "exchange_units": st.column_config.NumberColumn("exchange units", format=tables.UNITS_FORMAT),
+            "diff_units": st.column_config.NumberColumn("fills − exchange", format=tables.UNITS_FORMAT),
+            "in_snapshot": st.column_config.CheckboxColumn("in snapshot"),
+        },
+    )

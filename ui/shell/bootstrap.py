@@ -47,8 +47,9 @@ def ensure_demo(client: DeskClient) -> feeder.FeederStatus | None:
     try:
         thread = _feeder_thread(path)
     except Exception as exc:  # noqa: BLE001 - e.g. the directory is locked by another process
-        st.error(f"**The embedded demo desk could not be opened for writing.** {_reason(exc, path)}",
-                 icon=":material/error:")
+        st.error(
+            f"**The embedded demo desk could not be opened for writing.** {_reason(exc, path)}", icon=":material/error:"
+        )
         return None
     if thread.thread.is_alive():
         return thread.feeder.status
@@ -67,8 +68,12 @@ def ensure_demo(client: DeskClient) -> feeder.FeederStatus | None:
                     box.update(label="The demo desk could not be brought up to date", state="error")
                     st.error(f"**Demo feeder failed.** {type(exc).__name__}: {exc}", icon=":material/error:")
                     return thread.feeder.status
-                box.update(label=f"Demo desk {done} to {thread.feeder.state.end:%Y-%m-%d %H:%M} UTC "
-                                 f"({time.perf_counter() - t0:.1f} s)", state="complete", expanded=False)
+                box.update(
+                    label=f"Demo desk {done} to {thread.feeder.state.end:%Y-%m-%d %H:%M} UTC "
+                    f"({time.perf_counter() - t0:.1f} s)",
+                    state="complete",
+                    expanded=False,
+                )
             st.cache_data.clear()
             thread.start()
     return thread.feeder.status

@@ -8,23 +8,23 @@ it as an argument, since a fragment rerun does not run app.py.
 
 from __future__ import annotations
 
+import time as time_module
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-import time as time_module
-from datetime import date, datetime, time, timezone
-from typing import Iterator
+from datetime import UTC, date, datetime, time
 
 import streamlit as st
 
 from lib import config
 from lib import format as fmt
+from lib.clickhouse.client import DeskClient
 from lib.health import rules as health_rules
 from lib.inputs import ALL_ACCOUNTS, parse_account, parse_refresh
-from lib.clickhouse.client import DeskClient
 from queries.book import accounts
-from queries.health import health
 from queries.engine import scope
+from queries.health import health
 from ui.data import load
 from ui.state import global_range, set_url, url_value
 
@@ -79,7 +79,7 @@ def selection() -> Selection:
     """The sidebar's selection for this run (a page run outside app.py gets today and no data-as-of)."""
     value = _current.get()
     if value is None:
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         return Selection(today, today, None)
     return value
 
@@ -108,8 +108,11 @@ def _account_choice() -> str | None:
     if ACCOUNT_KEY not in st.session_state:
         wanted = url_value("account", lambda raw: parse_account(raw) or ALL_ACCOUNTS, ALL_ACCOUNTS)
         if wanted != ALL_ACCOUNTS and names and wanted not in names:
-            st.sidebar.warning(f"Ignored URL parameter `account`: this desk has no account {fmt.md_text(wanted)}. "
-                               "Showing all accounts.", icon=":material/warning:")
+            st.sidebar.warning(
+                f"Ignored URL parameter `account`: this desk has no account {fmt.md_text(wanted)}. "
+                "Showing all accounts.",
+                icon=":material/warning:",
+            )
             wanted = ALL_ACCOUNTS
         st.session_state[ACCOUNT_KEY] = wanted
     choice: str | None = None
@@ -118,10 +121,12 @@ def _account_choice() -> str | None:
         if st.session_state[ACCOUNT_KEY] not in options:  # the account left the desk's tables
             st.session_state[ACCOUNT_KEY] = ALL_ACCOUNTS
         picked = st.sidebar.selectbox(
-            "Account", options, key=ACCOUNT_KEY,
+            "Account",
+            options,
+            key=ACCOUNT_KEY,
             format_func=lambda a: fmt.account_label(None if a == ALL_ACCOUNTS else a),
             help="Every number on every page is for this account. All accounts: equity, PnL and exposure "
-                 "summed per monitor round; transfers between the desk's accounts are not deposits.",
+            "summed per monitor round; transfers between the desk's accounts are not deposits.",
         )
         choice = None if picked == ALL_ACCOUNTS else picked
     elif names:
@@ -177,7 +182,10 @@ def _refresh_control() -> int:
     if REFRESH_KEY not in st.session_state:
         st.session_state[REFRESH_KEY] = url_value("every", parse_refresh, config.DEFAULT_REFRESH_S)
     every = st.sidebar.segmented_control(
-        "Auto-refresh", list(config.REFRESH_CHOICES_S), key=REFRESH_KEY, required=True,
+        "Auto-refresh",
+        list(config.REFRESH_CHOICES_S),
+        key=REFRESH_KEY,
+        required=True,
         format_func=lambda s: "off" if s == 0 else (f"{s} s" if s < 60 else f"{s // 60} min"),
         help="Rerun this page on a timer; every selection and the URL stay as they are.",
     )
@@ -229,7 +237,7 @@ def render(client: DeskClient) -> Selection:
     elif as_of is None:
         sb.error("**Data as of:** unknown — the account snapshot table is empty.")
     else:
-        age_s = (datetime.now(timezone.utc) - as_of).total_seconds()
+        age_s = (datetime.now(UTC) - as_of).total_seconds()
         text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.age(age_s)} ago)"
         status, why = health_rules.data_as_of_status(age_s)
         if status == health_rules.OK:
@@ -241,7 +249,7 @@ def render(client: DeskClient) -> Selection:
         st.cache_data.clear()
         st.rerun()
 
-    bounds = global_range(as_of or datetime.now(timezone.utc), first_day)
+    bounds = global_range(as_of or datetime.now(UTC), first_day)
     _enter_commits_dates()
     every = _refresh_control()
     _auto_refresh(every)

@@ -17,28 +17,44 @@ from ui import cache, layout
 
 
 @cache.section()
-def headline(lag: SyncLag | None, monitors_line: str, sentence: str, kline_newest: datetime | None,
-             kline_age_s: float | None, targets_newest: date | None, targets_age_s: float | None) -> None:
+def headline(
+    lag: SyncLag | None,
+    monitors_line: str,
+    sentence: str,
+    kline_newest: datetime | None,
+    kline_age_s: float | None,
+    targets_newest: date | None,
+    targets_age_s: float | None,
+) -> None:
     """The headline numbers and sentences (every age measured against the server clock)."""
     slots = layout.metric_row(3)
     if lag is not None:
         per_table = " · ".join(f"{name} {fmt.age(s)}" for name, s in sorted(lag.per_table.items()))
         slots[0].metric(
-            "Sync lag", fmt.age(lag.overall_s),
+            "Sync lag",
+            fmt.age(lag.overall_s),
             delta=f"stalest: {lag.stalest} {fmt.age(lag.stalest_s)}" if lag.stalest else None,
-            delta_arrow="off", delta_color="off",
+            delta_arrow="off",
+            delta_color="off",
             help="Server now − the newest row that reached this ClickHouse (synced_at), over every synced "
-                 f"table. Per table: {per_table or fmt.MISSING}.")
+            f"table. Per table: {per_table or fmt.MISSING}.",
+        )
     slots[1].metric(
-        "Binance prices (1h klines)", f"{fmt.age(kline_age_s)} ago" if kline_age_s is not None else fmt.MISSING,
+        "Binance prices (1h klines)",
+        f"{fmt.age(kline_age_s)} ago" if kline_age_s is not None else fmt.MISSING,
         delta=f"newest candle {fmt.utc(kline_newest)}" if kline_newest else "not available",
-        delta_arrow="off", delta_color="off",
-        help="Since the newest hourly candle closed (open time + 1 h). A new candle is expected every hour.")
+        delta_arrow="off",
+        delta_color="off",
+        help="Since the newest hourly candle closed (open time + 1 h). A new candle is expected every hour.",
+    )
     slots[2].metric(
-        "Model targets", f"{fmt.age(targets_age_s)} old" if targets_age_s is not None else fmt.MISSING,
+        "Model targets",
+        f"{fmt.age(targets_age_s)} old" if targets_age_s is not None else fmt.MISSING,
         delta=f"newest weights dated {targets_newest.isoformat()}" if targets_newest else "not available",
-        delta_arrow="off", delta_color="off",
-        help="Since the start of the newest target date (UTC). Holdings date D trades the weights dated D−2.")
+        delta_arrow="off",
+        delta_color="off",
+        help="Since the start of the newest target date (UTC). Holdings date D trades the weights dated D−2.",
+    )
     if monitors_line:
         st.markdown(f":material/error: **Monitors** {monitors_line}")
     if sentence:

@@ -11,8 +11,9 @@ shifts them). Status columns are coloured pills drawn by the grid
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -29,11 +30,21 @@ STATUS_ICON = {
     "N/A": ":material/remove:",
 }
 # one colour per line in multi-series charts (tables, sync targets), all from lib.format
-PALETTE: tuple[str, ...] = tuple(dict.fromkeys([
-    fmt.SERIES_COLORS["equity"], fmt.CATEGORY_COLORS["MISSING_POSITION"], fmt.CATEGORY_COLORS["EXTRA_POSITION"],
-    fmt.CATEGORY_COLORS["MATCHED"], fmt.CATEGORY_COLORS["MAGNITUDE_ERROR"], fmt.SERIES_COLORS["unrealized"],
-    fmt.CATEGORY_COLORS["UNPRICED"], fmt.CATEGORY_COLORS["WRONG_DIRECTION"], fmt.CATEGORY_COLORS["MATCHED_ZERO"],
-]))
+PALETTE: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            fmt.SERIES_COLORS["equity"],
+            fmt.CATEGORY_COLORS["MISSING_POSITION"],
+            fmt.CATEGORY_COLORS["EXTRA_POSITION"],
+            fmt.CATEGORY_COLORS["MATCHED"],
+            fmt.CATEGORY_COLORS["MAGNITUDE_ERROR"],
+            fmt.SERIES_COLORS["unrealized"],
+            fmt.CATEGORY_COLORS["UNPRICED"],
+            fmt.CATEGORY_COLORS["WRONG_DIRECTION"],
+            fmt.CATEGORY_COLORS["MATCHED_ZERO"],
+        ]
+    )
+)
 HOVERMODE = "closest"  # System Health's charts: one point's story at a time
 HOUR_MS = 3600 * 1000
 GAP_OPACITY = 0.25
@@ -61,18 +72,31 @@ def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: 
             f"<br>beats {b:,} · errors {er:,}"
             for m, s, e, b, er in zip(part["monitor"], starts, ends, part["beats"], part["errors"])
         ]
-        data.append({
-            "type": "bar", "orientation": "h", "y": part["monitor"].to_list(),
-            "x": (part["end"] - part["start"]).dt.total_milliseconds().cast(pl.Float64).to_list(),
-            "base": plot.utc_text(part["start"]), "name": status,
-            "marker": {"color": _status_color(status), "line": {"width": 0}},
-            "hovertext": text, "hoverinfo": "text",
-        })
-    return plot.spec(data, plot.layout(
-        None, 70 + 34 * max(len(order), 1), hovermode=HOVERMODE, barmode="overlay", bargap=0.25,
-        xaxis={"type": "date", "range": [plot.utc_iso(start), plot.utc_iso(end)], "title": {"text": "UTC"}},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(list(order)))},
-    ))
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": part["monitor"].to_list(),
+                "x": (part["end"] - part["start"]).dt.total_milliseconds().cast(pl.Float64).to_list(),
+                "base": plot.utc_text(part["start"]),
+                "name": status,
+                "marker": {"color": _status_color(status), "line": {"width": 0}},
+                "hovertext": text,
+                "hoverinfo": "text",
+            }
+        )
+    return plot.spec(
+        data,
+        plot.layout(
+            None,
+            70 + 34 * max(len(order), 1),
+            hovermode=HOVERMODE,
+            barmode="overlay",
+            bargap=0.25,
+            xaxis={"type": "date", "range": [plot.utc_iso(start), plot.utc_iso(end)], "title": {"text": "UTC"}},
+            yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(list(order)))},
+        ),
+    )
 
 
 def _row_domains(n: int) -> list[list[float]]:
@@ -101,32 +125,70 @@ def rows_per_hour_chart(filled: Sequence[pl.DataFrame]) -> Spec:
         sx = "" if i == 1 else str(i)
         x_ref, y_ref = f"x{sx}", f"y{sx}"
         hours = plot.utc_text(f["hour"])
-        data.append({
-            "type": "bar", "x": hours, "y": f["keys"].to_list(), "xaxis": x_ref, "yaxis": y_ref,
-            "name": "distinct rows", "legendgroup": "keys", "showlegend": i == 1,
-            "marker": {"color": fmt.SERIES_COLORS["gross"]}, "offset": 0, "width": HOUR_MS * 0.9,
-            "hovertemplate": "%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} distinct rows<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "bar",
+                "x": hours,
+                "y": f["keys"].to_list(),
+                "xaxis": x_ref,
+                "yaxis": y_ref,
+                "name": "distinct rows",
+                "legendgroup": "keys",
+                "showlegend": i == 1,
+                "marker": {"color": fmt.SERIES_COLORS["gross"]},
+                "offset": 0,
+                "width": HOUR_MS * 0.9,
+                "hovertemplate": "%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} distinct rows<extra></extra>",
+            }
+        )
         extra = (f["rows"] - f["keys"]).to_list()
         if any(extra):
-            data.append({
-                "type": "bar", "x": hours, "y": extra, "xaxis": x_ref, "yaxis": y_ref,
-                "name": "duplicated copies", "legendgroup": "dups", "showlegend": dup_legend,
-                "marker": {"color": _status_color("LATE")}, "offset": 0, "width": HOUR_MS * 0.9,
-                "hovertemplate": "%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} extra copies<extra></extra>",
-            })
+            data.append(
+                {
+                    "type": "bar",
+                    "x": hours,
+                    "y": extra,
+                    "xaxis": x_ref,
+                    "yaxis": y_ref,
+                    "name": "duplicated copies",
+                    "legendgroup": "dups",
+                    "showlegend": dup_legend,
+                    "marker": {"color": _status_color("LATE")},
+                    "offset": 0,
+                    "width": HOUR_MS * 0.9,
+                    "hovertemplate": "%{x|%Y-%m-%d %H:00} UTC<br>%{y:,} extra copies<extra></extra>",
+                }
+            )
             dup_legend = False
         if f["gap"].any():  # only continuous tables have gaps; a quiet hour of an event table is normal
             for a, b in rules.gap_runs(f):
-                shapes.append({
-                    "type": "rect", "xref": x_ref, "yref": f"{y_ref} domain", "x0": plot.utc_iso(a), "x1": plot.utc_iso(b),
-                    "y0": 0, "y1": 1, "fillcolor": _status_color("DOWN"), "opacity": GAP_OPACITY,
-                    "line": {"width": 0},
-                })
-        titles.append({
-            "text": f.item(0, "table_key"), "showarrow": False, "xref": "paper", "yref": "paper",
-            "x": 0.0, "xanchor": "left", "y": domains[i - 1][1], "yanchor": "bottom", "font": {"size": 13},
-        })
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "xref": x_ref,
+                        "yref": f"{y_ref} domain",
+                        "x0": plot.utc_iso(a),
+                        "x1": plot.utc_iso(b),
+                        "y0": 0,
+                        "y1": 1,
+                        "fillcolor": _status_color("DOWN"),
+                        "opacity": GAP_OPACITY,
+                        "line": {"width": 0},
+                    }
+                )
+        titles.append(
+            {
+                "text": f.item(0, "table_key"),
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.0,
+                "xanchor": "left",
+                "y": domains[i - 1][1],
+                "yanchor": "bottom",
+                "font": {"size": 13},
+            }
+        )
     for i in range(1, n + 1):
         sx = "" if i == 1 else str(i)
         x_axis: dict[str, Any] = {"type": "date", "anchor": f"y{sx}", "showticklabels": i == n}
@@ -136,10 +198,20 @@ def rows_per_hour_chart(filled: Sequence[pl.DataFrame]) -> Spec:
         axes[f"xaxis{sx}"] = x_axis if i == 1 else plot.merge(plot.AXIS_X, x_axis)
         axes[f"yaxis{sx}"] = y_axis if i == 1 else plot.merge(plot.AXIS_Y, y_axis)
     first_x, first_y = axes.pop("xaxis"), axes.pop("yaxis")
-    return plot.spec(data, plot.layout(
-        None, 60 + 120 * n, hovermode=HOVERMODE, barmode="stack", xaxis=first_x, yaxis=first_y,
-        shapes=shapes, annotations=titles, **axes,
-    ))
+    return plot.spec(
+        data,
+        plot.layout(
+            None,
+            60 + 120 * n,
+            hovermode=HOVERMODE,
+            barmode="stack",
+            xaxis=first_x,
+            yaxis=first_y,
+            shapes=shapes,
+            annotations=titles,
+            **axes,
+        ),
+    )
 
 
 def sync_duration_chart(durs: pl.DataFrame) -> Spec:
@@ -149,27 +221,44 @@ def sync_duration_chart(durs: pl.DataFrame) -> Spec:
     for i, t in enumerate(sorted(k[0] for k in parts)):
         part = parts[(t,)]
         color = PALETTE[i % len(PALETTE)]
-        data.append({
-            "type": "scatter", "x": plot.utc_text(part["hour"]), "y": part["dur_max_s"].to_list(),
-            "mode": "lines+markers", "name": t, "line": {"color": color, "width": 1.5}, "marker": {"size": 4},
-            "hovertemplate": f"{t}<br>%{{x|%Y-%m-%d %H:00}} UTC<br>longest run %{{y:.1f}} s<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "x": plot.utc_text(part["hour"]),
+                "y": part["dur_max_s"].to_list(),
+                "mode": "lines+markers",
+                "name": t,
+                "line": {"color": color, "width": 1.5},
+                "marker": {"size": 4},
+                "hovertemplate": f"{t}<br>%{{x|%Y-%m-%d %H:00}} UTC<br>longest run %{{y:.1f}} s<extra></extra>",
+            }
+        )
         bad = part.filter(pl.col("failures") > 0)
         if bad.height:
-            data.append({
-                "type": "scatter", "x": plot.utc_text(bad["hour"]),
-                # an hour whose runs all failed has no duration: its × sits on the axis
-                "y": [v if v is not None else 0.0 for v in bad["dur_max_s"].to_list()],
-                "mode": "markers", "name": f"{t} failures", "showlegend": False,
-                "marker": {"symbol": "x", "size": 10, "color": _status_color("DOWN")},
-                "hovertext": [f"{t}: {n} failed run(s) of {r}" for n, r in zip(bad["failures"], bad["runs"])],
-                "hoverinfo": "text+x",
-            })
-    return plot.spec(data, plot.layout(
-        None, 320, hovermode=HOVERMODE,
-        xaxis={"type": "date", "title": {"text": "UTC"}},
-        yaxis={"title": {"text": "longest run (s)"}},
-    ))
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": plot.utc_text(bad["hour"]),
+                    # an hour whose runs all failed has no duration: its × sits on the axis
+                    "y": [v if v is not None else 0.0 for v in bad["dur_max_s"].to_list()],
+                    "mode": "markers",
+                    "name": f"{t} failures",
+                    "showlegend": False,
+                    "marker": {"symbol": "x", "size": 10, "color": _status_color("DOWN")},
+                    "hovertext": [f"{t}: {n} failed run(s) of {r}" for n, r in zip(bad["failures"], bad["runs"])],
+                    "hoverinfo": "text+x",
+                }
+            )
+    return plot.spec(
+        data,
+        plot.layout(
+            None,
+            320,
+            hovermode=HOVERMODE,
+            xaxis={"type": "date", "title": {"text": "UTC"}},
+            yaxis={"title": {"text": "longest run (s)"}},
+        ),
+    )
 
 
 # ------------------------------------------------------------ display tables
@@ -194,8 +283,19 @@ def _dur(s: float | None) -> str:
     return fmt.age(s) if s >= 0 else f"{s:.0f} s"
 
 
-MONITOR_COLUMNS = ("Monitor", "Status", "Age", "Last beat (UTC)", "Why", "Last error (UTC)", "Last error message",
-                   "Errors (24 h)", "Up in window", "Expected every", "Host")
+MONITOR_COLUMNS = (
+    "Monitor",
+    "Status",
+    "Age",
+    "Last beat (UTC)",
+    "Why",
+    "Last error (UTC)",
+    "Last error message",
+    "Errors (24 h)",
+    "Up in window",
+    "Expected every",
+    "Host",
+)
 
 
 def monitor_table(assessed: pl.DataFrame, share: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -204,25 +304,38 @@ def monitor_table(assessed: pl.DataFrame, share: pl.DataFrame | None = None) -> 
         up = dict(zip(share["monitor"].to_list(), share["OK"].to_list()))
     rows = []
     for r in assessed.iter_rows(named=True):
-        rows.append({
-            "Monitor": r["monitor"],
-            "Status": r["status"],
-            "Age": fmt.age(r["age_s"]),
-            "Last beat (UTC)": fmt.utc(r["last_ts"], seconds=True),
-            "Why": r["reason"] or "",
-            "Last error (UTC)": fmt.utc(r["last_error_ts"], seconds=True),
-            "Last error message": r["last_error_message"] or "",
-            "Errors (24 h)": fmt.MISSING if r["errors_24h"] is None else f"{r['errors_24h']:,}",
-            "Up in window": fmt.pct(up.get(r["monitor"]), 1) if r["monitor"] in up else fmt.MISSING,
-            "Expected every": fmt.age(r["interval_s"]),
-            "Host": r["host"] or fmt.MISSING,
-        })
+        rows.append(
+            {
+                "Monitor": r["monitor"],
+                "Status": r["status"],
+                "Age": fmt.age(r["age_s"]),
+                "Last beat (UTC)": fmt.utc(r["last_ts"], seconds=True),
+                "Why": r["reason"] or "",
+                "Last error (UTC)": fmt.utc(r["last_error_ts"], seconds=True),
+                "Last error message": r["last_error_message"] or "",
+                "Errors (24 h)": fmt.MISSING if r["errors_24h"] is None else f"{r['errors_24h']:,}",
+                "Up in window": fmt.pct(up.get(r["monitor"]), 1) if r["monitor"] in up else fmt.MISSING,
+                "Expected every": fmt.age(r["interval_s"]),
+                "Host": r["host"] or fmt.MISSING,
+            }
+        )
     return _table(rows, MONITOR_COLUMNS)
 
 
-TABLES_COLUMNS = ("Table", "Status", "Newest row (UTC)", "Freshness", "Latency latest", "p50 · last 1 h",
-                  "p95 · last 1 h", "p50 · last 1 d", "p95 · last 1 d", "Rows · last 1 d", "Duplicated · last 1 d",
-                  "Why / flags")
+TABLES_COLUMNS = (
+    "Table",
+    "Status",
+    "Newest row (UTC)",
+    "Freshness",
+    "Latency latest",
+    "p50 · last 1 h",
+    "p95 · last 1 h",
+    "p50 · last 1 d",
+    "p95 · last 1 d",
+    "Rows · last 1 d",
+    "Duplicated · last 1 d",
+    "Why / flags",
+)
 NO_ROWS_1H, NO_ROWS_1D = "no rows in the last hour", "no rows in the last day"
 
 
@@ -234,46 +347,64 @@ def _window_dur(s: float | None, n: int | None, none_text: str) -> str:
 def tables_table(assessed: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for r in assessed.iter_rows(named=True):
-        rows.append({
-            "Table": r["table_key"],
-            "Status": r["status"] or "UNKNOWN",
-            "Newest row (UTC)": fmt.utc(r["newest"], seconds=True),
-            "Freshness": fmt.age(r["age_s"]),
-            "Latency latest": _dur(r["lat_latest_s"]),
-            "p50 · last 1 h": _window_dur(r["lat_p50_1h"], r["n_1h"], NO_ROWS_1H),
-            "p95 · last 1 h": _window_dur(r["lat_p95_1h"], r["n_1h"], NO_ROWS_1H),
-            "p50 · last 1 d": _window_dur(r["lat_p50_1d"], r["n_1d"], NO_ROWS_1D),
-            "p95 · last 1 d": _window_dur(r["lat_p95_1d"], r["n_1d"], NO_ROWS_1D),
-            "Rows · last 1 d": f"{r['keys_1d']:,}",
-            "Duplicated · last 1 d": f"{r['dup_rows_1d']:,} ({fmt.pct(r['dup_share_1d'], 2)})"
-            if r["dup_share_1d"] is not None else fmt.MISSING,
-            "Why / flags": "; ".join(x for x in (r["reason"], r["flags"]) if x),
-        })
+        rows.append(
+            {
+                "Table": r["table_key"],
+                "Status": r["status"] or "UNKNOWN",
+                "Newest row (UTC)": fmt.utc(r["newest"], seconds=True),
+                "Freshness": fmt.age(r["age_s"]),
+                "Latency latest": _dur(r["lat_latest_s"]),
+                "p50 · last 1 h": _window_dur(r["lat_p50_1h"], r["n_1h"], NO_ROWS_1H),
+                "p95 · last 1 h": _window_dur(r["lat_p95_1h"], r["n_1h"], NO_ROWS_1H),
+                "p50 · last 1 d": _window_dur(r["lat_p50_1d"], r["n_1d"], NO_ROWS_1D),
+                "p95 · last 1 d": _window_dur(r["lat_p95_1d"], r["n_1d"], NO_ROWS_1D),
+                "Rows · last 1 d": f"{r['keys_1d']:,}",
+                "Duplicated · last 1 d": f"{r['dup_rows_1d']:,} ({fmt.pct(r['dup_share_1d'], 2)})"
+                if r["dup_share_1d"] is not None
+                else fmt.MISSING,
+                "Why / flags": "; ".join(x for x in (r["reason"], r["flags"]) if x),
+            }
+        )
     return _table(rows, TABLES_COLUMNS)
 
 
-SYNC_COLUMNS = ("Table", "Status", "Last run (UTC)", "Last result", "Last success (UTC)", "Last error",
-                "Failed · 24 h", "Runs · 24 h", "Rows synced · 24 h", "Duration p50", "p95", "max", "Why")
+SYNC_COLUMNS = (
+    "Table",
+    "Status",
+    "Last run (UTC)",
+    "Last result",
+    "Last success (UTC)",
+    "Last error",
+    "Failed · 24 h",
+    "Runs · 24 h",
+    "Rows synced · 24 h",
+    "Duration p50",
+    "p95",
+    "max",
+    "Why",
+)
 
 
 def sync_table(assessed: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for r in assessed.iter_rows(named=True):
-        rows.append({
-            "Table": f"{r['database']}.{r['table']}",
-            "Status": r["status"],
-            "Last run (UTC)": fmt.utc(r["last_run"], seconds=True),
-            "Last result": r["last_status"],
-            "Last success (UTC)": fmt.utc(r["last_success"], seconds=True),
-            "Last error": r["last_error"] or "",
-            "Failed · 24 h": f"{r['failures_24h']:,}",
-            "Runs · 24 h": f"{r['runs_24h']:,}",
-            "Rows synced · 24 h": f"{r['rows_24h']:,}",
-            "Duration p50": _dur(r["dur_p50_s"]),
-            "p95": _dur(r["dur_p95_s"]),
-            "max": _dur(r["dur_max_s"]),
-            "Why": r["reason"] or "",
-        })
+        rows.append(
+            {
+                "Table": f"{r['database']}.{r['table']}",
+                "Status": r["status"],
+                "Last run (UTC)": fmt.utc(r["last_run"], seconds=True),
+                "Last result": r["last_status"],
+                "Last success (UTC)": fmt.utc(r["last_success"], seconds=True),
+                "Last error": r["last_error"] or "",
+                "Failed · 24 h": f"{r['failures_24h']:,}",
+                "Runs · 24 h": f"{r['runs_24h']:,}",
+                "Rows synced · 24 h": f"{r['rows_24h']:,}",
+                "Duration p50": _dur(r["dur_p50_s"]),
+                "p95": _dur(r["dur_p95_s"]),
+                "max": _dur(r["dur_max_s"]),
+                "Why": r["reason"] or "",
+            }
+        )
     return _table(rows, SYNC_COLUMNS)
 
 
@@ -281,12 +412,19 @@ FAILURE_COLUMNS = ("Started (UTC)", "Table", "Duration", "Error")
 
 
 def failures_table(df: pl.DataFrame) -> pl.DataFrame:
-    return _table([{
-        "Started (UTC)": fmt.utc(r["started_at"], seconds=True),
-        "Table": f"{r['database']}.{r['table']}",
-        "Duration": _dur(r["duration_s"]),
-        "Error": r["error"] or "(no message)",
-    } for r in df.iter_rows(named=True)], FAILURE_COLUMNS, status=None)
+    return _table(
+        [
+            {
+                "Started (UTC)": fmt.utc(r["started_at"], seconds=True),
+                "Table": f"{r['database']}.{r['table']}",
+                "Duration": _dur(r["duration_s"]),
+                "Error": r["error"] or "(no message)",
+            }
+            for r in df.iter_rows(named=True)
+        ],
+        FAILURE_COLUMNS,
+        status=None,
+    )
 
 
 def badge_text(summary: rules.HealthSummary) -> str:

@@ -16,14 +16,16 @@ import polars as pl
 import streamlit as st
 
 from lib import config
-from lib.clickhouse import contract
 from lib import format as fmt
+from lib.clickhouse import contract
 from ui.tables import as_label, label_column
 
-CAPTION = ("The columns and types of every configured table (system.columns) against the data contract "
-           "(queries/schema.sql). *Normalised*: another but compatible type (DateTime, a non-UTC timezone, "
-           "Nullable, Decimal, Enum); the queries convert it and the numbers are unchanged. *Wrong type* and "
-           "*missing* break the panels that read the column; *extra* columns are not read.")
+CAPTION = (
+    "The columns and types of every configured table (system.columns) against the data contract "
+    "(queries/schema.sql). *Normalised*: another but compatible type (DateTime, a non-UTC timezone, "
+    "Nullable, Decimal, Enum); the queries convert it and the numbers are unchanged. *Wrong type* and "
+    "*missing* break the panels that read the column; *extra* columns are not read."
+)
 
 
 def counts(check: pl.DataFrame) -> dict[str, int]:
@@ -42,24 +44,38 @@ def contract_table(check: pl.DataFrame | None) -> None:
     broken = check.filter(pl.col("status").is_in(contract.BROKEN) & (pl.col("note") != contract.NO_TABLE)).height
     line = " · ".join(f"{k}: {v}" for k, v in n.items())
     if broken:
-        st.error(f"**{broken} contract column(s) broken** — the panels that read them cannot be shown. {line}",
-                 icon=":material/error:")
+        st.error(
+            f"**{broken} contract column(s) broken** — the panels that read them cannot be shown. {line}",
+            icon=":material/error:",
+        )
     if absent:
-        st.warning(f"**Table(s) not found or not readable:** {', '.join(absent)} — their panels say so. {line}",
-                   icon=":material/table_rows:")
+        st.warning(
+            f"**Table(s) not found or not readable:** {', '.join(absent)} — their panels say so. {line}",
+            icon=":material/table_rows:",
+        )
     if not (broken or absent) and n[contract.NORMALISED]:
-        st.warning(f"**Compatible drift:** {n[contract.NORMALISED]} column(s) of another type, converted. {line}",
-                   icon=":material/sync_alt:")
+        st.warning(
+            f"**Compatible drift:** {n[contract.NORMALISED]} column(s) of another type, converted. {line}",
+            icon=":material/sync_alt:",
+        )
     elif not (broken or absent):
         st.success(f"**Every contract column is present with its type.** {line}", icon=":material/check_circle:")
     rank = {s: i for i, s in enumerate(contract.STATUS_ORDER)}
-    frame = (check.with_columns(pl.col("status").replace_strict(rank, default=len(rank)).alias("_rank"))
-             .sort(["_rank", "table", "column"]).drop("_rank")
-             .select("status", "qualified", "column", "expected", "actual", "note")
-             .rename({"qualified": "table"})
-             .with_columns(as_label("status")))
-    st.dataframe(frame, hide_index=True, placeholder=fmt.MISSING, height=min(38 + 35 * frame.height, 400),
-                 column_config={"status": label_column("status", fmt.CONTRACT_COLORS)})
+    frame = (
+        check.with_columns(pl.col("status").replace_strict(rank, default=len(rank)).alias("_rank"))
+        .sort(["_rank", "table", "column"])
+        .drop("_rank")
+        .select("status", "qualified", "column", "expected", "actual", "note")
+        .rename({"qualified": "table"})
+        .with_columns(as_label("status"))
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        height=min(38 + 35 * frame.height, 400),
+        column_config={"status": label_column("status", fmt.CONTRACT_COLORS)},
+    )
     st.caption(CAPTION)
 
 
@@ -72,9 +88,19 @@ def future_rows(df: pl.DataFrame | None) -> None:
     if bad.height == 0:
         st.caption(f"No row is dated after the server's now + {skew} (clock skew allowed).")
         return
-    st.warning(f"**{int(bad['n_future'].sum())} row(s) dated in the future** (after the server's now + {skew}) "
-               f"in {bad.height} table(s): they do not set *data as of* or any page's default range, and "
-               "the feed that wrote them needs a look.", icon=":material/update:")
-    st.dataframe(bad.select("table_key", "n_future", "newest_future"), hide_index=True, placeholder=fmt.MISSING,
-                 column_config={"table_key": "table", "n_future": "future rows",
-                                "newest_future": st.column_config.DatetimeColumn("latest date (UTC)")})
+    st.warning(
+        f"**{int(bad['n_future'].sum())} row(s) dated in the future** (after the server's now + {skew}) "
+        f"in {bad.height} table(s): they do not set *data as of* or any page's default range, and "
+        "the feed that wrote them needs a look.",
+        icon=":material/update:",
+    )
+    st.dataframe(
+        bad.select("table_key", "n_future", "newest_future"),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            "table_key": "table",
+            "n_future": "future rows",
+            "newest_future": st.column_config.DatetimeColumn("latest date (UTC)"),
+        },
+    )

@@ -14,8 +14,9 @@ successful query ... ago") is drawn by the uncached helpers at the bottom.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -23,21 +24,22 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib.health import rules
+from ui import cache, layout, plot
 from ui.system_health import charts
-from ui import layout, plot
-from ui import cache
 from ui.system_health.views import Clock, Timeline
 
 SYNCED_CAPTION = (
     "Freshness = server now − newest row. Latency = synced_at − ingested_at of each row's first "
     "delivery, over the hour / day before {end} (measured back from now, the same window for every table; "
-    "exact quantiles; \"no rows\" when the window had none). Duplicated = rows the "
+    'exact quantiles; "no rows" when the window had none). Duplicated = rows the '
     "sync delivered more than once (rows − distinct natural keys), still present on the remote. "
     "Event-driven tables (fills, orders, ledger) have no freshness status: quiet hours are normal."
 )
-ROWS_CAPTION = ("Distinct rows per UTC hour (blue), extra duplicated copies (orange). Red bands: hours "
-                "without rows in a continuous table (a gap). Fills, orders and ledger come in bursts: "
-                "their empty hours are normal and not shaded.")
+ROWS_CAPTION = (
+    "Distinct rows per UTC hour (blue), extra duplicated copies (orange). Red bands: hours "
+    "without rows in a continuous table (a gap). Fills, orders and ledger come in bursts: "
+    "their empty hours are normal and not shaded."
+)
 
 
 def clock_notes(c: Clock, info: dict[str, Any] | None, live: bool, every: int) -> None:
@@ -50,8 +52,11 @@ def clock_notes(c: Clock, info: dict[str, Any] | None, live: bool, every: int) -
     ping_now = rules.aware(info.get("server_now")) if info else None
     skew = (c.machine_now - ping_now).total_seconds() if ping_now else 0.0  # ping is cached <= 5 s
     if abs(skew) > 300:
-        st.warning(f"This machine's clock and the ClickHouse server's differ by {fmt.age(abs(skew))}; "
-                   "ages are measured with the server's.", icon=":material/schedule:")
+        st.warning(
+            f"This machine's clock and the ClickHouse server's differ by {fmt.age(abs(skew))}; "
+            "ages are measured with the server's.",
+            icon=":material/schedule:",
+        )
     if c.newest_beat is None:
         return
     behind = (c.server_now - c.newest_beat).total_seconds()
@@ -63,8 +68,10 @@ def clock_notes(c: Clock, info: dict[str, Any] | None, live: bool, every: int) -
             icon=":material/history_toggle_off:",
         )
     elif behind > 10 * max(config.MONITOR_INTERVALS_S.values()):
-        st.warning(f"**No heartbeat from any monitor for {fmt.age(behind)}** — ingestion may be stopped.",
-                   icon=":material/heart_broken:")
+        st.warning(
+            f"**No heartbeat from any monitor for {fmt.age(behind)}** — ingestion may be stopped.",
+            icon=":material/heart_broken:",
+        )
 
 
 # -------------------------------------------------------------- sections
@@ -76,14 +83,14 @@ def _status_table(frame: pl.DataFrame) -> None:
 
 
 @cache.section()
-def monitors(assessed: pl.DataFrame, timeline: Timeline | None, start: datetime, end: datetime,
-             resolution_min: int) -> None:
+def monitors(
+    assessed: pl.DataFrame, timeline: Timeline | None, start: datetime, end: datetime, resolution_min: int
+) -> None:
     """The monitor status table and, with a timeline, the status of each monitor over the window."""
     _status_table(charts.monitor_table(assessed, timeline.share if timeline is not None else None))
     if timeline is None:
         return
-    plot.show(charts.monitor_timeline(timeline.segments, start, end, assessed["monitor"].to_list()),
-              key="sh_timeline")
+    plot.show(charts.monitor_timeline(timeline.segments, start, end, assessed["monitor"].to_list()), key="sh_timeline")
     st.caption(
         f"The worst status each monitor had in each {resolution_min}-minute bucket of the 24 h ending "
         f"{fmt.utc(end)}: LATE after {config.LATE_FACTOR} missed intervals, DOWN after "
@@ -126,8 +133,9 @@ def sync_failures(fails: pl.DataFrame, n_fail: int, end_q: datetime) -> None:
 def sync_durations(durations: pl.DataFrame, end_q: datetime) -> None:
     """Longest sync run per hour and table."""
     plot.show(charts.sync_duration_chart(durations), key="sh_durations")
-    st.caption(f"Longest sync run per hour and table over the 24 h to {fmt.utc(end_q)}; × marks hours with "
-               "failed runs.")
+    st.caption(
+        f"Longest sync run per hour and table over the 24 h to {fmt.utc(end_q)}; × marks hours with failed runs."
+    )
 
 
 # ------------------------------------------- uncached (this machine's clock)
@@ -148,16 +156,22 @@ def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
         f"{fmt.utc(last_ok, seconds=True)} · query time limit {client.settings.query_time_limit_s} s · connect "
         f"timeout {client.settings.connect_timeout_s} s · after a failure an endpoint is skipped for "
         f"{client.RETRY_AFTER_S:.0f} s"
-        + ("; a failed primary gets queries back once a background probe finds it answering." if
-           client.settings.secondary else ".")
+        + (
+            "; a failed primary gets queries back once a background probe finds it answering."
+            if client.settings.secondary
+            else "."
+        )
     )
     if client.active == "secondary":
-        st.warning("The primary endpoint is not answering: queries run on the secondary.",
-                   icon=":material/swap_horiz:")
+        st.warning("The primary endpoint is not answering: queries run on the secondary.", icon=":material/swap_horiz:")
 
 
-def summary_row(mon_summary: rules.HealthSummary | None, table_summary: str | None, sync_summary: str | None,
-                info: dict[str, Any] | None) -> None:
+def summary_row(
+    mon_summary: rules.HealthSummary | None,
+    table_summary: str | None,
+    sync_summary: str | None,
+    info: dict[str, Any] | None,
+) -> None:
     """One badge per panel: monitors, synced tables, sync runs, ClickHouse."""
     c = layout.metric_row(4)
     c[0].markdown("**Monitors**")
@@ -175,10 +189,18 @@ def summary_row(mon_summary: rules.HealthSummary | None, table_summary: str | No
 @cache.section()
 def monitor_beats(beats: pl.DataFrame, monitor: str) -> None:
     """One monitor's newest heartbeat rows (times UTC), errors first to the eye."""
-    st.dataframe(plot.naive_utc(beats, "ts"), hide_index=True, placeholder=fmt.MISSING, column_config={
-        "ts": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
-        "host": "Host", "status": "Status", "message": st.column_config.TextColumn("Message", width="large"),
-        "rows": st.column_config.NumberColumn("Rows", format="%d"),
-        "duration_ms": st.column_config.NumberColumn("Duration (ms)", format="%d"),
-    }, key=f"sh_beats_{monitor}")
+    st.dataframe(
+        plot.naive_utc(beats, "ts"),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            "ts": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
+            "host": "Host",
+            "status": "Status",
+            "message": st.column_config.TextColumn("Message", width="large"),
+            "rows": st.column_config.NumberColumn("Rows", format="%d"),
+            "duration_ms": st.column_config.NumberColumn("Duration (ms)", format="%d"),
+        },
+        key=f"sh_beats_{monitor}",
+    )
     st.caption(f"The newest {beats.height} heartbeats of {monitor} (7 days at most), each counted once.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -34,7 +34,7 @@ def clock(mon: pl.DataFrame | None, info: dict[str, Any] | None, data_as_of: dat
     elif info:
         server_now = info.get("server_now")
     server_now = rules.aware(server_now)
-    machine_now = datetime.now(timezone.utc)
+    machine_now = datetime.now(UTC)
     known = server_now is not None
     if server_now is None:
         server_now = machine_now

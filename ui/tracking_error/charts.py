@@ -11,8 +11,9 @@ Builders: `te_lines`, `category_stack`, `flip_share`, `error_heatmap`, `lag_stri
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
@@ -43,29 +44,68 @@ def te_lines(daily: pl.DataFrame, window: int) -> Spec:
     """Daily weight-space TE (left axis) and rolling ex-post TE, annualised (right axis). Nulls are gaps."""
     x = _dates(daily)
     data = [
-        {"type": "scatter", "x": x, "y": plot.percent(daily["te"].to_list()), "name": "Daily TE (weight space, √Σerr²)",
-         "mode": "lines+markers", "line": {"color": fmt.SERIES_COLORS["te"], "width": 2}, "marker": {"size": 5},
-         "connectgaps": False, "hovertemplate": "%{x}<br>daily TE %{y:.2f}%<extra></extra>"},
-        {"type": "scatter", "x": x, "y": plot.percent(daily["ex_post_te"].to_list()), "yaxis": "y2",
-         "name": f"Ex-post TE, {window}-day rolling, annualised ×√365", "mode": "lines+markers",
-         "line": {"color": fmt.SERIES_COLORS["ex_post_te"], "width": 2, "dash": "dot"}, "marker": {"size": 4},
-         "connectgaps": False, "hovertemplate": "%{x}<br>ex-post TE %{y:.2f}%<extra></extra>"},
+        {
+            "type": "scatter",
+            "x": x,
+            "y": plot.percent(daily["te"].to_list()),
+            "name": "Daily TE (weight space, √Σerr²)",
+            "mode": "lines+markers",
+            "line": {"color": fmt.SERIES_COLORS["te"], "width": 2},
+            "marker": {"size": 5},
+            "connectgaps": False,
+            "hovertemplate": "%{x}<br>daily TE %{y:.2f}%<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": plot.percent(daily["ex_post_te"].to_list()),
+            "yaxis": "y2",
+            "name": f"Ex-post TE, {window}-day rolling, annualised ×√365",
+            "mode": "lines+markers",
+            "line": {"color": fmt.SERIES_COLORS["ex_post_te"], "width": 2, "dash": "dot"},
+            "marker": {"size": 4},
+            "connectgaps": False,
+            "hovertemplate": "%{x}<br>ex-post TE %{y:.2f}%<extra></extra>",
+        },
     ]
-    return plot.spec(data, plot.layout(
-        "Tracking error by day (UTC holdings date)", height=360,
-        xaxis=_date_axis(daily["date"].to_list()),
-        # "~g" keeps Plotly's evenly spaced ticks readable as they are (0.25, 0.5, 0.75: a fixed ".1f"
-        # printed them 0.3, 0.5, 0.8, which reads as uneven spacing)
-        yaxis={"title": {"text": "daily TE, % of equity"}, "ticksuffix": "%", "tickformat": "~g",
-               "rangemode": "tozero"},
-        yaxis2=plot.merge(plot.AXIS_Y, {"title": {"text": f"ex-post TE ({window}d, ann.), %"}, "ticksuffix": "%",
-                                        "tickformat": "~g", "rangemode": "tozero", "showgrid": False,
-                                        "overlaying": "y", "side": "right"}),
-    ))
+    return plot.spec(
+        data,
+        plot.layout(
+            "Tracking error by day (UTC holdings date)",
+            height=360,
+            xaxis=_date_axis(daily["date"].to_list()),
+            # "~g" keeps Plotly's evenly spaced ticks readable as they are (0.25, 0.5, 0.75: a fixed ".1f"
+            # printed them 0.3, 0.5, 0.8, which reads as uneven spacing)
+            yaxis={
+                "title": {"text": "daily TE, % of equity"},
+                "ticksuffix": "%",
+                "tickformat": "~g",
+                "rangemode": "tozero",
+            },
+            yaxis2=plot.merge(
+                plot.AXIS_Y,
+                {
+                    "title": {"text": f"ex-post TE ({window}d, ann.), %"},
+                    "ticksuffix": "%",
+                    "tickformat": "~g",
+                    "rangemode": "tozero",
+                    "showgrid": False,
+                    "overlaying": "y",
+                    "side": "right",
+                },
+            ),
+        ),
+    )
 
 
-def category_stack(by_cat: pl.DataFrame, value: str, title: str, categories: Iterable[str],
-                   days: list | None = None, percent: bool = False) -> Spec:
+def category_stack(
+    by_cat: pl.DataFrame,
+    value: str,
+    title: str,
+    categories: Iterable[str],
+    days: list | None = None,
+    percent: bool = False,
+) -> Spec:
     """Stacked bars per day, one trace per category (CATEGORY_COLORS), from `date, category, <value>`.
 
     `days` fixes the x axis to the whole range so a day without data is an empty slot.
@@ -80,19 +120,33 @@ def category_stack(by_cat: pl.DataFrame, value: str, title: str, categories: Ite
         ys = sub[value].to_list()
         if percent:
             ys = [None if v is None else v * 1e4 for v in ys]  # fraction^2 -> (%)^2
-        data.append({
-            "type": "bar", "x": _dates(sub), "y": ys, "name": cat,
-            "marker": {"color": fmt.CATEGORY_COLORS.get(cat, "#777")},
-            "hovertemplate": f"%{{x}}<br>{cat}: %{{y:.3g}}<extra></extra>" if percent
-            else f"%{{x}}<br>{cat}: %{{y}}<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "bar",
+                "x": _dates(sub),
+                "y": ys,
+                "name": cat,
+                "marker": {"color": fmt.CATEGORY_COLORS.get(cat, "#777")},
+                "hovertemplate": f"%{{x}}<br>{cat}: %{{y:.3g}}<extra></extra>"
+                if percent
+                else f"%{{x}}<br>{cat}: %{{y}}<extra></extra>",
+            }
+        )
     if percent:
         yaxis: dict = {"title": {"text": "Σerr², %²"}, "tickformat": ".3~g"}
     else:  # symbol counts: whole-number ticks only (Plotly would step by 0.5 on a small range)
-        yaxis = {"title": {"text": "symbols"}, "tickformat": "d", "rangemode": "tozero",
-                 "dtick": _count_dtick(by_cat, value)}
-    return plot.spec(data, plot.layout(title, height=360, legend_below=True, barmode="stack", bargap=0.15,
-                                       xaxis=_date_axis(days), yaxis=yaxis))
+        yaxis = {
+            "title": {"text": "symbols"},
+            "tickformat": "d",
+            "rangemode": "tozero",
+            "dtick": _count_dtick(by_cat, value),
+        }
+    return plot.spec(
+        data,
+        plot.layout(
+            title, height=360, legend_below=True, barmode="stack", bargap=0.15, xaxis=_date_axis(days), yaxis=yaxis
+        ),
+    )
 
 
 def _count_dtick(by_cat: pl.DataFrame, value: str) -> int:
@@ -107,12 +161,25 @@ def _count_dtick(by_cat: pl.DataFrame, value: str) -> int:
 
 def flip_share(daily: pl.DataFrame) -> Spec:
     """Share of each day's sum err^2 explained by flips (closer to the T+1 target), in percent."""
-    data = [{"type": "bar", "x": _dates(daily), "y": plot.percent(daily["flip_share"].to_list()),
-             "name": "flip-explained share", "marker": {"color": fmt.SERIES_COLORS["target_t1"]},
-             "hovertemplate": "%{x}<br>%{y:.1f}% of Σerr² from flips<extra></extra>"}]
-    return plot.spec(data, plot.layout("Flip-explained share of Σerr² (closer to T+1 than T+2)", height=300,
-                                       xaxis=_date_axis(daily["date"].to_list()),
-                                       yaxis={"range": [0, 100], "ticksuffix": "%"}))
+    data = [
+        {
+            "type": "bar",
+            "x": _dates(daily),
+            "y": plot.percent(daily["flip_share"].to_list()),
+            "name": "flip-explained share",
+            "marker": {"color": fmt.SERIES_COLORS["target_t1"]},
+            "hovertemplate": "%{x}<br>%{y:.1f}% of Σerr² from flips<extra></extra>",
+        }
+    ]
+    return plot.spec(
+        data,
+        plot.layout(
+            "Flip-explained share of Σerr² (closer to T+1 than T+2)",
+            height=300,
+            xaxis=_date_axis(daily["date"].to_list()),
+            yaxis={"range": [0, 100], "ticksuffix": "%"},
+        ),
+    )
 
 
 def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
@@ -128,33 +195,60 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
     # Streamlit reports no clicked point for a heatmap trace, so an invisible marker sits on every cell
     # with a value: it carries the hover text, and a click anywhere selects the nearest cell (its day).
     cells = [(day, sym, v) for sym, row in zip(syms, z) for day, v in zip(days, row) if v is not None]
-    data = [{
-        "type": "heatmap", "x": days, "y": syms, "z": z, "zmid": 0.0, "zmin": -zmax, "zmax": zmax,
-        "colorscale": DIVERGING, "colorbar": {"title": {"text": "err, %"}, "ticksuffix": "%", "thickness": 12},
-        "hoverongaps": False, "xgap": 1, "ygap": 1, "hoverinfo": "skip",
-    }, {
-        "type": "scatter", "mode": "markers", "x": [c[0] for c in cells], "y": [c[1] for c in cells],
-        "customdata": [c[2] for c in cells], "marker": {"opacity": 0, "size": 12}, "showlegend": False,
-        "hovertemplate": "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story"
-                         "<extra></extra>",
-    }]
-    shown = f"top {len(syms)} of {n_total} symbols by largest |err|" if n_total and n_total > len(syms) else \
-        f"{len(syms)} symbols"
-    return plot.spec(data, plot.layout(
-        f"Actual − T+2 target by symbol and day<br><sub>{shown}; blue over, red under</sub>",
-        height=max(300, 80 + 16 * len(syms)),
-        # fixed ranges: the clickable markers must not pad the axes beyond the cells
-        xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}, "range": [-0.5, len(days) - 0.5]},
-        yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 10}, "type": "category", "showgrid": False},
-        hovermode="closest", hoverdistance=-1,
-    ))
+    data = [
+        {
+            "type": "heatmap",
+            "x": days,
+            "y": syms,
+            "z": z,
+            "zmid": 0.0,
+            "zmin": -zmax,
+            "zmax": zmax,
+            "colorscale": DIVERGING,
+            "colorbar": {"title": {"text": "err, %"}, "ticksuffix": "%", "thickness": 12},
+            "hoverongaps": False,
+            "xgap": 1,
+            "ygap": 1,
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [c[0] for c in cells],
+            "y": [c[1] for c in cells],
+            "customdata": [c[2] for c in cells],
+            "marker": {"opacity": 0, "size": 12},
+            "showlegend": False,
+            "hovertemplate": "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story"
+            "<extra></extra>",
+        },
+    ]
+    shown = (
+        f"top {len(syms)} of {n_total} symbols by largest |err|"
+        if n_total and n_total > len(syms)
+        else f"{len(syms)} symbols"
+    )
+    return plot.spec(
+        data,
+        plot.layout(
+            f"Actual − T+2 target by symbol and day<br><sub>{shown}; blue over, red under</sub>",
+            height=max(300, 80 + 16 * len(syms)),
+            # fixed ranges: the clickable markers must not pad the axes beyond the cells
+            xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}, "range": [-0.5, len(days) - 0.5]},
+            yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 10}, "type": "category", "showgrid": False},
+            hovermode="closest",
+            hoverdistance=-1,
+        ),
+    )
 
 
 # --- effective execution lag (Tracking Error page) ----------------------------------
 def _lag_hover(row: dict, lags: tuple[int, ...]) -> str:
     best = row["best_lag"]
     parts = " · ".join(f"D−{k} {fmt.pct(row[f'te_lag{k}'], 2)}" for k in lags)
-    head = f"{row['date'].isoformat()}: best D−{best}" if best is not None else f"{row['date'].isoformat()}: no lag known"
+    head = (
+        f"{row['date'].isoformat()}: best D−{best}" if best is not None else f"{row['date'].isoformat()}: no lag known"
+    )
     return f"{head}<br>TE vs targets {parts}"
 
 
@@ -173,34 +267,61 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
             name, color = "unknown", fmt.LAG_UNKNOWN_COLOR
         else:
             name, color = f"D−{lag}" + (" (schedule)" if lag == scheduled else ""), fmt.LAG_COLORS[lag]
-        data.append({
-            "type": "bar", "x": [r["date"].isoformat() for r in sel], "y": [1] * len(sel), "name": name,
-            "width": [DAY_MS * 0.92] * len(sel),  # one day wide, also for a lag seen on a single day
-            "marker": {"color": color, "line": {"width": 0}},
-            "text": [f"D−{lag}" if lag is not None else "?" for _ in sel], "textposition": "inside",
-            "insidetextanchor": "middle", "textfont": {"color": "white", "size": 10},
-            "hovertext": [_lag_hover(r, lags) for r in sel], "hovertemplate": "%{hovertext}<extra></extra>",
-        })
-    return plot.spec(data, plot.layout(
-        "Effective execution lag by day (the targets the book tracked best)", height=170, barmode="overlay",
-        bargap=0.08, xaxis=_date_axis(days["date"].to_list()),
-        yaxis={"visible": False, "range": [0, 1], "fixedrange": True},
-    ))
+        data.append(
+            {
+                "type": "bar",
+                "x": [r["date"].isoformat() for r in sel],
+                "y": [1] * len(sel),
+                "name": name,
+                "width": [DAY_MS * 0.92] * len(sel),  # one day wide, also for a lag seen on a single day
+                "marker": {"color": color, "line": {"width": 0}},
+                "text": [f"D−{lag}" if lag is not None else "?" for _ in sel],
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "textfont": {"color": "white", "size": 10},
+                "hovertext": [_lag_hover(r, lags) for r in sel],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    return plot.spec(
+        data,
+        plot.layout(
+            "Effective execution lag by day (the targets the book tracked best)",
+            height=170,
+            barmode="overlay",
+            bargap=0.08,
+            xaxis=_date_axis(days["date"].to_list()),
+            yaxis={"visible": False, "range": [0, 1], "fixedrange": True},
+        ),
+    )
 
 
 def lag_share(shares: pl.DataFrame, scheduled: int) -> Spec:
     """Share of the range's days at each lag (horizontal bars, day counts as text)."""
-    labels = [lbl + (" (schedule)" if lag == scheduled else "") for lag, lbl in
-              zip(shares["lag"].to_list(), shares["label"].to_list())]
+    labels = [
+        lbl + (" (schedule)" if lag == scheduled else "")
+        for lag, lbl in zip(shares["lag"].to_list(), shares["label"].to_list())
+    ]
     share = plot.percent(shares["share"].to_list())
-    data = [{
-        "type": "bar", "orientation": "h", "y": labels, "x": share,
-        "marker": {"color": [fmt.LAG_COLORS.get(lag, fmt.LAG_UNKNOWN_COLOR) for lag in shares["lag"].to_list()]},
-        "text": [f"{n} d" for n in shares["n_days"].to_list()], "textposition": "auto",
-        "hovertemplate": "%{y}: %{x:.0f}% of days<extra></extra>", "showlegend": False,
-    }]
-    return plot.spec(data, plot.layout(
-        "Share of days at each lag", height=170,
-        xaxis={"range": [0, 100], "ticksuffix": "%", "showgrid": True, "gridcolor": plot.GRID},
-        yaxis={"autorange": "reversed", "type": "category"},
-    ))
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": labels,
+            "x": share,
+            "marker": {"color": [fmt.LAG_COLORS.get(lag, fmt.LAG_UNKNOWN_COLOR) for lag in shares["lag"].to_list()]},
+            "text": [f"{n} d" for n in shares["n_days"].to_list()],
+            "textposition": "auto",
+            "hovertemplate": "%{y}: %{x:.0f}% of days<extra></extra>",
+            "showlegend": False,
+        }
+    ]
+    return plot.spec(
+        data,
+        plot.layout(
+            "Share of days at each lag",
+            height=170,
+            xaxis={"range": [0, 100], "ticksuffix": "%", "showgrid": True, "gridcolor": plot.GRID},
+            yaxis={"autorange": "reversed", "type": "category"},
+        ),
+    )

@@ -13,13 +13,12 @@ import polars as pl
 import streamlit as st
 
 from lib import config
-from lib.tracking import lag as execution_lag
 from lib import format as fmt
 from lib.tracking import attribution as te_attribution
 from lib.tracking import classification as te
-from ui import layout, plot, tables
+from lib.tracking import lag as execution_lag
+from ui import cache, layout, plot, tables
 from ui.tracking_error import charts
-from ui import cache
 from ui.tracking_error.views import AttributionView, DayStoryView, LagView, Trend
 
 PROBLEM_CATEGORIES = [c for c in te.CATEGORIES if c not in (te.MATCHED, te.MATCHED_ZERO)]
@@ -30,13 +29,19 @@ PRICED_CATEGORIES = [c for c in te.CATEGORIES if c != te.UNPRICED]
 def headline(s: dict, window: int) -> None:
     """Latest daily TE, the range mean, the latest ex-post TE, days with targets."""
     m1, m2, m3, m4 = layout.metric_row(4)
-    m1.metric(f"Daily TE, {s['latest_day'] or fmt.MISSING}", fmt.pct(s["latest_te"]),
-              help="√Σ(actual − T+2 target)² over priced symbols, in weight space (% of equity).")
-    m2.metric("Mean daily TE over the range", fmt.pct(s["mean_te"]),
-              help=f"Over {s['n_days_te']} day(s) with targets.")
-    m3.metric(f"Ex-post TE ({window}d, annualised ×√365)", fmt.pct(s["ex_post_te"]),
-              help=("Latest value, " + s["ex_post_day"].isoformat()) if s["ex_post_day"] else
-              f"Needs {window} days with a known active return.")
+    m1.metric(
+        f"Daily TE, {s['latest_day'] or fmt.MISSING}",
+        fmt.pct(s["latest_te"]),
+        help="√Σ(actual − T+2 target)² over priced symbols, in weight space (% of equity).",
+    )
+    m2.metric("Mean daily TE over the range", fmt.pct(s["mean_te"]), help=f"Over {s['n_days_te']} day(s) with targets.")
+    m3.metric(
+        f"Ex-post TE ({window}d, annualised ×√365)",
+        fmt.pct(s["ex_post_te"]),
+        help=("Latest value, " + s["ex_post_day"].isoformat())
+        if s["ex_post_day"]
+        else f"Needs {window} days with a known active return.",
+    )
     m4.metric("Days with targets", f"{s['n_days_te']} / {s['n_days']}")
 
 
@@ -44,13 +49,26 @@ def headline(s: dict, window: int) -> None:
 def trend(view: Trend, window: int) -> None:
     """TE lines, Σerr² and counts by category, flip share."""
     plot.show(charts.te_lines(view.daily, window), key="te_lines")
-    st.caption(f"Ex-post TE: std of the last {window} known daily active returns (book − T+2 target, from each "
-               "snapshot to the next day's) × √365. The latest day has no return yet.")
+    st.caption(
+        f"Ex-post TE: std of the last {window} known daily active returns (book − T+2 target, from each "
+        "snapshot to the next day's) × √365. The latest day has no return yet."
+    )
     # one under the other: side by side, a laptop-width window squeezes their titles and day labels
-    plot.show(charts.category_stack(view.by_category, "sq_err", "Σerr² by category (bar height = daily TE²)",
-                                    PRICED_CATEGORIES, view.days, percent=True), key="te_sq_err")
-    plot.show(charts.category_stack(view.by_category, "n", "Symbols per problem category",
-                                    PROBLEM_CATEGORIES, view.days), key="te_counts")
+    plot.show(
+        charts.category_stack(
+            view.by_category,
+            "sq_err",
+            "Σerr² by category (bar height = daily TE²)",
+            PRICED_CATEGORIES,
+            view.days,
+            percent=True,
+        ),
+        key="te_sq_err",
+    )
+    plot.show(
+        charts.category_stack(view.by_category, "n", "Symbols per problem category", PROBLEM_CATEGORIES, view.days),
+        key="te_counts",
+    )
     plot.show(charts.flip_share(view.daily), key="te_flip")
 
 
@@ -64,11 +82,15 @@ def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None 
         if symbol_link and view.table.height:
             story = tables.link_symbols(story, view.table["sym"].drop_nulls().to_list(), symbol_link)
         st.markdown(story)
-        st.dataframe(view.summary, hide_index=True, column_config={
-            "n": st.column_config.NumberColumn("symbols"),
-            "sq_err_share": st.column_config.NumberColumn("share of Σerr²", format="percent"),
-            "flip_sq_err_share": st.column_config.NumberColumn("of which flips", format="percent"),
-        })
+        st.dataframe(
+            view.summary,
+            hide_index=True,
+            column_config={
+                "n": st.column_config.NumberColumn("symbols"),
+                "sq_err_share": st.column_config.NumberColumn("share of Σerr²", format="percent"),
+                "flip_sq_err_share": st.column_config.NumberColumn("of which flips", format="percent"),
+            },
+        )
     with table_column:
         st.caption(f"{fmt.snapshot_when(day.isoformat(), hour)} · {view.table.height} symbols · largest |err| first")
         tables.show_category_table(view.table, height=520, symbol_link=symbol_link)
@@ -81,11 +103,13 @@ def lag_strip(view: LagView) -> None:
     # stacked, not side by side: at 800 px a quarter-width column cut the share chart off
     plot.show(charts.lag_strip(view.days, execution_lag.LAGS, execution_lag.SCHEDULED), key="te_lag_strip")
     plot.show(charts.lag_share(view.shares, execution_lag.SCHEDULED), key="te_lag_share")
-    st.caption(f"Each day's book (snapshot hour) against the model targets dated D−0 … D−{config.LAG_SWEEP_MAX}: "
-               f"the lag with the smallest weight-space TE is the day's effective lag (schedule "
-               f"D−{execution_lag.SCHEDULED}). D−1 is a one-day timing slip, D−3 a skipped rebalance. "
-               f"{view.n_known} of {view.days.height} day(s) have a lag; a lag whose targets are missing is "
-               "left out, never counted as 0.")
+    st.caption(
+        f"Each day's book (snapshot hour) against the model targets dated D−0 … D−{config.LAG_SWEEP_MAX}: "
+        f"the lag with the smallest weight-space TE is the day's effective lag (schedule "
+        f"D−{execution_lag.SCHEDULED}). D−1 is a one-day timing slip, D−3 a skipped rebalance. "
+        f"{view.n_known} of {view.days.height} day(s) have a lag; a lag whose targets are missing is "
+        "left out, never counted as 0."
+    )
 
 
 @cache.section()
@@ -95,19 +119,32 @@ def day_verdict(verdict: execution_lag.DayVerdict) -> None:
 
 
 def _count_columns() -> dict:
-    labels = {"days_missing": "missing", "days_extra": "extra", "days_wrong_direction": "wrong dir.",
-              "days_magnitude": "magnitude", "days_matched": "matched", "days_matched_zero": "matched 0",
-              "days_unpriced": "unpriced"}
+    labels = {
+        "days_missing": "missing",
+        "days_extra": "extra",
+        "days_wrong_direction": "wrong dir.",
+        "days_magnitude": "magnitude",
+        "days_matched": "matched",
+        "days_matched_zero": "matched 0",
+        "days_unpriced": "unpriced",
+    }
     return {c: st.column_config.NumberColumn(label, format="%d", help=f"days {label}") for c, label in labels.items()}
 
 
 _ATTRIBUTION_COMMON = {
-    "share": st.column_config.ProgressColumn("share of Σerr²", format="%.1f%%", min_value=0.0, max_value=100.0,
-                                             help="This row's Σerr² over the range's total (priced rows)."),
-    "sq_err": st.column_config.NumberColumn("Σerr², %²", format="%.3g",
-                                            help="Σ(actual − T+2 target)² over the range, in %² of equity."),
-    "mean_err": st.column_config.NumberColumn("mean err", format="%+.2f%%",
-                                              help="Signed mean of actual − T+2 target: > 0 over-sized, < 0 under."),
+    "share": st.column_config.ProgressColumn(
+        "share of Σerr²",
+        format="%.1f%%",
+        min_value=0.0,
+        max_value=100.0,
+        help="This row's Σerr² over the range's total (priced rows).",
+    ),
+    "sq_err": st.column_config.NumberColumn(
+        "Σerr², %²", format="%.3g", help="Σ(actual − T+2 target)² over the range, in %² of equity."
+    ),
+    "mean_err": st.column_config.NumberColumn(
+        "mean err", format="%+.2f%%", help="Signed mean of actual − T+2 target: > 0 over-sized, < 0 under."
+    ),
 }
 
 
@@ -121,31 +158,49 @@ def attribution(view: AttributionView, start: date, end: date) -> None:
         return
     lines = []
     if h["covered"] is not None:
-        lines.append(f"**{h['n_names']} of {h['n_symbols']} names carry {h['covered'] * 100:.0f}% of Σerr²** "
-                     f"from {start.isoformat()} to {end.isoformat()}: {', '.join(fmt.md_text(n) for n in h['names'])}.")
+        lines.append(
+            f"**{h['n_names']} of {h['n_symbols']} names carry {h['covered'] * 100:.0f}% of Σerr²** "
+            f"from {start.isoformat()} to {end.isoformat()}: {', '.join(fmt.md_text(n) for n in h['names'])}."
+        )
     if h["run_sym"] is not None:
-        lines.append(f"{fmt.md_text(h['run_sym'])} has been a missing position for {h['run_days']} day(s) running "
-                     "(a run that long points at an order-size or listing problem, not bad luck).")
+        lines.append(
+            f"{fmt.md_text(h['run_sym'])} has been a missing position for {h['run_days']} day(s) running "
+            "(a run that long points at an order-size or listing problem, not bad luck)."
+        )
     if lines:
         st.markdown("  \n".join(lines))
-    st.dataframe(view.symbols, hide_index=True, height=420, placeholder=fmt.MISSING, column_config={
-        "sym": st.column_config.TextColumn("symbol", pinned=True),
-        **_ATTRIBUTION_COMMON,
-        "days": st.column_config.NumberColumn("days", format="%d", help="Days the symbol is in the timeline."),
-        **_count_columns(),
-        "longest_missing_run": st.column_config.NumberColumn(
-            "longest missing run", format="%d d", help="Longest run of consecutive MISSING_POSITION days."),
-        "missing_run_now": st.column_config.NumberColumn(
-            "missing now", format="%d d", help="The MISSING run reaching the range's last day (0: not missing)."),
-        "latest_state": st.column_config.TextColumn("latest state", help="Category on the symbol's last day."),
-        **{c: st.column_config.DateColumn(c.replace("last_", "last ").replace("_", " "), format="YYYY-MM-DD")
-           for c in te_attribution.LAST_COLUMNS},
-    })
+    st.dataframe(
+        view.symbols,
+        hide_index=True,
+        height=420,
+        placeholder=fmt.MISSING,
+        column_config={
+            "sym": st.column_config.TextColumn("symbol", pinned=True),
+            **_ATTRIBUTION_COMMON,
+            "days": st.column_config.NumberColumn("days", format="%d", help="Days the symbol is in the timeline."),
+            **_count_columns(),
+            "longest_missing_run": st.column_config.NumberColumn(
+                "longest missing run", format="%d d", help="Longest run of consecutive MISSING_POSITION days."
+            ),
+            "missing_run_now": st.column_config.NumberColumn(
+                "missing now", format="%d d", help="The MISSING run reaching the range's last day (0: not missing)."
+            ),
+            "latest_state": st.column_config.TextColumn("latest state", help="Category on the symbol's last day."),
+            **{
+                c: st.column_config.DateColumn(c.replace("last_", "last ").replace("_", " "), format="YYYY-MM-DD")
+                for c in te_attribution.LAST_COLUMNS
+            },
+        },
+    )
     side = view.buckets.filter(pl.col("dimension") == "side").drop("dimension")
     size = view.buckets.filter(pl.col("dimension") == "size").drop("dimension")
-    bucket_config = {"bucket": st.column_config.TextColumn("bucket"), **_ATTRIBUTION_COMMON,
-                     "symbols": st.column_config.NumberColumn("symbols", format="%d"),
-                     "days": st.column_config.NumberColumn("symbol-days", format="%d"), **_count_columns()}
+    bucket_config = {
+        "bucket": st.column_config.TextColumn("bucket"),
+        **_ATTRIBUTION_COMMON,
+        "symbols": st.column_config.NumberColumn("symbols", format="%d"),
+        "days": st.column_config.NumberColumn("symbol-days", format="%d"),
+        **_count_columns(),
+    }
     left, right = st.columns(2)
     with left:
         st.caption("By side of the T+2 target")

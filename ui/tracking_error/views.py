@@ -13,11 +13,11 @@ from datetime import date
 import polars as pl
 
 from lib import config
-from lib.tracking import lag as execution_lag
 from lib.tracking import attribution as te_attribution
-from lib.tracking import daily as te_daily
-from lib.tracking import snapshot as te_snapshot
 from lib.tracking import classification as te
+from lib.tracking import daily as te_daily
+from lib.tracking import lag as execution_lag
+from lib.tracking import snapshot as te_snapshot
 from lib.tracking import story as stories
 from ui import cache
 from ui.tracking_error import charts
@@ -55,8 +55,9 @@ def _display(df: pl.DataFrame) -> pl.DataFrame:
 def attribution(classified: pl.DataFrame) -> AttributionView:
     """The range's attribution, from the classified rows already in hand (no second query)."""
     symbols = te_attribution.by_symbol(classified)
-    return AttributionView(_display(symbols), _display(te_attribution.by_bucket(classified)),
-                           te_attribution.headline(symbols))
+    return AttributionView(
+        _display(symbols), _display(te_attribution.by_bucket(classified)), te_attribution.headline(symbols)
+    )
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,24 @@ class RangePage:
 
 
 @cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)
-def range_page(timeline: pl.DataFrame, start: date, end: date, window: int, w_eps: float, mag_eps: float,
-               mag_rule: str) -> RangePage:
+def range_page(
+    timeline: pl.DataFrame, start: date, end: date, window: int, w_eps: float, mag_eps: float, mag_rule: str
+) -> RangePage:
     view = te_daily.range_view(timeline, start, end, window, w_eps, mag_eps, mag_rule)
-    trend = Trend(view.daily, view.by_category, view.days,
-                  te_daily.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
-                  te_daily.priced_symbols(view.classified))
-    return RangePage(view, te_daily.summary(view), trend, attribution(view.classified),
-                     charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols))
+    trend = Trend(
+        view.daily,
+        view.by_category,
+        view.days,
+        te_daily.heatmap(view.classified, view.days, max_symbols=config.HEATMAP_MAX_SYMBOLS),
+        te_daily.priced_symbols(view.classified),
+    )
+    return RangePage(
+        view,
+        te_daily.summary(view),
+        trend,
+        attribution(view.classified),
+        charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols),
+    )
 
 
 @dataclass(frozen=True)
@@ -125,5 +136,6 @@ def day_verdict(rows: pl.DataFrame, lag_days: pl.DataFrame, daily: pl.DataFrame,
     best = row[0]["best_lag"] if row else None
     equity = rows["equity_usd"].drop_nulls()
     active = daily.filter(pl.col("date") == day)["active_return"].to_list()
-    return execution_lag.day_verdict(by_lag, best, rows, active[0] if active else None,
-                                     float(equity[0]) if equity.len() else None)
+    return execution_lag.day_verdict(
+        by_lag, best, rows, active[0] if active else None, float(equity[0]) if equity.len() else None
+    )

@@ -19,8 +19,13 @@ from ui import cache, layout, plot
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
-OUTCOME_COLORS = {"filled": "#2e9d5b", "canceled": "#a3b1bf", "rejected": "#d1343b", "open": "#1f5fa8",
-                  "other": "#40464d"}
+OUTCOME_COLORS = {
+    "filled": "#2e9d5b",
+    "canceled": "#a3b1bf",
+    "rejected": "#d1343b",
+    "open": "#1f5fa8",
+    "other": "#40464d",
+}
 MONITOR_COLORS = ["#1f5fa8", "#e8702a", "#8e5cc4", "#2e9d5b", "#d1343b", "#7d8793", "#e0a526", "#40464d"]
 
 
@@ -37,12 +42,19 @@ class OrdersView:
 
 
 @cache.view()
-def orders_view(outcomes: pl.DataFrame | None, unfilled: pl.DataFrame | None, open_now: pl.DataFrame | None,
-                pressure: pl.DataFrame | None) -> OrdersView:
+def orders_view(
+    outcomes: pl.DataFrame | None,
+    unfilled: pl.DataFrame | None,
+    open_now: pl.DataFrame | None,
+    pressure: pl.DataFrame | None,
+) -> OrdersView:
     totals: dict = {}
     if outcomes is not None and outcomes.height:
-        sums = outcomes.select(pl.col("n_orders", "n_filled", "n_canceled", "n_rejected", "n_open", "n_other",
-                                      "n_with_fill", "n_never_filled").sum()).row(0, named=True)
+        sums = outcomes.select(
+            pl.col(
+                "n_orders", "n_filled", "n_canceled", "n_rejected", "n_open", "n_other", "n_with_fill", "n_never_filled"
+            ).sum()
+        ).row(0, named=True)
         totals = dict(sums, fill_ratio=sums["n_with_fill"] / sums["n_orders"] if sums["n_orders"] else None)
     n_unfilled = int(unfilled["n_unfilled"][0]) if unfilled is not None and unfilled.height else 0
     n_open = int(open_now["n_open"][0]) if open_now is not None and open_now.height else 0
@@ -61,19 +73,48 @@ def outcomes_chart(outcomes: pl.DataFrame) -> Spec:
         return plot.empty(title, "No orders placed in this range")
     x = plot.utc_text(outcomes["day"], plot.DAY_TEXT)
     data: list[dict[str, Any]] = [
-        {"type": "bar", "name": status, "x": x, "y": outcomes[f"n_{status}"].to_list(),
-         "marker": {"color": OUTCOME_COLORS[status]},
-         "hovertemplate": f"%{{x}}<br>{status} %{{y}}<extra></extra>"}
-        for status in ("filled", "canceled", "rejected", "open", "other") if outcomes[f"n_{status}"].sum() > 0
+        {
+            "type": "bar",
+            "name": status,
+            "x": x,
+            "y": outcomes[f"n_{status}"].to_list(),
+            "marker": {"color": OUTCOME_COLORS[status]},
+            "hovertemplate": f"%{{x}}<br>{status} %{{y}}<extra></extra>",
+        }
+        for status in ("filled", "canceled", "rejected", "open", "other")
+        if outcomes[f"n_{status}"].sum() > 0
     ]
-    data.append({"type": "scatter", "mode": "lines+markers", "name": "Fill ratio", "x": x, "yaxis": "y2",
-                 "y": plot.percent(outcomes["fill_ratio"].to_list()), "line": {"color": C["total"], "width": 1.5},
-                 "hovertemplate": "%{x}<br>fill ratio %{y:.0f}%<extra></extra>"})
-    return plot.spec(data, plot.layout(title, 320, barmode="stack", hovermode="x unified",
-                                       xaxis={"type": "date"}, yaxis={"title": {"text": "orders"}},
-                                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 102],
-                                               "tickvals": [0, 25, 50, 75, 100], "ticksuffix": "%",
-                                               "showgrid": False}))
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Fill ratio",
+            "x": x,
+            "yaxis": "y2",
+            "y": plot.percent(outcomes["fill_ratio"].to_list()),
+            "line": {"color": C["total"], "width": 1.5},
+            "hovertemplate": "%{x}<br>fill ratio %{y:.0f}%<extra></extra>",
+        }
+    )
+    return plot.spec(
+        data,
+        plot.layout(
+            title,
+            320,
+            barmode="stack",
+            hovermode="x unified",
+            xaxis={"type": "date"},
+            yaxis={"title": {"text": "orders"}},
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, 102],
+                "tickvals": [0, 25, 50, 75, 100],
+                "ticksuffix": "%",
+                "showgrid": False,
+            },
+        ),
+    )
 
 
 def pressure_chart(pressure: pl.DataFrame, bucket_label: str) -> Spec:
@@ -84,31 +125,55 @@ def pressure_chart(pressure: pl.DataFrame, bucket_label: str) -> Spec:
     data = []
     for i, monitor in enumerate(sorted(set(pressure["monitor"].to_list()))):
         part = pressure.filter(pl.col("monitor") == monitor)
-        data.append({"type": "bar", "name": monitor, "x": plot.utc_text(part["bucket"]), "y": part["n_429"].to_list(),
-                     "customdata": part["retries"].to_list(),
-                     "marker": {"color": MONITOR_COLORS[i % len(MONITOR_COLORS)]},
-                     "hovertemplate": f"%{{x|%Y-%m-%d %H:%M}} UTC<br>{monitor}: %{{y}} beats, %{{customdata}} "
-                                      "retries<extra></extra>"})
-    return plot.spec(data, plot.layout(title, 280, barmode="stack", hovermode="closest", xaxis={"type": "date"},
-                                       yaxis={"title": {"text": "beats with 429"}}))
+        data.append(
+            {
+                "type": "bar",
+                "name": monitor,
+                "x": plot.utc_text(part["bucket"]),
+                "y": part["n_429"].to_list(),
+                "customdata": part["retries"].to_list(),
+                "marker": {"color": MONITOR_COLORS[i % len(MONITOR_COLORS)]},
+                "hovertemplate": f"%{{x|%Y-%m-%d %H:%M}} UTC<br>{monitor}: %{{y}} beats, %{{customdata}} "
+                "retries<extra></extra>",
+            }
+        )
+    return plot.spec(
+        data,
+        plot.layout(
+            title,
+            280,
+            barmode="stack",
+            hovermode="closest",
+            xaxis={"type": "date"},
+            yaxis={"title": {"text": "beats with 429"}},
+        ),
+    )
 
 
 @cache.section()
 def orders_tab(view: OrdersView, bucket_label: str) -> None:
     # --- open now
-    st.markdown(f"**Open orders now** (as of the newest orders row, {fmt.utc(view.as_of)})"
-                if view.as_of else "**Open orders now**")
+    st.markdown(
+        f"**Open orders now** (as of the newest orders row, {fmt.utc(view.as_of)})"
+        if view.as_of
+        else "**Open orders now**"
+    )
     if view.open_now is not None:
         if view.open_now.height == 0:
             st.caption("No order is open: every order in the last 30 days has a final status.")
         else:
             if view.n_open > view.open_now.height:
                 st.caption(f"The oldest {view.open_now.height} of {view.n_open:,} open orders.")
-            st.dataframe(view.open_now, hide_index=True, placeholder=fmt.MISSING, column_config={
-                "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-                "age_s": st.column_config.NumberColumn("Age (s)", format="%d"),
-                "oid": st.column_config.NumberColumn("oid", format="%d"),
-            })
+            st.dataframe(
+                view.open_now,
+                hide_index=True,
+                placeholder=fmt.MISSING,
+                column_config={
+                    "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                    "age_s": st.column_config.NumberColumn("Age (s)", format="%d"),
+                    "oid": st.column_config.NumberColumn("oid", format="%d"),
+                },
+            )
     # --- outcomes
     if view.outcomes is not None:
         t = view.totals
@@ -116,50 +181,70 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
         row[0].metric("Orders", f"{t.get('n_orders', 0):,}")
         row[1].metric("Filled", f"{t.get('n_filled', 0):,}")
         row[2].metric("Canceled", f"{t.get('n_canceled', 0):,}")
-        row[3].metric("Rejected", f"{t.get('n_rejected', 0):,}",
-                      help="The orders table records no reject reason (the data contract has no column for it).")
-        row[4].metric("Fill ratio", fmt.pct(t.get("fill_ratio"), 1),
-                      help="Orders with at least one fill / orders placed.")
+        row[3].metric(
+            "Rejected",
+            f"{t.get('n_rejected', 0):,}",
+            help="The orders table records no reject reason (the data contract has no column for it).",
+        )
+        row[4].metric(
+            "Fill ratio", fmt.pct(t.get("fill_ratio"), 1), help="Orders with at least one fill / orders placed."
+        )
         plot.show(outcomes_chart(view.outcomes), key="tr_orders_outcomes")
-        st.dataframe(view.outcomes.with_columns((pl.col("fill_ratio", "size_fill_ratio") * 100).round(1)),
-                     hide_index=True, placeholder=fmt.MISSING, column_config={
-            "day": st.column_config.DateColumn("Day placed (UTC)", format="YYYY-MM-DD"),
-            "n_orders": st.column_config.NumberColumn("Orders", format="%d"),
-            "n_filled": st.column_config.NumberColumn("Filled", format="%d"),
-            "n_canceled": st.column_config.NumberColumn("Canceled", format="%d"),
-            "n_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
-            "n_open": st.column_config.NumberColumn("Open", format="%d"),
-            "n_other": st.column_config.NumberColumn("Other status", format="%d"),
-            "n_with_fill": st.column_config.NumberColumn("With a fill", format="%d"),
-            "n_never_filled": st.column_config.NumberColumn("Never filled", format="%d"),
-            "fill_ratio": st.column_config.NumberColumn("Fill ratio", format="%.1f%%"),
-            "size_fill_ratio": st.column_config.NumberColumn("Size filled", format="%.1f%%",
-                                                             help="Filled size / ordered size"),
-            "p50_to_fill_s": st.column_config.NumberColumn("Time to fill p50 (s)", format="%.2f",
-                                                           help="Placement to first fill"),
-            "p90_to_fill_s": st.column_config.NumberColumn("Time to fill p90 (s)", format="%.2f"),
-        })
+        st.dataframe(
+            view.outcomes.with_columns((pl.col("fill_ratio", "size_fill_ratio") * 100).round(1)),
+            hide_index=True,
+            placeholder=fmt.MISSING,
+            column_config={
+                "day": st.column_config.DateColumn("Day placed (UTC)", format="YYYY-MM-DD"),
+                "n_orders": st.column_config.NumberColumn("Orders", format="%d"),
+                "n_filled": st.column_config.NumberColumn("Filled", format="%d"),
+                "n_canceled": st.column_config.NumberColumn("Canceled", format="%d"),
+                "n_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
+                "n_open": st.column_config.NumberColumn("Open", format="%d"),
+                "n_other": st.column_config.NumberColumn("Other status", format="%d"),
+                "n_with_fill": st.column_config.NumberColumn("With a fill", format="%d"),
+                "n_never_filled": st.column_config.NumberColumn("Never filled", format="%d"),
+                "fill_ratio": st.column_config.NumberColumn("Fill ratio", format="%.1f%%"),
+                "size_fill_ratio": st.column_config.NumberColumn(
+                    "Size filled", format="%.1f%%", help="Filled size / ordered size"
+                ),
+                "p50_to_fill_s": st.column_config.NumberColumn(
+                    "Time to fill p50 (s)", format="%.2f", help="Placement to first fill"
+                ),
+                "p90_to_fill_s": st.column_config.NumberColumn("Time to fill p90 (s)", format="%.2f"),
+            },
+        )
         st.caption("Reject reasons: not in the data (the orders table logs statuses only).")
     # --- never filled in the window
     if view.unfilled is not None:
-        st.markdown(f"**Orders placed in the rebalance window (00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC) "
-                    f"with no fill before it closed** — {view.n_unfilled:,}")
+        st.markdown(
+            f"**Orders placed in the rebalance window (00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC) "
+            f"with no fill before it closed** — {view.n_unfilled:,}"
+        )
         if view.unfilled.height:
             if view.n_unfilled > view.unfilled.height:
                 st.caption(f"The newest {view.unfilled.height} of {view.n_unfilled:,}.")
-            st.dataframe(view.unfilled, hide_index=True, placeholder=fmt.MISSING, column_config={
-                "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-                "first_fill": st.column_config.DatetimeColumn("First fill (UTC)", format="YYYY-MM-DD HH:mm:ss",
-                                                              help="— = never filled"),
-                "oid": st.column_config.NumberColumn("oid", format="%d"),
-            })
+            st.dataframe(
+                view.unfilled,
+                hide_index=True,
+                placeholder=fmt.MISSING,
+                column_config={
+                    "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                    "first_fill": st.column_config.DatetimeColumn(
+                        "First fill (UTC)", format="YYYY-MM-DD HH:mm:ss", help="— = never filled"
+                    ),
+                    "oid": st.column_config.NumberColumn("oid", format="%d"),
+                },
+            )
     # --- API pressure
     if view.pressure is not None:
         plot.show(pressure_chart(view.pressure, bucket_label), key="tr_api_pressure")
         if view.pressure.height:
             n = int(view.pressure["n_429"].sum())
             peak = view.pressure.sort("n_429", descending=True).row(0, named=True)
-            st.caption(f"{n:,} monitor beats met HTTP 429 in the range ({int(view.pressure['retries'].sum()):,} "
-                       f"retries); the worst bucket: {fmt.utc(peak['bucket'])}, {peak['monitor']} "
-                       f"({peak['n_429']} of {peak['n_beats']} beats). A rising count means the desk's API budget "
-                       "is running out (rate-limit headroom).")
+            st.caption(
+                f"{n:,} monitor beats met HTTP 429 in the range ({int(view.pressure['retries'].sum()):,} "
+                f"retries); the worst bucket: {fmt.utc(peak['bucket'])}, {peak['monitor']} "
+                f"({peak['n_429']} of {peak['n_beats']} beats). A rising count means the desk's API budget "
+                "is running out (rate-limit headroom)."
+            )

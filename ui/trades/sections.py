@@ -15,9 +15,8 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import layout, plot, tables
+from ui import cache, layout, plot, tables
 from ui.trades import charts
-from ui import cache
 from ui.trades.views import PerDay
 
 WINDOW = f"00:00–00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC"
@@ -31,17 +30,20 @@ FILL_COLUMNS: dict[str, Any] = {
     "sz": st.column_config.NumberColumn("Size", format=tables.UNITS_FORMAT),
     "notional": st.column_config.NumberColumn("Notional", format="dollar"),
     "ref_px": st.column_config.NumberColumn("Binance 1h open", format=tables.NUMBER_FORMAT),
-    "slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f",
-                                                  help="vs the 1h open; positive = worse for the desk; "
-                                                       "empty = no price"),
+    "slippage_bps": st.column_config.NumberColumn(
+        "Slippage (bp)", format="%+.1f", help="vs the 1h open; positive = worse for the desk; empty = no price"
+    ),
     "closed_pnl": st.column_config.NumberColumn("Realized PnL", format="dollar"),
     "fee": st.column_config.NumberColumn("Fee", format="%.4f", help="In the fee token; a maker rebate is negative"),
     "fee_token": st.column_config.TextColumn("Fee token"),
-    "fee_usd": st.column_config.NumberColumn("Fee ($)", format="$%.4f",
-                                             help="Paid fee in USD; a maker rebate is negative. Empty = a token "
-                                                  "without a known price (not in the USD sums)"),
-    "valid": st.column_config.CheckboxColumn("Valid", help="Price and size are positive numbers; an invalid "
-                                                           "fill is left out of every sum"),
+    "fee_usd": st.column_config.NumberColumn(
+        "Fee ($)",
+        format="$%.4f",
+        help="Paid fee in USD; a maker rebate is negative. Empty = a token without a known price (not in the USD sums)",
+    ),
+    "valid": st.column_config.CheckboxColumn(
+        "Valid", help="Price and size are positive numbers; an invalid fill is left out of every sum"
+    ),
     "spot": st.column_config.CheckboxColumn("Spot", help="A spot fill: not a perp position"),
     "crossed": st.column_config.CheckboxColumn("Taker"),
     "tracked": st.column_config.CheckboxColumn("Tracked order", help="The fill's oid has a row in the orders table"),
@@ -52,57 +54,100 @@ FILL_COLUMNS: dict[str, Any] = {
 FILL_ORDER = ["account", *FILL_COLUMNS]  # the account shows only for rows of several accounts
 POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.UNITS_FORMAT)}
 
-DAILY_ORDER = ["day", "n_fills", "first_fill", "last_in_window", "window_text", "n_off_window", "last_fill",
-               "span_text", "notional_usd", "turnover", "fee_bps", "maker_share", "avg_slippage_bps", "n_unpriced",
-               "n_untracked", "n_invalid", "realized"]
+DAILY_ORDER = [
+    "day",
+    "n_fills",
+    "first_fill",
+    "last_in_window",
+    "window_text",
+    "n_off_window",
+    "last_fill",
+    "span_text",
+    "notional_usd",
+    "turnover",
+    "fee_bps",
+    "maker_share",
+    "avg_slippage_bps",
+    "n_unpriced",
+    "n_untracked",
+    "n_invalid",
+    "realized",
+]
 DAILY_COLUMNS: dict[str, Any] = {
     "day": st.column_config.DateColumn("Day (UTC)"),
     "n_fills": st.column_config.NumberColumn("Fills"),
     "first_fill": st.column_config.DatetimeColumn("First fill", format="HH:mm:ss"),
     "last_in_window": st.column_config.DatetimeColumn("Last in window", format="HH:mm:ss"),
-    "window_text": st.column_config.TextColumn("Rebalance duration",
-                                               help="First to last fill inside the 00:00–00:05 window"),
+    "window_text": st.column_config.TextColumn(
+        "Rebalance duration", help="First to last fill inside the 00:00–00:05 window"
+    ),
     "span_text": st.column_config.TextColumn("First → last fill", help="Including off-window fills"),
     "n_off_window": st.column_config.NumberColumn("Off-window fills", help="Fills at or after 00:05 UTC"),
     "last_fill": st.column_config.DatetimeColumn("Last fill", format="HH:mm:ss"),
     "notional_usd": st.column_config.NumberColumn("Notional", format="dollar"),
     "turnover": st.column_config.NumberColumn("Turnover", format="percent", help="Notional / equity at 00:00 UTC"),
     "fee_bps": st.column_config.NumberColumn("Fees (bp)", format="%.2f"),
-    "maker_share": st.column_config.NumberColumn("Maker share", format="percent",
-                                                 help="Share of notional filled as maker"),
+    "maker_share": st.column_config.NumberColumn(
+        "Maker share", format="percent", help="Share of notional filled as maker"
+    ),
     "avg_slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f"),
     "n_unpriced": st.column_config.NumberColumn("No price"),
     "n_untracked": st.column_config.NumberColumn("Untracked"),
-    "n_invalid": st.column_config.NumberColumn("Invalid", help="Fills with a price or size that is not a "
-                                                               "positive number: left out of the sums"),
+    "n_invalid": st.column_config.NumberColumn(
+        "Invalid", help="Fills with a price or size that is not a positive number: left out of the sums"
+    ),
     "realized": st.column_config.NumberColumn("Realized PnL", format="dollar"),
 }
 
-COIN_ORDER = ["coin", "n_fills", "notional_usd", "realized", "fees", "fee_bps", "maker_share", "avg_slippage_bps",
-              "slippage_usd", "n_unpriced", "n_untracked", "n_off_window", "n_invalid", "n_fee_unconverted",
-              "market", "bn_symbol"]
+COIN_ORDER = [
+    "coin",
+    "n_fills",
+    "notional_usd",
+    "realized",
+    "fees",
+    "fee_bps",
+    "maker_share",
+    "avg_slippage_bps",
+    "slippage_usd",
+    "n_unpriced",
+    "n_untracked",
+    "n_off_window",
+    "n_invalid",
+    "n_fee_unconverted",
+    "market",
+    "bn_symbol",
+]
 COIN_COLUMNS: dict[str, Any] = {
-    "coin": "Coin", "n_fills": "Fills",
+    "coin": "Coin",
+    "n_fills": "Fills",
     "notional_usd": st.column_config.NumberColumn("Notional", format="dollar"),
     "realized": st.column_config.NumberColumn("Realized PnL", format="dollar"),
     "fees": st.column_config.NumberColumn("Fees", format="dollar"),
     "fee_bps": st.column_config.NumberColumn("Fees (bp)", format="%.2f"),
     "maker_share": st.column_config.NumberColumn("Maker share", format="percent"),
-    "avg_slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f",
-                                                      help="Notional-weighted over priced fills"),
+    "avg_slippage_bps": st.column_config.NumberColumn(
+        "Slippage (bp)", format="%+.1f", help="Notional-weighted over priced fills"
+    ),
     "slippage_usd": st.column_config.NumberColumn("Slippage cost", format="dollar"),
-    "n_unpriced": "No price", "n_untracked": "Untracked", "n_off_window": "Off-window",
-    "bn_symbol": "Binance symbol", "market": "Market", "n_invalid": "Invalid",
-    "n_fee_unconverted": st.column_config.NumberColumn("Fees not in USD", help="Fees in a token without a known "
-                                                                               "price: left out of Fees"),
+    "n_unpriced": "No price",
+    "n_untracked": "Untracked",
+    "n_off_window": "Off-window",
+    "bn_symbol": "Binance symbol",
+    "market": "Market",
+    "n_invalid": "Invalid",
+    "n_fee_unconverted": st.column_config.NumberColumn(
+        "Fees not in USD", help="Fees in a token without a known price: left out of Fees"
+    ),
 }
 
 
 def page_caption(first: int, shown: int, n: int, sort: str, descending: bool) -> str:
-    return (f"Fills {first:,}–{first + shown - 1:,} of **{n:,}** matching · sorted by "
-            f"{config.FILL_SORT_COLUMNS[sort]}, {'descending' if descending else 'ascending'} "
-            f"· {config.FILLS_PAGE_SIZE} per page (clicking a column header re-orders this page "
-            "only; *Sort by* orders all matching fills)")
+    return (
+        f"Fills {first:,}–{first + shown - 1:,} of **{n:,}** matching · sorted by "
+        f"{config.FILL_SORT_COLUMNS[sort]}, {'descending' if descending else 'ascending'} "
+        f"· {config.FILLS_PAGE_SIZE} per page (clicking a column header re-orders this page "
+        "only; *Sort by* orders all matching fills)"
+    )
 
 
 # --- sections --------------------------------------------------------------------------------------
@@ -112,21 +157,33 @@ def headline(t: dict[str, Any]) -> None:
     m = layout.metric_row(4)
     m[0].metric("Fills", f"{t.get('n_fills', 0):,}", help=f"{t.get('n_coins', 0)} coins.")
     m[1].metric("Notional traded", fmt.usd(t.get("notional_usd")))
-    m[2].metric("Fees", fmt.usd(t.get("fees")), delta=f"{fmt.bps(t.get('fee_bps'), 2)} of notional"
-                if t.get("fee_bps") is not None else None, delta_arrow="off", delta_color="off")
+    m[2].metric(
+        "Fees",
+        fmt.usd(t.get("fees")),
+        delta=f"{fmt.bps(t.get('fee_bps'), 2)} of notional" if t.get("fee_bps") is not None else None,
+        delta_arrow="off",
+        delta_color="off",
+    )
     m[3].metric("Realized PnL", fmt.usd(t.get("realized"), signed=True))
     m = layout.metric_row(4)
-    m[0].metric("Slippage vs 1h open", fmt.bps(t.get("avg_slippage_bps")),
-                delta=f"{t.get('n_unpriced', 0)} fill(s) without a price" if t.get("n_unpriced") else None,
-                delta_arrow="off", delta_color="off",
-                help="Notional-weighted; positive = the desk paid more than the Binance 1h open (buys) or "
-                     "received less (sells). Fills without a candle are left out and counted, never 0.")
+    m[0].metric(
+        "Slippage vs 1h open",
+        fmt.bps(t.get("avg_slippage_bps")),
+        delta=f"{t.get('n_unpriced', 0)} fill(s) without a price" if t.get("n_unpriced") else None,
+        delta_arrow="off",
+        delta_color="off",
+        help="Notional-weighted; positive = the desk paid more than the Binance 1h open (buys) or "
+        "received less (sells). Fills without a candle are left out and counted, never 0.",
+    )
     m[1].metric("Maker share", fmt.pct(t.get("maker_share"), 1), help="Share of notional filled as maker.")
-    m[2].metric("Untracked fills", f"{t.get('n_untracked', 0):,}",
-                help="Fills whose order id has no row in the orders table.")
-    m[3].metric("Off-window fills", f"{t.get('n_off_window', 0):,}",
-                help=f"Fills at or after 00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC (rebalance window "
-                     f"{WINDOW}).")
+    m[2].metric(
+        "Untracked fills", f"{t.get('n_untracked', 0):,}", help="Fills whose order id has no row in the orders table."
+    )
+    m[3].metric(
+        "Off-window fills",
+        f"{t.get('n_off_window', 0):,}",
+        help=f"Fills at or after 00:{config.REBALANCE_WINDOW_MINUTES:02d} UTC (rebalance window {WINDOW}).",
+    )
 
 
 def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
@@ -135,8 +192,14 @@ def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
     rows = tables.by_account(rows)
     if "side" in rows.columns:  # B/A as the desk says it
         rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
-    st.dataframe(plot.naive_utc(rows, "time"), hide_index=True, placeholder=fmt.MISSING,
-                 column_order=FILL_ORDER + list(extra), column_config=columns, key=key)
+    st.dataframe(
+        plot.naive_utc(rows, "time"),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_order=FILL_ORDER + list(extra),
+        column_config=columns,
+        key=key,
+    )
 
 
 fills_table = cache.section()(_fills)
@@ -148,19 +211,34 @@ def per_day(view: PerDay) -> None:
     if view.late_days:
         st.warning(
             f"**{view.n_off_window} fill(s) outside the {WINDOW} rebalance window** on "
-            f"{len(view.late_days)} day(s): " + ", ".join(str(d) for d in view.late_days[:12])
-            + (" …" if len(view.late_days) > 12 else ""), icon=":material/schedule:")
+            f"{len(view.late_days)} day(s): "
+            + ", ".join(str(d) for d in view.late_days[:12])
+            + (" …" if len(view.late_days) > 12 else ""),
+            icon=":material/schedule:",
+        )
     plot.show(charts.daily_activity(view.daily), key="tr_daily_chart")
-    st.dataframe(view.table, hide_index=True, placeholder=fmt.MISSING, column_order=DAILY_ORDER,
-                 column_config=DAILY_COLUMNS, key="tr_daily_table")
+    st.dataframe(
+        view.table,
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_order=DAILY_ORDER,
+        column_config=DAILY_COLUMNS,
+        key="tr_daily_table",
+    )
 
 
 @cache.section()
 def by_coin(frame: pl.DataFrame) -> None:
     """Slippage of the most traded coins, then every coin's execution numbers."""
     plot.show(charts.coin_slippage(frame), key="tr_coin_chart")
-    st.dataframe(frame, hide_index=True, placeholder=fmt.MISSING, column_order=COIN_ORDER,
-                 column_config=COIN_COLUMNS, key="tr_coin_table")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_order=COIN_ORDER,
+        column_config=COIN_COLUMNS,
+        key="tr_coin_table",
+    )
 
 
 @cache.section()
@@ -172,17 +250,21 @@ def untracked(lost: pl.DataFrame, n_untracked: int) -> None:
 
 
 @cache.section()
-def drilldown(coin: str, fills: pl.DataFrame, summary: dict[str, Any], prices: pl.DataFrame,
-              start: date, end: date) -> None:
+def drilldown(
+    coin: str, fills: pl.DataFrame, summary: dict[str, Any], prices: pl.DataFrame, start: date, end: date
+) -> None:
     """One coin: its numbers, price with the fills over the position, and its fills."""
     c1, c2, c3, c4 = layout.metric_row(4)
     c1.metric("Fills", f"{summary['n_fills']:,}")
-    c2.metric("Position after the last fill", fmt.number(fills["pos_after"][-1], 6) if fills.height else
-              fmt.MISSING)
+    c2.metric("Position after the last fill", fmt.number(fills["pos_after"][-1], 6) if fills.height else fmt.MISSING)
     c3.metric("Realized PnL", fmt.usd(summary["realized"], signed=True))
-    c4.metric("Slippage vs 1h open", fmt.bps(summary["avg_slippage_bps"]),
-              delta=f"{summary['n_unpriced']} fill(s) without a price" if summary["n_unpriced"] else None,
-              delta_arrow="off", delta_color="off")
+    c4.metric(
+        "Slippage vs 1h open",
+        fmt.bps(summary["avg_slippage_bps"]),
+        delta=f"{summary['n_unpriced']} fill(s) without a price" if summary["n_unpriced"] else None,
+        delta_arrow="off",
+        delta_color="off",
+    )
     if fills.height >= config.DRILLDOWN_MAX_FILLS:
         st.caption(f"Only the first {config.DRILLDOWN_MAX_FILLS:,} fills are drawn.")
     if prices.height == 0:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import polars as pl
 
@@ -47,8 +48,10 @@ csv_text = cache.view(entries=2)(_csv_text)
 def fills_csv(start: Any, end: Any, chosen: tuple, sort: str, descending: bool) -> Callable[[], str]:
     """What the one-click CSV button calls when pressed: the matching fills (the filters `chosen` =
     coins, sides, dirs, liquidity), in the chosen order, capped, in lib.csv_export's format."""
+
     def make() -> str:
         return csv_text(trades.fills_export(start, end, *chosen, sort=sort, descending=descending))
+
     return make
 
 
@@ -66,8 +69,9 @@ class PerDay:
 def per_day(daily: pl.DataFrame) -> PerDay:
     late = daily.filter(pl.col("n_off_window") > 0)
     table = plot.naive_utc(daily, "first_fill", "last_fill", "first_in_window", "last_in_window").with_columns(
-        pl.Series("window_text", [execution.duration_text(v) for v in daily["window_span_s"].to_list()],
-                  dtype=pl.String),
+        pl.Series(
+            "window_text", [execution.duration_text(v) for v in daily["window_span_s"].to_list()], dtype=pl.String
+        ),
         pl.Series("span_text", [execution.duration_text(v) for v in daily["span_s"].to_list()], dtype=pl.String),
     )
     return PerDay(daily, table, late["day"].to_list(), int(late["n_off_window"].sum()))

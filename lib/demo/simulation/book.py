@@ -27,7 +27,7 @@ they net to exactly 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import numpy as np
 
@@ -56,22 +56,64 @@ class RefSpec:
 
 REF_SPECS: dict[date, RefSpec] = {
     date(2025, 12, 5): RefSpec(
-        n_mag=30, missing={"APT": 0.0, "HBAR": 0.0}, fixed={}, other_cap=0.0019,
-        n_traded=31, n_fills=35, window_s=(50.0, 130.0), rejected=("APT", "HBAR"),
+        n_mag=30,
+        missing={"APT": 0.0, "HBAR": 0.0},
+        fixed={},
+        other_cap=0.0019,
+        n_traded=31,
+        n_fills=35,
+        window_s=(50.0, 130.0),
+        rejected=("APT", "HBAR"),
     ),
     date(2025, 12, 6): RefSpec(
-        n_mag=31, missing={"WLFI": 0.0, "TRX": 0.0, "LINK": 0.0},
+        n_mag=31,
+        missing={"WLFI": 0.0, "TRX": 0.0, "LINK": 0.0},
         fixed={"PENGU": -0.0471, "PAXG": 0.0591, "BTC": 0.0596, "BNB": 0.0510, "PUMP": -0.0454, "ARB": 0.00022},
-        listed=("AAVE", "SUI", "AVAX", "SOL", "XPL", "VIRTUAL", "ZEN", "LTC", "TNSR", "BCH", "TAO", "STRK",
-                "ETH", "WLD", "WIF"),
-        listed_range=(0.0024, 0.0010), other_cap=0.0012, rejected=("WLFI",),
+        listed=(
+            "AAVE",
+            "SUI",
+            "AVAX",
+            "SOL",
+            "XPL",
+            "VIRTUAL",
+            "ZEN",
+            "LTC",
+            "TNSR",
+            "BCH",
+            "TAO",
+            "STRK",
+            "ETH",
+            "WLD",
+            "WIF",
+        ),
+        listed_range=(0.0024, 0.0010),
+        other_cap=0.0012,
+        rejected=("WLFI",),
     ),
     date(2025, 12, 7): RefSpec(
-        n_mag=29, missing={"ARB": 0.00022, "WLD": 0.0, "BCH": 0.0},
+        n_mag=29,
+        missing={"ARB": 0.00022, "WLD": 0.0, "BCH": 0.0},
         fixed={"AAVE": 0.0385, "PUMP": -0.0479, "TNSR": -0.0518, "AVAX": 0.0416, "PAXG": 0.0511},
-        listed=("BTC", "XPL", "TRX", "VIRTUAL", "BNB", "ENA", "STRK", "FET", "WIF", "XRP", "SOL", "ETH",
-                "NEAR", "SUI", "UNI"),
-        listed_range=(0.0023, 0.0006), other_cap=0.0009, rejected=("ARB",),
+        listed=(
+            "BTC",
+            "XPL",
+            "TRX",
+            "VIRTUAL",
+            "BNB",
+            "ENA",
+            "STRK",
+            "FET",
+            "WIF",
+            "XRP",
+            "SOL",
+            "ETH",
+            "NEAR",
+            "SUI",
+            "UNI",
+        ),
+        listed_range=(0.0023, 0.0006),
+        other_cap=0.0009,
+        rejected=("ARB",),
     ),
 }
 # No execution mistakes in this window (the reference days and their neighbours).
@@ -88,12 +130,23 @@ SCRIPTED: dict[date, tuple[str, ...]] = {
     date(2025, 12, 14): ("lag1",),  # the whole book traded on the D-1 targets (closest to D-1)
 }
 RANDOM_KINDS = (  # kind, probability per day
-    ("missing", 0.22), ("wrong", 0.05), ("extra", 0.07), ("mag_partial", 0.03), ("mag_fat", 0.02),
-    ("timing", 0.05), ("late07", 0.02), ("late13", 0.015), ("reject_retry", 0.06),
+    ("missing", 0.22),
+    ("wrong", 0.05),
+    ("extra", 0.07),
+    ("mag_partial", 0.03),
+    ("mag_fat", 0.02),
+    ("timing", 0.05),
+    ("late07", 0.02),
+    ("late13", 0.015),
+    ("reject_retry", 0.06),
 )
 # PURR (no Binance price): opened by hand in the afternoon, closed in a later burst.
-PURR_EPISODES = ((date(2025, 11, 12), date(2025, 11, 15)), (date(2026, 2, 18), date(2026, 2, 21)),
-                 (date(2026, 6, 9), date(2026, 6, 11)), (date(2026, 10, 3), date(2026, 10, 6)))
+PURR_EPISODES = (
+    (date(2025, 11, 12), date(2025, 11, 15)),
+    (date(2026, 2, 18), date(2026, 2, 21)),
+    (date(2026, 6, 9), date(2026, 6, 11)),
+    (date(2026, 10, 3), date(2026, 10, 6)),
+)
 PURR_WEIGHT = 0.008
 
 
@@ -130,8 +183,10 @@ class _Acc:
             self.parts.setdefault(k, []).append(np.atleast_1d(np.asarray(v)))
 
     def done(self, keys: dict[str, type]) -> dict[str, np.ndarray]:
-        return {k: (np.concatenate(self.parts[k]).astype(t) if self.parts.get(k) else np.zeros(0, t))
-                for k, t in keys.items()}
+        return {
+            k: (np.concatenate(self.parts[k]).astype(t) if self.parts.get(k) else np.zeros(0, t))
+            for k, t in keys.items()
+        }
 
 
 def apply_fills(lots, entry, scale, coin, d, px, maker):
@@ -162,8 +217,9 @@ def apply_fills(lots, entry, scale, coin, d, px, maker):
             with np.errstate(invalid="ignore", divide="ignore"):
                 e_inc = (np.abs(s0) * e0z + np.abs(dd) * p) / np.abs(new)
             ne = np.where(~reduce, e_inc, np.where(flip, p, np.where(new == 0, np.nan, e0)))
-            dirc[m] = np.where(~reduce, np.where(dd > 0, 0, 1),
-                               np.where(flip, np.where(s0 > 0, 4, 5), np.where(s0 > 0, 2, 3)))
+            dirc[m] = np.where(
+                ~reduce, np.where(dd > 0, 0, 1), np.where(flip, np.where(s0 > 0, 4, 5), np.where(s0 > 0, 2, 3))
+            )
             closed[m] = np.round(closed_units * (p - e0z) * np.sign(s0), 6)
             start[m] = s0
             ent_after[m] = ne
@@ -191,15 +247,27 @@ class Burst:
 
 
 class Sim:
-    def __init__(self, uni: Universe, P: np.ndarray, rates: np.ndarray, grid_ms: int, start_day: date,
-                 n_days: int, wdates: list[date], W: np.ndarray, seed: int, ledger: list[tuple[int, str, float]],
-                 end_ms: int, rng_stream: int = 50):
+    def __init__(
+        self,
+        uni: Universe,
+        P: np.ndarray,
+        rates: np.ndarray,
+        grid_ms: int,
+        start_day: date,
+        n_days: int,
+        wdates: list[date],
+        W: np.ndarray,
+        seed: int,
+        ledger: list[tuple[int, str, float]],
+        end_ms: int,
+        rng_stream: int = 50,
+    ):
         self.uni, self.P, self.rates, self.grid_ms = uni, P, rates, grid_ms
         self.rng_stream = rng_stream  # the day's generator key: one stream per account's book
         self.start_day, self.n_days, self.seed, self.end_ms = start_day, n_days, seed, end_ms
         self.wdates, self.W = wdates, W
         self.wrow = {d: k for k, d in enumerate(wdates)}
-        self.scale = 10.0 ** uni.sz_decimals
+        self.scale = 10.0**uni.sz_decimals
         self.nm = uni.n_model
         self.purr = uni.index(UNPRICED_COIN)
         self.ledger = sorted(ledger)
@@ -227,8 +295,13 @@ class Sim:
     def _pay_funding(self, k: int, lots: np.ndarray) -> None:
         held, szi, usdc = self._funding_cash(k, lots)
         if len(held):
-            self.funding.add(time=np.full(len(held), self.grid_ms + k * HOUR_MS), coin=held, szi=szi,
-                             rate=self.rates[k, held], usdc=usdc)
+            self.funding.add(
+                time=np.full(len(held), self.grid_ms + k * HOUR_MS),
+                coin=held,
+                szi=szi,
+                rate=self.rates[k, held],
+                usdc=usdc,
+            )
             self.state.cash += float(usdc.sum())
 
     def _weights(self, d: date) -> np.ndarray | None:
@@ -259,8 +332,16 @@ class Sim:
             t[-1] = b - 70
         maker = g.random(n) < 0.12
         slip1 = np.where(maker, g.normal(-0.8e-4, 0.6e-4, n), g.normal(1.5e-4, 2.5e-4, n))
-        return Burst(coin=coins, t_first=t.astype(np.int64), two=two, frac=g.uniform(0.3, 0.8, n),
-                     dt2=g.integers(3, 60, n), slip1=slip1, slip2=slip1 + g.uniform(0.3e-4, 1.2e-4, n), maker=maker)
+        return Burst(
+            coin=coins,
+            t_first=t.astype(np.int64),
+            two=two,
+            frac=g.uniform(0.3, 0.8, n),
+            dt2=g.integers(3, 60, n),
+            slip1=slip1,
+            slip2=slip1 + g.uniform(0.3e-4, 1.2e-4, n),
+            maker=maker,
+        )
 
     def _burst_orders(self, b: Burst, old: np.ndarray, new: np.ndarray):
         """Fills of the burst for the given target lots: arrays per fill + order index per fill."""
@@ -279,8 +360,11 @@ class Sim:
         coin = b.coin[o]
         px = self.open_px(t, coin) * (1 + np.sign(d) * slip)
         srt = np.argsort(t, kind="stable")
-        return dict(order=o[srt], coin=coin[srt], time=t[srt], d=d[srt], px=round_sig(px[srt]),
-                    maker=b.maker[o][srt]), delta, live
+        return (
+            dict(order=o[srt], coin=coin[srt], time=t[srt], d=d[srt], px=round_sig(px[srt]), maker=b.maker[o][srt]),
+            delta,
+            live,
+        )
 
     # --- plans ----------------------------------------------------------------
     def _plan_general(self, g, j: int, D: date, T: int, k0: int):
@@ -295,8 +379,11 @@ class Sim:
         active = np.abs(plan) >= W_EPS
         goal = np.where(active, plan, 0.0)
         band = np.maximum(0.0022, 0.06 * np.abs(goal))
-        trade = (~active & (st.lots[:nm] != 0)) | (active & (np.sign(cw) != np.sign(goal))) | (
-            active & (np.abs(goal - cw) > band))
+        trade = (
+            (~active & (st.lots[:nm] != 0))
+            | (active & (np.sign(cw) != np.sign(goal)))
+            | (active & (np.abs(goal - cw) > band))
+        )
         execw = goal * (1 + g.normal(0, 0.008, nm))
         if D in SCRIPTED:
             kinds = SCRIPTED[D]
@@ -328,8 +415,9 @@ class Sim:
                     trade[i] = False
                     rejected.append(i)
                 if not sel:
-                    sel = pick(active & (np.sign(cw) == np.sign(goal)) & (np.abs(goal) >= 0.002)
-                               & (np.abs(goal) <= 0.015))
+                    sel = pick(
+                        active & (np.sign(cw) == np.sign(goal)) & (np.abs(goal) >= 0.002) & (np.abs(goal) <= 0.015)
+                    )
                     for i in sel:
                         execw[i], trade[i] = 0.0, True
             elif kind == "wrong":
@@ -368,8 +456,7 @@ class Sim:
                     if kind == "late07":
                         late.append((i, 0.0, T + 7 * 60_000 + int(g.uniform(5_000, 50_000)), None))
                     else:
-                        late.append((i, g.uniform(0.45, 0.75), T + 13 * HOUR_MS + int(g.uniform(20_000, 55_000)),
-                                     None))
+                        late.append((i, g.uniform(0.45, 0.75), T + 13 * HOUR_MS + int(g.uniform(20_000, 55_000)), None))
             elif kind == "reject_retry":
                 sel = pick(trade)
                 retry.extend(sel)
@@ -379,8 +466,7 @@ class Sim:
             elif kind == "lag1" and plan is t1:
                 self.anomalies.append({"date": D.isoformat(), "kind": kind, "coins": []})
             if sel:
-                self.anomalies.append({"date": D.isoformat(), "kind": kind,
-                                       "coins": [self.uni.coins[i] for i in sel]})
+                self.anomalies.append({"date": D.isoformat(), "kind": kind, "coins": [self.uni.coins[i] for i in sel]})
         new = st.lots.copy()
         tgt = np.rint(execw * E0 / p0[:nm] * sc[:nm]).astype(np.int64)
         new[:nm] = np.where(trade, tgt, st.lots[:nm])
@@ -469,8 +555,11 @@ class Sim:
         def deviation(ref: np.ndarray, m: np.ndarray) -> np.ndarray:
             """Signed actual - target for rows m, sized off `ref` (the target or the actual)."""
             r = np.abs(ref[m])
-            d = np.select([kind[m] == 1, kind[m] == 2], [np.maximum(size[m], 0.026 * r),
-                                                         np.minimum(size[m] * r, spec.other_cap)], size[m] * r)
+            d = np.select(
+                [kind[m] == 1, kind[m] == 2],
+                [np.maximum(size[m], 0.026 * r), np.minimum(size[m] * r, spec.other_cap)],
+                size[m] * r,
+            )
             return sgn[m] * np.sign(ref[m]) * d
 
         tr_rest = rest & traded[:nm]
@@ -493,8 +582,13 @@ class Sim:
             f, _, _ = self._burst_orders(burst, st.lots, new)
             _, lots1, _, cashd = apply_fills(st.lots, st.entry, sc, f["coin"], f["d"], f["px"], f["maker"])
             fund = sum(float(self._funding_cash(k0 + h, lots1)[2].sum()) for h in (1, 2))
-            E_new = (st.cash + cashd + fund + self._ledger_between(T, T + 2 * HOUR_MS + 55 * 60_000)
-                     + float(np.sum(lots1 / sc * p255)))
+            E_new = (
+                st.cash
+                + cashd
+                + fund
+                + self._ledger_between(T, T + 2 * HOUR_MS + 55 * 60_000)
+                + float(np.sum(lots1 / sc * p255))
+            )
             done = abs(E_new - E) < 1e-9 * abs(E)
             E = E_new
             if done:
@@ -545,8 +639,17 @@ class Sim:
                     continue
                 px = round_sig(self.open_px(np.array([t]), np.array([i])) * (1 + np.sign(d) * g.normal(2e-4, 2e-4)))[0]
                 lf.append((self.n_orders, i, t, d, px))
-                self._order_row(i, np.sign(d), abs(d), 0, t - int(g.uniform(80, 400)), t, "filled", "Limit",
-                                round_sig(px * (1 + np.sign(d) * 0.002)))
+                self._order_row(
+                    i,
+                    np.sign(d),
+                    abs(d),
+                    0,
+                    t - int(g.uniform(80, 400)),
+                    t,
+                    "filled",
+                    "Limit",
+                    round_sig(px * (1 + np.sign(d) * 0.002)),
+                )
             w2 = self._weights(D - timedelta(days=2))
             for i in rejected:
                 p = self.P[k0, i]
@@ -557,13 +660,13 @@ class Sim:
                 self._order_row(i, side, lots, lots, -1, t, "rejected", "Limit", round_sig(p * (1 + side * 0.002)))
             if lf:
                 a = np.array(lf, dtype=float)
-                add = dict(order=a[:, 0], coin=a[:, 1], time=a[:, 2], d=a[:, 3], px=a[:, 4],
-                           maker=np.zeros(len(lf), bool))
+                add = dict(
+                    order=a[:, 0], coin=a[:, 1], time=a[:, 2], d=a[:, 3], px=a[:, 4], maker=np.zeros(len(lf), bool)
+                )
                 f = {k: np.concatenate([f[k], add[k].astype(f[k].dtype)]) for k in f}
                 srt = np.argsort(f["time"], kind="stable")
                 f = {k: v[srt] for k, v in f.items()}
-            res, lots1, entry1, cashd = apply_fills(cur, self.state.entry, sc, f["coin"], f["d"], f["px"],
-                                                    f["maker"])
+            res, lots1, entry1, cashd = apply_fills(cur, self.state.entry, sc, f["coin"], f["d"], f["px"], f["maker"])
             self.fills.add(**f, **res, lots_after=res["start_lots"] + f["d"])
             self.state.lots, self.state.entry = lots1, entry1
             self.state.cash += cashd
@@ -576,16 +679,42 @@ class Sim:
                     np.add.at(lots_h, f["coin"][m], f["d"][m])
                 self._pay_funding(k0 + h, lots_h)
         self._ledger_until(self.end_ms)
-        fills = self.fills.done(dict(order=np.int64, coin=np.int64, time=np.int64, d=np.int64, px=float,
-                                     maker=bool, start_lots=np.int64, closed_pnl=float, dir=np.int8, fee=float,
-                                     entry_after=float, lots_after=np.int64))
-        orders = self.orders.done(dict(order=np.int64, coin=np.int64, side=np.int8, orig_lots=np.int64,
-                                       remain_lots=np.int64, t_open=np.int64, t_final=np.int64,
-                                       status=object, otype=object, limit_px=float))
+        fills = self.fills.done(
+            dict(
+                order=np.int64,
+                coin=np.int64,
+                time=np.int64,
+                d=np.int64,
+                px=float,
+                maker=bool,
+                start_lots=np.int64,
+                closed_pnl=float,
+                dir=np.int8,
+                fee=float,
+                entry_after=float,
+                lots_after=np.int64,
+            )
+        )
+        orders = self.orders.done(
+            dict(
+                order=np.int64,
+                coin=np.int64,
+                side=np.int8,
+                orig_lots=np.int64,
+                remain_lots=np.int64,
+                t_open=np.int64,
+                t_final=np.int64,
+                status=object,
+                otype=object,
+                limit_px=float,
+            )
+        )
         funding = self.funding.done(dict(time=np.int64, coin=np.int64, szi=float, rate=float, usdc=float))
-        ledger = dict(time=np.array([t for t, _, _ in self.ledger], np.int64),
-                      usdc=np.array([u for _, _, u in self.ledger], float),
-                      type=np.array([k for _, k, _ in self.ledger], dtype=object))
+        ledger = dict(
+            time=np.array([t for t, _, _ in self.ledger], np.int64),
+            usdc=np.array([u for _, _, u in self.ledger], float),
+            type=np.array([k for _, k, _ in self.ledger], dtype=object),
+        )
         return Book(fills=fills, orders=orders, funding=funding, ledger=ledger, anomalies=self.anomalies)
 
     def _order_row(self, coin, side, orig, remain, t_open, t_final, status, otype, limit_px, order=None):
@@ -593,9 +722,18 @@ class Sim:
         if order is None:
             order = self.n_orders
             self.n_orders += 1
-        self.orders.add(order=order, coin=coin, side=np.int8(side), orig_lots=orig, remain_lots=remain,
-                        t_open=t_open, t_final=t_final, status=np.array([status], dtype=object),
-                        otype=np.array([otype], dtype=object), limit_px=limit_px)
+        self.orders.add(
+            order=order,
+            coin=coin,
+            side=np.int8(side),
+            orig_lots=orig,
+            remain_lots=remain,
+            t_open=t_open,
+            t_final=t_final,
+            status=np.array([status], dtype=object),
+            otype=np.array([otype], dtype=object),
+            limit_px=limit_px,
+        )
 
     def _burst_order_rows(self, g, T, b: Burst, f, delta, live, cur, partial, retry) -> None:
         """Order-status rows for the burst: fills' orders, canceled maker attempts, rejected retries."""
@@ -624,21 +762,48 @@ class Sim:
         maker = b.maker[o]
         p_mid = self.open_px(t_first, coin)
         limit = np.where(maker, first_px, round_sig(p_mid * (1 + side * 0.002)))
-        self.orders.add(order=base + o, coin=coin, side=side, orig_lots=orig, remain_lots=orig - filled,
-                        t_open=t_first - g.integers(60, 450, len(o)), t_final=t_last, status=status,
-                        otype=np.where(maker, "Alo", "Limit").astype(object), limit_px=limit)
+        self.orders.add(
+            order=base + o,
+            coin=coin,
+            side=side,
+            orig_lots=orig,
+            remain_lots=orig - filled,
+            t_open=t_first - g.integers(60, 450, len(o)),
+            t_final=t_last,
+            status=status,
+            otype=np.where(maker, "Alo", "Limit").astype(object),
+            limit_px=limit,
+        )
         # maker attempts that never filled, then canceled before the taker went in
         alo = g.random(len(o)) < 0.08
         for k in np.nonzero(alo)[0]:
             t0 = max(T + 20_000, int(t_first[k] - g.uniform(9_000, 25_000)))
-            self._order_row(coin[k], side[k], filled[k], filled[k], t0, int(t_first[k] - g.uniform(500, 4_000)),
-                            "canceled", "Alo", round_sig(p_mid[k] * (1 - side[k] * 0.0006)))
+            self._order_row(
+                coin[k],
+                side[k],
+                filled[k],
+                filled[k],
+                t0,
+                int(t_first[k] - g.uniform(500, 4_000)),
+                "canceled",
+                "Alo",
+                round_sig(p_mid[k] * (1 - side[k] * 0.0006)),
+            )
         for i in retry:
             k = np.nonzero(coin == i)[0]
             if len(k):
                 k = k[0]
-                self._order_row(i, side[k], filled[k], filled[k], -1, int(t_first[k] - g.uniform(800, 3_000)),
-                                "rejected", "Ioc", round_sig(p_mid[k] * (1 + side[k] * 0.002)))
+                self._order_row(
+                    i,
+                    side[k],
+                    filled[k],
+                    filled[k],
+                    -1,
+                    int(t_first[k] - g.uniform(800, 3_000)),
+                    "rejected",
+                    "Ioc",
+                    round_sig(p_mid[k] * (1 + side[k] * 0.002)),
+                )
 
 
 # Cash movements (time UTC, type, usdc). The initial deposit lands at the
@@ -655,14 +820,18 @@ LEDGER_EVENTS = (
 )
 
 
-def ledger_events(start_ms: int, end_ms: int, initial: float = INITIAL_DEPOSIT,
-                  events: tuple[tuple[str, str, float], ...] = LEDGER_EVENTS) -> list[tuple[int, str, float]]:
+def ledger_events(
+    start_ms: int,
+    end_ms: int,
+    initial: float = INITIAL_DEPOSIT,
+    events: tuple[tuple[str, str, float], ...] = LEDGER_EVENTS,
+) -> list[tuple[int, str, float]]:
     """The account's cash movements in the span: the initial deposit at its start, then `events` inside it."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     out = [(start_ms, "deposit", initial)]
     for ts, kind, usdc in events:
-        t = ms_of(datetime.strptime(ts, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc))
+        t = ms_of(datetime.strptime(ts, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC))
         if start_ms < t <= end_ms:
             out.append((t, kind, usdc))
     return out

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
-UTC = timezone.utc
+UTC = UTC
 
 # Prices are anchored here (realistic early-December 2025 levels) and walked
 # forwards and backwards from it, so levels do not depend on the span.
@@ -52,22 +52,111 @@ FILLER_COINS = (
 MODEL_SPECIALS = ("kPEPE", "kBONK")  # always in the model universe (1000x contracts)
 
 _ANCHOR_PX = {
-    "BTC": 92000, "ETH": 3150, "SOL": 139, "BNB": 890, "XRP": 2.08, "DOGE": 0.148,
-    "ADA": 0.42, "TRX": 0.282, "LINK": 13.9, "AVAX": 13.6, "LTC": 83, "BCH": 585,
-    "DOT": 2.18, "NEAR": 1.74, "AAVE": 188, "UNI": 5.7, "TAO": 268, "PAXG": 4215,
-    "SUI": 1.62, "HBAR": 0.138, "APT": 1.68, "ARB": 0.212, "ENA": 0.268, "FET": 0.238,
-    "WLD": 0.61, "STRK": 0.118, "ZEN": 11.2, "VIRTUAL": 0.92, "ASTER": 0.98,
-    "XPL": 0.198, "PUMP": 0.0031, "TURBO": 0.00215, "COMP": 29.4, "TNSR": 0.102,
-    "WIF": 0.41, "PENGU": 0.0112, "WLFI": 0.148, "kPEPE": 0.00452, "kBONK": 0.00965,
-    "PURR": 0.121, "ATOM": 2.35, "OP": 0.33, "INJ": 5.9, "SEI": 0.138, "TIA": 0.56,
-    "ONDO": 0.47, "HYPE": 29.8, "ETC": 13.5, "FIL": 1.52, "ICP": 3.6, "RENDER": 1.48,
-    "LDO": 0.62, "CRV": 0.41, "PENDLE": 2.45, "JUP": 0.25, "JTO": 0.48, "PYTH": 0.072,
-    "EIGEN": 0.46, "ZRO": 1.36, "ETHFI": 0.82, "GMX": 8.9, "DYDX": 0.22, "XLM": 0.245,
+    "BTC": 92000,
+    "ETH": 3150,
+    "SOL": 139,
+    "BNB": 890,
+    "XRP": 2.08,
+    "DOGE": 0.148,
+    "ADA": 0.42,
+    "TRX": 0.282,
+    "LINK": 13.9,
+    "AVAX": 13.6,
+    "LTC": 83,
+    "BCH": 585,
+    "DOT": 2.18,
+    "NEAR": 1.74,
+    "AAVE": 188,
+    "UNI": 5.7,
+    "TAO": 268,
+    "PAXG": 4215,
+    "SUI": 1.62,
+    "HBAR": 0.138,
+    "APT": 1.68,
+    "ARB": 0.212,
+    "ENA": 0.268,
+    "FET": 0.238,
+    "WLD": 0.61,
+    "STRK": 0.118,
+    "ZEN": 11.2,
+    "VIRTUAL": 0.92,
+    "ASTER": 0.98,
+    "XPL": 0.198,
+    "PUMP": 0.0031,
+    "TURBO": 0.00215,
+    "COMP": 29.4,
+    "TNSR": 0.102,
+    "WIF": 0.41,
+    "PENGU": 0.0112,
+    "WLFI": 0.148,
+    "kPEPE": 0.00452,
+    "kBONK": 0.00965,
+    "PURR": 0.121,
+    "ATOM": 2.35,
+    "OP": 0.33,
+    "INJ": 5.9,
+    "SEI": 0.138,
+    "TIA": 0.56,
+    "ONDO": 0.47,
+    "HYPE": 29.8,
+    "ETC": 13.5,
+    "FIL": 1.52,
+    "ICP": 3.6,
+    "RENDER": 1.48,
+    "LDO": 0.62,
+    "CRV": 0.41,
+    "PENDLE": 2.45,
+    "JUP": 0.25,
+    "JTO": 0.48,
+    "PYTH": 0.072,
+    "EIGEN": 0.46,
+    "ZRO": 1.36,
+    "ETHFI": 0.82,
+    "GMX": 8.9,
+    "DYDX": 0.22,
+    "XLM": 0.245,
 }
-_MAJORS = {"SOL", "BNB", "XRP", "DOGE", "ADA", "LINK", "AVAX", "LTC", "BCH", "DOT", "XLM",
-           "HBAR", "NEAR", "UNI", "AAVE", "ETC", "SUI", "TON", "HYPE"}
-_MEMES = {"PUMP", "TURBO", "PENGU", "WIF", "kPEPE", "kBONK", "TRUMP", "MOODENG", "POPCAT",
-          "FARTCOIN", "SPX", "MEME", "BOME", "MEW", "GOAT", "PURR", "NOT", "HMSTR"}
+_MAJORS = {
+    "SOL",
+    "BNB",
+    "XRP",
+    "DOGE",
+    "ADA",
+    "LINK",
+    "AVAX",
+    "LTC",
+    "BCH",
+    "DOT",
+    "XLM",
+    "HBAR",
+    "NEAR",
+    "UNI",
+    "AAVE",
+    "ETC",
+    "SUI",
+    "TON",
+    "HYPE",
+}
+_MEMES = {
+    "PUMP",
+    "TURBO",
+    "PENGU",
+    "WIF",
+    "kPEPE",
+    "kBONK",
+    "TRUMP",
+    "MOODENG",
+    "POPCAT",
+    "FARTCOIN",
+    "SPX",
+    "MEME",
+    "BOME",
+    "MEW",
+    "GOAT",
+    "PURR",
+    "NOT",
+    "HMSTR",
+}
 # (beta to the market factor, idiosyncratic annual vol)
 _RISK = {"BTC": (1.0, 0.12), "ETH": (1.25, 0.25), "PAXG": (0.02, 0.14), "TRX": (0.55, 0.30)}
 MARKET_VOL = 0.42  # annualised vol of the common factor
@@ -175,26 +264,84 @@ def ms_of(d: date | datetime) -> int:
 # and signed consistently across the three dates.
 WEIGHT_ANCHORS: dict[date, dict[str, float]] = {
     date(2025, 12, 3): {  # -> holdings 2025-12-05
-        "TAO": 0.0545, "BTC": 0.0552, "ETH": 0.0463, "LINK": -0.0381, "BNB": 0.0471,
-        "ASTER": -0.0442, "AVAX": 0.0428, "NEAR": 0.0377, "LTC": 0.0352, "AAVE": 0.0497,
-        "ADA": -0.0335, "PAXG": 0.0541, "SOL": 0.0398, "PUMP": -0.0445, "TRX": -0.0361,
-        "XPL": -0.0404, "BCH": 0.0326, "TURBO": -0.0389, "COMP": -0.0317, "TNSR": -0.0512,
-        "WIF": -0.0356, "PENGU": -0.0415, "APT": -0.00365, "HBAR": -0.00200,
-        "ARB": 0.0062, "WLFI": -0.0006, "WLD": -0.0192,
+        "TAO": 0.0545,
+        "BTC": 0.0552,
+        "ETH": 0.0463,
+        "LINK": -0.0381,
+        "BNB": 0.0471,
+        "ASTER": -0.0442,
+        "AVAX": 0.0428,
+        "NEAR": 0.0377,
+        "LTC": 0.0352,
+        "AAVE": 0.0497,
+        "ADA": -0.0335,
+        "PAXG": 0.0541,
+        "SOL": 0.0398,
+        "PUMP": -0.0445,
+        "TRX": -0.0361,
+        "XPL": -0.0404,
+        "BCH": 0.0326,
+        "TURBO": -0.0389,
+        "COMP": -0.0317,
+        "TNSR": -0.0512,
+        "WIF": -0.0356,
+        "PENGU": -0.0415,
+        "APT": -0.00365,
+        "HBAR": -0.00200,
+        "ARB": 0.0062,
+        "WLFI": -0.0006,
+        "WLD": -0.0192,
     },
     date(2025, 12, 4): {  # -> holdings 2025-12-06
-        "BTC": 0.0569, "PAXG": 0.0550, "BNB": 0.0485, "PUMP": -0.0429, "PENGU": -0.0428,
-        "WLFI": -0.00473, "TRX": -0.00453, "LINK": -0.00119, "AAVE": 0.0502, "SUI": -0.0243,
-        "AVAX": 0.0437, "SOL": 0.0376, "XPL": -0.0389, "VIRTUAL": -0.0298, "ZEN": 0.0215,
-        "LTC": 0.0339, "TNSR": -0.0534, "BCH": 0.0187, "TAO": 0.0521, "STRK": -0.0265,
-        "ETH": 0.0471, "WLD": -0.0176, "WIF": -0.0331, "ARB": 0.0004,
+        "BTC": 0.0569,
+        "PAXG": 0.0550,
+        "BNB": 0.0485,
+        "PUMP": -0.0429,
+        "PENGU": -0.0428,
+        "WLFI": -0.00473,
+        "TRX": -0.00453,
+        "LINK": -0.00119,
+        "AAVE": 0.0502,
+        "SUI": -0.0243,
+        "AVAX": 0.0437,
+        "SOL": 0.0376,
+        "XPL": -0.0389,
+        "VIRTUAL": -0.0298,
+        "ZEN": 0.0215,
+        "LTC": 0.0339,
+        "TNSR": -0.0534,
+        "BCH": 0.0187,
+        "TAO": 0.0521,
+        "STRK": -0.0265,
+        "ETH": 0.0471,
+        "WLD": -0.0176,
+        "WIF": -0.0331,
+        "ARB": 0.0004,
     },
     date(2025, 12, 5): {  # -> holdings 2025-12-07
-        "ARB": 0.01679, "WLD": -0.00476, "BCH": 0.00104, "AAVE": 0.0518, "PUMP": -0.0517,
-        "TNSR": -0.0556, "AVAX": 0.0449, "PAXG": 0.0535, "BTC": 0.0561, "XPL": -0.0372,
-        "TRX": -0.0228, "VIRTUAL": -0.0311, "BNB": 0.0463, "ENA": -0.0247, "STRK": -0.0281,
-        "FET": -0.0193, "WIF": -0.0318, "XRP": 0.0264, "SOL": 0.0384, "ETH": 0.0459,
-        "NEAR": 0.0352, "SUI": -0.0229, "UNI": -0.0152,
+        "ARB": 0.01679,
+        "WLD": -0.00476,
+        "BCH": 0.00104,
+        "AAVE": 0.0518,
+        "PUMP": -0.0517,
+        "TNSR": -0.0556,
+        "AVAX": 0.0449,
+        "PAXG": 0.0535,
+        "BTC": 0.0561,
+        "XPL": -0.0372,
+        "TRX": -0.0228,
+        "VIRTUAL": -0.0311,
+        "BNB": 0.0463,
+        "ENA": -0.0247,
+        "STRK": -0.0281,
+        "FET": -0.0193,
+        "WIF": -0.0318,
+        "XRP": 0.0264,
+        "SOL": 0.0384,
+        "ETH": 0.0459,
+        "NEAR": 0.0352,
+        "SUI": -0.0229,
+        "UNI": -0.0152,
     },
 }
 ANCHOR_TAPER_DAYS = 6
@@ -272,8 +419,9 @@ def _apply_anchors(uni: Universe, dates: list[date], w: np.ndarray) -> None:
 # --- prices -------------------------------------------------------------------
 
 
-def price_grid(uni: Universe, grid_start: date, n_days: int, seed: int,
-               weights: tuple[list[date], np.ndarray] | None = None) -> np.ndarray:
+def price_grid(
+    uni: Universe, grid_start: date, n_days: int, seed: int, weights: tuple[list[date], np.ndarray] | None = None
+) -> np.ndarray:
     """Hourly boundary prices P[(n_days*24)+1, n_all] from grid_start 00:00 UTC.
 
     Returns: market factor + idiosyncratic Student-t shocks, a slow volatility
@@ -305,12 +453,12 @@ def price_grid(uni: Universe, grid_start: date, n_days: int, seed: int,
         t2 = d - timedelta(days=2)
         if wmat is not None and t2 in wpos:
             r[:, : uni.n_model] += alpha_per_hour * wmat[wpos[t2]]
-        rets[k * 24:(k + 1) * 24] = r
+        rets[k * 24 : (k + 1) * 24] = r
     logp = np.vstack([np.zeros((1, n)), np.cumsum(rets, axis=0)])
     ia = (anchor_day - lo).days * 24
     logp += np.log(uni.anchor_px) - logp[ia]
     i0 = (grid_start - lo).days * 24
-    p = np.exp(logp[i0:i0 + n_days * 24 + 1])
+    p = np.exp(logp[i0 : i0 + n_days * 24 + 1])
     return np.round(p / uni.tick) * uni.tick
 
 
@@ -320,7 +468,7 @@ def funding_rates(uni: Universe, grid_start: date, n_days: int, seed: int) -> np
     for k in range(n_days):
         g = np.random.default_rng([seed, S_FUNDING, day_ordinal(grid_start + timedelta(days=k))])
         daily = g.normal(0, 0.000010, uni.n_all)
-        out[k * 24:(k + 1) * 24] = 0.00001 + uni.funding_bias + daily + g.normal(0, 0.000012, (24, uni.n_all))
+        out[k * 24 : (k + 1) * 24] = 0.00001 + uni.funding_bias + daily + g.normal(0, 0.000012, (24, uni.n_all))
     return np.round(out, 8)
 
 

@@ -7,24 +7,32 @@ message stays in the outbox and the next run delivers it. Credentials never show
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from cli.alerts import flush
+from lib.alerting import channels as notify
 from lib.alerting import messages as alert_messages
 from lib.alerting import settings as alert_settings
-from lib.alerting import channels as notify
 from lib.alerting.state import FIRED, RESOLVED, AlertState, Event
 from lib.config import ConfigError
 from tests.alert_servers import http_receiver, smtp_server
 from tests.fault_servers import free_port
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2025, 12, 7, 3, 0, tzinfo=UTC)
 EVENTS = [
-    Event(FIRED, "monitor_down:ohlcv", "monitor_down", "critical", "Monitor ohlcv DOWN",
-          "the last run reported an error; last message: HTTP 429", datetime(2025, 12, 7, 2, 19, tzinfo=UTC), NOW),
+    Event(
+        FIRED,
+        "monitor_down:ohlcv",
+        "monitor_down",
+        "critical",
+        "Monitor ohlcv DOWN",
+        "the last run reported an error; last message: HTTP 429",
+        datetime(2025, 12, 7, 2, 19, tzinfo=UTC),
+        NOW,
+    ),
     Event(RESOLVED, "te_high", "te_high", "warning", "Tracking error 2.10% at 2025-12-07 02:00 UTC", "", None, NOW),
 ]
 
@@ -35,8 +43,9 @@ def message():
 
 def test_email_over_smtp_with_login_content_asserted():
     with smtp_server(auth=("desk", "s3cr3t-pw")) as (port, box):
-        ch = notify.SmtpChannel(f"smtp://desk:s3cr3t-pw@127.0.0.1:{port}", "desk@example.com",
-                                ("pm@example.com", "ops@example.com"))
+        ch = notify.SmtpChannel(
+            f"smtp://desk:s3cr3t-pw@127.0.0.1:{port}", "desk@example.com", ("pm@example.com", "ops@example.com")
+        )
         assert notify.deliver(ch, message(), retries=1) is None
     assert box.auth == [("desk", "s3cr3t-pw")]
     assert box.envelopes == [("desk@example.com", ["pm@example.com", "ops@example.com"])]
@@ -78,8 +87,10 @@ def test_refused_smtp_and_500_webhook_are_retried_reported_and_kept(tmp_path):
     refused = free_port()
     with http_receiver() as (url, rec):
         rec.fail_next = 3
-        chans = [notify.SmtpChannel(f"smtp://desk:pw-xyz@127.0.0.1:{refused}", "desk@example.com", ("pm@example.com",)),
-                 notify.WebhookChannel(f"{url}/hook/TOKEN123")]
+        chans = [
+            notify.SmtpChannel(f"smtp://desk:pw-xyz@127.0.0.1:{refused}", "desk@example.com", ("pm@example.com",)),
+            notify.WebhookChannel(f"{url}/hook/TOKEN123"),
+        ]
         err = io.StringIO()
         msg = message()
         with AlertState(tmp_path / "s.sqlite") as st:
@@ -102,23 +113,39 @@ def test_refused_smtp_and_500_webhook_are_retried_reported_and_kept(tmp_path):
 
 
 def test_unreachable_smtp_reports_without_credentials():
-    ch = notify.SmtpChannel("smtp://mailuser:hunter2pw@203.0.113.9:25", "a@example.com", ("b@example.com",),
-                            timeout_s=0.5)
+    ch = notify.SmtpChannel(
+        "smtp://mailuser:hunter2pw@203.0.113.9:25", "a@example.com", ("b@example.com",), timeout_s=0.5
+    )
     err = notify.deliver(ch, message(), retries=2, backoff_s=0)
     assert err is not None and "smtp://203.0.113.9:25" in err
     assert "hunter2pw" not in err and "mailuser" not in err
 
 
 def test_settings_from_env_over_secrets(tmp_path):
-    secrets = {"smtp_url": "smtps://u:p@mail.example.com:465", "email_from": "desk@example.com",
-               "email_to": ["pm@example.com"], "te_max": 0.05, "state_path": "data/x.sqlite"}
-    s = alert_settings.load({"DESK_ALERT_EMAIL_TO": "a@example.com, b@example.com", "DESK_ALERT_TE_MAX": "0.04",
-                             "DESK_ALERT_STATE": str(tmp_path / "st.sqlite")}, secrets)
+    secrets = {
+        "smtp_url": "smtps://u:p@mail.example.com:465",
+        "email_from": "desk@example.com",
+        "email_to": ["pm@example.com"],
+        "te_max": 0.05,
+        "state_path": "data/x.sqlite",
+    }
+    s = alert_settings.load(
+        {
+            "DESK_ALERT_EMAIL_TO": "a@example.com, b@example.com",
+            "DESK_ALERT_TE_MAX": "0.04",
+            "DESK_ALERT_STATE": str(tmp_path / "st.sqlite"),
+        },
+        secrets,
+    )
     assert s.channels.email_to == ("a@example.com", "b@example.com") and s.thresholds["te_max"] == 0.04
     assert s.state_path == tmp_path / "st.sqlite" and s.channels.email and not s.channels.webhook_url
     assert "p@" not in repr(s.channels) and "smtps://mail.example.com:465" in repr(s.channels)
-    for bad, msg in (({"smtp_url": "ftp://x"}, "SMTP URL"), ({"email_to": "nope"}, "not an email"),
-                     ({"te_maxx": 1}, "unknown"), ({"email_to": "a@example.com"}, "email_from")):
+    for bad, msg in (
+        ({"smtp_url": "ftp://x"}, "SMTP URL"),
+        ({"email_to": "nope"}, "not an email"),
+        ({"te_maxx": 1}, "unknown"),
+        ({"email_to": "a@example.com"}, "email_from"),
+    ):
         with pytest.raises(ConfigError, match=msg):
             alert_settings.load({}, bad)
     assert alert_settings.redact_url("https://hooks.slack.com/services/T/B/SECRET") == "https://hooks.slack.com/…"

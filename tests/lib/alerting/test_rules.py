@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -11,7 +11,7 @@ from lib import config
 from lib.alerting import rules as alerts
 from lib.config import ConfigError
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2025, 12, 7, 12, 0, tzinfo=UTC)
 T = alerts.thresholds()
 EPS = 1e-6
@@ -27,8 +27,13 @@ def one(results, rule=None, key=""):
 
 
 def as_of(account_age_min, positions_age_min=1.0):
-    return pl.DataFrame({"account_ts": [NOW - timedelta(minutes=account_age_min)],
-                         "positions_ts": [NOW - timedelta(minutes=positions_age_min)], "server_now": [NOW]})
+    return pl.DataFrame(
+        {
+            "account_ts": [NOW - timedelta(minutes=account_age_min)],
+            "positions_ts": [NOW - timedelta(minutes=positions_age_min)],
+            "server_now": [NOW],
+        }
+    )
 
 
 def test_data_stale_at_and_past_the_limit():
@@ -44,9 +49,14 @@ def test_data_stale_at_and_past_the_limit():
 
 
 def test_data_stale_empty_and_missing_table():
-    empty = pl.DataFrame({"account_ts": [None], "positions_ts": [None], "server_now": [NOW]},
-                         schema={"account_ts": pl.Datetime("ms", "UTC"), "positions_ts": pl.Datetime("ms", "UTC"),
-                                 "server_now": pl.Datetime("ms", "UTC")})
+    empty = pl.DataFrame(
+        {"account_ts": [None], "positions_ts": [None], "server_now": [NOW]},
+        schema={
+            "account_ts": pl.Datetime("ms", "UTC"),
+            "positions_ts": pl.Datetime("ms", "UTC"),
+            "server_now": pl.Datetime("ms", "UTC"),
+        },
+    )
     assert all(r.status == alerts.FIRING and "No " in r.subject for r in alerts.data_stale(empty, T))
     r = one(alerts.data_stale(alerts.Unavailable("account: not available on this ClickHouse"), T))
     assert r.status == alerts.NOT_EVALUATED and "not available" in r.detail
@@ -55,15 +65,21 @@ def test_data_stale_empty_and_missing_table():
 
 def monitors(age_s, status="ok", monitor="ohlcv"):
     names = list(config.MONITOR_INTERVALS_S)
-    return pl.DataFrame({
-        "monitor": names,
-        "last_ts": [NOW - timedelta(seconds=age_s if m == monitor else 5) for m in names],
-        "last_status": [status if m == monitor else "ok" for m in names],
-        "last_message": ["HTTP 429" if m == monitor else "" for m in names],
-        "last_host": ["h1"] * len(names), "last_error_ts": [None] * len(names),
-        "last_error_message": [None] * len(names), "beats_24h": [1000] * len(names), "errors_24h": [0] * len(names),
-        "server_now": [NOW] * len(names),
-    }, schema_overrides={"last_error_ts": pl.Datetime("ms", "UTC"), "last_error_message": pl.String})
+    return pl.DataFrame(
+        {
+            "monitor": names,
+            "last_ts": [NOW - timedelta(seconds=age_s if m == monitor else 5) for m in names],
+            "last_status": [status if m == monitor else "ok" for m in names],
+            "last_message": ["HTTP 429" if m == monitor else "" for m in names],
+            "last_host": ["h1"] * len(names),
+            "last_error_ts": [None] * len(names),
+            "last_error_message": [None] * len(names),
+            "beats_24h": [1000] * len(names),
+            "errors_24h": [0] * len(names),
+            "server_now": [NOW] * len(names),
+        },
+        schema_overrides={"last_error_ts": pl.Datetime("ms", "UTC"), "last_error_message": pl.String},
+    )
 
 
 def test_monitor_down_pending_duration_from_the_last_beat():
@@ -81,8 +97,9 @@ def test_monitor_down_pending_duration_from_the_last_beat():
     assert alerts.state_of(at, NOW) == alerts.STATE_FIRING
     before = one(alerts.monitor_down(monitors(down_after + limit - 1), T), key="ohlcv")
     assert alerts.state_of(before, NOW) == alerts.STATE_PENDING
-    assert [r.status for r in alerts.monitor_down(monitors(down_after + 1), T) if r.key != "ohlcv"] == \
-        [alerts.OK] * (len(config.MONITOR_INTERVALS_S) - 1)
+    assert [r.status for r in alerts.monitor_down(monitors(down_after + 1), T) if r.key != "ohlcv"] == [alerts.OK] * (
+        len(config.MONITOR_INTERVALS_S) - 1
+    )
 
 
 def test_monitor_down_error_beat_counts_from_the_beat():
@@ -93,10 +110,18 @@ def test_monitor_down_error_beat_counts_from_the_beat():
 
 def streaks(n_failed, n_ok=1):
     times = [NOW - timedelta(minutes=5 * (n_failed - i)) for i in range(n_failed)]
-    return pl.DataFrame({"database": ["maicro_monitors"], "table": ["trades"], "last_run": [NOW],
-                         "last_success": [NOW - timedelta(hours=1) if n_ok else None],
-                         "failed_in_row": [n_failed], "failure_times": [times], "last_error": ["Code: 210. refused"]},
-                        schema_overrides={"last_success": pl.Datetime("us", "UTC")})
+    return pl.DataFrame(
+        {
+            "database": ["maicro_monitors"],
+            "table": ["trades"],
+            "last_run": [NOW],
+            "last_success": [NOW - timedelta(hours=1) if n_ok else None],
+            "failed_in_row": [n_failed],
+            "failure_times": [times],
+            "last_error": ["Code: 210. refused"],
+        },
+        schema_overrides={"last_success": pl.Datetime("us", "UTC")},
+    )
 
 
 def test_sync_failing_at_and_past_n_in_a_row():
@@ -111,8 +136,13 @@ def test_sync_failing_at_and_past_n_in_a_row():
 
 def test_sync_lag_at_and_past_the_limit():
     limit = T["sync_lag_min"] * 60
-    frame = pl.DataFrame({"table_key": ["trades", "account", "ledger"], "lat_latest_s": [float(limit), limit + 0.5, None],
-                          "lat_p95_1h": [10.0, 20.0, None]})
+    frame = pl.DataFrame(
+        {
+            "table_key": ["trades", "account", "ledger"],
+            "lat_latest_s": [float(limit), limit + 0.5, None],
+            "lat_p95_1h": [10.0, 20.0, None],
+        }
+    )
     res = {r.key: r for r in alerts.sync_lag(frame, T)}
     assert res["trades"].status == alerts.OK and res["account"].status == alerts.FIRING
     assert res["ledger"].status == alerts.NOT_EVALUATED
@@ -121,8 +151,14 @@ def test_sync_lag_at_and_past_the_limit():
 
 def hour_rows(missing=("PURR",)):
     syms = ["BTC", "ETH", "PURR", "DOGE"]
-    return pl.DataFrame({"sym": syms, "weight_t2": [0.1, -0.1, 0.0, 0.0], "pos_units": [1.0, -2.0, 5.0, 0.0],
-                         "bn_px": [None if s in missing else 10.0 for s in syms]})
+    return pl.DataFrame(
+        {
+            "sym": syms,
+            "weight_t2": [0.1, -0.1, 0.0, 0.0],
+            "pos_units": [1.0, -2.0, 5.0, 0.0],
+            "bn_px": [None if s in missing else 10.0 for s in syms],
+        }
+    )
 
 
 def test_prices_missing():
@@ -145,8 +181,10 @@ def test_targets_missing_deadlines():
     assert one(alerts.targets_missing(date(2025, 12, 6), at_due, t)).status == alerts.OK
     gone = one(alerts.targets_missing(date(2025, 12, 4), before_due, t))
     assert gone.status == alerts.FIRING and "2025-12-05" in gone.subject and gone.since.date() == day
-    assert one(alerts.targets_missing(None, None, t, alerts.Unavailable("no targets table"))).status == \
-        alerts.NOT_EVALUATED
+    assert (
+        one(alerts.targets_missing(None, None, t, alerts.Unavailable("no targets table"))).status
+        == alerts.NOT_EVALUATED
+    )
 
 
 # -------------------------------------------------------------- tracking
@@ -154,9 +192,16 @@ def test_targets_missing_deadlines():
 
 def snapshot_rows(actual, target, t2_rows=None):
     syms = [f"S{i}" for i in range(len(actual))]
-    return pl.DataFrame({"holdings_date": [NOW.date()] * len(syms), "sym": syms, "actual_weight": actual,
-                         "weight_t2": target, "weight_t1": target,
-                         "t2_rows_for_day": [t2_rows if t2_rows is not None else len(syms)] * len(syms)})
+    return pl.DataFrame(
+        {
+            "holdings_date": [NOW.date()] * len(syms),
+            "sym": syms,
+            "actual_weight": actual,
+            "weight_t2": target,
+            "weight_t1": target,
+            "t2_rows_for_day": [t2_rows if t2_rows is not None else len(syms)] * len(syms),
+        }
+    )
 
 
 def test_te_threshold():
@@ -188,8 +233,9 @@ def test_no_targets_d2_leaves_the_other_tracking_rules_not_evaluated():
     snap = alerts.snapshot(snapshot_rows([0.05], [None], t2_rows=0), NOW.date(), 2)
     res = {r.rule: r for r in alerts.tracking(snap, T)}
     assert res["no_targets_d2"].status == alerts.FIRING and "2025-12-05" in res["no_targets_d2"].subject
-    assert {res[r].status for r in ("te_high", "wrong_direction", "extra_position", "missing_positions")} == \
-        {alerts.NOT_EVALUATED}
+    assert {res[r].status for r in ("te_high", "wrong_direction", "extra_position", "missing_positions")} == {
+        alerts.NOT_EVALUATED
+    }
 
 
 # ------------------------------------------------------------- execution
@@ -198,10 +244,20 @@ def test_no_targets_d2_leaves_the_other_tracking_rules_not_evaluated():
 def day_exec(first_fill_s=42, n_off=0, n_untracked=0, fee_bps=4.0):
     d = NOW.date()
     midnight = datetime(d.year, d.month, d.day, tzinfo=UTC)
-    return pl.DataFrame({"day": [d], "n_fills": [50], "first_fill": [midnight + timedelta(seconds=first_fill_s)],
-                         "last_fill": [midnight + timedelta(seconds=first_fill_s + 90)], "window_span_s": [90.0],
-                         "n_off_window": [n_off], "n_untracked": [n_untracked], "fee_bps": [fee_bps],
-                         "fees": [100.0], "notional_usd": [250_000.0]})
+    return pl.DataFrame(
+        {
+            "day": [d],
+            "n_fills": [50],
+            "first_fill": [midnight + timedelta(seconds=first_fill_s)],
+            "last_fill": [midnight + timedelta(seconds=first_fill_s + 90)],
+            "window_span_s": [90.0],
+            "n_off_window": [n_off],
+            "n_untracked": [n_untracked],
+            "fee_bps": [fee_bps],
+            "fees": [100.0],
+            "notional_usd": [250_000.0],
+        }
+    )
 
 
 def test_rebalance_deadline():
@@ -221,8 +277,10 @@ def test_off_window_untracked_and_fees():
     assert one(alerts.execution(day_exec(n_off=1), NOW.date(), NOW, T), "off_window_fills").status == alerts.FIRING
     u = int(T["untracked_max"])
     assert one(alerts.execution(day_exec(n_untracked=u), NOW.date(), NOW, T), "untracked_fills").status == alerts.OK
-    assert one(alerts.execution(day_exec(n_untracked=u + 1), NOW.date(), NOW, T),
-               "untracked_fills").status == alerts.FIRING
+    assert (
+        one(alerts.execution(day_exec(n_untracked=u + 1), NOW.date(), NOW, T), "untracked_fills").status
+        == alerts.FIRING
+    )
     f = T["fee_bps_max"]
     assert one(alerts.execution(day_exec(fee_bps=f), NOW.date(), NOW, T), "fees_high").status == alerts.OK
     r = one(alerts.execution(day_exec(fee_bps=f + 0.01), NOW.date(), NOW, T), "fees_high")
@@ -234,8 +292,9 @@ def test_off_window_untracked_and_fees():
 
 def test_daily_loss():
     limit = T["daily_loss_max"]
-    assert one(alerts.daily_loss({"ret": -limit, "pnl": -30_000, "equity_start": 1e6}, NOW.date(), T)).status \
-        == alerts.OK
+    assert (
+        one(alerts.daily_loss({"ret": -limit, "pnl": -30_000, "equity_start": 1e6}, NOW.date(), T)).status == alerts.OK
+    )
     r = one(alerts.daily_loss({"ret": -limit - 1e-6, "pnl": -30_001, "equity_start": 1e6}, NOW.date(), T))
     assert r.status == alerts.FIRING and "−3.00%" in r.subject
     assert one(alerts.daily_loss({"ret": None}, NOW.date(), T)).status == alerts.NOT_EVALUATED
@@ -252,9 +311,21 @@ def equity_days(values, flows=None):
         if index >= peak:
             peak, peak_ts = index, ts
         dd = index / peak - 1
-        rows.append({"bucket": ts.replace(hour=0, minute=0), "equity_ts": ts, "equity": e, "index": index,
-                     "dd_min": dd, "trough_ts": ts, "trough_peak_ts": peak_ts, "dd_last": dd, "peak_ts_last": peak_ts,
-                     "first_high_ts": ts if dd >= 0 else None, "first_high_after_trough_ts": None})
+        rows.append(
+            {
+                "bucket": ts.replace(hour=0, minute=0),
+                "equity_ts": ts,
+                "equity": e,
+                "index": index,
+                "dd_min": dd,
+                "trough_ts": ts,
+                "trough_peak_ts": peak_ts,
+                "dd_last": dd,
+                "peak_ts_last": peak_ts,
+                "first_high_ts": ts if dd >= 0 else None,
+                "first_high_after_trough_ts": None,
+            }
+        )
     return pl.DataFrame(rows)
 
 
@@ -282,9 +353,14 @@ def test_liquidation_distance_long_and_short():
     assert alerts.liquidation_distance(10, 1000, 90) == pytest.approx(0.10)
     assert alerts.liquidation_distance(-10, 1000, 110) == pytest.approx(0.10)
     assert alerts.liquidation_distance(10, 1000, None) is None
-    frame = lambda liq_long, liq_short: pl.DataFrame({"coin": ["BTC", "ETH"], "szi": [10.0, -10.0],
-                                                      "position_value": [1000.0, 1000.0],
-                                                      "liquidation_px": [liq_long, liq_short]})
+    frame = lambda liq_long, liq_short: pl.DataFrame(
+        {
+            "coin": ["BTC", "ETH"],
+            "szi": [10.0, -10.0],
+            "position_value": [1000.0, 1000.0],
+            "liquidation_px": [liq_long, liq_short],
+        }
+    )
     at = 100 * (1 - limit)
     assert one(alerts.liquidation_near(frame(at - 1e-9, 300.0), T)).status == alerts.OK
     r = one(alerts.liquidation_near(frame(at + 0.01, 100 * (1 + limit) - 0.01), T))
@@ -305,15 +381,21 @@ def test_thresholds_refuse_unknown_and_bad_values():
 
 
 def test_json_shape_and_states():
-    res = [alerts.RuleResult("te_high", alerts.FIRING, "TE 4%", "detail", since=NOW - timedelta(hours=1)),
-           alerts.RuleResult("sync_lag", alerts.FIRING, "lag", key="trades", pending_s=300),
-           alerts.RuleResult("margin_used", alerts.OK, "fine"),
-           alerts.not_evaluated("drawdown", "no table")]
+    res = [
+        alerts.RuleResult("te_high", alerts.FIRING, "TE 4%", "detail", since=NOW - timedelta(hours=1)),
+        alerts.RuleResult("sync_lag", alerts.FIRING, "lag", key="trades", pending_s=300),
+        alerts.RuleResult("margin_used", alerts.OK, "fine"),
+        alerts.not_evaluated("drawdown", "no table"),
+    ]
     out = alerts.to_json(res, NOW, {"sync_lag:trades": NOW - timedelta(minutes=10)})
     assert set(out) == {"checked_at", "alerts"} and out["checked_at"] == "2025-12-07T12:00:00Z"
     assert [set(a) for a in out["alerts"]] == [{"rule", "severity", "state", "since", "subject", "detail"}] * 4
     assert [(a["rule"], a["state"]) for a in out["alerts"]] == [
-        ("te_high", "firing"), ("sync_lag:trades", "firing"), ("margin_used", "ok"), ("drawdown", "not evaluated")]
+        ("te_high", "firing"),
+        ("sync_lag:trades", "firing"),
+        ("margin_used", "ok"),
+        ("drawdown", "not evaluated"),
+    ]
     assert out["alerts"][0]["since"] == "2025-12-07T11:00:00Z"
     assert out["alerts"][1]["since"] == "2025-12-07T11:50:00Z"  # first seen by the state
     assert out["alerts"][0]["severity"] == "warning" and out["alerts"][1]["severity"] == "warning"
@@ -321,10 +403,23 @@ def test_json_shape_and_states():
 
 def test_every_rule_is_covered_by_evaluate():
     empty = alerts.Unavailable("ClickHouse unreachable")
-    inputs = alerts.LiveInputs(as_of_frame=empty, monitors=empty, sync_streaks=empty, sync_stats=empty, hour=None,
-                               hour_rows=empty, newest_target=empty, snapshot=empty, day=None, day_exec=empty,
-                               today_pnl=empty, equity_daily=empty, latest_equity=empty, liquidation=empty,
-                               clickhouse_error="ClickHouse unreachable — http://db:8123: refused")
+    inputs = alerts.LiveInputs(
+        as_of_frame=empty,
+        monitors=empty,
+        sync_streaks=empty,
+        sync_stats=empty,
+        hour=None,
+        hour_rows=empty,
+        newest_target=empty,
+        snapshot=empty,
+        day=None,
+        day_exec=empty,
+        today_pnl=empty,
+        equity_daily=empty,
+        latest_equity=empty,
+        liquidation=empty,
+        clickhouse_error="ClickHouse unreachable — http://db:8123: refused",
+    )
     res = alerts.evaluate(inputs, T)
     assert {r.rule for r in res} == set(alerts.SPECS)
     ch = one(res, "clickhouse")

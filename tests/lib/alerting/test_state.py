@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from lib.alerting import rules as alerts
 from lib.alerting.state import FIRED, REPEAT, RESOLVED, AlertState
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2025, 12, 7, 3, 0, tzinfo=UTC)
 REPEAT_S = 4 * 3600
 
@@ -22,8 +22,9 @@ class Clock:
 
 
 def firing(rule="sync_lag", key="trades", since=None, pending_s=300.0, subject="Sync lag of trades 20 min"):
-    return alerts.RuleResult(rule, alerts.FIRING, subject, "newest synced row took 20 min", key=key, since=since,
-                             pending_s=pending_s)
+    return alerts.RuleResult(
+        rule, alerts.FIRING, subject, "newest synced row took 20 min", key=key, since=since, pending_s=pending_s
+    )
 
 
 def ok(rule="sync_lag", key="trades"):
@@ -81,8 +82,10 @@ def test_not_evaluated_is_not_a_resolution_but_a_vanished_instance_is(tmp_path):
         a = firing("monitor_down", "ohlcv", since=T0 - timedelta(hours=1), pending_s=0)
         b = firing("monitor_down", "sync", since=T0 - timedelta(hours=1), pending_s=0)
         assert len(st.update([a, b], T0, REPEAT_S)) == 2
-        outage = [alerts.not_evaluated("monitor_down", "ClickHouse unreachable"),
-                  alerts.RuleResult("clickhouse", alerts.FIRING, "Dashboard cannot read ClickHouse", "refused")]
+        outage = [
+            alerts.not_evaluated("monitor_down", "ClickHouse unreachable"),
+            alerts.RuleResult("clickhouse", alerts.FIRING, "Dashboard cannot read ClickHouse", "refused"),
+        ]
         ev = st.update(outage, T0 + timedelta(minutes=1), REPEAT_S)
         assert kinds(ev) == [(FIRED, "clickhouse")]  # monitors kept, not resolved
         assert {r["id"] for r in st.active()} == {"monitor_down:ohlcv", "monitor_down:sync", "clickhouse"}

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from lib.book import execution as ex
 from lib import inputs
+from lib.book import execution as ex
 from lib.inputs import InputError
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(

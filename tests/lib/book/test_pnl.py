@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
 
 from lib.book import pnl
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def T(day: int, hour: int = 0) -> datetime:
@@ -19,10 +19,17 @@ def T(day: int, hour: int = 0) -> datetime:
 
 def buckets(rows: list[dict]) -> pl.DataFrame:
     """equity_series-shaped bucket rows (only the drawdown columns lib.book.pnl reads)."""
-    cols = {"bucket": pl.Datetime("ms", "UTC"), "dd_min": pl.Float64, "trough_ts": pl.Datetime("ms", "UTC"),
-            "trough_peak_ts": pl.Datetime("ms", "UTC"), "dd_last": pl.Float64,
-            "peak_ts_last": pl.Datetime("ms", "UTC"), "first_high_ts": pl.Datetime("ms", "UTC"),
-            "first_high_after_trough_ts": pl.Datetime("ms", "UTC"), "complete": pl.UInt8}
+    cols = {
+        "bucket": pl.Datetime("ms", "UTC"),
+        "dd_min": pl.Float64,
+        "trough_ts": pl.Datetime("ms", "UTC"),
+        "trough_peak_ts": pl.Datetime("ms", "UTC"),
+        "dd_last": pl.Float64,
+        "peak_ts_last": pl.Datetime("ms", "UTC"),
+        "first_high_ts": pl.Datetime("ms", "UTC"),
+        "first_high_after_trough_ts": pl.Datetime("ms", "UTC"),
+        "complete": pl.UInt8,
+    }
     return pl.DataFrame([{k: r.get(k) for k in cols} for r in rows], schema=cols)
 
 
@@ -48,12 +55,32 @@ def test_chart_bucket():
 # --- drawdown from per-snapshot SQL aggregates ---------------------------------------
 def test_drawdown_summary_trough_in_one_bucket_recovery_in_a_later_one():
     rows = [
-        {"bucket": T(1), "dd_min": 0.0, "trough_ts": T(1), "trough_peak_ts": T(1), "dd_last": 0.0,
-         "peak_ts_last": T(1), "first_high_ts": T(1)},
-        {"bucket": T(2), "dd_min": -0.2, "trough_ts": T(2, 5), "trough_peak_ts": T(1, 3), "dd_last": -0.1,
-         "peak_ts_last": T(1, 3)},
-        {"bucket": T(3), "dd_min": -0.15, "trough_ts": T(3, 1), "trough_peak_ts": T(1, 3), "dd_last": 0.0,
-         "peak_ts_last": T(3, 9), "first_high_ts": T(3, 9)},
+        {
+            "bucket": T(1),
+            "dd_min": 0.0,
+            "trough_ts": T(1),
+            "trough_peak_ts": T(1),
+            "dd_last": 0.0,
+            "peak_ts_last": T(1),
+            "first_high_ts": T(1),
+        },
+        {
+            "bucket": T(2),
+            "dd_min": -0.2,
+            "trough_ts": T(2, 5),
+            "trough_peak_ts": T(1, 3),
+            "dd_last": -0.1,
+            "peak_ts_last": T(1, 3),
+        },
+        {
+            "bucket": T(3),
+            "dd_min": -0.15,
+            "trough_ts": T(3, 1),
+            "trough_peak_ts": T(1, 3),
+            "dd_last": 0.0,
+            "peak_ts_last": T(3, 9),
+            "first_high_ts": T(3, 9),
+        },
     ]
     m = pnl.drawdown_summary(buckets(rows))
     assert m["max_drawdown"] == pytest.approx(-0.2)
@@ -63,10 +90,24 @@ def test_drawdown_summary_trough_in_one_bucket_recovery_in_a_later_one():
 
 def test_drawdown_summary_recovery_inside_the_trough_bucket_and_ties():
     rows = [
-        {"bucket": T(1), "dd_min": -0.1, "trough_ts": T(1, 2), "trough_peak_ts": T(1, 1), "dd_last": -0.05,
-         "peak_ts_last": T(1, 6), "first_high_ts": T(1, 1), "first_high_after_trough_ts": T(1, 6)},
-        {"bucket": T(2), "dd_min": -0.1, "trough_ts": T(2, 2), "trough_peak_ts": T(1, 6), "dd_last": -0.1,
-         "peak_ts_last": T(1, 6)},
+        {
+            "bucket": T(1),
+            "dd_min": -0.1,
+            "trough_ts": T(1, 2),
+            "trough_peak_ts": T(1, 1),
+            "dd_last": -0.05,
+            "peak_ts_last": T(1, 6),
+            "first_high_ts": T(1, 1),
+            "first_high_after_trough_ts": T(1, 6),
+        },
+        {
+            "bucket": T(2),
+            "dd_min": -0.1,
+            "trough_ts": T(2, 2),
+            "trough_peak_ts": T(1, 6),
+            "dd_last": -0.1,
+            "peak_ts_last": T(1, 6),
+        },
     ]
     m = pnl.drawdown_summary(buckets(rows))
     assert m["trough_ts"] == T(1, 2) and m["recovered_ts"] == T(1, 6)  # the first of equal troughs
@@ -74,19 +115,32 @@ def test_drawdown_summary_recovery_inside_the_trough_bucket_and_ties():
 
 
 def test_no_drawdown_and_empty():
-    flat = buckets([{"bucket": T(1), "dd_min": 0.0, "trough_ts": T(1), "trough_peak_ts": T(1), "dd_last": 0.0,
-                     "peak_ts_last": T(1), "first_high_ts": T(1)}])
+    flat = buckets(
+        [
+            {
+                "bucket": T(1),
+                "dd_min": 0.0,
+                "trough_ts": T(1),
+                "trough_peak_ts": T(1),
+                "dd_last": 0.0,
+                "peak_ts_last": T(1),
+                "first_high_ts": T(1),
+            }
+        ]
+    )
     m = pnl.drawdown_summary(flat)
     assert m["max_drawdown"] == 0.0 and m["peak_ts"] is None and m["trough_ts"] is None
     assert pnl.drawdown_summary(flat.head(0))["max_drawdown"] is None
 
 
 def test_underwater_points_and_complete_days():
-    rows = buckets([
-        {"bucket": T(1), "dd_min": 0.0, "trough_ts": T(1, 23), "complete": 1},
-        {"bucket": T(2), "dd_min": -0.1, "trough_ts": T(2, 5), "complete": 1},
-        {"bucket": T(3), "dd_min": -0.2, "trough_ts": T(3, 4), "complete": 0},
-    ])
+    rows = buckets(
+        [
+            {"bucket": T(1), "dd_min": 0.0, "trough_ts": T(1, 23), "complete": 1},
+            {"bucket": T(2), "dd_min": -0.1, "trough_ts": T(2, 5), "complete": 1},
+            {"bucket": T(3), "dd_min": -0.2, "trough_ts": T(3, 4), "complete": 0},
+        ]
+    )
     pts = pnl.underwater_points(rows)
     assert pts["ts"].to_list() == [T(1, 23), T(2, 5), T(3, 4)] and pts["drawdown"].to_list() == [0.0, -0.1, -0.2]
     days = pnl.complete_days(rows, date(2025, 6, 2))
@@ -124,10 +178,18 @@ def test_daily_stats_edge_cases():
 
 # --- decomposition ----------------------------------------------------------------
 def test_decomposition_reconciles_by_hand():
-    parts = pnl.decompose({
-        "equity_start": 1_000.0, "equity_end": 1_600.0, "flows": 500.0, "realized": 80.0, "fees": 5.0,
-        "funding": -3.0, "unrealized_start": 10.0, "unrealized_end": 40.0,
-    })
+    parts = pnl.decompose(
+        {
+            "equity_start": 1_000.0,
+            "equity_end": 1_600.0,
+            "flows": 500.0,
+            "realized": 80.0,
+            "fees": 5.0,
+            "funding": -3.0,
+            "unrealized_start": 10.0,
+            "unrealized_end": 40.0,
+        }
+    )
     assert parts["total"] == pytest.approx(100.0)  # the 500 deposit is not PnL
     assert parts["fees"] == pytest.approx(-5.0)
     assert parts["unrealized_change"] == pytest.approx(30.0)
@@ -139,8 +201,18 @@ def test_decomposition_reconciles_by_hand():
 
 
 def test_decomposition_unknowns_stay_unknown():
-    parts = pnl.decompose({"equity_start": None, "equity_end": 1_600.0, "flows": 0.0, "realized": 1.0,
-                           "fees": 0.0, "funding": 0.0, "unrealized_start": None, "unrealized_end": 5.0})
+    parts = pnl.decompose(
+        {
+            "equity_start": None,
+            "equity_end": 1_600.0,
+            "flows": 0.0,
+            "realized": 1.0,
+            "fees": 0.0,
+            "funding": 0.0,
+            "unrealized_start": None,
+            "unrealized_end": 5.0,
+        }
+    )
     assert parts["total"] is None and parts["unrealized_change"] is None
     assert parts["explained"] is None and parts["residual"] is None
     assert parts["realized"] == 1.0
@@ -153,11 +225,17 @@ def test_exposure_pct():
 
 
 def test_headline_windows():
-    frame = pl.DataFrame({
-        "window": ["today", "all"], "equity_start": [100.0, None], "equity_end": [103.0, 103.0],
-        "flows": [2.0, 0.0], "ret": [0.0099, None],
-        "equity_start_ts": [T(1), None], "equity_end_ts": [T(2), T(2)],
-    })
+    frame = pl.DataFrame(
+        {
+            "window": ["today", "all"],
+            "equity_start": [100.0, None],
+            "equity_end": [103.0, 103.0],
+            "flows": [2.0, 0.0],
+            "ret": [0.0099, None],
+            "equity_start_ts": [T(1), None],
+            "equity_end_ts": [T(2), T(2)],
+        }
+    )
     h = pnl.headline(frame)
     assert h["today"]["pnl"] == pytest.approx(1.0) and h["today"]["ret"] == pytest.approx(0.0099)  # SQL's
     assert h["today"]["label"] == "today (UTC day)" and h["all"]["label"] == "since start"
@@ -173,14 +251,16 @@ def test_latest_snapshot_day():
 
 def test_te_headline_from_two_days_of_timeline():
     d1, d2 = date(2025, 12, 6), date(2025, 12, 7)
-    tl = pl.DataFrame({
-        "holdings_date": [d1, d1, d2, d2, d2],
-        "sym": ["AAA", "BBB", "AAA", "BBB", "CCC"],
-        "actual_weight": [0.10, -0.05, 0.10, 0.0, 0.03],
-        "weight_t2": [0.10, -0.05, 0.13, -0.05, None],
-        "weight_t1": [0.10, -0.05, 0.10, -0.05, None],
-        "t2_rows_for_day": [2, 2, 2, 2, 2],  # both days have their D-2 targets
-    })
+    tl = pl.DataFrame(
+        {
+            "holdings_date": [d1, d1, d2, d2, d2],
+            "sym": ["AAA", "BBB", "AAA", "BBB", "CCC"],
+            "actual_weight": [0.10, -0.05, 0.10, 0.0, 0.03],
+            "weight_t2": [0.10, -0.05, 0.13, -0.05, None],
+            "weight_t1": [0.10, -0.05, 0.10, -0.05, None],
+            "t2_rows_for_day": [2, 2, 2, 2, 2],  # both days have their D-2 targets
+        }
+    )
     h = pnl.te_headline(tl, d2)
     assert h["te_prev"] == pytest.approx(0.0)
     assert h["te"] == pytest.approx(math.sqrt(0.03**2 + 0.05**2 + 0.03**2))

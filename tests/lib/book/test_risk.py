@@ -9,8 +9,20 @@ from lib.book import risk
 
 
 def _latest(rows):
-    return pl.DataFrame(rows, schema=["account", "ts", "equity", "margin_used", "total_ntl", "withdrawable",
-                                      "prev_margin_pct", "prev_leverage"], orient="row")
+    return pl.DataFrame(
+        rows,
+        schema=[
+            "account",
+            "ts",
+            "equity",
+            "margin_used",
+            "total_ntl",
+            "withdrawable",
+            "prev_margin_pct",
+            "prev_leverage",
+        ],
+        orient="row",
+    )
 
 
 def test_one_account_keeps_its_24h_reference():
@@ -20,8 +32,9 @@ def test_one_account_keeps_its_24h_reference():
 
 
 def test_several_accounts_sum_and_a_missing_part_is_missing():
-    out = risk.account_totals(_latest([("a", 1, 100.0, 10.0, 100.0, 90.0, 0.1, 1.0),
-                                       ("b", 2, 50.0, None, 50.0, 50.0, 0.0, 1.0)]))
+    out = risk.account_totals(
+        _latest([("a", 1, 100.0, 10.0, 100.0, 90.0, 0.1, 1.0), ("b", 2, 50.0, None, 50.0, 50.0, 0.0, 1.0)])
+    )
     assert out["equity"] == 150.0 and out["total_ntl"] == 150.0 and out["leverage"] == pytest.approx(1.0)
     assert out["margin_used"] is None and out["margin_pct"] is None
     assert out["prev_margin_pct"] is None and out["ts"] == 2

@@ -14,7 +14,6 @@ from lib.clickhouse.endpoints import ClientSettings, Endpoint, endpoint_from_url
 from lib.clickhouse.errors import QueryFailed, classify_error
 from lib.clickhouse.read_only import ensure_read_only
 
-
 # ----------------------------------------------------------- configuration
 
 
@@ -144,8 +143,9 @@ def test_writes_refused_by_gate_and_by_server(desk_client, desk_url):
     # Even a statement that slips past the text gate meets readonly=2 on the server:
     raw = client._client_for("primary")
     with pytest.raises(Exception) as server_info:
-        raw.command("CREATE TABLE IF NOT EXISTS default.should_not_exist (x UInt8) ENGINE = Memory",
-                    settings=client._settings())
+        raw.command(
+            "CREATE TABLE IF NOT EXISTS default.should_not_exist (x UInt8) ENGINE = Memory", settings=client._settings()
+        )
     assert "readonly" in str(server_info.value).lower()
     after = desk_client.query("SELECT count() FROM maicro_monitors.ledger").result_rows[0][0]
     assert before == after
@@ -200,7 +200,9 @@ def test_hanging_server_times_out_within_limit():
     th.start()
     try:
         client = DeskClient(
-            ClientSettings(primary=endpoint_from_url(f"http://127.0.0.1:{port}/db"), connect_timeout_s=1, query_time_limit_s=1)
+            ClientSettings(
+                primary=endpoint_from_url(f"http://127.0.0.1:{port}/db"), connect_timeout_s=1, query_time_limit_s=1
+            )
         )
         t0 = time.perf_counter()
         with pytest.raises(QueryFailed) as info:
@@ -223,17 +225,23 @@ from tests.fault_servers import fault_server, free_port  # noqa: E402
 SECRET = "S3cr3t-Pa55word"
 
 
-@pytest.mark.parametrize("mode,kind,words", [
-    ("auth401", "auth", "Authentication failed"),
-    ("proxy401", "auth", "401"),
-    ("http500", "server_error", "HTTP status 500"),
-    ("http502", "server_error", "HTTP status 502"),
-    ("timeout159", "timeout", "Timeout exceeded"),
-])
+@pytest.mark.parametrize(
+    "mode,kind,words",
+    [
+        ("auth401", "auth", "Authentication failed"),
+        ("proxy401", "auth", "401"),
+        ("http500", "server_error", "HTTP status 500"),
+        ("http502", "server_error", "HTTP status 502"),
+        ("timeout159", "timeout", "Timeout exceeded"),
+    ],
+)
 def test_http_faults_are_classified_named_and_scrubbed(mode, kind, words):
     with fault_server(mode) as srv:
-        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url(password=SECRET)), connect_timeout_s=2,
-                                           query_time_limit_s=2))
+        client = DeskClient(
+            ClientSettings(
+                primary=endpoint_from_url(srv.url(password=SECRET)), connect_timeout_s=2, query_time_limit_s=2
+            )
+        )
         t0 = time.perf_counter()
         with pytest.raises(QueryFailed) as info:
             client.query_arrow("SELECT 1")
@@ -248,8 +256,9 @@ def test_http_faults_are_classified_named_and_scrubbed(mode, kind, words):
 
 def test_hanging_http_server_times_out_at_limit_plus_margin_then_fails_fast():
     with fault_server("hang") as srv:
-        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url()), connect_timeout_s=1,
-                                           query_time_limit_s=1))
+        client = DeskClient(
+            ClientSettings(primary=endpoint_from_url(srv.url()), connect_timeout_s=1, query_time_limit_s=1)
+        )
         t0 = time.perf_counter()
         with pytest.raises(QueryFailed) as info:
             client.query_arrow("SELECT 1")
@@ -277,8 +286,13 @@ def test_server_side_timeout_does_not_take_the_endpoint_down(desk_url):
 
 def test_wrong_credentials_on_primary_fail_over_to_secondary(desk_url):
     with fault_server("auth401") as srv:
-        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url(password=SECRET)),
-                                           secondary=endpoint_from_url(desk_url), connect_timeout_s=2))
+        client = DeskClient(
+            ClientSettings(
+                primary=endpoint_from_url(srv.url(password=SECRET)),
+                secondary=endpoint_from_url(desk_url),
+                connect_timeout_s=2,
+            )
+        )
         assert client.query_arrow("SELECT 1 AS x").column("x")[0].as_py() == 1
         assert client.active == "secondary"
         hits = len(srv.hits)
@@ -302,21 +316,24 @@ def test_time_limits_from_environment_are_validated():
             resolve_settings({"DESK_QUERY_TIME_LIMIT_S": bad}, {})
 
 
-@pytest.mark.parametrize("sql", [
-    "INSERT INTO {ledger_db:Identifier}.{ledger_tbl:Identifier} SELECT * FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}",
-    "ALTER TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier} DELETE WHERE 1",
-    "TRUNCATE TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
-    "DROP TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
-    "OPTIMIZE TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier} FINAL",
-    "CREATE TABLE default.x (a UInt8) ENGINE = Memory",
-    "SELECT 1; DROP TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
-    "SELECT 1 SETTINGS readonly = 0",
-    "SELECT * FROM {ledger_db:Identifier}.{ledger_tbl:Identifier} INTO OUTFILE '/tmp/leak.csv'",
-    "SET readonly = 0",
-    "KILL QUERY WHERE 1",
-    "SYSTEM DROP DNS CACHE",
-    "GRANT ALL ON *.* TO default",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO {ledger_db:Identifier}.{ledger_tbl:Identifier} SELECT * FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+        "ALTER TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier} DELETE WHERE 1",
+        "TRUNCATE TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+        "DROP TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+        "OPTIMIZE TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier} FINAL",
+        "CREATE TABLE default.x (a UInt8) ENGINE = Memory",
+        "SELECT 1; DROP TABLE {ledger_db:Identifier}.{ledger_tbl:Identifier}",
+        "SELECT 1 SETTINGS readonly = 0",
+        "SELECT * FROM {ledger_db:Identifier}.{ledger_tbl:Identifier} INTO OUTFILE '/tmp/leak.csv'",
+        "SET readonly = 0",
+        "KILL QUERY WHERE 1",
+        "SYSTEM DROP DNS CACHE",
+        "GRANT ALL ON *.* TO default",
+    ],
+)
 def test_every_write_through_the_choke_point_is_refused(desk_client, desk_url, sql):
     client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
     before = desk_client.query("SELECT count() FROM maicro_monitors.ledger").result_rows[0][0]
@@ -331,8 +348,7 @@ def test_server_refuses_writes_that_pass_the_text_gate(desk_client, desk_url):
     """readonly=2 on every query: a write disguised as a read still fails on the server."""
     client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
     raw = client._client_for("primary")
-    for stmt in ("INSERT INTO maicro_monitors.ledger SELECT * FROM maicro_monitors.ledger LIMIT 1",
-                 "SET readonly = 0"):
+    for stmt in ("INSERT INTO maicro_monitors.ledger SELECT * FROM maicro_monitors.ledger LIMIT 1", "SET readonly = 0"):
         with pytest.raises(Exception) as info:
             raw.command(stmt, settings=client._settings())
         assert "readonly" in str(info.value).lower() or "read-only" in str(info.value).lower()

@@ -21,27 +21,49 @@ def test_contract_has_every_mapped_table_with_its_columns():
     assert dict(exp["targets"]) == {"date": "Date", "sym": "LowCardinality(String)", "weight": "Float64"}
 
 
-@pytest.mark.parametrize("expected, actual, status, cast", [
-    ("DateTime64(3, 'UTC')", "DateTime64(3,'UTC')", contract.PRESENT, None),
-    ("DateTime64(3, 'UTC')", "DateTime", contract.NORMALISED, "CAST(`c` AS DateTime64(3, 'UTC'))"),
-    ("DateTime64(3, 'UTC')", "DateTime64(3, 'Asia/Kolkata')", contract.NORMALISED, "CAST(`c` AS DateTime64(3, 'UTC'))"),
-    ("DateTime64(3, 'UTC')", "Nullable(DateTime)", contract.NORMALISED, "CAST(`c` AS Nullable(DateTime64(3, 'UTC')))"),
-    ("DateTime('UTC')", "DateTime64(3, 'UTC')", contract.NORMALISED, "CAST(`c` AS DateTime('UTC'))"),
-    ("Float64", "Decimal(18, 8)", contract.NORMALISED, "CAST(`c` AS Float64)"),
-    ("Float64", "Nullable(Float64)", contract.NORMALISED, "ifNull(CAST(`c` AS Nullable(Float64)), nan)"),
-    ("Nullable(Float64)", "Nullable(Decimal(18, 6))", contract.NORMALISED, "CAST(`c` AS Nullable(Float64))"),
-    ("Float64", "Int64", contract.NORMALISED, "CAST(`c` AS Float64)"),
-    ("LowCardinality(String)", "Enum8('ok' = 1, 'error' = 2)", contract.NORMALISED, "CAST(`c` AS LowCardinality(String))"),
-    ("LowCardinality(String)", "String", contract.NORMALISED, "CAST(`c` AS LowCardinality(String))"),
-    ("LowCardinality(String)", "Nullable(String)", contract.NORMALISED,
-     "CAST(`c` AS LowCardinality(Nullable(String)))"),
-    ("Bool", "UInt8", contract.NORMALISED, "CAST(`c` AS Bool)"),
-    ("Date", "Date32", contract.NORMALISED, "CAST(`c` AS Date)"),
-    ("Float64", "String", contract.WRONG_TYPE, None),
-    ("DateTime64(3, 'UTC')", "String", contract.WRONG_TYPE, None),
-    ("UInt64", "Float64", contract.WRONG_TYPE, None),  # a trade id as a float loses digits
-    ("Date", "DateTime", contract.WRONG_TYPE, None),
-])
+@pytest.mark.parametrize(
+    "expected, actual, status, cast",
+    [
+        ("DateTime64(3, 'UTC')", "DateTime64(3,'UTC')", contract.PRESENT, None),
+        ("DateTime64(3, 'UTC')", "DateTime", contract.NORMALISED, "CAST(`c` AS DateTime64(3, 'UTC'))"),
+        (
+            "DateTime64(3, 'UTC')",
+            "DateTime64(3, 'Asia/Kolkata')",
+            contract.NORMALISED,
+            "CAST(`c` AS DateTime64(3, 'UTC'))",
+        ),
+        (
+            "DateTime64(3, 'UTC')",
+            "Nullable(DateTime)",
+            contract.NORMALISED,
+            "CAST(`c` AS Nullable(DateTime64(3, 'UTC')))",
+        ),
+        ("DateTime('UTC')", "DateTime64(3, 'UTC')", contract.NORMALISED, "CAST(`c` AS DateTime('UTC'))"),
+        ("Float64", "Decimal(18, 8)", contract.NORMALISED, "CAST(`c` AS Float64)"),
+        ("Float64", "Nullable(Float64)", contract.NORMALISED, "ifNull(CAST(`c` AS Nullable(Float64)), nan)"),
+        ("Nullable(Float64)", "Nullable(Decimal(18, 6))", contract.NORMALISED, "CAST(`c` AS Nullable(Float64))"),
+        ("Float64", "Int64", contract.NORMALISED, "CAST(`c` AS Float64)"),
+        (
+            "LowCardinality(String)",
+            "Enum8('ok' = 1, 'error' = 2)",
+            contract.NORMALISED,
+            "CAST(`c` AS LowCardinality(String))",
+        ),
+        ("LowCardinality(String)", "String", contract.NORMALISED, "CAST(`c` AS LowCardinality(String))"),
+        (
+            "LowCardinality(String)",
+            "Nullable(String)",
+            contract.NORMALISED,
+            "CAST(`c` AS LowCardinality(Nullable(String)))",
+        ),
+        ("Bool", "UInt8", contract.NORMALISED, "CAST(`c` AS Bool)"),
+        ("Date", "Date32", contract.NORMALISED, "CAST(`c` AS Date)"),
+        ("Float64", "String", contract.WRONG_TYPE, None),
+        ("DateTime64(3, 'UTC')", "String", contract.WRONG_TYPE, None),
+        ("UInt64", "Float64", contract.WRONG_TYPE, None),  # a trade id as a float loses digits
+        ("Date", "DateTime", contract.WRONG_TYPE, None),
+    ],
+)
 def test_assess(expected, actual, status, cast):
     v = contract.assess(expected, actual)
     assert v.status == status, v
@@ -73,21 +95,28 @@ def test_compare_names_missing_wrong_extra_and_a_missing_table():
 
 def test_rewrite_only_touches_drifted_tables():
     params = {"account_db": "m", "account_tbl": "acct", "trades_db": "m", "trades_tbl": "fills"}
-    sql = ("SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier} AS a "
-           "JOIN {trades_db:Identifier}.{trades_tbl:Identifier} AS t ON 1")
+    sql = (
+        "SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier} AS a "
+        "JOIN {trades_db:Identifier}.{trades_tbl:Identifier} AS t ON 1"
+    )
     assert contract.rewrite(sql, params, {}) == sql
     out = contract.rewrite(sql, params, {("m", "acct"): {"ts": "CAST(`ts` AS DateTime64(3, 'UTC'))"}})
-    assert out == ("SELECT max(ts) FROM (SELECT * REPLACE (CAST(`ts` AS DateTime64(3, 'UTC')) AS `ts`) "
-                   "FROM {account_db:Identifier}.{account_tbl:Identifier}) AS a "
-                   "JOIN {trades_db:Identifier}.{trades_tbl:Identifier} AS t ON 1")
+    assert out == (
+        "SELECT max(ts) FROM (SELECT * REPLACE (CAST(`ts` AS DateTime64(3, 'UTC')) AS `ts`) "
+        "FROM {account_db:Identifier}.{account_tbl:Identifier}) AS a "
+        "JOIN {trades_db:Identifier}.{trades_tbl:Identifier} AS t ON 1"
+    )
 
 
 def test_explain_names_the_columns_the_error_mentions():
-    rows = contract.compare(_cols("m", "acct", [("ts", "DateTime"), ("account", "String"),
-                                                ("account_value", "String")]), {"account": ("m", "acct")})
+    rows = contract.compare(
+        _cols("m", "acct", [("ts", "DateTime"), ("account", "String"), ("account_value", "String")]),
+        {"account": ("m", "acct")},
+    )
     msg = contract.explain("Unknown expression identifier `total_ntl_pos` in scope SELECT ...", rows, 47)
-    assert msg == ("Schema drift: m.acct.total_ntl_pos is missing (expected Nullable(Float64)). "
-                   "See System Health, Data contract.")
+    assert msg == (
+        "Schema drift: m.acct.total_ntl_pos is missing (expected Nullable(Float64)). See System Health, Data contract."
+    )
     # a type error that names no column: every broken column is listed
     msg = contract.explain("Illegal types of arguments of function plus", rows, 43)
     assert "m.acct.account_value is String (expected Nullable(Float64))" in msg and "withdrawable" in msg

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.ipc
@@ -25,9 +25,11 @@ from lib.clickhouse.errors import QueryFailed
 from tests.conftest import DESK_PATH
 from tests.http_clickhouse import HttpClickHouse, http_clickhouse
 
-SQL = ("SELECT coin, count() AS n, max(time) AS last FROM {trades_db:Identifier}.{trades_tbl:Identifier} "
-       "WHERE coin = {coin:String} AND time < {before:DateTime64(3, 'UTC')} GROUP BY coin")
-PARAMS = {"coin": "BTC", "before": datetime(2025, 12, 10, tzinfo=timezone.utc)}
+SQL = (
+    "SELECT coin, count() AS n, max(time) AS last FROM {trades_db:Identifier}.{trades_tbl:Identifier} "
+    "WHERE coin = {coin:String} AND time < {before:DateTime64(3, 'UTC')} GROUP BY coin"
+)
+PARAMS = {"coin": "BTC", "before": datetime(2025, 12, 10, tzinfo=UTC)}
 
 
 @pytest.fixture
@@ -37,8 +39,9 @@ def remote(desk_client):
 
 
 def http_client(srv: HttpClickHouse, limit: int = 2, **kwargs) -> DeskClient:
-    return DeskClient(ClientSettings(primary=endpoint_from_url(srv.url(**kwargs)), connect_timeout_s=1,
-                                     query_time_limit_s=limit))
+    return DeskClient(
+        ClientSettings(primary=endpoint_from_url(srv.url(**kwargs)), connect_timeout_s=1, query_time_limit_s=limit)
+    )
 
 
 # ------------------------------------------------------------- the protocol
@@ -59,13 +62,15 @@ def test_arrowstream_and_error_bodies_are_clickhouse_shaped(remote):
     import base64
 
     auth = {"Authorization": "Basic " + base64.b64encode(b"reader:reader-pw").decode()}
-    req = urllib.request.Request(f"http://127.0.0.1:{remote.port}/?default_format=ArrowStream&param_n=3",
-                                 data=b"SELECT number AS x FROM numbers({n:UInt8})", headers=auth)
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{remote.port}/?default_format=ArrowStream&param_n=3",
+        data=b"SELECT number AS x FROM numbers({n:UInt8})",
+        headers=auth,
+    )
     with urllib.request.urlopen(req, timeout=5) as r:
         table = pa.ipc.open_stream(r.read()).read_all()
     assert table.column("x").to_pylist() == [0, 1, 2]
-    req = urllib.request.Request(f"http://127.0.0.1:{remote.port}/", data=b"SELECT * FROM no_such_db.t",
-                                 headers=auth)
+    req = urllib.request.Request(f"http://127.0.0.1:{remote.port}/", data=b"SELECT * FROM no_such_db.t", headers=auth)
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(req, timeout=5)
     body = info.value.read().decode()
@@ -113,8 +118,11 @@ def test_access_denied_fails_the_statement_not_the_endpoint(remote):
 
 def test_access_denied_with_a_secondary_does_not_fail_over(remote, desk_url):
     remote.deny("binance")
-    client = DeskClient(ClientSettings(primary=endpoint_from_url(remote.url()),
-                                       secondary=endpoint_from_url(desk_url), connect_timeout_s=1))
+    client = DeskClient(
+        ClientSettings(
+            primary=endpoint_from_url(remote.url()), secondary=endpoint_from_url(desk_url), connect_timeout_s=1
+        )
+    )
     with pytest.raises(QueryFailed) as info:
         client.query_arrow("SELECT count() FROM {klines_db:Identifier}.{klines_tbl:Identifier}")
     assert info.value.kind == "denied"
@@ -148,8 +156,9 @@ def test_system_users_then_select_2_on_chdb(desk_url):
 # ------------------------------------------------------------------ faults
 
 
-@pytest.mark.parametrize("mode,kind", [("http502", "server_error"), ("http503", "server_error"),
-                                       ("reset", "unreachable")])
+@pytest.mark.parametrize(
+    "mode,kind", [("http502", "server_error"), ("http503", "server_error"), ("reset", "unreachable")]
+)
 def test_fixture_faults_are_classified(remote, mode, kind):
     client = http_client(remote)
     assert client.query_arrow("SELECT 1 AS x").num_rows == 1
@@ -172,9 +181,14 @@ def test_refused_after_stop(remote):
 
 def test_hung_primary_is_probed_in_the_background_while_the_secondary_answers(desk_client):
     with http_clickhouse(str(DESK_PATH)) as primary, http_clickhouse(str(DESK_PATH)) as secondary:
-        client = DeskClient(ClientSettings(primary=endpoint_from_url(primary.url()),
-                                           secondary=endpoint_from_url(secondary.url()),
-                                           connect_timeout_s=1, query_time_limit_s=1))
+        client = DeskClient(
+            ClientSettings(
+                primary=endpoint_from_url(primary.url()),
+                secondary=endpoint_from_url(secondary.url()),
+                connect_timeout_s=1,
+                query_time_limit_s=1,
+            )
+        )
         client.RETRY_AFTER_S = 0.3
         assert client.query_arrow("SELECT 1 AS x").num_rows == 1 and client.active == "primary"
         primary.mode = "hang"

@@ -30,64 +30,88 @@ def refused(sql: str) -> str:
 
 # --------------------------------------------------------- strings before comments
 
-@pytest.mark.parametrize("sql", [
-    "SELECT '--'; DROP TABLE t",
-    "SELECT '/*'; DROP TABLE t; -- */",
-    "SELECT \"--\"; DROP TABLE t",
-    "SELECT `/*`; DROP TABLE t",
-    "SELECT 'it\\'s -- not a comment'; DROP TABLE t",
-    "SELECT 'it''s -- not a comment'; DROP TABLE t",
-    "SELECT 1 /* ' */; DROP TABLE t",
-    "SELECT 1 -- '\n; DROP TABLE t",
-])
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT '--'; DROP TABLE t",
+        "SELECT '/*'; DROP TABLE t; -- */",
+        'SELECT "--"; DROP TABLE t',
+        "SELECT `/*`; DROP TABLE t",
+        "SELECT 'it\\'s -- not a comment'; DROP TABLE t",
+        "SELECT 'it''s -- not a comment'; DROP TABLE t",
+        "SELECT 1 /* ' */; DROP TABLE t",
+        "SELECT 1 -- '\n; DROP TABLE t",
+    ],
+)
 def test_a_second_statement_hidden_behind_a_string_or_comment_is_refused(sql):
     assert "one statement" in refused(sql)
 
 
-@pytest.mark.parametrize("sql,why", [
-    ("SELECT 'abc", "unterminated"),
-    ("SELECT 1 /* open", "unterminated"),
-    ("SELECT $$x$$", "heredoc"),
-    ("SELECT $tag$ '; DROP TABLE t; $tag$", "heredoc"),
-    ("", "not (empty)"),
-    ("-- only a comment", "not (empty)"),
-    ("/* SELECT */ DROP TABLE t", "not DROP"),
-    ("(((INSERT INTO t VALUES (1))))", "not INSERT"),
-])
+@pytest.mark.parametrize(
+    "sql,why",
+    [
+        ("SELECT 'abc", "unterminated"),
+        ("SELECT 1 /* open", "unterminated"),
+        ("SELECT $$x$$", "heredoc"),
+        ("SELECT $tag$ '; DROP TABLE t; $tag$", "heredoc"),
+        ("", "not (empty)"),
+        ("-- only a comment", "not (empty)"),
+        ("/* SELECT */ DROP TABLE t", "not DROP"),
+        ("(((INSERT INTO t VALUES (1))))", "not INSERT"),
+    ],
+)
 def test_what_the_lexer_cannot_place_is_refused(sql, why):
     assert why in refused(sql)
 
 
 def test_tokens_keep_strings_opaque_and_names_unquoted():
     kinds = [(t.kind, t.text) for t in tokenize("SELECT 'x -- y', `file`(1) /* c */ FROM {db:Identifier}.t")]
-    assert kinds == [("word", "SELECT"), ("string", ""), ("punct", ","), ("word", "file"), ("punct", "("),
-                     ("number", "1"), ("punct", ")"), ("word", "FROM"), ("param", "{db:Identifier}"),
-                     ("punct", "."), ("word", "t")]
+    assert kinds == [
+        ("word", "SELECT"),
+        ("string", ""),
+        ("punct", ","),
+        ("word", "file"),
+        ("punct", "("),
+        ("number", "1"),
+        ("punct", ")"),
+        ("word", "FROM"),
+        ("param", "{db:Identifier}"),
+        ("punct", "."),
+        ("word", "t"),
+    ]
 
 
 # --------------------------------------------------------------- SETTINGS
 
-@pytest.mark.parametrize("sql", [
-    "SELECT 1 SETTINGS max_execution_time = 0",
-    "SELECT 1 SETTINGS max_execution_time=3600",
-    "SELECT 1 SETTINGS join_use_nulls = 1, max_result_rows = 0",
-    "SELECT 1 SETTINGS join_use_nulls = -1, max_memory_usage = 0",
-    "SELECT 1 SETTINGS readonly = 0",
-    "SELECT 1 SETTINGS `readonly` = 0",
-    "SELECT 1 SETTINGS timeout_overflow_mode = 'break'",
-    "SELECT 1 SETTINGS max_rows_to_read = 0",
-    "SELECT * FROM (SELECT 1 SETTINGS max_execution_time = 0)",
-    "SELECT 1 settings Max_Execution_Time = 0",
-])
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 SETTINGS max_execution_time = 0",
+        "SELECT 1 SETTINGS max_execution_time=3600",
+        "SELECT 1 SETTINGS join_use_nulls = 1, max_result_rows = 0",
+        "SELECT 1 SETTINGS join_use_nulls = -1, max_memory_usage = 0",
+        "SELECT 1 SETTINGS readonly = 0",
+        "SELECT 1 SETTINGS `readonly` = 0",
+        "SELECT 1 SETTINGS timeout_overflow_mode = 'break'",
+        "SELECT 1 SETTINGS max_rows_to_read = 0",
+        "SELECT * FROM (SELECT 1 SETTINGS max_execution_time = 0)",
+        "SELECT 1 settings Max_Execution_Time = 0",
+    ],
+)
 def test_settings_that_lift_limits_are_refused(sql):
     assert "SETTINGS" in refused(sql) and "not allowed" in refused(sql)
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT 1 SETTINGS join_use_nulls = 1",
-    "SELECT 1 SETTINGS join_use_nulls = 1, use_query_condition_cache = 0",
-    "SELECT 'SETTINGS max_execution_time = 0' AS text",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 SETTINGS join_use_nulls = 1",
+        "SELECT 1 SETTINGS join_use_nulls = 1, use_query_condition_cache = 0",
+        "SELECT 'SETTINGS max_execution_time = 0' AS text",
+    ],
+)
 def test_harmless_settings_pass(sql):
     ensure_read_only(sql)
 
@@ -128,31 +152,56 @@ def test_table_functions_reaching_outside_are_refused(sql):
 
 
 def test_the_list_names_the_functions_the_issue_lists():
-    for name in ("file", "url", "remote", "remotesecure", "s3", "hdfs", "mysql", "postgresql", "jdbc", "odbc",
-                 "sqlite", "mongodb", "redis", "azureblobstorage", "gcs", "cluster", "executable", "input"):
+    for name in (
+        "file",
+        "url",
+        "remote",
+        "remotesecure",
+        "s3",
+        "hdfs",
+        "mysql",
+        "postgresql",
+        "jdbc",
+        "odbc",
+        "sqlite",
+        "mongodb",
+        "redis",
+        "azureblobstorage",
+        "gcs",
+        "cluster",
+        "executable",
+        "input",
+    ):
         assert name in OUTSIDE_FUNCTIONS
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT 'file(' AS x, url AS u FROM t",
-    "SELECT domain('http://h/x') AS d",
-    "SELECT * FROM numbers(3)",
-    "SELECT {ts:DateTime64(3, 'UTC')} AS ts",
-    "SELECT 'it''s' AS a, 'it\\'s' AS b, ';' AS c",
-    "-- comment\nSELECT ';' AS semicolon_in_string",
-    "(SELECT 1) UNION ALL (SELECT 2);",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 'file(' AS x, url AS u FROM t",
+        "SELECT domain('http://h/x') AS d",
+        "SELECT * FROM numbers(3)",
+        "SELECT {ts:DateTime64(3, 'UTC')} AS ts",
+        "SELECT 'it''s' AS a, 'it\\'s' AS b, ';' AS c",
+        "-- comment\nSELECT ';' AS semicolon_in_string",
+        "(SELECT 1) UNION ALL (SELECT 2);",
+    ],
+)
 def test_ordinary_reads_pass(sql):
     ensure_read_only(sql)
 
 
 # ------------------------------------------------ the same, on the real engine
 
-@pytest.mark.parametrize("sql", [
-    "SELECT * FROM file('/etc/hostname', 'LineAsString')",
-    "SELECT * FROM url('http://127.0.0.1:1/x', 'LineAsString')",
-    "SELECT count() FROM numbers(10) SETTINGS max_execution_time = 0",
-])
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM file('/etc/hostname', 'LineAsString')",
+        "SELECT * FROM url('http://127.0.0.1:1/x', 'LineAsString')",
+        "SELECT count() FROM numbers(10) SETTINGS max_execution_time = 0",
+    ],
+)
 def test_the_engine_would_run_them_and_the_choke_point_does_not(desk_client, desk_url, sql):
     client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
     if "file(" in sql or "SETTINGS" in sql:  # before: chdb runs these (url() would try the network)
@@ -173,11 +222,15 @@ def test_string_then_drop_is_refused_at_the_choke_point_and_the_table_stays(desk
 
 # ------------------------------------------------ every statement the app ships
 
+
 def _shipped_statements() -> list[tuple[str, str]]:
     # schema.sql is DDL for the demo; a "-- FRAGMENT" file is pasted into a statement (which the pages
     # run through the gate), not run alone
-    out = [(p.name, p.read_text()) for p in sorted((ROOT / "queries").rglob("*.sql"))
-           if p.name != "schema.sql" and not p.read_text().lstrip().startswith("-- FRAGMENT")]
+    out = [
+        (p.name, p.read_text())
+        for p in sorted((ROOT / "queries").rglob("*.sql"))
+        if p.name != "schema.sql" and not p.read_text().lstrip().startswith("-- FRAGMENT")
+    ]
     for path in sorted((ROOT / "queries").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

@@ -12,7 +12,7 @@ round carries both accounts; the feeder keeps feeding both.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -27,24 +27,36 @@ from lib.demo.simulation.market import ms_of
 from lib.demo.tables import NEVER
 from tests.conftest import DEMO_END, DEMO_START
 
-UTC = timezone.utc
+UTC = UTC
 SUB = SUB_ACCOUNTS[0]
 START, END = datetime(2025, 12, 1, tzinfo=UTC), datetime(2025, 12, 13, 6, 0, tzinfo=UTC)
 COINS = 35
 ACCOUNT_TABLES = ("trades", "orders", "funding", "ledger", "account", "positions")
-KEYS = {"trades": ["account", "tid"], "positions": ["account", "ts", "coin"], "account": ["account", "ts"],
-        "funding": ["account", "coin", "time"], "ledger": ["account", "time", "hash"],
-        "orders": ["account", "oid", "status"]}
+KEYS = {
+    "trades": ["account", "tid"],
+    "positions": ["account", "ts", "coin"],
+    "account": ["account", "ts"],
+    "funding": ["account", "coin", "time"],
+    "ledger": ["account", "time", "hash"],
+    "orders": ["account", "oid", "status"],
+}
 
 
 def _tables(prefix: str):
-    return table_map({
-        "trades": f"{prefix}_mon.trades", "positions": f"{prefix}_mon.positions_snapshots",
-        "account": f"{prefix}_mon.account_snapshots", "funding": f"{prefix}_mon.funding",
-        "ledger": f"{prefix}_mon.ledger", "orders": f"{prefix}_mon.orders",
-        "heartbeat": f"{prefix}_mon.monitor_heartbeat", "sync_log": f"{prefix}_mon.sync_log",
-        "targets": f"{prefix}_logs.positions_jianan_v6", "klines": f"{prefix}_binance.klines_1h",
-    })
+    return table_map(
+        {
+            "trades": f"{prefix}_mon.trades",
+            "positions": f"{prefix}_mon.positions_snapshots",
+            "account": f"{prefix}_mon.account_snapshots",
+            "funding": f"{prefix}_mon.funding",
+            "ledger": f"{prefix}_mon.ledger",
+            "orders": f"{prefix}_mon.orders",
+            "heartbeat": f"{prefix}_mon.monitor_heartbeat",
+            "sync_log": f"{prefix}_mon.sync_log",
+            "targets": f"{prefix}_logs.positions_jianan_v6",
+            "klines": f"{prefix}_binance.klines_1h",
+        }
+    )
 
 
 ONE, TWO = _tables("acct1"), _tables("acct2")
@@ -111,7 +123,9 @@ def test_main_account_rows_are_identical_with_one_or_two_accounts(desks, engine,
 @pytest.mark.parametrize("name", ["klines", "targets"])
 def test_market_tables_are_identical(desks, engine, name):
     sql = "SELECT count() AS n, sum(cityHash64(*)) AS h FROM {t}"
-    assert _df(engine, sql.format(t=ONE.qualified(name))).rows() == _df(engine, sql.format(t=TWO.qualified(name))).rows()
+    assert (
+        _df(engine, sql.format(t=ONE.qualified(name))).rows() == _df(engine, sql.format(t=TWO.qualified(name))).rows()
+    )
 
 
 def test_main_rows_identical_on_the_playbook_span_in_the_generator():
@@ -195,8 +209,10 @@ def test_sub_account_equity_changes_by_price_pnl_funding_and_cash_between_marks(
     funding (and the fills' own slippage against the mark), nothing else: no hidden cash."""
     acc = sub.d["account"].sort("ts")
     for day in (date(2025, 12, 4), date(2025, 12, 9)):
-        a, b = datetime.combine(day, datetime.min.time(), UTC) - timedelta(minutes=5), \
-            datetime.combine(day, datetime.min.time(), UTC) + timedelta(minutes=15)
+        a, b = (
+            datetime.combine(day, datetime.min.time(), UTC) - timedelta(minutes=5),
+            datetime.combine(day, datetime.min.time(), UTC) + timedelta(minutes=15),
+        )
         ea = acc.filter(pl.col("ts").dt.truncate("5m") == a)["account_value"][0]
         eb = acc.filter(pl.col("ts").dt.truncate("5m") == b)["account_value"][0]
         before, _ = _average_cost(sub.d["trades"].filter(pl.col("time") <= a))
@@ -239,17 +255,21 @@ def test_sub_account_funding_is_paid_on_its_own_positions(sub):
 def test_sub_account_ledger_has_its_own_deposits(sub):
     le = sub.d["ledger"].sort("time")
     got = list(zip(le["time"].to_list(), le["type"].to_list(), le["usdc"].to_list()))
-    assert got == [(START, "deposit", SUB.initial_deposit),
-                   (datetime(2025, 12, 3, 10, 26, 51, tzinfo=UTC), "deposit", 50_000.0),
-                   (datetime(2025, 12, 12, 15, 8, 19, tzinfo=UTC), "withdraw", -75_000.0)]
+    assert got == [
+        (START, "deposit", SUB.initial_deposit),
+        (datetime(2025, 12, 3, 10, 26, 51, tzinfo=UTC), "deposit", 50_000.0),
+        (datetime(2025, 12, 12, 15, 8, 19, tzinfo=UTC), "withdraw", -75_000.0),
+    ]
 
 
 # --- the two accounts side by side ----------------------------------------------------------
 
 
 def test_the_sub_account_is_smaller_and_trades_its_own_coins(main, sub):
-    marked = [r.d["account"].select(pl.col("ts").dt.truncate("5m").alias("mark"), "account_value", "total_ntl_pos")
-              for r in (main, sub)]
+    marked = [
+        r.d["account"].select(pl.col("ts").dt.truncate("5m").alias("mark"), "account_value", "total_ntl_pos")
+        for r in (main, sub)
+    ]
     both = marked[0].join(marked[1], on="mark", suffix="_sub")
     ratio = both["account_value_sub"] / both["account_value"]
     assert 0.15 < ratio.min() and ratio.max() < 0.4
@@ -263,20 +283,35 @@ def test_the_sub_account_is_smaller_and_trades_its_own_coins(main, sub):
 
 
 def test_ids_never_collide_across_accounts(desks, engine):
-    for name, key in (("trades", "tid"), ("orders", "oid"), ("trades", "oid"), ("ledger", "hash"),
-                      ("trades", "hash"), ("orders", "cloid")):
-        shared = _df(engine, f"SELECT {key} FROM {TWO.qualified(name)} WHERE {key} IS NOT NULL "
-                             f"GROUP BY {key} HAVING uniqExact(account) > 1")
+    for name, key in (
+        ("trades", "tid"),
+        ("orders", "oid"),
+        ("trades", "oid"),
+        ("ledger", "hash"),
+        ("trades", "hash"),
+        ("orders", "cloid"),
+    ):
+        shared = _df(
+            engine,
+            f"SELECT {key} FROM {TWO.qualified(name)} WHERE {key} IS NOT NULL "
+            f"GROUP BY {key} HAVING uniqExact(account) > 1",
+        )
         assert shared.is_empty(), (name, key, shared.head(3))
-    tids = _df(engine, f"SELECT account, min(tid) AS lo, max(tid) AS hi, uniqExact(tid) AS n, count() AS rows "
-                       f"FROM (SELECT * FROM {TWO.qualified('trades')} LIMIT 1 BY account, tid) GROUP BY account")
+    tids = _df(
+        engine,
+        f"SELECT account, min(tid) AS lo, max(tid) AS hi, uniqExact(tid) AS n, count() AS rows "
+        f"FROM (SELECT * FROM {TWO.qualified('trades')} LIMIT 1 BY account, tid) GROUP BY account",
+    )
     assert sorted(tids["account"].to_list()) == [ACCOUNT, SUB.name]
     assert (tids["n"] == tids["rows"]).all()
     lo, hi = (dict(zip(tids["account"].to_list(), tids[c].to_list())) for c in ("lo", "hi"))
     assert hi[ACCOUNT] < 2**50 <= lo[SUB.name]  # disjoint ranges, not just no collision so far
     # the sub-account's oids come from the same exchange-wide sequence: they increase with time too
-    oids = _df(engine, f"SELECT oid, min(time) AS t FROM {TWO.qualified('orders')} WHERE account = '{SUB.name}' "
-                       f"GROUP BY oid ORDER BY t, oid")
+    oids = _df(
+        engine,
+        f"SELECT oid, min(time) AS t FROM {TWO.qualified('orders')} WHERE account = '{SUB.name}' "
+        f"GROUP BY oid ORDER BY t, oid",
+    )
     assert oids["oid"].is_sorted()
 
 
@@ -306,8 +341,10 @@ def test_a_state_table_from_before_accounts_reads_as_one_account(engine):
     engine.command("CREATE DATABASE IF NOT EXISTS oldstate15_mon")
     q = "oldstate15_mon.demo_desk_state"
     engine.command(f"DROP TABLE IF EXISTS {q}")
-    engine.command(f"CREATE TABLE {q} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, start Date, "
-                   f"written_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY end_ms")
+    engine.command(
+        f"CREATE TABLE {q} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, start Date, "
+        f"written_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY end_ms"
+    )
     engine.command(f"INSERT INTO {q} VALUES (1000, 2, 7, 35, '2025-12-01', now64())")
     assert read_state(engine, tables) == DeskState(1000, 2, 7, 35, date(2025, 12, 1), 1)
     write_state(engine, tables, DeskState(2000, 2, 7, 35, date(2025, 12, 1), 2))  # the column is added
@@ -331,10 +368,18 @@ class FakeClock:
 
 def _counts(engine, tables, lo: datetime, hi: datetime) -> dict[tuple[str, str], int]:
     out = {}
-    for name, col in (("trades", "time"), ("account", "ts"), ("positions", "ts"), ("funding", "time"),
-                      ("orders", "time")):
-        df = _df(engine, f"SELECT account, count() AS n FROM {tables.qualified(name)} "
-                         f"WHERE {col} > toDateTime64('{lo:%Y-%m-%d %H:%M:%S}', 3, 'UTC') GROUP BY account")
+    for name, col in (
+        ("trades", "time"),
+        ("account", "ts"),
+        ("positions", "ts"),
+        ("funding", "time"),
+        ("orders", "time"),
+    ):
+        df = _df(
+            engine,
+            f"SELECT account, count() AS n FROM {tables.qualified(name)} "
+            f"WHERE {col} > toDateTime64('{lo:%Y-%m-%d %H:%M:%S}', 3, 'UTC') GROUP BY account",
+        )
         out.update({(name, a): n for a, n in df.rows()})
     return out
 
@@ -345,8 +390,15 @@ def test_the_feeder_keeps_feeding_both_accounts(engine):
     tables = _tables("feedacct")
     t0 = datetime(2025, 12, 9, 23, 40, tzinfo=UTC)
     clock = FakeClock(t0)
-    first = Feeder(engine, tables=tables, clock=clock, start=datetime(2025, 12, 6, tzinfo=UTC), coins=COINS,
-                   accounts=2, host="test-host")
+    first = Feeder(
+        engine,
+        tables=tables,
+        clock=clock,
+        start=datetime(2025, 12, 6, tzinfo=UTC),
+        coins=COINS,
+        accounts=2,
+        host="test-host",
+    )
     assert first.prepare() == "seeded" and read_state(engine, tables).accounts == 2
     t1 = datetime(2025, 12, 10, 0, 12, tzinfo=UTC)
     clock.t = t1.timestamp()
@@ -359,8 +411,7 @@ def test_the_feeder_keeps_feeding_both_accounts(engine):
     assert again.prepare() == "caught up" and again.state.accounts == 2
     snaps = _df(engine, f"SELECT account, max(ts) AS t FROM {tables.qualified('account')} GROUP BY account")
     assert len(set(snaps["t"].to_list())) == 2 and all(t > t1 for t in snaps["t"].to_list())
-    fewer = Feeder(engine, tables=tables, clock=clock, start=datetime(2025, 12, 6, tzinfo=UTC), coins=COINS,
-                   accounts=1)
+    fewer = Feeder(engine, tables=tables, clock=clock, start=datetime(2025, 12, 6, tzinfo=UTC), coins=COINS, accounts=1)
     assert fewer.prepare() == "rebuilt" and read_state(engine, tables).accounts == 1
     left = _df(engine, f"SELECT DISTINCT account FROM {tables.qualified('trades')}")
     assert left["account"].to_list() == [ACCOUNT]
@@ -372,8 +423,10 @@ def test_windows_compose_exactly_with_two_accounts():
     first = date(2025, 12, 6)
     t1 = ms_of(datetime(2025, 12, 9, 23, 59, 59, 999000, tzinfo=UTC))
     t2 = ms_of(datetime(2025, 12, 10, 0, 20, tzinfo=UTC))
-    early, late = DeskModel(first, date(2025, 12, 9), COINS, accounts=2), DeskModel(first, date(2025, 12, 10), COINS,
-                                                                                   accounts=2)
+    early, late = (
+        DeskModel(first, date(2025, 12, 9), COINS, accounts=2),
+        DeskModel(first, date(2025, 12, 10), COINS, accounts=2),
+    )
     whole, a, b = late.rows(NEVER, t2), early.rows(NEVER, t1), late.rows(t1, t2)
     for name in ACCOUNT_TABLES:
         joined = pl.concat([_canon(a[name]), _canon(b[name])]).sort(pl.all())

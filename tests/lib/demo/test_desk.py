@@ -20,19 +20,19 @@ rule (|actual - target| > MAG_EPS = 0.02) finds 0 MAGNITUDE_ERROR on Dec 5-7
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
 import pytest
 
+from lib.book.symbols import price_source
 from lib.config import MAG_EPS, W_EPS, table_map
 from lib.demo import ACCOUNT, is_seeded, seed_client
-from lib.book.symbols import price_source
 from tests.conftest import DEMO_END as END
 from tests.conftest import DEMO_START as START
 
-UTC = timezone.utc
+UTC = UTC
 REF = {date(2025, 12, 5): 30, date(2025, 12, 6): 31, date(2025, 12, 7): 29}  # relative magnitude errors
 MISSING = {
     date(2025, 12, 5): {"APT", "HBAR"},
@@ -43,26 +43,48 @@ MISSING = {
 PLAYBOOK = {
     date(2025, 12, 5): {"APT": (-0.00365, 0.0), "HBAR": (-0.00200, 0.0)},
     date(2025, 12, 6): {
-        "WLFI": (-0.00473, 0.0), "TRX": (-0.00453, 0.0), "LINK": (-0.00119, 0.0),
-        "PENGU": (-0.0428, -0.0471), "PAXG": (0.0550, 0.0591), "BTC": (0.0569, 0.0596),
-        "BNB": (0.0485, 0.0510), "PUMP": (-0.0429, -0.0454),
+        "WLFI": (-0.00473, 0.0),
+        "TRX": (-0.00453, 0.0),
+        "LINK": (-0.00119, 0.0),
+        "PENGU": (-0.0428, -0.0471),
+        "PAXG": (0.0550, 0.0591),
+        "BTC": (0.0569, 0.0596),
+        "BNB": (0.0485, 0.0510),
+        "PUMP": (-0.0429, -0.0454),
     },
     date(2025, 12, 7): {
-        "ARB": (0.01679, 0.00022), "WLD": (-0.00476, 0.0), "BCH": (0.00104, 0.0),
-        "AAVE": (0.0518, 0.0385), "PUMP": (-0.0517, -0.0479), "TNSR": (-0.0556, -0.0518),
-        "AVAX": (0.0449, 0.0416), "PAXG": (0.0535, 0.0511),
+        "ARB": (0.01679, 0.00022),
+        "WLD": (-0.00476, 0.0),
+        "BCH": (0.00104, 0.0),
+        "AAVE": (0.0518, 0.0385),
+        "PUMP": (-0.0517, -0.0479),
+        "TNSR": (-0.0556, -0.0518),
+        "AVAX": (0.0449, 0.0416),
+        "PAXG": (0.0535, 0.0511),
     },
 }
-KEYS = {"trades": ["account", "tid"], "positions": ["account", "ts", "coin"], "account": ["account", "ts"],
-        "funding": ["account", "coin", "time"], "ledger": ["account", "time", "hash"],
-        "orders": ["account", "oid", "status"]}
-OTHER_TABLES = table_map({
-    "trades": "demo_copy_mon.trades", "positions": "demo_copy_mon.positions_snapshots",
-    "account": "demo_copy_mon.account_snapshots", "funding": "demo_copy_mon.funding",
-    "ledger": "demo_copy_mon.ledger", "orders": "demo_copy_mon.orders",
-    "heartbeat": "demo_copy_mon.monitor_heartbeat", "sync_log": "demo_copy_mon.sync_log",
-    "targets": "demo_copy_logs.positions_jianan_v6", "klines": "demo_copy_binance.klines_1h",
-})
+KEYS = {
+    "trades": ["account", "tid"],
+    "positions": ["account", "ts", "coin"],
+    "account": ["account", "ts"],
+    "funding": ["account", "coin", "time"],
+    "ledger": ["account", "time", "hash"],
+    "orders": ["account", "oid", "status"],
+}
+OTHER_TABLES = table_map(
+    {
+        "trades": "demo_copy_mon.trades",
+        "positions": "demo_copy_mon.positions_snapshots",
+        "account": "demo_copy_mon.account_snapshots",
+        "funding": "demo_copy_mon.funding",
+        "ledger": "demo_copy_mon.ledger",
+        "orders": "demo_copy_mon.orders",
+        "heartbeat": "demo_copy_mon.monitor_heartbeat",
+        "sync_log": "demo_copy_mon.sync_log",
+        "targets": "demo_copy_logs.positions_jianan_v6",
+        "klines": "demo_copy_binance.klines_1h",
+    }
+)
 
 
 @pytest.fixture(scope="session")
@@ -79,8 +101,10 @@ class Raw:
         self.tables = tables or table_map()
         q = lambda name: pl.from_arrow(client.query_arrow(f"SELECT * FROM {self.tables.qualified(name)}"))  # noqa
         self.raw = {name: q(name) for name in KEYS}
-        self.d = {name: df.sort("synced_at").unique(subset=KEYS[name], keep="last", maintain_order=True)
-                  for name, df in self.raw.items()}
+        self.d = {
+            name: df.sort("synced_at").unique(subset=KEYS[name], keep="last", maintain_order=True)
+            for name, df in self.raw.items()
+        }
         self.trades = self.d["trades"].sort("time", "tid")
         self.account = self.d["account"].sort("ts")
         self.targets = q("targets")
@@ -126,10 +150,18 @@ class Raw:
         for s in syms:
             px = self.close(s, h)
             u = pos.get(s, 0.0)
-            rows.append({"sym": s, "pos_units": u, "bn_px": px, "equity": eq, "weight_t2": t2.get(s, 0.0),
-                         "weight_t1": t1.get(s), "actual": None if px is None else u * px / eq})
-        return pl.DataFrame(rows, schema_overrides={"bn_px": pl.Float64, "actual": pl.Float64,
-                                                    "weight_t1": pl.Float64})
+            rows.append(
+                {
+                    "sym": s,
+                    "pos_units": u,
+                    "bn_px": px,
+                    "equity": eq,
+                    "weight_t2": t2.get(s, 0.0),
+                    "weight_t1": t1.get(s),
+                    "actual": None if px is None else u * px / eq,
+                }
+            )
+        return pl.DataFrame(rows, schema_overrides={"bn_px": pl.Float64, "actual": pl.Float64, "weight_t1": pl.Float64})
 
 
 def classify(t: float, a: float, relative: bool = False) -> str:
@@ -231,7 +263,8 @@ def test_reference_flip_attribution_exists_elsewhere(raw):
     snap = raw.snapshot(at(date(2025, 12, 10)))
     s = snap.filter(pl.col("weight_t1").is_not_null() & pl.col("actual").is_not_null())
     flip = ((s["actual"] - s["weight_t1"]).abs() < (s["actual"] - s["weight_t2"]).abs()) & (
-        (s["actual"] - s["weight_t2"]).abs() > 0.003)
+        (s["actual"] - s["weight_t2"]).abs() > 0.003
+    )
     assert flip.sum() >= 2
 
 
@@ -241,10 +274,16 @@ def test_other_days_show_every_category(raw):
         d = START.date() + timedelta(days=k)
         if d in REF:
             continue
-        for cat, syms in categories(raw.snapshot(at(d))).items():
+        for cat, _syms in categories(raw.snapshot(at(d))).items():
             seen.add(cat)
-    assert {"MATCHED", "MATCHED_ZERO", "MISSING_POSITION", "EXTRA_POSITION", "WRONG_DIRECTION",
-            "MAGNITUDE_ERROR"} <= seen
+    assert {
+        "MATCHED",
+        "MATCHED_ZERO",
+        "MISSING_POSITION",
+        "EXTRA_POSITION",
+        "WRONG_DIRECTION",
+        "MAGNITUDE_ERROR",
+    } <= seen
 
 
 # --- accounting -------------------------------------------------------------------
@@ -266,8 +305,9 @@ def _replay(trades: pl.DataFrame) -> dict[str, tuple[float, float]]:
     return {c: (u, e) for c, (u, e) in book.items()}
 
 
-@pytest.mark.parametrize("when", ["2025-11-26 09:00", "2025-11-29 17:00", "2025-12-05 03:00",
-                                  "2025-12-10 12:00", "2025-12-11 20:00"])
+@pytest.mark.parametrize(
+    "when", ["2025-11-26 09:00", "2025-11-29 17:00", "2025-12-05 03:00", "2025-12-10 12:00", "2025-12-11 20:00"]
+)
 def test_equity_is_cash_plus_pnl(raw, when):
     t = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     snap = raw.account.filter((pl.col("ts") >= t) & (pl.col("ts") < t + timedelta(seconds=30)))
@@ -330,8 +370,14 @@ def test_fill_fields(raw):
     fee_err = t.select(((pl.col("px") * pl.col("sz")).abs() * rate - pl.col("fee")).abs().max()).item()
     assert fee_err < 1e-5
     assert t["tid"].n_unique() == t.height
-    assert set(t["dir"].unique()) <= {"Open Long", "Close Long", "Open Short", "Close Short", "Long > Short",
-                                      "Short > Long"}
+    assert set(t["dir"].unique()) <= {
+        "Open Long",
+        "Close Long",
+        "Open Short",
+        "Close Short",
+        "Long > Short",
+        "Short > Long",
+    }
     assert t["account"].unique().to_list() == [ACCOUNT]
     assert 0.8 < t["crossed"].mean() < 0.97
     assert 0 < t["cloid"].null_count() < 0.25 * t.height
@@ -355,9 +401,12 @@ def test_klines_and_weights_look_real(raw):
     assert k.select(["symbol", "open_time"]).is_duplicated().sum() == 0
     n_hours = (k["open_time"].max() - k["open_time"].min()) // 3600 + 1
     assert k.height < n_hours * k["symbol"].n_unique()  # a few missing candles
-    w = raw.targets.group_by("date").agg(pl.col("weight").abs().sum().alias("gross"),
-                                         pl.col("weight").abs().max().alias("top"),
-                                         (pl.col("weight").abs() < 0.001).sum().alias("tiny"), pl.len())
+    w = raw.targets.group_by("date").agg(
+        pl.col("weight").abs().sum().alias("gross"),
+        pl.col("weight").abs().max().alias("top"),
+        (pl.col("weight").abs() < 0.001).sum().alias("tiny"),
+        pl.len(),
+    )
     assert w["gross"].is_between(0.95, 1.65).all()
     assert w["top"].is_between(0.04, 0.065).all()
     assert (w["len"] == 62).all() and w["tiny"].sum() > 0

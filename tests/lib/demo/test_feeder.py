@@ -7,7 +7,7 @@ up, and a second desk seeded fresh to the same end for comparison.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -18,7 +18,7 @@ from lib.demo.feeder import Feeder, for_settings
 from lib.demo.simulation.market import ms_of
 from lib.demo.tables import MONITORS, NEVER
 
-UTC = timezone.utc
+UTC = UTC
 START = datetime(2025, 12, 12, tzinfo=UTC)
 COINS = 35  # the fewest the generator allows: fast
 T_SEED = datetime(2025, 12, 15, 22, 30, tzinfo=UTC)
@@ -27,13 +27,20 @@ T_RESTART = datetime(2025, 12, 16, 2, 0, tzinfo=UTC)  # ... and starts again 80 
 
 
 def _tables(prefix: str):
-    return table_map({
-        "trades": f"{prefix}_mon.trades", "positions": f"{prefix}_mon.positions_snapshots",
-        "account": f"{prefix}_mon.account_snapshots", "funding": f"{prefix}_mon.funding",
-        "ledger": f"{prefix}_mon.ledger", "orders": f"{prefix}_mon.orders",
-        "heartbeat": f"{prefix}_mon.monitor_heartbeat", "sync_log": f"{prefix}_mon.sync_log",
-        "targets": f"{prefix}_logs.positions_jianan_v6", "klines": f"{prefix}_binance.klines_1h",
-    })
+    return table_map(
+        {
+            "trades": f"{prefix}_mon.trades",
+            "positions": f"{prefix}_mon.positions_snapshots",
+            "account": f"{prefix}_mon.account_snapshots",
+            "funding": f"{prefix}_mon.funding",
+            "ledger": f"{prefix}_mon.ledger",
+            "orders": f"{prefix}_mon.orders",
+            "heartbeat": f"{prefix}_mon.monitor_heartbeat",
+            "sync_log": f"{prefix}_mon.sync_log",
+            "targets": f"{prefix}_logs.positions_jianan_v6",
+            "klines": f"{prefix}_binance.klines_1h",
+        }
+    )
 
 
 FED, FRESH = _tables("feed13"), _tables("fresh13")
@@ -94,14 +101,19 @@ def test_feeder_seeds_then_catches_up_after_a_restart(fed, engine):
 
 def test_rebalance_happens_after_midnight_against_d_minus_2(fed, engine):
     day = date(2025, 12, 16)  # (Dec 15 has no rebalance: Dec 14 already traded its targets, lag1)
-    fills = _df(engine, f"SELECT coin, time, sz, side FROM {FED.qualified('trades')} "
-                        f"WHERE toDate(time) = '{day}' LIMIT 1 BY tid")
+    fills = _df(
+        engine,
+        f"SELECT coin, time, sz, side FROM {FED.qualified('trades')} WHERE toDate(time) = '{day}' LIMIT 1 BY tid",
+    )
     burst = fills.filter(pl.col("time") < datetime(2025, 12, 16, 0, 5, tzinfo=UTC))
     assert burst.height >= 10 and burst["time"].min() >= datetime(2025, 12, 16, 0, 0, 30, tzinfo=UTC)
     # the book after the burst follows the weights dated D-2 (2025-12-14): same sign on the big names
-    pos = _df(engine, f"""
-        SELECT toString(coin) AS coin, szi FROM {FED.qualified('positions')}
-        WHERE ts >= '2025-12-16 00:59:30' AND ts < '2025-12-16 01:00:00' LIMIT 1 BY coin""")
+    pos = _df(
+        engine,
+        f"""
+        SELECT toString(coin) AS coin, szi FROM {FED.qualified("positions")}
+        WHERE ts >= '2025-12-16 00:59:30' AND ts < '2025-12-16 01:00:00' LIMIT 1 BY coin""",
+    )
     w = _df(engine, f"SELECT toString(sym) AS coin, weight FROM {FED.qualified('targets')} WHERE date = '2025-12-14'")
     both = pos.join(w, on="coin").filter(pl.col("weight").abs() > 0.01)
     assert both.height >= 10
@@ -110,21 +122,30 @@ def test_rebalance_happens_after_midnight_against_d_minus_2(fed, engine):
 
 def test_targets_for_the_new_day_appear(fed, engine):
     assert fed["targets_before"] == date(2025, 12, 14)  # at 22:30 on Dec 15: dated Dec 14 is the newest
-    after = _df(engine, f"SELECT max(date) AS d, count() AS n FROM {FED.qualified('targets')} "
-                        f"WHERE date = (SELECT max(date) FROM {FED.qualified('targets')})")
+    after = _df(
+        engine,
+        f"SELECT max(date) AS d, count() AS n FROM {FED.qualified('targets')} "
+        f"WHERE date = (SELECT max(date) FROM {FED.qualified('targets')})",
+    )
     assert after["d"][0] == date(2025, 12, 15) and after["n"][0] == COINS + 2  # + kPEPE, kBONK
 
 
 def test_heartbeats_continue_and_the_feeder_beats(fed, engine):
-    hb = _df(engine, f"SELECT toString(monitor) AS monitor, max(ts) AS last, count() AS n "
-                     f"FROM {FED.qualified('heartbeat')} WHERE ts >= '2025-12-15 22:30:00' GROUP BY monitor")
+    hb = _df(
+        engine,
+        f"SELECT toString(monitor) AS monitor, max(ts) AS last, count() AS n "
+        f"FROM {FED.qualified('heartbeat')} WHERE ts >= '2025-12-15 22:30:00' GROUP BY monitor",
+    )
     last = dict(zip(hb["monitor"], hb["last"]))
     alive = [m for m in MONITORS if m in last and T_RESTART - last[m] < timedelta(minutes=2)]
     assert len(alive) >= 6, last  # the demo's scripted outages may silence one or two, never all
     feeder_beats = hb.filter(pl.col("monitor") == DEMO_FEEDER_MONITOR)["n"][0]
     assert feeder_beats == fed["ticks"] + 2  # one per tick + one per prepare()
-    ok = _df(engine, f"SELECT countIf(status = 'ok') AS ok, any(host) AS host FROM {FED.qualified('heartbeat')} "
-                     f"WHERE monitor = '{DEMO_FEEDER_MONITOR}'")
+    ok = _df(
+        engine,
+        f"SELECT countIf(status = 'ok') AS ok, any(host) AS host FROM {FED.qualified('heartbeat')} "
+        f"WHERE monitor = '{DEMO_FEEDER_MONITOR}'",
+    )
     assert ok["ok"][0] == feeder_beats and ok["host"][0] == "test-host"
 
 
@@ -132,8 +153,10 @@ def test_heartbeats_continue_and_the_feeder_beats(fed, engine):
 _COLS = {"sync_log": "started_at, finished_at, table, rows, max_source_ts, status, error"}
 
 
-@pytest.mark.parametrize("name", ["trades", "orders", "funding", "ledger", "account", "positions", "heartbeat",
-                                  "sync_log", "targets", "klines"])
+@pytest.mark.parametrize(
+    "name",
+    ["trades", "orders", "funding", "ledger", "account", "positions", "heartbeat", "sync_log", "targets", "klines"],
+)
 def test_caught_up_desk_equals_a_fresh_seed(fed, fresh, engine, name):
     where = f" WHERE monitor != '{DEMO_FEEDER_MONITOR}'" if name == "heartbeat" else ""
     sql = "SELECT count() AS n, groupBitXor(cityHash64({cols})) AS h, sum(cityHash64({cols})) AS s FROM {t}{w}"
@@ -181,8 +204,11 @@ def test_a_failing_tick_is_logged_and_beaten_not_raised(engine, caplog):
     assert f.tick() == -1
     assert f.status.state == "failed" and "klines" in f.status.last_error
     assert "demo feeder tick failed" in caplog.text
-    beat = _df(engine, f"SELECT status, message FROM {tables.qualified('heartbeat')} "
-                       f"WHERE monitor = '{DEMO_FEEDER_MONITOR}' ORDER BY ts DESC LIMIT 1")
+    beat = _df(
+        engine,
+        f"SELECT status, message FROM {tables.qualified('heartbeat')} "
+        f"WHERE monitor = '{DEMO_FEEDER_MONITOR}' ORDER BY ts DESC LIMIT 1",
+    )
     assert beat["status"][0] == "error" and "klines" in beat["message"][0]
 
 
@@ -201,8 +227,15 @@ def test_no_row_becomes_visible_later_than_the_lookback(desk_client):
     from lib.demo.tables import MIN_LOOKBACK_MS
 
     tm = table_map()
-    for name, col in (("trades", "time"), ("orders", "time"), ("funding", "time"), ("ledger", "time"),
-                      ("account", "ts"), ("positions", "ts")):
-        lag_ms = int(desk_client.command(f"SELECT max(dateDiff('millisecond', {col}, synced_at)) "
-                                         f"FROM {tm.qualified(name)}"))
+    for name, col in (
+        ("trades", "time"),
+        ("orders", "time"),
+        ("funding", "time"),
+        ("ledger", "time"),
+        ("account", "ts"),
+        ("positions", "ts"),
+    ):
+        lag_ms = int(
+            desk_client.command(f"SELECT max(dateDiff('millisecond', {col}, synced_at)) FROM {tm.qualified(name)}")
+        )
         assert 0 < lag_ms < MIN_LOOKBACK_MS / 2, name

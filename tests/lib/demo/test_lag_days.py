@@ -9,7 +9,7 @@ Dec 13 tracks D-3 best, Dec 14 D-1, and the playbook days Dec 5-7 stay at D-2.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -17,7 +17,7 @@ import pytest
 from lib.demo.simulation.book import PROTECTED, SCRIPTED
 from tests.lib.demo.test_desk import Raw
 
-UTC = timezone.utc
+UTC = UTC
 SKIP, LAG1 = date(2025, 12, 13), date(2025, 12, 14)
 
 

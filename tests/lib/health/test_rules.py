@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -10,18 +10,37 @@ import pytest
 from lib import config
 from lib.health import rules as h
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2025, 12, 15, 12, 0, tzinfo=UTC)
 
 
 def latest(rows: list[dict], now: datetime | None = NOW) -> pl.DataFrame:
-    base = {"monitor": None, "last_ts": None, "last_status": None, "last_message": None, "last_host": None,
-            "last_error_ts": None, "last_error_message": None, "beats_24h": None, "errors_24h": None,
-            "newest_beat": None, "server_now": now}
-    schema = {"monitor": pl.String, "last_ts": pl.Datetime("ms", "UTC"), "last_status": pl.String,
-              "last_message": pl.String, "last_host": pl.String, "last_error_ts": pl.Datetime("ms", "UTC"),
-              "last_error_message": pl.String, "beats_24h": pl.Int64, "errors_24h": pl.Int64,
-              "newest_beat": pl.Datetime("ms", "UTC"), "server_now": pl.Datetime("ms", "UTC")}
+    base = {
+        "monitor": None,
+        "last_ts": None,
+        "last_status": None,
+        "last_message": None,
+        "last_host": None,
+        "last_error_ts": None,
+        "last_error_message": None,
+        "beats_24h": None,
+        "errors_24h": None,
+        "newest_beat": None,
+        "server_now": now,
+    }
+    schema = {
+        "monitor": pl.String,
+        "last_ts": pl.Datetime("ms", "UTC"),
+        "last_status": pl.String,
+        "last_message": pl.String,
+        "last_host": pl.String,
+        "last_error_ts": pl.Datetime("ms", "UTC"),
+        "last_error_message": pl.String,
+        "beats_24h": pl.Int64,
+        "errors_24h": pl.Int64,
+        "newest_beat": pl.Datetime("ms", "UTC"),
+        "server_now": pl.Datetime("ms", "UTC"),
+    }
     return pl.DataFrame([{**base, **r} for r in rows], schema=schema, orient="row")
 
 
@@ -68,16 +87,24 @@ def test_valid_ts_treats_epoch_as_missing_and_naive_as_utc():
 
 
 def test_assess_monitors_every_case():
-    df = latest([
-        {"monitor": "account", "last_ts": NOW - timedelta(seconds=30), "last_status": "ok", "last_host": "h1"},
-        {"monitor": "positions", "last_ts": NOW - timedelta(minutes=5), "last_status": "ok"},
-        {"monitor": "trades", "last_ts": NOW - timedelta(seconds=10), "last_status": "error",
-         "last_message": "boom", "last_error_ts": NOW - timedelta(seconds=10), "last_error_message": "boom"},
-        {"monitor": "orders", "last_ts": NOW - timedelta(hours=2), "last_status": "ok"},
-        {"monitor": "ohlcv", "last_ts": datetime(1970, 1, 1, tzinfo=UTC), "last_status": "ok"},
-        {"monitor": "extra", "last_ts": NOW - timedelta(seconds=20), "last_status": "ok"},
-        {"monitor": "funding"},  # configured, never reported
-    ])
+    df = latest(
+        [
+            {"monitor": "account", "last_ts": NOW - timedelta(seconds=30), "last_status": "ok", "last_host": "h1"},
+            {"monitor": "positions", "last_ts": NOW - timedelta(minutes=5), "last_status": "ok"},
+            {
+                "monitor": "trades",
+                "last_ts": NOW - timedelta(seconds=10),
+                "last_status": "error",
+                "last_message": "boom",
+                "last_error_ts": NOW - timedelta(seconds=10),
+                "last_error_message": "boom",
+            },
+            {"monitor": "orders", "last_ts": NOW - timedelta(hours=2), "last_status": "ok"},
+            {"monitor": "ohlcv", "last_ts": datetime(1970, 1, 1, tzinfo=UTC), "last_status": "ok"},
+            {"monitor": "extra", "last_ts": NOW - timedelta(seconds=20), "last_status": "ok"},
+            {"monitor": "funding"},  # configured, never reported
+        ]
+    )
     a = {r["monitor"]: r for r in h.assess_monitors(df).iter_rows(named=True)}
     assert set(a) == set(config.MONITOR_INTERVALS_S) | {"extra"}
     assert a["account"]["status"] == "OK" and a["account"]["age_s"] == 30 and a["account"]["host"] == "h1"
@@ -99,8 +126,12 @@ def test_assess_monitors_every_case():
 
 
 def test_all_ok_badge_and_custom_intervals():
-    df = latest([{"monitor": "a", "last_ts": NOW - timedelta(seconds=100), "last_status": "ok"},
-                 {"monitor": "b", "last_ts": NOW - timedelta(seconds=10), "last_status": "ok"}])
+    df = latest(
+        [
+            {"monitor": "a", "last_ts": NOW - timedelta(seconds=100), "last_status": "ok"},
+            {"monitor": "b", "last_ts": NOW - timedelta(seconds=10), "last_status": "ok"},
+        ]
+    )
     assessed = h.assess_monitors(df, intervals={"a": 60, "b": 60})
     assert assessed["status"].to_list() == ["OK", "OK"]
     s = h.summarize(assessed, NOW)
@@ -121,11 +152,21 @@ def test_empty_or_clockless_input_is_unknown():
 
 
 def test_overall_status_uses_server_clock_from_the_frame():
-    df = latest([{"monitor": m, "last_ts": NOW - timedelta(seconds=5), "last_status": "ok"}
-                 for m in config.MONITOR_INTERVALS_S], now=NOW)
+    df = latest(
+        [
+            {"monitor": m, "last_ts": NOW - timedelta(seconds=5), "last_status": "ok"}
+            for m in config.MONITOR_INTERVALS_S
+        ],
+        now=NOW,
+    )
     assert h.overall_status(df).status == "OK"
-    later = latest([{"monitor": m, "last_ts": NOW - timedelta(seconds=5), "last_status": "ok"}
-                    for m in config.MONITOR_INTERVALS_S], now=NOW + timedelta(days=300))
+    later = latest(
+        [
+            {"monitor": m, "last_ts": NOW - timedelta(seconds=5), "last_status": "ok"}
+            for m in config.MONITOR_INTERVALS_S
+        ],
+        now=NOW + timedelta(days=300),
+    )
     s = h.overall_status(later)
     assert s.status == "DOWN" and s.behind_s == pytest.approx(300 * 86400 + 5)
 
@@ -158,9 +199,17 @@ def test_window_start_and_hour_window():
 
 
 def buckets(rows: list[dict]) -> pl.DataFrame:
-    schema = {"monitor": pl.String, "prior": pl.Boolean, "bucket": pl.Datetime("ms", "UTC"), "beats": pl.Int64,
-              "errors": pl.Int64, "first_ts": pl.Datetime("ms", "UTC"), "last_ts": pl.Datetime("ms", "UTC"),
-              "last_status": pl.String, "max_inner_gap_s": pl.Float64}
+    schema = {
+        "monitor": pl.String,
+        "prior": pl.Boolean,
+        "bucket": pl.Datetime("ms", "UTC"),
+        "beats": pl.Int64,
+        "errors": pl.Int64,
+        "first_ts": pl.Datetime("ms", "UTC"),
+        "last_ts": pl.Datetime("ms", "UTC"),
+        "last_status": pl.String,
+        "max_inner_gap_s": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -168,15 +217,35 @@ def test_timeline_states_and_segments():
     start = datetime(2025, 12, 15, 10, 0, tzinfo=UTC)
     end = start + timedelta(minutes=30)
     m = "account"
-    rows = [{"monitor": m, "prior": True, "bucket": start, "beats": 1, "errors": 0,
-             "first_ts": start - timedelta(seconds=30), "last_ts": start - timedelta(seconds=30),
-             "last_status": "ok", "max_inner_gap_s": 0.0}]
+    rows = [
+        {
+            "monitor": m,
+            "prior": True,
+            "bucket": start,
+            "beats": 1,
+            "errors": 0,
+            "first_ts": start - timedelta(seconds=30),
+            "last_ts": start - timedelta(seconds=30),
+            "last_status": "ok",
+            "max_inner_gap_s": 0.0,
+        }
+    ]
     # beats every minute in the first 10 minutes (two 5-minute buckets), an error in the second bucket
     for k in range(2):
         b = start + timedelta(minutes=5 * k)
-        rows.append({"monitor": m, "prior": False, "bucket": b, "beats": 5, "errors": k,
-                     "first_ts": b + timedelta(seconds=30), "last_ts": b + timedelta(minutes=4, seconds=30),
-                     "last_status": "ok", "max_inner_gap_s": 60.0})
+        rows.append(
+            {
+                "monitor": m,
+                "prior": False,
+                "bucket": b,
+                "beats": 5,
+                "errors": k,
+                "first_ts": b + timedelta(seconds=30),
+                "last_ts": b + timedelta(minutes=4, seconds=30),
+                "last_status": "ok",
+                "max_inner_gap_s": 60.0,
+            }
+        )
     # then silence from 10:09:30 to the end: LATE after 3 min, DOWN after 10 min (10:19:30)
     states = h.timeline_states(buckets(rows), start, end, 300, monitors=[m, "ghost"])
     acc = states.filter(pl.col("monitor") == m)
@@ -199,12 +268,30 @@ def test_timeline_states_and_segments():
 def test_timeline_error_last_beat_keeps_monitor_down_until_an_ok_beat():
     start = datetime(2025, 12, 15, 10, 0, tzinfo=UTC)
     m = "trades"
-    rows = [{"monitor": m, "prior": True, "bucket": start, "beats": 1, "errors": 1,
-             "first_ts": start - timedelta(seconds=5), "last_ts": start - timedelta(seconds=5),
-             "last_status": "error", "max_inner_gap_s": 0.0},
-            {"monitor": m, "prior": False, "bucket": start + timedelta(minutes=2), "beats": 1, "errors": 0,
-             "first_ts": start + timedelta(minutes=2, seconds=10), "last_ts": start + timedelta(minutes=2, seconds=10),
-             "last_status": "ok", "max_inner_gap_s": 0.0}]
+    rows = [
+        {
+            "monitor": m,
+            "prior": True,
+            "bucket": start,
+            "beats": 1,
+            "errors": 1,
+            "first_ts": start - timedelta(seconds=5),
+            "last_ts": start - timedelta(seconds=5),
+            "last_status": "error",
+            "max_inner_gap_s": 0.0,
+        },
+        {
+            "monitor": m,
+            "prior": False,
+            "bucket": start + timedelta(minutes=2),
+            "beats": 1,
+            "errors": 0,
+            "first_ts": start + timedelta(minutes=2, seconds=10),
+            "last_ts": start + timedelta(minutes=2, seconds=10),
+            "last_status": "ok",
+            "max_inner_gap_s": 0.0,
+        },
+    ]
     states = h.timeline_states(buckets(rows), start, start + timedelta(minutes=4), 60, monitors=[m])
     assert states["status"].to_list() == ["DOWN", "DOWN", "DOWN", "OK"]
 
@@ -232,13 +319,31 @@ def test_table_status_by_cadence():
 
 
 def test_assess_tables_flags_bad_data():
-    stats = pl.DataFrame([{
-        "table_key": "account", "newest": NOW - timedelta(minutes=2), "server_now": NOW, "rows_1d": 1010,
-        "keys_1d": 1000, "dup_rows_1d": 10, "neg_latency_1d": 2, "missing_ts_1d": 1,
-    }, {
-        "table_key": "ledger", "newest": None, "server_now": NOW, "rows_1d": 0, "keys_1d": 0,
-        "dup_rows_1d": 0, "neg_latency_1d": 0, "missing_ts_1d": 0,
-    }], schema_overrides={"newest": pl.Datetime("ms", "UTC"), "server_now": pl.Datetime("ms", "UTC")})
+    stats = pl.DataFrame(
+        [
+            {
+                "table_key": "account",
+                "newest": NOW - timedelta(minutes=2),
+                "server_now": NOW,
+                "rows_1d": 1010,
+                "keys_1d": 1000,
+                "dup_rows_1d": 10,
+                "neg_latency_1d": 2,
+                "missing_ts_1d": 1,
+            },
+            {
+                "table_key": "ledger",
+                "newest": None,
+                "server_now": NOW,
+                "rows_1d": 0,
+                "keys_1d": 0,
+                "dup_rows_1d": 0,
+                "neg_latency_1d": 0,
+                "missing_ts_1d": 0,
+            },
+        ],
+        schema_overrides={"newest": pl.Datetime("ms", "UTC"), "server_now": pl.Datetime("ms", "UTC")},
+    )
     a = {r["table_key"]: r for r in h.assess_tables(stats).iter_rows(named=True)}
     assert a["account"]["status"] == "OK" and a["account"]["age_s"] == 120
     assert a["account"]["dup_share_1d"] == pytest.approx(10 / 1010)
@@ -251,8 +356,13 @@ def test_assess_tables_flags_bad_data():
 
 def test_fill_hours_and_gap_runs():
     end = datetime(2025, 12, 15, 5, 30, tzinfo=UTC)
-    per = pl.DataFrame({"hour": [datetime(2025, 12, 15, 1, tzinfo=UTC), datetime(2025, 12, 15, 4, tzinfo=UTC)],
-                        "keys": [60, 58], "rows": [61, 58]})
+    per = pl.DataFrame(
+        {
+            "hour": [datetime(2025, 12, 15, 1, tzinfo=UTC), datetime(2025, 12, 15, 4, tzinfo=UTC)],
+            "keys": [60, 58],
+            "rows": [61, 58],
+        }
+    )
     f = h.fill_hours(per, end, 6, "positions")
     assert f["hour"].to_list() == [datetime(2025, 12, 15, k, tzinfo=UTC) for k in range(6)]
     assert f["keys"].to_list() == [0, 60, 0, 0, 58, 0]
@@ -275,17 +385,51 @@ def test_fill_hours_and_gap_runs():
 
 
 def test_assess_sync():
-    df = pl.DataFrame([
-        {"database": "d", "table": "ok_tbl", "last_status": "ok", "last_success": NOW - timedelta(minutes=4),
-         "window_end": NOW, "server_now": NOW, "unfinished": 0},
-        {"database": "d", "table": "late_tbl", "last_status": "ok", "last_success": NOW - timedelta(minutes=20),
-         "window_end": NOW, "server_now": NOW, "unfinished": 2},
-        {"database": "d", "table": "failing", "last_status": "error", "last_success": NOW - timedelta(minutes=6),
-         "window_end": NOW, "server_now": NOW, "unfinished": 0},
-        {"database": "d", "table": "never", "last_status": "error", "last_success": None,
-         "window_end": NOW, "server_now": NOW, "unfinished": 0},
-    ], schema_overrides={"last_success": pl.Datetime("ms", "UTC"), "window_end": pl.Datetime("ms", "UTC"),
-                         "server_now": pl.Datetime("ms", "UTC")})
+    df = pl.DataFrame(
+        [
+            {
+                "database": "d",
+                "table": "ok_tbl",
+                "last_status": "ok",
+                "last_success": NOW - timedelta(minutes=4),
+                "window_end": NOW,
+                "server_now": NOW,
+                "unfinished": 0,
+            },
+            {
+                "database": "d",
+                "table": "late_tbl",
+                "last_status": "ok",
+                "last_success": NOW - timedelta(minutes=20),
+                "window_end": NOW,
+                "server_now": NOW,
+                "unfinished": 2,
+            },
+            {
+                "database": "d",
+                "table": "failing",
+                "last_status": "error",
+                "last_success": NOW - timedelta(minutes=6),
+                "window_end": NOW,
+                "server_now": NOW,
+                "unfinished": 0,
+            },
+            {
+                "database": "d",
+                "table": "never",
+                "last_status": "error",
+                "last_success": None,
+                "window_end": NOW,
+                "server_now": NOW,
+                "unfinished": 0,
+            },
+        ],
+        schema_overrides={
+            "last_success": pl.Datetime("ms", "UTC"),
+            "window_end": pl.Datetime("ms", "UTC"),
+            "server_now": pl.Datetime("ms", "UTC"),
+        },
+    )
     a = {r["table"]: r for r in h.assess_sync(df).iter_rows(named=True)}
     assert a["ok_tbl"]["status"] == "OK" and a["ok_tbl"]["reason"] == ""
     assert a["late_tbl"]["status"] == "LATE" and "2 runs never finished" in a["late_tbl"]["reason"]

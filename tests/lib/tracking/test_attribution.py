@@ -44,8 +44,11 @@ def build() -> pl.DataFrame:
         rows.append((d, "DOGE", 0.012, -0.006 if k == 7 else 0.0118))
         # HBAR: a tiny target below W_EPS, flat: matched zero
         rows.append((d, "HBAR", 0.0005, 0.0))
-    frame = pl.DataFrame(rows, schema={"holdings_date": pl.Date, "sym": pl.String, "weight_t2": pl.Float64,
-                                       "actual_weight": pl.Float64}, orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema={"holdings_date": pl.Date, "sym": pl.String, "weight_t2": pl.Float64, "actual_weight": pl.Float64},
+        orient="row",
+    )
     return te.classify(frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("weight_t1")))
 
 
@@ -81,8 +84,10 @@ def expected_by_symbol(df: pl.DataFrame) -> dict[str, dict]:
             "missing_run_now": next((n for n, d in reversed(runs) if d == last_day), 0),
             "latest_state": rs[-1]["category"],
             **{f"days_{key}": sum(r["category"] == cat for r in rs) for cat, key in ta.CATEGORY_KEYS.items()},
-            **{f"last_{key}": max((r["holdings_date"] for r in rs if r["category"] == cat), default=None)
-               for cat, key in ta.CATEGORY_KEYS.items()},
+            **{
+                f"last_{key}": max((r["holdings_date"] for r in rs if r["category"] == cat), default=None)
+                for cat, key in ta.CATEGORY_KEYS.items()
+            },
         }
     return out
 

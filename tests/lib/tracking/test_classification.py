@@ -11,8 +11,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from lib.tracking import classification as te
 from lib.config import ANNUALISATION_DAYS, MAG_EPS, W_EPS
+from lib.tracking import classification as te
 from lib.tracking.classification import (
     CATEGORIES,
     EXTRA_POSITION,
@@ -584,12 +584,15 @@ def test_module_is_streamlit_free():
 
 
 def test_relative_magnitude_rule_scales_with_target():
-    df = pl.DataFrame({
-        "sym": ["A", "B", "C"],
-        "actual_weight": [0.0515, 0.0505, -0.0300],
-        "weight_t2": [0.0500, 0.0500, -0.0250],
-        "weight_t1": [None, None, None],
-    }, schema_overrides={"weight_t1": pl.Float64})
+    df = pl.DataFrame(
+        {
+            "sym": ["A", "B", "C"],
+            "actual_weight": [0.0515, 0.0505, -0.0300],
+            "weight_t2": [0.0500, 0.0500, -0.0250],
+            "weight_t1": [None, None, None],
+        },
+        schema_overrides={"weight_t1": pl.Float64},
+    )
     rel = te.classify(df, mag_eps=0.02, mag_rule="relative")
     assert rel["category"].to_list() == ["MAGNITUDE_ERROR", "MATCHED", "MAGNITUDE_ERROR"]
     absolute = te.classify(df, mag_eps=0.02)

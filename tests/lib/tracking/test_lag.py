@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from lib import config
-from lib.tracking import lag as el
 from lib.tracking import classification as te
+from lib.tracking import lag as el
 
 D1, D2, D3, D4 = date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 7), date(2025, 12, 8)
 
@@ -24,15 +24,16 @@ def sweep(rows: dict[date, tuple[list[float | None], int | None]]) -> pl.DataFra
             out["lag"].append(lag)
             out["te"].append(v)
             out["best_lag"].append(best)
-    return pl.DataFrame(out, schema={"holdings_date": pl.Date, "lag": pl.UInt8, "te": pl.Float64,
-                                     "best_lag": pl.UInt8})
+    return pl.DataFrame(out, schema={"holdings_date": pl.Date, "lag": pl.UInt8, "te": pl.Float64, "best_lag": pl.UInt8})
 
 
-SWEEP = sweep({
-    D1: ([0.09, 0.068, 0.0076, 0.077], 2),
-    D2: ([0.07, 0.0058, 0.0349, 0.06], 1),
-    D3: ([None, 0.086, 0.0076, None], 2),  # targets dated D-0 and D-3 missing
-})
+SWEEP = sweep(
+    {
+        D1: ([0.09, 0.068, 0.0076, 0.077], 2),
+        D2: ([0.07, 0.0058, 0.0349, 0.06], 1),
+        D3: ([None, 0.086, 0.0076, None], 2),  # targets dated D-0 and D-3 missing
+    }
+)
 
 
 def test_lag_days_wide_with_nulls_and_calendar():
@@ -58,22 +59,30 @@ def test_json_shape_and_null_lags():
     text = json.dumps(out, allow_nan=False)
     back = json.loads(text)
     assert [d["date"] for d in back["days"]] == ["2025-12-05", "2025-12-06", "2025-12-07"]
-    assert back["days"][2] == {"date": "2025-12-07", "te_by_lag": {"0": None, "1": 0.086, "2": 0.0076, "3": None},
-                               "best_lag": 2}
+    assert back["days"][2] == {
+        "date": "2025-12-07",
+        "te_by_lag": {"0": None, "1": 0.086, "2": 0.0076, "3": None},
+        "best_lag": 2,
+    }
     assert back["days"][1]["best_lag"] == 1
 
 
 def classified(rows: list[tuple[str, float, float | None, str]]) -> pl.DataFrame:
     """sym, weight_t2, actual_weight, category -> a classify-shaped frame (err_t2 = actual - target)."""
-    df = pl.DataFrame(rows, schema={"sym": pl.String, "weight_t2": pl.Float64, "actual_weight": pl.Float64,
-                                    "category": pl.String}, orient="row")
+    df = pl.DataFrame(
+        rows,
+        schema={"sym": pl.String, "weight_t2": pl.Float64, "actual_weight": pl.Float64, "category": pl.String},
+        orient="row",
+    )
     return df.with_columns((pl.col("actual_weight") - pl.col("weight_t2")).alias("err_t2"))
 
 
 def test_one_day_slip_and_skipped_rebalance_sentences():
     kind, text = el.lag_sentence({0: 0.07, 1: 0.004, 2: 0.019, 3: 0.06}, 1)
     assert kind == el.ONE_DAY_SLIP
-    assert text.startswith("the book matched the D−1 targets better than D−2 (TE 0.40% vs 1.90%): a one-day timing slip")
+    assert text.startswith(
+        "the book matched the D−1 targets better than D−2 (TE 0.40% vs 1.90%): a one-day timing slip"
+    )
     kind, text = el.lag_sentence({0: 0.07, 1: 0.066, 2: 0.048, 3: 0.0103}, 3)
     assert kind == el.SKIPPED_REBALANCE and "D−3 targets better than D−2 (TE 1.03% vs 4.80%)" in text
     assert "previous day's positions" in text
@@ -88,15 +97,22 @@ def test_a_marginal_lag_is_no_clear_slip():
 
 
 def test_on_time_named_after_a_dominant_category():
-    rows = classified([
-        ("ARB", 0.0168, 0.0002, te.MISSING_POSITION), ("WLD", -0.0048, 0.0, te.MISSING_POSITION),
-        ("BTC", 0.05, 0.051, te.MATCHED), ("ETH", 0.04, 0.039, te.MATCHED), ("PURR", 0.0, None, te.UNPRICED),
-    ])
+    rows = classified(
+        [
+            ("ARB", 0.0168, 0.0002, te.MISSING_POSITION),
+            ("WLD", -0.0048, 0.0, te.MISSING_POSITION),
+            ("BTC", 0.05, 0.051, te.MATCHED),
+            ("ETH", 0.04, 0.039, te.MATCHED),
+            ("PURR", 0.0, None, te.UNPRICED),
+        ]
+    )
     kind, text = el.lag_sentence({0: 0.1, 1: 0.05, 2: 0.0174, 3: 0.06}, 2, rows)
     assert kind == el.MISSING_NAMES
-    share = (0.0166 ** 2 + 0.0048 ** 2) / (0.0166 ** 2 + 0.0048 ** 2 + 0.001 ** 2 + 0.001 ** 2)
-    assert text == ("the book matched the D−2 targets best (TE 1.74%; D−0 10.00%, D−1 5.00%, D−3 6.00%): on time, "
-                    f"but 2 missing names (ARB, WLD) carry {share * 100:.0f}% of Σerr²")
+    share = (0.0166**2 + 0.0048**2) / (0.0166**2 + 0.0048**2 + 0.001**2 + 0.001**2)
+    assert text == (
+        "the book matched the D−2 targets best (TE 1.74%; D−0 10.00%, D−1 5.00%, D−3 6.00%): on time, "
+        f"but 2 missing names (ARB, WLD) carry {share * 100:.0f}% of Σerr²"
+    )
     calm = classified([("BTC", 0.05, 0.051, te.MATCHED), ("ETH", 0.04, 0.039, te.MATCHED)])
     assert el.lag_sentence({2: 0.0014}, 2, calm)[0] == el.ON_TIME
     wrong = classified([("TAO", 0.02, -0.01, te.WRONG_DIRECTION), ("BTC", 0.05, 0.051, te.MATCHED)])

@@ -7,7 +7,7 @@ Tracking Error said "no targets".
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -16,26 +16,39 @@ from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
 
 D1, D2, D3 = date(2025, 12, 1), date(2025, 12, 2), date(2025, 12, 3)
-H = datetime(2025, 11, 30, 2, tzinfo=timezone.utc)
+H = datetime(2025, 11, 30, 2, tzinfo=UTC)
 
 
 def timeline() -> pl.DataFrame:
     rows = [
         # day, sym, units, t2, n_t2, last fill hour
-        (D1, "A", 10.0, 0.10, 2, H),   # D1: classified (A matched, B missing)
+        (D1, "A", 10.0, 0.10, 2, H),  # D1: classified (A matched, B missing)
         (D1, "B", 0.0, 0.05, 2, None),
-        (D2, "A", 10.0, None, 0, H),   # D2: no targets for D-2: nothing is EXTRA
+        (D2, "A", 10.0, None, 0, H),  # D2: no targets for D-2: nothing is EXTRA
         (D2, "C", 5.0, None, 0, H),
         (D3, "A", 0.0, 0.10, 2, None),  # D3: targets, but no fill ever: nothing is MISSING
         (D3, "B", 0.0, 0.05, 2, None),
     ]
-    df = pl.DataFrame(rows, schema={"holdings_date": pl.Date, "sym": pl.String, "pos_units": pl.Float64,
-                                    "weight_t2": pl.Float64, "t2_rows_for_day": pl.UInt64,
-                                    "last_fill_hour": pl.Datetime("ms", "UTC")}, orient="row")
+    df = pl.DataFrame(
+        rows,
+        schema={
+            "holdings_date": pl.Date,
+            "sym": pl.String,
+            "pos_units": pl.Float64,
+            "weight_t2": pl.Float64,
+            "t2_rows_for_day": pl.UInt64,
+            "last_fill_hour": pl.Datetime("ms", "UTC"),
+        },
+        orient="row",
+    )
     return df.with_columns(
-        pl.format("{}USDT", "sym").alias("bn_symbol"), pl.lit(10.0).alias("bn_px"), pl.lit(1000.0).alias("equity_usd"),
-        pl.lit(None, pl.Float64).alias("weight_t1"), pl.lit(0.0).alias("ret_24h"),
-        (pl.col("pos_units") * 10.0).alias("notional_usd"), (pl.col("pos_units") * 10.0 / 1000.0).alias("actual_weight"),
+        pl.format("{}USDT", "sym").alias("bn_symbol"),
+        pl.lit(10.0).alias("bn_px"),
+        pl.lit(1000.0).alias("equity_usd"),
+        pl.lit(None, pl.Float64).alias("weight_t1"),
+        pl.lit(0.0).alias("ret_24h"),
+        (pl.col("pos_units") * 10.0).alias("notional_usd"),
+        (pl.col("pos_units") * 10.0 / 1000.0).alias("actual_weight"),
         pl.col("weight_t2").is_not_null().alias("has_t2_row"),
     )
 

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
 
-from lib import config
-from lib import clock
+from lib import clock, config
+from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
-from lib.tracking import classification as te
 
 D1, D2, D3, D4, D5 = (date(2025, 12, d) for d in range(1, 6))
-UTC = timezone.utc
+UTC = UTC
 
-COLS = ("holdings_date", "sym", "pos_units", "bn_px", "equity_usd", "weight_t2", "weight_t1", "t2_rows_for_day",
-        "ret_24h")
+COLS = (
+    "holdings_date",
+    "sym",
+    "pos_units",
+    "bn_px",
+    "equity_usd",
+    "weight_t2",
+    "weight_t1",
+    "t2_rows_for_day",
+    "ret_24h",
+)
 
 
 def timeline() -> pl.DataFrame:
@@ -45,17 +53,30 @@ def timeline() -> pl.DataFrame:
         (D3, "F", 3.0, 10.0, 1000.0, -0.02, None, 4, 0.03),
         (D4, "A", 10.0, 10.0, 1000.0, 0.10, 0.125, 1, None),
     ]
-    df = pl.DataFrame(rows, schema={
-        "holdings_date": pl.Date, "sym": pl.String, "pos_units": pl.Float64, "bn_px": pl.Float64,
-        "equity_usd": pl.Float64, "weight_t2": pl.Float64, "weight_t1": pl.Float64, "t2_rows_for_day": pl.UInt64,
-        "ret_24h": pl.Float64,
-    }, orient="row")
+    df = pl.DataFrame(
+        rows,
+        schema={
+            "holdings_date": pl.Date,
+            "sym": pl.String,
+            "pos_units": pl.Float64,
+            "bn_px": pl.Float64,
+            "equity_usd": pl.Float64,
+            "weight_t2": pl.Float64,
+            "weight_t1": pl.Float64,
+            "t2_rows_for_day": pl.UInt64,
+            "ret_24h": pl.Float64,
+        },
+        orient="row",
+    )
     return df.with_columns(
         pl.format("{}USDT", "sym").alias("bn_symbol"),
         (pl.col("pos_units") * pl.col("bn_px")).alias("notional_usd"),
-        pl.when(pl.col("pos_units") == 0).then(0.0)
-        .when(pl.col("bn_px").is_null() | pl.col("equity_usd").is_null() | (pl.col("equity_usd") <= 0)).then(None)
-        .otherwise(pl.col("pos_units") * pl.col("bn_px") / pl.col("equity_usd")).alias("actual_weight"),
+        pl.when(pl.col("pos_units") == 0)
+        .then(0.0)
+        .when(pl.col("bn_px").is_null() | pl.col("equity_usd").is_null() | (pl.col("equity_usd") <= 0))
+        .then(None)
+        .otherwise(pl.col("pos_units") * pl.col("bn_px") / pl.col("equity_usd"))
+        .alias("actual_weight"),
         pl.col("weight_t2").is_not_null().alias("has_t2_row"),
     )
 
@@ -111,8 +132,15 @@ def test_days_without_targets_are_not_classified(tl):
 def test_category_counts(tl):
     cls = te_snapshot.classify_days(tl)
     c1 = te_snapshot.category_counts(day(cls, D1))
-    assert c1 == {te.MATCHED_ZERO: 0, te.MISSING_POSITION: 1, te.EXTRA_POSITION: 1, te.WRONG_DIRECTION: 0,
-                  te.MAGNITUDE_ERROR: 1, te.MATCHED: 1, te.UNPRICED: 1}
+    assert c1 == {
+        te.MATCHED_ZERO: 0,
+        te.MISSING_POSITION: 1,
+        te.EXTRA_POSITION: 1,
+        te.WRONG_DIRECTION: 0,
+        te.MAGNITUDE_ERROR: 1,
+        te.MATCHED: 1,
+        te.UNPRICED: 1,
+    }
     c3 = te_snapshot.category_counts(day(cls, D3))
     assert (c3[te.MAGNITUDE_ERROR], c3[te.MATCHED], c3[te.MATCHED_ZERO], c3[te.WRONG_DIRECTION]) == (1, 1, 1, 1)
     assert te_snapshot.category_counts(None) == {c: 0 for c in te.CATEGORIES}
@@ -147,19 +175,27 @@ def test_positions_table_order_and_filter(tl):
 
 
 def test_unpriced_reasons():
-    rows = pl.DataFrame({
-        "sym": ["P", "Q", "R", "S", "T"],
-        "bn_symbol": ["PUSDT", "QUSDT", "RUSDT", "SUSDT", "TUSDT"],
-        "pos_units": [1.0, 2.0, 3.0, 0.0, 4.0],
-        "bn_px": [None, 5.0, None, None, 5.0],
-        "equity_usd": [1000.0, None, 0.0, 1000.0, 1000.0],
-        "actual_weight": [None, None, None, 0.0, 0.02],
-    })
+    rows = pl.DataFrame(
+        {
+            "sym": ["P", "Q", "R", "S", "T"],
+            "bn_symbol": ["PUSDT", "QUSDT", "RUSDT", "SUSDT", "TUSDT"],
+            "pos_units": [1.0, 2.0, 3.0, 0.0, 4.0],
+            "bn_px": [None, 5.0, None, None, 5.0],
+            "equity_usd": [1000.0, None, 0.0, 1000.0, 1000.0],
+            "actual_weight": [None, None, None, 0.0, 0.02],
+        }
+    )
     u = te_snapshot.unpriced(rows)
     assert dict(zip(u["sym"].to_list(), u["reason"].to_list())) == {
-        "P": "no price", "Q": "equity missing", "R": "no price, equity missing"}
+        "P": "no price",
+        "Q": "equity missing",
+        "R": "no price, equity missing",
+    }
     assert te_snapshot.unpriced_notes(u) == [
-        "equity missing (1): Q", "no price (1): P", "no price, equity missing (1): R"]
+        "equity missing (1): Q",
+        "no price (1): P",
+        "no price, equity missing (1): R",
+    ]
     many = pl.DataFrame({"sym": [f"C{i:02d}" for i in range(20)], "reason": ["no price"] * 20})
     assert te_snapshot.unpriced_notes(many, max_names=3) == ["no price (20): C00, C01, C02, +17 more"]
 

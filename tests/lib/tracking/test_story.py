@@ -47,7 +47,9 @@ def test_fmt_weight():
 
 def test_day_story_dec7(dec7):
     story = stories.day_story(dt.date(2025, 12, 7), dec7)
-    assert story.headline == m("Book aligned in direction; 3 missing positions (ARB, WLD, BCH); largest sizing gap AAVE -1.33%")
+    assert story.headline == m(
+        "Book aligned in direction; 3 missing positions (ARB, WLD, BCH); largest sizing gap AAVE -1.33%"
+    )
     assert story.counts == {
         MATCHED_ZERO: 1,
         MISSING_POSITION: 3,
@@ -59,14 +61,22 @@ def test_day_story_dec7(dec7):
     }
     text = "\n".join(story.bullets)
     assert text.startswith("8 symbols in snapshot: MATCHED_ZERO 1, MISSING_POSITION 3")
-    assert m("Missing positions (3): ARB target +1.68% actual +0.02%; WLD target -0.48% actual +0.00%; BCH target +0.10% actual +0.00%") in text
+    assert (
+        m(
+            "Missing positions (3): ARB target +1.68% actual +0.02%; WLD target -0.48% actual +0.00%; BCH target +0.10% actual +0.00%"
+        )
+        in text
+    )
     assert "No extra or wrong-direction positions" in text
     # no magnitude errors: say so and list the largest matched deviations, by |err| desc
-    assert m(
-        "No magnitude errors; largest deviations among matched names: "
-        "AAVE target +5.18% actual +3.85% (gap -1.33%); PUMP target -5.17% actual -4.79% (gap +0.38%); "
-        "TNSR target -5.56% actual -5.18% (gap +0.38%); BTC target +5.69% actual +5.96% (gap +0.27%)"
-    ) in text
+    assert (
+        m(
+            "No magnitude errors; largest deviations among matched names: "
+            "AAVE target +5.18% actual +3.85% (gap -1.33%); PUMP target -5.17% actual -4.79% (gap +0.38%); "
+            "TNSR target -5.56% actual -5.18% (gap +0.38%); BTC target +5.69% actual +5.96% (gap +0.27%)"
+        )
+        in text
+    )
     assert story.te == te.snapshot_te(dec7)
     assert f"TE {story.te['te'] * 100:.2f}%" in text
     # flips: ARB (err_t1 0.00022 < 0.01658) and AAVE (0.0115 < 0.0133); PUMP (0.0021 < 0.0038)
@@ -89,9 +99,17 @@ def test_day_story_top_n_and_magnitude_errors():
     )
     story = stories.day_story("2025-12-06", c, top_n=2)
     text = "\n".join(story.bullets)
-    assert m("Largest magnitude errors (3): BTC target +5.69% actual +9.69% (gap +4.00%); PAXG target +5.50% actual +8.50% (gap +3.00%); +1 more") in text
+    assert (
+        m(
+            "Largest magnitude errors (3): BTC target +5.69% actual +9.69% (gap +4.00%); PAXG target +5.50% actual +8.50% (gap +3.00%); +1 more"
+        )
+        in text
+    )
     assert "No magnitude errors" not in text
-    assert story.headline == "Book aligned in direction; no missing positions; 3 magnitude errors, largest sizing gap BTC +4.00%"
+    assert (
+        story.headline
+        == "Book aligned in direction; no missing positions; 3 magnitude errors, largest sizing gap BTC +4.00%"
+    )
     with pytest.raises(ValueError, match="top_n"):
         stories.day_story("2025-12-06", c, top_n=0)
 
@@ -205,7 +223,14 @@ def test_to_report_shape_and_json(book):
         "flip_explained": True,
     }
     assert rep["symbols"][UNPRICED] == [
-        {"sym": "H", "weight_t2": 0.02, "weight_t1": 0.02, "actual_weight": None, "err_t2": None, "flip_explained": False}
+        {
+            "sym": "H",
+            "weight_t2": 0.02,
+            "weight_t1": 0.02,
+            "actual_weight": None,
+            "err_t2": None,
+            "flip_explained": False,
+        }
     ]
     assert rep["te"]["te"] == pytest.approx(math.sqrt(0.0056))
     assert rep["te"]["active_share"] == pytest.approx(0.08)
@@ -220,7 +245,9 @@ def test_to_report_shape_and_json(book):
 
 
 def test_to_report_absent_categories_and_validation():
-    c = te.classify(pd.DataFrame({"sym": ["A"], "actual_weight": [np.nan], "weight_t2": [np.nan], "weight_t1": [np.nan]}))
+    c = te.classify(
+        pd.DataFrame({"sym": ["A"], "actual_weight": [np.nan], "weight_t2": [np.nan], "weight_t1": [np.nan]})
+    )
     rep = stories.to_report("2025-12-07T02:00:00", 23, c)
     assert rep["counts"][UNPRICED] == 1 and rep["counts"][MATCHED] == 0
     assert rep["symbols"][MAGNITUDE_ERROR] == []

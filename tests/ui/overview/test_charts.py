@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import polars as pl
 import pytest
@@ -10,11 +10,11 @@ import pytest
 from lib import format as fmt
 from lib.book import pnl
 from tests.ui.spec_check import assert_valid, trace
-from ui.overview import charts
 from ui import plot
+from ui.overview import charts
 
 C = fmt.SERIES_COLORS
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2025, 12, 5, 0, 0, tzinfo=UTC)
 MS = pl.Datetime("ms", "UTC")
 
@@ -27,13 +27,16 @@ def _series(equity: list[float | None], flows: list[float] | None = None) -> pl.
     """An equity_series-shaped frame, one row per hour (the columns the equity curve reads)."""
     n = len(equity)
     ts = _hours(n)
-    return pl.DataFrame({
-        "bucket": ts,
-        "equity_ts": [t + timedelta(minutes=55) for t in ts],
-        "equity": equity,
-        "flows": flows or [0.0] * n,
-        "n_bad_snapshots": [0] * n,
-    }, schema_overrides={"bucket": MS, "equity_ts": MS, "equity": pl.Float64})
+    return pl.DataFrame(
+        {
+            "bucket": ts,
+            "equity_ts": [t + timedelta(minutes=55) for t in ts],
+            "equity": equity,
+            "flows": flows or [0.0] * n,
+            "n_bad_snapshots": [0] * n,
+        },
+        schema_overrides={"bucket": MS, "equity_ts": MS, "equity": pl.Float64},
+    )
 
 
 def _drawdown(index: list[float]) -> tuple[pl.DataFrame, dict]:
@@ -46,20 +49,47 @@ def _drawdown(index: list[float]) -> tuple[pl.DataFrame, dict]:
         peaks.append(peak)
         peak_ts.append(at)
     dd = [v / p - 1 for v, p in zip(index, peaks)]
-    frame = pl.DataFrame({
-        "bucket": _hours(len(index)), "dd_min": dd, "trough_ts": ts, "trough_peak_ts": peak_ts, "dd_last": dd,
-        "peak_ts_last": peak_ts, "first_high_ts": [t if d >= 0 else None for t, d in zip(ts, dd)],
-        "first_high_after_trough_ts": [None] * len(ts),
-    }, schema_overrides={"bucket": MS, "trough_ts": MS, "trough_peak_ts": MS, "peak_ts_last": MS,
-                         "first_high_ts": MS, "first_high_after_trough_ts": MS})
+    frame = pl.DataFrame(
+        {
+            "bucket": _hours(len(index)),
+            "dd_min": dd,
+            "trough_ts": ts,
+            "trough_peak_ts": peak_ts,
+            "dd_last": dd,
+            "peak_ts_last": peak_ts,
+            "first_high_ts": [t if d >= 0 else None for t, d in zip(ts, dd)],
+            "first_high_after_trough_ts": [None] * len(ts),
+        },
+        schema_overrides={
+            "bucket": MS,
+            "trough_ts": MS,
+            "trough_peak_ts": MS,
+            "peak_ts_last": MS,
+            "first_high_ts": MS,
+            "first_high_after_trough_ts": MS,
+        },
+    )
     return pnl.underwater_points(frame), pnl.drawdown_summary(frame)
 
 
 def test_look_is_ui_plot_with_overview_defaults() -> None:
-    spec = charts.exposure(pl.DataFrame({
-        "ts": _hours(1), "gross_pct": [0.5], "long_pct": [0.3], "short_pct": [0.2], "net_pct": [0.1],
-        "gross_usd": [500.0], "long_usd": [300.0], "short_usd": [200.0], "net_usd": [100.0],
-    }, schema_overrides={"ts": MS}), "hourly")
+    spec = charts.exposure(
+        pl.DataFrame(
+            {
+                "ts": _hours(1),
+                "gross_pct": [0.5],
+                "long_pct": [0.3],
+                "short_pct": [0.2],
+                "net_pct": [0.1],
+                "gross_usd": [500.0],
+                "long_usd": [300.0],
+                "short_usd": [200.0],
+                "net_usd": [100.0],
+            },
+            schema_overrides={"ts": MS},
+        ),
+        "hourly",
+    )
     lay = spec["layout"]
     frame = plot.layout("x")
     for key in ("margin", "plot_bgcolor", "paper_bgcolor", "font", "legend", "hoverlabel"):
@@ -71,8 +101,9 @@ def test_look_is_ui_plot_with_overview_defaults() -> None:
 
 
 def test_utc_text_converts_other_zones_and_keeps_nulls() -> None:
-    df = pl.DataFrame({"t": [datetime(2025, 12, 5, 9, 30, 15, 250000, tzinfo=UTC), None]},
-                      schema={"t": pl.Datetime("ms", "UTC")})
+    df = pl.DataFrame(
+        {"t": [datetime(2025, 12, 5, 9, 30, 15, 250000, tzinfo=UTC), None]}, schema={"t": pl.Datetime("ms", "UTC")}
+    )
     tokyo = df.with_columns(pl.col("t").dt.convert_time_zone("Asia/Tokyo"))
     assert plot.utc_text(tokyo["t"]) == ["2025-12-05T09:30:15.250", None]
     assert plot.utc_text(df["t"], plot.DAY_TEXT) == ["2025-12-05", None]
@@ -82,12 +113,15 @@ def test_utc_text_converts_other_zones_and_keeps_nulls() -> None:
 
 def test_equity_curve_gaps_and_flow_markers_on_the_curve() -> None:
     s = _series([1_000_000.0, None, 1_010_000.0, 910_000.0])
-    flows = pl.DataFrame({
-        "time": [T0 + timedelta(hours=1, minutes=10), T0 + timedelta(hours=3, minutes=5)],
-        "type": ["deposit", "withdraw"],
-        "usdc": [5_000.0, -100_000.0],
-        "hash": ["a", "b"],
-    }, schema_overrides={"time": MS})
+    flows = pl.DataFrame(
+        {
+            "time": [T0 + timedelta(hours=1, minutes=10), T0 + timedelta(hours=3, minutes=5)],
+            "type": ["deposit", "withdraw"],
+            "usdc": [5_000.0, -100_000.0],
+            "hash": ["a", "b"],
+        },
+        schema_overrides={"time": MS},
+    )
     spec = charts.equity_curve(s, flows, "hourly")
     assert_valid(spec)
     eq = trace(spec, "Equity")
@@ -143,9 +177,18 @@ def test_underwater_without_drawdown_has_no_marks() -> None:
 
 
 def test_decomposition_waterfall_adds_up_and_skips_unknown_parts() -> None:
-    parts = pnl.decompose({"equity_start": 1_000_000.0, "equity_end": 1_012_000.0, "flows": 0.0,
-                           "realized": 10_000.0, "fees": 500.0, "funding": 1_000.0,
-                           "unrealized_start": None, "unrealized_end": 2_000.0})
+    parts = pnl.decompose(
+        {
+            "equity_start": 1_000_000.0,
+            "equity_end": 1_012_000.0,
+            "flows": 0.0,
+            "realized": 10_000.0,
+            "fees": 500.0,
+            "funding": 1_000.0,
+            "unrealized_start": None,
+            "unrealized_end": 2_000.0,
+        }
+    )
     spec = charts.decomposition(parts)
     assert_valid(spec)
     (wf,) = spec["data"]
@@ -165,8 +208,10 @@ def test_decomposition_waterfall_adds_up_and_skips_unknown_parts() -> None:
 
 def test_daily_returns_bars_coloured_by_sign_days_without_return_left_out() -> None:
     days = [T0 + timedelta(days=i) for i in range(4)]
-    daily = pl.DataFrame({"bucket": days, "ret": [None, 0.012, -0.005, 0.0], "pnl": [None, 12_000.0, -5_100.0, 0.0]},
-                         schema_overrides={"bucket": MS})
+    daily = pl.DataFrame(
+        {"bucket": days, "ret": [None, 0.012, -0.005, 0.0], "pnl": [None, 12_000.0, -5_100.0, 0.0]},
+        schema_overrides={"bucket": MS},
+    )
     spec = charts.daily_returns(daily)
     assert_valid(spec)
     bars = trace(spec, "Daily return")
@@ -181,13 +226,20 @@ def test_daily_returns_bars_coloured_by_sign_days_without_return_left_out() -> N
 
 
 def test_exposure_short_is_negative_and_nulls_stay_gaps() -> None:
-    expo = pl.DataFrame({
-        "ts": _hours(3)[::-1],  # unsorted on purpose
-        "gross_pct": [0.9, None, 1.0], "long_pct": [0.5, None, 0.6], "short_pct": [0.4, None, 0.4],
-        "net_pct": [0.1, None, 0.2],
-        "gross_usd": [900.0, 800.0, 1000.0], "long_usd": [500.0, 400.0, 600.0], "short_usd": [400.0, None, 400.0],
-        "net_usd": [100.0, 0.0, 200.0],
-    }, schema_overrides={"ts": MS})
+    expo = pl.DataFrame(
+        {
+            "ts": _hours(3)[::-1],  # unsorted on purpose
+            "gross_pct": [0.9, None, 1.0],
+            "long_pct": [0.5, None, 0.6],
+            "short_pct": [0.4, None, 0.4],
+            "net_pct": [0.1, None, 0.2],
+            "gross_usd": [900.0, 800.0, 1000.0],
+            "long_usd": [500.0, 400.0, 600.0],
+            "short_usd": [400.0, None, 400.0],
+            "net_usd": [100.0, 0.0, 200.0],
+        },
+        schema_overrides={"ts": MS},
+    )
     spec = charts.exposure(expo, "daily")
     assert_valid(spec)
     assert [t["name"] for t in spec["data"]] == ["Gross", "Long", "Short", "Net"]

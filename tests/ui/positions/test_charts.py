@@ -11,13 +11,15 @@ from ui.positions import charts
 
 
 def test_weights_vs_target_in_percent_with_gaps() -> None:
-    table = pl.DataFrame({
-        "sym": ["BTC", "PURR", "ETH"],
-        "actual_weight": [0.0168, None, -0.0133],
-        "weight_t2": [0.0150, 0.001, -0.0140],
-        "category": [te.MAGNITUDE_ERROR, te.UNPRICED, te.MATCHED],
-        "err_t2": [0.0018, None, 0.0007],
-    })
+    table = pl.DataFrame(
+        {
+            "sym": ["BTC", "PURR", "ETH"],
+            "actual_weight": [0.0168, None, -0.0133],
+            "weight_t2": [0.0150, 0.001, -0.0140],
+            "category": [te.MAGNITUDE_ERROR, te.UNPRICED, te.MATCHED],
+            "err_t2": [0.0018, None, 0.0007],
+        }
+    )
     spec = charts.weights_vs_target(table, max_symbols=2)
     assert_valid(spec)
     actual = trace(spec, "Actual")

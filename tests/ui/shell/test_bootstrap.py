@@ -15,8 +15,9 @@ from lib.config import DEMO_FEEDER_MONITOR, table_map
 def _fingerprint(engine) -> dict[str, tuple]:
     out = {}
     for name in table_map().tables:
-        out[name] = engine.query(f"SELECT count(), groupBitXor(cityHash64(*)) FROM {table_map().qualified(name)}"
-                                 ).result_rows[0]
+        out[name] = engine.query(
+            f"SELECT count(), groupBitXor(cityHash64(*)) FROM {table_map().qualified(name)}"
+        ).result_rows[0]
     out["state"] = engine.query("SELECT count(), max(end_ms) FROM maicro_monitors.demo_desk_state").result_rows[0]
     return out
 
@@ -28,10 +29,12 @@ def test_a_configured_chdb_path_is_never_written(app, desk_client, engine):
     at = app("pages/overview.py")
     assert not at.exception
     sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(
-        getattr(e, "body", "") for e in list(at.sidebar.info) + list(at.sidebar.success))
+        getattr(e, "body", "") for e in list(at.sidebar.info) + list(at.sidebar.success)
+    )
     assert "live, simulated" not in sidebar
     assert not [t for t in threading.enumerate() if t.name == "demo-feeder"]
     assert _fingerprint(engine) == before
-    beats = engine.command(f"SELECT count() FROM {table_map().qualified('heartbeat')} "
-                           f"WHERE monitor = '{DEMO_FEEDER_MONITOR}'")
+    beats = engine.command(
+        f"SELECT count() FROM {table_map().qualified('heartbeat')} WHERE monitor = '{DEMO_FEEDER_MONITOR}'"
+    )
     assert int(beats) == 0

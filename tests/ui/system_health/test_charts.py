@@ -3,7 +3,7 @@ UTC times, gaps and missing values."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -14,7 +14,7 @@ from tests.ui.spec_check import assert_valid, trace
 from ui.system_health import charts
 
 S = fmt.STATUS_COLORS
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2025, 12, 15, 10, 0, tzinfo=UTC)
 
 
@@ -22,21 +22,47 @@ def _states(rows: list[tuple[str, int, str, int, int]], bucket_min: int = 5) -> 
     """States frame (as rules.timeline_states makes it) from (monitor, bucket index, status, beats, errors)."""
     step = timedelta(minutes=bucket_min)
     return pl.DataFrame(
-        [{"monitor": m, "bucket_start": T0 + k * step, "bucket_end": T0 + (k + 1) * step, "status": s,
-          "beats": b, "errors": e, "max_silence_s": None} for m, k, s, b, e in rows],
-        schema={"monitor": pl.String, "bucket_start": pl.Datetime("ms", "UTC"),
-                "bucket_end": pl.Datetime("ms", "UTC"), "status": pl.String, "beats": pl.Int64,
-                "errors": pl.Int64, "max_silence_s": pl.Float64}, orient="row")
+        [
+            {
+                "monitor": m,
+                "bucket_start": T0 + k * step,
+                "bucket_end": T0 + (k + 1) * step,
+                "status": s,
+                "beats": b,
+                "errors": e,
+                "max_silence_s": None,
+            }
+            for m, k, s, b, e in rows
+        ],
+        schema={
+            "monitor": pl.String,
+            "bucket_start": pl.Datetime("ms", "UTC"),
+            "bucket_end": pl.Datetime("ms", "UTC"),
+            "status": pl.String,
+            "beats": pl.Int64,
+            "errors": pl.Int64,
+            "max_silence_s": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 # ------------------------------------------------------------- monitor timeline
 
 
 def test_monitor_timeline_one_bar_trace_per_status_in_status_colours() -> None:
-    segs = rules.segments(_states([
-        ("account", 0, "OK", 5, 0), ("account", 1, "OK", 5, 0), ("account", 2, "DOWN", 3, 2),
-        ("sync", 0, "UNKNOWN", 0, 0), ("sync", 1, "LATE", 1, 0), ("sync", 2, "OK", 5, 0),
-    ]))
+    segs = rules.segments(
+        _states(
+            [
+                ("account", 0, "OK", 5, 0),
+                ("account", 1, "OK", 5, 0),
+                ("account", 2, "DOWN", 3, 2),
+                ("sync", 0, "UNKNOWN", 0, 0),
+                ("sync", 1, "LATE", 1, 0),
+                ("sync", 2, "OK", 5, 0),
+            ]
+        )
+    )
     end = T0 + timedelta(minutes=15)
     spec = charts.monitor_timeline(segs, T0, end, ["account", "sync"])
     assert_valid(spec)
@@ -73,9 +99,11 @@ def test_monitor_timeline_without_segments_is_an_empty_valid_chart() -> None:
 
 def _per_hour(rows: list[tuple[int, int, int]]) -> pl.DataFrame:
     """rows_per_hour frame: (hour offset from T0, distinct keys, rows)."""
-    return pl.DataFrame([{"hour": T0 + timedelta(hours=h), "keys": k, "rows": r} for h, k, r in rows],
-                        schema={"hour": pl.Datetime("ms", "UTC"), "keys": pl.UInt64, "rows": pl.UInt64},
-                        orient="row")
+    return pl.DataFrame(
+        [{"hour": T0 + timedelta(hours=h), "keys": k, "rows": r} for h, k, r in rows],
+        schema={"hour": pl.Datetime("ms", "UTC"), "keys": pl.UInt64, "rows": pl.UInt64},
+        orient="row",
+    )
 
 
 def _filled() -> list[pl.DataFrame]:
@@ -152,20 +180,32 @@ def test_rows_per_hour_three_panels_and_none() -> None:
 
 def _durs() -> pl.DataFrame:
     rows = [
-        (1, "db.trades", 12, 0, 4.5), (0, "db.trades", 12, 0, 3.0), (2, "db.trades", 12, 3, 9.0),
-        (0, "db.account", 12, 0, 2.0), (1, "db.account", 6, 6, None),  # every run of that hour failed
+        (1, "db.trades", 12, 0, 4.5),
+        (0, "db.trades", 12, 0, 3.0),
+        (2, "db.trades", 12, 3, 9.0),
+        (0, "db.account", 12, 0, 2.0),
+        (1, "db.account", 6, 6, None),  # every run of that hour failed
     ]
-    return pl.DataFrame([{"hour": T0 + timedelta(hours=h), "target": t, "runs": r, "failures": f, "dur_max_s": d}
-                         for h, t, r, f, d in rows],
-                        schema={"hour": pl.Datetime("ms", "UTC"), "target": pl.String, "runs": pl.UInt64,
-                                "failures": pl.UInt64, "dur_max_s": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        [
+            {"hour": T0 + timedelta(hours=h), "target": t, "runs": r, "failures": f, "dur_max_s": d}
+            for h, t, r, f, d in rows
+        ],
+        schema={
+            "hour": pl.Datetime("ms", "UTC"),
+            "target": pl.String,
+            "runs": pl.UInt64,
+            "failures": pl.UInt64,
+            "dur_max_s": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 def test_sync_duration_lines_per_target_and_failure_marks() -> None:
     spec = charts.sync_duration_chart(_durs())
     assert_valid(spec)
-    assert [t["name"] for t in spec["data"]] == ["db.account", "db.account failures", "db.trades",
-                                                  "db.trades failures"]
+    assert [t["name"] for t in spec["data"]] == ["db.account", "db.account failures", "db.trades", "db.trades failures"]
     acc, trades = trace(spec, "db.account"), trace(spec, "db.trades")
     assert acc["line"]["color"] == charts.PALETTE[0] and trades["line"]["color"] == charts.PALETTE[1]
     assert trades["x"] == ["2025-12-15T10:00:00.000", "2025-12-15T11:00:00.000", "2025-12-15T12:00:00.000"]
@@ -203,15 +243,41 @@ def test_status_column_config_uses_status_colours() -> None:
 
 
 def test_monitor_table_statuses_ages_and_missing_values() -> None:
-    latest = pl.DataFrame([
-        {"monitor": "account", "last_ts": T0 - timedelta(seconds=30), "last_status": "ok", "last_host": "h1",
-         "last_error_ts": None, "last_error_message": None, "beats_24h": 1440, "errors_24h": 0},
-        {"monitor": "positions", "last_ts": T0 - timedelta(minutes=5), "last_status": "ok", "last_host": None,
-         "last_error_ts": T0 - timedelta(hours=1), "last_error_message": "HTTP 502", "beats_24h": 1400,
-         "errors_24h": 1234},
-    ], schema={"monitor": pl.String, "last_ts": pl.Datetime("ms", "UTC"), "last_status": pl.String,
-               "last_host": pl.String, "last_error_ts": pl.Datetime("ms", "UTC"), "last_error_message": pl.String,
-               "beats_24h": pl.Int64, "errors_24h": pl.Int64}, orient="row")
+    latest = pl.DataFrame(
+        [
+            {
+                "monitor": "account",
+                "last_ts": T0 - timedelta(seconds=30),
+                "last_status": "ok",
+                "last_host": "h1",
+                "last_error_ts": None,
+                "last_error_message": None,
+                "beats_24h": 1440,
+                "errors_24h": 0,
+            },
+            {
+                "monitor": "positions",
+                "last_ts": T0 - timedelta(minutes=5),
+                "last_status": "ok",
+                "last_host": None,
+                "last_error_ts": T0 - timedelta(hours=1),
+                "last_error_message": "HTTP 502",
+                "beats_24h": 1400,
+                "errors_24h": 1234,
+            },
+        ],
+        schema={
+            "monitor": pl.String,
+            "last_ts": pl.Datetime("ms", "UTC"),
+            "last_status": pl.String,
+            "last_host": pl.String,
+            "last_error_ts": pl.Datetime("ms", "UTC"),
+            "last_error_message": pl.String,
+            "beats_24h": pl.Int64,
+            "errors_24h": pl.Int64,
+        },
+        orient="row",
+    )
     assessed = rules.assess_monitors(latest, T0)
     share = pl.DataFrame({"monitor": ["account"], "OK": [0.75], "LATE": [0.25], "DOWN": [0.0], "UNKNOWN": [0.0]})
     table = charts.monitor_table(assessed, share)
@@ -229,17 +295,46 @@ def test_monitor_table_statuses_ages_and_missing_values() -> None:
 
 
 def _stats(**over) -> dict:
-    base = {"table_key": "account", "server_now": T0, "newest": T0 - timedelta(minutes=2),
-            "lat_latest_s": 1.234, "lat_p50_1h": 2.0, "lat_p95_1h": 75.0, "lat_p50_1d": None, "lat_p95_1d": -3.0,
-            "keys_1d": 288, "rows_1d": 290, "dup_rows_1d": 2, "neg_latency_1d": 0, "missing_ts_1d": 0,
-            "n_1h": 12, "n_1d": 288}
+    base = {
+        "table_key": "account",
+        "server_now": T0,
+        "newest": T0 - timedelta(minutes=2),
+        "lat_latest_s": 1.234,
+        "lat_p50_1h": 2.0,
+        "lat_p95_1h": 75.0,
+        "lat_p50_1d": None,
+        "lat_p95_1d": -3.0,
+        "keys_1d": 288,
+        "rows_1d": 290,
+        "dup_rows_1d": 2,
+        "neg_latency_1d": 0,
+        "missing_ts_1d": 0,
+        "n_1h": 12,
+        "n_1d": 288,
+    }
     return {**base, **over}
 
 
 def test_tables_table_statuses_durations_and_missing_values() -> None:
-    stats = pl.DataFrame([_stats(), _stats(table_key="positions", newest=None, rows_1d=0, keys_1d=0, dup_rows_1d=0,
-                                           lat_latest_s=None, n_1h=0, n_1d=0, lat_p50_1h=None, lat_p95_1h=None,
-                                           lat_p95_1d=None), _stats(table_key="trades")])
+    stats = pl.DataFrame(
+        [
+            _stats(),
+            _stats(
+                table_key="positions",
+                newest=None,
+                rows_1d=0,
+                keys_1d=0,
+                dup_rows_1d=0,
+                lat_latest_s=None,
+                n_1h=0,
+                n_1d=0,
+                lat_p50_1h=None,
+                lat_p95_1h=None,
+                lat_p95_1d=None,
+            ),
+            _stats(table_key="trades"),
+        ]
+    )
     table = charts.tables_table(rules.assess_tables(stats))
     assert list(table.columns) == list(charts.TABLES_COLUMNS)
     assert _labels(table) == ["OK", "UNKNOWN", "N/A"]
@@ -255,14 +350,42 @@ def test_tables_table_statuses_durations_and_missing_values() -> None:
 
 
 def test_sync_and_failures_tables() -> None:
-    summ = pl.DataFrame([
-        {"database": "db", "table": "trades", "last_run": T0, "last_status": "ok", "last_success": T0,
-         "last_error": None, "runs_24h": 288, "failures_24h": 0, "rows_24h": 12345, "dur_p50_s": 2.5,
-         "dur_p95_s": 12.0, "dur_max_s": None, "unfinished": 0, "window_end": T0},
-        {"database": "db", "table": "ledger", "last_run": T0, "last_status": "error", "last_success": None,
-         "last_error": "timeout", "runs_24h": 10, "failures_24h": 10, "rows_24h": 0, "dur_p50_s": None,
-         "dur_p95_s": None, "dur_max_s": None, "unfinished": 0, "window_end": T0},
-    ])
+    summ = pl.DataFrame(
+        [
+            {
+                "database": "db",
+                "table": "trades",
+                "last_run": T0,
+                "last_status": "ok",
+                "last_success": T0,
+                "last_error": None,
+                "runs_24h": 288,
+                "failures_24h": 0,
+                "rows_24h": 12345,
+                "dur_p50_s": 2.5,
+                "dur_p95_s": 12.0,
+                "dur_max_s": None,
+                "unfinished": 0,
+                "window_end": T0,
+            },
+            {
+                "database": "db",
+                "table": "ledger",
+                "last_run": T0,
+                "last_status": "error",
+                "last_success": None,
+                "last_error": "timeout",
+                "runs_24h": 10,
+                "failures_24h": 10,
+                "rows_24h": 0,
+                "dur_p50_s": None,
+                "dur_p95_s": None,
+                "dur_max_s": None,
+                "unfinished": 0,
+                "window_end": T0,
+            },
+        ]
+    )
     table = charts.sync_table(rules.assess_sync(summ))
     assert list(table.columns) == list(charts.SYNC_COLUMNS)
     assert _labels(table) == ["OK", "DOWN"]
@@ -271,8 +394,7 @@ def test_sync_and_failures_tables() -> None:
     assert ok["Duration p50"] == "2.50 s" and ok["p95"] == "12 s"
     down = table.row(1, named=True)
     assert down["Last success (UTC)"] == fmt.MISSING and down["Why"] == "no successful run in the window"
-    fails = pl.DataFrame([{"started_at": T0, "database": "db", "table": "ledger", "duration_s": None,
-                           "error": None}])
+    fails = pl.DataFrame([{"started_at": T0, "database": "db", "table": "ledger", "duration_s": None, "error": None}])
     ft = charts.failures_table(fails)
     assert list(ft.columns) == list(charts.FAILURE_COLUMNS)
     assert ft.row(0) == ("2025-12-15 10:00:00 UTC", "db.ledger", fmt.MISSING, "(no message)")

@@ -26,12 +26,14 @@ def test_te_lines_two_axes_nulls_are_gaps() -> None:
 
 
 def test_category_stack_colours_and_order() -> None:
-    by_cat = pl.DataFrame({
-        "date": [D1, D1, D2],
-        "category": [te.MISSING_POSITION, te.MAGNITUDE_ERROR, te.MISSING_POSITION],
-        "n": [2, 30, 3],
-        "sq_err": [1e-4, 2e-5, None],
-    })
+    by_cat = pl.DataFrame(
+        {
+            "date": [D1, D1, D2],
+            "category": [te.MISSING_POSITION, te.MAGNITUDE_ERROR, te.MISSING_POSITION],
+            "n": [2, 30, 3],
+            "sq_err": [1e-4, 2e-5, None],
+        }
+    )
     spec = charts.category_stack(by_cat, "sq_err", "t", te.CATEGORIES, [D1, D2, D3], percent=True)
     assert_valid(spec)
     names = [t["name"] for t in spec["data"]]
@@ -60,7 +62,10 @@ def test_flip_share_and_heatmap() -> None:
     # one invisible, clickable marker per cell with a value (Streamlit reports no heatmap click)
     cells = heat["data"][1]
     assert list(zip(cells["x"], cells["y"], cells["customdata"])) == [
-        (D1.isoformat(), "ARB", -1.68), (D2.isoformat(), "ARB", 0.1), (D2.isoformat(), "BTC", 0.2)]
+        (D1.isoformat(), "ARB", -1.68),
+        (D2.isoformat(), "ARB", 0.1),
+        (D2.isoformat(), "BTC", 0.2),
+    ]
     assert cells["marker"]["opacity"] == 0 and heat["layout"]["hoverdistance"] == -1
 
 

@@ -7,20 +7,23 @@ from datetime import date
 import polars as pl
 import pytest
 
-from lib.tracking import lag as el
 from lib import format as fmt
+from lib.tracking import lag as el
 from tests.ui.spec_check import assert_valid, trace
 from ui.tracking_error import charts
 
 D1, D2, D3, D4 = date(2025, 12, 12), date(2025, 12, 13), date(2025, 12, 14), date(2025, 12, 15)
-DAYS = pl.DataFrame({
-    "date": [D1, D2, D3, D4],
-    "te_lag0": [0.066, 0.074, 0.086, None],
-    "te_lag1": [0.048, 0.067, 0.0058, None],
-    "te_lag2": [0.0058, 0.048, 0.0349, None],
-    "te_lag3": [0.10, 0.0103, 0.064, None],
-    "best_lag": [2, 3, 1, None],
-}, schema_overrides={"best_lag": pl.Int8})
+DAYS = pl.DataFrame(
+    {
+        "date": [D1, D2, D3, D4],
+        "te_lag0": [0.066, 0.074, 0.086, None],
+        "te_lag1": [0.048, 0.067, 0.0058, None],
+        "te_lag2": [0.0058, 0.048, 0.0349, None],
+        "te_lag3": [0.10, 0.0103, 0.064, None],
+        "best_lag": [2, 3, 1, None],
+    },
+    schema_overrides={"best_lag": pl.Int8},
+)
 
 
 def test_lag_strip_one_trace_per_lag_seen_unknown_grey():

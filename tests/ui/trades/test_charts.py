@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -15,7 +15,7 @@ D1, D2, D3, D4 = date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 7), date(2
 
 
 def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def _daily(**over) -> pl.DataFrame:
@@ -76,13 +76,15 @@ def test_daily_activity_empty_is_a_note() -> None:
 
 
 def _by_coin() -> pl.DataFrame:
-    return pl.DataFrame({
-        "coin": ["BTC", "ETH", "PURR", "SOL", "kPEPE"],
-        "notional_usd": [9e6, 5e6, 4e6, 3e6, 1e6],
-        "avg_slippage_bps": [2.5, -1.0, None, 0.0, 7.0],  # PURR: no priced fill -> left out, not 0
-        "slippage_usd": [2250.0, -500.0, None, 0.0, 700.0],
-        "n_unpriced": [0, 1, 12, 0, 2],
-    })
+    return pl.DataFrame(
+        {
+            "coin": ["BTC", "ETH", "PURR", "SOL", "kPEPE"],
+            "notional_usd": [9e6, 5e6, 4e6, 3e6, 1e6],
+            "avg_slippage_bps": [2.5, -1.0, None, 0.0, 7.0],  # PURR: no priced fill -> left out, not 0
+            "slippage_usd": [2250.0, -500.0, None, 0.0, 700.0],
+            "n_unpriced": [0, 1, 12, 0, 2],
+        }
+    )
 
 
 def test_coin_slippage_top_coins_sorted_and_coloured() -> None:
@@ -109,23 +111,27 @@ def test_coin_slippage_without_priced_fills_is_a_note() -> None:
 
 
 def _fills() -> pl.DataFrame:
-    return pl.DataFrame({
-        "time": [_utc(2025, 12, 6, 0, 1, 2, 345_000), _utc(2025, 12, 5, 0, 0, 30), _utc(2025, 12, 6, 7, 0)],
-        "side": ["A", "B", "B"],
-        "px": [101.0, 99.5, 100.2],
-        "sz": [0.5, 2.0, 1.0],
-        "notional": [50.5, 199.0, 100.2],
-        "slippage_bps": [1.5, None, -0.25],
-        "start_position": [2.0, 0.0, 1.5],
-        "pos_after": [1.5, 2.0, 2.5],
-    }).with_columns(pl.col("time").dt.cast_time_unit("ms"))
+    return pl.DataFrame(
+        {
+            "time": [_utc(2025, 12, 6, 0, 1, 2, 345_000), _utc(2025, 12, 5, 0, 0, 30), _utc(2025, 12, 6, 7, 0)],
+            "side": ["A", "B", "B"],
+            "px": [101.0, 99.5, 100.2],
+            "sz": [0.5, 2.0, 1.0],
+            "notional": [50.5, 199.0, 100.2],
+            "slippage_bps": [1.5, None, -0.25],
+            "start_position": [2.0, 0.0, 1.5],
+            "pos_after": [1.5, 2.0, 2.5],
+        }
+    ).with_columns(pl.col("time").dt.cast_time_unit("ms"))
 
 
 def _prices() -> pl.DataFrame:
-    return pl.DataFrame({
-        "bucket": [_utc(2025, 12, 5, h) for h in range(3)],
-        "close": [99.0, None, 100.5],  # a missing candle stays a gap
-    })
+    return pl.DataFrame(
+        {
+            "bucket": [_utc(2025, 12, 5, h) for h in range(3)],
+            "close": [99.0, None, 100.5],  # a missing candle stays a gap
+        }
+    )
 
 
 def test_drilldown_price_fills_and_position_rows() -> None:
@@ -147,8 +153,13 @@ def test_drilldown_price_fills_and_position_rows() -> None:
     assert pos["line"]["color"] == C["position"]
     # from the range start at the first fill's starting position, through every fill (time order), to the last
     # data (the last fill here: the prices end earlier)
-    assert pos["x"] == ["2025-12-05T00:00:00.000", "2025-12-05T00:00:30.000", "2025-12-06T00:01:02.345",
-                        "2025-12-06T07:00:00.000", "2025-12-06T07:00:00.000"]
+    assert pos["x"] == [
+        "2025-12-05T00:00:00.000",
+        "2025-12-05T00:00:30.000",
+        "2025-12-06T00:01:02.345",
+        "2025-12-06T07:00:00.000",
+        "2025-12-06T07:00:00.000",
+    ]
     assert pos["y"] == [0.0, 2.0, 1.5, 2.5, 2.5]
     lay = spec["layout"]
     assert lay["xaxis2"]["matches"] == "x" and lay["xaxis2"]["anchor"] == "y2"
