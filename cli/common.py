@@ -18,7 +18,6 @@ from lib.inputs import InputError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_NO_DATA = 2
 EXIT_CLICKHOUSE = 3
 
 

@@ -27,7 +27,7 @@ import json
 import sys
 from datetime import date, timedelta
 
-from cli.common import EXIT_NO_DATA, EXIT_OK, clickhouse_failure, input_type, quiet_logs
+from cli.common import EXIT_OK, EXIT_USAGE, clickhouse_failure, input_type, quiet_logs
 from lib import config
 from lib.inputs import parse_date, parse_hour, parse_threshold
 
@@ -120,17 +120,17 @@ def run_report(
     rows = tl.filter(pl.col("holdings_date") == day)
     if rows.height == 0:
         print(f"no data for {when}: no positions and no model targets for that day", file=err)
-        return EXIT_NO_DATA
+        return EXIT_USAGE  # nothing to report for that day: the request cannot be answered
     if not te_snapshot.has_targets(rows):
         print(
             f"no model targets dated {(day - timedelta(days=config.T_PLUS_TARGET)).isoformat()} "
             f"(T+{config.T_PLUS_TARGET} for holdings date {day.isoformat()}): cannot classify {when}",
             file=err,
         )
-        return EXIT_NO_DATA
+        return EXIT_USAGE  # nothing to report for that day: the request cannot be answered
     if te_snapshot.day_state(rows) == te_snapshot.NO_FILLS:
         print(f"no fills up to {when} for any symbol of the day: the book is unknown, cannot classify", file=err)
-        return EXIT_NO_DATA
+        return EXIT_USAGE  # nothing to report for that day: the request cannot be answered
 
     classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
     if as_json:

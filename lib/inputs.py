@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from lib import config
@@ -274,9 +274,3 @@ def nearest_day(value: date, options: Sequence[date]) -> date:
     if not options:
         raise InputError("there is no day to choose from")
     return min(options, key=lambda d: (abs((d - value).days), -d.toordinal()))
-
-
-def day_bounds(d: date) -> tuple[datetime, datetime]:
-    """[start, end) of a UTC day as aware datetimes."""
-    start = datetime(d.year, d.month, d.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)

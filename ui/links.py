@@ -10,16 +10,7 @@ from urllib.parse import urlencode
 
 from ui.shell.sidebar import Selection
 
-TRADES_PAGE = "pages/trades.py"
-TRACKING_ERROR_PAGE = "pages/tracking_error.py"
-SYSTEM_HEALTH_PAGE = "pages/system_health.py"
-
 
 def trades_drilldown_prefix(selection: Selection) -> str:
     """A link to the Trades drill-down over the sidebar's range, ending with `coin=`: append the coin."""
     return "trades?" + urlencode(selection.link_params(tab="drilldown")) + "&coin="
-
-
-def drilldown_params(selection: Selection, coin: str) -> dict[str, str]:
-    """st.page_link query parameters for one coin's Trades drill-down (range kept)."""
-    return selection.link_params(tab="drilldown", coin=coin)

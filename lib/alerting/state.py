@@ -324,7 +324,3 @@ class AlertState:
             r[0]: r[1]
             for r in self.db.execute("SELECT channel, count(*) FROM outbox WHERE delivered IS NULL GROUP BY channel")
         }
-
-
-def open_state(path: Path | str) -> AlertState:
-    return AlertState(path)

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from lib.config import REBALANCE_WINDOW_MINUTES
 from lib.inputs import finite_float as _num
 
 SIDE_SIGN: Mapping[str, int] = MappingProxyType({"B": 1, "A": -1})
@@ -53,14 +51,6 @@ def weighted_mean(values: Iterable[Any], weights: Iterable[Any]) -> float | None
         num += v * w
         den += w
     return num / den if den > 0 else None
-
-
-def is_off_window(ts: datetime, minutes: int = REBALANCE_WINDOW_MINUTES) -> bool:
-    """True when a fill time (UTC) is at or after 00:00 + `minutes` of its day."""
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(UTC)
-    since_midnight = ts.hour * 3600 + ts.minute * 60 + ts.second + ts.microsecond / 1e6
-    return since_midnight >= minutes * 60
 
 
 def duration_text(seconds: Any) -> str:

@@ -48,16 +48,6 @@ def binance_symbol(coin: str) -> str | None:
     return src.symbol if src else None
 
 
-def coin_for_symbol(symbol: str) -> str:
-    """Inverse of `binance_symbol` (used by the demo generator and tests)."""
-    for coin, src in OVERRIDES.items():
-        if src.symbol == symbol:
-            return coin
-    if symbol.endswith("USDT"):
-        return symbol[: -len("USDT")]
-    raise ValueError(f"{symbol!r} is not a USDT symbol")
-
-
 def sql_params() -> dict[str, list]:
     """The override table as server-side array parameters.
 

@@ -91,7 +91,6 @@ class Snapshot:
     taken_at: float  # time.time() when the copy was made
     seconds: float  # how long it took
     files: int
-    skipped_parts: int  # parts that vanished while being copied (outdated, merged away)
 
 
 def snapshot(path: str | Path, into: str | Path | None = None) -> Snapshot:
@@ -99,7 +98,7 @@ def snapshot(path: str | Path, into: str | Path | None = None) -> Snapshot:
     t0 = time.perf_counter()
     src = Path(path)
     dst = Path(into) if into else Path(tempfile.mkdtemp(prefix="desk-snapshot-"))
-    files = skipped = 0
+    files = 0
     for root, dirs, names in os.walk(src):
         rel = Path(root).relative_to(src)
         out = dst / rel
@@ -114,7 +113,6 @@ def snapshot(path: str | Path, into: str | Path | None = None) -> Snapshot:
             elif _PART.match(d):
                 n = _link_part(full, out / d)
                 files += n
-                skipped += n == 0
             else:
                 keep.append(d)
         dirs[:] = keep
@@ -130,7 +128,7 @@ def snapshot(path: str | Path, into: str | Path | None = None) -> Snapshot:
                 files += 1
             except FileNotFoundError:
                 continue  # removed while we copied (a dropped table's leftovers)
-    return Snapshot(dst, time.time(), time.perf_counter() - t0, files, skipped)
+    return Snapshot(dst, time.time(), time.perf_counter() - t0, files)
 
 
 def _link_part(src: Path, dst: Path) -> int:

@@ -570,12 +570,6 @@ def data_as_of_status(age_s: float | None) -> tuple[str, str]:
     return table_status("account", age_s)
 
 
-def stale_after_s(name: str = "account") -> float | None:
-    """Age beyond which a continuous table is LATE (None for an event-driven table)."""
-    cadence = TABLE_CADENCE_S.get(name)
-    return None if cadence is None else config.LATE_FACTOR * (cadence + SYNC_PERIOD_S)
-
-
 def assess_tables(stats: pl.DataFrame) -> pl.DataFrame:
     """Add freshness age/status and data-quality flags to `queries.health.health.sync_stats` rows."""
     out = []

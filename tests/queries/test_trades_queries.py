@@ -158,7 +158,8 @@ class TradesFixture:
                     "ref_px": ref,
                     "slippage_bps": execution.slippage_bps(r[3], r[4], ref),
                     "tracked": (r[1], r[11]) in tracked,
-                    "off_window": execution.is_off_window(r[0]),
+                    "off_window": (r[0] - r[0].replace(hour=0, minute=0, second=0, microsecond=0))
+                    >= timedelta(minutes=5),
                     "pos_after": r[6] + (r[5] if r[3] == "B" else -r[5]),
                 }
             )

@@ -26,7 +26,6 @@ class PositionRisk:
     table: pl.DataFrame
     price_flagged: list[str]  # coins whose mark diverges from Binance by more than the threshold
     no_candle: list[str]
-    near_liquidation: list[str]
     ts: object
 
 
@@ -68,7 +67,6 @@ def position_risk(positions: pl.DataFrame) -> PositionRisk:
         table,
         coins(pl.col("divergence_bp").abs() > bp),
         coins(pl.col("bn_close").is_null()),
-        coins(pl.col("liq_distance_pct") < NEAR_LIQUIDATION_PCT),
         positions["ts"].max() if positions.height else None,
     )
 

@@ -472,14 +472,6 @@ def funding_rates(uni: Universe, grid_start: date, n_days: int, seed: int) -> np
     return np.round(out, 8)
 
 
-def prices_at(P: np.ndarray, grid_ms: int, t_ms: np.ndarray) -> np.ndarray:
-    """All coins' prices at times t_ms: shape (len(t_ms), n_all), linear within the hour."""
-    x = (np.asarray(t_ms, dtype=np.int64) - grid_ms) / HOUR_MS
-    k = np.floor(x).astype(np.int64)
-    f = (x - k)[:, None]
-    return P[k] + (P[k + 1] - P[k]) * f
-
-
 def coin_prices_at(P: np.ndarray, grid_ms: int, t_ms: np.ndarray, coin: np.ndarray) -> np.ndarray:
     """Price of coin[j] at t_ms[j] (element-wise), linear within the hour."""
     x = (np.asarray(t_ms, dtype=np.int64) - grid_ms) / HOUR_MS

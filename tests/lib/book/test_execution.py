@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC
 
 import pytest
 
@@ -40,17 +40,6 @@ def test_weighted_mean_skips_unknowns():
     assert ex.weighted_mean([10.0, None, 20.0], [1.0, 5.0, 3.0]) == pytest.approx((10 + 60) / 4)
     assert ex.weighted_mean([None], [1.0]) is None
     assert ex.weighted_mean([], []) is None
-
-
-def test_rebalance_window_edges():
-    day = datetime(2025, 12, 5, tzinfo=UTC)
-    assert not ex.is_off_window(day)
-    assert not ex.is_off_window(day + timedelta(minutes=4, seconds=59, milliseconds=999))
-    assert ex.is_off_window(day + timedelta(minutes=5))
-    assert ex.is_off_window(day + timedelta(hours=23, minutes=59))
-    # a non-UTC timestamp is judged in UTC
-    cet = timezone(timedelta(hours=1))
-    assert not ex.is_off_window(datetime(2025, 12, 5, 1, 2, tzinfo=cet))
 
 
 def test_duration_text():
