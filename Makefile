@@ -2,19 +2,32 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+# requirements.txt is what a person edits; requirements.lock (make lock) is the whole closure with hashes: what is installed.
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 PORT   ?= 8501
 
-.PHONY: setup demo run test test-fast browser bench clean
+.PHONY: setup lock lint demo run test test-fast browser bench clean
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# After editing requirements.txt: pin the whole dependency closure, with every file's hash.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	    --no-emit-find-links -o requirements.lock requirements.txt
+
+# ruff (lint and format) over the tree, mypy over lib/, queries/ and answers/ (pyproject.toml)
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Build the embedded demo desk, or bring it up to now (rebuilt when too old), unless a ClickHouse is configured.
 # The running app then keeps it live (lib/demo/feeder.py).

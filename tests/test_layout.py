@@ -157,3 +157,11 @@ def test_query_caches_key_on_the_account_scope(path: Path):
     if str(path.relative_to(ROOT)) in UNSCOPED_CACHES:
         return
     assert "st.cache_data" not in path.read_text(), "use queries.engine.scope.cached"
+
+
+def test_a_deprecation_raised_from_the_project_fails_the_test():
+    """pytest.ini turns a DeprecationWarning attributed to the project's own modules into an error."""
+    import warnings
+
+    with pytest.raises(DeprecationWarning):
+        warnings.warn("a deprecated call from project code", DeprecationWarning, stacklevel=1)
