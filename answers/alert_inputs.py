@@ -97,7 +97,7 @@ def gather() -> alerts.LiveInputs:
     no_day = alerts.Unavailable(
         f"not loaded: {load.error}" if load.error else "no account snapshot: the current day is unknown"
     )
-    hour = clock.latest_complete_hour(as_of) if as_of else None
+    hour = clock.latest_complete(as_of) if as_of else None
     hour_rows = (
         load(tracking_error.timeline, hour[0], hour[0], hour[1], what="prices at the newest hour") if hour else no_day
     )
@@ -108,7 +108,7 @@ def gather() -> alerts.LiveInputs:
     else:
         newest_target = targets
 
-    snap_day = pnl.latest_snapshot_day(as_of, config.DEFAULT_SNAPSHOT_HOUR)
+    snap_day = clock.latest_complete_day(as_of, config.DEFAULT_SNAPSHOT_HOUR) if as_of else None
     snapshot: Any = None if as_of else no_day
     if snap_day is not None:
         snap_rows = load(

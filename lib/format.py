@@ -159,6 +159,20 @@ def age(delta: timedelta | float | None) -> str:
     return f"{s / 86400:.1f} d"
 
 
+def countdown(delta: timedelta | float | None) -> str:
+    """A wait in whole units: '2 h 17 min', '45 min', '30 s' (a clock a trader reads, not '2.3 h')."""
+    if delta is None:
+        return MISSING
+    s = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+    if _bad(s) or s < 0:
+        return MISSING
+    if s < 60:
+        return f"{s:.0f} s"
+    minutes = int(s // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 def utc(ts: datetime | None, seconds: bool = False) -> str:
     """Timestamp labelled UTC; naive datetimes are taken to be UTC already."""
     if ts is None:
@@ -194,7 +208,7 @@ def snapshot_hour_option(hour: int) -> str:
     """What a snapshot-hour choice means: the END of the hour (hour 0 includes the rebalance fills)."""
     if hour < 0:
         return "00:00:00 — before the rebalance"
-    nxt = f"{hour + 1:02d}:00" if hour < 23 else "24:00"
+    nxt = f"{hour + 1:02d}:00" if hour < 23 else "00:00 next day"
     extra = ", incl. the 00:00–00:02 rebalance" if hour == 0 else ""
     return f"{hour:02d}:00 hour — as of {nxt}{extra}"
 
@@ -203,8 +217,9 @@ def snapshot_when(day: Any, hour: int) -> str:
     """'2025-12-07 02:00 hour (positions as of 03:00 UTC)' — a snapshot named by the end of its hour."""
     if hour < 0:
         return f"{day} 00:00:00 UTC (before the rebalance)"
-    nxt = f"{hour + 1:02d}:00" if hour < 23 else "24:00"
-    return f"{day} {hour:02d}:00 hour (positions as of {nxt} UTC)"
+    if hour < 23:
+        return f"{day} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)"
+    return f"{day} 23:00 hour (positions as of 00:00 UTC the next day)"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")

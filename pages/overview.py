@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from lib import config
+from lib import clock, config
 from lib import format as fmt
 from lib.book import pnl
 from lib.book import regimes as regime_rules
@@ -51,7 +51,7 @@ link_column.page_link(
 # --- headline metrics -------------------------------------------------------------------------
 sections.pnl_metrics(views.headline_windows(load(overview.headline_pnl, what="headline PnL")))
 exposure = load(overview.latest_exposure, what="latest exposure")
-snapshot_day = pnl.latest_snapshot_day(sidebar.as_of, config.DEFAULT_SNAPSHOT_HOUR)
+snapshot_day = clock.latest_complete_day(sidebar.as_of, config.DEFAULT_SNAPSHOT_HOUR) if sidebar.as_of else None
 timeline = None
 if snapshot_day is not None:
     timeline = load(

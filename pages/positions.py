@@ -26,7 +26,7 @@ as_of = sidebar.as_of
 data_as_of_line(as_of)
 
 # --- selection: holdings date, snapshot hour (URL: date, hour), thresholds -------------
-default_day, default_hour = clock.latest_complete_hour(as_of)
+default_day, default_hour = clock.latest_complete(as_of)
 url_day = url_value("date", lambda raw: parse_date(raw, "date"), default_day)
 url_hour = url_value("hour", parse_hour, default_hour)
 
@@ -54,7 +54,7 @@ if hour == 0:
         ":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
         "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it."
     )
-if clock.snapshot_incomplete(day, hour, as_of):
+if not clock.is_complete(day, hour, as_of):
     st.warning(
         f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
         "after that time are missing.",

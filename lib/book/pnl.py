@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -85,15 +85,6 @@ def headline(frame: pl.DataFrame) -> dict[str, dict]:
             "equity_end_ts": r["equity_end_ts"],
         }
     return out
-
-
-def latest_snapshot_day(as_of: datetime | None, hour: int) -> date | None:
-    """The newest UTC day whose snapshot hour is complete in the data (as_of >= day hour:00 + 1h)."""
-    if as_of is None:
-        return None
-    if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=UTC)
-    return (as_of.astimezone(UTC) - timedelta(hours=int(hour) + 1)).date()
 
 
 def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:

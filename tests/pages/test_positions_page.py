@@ -160,7 +160,7 @@ def test_garbage_url_params_warn_and_fall_back(app):
     from queries.health import health
 
     as_of = health.data_as_of().item(0, "account_ts")
-    day, hour = clock.latest_complete_hour(as_of)
+    day, hour = clock.latest_complete(as_of)
     assert dict(at.query_params)["date"] == day.isoformat() and dict(at.query_params)["hour"] == str(hour)
     assert f"Book at {day.isoformat()} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)" in texts(
         at, "subheader"

@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime, time
 
 import streamlit as st
 
-from lib import config
+from lib import clock, config
 from lib import format as fmt
 from lib.clickhouse.client import DeskClient
+from lib.clock import DeskClock
 from lib.health import rules as health_rules
 from lib.inputs import ALL_ACCOUNTS, parse_account, parse_refresh
 from queries.book import accounts
@@ -43,6 +44,7 @@ class Selection:
     lo: datetime | None = None  # the range as a UTC window [lo, hi): intraday for the 24 h preset
     hi: datetime | None = None
     account: str | None = None  # the account every query reads; None = all of them (summed)
+    clock: DeskClock | None = None  # the data's clock (lib/clock.py): as_of, the server's now, the first day
 
     @property
     def window(self) -> tuple[date | datetime, date | datetime]:
@@ -84,20 +86,13 @@ def selection() -> Selection:
     return value
 
 
-def _real(ts: object) -> datetime | None:
-    """A snapshot time, or None for NULL and for max()/min() over an empty table (the epoch)."""
-    return None if ts is None or not hasattr(ts, "year") or ts.year < 2000 else ts  # type: ignore[return-value]
-
-
-def _as_of() -> tuple[datetime | None | bool, date | None]:
-    """(newest account snapshot, first UTC day of data); False when the query itself failed (already explained)."""
+def _desk_clock() -> DeskClock | None:
+    """The data's clock (lib.clock.from_data_as_of, as every report and alert reads it); None when the query
+    itself failed (already explained)."""
     df = load(health.data_as_of, what="data as of", where=st.sidebar)
     if df is None:
-        return False, None
-    if df.height == 0:
-        return None, None
-    first = _real(df.item(0, "first_account_ts")) if "first_account_ts" in df.columns else None
-    return _real(df.item(0, "account_ts")), first.date() if first else None
+        return None
+    return clock.from_data_as_of(df.row(0, named=True) if df.height else None)
 
 
 def _account_choice() -> str | None:
@@ -216,7 +211,9 @@ def render(client: DeskClient) -> Selection:
     sb = st.sidebar
     source_box = sb.container()
     account = _account_choice()
-    as_of, first_day = _as_of()
+    desk_clock = _desk_clock()
+    as_of: datetime | None | bool = False if desk_clock is None else desk_clock.as_of
+    first_day = desk_clock.first_day if desk_clock is not None else None
     status = source_status(client)
     st.session_state["_source_status"] = status
     st.session_state["_sidebar_this_run"] = True
@@ -254,7 +251,7 @@ def render(client: DeskClient) -> Selection:
     every = _refresh_control()
     _auto_refresh(every)
     sb.caption("All times are UTC.")
-    return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi, account)
+    return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi, account, desk_clock)
 
 
 def _scope_words() -> str:

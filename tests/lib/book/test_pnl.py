@@ -242,13 +242,6 @@ def test_headline_windows():
     assert h["all"]["pnl"] is None and h["all"]["ret"] is None
 
 
-def test_latest_snapshot_day():
-    assert pnl.latest_snapshot_day(datetime(2025, 12, 15, 11, 45, tzinfo=UTC), 2) == date(2025, 12, 15)
-    assert pnl.latest_snapshot_day(datetime(2025, 12, 15, 2, 59, tzinfo=UTC), 2) == date(2025, 12, 14)
-    assert pnl.latest_snapshot_day(datetime(2025, 12, 15, 3, 0, tzinfo=UTC), 2) == date(2025, 12, 15)
-    assert pnl.latest_snapshot_day(None, 2) is None
-
-
 def test_te_headline_from_two_days_of_timeline():
     d1, d2 = date(2025, 12, 6), date(2025, 12, 7)
     tl = pl.DataFrame(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 
 import polars as pl
 import pytest
 
-from lib import clock, config
+from lib import config
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
@@ -88,23 +88,6 @@ def tl() -> pl.DataFrame:
 
 def day(df: pl.DataFrame, d: date) -> pl.DataFrame:
     return df.filter(pl.col("holdings_date") == d)
-
-
-# --- snapshot selection ---------------------------------------------------------
-def test_latest_complete_hour_floors_then_steps_back():
-    assert clock.latest_complete_hour(datetime(2025, 12, 15, 11, 59, 30, tzinfo=UTC)) == (D4.replace(day=15), 10)
-    assert clock.latest_complete_hour(datetime(2025, 12, 15, 12, 0, 0)) == (date(2025, 12, 15), 11)
-    # just after midnight: the previous day's 23:00
-    assert clock.latest_complete_hour(datetime(2025, 12, 15, 0, 10, tzinfo=UTC)) == (date(2025, 12, 14), 23)
-    # unknown as-of: the clock
-    assert clock.latest_complete_hour(None, now=datetime(2025, 12, 1, 5, 1, tzinfo=UTC)) == (D1, 4)
-
-
-def test_snapshot_end_and_incomplete():
-    assert clock.snapshot_end(D1, 2) == datetime(2025, 12, 1, 3, tzinfo=UTC)
-    assert clock.snapshot_incomplete(D1, 2, datetime(2025, 12, 1, 2, 59, tzinfo=UTC))
-    assert not clock.snapshot_incomplete(D1, 2, datetime(2025, 12, 1, 3, 0, tzinfo=UTC))
-    assert not clock.snapshot_incomplete(D1, 2, None)
 
 
 def test_thresholds_accept_range_and_refuse_outside_with_message():
