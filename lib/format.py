@@ -165,7 +165,7 @@ def countdown(delta: timedelta | float | None) -> str:
     if delta is None:
         return MISSING
     s = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
-    if _bad(s) or s < 0:
+    if not _shown(s) or s < 0:
         return MISSING
     if s < 60:
         return f"{s:.0f} s"
