@@ -160,6 +160,11 @@ ALERT_DRAWDOWN_LOOKBACK_DAYS = 90
 ALERT_SEND_RETRIES = 3  # attempts per channel per run; undelivered messages wait for the next run
 ALERT_SEND_TIMEOUT_S = 10
 ALERT_OUTBOX_MAX_AGE_H = 72  # an undelivered message older than this is dropped (and logged)
+ALERT_KEEP_DAYS = 90  # delivered messages and history older than this are pruned ([alerts] keep_days)
+ALERT_KEEP_DAYS_RANGE = (7, 3650)  # the daily report reads yesterday's history: keep at least a week
+ALERT_LOCK_WAIT_S = 120  # a run waits this long for another run holding the state file, then gives up (exit 5)
+ALERT_CLAIM_STALE_S = 900  # an outbox claim older than this belongs to a killed run and is released
+ALERT_SILENCE_MAX_DAYS = 30  # `alerts silence --for` at most this long
 DEFAULT_ALERT_STATE_PATH = PROJECT_ROOT / "data" / "alert_state.sqlite"
 # Daily report verdicts: what the desk holds itself to (same keys overridable like the thresholds).
 REPORT_TARGETS: Mapping[str, float] = MappingProxyType(

@@ -46,7 +46,7 @@ def test_email_over_smtp_with_login_content_asserted():
         ch = notify.SmtpChannel(
             f"smtp://desk:s3cr3t-pw@127.0.0.1:{port}", "desk@example.com", ("pm@example.com", "ops@example.com")
         )
-        assert notify.deliver(ch, message(), retries=1) is None
+        assert notify.deliver(ch, message(), retries=1).delivered
     assert box.auth == [("desk", "s3cr3t-pw")]
     assert box.envelopes == [("desk@example.com", ["pm@example.com", "ops@example.com"])]
     mail = box.messages[0]
@@ -62,7 +62,7 @@ def test_email_over_smtp_with_login_content_asserted():
 def test_webhook_is_slack_compatible():
     with http_receiver() as (url, rec):
         ch = notify.WebhookChannel(f"{url}/hooks/T000/B000/XXXXSECRET")
-        assert notify.deliver(ch, message(), retries=1) is None
+        assert notify.deliver(ch, message(), retries=1).delivered
     body = rec.requests[0]["json"]
     assert rec.requests[0]["path"] == "/hooks/T000/B000/XXXXSECRET"
     assert body["text"].startswith("Desk Monitor alerts · checked 2025-12-07 03:00 UTC")
@@ -75,7 +75,7 @@ def test_webhook_is_slack_compatible():
 def test_resend_http_api():
     with http_receiver() as (url, rec):
         ch = notify.ResendChannel("re_SECRETKEY", "desk@example.com", ("pm@example.com",), url)
-        assert notify.deliver(ch, message(), retries=1) is None
+        assert notify.deliver(ch, message(), retries=1).delivered
     req = rec.requests[0]
     assert req["path"] == "/emails" and req["headers"]["Authorization"] == "Bearer re_SECRETKEY"
     assert req["json"]["to"] == ["pm@example.com"] and req["json"]["subject"].startswith("[Desk Monitor]")
@@ -116,7 +116,7 @@ def test_unreachable_smtp_reports_without_credentials():
     ch = notify.SmtpChannel(
         "smtp://mailuser:hunter2pw@203.0.113.9:25", "a@example.com", ("b@example.com",), timeout_s=0.5
     )
-    err = notify.deliver(ch, message(), retries=2, backoff_s=0)
+    err = notify.deliver(ch, message(), retries=2, backoff_s=0).error
     assert err is not None and "smtp://203.0.113.9:25" in err
     assert "hunter2pw" not in err and "mailuser" not in err
 
