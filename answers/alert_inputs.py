@@ -33,6 +33,36 @@ UTC = UTC
 FATAL_KINDS = frozenset({"unreachable", "auth", "timeout", "server_error", "config"})
 
 
+def fatal_reason(err: QueryFailed | ConfigError) -> str | None:
+    """The "dashboard cannot read ClickHouse" text for a failure that stops every read, else None."""
+    if isinstance(err, ConfigError):
+        return f"ClickHouse configuration error: {err}"
+    return f"{err.headline}: {err.detail}" if err.kind in FATAL_KINDS else None
+
+
+def outage(reason: str) -> alerts.LiveInputs:
+    """The inputs when ClickHouse could not be read before anything was loaded (the command line could not
+    even list the accounts): the ClickHouse rule fires with `reason`, every other rule is not evaluated."""
+    gone = alerts.Unavailable(f"not loaded: {reason}")
+    return alerts.LiveInputs(
+        as_of_frame=gone,
+        monitors=gone,
+        sync_streaks=gone,
+        sync_stats=gone,
+        hour=None,
+        hour_rows=gone,
+        newest_target=gone,
+        snapshot=gone,
+        day=None,
+        day_exec=gone,
+        today_pnl=gone,
+        equity_daily=gone,
+        latest_equity=gone,
+        liquidation=gone,
+        clickhouse_error=reason,
+    )
+
+
 class Loader:
     """Calls query functions; a missing table becomes Unavailable, the first real failure stops the rest."""
 
@@ -47,12 +77,12 @@ class Loader:
         except QueryFailed as err:
             if err.kind == "missing_table":
                 return alerts.Unavailable(f"{what}: not available on this ClickHouse — {err.detail}")
-            if err.kind not in FATAL_KINDS:  # this statement failed; the server still answers the others
+            self.error = fatal_reason(err)
+            if self.error is None:  # this statement failed; the server still answers the others
                 return alerts.Unavailable(f"{what}: {err.headline}: {err.detail}")
-            self.error = f"{err.headline}: {err.detail}"
             return alerts.Unavailable(f"{what}: {self.error}")
         except ConfigError as err:
-            self.error = f"ClickHouse configuration error: {err}"
+            self.error = fatal_reason(err)
             return alerts.Unavailable(f"{what}: {self.error}")
 
 
@@ -174,4 +204,4 @@ def evaluate_now(thresholds: dict[str, float] | None = None) -> tuple[datetime, 
     return checked_at(inputs), alerts.evaluate(inputs, thresholds or alerts.thresholds())
 
 
-__all__ = ["gather", "evaluate_now", "checked_at", "Loader"]
+__all__ = ["gather", "evaluate_now", "checked_at", "Loader", "outage", "fatal_reason"]

@@ -807,13 +807,18 @@ def firing(
 
 
 def to_json(
-    results: Sequence[RuleResult], checked_at: datetime, first_seen: Mapping[str, datetime] | None = None
+    results: Sequence[RuleResult],
+    checked_at: datetime,
+    first_seen: Mapping[str, datetime] | None = None,
+    acks: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict:
-    """`alerts check --json`: {"checked_at", "alerts": [{"rule", "severity", "state", "since", "subject", "detail"}]}.
+    """`alerts check --json`: {"checked_at", "alerts": [{"rule", "severity", "state", "since", "subject", "detail",
+    "ack"}]}.
 
     `rule` is the rule id (`monitor_down:ohlcv` for one instance of a multi-instance rule);
     `since` is when the data says the condition began (or when the alert state first saw
-    it), ISO UTC, null when neither knows.
+    it), ISO UTC, null when neither knows; `ack` is the acknowledgement in force
+    ({"by", "at", "comment"}, from `alerts ack`), null when none.
     """
     seen = first_seen or {}
     alerts = []
@@ -829,6 +834,7 @@ def to_json(
                 "since": since.isoformat().replace("+00:00", "Z") if since else None,
                 "subject": r.subject,
                 "detail": r.detail,
+                "ack": dict(acks[r.id]) if acks and r.id in acks else None,
             }
         )
     return {"checked_at": _aware(checked_at).isoformat().replace("+00:00", "Z"), "alerts": alerts}
