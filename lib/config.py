@@ -165,6 +165,9 @@ ALERT_KEEP_DAYS_RANGE = (7, 3650)  # the daily report reads yesterday's history:
 ALERT_LOCK_WAIT_S = 120  # a run waits this long for another run holding the state file, then gives up (exit 5)
 ALERT_CLAIM_STALE_S = 900  # an outbox claim older than this belongs to a killed run and is released
 ALERT_SILENCE_MAX_DAYS = 30  # `alerts silence --for` at most this long
+ALERT_WATCHER_STALE_MIN = (
+    15  # System Health asks whether the alert runs still run when none wrote the state for this long
+)
 DEFAULT_ALERT_STATE_PATH = PROJECT_ROOT / "data" / "alert_state.sqlite"
 # Daily report verdicts: what the desk holds itself to (same keys overridable like the thresholds).
 REPORT_TARGETS: Mapping[str, float] = MappingProxyType(

@@ -85,14 +85,14 @@ def _notification(r: sqlite3.Row) -> Notification:
 def read(path: Path, now: datetime, limit: int = RECENT) -> PipelineStatus:
     """The state file's deliveries, silences and acknowledgements, read-only."""
     if not path.is_file():
-        return PipelineStatus(path, "no alert state file yet: no `alerts check --notify` or `alerts watch` has run")
+        return PipelineStatus(path, "no alert state file yet: no alerts check --notify or alerts watch has run with it")
     try:
         db = database.open_read_only(path)
     except sqlite3.Error as exc:
         return PipelineStatus(path, f"the alert state file cannot be opened ({exc})")
     try:
         if not {"status", "last_try"} <= database.columns(db, "outbox"):
-            return PipelineStatus(path, "the alert state file predates this version; the next `alerts` run upgrades it")
+            return PipelineStatus(path, "the alert state file predates this version; the next alerts run upgrades it")
         recent = tuple(
             _notification(r)
             for r in db.execute("SELECT * FROM outbox ORDER BY created DESC, nid DESC LIMIT ?", (limit,))
