@@ -379,3 +379,30 @@ def test_every_exit_code_is_documented_in_help_and_readme(capsys):
     section = readme[readme.index("## Alerts and reports") :]
     for phrase in ("exit 0", "1 something fires", "2 bad arguments", "3 ClickHouse", "4 the alert state", "5 another"):
         assert phrase in section, phrase
+
+
+def test_a_run_that_cannot_get_the_state_lock_exits_5_and_watch_carries_on(run_cli, monkeypatch, webhook, tmp_path):
+    import fcntl
+    import os
+
+    from cli import alerts as alerts_cli
+    from lib import config
+    from lib.alerting.state import AlertState
+    from lib.alerting.store import database
+
+    path = tmp_path / "alerts.sqlite"
+    AlertState(path).close()
+    monkeypatch.setattr(config, "ALERT_LOCK_WAIT_S", 0.2)
+    monkeypatch.setattr(alerts_cli, "pause", lambda seconds, stop: None)
+    fd = os.open(database.lock_path(path), os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another run holds the state file
+    try:
+        code, out, err = run_cli("alerts", "check", "--notify")
+        assert code == 5 and "is held by another alerts run" in err and "Traceback" not in err
+        assert "FIRING" in out  # the check still says what fires
+        code, out, err = run_cli("alerts", "watch", "--every", "5", "--runs", "2")
+        assert code == 0 and err.count("watch: check exited 5") == 2
+    finally:
+        os.close(fd)
+    assert webhook.requests == []  # the holder sends; nothing twice
+    assert run_cli("alerts", "check", "--notify")[0] == 1 and len(webhook.requests) == 1

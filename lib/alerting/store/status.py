@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from lib.alerting.state import Ack, Silence
+from lib.alerting.state import Ack, Event, Silence
 from lib.alerting.store import database
 from lib.alerting.store.outbox import DELIVERED, QUEUED
 
@@ -128,3 +128,34 @@ def read(path: Path, now: datetime, limit: int = RECENT) -> PipelineStatus:
         silences=silences,
         acks=acks,
     )
+
+
+def day_history(path: Path, day: date) -> list[Event] | None:
+    """The events of a UTC day (the daily report), read-only; None when the file cannot be read."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    try:
+        db = database.open_read_only(path)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = db.execute(
+            "SELECT * FROM history WHERE at >= ? AND at < ? ORDER BY at, id",
+            (start.timestamp(), (start + timedelta(days=1)).timestamp()),
+        ).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return [
+        Event(
+            r["kind"],
+            r["id"],
+            r["rule"],
+            r["severity"],
+            r["subject"],
+            r["detail"],
+            _dt(r["since"]),
+            _dt(r["at"]) or start,
+        )
+        for r in rows
+    ]

@@ -225,3 +225,15 @@ def test_a_file_from_the_previous_version_is_upgraded_in_place(tmp_path):
         rows = st.db.execute("SELECT status, idem_key FROM outbox ORDER BY nid").fetchall()
         assert [r[0] for r in rows] == ["delivered", "queued"] and all(r[1] for r in rows)
         assert st.acks() == {}
+
+
+def test_the_daily_report_reads_history_read_only_without_waiting_for_the_lock(tmp_path):
+    from lib.alerting.store import status
+
+    path = tmp_path / "s.sqlite"
+    with AlertState(path) as st:
+        st.update([DOWN], NOW)
+        before = path.read_bytes()
+        events = status.day_history(path, NOW.date())  # while this run holds the lock
+    assert [(e.kind, e.id) for e in events] == [(FIRED, "monitor_down:ohlcv")]
+    assert path.read_bytes() == before and status.day_history(tmp_path / "missing.sqlite", NOW.date()) is None
