@@ -217,15 +217,17 @@ def manage(settings: alert_settings.AlertSettings, args: argparse.Namespace, err
                 if not active:
                     print("no active silence")
             elif args.action == "ack":
-                return acknowledge(state, settings, pattern, args.by, args.comment, now, err)
+                code = acknowledge(state, settings, pattern, args.by, args.comment, now, err)
+                return EXIT_STATE if state.note and code == EXIT_OK else code
             elif not state.unsilence(args.sid):
                 print(f"error: no silence {args.sid}", file=err)
                 return EXIT_USAGE
             else:
                 print(f"silence {args.sid} ended")
+            reset = state.note
     except StateUnusable as exc:
         return _state_failure(exc, err)
-    return EXIT_OK
+    return EXIT_STATE if reset else EXIT_OK
 
 
 def acknowledge(
@@ -332,17 +334,14 @@ def notify_results(
     """Under the state file's lock: decide what is new and queue its message (one transaction), prune, deliver."""
     chans = notify.channels(settings.channels)
     with AlertState(settings.state_path) as state:
-        notice = None
         if state.note:
             print(f"note: {state.note}", file=err)
-            notice = ("Alert state started afresh", f"{state.note}: alerts already firing are sent again as new")
         events = state.record(
             results,
             now,
             settings.thresholds["repeat_hours"] * 3600,
             [c.name for c in chans],
             lambda evs, still: alert_messages.compose(evs, now, still),
-            notice,
         )
         if events:
             print(f"notify: {len(events)} new event(s): " + ", ".join(f"{e.kind} {e.id}" for e in events), file=err)

@@ -51,6 +51,7 @@ UTC = UTC
 FIRED, REPEAT, RESOLVED = "firing", "repeat", "resolved"
 ACKED, NOTICE = "acknowledged", "notice"  # someone took an alert; a note about the alert pipeline itself
 PIPELINE_RULE = "alert_pipeline"  # the rule name of NOTICE events (not a rule of lib/alerting/rules.py)
+RESET = "Alert state started afresh"  # the NOTICE sent after a corrupt state file was moved aside
 
 
 @overload
@@ -130,6 +131,9 @@ class AlertState:
         self.db = self._opened.db
         self.note = self._opened.note
         self._claim = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        if self.note:  # whichever command found it, the next message says so (record)
+            with self.transaction():
+                self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('pending_notice', ?)", (self.note,))
 
     def close(self) -> None:
         database.close(self._opened)
@@ -160,17 +164,19 @@ class AlertState:
         repeat_s: float,
         channels: Iterable[str],
         compose: Callable[[Sequence[Event], int], Message],
-        notice: tuple[str, str] | None = None,
     ) -> list[Event]:
         """`update` and queue its message for `channels`, as one transaction; returns the events sent.
 
-        `notice`: (subject, detail) of a note about the pipeline itself, sent first (a state file started afresh)."""
+        A note about the pipeline itself (this file was started afresh) goes first, once."""
         with self.transaction():
-            notes = (
-                [self._event(NOTICE, PIPELINE_RULE, PIPELINE_RULE, alerts.CRITICAL, *notice, None, now)]
-                if notice
-                else []
-            )
+            notes = []
+            pending = self.db.execute("SELECT value FROM meta WHERE name = 'pending_notice'").fetchone()
+            if pending:
+                detail = f"{pending[0]}: alerts already firing are sent again as new"
+                notes.append(
+                    self._event(NOTICE, PIPELINE_RULE, PIPELINE_RULE, alerts.CRITICAL, RESET, detail, None, now)
+                )
+                self.db.execute("DELETE FROM meta WHERE name = 'pending_notice'")
             events = [*notes, *self.update(results, now, repeat_s)]
             if events:
                 still = sum(1 for r in self.active() if r["state"] == alerts.STATE_FIRING)

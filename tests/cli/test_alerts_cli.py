@@ -305,6 +305,17 @@ def test_a_corrupt_state_file_is_moved_aside_reported_and_alerted(run_cli, webho
     assert run_cli("alerts", "check", "--notify")[0] == 1  # the fresh file is fine
 
 
+def test_a_corrupt_state_file_found_by_another_command_is_still_told(run_cli, webhook, tmp_path):
+    (tmp_path / "alerts.sqlite").write_bytes(b"\x00garbage, not SQLite\n" * 50)
+    code, out, err = run_cli("alerts", "silences")
+    assert code == 4 and "moved aside" in err and "no active silence" in out
+    assert run_cli("alerts", "check", "--notify")[0] == 1  # the fresh file is sound ...
+    first = webhook.requests[0]["json"]["events"][0]  # ... and the next message says what happened
+    assert first["kind"] == "notice" and "moved aside to alerts.sqlite.corrupt-" in first["detail"]
+    run_cli("alerts", "check", "--notify")
+    assert len(webhook.requests) == 1  # once
+
+
 def test_watch_survives_an_unusable_state_file_and_alerts_once(run_cli, monkeypatch, webhook, tmp_path):
     from cli import alerts as alerts_cli
 
