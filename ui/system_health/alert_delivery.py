@@ -207,3 +207,4 @@ def section(d: Delivery | None, config_error: str | None) -> None:
         st.dataframe(d.acks, hide_index=True, column_config={"at": at})
     else:
         st.caption("None: a firing alert repeats until it resolves or someone runs `alerts ack`.")
+    st.divider()  # the health panels follow
