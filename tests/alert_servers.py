@@ -121,3 +121,24 @@ def http_receiver() -> Iterator[tuple[str, Receiver]]:
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def email_parts(message) -> tuple[str, str, dict[str, tuple[str, bytes]]]:
+    """A received e-mail's text part, HTML part and its related parts by Content-ID (without <>)."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    related = {}
+    for part in message.walk():
+        cid = part.get("Content-ID")
+        if cid:
+            related[cid.strip().strip("<>")] = (part.get_content_type(), part.get_payload(decode=True))
+    return text, html, related
+
+
+def resolve_cids(html: str, related: dict[str, tuple[str, bytes]]) -> str:
+    """The HTML with every `cid:` image as a data URI, as a mail client shows the message."""
+    import base64
+
+    for cid, (mime, data) in related.items():
+        html = html.replace(f'src="cid:{cid}"', f'src="data:{mime};base64,{base64.b64encode(data).decode()}"')
+    return html

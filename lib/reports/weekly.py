@@ -16,7 +16,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -24,10 +24,13 @@ from lib import config
 from lib import format as fmt
 from lib.book import execution, pnl
 from lib.health import rules as health
-from lib.reports import svg_charts
+from lib.reports import png_charts
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
+
+if TYPE_CHECKING:
+    from lib.reports.html import EmailHtml
 
 UTC = UTC
 OFFENDER_CATEGORIES = (te.MISSING_POSITION, te.WRONG_DIRECTION, te.EXTRA_POSITION, te.MAGNITUDE_ERROR)
@@ -294,16 +297,18 @@ def to_json(r: WeeklyReport) -> dict:
     return fmt.json_value(asdict(r))
 
 
-def to_html(r: WeeklyReport) -> str:
+def to_html(r: WeeklyReport) -> EmailHtml:
     from html import escape
 
     from lib.reports import html as h
 
-    header = (
-        f'<div style="{h.CARD};border-top:4px solid #1f5fa8"><div style="{h.SMALL}">Desk weekly risk report'
+    figures = h.Figures(f"weekly-{r.week_ending}")
+    header = h.box(
+        f'<div style="{h.SMALL}">Desk weekly risk report'
         f'</div><div style="font-size:22px;font-weight:700;margin:2px 0 6px 0">{r.week_start:%d %b} – '
         f'{r.week_ending:%d %b %Y}</div><div style="{h.SMALL}">UTC days · generated '
-        f"{escape(fmt.utc(r.generated_at))}</div></div>"
+        f"{escape(fmt.utc(r.generated_at))}</div>",
+        ";border-top:4px solid #1f5fa8",
     )
     w, m = r.week, r.month
 
@@ -327,9 +332,10 @@ def to_html(r: WeeklyReport) -> str:
         + "</tr>"
         for label, s in (("Week", w), ("30 days", m))
     )
-    bars = svg_charts.bars(
+    bars = png_charts.bars(
         [(d.strftime("%a %d"), v) for d, v in r.daily_returns],
-        width=660,
+        "daily-returns",
+        width=640,
         height=140,
         fmt=lambda v: fmt.pct(v, 2, signed=True),
         title="Daily return (deposit-adjusted)",
@@ -338,7 +344,8 @@ def to_html(r: WeeklyReport) -> str:
         label_all=True,
     )
     ret_card = h.card(
-        "Returns", f'<table style="border-collapse:collapse;width:100%"><tr>{head}</tr>{body}</table>' + bars
+        "Returns",
+        f'<table style="border-collapse:collapse;width:100%"><tr>{head}</tr>{body}</table>' + figures.img(bars),
     )
     expo_card = h.card(
         "Exposure and margin",
@@ -361,9 +368,10 @@ def to_html(r: WeeklyReport) -> str:
             ]
         ),
     )
-    te_chart = svg_charts.bars(
+    te_chart = png_charts.bars(
         [(d.strftime("%d"), v) for d, v in r.te_days],
-        width=660,
+        "te-days",
+        width=640,
         height=120,
         threshold=r.te_threshold,
         fmt=lambda v: fmt.pct(v, 2),
@@ -380,7 +388,7 @@ def to_html(r: WeeklyReport) -> str:
                 ("Days above limit", str(r.days_above), h.BAD if r.days_above else h.GOOD),
             ]
         )
-        + te_chart
+        + figures.img(te_chart)
         + h.kv_table([("Repeat offenders", escape(offenders))]),
     )
     exe_card = h.card(
@@ -412,6 +420,8 @@ def to_html(r: WeeklyReport) -> str:
     if r.sync_failures:
         inc.append(("failed sync runs", escape(", ".join(f"{t} {n}" for t, n in r.sync_failures.items()))))
     health_card = h.card("Health incidents", h.kv_table(inc))
-    return h.page(
-        f"Desk weekly risk report {r.week_ending}", header, [ret_card, expo_card, te_card, exe_card, health_card]
+    return figures.email(
+        h.page(
+            f"Desk weekly risk report {r.week_ending}", header, [ret_card, expo_card, te_card, exe_card, health_card]
+        )
     )

@@ -15,7 +15,7 @@ from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
 from queries.book import overview
 from queries.tracking import tracking_error
-from tests.alert_servers import smtp_server
+from tests.alert_servers import email_parts, smtp_server
 
 
 @pytest.fixture
@@ -78,8 +78,9 @@ def test_daily_html_is_a_self_contained_email(run_cli, tmp_path):
     assert code == 0, err
     html = path.read_text()
     assert html.startswith("<!doctype html>") and "<script" not in html.lower()
-    assert "<link" not in html and "src=" not in html and "@import" not in html  # nothing fetched
-    assert html.count("<svg") >= 3
+    assert "<link" not in html and "@import" not in html and "<svg" not in html
+    sources = re.findall(r'src="([^"]*)"', html)  # nothing fetched: the charts are PNG data URIs
+    assert len(sources) == 3 and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "ARB, WLD, BCH" in html and "2.37%" in html and ">FAIL<" in html and ">PASS<" in html
     assert not re.search("[\U0001f300-\U0001faff\u2705\u274c]", html)  # no emoji: the desk has no emoji font
 
@@ -94,8 +95,27 @@ def test_daily_send_emails_text_and_html(run_cli, monkeypatch):
     mail = box.messages[0]
     # the day runs from the last account snapshot at or before Dec 7 00:00 to the last at or before Dec 8 00:00
     assert mail["Subject"] == "[Desk Monitor] Daily report 2025-12-07: 1 failed · PnL −$6,457"
+    assert_report_email(mail, criteria=5)
     assert "Missing (3): ARB, WLD, BCH" in mail.get_body(preferencelist=("plain",)).get_content()
-    assert "<svg" in mail.get_body(preferencelist=("html",)).get_content()
+
+
+def assert_report_email(mail, criteria: int) -> None:
+    """What mail clients need: the charts as PNG parts the HTML names by cid:, no SVG, the verdicts in both."""
+    assert mail.get_content_type() == "multipart/alternative"
+    plain, related_part = mail.get_payload()
+    assert plain.get_content_type() == "text/plain" and related_part.get_content_type() == "multipart/related"
+    text, html, related = email_parts(mail)
+    cids = re.findall(r'src="cid:([^"]+)"', html)
+    assert len(cids) == 3 and len(set(cids)) == 3 and set(cids) == set(related)
+    for cid in cids:
+        mime, data = related[cid]
+        assert mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000, cid
+    assert "<svg" not in html.lower() and "<script" not in html.lower()
+    assert not re.findall(r'src="(?!cid:)', html)  # nothing else to fetch
+    # the same verdicts in both parts: (PASS|FAIL|N/A, criterion)
+    in_html = re.findall(r">(PASS|FAIL|N/A)</span></td><td[^>]*>([^<]+)</td>", html)
+    in_text = [(m, c.strip()) for m, c in re.findall(r"^  (PASS|FAIL|N/A)  (.{18})", text, re.M)]
+    assert len(in_html) == criteria and in_html == in_text
 
 
 def test_daily_errors(run_cli, monkeypatch):
@@ -130,4 +150,18 @@ def test_weekly_report(run_cli):
     code, out, err = run_cli("weekly", "--week-ending", "2025-12-14")
     assert code == 0 and "Desk weekly risk report · 2025-12-08 – 2025-12-14" in out and "Repeat offenders" in out
     code, out, err = run_cli("weekly", "--week-ending", "2025-12-14", "--format", "html")
-    assert code == 0 and "<svg" in out and "<script" not in out
+    assert code == 0 and "<svg" not in out and "<script" not in out
+    assert len(re.findall(r'src="data:image/png;base64,', out)) == 2
+
+
+def test_weekly_send_carries_its_charts_as_png(run_cli, monkeypatch):
+    with smtp_server() as (port, box):
+        monkeypatch.setenv("DESK_ALERT_SMTP_URL", f"smtp://127.0.0.1:{port}")
+        monkeypatch.setenv("DESK_ALERT_EMAIL_FROM", "desk@example.com")
+        monkeypatch.setenv("DESK_ALERT_EMAIL_TO", "pm@example.com")
+        code, out, err = run_cli("weekly", "--week-ending", "2025-12-14", "--send")
+    assert code == 0, err
+    text, html, related = email_parts(box.messages[0])
+    cids = re.findall(r'src="cid:([^"]+)"', html)
+    assert len(cids) == 2 and all(related[c][0] == "image/png" and len(related[c][1]) > 5_000 for c in cids)
+    assert "<svg" not in html and "Repeat offenders" in text

@@ -1,7 +1,9 @@
-"""What every channel shares: the message (with its idempotency key), the delivery error, log scrubbing."""
+"""What every channel shares: the message (with its idempotency key and its HTML's images), the delivery error,
+log scrubbing."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -21,12 +23,36 @@ class DeliveryError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML shows as `<img src="cid:{cid}">`, carried inside the message (the report charts):
+    over SMTP a part of multipart/related beside the HTML, through Resend an inline attachment."""
+
+    cid: str  # the Content-ID without angle brackets ("te-8d.daily-2025-12-07@desk-monitor")
+    data: bytes
+    filename: str
+    mime: str = "image/png"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "cid": self.cid,
+            "filename": self.filename,
+            "mime": self.mime,
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
+
+    @staticmethod
+    def from_dict(d: dict[str, str]) -> InlineImage:
+        return InlineImage(d["cid"], base64.b64decode(d["data"]), d["filename"], d.get("mime") or "image/png")
+
+
+@dataclass(frozen=True)
 class Message:
     subject: str
     text: str
     html: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)  # extra JSON fields for the webhook
     key: str = ""  # the idempotency key; empty: derived from the content
+    images: tuple[InlineImage, ...] = ()  # the HTML's cid: images (email channels only)
 
     @property
     def idempotency_key(self) -> str:
@@ -44,6 +70,7 @@ class Message:
                 "html": self.html,
                 "payload": self.payload,
                 "key": self.idempotency_key,
+                "images": [i.to_dict() for i in self.images],
             }
         )
 
@@ -51,7 +78,8 @@ class Message:
     def from_json(raw: str, key: str = "") -> Message:
         """A message from the outbox (`key`: the row's, for messages queued before keys were stored in them)."""
         d = json.loads(raw)
-        return Message(d["subject"], d["text"], d.get("html"), d.get("payload") or {}, d.get("key") or key)
+        images = tuple(InlineImage.from_dict(i) for i in d.get("images") or ())
+        return Message(d["subject"], d["text"], d.get("html"), d.get("payload") or {}, d.get("key") or key, images)
 
 
 def scrub(text: str, secrets: tuple[str | None, ...]) -> str:

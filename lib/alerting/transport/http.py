@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import re
@@ -80,7 +81,8 @@ class WebhookChannel:
 
 
 class ResendChannel:
-    """Resend's HTTP API (POST /emails with a bearer API key and its Idempotency-Key header)."""
+    """Resend's HTTP API (POST /emails with a bearer API key and its Idempotency-Key header). The HTML's images
+    go as inline attachments: base64 `content`, `content_type` and the `content_id` its `cid:` names."""
 
     name = "email"
 
@@ -107,6 +109,16 @@ class ResendChannel:
         }
         if html:
             body["html"] = html
+            if message.images:  # inline attachments: the HTML names each by its content_id (cid:)
+                body["attachments"] = [
+                    {
+                        "filename": i.filename,
+                        "content": base64.b64encode(i.data).decode("ascii"),
+                        "content_type": i.mime,
+                        "content_id": i.cid,
+                    }
+                    for i in message.images
+                ]
         _post_json(
             f"{self.base}/emails",
             body,

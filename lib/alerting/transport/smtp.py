@@ -66,6 +66,19 @@ class SmtpChannel:
         msg.set_content(text)
         if html:
             msg.add_alternative(html, subtype="html")
+            # the HTML part becomes multipart/related: the HTML and its cid: images
+            html_part = msg.get_body(preferencelist=("html",))
+            if html_part is not None:
+                for image in m.images:
+                    maintype, _, subtype = image.mime.partition("/")
+                    html_part.add_related(
+                        image.data,
+                        maintype=maintype,
+                        subtype=subtype,
+                        cid=f"<{image.cid}>",
+                        filename=image.filename,
+                        disposition="inline",
+                    )
         return msg
 
     def send(self, message: Message) -> str | None:

@@ -149,3 +149,58 @@ def test_settings_from_env_over_secrets(tmp_path):
         with pytest.raises(ConfigError, match=msg):
             alert_settings.load({}, bad)
     assert alert_settings.redact_url("https://hooks.slack.com/services/T/B/SECRET") == "https://hooks.slack.com/…"
+
+
+def report_message() -> notify.Message:
+    from lib.reports import png_charts
+    from lib.reports.html import Figures, page
+
+    figures = Figures("daily-2025-12-07")
+    chart = png_charts.bars([("06", 0.021), ("07", 0.0237)], "te-8d", highlight=1, title="Snapshot TE")
+    html = figures.email(page("Desk daily report 2025-12-07", "<p>header</p>", [figures.img(chart)]))
+    return notify.Message("[Desk Monitor] Daily report", "PASS  Tracking error", html.html, images=html.images)
+
+
+def test_report_charts_travel_as_inline_png_over_smtp():
+    msg = report_message()
+    with smtp_server() as (port, box):
+        assert (
+            notify.deliver(notify.SmtpChannel(f"smtp://127.0.0.1:{port}", "d@x.example", ("pm@x.example",)), msg)
+            is None
+        )
+    mail = box.messages[0]
+    assert mail.get_content_type() == "multipart/alternative"
+    related = mail.get_payload()[1]
+    assert related.get_content_type() == "multipart/related"
+    html_part, image = related.get_payload()
+    assert html_part.get_content_type() == "text/html" and image.get_content_type() == "image/png"
+    assert image["Content-ID"] == "<te-8d.daily-2025-12-07@desk-monitor>"
+    assert image.get_content_disposition() == "inline" and image.get_filename() == "daily-2025-12-07-te-8d.png"
+    assert image.get_payload(decode=True) == msg.images[0].data
+    assert 'src="cid:te-8d.daily-2025-12-07@desk-monitor"' in html_part.get_content()
+
+
+def test_report_charts_travel_as_inline_attachments_through_resend():
+    import base64
+
+    msg = report_message()
+    with http_receiver() as (url, rec):
+        assert notify.deliver(notify.ResendChannel("re_KEY", "d@x.example", ("pm@x.example",), url), msg) is None
+    body = rec.requests[0]["json"]
+    assert body["attachments"] == [
+        {
+            "filename": "daily-2025-12-07-te-8d.png",
+            "content": base64.b64encode(msg.images[0].data).decode(),
+            "content_type": "image/png",
+            "content_id": "te-8d.daily-2025-12-07@desk-monitor",
+        }
+    ]
+    assert 'src="cid:te-8d.daily-2025-12-07@desk-monitor"' in body["html"]
+
+
+def test_a_message_kept_in_the_outbox_keeps_its_images():
+    msg = report_message()
+    again = notify.Message.from_json(msg.to_json())
+    assert again.images == msg.images and again.images[0].data[:4] == b"\x89PNG"
+    assert again.idempotency_key == msg.idempotency_key and again.html == msg.html
+    assert notify.Message.from_json('{"subject": "s", "text": "t"}').images == ()  # older outbox rows
