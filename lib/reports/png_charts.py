@@ -13,6 +13,7 @@ import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -49,7 +50,7 @@ def _axes(fig: Figure, title: str, left: float = 0.02, right: float = 0.98, bott
     ax.spines["bottom"].set_color(AXIS)
     ax.tick_params(colors=TEXT, labelsize=7, length=0, pad=2)
     for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
-        label.set_family(FONT)
+        label.set_fontfamily(FONT)
     return ax
 
 
@@ -64,7 +65,7 @@ def _no_data(fig: Figure, ax) -> None:
     fig.text(0.5, 0.45, "no data", ha="center", va="center", fontsize=8, color=TEXT, family=FONT)
 
 
-def _finite(v: float | None) -> bool:
+def _finite(v: float | None) -> TypeGuard[float]:
     return v is not None and math.isfinite(v)
 
 
@@ -80,7 +81,7 @@ def line(
     """A line over labelled points: first and last label on the x axis, min and max on the right."""
     fig = _figure(width, height)
     ax = _axes(fig, title, right=0.78)
-    ys = [v if _finite(v) else math.nan for _, v in points]
+    ys: list[float] = [v if _finite(v) else math.nan for _, v in points]
     shown = [v for v in ys if not math.isnan(v)]
     if not shown:
         _no_data(fig, ax)
