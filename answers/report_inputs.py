@@ -74,12 +74,12 @@ def daily(
     untracked = _optional(trades.untracked_fills, day, day, 20, notes=notes, what="untracked fills")
     daily_report.execution_part(report, day_exec, untracked)
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    buckets = _optional(
-        health.heartbeat_buckets, start, start + timedelta(days=1), 300, notes=notes, what="monitor heartbeats"
+    end = min(start + timedelta(days=1), now)  # today: up to now, never into the future
+    durations = (
+        _optional(health.status_seconds, start, end, notes=notes, what="monitor heartbeats") if end > start else None
     )
     sync = _optional(health.sync_summary, start + timedelta(days=1), notes=notes, what="sync runs")
-    daily_report.health_part(report, buckets, sync)
-    end = min(start + timedelta(days=1), now)
+    daily_report.health_part(report, durations, sync, window_s=(end - start).total_seconds())
     results = alerts.tracking(snap, thresholds) if snap is not None else []
     if day_exec is not None:
         results += alerts.execution(day_exec, day, end, thresholds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -165,3 +165,30 @@ def test_weekly_send_carries_its_charts_as_png(run_cli, monkeypatch):
     cids = re.findall(r'src="cid:([^"]+)"', html)
     assert len(cids) == 2 and all(related[c][0] == "image/png" and len(related[c][1]) > 5_000 for c in cids)
     assert "<svg" not in html and "Repeat offenders" in text
+
+
+def test_daily_minutes_down_at_heartbeat_resolution(run_cli, engine):
+    """The demo's sync monitor reports two error beats on 2025-12-07, each followed a minute later by an OK beat:
+    2 minutes DOWN, not two whole 5-minute buckets (10)."""
+    code, out, err = run_cli("daily", "--date", "2025-12-07", "--format", "json")
+    assert code == 0, err
+    monitors = {m["monitor"]: m for m in json.loads(out)["monitors"]}
+    # independently: the live rule between consecutive raw beats (DOWN after an error until the next beat, or
+    # after 10 silent intervals of 60 s)
+    lo, hi = datetime(2025, 12, 7, tzinfo=UTC), datetime(2025, 12, 8, tzinfo=UTC)
+    rows = engine.query(
+        "SELECT DISTINCT monitor, ts, lower(status) = 'ok' FROM maicro_monitors.monitor_heartbeat "
+        "WHERE ts >= '2025-12-06 00:00:00' AND ts < '2025-12-08 00:00:00' ORDER BY monitor, ts"
+    ).result_rows
+    beats: dict[str, list] = {}
+    for monitor, ts, ok in rows:
+        beats.setdefault(monitor, []).append((ts.replace(tzinfo=UTC), ok))
+    for monitor, seq in beats.items():
+        down = 0.0
+        for (ts, ok), nxt in zip(seq, [b[0] for b in seq[1:]] + [hi]):
+            begin = ts if not ok else ts + timedelta(seconds=600)
+            down += max(0.0, (min(nxt, hi) - max(begin, lo)).total_seconds())
+        assert monitors[monitor]["down_min"] == pytest.approx(down / 60, abs=0.05), monitor
+    assert monitors["sync"]["down_min"] == 2 and monitors["sync"]["ok_share"] == pytest.approx(1 - 2 / 1440, abs=1e-4)
+    code, out, err = run_cli("daily", "--date", "2025-12-07")
+    assert "sync DOWN 2 min" in out
