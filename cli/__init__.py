@@ -93,6 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: bad arguments (message printed) or --help
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    from lib import config
+
+    if config.ENV_PROBLEMS:  # a bad DESK_* number: say which and what it expects, run nothing
+        import sys
+
+        for problem in config.ENV_PROBLEMS:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
     if args.reads_desk:
         from cli.common import beside_running_app
 

@@ -9,6 +9,7 @@ page or query hard-codes its own copy.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -17,6 +18,34 @@ from pathlib import Path
 from types import MappingProxyType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# --- numbers from the environment ----------------------------------------
+# Read once at import, never raising there: a bad value (DESK_QUERY_TIME_LIMIT_S=20s) leaves the default in place
+# and is recorded; every entry point (app.py, python -m cli) calls `check_environment()` first, which names the
+# variable, what it got and the form it expects, and runs nothing else.
+_env_problems: list[str] = []  # appended to only while this module is imported
+
+
+def _env_number(name: str, default: float, lo: float, hi: float, what: str, whole: bool = False) -> float:
+    """`name` from the environment as a number in [lo, hi] (`whole`: an integer), else `default` (recorded)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip()) if whole else float(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or not lo <= value <= hi:
+        form = "a whole number" if whole else "a number"
+        _env_problems.append(f"{name}={raw!r} is not {form} from {lo:g} to {hi:g} ({what}; e.g. {name}={default:g})")
+        return default
+    return value
+
+
+def _env_int(name: str, default: int, lo: int, hi: int, what: str) -> int:
+    return int(_env_number(name, default, lo, hi, what, whole=True))
+
+
 # The embedded demo desk (nothing configured). DESK_DEMO_PATH moves it (tests, a second checkout);
 # it is still the app's own database, never a configured ClickHouse.
 DEFAULT_DEMO_PATH = Path(os.environ.get("DESK_DEMO_PATH") or PROJECT_ROOT / "data" / "demo.chdb").resolve()
@@ -78,8 +107,11 @@ LEDGER_LIST_LIMIT = 500  # deposits/withdrawals marked on the equity curve
 # The regime of an hour is the benchmark coin over the 24 hours ending with that hour's close
 # (Binance hourly candles): trend from its 24 h return, volatility from its hourly log returns.
 REGIME_COIN = "BTC"
-REGIME_TREND_UP = float(os.environ.get("DESK_REGIME_TREND_UP", "0.02"))  # 24 h return above this: "up"
-REGIME_TREND_DOWN = float(os.environ.get("DESK_REGIME_TREND_DOWN", "-0.02"))  # below this: "down"; between: "flat"
+# 24 h return above REGIME_TREND_UP: "up"; below REGIME_TREND_DOWN: "down"; between: "flat"
+REGIME_TREND_UP = _env_number("DESK_REGIME_TREND_UP", 0.02, 0.0001, 1.0, "the 24 h return above which BTC trends up")
+REGIME_TREND_DOWN = _env_number(
+    "DESK_REGIME_TREND_DOWN", -0.02, -1.0, -0.0001, "the 24 h return below which BTC trends down"
+)
 REGIME_TREND_BAND_RANGE_PCT = (0.1, 20.0)  # what the Overview's trend band input accepts (± %, symmetric)
 REGIME_VOL_MIN_RETURNS = 18  # realised vol needs this many of the 24 hourly returns, else "unknown"
 REGIME_THIN_HOURS = 24  # a regime bucket with fewer hours than this is marked thin
@@ -181,8 +213,8 @@ REPORT_TARGETS: Mapping[str, float] = MappingProxyType(
 )
 
 # --- query safety ---------------------------------------------------------
-QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
-CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))
+QUERY_TIME_LIMIT_S = _env_int("DESK_QUERY_TIME_LIMIT_S", 20, 1, 3600, "the query time limit in seconds")
+CONNECT_TIMEOUT_S = _env_int("DESK_CONNECT_TIMEOUT_S", 5, 1, 3600, "the connect timeout in seconds")
 
 # --- cache lifetimes (seconds), by how often the source table changes -----
 TTL_LIVE = 30  # account, positions, heartbeats, sync log
@@ -297,13 +329,19 @@ def table_map(overrides: Mapping[str, str] | None = None) -> TableMap:
 # --- the live demo desk (lib/demo/feeder.py) ---------------------------------
 
 
-def _env_float(name: str, default: float, lo: float, hi: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return min(max(value, lo), hi)
+DEMO_TICK_S = _env_number("DESK_DEMO_TICK_S", 20.0, 1.0, 60.0, "how often the demo feeder extends the desk, in seconds")
+DEMO_REBUILD_AFTER_DAYS = _env_number(
+    "DESK_DEMO_REBUILD_DAYS", 7.0, 0.0, 3650.0, "the age in days after which the demo desk is rebuilt"
+)
 
 
-DEMO_TICK_S = _env_float("DESK_DEMO_TICK_S", 20.0, 1.0, 60.0)  # how often the feeder extends the desk
-DEMO_REBUILD_AFTER_DAYS = _env_float("DESK_DEMO_REBUILD_DAYS", 7.0, 0.0, 3650.0)  # older desks are rebuilt
+# --- the environment's verdict (see _env_number) -----------------------------
+ENV_PROBLEMS: tuple[str, ...] = tuple(_env_problems)
+if REGIME_TREND_DOWN >= REGIME_TREND_UP:
+    ENV_PROBLEMS += ("DESK_REGIME_TREND_DOWN must be below DESK_REGIME_TREND_UP",)
+
+
+def check_environment() -> None:
+    """Raise ConfigError naming every DESK_* number of the environment that could not be used."""
+    if ENV_PROBLEMS:
+        raise ConfigError("; ".join(ENV_PROBLEMS))
