@@ -136,8 +136,11 @@ def resolve_settings(
         primary = Endpoint(kind="chdb", path=str(config.DEFAULT_DEMO_PATH))
 
     def _int(name: str, default: int) -> int:
-        sources = ((name, kwargs.get(name)), (f"DESK_{name.upper()}", env.get(f"DESK_{name.upper()}")))
-        sources += ((f"[connections.clickhouse] {name}", secrets.get(name)),)
+        sources: list[tuple[str, Any]] = [
+            (name, kwargs.get(name)),
+            (f"DESK_{name.upper()}", env.get(f"DESK_{name.upper()}")),
+            (f"[connections.clickhouse] {name}", secrets.get(name)),
+        ]
         where, raw = next(((w, r) for w, r in sources if r), (name, None))
         try:
             value = int(raw) if raw else default
