@@ -301,6 +301,19 @@ def parse_tab(raw: object, tabs: Sequence[str]) -> str:
     return text
 
 
+def parse_categories(raw: object, categories: Sequence[str]) -> list[str]:
+    """Categories of a filter (`?categories=MISSING_POSITION,EXTRA_POSITION`), each one of `categories`, in
+    their order; `none` is the empty selection (no parameter at all means every category)."""
+    text = str(raw).strip()
+    if text.lower() == "none":
+        return []
+    picked = parse_list(text.upper(), lambda item: item.strip(), "categories", max_items=len(categories))
+    unknown = [c for c in picked if c not in categories]
+    if unknown:
+        raise InputError(f"categories must be among {', '.join(categories)} (or none), not {unknown[0][:30]!r}")
+    return [c for c in categories if c in picked]
+
+
 def parse_page(raw: object) -> int:
     """A 1-based page number (`?page=`)."""
     return parse_url_int(raw, "page", 1, 1_000_000)

@@ -11,7 +11,7 @@ from ui import layout, links, plot
 from ui.data import load
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
+from ui.state import set_url, url_replaced, url_value
 from ui.thresholds import threshold_inputs
 from ui.tracking_error import sections, views
 
@@ -102,8 +102,17 @@ sections.attribution(page.attribution, start, end)
 def day_story() -> None:
     st.subheader("Day story")
     options = view.days_with_targets
-    # a URL day outside the (new) range lands quietly on the nearest day the range has
-    url_day = nearest_day(url_value("day", lambda raw: parse_date(raw, "day"), options[-1]), options)
+    # a URL day the range cannot show lands on the nearest day it has, and the page says so
+    wanted = url_value("day", lambda raw: parse_date(raw, "day"), options[-1])
+    url_day = nearest_day(wanted, options)
+    if wanted != url_day:
+        inside = start <= wanted <= end
+        url_replaced(
+            "day",
+            wanted.isoformat(),
+            url_day.isoformat(),
+            "has no model targets or no data" if inside else f"is outside the range {start} – {end}",
+        )
     if st.session_state.get("te_day") not in options:
         st.session_state.pop("te_day", None)
     day = st.selectbox(

@@ -82,6 +82,7 @@ PARSERS = {
     "parse_order": inputs.parse_order,
     "parse_tab": lambda raw: inputs.parse_tab(raw, ("fills", "orders")),
     "parse_page": inputs.parse_page,
+    "parse_categories": lambda raw: inputs.parse_categories(raw, ("MISSING_POSITION", "MATCHED")),
     "parse_url_int": lambda raw: inputs.parse_url_int(raw, "n", 0, 10**6),
     "parse_choice": lambda raw: inputs.parse_choice(raw, "n", (0, 7, 99)),
     "parse_trend_band": inputs.parse_trend_band,

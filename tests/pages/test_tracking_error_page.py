@@ -146,12 +146,24 @@ def test_garbage_url_params_warn_and_fall_back(app):
     assert q["day"] == "2025-12-10" and q["hour"] == str(config.DEFAULT_SNAPSHOT_HOUR) and q["window"] == "14"
     assert "2025-12-10" in story(at)
 
-    # a real date outside the (new) range lands quietly on the nearest day of the range
+    # a real date outside the range lands on the nearest day of the range, and the page says so
     at = app(PAGE, query={**RANGE, "day": "2025-11-25"})
     no_exception(at)
     assert "Ignored URL parameter" not in texts(at, "warning")
     assert dict(at.query_params)["day"] == "2025-12-01"
     assert "2025-12-01" in story(at)
+
+
+def test_a_linked_day_the_range_cannot_show_is_replaced_with_a_notice(app):
+    """?day= outside the range used to open another day silently."""
+    at = app(PAGE, query={**RANGE, "day": "2025-11-25"})
+    no_exception(at)
+    notices = texts(at, "info")
+    assert f"The link's `day` is 2025\\-11\\-25, which is outside the range {RANGE['from']} – {RANGE['to']}" in notices
+    assert "showing 2025\\-12\\-01 instead" in notices
+    # a day inside the range is shown as asked, without a notice
+    at = app(PAGE, query={**RANGE, "day": "2025-12-05"})
+    assert "The link's `day`" not in texts(at, "info") and dict(at.query_params)["day"] == "2025-12-05"
 
 
 @pytest.mark.parametrize("day", ["2025-13-45", "x" * 200])
