@@ -1,15 +1,16 @@
 """The desk's daily report, pure: frames in (loaded by answers/report_inputs.py), a `DailyReport` out.
 
 Every number comes from the same lib/ maths the pages use: the PnL decomposition
-(lib.book.pnl.decompose on queries.book.overview.pnl_window), the Modified Dietz return and
-drawdown (lib.book.pnl on queries.book.overview.equity_series), the tracking-error snapshot
+(lib.book.pnl.decompose on queries.book.overview.pnl_window), the chained time-weighted return
+(each interval between account snapshots net of its deposits and withdrawals, chained over the day:
+queries.book.overview.equity_series) and drawdown (lib.book.pnl), the tracking-error snapshot
 and its story (lib.tracking.classification.classify, lib.tracking.story.day_story, history from lib.tracking.snapshot),
-the rebalance (queries.book.trades.daily_execution), the monitors' day (lib.health.rules
-timeline_states) and the day-scoped alert rules (lib.alerting.rules). Missing is None and
-printed as "—", never 0.
+the rebalance (queries.book.trades.daily_execution), the monitors' day at heartbeat resolution
+(queries.health.health.status_seconds) and the day-scoped alert rules (lib.alerting.rules). Missing is None
+and printed as "—", never 0.
 
 Renderers: `to_text` (plain text, PASS/FAIL marks), `to_json` and, in
-lib/reports/html.py, a self-contained HTML email.
+lib/reports/html.py, the HTML e-mail (its charts as PNG images).
 """
 
 from __future__ import annotations

@@ -167,6 +167,17 @@ def test_weekly_send_carries_its_charts_as_png(run_cli, monkeypatch):
     assert "<svg" not in html and "Repeat offenders" in text
 
 
+def test_daily_report_prints_no_local_path(run_cli, tmp_path, monkeypatch):
+    """The footer said "no alert state at /opt/desk/data/alerts.sqlite": a local path in a mailed report."""
+    state = tmp_path / "private-dir" / "alerts.sqlite"
+    monkeypatch.setenv("DESK_ALERT_STATE", str(state))
+    for fmt_name in ("text", "html", "json"):
+        code, out, err = run_cli("daily", "--date", "2025-12-07", "--format", fmt_name)
+        assert code == 0, err
+        assert "private-dir" not in out and str(tmp_path) not in out, fmt_name
+        assert "no alert state" in out and "has not run" in out, fmt_name
+
+
 def test_daily_minutes_down_at_heartbeat_resolution(run_cli, engine):
     """The demo's sync monitor reports two error beats on 2025-12-07, each followed a minute later by an OK beat:
     2 minutes DOWN, not two whole 5-minute buckets (10)."""
@@ -192,3 +203,12 @@ def test_daily_minutes_down_at_heartbeat_resolution(run_cli, engine):
     assert monitors["sync"]["down_min"] == 2 and monitors["sync"]["ok_share"] == pytest.approx(1 - 2 / 1440, abs=1e-4)
     code, out, err = run_cli("daily", "--date", "2025-12-07")
     assert "sync DOWN 2 min" in out
+
+
+def test_the_daily_report_documents_its_return_as_chained_time_weighted():
+    """The module said "Modified Dietz"; the return it reports is the chained time-weighted one (each interval
+    between snapshots net of its flows, chained: queries.book.overview.equity_series)."""
+    from lib.reports import daily as daily_report
+
+    doc = " ".join((daily_report.__doc__ or "").split())
+    assert "Modified Dietz" not in doc and "chained time-weighted return" in doc
