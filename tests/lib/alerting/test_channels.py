@@ -164,10 +164,8 @@ def report_message() -> notify.Message:
 def test_report_charts_travel_as_inline_png_over_smtp():
     msg = report_message()
     with smtp_server() as (port, box):
-        assert (
-            notify.deliver(notify.SmtpChannel(f"smtp://127.0.0.1:{port}", "d@x.example", ("pm@x.example",)), msg)
-            is None
-        )
+        channel = notify.SmtpChannel(f"smtp://127.0.0.1:{port}", "d@x.example", ("pm@x.example",))
+        assert notify.deliver(channel, msg).delivered
     mail = box.messages[0]
     assert mail.get_content_type() == "multipart/alternative"
     related = mail.get_payload()[1]
@@ -185,7 +183,7 @@ def test_report_charts_travel_as_inline_attachments_through_resend():
 
     msg = report_message()
     with http_receiver() as (url, rec):
-        assert notify.deliver(notify.ResendChannel("re_KEY", "d@x.example", ("pm@x.example",), url), msg) is None
+        assert notify.deliver(notify.ResendChannel("re_KEY", "d@x.example", ("pm@x.example",), url), msg).delivered
     body = rec.requests[0]["json"]
     assert body["attachments"] == [
         {
