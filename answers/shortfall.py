@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from lib import clock, config
+from lib import format as fmt
 from lib.model_book import band as bands
 from lib.model_book import curves
 from lib.model_book import waterfall as falls
@@ -48,9 +49,9 @@ def complete_window(start: date, end: date, as_of: datetime | None) -> Window:
     pending = None
     if last is None or last < end:
         first_open = start if last is None else last + timedelta(days=1)
-        pending = clock.pending_note(first_open, DAY_CLOSE_HOUR, as_of)
-        if pending is None:
-            pending = f"{first_open.isoformat()} closes at 00:00 UTC on {(first_open + timedelta(days=1)).isoformat()}"
+        left = clock.closes_in(first_open, DAY_CLOSE_HOUR, as_of)
+        when = f"00:00 UTC on {(first_open + timedelta(days=1)).isoformat()}"
+        pending = f"{first_open.isoformat()} closes at {when}" + (f" (in {fmt.countdown(left)})" if left else "")
     return Window(start, last, end, pending)
 
 

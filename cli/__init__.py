@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Sequence
 from importlib import import_module
 
-COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag")
+COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag", "shortfall")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -56,7 +56,9 @@ RECON_REL_TOL = 1e-6  # ... or below this fraction of the position
 SNAPSHOT_ROUND_S = 30  # rows of one positions-snapshot round lie within this many seconds of its newest row
 
 # --- the model book and the shortfall against it (Tracking Error, Overview, cli shortfall, alerts) ----
-MODEL_MARK_MAX_AGE_S = 600  # the live equity at 00:00: the account snapshot nearest it within this, before the rebalance
+MODEL_MARK_MAX_AGE_S = (
+    600  # the live equity at 00:00: the account snapshot nearest it within this, before the rebalance
+)
 MODEL_PRICE_MAX_AGE_H = 24  # a missing Binance close is replaced by the newest one at most this much older
 MODEL_TARGETS_MAX_AGE_DAYS = 7  # a day without D-2 targets holds the newest targets at most this many days older
 MODEL_FILLS_LOOKBACK_DAYS = 30  # positions going into a range are read from the fills of this many days before it
@@ -165,8 +167,11 @@ ALERT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "repeat_hours": 4,  # a still-firing alert is re-sent after this long
         "clickhouse_pending_min": 0,  # "dashboard cannot read ClickHouse" must last this long before it is sent
         "sync_lag_pending_min": 5,  # sync lag must last this long before it is sent
+        "model_band_sigmas": 2.0,  # live − model over the last MODEL_ALERT_DAYS beyond ± this many sigma * sqrt(days)
+        "model_band_pending_min": 60,  # ... outside the band this long (from the close of the day it left) before it is sent
     }
 )
+MODEL_ALERT_DAYS = 30  # the model-book band alert reads the last this many complete days
 ALERT_DRAWDOWN_LOOKBACK_DAYS = 90
 ALERT_SEND_RETRIES = 3  # attempts per channel per run; undelivered messages wait for the next run
 ALERT_SEND_TIMEOUT_S = 10

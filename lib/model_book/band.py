@@ -40,19 +40,23 @@ class Band:
         """The realised tracking error the band rests on, annualised (a fraction)."""
         return None if self.sigma_bp is None else self.sigma_bp / 1e4 * math.sqrt(config.ANNUALISATION_DAYS)
 
-    @property
-    def method(self) -> str:
-        """How the band is drawn, in one line (stated on the chart)."""
+    def method_lines(self) -> tuple[str, ...]:
+        """How the band is drawn (stated on the chart): the rule, then where sigma comes from."""
         if self.sigma_bp is None:
             return (
-                f"No band: fewer than {config.MODEL_BAND_MIN_DAYS} days with a known active return in the "
-                f"{self.window_days} days before the range ({self.n_history})."
+                "No band: too little history to say what is ordinary for this desk",
+                f"(fewer than {config.MODEL_BAND_MIN_DAYS} days with a known active return in the "
+                f"{self.window_days} days before the range: {self.n_history}).",
             )
         return (
-            f"Band ±{self.k:g}σ√t: σ = {self.sigma_bp:.1f} bp a day, the std of the daily active return (live − "
-            f"model) over the {self.n_history} days before the range (realised TE "
-            f"{fmt.pct(self.te_annual, 1)} annualised ×√{config.ANNUALISATION_DAYS}); t = days since the start."
+            f"Band ±{self.k:g}σ√t around 0, t = days since the range started; σ = {self.sigma_bp:.1f} bp a day,",
+            f"the std of the daily active return (live − model) over the {self.n_history} days before the range "
+            f"(realised TE {fmt.pct(self.te_annual, 1)} annualised ×√{config.ANNUALISATION_DAYS}).",
         )
+
+    @property
+    def method(self) -> str:
+        return " ".join(self.method_lines())
 
     def status(self, i: int) -> str | None:
         c, lim = self.cumulative_bp[i], self.limit_bp[i]

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-CURVE_SCHEMA = {"ts": pl.Datetime("ms", "UTC"), "equity": pl.Float64}
+_TS: pl.DataType = pl.Datetime("ms", "UTC")
+CURVE_SCHEMA = pl.Schema([("ts", _TS), ("equity", pl.Float64())])
 
 
 def model_curve(rows: pl.DataFrame) -> pl.DataFrame:
