@@ -186,7 +186,7 @@ def symbol_table(symbols: pl.DataFrame, waterfall: Waterfall) -> pl.DataFrame:
     table = (
         symbols.select(
             pl.col("sym").cast(pl.String),
-            *[pl.col(k).cast(pl.Float64).fill_null(0.0) for k in NAMED_BARS],
+            *[pl.col(k).cast(pl.Float64) for k in NAMED_BARS],  # a symbol without a Binance price: unknown, null
             pl.col("live_trading").cast(pl.Float64),
             pl.col("model_trading").cast(pl.Float64),
             pl.col("n_unpriced").cast(pl.Int64),
