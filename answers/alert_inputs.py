@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from answers import shortfall
 from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.book import pnl
@@ -168,6 +169,7 @@ def gather() -> alerts.LiveInputs:
     )
     latest_equity = load(overview.latest_equity, what="latest account snapshot")
     liquidation = load(positions.latest_liquidation, what="latest positions")
+    model_band = load(model_book_band, as_of, what="live against the model book") if as_of else no_day
     return alerts.LiveInputs(
         as_of_frame=as_of_frame,
         monitors=monitors,
@@ -185,7 +187,14 @@ def gather() -> alerts.LiveInputs:
         liquidation=liquidation,
         as_of=as_of,
         clickhouse_error=load.error,
+        model_band=model_band,
     )
+
+
+def model_book_band(as_of: datetime) -> Any:
+    """The live book against the model book over the last config.MODEL_ALERT_DAYS complete days, and its band."""
+    last = clock.latest_complete_day(as_of, shortfall.DAY_CLOSE_HOUR)
+    return shortfall.model_book(last - timedelta(days=config.MODEL_ALERT_DAYS - 1), last, as_of=as_of).band
 
 
 def checked_at(inputs: alerts.LiveInputs) -> datetime:

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from answers import clock as desk_clock
+from answers import shortfall
 from lib import config
 from lib.alerting import rules as alerts
 from lib.clickhouse.errors import QueryFailed
@@ -22,9 +24,9 @@ from queries.tracking import tracking_error
 UTC = UTC
 
 
-def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str) -> Any:
+def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str, **kwargs: Any) -> Any:
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     except QueryFailed as err:
         if err.kind != "missing_table":
             raise
@@ -113,6 +115,15 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     account = _optional(overview.margin_series, week_start, week_ending, notes=notes, what="margin and leverage")
     weekly_report.margin_part(report, account)
     weekly_report.tracking_part(report, tl, float(thresholds["te_max"]))
+    model = _optional(
+        shortfall.shortfall,
+        week_start,
+        week_ending,
+        notes=notes,
+        what="live against the model book",
+        as_of=desk_clock.desk_clock().as_of,
+    )
+    weekly_report.model_part(report, model.waterfall if model else None, model.band if model else None)
     execution = _optional(trades.daily_execution, week_start, week_ending, notes=notes, what="execution")
     weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]))
     end = datetime(week_ending.year, week_ending.month, week_ending.day, tzinfo=UTC) + timedelta(days=1)

@@ -84,6 +84,19 @@ RECON_ABS_TOL = 1e-8  # fills-implied vs exchange units: differences below this 
 RECON_REL_TOL = 1e-6  # ... or below this fraction of the position
 SNAPSHOT_ROUND_S = 30  # rows of one positions-snapshot round lie within this many seconds of its newest row
 
+# --- the model book and the shortfall against it (Tracking Error, Overview, cli shortfall, alerts) ----
+MODEL_MARK_MAX_AGE_S = (
+    600  # the live equity at 00:00: the account snapshot nearest it within this, before the rebalance
+)
+MODEL_PRICE_MAX_AGE_H = 24  # a missing Binance close is replaced by the newest one at most this much older
+MODEL_TARGETS_MAX_AGE_DAYS = 7  # a day without D-2 targets holds the newest targets at most this many days older
+MODEL_FILLS_LOOKBACK_DAYS = 30  # positions going into a range are read from the fills of this many days before it
+MODEL_BAND_WINDOW_DAYS = 30  # the band's sigma: daily active returns of this many days before the range
+MODEL_BAND_MIN_DAYS = 10  # ... at least this many of them known, else no band
+MODEL_BAND_SIGMAS = 2.0  # the band is +- this many sigma * sqrt(days)
+MODEL_RESIDUAL_LARGE_SHARE = 0.2  # the waterfall says so when |residual| exceeds this share of |gap| ...
+MODEL_RESIDUAL_LARGE_BP = 2.0  # ... and this many bp
+
 # --- execution expectations ----------------------------------------------
 REBALANCE_WINDOW_MINUTES = 5  # fills after 00:05 UTC are flagged as off-window
 ANNUALISATION_DAYS = 365  # crypto trades every day
@@ -186,8 +199,11 @@ ALERT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "repeat_hours": 4,  # a still-firing alert is re-sent after this long
         "clickhouse_pending_min": 0,  # "dashboard cannot read ClickHouse" must last this long before it is sent
         "sync_lag_pending_min": 5,  # sync lag must last this long before it is sent
+        "model_band_sigmas": 2.0,  # live − model over the last MODEL_ALERT_DAYS beyond ± this many sigma * sqrt(days)
+        "model_band_pending_min": 60,  # ... outside the band this long (from the close of the day it left) before it is sent
     }
 )
+MODEL_ALERT_DAYS = 30  # the model-book band alert reads the last this many complete days
 ALERT_DRAWDOWN_LOOKBACK_DAYS = 90
 ALERT_SEND_RETRIES = 3  # attempts per channel per run; undelivered messages wait for the next run
 ALERT_SEND_TIMEOUT_S = 10

@@ -324,3 +324,14 @@ def nearest_day(value: date, options: Sequence[date]) -> date:
     if not options:
         raise InputError("there is no day to choose from")
     return min(options, key=lambda d: (abs((d - value).days), -d.toordinal()))
+
+
+_FLAGS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
+
+
+def parse_flag(raw: object, name: str = "flag") -> bool:
+    """An on/off switch from the URL or the command line: 1/0, true/false, on/off, yes/no."""
+    text = str(raw).strip().lower()
+    if text not in _FLAGS:
+        raise InputError(f"{name} must be 1 or 0 (on or off), not {str(raw).strip()[:20]!r}")
+    return _FLAGS[text]

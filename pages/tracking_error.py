@@ -14,6 +14,7 @@ from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_replaced, url_value
 from ui.thresholds import threshold_inputs
 from ui.tracking_error import sections, views
+from ui.tracking_error import shortfall as model_book_section
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -96,6 +97,9 @@ symbol_link = links.trades_drilldown_prefix(sidebar)
 # --- which names and buckets carry the range's TE ----------------------------------------------
 sections.attribution(page.attribution, start, end)
 
+# --- live against the model book: curves, band, waterfall, symbols (ui/tracking_error/shortfall.py) ----
+model_book = model_book_section.show(sidebar, symbol_link)
+
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
 @st.fragment
@@ -125,6 +129,7 @@ def day_story() -> None:
     set_url(day=day)
     if lags is not None:
         sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
+    model_book_section.day_line(model_book_section.day_sentence(model_book, day))
     sections.day_story(views.day_story(view, day), day, hour, symbol_link)
 
 

@@ -24,13 +24,15 @@ from lib import config
 from lib import format as fmt
 from lib.book import execution, pnl
 from lib.health import rules as health
+from lib.model_book import band as model_bands
+from lib.model_book import waterfall as model_falls
 from lib.reports import png_charts
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
 
 if TYPE_CHECKING:
-    from lib.reports.html import EmailHtml
+    from lib.reports.html import EmailHtml, Figures
 
 UTC = UTC
 OFFENDER_CATEGORIES = (te.MISSING_POSITION, te.WRONG_DIRECTION, te.EXTRA_POSITION, te.MAGNITUDE_ERROR)
@@ -69,6 +71,7 @@ class WeeklyReport:
     incidents: list[dict] = field(default_factory=list)  # monitor, start, end, minutes
     blips: dict[str, int] = field(default_factory=dict)  # monitor -> DOWN spells of at most monitor_down_min
     sync_failures: dict[str, int] = field(default_factory=dict)
+    model: dict = field(default_factory=dict)  # the week's waterfall against the model book (model_part)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -209,6 +212,29 @@ def health_part(
             r.sync_failures[str(table)] = int(n)
 
 
+def model_part(r: WeeklyReport, fall: model_falls.Waterfall | None, band: model_bands.Band | None) -> None:
+    """The week's waterfall from the model book's PnL to the live PnL, and where the live book is in its band."""
+    if fall is None or fall.gap_usd is None:
+        r.notes.append("live against the model book: no complete day with both books in the week")
+        return
+    shown = model_falls.rounded_together([b.usd for b in fall.bars], fall.gap_usd)
+    r.model = {
+        "first": fall.first,
+        "last": fall.last,
+        "n_days": fall.n_days,
+        "model_pnl": fall.model_pnl,
+        "live_pnl": fall.live_pnl,
+        "gap_usd": fall.gap_usd,
+        "gap_bp": fall.gap_bp,
+        "bars": [
+            {"bar": b.key, "label": b.label, "usd": b.usd, "bp": b.bp, "shown_usd": v} for b, v in zip(fall.bars, shown)
+        ],
+        "sentence": fall.sentence(),
+        "band": band.sentence() if band is not None else None,
+        "notes": list(fall.notes),
+    }
+
+
 # ------------------------------------------------------------------ output
 
 
@@ -272,8 +298,24 @@ def to_text(r: WeeklyReport) -> str:
         f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
         f"late rebalances: {', '.join(map(str, r.late_rebalances)) or 'none'}",
         "",
-        "Health incidents",
+        "Live against the model book",
     ]
+    if r.model:
+        m = r.model
+        lines.append(
+            f"  Model book {fmt.usd(m['model_pnl'], signed=True)} → live {fmt.usd(m['live_pnl'], signed=True)}: "
+            f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bp_signed(m['gap_bp'])}) over {m['n_days']} day(s)"
+        )
+        lines += [
+            f"    {b['label']:<24} {fmt.usd(b['shown_usd'], signed=True):>10} {fmt.bp_signed(b['bp']):>10}"
+            for b in m["bars"]
+        ]
+        if m["band"]:
+            lines.append(f"  {m['band']}")
+        lines += [f"  {n}" for n in m["notes"]]
+    else:
+        lines.append("  —")
+    lines += ["", "Health incidents"]
     if r.incidents:
         lines += [
             f"  {i['monitor']} DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"
@@ -422,6 +464,31 @@ def to_html(r: WeeklyReport) -> EmailHtml:
     health_card = h.card("Health incidents", h.kv_table(inc))
     return figures.email(
         h.page(
-            f"Desk weekly risk report {r.week_ending}", header, [ret_card, expo_card, te_card, exe_card, health_card]
+            f"Desk weekly risk report {r.week_ending}",
+            header,
+            [ret_card, expo_card, te_card, _model_card(r, figures), exe_card, health_card],
         )
     )
+
+
+def _model_card(r: WeeklyReport, figures: Figures) -> str:
+    """The week's waterfall against the model book: model PnL, each bar, live PnL; the band's line."""
+    from html import escape
+
+    from lib.reports import html as h
+
+    m = r.model
+    if not m:
+        return h.card("Live against the model book", f'<div style="{h.SMALL}">no complete day with both books</div>')
+    items = [("Model book PnL", m["model_pnl"])] + [(b["label"], b["shown_usd"]) for b in m["bars"]]
+    items.append(("Live book PnL", m["live_pnl"]))
+    chart = figures.img(
+        png_charts.hbars(
+            items, "model-waterfall", width=660, fmt=lambda v: fmt.usd(v, signed=True), title="Model → live, USD"
+        )
+    )
+    rows = [("Live − model", escape(f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bp_signed(m['gap_bp'])})"))]
+    if m["band"]:
+        rows.append(("Band", escape(m["band"])))
+    rows += [("Note", escape(n)) for n in m["notes"]]
+    return h.card("Live against the model book", chart + h.kv_table(rows))

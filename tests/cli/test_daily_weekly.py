@@ -151,7 +151,7 @@ def test_weekly_report(run_cli):
     assert code == 0 and "Desk weekly risk report · 2025-12-08 – 2025-12-14" in out and "Repeat offenders" in out
     code, out, err = run_cli("weekly", "--week-ending", "2025-12-14", "--format", "html")
     assert code == 0 and "<svg" not in out and "<script" not in out
-    assert len(re.findall(r'src="data:image/png;base64,', out)) == 2
+    assert len(re.findall(r'src="data:image/png;base64,', out)) == 3  # returns, TE per day, the model waterfall
 
 
 def test_weekly_send_carries_its_charts_as_png(run_cli, monkeypatch):
@@ -163,7 +163,7 @@ def test_weekly_send_carries_its_charts_as_png(run_cli, monkeypatch):
     assert code == 0, err
     text, html, related = email_parts(box.messages[0])
     cids = re.findall(r'src="cid:([^"]+)"', html)
-    assert len(cids) == 2 and all(related[c][0] == "image/png" and len(related[c][1]) > 5_000 for c in cids)
+    assert len(cids) == 3 and all(related[c][0] == "image/png" and len(related[c][1]) > 5_000 for c in cids)
     assert "<svg" not in html and "Repeat offenders" in text
 
 

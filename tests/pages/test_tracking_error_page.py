@@ -80,8 +80,9 @@ def test_range_trend_and_day_story(app, desk_url):
     unlinked = re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s)  # the names link to Trades
     assert unlinked.strip() == day_stories.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
-    # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap
-    assert len(at.get("plotly_chart")) == 7
+    # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap, and the
+    # model book's equity curves, cumulative active return and waterfall
+    assert len(at.get("plotly_chart")) == 10
     assert dict(at.query_params)["day"] == "2025-12-07"
 
 
