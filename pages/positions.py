@@ -123,7 +123,8 @@ def book_table() -> None:
     if classified:
         caption_column.caption(
             f"{table.height} of {timeline.height} symbols · largest |actual − T+2 target| first "
-            "· weights in % of equity · flip = closer to the T+1 target than to T+2"
+            "· weights in % of equity · flip = closer to the T+1 target than to T+2, where they differ by "
+            f"more than {fmt.pct(config.FLIP_MIN_TARGET_GAP, 2)}"
         )
     else:
         caption_column.caption(
