@@ -75,6 +75,7 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
 # Effective execution lag (Tracking Error page): the scheduled T+2 in green, slips warmer, unknown grey.
 LAG_COLORS: Mapping[int, str] = MappingProxyType({0: "#8e5cc4", 1: "#e8702a", 2: "#2e9d5b", 3: "#d1343b"})
 LAG_UNKNOWN_COLOR = "#b0b7c0"
+LAG_NO_CLEAR_COLOR = "#7d8793"  # a best lag that is not clearly better than the schedule: no slip is claimed
 
 
 def _bad(x: object) -> bool:
@@ -213,13 +214,18 @@ def snapshot_hour_option(hour: int) -> str:
     return f"{hour:02d}:00 hour — as of {nxt}{extra}"
 
 
+def snapshot_hour_text(hour: int) -> str:
+    """'02:00 hour (positions as of 03:00 UTC)': a snapshot hour is read at its end, never '24:00'."""
+    if hour < 0:
+        return "00:00:00 UTC (before the rebalance)"
+    if hour < 23:
+        return f"{hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)"
+    return "23:00 hour (positions as of 00:00 UTC the next day)"
+
+
 def snapshot_when(day: Any, hour: int) -> str:
     """'2025-12-07 02:00 hour (positions as of 03:00 UTC)' — a snapshot named by the end of its hour."""
-    if hour < 0:
-        return f"{day} 00:00:00 UTC (before the rebalance)"
-    if hour < 23:
-        return f"{day} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)"
-    return f"{day} 23:00 hour (positions as of 00:00 UTC the next day)"
+    return f"{day} {snapshot_hour_text(hour)}"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")

@@ -29,7 +29,8 @@ def test_playbook_days_are_at_lag_2(cli):
     assert set(report) == {"days"}
     assert [d["date"] for d in report["days"]] == ["2025-12-05", "2025-12-06", "2025-12-07"]
     for day in report["days"]:
-        assert set(day) == {"date", "te_by_lag", "best_lag"}
+        assert set(day) == {"date", "te_by_lag", "best_lag", "effective_lag", "kind"}
+        assert (day["effective_lag"], day["kind"]) == (2, "on time")
         assert set(day["te_by_lag"]) == {"0", "1", "2", "3"}
         assert day["best_lag"] == 2
         tes = day["te_by_lag"]
@@ -54,7 +55,7 @@ def test_scripted_whole_book_days_and_a_missing_lag(cli):
 def test_text_table(cli):
     code, out, err = cli("--from", "2025-12-13", "--to", "2025-12-14")
     assert code == 0, err
-    assert "snapshot 02:00 UTC" in out
+    assert "snapshot 02:00 hour (positions as of 03:00 UTC)" in out
     lines = [line for line in out.splitlines() if line.startswith("2025-12-1")]
     assert len(lines) == 2
     assert "D−3" in lines[0] and "skipped rebalance" in lines[0]
