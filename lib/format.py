@@ -183,6 +183,28 @@ def utc(ts: datetime | None, seconds: bool = False) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
+def drawdown(dd: float | None, peak_ts: datetime | None, decimals: int = 2) -> str:
+    """A drawdown with the peak it is measured from: '−12.21% from the 2026-09-11 peak' (at a new high:
+    '+0.00% (at its peak, 2026-12-05)')."""
+    text = pct(dd, decimals, signed=True)
+    if _bad(dd) or peak_ts is None:
+        return text
+    day = peak_ts.astimezone(UTC).date() if peak_ts.tzinfo is not None else peak_ts.date()
+    if round(dd * 100, decimals) == 0:
+        return f"{text} (at its peak, {day.isoformat()})"
+    return f"{text} from the {day.isoformat()} peak"
+
+
+def window_text(start: date | datetime, end: date | datetime) -> str:
+    """A range as a trader reads it: '2025-12-01 – 2025-12-07 (UTC days)', or for an intraday window (the 24 h
+    preset) 'last 24 h, 2026-12-05 00:06 – 2026-12-06 00:06 UTC'."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        hours = (end - start).total_seconds() / 3600
+        lead = f"last {hours:g} h, " if hours == round(hours) else ""
+        return f"{lead}{utc(start)[:-4]} – {utc(end)}"
+    return f"{start} – {end} (UTC days)"
+
+
 def age_since(ts: datetime | None, now: datetime | None = None) -> str:
     if ts is None:
         return MISSING

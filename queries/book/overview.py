@@ -8,22 +8,29 @@ one row per headline window, one row for a decomposition. The maths on top of th
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 
 from lib import config
+from queries.book.window import Moment, window
 from queries.engine.run import run, sql_file
 from queries.engine.scope import cached
 
 
-def _with_subperiods(name: str) -> str:
-    """A statement that uses the shared sub-period CTEs (subperiods.sql, one definition of a return)."""
-    return sql_file(name).replace("__SUBPERIODS__", sql_file("book/subperiods.sql"))
+def _with_fragments(name: str) -> str:
+    """A statement with the shared fragments pasted in: the sub-period CTEs (subperiods.sql, one definition of
+    a return) and the start mark (start_mark.sql, one rule for where a window's equity starts)."""
+    return (
+        sql_file(name)
+        .replace("__SUBPERIODS__", sql_file("book/subperiods.sql"))
+        .replace("__START_MARK__", sql_file("book/start_mark.sql"))
+    )
 
 
-EQUITY_SERIES_SQL = _with_subperiods("book/equity_series.sql")
-PNL_WINDOW_SQL = sql_file("book/pnl_window.sql")
-HEADLINE_SQL = _with_subperiods("book/headline.sql")
+EQUITY_SERIES_SQL = _with_fragments("book/equity_series.sql")
+PNL_WINDOW_SQL = _with_fragments("book/pnl_window.sql")
+HEADLINE_SQL = _with_fragments("book/headline.sql")
 EXPOSURE_SQL = sql_file("book/exposure.sql")
 
 BUCKETS_S = (3600, 86400)
@@ -93,13 +100,18 @@ def latest_exposure() -> pl.DataFrame:
     ).tail(1)
 
 
+def _instants(start: Moment, end: Moment) -> dict[str, Any]:
+    w = window(start, end)
+    return {"t_from": w["lo"], "t_to": w["hi"]}
+
+
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def pnl_window(start: date, end: date) -> pl.DataFrame:
-    """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
+def pnl_window(start: Moment, end: Moment) -> pl.DataFrame:
+    """One row: the marks of the window (the UTC days [start, end], or the instants of the 24 h preset) and the
+    PnL parts between them (pnl_window.sql)."""
     return run(
         PNL_WINDOW_SQL,
-        start=start,
-        end=end,
+        **_instants(start, end),
         lookback_days=config.EQUITY_LOOKBACK_DAYS,
         pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN,
         round_ms=ROUND_MS,
@@ -107,10 +119,14 @@ def pnl_window(start: date, end: date) -> pl.DataFrame:
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def equity_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
-    """Per hour (3600) or UTC day (86400): last equity, previous equity and the flows between (equity_series.sql)."""
+def equity_series(start: Moment, end: Moment, bucket_s: int = 86400) -> pl.DataFrame:
+    """Per hour (3600) or UTC day (86400) of the window (the UTC days [start, end], or the instants of the 24 h
+    preset): last equity, previous equity, the flows between, the index and its drawdown (equity_series.sql)."""
     return run(
-        EQUITY_SERIES_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), lookback_days=config.EQUITY_LOOKBACK_DAYS
+        EQUITY_SERIES_SQL,
+        **_instants(start, end),
+        bucket_s=_bucket(bucket_s),
+        lookback_days=config.EQUITY_LOOKBACK_DAYS,
     )
 
 

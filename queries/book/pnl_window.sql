@@ -1,9 +1,11 @@
--- PnL of the UTC days [start, end] and its parts, computed between two marks so they reconcile.
+-- PnL of a window (whole UTC days, or the last 24 hours) and its parts, computed between two marks so they
+-- reconcile.
 --
 -- One marking rule, the headline's (headline.sql): the window runs from the start instant
--- T0 = start 00:00 UTC to the end instant T1 = end + 1 day 00:00 UTC, and
---   * the START mark t0 is the last usable account snapshot at or before T0 (looked back
---     {lookback_days} days), or the first one after T0 when the data starts later;
+-- T0 (start 00:00 UTC for whole days) to the end instant T1 (end + 1 day 00:00 UTC), and
+--   * the START mark t0 is start_mark.sql's (the equity series' too): the last usable account
+--     snapshot at or before T0 (looked back {lookback_days} days), or the first one after T0 when
+--     the data starts later;
 --   * the END mark t1 is the last usable account snapshot at or before T1: the newest one
 --     when the range reaches the present.
 -- A usable account snapshot has a finite account_value > 0. Every flow and PnL event with
@@ -25,20 +27,12 @@
 --                    a flat book has no rows), else NULL. unrealized_*_ts say which round.
 -- Synced duplicates are removed on each table's natural key before summing. Only the
 -- sums read the whole window; the marks read a few rows around T0 and T1.
--- Parameters: start, end (Date), lookback_days, pos_max_age_min (UInt16), round_ms (UInt32).
+-- Parameters: t_from, t_to (DateTime64: the window), lookback_days, pos_max_age_min (UInt16), round_ms (UInt32).
 WITH
-    toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC') AS T0,
-    toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC') AS T1,
-    (
-        SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts <= T0 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
-          AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS a0_before,
-    (
-        SELECT minOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts > T0 AND ts <= T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS a0_after,
-    ifNull(a0_before, a0_after) AS t0,
+    {t_from:DateTime64(3, 'UTC')} AS T0,
+    {t_to:DateTime64(3, 'UTC')} AS T1,
+    __START_MARK__,
+    start_mark_ts AS t0,
     (
         SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
         WHERE ts <= T1 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})

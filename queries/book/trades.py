@@ -9,13 +9,14 @@ of the SQL text.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
 
 from lib import config, inputs
 from lib.book import execution, symbols
+from queries.book.window import Moment, window
 from queries.engine.run import run, sql_file
 from queries.engine.scope import cached
 
@@ -243,28 +244,6 @@ ORDER BY bucket
 """
 
 
-Moment = date | datetime  # a UTC day, or an instant of an intraday window (the 24 h preset)
-
-
-def _window(start: Moment, end: Moment) -> dict[str, Any]:
-    """The fills window as bound parameters: `lo`, `hi` (DateTime64, [lo, hi)) and its UTC days `start`, `end`.
-
-    Days: [start 00:00, end + 1 day 00:00). Datetimes: [start, end) as given (aware, UTC).
-    """
-    if isinstance(start, datetime) != isinstance(end, datetime):
-        raise TypeError("start and end must both be dates or both be datetimes")
-    if isinstance(start, datetime):
-        lo, hi = start.astimezone(UTC), end.astimezone(UTC)
-        first, last = lo.date(), (hi - timedelta(microseconds=1)).date()
-    else:
-        lo = datetime(start.year, start.month, start.day, tzinfo=UTC)
-        hi = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
-        first, last = start, end
-    if hi <= lo:
-        raise ValueError("the fills window ends before it starts")
-    return {"lo": lo, "hi": hi, "start": first, "end": last}
-
-
 def _filters(
     coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tuple[str, ...] = (), liquidity: str = ""
 ) -> dict[str, Any]:
@@ -299,7 +278,7 @@ def fills_page(
     size = max(1, min(int(page_size), config.FILLS_PAGE_SIZE))
     return run(
         PAGE_SQL,
-        **_window(start, end),
+        **window(start, end),
         sort_col=sort,
         descending=bool(descending),
         limit=size,
@@ -318,13 +297,13 @@ def fills_summary(
     liquidity: str = "",
 ) -> pl.DataFrame:
     """One row: count, notional, fees, realized, weighted slippage and flag counts of the filtered fills."""
-    return run(SUMMARY_SQL, **_window(start, end), **_filters(coins, sides, dirs, liquidity))
+    return run(SUMMARY_SQL, **window(start, end), **_filters(coins, sides, dirs, liquidity))
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def fill_facets(start: Moment, end: Moment) -> pl.DataFrame:
     """The coins and dirs that occur in the range, with fill counts (for the filter widgets)."""
-    return run(FACETS_SQL, **_window(start, end))
+    return run(FACETS_SQL, **window(start, end))
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=4, show_spinner=False)
@@ -344,7 +323,7 @@ def fills_export(
     cap = max(1, min(int(cap), config.FILLS_EXPORT_MAX_ROWS))
     return run(
         PAGE_SQL,
-        **_window(start, end),
+        **window(start, end),
         sort_col=sort,
         descending=bool(descending),
         limit=cap + 1,
@@ -356,31 +335,31 @@ def fills_export(
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def daily_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per UTC day from the first to the last day with fills: rebalance window, volume, fees, slippage, flags."""
-    return run(DAILY_SQL, **_window(start, end), lookback_days=config.EQUITY_LOOKBACK_DAYS, **_filters())
+    return run(DAILY_SQL, **window(start, end), lookback_days=config.EQUITY_LOOKBACK_DAYS, **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def coin_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per coin: fills, notional, realized PnL, fees, notional-weighted slippage and flag counts."""
-    return run(BY_COIN_SQL, **_window(start, end), **_filters())
+    return run(BY_COIN_SQL, **window(start, end), **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def unconverted_fees(start: Moment, end: Moment) -> pl.DataFrame:
     """Fees paid in a token without a known USD price, per token (kept out of every USD fee sum)."""
-    return run(UNCONVERTED_FEES_SQL, **_window(start, end), **_filters())
+    return run(UNCONVERTED_FEES_SQL, **window(start, end), **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def untracked_fills(start: Moment, end: Moment, limit: int = config.UNTRACKED_LIST_LIMIT) -> pl.DataFrame:
     """The newest fills whose order id has no row in the orders table (count them with fills_summary)."""
-    return run(UNTRACKED_SQL, **_window(start, end), limit=int(limit), **_filters())
+    return run(UNTRACKED_SQL, **window(start, end), limit=int(limit), **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def coin_fills(coin: str, start: Moment, end: Moment, limit: int = config.DRILLDOWN_MAX_FILLS) -> pl.DataFrame:
     """One coin's fills in time order (position after each = pos_after), at most `limit`."""
-    return run(COIN_FILLS_SQL, **_window(start, end), limit=int(limit), **_filters(coins=(coin,)))
+    return run(COIN_FILLS_SQL, **window(start, end), limit=int(limit), **_filters(coins=(coin,)))
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

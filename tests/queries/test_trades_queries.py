@@ -11,6 +11,7 @@ import pytest
 from lib import config
 from lib.book import execution
 from queries.book import trades
+from queries.book.window import window
 from queries.engine.run import use_client
 from tests.queries.fixture_desk import (
     ACCOUNT_COLS,
@@ -419,6 +420,6 @@ def test_intraday_window_reads_only_its_fills(fx):
     days = _run(client, trades.fills_summary, datetime(2025, 5, 6, tzinfo=UTC), datetime(2025, 5, 8, tzinfo=UTC))
     assert days.row(0, named=True)["n_fills"] == 9
     with pytest.raises(ValueError):
-        trades._window(hi, lo)
+        window(hi, lo)
     with pytest.raises(TypeError):
-        trades._window(START, hi)
+        window(START, hi)

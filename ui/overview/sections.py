@@ -174,18 +174,24 @@ def decomposition(view: Decomposition) -> None:
 
 
 @cache.section()
-def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label: str) -> None:
-    """Equity curve with flows marked, the worst and current drawdowns, the underwater chart."""
+def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label: str, span: str) -> None:
+    """Equity curve with flows marked, the worst and current drawdowns (each with its peak), the underwater chart.
+
+    `span` names the window the drawdown is measured in (its running peak starts at the window's start mark)."""
     periods, worst = view.periods, view.worst
-    st.subheader("Equity and drawdown")
+    st.subheader(f"Equity and drawdown, {span}")
     plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
     d1, d2, d3, d4 = layout.metric_row(4)
     n_snaps = view.n_snapshots
     d1.metric(
         "Max drawdown",
         fmt.pct(worst["max_drawdown"], signed=True),
-        help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
-        f"range, measured at every account snapshot ({n_snaps:,} here) whatever the range's length.",
+        delta=_peak_words(worst["max_drawdown"], worst["peak_ts"]),
+        delta_arrow="off",
+        delta_color="off",
+        help="Worst fall of the time-weighted (deposit-adjusted) equity index from its running peak within "
+        f"{span} (the peak is searched from the window's start mark on), measured at every account snapshot "
+        f"({n_snaps:,} here) whatever the range's length.",
     )
     d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"], seconds=True))
     d3.metric(
@@ -201,7 +207,12 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     d4.metric(
         "Current drawdown",
         fmt.pct(worst["current_drawdown"], signed=True),
-        help=f"From the peak of {fmt.utc(worst['current_peak_ts'], seconds=True)}.",
+        delta=_peak_words(worst["current_drawdown"], worst["current_peak_ts"]),
+        delta_arrow="off",
+        delta_color="off",
+        help=f"{fmt.drawdown(worst['current_drawdown'], worst['current_peak_ts'])} "
+        f"({fmt.utc(worst['current_peak_ts'], seconds=True)}), at the newest account snapshot of {span}; "
+        "the daily report and the drawdown alert read the same definition over their own window.",
     )
     plot.show(charts.underwater(view.underwater, worst, bucket_label), key="ov_underwater")
     notes = [
@@ -212,6 +223,13 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     if view.n_bad_snapshots:
         notes.append(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
     st.caption(" ".join(notes))
+
+
+def _peak_words(dd: float | None, peak_ts) -> str | None:
+    """'from the 2026-09-11 peak' under a drawdown metric (None without a peak)."""
+    text = fmt.drawdown(dd, peak_ts)
+    shown = fmt.pct(dd, 2, signed=True)
+    return text[len(shown) :].strip() or None if text != shown else None
 
 
 @cache.section()
