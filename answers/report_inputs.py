@@ -10,12 +10,14 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from answers.clock import desk_clock
 from lib import config
 from lib.alerting import rules as alerts
 from lib.clickhouse.errors import QueryFailed
 from lib.reports import daily as daily_report
 from lib.reports import weekly as weekly_report
-from queries.book import overview, trades
+from lib.tracking import snapshot as te_snapshot
+from queries.book import overview, risk, trades
 from queries.health import health
 from queries.tracking import tracking_error
 
@@ -33,9 +35,7 @@ def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str) -
 
 
 def server_now() -> datetime:
-    frame = health.data_as_of()
-    now = frame.item(0, "server_now") if frame.height else None
-    return now.replace(tzinfo=UTC) if now is not None and now.tzinfo is None else (now or datetime.now(UTC))
+    return desk_clock().server_now or datetime.now(UTC)
 
 
 def daily(
@@ -46,7 +46,8 @@ def daily(
     history_note: str = "",
 ) -> daily_report.DailyReport:
     """Everything of `lib.reports.daily.DailyReport` for the UTC day `day`."""
-    now = server_now()
+    data_clock = desk_clock()
+    now = data_clock.server_now or datetime.now(UTC)
     report = daily_report.DailyReport(day=day, generated_at=now)
     notes = report.notes
     hour = config.DEFAULT_SNAPSHOT_HOUR
@@ -69,7 +70,7 @@ def daily(
         notes=notes,
         what="tracking-error timeline",
     )
-    snap = daily_report.tracking_part(report, tl, hour)
+    view = daily_report.tracking_part(report, tl, hour, data_clock.as_of)
     day_exec = _optional(trades.daily_execution, day, day, notes=notes, what="execution")
     untracked = _optional(trades.untracked_fills, day, day, 20, notes=notes, what="untracked fills")
     daily_report.execution_part(report, day_exec, untracked)
@@ -80,7 +81,8 @@ def daily(
     sync = _optional(health.sync_summary, start + timedelta(days=1), notes=notes, what="sync runs")
     daily_report.health_part(report, buckets, sync)
     end = min(start + timedelta(days=1), now)
-    results = alerts.tracking(snap, thresholds) if snap is not None else []
+    prev = report.te_history[-2][1] if report.classified and len(report.te_history) > 1 else None
+    results = alerts.tracking(te_snapshot.TeNow(day, hour, view, prev), thresholds) if view is not None else []
     if day_exec is not None:
         results += alerts.execution(day_exec, day, end, thresholds)
     results += alerts.daily_loss(
@@ -98,8 +100,9 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     notes = report.notes
     week_start = week_ending - timedelta(days=6)
     month_start = week_ending - timedelta(days=29)
-    series = _optional(overview.equity_series, month_start, week_ending, 86400, notes=notes, what="daily equity")
-    weekly_report.returns_part(report, series)
+    month = _optional(overview.equity_series, month_start, week_ending, 86400, notes=notes, what="daily equity")
+    week = _optional(overview.equity_series, week_start, week_ending, 86400, notes=notes, what="the week's equity")
+    weekly_report.returns_part(report, month, week)
     expo = _optional(overview.exposure_series, week_start, week_ending, 3600, notes=notes, what="exposure")
     tl = _optional(
         tracking_error.timeline,
@@ -110,7 +113,9 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
         what="tracking-error timeline",
     )
     weekly_report.exposure_part(report, expo, tl)
-    account = _optional(overview.margin_series, week_start, week_ending, notes=notes, what="margin and leverage")
+    account = _optional(
+        risk.account_risk_series, week_start, week_ending, 3600, notes=notes, what="margin and leverage"
+    )
     weekly_report.margin_part(report, account)
     weekly_report.tracking_part(report, tl, float(thresholds["te_max"]))
     execution = _optional(trades.daily_execution, week_start, week_ending, notes=notes, what="execution")

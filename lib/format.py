@@ -99,6 +99,14 @@ def usd(x: float | None, decimals: int = 0, signed: bool = False) -> str:
     return f"{sign}{text}"
 
 
+def cost(paid: float | None) -> float | None:
+    """A cost as it acts on PnL, the one sign every surface shows: fees paid 3,788 -> −3,788 (a net rebate is
+    positive). SQL sums fees as paid (> 0); every page, report and alert shows them through this."""
+    if _bad(paid):
+        return None
+    return -paid if paid else 0.0
+
+
 def metric_delta(text: str | None) -> str | None:
     """A formatted delta for st.metric: its colour/arrow key off a leading ASCII '-', so the
     typographic minus these formatters use is swapped for one (None and '—' give no delta)."""

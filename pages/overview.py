@@ -89,9 +89,7 @@ if series is not None and not empty_note(series, "equity"):
     sections.equity_and_drawdown(views.drawdown(series), flows, bucket_label, span)
 
 daily = (
-    series
-    if bucket_s == 86400
-    else load(overview.equity_series, window_start, window_end, 86400, what="daily returns")
+    series if bucket_s == 86400 else load(overview.equity_series, window_start, window_end, 86400, what="daily returns")
 )
 if daily is not None and daily.height:
     sections.daily_statistics(views.daily_statistics(daily, start))

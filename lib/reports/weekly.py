@@ -2,9 +2,10 @@
 
 Returns, volatility, Sharpe and drawdown over the week and the 30 days ending on
 `week_ending` (lib.book.pnl.daily_stats on SQL's time-weighted daily returns, deposits excluded;
-lib.book.pnl.drawdown_summary, exact at snapshot resolution: the week's figure is its deepest point
-below the 30 days' running peak); exposure range (hourly positions rounds), largest positions and
-margin/leverage; the TE trend (lib.tracking.snapshot.daily_te) with repeat offenders
+lib.book.pnl.drawdown_summary, exact at snapshot resolution, each over its own window: the week's
+drawdown is measured within the week, from the peak named with it); exposure range (hourly positions
+rounds), largest positions and margin/leverage (the Overview's ratios); the TE trend
+(lib.tracking.daily.daily_te, at the snapshot hour read at its end) with repeat offenders
 (symbols in a problem category on two or more days); execution costs
 (notional-weighted over the week's daily_execution rows); health incidents
 (DOWN segments of lib.health.rules.timeline_states, failed sync runs).
@@ -50,6 +51,7 @@ class WeeklyReport:
     te_mean: float | None = None
     te_max: float | None = None
     te_threshold: float | None = None
+    snapshot_hour: int = config.DEFAULT_SNAPSHOT_HOUR
     days_above: int = 0
     no_target_days: list[date] = field(default_factory=list)
     offenders: list[dict] = field(default_factory=list)  # sym, days, categories
@@ -81,25 +83,33 @@ def _num(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _stats(rets: pl.DataFrame, first: date, last: date) -> dict:
+DRAWDOWN_KEYS = ("max_drawdown", "peak_ts", "current_drawdown", "current_peak_ts")
+
+
+def _stats(series: pl.DataFrame, first: date, last: date) -> dict:
+    """Daily statistics of the days [first, last] and the drawdown measured within them: `series` is the
+    window's own `equity_series(first, last, 86400)`, so its running peak starts at the window's start mark
+    (a peak before the window does not count)."""
+    rets = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
     part = rets.filter(pl.col("_day").is_between(first, last))
     out = pnl.daily_stats(part["_day"].to_list(), part["ret"].to_list(), part["pnl"].to_list())
-    out.update({k: v for k, v in pnl.drawdown_summary(part).items() if k in ("max_drawdown", "current_drawdown")})
+    out.update({k: v for k, v in pnl.drawdown_summary(series).items() if k in DRAWDOWN_KEYS})
     out["first"], out["last"] = first, last
     return out
 
 
-def returns_part(r: WeeklyReport, series: pl.DataFrame | None) -> None:
-    if series is None or series.height == 0:
+def returns_part(r: WeeklyReport, month: pl.DataFrame | None, week: pl.DataFrame | None = None) -> None:
+    """The week's and the 30 days' statistics, each from its own equity series (lib.book.pnl's per-snapshot
+    chain): the week's drawdown is measured within the week, the month's within the 30 days."""
+    if month is None or month.height == 0:
         r.notes.append("no account snapshots in the 30 days: returns unknown")
         return
-    # SQL's per-snapshot chain (lib.book.pnl): `ret` per UTC-day bucket, drawdowns exact at snapshot resolution,
-    # measured from the 30 days' start mark
-    rets = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
-    r.week = _stats(rets, r.week_start, r.week_ending)
-    r.month = _stats(rets, r.week_ending - timedelta(days=29), r.week_ending)
-    wk = rets.filter(pl.col("_day").is_between(r.week_start, r.week_ending))
-    r.daily_returns = [(d, _num(v)) for d, v in wk.select("_day", "ret").iter_rows()]
+    r.month = _stats(month, r.week_ending - timedelta(days=29), r.week_ending)
+    if week is not None and week.height:
+        r.week = _stats(week, r.week_start, r.week_ending)
+        days = week.with_columns(pl.col("bucket").dt.date().alias("_day"))
+        wk = days.filter(pl.col("_day").is_between(r.week_start, r.week_ending))
+        r.daily_returns = [(d, _num(v)) for d, v in wk.select("_day", "ret").iter_rows()]
 
 
 def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataFrame | None) -> None:
@@ -122,12 +132,16 @@ def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataF
             ]
 
 
-def margin_part(r: WeeklyReport, margin: pl.DataFrame | None) -> None:
-    if margin is None or margin.height == 0:
+def margin_part(r: WeeklyReport, risk: pl.DataFrame | None) -> None:
+    """Highest margin used and leverage of the week, and the last leverage, from the hourly account risk series
+    (`queries.book.risk.account_risk_series`: each hour's last snapshot summed over accounts, the ratios of the
+    Overview's margin panel)."""
+    if risk is None or risk.height == 0:
         return
-    r.margin_max = _num(margin["margin_used_max"].max())
-    r.leverage_max = _num(margin["leverage_max"].max())
-    r.leverage_last = _num(margin.sort("day")["leverage_last"][-1])
+    r.margin_max = _num(risk["margin_pct"].max())
+    r.leverage_max = _num(risk["leverage"].max())
+    last = risk.filter(pl.col("leverage").is_not_null()).sort("bucket")
+    r.leverage_last = _num(last["leverage"][-1]) if last.height else None
 
 
 def tracking_part(r: WeeklyReport, timeline: pl.DataFrame | None, threshold: float) -> None:
@@ -163,8 +177,9 @@ def execution_part(r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: flo
         return
     d = daily.filter(pl.col("day").is_between(r.week_start, r.week_ending))
     r.notional = _num(d["notional_usd"].sum())
-    r.fees = _num(d["fees"].sum())
-    r.fee_bps = r.fees / r.notional * 10_000 if r.notional and r.fees is not None else None
+    paid = _num(d["fees"].sum())
+    r.fees = fmt.cost(paid)  # as it acts on PnL: negative (lib.format.cost, the sign every surface shows)
+    r.fee_bps = paid / r.notional * 10_000 if r.notional and paid is not None else None  # bp of notional, a cost
     r.slippage_bps = execution.weighted_mean(d["avg_slippage_bps"].to_list(), d["notional_usd"].to_list())
     r.maker_share = execution.weighted_mean(d["maker_share"].to_list(), d["notional_usd"].to_list())
     r.n_fills = int(d["n_fills"].sum())
@@ -208,15 +223,15 @@ def health_part(
 # ------------------------------------------------------------------ output
 
 
-def _stat_line(s: dict) -> str:
+def _stat_line(s: dict, within: str) -> str:
     if not s:
         return "—"
     sharpe = _ratio(s.get("sharpe_ann"))
     return (
         f"return {fmt.pct(s.get('compounded'), 2, signed=True)} · MRD {fmt.pct(s.get('mean_return'), 3, signed=True)}"
         f" · vol {fmt.pct(s.get('vol_ann'), 1)} ann. · Sharpe {sharpe} · max DD "
-        f"{fmt.pct(s.get('max_drawdown'), 2, signed=True)} · win rate {fmt.pct(s.get('win_rate'), 0)} "
-        f"({s.get('n_days', 0)} days)"
+        f"{fmt.drawdown(s.get('max_drawdown'), s.get('peak_ts'))} ({within}) · win rate "
+        f"{fmt.pct(s.get('win_rate'), 0)} ({s.get('n_days', 0)} days)"
     )
 
 
@@ -233,8 +248,8 @@ def to_text(r: WeeklyReport) -> str:
         f"Desk weekly risk report · {r.week_start} – {r.week_ending} (UTC days) · generated {fmt.utc(r.generated_at)}",
         "",
         "Returns (deposits excluded)",
-        f"  Week   {_stat_line(r.week)}",
-        f"  Month  {_stat_line(r.month)}",
+        f"  Week   {_stat_line(r.week, 'within the week')}",
+        f"  Month  {_stat_line(r.month, 'within the 30 days')}",
         "",
         "Exposure",
         f"  Gross {_range(*r.gross_range)} of equity · net {_range(*r.net_range, signed=True)}",
@@ -247,7 +262,7 @@ def to_text(r: WeeklyReport) -> str:
             or "—"
         ),
         "",
-        "Tracking error",
+        f"Tracking error · each day's snapshot at the {fmt.snapshot_hour_text(r.snapshot_hour)}",
         f"  Mean {fmt.pct(r.te_mean, 2)} · max {fmt.pct(r.te_max, 2)} · {r.days_above} day(s) above "
         f"{fmt.pct(r.te_threshold, 2)}"
         + (f" · not classified (no D−2 targets): {', '.join(map(str, r.no_target_days))}" if r.no_target_days else ""),
@@ -262,8 +277,9 @@ def to_text(r: WeeklyReport) -> str:
         ),
         "",
         "Execution costs",
-        f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees)} = "
-        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} ({r.fee_days_above} day(s) above target) · "
+        f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees, signed=True)} = "
+        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} of notional ({r.fee_days_above} day(s) above "
+        "target) · "
         f"slippage {fmt.bps(r.slippage_bps, 2)} · maker share {fmt.pct(r.maker_share, 1)}",
         f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
         f"late rebalances: {', '.join(map(str, r.late_rebalances)) or 'none'}",
@@ -312,13 +328,13 @@ def to_html(r: WeeklyReport) -> str:
             fmt.pct(s.get("compounded"), 2, signed=True),
             fmt.pct(s.get("vol_ann"), 1),
             sharpe,
-            fmt.pct(s.get("max_drawdown"), 2, signed=True),
+            fmt.drawdown(s.get("max_drawdown"), s.get("peak_ts")),
             fmt.pct(s.get("win_rate"), 0),
         ]
 
     head = "".join(
         f'<th style="{h.TD};text-align:left;{h.SMALL}">{x}</th>'
-        for x in ("", "Return", "Vol (ann.)", "Sharpe", "Max DD", "Win rate")
+        for x in ("", "Return", "Vol (ann.)", "Sharpe", "Max DD (within the period)", "Win rate")
     )
     body = "".join(
         f'<tr><td style="{h.TDL}">{label}</td>'
@@ -367,7 +383,7 @@ def to_html(r: WeeklyReport) -> str:
         threshold=r.te_threshold,
         fmt=lambda v: fmt.pct(v, 2),
         highlight=len(r.te_days) - 1,
-        title="Snapshot TE per day",
+        title=f"Snapshot TE per day ({fmt.snapshot_hour_text(r.snapshot_hour)})",
     )
     offenders = "; ".join(f"{o['sym']} {o['days']} days" for o in r.offenders) or "none"
     te_card = h.card(
@@ -389,7 +405,7 @@ def to_html(r: WeeklyReport) -> str:
                 (
                     "Traded / fees",
                     escape(
-                        f"{fmt.usd(r.notional)} · {fmt.usd(r.fees)} = "
+                        f"{fmt.usd(r.notional)} · {fmt.usd(r.fees, signed=True)} = "
                         f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'}"
                     ),
                 ),

@@ -19,13 +19,15 @@
 --   ret                           the bucket's chained return, prod(1 + ret) - 1 over its
 --                                 sub-periods; NULL when it has none
 --   complete                      the bucket's end instant is at or before the newest usable
---                                 snapshot in the table (an unfinished day is 0)
+--                                 snapshot in the table (an unfinished day is 0; a row dated after the
+--                                 server's now + {future_skew_s} s does not count)
 --   dd_min, trough_ts, trough_peak_ts   the bucket's deepest drawdown, when, and its peak
 --   dd_last, peak_ts_last         drawdown and peak time at the bucket's last snapshot
 --   first_high_ts                 first snapshot in the bucket at a running high (dd = 0)
 --   first_high_after_trough_ts    ... after the bucket's own trough (recovery inside it)
 --   n_snapshots, n_bad_snapshots  usable snapshots; null/zero/negative ones skipped
--- Parameters: t_from, t_to (DateTime64: the window [T0, T1]), bucket_s (UInt32), lookback_days (UInt16).
+-- Parameters: t_from, t_to (DateTime64: the window [T0, T1]), bucket_s (UInt32), lookback_days (UInt16),
+-- future_skew_s (UInt32).
 WITH
     {t_from:DateTime64(3, 'UTC')} AS T0,
     {t_to:DateTime64(3, 'UTC')} AS T1,
@@ -35,6 +37,7 @@ WITH
     (
         SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
         WHERE ts >= lo_ts AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
     ) AS newest_ts,
     __SUBPERIODS__,
     indexed AS
@@ -70,6 +73,7 @@ WITH
             SELECT ts FROM {account_db:Identifier}.{account_tbl:Identifier}
             WHERE ts > lo_ts AND ts <= hi_ts
               AND NOT (account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0)
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, ts
         )
         GROUP BY bucket

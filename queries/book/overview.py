@@ -14,6 +14,7 @@ import polars as pl
 
 from lib import config
 from queries.book.window import Moment, window
+from queries.engine import newest
 from queries.engine.run import run, sql_file
 from queries.engine.scope import cached
 
@@ -45,23 +46,6 @@ def _bucket(bucket_s: int) -> int:
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
-def latest_equity() -> pl.DataFrame:
-    """The newest account snapshot (equity = account_value, USD)."""
-    return run(
-        """
-        SELECT ts, account, account_value, total_ntl_pos, total_margin_used, withdrawable
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-                     WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) - toIntervalDay(1)
-          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
-        ORDER BY ts DESC
-        LIMIT 1
-        """,
-        future_skew_s=config.FUTURE_SKEW_S,
-    )
-
-
-@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def headline_pnl() -> pl.DataFrame:
     """One row per window (today, 7d, 30d, all) ending at the newest usable snapshot: marks, flows, return."""
     return run(HEADLINE_SQL, future_skew_s=config.FUTURE_SKEW_S)
@@ -75,19 +59,20 @@ def latest_exposure() -> pl.DataFrame:
     fills say is held but the round lacks is carried and flagged (n_missing, incomplete), not
     counted as flat. No positions row at all means no snapshot (an empty frame).
     """
-    newest = run(
-        """
-        WITH (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-              WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_ts
-        SELECT toDateTime64(max(ts), 3, 'UTC') AS newest, count() AS n
-        FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-        WHERE ts >= newest_ts - toIntervalHour(1) AND ts <= newest_ts
-        """,
-        future_skew_s=config.FUTURE_SKEW_S,
+    found = run(
+        newest.pasted(
+            """
+            WITH __NEWEST_POSITIONS_TS__ AS newest_ts
+            SELECT toDateTime64(max(ts), 3, 'UTC') AS newest, count() AS n
+            FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+            WHERE ts >= newest_ts - toIntervalHour(1) AND ts <= newest_ts
+            """
+        ),
+        **newest.SKEW,
     )
-    if newest.height == 0 or not newest.item(0, "n"):
+    if found.height == 0 or not found.item(0, "n"):
         return pl.DataFrame()
-    day = newest.item(0, "newest").date()
+    day = found.item(0, "newest").date()
     return run(
         EXPOSURE_SQL,
         start=day,
@@ -127,6 +112,7 @@ def equity_series(start: Moment, end: Moment, bucket_s: int = 86400) -> pl.DataF
         **_instants(start, end),
         bucket_s=_bucket(bucket_s),
         lookback_days=config.EQUITY_LOOKBACK_DAYS,
+        **newest.SKEW,
     )
 
 
@@ -139,7 +125,7 @@ def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) ->
         FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
         WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
           AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
-        ORDER BY time DESC
+        ORDER BY time DESC, synced_at DESC
         LIMIT 1 BY account, time, hash
         LIMIT {limit:UInt32}
         """,
@@ -161,37 +147,4 @@ def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFra
         lookback_days=config.EQUITY_LOOKBACK_DAYS,
         abs_tol=config.RECON_ABS_TOL,
         rel_tol=config.RECON_REL_TOL,
-    )
-
-
-@cached(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def margin_series(start: date, end: date) -> pl.DataFrame:
-    """Per UTC day of [start, end]: highest margin used and leverage (notional / equity), from account snapshots.
-
-    Snapshots de-duplicated on (account, ts); snapshots without a positive finite
-    equity are left out (a day without any has no row). Columns: day,
-    margin_used_max, leverage_max, leverage_last, equity_last.
-    """
-    return run(
-        """
-        SELECT
-            toDate(ts) AS day,
-            max(total_margin_used / account_value) AS margin_used_max,
-            max(total_ntl_pos / account_value) AS leverage_max,
-            argMax(total_ntl_pos / account_value, ts) AS leverage_last,
-            argMax(account_value, ts) AS equity_last
-        FROM
-        (
-            SELECT ts, account_value, total_margin_used, total_ntl_pos
-            FROM {account_db:Identifier}.{account_tbl:Identifier}
-            WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
-              AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
-            LIMIT 1 BY account, ts
-        )
-        WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-        GROUP BY day
-        ORDER BY day
-        """,
-        start=start,
-        end=end,
     )

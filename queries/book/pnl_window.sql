@@ -77,6 +77,7 @@ WITH
             SELECT closed_pnl, fee, fee_token
             FROM {trades_db:Identifier}.{trades_tbl:Identifier}
             WHERE time > t0 AND time <= t1
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, tid
         )
     ),
@@ -88,6 +89,7 @@ WITH
             SELECT usdc
             FROM {funding_db:Identifier}.{funding_tbl:Identifier}
             WHERE time > t0 AND time <= t1
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, coin, time
         )
     ),
@@ -100,6 +102,7 @@ WITH
             SELECT usdc
             FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
             WHERE time > t0 AND time <= t1
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, time, hash
         )
     ),

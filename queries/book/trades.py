@@ -73,6 +73,7 @@ WITH f AS
     SELECT coin, dir
     FROM {trades_db:Identifier}.{trades_tbl:Identifier}
     WHERE time >= {lo:DateTime64(3, 'UTC')} AND time < {hi:DateTime64(3, 'UTC')}
+    ORDER BY synced_at DESC
     LIMIT 1 BY account, tid
 )
 SELECT facet, value, n

@@ -16,6 +16,7 @@ import polars as pl
 
 from lib import config
 from lib.health import rules
+from queries.engine import newest
 from queries.engine.run import client, run
 from queries.engine.scope import cached
 
@@ -46,16 +47,16 @@ def data_as_of() -> pl.DataFrame:
     Rows dated after the server's now + FUTURE_SKEW_S do not count (System Health lists them).
     """
     return run(
-        """
-        SELECT
-            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS account_ts,
-            (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS positions_ts,
-            now64(3, 'UTC') AS server_now
-        """,
-        future_skew_s=config.FUTURE_SKEW_S,
+        newest.pasted(
+            """
+            SELECT
+                __NEWEST_ACCOUNT_TS__ AS account_ts,
+                (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
+                __NEWEST_POSITIONS_TS__ AS positions_ts,
+                now64(3, 'UTC') AS server_now
+            """
+        ),
+        **newest.SKEW,
     )
 
 

@@ -85,24 +85,24 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
         "Short positions", x.get("n_short", fmt.MISSING), delta=fmt.usd(x.get("short_usd")) if x else None, **_ROW2_OFF
     )
     te_now = view.te
-    counts_text = charts.category_text(te_now["counts"])
-    problems_text = charts.category_text(te_now["problems"])
+    counts_text = charts.category_text(te_now.counts)
+    problems_text = charts.category_text(te_now.problems)
     row[4].metric(
         "Tracking error",
-        fmt.pct(te_now["te"]),
-        delta=fmt.metric_delta(fmt.pp(te_now["delta"])),
+        fmt.pct(te_now.te),
+        delta=fmt.metric_delta(fmt.pp(te_now.delta)),
         delta_color="inverse",
         delta_description="vs day before",
         help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
         "the newest day whose snapshot hour is complete in the data. "
         + (f"Problems: {problems_text}." if problems_text else "No problem rows."),
     )
-    if snap_day is not None and te_now["state"] is not None:
+    if snap_day is not None and te_now.state is not None:
         st.caption(
             f"Tracking error at {fmt.snapshot_when(snap_day, hour)}: not computed, "
             + (
                 "no model targets for this holdings date"
-                if te_now["state"] == te_snapshot.NO_TARGETS
+                if te_now.state == te_snapshot.NO_TARGETS
                 else "no fills up to this snapshot (the book is unknown)"
             )
             + " — nothing is classified, as on the Positions and Tracking Error pages."
