@@ -42,6 +42,7 @@ TWO_DAY_SLIP = "two-day timing slip"
 SKIPPED_REBALANCE = "skipped rebalance"
 NO_CLEAR_LAG = "no clear lag"
 UNKNOWN = "unknown"
+PENDING = "not closed yet"  # the day's snapshot hour has not ended in the data (lib.clock): nothing is compared
 
 _SLIP_BY_LAG = {SCHEDULED - 1: ONE_DAY_SLIP, SCHEDULED - 2: TWO_DAY_SLIP, SCHEDULED + 1: SKIPPED_REBALANCE}
 _SLIP_NOTE = {
@@ -77,10 +78,15 @@ def effective(by_lag: dict[int, float | None], best: int | None) -> tuple[int | 
     return None, NO_CLEAR_LAG
 
 
-def lag_days(sweep: pl.DataFrame, days: list[date] | None = None) -> pl.DataFrame:
+def lag_days(
+    sweep: pl.DataFrame, days: list[date] | None = None, last_complete: date | None = None
+) -> pl.DataFrame:
     """One row per day: `date, te_lag0 .. te_lagN, best_lag, effective_lag, kind` (every day of `days` when given,
     nulls where unknown). `effective_lag` and `kind` are `effective`'s: the lag the day is attributed to (null for
-    "no clear lag" and "unknown") and the kind of day."""
+    "no clear lag" and "unknown") and the kind of day. A day after `last_complete` (its snapshot has not closed,
+    lib.clock.latest_complete_day) is PENDING with every value null: never compared."""
+    if last_complete is not None:
+        sweep = sweep.filter(pl.col("holdings_date") <= last_complete)
     wide = (
         sweep.select(pl.col("holdings_date").alias("date"), "lag", "te")
         .with_columns(pl.format("te_lag{}", pl.col("lag")).alias("_col"))
@@ -94,7 +100,12 @@ def lag_days(sweep: pl.DataFrame, days: list[date] | None = None) -> pl.DataFram
     if days is not None:
         out = pl.DataFrame({"date": days}, schema={"date": pl.Date}).join(out, on="date", how="left")
     out = out.sort("date").select("date", *[te_column(lag) for lag in LAGS], "best_lag")
-    kinds = [effective(te_by_lag(row), row["best_lag"]) for row in out.iter_rows(named=True)]
+    kinds = [
+        (None, PENDING)
+        if last_complete is not None and row["date"] > last_complete
+        else effective(te_by_lag(row), row["best_lag"])
+        for row in out.iter_rows(named=True)
+    ]
     return out.with_columns(
         pl.Series("effective_lag", [k[0] for k in kinds], dtype=pl.Int8),
         pl.Series("kind", [k[1] for k in kinds], dtype=pl.String),
@@ -108,9 +119,9 @@ def lag_shares(days_frame: pl.DataFrame) -> pl.DataFrame:
     """Share of the days at each effective lag, and of the days with no clear lag: `lag, label, n_days, share`
     (every lag listed, then the "no clear lag" row with a null lag).
 
-    `share` is over the days that could be compared (every kind but UNKNOWN); null when there is none.
+    `share` is over the days that could be compared (every kind but UNKNOWN and PENDING); null when there is none.
     """
-    known = days_frame.filter(pl.col("kind") != UNKNOWN)
+    known = days_frame.filter(~pl.col("kind").is_in([UNKNOWN, PENDING]))
     counts = dict(known.filter(pl.col("effective_lag").is_not_null()).group_by("effective_lag").len().iter_rows())
     unclear = known.filter(pl.col("kind") == NO_CLEAR_LAG).height
     total = known.height

@@ -137,17 +137,50 @@ def test_category_filter_limits_table(app):
     assert "No symbol in the selected categories" in texts(at, "info")
 
 
-def test_day_without_targets_is_not_all_extra(app):
-    # 2025-12-17: the book is carried forward but no targets dated 2025-12-15 exist (and no prices yet)
-    at = app(PAGE, query={"date": "2025-12-17", "hour": "2"})
+@pytest.fixture(scope="module")
+def gap_desk(engine):
+    """A demo desk whose model skipped the weights dated 2025-12-05: holdings day 2025-12-07 has no targets."""
+    from datetime import UTC, datetime
+
+    from lib.demo import seed_client
+    from tests.queries.fixture_desk import create_tables
+
+    tm = create_tables(engine, "fxposgap")
+    seed_client(engine, start=datetime(2025, 12, 1, tzinfo=UTC), end=datetime(2025, 12, 9, 12, tzinfo=UTC), tables=tm)
+    engine.command(
+        f"ALTER TABLE {tm.qualified('targets')} DELETE WHERE date = '2025-12-05'", settings={"mutations_sync": 2}
+    )
+    assert engine.command(f"SELECT count() FROM {tm.qualified('targets')} WHERE date = '2025-12-05'") == 0
+    return {k: tm.qualified(k) for k in tm.tables}
+
+
+def test_day_without_targets_is_not_all_extra(app, gap_desk, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DESK_TABLES", json.dumps(gap_desk))
+    at = app(PAGE, query={"date": "2025-12-07", "hour": "2"})
     no_exception(at)
     warnings = texts(at, "warning")
-    assert "No model targets dated 2025-12-15" in warnings
+    assert "No model targets dated 2025-12-05" in warnings
     assert LABEL[te.EXTRA_POSITION] not in metrics(at)
     t = table(at)
     assert len(t) > 0 and "category" not in t.columns and "err_t2" not in t.columns
-    assert "Data quality" in warnings and "no price (" in warnings
+    assert metrics(at)["Snapshot TE (√Σerr²)"] == "—"
     assert not at.get("plotly_chart")  # nothing to compare the book with
+
+
+def test_a_snapshot_that_has_not_closed_is_not_classified(app):
+    """2025-12-17 02:00 lies after the data (as of 2025-12-15 11:45): said in words, nothing classified."""
+    at = app(PAGE, query={"date": "2025-12-17", "hour": "2"})
+    no_exception(at)
+    warnings = texts(at, "warning")
+    assert "2025-12-17's 02:00 snapshot closes at 03:00 UTC (in " in warnings
+    assert "The latest complete snapshot at this hour is 2025-12-15 02:00 hour (positions as of 03:00 UTC)" in warnings
+    assert not any(LABEL[c] in metrics(at) for c in te.CATEGORIES)
+    assert metrics(at)["Snapshot TE (√Σerr²)"] == "—"
+    t = table(at)
+    assert len(t) > 0 and "category" not in t.columns
+    assert "24:00" not in texts(at, "subheader") + warnings
 
 
 def test_garbage_url_params_warn_and_fall_back(app):

@@ -101,7 +101,7 @@ def test_pick_another_day_window_and_hour(app):
     at.selectbox(key="te_hour").set_value(10).run()
     no_exception(at)
     assert dict(at.query_params)["hour"] == "10"
-    assert "snapshot 10:00 hour — as of 11:00 UTC" in texts(at, "caption")
+    assert "each day's snapshot at the 10:00 hour (positions as of 11:00 UTC)" in texts(at, "caption")
 
 
 def test_thresholds_change_the_story_and_bad_ones_are_refused(app):

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from lib import format as fmt
+from lib.tracking import lag as execution_lag
 from ui import plot
 from ui.plot import Spec
 
@@ -271,7 +272,8 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
         groups.append((name, fmt.LAG_COLORS[lag], f"D−{lag}", sel))
     unclear = [r for r in rows if r["effective_lag"] is None and r["best_lag"] is not None]
     groups.append(("no clear lag", fmt.LAG_NO_CLEAR_COLOR, "≈", unclear))
-    groups.append(("unknown", fmt.LAG_UNKNOWN_COLOR, "?", [r for r in rows if r["best_lag"] is None]))
+    unknown = [r for r in rows if r["best_lag"] is None and r["kind"] != execution_lag.PENDING]  # pending: no cell
+    groups.append(("unknown", fmt.LAG_UNKNOWN_COLOR, "?", unknown))
     for name, color, text, sel in groups:
         if not sel:
             continue
