@@ -88,9 +88,12 @@ def table_text(days, hour: int) -> str:
 
 
 def run_lag(start: date, end: date, hour: int, as_json: bool, out=None, err=None) -> int:
+    from answers.clock import desk_clock
+    from lib import clock
     from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
     from lib.tracking import lag
+    from lib.tracking.daily import calendar
     from queries.tracking.tracking_error import lag_sweep
 
     out = out or sys.stdout
@@ -101,10 +104,13 @@ def run_lag(start: date, end: date, hour: int, as_json: bool, out=None, err=None
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     try:
+        as_of = desk_clock().as_of
         sweep = lag_sweep(start, end, hour)
     except (QueryFailed, ConfigError) as exc:
         return clickhouse_failure(exc, err)
-    days = lag.lag_days(sweep)
+    # a day whose snapshot has not closed (lib/clock.py) is never compared: "not closed yet"
+    last_complete = clock.latest_complete_day(as_of, hour) if as_of is not None else None
+    days = lag.lag_days(sweep, calendar(start, end), last_complete)
     if as_json:
         print(json.dumps(lag.to_json(days), allow_nan=False), file=out)
     else:

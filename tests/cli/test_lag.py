@@ -88,3 +88,18 @@ def test_clickhouse_failure_exits_3_without_traceback(cli, monkeypatch):
     code, out, err = cli("--from", "2025-12-05", "--to", "2025-12-07", "--json")
     assert code == 3 and out == ""
     assert "connection refused" in err and "Traceback" not in err
+
+
+def test_a_day_whose_snapshot_has_not_closed_is_not_compared(cli):
+    """The data ends 2025-12-15 11:45: Dec 15's 02:00 snapshot has closed, Dec 16's has not (lib/clock.py)."""
+    code, out, err = cli("--from", "2025-12-15", "--to", "2025-12-16", "--json")
+    assert code == 0, err
+    days = {d["date"]: d for d in json.loads(out)["days"]}
+    assert days["2025-12-15"]["kind"] == "on time"
+    assert days["2025-12-16"] == {
+        "date": "2025-12-16",
+        "te_by_lag": {"0": None, "1": None, "2": None, "3": None},
+        "best_lag": None,
+        "effective_lag": None,
+        "kind": "not closed yet",
+    }
