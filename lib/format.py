@@ -168,6 +168,19 @@ def age(delta: timedelta | float | None) -> str:
     return f"{s / 86400:.1f} d"
 
 
+def ago(delta: timedelta | float | None) -> str:
+    """'12 min ago'; a time a moment ahead of this clock (the server's runs a little fast) is 'just now', one
+    further ahead 'in the future' — never 'in the future ago'."""
+    if delta is None:
+        return MISSING
+    s = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+    if _bad(s):
+        return MISSING
+    if s < 0:
+        return "just now" if s > -90 else "in the future"
+    return f"{age(s)} ago"
+
+
 def countdown(delta: timedelta | float | None) -> str:
     """A wait in whole units: '2 h 17 min', '45 min', '30 s' (a clock a trader reads, not '2.3 h')."""
     if delta is None:
@@ -214,12 +227,13 @@ def window_text(start: date | datetime, end: date | datetime) -> str:
 
 
 def age_since(ts: datetime | None, now: datetime | None = None) -> str:
+    """'12 min ago' from `ts` to `now` (this machine's clock by default), through `ago`."""
     if ts is None:
         return MISSING
     now = now or datetime.now(UTC)
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
-    return age(now - ts)
+    return ago(now - ts)
 
 
 # --- snapshot hours (lib.config.SNAPSHOT_HOURS) ---------------------------------

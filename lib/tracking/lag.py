@@ -78,9 +78,7 @@ def effective(by_lag: dict[int, float | None], best: int | None) -> tuple[int | 
     return None, NO_CLEAR_LAG
 
 
-def lag_days(
-    sweep: pl.DataFrame, days: list[date] | None = None, last_complete: date | None = None
-) -> pl.DataFrame:
+def lag_days(sweep: pl.DataFrame, days: list[date] | None = None, last_complete: date | None = None) -> pl.DataFrame:
     """One row per day: `date, te_lag0 .. te_lagN, best_lag, effective_lag, kind` (every day of `days` when given,
     nulls where unknown). `effective_lag` and `kind` are `effective`'s: the lag the day is attributed to (null for
     "no clear lag" and "unknown") and the kind of day. A day after `last_complete` (its snapshot has not closed,
