@@ -181,6 +181,15 @@ def ago(delta: timedelta | float | None) -> str:
     return f"{age(s)} ago"
 
 
+def duration(s: float | None) -> str:
+    """A short duration as System Health and the alerts print it: '4.12 s' under ten seconds, then '18 s', '4 min'."""
+    if _bad(s):
+        return MISSING
+    if abs(s) < 10:  # type: ignore[arg-type]
+        return f"{s:.2f} s"
+    return age(s) if s >= 0 else f"{s:.0f} s"  # type: ignore[operator]
+
+
 def countdown(delta: timedelta | float | None) -> str:
     """A wait in whole units: '2 h 17 min', '45 min', '30 s' (a clock a trader reads, not '2.3 h')."""
     if delta is None:

@@ -56,7 +56,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("data_stale", "Data", CRITICAL, "Newest account / positions snapshot too old"),
     RuleSpec("monitor_down", "Data", CRITICAL, "Monitor DOWN", "monitor_down_min"),
     RuleSpec("sync_failing", "Data", CRITICAL, "Sync runs failing in a row"),
-    RuleSpec("sync_lag", "Data", WARNING, "Sync lag local → remote", "sync_lag_pending_min"),
+    RuleSpec("sync_lag", "Data", WARNING, "Sync latency local → remote", "sync_lag_pending_min"),
     RuleSpec("prices_missing", "Data", WARNING, "Binance prices missing for today"),
     RuleSpec("targets_missing", "Data", CRITICAL, "Model targets missing"),
     RuleSpec("te_high", "Tracking", WARNING, "Snapshot tracking error above threshold"),
@@ -353,7 +353,7 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
                 RuleResult(
                     "sync_lag",
                     NOT_EVALUATED,
-                    f"Sync lag of {key}: not evaluated",
+                    f"Sync latency of {key}: not evaluated",
                     "no synced rows with both timestamps in the 7 days before now",
                     key=key,
                 )
@@ -361,14 +361,14 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
             continue
         p95 = _num(r.get("lat_p95_1h"))
         detail = (
-            f"newest synced row took {fmt.age(lag)} (p95 over the last hour "
-            f"{fmt.age(p95) if p95 is not None else '—'}; limit {fmt.age(limit)})"
+            f"newest synced row took {fmt.duration(lag)} from ingest to sync (p95 over the last hour "
+            f"{fmt.duration(p95)}; limit {fmt.age(limit)})"
         )
         out.append(
             RuleResult(
                 "sync_lag",
                 FIRING if lag > limit else OK,
-                f"Sync lag of {key} {fmt.age(lag)}",
+                f"Sync latency of {key} {fmt.duration(lag)}",
                 detail,
                 key=key,
                 pending_s=pending,

@@ -67,6 +67,7 @@ class WeeklyReport:
     fee_days_above: int = 0
     incidents: list[dict] = field(default_factory=list)  # monitor, start, end, minutes
     blips: dict[str, int] = field(default_factory=dict)  # monitor -> DOWN spells of at most monitor_down_min
+    down_minutes: dict[str, int] = field(default_factory=dict)  # monitor -> minutes DOWN in the week (as daily's)
     sync_failures: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -208,6 +209,9 @@ def health_part(
     """DOWN segments (5-minute resolution) longer than `min_minutes` are incidents; shorter ones are blips."""
     if buckets is not None:
         states = health.timeline_states(buckets, start, end, 300)
+        # minutes DOWN, as the daily report counts them (the same 5-minute states): a week is its seven days
+        down = health.time_in_status(states).select("monitor", (pl.col(health.DOWN) * 7 * 1440).round().cast(pl.Int64))
+        r.down_minutes = {str(m): int(v) for m, v in down.iter_rows()}
         for s in health.segments(states).filter(pl.col("status") == health.DOWN).iter_rows(named=True):
             minutes = (s["end"] - s["start"]).total_seconds() / 60
             if minutes > min_minutes:  # as the monitor_down alert: shorter blips are counted, not listed

@@ -20,8 +20,10 @@
 --                    the residual (the account value already reflects it); NaN/inf values skipped
 --   funding          sum of funding usdc (+ received)
 --   unrealized_start/end  the sum of unrealized_pnl over the positions round nearest to
---                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1, and never
---                    after a fill that follows the mark, so the round holds the mark's book): its rows
+--                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1, never after a
+--                    fill that follows the mark and never before a fill that precedes it, so the round
+--                    holds the mark's book: at 00:07 the 23:59:30 round is the book before the
+--                    rebalance, not the mark's): its rows
 --                    within {round_ms} ms of that row, each coin's newest; without such a
 --                    round, 0 when the account reports no open notional (total_ntl_pos = 0:
 --                    a flat book has no rows), else NULL. unrealized_*_ts say which round.
@@ -47,16 +49,26 @@ WITH
         WHERE time > t1 AND time <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
     ) AS fill_after_t1,
     (
+        SELECT maxOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time <= t0 AND time > t0 - toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_before_t0,
+    (
+        SELECT maxOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time <= t1 AND time > t1 - toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_before_t1,
+    (
         SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t0)))
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE ts >= t0 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t0 + toIntervalMinute({pos_max_age_min:UInt16})
           AND ts <= T1 AND (ts <= t0 OR fill_after_t0 IS NULL OR ts < fill_after_t0)
+          AND (ts >= t0 OR fill_before_t0 IS NULL OR ts > fill_before_t0)
     ) AS p0,
     (
         SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t1)))
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE ts >= t1 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
           AND ts <= T1 AND (ts <= t1 OR fill_after_t1 IS NULL OR ts < fill_after_t1)
+          AND (ts >= t1 OR fill_before_t1 IS NULL OR ts > fill_before_t1)
     ) AS p1,
     marks AS
     (
