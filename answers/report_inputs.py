@@ -119,7 +119,8 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     weekly_report.margin_part(report, account)
     weekly_report.tracking_part(report, tl, float(thresholds["te_max"]))
     execution = _optional(trades.daily_execution, week_start, week_ending, notes=notes, what="execution")
-    weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]))
+    summary = _optional(trades.fills_summary, week_start, week_ending, notes=notes, what="the week's fills")
+    weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]), summary)
     end = datetime(week_ending.year, week_ending.month, week_ending.day, tzinfo=UTC) + timedelta(days=1)
     failures = _optional(health.sync_failures, end, 1000, notes=notes, what="sync failures")
     buckets = _optional(

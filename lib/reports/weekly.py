@@ -23,7 +23,7 @@ import polars as pl
 
 from lib import config
 from lib import format as fmt
-from lib.book import execution, pnl
+from lib.book import pnl
 from lib.health import rules as health
 from lib.reports import svg_charts
 from lib.tracking import classification as te
@@ -172,20 +172,26 @@ def tracking_part(r: WeeklyReport, timeline: pl.DataFrame | None, threshold: flo
     )
 
 
-def execution_part(r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: float) -> None:
+def execution_part(
+    r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: float, summary: pl.DataFrame | None = None
+) -> None:
+    """The week's execution costs: `summary` is the Trades page's own statement over the week
+    (queries.book.trades.fills_summary: notional, fees, fee bp, slippage, maker share, counts), `daily` its
+    per-day rows (days above the fee target, late rebalances)."""
     if daily is None or daily.height == 0:
         r.notes.append("no fills in the week")
         return
     d = daily.filter(pl.col("day").is_between(r.week_start, r.week_ending))
-    r.notional = _num(d["notional_usd"].sum())
-    paid = _num(d["fees"].sum())
+    week = summary.row(0, named=True) if summary is not None and summary.height else {}
+    r.notional = _num(week.get("notional_usd"))
+    paid = _num(week.get("fees"))
     r.fees = fmt.cost(paid)  # as it acts on PnL: negative (lib.format.cost, the sign every surface shows)
-    r.fee_bps = paid / r.notional * 10_000 if r.notional and paid is not None else None  # bp of notional, a cost
-    r.slippage_bps = execution.weighted_mean(d["avg_slippage_bps"].to_list(), d["notional_usd"].to_list())
-    r.maker_share = execution.weighted_mean(d["maker_share"].to_list(), d["notional_usd"].to_list())
-    r.n_fills = int(d["n_fills"].sum())
-    r.n_off_window = int(d["n_off_window"].sum())
-    r.n_untracked = int(d["n_untracked"].sum())
+    r.fee_bps = _num(week.get("fee_bps"))  # bp of notional, a cost
+    r.slippage_bps = _num(week.get("avg_slippage_bps"))
+    r.maker_share = _num(week.get("maker_share"))
+    r.n_fills = int(week.get("n_fills") or 0)
+    r.n_off_window = int(week.get("n_off_window") or 0)
+    r.n_untracked = int(week.get("n_untracked") or 0)
     r.fee_days_above = int(d.filter(pl.col("fee_bps") > fee_bps_max).height)
     by_day = {row["day"]: row for row in d.iter_rows(named=True)}
     for day in te_daily.calendar(r.week_start, r.week_ending):

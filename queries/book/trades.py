@@ -43,26 +43,35 @@ LIMIT {limit:UInt32} OFFSET {offset:UInt64}
 """
 )
 
-SUMMARY_SQL = (
-    FILLS_CTE
-    + """
-SELECT
+# The execution numbers of a set of fills, ONE definition for every grouping: the Trades page's range and its
+# per-coin table, the per-day rows the daily report, the alerts and the weekly report read. Costs are summed as
+# paid (fees > 0, slippage > 0 = worse); pages and reports show USD costs negative (lib.format.cost).
+EXECUTION_AGGREGATES = """
     count() AS n_fills,
     sum(fills.notional) AS notional_usd,
     sum(fills.fee_usd) AS fees,
     if(sum(fills.notional) > 0, sum(fills.fee_usd) / sum(fills.notional) * 10000, NULL) AS fee_bps,
     sumIf(fills.closed_pnl, fills.valid) AS realized,
-    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
-    countIf(NOT fills.valid) AS n_invalid,
-    countIf(fills.fee_unconverted) AS n_fee_unconverted,
-    countIf(fills.spot) AS n_spot,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
+    sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,
+    if(sum(fills.notional) > 0, sumIf(fills.notional, NOT fills.crossed) / sum(fills.notional), NULL) AS maker_share,
+    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
     countIf(NOT fills.tracked) AS n_untracked,
     countIf(fills.off_window) AS n_off_window,
-    countIf(fills.crossed) AS n_taker,
-    if(sum(fills.notional) > 0, sumIf(fills.notional, NOT fills.crossed) / sum(fills.notional), NULL) AS maker_share,
+    countIf(NOT fills.valid) AS n_invalid,
+    countIf(fills.fee_unconverted) AS n_fee_unconverted,
     uniqExact(fills.coin) AS n_coins
+"""
+
+SUMMARY_SQL = (
+    FILLS_CTE
+    + """
+SELECT"""
+    + EXECUTION_AGGREGATES
+    + """,
+    countIf(fills.spot) AS n_spot,
+    countIf(fills.crossed) AS n_taker
 FROM fills
 """
 )
@@ -99,15 +108,15 @@ SELECT
     if(p.n_in_window > 0, toDateTime64(p.last_in_window, 3, 'UTC'), NULL) AS last_in_window,
     if(p.n_in_window > 0, dateDiff('millisecond', p.first_in_window, p.last_in_window) / 1000, NULL) AS window_span_s,
     ifNull(p.n_off_window, 0) AS n_off_window,
-    ifNull(p.day_notional, 0.) AS notional_usd,
+    ifNull(p.notional_usd, 0.) AS notional_usd,
     e.equity_sod AS equity_sod,
-    if(e.equity_sod > 0, p.day_notional / e.equity_sod, NULL) AS turnover,
+    if(e.equity_sod > 0, p.notional_usd / e.equity_sod, NULL) AS turnover,
     ifNull(p.fees, 0.) AS fees,
-    if(p.day_notional > 0, p.fees / p.day_notional * 10000, NULL) AS fee_bps,
-    if(p.day_notional > 0, p.maker_notional / p.day_notional, NULL) AS maker_share,
+    p.fee_bps AS fee_bps,
+    p.maker_share AS maker_share,
     if(p.n_fills > 0, p.n_maker / p.n_fills, NULL) AS maker_fill_share,
     ifNull(p.realized, 0.) AS realized,
-    if(p.priced_ntl > 0, p.slip_x_ntl / p.priced_ntl, NULL) AS avg_slippage_bps,
+    p.avg_slippage_bps AS avg_slippage_bps,
     ifNull(p.n_unpriced, 0) AS n_unpriced,
     ifNull(p.n_untracked, 0) AS n_untracked,
     ifNull(p.n_coins, 0) AS n_coins,
@@ -121,25 +130,15 @@ FROM
 LEFT JOIN
     (
         SELECT
-            toDate(fills.time) AS day,
-            count() AS n_fills,
+            toDate(fills.time) AS day,"""
+    + EXECUTION_AGGREGATES
+    + """,
             min(fills.time) AS first_fill,
             max(fills.time) AS last_fill,
             minIf(fills.time, NOT fills.off_window) AS first_in_window,
             maxIf(fills.time, NOT fills.off_window) AS last_in_window,
             countIf(NOT fills.off_window) AS n_in_window,
-            countIf(fills.off_window) AS n_off_window,
-            sum(fills.notional) AS day_notional,
-            sumIf(fills.notional, NOT fills.crossed) AS maker_notional,
-            countIf(NOT fills.crossed) AS n_maker,
-            sum(fills.fee_usd) AS fees,
-            sumIf(fills.closed_pnl, fills.valid) AS realized,
-            sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) AS slip_x_ntl,
-            sumIf(fills.notional, fills.slippage_bps IS NOT NULL) AS priced_ntl,
-            countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
-            countIf(NOT fills.valid) AS n_invalid,
-            countIf(NOT fills.tracked) AS n_untracked,
-            uniqExact(fills.coin) AS n_coins
+            countIf(NOT fills.crossed) AS n_maker
         FROM fills
         GROUP BY day
     ) AS p ON p.day = d.day
@@ -160,25 +159,13 @@ BY_COIN_SQL = (
     FILLS_CTE
     + """
 SELECT
-    fills.coin AS coin,
-    count() AS n_fills,
-    sum(fills.notional) AS notional_usd,
+    fills.coin AS coin,"""
+    + EXECUTION_AGGREGATES
+    + """,
     sumIf(fills.notional, fills.side = 'B') AS buy_notional,
     sumIf(fills.notional, fills.side = 'A') AS sell_notional,
-    sumIf(fills.closed_pnl, fills.valid) AS realized,
-    sum(fills.fee_usd) AS fees,
-    if(sum(fills.notional) > 0, sum(fills.fee_usd) / sum(fills.notional) * 10000, NULL) AS fee_bps,
-    if(sum(fills.notional) > 0, sumIf(fills.notional, NOT fills.crossed) / sum(fills.notional), NULL) AS maker_share,
-    sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
-        / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
-    sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,
-    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
-    countIf(NOT fills.tracked) AS n_untracked,
-    countIf(fills.off_window) AS n_off_window,
     any(fills.bn_symbol) AS bn_symbol,
-    if(any(fills.spot), 'spot', 'perp') AS market,
-    countIf(NOT fills.valid) AS n_invalid,
-    countIf(fills.fee_unconverted) AS n_fee_unconverted
+    if(any(fills.spot), 'spot', 'perp') AS market
 FROM fills
 GROUP BY fills.coin
 ORDER BY notional_usd DESC, coin
