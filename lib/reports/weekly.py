@@ -303,6 +303,9 @@ def to_text(r: WeeklyReport) -> str:
         ]
     else:
         lines.append("  no monitor DOWN for more than the alert's limit in the week")
+    down = {m: n for m, n in sorted(r.down_minutes.items()) if n}
+    if down:
+        lines.append("  Minutes DOWN in the week: " + ", ".join(f"{m} {n}" for m, n in down.items()))
     if r.blips:
         lines.append(
             "  Brief DOWN spells (error beats, short silences): "
