@@ -13,7 +13,7 @@ from lib.tracking import classification as te
 from lib.tracking import snapshot as te_snapshot
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
-from tests.apptest_support import category_table_values
+from tests.apptest_support import category_table_values, playbook_category
 
 PAGE = "pages/positions.py"
 LABEL = te_snapshot.CATEGORY_LABELS
@@ -45,12 +45,16 @@ def no_exception(at) -> None:
 
 
 def expected_counts(desk_url: str, day: date, hour: int, w_eps: float = 0.001, mag_eps: float = 0.02) -> dict:
-    """Independent of the page: the same query on its own client, classified by the engine."""
+    """Independent of the page: the timeline on its own client (the statement tests/queries/test_timeline.py checks
+    against the raw tables), each row classified by the playbook's rules in plain Python and counted."""
     with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
         timeline.clear()
         df = timeline(day, day, hour)
     timeline.clear()
-    return te_snapshot.category_counts(te.classify(df, w_eps=w_eps, mag_eps=mag_eps))
+    counts = dict.fromkeys(te.CATEGORIES, 0)
+    for row in df.iter_rows(named=True):
+        counts[playbook_category(row["actual_weight"], row["weight_t2"], w_eps, mag_eps)] += 1
+    return counts
 
 
 def test_reference_day_metrics_table_and_reconciliation(app):
