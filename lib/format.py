@@ -183,11 +183,11 @@ def ago(delta: timedelta | float | None) -> str:
 
 def duration(s: float | None) -> str:
     """A short duration as System Health and the alerts print it: '4.12 s' under ten seconds, then '18 s', '4 min'."""
-    if _bad(s):
+    if s is None or _bad(s):
         return MISSING
-    if abs(s) < 10:  # type: ignore[arg-type]
+    if abs(s) < 10:
         return f"{s:.2f} s"
-    return age(s) if s >= 0 else f"{s:.0f} s"  # type: ignore[operator]
+    return age(s) if s >= 0 else f"{s:.0f} s"
 
 
 def countdown(delta: timedelta | float | None) -> str:
@@ -217,7 +217,7 @@ def drawdown(dd: float | None, peak_ts: datetime | None, decimals: int = 2) -> s
     """A drawdown with the peak it is measured from: '−12.21% from the 2026-09-11 peak' (at a new high:
     '+0.00% (at its peak, 2026-12-05)')."""
     text = pct(dd, decimals, signed=True)
-    if _bad(dd) or peak_ts is None:
+    if dd is None or _bad(dd) or peak_ts is None:
         return text
     day = peak_ts.astimezone(UTC).date() if peak_ts.tzinfo is not None else peak_ts.date()
     if round(dd * 100, decimals) == 0:

@@ -461,8 +461,8 @@ def tracking(snap: te_snapshot.TeNow | Unavailable | None, t: Mapping[str, float
     `snap` is the pages' own answer (lib.tracking.snapshot.te_now / snapshot_view): a snapshot that has not
     closed, or a day with targets and no fills, is not classified here either (not evaluated, never all-MISSING).
     """
-    if (g := _guard(TRACKING_RULES, snap)) is not None:
-        return g
+    if isinstance(snap, Unavailable):
+        return [not_evaluated(r, snap.reason) for r in TRACKING_RULES]
     if snap is None or snap.day is None:
         return [not_evaluated(r, "no account snapshot: the snapshot day is unknown") for r in TRACKING_RULES]
     when = fmt.snapshot_when(snap.day.isoformat(), snap.hour)
@@ -634,8 +634,8 @@ def drawdown(
 ) -> list[RuleResult]:
     """Current deposit-adjusted drawdown (pnl.drawdown_summary over `equity_series`, the Overview's definition)
     beyond drawdown_max; `window` names the look-back the running peak is searched in."""
-    if (g := _guard(["drawdown"], series)) is not None:
-        return g
+    if isinstance(series, Unavailable):
+        return [not_evaluated("drawdown", series.reason)]
     if series.height == 0:
         return [not_evaluated("drawdown", "no account snapshots in the look-back window")]
     dd = pnl.drawdown_summary(series)
@@ -659,9 +659,10 @@ def drawdown(
 def margin_used(totals: dict | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
     """Margin used / equity at the newest account snapshot (lib.book.risk.account_totals, Overview's number,
     summed over the accounts in scope) above margin_used_max."""
-    if (g := _guard(["margin_used"], totals)) is not None:
-        return g
-    share = _num((totals or {}).get("margin_pct"))
+    if isinstance(totals, Unavailable):
+        return [not_evaluated("margin_used", totals.reason)]
+    totals = totals or {}
+    share = _num(totals.get("margin_pct"))
     if share is None:
         return [not_evaluated("margin_used", "no account snapshot with equity and margin in the last day")]
     limit = float(t["margin_used_max"])
@@ -682,8 +683,8 @@ def margin_used(totals: dict | Unavailable | None, t: Mapping[str, float]) -> li
 def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """Positions whose mark is within liquidation_distance_min of their liquidation price, at the newest positions
     round (queries.book.risk.position_risk: its `liq_distance_pct`, the distance Overview and Positions show)."""
-    if (g := _guard(["liquidation_near"], positions)) is not None:
-        return g
+    if isinstance(positions, Unavailable):
+        return [not_evaluated("liquidation_near", positions.reason)]
     if positions.height == 0:
         return [RuleResult("liquidation_near", OK, "No open positions in the newest snapshot")]
     limit = float(t["liquidation_distance_min"])
