@@ -89,7 +89,8 @@ if snapshot.state == te_snapshot.PENDING:
     note = clock.pending_note(day, hour, as_of, showing=None) or f"the {when} snapshot has not closed"
     st.warning(
         f"**{note[:1].upper()}{note[1:]}**: the book so far is listed without categories or TE (nothing is "
-        f"classified before the hour ends). The latest complete snapshot at this hour is "
+        f"classified before the hour ends; its prices come with the hour's close). The latest complete snapshot "
+        f"at this hour is "
         f"{fmt.snapshot_when(latest_day.isoformat(), latest_hour)}.",
         icon=":material/schedule:",
     )

@@ -263,7 +263,7 @@ def summary(view: RangeView) -> dict:
     """Headline numbers of a range: the latest day with a TE, its TE vs the range mean, the latest ex-post TE.
 
     Keys: latest_day, latest_te, mean_te (over the range's days with a TE), n_days_te,
-    ex_post_day, ex_post_te (latest non-null), n_days.
+    ex_post_day, ex_post_te (latest non-null), n_days (the range's days whose snapshot has closed), n_pending.
     """
     with_te = view.daily.filter(pl.col("te").is_not_null())
     ex = view.daily.filter(pl.col("ex_post_te").is_not_null())
@@ -276,7 +276,8 @@ def summary(view: RangeView) -> dict:
         "n_days_te": with_te.height,
         "ex_post_day": last_ex[0]["date"] if last_ex else None,
         "ex_post_te": last_ex[0]["ex_post_te"] if last_ex else None,
-        "n_days": len(view.days),
+        "n_days": len(view.days) - len(view.pending_days),
+        "n_pending": len(view.pending_days),
     }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from lib import config
 from lib import format as fmt
 from lib.tracking import lag as execution_lag
 from ui import plot
@@ -175,7 +176,8 @@ def flip_share(daily: pl.DataFrame) -> Spec:
     return plot.spec(
         data,
         plot.layout(
-            "Flip-explained share of Σerr² (closer to T+1 than T+2)",
+            f"Flip-explained share of Σerr² (closer to T+1 than T+2, targets more than "
+            f"{config.FLIP_MIN_TARGET_GAP * 100:g}% apart)",
             height=300,
             xaxis=_date_axis(daily["date"].to_list()),
             yaxis={"range": [0, 100], "ticksuffix": "%"},

@@ -42,7 +42,12 @@ def headline(s: dict, window: int) -> None:
         if s["ex_post_day"]
         else f"Needs {window} days with a known active return.",
     )
-    m4.metric("Days with targets", f"{s['n_days_te']} / {s['n_days']}")
+    m4.metric(
+        "Days with targets",
+        f"{s['n_days_te']} / {s['n_days']}",
+        help="Days of the range whose snapshot has closed and has model targets, of the days whose snapshot has "
+        "closed" + (f" ({s['n_pending']} not closed yet: not counted)." if s.get("n_pending") else "."),
+    )
 
 
 @cache.section()
