@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from answers.clock import desk_clock
-from lib import config
+from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.clickhouse.errors import QueryFailed
 from lib.reports import daily as daily_report
@@ -32,10 +32,6 @@ def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str) -
             raise
         notes.append(f"{what}: not available on this ClickHouse ({err.detail})")
         return None
-
-
-def server_now() -> datetime:
-    return desk_clock().server_now or datetime.now(UTC)
 
 
 def daily(
@@ -95,7 +91,10 @@ def daily(
 
 def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.WeeklyReport:
     """Everything of `lib.reports.weekly.WeeklyReport` for the 7 UTC days ending `week_ending`."""
-    now = server_now()
+    data_clock = desk_clock()
+    now = data_clock.server_now or datetime.now(UTC)
+    hour = config.DEFAULT_SNAPSHOT_HOUR
+    last_complete = clock.latest_complete_day(data_clock.as_of, hour) if data_clock.as_of else None
     report = weekly_report.WeeklyReport(week_ending=week_ending, generated_at=now)
     notes = report.notes
     week_start = week_ending - timedelta(days=6)
@@ -112,12 +111,12 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
         notes=notes,
         what="tracking-error timeline",
     )
-    weekly_report.exposure_part(report, expo, tl)
+    weekly_report.exposure_part(report, expo, tl, last_complete)
     account = _optional(
         risk.account_risk_series, week_start, week_ending, 3600, notes=notes, what="margin and leverage"
     )
     weekly_report.margin_part(report, account)
-    weekly_report.tracking_part(report, tl, float(thresholds["te_max"]))
+    weekly_report.tracking_part(report, tl, float(thresholds["te_max"]), last_complete)
     execution = _optional(trades.daily_execution, week_start, week_ending, notes=notes, what="execution")
     summary = _optional(trades.fills_summary, week_start, week_ending, notes=notes, what="the week's fills")
     weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]), summary)

@@ -198,6 +198,7 @@ def read() -> dict[str, Any]:
         for i in range(7)
     }
     out["weekly"] = _cli_json("weekly", "--week-ending", _iso(week_ending), "--format", "json")
+    out["weekly_today"] = _cli_json("weekly", "--week-ending", _iso(today), "--format", "json")
     return out
 
 

@@ -139,7 +139,11 @@ def test_no_page_classifies_a_snapshot_that_has_not_closed(r):
         assert any("Today's 02:00 snapshot closes at 03:00 UTC" in w for w in pos_today["warnings"])
         assert not any(te_snapshot_label in pos_today["metrics"] for te_snapshot_label in ("Matched", "Unpriced"))
         assert metric(pos_today, "Snapshot TE (√Σerr²)") == fmt.MISSING
+        week = r["weekly_today"]  # a week ending today: today is a gap, said in a note, never averaged
+        assert week["te_days"][-1] == [today.isoformat(), None]
+        assert f"the snapshots after {te_day} have not closed yet: not classified" in week["notes"]
     else:
+        assert r["weekly_today"]["te_days"][-1] == [te_day.isoformat(), pytest.approx(r["cli_report"]["te"]["te"])]
         assert not any("snapshot closes at" in i for i in tep["infos"])
         assert metric(pos_today, "Snapshot TE (√Σerr²)") == metric(r["positions"], "Snapshot TE (√Σerr²)")
     # Positions opens on the latest complete snapshot (any hour)

@@ -113,14 +113,19 @@ def returns_part(r: WeeklyReport, month: pl.DataFrame | None, week: pl.DataFrame
         r.daily_returns = [(d, _num(v)) for d, v in wk.select("_day", "ret").iter_rows()]
 
 
-def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataFrame | None) -> None:
+def exposure_part(
+    r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataFrame | None, last_complete: date | None = None
+) -> None:
+    """Exposure ranges, and the largest positions at the week's last complete snapshot (`last_complete`:
+    lib.clock.latest_complete_day; an open hour has no prices yet)."""
     if expo is not None and expo.height:
         g = expo["gross_pct"].drop_nulls()
         n = expo["net_pct"].drop_nulls()
         r.gross_range = (g.min(), g.max()) if g.len() else (None, None)
         r.net_range = (n.min(), n.max()) if n.len() else (None, None)
     if timeline is not None and timeline.height:
-        last = timeline.filter(pl.col("holdings_date") == r.week_ending)
+        shown = min(r.week_ending, last_complete) if last_complete is not None else r.week_ending
+        last = timeline.filter(pl.col("holdings_date") == shown)
         if last.height:
             top = (
                 last.filter(pl.col("actual_weight").is_not_null())
@@ -145,13 +150,20 @@ def margin_part(r: WeeklyReport, risk: pl.DataFrame | None) -> None:
     r.leverage_last = _num(last["leverage"][-1]) if last.height else None
 
 
-def tracking_part(r: WeeklyReport, timeline: pl.DataFrame | None, threshold: float) -> None:
+def tracking_part(
+    r: WeeklyReport, timeline: pl.DataFrame | None, threshold: float, last_complete: date | None = None
+) -> None:
+    """The week's daily TE at the snapshot hour; a day whose snapshot has not closed (after `last_complete`,
+    lib.clock.latest_complete_day) is a gap, never classified or averaged."""
     r.te_threshold = threshold
     if timeline is None or timeline.height == 0:
         r.notes.append("no tracking-error timeline for the week")
         return
     days = te_daily.calendar(r.week_start, r.week_ending)
-    week = timeline.filter(pl.col("holdings_date").is_between(r.week_start, r.week_ending))
+    last = r.week_ending if last_complete is None else min(r.week_ending, last_complete)
+    if last < r.week_ending:
+        r.notes.append(f"the snapshots after {last} have not closed yet: not classified")
+    week = timeline.filter(pl.col("holdings_date").is_between(r.week_start, last))
     classified = te_snapshot.classify_days(week)
     daily = te_daily.daily_te(classified, days)
     r.te_days = [(d, _num(v)) for d, v in daily.select("date", "te").iter_rows()]
