@@ -18,14 +18,14 @@ from typing import Any
 
 import polars as pl
 
-from answers import shortfall
+from answers import book, shortfall, tracking
 from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.book import pnl
 from lib.clickhouse.errors import QueryFailed
 from lib.config import ConfigError
 from lib.health import rules
-from queries.book import overview, positions, trades
+from queries.book import overview, risk, trades
 from queries.health import health
 from queries.tracking import tracking_error
 
@@ -58,9 +58,10 @@ def outage(reason: str) -> alerts.LiveInputs:
         day_exec=gone,
         today_pnl=gone,
         equity_daily=gone,
-        latest_equity=gone,
-        liquidation=gone,
+        account_risk=gone,
+        position_risk=gone,
         clickhouse_error=reason,
+        model_band=gone,
     )
 
 
@@ -97,9 +98,8 @@ def gather() -> alerts.LiveInputs:
     as_of_frame = load(health.data_as_of, what="data as of")
     as_of_rows = _frame(as_of_frame)
     row = as_of_rows.row(0, named=True) if as_of_rows is not None and as_of_rows.height else {}
-    server_now = rules.aware(row.get("server_now"))
-    account_ts = rules.valid_ts(row.get("account_ts"))
-    as_of = min(account_ts, server_now) if account_ts and server_now else account_ts
+    desk_clock = clock.from_data_as_of(row)  # the pages' clock: the newest account snapshot, never after the server's
+    server_now, account_ts, as_of = desk_clock.server_now, rules.valid_ts(row.get("account_ts")), desk_clock.as_of
 
     monitors = load(health.monitor_status, what="monitor heartbeats")
     newest_beat = None
@@ -140,17 +140,8 @@ def gather() -> alerts.LiveInputs:
     else:
         newest_target = targets
 
-    snap_day = clock.latest_complete_day(as_of, config.DEFAULT_SNAPSHOT_HOUR) if as_of else None
-    snapshot: Any = None if as_of else no_day
-    if snap_day is not None:
-        snap_rows = load(
-            tracking_error.timeline, snap_day, snap_day, config.DEFAULT_SNAPSHOT_HOUR, what="tracking-error snapshot"
-        )
-        snapshot = (
-            alerts.snapshot(snap_rows, snap_day, config.DEFAULT_SNAPSHOT_HOUR)
-            if isinstance(snap_rows, pl.DataFrame)
-            else snap_rows
-        )
+    # the latest complete snapshot at the playbook hour, classified as Overview's TE metric classifies it
+    snapshot: Any = load(tracking.te_now, as_of, what="tracking-error snapshot") if as_of else no_day
 
     day = as_of.date() if as_of else None
     day_exec = load(trades.daily_execution, day, day, what="the day's execution") if day else no_day
@@ -167,8 +158,8 @@ def gather() -> alerts.LiveInputs:
         if day
         else no_day
     )
-    latest_equity = load(overview.latest_equity, what="latest account snapshot")
-    liquidation = load(positions.latest_liquidation, what="latest positions")
+    account_risk = load(book.account_risk_now, what="latest account snapshot")
+    position_risk = load(risk.position_risk, what="latest positions")
     model_band = load(model_book_band, as_of, what="live against the model book") if as_of else no_day
     return alerts.LiveInputs(
         as_of_frame=as_of_frame,
@@ -183,8 +174,8 @@ def gather() -> alerts.LiveInputs:
         day_exec=day_exec,
         today_pnl=today_pnl,
         equity_daily=equity_daily,
-        latest_equity=latest_equity,
-        liquidation=liquidation,
+        account_risk=account_risk,
+        position_risk=position_risk,
         as_of=as_of,
         clickhouse_error=load.error,
         model_band=model_band,

@@ -10,14 +10,15 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from answers import clock as desk_clock
 from answers import shortfall
-from lib import config
+from answers.clock import desk_clock
+from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.clickhouse.errors import QueryFailed
 from lib.reports import daily as daily_report
 from lib.reports import weekly as weekly_report
-from queries.book import overview, trades
+from lib.tracking import snapshot as te_snapshot
+from queries.book import overview, risk, trades
 from queries.health import health
 from queries.tracking import tracking_error
 
@@ -34,12 +35,6 @@ def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str, *
         return None
 
 
-def server_now() -> datetime:
-    frame = health.data_as_of()
-    now = frame.item(0, "server_now") if frame.height else None
-    return now.replace(tzinfo=UTC) if now is not None and now.tzinfo is None else (now or datetime.now(UTC))
-
-
 def daily(
     day: date,
     thresholds: Mapping[str, float],
@@ -48,7 +43,8 @@ def daily(
     history_note: str = "",
 ) -> daily_report.DailyReport:
     """Everything of `lib.reports.daily.DailyReport` for the UTC day `day`."""
-    now = server_now()
+    data_clock = desk_clock()
+    now = data_clock.server_now or datetime.now(UTC)
     report = daily_report.DailyReport(day=day, generated_at=now)
     notes = report.notes
     hour = config.DEFAULT_SNAPSHOT_HOUR
@@ -71,7 +67,7 @@ def daily(
         notes=notes,
         what="tracking-error timeline",
     )
-    snap = daily_report.tracking_part(report, tl, hour)
+    view = daily_report.tracking_part(report, tl, hour, data_clock.as_of)
     day_exec = _optional(trades.daily_execution, day, day, notes=notes, what="execution")
     untracked = _optional(trades.untracked_fills, day, day, 20, notes=notes, what="untracked fills")
     daily_report.execution_part(report, day_exec, untracked)
@@ -82,7 +78,8 @@ def daily(
     )
     sync = _optional(health.sync_summary, start + timedelta(days=1), notes=notes, what="sync runs")
     daily_report.health_part(report, durations, sync, window_s=(end - start).total_seconds())
-    results = alerts.tracking(snap, thresholds) if snap is not None else []
+    prev = report.te_history[-2][1] if report.classified and len(report.te_history) > 1 else None
+    results = alerts.tracking(te_snapshot.TeNow(day, hour, view, prev), thresholds) if view is not None else []
     if day_exec is not None:
         results += alerts.execution(day_exec, day, end, thresholds)
     results += alerts.daily_loss(
@@ -95,13 +92,17 @@ def daily(
 
 def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.WeeklyReport:
     """Everything of `lib.reports.weekly.WeeklyReport` for the 7 UTC days ending `week_ending`."""
-    now = server_now()
+    data_clock = desk_clock()
+    now = data_clock.server_now or datetime.now(UTC)
+    hour = config.DEFAULT_SNAPSHOT_HOUR
+    last_complete = clock.latest_complete_day(data_clock.as_of, hour) if data_clock.as_of else None
     report = weekly_report.WeeklyReport(week_ending=week_ending, generated_at=now)
     notes = report.notes
     week_start = week_ending - timedelta(days=6)
     month_start = week_ending - timedelta(days=29)
-    series = _optional(overview.equity_series, month_start, week_ending, 86400, notes=notes, what="daily equity")
-    weekly_report.returns_part(report, series)
+    month = _optional(overview.equity_series, month_start, week_ending, 86400, notes=notes, what="daily equity")
+    week = _optional(overview.equity_series, week_start, week_ending, 86400, notes=notes, what="the week's equity")
+    weekly_report.returns_part(report, month, week)
     expo = _optional(overview.exposure_series, week_start, week_ending, 3600, notes=notes, what="exposure")
     tl = _optional(
         tracking_error.timeline,
@@ -111,27 +112,32 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
         notes=notes,
         what="tracking-error timeline",
     )
-    weekly_report.exposure_part(report, expo, tl)
-    account = _optional(overview.margin_series, week_start, week_ending, notes=notes, what="margin and leverage")
+    weekly_report.exposure_part(report, expo, tl, last_complete)
+    account = _optional(
+        risk.account_risk_series, week_start, week_ending, 3600, notes=notes, what="margin and leverage"
+    )
     weekly_report.margin_part(report, account)
-    weekly_report.tracking_part(report, tl, float(thresholds["te_max"]))
+    weekly_report.tracking_part(report, tl, float(thresholds["te_max"]), last_complete)
     model = _optional(
         shortfall.shortfall,
         week_start,
         week_ending,
         notes=notes,
         what="live against the model book",
-        as_of=desk_clock.desk_clock().as_of,
+        as_of=data_clock.as_of,
     )
     weekly_report.model_part(report, model.waterfall if model else None, model.band if model else None)
     execution = _optional(trades.daily_execution, week_start, week_ending, notes=notes, what="execution")
-    weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]))
+    summary = _optional(trades.fills_summary, week_start, week_ending, notes=notes, what="the week's fills")
+    weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]), summary)
     end = datetime(week_ending.year, week_ending.month, week_ending.day, tzinfo=UTC) + timedelta(days=1)
     failures = _optional(health.sync_failures, end, 1000, notes=notes, what="sync failures")
-    buckets = _optional(
-        health.heartbeat_buckets, end - timedelta(days=7), end, 300, notes=notes, what="monitor heartbeats"
-    )
-    weekly_report.health_part(
-        report, buckets, failures, end - timedelta(days=7), end, float(thresholds["monitor_down_min"])
-    )
+    week_end = min(end, now)  # this week: up to now, never into the future
+    durations = spans = None
+    if week_end > end - timedelta(days=7):
+        durations = _optional(
+            health.status_seconds, end - timedelta(days=7), week_end, notes=notes, what="monitor heartbeats"
+        )
+        spans = _optional(health.status_spans, end - timedelta(days=7), week_end, notes=notes, what="monitor spells")
+    weekly_report.health_part(report, durations, spans, failures, float(thresholds["monitor_down_min"]))
     return report

@@ -8,12 +8,15 @@ For each holdings date D of the range, the weight-space TE of the snapshot at
 smallest TE is the day's effective lag (the schedule is T+2). With --json,
 exactly one JSON object (`lib.tracking.lag.to_json`):
 
-    {"days": [{"date": "2025-12-05", "te_by_lag": {"0": x, "1": x, "2": x, "3": x}, "best_lag": 2}]}
+    {"days": [{"date": "2025-12-05", "te_by_lag": {"0": x, "1": x, "2": x, "3": x}, "best_lag": 2,
+               "effective_lag": 2, "kind": "on time"}]}
 
 TE is a fraction of equity. A lag whose targets are missing is null (never 0);
-best_lag is null when no lag could be compared. The text table's "lag verdict" reads the lag only
-(on time, one-day timing slip, skipped rebalance ...); the Tracking Error page's day verdict also names
-an on-time day after a dominant error category (a few missing names, sizing errors ...).
+best_lag (the smallest TE) is null when no lag could be compared. `effective_lag` and `kind` are the day's one
+classification (lib.tracking.lag.effective, as the Tracking Error page's strip and verdict): a lag other than
+the schedule counts only when clearly better (LAG_CLEAR_RATIO), else the kind is "no clear lag" and
+effective_lag null. The Tracking Error page's day verdict also names an on-time day after a dominant error
+category (a few missing names, sizing errors ...).
 
 Exit codes: 0 printed; 2 bad arguments; 3 ClickHouse failure (the reason, no traceback).
 """
@@ -66,26 +69,31 @@ def table_text(days, hour: int) -> str:
     from lib import format as fmt
     from lib.tracking import lag
 
-    head = f"{'date':<12}" + "".join(f"{lag.lag_label(k):>9}" for k in lag.LAGS) + "   best  lag verdict"
+    head = f"{'date':<12}" + "".join(f"{lag.lag_label(k):>9}" for k in lag.LAGS) + "   best  lag   verdict"
     lines = [
-        f"Effective execution lag · snapshot {hour:02d}:00 UTC · TE vs the targets dated D−lag "
-        f"(schedule {lag.lag_label(lag.SCHEDULED)})",
+        f"Effective execution lag · snapshot {fmt.snapshot_hour_text(hour)} · TE vs the targets dated "
+        f"D−lag (schedule {lag.lag_label(lag.SCHEDULED)}; a slip only when its TE is below "
+        f"{config.LAG_CLEAR_RATIO:.0%} of the schedule's)",
         "",
         head,
     ]
     for row in days.iter_rows(named=True):
         by_lag = lag.te_by_lag(row)
-        best = row["best_lag"]
-        kind, _ = lag.lag_sentence(by_lag, best)
         cells = "".join(f"{fmt.pct(by_lag[k], 2):>9}" for k in lag.LAGS)
-        lines.append(f"{row['date'].isoformat():<12}{cells}   {lag.lag_label(best):<5} {kind}")
+        lines.append(
+            f"{row['date'].isoformat():<12}{cells}   {lag.lag_label(row['best_lag']):<5} "
+            f"{lag.lag_label(row['effective_lag']):<5} {row['kind']}"
+        )
     return "\n".join(lines)
 
 
 def run_lag(start: date, end: date, hour: int, as_json: bool, out=None, err=None) -> int:
+    from answers.clock import desk_clock
+    from lib import clock
     from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
     from lib.tracking import lag
+    from lib.tracking.daily import calendar
     from queries.tracking.tracking_error import lag_sweep
 
     out = out or sys.stdout
@@ -96,10 +104,13 @@ def run_lag(start: date, end: date, hour: int, as_json: bool, out=None, err=None
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     try:
+        as_of = desk_clock().as_of
         sweep = lag_sweep(start, end, hour)
     except (QueryFailed, ConfigError) as exc:
         return clickhouse_failure(exc, err)
-    days = lag.lag_days(sweep)
+    # a day whose snapshot has not closed (lib/clock.py) is never compared: "not closed yet"
+    last_complete = clock.latest_complete_day(as_of, hour) if as_of is not None else None
+    days = lag.lag_days(sweep, calendar(start, end), last_complete)
     if as_json:
         print(json.dumps(lag.to_json(days), allow_nan=False), file=out)
     else:

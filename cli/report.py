@@ -104,11 +104,11 @@ def run_report(
     """Print the report for one day; returns the exit code."""
     import polars as pl
 
+    from answers.clock import desk_clock
     from lib import clock
     from lib import format as fmt
     from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
-    from lib.tracking import classification as te
     from lib.tracking import daily as te_daily
     from lib.tracking import snapshot as te_snapshot
     from lib.tracking import story as stories
@@ -118,27 +118,35 @@ def run_report(
     err = err or sys.stderr
     start = day - timedelta(days=config.TE_HISTORY_DAYS)
     try:
+        as_of = desk_clock().as_of
         tl = timeline(start, day, hour)
     except (QueryFailed, ConfigError) as exc:
         return clickhouse_failure(exc, err)
 
     when = fmt.snapshot_when(day.isoformat(), hour)
     rows = tl.filter(pl.col("holdings_date") == day)
-    if rows.height == 0:
+    if rows.height == 0 and clock.is_complete(day, hour, as_of):
         print(f"no data for {when}: no positions and no model targets for that day", file=err)
         return EXIT_USAGE  # nothing to report for that day: the request cannot be answered
-    if not te_snapshot.has_targets(rows):
+    # the pages' one rule (lib.tracking.snapshot.day_state): closed, with targets, with fills
+    view = te_snapshot.snapshot_view(rows, w_eps, mag_eps, mag_rule, complete=clock.is_complete(day, hour, as_of))
+    if view.state == te_snapshot.PENDING:
+        latest = clock.latest_complete_day(as_of, hour)
+        note = clock.pending_note(day, hour, as_of, showing=latest) or f"the {when} snapshot has not closed"
+        print(f"not classified yet: {note} (the latest complete snapshot at this hour)", file=err)
+        return EXIT_USAGE  # nothing to report for that day yet: the request cannot be answered
+    if view.state == te_snapshot.NO_TARGETS:
         print(
             f"no model targets dated {(day - timedelta(days=config.T_PLUS_TARGET)).isoformat()} "
             f"(T+{config.T_PLUS_TARGET} for holdings date {day.isoformat()}): cannot classify {when}",
             file=err,
         )
         return EXIT_USAGE  # nothing to report for that day: the request cannot be answered
-    if te_snapshot.day_state(rows) == te_snapshot.NO_FILLS:
+    if view.state == te_snapshot.NO_FILLS:
         print(f"no fills up to {when} for any symbol of the day: the book is unknown, cannot classify", file=err)
         return EXIT_USAGE  # nothing to report for that day: the request cannot be answered
 
-    classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
+    classified = view.rows
     if as_json:
         report = stories.to_report(day, hour, classified)
         report["rule"] = {

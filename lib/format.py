@@ -75,6 +75,7 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
 # Effective execution lag (Tracking Error page): the scheduled T+2 in green, slips warmer, unknown grey.
 LAG_COLORS: Mapping[int, str] = MappingProxyType({0: "#8e5cc4", 1: "#e8702a", 2: "#2e9d5b", 3: "#d1343b"})
 LAG_UNKNOWN_COLOR = "#b0b7c0"
+LAG_NO_CLEAR_COLOR = "#7d8793"  # a best lag that is not clearly better than the schedule: no slip is claimed
 
 
 def _shown(x: float | None) -> TypeGuard[float]:
@@ -97,6 +98,14 @@ def usd(x: float | None, decimals: int = 0, signed: bool = False) -> str:
     if sign == MINUS and text.strip("$0.,MB") == "":
         sign = ""  # never '−$0'
     return f"{sign}{text}"
+
+
+def cost(paid: float | None) -> float | None:
+    """A cost as it acts on PnL, the one sign every surface shows: fees paid 3,788 -> −3,788 (a net rebate is
+    positive). SQL sums fees as paid (> 0); every page, report and alert shows them through this."""
+    if not _shown(paid):
+        return None
+    return -paid if paid else 0.0
 
 
 def metric_delta(text: str | None) -> str | None:
@@ -160,6 +169,28 @@ def age(delta: timedelta | float | None) -> str:
     return f"{s / 86400:.1f} d"
 
 
+def ago(delta: timedelta | float | None) -> str:
+    """'12 min ago'; a time a moment ahead of this clock (the server's runs a little fast) is 'just now', one
+    further ahead 'in the future' — never 'in the future ago'."""
+    if delta is None:
+        return MISSING
+    s = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+    if not _shown(s):
+        return MISSING
+    if s < 0:
+        return "just now" if s > -90 else "in the future"
+    return f"{age(s)} ago"
+
+
+def duration(s: float | None) -> str:
+    """A short duration as System Health and the alerts print it: '4.12 s' under ten seconds, then '18 s', '4 min'."""
+    if not _shown(s):
+        return MISSING
+    if abs(s) < 10:
+        return f"{s:.2f} s"
+    return age(s) if s >= 0 else f"{s:.0f} s"
+
+
 def countdown(delta: timedelta | float | None) -> str:
     """A wait in whole units: '2 h 17 min', '45 min', '30 s' (a clock a trader reads, not '2.3 h')."""
     if delta is None:
@@ -183,13 +214,36 @@ def utc(ts: datetime | None, seconds: bool = False) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
+def drawdown(dd: float | None, peak_ts: datetime | None, decimals: int = 2) -> str:
+    """A drawdown with the peak it is measured from: '−12.21% from the 2026-09-11 peak' (at a new high:
+    '+0.00% (at its peak, 2026-12-05)')."""
+    text = pct(dd, decimals, signed=True)
+    if not _shown(dd) or peak_ts is None:
+        return text
+    day = peak_ts.astimezone(UTC).date() if peak_ts.tzinfo is not None else peak_ts.date()
+    if round(dd * 100, decimals) == 0:
+        return f"{text} (at its peak, {day.isoformat()})"
+    return f"{text} from the {day.isoformat()} peak"
+
+
+def window_text(start: date | datetime, end: date | datetime) -> str:
+    """A range as a trader reads it: '2025-12-01 – 2025-12-07 (UTC days)', or for an intraday window (the 24 h
+    preset) 'last 24 h, 2026-12-05 00:06 – 2026-12-06 00:06 UTC'."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        hours = (end - start).total_seconds() / 3600
+        lead = f"last {hours:g} h, " if hours == round(hours) else ""
+        return f"{lead}{utc(start)[:-4]} – {utc(end)}"
+    return f"{start} – {end} (UTC days)"
+
+
 def age_since(ts: datetime | None, now: datetime | None = None) -> str:
+    """'12 min ago' from `ts` to `now` (this machine's clock by default), through `ago`."""
     if ts is None:
         return MISSING
     now = now or datetime.now(UTC)
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
-    return age(now - ts)
+    return ago(now - ts)
 
 
 # --- snapshot hours (lib.config.SNAPSHOT_HOURS) ---------------------------------
@@ -214,13 +268,18 @@ def snapshot_hour_option(hour: int) -> str:
     return f"{hour:02d}:00 hour — as of {nxt}{extra}"
 
 
+def snapshot_hour_text(hour: int) -> str:
+    """'02:00 hour (positions as of 03:00 UTC)': a snapshot hour is read at its end, never '24:00'."""
+    if hour < 0:
+        return "00:00:00 UTC (before the rebalance)"
+    if hour < 23:
+        return f"{hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)"
+    return "23:00 hour (positions as of 00:00 UTC the next day)"
+
+
 def snapshot_when(day: Any, hour: int) -> str:
     """'2025-12-07 02:00 hour (positions as of 03:00 UTC)' — a snapshot named by the end of its hour."""
-    if hour < 0:
-        return f"{day} 00:00:00 UTC (before the rebalance)"
-    if hour < 23:
-        return f"{day} {hour:02d}:00 hour (positions as of {hour + 1:02d}:00 UTC)"
-    return f"{day} 23:00 hour (positions as of 00:00 UTC the next day)"
+    return f"{day} {snapshot_hour_text(hour)}"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")

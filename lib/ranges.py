@@ -49,9 +49,10 @@ def day_bounds(start: date, end: date) -> Bounds:
 def preset_bounds(preset: str, now: datetime, first_day: date | None = None) -> Bounds:
     """The window of a preset ending with the UTC day of `now` (the newest data).
 
-    24 h is the 24 hours before `now` (to the end of its UTC day, so nothing newer is cut);
-    the others are whole UTC days. "all" starts at `first_day` (the oldest data), never more
-    than MAX_RANGE_DAYS back.
+    24 h is the last 24 hours: the window ends with the minute that holds `now` (so the newest row is
+    inside) and starts 24 h before that end, never at the end of the UTC day (that was 47 h 55 min just
+    after midnight). The others are whole UTC days. "all" starts at `first_day` (the oldest data), never
+    more than MAX_RANGE_DAYS back.
     """
     if preset not in config.RANGE_PRESETS:
         raise InputError(f"unknown range preset {preset!r}")
@@ -59,7 +60,8 @@ def preset_bounds(preset: str, now: datetime, first_day: date | None = None) -> 
     today = now.date()
     hi = midnight(today) + timedelta(days=1)
     if preset == "24h":
-        return Bounds(now - timedelta(hours=24), hi)
+        end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        return Bounds(end - timedelta(hours=24), end)
     earliest = today - timedelta(days=MAX_RANGE_DAYS - 1)
     start = {
         "7d": today - timedelta(days=6),

@@ -73,8 +73,11 @@ risk_panel.risk_panel(
 )
 
 # --- PnL decomposition over the global range ---------------------------------------------------
-st.subheader(f"PnL {start} – {end} (UTC days)")
-window = load(overview.pnl_window, start, end, what="PnL decomposition")
+# the sidebar's window: its UTC days, or the last 24 hours for the 24 h preset (a preset means what it says)
+window_start, window_end = sidebar.window
+span = fmt.window_text(window_start, window_end)
+st.subheader(f"PnL {span}")
+window = load(overview.pnl_window, window_start, window_end, what="PnL decomposition")
 if window is not None and window.height:
     sections.decomposition(views.decomposition(window))
 model_book_line.show(sidebar)  # live against the model book: one line, and a link to Tracking Error
@@ -82,12 +85,14 @@ model_book_line.show(sidebar)  # live against the model book: one line, and a li
 # --- equity curve, drawdown, daily statistics ---------------------------------------------------
 bucket_s = pnl.chart_bucket_seconds(start, end)
 bucket_label = "hourly" if bucket_s == 3600 else "daily"
-series = load(overview.equity_series, start, end, bucket_s, what="equity curve")
+series = load(overview.equity_series, window_start, window_end, bucket_s, what="equity curve")
 flows = load(overview.flows_list, start, end, what="deposits and withdrawals")
 if series is not None and not empty_note(series, "equity"):
-    sections.equity_and_drawdown(views.drawdown(series), flows, bucket_label)
+    sections.equity_and_drawdown(views.drawdown(series), flows, bucket_label, span)
 
-daily = series if bucket_s == 86400 else load(overview.equity_series, start, end, 86400, what="daily returns")
+daily = (
+    series if bucket_s == 86400 else load(overview.equity_series, window_start, window_end, 86400, what="daily returns")
+)
 if daily is not None and daily.height:
     sections.daily_statistics(views.daily_statistics(daily, start))
 

@@ -54,12 +54,7 @@ if hour == 0:
         ":material/info: The 00:00 hour is read at its end (01:00), so it includes the 00:00–00:02 "
         "rebalance fills; choose “00:00:00 — before the rebalance” for the book going into it."
     )
-if not clock.is_complete(day, hour, as_of):
-    st.warning(
-        f"The data (as of {fmt.utc(as_of)}) does not cover the whole {when} yet: prices and fills "
-        "after that time are missing.",
-        icon=":material/schedule:",
-    )
+complete = clock.is_complete(day, hour, as_of)  # an open hour is never classified (lib/clock.py)
 
 position_risk = load(risk.position_risk, what="position risk and price check")
 risk_view = risk_panel.position_risk(position_risk) if position_risk is not None else None
@@ -87,9 +82,19 @@ data_quality.open_chains(timeline)
 
 # --- classification (none on a day without targets) -------------------------------------
 target_date = clock.target_date(day)
-snapshot = views.snapshot(timeline, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+snapshot = views.snapshot(timeline, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule, complete)
 classified = snapshot.counts is not None
-if snapshot.state == te_snapshot.NO_TARGETS:
+if snapshot.state == te_snapshot.PENDING:
+    latest_day, latest_hour = clock.latest_complete(as_of, hour)
+    note = clock.pending_note(day, hour, as_of, showing=None) or f"the {when} snapshot has not closed"
+    st.warning(
+        f"**{note[:1].upper()}{note[1:]}**: the book so far is listed without categories or TE (nothing is "
+        f"classified before the hour ends; its prices come with the hour's close). The latest complete snapshot "
+        f"at this hour is "
+        f"{fmt.snapshot_when(latest_day.isoformat(), latest_hour)}.",
+        icon=":material/schedule:",
+    )
+elif snapshot.state == te_snapshot.NO_TARGETS:
     st.warning(
         f"**No model targets dated {target_date.isoformat()}** (T+{config.T_PLUS_TARGET} for holdings date "
         f"{day.isoformat()}): positions are shown without categories; nothing is called EXTRA.",
@@ -123,7 +128,8 @@ def book_table() -> None:
     if classified:
         caption_column.caption(
             f"{table.height} of {timeline.height} symbols · largest |actual − T+2 target| first "
-            "· weights in % of equity · flip = closer to the T+1 target than to T+2"
+            "· weights in % of equity · flip = closer to the T+1 target than to T+2, where they differ by "
+            f"more than {fmt.pct(config.FLIP_MIN_TARGET_GAP, 2)}"
         )
     else:
         caption_column.caption(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import config
+from lib import clock, config
 from lib import format as fmt
 from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
 from lib.tracking import daily as te_daily
@@ -47,20 +47,33 @@ thresholds = threshold_inputs("te", w_eps_column, mag_eps_column)
 set_url(hour=hour, window=window)
 
 # --- one timeline query for the range (plus the look-back the rolling window needs) ----------
+# the newest day whose snapshot at this hour has closed (lib/clock.py): later days are never classified or averaged
+as_of = sidebar.as_of
+last_complete = clock.latest_complete_day(as_of, hour) if as_of is not None else None
 timeline = load(tracking_error.timeline, te_daily.lookback_start(start), end, hour, what="hourly timeline")
 if timeline is None:
     st.stop()
-page = views.range_page(timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule)
+page = views.range_page(
+    timeline, start, end, window, thresholds.w_eps, thresholds.mag_eps, thresholds.mag_rule, last_complete
+)
 view = page.view
 st.caption(
     f"Holdings dates {start.isoformat()} – {end.isoformat()} (UTC, sidebar range) · "
-    f"snapshot {fmt.snapshot_hour_option(hour)} UTC "
+    f"each day's snapshot at the {fmt.snapshot_hour_text(hour)} "
     f"· book vs the T+{config.T_PLUS_TARGET} model target · {thresholds.label}"
 )
+if view.pending_days:  # say it in words; the day is a gap, never a classified snapshot of an open hour
+    note = clock.pending_note(view.pending_days[0], hour, as_of, showing=last_complete)
+    st.info(
+        f"{note[:1].upper()}{note[1:]}: nothing after {last_complete} is classified, averaged or charted yet."
+        if note
+        else f"The snapshots after {last_complete} have not closed yet.",
+        icon=":material/schedule:",
+    )
 if not view.days_with_targets:
     st.info(
-        f"No day between {start.isoformat()} and {end.isoformat()} has both data and model targets at "
-        f"{fmt.snapshot_hour_option(hour)} UTC: nothing to show.",
+        f"No day between {start.isoformat()} and {end.isoformat()} has a closed snapshot with data and model "
+        f"targets at the {fmt.snapshot_hour_text(hour)}: nothing to show.",
         icon=":material/info:",
     )
     st.stop()
@@ -76,7 +89,7 @@ sections.headline(page.summary, window)
 
 # --- effective execution lag (one sweep query: TE vs the targets dated D-0 .. D-3), then the trend ----
 sweep = load(tracking_error.lag_sweep, start, end, hour, what="execution-lag sweep")
-lags = views.lag_view(sweep, start, end) if sweep is not None else None
+lags = views.lag_view(sweep, start, end, last_complete) if sweep is not None else None
 if lags is not None:
     sections.lag_strip(lags)
 

@@ -12,7 +12,8 @@
 -- * The sync (local -> remote ClickHouse) can deliver a row twice. Tables it
 --   feeds are ReplacingMergeTree on the row's natural key, so merges remove
 --   copies eventually; until they run, every dashboard query de-duplicates
---   on that key itself (LIMIT 1 BY / argMax), so numbers are right either way
+--   on that key itself, the newest synced_at winning (ORDER BY synced_at DESC
+--   LIMIT 1 BY key, or argMax(..., synced_at)), so numbers are right either way
 --   and the queries also work on a plain MergeTree remote.
 -- * Missing is NULL, never 0: a column that can be unknown is Nullable.
 -- * ingested_at = insert time on the local ClickHouse; synced_at = insert

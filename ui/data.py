@@ -148,7 +148,7 @@ def _load(
             value, at = previous
             where.warning(
                 f"{_explain(err, what)}{_drift_line(drift)}\n\nShowing the last good result, **stale**: "
-                f"fetched {fmt.utc(at, seconds=True)} ({fmt.age_since(at)} ago).",
+                f"fetched {fmt.utc(at, seconds=True)} ({fmt.age_since(at)}).",
                 icon=":material/history:",
             )
             return value

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from lib import config
 from lib import format as fmt
 
 ACCOUNT_COLUMN: Mapping[str, Any] = {
@@ -67,7 +68,10 @@ DESK_HELP: Mapping[str, str] = {
     "weight_t1": "The model's weight dated the day before (timing reference), % of equity.",
     "err_t2": "Weight − T+2 target, percentage points.",
     "err_t1": "Weight − T+1 target, percentage points.",
-    "flip_explained": "Closer to the T+1 target than to T+2: a timing slip, not a model miss.",
+    "flip_explained": (
+        "Closer to the T+1 target than to T+2, where the two targets differ by more than "
+        f"{config.FLIP_MIN_TARGET_GAP * 100:g}% of equity: a timing slip, not a model miss."
+    ),
 }
 SYMBOL_LINK = r"coin=([^&]+)$"  # a symbol link ends with &coin=<symbol>; the cell shows the symbol
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, overload
 
@@ -57,7 +57,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("data_stale", "Data", CRITICAL, "Newest account / positions snapshot too old"),
     RuleSpec("monitor_down", "Data", CRITICAL, "Monitor DOWN", "monitor_down_min"),
     RuleSpec("sync_failing", "Data", CRITICAL, "Sync runs failing in a row"),
-    RuleSpec("sync_lag", "Data", WARNING, "Sync lag local → remote", "sync_lag_pending_min"),
+    RuleSpec("sync_lag", "Data", WARNING, "Sync latency local → remote", "sync_lag_pending_min"),
     RuleSpec("prices_missing", "Data", WARNING, "Binance prices missing for today"),
     RuleSpec("targets_missing", "Data", CRITICAL, "Model targets missing"),
     RuleSpec("te_high", "Tracking", WARNING, "Snapshot tracking error above threshold"),
@@ -358,7 +358,7 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
                 RuleResult(
                     "sync_lag",
                     NOT_EVALUATED,
-                    f"Sync lag of {key}: not evaluated",
+                    f"Sync latency of {key}: not evaluated",
                     "no synced rows with both timestamps in the 7 days before now",
                     key=key,
                 )
@@ -366,14 +366,14 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
             continue
         p95 = _num(r.get("lat_p95_1h"))
         detail = (
-            f"newest synced row took {fmt.age(lag)} (p95 over the last hour "
-            f"{fmt.age(p95) if p95 is not None else '—'}; limit {fmt.age(limit)})"
+            f"newest synced row took {fmt.duration(lag)} from ingest to sync (p95 over the last hour "
+            f"{fmt.duration(p95)}; limit {fmt.age(limit)})"
         )
         out.append(
             RuleResult(
                 "sync_lag",
                 FIRING if lag > limit else OK,
-                f"Sync lag of {key} {fmt.age(lag)}",
+                f"Sync latency of {key} {fmt.duration(lag)}",
                 detail,
                 key=key,
                 pending_s=pending,
@@ -390,7 +390,7 @@ def prices_missing(
         return _unavailable(["prices_missing"], hour_rows)
     if day is None or hour is None:
         return [not_evaluated("prices_missing", "no account snapshot: the newest hour is unknown")]
-    when = f"{day.isoformat()} {hour:02d}:00 UTC"
+    when = fmt.snapshot_when(day.isoformat(), hour)
     if hour_rows.height == 0:
         return [
             RuleResult(
@@ -460,64 +460,52 @@ def targets_missing(
 TRACKING_RULES = ("te_high", "wrong_direction", "extra_position", "missing_positions", "no_targets_d2")
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """One holdings day's classified snapshot, as the Positions / TE pages classify it."""
+def tracking(snap: te_snapshot.TeNow | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
+    """TE above te_max, any WRONG_DIRECTION / EXTRA_POSITION, more than missing_max MISSING, no D−2 targets.
 
-    day: date
-    hour: int
-    has_targets: bool
-    classified: pl.DataFrame | None  # None without D−2 targets
-    te: dict | None
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def names(self, category: str) -> list[str]:
-        if self.classified is None:
-            return []
-        rows = self.classified.filter(pl.col("category") == category)
-        rows = rows.sort([pl.col("weight_t2").abs(), pl.col("sym")], descending=[True, False], nulls_last=True)
-        return rows["sym"].cast(pl.String).to_list()
-
-
-def snapshot(day_rows: pl.DataFrame, day: date, hour: int) -> Snapshot:
-    """Classify one day of `queries.tracking.tracking_error.timeline` rows (W_EPS / MAG_EPS defaults of the playbook)."""
-    rows = day_rows.filter(pl.col("holdings_date") == day) if "holdings_date" in day_rows.columns else day_rows
-    if not te_snapshot.has_targets(rows):
-        return Snapshot(day, hour, False, None, None, {})
-    classified = te.classify(rows)
-    return Snapshot(day, hour, True, classified, te.snapshot_te(classified), te_snapshot.category_counts(classified))
-
-
-def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
-    """TE above te_max, any WRONG_DIRECTION / EXTRA_POSITION, more than missing_max MISSING, no D−2 targets."""
+    `snap` is the pages' own answer (lib.tracking.snapshot.te_now / snapshot_view): a snapshot that has not
+    closed, or a day with targets and no fills, is not classified here either (not evaluated, never all-MISSING).
+    """
     if isinstance(snap, Unavailable):
-        return _unavailable(TRACKING_RULES, snap)
-    if snap is None:
+        return [not_evaluated(r, snap.reason) for r in TRACKING_RULES]
+    if snap is None or snap.day is None:
         return [not_evaluated(r, "no account snapshot: the snapshot day is unknown") for r in TRACKING_RULES]
-    when = f"{snap.day.isoformat()} {snap.hour:02d}:00 UTC"
+    when = fmt.snapshot_when(snap.day.isoformat(), snap.hour)
     since = clock.snapshot_end(snap.day, snap.hour)
     d2 = clock.target_date(snap.day)
-    if not snap.has_targets:
+    view = snap.view
+    if view is None:
+        return [not_evaluated(r, f"no positions and no model targets for {when}") for r in TRACKING_RULES]
+    if view.state == te_snapshot.NO_TARGETS:
         reason = f"no model targets dated {d2}: the {when} snapshot cannot be classified"
         return [
             RuleResult(
                 "no_targets_d2", FIRING, f"No targets dated {d2} for holdings day {snap.day}", reason, since=since
             )
         ] + [not_evaluated(r, reason) for r in TRACKING_RULES[:-1]]
+    if view.state is not None:
+        reason = (
+            f"no fills up to the {when} snapshot: the book is unknown, nothing is classified"
+            if view.state == te_snapshot.NO_FILLS
+            else f"the {when} snapshot has not closed yet"
+        )
+        return [not_evaluated(r, reason) for r in TRACKING_RULES[:-1]] + [
+            RuleResult("no_targets_d2", OK, f"Targets dated {d2} present for {snap.day}")
+        ]
     out = []
-    snap_te = snap.te
-    level = snap_te["te"] if snap_te else None
+    level = view.te
     te_max = float(t["te_max"])
-    if snap_te is None or level is None:
+    if level is None:
         out.append(not_evaluated("te_high", f"no priced symbol in the {when} snapshot"))
     else:
+        active_share = view.snapshot_te["active_share"] if view.snapshot_te else None
         out.append(
             RuleResult(
                 "te_high",
                 FIRING if level > te_max else OK,
                 f"Tracking error {fmt.pct(level, 2)} at {when}",
                 f"snapshot TE vs T+2 target {fmt.pct(level, 2)} (threshold {fmt.pct(te_max, 2)}); "
-                f"active share {fmt.pct(snap_te['active_share'], 2)}",
+                f"active share {fmt.pct(active_share, 2)}",
                 since=since,
             )
         )
@@ -526,7 +514,7 @@ def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> lis
         ("extra_position", te.EXTRA_POSITION, 0, "extra"),
         ("missing_positions", te.MISSING_POSITION, int(t["missing_max"]), "missing"),
     ):
-        names = snap.names(cat)
+        names = view.names(cat)
         n = len(names)
         subject = f"{n} {word} position{'s' if n != 1 else ''} at {when}"
         detail = (_names(names) if names else "none") + (f" (more than {limit} fires)" if limit else "")
@@ -616,8 +604,8 @@ def execution(
                 "fees_high",
                 FIRING if bps > bps_max else OK,
                 f"Fees {bps:.2f} bp on {day}",
-                f"{fmt.usd(_num(row.get('fees')))} on {fmt.usd(_num(row.get('notional_usd')))} traded "
-                f"(threshold {bps_max:g} bp)",
+                f"fees {fmt.usd(fmt.cost(_num(row.get('fees'))), signed=True)} on "
+                f"{fmt.usd(_num(row.get('notional_usd')))} traded (threshold {bps_max:g} bp)",
             )
         )
     return out
@@ -644,10 +632,15 @@ def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[s
     ]
 
 
-def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
-    """Current deposit-adjusted drawdown (pnl.drawdown_summary: SQL's per-snapshot chain) beyond drawdown_max."""
+def drawdown(
+    series: pl.DataFrame | Unavailable,
+    t: Mapping[str, float],
+    window: str = f"the {config.ALERT_DRAWDOWN_LOOKBACK_DAYS} days to today",
+) -> list[RuleResult]:
+    """Current deposit-adjusted drawdown (pnl.drawdown_summary over `equity_series`, the Overview's definition)
+    beyond drawdown_max; `window` names the look-back the running peak is searched in."""
     if isinstance(series, Unavailable):
-        return _unavailable(["drawdown"], series)
+        return [not_evaluated("drawdown", series.reason)]
     if series.height == 0:
         return [not_evaluated("drawdown", "no account snapshots in the look-back window")]
     dd = pnl.drawdown_summary(series)
@@ -660,60 +653,55 @@ def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list
         RuleResult(
             "drawdown",
             FIRING if cur < -limit else OK,
-            f"Drawdown {fmt.pct(cur, 2, signed=True)}",
-            f"from the peak of {fmt.utc(peak)}; worst in {config.ALERT_DRAWDOWN_LOOKBACK_DAYS} days "
-            f"{fmt.pct(dd['max_drawdown'], 2, signed=True)} (fires beyond {fmt.pct(-limit, 2, signed=True)})",
+            f"Drawdown {fmt.drawdown(cur, peak)}",
+            f"deposit-adjusted, measured within {window} (peak {fmt.utc(peak)}); worst in that window "
+            f"{fmt.drawdown(dd['max_drawdown'], _aware(dd.get('peak_ts')))} (fires beyond "
+            f"{fmt.pct(-limit, 2, signed=True)})",
         )
     ]
 
 
-def margin_used(latest: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
-    """total_margin_used / account_value of the newest account snapshot above margin_used_max."""
-    if isinstance(latest, Unavailable):
-        return _unavailable(["margin_used"], latest)
-    row = _single(latest)
-    used, equity = (_num(row.get("total_margin_used")), _num(row.get("account_value"))) if row else (None, None)
-    if row is None or used is None or equity is None or equity <= 0:
+def margin_used(totals: dict | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
+    """Margin used / equity at the newest account snapshot (lib.book.risk.account_totals, Overview's number,
+    summed over the accounts in scope) above margin_used_max."""
+    if isinstance(totals, Unavailable):
+        return [not_evaluated("margin_used", totals.reason)]
+    totals = totals or {}
+    share = _num(totals.get("margin_pct"))
+    if share is None:
         return [not_evaluated("margin_used", "no account snapshot with equity and margin in the last day")]
-    share = used / equity
     limit = float(t["margin_used_max"])
+    accounts = int(totals.get("n_accounts") or 1)
     return [
         RuleResult(
             "margin_used",
             FIRING if share > limit else OK,
             f"Margin used {fmt.pct(share, 1)} of equity",
-            f"{fmt.usd(used)} of {fmt.usd(equity)} at {fmt.utc(_aware(row['ts']))} (threshold {fmt.pct(limit, 0)})",
+            f"{fmt.usd(_num(totals.get('margin_used')))} of {fmt.usd(_num(totals.get('equity')))} at "
+            f"{fmt.utc(_aware(totals.get('ts')))}"
+            + (f", {accounts} accounts summed" if accounts > 1 else "")
+            + f" (threshold {fmt.pct(limit, 0)})",
         )
     ]
 
 
-def liquidation_distance(szi: Any, position_value: Any, liquidation_px: Any) -> float | None:
-    """How far the mark is from liquidation, as a fraction of the mark (<= 0: at or past it); None when unknown."""
-    s, v, liq = _num(szi), _num(position_value), _num(liquidation_px)
-    if not s or v is None or liq is None or liq <= 0:
-        return None
-    mark = abs(v / s)
-    if mark <= 0:
-        return None
-    return (mark - liq) / mark if s > 0 else (liq - mark) / mark
-
-
 def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
-    """Positions whose mark is within liquidation_distance_min of their liquidation price (newest round)."""
+    """Positions whose mark is within liquidation_distance_min of their liquidation price, at the newest positions
+    round (queries.book.risk.position_risk: its `liq_distance_pct`, the distance Overview and Positions show)."""
     if isinstance(positions, Unavailable):
-        return _unavailable(["liquidation_near"], positions)
+        return [not_evaluated("liquidation_near", positions.reason)]
     if positions.height == 0:
         return [RuleResult("liquidation_near", OK, "No open positions in the newest snapshot")]
     limit = float(t["liquidation_distance_min"])
-    near, known = [], 0
+    several = "account" in positions.columns and positions["account"].n_unique() > 1
+    known = []
     for r in positions.iter_rows(named=True):
-        d = liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"])
-        if d is None:
-            continue
-        known += 1
-        if d < limit:
-            near.append((d, str(r["coin"])))
-    near.sort()
+        d = _num(r.get("liq_distance_pct"))
+        if d is not None:
+            who = f"{r['coin']} ({fmt.account_label(r['account'])})" if several else str(r["coin"])
+            known.append((d / 100.0, who))
+    known.sort()
+    near = [(d, c) for d, c in known if d < limit]
     if near:
         names = [f"{c} {fmt.pct(d, 1)}" for d, c in near]
         return [
@@ -724,15 +712,7 @@ def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, floa
                 _names(names),
             )
         ]
-    closest = (
-        min(
-            (liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]), str(r["coin"]))
-            for r in positions.iter_rows(named=True)
-            if liquidation_distance(r["szi"], r["position_value"], r["liquidation_px"]) is not None
-        )
-        if known
-        else None
-    )
+    closest = known[0] if known else None
     return [
         RuleResult(
             "liquidation_near",
@@ -797,13 +777,13 @@ class LiveInputs:
     hour: tuple[date, int] | None
     hour_rows: pl.DataFrame | Unavailable
     newest_target: date | None | Unavailable
-    snapshot: Snapshot | Unavailable | None
+    snapshot: te_snapshot.TeNow | Unavailable | None
     day: date | None
     day_exec: pl.DataFrame | Unavailable
     today_pnl: dict | Unavailable | None
     equity_daily: pl.DataFrame | Unavailable
-    latest_equity: pl.DataFrame | Unavailable
-    liquidation: pl.DataFrame | Unavailable
+    account_risk: dict | Unavailable | None  # lib.book.risk.account_totals at the newest account snapshot
+    position_risk: pl.DataFrame | Unavailable  # queries.book.risk.position_risk: the newest positions round
     as_of: datetime | None = None
     clickhouse_error: str | None = None
     model_band: Any = None  # lib.model_book.band.Band of the last MODEL_ALERT_DAYS days (or Unavailable)
@@ -838,8 +818,8 @@ def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
     out += execution(inputs.day_exec, inputs.day, inputs.as_of, t)
     out += daily_loss(inputs.today_pnl, inputs.day, t)
     out += drawdown(inputs.equity_daily, t)
-    out += margin_used(inputs.latest_equity, t)
-    out += liquidation_near(inputs.liquidation, t)
+    out += margin_used(inputs.account_risk, t)
+    out += liquidation_near(inputs.position_risk, t)
     out += model_band(inputs.model_band, t)
     return out
 
@@ -892,12 +872,10 @@ __all__ = [
     "RuleResult",
     "Unavailable",
     "LiveInputs",
-    "Snapshot",
     "evaluate",
     "state_of",
     "to_json",
     "thresholds",
-    "snapshot",
     "tracking",
     "execution",
     "daily_loss",
@@ -912,6 +890,5 @@ __all__ = [
     "prices_missing",
     "targets_missing",
     "firing",
-    "liquidation_distance",
     "not_evaluated",
 ]

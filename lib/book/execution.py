@@ -21,7 +21,7 @@ Conventions
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -39,18 +39,6 @@ def slippage_bps(side: str, px: Any, ref_px: Any) -> float | None:
     if sign is None or p is None or r is None or r <= 0 or p <= 0:
         return None
     return sign * (p / r - 1.0) * 10_000.0
-
-
-def weighted_mean(values: Iterable[Any], weights: Iterable[Any]) -> float | None:
-    """Weighted mean over the pairs where both are known (None when no weight is left)."""
-    num = den = 0.0
-    for v, w in zip(values, weights):
-        v, w = _num(v), _num(w)
-        if v is None or w is None:
-            continue
-        num += v * w
-        den += w
-    return num / den if den > 0 else None
 
 
 def duration_text(seconds: Any) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -84,49 +84,6 @@ def headline(frame: pl.DataFrame) -> dict[str, dict]:
             "equity_start_ts": r["equity_start_ts"],
             "equity_end_ts": r["equity_end_ts"],
         }
-    return out
-
-
-def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
-    """Weight-space TE of `day`, of the day before and the change, and `day`'s category counts.
-
-    `timeline` is `queries.tracking.tracking_error.timeline(day - 1, day, hour)`; classification and
-    TE are lib.tracking.classification's (read-only use). `counts` lists every category present (display
-    order), `problems` the problem categories among them. Values are None when a day has no rows;
-    `state` says why `day` is not classified (lib.tracking.snapshot.day_state: no targets, no fills).
-    """
-    from lib.tracking import classification as te
-    from lib.tracking.snapshot import day_state
-
-    out: dict[str, Any] = {
-        "day": day,
-        "te": None,
-        "te_prev": None,
-        "delta": None,
-        "counts": [],
-        "problems": [],
-        "state": None,
-    }
-    if timeline is None or timeline.height == 0 or day is None:
-        return out
-    for d, key in ((day - timedelta(days=1), "te_prev"), (day, "te")):
-        rows = timeline.filter(pl.col("holdings_date") == d)
-        if rows.height == 0:
-            continue
-        state = day_state(rows)  # the Positions and Tracking Error pages' rule: no targets / no fills
-        if d == day:
-            out["state"] = state
-        if state is not None:
-            continue
-        classified = te.classify(rows)
-        out[key] = te.snapshot_te(classified)["te"]
-        if d == day:
-            summary = te.summarize(classified)
-            counts = [(r["category"], int(r["n"])) for r in summary.iter_rows(named=True) if r["n"]]
-            out["counts"] = counts
-            out["problems"] = [(c, n) for c, n in counts if c in te.PROBLEM_CATEGORIES]
-    if out["te"] is not None and out["te_prev"] is not None:
-        out["delta"] = out["te"] - out["te_prev"]
     return out
 
 

@@ -523,6 +523,36 @@ def timeline_states(
     )
 
 
+def spells(spans: pl.DataFrame) -> pl.DataFrame:
+    """One row per spell: `queries.health.health.status_spans` intervals of one monitor and status that touch are
+    merged (an outage of many error beats is one spell). Columns: monitor, status, start, end, minutes."""
+    schema: _Schema = {
+        "monitor": pl.String,
+        "status": pl.String,
+        "start": pl.Datetime("ms", "UTC"),
+        "end": pl.Datetime("ms", "UTC"),
+        "minutes": pl.Float64,
+    }
+    if spans.height == 0:
+        return pl.DataFrame(schema=schema)
+    ordered = spans.sort("monitor", "status", "start").with_columns(
+        pl.col("start").cast(pl.Datetime("ms", "UTC")), pl.col("end").cast(pl.Datetime("ms", "UTC"))
+    )
+    touches = (
+        pl.col("monitor").eq_missing(pl.col("monitor").shift())
+        & pl.col("status").eq_missing(pl.col("status").shift())
+        & (pl.col("start") <= pl.col("end").shift())
+    )
+    return (
+        ordered.with_columns((~touches).cum_sum().alias("_spell"))
+        .group_by("_spell", maintain_order=True)
+        .agg(pl.col("monitor").first(), pl.col("status").first(), pl.col("start").min(), pl.col("end").max())
+        .with_columns(((pl.col("end") - pl.col("start")).dt.total_milliseconds() / 60_000).alias("minutes"))
+        .sort("start", "monitor")
+        .select(list(schema))
+    )
+
+
 def segments(states: pl.DataFrame) -> pl.DataFrame:
     """Merge consecutive buckets of one monitor with the same status into segments."""
     schema: _Schema = {

@@ -3,9 +3,10 @@
 Every number comes from the same lib/ maths the pages use: the PnL decomposition
 (lib.book.pnl.decompose on queries.book.overview.pnl_window), the chained time-weighted return
 (each interval between account snapshots net of its deposits and withdrawals, chained over the day:
-queries.book.overview.equity_series) and drawdown (lib.book.pnl), the tracking-error snapshot
-and its story (lib.tracking.classification.classify, lib.tracking.story.day_story, history from lib.tracking.snapshot),
-the rebalance (queries.book.trades.daily_execution), the monitors' day at heartbeat resolution
+queries.book.overview.equity_series) and the drawdown with its peak (lib.book.pnl), the tracking-error
+snapshot and its story (lib.tracking.snapshot.snapshot_view: never an open hour, a day without targets or
+fills; lib.tracking.story.day_story, history from lib.tracking.daily), the rebalance
+(queries.book.trades.daily_execution), the monitors' day at heartbeat resolution
 (queries.health.health.status_seconds) and the day-scoped alert rules (lib.alerting.rules). Missing is None
 and printed as "—", never 0.
 
@@ -57,12 +58,16 @@ class DailyReport:
     components: dict[str, float | None] = field(default_factory=dict)
     day_return: float | None = None
     drawdown_current: float | None = None
+    drawdown_peak_ts: datetime | None = None  # the peak the current drawdown is measured from
     drawdown_max: float | None = None
+    drawdown_max_peak_ts: datetime | None = None
     drawdown_lookback_days: int = config.ALERT_DRAWDOWN_LOOKBACK_DAYS
     equity_curve: list[tuple[date, float | None]] = field(default_factory=list)
     # tracking error
     snapshot_hour: int = config.DEFAULT_SNAPSHOT_HOUR
-    has_targets: bool = False
+    has_targets: bool = False  # the D−2 target set exists
+    classified: bool = False  # the snapshot is classified (lib.tracking.snapshot.day_state is None)
+    te_note: str = ""  # why it is not, in words
     te: float | None = None
     te_target: float | None = None
     active_share: float | None = None
@@ -144,35 +149,55 @@ def equity_part(report: DailyReport, series: pl.DataFrame | None) -> None:
     upto = days.filter(pl.col("_day") <= report.day)
     dd = pnl.drawdown_summary(upto)
     report.drawdown_current, report.drawdown_max = dd["current_drawdown"], dd["max_drawdown"]
+    report.drawdown_peak_ts, report.drawdown_max_peak_ts = _aware(dd["current_peak_ts"]), _aware(dd["peak_ts"])
     last30 = days.filter((pl.col("_day") <= report.day) & (pl.col("_day") > report.day - timedelta(days=30)))
     report.equity_curve = [(d, _num(e)) for d, e in last30.select("_day", "equity").iter_rows()]
 
 
-def tracking_part(report: DailyReport, timeline: pl.DataFrame | None, hour: int) -> alerts.Snapshot | None:
-    """Classify the day's snapshot and tell its story with the previous TE_HISTORY_DAYS as history."""
+def tracking_part(
+    report: DailyReport,
+    timeline: pl.DataFrame | None,
+    hour: int,
+    as_of: datetime | None = None,
+) -> te_snapshot.SnapshotView | None:
+    """Classify the day's snapshot (the pages' one rule: closed, with targets, with fills) and tell its story with
+    the previous TE_HISTORY_DAYS as history. `as_of` is the data's clock (lib.clock): an open hour is not
+    classified."""
     report.snapshot_hour = hour
     if timeline is None or timeline.height == 0:
         report.notes.append("no positions or targets at the snapshot hour")
         return None
     rows = timeline.filter(pl.col("holdings_date") == report.day)
-    snap = alerts.snapshot(rows, report.day, hour)
+    complete = clock.is_complete(report.day, hour, as_of, now=report.generated_at)
+    view = te_snapshot.snapshot_view(rows, complete=complete)
     prev = timeline.filter(pl.col("holdings_date") < report.day)
     start = report.day - timedelta(days=config.TE_HISTORY_DAYS)
     history = te_daily.daily_te(
         te_snapshot.classify_days(prev), te_daily.calendar(start, report.day - timedelta(days=1))
     )
     report.te_history = [(d, _num(v)) for d, v in history.select("date", "te").iter_rows()]
-    report.has_targets = snap.has_targets
-    if not snap.has_targets or snap.te is None:  # a snapshot has a TE exactly when it has targets
-        report.notes.append(f"no model targets dated {clock.target_date(report.day)}: the day is not classified")
-        return snap
-    story = stories.day_story(report.day, snap.classified, history=history.select("date", "te"))
-    report.te, report.active_share = snap.te["te"], snap.te["active_share"]
-    report.counts = dict(snap.counts)
-    report.names = {c: snap.names(c) for c in te.PROBLEM_CATEGORIES if snap.counts.get(c)}
+    report.has_targets = te_snapshot.has_targets(rows)
+    report.classified = view.state is None
+    if view.state is not None:
+        report.te_note = _why_not(report.day, hour, view.state, as_of, report.generated_at)
+        report.notes.append(f"{report.te_note}: the day is not classified")
+        return view
+    story = stories.day_story(report.day, view.rows, history=history.select("date", "te"))
+    report.te = view.te
+    report.active_share = view.snapshot_te["active_share"] if view.snapshot_te else None
+    report.counts = dict(view.counts or {})
+    report.names = {c: view.names(c) for c in te.PROBLEM_CATEGORIES if report.counts.get(c)}
     report.story_headline, report.story_bullets = story.headline, list(story.bullets)
     report.te_history.append((report.day, report.te))
-    return snap
+    return view
+
+
+def _why_not(day: date, hour: int, state: str, as_of: datetime | None, now: datetime) -> str:
+    if state == te_snapshot.PENDING:
+        return clock.pending_note(day, hour, as_of, now=now) or "the snapshot has not closed yet"
+    if state == te_snapshot.NO_TARGETS:
+        return f"no model targets dated {clock.target_date(day)}"
+    return f"no fills up to {fmt.snapshot_when(day, hour)}: the book is unknown"
 
 
 def execution_part(report: DailyReport, day_exec: pl.DataFrame | None, untracked: pl.DataFrame | None) -> None:
@@ -190,8 +215,8 @@ def execution_part(report: DailyReport, day_exec: pl.DataFrame | None, untracked
         report.window_span_s = _num(row["window_span_s"])
         report.n_off_window = int(row["n_off_window"])
         report.notional = _num(row["notional_usd"])
-        report.fees = _num(row["fees"])
-        report.fee_bps = _num(row["fee_bps"])
+        report.fees = fmt.cost(_num(row["fees"]))  # as it acts on PnL: negative (lib.format.cost)
+        report.fee_bps = _num(row["fee_bps"])  # bp of traded notional, a cost
         report.slippage_bps = _num(row["avg_slippage_bps"])
         report.maker_share = _num(row["maker_share"])
         report.n_untracked = int(row["n_untracked"])
@@ -230,6 +255,7 @@ def health_part(
                 {
                     "monitor": name,
                     "ok_share": max(0.0, day_s - down - late - unknown) / day_s,
+                    "down_s": down,
                     "down_min": _minutes(down),
                     "late_min": _minutes(late),
                     "unknown_min": _minutes(unknown),
@@ -280,7 +306,7 @@ def verdicts(report: DailyReport, targets: Mapping[str, float], deadline_min: fl
             f"≤ {fmt.pct(te_max, 2)}",
         )
     )
-    n_missing = report.counts.get(te.MISSING_POSITION) if report.has_targets else None
+    n_missing = report.counts.get(te.MISSING_POSITION) if report.classified else None
     m_max = int(targets["missing_max"])
     names = report.names.get(te.MISSING_POSITION, [])
     shown = f" ({', '.join(names[:5])}{', …' if len(names) > 5 else ''})" if names else ""
@@ -369,25 +395,27 @@ def to_text(r: DailyReport) -> str:
         f"    realized {fmt.usd(c.get('realized'), signed=True)} · fees {fmt.usd(c.get('fees'), signed=True)} · "
         f"funding {fmt.usd(c.get('funding'), signed=True)} · change in unrealized "
         f"{fmt.usd(c.get('unrealized_change'), signed=True)} · residual {fmt.usd(c.get('residual'), signed=True)}",
-        f"  Drawdown       current {fmt.pct(r.drawdown_current, 2, signed=True)} · max "
-        f"{fmt.pct(r.drawdown_max, 2, signed=True)} ({r.drawdown_lookback_days} d)",
+        f"  Drawdown       current {fmt.drawdown(r.drawdown_current, r.drawdown_peak_ts)} · max "
+        f"{fmt.drawdown(r.drawdown_max, r.drawdown_max_peak_ts)} (within the {r.drawdown_lookback_days} days "
+        f"to {r.day}, deposit-adjusted)",
         "",
-        f"Tracking error · snapshot {r.day} {r.snapshot_hour:02d}:00 UTC vs T+2 targets",
+        f"Tracking error · snapshot {fmt.snapshot_when(r.day, r.snapshot_hour)} vs T+2 targets",
     ]
-    if r.has_targets:
+    if r.classified:
         lines.append(f"  TE {fmt.pct(r.te, 2)} · active share {fmt.pct(r.active_share, 2)}")
         for cat, names in r.names.items():
             lines.append(f"  {CATEGORY_WORDS.get(cat, cat)} ({len(names)}): {', '.join(names)}")
         lines += ["", f"  {r.story_headline}"] + [f"  - {b}" for b in r.story_bullets]
     else:
-        lines.append(f"  not classified: no model targets dated {clock.target_date(r.day)}")
+        lines.append(f"  not classified: {r.te_note}")
     lines += [
         "",
         "Execution",
         f"  Rebalance      first fill {fmt.utc(r.first_fill, seconds=True)}, last in window "
         f"{fmt.utc(r.last_in_window, seconds=True)} ({r.n_fills or 0} fills, {r.n_off_window or 0} off-window)",
-        f"  Notional       {fmt.usd(r.notional)} · fees {fmt.usd(r.fees)} = "
-        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} · slippage {fmt.bps(r.slippage_bps, 2)} · "
+        f"  Notional       {fmt.usd(r.notional)} · fees {fmt.usd(r.fees, signed=True)} = "
+        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} of notional · slippage "
+        f"{fmt.bps(r.slippage_bps, 2)} · "
         f"maker share {fmt.pct(r.maker_share, 1)}",
         f"  Untracked      {r.n_untracked if r.n_untracked is not None else '—'} fill(s)"
         + (": " + "; ".join(r.untracked) if r.untracked else ""),

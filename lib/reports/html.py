@@ -193,13 +193,15 @@ def daily(r: DailyReport) -> EmailHtml:
             ]
         )
         + f'<div style="{SMALL};margin:6px 0 8px 0">start {escape(fmt.usd(r.equity_start))}{escape(flows)} · '
-        f"max drawdown over {r.drawdown_lookback_days} days, deposit-adjusted</div>"
+        f"drawdown {escape(fmt.drawdown(r.drawdown_current, r.drawdown_peak_ts))}, max "
+        f"{escape(fmt.drawdown(r.drawdown_max, r.drawdown_max_peak_ts))}, within the {r.drawdown_lookback_days} "
+        "days to the day, deposit-adjusted</div>"
         '<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="width:100%"><tr>'
         f'<td style="vertical-align:top;padding-right:8px">{figures.img(comp)}</td>'
         f'<td style="vertical-align:top">{figures.img(curve)}</td></tr></table>',
     )
 
-    if r.has_targets:
+    if r.classified:
         chips = "".join(
             chip(f"{CATEGORY_WORDS.get(k, k.replace('_', ' ').title())} {v}", fmt.CATEGORY_COLORS.get(k, NA))
             for k, v in r.counts.items()
@@ -239,8 +241,8 @@ def daily(r: DailyReport) -> EmailHtml:
             f'<div style="margin:8px 0 4px 0">{chips}</div>{names}'
         )
     else:
-        te_inner = f"<p>Not classified: no model targets for D−2 ({escape(str(r.day))} trades them).</p>"
-    te_card = card(f"Tracking error · snapshot {r.day} {r.snapshot_hour:02d}:00 UTC", te_inner)
+        te_inner = f"<p>Not classified: {escape(r.te_note)}.</p>"
+    te_card = card(f"Tracking error · snapshot {fmt.snapshot_when(r.day, r.snapshot_hour)}", te_inner)
 
     exe_card = card(
         "Execution",
@@ -257,7 +259,7 @@ def daily(r: DailyReport) -> EmailHtml:
                 (
                     "Notional / fees",
                     escape(
-                        f"{fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees)} = "
+                        f"{fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees, signed=True)} = "
                         f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'}"
                     ),
                 ),

@@ -2,9 +2,10 @@
 
 Returns, volatility, Sharpe and drawdown over the week and the 30 days ending on
 `week_ending` (lib.book.pnl.daily_stats on SQL's time-weighted daily returns, deposits excluded;
-lib.book.pnl.drawdown_summary, exact at snapshot resolution: the week's figure is its deepest point
-below the 30 days' running peak); exposure range (hourly positions rounds), largest positions and
-margin/leverage; the TE trend (lib.tracking.snapshot.daily_te) with repeat offenders
+lib.book.pnl.drawdown_summary, exact at snapshot resolution, each over its own window: the week's
+drawdown is measured within the week, from the peak named with it); exposure range (hourly positions
+rounds), largest positions and margin/leverage (the Overview's ratios); the TE trend
+(lib.tracking.daily.daily_te, at the snapshot hour read at its end) with repeat offenders
 (symbols in a problem category on two or more days); execution costs
 (notional-weighted over the week's daily_execution rows); health incidents
 (DOWN segments of lib.health.rules.timeline_states, failed sync runs).
@@ -22,7 +23,7 @@ import polars as pl
 
 from lib import config
 from lib import format as fmt
-from lib.book import execution, pnl
+from lib.book import pnl
 from lib.health import rules as health
 from lib.model_book import band as model_bands
 from lib.model_book import waterfall as model_falls
@@ -55,6 +56,7 @@ class WeeklyReport:
     te_mean: float | None = None
     te_max: float | None = None
     te_threshold: float | None = None
+    snapshot_hour: int = config.DEFAULT_SNAPSHOT_HOUR
     days_above: int = 0
     no_target_days: list[date] = field(default_factory=list)
     offenders: list[dict] = field(default_factory=list)  # sym, days, categories
@@ -70,6 +72,8 @@ class WeeklyReport:
     fee_days_above: int = 0
     incidents: list[dict] = field(default_factory=list)  # monitor, start, end, minutes
     blips: dict[str, int] = field(default_factory=dict)  # monitor -> DOWN spells of at most monitor_down_min
+    down_minutes: dict[str, float] = field(default_factory=dict)  # monitor -> minutes DOWN in the week (as daily's)
+    down_seconds: dict[str, float] = field(default_factory=dict)  # the same in seconds: the sum of its days
     sync_failures: dict[str, int] = field(default_factory=dict)
     model: dict = field(default_factory=dict)  # the week's waterfall against the model book (model_part)
     notes: list[str] = field(default_factory=list)
@@ -87,28 +91,40 @@ def _num(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _stats(rets: pl.DataFrame, first: date, last: date) -> dict:
+DRAWDOWN_KEYS = ("max_drawdown", "peak_ts", "current_drawdown", "current_peak_ts")
+
+
+def _stats(series: pl.DataFrame, first: date, last: date) -> dict:
+    """Daily statistics of the days [first, last] and the drawdown measured within them: `series` is the
+    window's own `equity_series(first, last, 86400)`, so its running peak starts at the window's start mark
+    (a peak before the window does not count)."""
+    rets = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
     part = rets.filter(pl.col("_day").is_between(first, last))
     out = pnl.daily_stats(part["_day"].to_list(), part["ret"].to_list(), part["pnl"].to_list())
-    out.update({k: v for k, v in pnl.drawdown_summary(part).items() if k in ("max_drawdown", "current_drawdown")})
+    out.update({k: v for k, v in pnl.drawdown_summary(series).items() if k in DRAWDOWN_KEYS})
     out["first"], out["last"] = first, last
     return out
 
 
-def returns_part(r: WeeklyReport, series: pl.DataFrame | None) -> None:
-    if series is None or series.height == 0:
+def returns_part(r: WeeklyReport, month: pl.DataFrame | None, week: pl.DataFrame | None = None) -> None:
+    """The week's and the 30 days' statistics, each from its own equity series (lib.book.pnl's per-snapshot
+    chain): the week's drawdown is measured within the week, the month's within the 30 days."""
+    if month is None or month.height == 0:
         r.notes.append("no account snapshots in the 30 days: returns unknown")
         return
-    # SQL's per-snapshot chain (lib.book.pnl): `ret` per UTC-day bucket, drawdowns exact at snapshot resolution,
-    # measured from the 30 days' start mark
-    rets = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
-    r.week = _stats(rets, r.week_start, r.week_ending)
-    r.month = _stats(rets, r.week_ending - timedelta(days=29), r.week_ending)
-    wk = rets.filter(pl.col("_day").is_between(r.week_start, r.week_ending))
-    r.daily_returns = [(d, _num(v)) for d, v in wk.select("_day", "ret").iter_rows()]
+    r.month = _stats(month, r.week_ending - timedelta(days=29), r.week_ending)
+    if week is not None and week.height:
+        r.week = _stats(week, r.week_start, r.week_ending)
+        days = week.with_columns(pl.col("bucket").dt.date().alias("_day"))
+        wk = days.filter(pl.col("_day").is_between(r.week_start, r.week_ending))
+        r.daily_returns = [(d, _num(v)) for d, v in wk.select("_day", "ret").iter_rows()]
 
 
-def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataFrame | None) -> None:
+def exposure_part(
+    r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataFrame | None, last_complete: date | None = None
+) -> None:
+    """Exposure ranges, and the largest positions at the week's last complete snapshot (`last_complete`:
+    lib.clock.latest_complete_day; an open hour has no prices yet)."""
     if expo is not None and expo.height:
         g = expo["gross_pct"].drop_nulls()
         n = expo["net_pct"].drop_nulls()
@@ -116,7 +132,8 @@ def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataF
         r.gross_range = (g.min(), g.max()) if g.len() else (None, None)  # type: ignore[assignment]
         r.net_range = (n.min(), n.max()) if n.len() else (None, None)  # type: ignore[assignment]
     if timeline is not None and timeline.height:
-        last = timeline.filter(pl.col("holdings_date") == r.week_ending)
+        shown = min(r.week_ending, last_complete) if last_complete is not None else r.week_ending
+        last = timeline.filter(pl.col("holdings_date") == shown)
         if last.height:
             top = (
                 last.filter(pl.col("actual_weight").is_not_null())
@@ -129,21 +146,32 @@ def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataF
             ]
 
 
-def margin_part(r: WeeklyReport, margin: pl.DataFrame | None) -> None:
-    if margin is None or margin.height == 0:
+def margin_part(r: WeeklyReport, risk: pl.DataFrame | None) -> None:
+    """Highest margin used and leverage of the week, and the last leverage, from the hourly account risk series
+    (`queries.book.risk.account_risk_series`: each hour's last snapshot summed over accounts, the ratios of the
+    Overview's margin panel)."""
+    if risk is None or risk.height == 0:
         return
-    r.margin_max = _num(margin["margin_used_max"].max())
-    r.leverage_max = _num(margin["leverage_max"].max())
-    r.leverage_last = _num(margin.sort("day")["leverage_last"][-1])
+    r.margin_max = _num(risk["margin_pct"].max())
+    r.leverage_max = _num(risk["leverage"].max())
+    last = risk.filter(pl.col("leverage").is_not_null()).sort("bucket")
+    r.leverage_last = _num(last["leverage"][-1]) if last.height else None
 
 
-def tracking_part(r: WeeklyReport, timeline: pl.DataFrame | None, threshold: float) -> None:
+def tracking_part(
+    r: WeeklyReport, timeline: pl.DataFrame | None, threshold: float, last_complete: date | None = None
+) -> None:
+    """The week's daily TE at the snapshot hour; a day whose snapshot has not closed (after `last_complete`,
+    lib.clock.latest_complete_day) is a gap, never classified or averaged."""
     r.te_threshold = threshold
     if timeline is None or timeline.height == 0:
         r.notes.append("no tracking-error timeline for the week")
         return
     days = te_daily.calendar(r.week_start, r.week_ending)
-    week = timeline.filter(pl.col("holdings_date").is_between(r.week_start, r.week_ending))
+    last = r.week_ending if last_complete is None else min(r.week_ending, last_complete)
+    if last < r.week_ending:
+        r.notes.append(f"the snapshots after {last} have not closed yet: not classified")
+    week = timeline.filter(pl.col("holdings_date").is_between(r.week_start, last))
     classified = te_snapshot.classify_days(week)
     daily = te_daily.daily_te(classified, days)
     r.te_days = [(d, _num(v)) for d, v in daily.select("date", "te").iter_rows()]
@@ -164,19 +192,26 @@ def tracking_part(r: WeeklyReport, timeline: pl.DataFrame | None, threshold: flo
     )
 
 
-def execution_part(r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: float) -> None:
+def execution_part(
+    r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: float, summary: pl.DataFrame | None = None
+) -> None:
+    """The week's execution costs: `summary` is the Trades page's own statement over the week
+    (queries.book.trades.fills_summary: notional, fees, fee bp, slippage, maker share, counts), `daily` its
+    per-day rows (days above the fee target, late rebalances)."""
     if daily is None or daily.height == 0:
         r.notes.append("no fills in the week")
         return
     d = daily.filter(pl.col("day").is_between(r.week_start, r.week_ending))
-    r.notional = _num(d["notional_usd"].sum())
-    r.fees = _num(d["fees"].sum())
-    r.fee_bps = r.fees / r.notional * 10_000 if r.notional and r.fees is not None else None
-    r.slippage_bps = execution.weighted_mean(d["avg_slippage_bps"].to_list(), d["notional_usd"].to_list())
-    r.maker_share = execution.weighted_mean(d["maker_share"].to_list(), d["notional_usd"].to_list())
-    r.n_fills = int(d["n_fills"].sum())
-    r.n_off_window = int(d["n_off_window"].sum())
-    r.n_untracked = int(d["n_untracked"].sum())
+    week = summary.row(0, named=True) if summary is not None and summary.height else {}
+    r.notional = _num(week.get("notional_usd"))
+    paid = _num(week.get("fees"))
+    r.fees = fmt.cost(paid)  # as it acts on PnL: negative (lib.format.cost, the sign every surface shows)
+    r.fee_bps = _num(week.get("fee_bps"))  # bp of notional, a cost
+    r.slippage_bps = _num(week.get("avg_slippage_bps"))
+    r.maker_share = _num(week.get("maker_share"))
+    r.n_fills = int(week.get("n_fills") or 0)
+    r.n_off_window = int(week.get("n_off_window") or 0)
+    r.n_untracked = int(week.get("n_untracked") or 0)
     r.fee_days_above = int(d.filter(pl.col("fee_bps") > fee_bps_max).height)
     by_day = {row["day"]: row for row in d.iter_rows(named=True)}
     for day in te_daily.calendar(r.week_start, r.week_ending):
@@ -191,19 +226,23 @@ def execution_part(r: WeeklyReport, daily: pl.DataFrame | None, fee_bps_max: flo
 
 def health_part(
     r: WeeklyReport,
-    buckets: pl.DataFrame | None,
+    durations: pl.DataFrame | None,
+    spans: pl.DataFrame | None,
     failures: pl.DataFrame | None,
-    start: datetime,
-    end: datetime,
     min_minutes: float = config.ALERT_THRESHOLDS["monitor_down_min"],
 ) -> None:
-    """DOWN segments (5-minute resolution) longer than `min_minutes` are incidents; shorter ones are blips."""
-    if buckets is not None:
-        states = health.timeline_states(buckets, start, end, 300)
-        for s in health.segments(states).filter(pl.col("status") == health.DOWN).iter_rows(named=True):
-            minutes = (s["end"] - s["start"]).total_seconds() / 60
-            if minutes > min_minutes:  # as the monitor_down alert: shorter blips are counted, not listed
-                r.incidents.append({"monitor": s["monitor"], "start": s["start"], "end": s["end"], "minutes": minutes})
+    """The week's minutes DOWN per monitor and its DOWN spells, at heartbeat resolution: the daily report's one
+    rule (`queries.health.health.status_seconds` / `status_spans`), so a week is the sum of its days. A spell
+    longer than `min_minutes` is an incident (as the monitor_down alert); shorter ones are counted as blips."""
+    if durations is not None:
+        r.down_seconds = {str(m["monitor"]): float(m["down_s"] or 0.0) for m in durations.iter_rows(named=True)}
+        r.down_minutes = {m: round(v / 60, 1) for m, v in r.down_seconds.items()}
+    if spans is not None:
+        for s in health.spells(spans).filter(pl.col("status") == health.DOWN).iter_rows(named=True):
+            if s["minutes"] > min_minutes:
+                r.incidents.append(
+                    {"monitor": s["monitor"], "start": s["start"], "end": s["end"], "minutes": s["minutes"]}
+                )
             else:
                 r.blips[s["monitor"]] = r.blips.get(s["monitor"], 0) + 1
         r.incidents.sort(key=lambda i: i["start"])
@@ -238,15 +277,15 @@ def model_part(r: WeeklyReport, fall: model_falls.Waterfall | None, band: model_
 # ------------------------------------------------------------------ output
 
 
-def _stat_line(s: dict) -> str:
+def _stat_line(s: dict, within: str) -> str:
     if not s:
         return "—"
     sharpe = _ratio(s.get("sharpe_ann"))
     return (
         f"return {fmt.pct(s.get('compounded'), 2, signed=True)} · MRD {fmt.pct(s.get('mean_return'), 3, signed=True)}"
         f" · vol {fmt.pct(s.get('vol_ann'), 1)} ann. · Sharpe {sharpe} · max DD "
-        f"{fmt.pct(s.get('max_drawdown'), 2, signed=True)} · win rate {fmt.pct(s.get('win_rate'), 0)} "
-        f"({s.get('n_days', 0)} days)"
+        f"{fmt.drawdown(s.get('max_drawdown'), s.get('peak_ts'))} ({within}) · win rate "
+        f"{fmt.pct(s.get('win_rate'), 0)} ({s.get('n_days', 0)} days)"
     )
 
 
@@ -263,8 +302,8 @@ def to_text(r: WeeklyReport) -> str:
         f"Desk weekly risk report · {r.week_start} – {r.week_ending} (UTC days) · generated {fmt.utc(r.generated_at)}",
         "",
         "Returns (deposits excluded)",
-        f"  Week   {_stat_line(r.week)}",
-        f"  Month  {_stat_line(r.month)}",
+        f"  Week   {_stat_line(r.week, 'within the week')}",
+        f"  Month  {_stat_line(r.month, 'within the 30 days')}",
         "",
         "Exposure",
         f"  Gross {_range(*r.gross_range)} of equity · net {_range(*r.net_range, signed=True)}",
@@ -277,7 +316,7 @@ def to_text(r: WeeklyReport) -> str:
             or "—"
         ),
         "",
-        "Tracking error",
+        f"Tracking error · each day's snapshot at the {fmt.snapshot_hour_text(r.snapshot_hour)}",
         f"  Mean {fmt.pct(r.te_mean, 2)} · max {fmt.pct(r.te_max, 2)} · {r.days_above} day(s) above "
         f"{fmt.pct(r.te_threshold, 2)}"
         + (f" · not classified (no D−2 targets): {', '.join(map(str, r.no_target_days))}" if r.no_target_days else ""),
@@ -292,8 +331,9 @@ def to_text(r: WeeklyReport) -> str:
         ),
         "",
         "Execution costs",
-        f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees)} = "
-        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} ({r.fee_days_above} day(s) above target) · "
+        f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees, signed=True)} = "
+        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} of notional ({r.fee_days_above} day(s) above "
+        "target) · "
         f"slippage {fmt.bps(r.slippage_bps, 2)} · maker share {fmt.pct(r.maker_share, 1)}",
         f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
         f"late rebalances: {', '.join(map(str, r.late_rebalances)) or 'none'}",
@@ -323,6 +363,9 @@ def to_text(r: WeeklyReport) -> str:
         ]
     else:
         lines.append("  no monitor DOWN for more than the alert's limit in the week")
+    down = {m: n for m, n in sorted(r.down_minutes.items()) if n}
+    if down:
+        lines.append("  Minutes DOWN in the week: " + ", ".join(f"{m} {n}" for m, n in down.items()))
     if r.blips:
         lines.append(
             "  Brief DOWN spells (error beats, short silences): "
@@ -360,13 +403,13 @@ def to_html(r: WeeklyReport) -> EmailHtml:
             fmt.pct(s.get("compounded"), 2, signed=True),
             fmt.pct(s.get("vol_ann"), 1),
             sharpe,
-            fmt.pct(s.get("max_drawdown"), 2, signed=True),
+            fmt.drawdown(s.get("max_drawdown"), s.get("peak_ts")),
             fmt.pct(s.get("win_rate"), 0),
         ]
 
     head = "".join(
         f'<th style="{h.TD};text-align:left;{h.SMALL}">{x}</th>'
-        for x in ("", "Return", "Vol (ann.)", "Sharpe", "Max DD", "Win rate")
+        for x in ("", "Return", "Vol (ann.)", "Sharpe", "Max DD (within the period)", "Win rate")
     )
     body = "".join(
         f'<tr><td style="{h.TDL}">{label}</td>'
@@ -418,7 +461,7 @@ def to_html(r: WeeklyReport) -> EmailHtml:
         threshold=r.te_threshold,
         fmt=lambda v: fmt.pct(v, 2),
         highlight=len(r.te_days) - 1,
-        title="Snapshot TE per day",
+        title=f"Snapshot TE per day ({fmt.snapshot_hour_text(r.snapshot_hour)})",
     )
     offenders = "; ".join(f"{o['sym']} {o['days']} days" for o in r.offenders) or "none"
     te_card = h.card(
@@ -440,7 +483,7 @@ def to_html(r: WeeklyReport) -> EmailHtml:
                 (
                     "Traded / fees",
                     escape(
-                        f"{fmt.usd(r.notional)} · {fmt.usd(r.fees)} = "
+                        f"{fmt.usd(r.notional)} · {fmt.usd(r.fees, signed=True)} = "
                         f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'}"
                     ),
                 ),

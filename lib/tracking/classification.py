@@ -34,7 +34,7 @@ from typing import Any, overload
 
 import polars as pl
 
-from lib.config import ANNUALISATION_DAYS, DEFAULT_MAG_RULE, MAG_EPS, MAG_RULES, W_EPS
+from lib.config import ANNUALISATION_DAYS, DEFAULT_MAG_RULE, FLIP_MIN_TARGET_GAP, MAG_EPS, MAG_RULES, W_EPS
 
 # --- categories (playbook 0.4), in display order ----------------------------
 MATCHED_ZERO = "MATCHED_ZERO"
@@ -130,7 +130,8 @@ def classify(
     pass through unchanged, in their original order). Output: the input with the weight
     columns as Float64 (NaN/inf -> null, weight_t2 null -> 0.0) plus, at the end,
     `err_t2, err_t1` (actual - target), `category` (String, one of CATEGORIES),
-    `flip_explained` (Boolean) and `no_target_row` (Boolean: weight_t2 was filled).
+    `flip_explained` (Boolean: closer to the T+1 than to the T+2 target, where the two targets differ by more
+    than config.FLIP_MIN_TARGET_GAP) and `no_target_row` (Boolean: weight_t2 was filled).
 
     Re-classifying an already classified frame (e.g. with other thresholds) keeps the
     `no_target_row` flags of the first pass.
@@ -174,7 +175,8 @@ def classify(
         .then(pl.lit(MAGNITUDE_ERROR))
         .otherwise(pl.lit(MATCHED))
     )
-    flip = (err_t1.abs() < err_t2.abs()).fill_null(False)
+    # a flip needs targets that differ materially: a hair's difference is sizing noise, not a timing slip
+    flip = ((err_t1.abs() < err_t2.abs()) & ((t1 - t2).abs() > FLIP_MIN_TARGET_GAP)).fill_null(False)
     df = df.with_columns(
         err_t2.alias("err_t2"),
         err_t1.alias("err_t1"),

@@ -6,7 +6,7 @@ Days whose snapshot cannot be classified (lib.tracking.snapshot.day_state) are g
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -190,6 +190,7 @@ class RangeView:
     daily_all: pl.DataFrame  # every fetched day (lookback included): returns and ex-post TE throughout,
     #                          te from TE_HISTORY_DAYS before the range on (the day-story history)
     by_category: pl.DataFrame  # date, category, n, sq_err
+    pending_days: list[date] = field(default_factory=list)  # days of the range whose snapshot has not closed
 
     @cached_property
     def days_with_targets(self) -> list[date]:
@@ -197,8 +198,9 @@ class RangeView:
 
     @property
     def days_without_targets(self) -> list[date]:
-        """Days of the range with nothing classified: no targets for D-2, or no data at all."""
-        have = set(self.days_with_targets)
+        """Days of the range with nothing classified although their snapshot has closed: no targets for D-2, no
+        fills, or no data at all."""
+        have = set(self.days_with_targets) | set(self.pending_days)
         return [d for d in self.days if d not in have]
 
     def day(self, d: date) -> pl.DataFrame:
@@ -216,14 +218,25 @@ def range_view(
     w_eps: float = config.W_EPS,
     mag_eps: float = config.MAG_EPS,
     mag_rule: str = config.DEFAULT_MAG_RULE,
+    last_complete: date | None = None,
 ) -> RangeView:
     """Classify and aggregate a (possibly longer) timeline for the displayed range [start, end].
 
     Days of the timeline before `start` only feed the rolling ex-post TE window and
     the day-story history; `daily`, `classified` and `by_category` stay inside
     [start, end], with one `daily` row per day.
+
+    `last_complete` is the newest day whose snapshot has closed (lib.clock.latest_complete_day): later days are
+    never classified, averaged or charted (they are `pending_days`, gaps with a note), and a day's active return,
+    earned to the next day's snapshot, is known only once that one has closed. None: every day has closed.
     """
     days = calendar(start, end)
+    pending = [d for d in days if last_complete is not None and d > last_complete]
+    if last_complete is not None:
+        returns_timeline = timeline.filter(pl.col("holdings_date") < last_complete)
+        timeline = timeline.filter(pl.col("holdings_date") <= last_complete)
+    else:
+        returns_timeline = timeline
     fetched = set(timeline["holdings_date"].unique().to_list()) if timeline.height else set()
     all_days = sorted(fetched | set(days))
     # categories are needed from the day-story history's first day on; earlier days only feed returns
@@ -232,7 +245,7 @@ def range_view(
         timeline.filter(pl.col("holdings_date") >= first_classified), w_eps, mag_eps, mag_rule
     )
     daily_all = daily_te(classified_all, all_days).join(
-        rolling_ex_post_te(active_returns(timeline, all_days), window), on="date", how="left"
+        rolling_ex_post_te(active_returns(returns_timeline, all_days), window), on="date", how="left"
     )
     classified = classified_all.filter(pl.col("holdings_date").is_between(start, end))
     return RangeView(
@@ -242,6 +255,7 @@ def range_view(
         daily=daily_all.filter(pl.col("date").is_between(start, end)),
         daily_all=daily_all,
         by_category=by_category(classified, days),
+        pending_days=pending,
     )
 
 
@@ -249,7 +263,7 @@ def summary(view: RangeView) -> dict:
     """Headline numbers of a range: the latest day with a TE, its TE vs the range mean, the latest ex-post TE.
 
     Keys: latest_day, latest_te, mean_te (over the range's days with a TE), n_days_te,
-    ex_post_day, ex_post_te (latest non-null), n_days.
+    ex_post_day, ex_post_te (latest non-null), n_days (the range's days whose snapshot has closed), n_pending.
     """
     with_te = view.daily.filter(pl.col("te").is_not_null())
     ex = view.daily.filter(pl.col("ex_post_te").is_not_null())
@@ -262,7 +276,8 @@ def summary(view: RangeView) -> dict:
         "n_days_te": with_te.height,
         "ex_post_day": last_ex[0]["date"] if last_ex else None,
         "ex_post_te": last_ex[0]["ex_post_te"] if last_ex else None,
-        "n_days": len(view.days),
+        "n_days": len(view.days) - len(view.pending_days),
+        "n_pending": len(view.pending_days),
     }
 
 

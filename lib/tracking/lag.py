@@ -12,6 +12,10 @@ traded the next day's weights), 3 a skipped rebalance (the book still holds
 the previous day's positions, which tracked D-3), 0 a two-day slip. A lag
 other than 2 is called a slip only when it is clearly better
 (TE < LAG_CLEAR_RATIO x the T+2 TE); otherwise the day is "no clear lag".
+
+`effective` is that one classification: the strip, the share of days, the day's verdict and
+`python -m cli lag` all read it, so a day is never painted a slip that its verdict calls "no clear lag".
+`best_lag` stays what the sweep says: the lag with the smallest TE, clearly or not.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ TWO_DAY_SLIP = "two-day timing slip"
 SKIPPED_REBALANCE = "skipped rebalance"
 NO_CLEAR_LAG = "no clear lag"
 UNKNOWN = "unknown"
+PENDING = "not closed yet"  # the day's snapshot hour has not ended in the data (lib.clock): nothing is compared
 
 _SLIP_BY_LAG = {SCHEDULED - 1: ONE_DAY_SLIP, SCHEDULED - 2: TWO_DAY_SLIP, SCHEDULED + 1: SKIPPED_REBALANCE}
 _SLIP_NOTE = {
@@ -56,8 +61,30 @@ def te_column(lag: int) -> str:
     return f"te_lag{lag}"
 
 
-def lag_days(sweep: pl.DataFrame, days: list[date] | None = None) -> pl.DataFrame:
-    """One row per day: `date, te_lag0 .. te_lagN, best_lag` (every day of `days` when given, nulls where unknown)."""
+def effective(by_lag: dict[int, float | None], best: int | None) -> tuple[int | None, str]:
+    """The day's one lag classification: (the lag the day is attributed to, its kind).
+
+    On time at the schedule; a slip (ONE_DAY_SLIP, TWO_DAY_SLIP, SKIPPED_REBALANCE) at `best` only when its TE is
+    below LAG_CLEAR_RATIO x the scheduled lag's; otherwise NO_CLEAR_LAG (lag None), also when the scheduled lag's
+    targets are missing; UNKNOWN (lag None) when no lag could be compared.
+    """
+    if best is None:
+        return None, UNKNOWN
+    if best == SCHEDULED:
+        return SCHEDULED, ON_TIME
+    sched, t_best, slip = by_lag.get(SCHEDULED), by_lag.get(best), _SLIP_BY_LAG.get(best)
+    if slip is not None and sched is not None and t_best is not None and t_best < config.LAG_CLEAR_RATIO * sched:
+        return best, slip
+    return None, NO_CLEAR_LAG
+
+
+def lag_days(sweep: pl.DataFrame, days: list[date] | None = None, last_complete: date | None = None) -> pl.DataFrame:
+    """One row per day: `date, te_lag0 .. te_lagN, best_lag, effective_lag, kind` (every day of `days` when given,
+    nulls where unknown). `effective_lag` and `kind` are `effective`'s: the lag the day is attributed to (null for
+    "no clear lag" and "unknown") and the kind of day. A day after `last_complete` (its snapshot has not closed,
+    lib.clock.latest_complete_day) is PENDING with every value null: never compared."""
+    if last_complete is not None:
+        sweep = sweep.filter(pl.col("holdings_date") <= last_complete)
     wide = (
         sweep.select(pl.col("holdings_date").alias("date"), "lag", "te")
         .with_columns(pl.format("te_lag{}", pl.col("lag")).alias("_col"))
@@ -70,23 +97,39 @@ def lag_days(sweep: pl.DataFrame, days: list[date] | None = None) -> pl.DataFram
     out = wide.join(best, on="date", how="left")
     if days is not None:
         out = pl.DataFrame({"date": days}, schema={"date": pl.Date}).join(out, on="date", how="left")
-    return out.sort("date").select("date", *[te_column(lag) for lag in LAGS], "best_lag")
+    out = out.sort("date").select("date", *[te_column(lag) for lag in LAGS], "best_lag")
+    kinds = [
+        (None, PENDING)
+        if last_complete is not None and row["date"] > last_complete
+        else effective(te_by_lag(row), row["best_lag"])
+        for row in out.iter_rows(named=True)
+    ]
+    return out.with_columns(
+        pl.Series("effective_lag", [k[0] for k in kinds], dtype=pl.Int8),
+        pl.Series("kind", [k[1] for k in kinds], dtype=pl.String),
+    )
+
+
+NO_CLEAR_LABEL = "no clear lag"
 
 
 def lag_shares(days_frame: pl.DataFrame) -> pl.DataFrame:
-    """Share of the days with a known best lag at each lag: `lag, label, n_days, share` (every lag listed).
+    """Share of the days at each effective lag, and of the days with no clear lag: `lag, label, n_days, share`
+    (every lag listed, then the "no clear lag" row with a null lag).
 
-    `share` is over the days with a best lag; null when there is none.
+    `share` is over the days that could be compared (every kind but UNKNOWN and PENDING); null when there is none.
     """
-    known = days_frame.filter(pl.col("best_lag").is_not_null())
-    counts = dict(known.group_by("best_lag").len().iter_rows())
+    known = days_frame.filter(~pl.col("kind").is_in([UNKNOWN, PENDING]))
+    counts = dict(known.filter(pl.col("effective_lag").is_not_null()).group_by("effective_lag").len().iter_rows())
+    unclear = known.filter(pl.col("kind") == NO_CLEAR_LAG).height
     total = known.height
+    n_days = [int(counts.get(lag, 0)) for lag in LAGS] + [unclear]
     return pl.DataFrame(
         {
-            "lag": list(LAGS),
-            "label": [lag_label(lag) for lag in LAGS],
-            "n_days": [int(counts.get(lag, 0)) for lag in LAGS],
-            "share": [counts.get(lag, 0) / total if total else None for lag in LAGS],
+            "lag": [*LAGS, None],
+            "label": [lag_label(lag) for lag in LAGS] + [NO_CLEAR_LABEL],
+            "n_days": n_days,
+            "share": [n / total if total else None for n in n_days],
         },
         schema={"lag": pl.Int8, "label": pl.String, "n_days": pl.Int64, "share": pl.Float64},
     )
@@ -102,7 +145,8 @@ def te_by_lag(row: dict[str, Any]) -> dict[int, float | None]:
 
 
 def to_json(days_frame: pl.DataFrame) -> dict:
-    """The `python -m cli lag --json` object: {"days": [{"date", "te_by_lag": {"0": x, ...}, "best_lag"}]}."""
+    """The `python -m cli lag --json` object:
+    {"days": [{"date", "te_by_lag": {"0": x, ...}, "best_lag", "effective_lag", "kind"}]}."""
     days = []
     for row in days_frame.iter_rows(named=True):
         days.append(
@@ -110,6 +154,8 @@ def to_json(days_frame: pl.DataFrame) -> dict:
                 "date": row["date"].isoformat(),
                 "te_by_lag": {str(lag): v for lag, v in te_by_lag(row).items()},
                 "best_lag": None if row["best_lag"] is None else int(row["best_lag"]),
+                "effective_lag": None if row["effective_lag"] is None else int(row["effective_lag"]),
+                "kind": row["kind"],
             }
         )
     return {"days": days}
@@ -197,8 +243,10 @@ def _names(names: list[str], limit: int = config.LAG_MISSING_MAX_NAMES) -> str:
 def lag_sentence(
     by_lag: dict[int, float | None], best: int | None, classified: pl.DataFrame | None = None
 ) -> tuple[str, str]:
-    """(kind, sentence) for a day's TE by lag and best lag; `classified` (the day's rows) names missing names."""
+    """(kind, sentence) for a day's TE by lag and best lag (the kind is `effective`'s, an on-time day named after
+    a dominant error category); `classified` (the day's rows) names missing names."""
     sched = by_lag.get(SCHEDULED)
+    _, kind = effective(by_lag, best)
     if best is None:
         return UNKNOWN, "no day's targets could be compared with the book (targets or equity missing)"
     t_best = by_lag[best]
@@ -222,14 +270,12 @@ def lag_sentence(
             f"the {lag_label(SCHEDULED)} targets are missing; the closest were "
             f"{lag_label(best)} (TE {_te(t_best)}{others})"
         )
-    slip = _SLIP_BY_LAG.get(best, NO_CLEAR_LAG)
     text = (
         f"the book matched the {lag_label(best)} targets better than {lag_label(SCHEDULED)} "
         f"(TE {_te(t_best)} vs {_te(sched)})"
     )
-    # the SQL picks a best lag only among lags with a TE, so t_best is known here
-    if slip != NO_CLEAR_LAG and t_best is not None and t_best < config.LAG_CLEAR_RATIO * sched:
-        return slip, f"{text}: a {slip} ({_SLIP_NOTE[slip]})"
+    if kind != NO_CLEAR_LAG:
+        return kind, f"{text}: a {kind} ({_SLIP_NOTE[kind]})"
     return NO_CLEAR_LAG, f"{text}, but only marginally: no clear timing slip; the gaps are sizing or missing names"
 
 

@@ -20,7 +20,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import polars as pl
@@ -119,6 +119,7 @@ def has_targets(day_rows: pl.DataFrame) -> bool:
 
 NO_TARGETS = "no targets"
 NO_FILLS = "no fills"
+PENDING = "not closed yet"  # the snapshot's hour has not ended in the data (lib.clock.is_complete)
 
 
 def _book_known(day_rows: pl.DataFrame) -> bool:
@@ -126,13 +127,16 @@ def _book_known(day_rows: pl.DataFrame) -> bool:
     return bool((day_rows["last_fill_hour"].is_not_null() | (day_rows["pos_units"].fill_null(0) != 0)).any())
 
 
-def day_state(day_rows: pl.DataFrame) -> str | None:
-    """Why one holdings day cannot be classified (NO_TARGETS, NO_FILLS), or None when it can.
+def day_state(day_rows: pl.DataFrame, complete: bool = True) -> str | None:
+    """Why one holdings day cannot be classified (PENDING, NO_TARGETS, NO_FILLS), or None when it can.
 
-    The one rule of every page and report: without the D-2 target set nothing is
-    EXTRA, and without a single fill up to the snapshot nothing is MISSING (the
-    book is unknown, not flat), so nothing is classified and no TE is computed.
+    The one rule of every page, report, alert and command: a snapshot whose hour has not closed
+    (`complete` False, lib.clock.is_complete) is never classified; without the D-2 target set nothing
+    is EXTRA, and without a single fill up to the snapshot nothing is MISSING (the book is unknown,
+    not flat), so nothing is classified and no TE is computed.
     """
+    if not complete:
+        return PENDING
     if not has_targets(day_rows):
         return NO_TARGETS
     if "last_fill_hour" in day_rows.columns and not _book_known(day_rows):
@@ -305,14 +309,28 @@ def reconcile(
 
 @dataclass
 class SnapshotView:
-    """Everything the Positions page draws for one holdings day at one hour."""
+    """One holdings day at one hour, classified: what the Positions page draws, what the alerts and the daily
+    report judge, what Overview's TE metric reads (the one definition of "TE of a snapshot")."""
 
-    rows: pl.DataFrame  # classified rows; the raw timeline rows when the day has no targets
-    counts: dict[str, int] | None  # per category; None without targets (nothing is classified)
+    rows: pl.DataFrame  # classified rows; the raw timeline rows when the day is not classified
+    counts: dict[str, int] | None  # per category; None when nothing is classified
     exposure: dict
     snapshot_te: dict | None
     unpriced: pl.DataFrame
     state: str | None = None  # day_state(): why nothing is classified, None when classified
+
+    @property
+    def te(self) -> float | None:
+        """√Σ err_t2² over the priced rows (None when not classified or nothing is priced)."""
+        return self.snapshot_te["te"] if self.snapshot_te else None
+
+    def names(self, category: str) -> list[str]:
+        """The symbols of one category, largest |T+2 target| first (then by name); [] when not classified."""
+        if self.counts is None:
+            return []
+        rows = self.rows.filter(pl.col("category") == category)
+        rows = rows.sort([pl.col("weight_t2").abs(), pl.col("sym")], descending=[True, False], nulls_last=True)
+        return rows["sym"].cast(pl.String).to_list()
 
 
 def snapshot_view(
@@ -320,9 +338,11 @@ def snapshot_view(
     w_eps: float = config.W_EPS,
     mag_eps: float = config.MAG_EPS,
     mag_rule: str = config.DEFAULT_MAG_RULE,
+    complete: bool = True,
 ) -> SnapshotView:
-    """Classify one day's timeline rows (only when its targets exist) and sum up the book."""
-    state = day_state(day_rows)
+    """Classify one day's timeline rows (only when `day_state` allows: closed, with targets and fills) and sum up
+    the book. `complete` is lib.clock.is_complete for the snapshot: an open hour is never classified."""
+    state = day_state(day_rows, complete)
     if state is None:
         rows = te.classify(day_rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
         counts: dict[str, int] | None = category_counts(rows)
@@ -337,3 +357,53 @@ def snapshot_view(
         unpriced=unpriced(day_rows),
         state=state,
     )
+
+
+@dataclass(frozen=True)
+class TeNow:
+    """The desk's "TE now": the latest complete snapshot at the playbook hour, classified, and the day before.
+
+    Overview's metric, the tracking alerts and the System Health panel read this one answer.
+    `view` is `day`'s SnapshotView (None when the timeline has no row for it); `te_prev` the day before's TE.
+    """
+
+    day: date | None
+    hour: int
+    view: SnapshotView | None
+    te_prev: float | None
+
+    @property
+    def te(self) -> float | None:
+        return self.view.te if self.view is not None else None
+
+    @property
+    def state(self) -> str | None:
+        return self.view.state if self.view is not None else None
+
+    @property
+    def delta(self) -> float | None:
+        return self.te - self.te_prev if self.te is not None and self.te_prev is not None else None
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """(category, n) of the categories present, in display order."""
+        c = self.view.counts if self.view is not None else None
+        return [(cat, n) for cat, n in (c or {}).items() if n]
+
+    @property
+    def problems(self) -> list[tuple[str, int]]:
+        return [(cat, n) for cat, n in self.counts if cat in te.PROBLEM_CATEGORIES]
+
+
+def te_now(timeline: pl.DataFrame | None, day: date | None, hour: int = config.DEFAULT_SNAPSHOT_HOUR) -> TeNow:
+    """TE of `day`'s snapshot and of the day before, from `queries.tracking.tracking_error.timeline(day - 1, day,
+    hour)`. `day` is the latest complete one (lib.clock.latest_complete_day): both snapshots have closed."""
+    if timeline is None or timeline.height == 0 or day is None:
+        return TeNow(day, hour, None, None)
+    views: dict[date, SnapshotView] = {}
+    for d in (day - timedelta(days=1), day):
+        rows = timeline.filter(pl.col("holdings_date") == d)
+        if rows.height:
+            views[d] = snapshot_view(rows)
+    prev = views.get(day - timedelta(days=1))
+    return TeNow(day, hour, views.get(day), prev.te if prev is not None else None)

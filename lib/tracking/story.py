@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from lib import config
 from lib import format as fmt
 from lib.tracking.classification import (
     CATEGORIES,
@@ -276,7 +277,8 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
         else:
             share = float(sq_flip) / float(sq_total)
             bullets.append(
-                f"Flips (closer to the T+1 than the T+2 target) on {_plural(int(n_flip), 'symbol')} "
+                f"Flips (closer to the T+1 than the T+2 target, where the two targets differ by more than "
+                f"{fmt.pct(config.FLIP_MIN_TARGET_GAP, 2)} of equity) on {_plural(int(n_flip), 'symbol')} "
                 f"explain {share * 100.0:.1f}% of Σerr²"
             )
     if "no_target_row" in df.columns:

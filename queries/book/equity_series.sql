@@ -2,10 +2,10 @@
 -- snapshot (subperiods.sql) and only then grouped into chart buckets, so the drawdown, its
 -- peak/trough/recovery and the returns are the same whatever bucket the chart draws.
 --
--- The index is 1.0 at the start mark: the last usable snapshot at or before the range's
--- start instant T0 = start 00:00 UTC (looked back {lookback_days} days), or the first one
--- after T0 when the data starts later. It is chained through every snapshot up to the
--- range's end instant T1 = end + 1 day 00:00 UTC. At each snapshot:
+-- The index is 1.0 at the start mark (start_mark.sql, the decomposition's too): the last usable
+-- snapshot at or before the window's start instant T0 (start 00:00 UTC for whole days; looked back
+-- {lookback_days} days), or the first one after T0 when the data starts later. It is chained through
+-- every snapshot up to the window's end instant T1 (end + 1 day 00:00 UTC for whole days). At each snapshot:
 --   index       exp(sum of growth) = prod(1 + ret) since the start mark
 --   peak        running max of index; peak_ts the last time the index stood at it
 --   dd          index / peak - 1 (<= 0; exactly 0 at a new high)
@@ -19,30 +19,25 @@
 --   ret                           the bucket's chained return, prod(1 + ret) - 1 over its
 --                                 sub-periods; NULL when it has none
 --   complete                      the bucket's end instant is at or before the newest usable
---                                 snapshot in the table (an unfinished day is 0)
+--                                 snapshot in the table (an unfinished day is 0; a row dated after the
+--                                 server's now + {future_skew_s} s does not count)
 --   dd_min, trough_ts, trough_peak_ts   the bucket's deepest drawdown, when, and its peak
 --   dd_last, peak_ts_last         drawdown and peak time at the bucket's last snapshot
 --   first_high_ts                 first snapshot in the bucket at a running high (dd = 0)
 --   first_high_after_trough_ts    ... after the bucket's own trough (recovery inside it)
 --   n_snapshots, n_bad_snapshots  usable snapshots; null/zero/negative ones skipped
--- Parameters: start, end (Date), bucket_s (UInt32), lookback_days (UInt16).
+-- Parameters: t_from, t_to (DateTime64: the window [T0, T1]), bucket_s (UInt32), lookback_days (UInt16),
+-- future_skew_s (UInt32).
 WITH
-    toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC') AS T0,
-    toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC') AS T1,
-    (
-        SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts <= T0 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
-          AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS mark_before,
-    (
-        SELECT minOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts > T0 AND ts <= T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS mark_after,
-    ifNull(mark_before, mark_after) AS lo_ts,
+    {t_from:DateTime64(3, 'UTC')} AS T0,
+    {t_to:DateTime64(3, 'UTC')} AS T1,
+    __START_MARK__,
+    start_mark_ts AS lo_ts,
     T1 AS hi_ts,
     (
         SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
         WHERE ts >= lo_ts AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
     ) AS newest_ts,
     __SUBPERIODS__,
     indexed AS
@@ -78,6 +73,7 @@ WITH
             SELECT ts FROM {account_db:Identifier}.{account_tbl:Identifier}
             WHERE ts > lo_ts AND ts <= hi_ts
               AND NOT (account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0)
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, ts
         )
         GROUP BY bucket

@@ -32,6 +32,7 @@ WITH
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
           AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, ts, coin
     ),
     round_end AS
@@ -54,6 +55,7 @@ WITH
         FROM {trades_db:Identifier}.{trades_tbl:Identifier}
         WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
           AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, tid
         UNION ALL
         SELECT account, coin, max(t) AS time, argMax(pa, (t, tid)) AS pos_after, argMax(sp, (t, tid)) AS start_position
@@ -62,6 +64,7 @@ WITH
             SELECT account, coin, time AS t, tid, start_position + if(side = 'B', sz, -sz) AS pa, start_position AS sp
             FROM {trades_db:Identifier}.{trades_tbl:Identifier}
             WHERE time < toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, tid
         )
         GROUP BY account, coin
@@ -95,6 +98,7 @@ WITH
         WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay({lookback_days:UInt16}), 3, 'UTC')
           AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
           AND szi != 0 AND ifNull(isFinite(position_value), false)
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, ts, coin
     ),
     carried AS
@@ -136,6 +140,7 @@ WITH
         WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay({lookback_days:UInt16}), 3, 'UTC')
           AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
           AND account_value IS NOT NULL AND isFinite(account_value)
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, ts
     ),
     joined AS

@@ -42,6 +42,7 @@ WITH
           AND (empty({sides:Array(String)}) OR has({sides:Array(String)}, side))
           AND (empty({dirs:Array(String)}) OR has({dirs:Array(String)}, dir))
           AND ({liquidity:String} = '' OR crossed = ({liquidity:String} = 'taker'))
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, tid
     ),
     tracked_orders AS

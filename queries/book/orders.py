@@ -22,6 +22,7 @@ _ORDERS_CTE = """
         SELECT account, oid, status, time, coin, side, limit_px, sz, orig_sz, order_type
         FROM {orders_db:Identifier}.{orders_tbl:Identifier}
         WHERE time >= T0 - toIntervalDay(1) AND time < T1 + toIntervalDay(1)
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, oid, status
     ),
     orders AS
@@ -43,6 +44,7 @@ _ORDERS_CTE = """
             SELECT account, oid, time, sz
             FROM {trades_db:Identifier}.{trades_tbl:Identifier}
             WHERE time >= T0 - toIntervalDay(1) AND time < T1 + toIntervalDay(1)
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, tid
         )
         GROUP BY account, oid
@@ -79,6 +81,7 @@ def open_orders(lookback_days: int = 30, limit: int = config.ORDER_LIST_LIMIT) -
                     SELECT account, oid, status, time, coin, side, order_type, limit_px, sz, orig_sz
                     FROM {orders_db:Identifier}.{orders_tbl:Identifier}
                     WHERE time >= newest - toIntervalDay({lookback_days:UInt16})
+                    ORDER BY synced_at DESC
                     LIMIT 1 BY account, oid, status
                 )
                 GROUP BY account, oid

@@ -8,22 +8,30 @@ one row per headline window, one row for a decomposition. The maths on top of th
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 
 from lib import config
+from queries.book.window import Moment, window
+from queries.engine import newest
 from queries.engine.run import run, sql_file
 from queries.engine.scope import cached
 
 
-def _with_subperiods(name: str) -> str:
-    """A statement that uses the shared sub-period CTEs (subperiods.sql, one definition of a return)."""
-    return sql_file(name).replace("__SUBPERIODS__", sql_file("book/subperiods.sql"))
+def _with_fragments(name: str) -> str:
+    """A statement with the shared fragments pasted in: the sub-period CTEs (subperiods.sql, one definition of
+    a return) and the start mark (start_mark.sql, one rule for where a window's equity starts)."""
+    return (
+        sql_file(name)
+        .replace("__SUBPERIODS__", sql_file("book/subperiods.sql"))
+        .replace("__START_MARK__", sql_file("book/start_mark.sql"))
+    )
 
 
-EQUITY_SERIES_SQL = _with_subperiods("book/equity_series.sql")
-PNL_WINDOW_SQL = sql_file("book/pnl_window.sql")
-HEADLINE_SQL = _with_subperiods("book/headline.sql")
+EQUITY_SERIES_SQL = _with_fragments("book/equity_series.sql")
+PNL_WINDOW_SQL = _with_fragments("book/pnl_window.sql")
+HEADLINE_SQL = _with_fragments("book/headline.sql")
 EXPOSURE_SQL = sql_file("book/exposure.sql")
 
 BUCKETS_S = (3600, 86400)
@@ -35,23 +43,6 @@ def _bucket(bucket_s: int) -> int:
     if int(bucket_s) not in BUCKETS_S:
         raise ValueError(f"bucket_s must be one of {BUCKETS_S}, not {bucket_s!r}")
     return int(bucket_s)
-
-
-@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
-def latest_equity() -> pl.DataFrame:
-    """The newest account snapshot (equity = account_value, USD)."""
-    return run(
-        """
-        SELECT ts, account, account_value, total_ntl_pos, total_margin_used, withdrawable
-        FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts >= (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-                     WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) - toIntervalDay(1)
-          AND ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})
-        ORDER BY ts DESC
-        LIMIT 1
-        """,
-        future_skew_s=config.FUTURE_SKEW_S,
-    )
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
@@ -68,19 +59,20 @@ def latest_exposure() -> pl.DataFrame:
     fills say is held but the round lacks is carried and flagged (n_missing, incomplete), not
     counted as flat. No positions row at all means no snapshot (an empty frame).
     """
-    newest = run(
-        """
-        WITH (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-              WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS newest_ts
-        SELECT toDateTime64(max(ts), 3, 'UTC') AS newest, count() AS n
-        FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-        WHERE ts >= newest_ts - toIntervalHour(1) AND ts <= newest_ts
-        """,
-        future_skew_s=config.FUTURE_SKEW_S,
+    found = run(
+        newest.pasted(
+            """
+            WITH __NEWEST_POSITIONS_TS__ AS newest_ts
+            SELECT toDateTime64(max(ts), 3, 'UTC') AS newest, count() AS n
+            FROM {positions_db:Identifier}.{positions_tbl:Identifier}
+            WHERE ts >= newest_ts - toIntervalHour(1) AND ts <= newest_ts
+            """
+        ),
+        **newest.SKEW,
     )
-    if newest.height == 0 or not newest.item(0, "n"):
+    if found.height == 0 or not found.item(0, "n"):
         return pl.DataFrame()
-    day = newest.item(0, "newest").date()
+    day = found.item(0, "newest").date()
     return run(
         EXPOSURE_SQL,
         start=day,
@@ -93,13 +85,18 @@ def latest_exposure() -> pl.DataFrame:
     ).tail(1)
 
 
+def _instants(start: Moment, end: Moment) -> dict[str, Any]:
+    w = window(start, end)
+    return {"t_from": w["lo"], "t_to": w["hi"]}
+
+
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def pnl_window(start: date, end: date) -> pl.DataFrame:
-    """One row: the marks of the UTC days [start, end] and the PnL parts between them (pnl_window.sql)."""
+def pnl_window(start: Moment, end: Moment) -> pl.DataFrame:
+    """One row: the marks of the window (the UTC days [start, end], or the instants of the 24 h preset) and the
+    PnL parts between them (pnl_window.sql)."""
     return run(
         PNL_WINDOW_SQL,
-        start=start,
-        end=end,
+        **_instants(start, end),
         lookback_days=config.EQUITY_LOOKBACK_DAYS,
         pos_max_age_min=config.POSITIONS_MARK_MAX_AGE_MIN,
         round_ms=ROUND_MS,
@@ -107,10 +104,15 @@ def pnl_window(start: date, end: date) -> pl.DataFrame:
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def equity_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFrame:
-    """Per hour (3600) or UTC day (86400): last equity, previous equity and the flows between (equity_series.sql)."""
+def equity_series(start: Moment, end: Moment, bucket_s: int = 86400) -> pl.DataFrame:
+    """Per hour (3600) or UTC day (86400) of the window (the UTC days [start, end], or the instants of the 24 h
+    preset): last equity, previous equity, the flows between, the index and its drawdown (equity_series.sql)."""
     return run(
-        EQUITY_SERIES_SQL, start=start, end=end, bucket_s=_bucket(bucket_s), lookback_days=config.EQUITY_LOOKBACK_DAYS
+        EQUITY_SERIES_SQL,
+        **_instants(start, end),
+        bucket_s=_bucket(bucket_s),
+        lookback_days=config.EQUITY_LOOKBACK_DAYS,
+        **newest.SKEW,
     )
 
 
@@ -123,7 +125,7 @@ def flows_list(start: date, end: date, limit: int = config.LEDGER_LIST_LIMIT) ->
         FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
         WHERE time >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
           AND time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
-        ORDER BY time DESC
+        ORDER BY time DESC, synced_at DESC
         LIMIT 1 BY account, time, hash
         LIMIT {limit:UInt32}
         """,
@@ -145,37 +147,4 @@ def exposure_series(start: date, end: date, bucket_s: int = 86400) -> pl.DataFra
         lookback_days=config.EQUITY_LOOKBACK_DAYS,
         abs_tol=config.RECON_ABS_TOL,
         rel_tol=config.RECON_REL_TOL,
-    )
-
-
-@cached(ttl=config.TTL_DAILY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def margin_series(start: date, end: date) -> pl.DataFrame:
-    """Per UTC day of [start, end]: highest margin used and leverage (notional / equity), from account snapshots.
-
-    Snapshots de-duplicated on (account, ts); snapshots without a positive finite
-    equity are left out (a day without any has no row). Columns: day,
-    margin_used_max, leverage_max, leverage_last, equity_last.
-    """
-    return run(
-        """
-        SELECT
-            toDate(ts) AS day,
-            max(total_margin_used / account_value) AS margin_used_max,
-            max(total_ntl_pos / account_value) AS leverage_max,
-            argMax(total_ntl_pos / account_value, ts) AS leverage_last,
-            argMax(account_value, ts) AS equity_last
-        FROM
-        (
-            SELECT ts, account_value, total_margin_used, total_ntl_pos
-            FROM {account_db:Identifier}.{account_tbl:Identifier}
-            WHERE ts >= toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC')
-              AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC')
-            LIMIT 1 BY account, ts
-        )
-        WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-        GROUP BY day
-        ORDER BY day
-        """,
-        start=start,
-        end=end,
     )

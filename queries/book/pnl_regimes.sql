@@ -37,6 +37,7 @@ WITH
         FROM {account_db:Identifier}.{account_tbl:Identifier}
         WHERE ts >= T_LOOK AND ts < T1
           AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, ts
     ),
     -- with "all accounts" the snapshots are the desk's summed ones (account 'all', queries/engine/scope.py):
@@ -61,15 +62,15 @@ WITH
     (
         SELECT account, time, 0. AS flow, fee, 0. AS funding
         FROM (SELECT account, time, fee FROM {trades_db:Identifier}.{trades_tbl:Identifier}
-              WHERE time >= T_LOOK AND time < T1 LIMIT 1 BY account, tid)
+              WHERE time >= T_LOOK AND time < T1 ORDER BY synced_at DESC LIMIT 1 BY account, tid)
         UNION ALL
         SELECT account, time, 0. AS flow, 0. AS fee, usdc AS funding
         FROM (SELECT account, time, usdc FROM {funding_db:Identifier}.{funding_tbl:Identifier}
-              WHERE time >= T_LOOK AND time < T1 LIMIT 1 BY account, coin, time)
+              WHERE time >= T_LOOK AND time < T1 ORDER BY synced_at DESC LIMIT 1 BY account, coin, time)
         UNION ALL
         SELECT account, time, usdc AS flow, 0. AS fee, 0. AS funding
         FROM (SELECT account, time, usdc FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
-              WHERE time >= T_LOOK AND time < T1 LIMIT 1 BY account, time, hash)
+              WHERE time >= T_LOOK AND time < T1 ORDER BY synced_at DESC LIMIT 1 BY account, time, hash)
     ),
     placed AS
     (

@@ -1,9 +1,11 @@
--- PnL of the UTC days [start, end] and its parts, computed between two marks so they reconcile.
+-- PnL of a window (whole UTC days, or the last 24 hours) and its parts, computed between two marks so they
+-- reconcile.
 --
 -- One marking rule, the headline's (headline.sql): the window runs from the start instant
--- T0 = start 00:00 UTC to the end instant T1 = end + 1 day 00:00 UTC, and
---   * the START mark t0 is the last usable account snapshot at or before T0 (looked back
---     {lookback_days} days), or the first one after T0 when the data starts later;
+-- T0 (start 00:00 UTC for whole days) to the end instant T1 (end + 1 day 00:00 UTC), and
+--   * the START mark t0 is start_mark.sql's (the equity series' too): the last usable account
+--     snapshot at or before T0 (looked back {lookback_days} days), or the first one after T0 when
+--     the data starts later;
 --   * the END mark t1 is the last usable account snapshot at or before T1: the newest one
 --     when the range reaches the present.
 -- A usable account snapshot has a finite account_value > 0. Every flow and PnL event with
@@ -18,27 +20,21 @@
 --                    the residual (the account value already reflects it); NaN/inf values skipped
 --   funding          sum of funding usdc (+ received)
 --   unrealized_start/end  the sum of unrealized_pnl over the positions round nearest to
---                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1, and never
---                    after a fill that follows the mark, so the round holds the mark's book): its rows
+--                    t0/t1 (at most {pos_max_age_min} minutes away, never after T1, never after a
+--                    fill that follows the mark and never before a fill that precedes it, so the round
+--                    holds the mark's book: at 00:07 the 23:59:30 round is the book before the
+--                    rebalance, not the mark's): its rows
 --                    within {round_ms} ms of that row, each coin's newest; without such a
 --                    round, 0 when the account reports no open notional (total_ntl_pos = 0:
 --                    a flat book has no rows), else NULL. unrealized_*_ts say which round.
 -- Synced duplicates are removed on each table's natural key before summing. Only the
 -- sums read the whole window; the marks read a few rows around T0 and T1.
--- Parameters: start, end (Date), lookback_days, pos_max_age_min (UInt16), round_ms (UInt32).
+-- Parameters: t_from, t_to (DateTime64: the window), lookback_days, pos_max_age_min (UInt16), round_ms (UInt32).
 WITH
-    toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC') AS T0,
-    toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC') AS T1,
-    (
-        SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts <= T0 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
-          AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS a0_before,
-    (
-        SELECT minOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-        WHERE ts > T0 AND ts <= T1 AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-    ) AS a0_after,
-    ifNull(a0_before, a0_after) AS t0,
+    {t_from:DateTime64(3, 'UTC')} AS T0,
+    {t_to:DateTime64(3, 'UTC')} AS T1,
+    __START_MARK__,
+    start_mark_ts AS t0,
     (
         SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
         WHERE ts <= T1 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
@@ -53,16 +49,26 @@ WITH
         WHERE time > t1 AND time <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
     ) AS fill_after_t1,
     (
+        SELECT maxOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time <= t0 AND time > t0 - toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_before_t0,
+    (
+        SELECT maxOrNull(time) FROM {trades_db:Identifier}.{trades_tbl:Identifier}
+        WHERE time <= t1 AND time > t1 - toIntervalMinute({pos_max_age_min:UInt16})
+    ) AS fill_before_t1,
+    (
         SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t0)))
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE ts >= t0 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t0 + toIntervalMinute({pos_max_age_min:UInt16})
           AND ts <= T1 AND (ts <= t0 OR fill_after_t0 IS NULL OR ts < fill_after_t0)
+          AND (ts >= t0 OR fill_before_t0 IS NULL OR ts > fill_before_t0)
     ) AS p0,
     (
         SELECT argMinOrNull(ts, abs(dateDiff('millisecond', ts, t1)))
         FROM {positions_db:Identifier}.{positions_tbl:Identifier}
         WHERE ts >= t1 - toIntervalMinute({pos_max_age_min:UInt16}) AND ts <= t1 + toIntervalMinute({pos_max_age_min:UInt16})
           AND ts <= T1 AND (ts <= t1 OR fill_after_t1 IS NULL OR ts < fill_after_t1)
+          AND (ts >= t1 OR fill_before_t1 IS NULL OR ts > fill_before_t1)
     ) AS p1,
     marks AS
     (
@@ -83,6 +89,7 @@ WITH
             SELECT closed_pnl, fee, fee_token
             FROM {trades_db:Identifier}.{trades_tbl:Identifier}
             WHERE time > t0 AND time <= t1
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, tid
         )
     ),
@@ -94,6 +101,7 @@ WITH
             SELECT usdc
             FROM {funding_db:Identifier}.{funding_tbl:Identifier}
             WHERE time > t0 AND time <= t1
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, coin, time
         )
     ),
@@ -106,6 +114,7 @@ WITH
             SELECT usdc
             FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
             WHERE time > t0 AND time <= t1
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, time, hash
         )
     ),

@@ -1,4 +1,5 @@
-"""Exchange positions snapshots for the Positions page: the latest one, and the one at a snapshot hour."""
+"""Exchange positions snapshots for the Positions page: the one at a snapshot hour (the newest round is
+queries.book.risk.position_risk)."""
 
 from __future__ import annotations
 
@@ -55,37 +56,5 @@ def exchange_positions_at(day: date, hour: int) -> pl.DataFrame:
         """,
         day=day,
         hour_end=snapshot_hour_end(hour),
-        round_ms=int(config.SNAPSHOT_ROUND_S * 1000),
-    )
-
-
-@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
-def latest_liquidation() -> pl.DataFrame:
-    """The newest positions round, one row per open coin: szi, position_value, liquidation_px, snapshot_ts.
-
-    The round is every row within SNAPSHOT_ROUND_S of the newest row, each coin's
-    newest row counting (rows de-duplicated on (account, ts, coin), newest sync
-    winning); flat coins are left out. `lib.alerting.rules.liquidation_distance` does the maths.
-    """
-    return run(
-        """
-        WITH
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
-            rows AS
-            (
-                SELECT account, ts, coin, argMax(szi, synced_at) AS szi,
-                       argMax(position_value, synced_at) AS position_value,
-                       argMax(liquidation_px, synced_at) AS liquidation_px
-                FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-                WHERE ts <= newest AND ts >= newest - toIntervalMillisecond({round_ms:UInt32})
-                GROUP BY account, ts, coin
-            )
-        SELECT coin, argMax(szi, ts) AS szi, argMax(position_value, ts) AS position_value,
-               argMax(liquidation_px, ts) AS liquidation_px, toDateTime64(max(ts), 3, 'UTC') AS snapshot_ts
-        FROM rows
-        GROUP BY account, coin
-        HAVING szi != 0
-        ORDER BY coin
-        """,
         round_ms=int(config.SNAPSHOT_ROUND_S * 1000),
     )

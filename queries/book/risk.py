@@ -13,6 +13,7 @@ import polars as pl
 
 from lib import config
 from lib.book import symbols
+from queries.engine import newest
 from queries.engine.run import run
 from queries.engine.scope import cached
 
@@ -33,9 +34,10 @@ def latest_account_risk() -> pl.DataFrame:
     and the same ratios 24 h earlier (prev_*; NULL when there is no snapshot 23-25 h before).
     """
     return run(
-        f"""
+        newest.pasted(
+            f"""
         WITH
-            (SELECT max(ts) FROM {{account_db:Identifier}}.{{account_tbl:Identifier}}) AS newest,
+            __NEWEST_ACCOUNT_TS__ AS newest,
             snaps AS
             (
                 SELECT account, ts,
@@ -44,7 +46,8 @@ def latest_account_risk() -> pl.DataFrame:
                        if(isFinite(total_ntl_pos), total_ntl_pos, NULL) AS total_ntl,
                        if(isFinite(withdrawable), withdrawable, NULL) AS withdrawable
                 FROM {{account_db:Identifier}}.{{account_tbl:Identifier}}
-                WHERE ts >= newest - toIntervalHour(26)
+                WHERE ts >= newest - toIntervalHour(26) AND ts <= newest
+                ORDER BY synced_at DESC
                 LIMIT 1 BY account, ts
             ),
             ratios AS (SELECT *, {_RATIOS} FROM snaps),
@@ -68,6 +71,8 @@ def latest_account_risk() -> pl.DataFrame:
         LEFT JOIN prev_rows AS p ON p.account = n.account
         ORDER BY account
         """
+        ),
+        **newest.SKEW,
     )
 
 
@@ -93,6 +98,7 @@ def account_risk_series(start: date, end: date, bucket_s: int = 86400) -> pl.Dat
                 FROM {{account_db:Identifier}}.{{account_tbl:Identifier}}
                 WHERE ts >= toDateTime64(toDateTime({{start:Date}}, 'UTC'), 3, 'UTC')
                   AND ts < toDateTime64(toDateTime({{end:Date}}, 'UTC') + toIntervalDay(1), 3, 'UTC')
+                ORDER BY synced_at DESC
                 LIMIT 1 BY account, ts
             ),
             last_rows AS
@@ -139,15 +145,17 @@ def position_risk() -> pl.DataFrame:
     Nearest to liquidation first (positions without a liquidation price last).
     """
     return run(
-        """
+        newest.pasted(
+            """
         WITH
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
+            __NEWEST_POSITIONS_TS__ AS newest,
             rows AS
             (
                 SELECT account, ts, coin, szi, position_value, entry_px, unrealized_pnl, leverage,
                        liquidation_px, margin_used
                 FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-                WHERE ts >= newest - toIntervalDay(1)
+                WHERE ts >= newest - toIntervalDay(1) AND ts <= newest
+                ORDER BY synced_at DESC
                 LIMIT 1 BY account, ts, coin
             ),
             newest_per_account AS (SELECT account, max(ts) AS round_ts FROM rows GROUP BY account),
@@ -205,7 +213,9 @@ def position_risk() -> pl.DataFrame:
         ASOF LEFT JOIN equity AS e ON e.account = p.book AND p.ts >= e.ts
         LEFT JOIN candles AS k ON k.symbol = p.bn_symbol AND k.open_time = p.hour
         ORDER BY liq_distance_pct IS NULL, liq_distance_pct, abs(p.position_value) DESC, p.coin
-        """,
+        """
+        ),
         round_ms=ROUND_MS,
+        **newest.SKEW,
         **symbols.sql_params(),
     )

@@ -25,6 +25,7 @@ sp_snaps AS
     FROM {account_db:Identifier}.{account_tbl:Identifier}
     WHERE ts >= lo_ts AND ts <= hi_ts
       AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+    ORDER BY synced_at DESC
     LIMIT 1 BY account, ts
 ),
 sp_chain AS
@@ -50,6 +51,7 @@ sp_flows AS
         SELECT time, usdc, toUInt8(1) AS one
         FROM {ledger_db:Identifier}.{ledger_tbl:Identifier}
         WHERE time > lo_ts AND time <= hi_ts
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, time, hash
     ) AS l
     ASOF INNER JOIN sp_chain AS s ON l.one = s.one AND l.time <= s.ts

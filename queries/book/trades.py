@@ -9,13 +9,14 @@ of the SQL text.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
 
 from lib import config, inputs
 from lib.book import execution, symbols
+from queries.book.window import Moment, window
 from queries.engine.run import run, sql_file
 from queries.engine.scope import cached
 
@@ -42,27 +43,36 @@ LIMIT {limit:UInt32} OFFSET {offset:UInt64}
 """
 )
 
-SUMMARY_SQL = (
-    FILLS_CTE
-    + """
-SELECT
+# The execution numbers of a set of fills, ONE definition for every grouping: the Trades page's range and its
+# per-coin table, the per-day rows the daily report, the alerts and the weekly report read. Costs are summed as
+# paid (fees > 0, slippage > 0 = worse); pages and reports show USD costs negative (lib.format.cost).
+EXECUTION_AGGREGATES = """
     count() AS n_fills,
     sum(fills.notional) AS notional_usd,
     sum(fills.fee_usd) AS fees,
     if(sum(fills.notional) > 0, sum(fills.fee_usd) / sum(fills.notional) * 10000, NULL) AS fee_bps,
     sumIf(fills.closed_pnl, fills.valid) AS realized,
-    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
-    countIf(NOT fills.valid) AS n_invalid,
-    countIf(fills.fee_unconverted) AS n_fee_unconverted,
-    countIf(fills.spot) AS n_spot,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
-    countIf(NOT fills.tracked) AS n_untracked,
-    countIf(fills.off_window) AS n_off_window,
-    countIf(fills.crossed) AS n_taker,
+    sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,
     if(sum(fills.notional) > 0, ifNull(sumIf(fills.notional, NOT fills.crossed), 0.) / sum(fills.notional), NULL)
         AS maker_share,  -- sumIf over a Nullable column is NULL when no maker fill matches: 0, not unknown
+    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
+    countIf(NOT fills.tracked) AS n_untracked,
+    countIf(fills.off_window) AS n_off_window,
+    countIf(NOT fills.valid) AS n_invalid,
+    countIf(fills.fee_unconverted) AS n_fee_unconverted,
     uniqExact(fills.coin) AS n_coins
+"""
+
+SUMMARY_SQL = (
+    FILLS_CTE
+    + """
+SELECT"""
+    + EXECUTION_AGGREGATES
+    + """,
+    countIf(fills.spot) AS n_spot,
+    countIf(fills.crossed) AS n_taker
 FROM fills
 """
 )
@@ -73,6 +83,7 @@ WITH f AS
     SELECT coin, dir
     FROM {trades_db:Identifier}.{trades_tbl:Identifier}
     WHERE time >= {lo:DateTime64(3, 'UTC')} AND time < {hi:DateTime64(3, 'UTC')}
+    ORDER BY synced_at DESC
     LIMIT 1 BY account, tid
 )
 SELECT facet, value, n
@@ -98,15 +109,15 @@ SELECT
     if(p.n_in_window > 0, toDateTime64(p.last_in_window, 3, 'UTC'), NULL) AS last_in_window,
     if(p.n_in_window > 0, dateDiff('millisecond', p.first_in_window, p.last_in_window) / 1000, NULL) AS window_span_s,
     ifNull(p.n_off_window, 0) AS n_off_window,
-    ifNull(p.day_notional, 0.) AS notional_usd,
+    ifNull(p.notional_usd, 0.) AS notional_usd,
     e.equity_sod AS equity_sod,
-    if(e.equity_sod > 0, p.day_notional / e.equity_sod, NULL) AS turnover,
+    if(e.equity_sod > 0, p.notional_usd / e.equity_sod, NULL) AS turnover,
     ifNull(p.fees, 0.) AS fees,
-    if(p.day_notional > 0, p.fees / p.day_notional * 10000, NULL) AS fee_bps,
-    if(p.day_notional > 0, p.maker_notional / p.day_notional, NULL) AS maker_share,
+    p.fee_bps AS fee_bps,
+    p.maker_share AS maker_share,
     if(p.n_fills > 0, p.n_maker / p.n_fills, NULL) AS maker_fill_share,
     ifNull(p.realized, 0.) AS realized,
-    if(p.priced_ntl > 0, p.slip_x_ntl / p.priced_ntl, NULL) AS avg_slippage_bps,
+    p.avg_slippage_bps AS avg_slippage_bps,
     ifNull(p.n_unpriced, 0) AS n_unpriced,
     ifNull(p.n_untracked, 0) AS n_untracked,
     ifNull(p.n_coins, 0) AS n_coins,
@@ -120,25 +131,15 @@ FROM
 LEFT JOIN
     (
         SELECT
-            toDate(fills.time) AS day,
-            count() AS n_fills,
+            toDate(fills.time) AS day,"""
+    + EXECUTION_AGGREGATES
+    + """,
             min(fills.time) AS first_fill,
             max(fills.time) AS last_fill,
             minIf(fills.time, NOT fills.off_window) AS first_in_window,
             maxIf(fills.time, NOT fills.off_window) AS last_in_window,
             countIf(NOT fills.off_window) AS n_in_window,
-            countIf(fills.off_window) AS n_off_window,
-            sum(fills.notional) AS day_notional,
-            ifNull(sumIf(fills.notional, NOT fills.crossed), 0.) AS maker_notional,  -- a taker-only day: 0
-            countIf(NOT fills.crossed) AS n_maker,
-            sum(fills.fee_usd) AS fees,
-            sumIf(fills.closed_pnl, fills.valid) AS realized,
-            sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) AS slip_x_ntl,
-            sumIf(fills.notional, fills.slippage_bps IS NOT NULL) AS priced_ntl,
-            countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
-            countIf(NOT fills.valid) AS n_invalid,
-            countIf(NOT fills.tracked) AS n_untracked,
-            uniqExact(fills.coin) AS n_coins
+            countIf(NOT fills.crossed) AS n_maker
         FROM fills
         GROUP BY day
     ) AS p ON p.day = d.day
@@ -159,26 +160,13 @@ BY_COIN_SQL = (
     FILLS_CTE
     + """
 SELECT
-    fills.coin AS coin,
-    count() AS n_fills,
-    sum(fills.notional) AS notional_usd,
+    fills.coin AS coin,"""
+    + EXECUTION_AGGREGATES
+    + """,
     sumIf(fills.notional, fills.side = 'B') AS buy_notional,
     sumIf(fills.notional, fills.side = 'A') AS sell_notional,
-    sumIf(fills.closed_pnl, fills.valid) AS realized,
-    sum(fills.fee_usd) AS fees,
-    if(sum(fills.notional) > 0, sum(fills.fee_usd) / sum(fills.notional) * 10000, NULL) AS fee_bps,
-    if(sum(fills.notional) > 0, ifNull(sumIf(fills.notional, NOT fills.crossed), 0.) / sum(fills.notional), NULL)
-        AS maker_share,  -- sumIf over a Nullable column is NULL when no maker fill matches: 0, not unknown
-    sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
-        / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
-    sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,
-    countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
-    countIf(NOT fills.tracked) AS n_untracked,
-    countIf(fills.off_window) AS n_off_window,
     any(fills.bn_symbol) AS bn_symbol,
-    if(any(fills.spot), 'spot', 'perp') AS market,
-    countIf(NOT fills.valid) AS n_invalid,
-    countIf(fills.fee_unconverted) AS n_fee_unconverted
+    if(any(fills.spot), 'spot', 'perp') AS market
 FROM fills
 GROUP BY fills.coin
 ORDER BY notional_usd DESC, coin
@@ -245,28 +233,6 @@ ORDER BY bucket
 """
 
 
-Moment = date | datetime  # a UTC day, or an instant of an intraday window (the 24 h preset)
-
-
-def _window(start: Moment, end: Moment) -> dict[str, Any]:
-    """The fills window as bound parameters: `lo`, `hi` (DateTime64, [lo, hi)) and its UTC days `start`, `end`.
-
-    Days: [start 00:00, end + 1 day 00:00). Datetimes: [start, end) as given (aware, UTC).
-    """
-    if isinstance(start, datetime) != isinstance(end, datetime):
-        raise TypeError("start and end must both be dates or both be datetimes")
-    if isinstance(start, datetime) and isinstance(end, datetime):
-        lo, hi = start.astimezone(UTC), end.astimezone(UTC)
-        first, last = lo.date(), (hi - timedelta(microseconds=1)).date()
-    else:
-        lo = datetime(start.year, start.month, start.day, tzinfo=UTC)
-        hi = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
-        first, last = start, end
-    if hi <= lo:
-        raise ValueError("the fills window ends before it starts")
-    return {"lo": lo, "hi": hi, "start": first, "end": last}
-
-
 def _filters(
     coins: tuple[str, ...] = (), sides: tuple[str, ...] = (), dirs: tuple[str, ...] = (), liquidity: str = ""
 ) -> dict[str, Any]:
@@ -301,7 +267,7 @@ def fills_page(
     size = max(1, min(int(page_size), config.FILLS_PAGE_SIZE))
     return run(
         PAGE_SQL,
-        **_window(start, end),
+        **window(start, end),
         sort_col=sort,
         descending=bool(descending),
         limit=size,
@@ -320,13 +286,13 @@ def fills_summary(
     liquidity: str = "",
 ) -> pl.DataFrame:
     """One row: count, notional, fees, realized, weighted slippage and flag counts of the filtered fills."""
-    return run(SUMMARY_SQL, **_window(start, end), **_filters(coins, sides, dirs, liquidity))
+    return run(SUMMARY_SQL, **window(start, end), **_filters(coins, sides, dirs, liquidity))
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def fill_facets(start: Moment, end: Moment) -> pl.DataFrame:
     """The coins and dirs that occur in the range, with fill counts (for the filter widgets)."""
-    return run(FACETS_SQL, **_window(start, end))
+    return run(FACETS_SQL, **window(start, end))
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=4, show_spinner=False)
@@ -346,7 +312,7 @@ def fills_export(
     cap = max(1, min(int(cap), config.FILLS_EXPORT_MAX_ROWS))
     return run(
         PAGE_SQL,
-        **_window(start, end),
+        **window(start, end),
         sort_col=sort,
         descending=bool(descending),
         limit=cap + 1,
@@ -358,31 +324,31 @@ def fills_export(
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def daily_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per UTC day from the first to the last day with fills: rebalance window, volume, fees, slippage, flags."""
-    return run(DAILY_SQL, **_window(start, end), lookback_days=config.EQUITY_LOOKBACK_DAYS, **_filters())
+    return run(DAILY_SQL, **window(start, end), lookback_days=config.EQUITY_LOOKBACK_DAYS, **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def coin_execution(start: Moment, end: Moment) -> pl.DataFrame:
     """Per coin: fills, notional, realized PnL, fees, notional-weighted slippage and flag counts."""
-    return run(BY_COIN_SQL, **_window(start, end), **_filters())
+    return run(BY_COIN_SQL, **window(start, end), **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def unconverted_fees(start: Moment, end: Moment) -> pl.DataFrame:
     """Fees paid in a token without a known USD price, per token (kept out of every USD fee sum)."""
-    return run(UNCONVERTED_FEES_SQL, **_window(start, end), **_filters())
+    return run(UNCONVERTED_FEES_SQL, **window(start, end), **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def untracked_fills(start: Moment, end: Moment, limit: int = config.UNTRACKED_LIST_LIMIT) -> pl.DataFrame:
     """The newest fills whose order id has no row in the orders table (count them with fills_summary)."""
-    return run(UNTRACKED_SQL, **_window(start, end), limit=int(limit), **_filters())
+    return run(UNTRACKED_SQL, **window(start, end), limit=int(limit), **_filters())
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
 def coin_fills(coin: str, start: Moment, end: Moment, limit: int = config.DRILLDOWN_MAX_FILLS) -> pl.DataFrame:
     """One coin's fills in time order (position after each = pos_after), at most `limit`."""
-    return run(COIN_FILLS_SQL, **_window(start, end), limit=int(limit), **_filters(coins=(coin,)))
+    return run(COIN_FILLS_SQL, **window(start, end), limit=int(limit), **_filters(coins=(coin,)))
 
 
 @cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)

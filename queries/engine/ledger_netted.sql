@@ -13,6 +13,7 @@
         SELECT time AS l_time, account AS l_account, type AS l_type, usdc AS l_usdc, hash AS l_hash,
                ingested_at AS l_ingested, synced_at AS l_synced
         FROM __LEDGER_TABLE__
+        ORDER BY synced_at DESC
         LIMIT 1 BY account, time, hash
     )
     GROUP BY l_time, l_hash

@@ -163,8 +163,9 @@ _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 def rounds_window(params: Mapping[str, Any]) -> tuple[datetime, datetime]:
     """The snapshots a statement over the UTC days [start, end] can read: from `start` minus its look-back
     (`lookback_days`, at least the 7 days every as-of read looks back) and a day of margin, to two days
-    after `end`. A statement without days (the newest values, since inception) combines everything."""
-    start, end = params.get("start"), params.get("end")
+    after `end`. A statement over a window of instants (`t_from`, `t_to`: queries/book/window.py) reads the days
+    they touch. A statement without days (the newest values, since inception) combines everything."""
+    start, end = params.get("start", params.get("t_from")), params.get("end", params.get("t_to"))
     lo, hi = _EARLIEST, _LATEST
     if isinstance(start, date):
         back = max(int(params.get("lookback_days") or 0), 7) + 1

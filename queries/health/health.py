@@ -16,6 +16,7 @@ import polars as pl
 
 from lib import config
 from lib.health import rules
+from queries.engine import newest
 from queries.engine.run import client, run
 from queries.engine.scope import cached
 
@@ -46,16 +47,16 @@ def data_as_of() -> pl.DataFrame:
     Rows dated after the server's now + FUTURE_SKEW_S do not count (System Health lists them).
     """
     return run(
-        """
-        SELECT
-            (SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS account_ts,
-            (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-             WHERE ts <= now64(3, 'UTC') + toIntervalSecond({future_skew_s:UInt32})) AS positions_ts,
-            now64(3, 'UTC') AS server_now
-        """,
-        future_skew_s=config.FUTURE_SKEW_S,
+        newest.pasted(
+            """
+            SELECT
+                __NEWEST_ACCOUNT_TS__ AS account_ts,
+                (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
+                __NEWEST_POSITIONS_TS__ AS positions_ts,
+                now64(3, 'UTC') AS server_now
+            """
+        ),
+        **newest.SKEW,
     )
 
 
@@ -205,69 +206,127 @@ def heartbeat_buckets(start: datetime, end: datetime, bucket_s: int) -> pl.DataF
     return run(sql, start=start, end=end, bucket_s=bucket_s)
 
 
-@cached(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
-def status_seconds(start: datetime, end: datetime) -> pl.DataFrame:
-    """Seconds each monitor spent DOWN, LATE and UNKNOWN in [start, end), at heartbeat resolution.
+# The live rule between consecutive beats (any host), ONE definition for every "minutes DOWN" the desk reads:
+# after an error beat the monitor is DOWN until its next beat; after an OK beat it is OK, LATE once the silence
+# passes LATE_FACTOR intervals, DOWN once it passes DOWN_FACTOR intervals, until the next beat (or the window's
+# end). Before its first beat (none in the day before the window) it is UNKNOWN. Unlike the timeline's buckets,
+# one error beat followed a minute later by an OK beat is one minute DOWN, not a whole bucket. `parts` holds
+# every DOWN / LATE / UNKNOWN interval clipped to [S, E) (seconds since the epoch); adjacent ones of the same
+# status are one spell (lib.health.rules.spells merges them).
+_STATUS_PARTS = """
+    WITH
+        toUnixTimestamp64Milli({start:DateTime64(3, 'UTC')}) / 1000 AS S,
+        toUnixTimestamp64Milli({end:DateTime64(3, 'UTC')}) / 1000 AS E,
+        beats AS
+        (
+            -- beats of several hosts in the same millisecond are one beat; an error among them wins
+            SELECT monitor, toUnixTimestamp64Milli(ts) / 1000 AS t, min(ok) AS ok
+            FROM (__DEDUP__)
+            WHERE ts < {end:DateTime64(3, 'UTC')}
+            GROUP BY monitor, t
+        ),
+        spans AS
+        (
+            SELECT
+                monitor, t, ok,
+                leadInFrame(t, 1, E) OVER (PARTITION BY monitor ORDER BY t
+                                           ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS nxt,
+                transform(monitor, {names:Array(String)}, {late_s:Array(Float64)}, {fallback_late_s:Float64})
+                    AS late_after,
+                transform(monitor, {names:Array(String)}, {down_s:Array(Float64)}, {fallback_down_s:Float64})
+                    AS down_after
+            FROM beats
+        ),
+        parts AS
+        (
+            SELECT monitor, status, s0, s1
+            FROM
+            (
+                SELECT monitor, p.1 AS status, greatest(p.2, S) AS s0, least(p.3, E) AS s1
+                FROM spans
+                ARRAY JOIN [tuple('DOWN', if(ok, t + down_after, t), nxt),
+                            tuple('LATE', if(ok, t + late_after, nxt), if(ok, least(nxt, t + down_after), nxt))] AS p
+                UNION ALL
+                SELECT monitor, 'UNKNOWN' AS status, S AS s0, least(min(t), E) AS s1
+                FROM spans
+                GROUP BY monitor
+            )
+            WHERE s1 > s0
+        )
+"""
 
-    The live rule, applied between consecutive beats (any host): after an error beat the monitor is DOWN
-    until its next beat; after an OK beat it is OK, LATE once the silence passes LATE_FACTOR intervals, DOWN
-    once it passes DOWN_FACTOR intervals, until the next beat (or `end`). Before its first beat (none in the
-    day before `start`) it is UNKNOWN. Unlike the timeline's buckets, one error beat followed a minute later
-    by an OK beat is one minute DOWN, not a whole bucket. Columns: monitor, down_s, late_s, unknown_s, beats,
-    errors (beats in the window). Monitors without a beat in the window or the day before are absent.
-    """
+
+def _status_params(start: datetime, end: datetime) -> dict[str, Any]:
     if not start < end or (end - start).total_seconds() > MAX_TIMELINE_HOURS * 3600:
         raise ValueError("status window must be positive and at most 7 days")
     names, late_s, down_s, fallback = rules.silence_limits()
-    sql = """
-        WITH
-            toUnixTimestamp64Milli({start:DateTime64(3, 'UTC')}) / 1000 AS S,
-            toUnixTimestamp64Milli({end:DateTime64(3, 'UTC')}) / 1000 AS E,
-            beats AS
-            (
-                -- beats of several hosts in the same millisecond are one beat; an error among them wins
-                SELECT monitor, toUnixTimestamp64Milli(ts) / 1000 AS t, min(ok) AS ok
-                FROM (__DEDUP__)
-                WHERE ts < {end:DateTime64(3, 'UTC')}
-                GROUP BY monitor, t
-            ),
-            spans AS
-            (
-                SELECT
-                    monitor, t, ok,
-                    leadInFrame(t, 1, E) OVER (PARTITION BY monitor ORDER BY t
-                                               ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS nxt,
-                    transform(monitor, {names:Array(String)}, {late_s:Array(Float64)}, {fallback_late_s:Float64})
-                        AS late_after,
-                    transform(monitor, {names:Array(String)}, {down_s:Array(Float64)}, {fallback_down_s:Float64})
-                        AS down_after
-                FROM beats
-            )
-        SELECT
-            monitor,
-            sum(greatest(0., least(nxt, E) - greatest(if(ok, t + down_after, t), S))) AS down_s,
-            sum(if(ok, greatest(0., least(nxt, t + down_after, E) - greatest(t + late_after, S)), 0.)) AS late_s,
-            greatest(0., least(min(t), E) - S) AS unknown_s,
-            countIf(t >= S) AS beats,
-            countIf(t >= S AND NOT ok) AS errors
-        FROM spans
-        GROUP BY monitor
-        ORDER BY monitor
-    """.replace(
-        "__DEDUP__",
-        _HB_DEDUP.replace("__LO__", "{start:DateTime64(3, 'UTC')} - INTERVAL 1 DAY").replace(
-            "__HI__", "{end:DateTime64(3, 'UTC')}"
-        ),
+    return {
+        "start": start,
+        "end": end,
+        "names": names,
+        "late_s": late_s,
+        "down_s": down_s,
+        "fallback_late_s": fallback[0],
+        "fallback_down_s": fallback[1],
+    }
+
+
+def _status_sql(select: str) -> str:
+    dedup = _HB_DEDUP.replace("__LO__", "{start:DateTime64(3, 'UTC')} - INTERVAL 1 DAY").replace(
+        "__HI__", "{end:DateTime64(3, 'UTC')}"
     )
+    return _STATUS_PARTS.replace("__DEDUP__", dedup) + select
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def status_seconds(start: datetime, end: datetime) -> pl.DataFrame:
+    """Seconds each monitor spent DOWN, LATE and UNKNOWN in [start, end), at heartbeat resolution (the rule
+    above). Columns: monitor, down_s, late_s, unknown_s, beats, errors (beats in the window). Monitors without a
+    beat in the window or the day before are absent."""
     return run(
-        sql,
-        start=start,
-        end=end,
-        names=names,
-        late_s=late_s,
-        down_s=down_s,
-        fallback_late_s=fallback[0],
-        fallback_down_s=fallback[1],
+        _status_sql(
+            """
+            SELECT
+                b.monitor AS monitor,
+                ifNull(p.down_s, 0.) AS down_s,
+                ifNull(p.late_s, 0.) AS late_s,
+                ifNull(p.unknown_s, 0.) AS unknown_s,
+                b.beats AS beats,
+                b.errors AS errors
+            FROM
+            (
+                SELECT monitor, countIf(t >= S) AS beats, countIf(t >= S AND NOT ok) AS errors
+                FROM beats
+                GROUP BY monitor
+            ) AS b
+            LEFT JOIN
+            (
+                SELECT monitor, sumIf(s1 - s0, status = 'DOWN') AS down_s, sumIf(s1 - s0, status = 'LATE') AS late_s,
+                       sumIf(s1 - s0, status = 'UNKNOWN') AS unknown_s
+                FROM parts
+                GROUP BY monitor
+            ) AS p ON p.monitor = b.monitor
+            ORDER BY monitor
+            """
+        ),
+        **_status_params(start, end),
+    )
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def status_spans(start: datetime, end: datetime) -> pl.DataFrame:
+    """Every DOWN / LATE / UNKNOWN interval of each monitor in [start, end), at heartbeat resolution (the rule
+    above), clipped to the window: monitor, status, start, end (UTC). Adjacent intervals of one status are one
+    spell: `lib.health.rules.spells` merges them (an outage of many error beats is one incident)."""
+    return run(
+        _status_sql(
+            """
+            SELECT monitor, status, toDateTime64(s0, 3, 'UTC') AS start, toDateTime64(s1, 3, 'UTC') AS end
+            FROM parts
+            ORDER BY monitor, start, status
+            """
+        ),
+        **_status_params(start, end),
     )
 
 

@@ -10,6 +10,7 @@ import polars as pl
 
 from lib import config
 from lib.book import symbols
+from queries.engine import newest
 from queries.engine.run import run
 from queries.engine.scope import cached
 
@@ -30,9 +31,10 @@ def price_divergence(
     Largest |divergence| first, coins never compared last.
     """
     return run(
-        """
+        newest.pasted(
+            """
         WITH
-            (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) AS newest,
+            __NEWEST_POSITIONS_TS__ AS newest,
             marks AS
             (
                 SELECT coin, toDateTime(toStartOfHour(ts), 'UTC') AS hour,
@@ -41,7 +43,8 @@ def price_divergence(
                 (
                     SELECT account, ts, coin, szi, position_value
                     FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-                    WHERE ts > newest - toIntervalHour({hours:UInt16}) AND szi != 0
+                    WHERE ts > newest - toIntervalHour({hours:UInt16}) AND ts <= newest AND szi != 0
+                    ORDER BY synced_at DESC
                     LIMIT 1 BY account, ts, coin
                 )
                 GROUP BY coin, hour
@@ -93,7 +96,9 @@ def price_divergence(
                if(n_compared > 0, last_bp_raw - median_bp, NULL) AS drift_bp
         FROM per_coin
         ORDER BY n_compared = 0, max_abs_bp DESC, coin
-        """,
+        """
+        ),
+        **newest.SKEW,
         hours=int(hours),
         threshold_bp=float(threshold_bp),
         **symbols.sql_params(),
@@ -119,7 +124,8 @@ def candle_problems(
     (the total, before the limit). Newest first.
     """
     return run(
-        """
+        newest.pasted(
+            """
         WITH
             (SELECT max(open_time) FROM {klines_db:Identifier}.{klines_tbl:Identifier}) AS newest,
             toInt64(newest_t) - 3600 * (toInt64({hours:UInt16}) - 1) AS first_t,
@@ -180,8 +186,8 @@ def candle_problems(
                 SELECT DISTINCT coin,
                        transform(coin, {map_coins:Array(String)}, {map_symbols:Array(String)}, concat(coin, 'USDT')) AS symbol
                 FROM {positions_db:Identifier}.{positions_tbl:Identifier}
-                WHERE ts >= (SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}) - toIntervalHour({hours:UInt16})
-                  AND szi != 0
+                WHERE ts >= __NEWEST_POSITIONS_TS__ - toIntervalHour({hours:UInt16})
+                  AND ts <= __NEWEST_POSITIONS_TS__ AND szi != 0
             ),
             absent AS
             (
@@ -206,7 +212,9 @@ def candle_problems(
         LEFT JOIN held AS h ON h.symbol = p.symbol
         ORDER BY last_hour DESC, symbol, problem
         LIMIT {limit:UInt32}
-        """,
+        """
+        ),
+        **newest.SKEW,
         hours=int(hours),
         stale_hours=int(stale_hours),
         limit=int(limit),

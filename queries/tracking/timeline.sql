@@ -53,6 +53,7 @@ WITH
             SELECT account, coin, time, tid, side, sz, start_position
             FROM {trades_db:Identifier}.{trades_tbl:Identifier}
             WHERE time < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC')
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, tid
         )
         -- spot fills ('@107', 'PURR/USDC') are no perp position; a size that is not a
@@ -137,6 +138,7 @@ WITH
             WHERE account_value IS NOT NULL
               AND ts >= toDateTime64(toDateTime({start:Date}, 'UTC') - toIntervalDay(7), 3, 'UTC')
               AND ts < toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalHour({hour_end:UInt8}), 3, 'UTC')
+            ORDER BY synced_at DESC
             LIMIT 1 BY account, ts
         ) AS a ON h.one = a.one AND h.ts_end > a.ts
     ),

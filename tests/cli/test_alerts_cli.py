@@ -60,7 +60,7 @@ def test_check_json_on_the_demo_desk(run_cli):
     assert rules["monitor_down:ohlcv"]["state"] == "firing" and "HTTP 429" in rules["monitor_down:ohlcv"]["detail"]
     assert rules["sync_failing:maicro_monitors.trades"]["state"] == "firing"
     # day rules judge the newest data's day (2025-12-15), with the pages' own numbers
-    assert rules["te_high"]["subject"] == "Tracking error 0.76% at 2025-12-15 02:00 UTC"
+    assert rules["te_high"]["subject"] == "Tracking error 0.76% at 2025-12-15 02:00 hour (positions as of 03:00 UTC)"
     assert rules["missing_positions"]["state"] == "ok"
     # the demo's scripted 2025-12-14 traded the D-1 targets (dated Dec 13), which are Dec 15's D-2 targets:
     # the book already holds them, nothing trades on Dec 15, and the rule says so

@@ -41,7 +41,11 @@ def test_daily_text_2025_12_07_names_the_missing_and_the_te(run_cli):
     assert "3 missing positions (ARB, WLD, BCH)" in out  # the day story, as the TE page tells it
     assert re.search(r"FAIL  Missing positions\s+3 \(ARB, WLD, BCH\)\s+target ≤ 2", out)
     assert re.search(r"PASS  Tracking error\s+2\.37%", out)
-    assert "FIRING [warning] 3 missing positions at 2025-12-07 02:00 UTC" in out
+    # a snapshot is named at the end of its hour, as on every surface
+    assert "FIRING [warning] 3 missing positions at 2025-12-07 02:00 hour (positions as of 03:00 UTC)" in out
+    assert "Tracking error · snapshot 2025-12-07 02:00 hour (positions as of 03:00 UTC) vs T+2 targets" in out
+    assert re.search(r"Drawdown\s+current −\d+\.\d\d% from the 2025-\d\d-\d\d peak", out)  # names its peak
+    assert re.search(r"fees −\$[\d,]+ = \d\.\d\d bp of notional", out)  # a cost is negative
     assert "no alert state" in out  # the watcher never ran in this test
 
 

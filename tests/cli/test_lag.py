@@ -29,7 +29,8 @@ def test_playbook_days_are_at_lag_2(cli):
     assert set(report) == {"days"}
     assert [d["date"] for d in report["days"]] == ["2025-12-05", "2025-12-06", "2025-12-07"]
     for day in report["days"]:
-        assert set(day) == {"date", "te_by_lag", "best_lag"}
+        assert set(day) == {"date", "te_by_lag", "best_lag", "effective_lag", "kind"}
+        assert (day["effective_lag"], day["kind"]) == (2, "on time")
         assert set(day["te_by_lag"]) == {"0", "1", "2", "3"}
         assert day["best_lag"] == 2
         tes = day["te_by_lag"]
@@ -54,7 +55,7 @@ def test_scripted_whole_book_days_and_a_missing_lag(cli):
 def test_text_table(cli):
     code, out, err = cli("--from", "2025-12-13", "--to", "2025-12-14")
     assert code == 0, err
-    assert "snapshot 02:00 UTC" in out
+    assert "snapshot 02:00 hour (positions as of 03:00 UTC)" in out
     lines = [line for line in out.splitlines() if line.startswith("2025-12-1")]
     assert len(lines) == 2
     assert "D−3" in lines[0] and "skipped rebalance" in lines[0]
@@ -87,3 +88,18 @@ def test_clickhouse_failure_exits_3_without_traceback(cli, monkeypatch):
     code, out, err = cli("--from", "2025-12-05", "--to", "2025-12-07", "--json")
     assert code == 3 and out == ""
     assert "connection refused" in err and "Traceback" not in err
+
+
+def test_a_day_whose_snapshot_has_not_closed_is_not_compared(cli):
+    """The data ends 2025-12-15 11:45: Dec 15's 02:00 snapshot has closed, Dec 16's has not (lib/clock.py)."""
+    code, out, err = cli("--from", "2025-12-15", "--to", "2025-12-16", "--json")
+    assert code == 0, err
+    days = {d["date"]: d for d in json.loads(out)["days"]}
+    assert days["2025-12-15"]["kind"] == "on time"
+    assert days["2025-12-16"] == {
+        "date": "2025-12-16",
+        "te_by_lag": {"0": None, "1": None, "2": None, "3": None},
+        "best_lag": None,
+        "effective_lag": None,
+        "kind": "not closed yet",
+    }

@@ -88,10 +88,11 @@ def test_day_without_data_exits_2(cli):
     code, out, err = cli("--date", "2025-10-01", "--json")
     assert code == 2 and out == ""
     assert "no data for 2025-10-01 02:00 hour (positions as of 03:00 UTC)" in err
-    # positions carried forward but no targets dated 2025-12-15 yet
+    # after the data (as of 2025-12-15 11:45): the snapshot has not closed, it is never classified (lib/clock.py)
     code, out, err = cli("--date", "2025-12-17")
     assert code == 2 and out == ""
-    assert "no model targets dated 2025-12-15" in err
+    assert "not classified yet: 2025-12-17's 02:00 snapshot closes at 03:00 UTC (in " in err
+    assert "showing 2025-12-15" in err
 
 
 @pytest.mark.parametrize(

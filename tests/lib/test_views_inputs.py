@@ -46,10 +46,14 @@ def test_day_presets_end_with_the_newest_day(preset, start, end):
     assert b.hi == datetime(2025, 12, 16, tzinfo=UTC)  # nothing of the newest day is cut
 
 
-def test_24h_is_an_intraday_window_over_two_days():
+def test_24h_is_the_last_24_hours_over_two_days():
     b = ranges.preset_bounds("24h", NOW)
-    assert b.lo == NOW - timedelta(hours=24) and b.intraday
+    assert b.hi == NOW + timedelta(minutes=1) and b.hi - b.lo == timedelta(hours=24) and b.intraday
     assert (b.start, b.end) == (date(2025, 12, 14), date(2025, 12, 15))
+    # just after midnight: the last 24 hours, not yesterday 00:05 to the end of today (47 h 55 min)
+    b = ranges.preset_bounds("24h", datetime(2026, 12, 6, 0, 5, 9, tzinfo=UTC))
+    assert (b.lo, b.hi) == (datetime(2026, 12, 5, 0, 6, tzinfo=UTC), datetime(2026, 12, 6, 0, 6, tzinfo=UTC))
+    assert (b.start, b.end) == (date(2026, 12, 5), date(2026, 12, 6))
 
 
 def test_all_without_a_known_first_day_is_capped():

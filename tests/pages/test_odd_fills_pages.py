@@ -46,7 +46,8 @@ def test_trades_says_what_the_sums_leave_out(app, on_tables):
     ), warnings
     assert any("2 spot fill(s)" in c.value for c in at.caption)
     fees = next(m for m in at.metric if m.label == "Fees")
-    assert fees.value == "$1,061"  # 1,060.51: USDC fees + 5,000 PURR at $0.20 + 2 HYPE at $30, without the XYZ fee
+    # −1,060.51, a cost: USDC fees + 5,000 PURR at $0.20 + 2 HYPE at $30, without the XYZ fee
+    assert fees.value == "−$1,061"
 
 
 def test_trades_filter_accepts_a_spot_coin(app, on_tables):

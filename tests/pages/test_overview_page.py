@@ -171,9 +171,25 @@ def test_health_badge_links_to_system_health(page):
     assert any("-badge[" in m.value and "System health:" in m.value for m in page.markdown)
 
 
-def test_tracking_error_metric(page):
+def test_tracking_error_metric(page, desk_client):
+    """The latest complete 02:00 snapshot (data as of 2025-12-15 11:45: Dec 15's) and the day before, by hand from
+    the timeline's rows (tests/apptest_support.py), never the page's own functions."""
+    from lib.clickhouse.client import DeskClient
+    from lib.clickhouse.endpoints import resolve_settings
+    from queries.engine.run import use_client
+    from queries.tracking.tracking_error import timeline
+    from tests.apptest_support import day_numbers
+    from tests.conftest import DESK_URL
+
+    with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": DESK_URL}, {}))):
+        timeline.clear()
+        rows = timeline(date(2025, 12, 14), date(2025, 12, 15), 2).to_dicts()
+    timeline.clear()
+    now = day_numbers([r for r in rows if r["holdings_date"] == date(2025, 12, 15)])["te"]
+    before = day_numbers([r for r in rows if r["holdings_date"] == date(2025, 12, 14)])["te"]
     te = _metric(page, "Tracking error")
-    assert te.value.endswith("%")
+    assert te.value == f"{now * 100:.2f}%"
+    assert te.proto.delta == f"{'+' if now >= before else '-'}{abs(now - before) * 100:.2f} pp"
     assert any(
         c.value.startswith("Tracking error at 2025-12-15 02:00 hour (positions as of 03:00 UTC), symbols by category: ")
         and "matched" in c.value

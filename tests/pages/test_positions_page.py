@@ -13,7 +13,7 @@ from lib.tracking import classification as te
 from lib.tracking import snapshot as te_snapshot
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
-from tests.apptest_support import category_table_values
+from tests.apptest_support import category_table_values, playbook_category
 
 PAGE = "pages/positions.py"
 LABEL = te_snapshot.CATEGORY_LABELS
@@ -45,12 +45,16 @@ def no_exception(at) -> None:
 
 
 def expected_counts(desk_url: str, day: date, hour: int, w_eps: float = 0.001, mag_eps: float = 0.02) -> dict:
-    """Independent of the page: the same query on its own client, classified by the engine."""
+    """Independent of the page: the timeline on its own client (the statement tests/queries/test_timeline.py checks
+    against the raw tables), each row classified by the playbook's rules in plain Python and counted."""
     with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
         timeline.clear()
         df = timeline(day, day, hour)
     timeline.clear()
-    return te_snapshot.category_counts(te.classify(df, w_eps=w_eps, mag_eps=mag_eps))
+    counts = dict.fromkeys(te.CATEGORIES, 0)
+    for row in df.iter_rows(named=True):
+        counts[playbook_category(row["actual_weight"], row["weight_t2"], w_eps, mag_eps)] += 1
+    return counts
 
 
 def test_reference_day_metrics_table_and_reconciliation(app):
@@ -155,17 +159,50 @@ def test_category_filter_is_in_the_url_and_a_link_restores_it(app):
     assert bad.multiselect(key="pos_categories").value == list(te.CATEGORIES)
 
 
-def test_day_without_targets_is_not_all_extra(app):
-    # 2025-12-17: the book is carried forward but no targets dated 2025-12-15 exist (and no prices yet)
-    at = app(PAGE, query={"date": "2025-12-17", "hour": "2"})
+@pytest.fixture(scope="module")
+def gap_desk(engine):
+    """A demo desk whose model skipped the weights dated 2025-12-05: holdings day 2025-12-07 has no targets."""
+    from datetime import UTC, datetime
+
+    from lib.demo import seed_client
+    from tests.queries.fixture_desk import create_tables
+
+    tm = create_tables(engine, "fxposgap")
+    seed_client(engine, start=datetime(2025, 12, 1, tzinfo=UTC), end=datetime(2025, 12, 9, 12, tzinfo=UTC), tables=tm)
+    engine.command(
+        f"ALTER TABLE {tm.qualified('targets')} DELETE WHERE date = '2025-12-05'", settings={"mutations_sync": 2}
+    )
+    assert engine.command(f"SELECT count() FROM {tm.qualified('targets')} WHERE date = '2025-12-05'") == 0
+    return {k: tm.qualified(k) for k in tm.tables}
+
+
+def test_day_without_targets_is_not_all_extra(app, gap_desk, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DESK_TABLES", json.dumps(gap_desk))
+    at = app(PAGE, query={"date": "2025-12-07", "hour": "2"})
     no_exception(at)
     warnings = texts(at, "warning")
-    assert "No model targets dated 2025-12-15" in warnings
+    assert "No model targets dated 2025-12-05" in warnings
     assert LABEL[te.EXTRA_POSITION] not in metrics(at)
     t = table(at)
     assert len(t) > 0 and "category" not in t.columns and "err_t2" not in t.columns
-    assert "Data quality" in warnings and "no price (" in warnings
+    assert metrics(at)["Snapshot TE (√Σerr²)"] == "—"
     assert not at.get("plotly_chart")  # nothing to compare the book with
+
+
+def test_a_snapshot_that_has_not_closed_is_not_classified(app):
+    """2025-12-17 02:00 lies after the data (as of 2025-12-15 11:45): said in words, nothing classified."""
+    at = app(PAGE, query={"date": "2025-12-17", "hour": "2"})
+    no_exception(at)
+    warnings = texts(at, "warning")
+    assert "2025-12-17's 02:00 snapshot closes at 03:00 UTC (in " in warnings
+    assert "The latest complete snapshot at this hour is 2025-12-15 02:00 hour (positions as of 03:00 UTC)" in warnings
+    assert not any(LABEL[c] in metrics(at) for c in te.CATEGORIES)
+    assert metrics(at)["Snapshot TE (√Σerr²)"] == "—"
+    t = table(at)
+    assert len(t) > 0 and "category" not in t.columns
+    assert "24:00" not in texts(at, "subheader") + warnings
 
 
 def test_garbage_url_params_warn_and_fall_back(app):

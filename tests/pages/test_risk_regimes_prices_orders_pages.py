@@ -61,7 +61,7 @@ def test_overview_risk_and_regimes(app, desk_client):
         " AND toHour(time) = 0 AND toMinute(time) < 5",
     )
     rebalance = window[window["label"].str.startswith("rebalance")]
-    assert float(rebalance["fees"].iloc[0]) == pytest.approx(burst_fees, rel=1e-9)
+    assert float(rebalance["fees"].iloc[0]) == pytest.approx(-burst_fees, rel=1e-9)  # a cost: negative
 
 
 def test_positions_risk_table_and_price_flag(app, desk_client):

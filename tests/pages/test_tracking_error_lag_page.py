@@ -62,8 +62,18 @@ def test_lag_strip_and_share_of_days(app, desk_url):
     assert len(charts) == 10  # the TE charts and the model book's three
     _, days = independent(desk_url, date(2025, 12, 1), date(2025, 12, 14))
     assert days["best_lag"].to_list() == [2] * 12 + [3, 1]
+    assert days["effective_lag"].to_list() == [2] * 12 + [3, 1]
     captions = "\n".join(str(c.value) for c in at.caption)
-    assert "14 of 14 day(s) have a lag" in captions
+    assert "14 of 14 day(s) could be compared" in captions
+    import json
+
+    strip = next(json.loads(c.proto.spec) for c in charts if "Effective execution lag" in c.proto.spec)
+    painted = {t["name"]: t["x"] for t in strip["data"]}
+    assert painted == {
+        "D−1": ["2025-12-14"],
+        "D−2 (schedule)": [f"2025-12-{d:02d}" for d in range(1, 13)],
+        "D−3": ["2025-12-13"],
+    }
 
 
 def test_skipped_rebalance_verdict_in_words_and_dollars(app, desk_url):

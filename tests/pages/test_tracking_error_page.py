@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import date
+import statistics
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,10 +14,9 @@ from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import resolve_settings
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
-from lib.tracking import story as day_stories
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
-from tests.apptest_support import category_table_values
+from tests.apptest_support import active_return, category_table_values, classifiable, day_numbers
 
 PAGE = "pages/tracking_error.py"
 RANGE = {"from": "2025-12-01", "to": "2025-12-10"}
@@ -48,6 +49,19 @@ def no_exception(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def by_day(desk_url: str, start: date, end: date, hour: int = 2) -> dict[date, list[dict]]:
+    """The timeline's rows per holdings day, on a client of their own (the statement tests/queries/test_timeline.py
+    checks against the raw tables)."""
+    with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
+        timeline.clear()
+        df = timeline(start, end, hour)
+    timeline.clear()
+    out: dict[date, list[dict]] = {}
+    for row in df.iter_rows(named=True):
+        out.setdefault(row["holdings_date"], []).append(row)
+    return out
+
+
 def independent_view(desk_url: str, start: date, end: date, hour: int = 2, window: int = 14) -> te_daily.RangeView:
     with use_client(DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))):
         timeline.clear()
@@ -66,19 +80,28 @@ def test_range_trend_and_day_story(app, desk_url):
     t = story_table(at)
     assert len(t) == 62
     assert sorted(t[t["category"] == te.MISSING_POSITION]["sym"]) == ["ARB", "BCH", "WLD"]
-    # the headline numbers are the lib's, on an independent query
-    v = independent_view(desk_url, date(2025, 12, 1), date(2025, 12, 10))
-    summ = te_daily.summary(v)
+    # the headline numbers against the timeline's rows worked out by hand (tests/apptest_support.py)
+    days = by_day(desk_url, date(2025, 11, 1), date(2025, 12, 10))
+    te_of = {d: day_numbers(rows)["te"] for d, rows in days.items() if classifiable(rows)}
+    in_range = [te_of[d] for d in sorted(te_of) if date(2025, 12, 1) <= d <= date(2025, 12, 10)]
     m = metrics(at)
-    assert m[f"Daily TE, {summ['latest_day']}"] == f"{summ['latest_te'] * 100:.2f}%"
-    assert m["Mean daily TE over the range"] == f"{summ['mean_te'] * 100:.2f}%"
-    assert m["Ex-post TE (14d, annualised ×√365)"] == f"{summ['ex_post_te'] * 100:.2f}%"
+    assert m["Daily TE, 2025-12-10"] == f"{in_range[-1] * 100:.2f}%"
+    assert m["Mean daily TE over the range"] == f"{statistics.mean(in_range) * 100:.2f}%"
+    known = [a for d, rows in sorted(days.items()) if classifiable(rows) and (a := active_return(rows)) is not None]
+    ex_post = statistics.stdev(known[-14:]) * math.sqrt(365)  # the latest 14 known daily active returns
+    assert m["Ex-post TE (14d, annualised ×√365)"] == f"{ex_post * 100:.2f}%"
     assert m["Days with targets"] == "10 / 10"
-    # the day story's TE comparison uses the previous days' TE (look-back before the range included)
-    assert "average over the previous 7 days" in s
+    # the day story: its TE, active share, the previous 7 days' mean and the flips, by hand
     d = date(2025, 12, 7)
-    unlinked = re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s)  # the names link to Trades
-    assert unlinked.strip() == day_stories.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
+    mine = day_numbers(days[d])
+    plain = re.sub(r"\\(.)", r"\1", re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s))
+    assert f"TE {mine['te'] * 100:.2f}% (sqrt of Σerr² vs T+2 target over 62 priced symbols)" in plain
+    assert f"active share {mine['active_share'] * 100:.2f}%" in plain
+    before = [te_of[x] for x in te_of if d - timedelta(days=7) <= x < d]
+    assert f"{statistics.mean(before) * 100:.2f}% average over the previous 7 days" in plain
+    assert f"on {mine['n_flips']} symbol{'s' if mine['n_flips'] != 1 else ''} explain " in plain
+    assert f"explain {mine['flip_share'] * 100:.1f}% of Σerr²" in plain
+    assert mine["counts"]["MISSING_POSITION"] == 3 and "Missing positions (3): ARB" in plain
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
     # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap, and the
     # model book's equity curves, cumulative active return and waterfall
@@ -102,7 +125,7 @@ def test_pick_another_day_window_and_hour(app):
     at.selectbox(key="te_hour").set_value(10).run()
     no_exception(at)
     assert dict(at.query_params)["hour"] == "10"
-    assert "snapshot 10:00 hour — as of 11:00 UTC" in texts(at, "caption")
+    assert "each day's snapshot at the 10:00 hour (positions as of 11:00 UTC)" in texts(at, "caption")
 
 
 def test_thresholds_change_the_story_and_bad_ones_are_refused(app):

@@ -23,7 +23,7 @@ from polars.testing import assert_frame_equal
 
 from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
-from queries.book import orders, overview, positions, regimes, risk
+from queries.book import orders, overview, regimes, risk
 from queries.engine import scope
 from queries.engine.run import use_client
 from queries.health import contract as contract_queries
@@ -271,8 +271,6 @@ def test_scope_filters_with_a_server_side_parameter():
 
 EXTRA_CALLS = [
     ("headline_pnl", overview.headline_pnl, ()),
-    ("margin_series", overview.margin_series, (S, E)),
-    ("latest_liquidation", positions.latest_liquidation, ()),
     ("latest_account_risk", risk.latest_account_risk, ()),
     ("account_risk_series", risk.account_risk_series, (S, E)),
     ("position_risk", risk.position_risk, ()),
@@ -282,7 +280,7 @@ EXTRA_CALLS = [
     ("api_pressure", orders.api_pressure, (S, E)),
 ]
 LISTS = {"fills_page", "coin_fills", "untracked_fills", "flows_list", "heartbeat_buckets"}
-RATIO_COLUMNS = {"margin_series.margin_used_max": 1.0, "margin_series.margin_used_last": 1.0}  # shares of equity
+RATIO_COLUMNS: dict[str, float] = {}  # columns whose name does not say they are a share of equity
 RATIO = ("ret", "weight", "te", "lev", "ratio", "dd", "share", "pct", "index")
 SIZE = (
     "equity",
@@ -327,7 +325,7 @@ def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks
     main = _run(desks["acct_main"], scope.EVERY_ACCOUNT, risk.position_risk)
     both = _run(desks["acct_two"], ALL, risk.position_risk)
     assert both.height == 2 * main.height > 0 and set(both["account"]) == {MAIN, SUB}
-    desk_equity = _run(desks["acct_two"], ALL, overview.latest_equity)
+    desk_equity = _run(desks["acct_two"], ALL, risk.latest_account_risk)
     for account, share in ((MAIN, 1 / (1 + K)), (SUB, K / (1 + K))):
         mine = both.filter(pl.col("account") == account).sort("coin")
         ref = main.sort("coin")

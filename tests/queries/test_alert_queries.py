@@ -1,8 +1,9 @@
-"""The queries added for alerts and reports, on a hand-made desk with duplicated synced rows ("fxal").
+"""The queries alerts and reports share with the pages, on a hand-made desk with duplicated synced rows ("fxal").
 
-sync_streaks (failed runs since the last success), latest_liquidation (newest
-positions round, newest sync winning) and margin_series (per-day margin and
-leverage), each against an independent Python computation.
+sync_streaks (failed runs since the last success), position_risk (the newest positions round, the newest sync
+winning a re-synced row: the one de-duplication rule), latest_account_risk (the newest account snapshot, the same
+rule) and account_risk_series (margin and leverage per hour, the weekly report's), each against an independent
+Python computation.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from queries.book import overview, positions
+from queries.book import risk
 from queries.engine.run import use_client
 from queries.health import health
 from tests.queries.fixture_desk import create_tables, fixture_client
@@ -73,8 +74,8 @@ POSITIONS = [
 ]
 
 
-def acc(ts, equity, ntl, margin):
-    return [ts, "acc", equity, ntl, margin, 0.0, ts, ts]
+def acc(ts, equity, ntl, margin, synced=None):
+    return [ts, "acc", equity, ntl, margin, 0.0, ts, synced or ts]
 
 
 ACCOUNT = [
@@ -83,6 +84,7 @@ ACCOUNT = [
     acc(T - timedelta(days=1, hours=1), 900.0, 1800.0, 450.0),
     acc(T - timedelta(days=1), None, 5000.0, 5000.0),  # no equity: left out
     acc(T, 1100.0, 1100.0, 330.0),
+    acc(T, 1200.0, 1080.0, 360.0, synced=T + timedelta(minutes=1)),  # re-synced with new values: it wins
 ]
 
 
@@ -126,33 +128,58 @@ def test_sync_streaks(client):
     assert trades["failed_in_row"] == 2 and trades["last_error"] == "fail 5"
 
 
-def test_latest_liquidation(client):
-    positions.latest_liquidation.clear()
+def newest_sync(rows, key):
+    """Python's own de-duplication: per natural key, the row with the newest synced_at."""
+    out = {}
+    for r in rows:
+        k = key(r)
+        if k not in out or r[-1] > out[k][-1]:
+            out[k] = r
+    return list(out.values())
+
+
+def test_position_risk_newest_round_newest_sync(client):
+    risk.position_risk.clear()
     with use_client(client):
-        got = positions.latest_liquidation()
+        got = risk.position_risk()
     rows = {r["coin"]: r for r in got.iter_rows(named=True)}
     assert sorted(rows) == ["BTC", "ETH"]  # DOGE is an older round, SOL is flat
-    assert rows["BTC"]["liquidation_px"] == 45_000.0  # the re-synced row
+    kept = {r[2]: r for r in newest_sync(POSITIONS, lambda r: (r[1], r[0], r[2]))}
+    btc, eth = kept["BTC"], kept["ETH"]
+    assert rows["BTC"]["liquidation_px"] == btc[8] == 45_000.0  # the re-synced row, never the first delivery
+    mark = abs(btc[5] / btc[3])
+    assert rows["BTC"]["liq_distance_pct"] == pytest.approx(100 * (mark - btc[8]) / mark)  # long: (mark - liq)
+    mark = abs(eth[5] / eth[3])
+    assert rows["ETH"]["liq_distance_pct"] == pytest.approx(100 * (eth[8] - mark) / mark)  # short: (liq - mark)
     assert rows["ETH"]["szi"] == -10.0 and rows["ETH"]["position_value"] == 30_000.0
 
 
-def test_margin_series(client):
-    overview.margin_series.clear()
+def test_latest_account_risk_newest_snapshot_newest_sync(client):
+    risk.latest_account_risk.clear()
     with use_client(client):
-        got = overview.margin_series(date(2025, 5, 31), date(2025, 6, 1))
-    usable = {(r[0]): r for r in ACCOUNT if r[2]}
+        got = risk.latest_account_risk()
+    assert got.height == 1
+    r = got.row(0, named=True)
+    newest = max(newest_sync(ACCOUNT, lambda r: (r[1], r[0])), key=lambda r: r[0])
+    assert newest[2] == 1200.0  # the re-synced values
+    assert (r["equity"], r["margin_used"], r["total_ntl"]) == (1200.0, 360.0, 1080.0)
+    assert r["margin_pct"] == pytest.approx(360.0 / 1200.0) and r["leverage"] == pytest.approx(1080.0 / 1200.0)
+    # 24 h before: the nearest snapshot 23-25 h back with a known ratio (the one exactly 24 h back has no equity)
+    assert r["prev_margin_pct"] == pytest.approx(450.0 / 900.0)
+
+
+def test_account_risk_series(client):
+    risk.account_risk_series.clear()
+    with use_client(client):
+        got = risk.account_risk_series(date(2025, 5, 31), date(2025, 6, 1), 3600)
     want = {}
-    for ts, r in sorted(usable.items()):
-        d = ts.date()
-        m, lev = r[4] / r[2], r[3] / r[2]
-        prev = want.get(d)
-        want[d] = {
-            "margin_used_max": max(m, prev["margin_used_max"]) if prev else m,
-            "leverage_max": max(lev, prev["leverage_max"]) if prev else lev,
-            "leverage_last": lev,
-            "equity_last": r[2],
-        }
-    assert got["day"].to_list() == sorted(want)
-    for r in got.iter_rows(named=True):
-        for k, v in want[r["day"]].items():
-            assert r[k] == pytest.approx(v), k
+    for r in sorted(newest_sync(ACCOUNT, lambda r: (r[1], r[0])), key=lambda r: r[0]):
+        hour = r[0].replace(minute=0, second=0, microsecond=0)
+        equity, ntl, margin = r[2], r[3], r[4]
+        ok = equity is not None and equity > 0
+        want[hour] = (margin / equity if ok else None, ntl / equity if ok else None)  # the hour's last snapshot
+    assert [b.replace(tzinfo=UTC) for b in got["bucket"].to_list()] == sorted(want)
+    for row in got.iter_rows(named=True):
+        m, lev = want[row["bucket"].replace(tzinfo=UTC)]
+        assert row["margin_pct"] == (pytest.approx(m) if m is not None else None)
+        assert row["leverage"] == (pytest.approx(lev) if lev is not None else None)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lib.demo import seed_client
-from queries.book import overview
+from queries.book import overview, risk
 from queries.engine.run import use_client
 from queries.health import health, odd_data
 from tests.queries.fixture_desk import create_tables, fixture_client
@@ -65,7 +65,8 @@ def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
     with use_client(client):
         for fn in (
             health.data_as_of,
-            overview.latest_equity,
+            risk.latest_account_risk,
+            risk.position_risk,
             overview.headline_pnl,
             overview.latest_exposure,
             health.monitor_status,
@@ -76,7 +77,9 @@ def test_data_as_of_and_latest_marks_ignore_future_rows(fx):
         as_of = health.data_as_of()
         assert _ts(as_of.item(0, "account_ts")) == truth["account"][:19]
         assert _ts(as_of.item(0, "positions_ts")) == truth["positions"][:19]
-        assert _ts(overview.latest_equity().item(0, "ts")) == truth["account"][:19]
+        # the newest account snapshot and the newest positions round: one rule, never a row dated 2099
+        assert _ts(risk.latest_account_risk().item(0, "ts")) == truth["account"][:19]
+        assert risk.position_risk().height > 0 and all(t.year == 2025 for t in risk.position_risk()["ts"])
         head = overview.headline_pnl()
         assert {_ts(t) for t in head["equity_end_ts"]} == {truth["account"][:19]}
         assert overview.latest_exposure().item(0, "ts").year == 2025
@@ -99,7 +102,24 @@ def test_pages_keep_the_real_range_and_system_health_flags_the_rows(fx, app, mon
     assert not at.exception, [e.value for e in at.exception]
     pnl_heading = next(h.value for h in at.subheader if h.value.startswith("PnL "))
     assert pnl_heading.endswith(f"– {truth['account'][:10]} (UTC days)"), pnl_heading  # the range ends at the data
+    # Overview's risk is the newest real snapshot: 3x equity from 2099 would halve margin and leverage
+    help_texts = {m.label: m.help for m in at.metric}
+    assert f"({truth['account'][:16]} UTC)" in help_texts["Margin used"], help_texts["Margin used"]
+    assert "2099" not in _all_text(at) and "in the future" not in _all_text(at)
+    at = app("pages/positions.py")
+    assert not at.exception, [e.value for e in at.exception]
+    caption = next(c.value for c in at.caption if "at the newest positions snapshot" in c.value)
+    assert f"({truth['positions'][:16]} UTC)" in caption, caption  # Positions' "newest snapshot" is real
+    assert "2099" not in _all_text(at) and "in the future" not in _all_text(at)
     at = app("pages/system_health.py")
     assert not at.exception, [e.value for e in at.exception]
     warn = [w.value for w in at.warning if "dated in the future" in w.value]
     assert warn and warn[0].startswith("**7 row(s) dated in the future**") and "in 4 table(s)" in warn[0]
+    # ages are measured to real rows: no "in the future ago" (the rows themselves are listed in the warning)
+    assert "in the future ago" not in _all_text(at)
+
+
+def _all_text(at) -> str:
+    from tests.test_reliability import texts
+
+    return texts(at)

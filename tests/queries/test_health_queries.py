@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import polars as pl
 import pytest
 
 from lib import config
@@ -423,6 +424,40 @@ def test_status_seconds_match_the_live_rule_second_by_second(fx):
         assert got[name]["beats"] == sum(1 for b in beats if b[0] >= start)
     assert checked >= 5
     assert sum(r["down_s"] for r in got.values()) > 0  # the fixture's outages are in the window
+
+
+def test_status_spells_cover_the_same_seconds_and_merge_an_outage_into_one(fx):
+    """The spans behind the minutes: per monitor and status they add up to status_seconds, and the live rule
+    sampled second by second is DOWN exactly inside the merged DOWN spells (an outage of many beats is one)."""
+    import bisect
+
+    f, client = fx
+    end = T0 - timedelta(minutes=1, seconds=30)
+    start = end - timedelta(hours=6)
+    seconds = {r["monitor"]: r for r in _run(client, health.status_seconds, start, end).iter_rows(named=True)}
+    spans = _run(client, health.status_spans, start, end)
+    for r in seconds.values():
+        mine = spans.filter(pl.col("monitor") == r["monitor"])
+        for status, column in (("DOWN", "down_s"), ("LATE", "late_s"), ("UNKNOWN", "unknown_s")):
+            part = mine.filter(pl.col("status") == status)
+            total = sum((e - s).total_seconds() for s, e in zip(part["start"], part["end"]))
+            assert total == pytest.approx(r[column], abs=0.01), (r["monitor"], status)
+    spells = rules.spells(spans).filter(pl.col("status") == rules.DOWN)
+    assert spells.height and spells.height <= spans.filter(pl.col("status") == "DOWN").height
+    rows = _hb_dedup(f)
+    for name in ("account", "trades"):
+        beats = sorted((r for r in rows if r[1] == name and r[0] < end), key=lambda r: r[0])
+        times = [r[0] for r in beats]
+        interval, _ = rules.interval_for(name)
+        mine = [(s, e) for m, s, e in spells.select("monitor", "start", "end").iter_rows() if m == name]
+        for k in range(0, int((end - start).total_seconds()), 7):
+            t = start + timedelta(seconds=k + 0.5)
+            i = bisect.bisect_right(times, t) - 1
+            down = i >= 0 and (
+                beats[i][3].strip().lower() != "ok"
+                or rules.age_status((t - beats[i][0]).total_seconds(), interval) == rules.DOWN
+            )
+            assert down == any(s <= t < e for s, e in mine), (name, t)
 
 
 def test_timeline_rejects_bad_windows(fx):

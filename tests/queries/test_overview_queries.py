@@ -10,7 +10,7 @@ import pytest
 
 from lib import config
 from lib.book import pnl
-from queries.book import overview
+from queries.book import overview, risk
 from queries.engine.run import use_client
 from tests.queries.fixture_desk import ACCOUNT_COLS, TRADE_COLS, create_tables, fixture_client, t
 
@@ -555,7 +555,7 @@ def test_exposure_zero_equity_gives_null_pct(fx):
     assert hour8["gross_pct"] is not None
 
 
-def test_latest_exposure_and_equity(fx):
+def test_latest_exposure_and_account_snapshot(fx):
     f, client = fx
     row = _run(client, overview.latest_exposure).row(0, named=True)
     assert row["ts"] == t(2025, 4, 5, 12, 0) + timedelta(milliseconds=700)
@@ -563,8 +563,8 @@ def test_latest_exposure_and_equity(fx):
     last_pos = [r for r in f.positions if t(2025, 4, 5, 12, 0) <= r[0]]
     assert row["gross_usd"] == pytest.approx(sum(abs(r[5]) for r in last_pos))
     assert row["equity"] == pytest.approx(f.snaps()[-1][1])
-    eq = _run(client, overview.latest_equity).row(0, named=True)
-    assert eq["ts"] == t(2025, 4, 5, 12, 0)
+    eq = _run(client, risk.latest_account_risk).row(0, named=True)  # the newest account snapshot
+    assert eq["ts"] == t(2025, 4, 5, 12, 0) and eq["equity"] == pytest.approx(f.snaps()[-1][1])
 
 
 def test_flows_list_dedupes(fx):

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 
 from lib.clickhouse import contract
 from lib.demo import seed_client
-from queries.book import overview, positions, trades
+from queries.book import overview, positions, risk, trades
 from queries.engine.run import use_client
 from queries.health import contract as contract_queries
 from queries.health import health, odd_data
@@ -38,7 +38,8 @@ CALLS = [
     ("sync_summary", health.sync_summary, (END,)),
     ("sync_failures", health.sync_failures, (END, 50)),
     ("sync_durations", health.sync_durations, (END, 24)),
-    ("latest_equity", overview.latest_equity, ()),
+    ("latest_account_risk", risk.latest_account_risk, ()),
+    ("position_risk", risk.position_risk, ()),
     ("headline_pnl", overview.headline_pnl, ()),
     ("latest_exposure", overview.latest_exposure, ()),
     ("pnl_window", overview.pnl_window, (S, E)),

@@ -11,6 +11,7 @@ import pytest
 from lib import config
 from lib.book import execution
 from queries.book import trades
+from queries.book.window import window
 from queries.engine.run import use_client
 from tests.queries.fixture_desk import (
     ACCOUNT_COLS,
@@ -419,9 +420,9 @@ def test_intraday_window_reads_only_its_fills(fx):
     days = _run(client, trades.fills_summary, datetime(2025, 5, 6, tzinfo=UTC), datetime(2025, 5, 8, tzinfo=UTC))
     assert days.row(0, named=True)["n_fills"] == 9
     with pytest.raises(ValueError):
-        trades._window(hi, lo)
+        window(hi, lo)
     with pytest.raises(TypeError):
-        trades._window(START, hi)
+        window(START, hi)
 
 
 def test_a_taker_only_day_has_maker_share_zero_and_counts_in_the_week(fx):
@@ -435,7 +436,7 @@ def test_a_taker_only_day_has_maker_share_zero_and_counts_in_the_week(fx):
     assert by_day[hi]["n_fills"] == 1 and by_day[hi]["maker_share"] == 0.0
     fills = f.fills(lo, hi)
     week = sum(e["notional"] for e in fills if not e["crossed"]) / sum(e["notional"] for e in fills)
-    assert execution.weighted_mean(df["maker_share"].to_list(), df["notional_usd"].to_list()) == pytest.approx(week)
+    assert _run(client, trades.fills_summary, lo, hi).row(0, named=True)["maker_share"] == pytest.approx(week)
     assert _run(client, trades.fills_summary, lo, lo).row(0, named=True)["maker_share"] == 0.0
     by_coin = _run(client, trades.coin_execution, START, END)
     assert by_coin.filter(by_coin["coin"] == "NOPX")["maker_share"].item() == 0.0  # NOPX is only taker fills

@@ -145,16 +145,18 @@ _COLUMNS = {
         "Price PnL", format="dollar", help="PnL − funding + fees: what prices did to the book"
     ),
     "funding": st.column_config.NumberColumn("Funding", format="dollar", help="+ received"),
-    "fees": st.column_config.NumberColumn("Fees", format="dollar", help="+ paid"),
-    "costs": st.column_config.NumberColumn("Costs", format="dollar", help="Fees − funding"),
+    "fees": st.column_config.NumberColumn("Fees", format="dollar", help="A cost: negative (− paid)"),
+    "costs": st.column_config.NumberColumn("Costs", format="dollar", help="Funding + fees: negative = a net cost"),
     "pnl_per_hour": st.column_config.NumberColumn("PnL / hour", format="dollar"),
     "thin": st.column_config.CheckboxColumn("Thin", help=f"Fewer than {config.REGIME_THIN_HOURS} hours"),
 }
 
 
 def _table(frame: pl.DataFrame, columns: list[str]) -> None:
+    # costs carry the one sign every surface shows (lib.format.cost): what they do to PnL, negative
+    shown = frame.with_columns(-pl.col(c) for c in ("fees", "costs") if c in frame.columns)
     st.dataframe(
-        frame.select(columns),
+        shown.select(columns),
         hide_index=True,
         placeholder=fmt.MISSING,
         height=35 * frame.height + 38,
@@ -168,8 +170,8 @@ def pnl_windows_panel(view: PnlWindows, trend_up: float, trend_down: float) -> N
     t = view.total
     st.caption(
         f"{t['n_intervals']:,} intervals between account snapshots, PnL {fmt.usd(t['pnl'], signed=True)} = price "
-        f"{fmt.usd(t['price_pnl'], signed=True)} + funding {fmt.usd(t['funding'], signed=True)} − fees "
-        f"{fmt.usd(t['fees'])}. Each interval is placed at its midpoint (UTC); deposits and withdrawals are "
+        f"{fmt.usd(t['price_pnl'], signed=True)} + funding {fmt.usd(t['funding'], signed=True)} + fees "
+        f"{fmt.usd(fmt.cost(t['fees']), signed=True)}. Each interval is placed at its midpoint (UTC); deposits and withdrawals are "
         "never PnL. Regime of an hour: BTC over the 24 h ending at that hour's close (Binance candles) — trend "
         f"up above {fmt.pct(trend_up, 1, signed=True)}, down below "
         f"{fmt.pct(trend_down, 1, signed=True)}; volatility in terciles of the range's hours. "

@@ -85,24 +85,24 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
         "Short positions", x.get("n_short", fmt.MISSING), delta=fmt.usd(x.get("short_usd")) if x else None, **_ROW2_OFF
     )
     te_now = view.te
-    counts_text = charts.category_text(te_now["counts"])
-    problems_text = charts.category_text(te_now["problems"])
+    counts_text = charts.category_text(te_now.counts)
+    problems_text = charts.category_text(te_now.problems)
     row[4].metric(
         "Tracking error",
-        fmt.pct(te_now["te"]),
-        delta=fmt.metric_delta(fmt.pp(te_now["delta"])),
+        fmt.pct(te_now.te),
+        delta=fmt.metric_delta(fmt.pp(te_now.delta)),
         delta_color="inverse",
         delta_description="vs day before",
         help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
         "the newest day whose snapshot hour is complete in the data. "
         + (f"Problems: {problems_text}." if problems_text else "No problem rows."),
     )
-    if snap_day is not None and te_now["state"] is not None:
+    if snap_day is not None and te_now.state is not None:
         st.caption(
             f"Tracking error at {fmt.snapshot_when(snap_day, hour)}: not computed, "
             + (
                 "no model targets for this holdings date"
-                if te_now["state"] == te_snapshot.NO_TARGETS
+                if te_now.state == te_snapshot.NO_TARGETS
                 else "no fills up to this snapshot (the book is unknown)"
             )
             + " — nothing is classified, as on the Positions and Tracking Error pages."
@@ -174,18 +174,24 @@ def decomposition(view: Decomposition) -> None:
 
 
 @cache.section()
-def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label: str) -> None:
-    """Equity curve with flows marked, the worst and current drawdowns, the underwater chart."""
+def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label: str, span: str) -> None:
+    """Equity curve with flows marked, the worst and current drawdowns (each with its peak), the underwater chart.
+
+    `span` names the window the drawdown is measured in (its running peak starts at the window's start mark)."""
     periods, worst = view.periods, view.worst
-    st.subheader("Equity and drawdown")
+    st.subheader(f"Equity and drawdown, {span}")
     plot.show(charts.equity_curve(periods, flows, bucket_label), key="ov_equity")
     d1, d2, d3, d4 = layout.metric_row(4)
     n_snaps = view.n_snapshots
     d1.metric(
         "Max drawdown",
         fmt.pct(worst["max_drawdown"], signed=True),
-        help="Worst fall of the time-weighted (deposit-adjusted) equity index from a running peak in the "
-        f"range, measured at every account snapshot ({n_snaps:,} here) whatever the range's length.",
+        delta=_peak_words(worst["max_drawdown"], worst["peak_ts"]),
+        delta_arrow="off",
+        delta_color="off",
+        help="Worst fall of the time-weighted (deposit-adjusted) equity index from its running peak within "
+        f"{span} (the peak is searched from the window's start mark on), measured at every account snapshot "
+        f"({n_snaps:,} here) whatever the range's length.",
     )
     d2.metric("Peak (UTC)", charts.short_utc(worst["peak_ts"]), help=fmt.utc(worst["peak_ts"], seconds=True))
     d3.metric(
@@ -201,7 +207,12 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     d4.metric(
         "Current drawdown",
         fmt.pct(worst["current_drawdown"], signed=True),
-        help=f"From the peak of {fmt.utc(worst['current_peak_ts'], seconds=True)}.",
+        delta=_peak_words(worst["current_drawdown"], worst["current_peak_ts"]),
+        delta_arrow="off",
+        delta_color="off",
+        help=f"{fmt.drawdown(worst['current_drawdown'], worst['current_peak_ts'])} "
+        f"({fmt.utc(worst['current_peak_ts'], seconds=True)}), at the newest account snapshot of {span}; "
+        "the daily report and the drawdown alert read the same definition over their own window.",
     )
     plot.show(charts.underwater(view.underwater, worst, bucket_label), key="ov_underwater")
     notes = [
@@ -212,6 +223,13 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     if view.n_bad_snapshots:
         notes.append(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
     st.caption(" ".join(notes))
+
+
+def _peak_words(dd: float | None, peak_ts) -> str | None:
+    """'from the 2026-09-11 peak' under a drawdown metric (None without a peak)."""
+    text = fmt.drawdown(dd, peak_ts)
+    shown = fmt.pct(dd, 2, signed=True)
+    return text[len(shown) :].strip() or None if text != shown else None
 
 
 @cache.section()

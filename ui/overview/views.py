@@ -13,6 +13,7 @@ import polars as pl
 
 from lib.book import pnl
 from lib.health import rules as health_rules
+from lib.tracking import snapshot as te_snapshot
 from ui import cache
 
 health_summary = cache.view()(health_rules.overall_status)
@@ -32,7 +33,7 @@ class ExposureNow:
     row: dict  # the latest_exposure row (empty when it did not load)
     gross_pct: float | None
     net_pct: float | None
-    te: dict  # pnl.te_headline: te, delta, counts, problems
+    te: te_snapshot.TeNow  # the latest complete snapshot's TE, its day before, counts and problems
 
 
 @cache.view()
@@ -42,7 +43,7 @@ def exposure_now(expo: pl.DataFrame | None, timeline: pl.DataFrame | None, snaps
         row,
         pnl.exposure_pct(row.get("gross_usd"), row.get("equity")),
         pnl.exposure_pct(row.get("net_usd"), row.get("equity")),
-        pnl.te_headline(timeline, snapshot_day),
+        te_snapshot.te_now(timeline, snapshot_day),
     )
 
 

@@ -41,7 +41,7 @@ def book(view: te_snapshot.SnapshotView, unpriced_notes: list[str], n_symbols: i
         help="Weight-space tracking error vs the T+2 target over priced symbols.",
     )
     bad = view.unpriced
-    if bad.height:
+    if bad.height and view.state != te_snapshot.PENDING:  # an open hour has no close yet: not a data problem
         notes = "\n".join(f"- {note}" for note in unpriced_notes)
         st.warning(
             f"**Data quality: {bad.height} held symbol(s) without an actual weight** (no usable price or "

@@ -235,7 +235,7 @@ def render(client: DeskClient) -> Selection:
         sb.error("**Data as of:** unknown — the account snapshot table is empty.")
     else:
         age_s = (datetime.now(UTC) - as_of).total_seconds()
-        text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.age(age_s)} ago)"
+        text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.ago(age_s)})"
         status, why = health_rules.data_as_of_status(age_s)
         if status == health_rules.OK:
             sb.caption(text)
@@ -267,4 +267,4 @@ def data_as_of_line(as_of: datetime | None) -> None:
     if as_of is None:
         st.caption(f"Data as of: unknown (no account snapshot readable){_scope_words()}")
     else:
-        st.caption(f"Data as of {fmt.utc(as_of)} · {fmt.age_since(as_of)} ago · all times UTC{_scope_words()}")
+        st.caption(f"Data as of {fmt.utc(as_of)} · {fmt.age_since(as_of)} · all times UTC{_scope_words()}")

@@ -41,7 +41,7 @@ def headline(
         )
     slots[1].metric(
         "Binance prices (1h klines)",
-        f"{fmt.age(kline_age_s)} ago" if kline_age_s is not None else fmt.MISSING,
+        fmt.ago(kline_age_s) if kline_age_s is not None else fmt.MISSING,
         delta=f"newest candle {fmt.utc(kline_newest)}" if kline_newest else "not available",
         delta_arrow="off",
         delta_color="off",

@@ -275,12 +275,7 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[str], status: str | Non
     return out.with_columns(tables.as_label(status)) if status else out
 
 
-def _dur(s: float | None) -> str:
-    if s is None:
-        return fmt.MISSING
-    if abs(s) < 10:
-        return f"{s:.2f} s"
-    return fmt.age(s) if s >= 0 else f"{s:.0f} s"
+_dur = fmt.duration  # the alerts print a sync latency the same way
 
 
 MONITOR_COLUMNS = (

@@ -149,7 +149,7 @@ def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
     cols[1].metric("Server version", info["version"] if info else fmt.MISSING)
     cols[2].metric("Round trip · SELECT version()", f"{info['rtt_s'] * 1000:.0f} ms" if info else fmt.MISSING)
     last_ok = client.last_success_at
-    cols[3].metric("Last successful query", f"{fmt.age_since(last_ok)} ago" if last_ok else "never")
+    cols[3].metric("Last successful query", fmt.age_since(last_ok) if last_ok else "never")
     secondary = client.settings.secondary.label if client.settings.secondary else "none configured"
     st.caption(
         f"Endpoint: {client.description} · secondary: {secondary} · last success "

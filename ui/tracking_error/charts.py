@@ -17,7 +17,9 @@ from typing import Any
 
 import polars as pl
 
+from lib import config
 from lib import format as fmt
+from lib.tracking import lag as execution_lag
 from ui import plot
 from ui.plot import Spec
 
@@ -174,7 +176,8 @@ def flip_share(daily: pl.DataFrame) -> Spec:
     return plot.spec(
         data,
         plot.layout(
-            "Flip-explained share of Σerr² (closer to T+1 than T+2)",
+            f"Flip-explained share of Σerr² (closer to T+1 than T+2, targets more than "
+            f"{config.FLIP_MIN_TARGET_GAP * 100:g}% apart)",
             height=300,
             xaxis=_date_axis(daily["date"].to_list()),
             yaxis={"range": [0, 100], "ticksuffix": "%"},
@@ -246,27 +249,36 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
 def _lag_hover(row: dict, lags: tuple[int, ...]) -> str:
     best = row["best_lag"]
     parts = " · ".join(f"D−{k} {fmt.pct(row[f'te_lag{k}'], 2)}" for k in lags)
-    head = (
-        f"{row['date'].isoformat()}: best D−{best}" if best is not None else f"{row['date'].isoformat()}: no lag known"
-    )
+    if best is None:
+        head = f"{row['date'].isoformat()}: no lag known"
+    elif row["effective_lag"] is None:
+        head = f"{row['date'].isoformat()}: {row['kind']} (smallest TE at D−{best}, not clearly below D−2's)"
+    else:
+        head = f"{row['date'].isoformat()}: D−{row['effective_lag']}, {row['kind']}"
     return f"{head}<br>TE vs targets {parts}"
 
 
 def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec:
     """One cell per day coloured by its effective lag (lib.format.LAG_COLORS); hover shows the TE at every lag.
 
-    `days` is `lib.tracking.lag.lag_days`: `date, te_lag0.., best_lag`. A day without a best lag is a grey cell.
+    `days` is `lib.tracking.lag.lag_days`: `date, te_lag0.., best_lag, effective_lag, kind`. The colour is the
+    day's one classification (`lib.tracking.lag.effective`, as its verdict and `cli lag`): a best lag that is not
+    clearly better than the schedule is a "no clear lag" cell, a day without any lag a grey one.
     """
     rows = days.to_dicts()
     data = []
-    for lag in (*lags, None):
-        sel = [r for r in rows if r["best_lag"] == lag]
+    groups: list[tuple[str, str, str, list[dict]]] = []
+    for lag in lags:
+        sel = [r for r in rows if r["effective_lag"] == lag]
+        name = f"D−{lag}" + (" (schedule)" if lag == scheduled else "")
+        groups.append((name, fmt.LAG_COLORS[lag], f"D−{lag}", sel))
+    unclear = [r for r in rows if r["effective_lag"] is None and r["best_lag"] is not None]
+    groups.append(("no clear lag", fmt.LAG_NO_CLEAR_COLOR, "≈", unclear))
+    unknown = [r for r in rows if r["best_lag"] is None and r["kind"] != execution_lag.PENDING]  # pending: no cell
+    groups.append(("unknown", fmt.LAG_UNKNOWN_COLOR, "?", unknown))
+    for name, color, text, sel in groups:
         if not sel:
             continue
-        if lag is None:
-            name, color = "unknown", fmt.LAG_UNKNOWN_COLOR
-        else:
-            name, color = f"D−{lag}" + (" (schedule)" if lag == scheduled else ""), fmt.LAG_COLORS[lag]
         data.append(
             {
                 "type": "bar",
@@ -275,7 +287,7 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
                 "name": name,
                 "width": [DAY_MS * 0.92] * len(sel),  # one day wide, also for a lag seen on a single day
                 "marker": {"color": color, "line": {"width": 0}},
-                "text": [f"D−{lag}" if lag is not None else "?" for _ in sel],
+                "text": [text] * len(sel),
                 "textposition": "inside",
                 "insidetextanchor": "middle",
                 "textfont": {"color": "white", "size": 10},
@@ -286,7 +298,7 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
     return plot.spec(
         data,
         plot.layout(
-            "Effective execution lag by day (the targets the book tracked best)",
+            "Effective execution lag by day (the targets the book tracked clearly best)",
             height=170,
             barmode="overlay",
             bargap=0.08,
@@ -297,11 +309,12 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
 
 
 def lag_share(shares: pl.DataFrame, scheduled: int) -> Spec:
-    """Share of the range's days at each lag (horizontal bars, day counts as text)."""
+    """Share of the range's days at each effective lag and with no clear lag (horizontal bars, day counts as text)."""
     labels = [
         lbl + (" (schedule)" if lag == scheduled else "")
         for lag, lbl in zip(shares["lag"].to_list(), shares["label"].to_list())
     ]
+    colors = [fmt.LAG_NO_CLEAR_COLOR if lag is None else fmt.LAG_COLORS[lag] for lag in shares["lag"].to_list()]
     share = plot.percent(shares["share"].to_list())
     data = [
         {
@@ -309,7 +322,7 @@ def lag_share(shares: pl.DataFrame, scheduled: int) -> Spec:
             "orientation": "h",
             "y": labels,
             "x": share,
-            "marker": {"color": [fmt.LAG_COLORS.get(lag, fmt.LAG_UNKNOWN_COLOR) for lag in shares["lag"].to_list()]},
+            "marker": {"color": colors},
             "text": [f"{n} d" for n in shares["n_days"].to_list()],
             "textposition": "auto",
             "hovertemplate": "%{y}: %{x:.0f}% of days<extra></extra>",

@@ -42,7 +42,12 @@ def headline(s: dict, window: int) -> None:
         if s["ex_post_day"]
         else f"Needs {window} days with a known active return.",
     )
-    m4.metric("Days with targets", f"{s['n_days_te']} / {s['n_days']}")
+    m4.metric(
+        "Days with targets",
+        f"{s['n_days_te']} / {s['n_days']}",
+        help="Days of the range whose snapshot has closed and has model targets, of the days whose snapshot has "
+        "closed" + (f" ({s['n_pending']} not closed yet: not counted)." if s.get("n_pending") else "."),
+    )
 
 
 @cache.section()
@@ -104,11 +109,13 @@ def lag_strip(view: LagView) -> None:
     plot.show(charts.lag_strip(view.days, execution_lag.LAGS, execution_lag.SCHEDULED), key="te_lag_strip")
     plot.show(charts.lag_share(view.shares, execution_lag.SCHEDULED), key="te_lag_share")
     st.caption(
-        f"Each day's book (snapshot hour) against the model targets dated D−0 … D−{config.LAG_SWEEP_MAX}: "
-        f"the lag with the smallest weight-space TE is the day's effective lag (schedule "
-        f"D−{execution_lag.SCHEDULED}). D−1 is a one-day timing slip, D−3 a skipped rebalance. "
-        f"{view.n_known} of {view.days.height} day(s) have a lag; a lag whose targets are missing is "
-        "left out, never counted as 0."
+        f"Each day's book (snapshot hour, read at its end) against the model targets dated D−0 … "
+        f"D−{config.LAG_SWEEP_MAX}: the lag with the smallest weight-space TE is the day's effective lag when it "
+        f"is the schedule (D−{execution_lag.SCHEDULED}) or clearly better than it (TE below "
+        f"{config.LAG_CLEAR_RATIO:.0%} of D−{execution_lag.SCHEDULED}'s); otherwise the day has no clear lag (≈), "
+        f"as its verdict says. D−1 is a one-day timing slip, D−3 a skipped rebalance. {view.n_known} of "
+        f"{view.days.height} day(s) could be compared; a lag whose targets are missing is left out, never "
+        "counted as 0."
     )
 
 

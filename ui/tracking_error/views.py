@@ -73,9 +73,18 @@ class RangePage:
 
 @cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)
 def range_page(
-    timeline: pl.DataFrame, start: date, end: date, window: int, w_eps: float, mag_eps: float, mag_rule: str
+    timeline: pl.DataFrame,
+    start: date,
+    end: date,
+    window: int,
+    w_eps: float,
+    mag_eps: float,
+    mag_rule: str,
+    last_complete: date | None = None,
 ) -> RangePage:
-    view = te_daily.range_view(timeline, start, end, window, w_eps, mag_eps, mag_rule)
+    """The range classified up to `last_complete` (lib.clock: a snapshot that has not closed is never classified,
+    averaged or charted)."""
+    view = te_daily.range_view(timeline, start, end, window, w_eps, mag_eps, mag_rule, last_complete)
     trend = Trend(
         view.daily,
         view.by_category,
@@ -122,8 +131,8 @@ class LagView:
 
 
 @cache.view()
-def lag_view(sweep: pl.DataFrame, start: date, end: date) -> LagView:
-    days = execution_lag.lag_days(sweep, te_daily.calendar(start, end))
+def lag_view(sweep: pl.DataFrame, start: date, end: date, last_complete: date | None = None) -> LagView:
+    days = execution_lag.lag_days(sweep, te_daily.calendar(start, end), last_complete)
     return LagView(days, execution_lag.lag_shares(days), int(days["best_lag"].is_not_null().sum()))
 
 

@@ -122,13 +122,15 @@ COIN_COLUMNS: dict[str, Any] = {
     "n_fills": "Fills",
     "notional_usd": st.column_config.NumberColumn("Notional", format="dollar"),
     "realized": st.column_config.NumberColumn("Realized PnL", format="dollar"),
-    "fees": st.column_config.NumberColumn("Fees", format="dollar"),
+    "fees": st.column_config.NumberColumn("Fees", format="dollar", help="A cost: negative (a net rebate positive)"),
     "fee_bps": st.column_config.NumberColumn("Fees (bp)", format="%.2f"),
     "maker_share": st.column_config.NumberColumn("Maker share", format="percent"),
     "avg_slippage_bps": st.column_config.NumberColumn(
         "Slippage (bp)", format="%+.1f", help="Notional-weighted over priced fills"
     ),
-    "slippage_usd": st.column_config.NumberColumn("Slippage cost", format="dollar"),
+    "slippage_usd": st.column_config.NumberColumn(
+        "Slippage cost", format="dollar", help="Slippage × notional vs the 1h open: negative = it cost the desk"
+    ),
     "n_unpriced": "No price",
     "n_untracked": "Untracked",
     "n_off_window": "Off-window",
@@ -159,10 +161,12 @@ def headline(t: dict[str, Any]) -> None:
     m[1].metric("Notional traded", fmt.usd(t.get("notional_usd")))
     m[2].metric(
         "Fees",
-        fmt.usd(t.get("fees")),
-        delta=f"{fmt.bps(t.get('fee_bps'), 2)} of notional" if t.get("fee_bps") is not None else None,
+        fmt.usd(fmt.cost(t.get("fees")), signed=True),
+        delta=f"{t['fee_bps']:.2f} bp of notional" if t.get("fee_bps") is not None else None,
         delta_arrow="off",
         delta_color="off",
+        help="Fees paid in USD, as a cost: negative, as in Overview's PnL decomposition and the reports "
+        "(a net maker rebate is positive). The bp are the fees' share of the traded notional.",
     )
     m[3].metric("Realized PnL", fmt.usd(t.get("realized"), signed=True))
     m = layout.metric_row(4)
@@ -229,10 +233,10 @@ def per_day(view: PerDay) -> None:
 
 @cache.section()
 def by_coin(frame: pl.DataFrame) -> None:
-    """Slippage of the most traded coins, then every coin's execution numbers."""
+    """Slippage of the most traded coins, then every coin's execution numbers (USD costs negative)."""
     plot.show(charts.coin_slippage(frame), key="tr_coin_chart")
     st.dataframe(
-        frame,
+        frame.with_columns(-pl.col("fees"), -pl.col("slippage_usd")),
         hide_index=True,
         placeholder=fmt.MISSING,
         column_order=COIN_ORDER,

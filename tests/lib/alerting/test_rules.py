@@ -9,7 +9,9 @@ import pytest
 
 from lib import config
 from lib.alerting import rules as alerts
+from lib.book import risk
 from lib.config import ConfigError
+from lib.tracking import snapshot as te_snapshot
 
 UTC = UTC
 NOW = datetime(2025, 12, 7, 12, 0, tzinfo=UTC)
@@ -190,47 +192,73 @@ def test_targets_missing_deadlines():
 # -------------------------------------------------------------- tracking
 
 
-def snapshot_rows(actual, target, t2_rows=None):
+def snapshot_rows(actual, target, t2_rows=None, fills=True):
     syms = [f"S{i}" for i in range(len(actual))]
     return pl.DataFrame(
         {
             "holdings_date": [NOW.date()] * len(syms),
             "sym": syms,
+            "bn_symbol": [f"{s}USDT" for s in syms],
+            "pos_units": [a * 1000.0 for a in actual],
+            "bn_px": [1.0] * len(syms),
+            "equity_usd": [1000.0] * len(syms),
             "actual_weight": actual,
             "weight_t2": target,
             "weight_t1": target,
             "t2_rows_for_day": [t2_rows if t2_rows is not None else len(syms)] * len(syms),
+            "last_fill_hour": [NOW if fills else None] * len(syms),
         }
     )
 
 
+def snap_of(rows: pl.DataFrame, complete: bool = True) -> te_snapshot.TeNow:
+    """The tracking rules' input, as answers.tracking.te_now builds it: the pages' SnapshotView of the day."""
+    return te_snapshot.TeNow(NOW.date(), 2, te_snapshot.snapshot_view(rows, complete=complete), None)
+
+
 def test_te_threshold():
     te_max = T["te_max"]
-    at = alerts.snapshot(snapshot_rows([0.10 + te_max], [0.10]), NOW.date(), 2)  # one error of exactly te_max
+    at = snap_of(snapshot_rows([0.10 + te_max], [0.10]))  # one error of exactly te_max
     assert one(alerts.tracking(at, T), "te_high").status == alerts.OK
-    past = alerts.snapshot(snapshot_rows([0.10 + te_max + 1e-4], [0.10]), NOW.date(), 2)
+    past = snap_of(snapshot_rows([0.10 + te_max + 1e-4], [0.10]))
     r = one(alerts.tracking(past, T), "te_high")
     assert r.status == alerts.FIRING and "3.01%" in r.subject
+    assert r.subject.endswith("at 2025-12-07 02:00 hour (positions as of 03:00 UTC)")  # named at its end
 
 
 def test_wrong_direction_extra_and_missing_counts():
     m = int(T["missing_max"])
-    clean = alerts.snapshot(snapshot_rows([0.05] * 4, [0.05] * 4), NOW.date(), 2)
+    clean = snap_of(snapshot_rows([0.05] * 4, [0.05] * 4))
     assert {r.rule: r.status for r in alerts.tracking(clean, T)} == {r: alerts.OK for r in alerts.TRACKING_RULES}
-    wrong = alerts.snapshot(snapshot_rows([-0.05, 0.05], [0.05, 0.05]), NOW.date(), 2)
+    wrong = snap_of(snapshot_rows([-0.05, 0.05], [0.05, 0.05]))
     assert one(alerts.tracking(wrong, T), "wrong_direction").status == alerts.FIRING
-    extra = alerts.snapshot(snapshot_rows([0.05, 0.05], [0.0, 0.05]), NOW.date(), 2)
+    extra = snap_of(snapshot_rows([0.05, 0.05], [0.0, 0.05]))
     r = one(alerts.tracking(extra, T), "extra_position")
     assert r.status == alerts.FIRING and "S0" in r.detail
-    at = alerts.snapshot(snapshot_rows([0.0] * m + [0.05], [0.05] * m + [0.05]), NOW.date(), 2)
+    at = snap_of(snapshot_rows([0.0] * m + [0.05], [0.05] * m + [0.05]))
     assert one(alerts.tracking(at, T), "missing_positions").status == alerts.OK
-    past = alerts.snapshot(snapshot_rows([0.0] * (m + 1) + [0.05], [0.05] * (m + 1) + [0.05]), NOW.date(), 2)
+    past = snap_of(snapshot_rows([0.0] * (m + 1) + [0.05], [0.05] * (m + 1) + [0.05]))
     r = one(alerts.tracking(past, T), "missing_positions")
     assert r.status == alerts.FIRING and f"{m + 1} missing" in r.subject
 
 
+def test_targets_and_no_fills_is_not_all_missing():
+    """A day with targets and no fill up to the snapshot: the book is unknown (the pages' one day rule), so the
+    alert does not call every symbol MISSING (it was TE 11.2% and te_high firing) — not evaluated instead."""
+    snap = snap_of(snapshot_rows([0.0, 0.0], [0.05, 0.10], fills=False))
+    res = {r.rule: r for r in alerts.tracking(snap, T)}
+    assert {res[r].status for r in ("te_high", "wrong_direction", "extra_position", "missing_positions")} == {
+        alerts.NOT_EVALUATED
+    }
+    assert "no fills up to the 2025-12-07 02:00 hour (positions as of 03:00 UTC) snapshot" in res["te_high"].detail
+    assert res["no_targets_d2"].status == alerts.OK
+    # a snapshot whose hour has not closed is not judged either
+    pending = {r.rule: r for r in alerts.tracking(snap_of(snapshot_rows([0.0], [0.05]), complete=False), T)}
+    assert pending["te_high"].status == alerts.NOT_EVALUATED and "has not closed" in pending["te_high"].detail
+
+
 def test_no_targets_d2_leaves_the_other_tracking_rules_not_evaluated():
-    snap = alerts.snapshot(snapshot_rows([0.05], [None], t2_rows=0), NOW.date(), 2)
+    snap = snap_of(snapshot_rows([0.05], [None], t2_rows=0))
     res = {r.rule: r for r in alerts.tracking(snap, T)}
     assert res["no_targets_d2"].status == alerts.FIRING and "2025-12-05" in res["no_targets_d2"].subject
     assert {res[r].status for r in ("te_high", "wrong_direction", "extra_position", "missing_positions")} == {
@@ -340,31 +368,46 @@ def test_drawdown():
 
 
 def test_margin_used():
+    """The alert reads Overview's number: lib.book.risk.account_totals over the newest snapshot of every account."""
     limit = T["margin_used_max"]
-    frame = lambda used: pl.DataFrame({"ts": [NOW], "account_value": [1000.0], "total_margin_used": [used]})
-    assert one(alerts.margin_used(frame(1000.0 * limit), T)).status == alerts.OK
-    assert one(alerts.margin_used(frame(1000.0 * limit + 0.01), T)).status == alerts.FIRING
-    assert one(alerts.margin_used(frame(None), T)).status == alerts.NOT_EVALUATED
+
+    def totals(*used):
+        return risk.account_totals(
+            pl.DataFrame(
+                {
+                    "ts": [NOW] * len(used),
+                    "equity": [1000.0] * len(used),
+                    "margin_used": list(used),
+                    "total_ntl": [0.0] * len(used),
+                    "withdrawable": [0.0] * len(used),
+                    "prev_margin_pct": [None] * len(used),
+                    "prev_leverage": [None] * len(used),
+                }
+            )
+        )
+
+    assert one(alerts.margin_used(totals(1000.0 * limit), T)).status == alerts.OK
+    r = one(alerts.margin_used(totals(1000.0 * limit + 0.01), T))
+    assert r.status == alerts.FIRING and r.subject == "Margin used 60.0% of equity"
+    # two accounts: summed, then divided (0.7 of 2000), never one account's share
+    two = one(alerts.margin_used(totals(1000.0, 400.0), T))
+    assert two.status == alerts.FIRING and "70.0%" in two.subject and "2 accounts summed" in two.detail
+    assert one(alerts.margin_used(totals(None), T)).status == alerts.NOT_EVALUATED
+    assert one(alerts.margin_used({}, T)).status == alerts.NOT_EVALUATED
 
 
-def test_liquidation_distance_long_and_short():
+def test_liquidation_near_reads_the_pages_distance():
+    """The alert reads queries.book.risk.position_risk's liq_distance_pct (percent of the mark), the distance the
+    Overview and Positions tables show: one definition."""
     limit = T["liquidation_distance_min"]
-    # long 10 units at mark 100 (value 1000): liquidation at 90 is exactly 10% away
-    assert alerts.liquidation_distance(10, 1000, 90) == pytest.approx(0.10)
-    assert alerts.liquidation_distance(-10, 1000, 110) == pytest.approx(0.10)
-    assert alerts.liquidation_distance(10, 1000, None) is None
-    frame = lambda liq_long, liq_short: pl.DataFrame(
-        {
-            "coin": ["BTC", "ETH"],
-            "szi": [10.0, -10.0],
-            "position_value": [1000.0, 1000.0],
-            "liquidation_px": [liq_long, liq_short],
-        }
-    )
-    at = 100 * (1 - limit)
-    assert one(alerts.liquidation_near(frame(at - 1e-9, 300.0), T)).status == alerts.OK
-    r = one(alerts.liquidation_near(frame(at + 0.01, 100 * (1 + limit) - 0.01), T))
-    assert r.status == alerts.FIRING and "BTC" in r.detail and "ETH" in r.detail and r.subject.startswith("2 ")
+    frame = lambda *pct: pl.DataFrame({"coin": ["BTC", "ETH", "SOL"][: len(pct)], "liq_distance_pct": list(pct)})
+    assert one(alerts.liquidation_near(frame(limit * 100, 30.0, None), T)).status == alerts.OK
+    r = one(alerts.liquidation_near(frame(limit * 100 - 0.01, 5.0, None), T))
+    assert r.status == alerts.FIRING and r.subject.startswith("2 ") and r.detail == "ETH 5.0%, BTC 10.0%"
+    ok = one(alerts.liquidation_near(frame(40.0, 25.0), T))
+    assert ok.detail == "closest ETH 25.0% away"
+    none = one(alerts.liquidation_near(frame(None), T))
+    assert none.status == alerts.OK and none.detail == "no liquidation price reported"
 
 
 # ----------------------------------------------------------------- shape
@@ -416,8 +459,8 @@ def test_every_rule_is_covered_by_evaluate():
         day_exec=empty,
         today_pnl=empty,
         equity_daily=empty,
-        latest_equity=empty,
-        liquidation=empty,
+        account_risk=empty,
+        position_risk=empty,
         clickhouse_error="ClickHouse unreachable — http://db:8123: refused",
     )
     res = alerts.evaluate(inputs, T)

@@ -36,12 +36,6 @@ def test_slippage_unknown_side():
     assert ex.slippage_bps("X", 100.0, 100.0) is None
 
 
-def test_weighted_mean_skips_unknowns():
-    assert ex.weighted_mean([10.0, None, 20.0], [1.0, 5.0, 3.0]) == pytest.approx((10 + 60) / 4)
-    assert ex.weighted_mean([None], [1.0]) is None
-    assert ex.weighted_mean([], []) is None
-
-
 def test_duration_text():
     assert ex.duration_text(42) == "42 s"
     assert ex.duration_text(59.6) == "1 min 00 s"

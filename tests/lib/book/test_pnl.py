@@ -240,25 +240,3 @@ def test_headline_windows():
     assert h["today"]["pnl"] == pytest.approx(1.0) and h["today"]["ret"] == pytest.approx(0.0099)  # SQL's
     assert h["today"]["label"] == "today (UTC day)" and h["all"]["label"] == "since start"
     assert h["all"]["pnl"] is None and h["all"]["ret"] is None
-
-
-def test_te_headline_from_two_days_of_timeline():
-    d1, d2 = date(2025, 12, 6), date(2025, 12, 7)
-    tl = pl.DataFrame(
-        {
-            "holdings_date": [d1, d1, d2, d2, d2],
-            "sym": ["AAA", "BBB", "AAA", "BBB", "CCC"],
-            "actual_weight": [0.10, -0.05, 0.10, 0.0, 0.03],
-            "weight_t2": [0.10, -0.05, 0.13, -0.05, None],
-            "weight_t1": [0.10, -0.05, 0.10, -0.05, None],
-            "t2_rows_for_day": [2, 2, 2, 2, 2],  # both days have their D-2 targets
-        }
-    )
-    h = pnl.te_headline(tl, d2)
-    assert h["te_prev"] == pytest.approx(0.0)
-    assert h["te"] == pytest.approx(math.sqrt(0.03**2 + 0.05**2 + 0.03**2))
-    assert h["delta"] == pytest.approx(h["te"])
-    assert dict(h["counts"]) == {"MAGNITUDE_ERROR": 1, "MISSING_POSITION": 1, "EXTRA_POSITION": 1}
-    assert dict(h["problems"]) == dict(h["counts"])
-    empty = pnl.te_headline(None, d2)
-    assert empty["te"] is None and empty["counts"] == []

@@ -171,6 +171,18 @@ def test_errors_are_plain_subtraction_and_flip():
     assert one(0.049, 0.05, 0.01)["flip_explained"] is False
 
 
+def test_a_flip_needs_targets_that_differ_by_more_than_the_threshold():
+    """BNB: T+1 +5.55% vs T+2 +5.61% (a hair apart). A book at +5.10% is closer to T+1, but that is sizing
+    noise, not a timing slip: no flip. Targets 0.30% apart (> FLIP_MIN_TARGET_GAP 0.25%) do make one."""
+    from lib import config
+
+    assert config.FLIP_MIN_TARGET_GAP == 0.0025
+    assert one(0.0510, 0.0561, 0.0555)["flip_explained"] is False
+    assert one(0.0510, 0.0561, 0.0531)["flip_explained"] is True
+    # exactly the threshold apart is not more than it
+    assert one(0.0, 0.0050, 0.0025)["flip_explained"] is False
+
+
 def test_null_t1_gives_null_err_t1_and_no_flip():
     row = one(0.0, 0.03, None)
     assert row["category"] == MISSING_POSITION

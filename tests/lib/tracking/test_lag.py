@@ -38,20 +38,49 @@ SWEEP = sweep(
 
 def test_lag_days_wide_with_nulls_and_calendar():
     days = el.lag_days(SWEEP, [D1, D2, D3, D4])
-    assert days.columns == ["date", "te_lag0", "te_lag1", "te_lag2", "te_lag3", "best_lag"]
+    assert days.columns == [
+        "date",
+        "te_lag0",
+        "te_lag1",
+        "te_lag2",
+        "te_lag3",
+        "best_lag",
+        "effective_lag",
+        "kind",
+    ]
     assert days["date"].to_list() == [D1, D2, D3, D4]
-    assert days.row(2) == (D3, None, 0.086, 0.0076, None, 2)
-    assert days.row(3) == (D4, None, None, None, None, None)  # a day absent from the sweep is unknown
+    assert days.row(2) == (D3, None, 0.086, 0.0076, None, 2, 2, el.ON_TIME)
+    assert days.row(1)[-2:] == (1, el.ONE_DAY_SLIP)  # 0.58% < 0.8 x 3.49%
+    assert days.row(3) == (D4, None, None, None, None, None, None, el.UNKNOWN)  # absent from the sweep: unknown
+
+
+def test_effective_lag_is_the_verdicts_classification():
+    """The strip, the share of days, the verdict and `cli lag` read one rule: a best lag other than the
+    schedule is a slip only when clearly better (below LAG_CLEAR_RATIO x the schedule's TE)."""
+    marginal = {0: 0.1, 1: 0.0199, 2: 0.02, 3: 0.05}
+    assert el.effective(marginal, 1) == (None, el.NO_CLEAR_LAG)
+    assert el.lag_sentence(marginal, 1)[0] == el.NO_CLEAR_LAG
+    # 2025-11-21 in the demo: D-3 smallest but not clearly below D-2
+    assert el.effective({0: 0.08, 1: 0.05, 2: 0.031, 3: 0.029}, 3) == (None, el.NO_CLEAR_LAG)
+    assert el.effective({0: 0.07, 1: 0.066, 2: 0.048, 3: 0.0103}, 3) == (3, el.SKIPPED_REBALANCE)
+    assert el.effective({0: None, 1: 0.01, 2: None, 3: 0.05}, 1) == (None, el.NO_CLEAR_LAG)  # no D-2 targets
+    assert el.effective({2: 0.05}, 2) == (2, el.ON_TIME)
+    assert el.effective({}, None) == (None, el.UNKNOWN)
+    days = el.lag_days(sweep({D1: ([0.08, 0.05, 0.031, 0.029], 3)}))
+    assert days.row(0)[-3:] == (3, None, el.NO_CLEAR_LAG)  # best stays what the sweep says
 
 
 def test_lag_shares_over_days_with_a_lag():
     shares = el.lag_shares(el.lag_days(SWEEP, [D1, D2, D3, D4]))
-    assert shares["lag"].to_list() == [0, 1, 2, 3]
-    assert shares["label"].to_list() == ["D−0", "D−1", "D−2", "D−3"]
-    assert shares["n_days"].to_list() == [0, 1, 2, 0]
-    assert shares["share"].to_list() == pytest.approx([0.0, 1 / 3, 2 / 3, 0.0])
+    assert shares["lag"].to_list() == [0, 1, 2, 3, None]
+    assert shares["label"].to_list() == ["D−0", "D−1", "D−2", "D−3", "no clear lag"]
+    assert shares["n_days"].to_list() == [0, 1, 2, 0, 0]
+    assert shares["share"].to_list() == pytest.approx([0.0, 1 / 3, 2 / 3, 0.0, 0.0])
     none = el.lag_shares(el.lag_days(SWEEP.head(0), [D4]))
-    assert none["share"].to_list() == [None] * 4 and none["n_days"].to_list() == [0] * 4
+    assert none["share"].to_list() == [None] * 5 and none["n_days"].to_list() == [0] * 5
+    # a marginal best lag is counted as "no clear lag", not as a slip
+    unclear = el.lag_shares(el.lag_days(sweep({D1: ([0.08, 0.05, 0.031, 0.029], 3), D2: ([0.1, 0.1, 0.01, 0.1], 2)})))
+    assert unclear["n_days"].to_list() == [0, 0, 1, 0, 1]
 
 
 def test_json_shape_and_null_lags():
@@ -63,6 +92,8 @@ def test_json_shape_and_null_lags():
         "date": "2025-12-07",
         "te_by_lag": {"0": None, "1": 0.086, "2": 0.0076, "3": None},
         "best_lag": 2,
+        "effective_lag": 2,
+        "kind": "on time",
     }
     assert back["days"][1]["best_lag"] == 1
 

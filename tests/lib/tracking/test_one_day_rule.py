@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from lib.book import pnl
+from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
 
@@ -61,14 +61,27 @@ def test_day_state():
     assert te_snapshot.day_state(day(D3)) == te_snapshot.NO_FILLS
 
 
-def test_overview_headline_follows_the_rule():
+def test_te_now_follows_the_rule():
+    """Overview's TE metric and the tracking alerts read te_now: a day without targets or fills is not classified."""
     tl = timeline()
-    h = pnl.te_headline(tl.filter(pl.col("holdings_date") <= D2), D2)
-    assert (h["te"], h["counts"], h["problems"], h["state"]) == (None, [], [], te_snapshot.NO_TARGETS)
-    assert h["te_prev"] is not None  # D1 is classified: A matched (0.1 vs 0.1), B missing (0 vs 0.05)
-    assert abs(h["te_prev"] - 0.05) < 1e-12  # sqrt(0^2 + 0.05^2)
-    h3 = pnl.te_headline(tl.filter(pl.col("holdings_date") >= D2), D3)
-    assert (h3["te"], h3["counts"], h3["state"], h3["te_prev"]) == (None, [], te_snapshot.NO_FILLS, None)
+    h = te_snapshot.te_now(tl.filter(pl.col("holdings_date") <= D2), D2)
+    assert (h.te, h.counts, h.problems, h.state) == (None, [], [], te_snapshot.NO_TARGETS)
+    assert h.te_prev is not None  # D1 is classified: A matched (0.1 vs 0.1), B missing (0 vs 0.05)
+    assert abs(h.te_prev - 0.05) < 1e-12  # sqrt(0^2 + 0.05^2)
+    h3 = te_snapshot.te_now(tl.filter(pl.col("holdings_date") >= D2), D3)
+    assert (h3.te, h3.counts, h3.state, h3.te_prev) == (None, [], te_snapshot.NO_FILLS, None)
+    assert h3.view is not None and h3.view.names(te.MISSING_POSITION) == []  # targets and no fills: nothing MISSING
+    h1 = te_snapshot.te_now(tl, D1)
+    assert h1.te == 0.05 and h1.te_prev is None and h1.delta is None  # sqrt(0^2 + 0.05^2), no D0 rows
+    assert h1.counts == [(te.MISSING_POSITION, 1), (te.MATCHED, 1)] and h1.problems == [(te.MISSING_POSITION, 1)]
+    assert h1.view.names(te.MISSING_POSITION) == ["B"]
+    assert te_snapshot.te_now(None, D1).te is None
+
+
+def test_a_snapshot_that_has_not_closed_is_never_classified():
+    tl = timeline()
+    view = te_snapshot.snapshot_view(tl.filter(pl.col("holdings_date") == D1), complete=False)
+    assert view.state == te_snapshot.PENDING and view.counts is None and view.te is None
 
 
 def test_positions_and_tracking_error_follow_the_same_rule():

@@ -79,10 +79,15 @@ def test_day_story_dec7(dec7):
     )
     assert story.te == te.snapshot_te(dec7)
     assert f"TE {story.te['te'] * 100:.2f}%" in text
-    # flips: ARB (err_t1 0.00022 < 0.01658) and AAVE (0.0115 < 0.0133); PUMP (0.0021 < 0.0038)
+    # flips: ARB (err_t1 0.00022 < 0.01658; targets 0 vs +1.68% differ by far more than 0.25%). AAVE
+    # (0.0115 < 0.0133) and PUMP (0.0021 < 0.0038) are closer to T+1 too, but their targets differ by 0.18%
+    # and 0.17% only: sizing noise, not a timing slip (config.FLIP_MIN_TARGET_GAP)
     e2 = {s: (a - t) ** 2 for s, a, t, _ in DEC7}
-    share = (e2["ARB"] + e2["AAVE"] + e2["PUMP"]) / sum(e2.values())
-    assert f"Flips (closer to the T+1 than the T+2 target) on 3 symbols explain {share * 100:.1f}% of Σerr²" in text
+    share = e2["ARB"] / sum(e2.values())
+    assert (
+        "Flips (closer to the T+1 than the T+2 target, where the two targets differ by more than 0.25% of "
+        f"equity) on 1 symbol explain {share * 100:.1f}% of Σerr²"
+    ) in text
     assert "Data quality" not in text
 
 
