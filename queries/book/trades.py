@@ -177,7 +177,7 @@ UNCONVERTED_FEES_SQL = (
     FILLS_CTE
     + """
 SELECT fills.fee_token AS fee_token, count() AS n_fills, sum(fills.fee) AS fee_in_token,
-       groupUniqArray(10)(toString(fills.coin)) AS coins
+       arraySort(groupUniqArray(10)(toString(fills.coin))) AS coins
 FROM fills
 WHERE fills.fee_unconverted
 GROUP BY fee_token

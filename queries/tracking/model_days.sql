@@ -15,7 +15,7 @@
 --   * flows: the live book's deposits and withdrawals, on the same days (ledger rows between the marks);
 --   * costs: none, or with {fee_on} the desk's own fee rate c = fees / traded notional of the live
 --     book's fills between the range's first and last mark, on the model's turnover:
---       turnover(D) = sum |w(D) - w~(D)| with w~ yesterday's holdings drifted to today's 00:00
+--       turnover(D) = sum |w(D) - w~(D)| with w~ the previous day's holdings drifted to this day's 00:00
 --       (w(D-1) * (1 + R(D-1)) / (1 + g(D-1))), and fee(D) = c * turnover(D) * M(D), paid at 00:00.
 -- Day by day (R = B(T+1)/B(T) - 1, g = sum of w * R over the day's priced legs):
 --       M(D+1) = (M(D) - fee(D)) * (1 + g(D)) + flows(D)
@@ -176,7 +176,7 @@ md_legs AS
 ),
 md_model_days AS
 (
-    -- per day: the gross return g, the turnover against yesterday's holdings drifted to today's 00:00 (as a
+    -- per day: the gross return g, the turnover against the previous day's holdings drifted to this day's 00:00 (as a
     -- fraction of the equity before flows), the legs held as cash, and per coin (coin, Binance symbol,
     -- multiplier, weight held, 00:00 price, turnover) for the hourly curve and the per-symbol split
     SELECT

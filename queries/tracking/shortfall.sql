@@ -357,7 +357,7 @@ sf_sums AS
         sum(funding / equity) * 1e4 AS s_funding_bp,
         sum(basis / equity) * 1e4 AS s_basis_bp,
         countIf(unpriced) AS s_n_unpriced,
-        groupUniqArrayIf(coin, unpriced) AS s_unpriced_coins,
+        arraySort(groupUniqArrayIf(coin, unpriced)) AS s_unpriced_coins,  -- sorted: one answer whatever the engine order
         sum(n_basis_unknown) AS s_n_basis_unknown,
         sum(n_no_pref) AS s_n_no_pref,
         sum(n_fee_other) AS s_n_fee_other,

@@ -21,10 +21,12 @@ def test_releasing_the_connection_closes_the_clients_pools(desk_url, monkeypatch
     client = conn.client
     assert client.query_arrow("SELECT 1 AS one").column("one")[0].as_py() == 1
     st.cache_resource.clear()  # Streamlit drops its cached connections: the on_release hook runs
-    assert closed == [client]
+    # (other tests of this process may have cached connections of their own: they are released too)
+    assert [c for c in closed if c is client] == [client]
+    closed.clear()
     # a reset (secrets changed) closes the old client too; the next use opens a new one
     again = st.connection("clickhouse_release_test", type=ClickHouseConnection, url=desk_url)
     first = again.client
     again.reset()
-    assert closed == [client, first] and again.client is not first
+    assert closed == [first] and again.client is not first
     again.close()
