@@ -99,7 +99,7 @@ def panel() -> None:
     st.subheader("Alerts")
     frame, error, warning = evaluate()
     if warning:
-        st.warning(warning, icon=":material/tune:")
+        st.warning(fmt.md_text(warning), icon=":material/tune:")
     counts = {s: frame.filter(pl.col("state") == s).height for s in STATE_ORDER}
     line = " · ".join(f"{counts[s]} {s}" for s in STATE_ORDER if counts[s])
     st.caption(
@@ -107,7 +107,7 @@ def panel() -> None:
         "Sending, repeats and resolutions are the alert watcher's (`alerts watch`); this page writes nothing."
     )
     if error:
-        st.error(f"**Dashboard cannot read ClickHouse.** {error}", icon=":material/cloud_off:")
+        st.error(f"**Dashboard cannot read ClickHouse.** {fmt.md_text(error)}", icon=":material/cloud_off:")
     config = {
         "state": tables.label_column("state", STATE_COLORS),
         "since": st.column_config.DatetimeColumn(

@@ -61,9 +61,11 @@ def clear() -> None:
 
 
 def failure_text(err: QueryFailed | ConfigError, what: str) -> str:
+    """Markdown: what failed and why. Every part is text (`what` may name a monitor, a ClickHouse
+    error quotes identifiers and values)."""
     if isinstance(err, ConfigError):
-        return f"**{what}: configuration error.** {err}"
-    return f"**{what}: {err.headline}.** {err.detail}"
+        return f"**{fmt.md_text(what)}: configuration error.** {fmt.md_text(err)}"
+    return f"**{fmt.md_text(what)}: {fmt.md_text(err.headline)}.** {fmt.md_text(err.detail)}"
 
 
 def begin_run() -> None:
@@ -80,7 +82,7 @@ def _explain(err: QueryFailed | ConfigError, what: str) -> str:
         and not isinstance(err, ConfigError)
         and err.kind in ("unreachable", "auth", "timeout", "server_error")
     ):
-        return f"**{what}:** not available — {err.headline.split(' — ')[0]} (details in the sidebar)."
+        return f"**{fmt.md_text(what)}:** not available — {fmt.md_text(err.headline.split(' — ')[0])} (details in the sidebar)."
     seen.add(sig)
     return failure_text(err, what)
 
@@ -99,7 +101,7 @@ def schema_drift_note(err: QueryFailed | ConfigError) -> str | None:
 
 
 def _drift_line(note: str | None) -> str:
-    return f"\n\n**{note}**" if note else ""
+    return f"\n\n**{fmt.md_text(note)}**" if note else ""
 
 
 def load(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None, **kwargs: Any) -> Any:
@@ -141,7 +143,10 @@ def _load(
     except (QueryFailed, ConfigError) as err:
         drift = schema_drift_note(err)
         if optional and isinstance(err, QueryFailed) and err.kind == "missing_table":
-            where.info(f"**{what}: not available** on this ClickHouse — {drift or err.detail}", icon=":material/block:")
+            where.info(
+                f"**{fmt.md_text(what)}: not available** on this ClickHouse — {fmt.md_text(drift or err.detail)}",
+                icon=":material/block:",
+            )
             return None
         previous = last_good(key) if stale_ok else None
         if previous is not None:
@@ -161,6 +166,6 @@ def _load(
 def empty_note(df: pl.DataFrame | None, what: str) -> bool:
     """True (and a visible note) when a frame loaded but has no rows."""
     if df is not None and df.height == 0:
-        st.info(f"No rows for {what} in this selection.", icon=":material/info:")
+        st.info(f"No rows for {fmt.md_text(what)} in this selection.", icon=":material/info:")
         return True
     return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib import format as fmt
+
 
 def _auth_configured() -> bool:
     try:
@@ -45,5 +47,5 @@ def require_login() -> None:
         st.error("Your account is not on the desk's allow-list. Ask the desk admin for access.")
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    st.sidebar.caption(f"Signed in as {st.user.get('email')}")
+    st.sidebar.caption(f"Signed in as {fmt.md_text(st.user.get('email'))}")
     st.sidebar.button("Sign out", on_click=st.logout)

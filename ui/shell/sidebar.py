@@ -119,13 +119,13 @@ def _account_choice() -> str | None:
             "Account",
             options,
             key=ACCOUNT_KEY,
-            format_func=lambda a: fmt.account_label(None if a == ALL_ACCOUNTS else a),
+            format_func=lambda a: fmt.account_label(None if a == ALL_ACCOUNTS else a),  # plain text: not Markdown
             help="Every number on every page is for this account. All accounts: equity, PnL and exposure "
             "summed per monitor round; transfers between the desk's accounts are not deposits.",
         )
         choice = None if picked == ALL_ACCOUNTS else picked
     elif names:
-        st.sidebar.caption(f"Account: {fmt.account_label(names[0])}")
+        st.sidebar.caption(f"Account: {fmt.md_text(fmt.account_label(names[0]))}")
     set_url(account=choice)
     scope.remember(scope.resolve(choice, names))
     return choice
@@ -217,15 +217,15 @@ def render(client: DeskClient) -> Selection:
     status = source_status(client)
     st.session_state["_source_status"] = status
     st.session_state["_sidebar_this_run"] = True
-    src = client.description
+    src = fmt.md_text(client.description)
     with source_box:
         if as_of is False or status == "down":
-            reason = f" — {client.outage.headline.split(' — ')[0]}" if client.outage is not None else ""
+            reason = f" — {fmt.md_text(client.outage.headline.split(' — ')[0])}" if client.outage is not None else ""
             st.error(f"**Data source:** {src}{reason}", icon=":material/cloud_off:")
         elif status == "secondary":
             st.warning(f"**Data source:** {src} — the primary endpoint is not answering.", icon=":material/swap_horiz:")
         elif client.settings.embedded_default:
-            st.info(f"**Data source:** {src} (`{client.settings.primary.path}`)", icon=":material/science:")
+            st.info(f"**Data source:** {src} ({fmt.md_text(client.settings.primary.path)})", icon=":material/science:")
         else:
             st.success(f"**Data source:** {src}", icon=":material/database:")
 
@@ -258,7 +258,7 @@ def _scope_words() -> str:
     """Whose numbers these are, on a desk with several accounts (a screenshot must say it too)."""
     current = scope.current()
     if current.account is not None:
-        return f" · account {fmt.account_label(current.account)}"
+        return f" · account {fmt.md_text(fmt.account_label(current.account))}"
     return " · all accounts, summed" if current.combined else ""
 
 
