@@ -17,3 +17,10 @@ def category_table_values(shown):
         if c in df.columns:
             df[c] = df[c] / 100.0
     return df
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown that lib.format.md_text escaped: the backslash escapes removed."""
+    import re
+
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:=&])", r"\1", markdown)

@@ -283,6 +283,7 @@ KNOWN_SAFE: dict[tuple[str, str], str] = {
     ("ui/shell/sidebar.py", "status"): "a health status constant (lib.health.rules)",
     ("ui/shell/sidebar.py", "why"): "lib.health.rules.data_as_of_status: an age in words",
     ("ui/shell/sidebar.py", "_scope_words()"): "escapes the account name it quotes",
+    ("ui/shell/sidebar.py", "text"): "slower_note (two numbers) or the data-as-of line (fmt.utc, fmt.age)",
     ("ui/state.py", "name"): "a URL parameter name: a literal of the code, inside a code span",
     ("ui/state.py", "_fallback_words(default)"): "escapes the default it shows",
     ("ui/system_health/answer.py", "monitors_line"): "lib.health.answer.monitors_line escapes names, encodes links",
