@@ -12,6 +12,9 @@ the server process can:
     POST /record/start  start recording the statements the queries run
     POST /record/stop   stop, replay them straight on ClickHouse (Arrow, no
                         Python work) and answer {"statements", "rows", "sql_only_s"}
+    POST /stats         what this process holds (bench.soak samples it): the remembered
+                        last good results (count, MB), ClickHouse's own tracked memory
+                        (chdb runs in this process), live Python objects
 
 The replay runs in this process because chdb binds one database path per process.
 """
@@ -72,8 +75,27 @@ def _record_stop(repeats: int = 3) -> dict:
     }
 
 
+def _stats() -> dict:
+    import gc
+
+    from lib.clickhouse.client import default_client
+    from ui import data
+
+    out: dict = {"python_objects": len(gc.get_objects())}
+    out.update(data.remembered_size())
+    try:
+        table = default_client().query_arrow(
+            "SELECT metric, value FROM system.metrics WHERE metric IN ('MemoryTracking', 'MergesMutationsMemoryTracking')"
+        )
+        for metric, value in zip(table.column("metric").to_pylist(), table.column("value").to_pylist()):
+            out[f"clickhouse_{metric}_mb"] = round(value / 2**20, 1)
+    except Exception as exc:  # noqa: BLE001 - a benchmark probe: report, do not fail the sample
+        out["clickhouse_error"] = str(exc)[:200]
+    return out
+
+
 class _Control(BaseHTTPRequestHandler):
-    ROUTES = {"/clear": _clear, "/record/start": _record_start, "/record/stop": _record_stop}
+    ROUTES = {"/clear": _clear, "/record/start": _record_start, "/record/stop": _record_stop, "/stats": _stats}
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         action = self.ROUTES.get(self.path)

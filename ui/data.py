@@ -54,6 +54,22 @@ def last_good(key: tuple) -> tuple[Any, datetime] | None:
         return _last_good.get(key)
 
 
+def _size(value: Any) -> int:
+    """Bytes a remembered result holds (a frame's estimate; a small value counts 1 kB)."""
+    if isinstance(value, pl.DataFrame):
+        return int(value.estimated_size())
+    if isinstance(value, (tuple, list)):
+        return sum(_size(v) for v in value)
+    return 1024
+
+
+def remembered_size() -> dict[str, float]:
+    """How many last good results are remembered and their MB (the soak benchmark samples it)."""
+    with _lock:
+        values = [v for v, _ in _last_good.values()]
+    return {"last_good": len(values), "last_good_mb": round(sum(_size(v) for v in values) / 2**20, 1)}
+
+
 def clear() -> None:
     """Forget every remembered last good result (tests; the benchmark's cold start)."""
     with _lock:
