@@ -300,6 +300,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     time.sleep(wait_ms / 1000)
                 else:
                     pages[0].wait_for_timeout(wait_ms)
+            trimmed = {}
+            try:  # how much of the resident memory is free heap the allocator kept (diagnosis)
+                req = urllib.request.Request(f"{control}/trim", data=b"", method="POST")
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    trimmed = json.loads(r.read())
+            except OSError as exc:
+                trimmed = {"trim_error": str(exc)[:120]}
             result: dict[str, Any] = {
                 "sessions": args.sessions,
                 "minutes": args.minutes,
@@ -309,6 +316,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "pages": [p or "overview" for p in PAGES],
                 **verdict(samples, args.warmup_min * 60.0, open_until),
                 "errors": errors[:20],
+                "malloc_trim_at_end": trimmed,
                 "samples": samples,
             }
             svg = curve_svg(samples, result, args.warmup_min * 60.0, open_until)

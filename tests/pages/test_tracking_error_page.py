@@ -15,14 +15,14 @@ from lib.tracking import daily as te_daily
 from lib.tracking import story as day_stories
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
-from tests.apptest_support import category_table_values
+from tests.apptest_support import category_table_values, shown
 
 PAGE = "pages/tracking_error.py"
 RANGE = {"from": "2025-12-01", "to": "2025-12-10"}
 
 
 def texts(at, kind: str) -> str:
-    return "\n".join(str(e.value) for e in getattr(at, kind))
+    return "\n".join(shown(str(e.value)) for e in getattr(at, kind))
 
 
 def metrics(at) -> dict[str, str]:
