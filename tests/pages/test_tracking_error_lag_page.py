@@ -79,7 +79,7 @@ def test_skipped_rebalance_verdict_in_words_and_dollars(app, desk_url):
     active = view.daily.filter(pl.col("date") == d)["active_return"].item()
     equity = view.day(d)["equity_usd"].drop_nulls()[0]
     expected = el.day_verdict(el.te_by_lag(row), row["best_lag"], view.day(d), active, equity)
-    assert v.strip() == expected.to_markdown().strip()
+    assert v.strip() == shown(expected.to_markdown()).strip()
     assert expected.cost_usd == pytest.approx(active * equity)
     assert f"{abs(expected.cost_usd):,.0f}" in v
 

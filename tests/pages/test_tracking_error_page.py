@@ -31,8 +31,8 @@ def metrics(at) -> dict[str, str]:
 
 def story(at) -> str:
     for m in at.markdown:
-        if "symbols in snapshot" in str(m.value):
-            return str(m.value)
+        if "symbols in snapshot" in shown(str(m.value)):
+            return shown(str(m.value))
     raise AssertionError("no day story")
 
 
@@ -78,7 +78,7 @@ def test_range_trend_and_day_story(app, desk_url):
     assert "average over the previous 7 days" in s
     d = date(2025, 12, 7)
     unlinked = re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s)  # the names link to Trades
-    assert unlinked.strip() == day_stories.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
+    assert unlinked.strip() == shown(day_stories.day_story(d, v.day(d), history=v.history(d)).to_markdown()).strip()
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
     # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap
     assert len(at.get("plotly_chart")) == 7
