@@ -98,9 +98,17 @@ def parse_hour(raw: object) -> int:
     return value
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
+    """A number within [lo, hi]. Typed text (a CLI option) must be ASCII: `float()` alone takes
+    Unicode digits ('٠.٠١', '１') and 'nan'; a URL value goes through the stricter parse_url_decimal."""
+    text = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else str(raw).strip()
+    if isinstance(text, str) and not (len(text) <= 40 and _PLAIN_NUMBER.fullmatch(text)):
+        raise InputError(f"{name} must be a number, not {text[:20]!r}")
     try:
-        value = float(str(raw).strip())
+        value = float(text)
     except ValueError:
         raise InputError(f"{name} must be a number, not {str(raw)[:20]!r}") from None
     if not math.isfinite(value) or not lo <= value <= hi:

@@ -19,12 +19,8 @@
 -- * ingested_at = insert time on the local ClickHouse; synced_at = insert
 --   time on the remote. synced_at - ingested_at is the sync latency.
 --
--- Least-privilege reader (run on the remote by an admin):
---   CREATE USER desk_dashboard IDENTIFIED BY '...' SETTINGS readonly = 2;
---   GRANT SELECT ON maicro_monitors.* TO desk_dashboard;
---   GRANT SELECT ON maicro_logs.*     TO desk_dashboard;
---   GRANT SELECT ON binance.*         TO desk_dashboard;
---   GRANT SELECT ON hyperliquid.*     TO desk_dashboard;
+-- Least-privilege reader (run on the remote by an admin): the user and settings profile of README,
+-- Configuration ("Read-only"): readonly = 1 holding the dashboard's own settings, SELECT grants only.
 
 CREATE DATABASE IF NOT EXISTS maicro_monitors;
 CREATE DATABASE IF NOT EXISTS maicro_logs;

@@ -125,15 +125,17 @@ def pressure_chart(pressure: pl.DataFrame, bucket_label: str) -> Spec:
     data = []
     for i, monitor in enumerate(sorted(set(pressure["monitor"].to_list()))):
         part = pressure.filter(pl.col("monitor") == monitor)
+        label = fmt.plot_text(monitor)
         data.append(
             {
                 "type": "bar",
-                "name": monitor,
+                "name": label,
                 "x": plot.utc_text(part["bucket"]),
                 "y": part["n_429"].to_list(),
                 "customdata": part["retries"].to_list(),
+                "hovertext": [label] * part.height,  # the name as data, never inside the template
                 "marker": {"color": MONITOR_COLORS[i % len(MONITOR_COLORS)]},
-                "hovertemplate": f"%{{x|%Y-%m-%d %H:%M}} UTC<br>{monitor}: %{{y}} beats, %{{customdata}} "
+                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{hovertext}: %{y} beats, %{customdata} "
                 "retries<extra></extra>",
             }
         )
@@ -244,7 +246,7 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
             peak = view.pressure.sort("n_429", descending=True).row(0, named=True)
             st.caption(
                 f"{n:,} monitor beats met HTTP 429 in the range ({int(view.pressure['retries'].sum()):,} "
-                f"retries); the worst bucket: {fmt.utc(peak['bucket'])}, {peak['monitor']} "
+                f"retries); the worst bucket: {fmt.utc(peak['bucket'])}, {fmt.md_text(peak['monitor'])} "
                 f"({peak['n_429']} of {peak['n_beats']} beats). A rising count means the desk's API budget "
                 "is running out (rate-limit headroom)."
             )
