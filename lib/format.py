@@ -151,6 +151,51 @@ def number(x: float | None, decimals: int = 4) -> str:
     return f"{x:,.{decimals}f}"
 
 
+# Prices: decimals by magnitude. From $1,000 up two decimals (3,765.79, never 3765.790994); below, six
+# significant digits (1.23457, 0.0123457), so a small coin keeps what distinguishes its prices.
+PRICE_CENTS_FROM = 1000.0
+PRICE_SIGNIFICANT = 6
+# A number in a table cell (Streamlit's grid, sprintf-js): `,` adds thousands separators; `g` trims float
+# noise and trailing zeros. Units keep every digit a fill can carry (-20,876,668, -15,567.9); prices are
+# rounded by magnitude first (ui.tables.rounded_prices), then shown with this.
+GRID_UNITS = "%,.12g"
+GRID_PRICE = "%,.10g"
+GRID_COUNT = "%,d"
+# Money on a Plotly axis: d3 puts the sign before the currency, so ticks read −$10,000 as the text does
+# (a tickprefix "$" would give $−10,000). The SI form ($10k) for axes that span millions.
+MONEY_AXIS: Mapping[str, str] = MappingProxyType({"tickformat": "$,.0f"})
+MONEY_AXIS_SI: Mapping[str, str] = MappingProxyType({"tickformat": "$~s"})
+
+
+def price_decimals(x: float) -> int:
+    """How many decimals a price shows (PRICE_CENTS_FROM, PRICE_SIGNIFICANT)."""
+    a = abs(x)
+    if a >= PRICE_CENTS_FROM:
+        return 2
+    if a == 0:
+        return 2
+    return min(12, max(0, PRICE_SIGNIFICANT - 1 - math.floor(math.log10(a))))
+
+
+def price(x: float | None) -> str:
+    """A price with thousands separators and decimals by magnitude: 3,765.79, 70,468.00, 1.23457."""
+    if not _shown(x):
+        return MISSING
+    text = f"{abs(x):,.{price_decimals(x)}f}"
+    return f"{MINUS}{text}" if x < 0 else text
+
+
+def units(x: float | None, signed: bool = False) -> str:
+    """Position or fill units with thousands separators and every digit a fill carries (12 significant,
+    which hides float noise): −15,567.9, 20,876,668, 0.0042; signed: +1,250."""
+    if not _shown(x):
+        return MISSING
+    text = f"{abs(x):,.12g}"
+    if x < 0 and text.strip("0.,") != "":
+        return f"{MINUS}{text}"
+    return f"+{text}" if signed and x > 0 else text
+
+
 def age(delta: timedelta | float | None) -> str:
     """Human age: '45 s', '12 min', '3.2 h', '5.0 d'."""
     if delta is None:

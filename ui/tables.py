@@ -12,7 +12,7 @@ A missing value shows as lib.format.MISSING (the grid's placeholder), never 0.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -41,10 +41,12 @@ WEIGHT_COLUMNS = ("actual_weight", "weight_t2", "weight_t1", "err_t2", "err_t1")
 WEIGHT_FORMAT = "%+.2f%%"  # weights are shown in percent of equity, signed, as the playbook quotes them
 ERROR_FORMAT = "%+.2f pp"  # a weight difference is in percentage points
 ERROR_COLUMNS = ("err_t2", "err_t1")
-NUMBER_FORMAT = "%.10g"  # prices keep their precision (10 significant digits drop only float noise)
-# Position sizes keep every digit a fill can carry (PUMP -20876668, not -2.08767e+07); 12 significant
-# digits also hide float noise such as 0.30000000000000004.
-UNITS_FORMAT = "%.12g"
+# Prices are rounded by magnitude (`rounded_prices`) and shown with separators: 3,765.79, 0.0123457.
+NUMBER_FORMAT = fmt.GRID_PRICE
+# Position sizes keep every digit a fill can carry (PUMP -20,876,668, not -2.08767e+07), with separators;
+# 12 significant digits also hide float noise such as 0.30000000000000004.
+UNITS_FORMAT = fmt.GRID_UNITS
+COUNT_FORMAT = fmt.GRID_COUNT
 # The desk's words for the positions/TE table columns (the frame keeps its data names).
 DESK_LABELS: Mapping[str, str] = {
     "sym": "Symbol",
@@ -126,7 +128,7 @@ def category_table(
     """(frame, column_config) for a classified positions table in the desk's words: category pills,
     signed % weights, errors in pp, USD, units and prices at full precision; with `symbol_link`
     each symbol opens its Trades drill-down."""
-    out = weights_in_percent(df)
+    out = rounded_prices(weights_in_percent(df), number_columns)
     config: dict[str, Any] = {}
     for c in out.columns:
         label, help_text = DESK_LABELS.get(c, c), DESK_HELP.get(c)
@@ -168,3 +170,75 @@ def show_category_table(df: pl.DataFrame, height: int | None = None, symbol_link
         height=height if height is not None else "auto",
         placeholder=fmt.MISSING,
     )
+
+
+# --- tables that fit a laptop -------------------------------------------------------------------------
+# The main column is 820 px wide at a 1280 px window (the sidebar open): a table shows by default the
+# columns a reader needs, which fit it (tests/browser/test_tables_fit_browser.py); every other column of the
+# frame stays one click away in the grid's own "Show/hide columns" menu (the eye icon of its toolbar) and
+# in its CSV download.
+MORE_COLUMNS_NOTE = "More columns ({names}): the table's Show/hide columns menu (eye icon, top right)."
+
+
+def rounded_prices(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Price columns rounded as lib.format.price shows them (two decimals from $1,000, else six significant
+    digits), so the grid's NUMBER_FORMAT prints 3,765.79 and not 3765.790994."""
+
+    def rounded(c: str) -> pl.Expr:
+        col = pl.col(c).cast(pl.Float64)
+        return (
+            pl.when(col.abs() >= fmt.PRICE_CENTS_FROM)
+            .then(col.round(2))
+            .otherwise(col.round_sig_figs(fmt.PRICE_SIGNIFICANT))
+            .alias(c)
+        )
+
+    return df.with_columns([rounded(c) for c in columns if c in df.columns])
+
+
+def column_label(config: Mapping[str, Any], column: str) -> str:
+    """The header a column_config entry gives `column` (its label, or the name itself)."""
+    entry = config.get(column)
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping) and entry.get("label"):
+        return str(entry["label"])
+    return column
+
+
+def fitted(
+    columns: Sequence[str], config: Mapping[str, Any], shown: Sequence[str]
+) -> tuple[list[str], dict[str, Any], list[str]]:
+    """(column order, column config, the labels of the columns left out) for a table that shows `shown`
+    of `columns` (in that order), its first column pinned so a sideways look keeps the row's name."""
+    order = [c for c in shown if c in columns]
+    out = dict(config)
+    if order:
+        first = out.get(order[0])
+        if first is None or isinstance(first, str):
+            out[order[0]] = st.column_config.Column(first or order[0], pinned=True)
+        elif isinstance(first, Mapping):
+            out[order[0]] = {**first, "pinned": True}
+    hidden = [column_label(out, c) for c in columns if c not in order and out.get(c, 0) is not None]
+    return order, out, hidden
+
+
+def show(
+    frame: Any,
+    config: Mapping[str, Any],
+    shown: Sequence[str],
+    *,
+    note: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """Draw `frame` (polars or Arrow) with the `shown` columns that fit 820 px, the first pinned; the others
+    stay in the grid's Show/hide columns menu and its CSV, named in a caption under the table (`note`).
+    Missing values show as lib.format.MISSING; keyword arguments go to st.dataframe (key, height, ...)."""
+    names = list(frame.column_names) if hasattr(frame, "column_names") else list(frame.columns)  # Arrow or polars
+    order, column_config, hidden = fitted(names, config, shown)
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("placeholder", fmt.MISSING)
+    drawn = st.dataframe(frame, column_order=order, column_config=column_config, **kwargs)
+    if note and hidden:
+        st.caption(MORE_COLUMNS_NOTE.format(names=", ".join(fmt.md_text(h) for h in hidden)))
+    return drawn
