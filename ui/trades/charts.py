@@ -157,7 +157,7 @@ def drilldown(coin: str, prices: pl.DataFrame, fills: pl.DataFrame, start: date,
                         "line": {"color": "white", "width": 0.5},
                     },
                     "customdata": [
-                        [fmt.number(s, 6), fmt.usd(n), fmt.bps(b)]
+                        [fmt.units(s), fmt.usd(n), fmt.bps(b)]
                         for s, n, b in zip(
                             part["sz"].to_list(), part["notional"].to_list(), part["slippage_bps"].to_list()
                         )

@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import cache, layout, plot
+from ui import cache, layout, plot, tables
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -41,6 +41,76 @@ class OrdersView:
     pressure: pl.DataFrame | None
 
 
+# Orders in the desk's words (the frames keep the data names; the CSV too).
+ORDER_COLUMNS: dict[str, Any] = {
+    "account": tables.ACCOUNT_COLUMN["account"],
+    "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "age_s": st.column_config.NumberColumn("Age (s)", format=tables.COUNT_FORMAT),
+    "coin": st.column_config.TextColumn("Coin"),
+    "side": st.column_config.TextColumn("Side"),
+    "order_type": st.column_config.TextColumn("Type"),
+    "limit_px": st.column_config.NumberColumn("Limit price", format=tables.NUMBER_FORMAT),
+    "sz": st.column_config.NumberColumn("Remaining size", format=tables.UNITS_FORMAT),
+    "orig_sz": st.column_config.NumberColumn("Size", format=tables.UNITS_FORMAT, help="Size ordered"),
+    "filled_sz": st.column_config.NumberColumn("Filled size", format=tables.UNITS_FORMAT),
+    "final_status": st.column_config.TextColumn("Status", help="The order's last status"),
+    "first_fill": st.column_config.DatetimeColumn(
+        "First fill (UTC)", format="YYYY-MM-DD HH:mm:ss", help="— = never filled"
+    ),
+    "oid": st.column_config.NumberColumn("Order id", format="%d"),
+}
+OUTCOME_COLUMNS: dict[str, Any] = {
+    "day": st.column_config.DateColumn("Day placed (UTC)", format="YYYY-MM-DD"),
+    "n_orders": st.column_config.NumberColumn("Orders", format=tables.COUNT_FORMAT),
+    "n_filled": st.column_config.NumberColumn("Filled", format=tables.COUNT_FORMAT),
+    "n_canceled": st.column_config.NumberColumn("Canceled", format=tables.COUNT_FORMAT),
+    "n_rejected": st.column_config.NumberColumn("Rejected", format=tables.COUNT_FORMAT),
+    "n_open": st.column_config.NumberColumn("Open", format=tables.COUNT_FORMAT),
+    "n_other": st.column_config.NumberColumn("Other status", format=tables.COUNT_FORMAT),
+    "n_with_fill": st.column_config.NumberColumn("With a fill", format=tables.COUNT_FORMAT),
+    "n_never_filled": st.column_config.NumberColumn("Never filled", format=tables.COUNT_FORMAT),
+    "fill_ratio": st.column_config.NumberColumn("Fill ratio", format="%.1f%%"),
+    "size_fill_ratio": st.column_config.NumberColumn("Size filled", format="%.1f%%", help="Filled size / ordered size"),
+    "p50_to_fill_s": st.column_config.NumberColumn(
+        "Time to fill p50 (s)", format="%.2f", help="Placement to first fill"
+    ),
+    "p90_to_fill_s": st.column_config.NumberColumn("Time to fill p90 (s)", format="%.2f"),
+}
+OUTCOME_SHOWN = [
+    "day",
+    "n_orders",
+    "n_filled",
+    "n_canceled",
+    "n_rejected",
+    "n_open",
+    "fill_ratio",
+    "size_fill_ratio",
+    "p50_to_fill_s",
+    "p90_to_fill_s",
+]
+OPEN_SHOWN = ["placed_at", "account", "age_s", "coin", "side", "order_type", "limit_px", "orig_sz", "sz", "oid"]
+UNFILLED_SHOWN = [
+    "placed_at",
+    "account",
+    "coin",
+    "side",
+    "order_type",
+    "orig_sz",
+    "limit_px",
+    "final_status",
+    "filled_sz",
+    "first_fill",
+]
+
+
+def desk_orders(frame: pl.DataFrame) -> pl.DataFrame:
+    """Orders as the desk reads them: side Buy/Sell (B/A in the data), prices rounded by magnitude, the
+    account only for rows of several accounts."""
+    if "side" in frame.columns:
+        frame = frame.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
+    return tables.by_account(tables.rounded_prices(frame, ("limit_px",)))
+
+
 @cache.view()
 def orders_view(
     outcomes: pl.DataFrame | None,
@@ -60,9 +130,9 @@ def orders_view(
     n_open = int(open_now["n_open"][0]) if open_now is not None and open_now.height else 0
     as_of = open_now["as_of"][0] if open_now is not None and open_now.height else None
     if unfilled is not None:
-        unfilled = plot.naive_utc(unfilled.drop("n_unfilled"), "placed_at", "first_fill")
+        unfilled = desk_orders(plot.naive_utc(unfilled.drop("n_unfilled"), "placed_at", "first_fill"))
     if open_now is not None:
-        open_now = plot.naive_utc(open_now.drop("n_open", "as_of"), "placed_at")
+        open_now = desk_orders(plot.naive_utc(open_now.drop("n_open", "as_of"), "placed_at"))
     return OrdersView(outcomes, totals, unfilled, n_unfilled, open_now, n_open, as_of, pressure)
 
 
@@ -166,16 +236,7 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
         else:
             if view.n_open > view.open_now.height:
                 st.caption(f"The oldest {view.open_now.height} of {view.n_open:,} open orders.")
-            st.dataframe(
-                view.open_now,
-                hide_index=True,
-                placeholder=fmt.MISSING,
-                column_config={
-                    "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-                    "age_s": st.column_config.NumberColumn("Age (s)", format="%d"),
-                    "oid": st.column_config.NumberColumn("oid", format="%d"),
-                },
-            )
+            tables.show(view.open_now, ORDER_COLUMNS, OPEN_SHOWN)
     # --- outcomes
     if view.outcomes is not None:
         t = view.totals
@@ -192,29 +253,10 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
             "Fill ratio", fmt.pct(t.get("fill_ratio"), 1), help="Orders with at least one fill / orders placed."
         )
         plot.show(outcomes_chart(view.outcomes), key="tr_orders_outcomes")
-        st.dataframe(
+        tables.show(
             view.outcomes.with_columns((pl.col("fill_ratio", "size_fill_ratio") * 100).round(1)),
-            hide_index=True,
-            placeholder=fmt.MISSING,
-            column_config={
-                "day": st.column_config.DateColumn("Day placed (UTC)", format="YYYY-MM-DD"),
-                "n_orders": st.column_config.NumberColumn("Orders", format="%d"),
-                "n_filled": st.column_config.NumberColumn("Filled", format="%d"),
-                "n_canceled": st.column_config.NumberColumn("Canceled", format="%d"),
-                "n_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
-                "n_open": st.column_config.NumberColumn("Open", format="%d"),
-                "n_other": st.column_config.NumberColumn("Other status", format="%d"),
-                "n_with_fill": st.column_config.NumberColumn("With a fill", format="%d"),
-                "n_never_filled": st.column_config.NumberColumn("Never filled", format="%d"),
-                "fill_ratio": st.column_config.NumberColumn("Fill ratio", format="%.1f%%"),
-                "size_fill_ratio": st.column_config.NumberColumn(
-                    "Size filled", format="%.1f%%", help="Filled size / ordered size"
-                ),
-                "p50_to_fill_s": st.column_config.NumberColumn(
-                    "Time to fill p50 (s)", format="%.2f", help="Placement to first fill"
-                ),
-                "p90_to_fill_s": st.column_config.NumberColumn("Time to fill p90 (s)", format="%.2f"),
-            },
+            OUTCOME_COLUMNS,
+            OUTCOME_SHOWN,
         )
         st.caption("Reject reasons: not in the data (the orders table logs statuses only).")
     # --- never filled in the window
@@ -226,18 +268,7 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
         if view.unfilled.height:
             if view.n_unfilled > view.unfilled.height:
                 st.caption(f"The newest {view.unfilled.height} of {view.n_unfilled:,}.")
-            st.dataframe(
-                view.unfilled,
-                hide_index=True,
-                placeholder=fmt.MISSING,
-                column_config={
-                    "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-                    "first_fill": st.column_config.DatetimeColumn(
-                        "First fill (UTC)", format="YYYY-MM-DD HH:mm:ss", help="— = never filled"
-                    ),
-                    "oid": st.column_config.NumberColumn("oid", format="%d"),
-                },
-            )
+            tables.show(view.unfilled, ORDER_COLUMNS, UNFILLED_SHOWN)
     # --- API pressure
     if view.pressure is not None:
         plot.show(pressure_chart(view.pressure, bucket_label), key="tr_api_pressure")

@@ -34,11 +34,13 @@ FILL_COLUMNS: dict[str, Any] = {
         "Slippage (bp)", format="%+.1f", help="vs the 1h open; positive = worse for the desk; empty = no price"
     ),
     "closed_pnl": st.column_config.NumberColumn("Realized PnL", format="dollar"),
-    "fee": st.column_config.NumberColumn("Fee", format="%.4f", help="In the fee token; a maker rebate is negative"),
+    "fee": st.column_config.NumberColumn(
+        "Fee (token)", format="%,.6g", help="In the fee token; a maker rebate is negative"
+    ),
     "fee_token": st.column_config.TextColumn("Fee token"),
     "fee_usd": st.column_config.NumberColumn(
         "Fee ($)",
-        format="$%.4f",
+        format="$%,.4f",
         help="Paid fee in USD; a maker rebate is negative. Empty = a token without a known price (not in the USD sums)",
     ),
     "valid": st.column_config.CheckboxColumn(
@@ -48,10 +50,12 @@ FILL_COLUMNS: dict[str, Any] = {
     "crossed": st.column_config.CheckboxColumn("Taker"),
     "tracked": st.column_config.CheckboxColumn("Tracked order", help="The fill's oid has a row in the orders table"),
     "off_window": st.column_config.CheckboxColumn("Off-window", help="At or after 00:05 UTC"),
-    "oid": st.column_config.NumberColumn("oid", format="%d"),
-    "tid": st.column_config.NumberColumn("tid", format="%d"),
+    "oid": st.column_config.NumberColumn("Order id", format="%d"),
+    "tid": st.column_config.NumberColumn("Trade id", format="%d"),
 }
 FILL_ORDER = ["account", *FILL_COLUMNS]  # the account shows only for rows of several accounts
+# What a reader needs first (fits 820 px); the rest stay in the grid's Show/hide columns menu and the CSV.
+FILL_SHOWN = ["time", "account", "coin", "side", "px", "sz", "notional", "slippage_bps", "closed_pnl", "fee_usd"]
 POSITION_COLUMN = {"pos_after": st.column_config.NumberColumn("Position after", format=tables.UNITS_FORMAT)}
 
 DAILY_ORDER = [
@@ -71,6 +75,18 @@ DAILY_ORDER = [
     "n_unpriced",
     "n_untracked",
     "n_invalid",
+    "realized",
+]
+DAILY_SHOWN = [
+    "day",
+    "n_fills",
+    "window_text",
+    "n_off_window",
+    "notional_usd",
+    "turnover",
+    "fee_bps",
+    "maker_share",
+    "avg_slippage_bps",
     "realized",
 ]
 DAILY_COLUMNS: dict[str, Any] = {
@@ -116,6 +132,17 @@ COIN_ORDER = [
     "n_fee_unconverted",
     "market",
     "bn_symbol",
+]
+COIN_SHOWN = [
+    "coin",
+    "n_fills",
+    "notional_usd",
+    "realized",
+    "fees",
+    "fee_bps",
+    "maker_share",
+    "avg_slippage_bps",
+    "slippage_usd",
 ]
 COIN_COLUMNS: dict[str, Any] = {
     "coin": "Coin",
@@ -196,14 +223,9 @@ def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
     rows = tables.by_account(rows)
     if "side" in rows.columns:  # B/A as the desk says it
         rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
-    st.dataframe(
-        plot.naive_utc(rows, "time"),
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_order=FILL_ORDER + list(extra),
-        column_config=columns,
-        key=key,
-    )
+    rows = tables.rounded_prices(plot.naive_utc(rows, "time"), ("px", "ref_px"))
+    rows = rows.select([c for c in FILL_ORDER + list(extra) if c in rows.columns])
+    tables.show(rows, columns, FILL_SHOWN + list(extra), key=key)
 
 
 fills_table = cache.section()(_fills)
@@ -221,27 +243,17 @@ def per_day(view: PerDay) -> None:
             icon=":material/schedule:",
         )
     plot.show(charts.daily_activity(view.daily), key="tr_daily_chart")
-    st.dataframe(
-        view.table,
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_order=DAILY_ORDER,
-        column_config=DAILY_COLUMNS,
-        key="tr_daily_table",
-    )
+    table = view.table.select([c for c in DAILY_ORDER if c in view.table.columns])
+    tables.show(table, DAILY_COLUMNS, DAILY_SHOWN, key="tr_daily_table")
 
 
 @cache.section()
 def by_coin(frame: pl.DataFrame) -> None:
     """Slippage of the most traded coins, then every coin's execution numbers (USD costs negative)."""
     plot.show(charts.coin_slippage(frame), key="tr_coin_chart")
-    st.dataframe(
-        frame.with_columns(-pl.col("fees"), -pl.col("slippage_usd")),
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_order=COIN_ORDER,
-        column_config=COIN_COLUMNS,
-        key="tr_coin_table",
+    frame = frame.with_columns(-pl.col("fees"), -pl.col("slippage_usd"))
+    tables.show(
+        frame.select([c for c in COIN_ORDER if c in frame.columns]), COIN_COLUMNS, COIN_SHOWN, key="tr_coin_table"
     )
 
 
@@ -260,7 +272,7 @@ def drilldown(
     """One coin: its numbers, price with the fills over the position, and its fills."""
     c1, c2, c3, c4 = layout.metric_row(4)
     c1.metric("Fills", f"{summary['n_fills']:,}")
-    c2.metric("Position after the last fill", fmt.number(fills["pos_after"][-1], 6) if fills.height else fmt.MISSING)
+    c2.metric("Position after the last fill", fmt.units(fills["pos_after"][-1]) if fills.height else fmt.MISSING)
     c3.metric("Realized PnL", fmt.usd(summary["realized"], signed=True))
     c4.metric(
         "Slippage vs 1h open",
