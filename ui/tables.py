@@ -47,6 +47,13 @@ NUMBER_FORMAT = fmt.GRID_PRICE
 # 12 significant digits also hide float noise such as 0.30000000000000004.
 UNITS_FORMAT = fmt.GRID_UNITS
 COUNT_FORMAT = fmt.GRID_COUNT
+
+
+def money_column(label: str, help: str | None = None, cents: bool = False) -> Any:
+    """A USD column: $1,235 with separators (whole dollars unless `cents`); the grid writes a negative -$1,235."""
+    return st.column_config.NumberColumn(label, format="dollar", step=0.01 if cents else 1, help=help)
+
+
 # The desk's words for the positions/TE table columns (the frame keeps its data names).
 DESK_LABELS: Mapping[str, str] = {
     "sym": "Symbol",

@@ -145,21 +145,22 @@ def risk_panel(view: RiskNow) -> None:
         "leverage",
         "notional_pct",
     ).with_columns((pl.col("notional_pct") * 100).round(2))
-    st.dataframe(
-        tables.by_account(frame),
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_config={
+    tables.show(
+        tables.rounded_prices(tables.by_account(frame), ("mark", "liquidation_px")),
+        {
             **tables.ACCOUNT_COLUMN,
-            "position_value": st.column_config.NumberColumn("Position value", format="dollar"),
-            "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
-            "liquidation_px": st.column_config.NumberColumn("Liquidation price", format="%.6g"),
+            "coin": st.column_config.TextColumn("Coin"),
+            "side": st.column_config.TextColumn("Side"),
+            "position_value": tables.money_column("Position value"),
+            "mark": st.column_config.NumberColumn("Mark", format=tables.NUMBER_FORMAT),
+            "liquidation_px": st.column_config.NumberColumn("Liquidation price", format=tables.NUMBER_FORMAT),
             "liq_distance_pct": st.column_config.NumberColumn(
                 "Distance", format="%.1f%%", help="How far the mark may move against the position"
             ),
             "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
             "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
         },
+        frame.columns,
     )
     if view.n_without_liq:
         st.caption(f"{view.n_without_liq} of {view.n_positions} positions report no liquidation price.")

@@ -21,6 +21,42 @@ NEAR_LIQUIDATION_PCT = config.ALERT_THRESHOLDS["liquidation_distance_min"] * 100
 FLAG_COLORS = {"price": "#d1343b", "no candle": "#a3b1bf", "near liquidation": "#e8702a"}
 
 
+PRICE_COLUMNS = ("entry_px", "mark", "liquidation_px", "bn_close")
+RISK_COLUMNS = {
+    **tables.ACCOUNT_COLUMN,
+    "coin": st.column_config.TextColumn("Coin"),
+    "side": st.column_config.TextColumn("Side"),
+    "flags": st.column_config.MultiselectColumn("Flags", options=list(FLAG_COLORS), color=list(FLAG_COLORS.values())),
+    "position_value": tables.money_column("Position value"),
+    "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
+    "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
+    "margin_used": tables.money_column("Margin used"),
+    "entry_px": st.column_config.NumberColumn("Entry price", format=tables.NUMBER_FORMAT),
+    "mark": st.column_config.NumberColumn("Mark", format=tables.NUMBER_FORMAT),
+    "liquidation_px": st.column_config.NumberColumn(
+        "Liquidation price", format=tables.NUMBER_FORMAT, help="None reported = the margin covers the position"
+    ),
+    "liq_distance_pct": st.column_config.NumberColumn("Distance to liq.", format="%.1f%%"),
+    "bn_symbol": st.column_config.TextColumn("Binance symbol"),
+    "bn_close": st.column_config.NumberColumn("Binance close", format=tables.NUMBER_FORMAT),
+    "divergence_bp": st.column_config.NumberColumn("Mark vs Binance", format="%+.1f bp"),
+    "unrealized_pnl": tables.money_column("Unrealized PnL"),
+}
+RISK_SHOWN = [
+    "coin",
+    "account",
+    "side",
+    "flags",
+    "divergence_bp",
+    "liq_distance_pct",
+    "position_value",
+    "notional_pct",
+    "leverage",
+    "mark",
+    "unrealized_pnl",
+]
+
+
 @dataclass(frozen=True)
 class PositionRisk:
     table: pl.DataFrame
@@ -91,30 +127,6 @@ def risk_table(view: PositionRisk) -> None:
         f"symbol map; flagged above {config.PRICE_DIVERGENCE_BP:.0f} bp. Near liquidation: within "
         f"{NEAR_LIQUIDATION_PCT:.0f}%."
     )
-    st.dataframe(
-        tables.by_account(view.table),
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_config={
-            **tables.ACCOUNT_COLUMN,
-            "flags": st.column_config.MultiselectColumn(
-                "Flags", options=list(FLAG_COLORS), color=list(FLAG_COLORS.values())
-            ),
-            "position_value": st.column_config.NumberColumn("Position value", format="dollar"),
-            "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
-            "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
-            "margin_used": st.column_config.NumberColumn("Margin used", format="dollar"),
-            "entry_px": st.column_config.NumberColumn("Entry price", format="%.10g"),
-            "mark": st.column_config.NumberColumn("Mark", format="%.6g"),
-            "liquidation_px": st.column_config.NumberColumn(
-                "Liquidation price", format="%.6g", help="None reported = the margin covers the position"
-            ),
-            "liq_distance_pct": st.column_config.NumberColumn("Distance to liq.", format="%.1f%%"),
-            "bn_symbol": st.column_config.TextColumn("Binance symbol"),
-            "bn_close": st.column_config.NumberColumn("Binance close", format="%.6g"),
-            "divergence_bp": st.column_config.NumberColumn("Mark vs Binance", format="%+.1f bp"),
-            "unrealized_pnl": st.column_config.NumberColumn("Unrealized PnL", format="dollar"),
-        },
-    )
+    tables.show(tables.rounded_prices(tables.by_account(view.table), PRICE_COLUMNS), RISK_COLUMNS, RISK_SHOWN)
     if view.no_candle:
         st.caption(f"No Binance candle for the snapshot hour: {', '.join(fmt.md_text(c) for c in view.no_candle)}.")
