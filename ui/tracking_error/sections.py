@@ -127,20 +127,45 @@ def day_verdict(verdict: execution_lag.DayVerdict) -> None:
 
 def _count_columns() -> dict:
     labels = {
-        "days_missing": "missing",
-        "days_extra": "extra",
-        "days_wrong_direction": "wrong dir.",
-        "days_magnitude": "magnitude",
-        "days_matched": "matched",
-        "days_matched_zero": "matched 0",
-        "days_unpriced": "unpriced",
+        "days_missing": "Missing",
+        "days_extra": "Extra",
+        "days_wrong_direction": "Wrong dir.",
+        "days_magnitude": "Magnitude",
+        "days_matched": "Matched",
+        "days_matched_zero": "Matched 0",
+        "days_unpriced": "Unpriced",
     }
-    return {c: st.column_config.NumberColumn(label, format="%d", help=f"days {label}") for c, label in labels.items()}
+    return {
+        c: st.column_config.NumberColumn(label, format="%d", help=f"Days {label.lower()}")
+        for c, label in labels.items()
+    }
 
 
+# The default columns (the rest in the grid's Show/hide columns menu): what carries the TE and how it failed.
+ATTRIBUTION_SHOWN = [
+    "sym",
+    "share",
+    "mean_err",
+    "days",
+    "days_missing",
+    "days_wrong_direction",
+    "days_magnitude",
+    "missing_run_now",
+    "latest_state",
+]
+BUCKET_SHOWN = [
+    "bucket",
+    "share",
+    "symbols",
+    "days",
+    "mean_err",
+    "days_missing",
+    "days_wrong_direction",
+    "days_magnitude",
+]
 _ATTRIBUTION_COMMON = {
     "share": st.column_config.ProgressColumn(
-        "share of Σerr²",
+        "Share of Σerr²",
         format="%.1f%%",
         min_value=0.0,
         max_value=100.0,
@@ -150,7 +175,7 @@ _ATTRIBUTION_COMMON = {
         "Σerr², %²", format="%.3g", help="Σ(actual − T+2 target)² over the range, in %² of equity."
     ),
     "mean_err": st.column_config.NumberColumn(
-        "mean err", format="%+.2f%%", help="Signed mean of actual − T+2 target: > 0 over-sized, < 0 under."
+        "Mean error", format="%+.2f%%", help="Signed mean of actual − T+2 target: > 0 over-sized, < 0 under."
     ),
 }
 
@@ -176,43 +201,40 @@ def attribution(view: AttributionView, start: date, end: date) -> None:
         )
     if lines:
         st.markdown("  \n".join(lines))
-    st.dataframe(
+    tables.show(
         view.symbols,
-        hide_index=True,
-        height=420,
-        placeholder=fmt.MISSING,
-        column_config={
-            "sym": st.column_config.TextColumn("symbol", pinned=True),
+        {
+            "sym": st.column_config.TextColumn("Symbol"),
             **_ATTRIBUTION_COMMON,
-            "days": st.column_config.NumberColumn("days", format="%d", help="Days the symbol is in the timeline."),
+            "days": st.column_config.NumberColumn("Days", format="%d", help="Days the symbol is in the timeline."),
             **_count_columns(),
             "longest_missing_run": st.column_config.NumberColumn(
-                "longest missing run", format="%d d", help="Longest run of consecutive MISSING_POSITION days."
+                "Longest missing run", format="%d d", help="Longest run of consecutive MISSING_POSITION days."
             ),
             "missing_run_now": st.column_config.NumberColumn(
-                "missing now", format="%d d", help="The MISSING run reaching the range's last day (0: not missing)."
+                "Missing now", format="%d d", help="The MISSING run reaching the range's last day (0: not missing)."
             ),
-            "latest_state": st.column_config.TextColumn("latest state", help="Category on the symbol's last day."),
+            "latest_state": st.column_config.TextColumn("Latest state", help="Category on the symbol's last day."),
             **{
-                c: st.column_config.DateColumn(c.replace("last_", "last ").replace("_", " "), format="YYYY-MM-DD")
+                c: st.column_config.DateColumn(c.replace("last_", "Last ").replace("_", " "), format="YYYY-MM-DD")
                 for c in te_attribution.LAST_COLUMNS
             },
         },
+        ATTRIBUTION_SHOWN,
+        height=420,
     )
     side = view.buckets.filter(pl.col("dimension") == "side").drop("dimension")
     size = view.buckets.filter(pl.col("dimension") == "size").drop("dimension")
     bucket_config = {
-        "bucket": st.column_config.TextColumn("bucket"),
+        "bucket": st.column_config.TextColumn("Bucket"),
         **_ATTRIBUTION_COMMON,
-        "symbols": st.column_config.NumberColumn("symbols", format="%d"),
-        "days": st.column_config.NumberColumn("symbol-days", format="%d"),
+        "symbols": st.column_config.NumberColumn("Symbols", format="%d"),
+        "days": st.column_config.NumberColumn("Symbol-days", format="%d"),
         **_count_columns(),
     }
-    left, right = st.columns(2)
-    with left:
-        st.caption("By side of the T+2 target")
-        st.dataframe(side, hide_index=True, placeholder=fmt.MISSING, column_config=bucket_config)
-    with right:
-        lo, hi = config.ATTRIBUTION_SIZE_BUCKETS
-        st.caption(f"By target size |T+2 target| (small < {lo * 100:g}%, large ≥ {hi * 100:g}%)")
-        st.dataframe(size, hide_index=True, placeholder=fmt.MISSING, column_config=bucket_config)
+    # one under the other: side by side, each had 400 px at a laptop's width and scrolled sideways
+    st.caption("By side of the T+2 target")
+    tables.show(side, bucket_config, BUCKET_SHOWN, note=False)
+    lo, hi = config.ATTRIBUTION_SIZE_BUCKETS
+    st.caption(f"By target size |T+2 target| (small < {lo * 100:g}%, large ≥ {hi * 100:g}%)")
+    tables.show(size, bucket_config, BUCKET_SHOWN)
