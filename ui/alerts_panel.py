@@ -105,6 +105,11 @@ def badge_text(n: int | None) -> str:
     return f" · {n} alert{'s' if n != 1 else ''} firing" if n else " · no alert firing"
 
 
+# The columns that fit 820 px; an alert's detail is whole under the table, the group in Show/hide columns.
+ACTIVE_SHOWN = ("state", "severity", "rule", "subject", "since", "for", "acknowledged")
+OK_SHOWN = ("state", "severity", "group", "rule", "subject")
+
+
 def panel() -> None:
     """Alerts: what fires now, since when and who took it; the rules that are OK; then Alert delivery."""
     st.subheader("Alerts")
@@ -127,7 +132,7 @@ def panel() -> None:
             "since (UTC)", format="YYYY-MM-DD HH:mm", help="When the data says the condition began"
         ),
         "for": st.column_config.TextColumn("for"),
-        "subject": st.column_config.TextColumn("subject", width="large"),
+        "subject": st.column_config.TextColumn("subject", width=220),
         "detail": st.column_config.TextColumn("detail", width="large"),
     }
     taken = alert_delivery.acknowledged(delivery)
@@ -141,10 +146,12 @@ def panel() -> None:
         "acknowledged", help="Who took it (`alerts ack`): no repeat until it resolves"
     )
     if active.height:
-        st.dataframe(active, hide_index=True, column_config=config, placeholder=fmt.MISSING)
+        tables.show(active, config, ACTIVE_SHOWN)
+        tables.text_details(active, "Details", ("rule", "subject"), "detail")
     else:
         st.success("No alert fires.", icon=":material/check_circle:")
     ok = frame.filter(pl.col("state") == alerts.STATE_OK).with_columns(tables.as_label("state"))
     with st.expander(f"{ok.height} checks OK"):
-        st.dataframe(ok.drop("since", "for"), hide_index=True, column_config=config, placeholder=fmt.MISSING)
+        tables.show(ok.drop("since", "for"), config, OK_SHOWN, note=False)
+        tables.text_details(ok, "Details", ("rule", "subject"), "detail", folded=False)
     alert_delivery.section(delivery, config_error)

@@ -249,3 +249,30 @@ def show(
     if note and hidden:
         st.caption(MORE_COLUMNS_NOTE.format(names=", ".join(fmt.md_text(h) for h in hidden)))
     return drawn
+
+
+def text_details(
+    frame: pl.DataFrame,
+    title: str,
+    names: Sequence[str],
+    text: str,
+    folded: bool = True,
+    limit: int = 50,
+) -> None:
+    """The long text of a table (an error message, an alert's detail) under it, whole, one line per row
+    that has any: "**name · name**: text". The table leaves the column out of its defaults, so it fits;
+    folded in an expander titled `title` (or drawn as it is, inside one already)."""
+    if text not in frame.columns:
+        return
+    rows = frame.filter(pl.col(text).is_not_null() & (pl.col(text).cast(pl.String).str.strip_chars() != ""))
+    if rows.height == 0:
+        return
+    lines = [
+        f"- **{' · '.join(fmt.md_text(r[n]) for n in names if r.get(n) is not None)}**: {fmt.md_text(r[text])}"
+        for r in rows.head(limit).iter_rows(named=True)
+    ]
+    if rows.height > limit:
+        lines.append(f"- … and {rows.height - limit} more")
+    box = st.expander(f"{title} ({rows.height})") if folded else st.container()
+    with box:
+        st.markdown("\n".join(lines))

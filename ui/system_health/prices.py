@@ -11,8 +11,20 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import cache, layout, plot
+from ui import cache, layout, plot, tables
 
+# The price check's default columns (fit 820 px); the rest in the grid's Show/hide columns menu.
+PRICE_SHOWN = (
+    "coin",
+    "flag",
+    "last_bp",
+    "drift_bp",
+    "max_abs_bp",
+    "n_flagged",
+    "n_no_candle",
+    "last_mark",
+    "last_close",
+)
 PROBLEM_COLORS = {
     "missing": "#e8702a",
     "no recent": "#e0a526",
@@ -86,8 +98,8 @@ def prices_panel(view: PriceSanity, hours: int) -> None:
             "(× multiplier). A 1000× contract priced without its multiplier shows as ~99.9% (≈ 10⁴ bp); a "
             "stale candle as drift: the last divergence moving away from the coin's usual one."
         )
-        st.dataframe(
-            view.coins.select(
+        tables.show(
+            tables.rounded_prices(view.coins, ("last_mark", "last_close")).select(
                 "coin",
                 "flag",
                 "bn_symbol",
@@ -102,12 +114,10 @@ def prices_panel(view: PriceSanity, hours: int) -> None:
                 "last_mark",
                 "last_close",
             ),
-            hide_index=True,
-            placeholder=fmt.MISSING,
-            height=320,
-            column_config={
+            {
+                "coin": st.column_config.TextColumn("Coin"),
                 "flag": st.column_config.MultiselectColumn(
-                    "Flag", options=["diverges", "no candle"], color=["#d1343b", "#a3b1bf"], width="medium"
+                    "Flag", options=["diverges", "no candle"], color=["#d1343b", "#a3b1bf"], width=110
                 ),
                 "bn_symbol": st.column_config.TextColumn("Binance symbol"),
                 "last_bp": st.column_config.NumberColumn("Last divergence", format="%+.1f bp"),
@@ -116,13 +126,15 @@ def prices_panel(view: PriceSanity, hours: int) -> None:
                 ),
                 "max_abs_bp": st.column_config.NumberColumn("Max |divergence|", format="%.1f bp"),
                 "median_abs_bp": st.column_config.NumberColumn("Median |divergence|", format="%.1f bp"),
-                "n_flagged": st.column_config.NumberColumn(f"Hours > {bp:.0f} bp", format="%d"),
-                "n_compared": st.column_config.NumberColumn("Hours compared", format="%d"),
-                "n_no_candle": st.column_config.NumberColumn("Hours without candle", format="%d"),
+                "n_flagged": st.column_config.NumberColumn(f"Hours > {bp:.0f} bp", format=tables.COUNT_FORMAT),
+                "n_compared": st.column_config.NumberColumn("Hours compared", format=tables.COUNT_FORMAT),
+                "n_no_candle": st.column_config.NumberColumn("Hours without candle", format=tables.COUNT_FORMAT),
                 "last_hour": st.column_config.DatetimeColumn("Last hour (UTC)", format="YYYY-MM-DD HH:mm"),
-                "last_mark": st.column_config.NumberColumn("Mark", format="%.6g"),
-                "last_close": st.column_config.NumberColumn("Binance close", format="%.6g"),
+                "last_mark": st.column_config.NumberColumn("Mark", format=tables.NUMBER_FORMAT),
+                "last_close": st.column_config.NumberColumn("Binance close", format=tables.NUMBER_FORMAT),
             },
+            PRICE_SHOWN,
+            height=320,
         )
     if view.problems is not None:
         st.markdown(f"**Candle problems** in the last {hours} h of candles")
@@ -144,6 +156,6 @@ def prices_panel(view: PriceSanity, hours: int) -> None:
                 ),
                 "first_hour": st.column_config.DatetimeColumn("From (UTC)", format="YYYY-MM-DD HH:mm"),
                 "last_hour": st.column_config.DatetimeColumn("To (UTC)", format="YYYY-MM-DD HH:mm"),
-                "hours": st.column_config.NumberColumn("Hours", format="%d"),
+                "hours": st.column_config.NumberColumn("Hours", format=tables.COUNT_FORMAT),
             },
         )

@@ -24,7 +24,7 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib.health import rules
-from ui import cache, layout, plot
+from ui import cache, layout, plot, tables
 from ui.system_health import charts
 from ui.system_health.views import Clock, Timeline
 
@@ -77,9 +77,27 @@ def clock_notes(c: Clock, info: dict[str, Any] | None, live: bool, every: int) -
 # -------------------------------------------------------------- sections
 
 
-def _status_table(frame: pl.DataFrame) -> None:
+# The default columns of each status table (fit 820 px); the rest in the grid's Show/hide columns menu, the
+# long text (last error, why) whole in a detail under the table.
+MONITOR_SHOWN = ("Monitor", "Status", "Age", "Last beat (UTC)", "Why", "Errors (24 h)", "Up in window")
+TABLES_SHOWN = (
+    "Table",
+    "Status",
+    "Freshness",
+    "Latency latest",
+    "p95 · last 1 h",
+    "p95 · last 1 d",
+    "Rows · last 1 d",
+    "Duplicated · last 1 d",
+)
+SYNC_SHOWN = ("Table", "Status", "Last run (UTC)", "Last result", "Failed · 24 h", "Runs · 24 h", "Duration p50", "Why")
+FAILURE_SHOWN = ("Started (UTC)", "Table", "Duration")
+NARROW_TEXT = {"Why": st.column_config.TextColumn("Why", width=200)}
+
+
+def _status_table(frame: pl.DataFrame, shown: Sequence[str]) -> None:
     # as Arrow: st.dataframe would turn a polars frame into pandas first (1 ms a table)
-    st.dataframe(frame.to_arrow(), hide_index=True, column_config=charts.status_column_config())
+    tables.show(frame.to_arrow(), {**charts.status_column_config(), **NARROW_TEXT}, shown)
 
 
 @cache.section()
@@ -87,7 +105,19 @@ def monitors(
     assessed: pl.DataFrame, timeline: Timeline | None, start: datetime, end: datetime, resolution_min: int
 ) -> None:
     """The monitor status table and, with a timeline, the status of each monitor over the window."""
-    _status_table(charts.monitor_table(assessed, timeline.share if timeline is not None else None))
+    table = charts.monitor_table(assessed, timeline.share if timeline is not None else None)
+    _status_table(table, MONITOR_SHOWN)
+    tables.text_details(
+        table.with_columns(
+            pl.when(pl.col("Last error message") != "")
+            .then(pl.concat_str("Why", pl.lit(" — last error: "), "Last error message"))
+            .otherwise(pl.col("Why"))
+            .alias("_detail")
+        ),
+        "Why and last errors",
+        ("Monitor", "Last error (UTC)"),
+        "_detail",
+    )
     if timeline is None:
         return
     plot.show(charts.monitor_timeline(timeline.segments, start, end, assessed["monitor"].to_list()), key="sh_timeline")
@@ -101,7 +131,9 @@ def monitors(
 @cache.section()
 def synced_tables(assessed: pl.DataFrame) -> None:
     """Freshness, latency and duplicates per synced table."""
-    _status_table(charts.tables_table(assessed))
+    table = charts.tables_table(assessed)
+    _status_table(table, TABLES_SHOWN)
+    tables.text_details(table, "Why and flags", ("Table",), "Why / flags")
     end = assessed["window_end"].max() if "window_end" in assessed.columns else None
     st.caption(SYNCED_CAPTION.format(end=fmt.utc(end)))
 
@@ -116,7 +148,9 @@ def rows_per_hour(filled: Sequence[pl.DataFrame]) -> None:
 @cache.section()
 def sync_runs(assessed: pl.DataFrame) -> None:
     """Status of the sync per table."""
-    _status_table(charts.sync_table(assessed))
+    table = charts.sync_table(assessed)
+    _status_table(table, SYNC_SHOWN)
+    tables.text_details(table, "Last errors", ("Table", "Last run (UTC)"), "Last error")
 
 
 @cache.section()
@@ -124,7 +158,9 @@ def sync_failures(fails: pl.DataFrame, n_fail: int, end_q: datetime) -> None:
     """The recent failed sync runs, folded."""
     with st.expander(f"Recent failures · {n_fail} in the 24 h to {fmt.utc(end_q)}", expanded=False):
         if fails.height:
-            st.dataframe(charts.failures_table(fails).to_arrow(), hide_index=True)
+            table = charts.failures_table(fails)
+            tables.show(table.to_arrow(), {}, FAILURE_SHOWN, note=False)
+            tables.text_details(table, "Errors", ("Started (UTC)", "Table"), "Error", folded=False)
         else:
             st.caption("No failed runs in the last 7 days.")
 
@@ -189,18 +225,18 @@ def summary_row(
 @cache.section()
 def monitor_beats(beats: pl.DataFrame, monitor: str) -> None:
     """One monitor's newest heartbeat rows (times UTC), errors first to the eye."""
-    st.dataframe(
+    tables.show(
         plot.naive_utc(beats, "ts"),
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_config={
+        {
             "ts": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
             "host": "Host",
             "status": "Status",
-            "message": st.column_config.TextColumn("Message", width="large"),
-            "rows": st.column_config.NumberColumn("Rows", format="%d"),
-            "duration_ms": st.column_config.NumberColumn("Duration (ms)", format="%d"),
+            "message": st.column_config.TextColumn("Message", width=320, help="Whole in 'Messages in full' below"),
+            "rows": st.column_config.NumberColumn("Rows", format=tables.COUNT_FORMAT),
+            "duration_ms": st.column_config.NumberColumn("Duration (ms)", format=tables.COUNT_FORMAT),
         },
+        ("ts", "status", "rows", "duration_ms", "message"),
         key=f"sh_beats_{monitor}",
     )
+    tables.text_details(plot.naive_utc(beats, "ts"), "Messages in full", ("ts", "status"), "message")
     st.caption(f"The newest {beats.height} heartbeats of {fmt.md_text(monitor)} (7 days at most), each counted once.")
