@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, TypeGuard
 
+from lib import config
+
 MISSING = "—"
 MINUS = "\u2212"  # typographic minus for displayed signed numbers
 
@@ -165,6 +167,14 @@ GRID_COUNT = "%,d"
 # (a tickprefix "$" would give $−10,000). The SI form ($10k) for axes that span millions.
 MONEY_AXIS: Mapping[str, str] = MappingProxyType({"tickformat": "$,.0f"})
 MONEY_AXIS_SI: Mapping[str, str] = MappingProxyType({"tickformat": "$~s"})
+
+
+def side(code: str | None) -> str:
+    """'Buy' / 'Sell' for the exchange's B (bid) / A (ask), lib.config.SIDE_LABELS (any other value as it is;
+    None as MISSING)."""
+    if code is None:
+        return MISSING
+    return config.SIDE_LABELS.get(code, code)
 
 
 def price_decimals(x: float) -> int:

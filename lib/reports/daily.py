@@ -222,7 +222,7 @@ def execution_part(report: DailyReport, day_exec: pl.DataFrame | None, untracked
         report.n_untracked = int(row["n_untracked"])
     if untracked is not None and untracked.height:
         report.untracked = [
-            f"{r['coin']} {r['side']} {fmt.usd(_num(r['notional']))} at {fmt.utc(_aware(r['time']))}"
+            f"{r['coin']} {fmt.side(r['side'])} {fmt.usd(_num(r['notional']))} at {fmt.utc(_aware(r['time']))}"
             for r in untracked.iter_rows(named=True)
         ]
 

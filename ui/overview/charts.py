@@ -106,7 +106,7 @@ def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label:
                     "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{customdata[1]} %{customdata[0]}<extra></extra>",
                 }
             )
-    return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={"tickprefix": "$", "tickformat": ",.0f"}))
+    return plot.spec(data, overview_layout(title, xaxis=TIME_AXIS, yaxis={**fmt.MONEY_AXIS}))
 
 
 def underwater(dd: pl.DataFrame, worst: dict, bucket_label: str = "hourly") -> Spec:
@@ -198,9 +198,7 @@ def decomposition(parts: dict) -> Spec:
     ]
     return plot.spec(
         data,
-        overview_layout(
-            title, height=320, showlegend=False, hovermode="closest", yaxis={"tickprefix": "$", "tickformat": ",.0f"}
-        ),
+        overview_layout(title, height=320, showlegend=False, hovermode="closest", yaxis={**fmt.MONEY_AXIS}),
     )
 
 

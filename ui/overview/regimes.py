@@ -94,7 +94,7 @@ def components_chart(frame: pl.DataFrame, title: str, x_title: str, height: int 
             barmode="relative",
             hovermode="closest",
             xaxis={"title": {"text": x_title}, "type": "category"},
-            yaxis={"title": {"text": "USD"}, "tickprefix": "$", "tickformat": ",.0f"},
+            yaxis={"title": {"text": "USD"}, **fmt.MONEY_AXIS},
         ),
     )
 

@@ -20,7 +20,7 @@ from ui import plot
 from ui.plot import Spec
 
 COLORS = fmt.MODEL_BOOK_COLORS
-MONEY_AXIS = {"tickprefix": "$", "tickformat": "~s", "separatethousands": True}
+MONEY_AXIS = dict(fmt.MONEY_AXIS_SI)  # −$10k: the sign before the $, as the text writes it
 
 
 def equity_curves(live: pl.DataFrame, model: pl.DataFrame, title: str) -> Spec:

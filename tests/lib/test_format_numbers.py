@@ -1,0 +1,55 @@
+"""lib.format: one number style on every surface (issue 24 §1.5): separators, decimals by magnitude, signed
+money with the sign before the $, sides in words, money axes that read like the text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+
+from lib import format as fmt
+from lib.reports import daily
+
+
+def test_units_carry_separators_and_every_digit():
+    assert fmt.units(-15567.9) == "−15,567.9"  # never -15567.9
+    assert fmt.units(-20876668.0) == "−20,876,668"
+    assert fmt.units(0.30000000000000004) == "0.3"  # float noise hidden
+    assert fmt.units(0.0042) == "0.0042"
+    assert fmt.units(1250.0, signed=True) == "+1,250" and fmt.units(-0.0) == "0"
+    assert fmt.units(None) == fmt.MISSING and fmt.units(float("nan")) == fmt.MISSING
+
+
+def test_prices_have_decimals_by_magnitude():
+    assert fmt.price(3765.790994) == "3,765.79"  # not 3765.790994
+    assert fmt.price(70468.0) == "70,468.00"  # not 70,468.000000
+    assert fmt.price(1.234567) == "1.23457"
+    assert fmt.price(0.0123456789) == "0.0123457"
+    assert fmt.price(0.0000123456) == "0.0000123456"
+    assert fmt.price(None) == fmt.MISSING
+
+
+def test_signed_money_puts_the_minus_before_the_dollar():
+    assert fmt.usd(-1234.4) == "−$1,234" and fmt.usd(1234.4, signed=True) == "+$1,234"
+    # a chart axis: d3's currency format writes the sign before the $ (a tickprefix would give $−10,000)
+    assert fmt.MONEY_AXIS["tickformat"].startswith("$") and "tickprefix" not in fmt.MONEY_AXIS
+    assert fmt.MONEY_AXIS_SI["tickformat"].startswith("$")
+
+
+def test_sides_are_words():
+    assert fmt.side("B") == "Buy" and fmt.side("A") == "Sell" and fmt.side(None) == fmt.MISSING
+
+
+def test_the_daily_report_writes_the_side_of_an_untracked_fill_in_words():
+    report = daily.DailyReport(day=date(2025, 12, 7), generated_at=datetime(2025, 12, 8, 6, 0, tzinfo=UTC))
+    untracked = pl.DataFrame(
+        {
+            "coin": ["EIGEN", "BTC"],
+            "side": ["A", "B"],
+            "notional": [9195.2, 120.0],
+            "time": [datetime(2025, 12, 7, 0, 3, tzinfo=UTC), datetime(2025, 12, 7, 0, 4, tzinfo=UTC)],
+        }
+    )
+    daily.execution_part(report, None, untracked)
+    assert report.untracked == ["EIGEN Sell $9,195 at 2025-12-07 00:03 UTC", "BTC Buy $120 at 2025-12-07 00:04 UTC"]
+    assert " A $" not in daily.to_text(report)
