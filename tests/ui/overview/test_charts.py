@@ -136,7 +136,7 @@ def test_equity_curve_gaps_and_flow_markers_on_the_curve() -> None:
     wd = trace(spec, "Withdrawal (not PnL)")
     assert wd["y"] == [910_000.0] and wd["marker"]["color"] == C["withdraw"]
     assert wd["customdata"][0][0] == fmt.usd(-100_000.0, signed=True)
-    assert spec["layout"]["yaxis"]["tickprefix"] == "$"
+    assert spec["layout"]["yaxis"]["tickformat"] == "$,.0f"  # −$10,000: the sign before the $, as the text
     assert spec["layout"]["title"]["text"] == "Equity (USD, hourly marks, UTC)"
 
 
