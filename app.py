@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+# The tab icon is a file of the app, sent inline: a :material/…: page icon makes the browser fetch it from
+# an external font host, which fails offline (and tells that host who reads the desk).
 st.set_page_config(
     page_title="Desk Monitor",
-    page_icon=":material/monitoring:",
+    page_icon=str(Path(__file__).parent / "ui" / "shell" / "icon.svg"),
     layout="wide",
     initial_sidebar_state="expanded",
 )

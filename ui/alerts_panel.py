@@ -132,7 +132,7 @@ def panel() -> None:
             "since (UTC)", format="YYYY-MM-DD HH:mm", help="When the data says the condition began"
         ),
         "for": st.column_config.TextColumn("for"),
-        "subject": st.column_config.TextColumn("subject", width=220),
+        "subject": st.column_config.TextColumn("subject", width=180),
         "detail": st.column_config.TextColumn("detail", width="large"),
     }
     taken = alert_delivery.acknowledged(delivery)

@@ -255,20 +255,27 @@ def text_details(
     frame: pl.DataFrame,
     title: str,
     names: Sequence[str],
-    text: str,
+    texts: str | Sequence[str],
     folded: bool = True,
     limit: int = 50,
 ) -> None:
     """The long text of a table (an error message, an alert's detail) under it, whole, one line per row
-    that has any: "**name · name**: text". The table leaves the column out of its defaults, so it fits;
-    folded in an expander titled `title` (or drawn as it is, inside one already)."""
-    if text not in frame.columns:
+    that has any: "**name · name**: text — text" (`texts` joined, the empty ones left out). The table
+    leaves those columns out of its defaults, so it fits; folded in an expander titled `title` (or drawn
+    as it is, inside one already)."""
+    columns = [texts] if isinstance(texts, str) else list(texts)
+    if not all(c in frame.columns for c in columns):
         return
-    rows = frame.filter(pl.col(text).is_not_null() & (pl.col(text).cast(pl.String).str.strip_chars() != ""))
+    parts = [
+        pl.when(pl.col(c).cast(pl.String).str.strip_chars() != "").then(pl.col(c).cast(pl.String)) for c in columns
+    ]
+    rows = frame.with_columns(pl.concat_str(parts, separator=" — ", ignore_nulls=True).alias("_text")).filter(
+        pl.col("_text").is_not_null() & (pl.col("_text") != "")
+    )
     if rows.height == 0:
         return
     lines = [
-        f"- **{' · '.join(fmt.md_text(r[n]) for n in names if r.get(n) is not None)}**: {fmt.md_text(r[text])}"
+        f"- **{' · '.join(fmt.md_text(r[n]) for n in names if r.get(n) is not None)}**: {fmt.md_text(r['_text'])}"
         for r in rows.head(limit).iter_rows(named=True)
     ]
     if rows.height > limit:

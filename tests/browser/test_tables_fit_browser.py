@@ -58,6 +58,8 @@ def test_no_table_scrolls_sideways_at_1280(server, browser, path):
         wait_for_run(page)
         cut, seen = every_tab_fits(page)
         assert seen > 0, f"no table found on {path or 'overview'}"
-        assert cut == [], "\n".join(f"{g.get('tab', '-')}: [{g['heads']}] {g['over']} px past {g['width']} px" for g in cut)
+        assert cut == [], "\n".join(
+            f"{g.get('tab', '-')}: [{g['heads']}] {g['over']} px past {g['width']} px" for g in cut
+        )
     finally:
         page.close()

@@ -19,7 +19,6 @@ PRICE_SHOWN = (
     "flag",
     "last_bp",
     "drift_bp",
-    "max_abs_bp",
     "n_flagged",
     "n_no_candle",
     "last_mark",

@@ -84,13 +84,12 @@ TABLES_SHOWN = (
     "Table",
     "Status",
     "Freshness",
-    "Latency latest",
     "p95 · last 1 h",
     "p95 · last 1 d",
     "Rows · last 1 d",
     "Duplicated · last 1 d",
 )
-SYNC_SHOWN = ("Table", "Status", "Last run (UTC)", "Last result", "Failed · 24 h", "Runs · 24 h", "Duration p50", "Why")
+SYNC_SHOWN = ("Table", "Status", "Last run (UTC)", "Failed · 24 h", "Runs · 24 h", "Rows synced · 24 h", "Duration p50")
 FAILURE_SHOWN = ("Started (UTC)", "Table", "Duration")
 NARROW_TEXT = {"Why": st.column_config.TextColumn("Why", width=200)}
 
@@ -107,17 +106,7 @@ def monitors(
     """The monitor status table and, with a timeline, the status of each monitor over the window."""
     table = charts.monitor_table(assessed, timeline.share if timeline is not None else None)
     _status_table(table, MONITOR_SHOWN)
-    tables.text_details(
-        table.with_columns(
-            pl.when(pl.col("Last error message") != "")
-            .then(pl.concat_str("Why", pl.lit(" — last error: "), "Last error message"))
-            .otherwise(pl.col("Why"))
-            .alias("_detail")
-        ),
-        "Why and last errors",
-        ("Monitor", "Last error (UTC)"),
-        "_detail",
-    )
+    tables.text_details(table, "Why and last errors", ("Monitor",), ("Why", "Last error message"))
     if timeline is None:
         return
     plot.show(charts.monitor_timeline(timeline.segments, start, end, assessed["monitor"].to_list()), key="sh_timeline")
@@ -150,7 +139,7 @@ def sync_runs(assessed: pl.DataFrame) -> None:
     """Status of the sync per table."""
     table = charts.sync_table(assessed)
     _status_table(table, SYNC_SHOWN)
-    tables.text_details(table, "Last errors", ("Table", "Last run (UTC)"), "Last error")
+    tables.text_details(table, "Why and last errors", ("Table", "Last result"), ("Why", "Last error"))
 
 
 @cache.section()

@@ -85,7 +85,6 @@ DAILY_SHOWN = [
     "notional_usd",
     "turnover",
     "fee_bps",
-    "maker_share",
     "avg_slippage_bps",
     "realized",
 ]
@@ -225,7 +224,10 @@ def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
         rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
     rows = tables.rounded_prices(plot.naive_utc(rows, "time"), ("px", "ref_px"))
     rows = rows.select([c for c in FILL_ORDER + list(extra) if c in rows.columns])
-    tables.show(rows, columns, FILL_SHOWN + list(extra), key=key)
+    shown = FILL_SHOWN + ["pos_after"] if "pos_after" in extra else FILL_SHOWN  # cloid: in the menu
+    if "pos_after" in extra:  # one coin's fills: no coin column, its position after each fill instead
+        shown = [c for c in shown if c != "coin"]
+    tables.show(rows, columns, shown, key=key)
 
 
 fills_table = cache.section()(_fills)
