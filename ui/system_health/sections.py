@@ -89,7 +89,7 @@ TABLES_SHOWN = (
     "Rows · last 1 d",
     "Duplicated · last 1 d",
 )
-SYNC_SHOWN = ("Table", "Status", "Last run (UTC)", "Failed · 24 h", "Runs · 24 h", "Rows synced · 24 h", "Duration p50")
+SYNC_SHOWN = ("Table", "Status", "Last run (UTC)", "Failed · 24 h", "Runs · 24 h", "Duration p50")
 FAILURE_SHOWN = ("Started (UTC)", "Table", "Duration")
 NARROW_TEXT = {"Why": st.column_config.TextColumn("Why", width=200)}
 
