@@ -9,6 +9,7 @@ Each lazy tab is opened by its URL (`?tab=…`, `?section=…`), so a lost tab c
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import StreamlitServer, wait_for_run
 
@@ -50,8 +51,8 @@ def grids(page) -> list[dict]:
         grid.scroll_into_view_if_needed()
         try:
             grid.locator(".dvn-scroller").wait_for(timeout=10_000)
-        except Exception:  # noqa: BLE001  (measured as it is: -1, reported as a grid without a scroller)
-            pass
+        except PlaywrightTimeout:
+            pass  # measured as it is: -1, reported as a grid without a scroller
         page.wait_for_timeout(300)  # the grid measures its columns after the first paint
         found.append(grid.evaluate(GRID))
     return found
