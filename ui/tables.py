@@ -280,6 +280,7 @@ def text_details(
     ]
     if rows.height > limit:
         lines.append(f"- … and {rows.height - limit} more")
-    box = st.expander(f"{title} ({rows.height})") if folded else st.container()
+    box = st.expander(f"{fmt.md_text(title)} ({rows.height})") if folded else st.container()
+    shown = "\n".join(lines)  # every value in a line went through fmt.md_text
     with box:
-        st.markdown("\n".join(lines))
+        st.markdown(shown)

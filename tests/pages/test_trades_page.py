@@ -202,7 +202,7 @@ def test_coin_drilldown_from_the_url_and_switching_coin(open_page, desk_client):
         f"FROM {FILLS} WHERE coin = 'BTC'",
     )[0]
     assert any(m.label == "Fills" and m.value == f"{n:,}" for m in at.metric)  # the drill-down metric
-    assert _metric(at, "Position after the last fill").value == fmt.number(last_pos, 6)
+    assert _metric(at, "Position after the last fill").value == fmt.units(last_pos)  # every digit, separators
     assert at.get("plotly_chart"), "no drill-down chart"
     at.selectbox(key="tr_coin").set_value("ETH").run()
     _ok(at)
