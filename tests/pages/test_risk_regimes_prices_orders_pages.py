@@ -4,9 +4,12 @@ the Trades orders tab."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lib import config
+from lib import format as fmt
 
 RANGE = {"from": "2025-11-20", "to": "2025-12-15"}
 ACCOUNT = "(SELECT * FROM maicro_monitors.account_snapshots LIMIT 1 BY account, ts)"
@@ -126,3 +129,42 @@ def test_overview_trend_band_from_the_url_and_refused_garbage(app, desk_client):
     default = _frame(at, "dimension")
     flat = lambda f: int(f[(f["dimension"] == "trend") & (f["label"] == "flat")]["n_hours"].sum())  # noqa: E731
     assert flat(wide) >= flat(default)  # a wider band calls more hours flat
+
+
+def _grid(at, column):
+    """(frame, column_config, column_order) of the first table with `column`."""
+    for d in at.dataframe:
+        if column in d.value.columns:
+            return d.value, json.loads(d.proto.columns), list(d.proto.column_order)
+    raise AssertionError(f"no table with a {column!r} column")
+
+
+def test_orders_read_in_the_desks_words(app, desk_client):
+    at = app("pages/trades.py", query=RANGE)
+    at.session_state["tr_tab"] = "Orders"
+    at.run()
+    _ok(at)
+    frame, config, order = _grid(at, "final_status")  # never filled in the window
+    n_sell = _scalar(
+        desk_client,
+        f"SELECT countIf(side = 'A') FROM (SELECT account, oid, any(side) AS side, min(time) AS placed "
+        f"FROM {ORDERS} GROUP BY account, oid) WHERE placed >= '2025-11-20' AND placed < '2025-12-16'",
+    )
+    assert set(frame["side"]) <= {"Buy", "Sell"} and n_sell > 0  # never B / A
+    labels = {c: config[c]["label"] for c in ("orig_sz", "limit_px", "final_status", "side")}
+    assert labels == {"orig_sz": "Size", "limit_px": "Limit price", "final_status": "Status", "side": "Side"}
+    assert config["orig_sz"]["type_config"]["format"] == fmt.GRID_UNITS  # -15,567.9, never -15567.9
+    assert order[0] == "placed_at" and config["placed_at"]["pinned"] is True  # the first column pinned
+    # prices by magnitude: the frame's limit price is what lib.format.price shows, never 3765.790994
+    prices = list(frame["limit_px"].dropna())
+    assert prices and all(px == pytest.approx(float(fmt.price(px).replace(",", "")), rel=1e-12) for px in prices)
+
+
+def test_fills_show_the_columns_that_fit_and_keep_the_rest(app):
+    at = app("pages/trades.py", query=RANGE)
+    _ok(at)
+    frame, config, order = _grid(at, "tid")
+    assert order == ["time", "coin", "side", "px", "sz", "notional", "slippage_bps", "closed_pnl", "fee_usd"]
+    assert {"tid", "oid", "fee", "fee_token", "ref_px", "crossed"} <= set(frame.columns)  # in Show/hide columns
+    assert config["oid"]["label"] == "Order id" and config["tid"]["label"] == "Trade id"
+    assert any(c.value.startswith("More columns (Direction, Binance 1h open") for c in at.caption)
