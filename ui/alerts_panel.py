@@ -127,13 +127,16 @@ def panel() -> None:
     if error:
         st.error(f"**Dashboard cannot read ClickHouse.** {fmt.md_text(error)}", icon=":material/cloud_off:")
     config = {
-        "state": tables.label_column("state", STATE_COLORS),
+        "severity": st.column_config.TextColumn("Severity"),
+        "group": st.column_config.TextColumn("Group"),
+        "rule": st.column_config.TextColumn("Rule"),
+        "state": tables.label_column("State", STATE_COLORS),
         "since": st.column_config.DatetimeColumn(
-            "since (UTC)", format="YYYY-MM-DD HH:mm", help="When the data says the condition began"
+            "Since (UTC)", format="YYYY-MM-DD HH:mm", help="When the data says the condition began"
         ),
-        "for": st.column_config.TextColumn("for"),
-        "subject": st.column_config.TextColumn("subject", width=180),
-        "detail": st.column_config.TextColumn("detail", width="large"),
+        "for": st.column_config.TextColumn("For"),
+        "subject": st.column_config.TextColumn("Subject", width=180),
+        "detail": st.column_config.TextColumn("Detail", width="large"),
     }
     taken = alert_delivery.acknowledged(delivery)
     active = (
@@ -143,7 +146,7 @@ def panel() -> None:
         .select("state", "severity", "group", "rule", "subject", "acknowledged", "since", "for", "detail")
     )
     config["acknowledged"] = st.column_config.TextColumn(
-        "acknowledged", help="Who took it (`alerts ack`): no repeat until it resolves"
+        "Acknowledged", help="Who took it (`alerts ack`): no repeat until it resolves"
     )
     if active.height:
         tables.show(active, config, ACTIVE_SHOWN)

@@ -184,6 +184,7 @@ def show_category_table(df: pl.DataFrame, height: int | None = None, symbol_link
 # columns a reader needs, which fit it (tests/browser/test_tables_fit_browser.py); every other column of the
 # frame stays one click away in the grid's own "Show/hide columns" menu (the eye icon of its toolbar) and
 # in its CSV download.
+NOTE_NAMES = 5  # the note names this many of the columns left out, then counts the rest
 MORE_COLUMNS_NOTE = "More columns ({names}): the table's Show/hide columns menu (eye icon, top right)."
 
 
@@ -247,7 +248,10 @@ def show(
     kwargs.setdefault("placeholder", fmt.MISSING)
     drawn = st.dataframe(frame, column_order=order, column_config=column_config, **kwargs)
     if note and hidden:
-        st.caption(MORE_COLUMNS_NOTE.format(names=", ".join(fmt.md_text(h) for h in hidden)))
+        named = [fmt.md_text(h) for h in hidden[:NOTE_NAMES]]
+        if len(hidden) > NOTE_NAMES:
+            named.append(f"{len(hidden) - NOTE_NAMES} more")
+        st.caption(MORE_COLUMNS_NOTE.format(names=", ".join(named)))
     return drawn
 
 

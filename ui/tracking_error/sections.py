@@ -91,9 +91,10 @@ def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None 
             view.summary,
             hide_index=True,
             column_config={
-                "n": st.column_config.NumberColumn("symbols"),
-                "sq_err_share": st.column_config.NumberColumn("share of Σerr²", format="percent"),
-                "flip_sq_err_share": st.column_config.NumberColumn("of which flips", format="percent"),
+                "category": st.column_config.TextColumn("Category"),
+                "n": st.column_config.NumberColumn("Symbols"),
+                "sq_err_share": st.column_config.NumberColumn("Share of Σerr²", format="percent"),
+                "flip_sq_err_share": st.column_config.NumberColumn("Of which flips", format="percent"),
             },
         )
     with table_column:
