@@ -248,10 +248,8 @@ def show(
     kwargs.setdefault("placeholder", fmt.MISSING)
     drawn = st.dataframe(frame, column_order=order, column_config=column_config, **kwargs)
     if note and hidden:
-        named = [fmt.md_text(h) for h in hidden[:NOTE_NAMES]]
-        if len(hidden) > NOTE_NAMES:
-            named.append(f"{len(hidden) - NOTE_NAMES} more")
-        st.caption(MORE_COLUMNS_NOTE.format(names=", ".join(named)))
+        named = hidden[:NOTE_NAMES] + ([f"{len(hidden) - NOTE_NAMES} more"] if len(hidden) > NOTE_NAMES else [])
+        st.caption(MORE_COLUMNS_NOTE.format(names=", ".join(fmt.md_text(h) for h in named)))
     return drawn
 
 
