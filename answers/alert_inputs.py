@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from answers import rebalance
 from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.book import pnl
@@ -137,6 +138,13 @@ def gather() -> alerts.LiveInputs:
     )
     latest_equity = load(overview.latest_equity, what="latest account snapshot")
     liquidation = load(positions.latest_liquidation, what="latest positions")
+    desk_clock = clock.from_data_as_of(row)
+    progress = load(rebalance.completion, day, desk_clock, what="today's rebalance") if day else no_day
+    next_check = (
+        load(rebalance.preflight, rebalance.next_target_date(desk_clock), desk_clock, what="next targets' checks")
+        if as_of
+        else no_day
+    )
     return alerts.LiveInputs(
         as_of_frame=as_of_frame,
         monitors=monitors,
@@ -154,6 +162,8 @@ def gather() -> alerts.LiveInputs:
         liquidation=liquidation,
         as_of=as_of,
         clickhouse_error=load.error,
+        rebalance=progress,
+        preflight=next_check,
     )
 
 

@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Sequence
 from importlib import import_module
 
-COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag")
+COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag", "ticket", "preflight")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -274,3 +274,14 @@ def nearest_day(value: date, options: Sequence[date]) -> date:
     if not options:
         raise InputError("there is no day to choose from")
     return min(options, key=lambda d: (abs((d - value).days), -d.toordinal()))
+
+
+TARGET_SETS = ("today", "next")  # lib.rebalance.ticket.TODAY / NEXT
+
+
+def parse_target_set(raw: object) -> str:
+    """A target set (`?targets=`, `--targets`): today (the D−2 targets) or next (the D−1 targets)."""
+    text = str(raw).strip().lower()
+    if text not in TARGET_SETS:
+        raise InputError(f"targets must be today or next, not {text[:20]!r}")
+    return text

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from lib import format as fmt
+from lib.reports import rebalance as rebalance_report
 from lib.reports import svg_charts
 from lib.reports.daily import CATEGORY_WORDS, DailyReport
 from lib.tracking import classification as te
@@ -212,6 +213,14 @@ def daily(r: DailyReport) -> str:
         ),
     )
 
+    rebalance_card = card(f"Rebalance · {r.day} 00:00 UTC", rebalance_report.completion_html(r.rebalance, TD, SMALL))
+    preflight_card = card(
+        "Next targets, checked before they trade",
+        rebalance_report.preflight_html(
+            r.preflight, TD, SMALL, lambda status: verdict_badge({"pass": True, "fail": False}.get(status))
+        ),
+    )
+
     mon_rows = []
     fine = [m["monitor"] for m in r.monitors if not (m["down_min"] or m["late_min"])]
     if fine:
@@ -276,5 +285,5 @@ def daily(r: DailyReport) -> str:
     return page(
         f"Desk daily report {r.day}",
         header,
-        [verdict_card, pnl_card, te_card, exe_card, health_card, alerts_card, notes],
+        [verdict_card, pnl_card, te_card, exe_card, rebalance_card, preflight_card, health_card, alerts_card, notes],
     )

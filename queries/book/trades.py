@@ -57,6 +57,7 @@ SELECT
     countIf(fills.spot) AS n_spot,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
+    quantileExactOrNull(0.5)(fills.slippage_bps) AS median_slippage_bps,
     countIf(NOT fills.tracked) AS n_untracked,
     countIf(fills.off_window) AS n_off_window,
     countIf(fills.crossed) AS n_taker,
@@ -170,6 +171,7 @@ SELECT
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,
+    quantileExactOrNull(0.5)(fills.slippage_bps) AS median_slippage_bps,
     countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,
     countIf(NOT fills.tracked) AS n_untracked,
     countIf(fills.off_window) AS n_off_window,
