@@ -12,7 +12,7 @@ from lib.tracking import classification as te
 from lib.tracking import snapshot as te_snapshot
 from queries.book import positions, risk
 from queries.tracking import tracking_error
-from ui import layout, links
+from ui import layout, links, mandate
 from ui.data import empty_note, load
 from ui.positions import data_quality, sections, views
 from ui.positions import risk as risk_panel
@@ -106,8 +106,8 @@ elif snapshot.state == te_snapshot.NO_FILLS:
         icon=":material/event_busy:",
     )
 
-for _day, weights in rebalance_checks.absurd_days(timeline):  # one definition: the preflight's weights check
-    ticket_panel.absurd_targets(weights, target_date.isoformat(), "The tracking error below")
+# the preflight's own weights check on the live targets: a TE against absurd weights means nothing
+mandate.absurd_targets(rebalance_checks.absurd_days(timeline), "The tracking error below")
 
 st.subheader(f"Book at {when} vs targets dated {target_date.isoformat()}")
 sections.book(snapshot, views.unpriced_notes(snapshot.unpriced), timeline.height, thresholds.label)

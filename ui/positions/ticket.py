@@ -1,6 +1,5 @@
 """Positions, "Trades to target": the ticket for today's (D−2) or the next (D−1) targets, and beside the next
-targets their pre-trade checks. Also the note above the book when the live targets fail the mandate's
-weight limits (lib/rebalance/checks.py weights_check, the preflight's own function).
+targets their pre-trade checks.
 
 Views (display-ready frames, cached) and drawn sections; the page keeps the target-set control and the
 download, and loads the ticket with answers.rebalance (the same numbers as `python -m cli ticket`).
@@ -175,13 +174,3 @@ def checks_section(result: preflights.Preflight) -> None:
     for c in result.checks:
         color = {checks.PASS: "green", checks.FAIL: "red"}.get(c.status, "gray")
         st.markdown(f"{fmt.CHECK_ICONS[c.status]} :{color}[**{fmt.md_text(c.title)}**]  \n{fmt.md_text(c.numbers)}")
-
-
-def absurd_targets(check: checks.Check, target_date: str, what: str) -> None:
-    """An error above a page's numbers when its live targets fail the mandate's weight limits."""
-    st.error(
-        f"**Targets dated {fmt.md_text(target_date)} fail the mandate's weight limits:** "
-        f"{fmt.md_text('; '.join(check.names))}. {what} is measured against them and is not meaningful "
-        f"until they are fixed. ({fmt.md_text(check.numbers)})",
-        icon=":material/rule:",
-    )
