@@ -65,7 +65,8 @@ def gather() -> alerts.LiveInputs:
     """Every input of `lib.alerting.rules.evaluate`, loaded now."""
     load = Loader()
     as_of_frame = load(health.data_as_of, what="data as of")
-    row = _frame(as_of_frame).row(0, named=True) if _frame(as_of_frame) is not None and as_of_frame.height else {}
+    as_of_rows = _frame(as_of_frame)
+    row = as_of_rows.row(0, named=True) if as_of_rows is not None and as_of_rows.height else {}
     server_now = rules.aware(row.get("server_now"))
     account_ts = rules.valid_ts(row.get("account_ts"))
     as_of = min(account_ts, server_now) if account_ts and server_now else account_ts

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 MISSING = "—"
 MINUS = "\u2212"  # typographic minus for displayed signed numbers
@@ -93,13 +93,14 @@ LAG_COLORS: Mapping[int, str] = MappingProxyType({0: "#8e5cc4", 1: "#e8702a", 2:
 LAG_UNKNOWN_COLOR = "#b0b7c0"
 
 
-def _bad(x: object) -> bool:
-    return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
+def _shown(x: float | None) -> TypeGuard[float]:
+    """A number to show: not None, NaN or ±inf (those are shown as MISSING)."""
+    return not (x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))))
 
 
 def usd(x: float | None, decimals: int = 0, signed: bool = False) -> str:
     """Dollars: '$1,234', '−$1,234' (sign before the $), '+$1,234' when signed; '$1.23M' from a million."""
-    if _bad(x):
+    if not _shown(x):
         return MISSING
     sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
     a = abs(x)
@@ -130,7 +131,7 @@ def pp(x: float | None, decimals: int = 2, signed: bool = True, missing: str = M
 
 def pct(x: float | None, decimals: int = 2, signed: bool = False, missing: str = MISSING) -> str:
     """A fraction as percent: 0.0123 -> '1.23%'; signed: '+1.23%' / '−1.23%', never '−0.00%'."""
-    if _bad(x):
+    if not _shown(x):
         return missing
     v = round(x * 100.0, decimals)
     if not signed:
@@ -146,13 +147,13 @@ def weight(x: float | None, missing: str = MISSING) -> str:
 
 
 def bps(x: float | None, decimals: int = 1) -> str:
-    if _bad(x):
+    if not _shown(x):
         return MISSING
     return f"{x:+.{decimals}f} bp"
 
 
 def number(x: float | None, decimals: int = 4) -> str:
-    if _bad(x):
+    if not _shown(x):
         return MISSING
     return f"{x:,.{decimals}f}"
 
@@ -162,7 +163,7 @@ def age(delta: timedelta | float | None) -> str:
     if delta is None:
         return MISSING
     s = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
-    if _bad(s):
+    if not _shown(s):
         return MISSING
     if s < 0:
         return "in the future"
@@ -180,7 +181,7 @@ def countdown(delta: timedelta | float | None) -> str:
     if delta is None:
         return MISSING
     s = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
-    if _bad(s) or s < 0:
+    if not _shown(s) or s < 0:
         return MISSING
     if s < 60:
         return f"{s:.0f} s"

@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 import polars as pl
 
@@ -145,7 +145,12 @@ def state_of(r: RuleResult, now: datetime, first_seen: datetime | None = None) -
 # ----------------------------------------------------------------- helpers
 
 
-def _aware(ts: Any) -> datetime | None:
+@overload
+def _aware(ts: date) -> datetime: ...
+@overload
+def _aware(ts: object) -> datetime | None: ...
+def _aware(ts: object) -> datetime | None:
+    """UTC-aware datetime (a date is its midnight UTC); None for None and anything that is not a time."""
     if ts is None:
         return None
     if isinstance(ts, datetime):
@@ -183,13 +188,9 @@ def not_evaluated(rule: str, reason: str) -> RuleResult:
     return RuleResult(rule, NOT_EVALUATED, f"{SPECS[rule].title}: not evaluated", reason)
 
 
-def _first_unavailable(*inputs: Any) -> Unavailable | None:
-    return next((x for x in inputs if isinstance(x, Unavailable)), None)
-
-
-def _guard(rules: Sequence[str], *inputs: Any) -> list[RuleResult] | None:
-    bad = _first_unavailable(*inputs)
-    return [not_evaluated(r, bad.reason) for r in rules] if bad else None
+def _unavailable(rules: Sequence[str], bad: Unavailable) -> list[RuleResult]:
+    """Every rule of `rules` NOT_EVALUATED because an input they need could not be loaded."""
+    return [not_evaluated(r, bad.reason) for r in rules]
 
 
 def _single(frame: pl.DataFrame | None) -> dict | None:
@@ -201,8 +202,8 @@ def _single(frame: pl.DataFrame | None) -> dict | None:
 
 def data_stale(as_of: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """Newest account / positions snapshot older than stale_account_min / stale_positions_min (server clock)."""
-    if (g := _guard(["data_stale"], as_of)) is not None:
-        return g
+    if isinstance(as_of, Unavailable):
+        return _unavailable(["data_stale"], as_of)
     row = _single(as_of) or {}
     now = _aware(row.get("server_now"))
     out = []
@@ -251,8 +252,8 @@ def data_stale(as_of: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> lis
 
 def monitor_down(monitors: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """A monitor DOWN (lib.health.rules rules) for longer than monitor_down_min: one result per monitor."""
-    if (g := _guard(["monitor_down"], monitors)) is not None:
-        return g
+    if isinstance(monitors, Unavailable):
+        return _unavailable(["monitor_down"], monitors)
     assessed = health.assess_monitors(monitors)
     pending = _pending("monitor_down", t)
     out = []
@@ -301,8 +302,8 @@ def monitor_down(monitors: pl.DataFrame | Unavailable, t: Mapping[str, float]) -
 
 def sync_failing(streaks: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """sync_failures_in_row or more failed runs of one synced table since its last success (queries.health.health.sync_streaks)."""
-    if (g := _guard(["sync_failing"], streaks)) is not None:
-        return g
+    if isinstance(streaks, Unavailable):
+        return _unavailable(["sync_failing"], streaks)
     n = int(t["sync_failures_in_row"])
     out = []
     if streaks.height == 0:
@@ -343,8 +344,8 @@ def sync_failing(streaks: pl.DataFrame | Unavailable, t: Mapping[str, float]) ->
 
 def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """Newest synced row of a table took more than sync_lag_min from ingest (local) to sync (remote)."""
-    if (g := _guard(["sync_lag"], stats)) is not None:
-        return g
+    if isinstance(stats, Unavailable):
+        return _unavailable(["sync_lag"], stats)
     limit = float(t["sync_lag_min"]) * 60
     pending = _pending("sync_lag", t)
     out = []
@@ -384,8 +385,8 @@ def prices_missing(
     hour_rows: pl.DataFrame | Unavailable, day: date | None, hour: int | None, t: Mapping[str, float]
 ) -> list[RuleResult]:
     """Held or targeted symbols without a Binance price at the newest complete hour (timeline rows of that hour)."""
-    if (g := _guard(["prices_missing"], hour_rows)) is not None:
-        return g
+    if isinstance(hour_rows, Unavailable):
+        return _unavailable(["prices_missing"], hour_rows)
     if day is None or hour is None:
         return [not_evaluated("prices_missing", "no account snapshot: the newest hour is unknown")]
     when = f"{day.isoformat()} {hour:02d}:00 UTC"
@@ -488,8 +489,8 @@ def snapshot(day_rows: pl.DataFrame, day: date, hour: int) -> Snapshot:
 
 def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
     """TE above te_max, any WRONG_DIRECTION / EXTRA_POSITION, more than missing_max MISSING, no D−2 targets."""
-    if (g := _guard(TRACKING_RULES, snap)) is not None:
-        return g
+    if isinstance(snap, Unavailable):
+        return _unavailable(TRACKING_RULES, snap)
     if snap is None:
         return [not_evaluated(r, "no account snapshot: the snapshot day is unknown") for r in TRACKING_RULES]
     when = f"{snap.day.isoformat()} {snap.hour:02d}:00 UTC"
@@ -503,9 +504,10 @@ def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> lis
             )
         ] + [not_evaluated(r, reason) for r in TRACKING_RULES[:-1]]
     out = []
-    level = snap.te["te"] if snap.te else None
+    snap_te = snap.te
+    level = snap_te["te"] if snap_te else None
     te_max = float(t["te_max"])
-    if level is None:
+    if snap_te is None or level is None:
         out.append(not_evaluated("te_high", f"no priced symbol in the {when} snapshot"))
     else:
         out.append(
@@ -514,7 +516,7 @@ def tracking(snap: Snapshot | Unavailable | None, t: Mapping[str, float]) -> lis
                 FIRING if level > te_max else OK,
                 f"Tracking error {fmt.pct(level, 2)} at {when}",
                 f"snapshot TE vs T+2 target {fmt.pct(level, 2)} (threshold {fmt.pct(te_max, 2)}); "
-                f"active share {fmt.pct(snap.te['active_share'], 2)}",
+                f"active share {fmt.pct(snap_te['active_share'], 2)}",
                 since=since,
             )
         )
@@ -603,8 +605,8 @@ def execution(
 ) -> list[RuleResult]:
     """The day's rebalance: complete enough by 00:MM (`rebalance_late`), in window, tracked, fees
     (`queries.book.trades.daily_execution(day, day)`)."""
-    if (g := _guard(EXECUTION_RULES, day_exec)) is not None:
-        return g
+    if isinstance(day_exec, Unavailable):
+        return _unavailable(EXECUTION_RULES, day_exec)
     if day is None:
         return [not_evaluated(r, "no account snapshot: the trading day is unknown") for r in EXECUTION_RULES]
     row = None
@@ -637,7 +639,7 @@ def execution(
     )
     bps = _num(row.get("fee_bps")) if row else None
     bps_max = float(t["fee_bps_max"])
-    if bps is None:
+    if row is None or bps is None:
         out.append(RuleResult("fees_high", OK, f"No traded notional on {day}", "fees not applicable"))
     else:
         out.append(
@@ -656,8 +658,8 @@ def targets_preflight(check: preflights.Preflight | Unavailable | None, t: Mappi
     """The next rebalance's targets fail a pre-trade check (`answers.rebalance.preflight`): fires as soon as
     the date lands, and on every run up to the rebalance (the final check from PREFLIGHT_FINAL_CHECK_MIN
     minutes before it)."""
-    if (g := _guard(["targets_preflight"], check)) is not None:
-        return g
+    if isinstance(check, Unavailable):
+        return _unavailable(["targets_preflight"], check)
     pending = _pending("targets_preflight", t)
     if check is None:
         return [not_evaluated("targets_preflight", "the next targets' checks were not loaded")]
@@ -692,8 +694,8 @@ def targets_preflight(check: preflights.Preflight | Unavailable | None, t: Mappi
 
 def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[str, float]) -> list[RuleResult]:
     """The day's PnL (pnl.headline, time-weighted return from SQL: deposits are not PnL) below −daily_loss_max of its start equity."""
-    if (g := _guard(["daily_loss"], window)) is not None:
-        return g
+    if isinstance(window, Unavailable):
+        return _unavailable(["daily_loss"], window)
     if not window or window.get("ret") is None:
         return [not_evaluated("daily_loss", "the day's start or end equity is unknown")]
     ret, value = window["ret"], window.get("pnl")
@@ -710,8 +712,8 @@ def daily_loss(window: dict | Unavailable | None, day: date | None, t: Mapping[s
 
 def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """Current deposit-adjusted drawdown (pnl.drawdown_summary: SQL's per-snapshot chain) beyond drawdown_max."""
-    if (g := _guard(["drawdown"], series)) is not None:
-        return g
+    if isinstance(series, Unavailable):
+        return _unavailable(["drawdown"], series)
     if series.height == 0:
         return [not_evaluated("drawdown", "no account snapshots in the look-back window")]
     dd = pnl.drawdown_summary(series)
@@ -733,11 +735,11 @@ def drawdown(series: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list
 
 def margin_used(latest: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """total_margin_used / account_value of the newest account snapshot above margin_used_max."""
-    if (g := _guard(["margin_used"], latest)) is not None:
-        return g
+    if isinstance(latest, Unavailable):
+        return _unavailable(["margin_used"], latest)
     row = _single(latest)
     used, equity = (_num(row.get("total_margin_used")), _num(row.get("account_value"))) if row else (None, None)
-    if used is None or equity is None or equity <= 0:
+    if row is None or used is None or equity is None or equity <= 0:
         return [not_evaluated("margin_used", "no account snapshot with equity and margin in the last day")]
     share = used / equity
     limit = float(t["margin_used_max"])
@@ -764,8 +766,8 @@ def liquidation_distance(szi: Any, position_value: Any, liquidation_px: Any) -> 
 
 def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[RuleResult]:
     """Positions whose mark is within liquidation_distance_min of their liquidation price (newest round)."""
-    if (g := _guard(["liquidation_near"], positions)) is not None:
-        return g
+    if isinstance(positions, Unavailable):
+        return _unavailable(["liquidation_near"], positions)
     if positions.height == 0:
         return [RuleResult("liquidation_near", OK, "No open positions in the newest snapshot")]
     limit = float(t["liquidation_distance_min"])

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import overload
 
 from lib import config
 from lib.alerting import rules as alerts
@@ -59,6 +60,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 """
 
 
+@overload
+def _ts(dt: datetime) -> float: ...
+@overload
+def _ts(dt: datetime | None) -> float | None: ...
 def _ts(dt: datetime | None) -> float | None:
     if dt is None:
         return None
@@ -66,6 +71,10 @@ def _ts(dt: datetime | None) -> float | None:
     return dt.timestamp()
 
 
+@overload
+def _dt(x: float) -> datetime: ...
+@overload
+def _dt(x: float | None) -> datetime | None: ...
 def _dt(x: float | None) -> datetime | None:
     return None if x is None else datetime.fromtimestamp(x, UTC)
 
@@ -263,7 +272,8 @@ class AlertState:
                 "INSERT INTO silences (pattern, created, until, reason) VALUES (?,?,?,?)",
                 (pattern, _ts(now), _ts(until), reason),
             )
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None  # sqlite3 sets it after every INSERT
+        return cur.lastrowid
 
     def silences(self, now: datetime) -> list[Silence]:
         """Silences still in force at `now`, oldest first."""

@@ -122,9 +122,9 @@ def te_headline(timeline: pl.DataFrame | None, day: date | None) -> dict:
         out[key] = te.snapshot_te(classified)["te"]
         if d == day:
             summary = te.summarize(classified)
-            rows = [(r["category"], int(r["n"])) for r in summary.iter_rows(named=True) if r["n"]]
-            out["counts"] = rows
-            out["problems"] = [(c, n) for c, n in rows if c in te.PROBLEM_CATEGORIES]
+            counts = [(r["category"], int(r["n"])) for r in summary.iter_rows(named=True) if r["n"]]
+            out["counts"] = counts
+            out["problems"] = [(c, n) for c, n in counts if c in te.PROBLEM_CATEGORIES]
     if out["te"] is not None and out["te_prev"] is not None:
         out["delta"] = out["te"] - out["te_prev"]
     return out

@@ -212,13 +212,13 @@ class DeskClient:
                 self.outage = None  # the endpoint answered; the statement failed
                 raise
             except Exception as exc:  # driver errors are classified, never swallowed
-                err = classify_error(exc, ep)
-                if endpoint_is_down(err) or err.kind == "auth":
-                    self._drop(role, err)
-                    last = err
+                failure = classify_error(exc, ep)
+                if endpoint_is_down(failure) or failure.kind == "auth":
+                    self._drop(role, failure)
+                    last = failure
                     continue
                 self.outage = None
-                raise err from None
+                raise failure from None
             self.active = role
             self.outage = None
             self.last_success_at = datetime.now(UTC)

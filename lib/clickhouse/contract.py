@@ -218,13 +218,14 @@ def casts(
     for name, cols in expected().items():
         if name not in tables:
             continue
-        key = tuple(tables[name])
-        remote = found.get(key, {})  # type: ignore[arg-type]
+        db, tbl = tables[name]
+        key = (db, tbl)
+        remote = found.get(key, {})
         for col, typ in cols:
             if col in remote:
                 v = assess(typ, remote[col])
                 if v.status == NORMALISED and v.cast_to and _IDENT.match(col):
-                    out.setdefault(key, {})[col] = v.expression(col)  # type: ignore[index]
+                    out.setdefault(key, {})[col] = v.expression(col)
     return out
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 import polars as pl
 
@@ -64,12 +65,19 @@ TABLE_CADENCE_S: Mapping[str, int | None] = {
 }
 SYNC_PERIOD_S = 300  # the local -> remote sync runs every 5 minutes
 
+# a frame's column types, as pl.DataFrame(schema=...) takes them
+_Schema = dict[str, pl.DataType | type[pl.DataType]]
+
 _MIN_VALID = datetime(2000, 1, 1, tzinfo=UTC)  # older = a zero/default timestamp, i.e. missing
 
 
 # ------------------------------------------------------------------ helpers
 
 
+@overload
+def aware(ts: datetime) -> datetime: ...
+@overload
+def aware(ts: datetime | None) -> datetime | None: ...
 def aware(ts: datetime | None) -> datetime | None:
     """UTC-aware datetime; naive values are UTC already (Arrow drops the zone sometimes)."""
     if ts is None:
@@ -222,7 +230,7 @@ def assess_monitors(
                 "errors_24h": r.get("errors_24h"),
             }
         )
-    schema = {
+    schema: _Schema = {
         "monitor": pl.String,
         "status": pl.String,
         "reason": pl.String,
@@ -277,8 +285,9 @@ def summarize(assessed: pl.DataFrame, now: datetime | None = None) -> HealthSumm
     bad = [r for r in assessed.iter_rows(named=True) if r["status"] in (DOWN, LATE)] if assessed.height else []
     bad.sort(key=lambda r: (-SEVERITY[r["status"]], r["monitor"]))
     problems = tuple(f"{r['monitor']} {r['status']}" + (f": {r['reason']}" if r["reason"] else "") for r in bad)
-    beats = [valid_ts(t) for t in (assessed["last_ts"].to_list() if assessed.height else [])]
-    beats = [b for b in beats if b is not None]
+    beats = [
+        b for b in (valid_ts(t) for t in (assessed["last_ts"].to_list() if assessed.height else [])) if b is not None
+    ]
     newest = max(beats) if beats else None
     now = aware(now)
     behind = (now - newest).total_seconds() if (now is not None and newest is not None) else None
@@ -340,7 +349,7 @@ def window_start(end: datetime, hours: int, bucket_s: int) -> datetime:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_STATES_SCHEMA = {
+_STATES_SCHEMA: _Schema = {
     "monitor": pl.String,
     "bucket_start": pl.Datetime("ms", "UTC"),
     "bucket_end": pl.Datetime("ms", "UTC"),
@@ -381,14 +390,15 @@ def timeline_states(
     buckets for every monitor is thousands of rows.
     """
     start, end = aware(start), aware(end)
-    by_monitor: dict[str, dict[int, tuple]] = {}
+    # monitor -> bucket start (µs) -> (beats, errors, first beat (µs), last beat (µs), last status, inner gap (s))
+    by_monitor: dict[str, dict[int, tuple[int, int, int, int, str | None, float | None]]] = {}
     prior: dict[str, dict] = {}
     if buckets.height:
         is_prior = pl.col("prior").cast(pl.Boolean).fill_null(False) if "prior" in buckets.columns else pl.lit(False)
         for r in buckets.filter(is_prior).iter_rows(named=True):
             prior[r["monitor"]] = r
         live = buckets.filter(~is_prior)
-        gap = pl.col("max_inner_gap_s") if "max_inner_gap_s" in live.columns else pl.lit(None, pl.Float64)
+        gap_col = pl.col("max_inner_gap_s") if "max_inner_gap_s" in live.columns else pl.lit(None, pl.Float64)
         for m, b, beats, errors, first, last, status, inner in live.select(
             "monitor",
             pl.col("bucket").dt.epoch("us"),
@@ -397,7 +407,7 @@ def timeline_states(
             pl.col("first_ts").dt.epoch("us"),
             pl.col("last_ts").dt.epoch("us"),
             "last_status",
-            gap,
+            gap_col,
         ).iter_rows():
             by_monitor.setdefault(m, {})[b] = (beats, errors, first, last, status, inner)
     names = (
@@ -431,11 +441,11 @@ def timeline_states(
         prev_ok = is_ok_status(p["last_status"]) if p else True
         rows = by_monitor.get(name, {})
         for b_us, end_us in grid_us:
-            r = rows.get(b_us)
-            if r is not None and r[0]:
-                beats, errors, first_us, last_us, last_status, inner = r
+            bucket = rows.get(b_us)
+            if bucket is not None and bucket[0]:
+                beats, errors, first_us, last_us, last_status, inner_gap = bucket
                 # the silences of this bucket: since the previous beat, between beats, after the last one
-                inner = float(inner or 0.0)
+                inner = float(inner_gap or 0.0)
                 sev = sev_down if errors else sev_ok
                 gap = inner if inner > 0.0 else 0.0
                 if prev_us is not None:
@@ -453,9 +463,10 @@ def timeline_states(
                 elif inner > late_s and sev < sev_late:
                     sev = sev_late
                 prev_us = last_us
-                prev_ok = ok_memo.get(last_status)
-                if prev_ok is None:
-                    prev_ok = ok_memo[last_status] = is_ok_status(last_status)
+                last_ok = ok_memo.get(last_status)
+                if last_ok is None:
+                    last_ok = ok_memo[last_status] = is_ok_status(last_status)
+                prev_ok = last_ok
                 tail = (end_us - last_us) / 1_000_000
                 if tail > gap:
                     gap = tail
@@ -500,7 +511,7 @@ def timeline_states(
 
 def segments(states: pl.DataFrame) -> pl.DataFrame:
     """Merge consecutive buckets of one monitor with the same status into segments."""
-    schema = {
+    schema: _Schema = {
         "monitor": pl.String,
         "status": pl.String,
         "start": pl.Datetime("ms", "UTC"),
@@ -527,7 +538,7 @@ def segments(states: pl.DataFrame) -> pl.DataFrame:
             pl.col("errors").sum(),
         )
         .drop("_run")
-        .cast(schema)
+        .cast(pl.Schema(schema))  # a Schema: cast() keys its mapping by str | selector | dtype
     )
 
 
@@ -661,7 +672,7 @@ def fill_hours(per_hour: pl.DataFrame, end: datetime, hours: int, name: str) -> 
             }
         )
         h += timedelta(hours=1)
-    schema = {
+    schema: _Schema = {
         "table_key": pl.String,
         "hour": pl.Datetime("ms", "UTC"),
         "keys": pl.Int64,
@@ -706,6 +717,8 @@ def assess_sync(summary: pl.DataFrame) -> pl.DataFrame:
             status, reason = DOWN, "no successful run in the window"
         elif not is_ok_status(r.get("last_status")):
             status, reason = DOWN, "the last run failed"
+        elif since_ok is None:
+            status, reason = UNKNOWN, "no window end or server time to judge the last success against"
         else:
             status = age_status(since_ok, SYNC_PERIOD_S)
             reason = "" if status == OK else f"last success {_secs(since_ok)} before the window end"

@@ -166,7 +166,7 @@ def tracking_part(report: DailyReport, timeline: pl.DataFrame | None, hour: int)
     )
     report.te_history = [(d, _num(v)) for d, v in history.select("date", "te").iter_rows()]
     report.has_targets = snap.has_targets
-    if not snap.has_targets:
+    if not snap.has_targets or snap.te is None:  # a snapshot has a TE exactly when it has targets
         report.notes.append(f"no model targets dated {clock.target_date(report.day)}: the day is not classified")
         return snap
     story = stories.day_story(report.day, snap.classified, history=history.select("date", "te"))

@@ -60,7 +60,8 @@ def line(
             f'<text x="{width - right - 56}" y="{y(gy) + 4:.1f}" font-size="10" fill="{TEXT}" {FONT}>'
             f"{escape(fmt(gy))}</text>"
         )
-    segs, cur = [], []
+    segs: list[list[str]] = []
+    cur: list[str] = []
     for i, (_, v) in enumerate(points):
         if v is None:
             if cur:
@@ -72,8 +73,8 @@ def line(
         segs.append(cur)
     for s in segs:
         parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(s)}"/>')
-    last_i = max(i for i, (_, v) in enumerate(points) if v is not None)
-    parts.append(f'<circle cx="{x(last_i):.1f}" cy="{y(points[last_i][1]):.1f}" r="3" fill="{color}"/>')
+    last_i, last_v = [(i, v) for i, (_, v) in enumerate(points) if v is not None][-1]
+    parts.append(f'<circle cx="{x(last_i):.1f}" cy="{y(last_v):.1f}" r="3" fill="{color}"/>')
     parts.append(f'<text x="{left}" y="{height - 5}" font-size="10" fill="{TEXT}" {FONT}>{escape(points[0][0])}</text>')
     parts.append(
         f'<text x="{width - right - 60}" y="{height - 5}" font-size="10" fill="{TEXT}" text-anchor="end" '

@@ -106,8 +106,9 @@ def exposure_part(r: WeeklyReport, expo: pl.DataFrame | None, timeline: pl.DataF
     if expo is not None and expo.height:
         g = expo["gross_pct"].drop_nulls()
         n = expo["net_pct"].drop_nulls()
-        r.gross_range = (g.min(), g.max()) if g.len() else (None, None)
-        r.net_range = (n.min(), n.max()) if n.len() else (None, None)
+        # polars types Series.min()/max() as any Python scalar; these Float64 columns give float
+        r.gross_range = (g.min(), g.max()) if g.len() else (None, None)  # type: ignore[assignment]
+        r.net_range = (n.min(), n.max()) if n.len() else (None, None)  # type: ignore[assignment]
     if timeline is not None and timeline.height:
         last = timeline.filter(pl.col("holdings_date") == r.week_ending)
         if last.height:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, overload
 
 import polars as pl
 
@@ -313,6 +313,16 @@ def daily_active_returns(frame: Any) -> pl.DataFrame:
     )
 
 
+@overload
+def ex_post_te(
+    active_returns: pl.DataFrame, window: int, periods_per_year: float = ANNUALISATION_DAYS
+) -> pl.DataFrame: ...
+@overload
+def ex_post_te(active_returns: pl.Series, window: int, periods_per_year: float = ANNUALISATION_DAYS) -> pl.Series: ...
+@overload
+def ex_post_te(
+    active_returns: Any, window: int, periods_per_year: float = ANNUALISATION_DAYS
+) -> pl.Series | pl.DataFrame: ...
 def ex_post_te(
     active_returns: Any, window: int, periods_per_year: float = ANNUALISATION_DAYS
 ) -> pl.Series | pl.DataFrame:

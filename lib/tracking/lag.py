@@ -227,7 +227,8 @@ def lag_sentence(
         f"the book matched the {lag_label(best)} targets better than {lag_label(SCHEDULED)} "
         f"(TE {_te(t_best)} vs {_te(sched)})"
     )
-    if slip != NO_CLEAR_LAG and t_best < config.LAG_CLEAR_RATIO * sched:
+    # the SQL picks a best lag only among lags with a TE, so t_best is known here
+    if slip != NO_CLEAR_LAG and t_best is not None and t_best < config.LAG_CLEAR_RATIO * sched:
         return slip, f"{text}: a {slip} ({_SLIP_NOTE[slip]})"
     return NO_CLEAR_LAG, f"{text}, but only marginally: no clear timing slip; the gaps are sizing or missing names"
 
@@ -238,9 +239,7 @@ def _bp(x: float) -> str:
 
 def tracking_cost(active_return: float | None, equity: float | None) -> tuple[float | None, float | None, str]:
     """(usd, bp, sentence): the next day's active return (book − T+2 target) in bp and × equity in $."""
-    ok = active_return is not None and math.isfinite(active_return)
-    bp = active_return * 1e4 if ok else None
-    if not ok:
+    if active_return is None or not math.isfinite(active_return):
         return (
             None,
             None,
@@ -249,6 +248,7 @@ def tracking_cost(active_return: float | None, equity: float | None) -> tuple[fl
                 "(or this day's targets or prices are missing)"
             ),
         )
+    bp = active_return * 1e4
     if equity is None or not math.isfinite(equity) or equity <= 0:
         return None, bp, f"active return {_bp(bp)} to the next day's snapshot; equity unknown, so no dollar figure"
     usd = active_return * equity

@@ -255,7 +255,7 @@ def _window(start: Moment, end: Moment) -> dict[str, Any]:
     """
     if isinstance(start, datetime) != isinstance(end, datetime):
         raise TypeError("start and end must both be dates or both be datetimes")
-    if isinstance(start, datetime):
+    if isinstance(start, datetime) and isinstance(end, datetime):
         lo, hi = start.astimezone(UTC), end.astimezone(UTC)
         first, last = lo.date(), (hi - timedelta(microseconds=1)).date()
     else:

@@ -36,8 +36,8 @@ def future_sql(names: tuple[str, ...]) -> str:
 @cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def future_rows() -> pl.DataFrame:
     """Per logical table present on the endpoint: rows dated after now + FUTURE_SKEW_S and the latest such date."""
-    names = present_tables(client())
-    names = tuple(TIME_COLUMNS) if names is None else tuple(n for n in TIME_COLUMNS if n in names)
+    present = present_tables(client())
+    names = tuple(TIME_COLUMNS) if present is None else tuple(n for n in TIME_COLUMNS if n in present)
     if not names:
         return pl.DataFrame(
             schema={

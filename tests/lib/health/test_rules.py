@@ -438,6 +438,17 @@ def test_assess_sync():
     assert h.assess_sync(df.head(0)).height == 0
 
 
+def test_assess_sync_without_a_reference_time_is_unknown_not_a_crash():
+    """A row with neither window_end nor server_now cannot age its last success: UNKNOWN (it raised TypeError)."""
+    df = pl.DataFrame(
+        [{"database": "d", "table": "t", "last_status": "ok", "last_success": NOW, "window_end": None}],
+        schema_overrides={"last_success": pl.Datetime("ms", "UTC"), "window_end": pl.Datetime("ms", "UTC")},
+    )
+    row = h.assess_sync(df).row(0, named=True)
+    assert row["status"] == "UNKNOWN" and row["since_success_s"] is None
+    assert "server time" in row["reason"]
+
+
 def test_data_as_of_uses_the_account_tables_freshness_rule():
     """One staleness rule: the sidebar's "data as of" turns amber exactly when System Health says LATE."""
     limit = config.LATE_FACTOR * (h.TABLE_CADENCE_S["account"] + h.SYNC_PERIOD_S)
