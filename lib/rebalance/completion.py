@@ -38,7 +38,7 @@ BLOCKED, NO_PRICE, ORDERS_FAILED = "blocked by minimum", "no price", "orders rej
 STATES = (ORDERS_FAILED, NOT_STARTED, PARTIAL, BLOCKED, NO_PRICE, DONE)  # display order: worst first
 UNITS_DECIMALS = 10  # a position summed from fills is rounded here: 0.3 − 0.1 − 0.2 is 0, not 5.5e-17
 SLIPPAGE_KNOWN, SLIPPAGE_PENDING, SLIPPAGE_MISSING, NO_FILLS = "known", "pending", "missing", "no fills"
-SYMBOL_COLUMNS = {
+SYMBOL_COLUMNS: dict[str, Any] = {
     "sym": pl.String,
     "state": pl.String,
     "reason": pl.String,
@@ -266,7 +266,9 @@ def build(
 
     moves: dict[str, list[tuple[datetime, float]]] = {}
     for coin, t, d in steps.select("coin", "time", "d_units").iter_rows():
-        moves.setdefault(str(coin), []).append((clock.aware(t), float(d)))
+        ts = clock.aware(t)
+        if ts is not None:
+            moves.setdefault(str(coin), []).append((ts, float(d)))
     by_coin = {str(r["coin"]): r for r in orders.iter_rows(named=True)} if orders.height else {}
     symbols = {}
     for r in rows.iter_rows(named=True):
@@ -280,7 +282,8 @@ def build(
     def units_at(s: _Symbol, t: datetime) -> float:
         return round(s.units_before + sum(d for ts, d in moves.get(s.sym, []) if ts <= t), UNITS_DECIMALS)
 
-    out, on_target = [], 0
+    out: list[dict[str, Any]] = []
+    on_target = 0
     for s in symbols.values():
         m = moves.get(s.sym, [])
         orders_row = by_coin.get(s.sym, {})
@@ -336,7 +339,7 @@ def build(
     series = _series(start, measured_at, measured, moves)
     required = float(table["required_notional"].sum() or 0.0)
     progress = (
-        float((table["required_notional"] * table["progress"]).sum() / required)
+        float((table["required_notional"] * table["progress"]).sum()) / required
         if required > 0
         else (1.0 if table.filter(pl.col("state") != NO_PRICE).height == 0 else None)
     )
@@ -364,13 +367,13 @@ def _series(
     """Book progress after each fill of a measured symbol: one step per fill time, from 00:00 to `end`."""
     weights = {k: abs(s.required) * (s.price or 0.0) for k, s in symbols.items()}
     total = sum(weights.values())
-    schema = {"time": pl.Datetime("ms", "UTC"), "progress": pl.Float64}
+    schema: dict[str, Any] = {"time": pl.Datetime("ms", "UTC"), "progress": pl.Float64}
     if total <= 0:
         return pl.DataFrame(schema=schema)
     units = {k: s.units_before for k, s in symbols.items()}
     done = {k: s.progress(units[k]) * weights[k] for k, s in symbols.items()}
     events = sorted((t, k, d) for k, m in moves.items() if k in symbols for t, d in m if t <= end)
-    points = [(start, sum(done.values()) / total)]
+    points: list[tuple[datetime, float]] = [(start, sum(done.values()) / total)]
     for t, k, d in events:
         units[k] = round(units[k] + d, UNITS_DECIMALS)
         done[k] = symbols[k].progress(units[k]) * weights[k]

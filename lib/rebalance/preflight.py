@@ -106,7 +106,7 @@ def listed_check(syms: list[str], meta: pl.DataFrame | None, meta_note: str | No
             unknown.append(sym)
         elif r["is_delisted"]:
             delisted.append(sym)
-        elif newest is not None and newest - clock.aware(r["updated_at"]) > timedelta(
+        elif newest is not None and newest - (clock.aware(r["updated_at"]) or newest) > timedelta(
             seconds=config.ASSET_META_ROUND_S
         ):
             dropped.append(sym)
@@ -180,8 +180,9 @@ def after_rebalance(ticket: Ticket, book: pl.DataFrame, meta: pl.DataFrame | Non
     typical = None
     if held.height:
         weights = (held["units"].abs() * held["mark"]).fill_null(0.0)
-        if weights.sum() > 0:
-            typical = float((held["leverage"] * weights).sum() / weights.sum())
+        total = float(weights.sum())
+        if total > 0:
+            typical = float((held["leverage"] * weights).sum()) / total
     cap = {str(r["coin"]): int(r["max_leverage"]) for r in meta.iter_rows(named=True)} if meta is not None else {}
     margin, unknown = 0.0, []
     for sym, n in notional.items():
@@ -266,7 +267,7 @@ def changes_check(diff: pl.DataFrame | None, current_date: date, limits: Mapping
         return checks.not_evaluated("changes", title, f"no targets dated {current_date.isoformat()} to compare with")
     top = diff.head(config.PREFLIGHT_LARGEST_CHANGES)
     listed = [f"{r['sym']} {fmt.weight(r['current'])} → {fmt.weight(r['weight'])}" for r in top.iter_rows(named=True)]
-    largest = float(top["change"].abs().max() or 0.0) if top.height else 0.0
+    largest = finite(top["change"].abs().max()) or 0.0
     over = diff.filter(pl.col("change").abs() > limits["weight_change_max"])
     names = [f"{r['sym']} {fmt.pp(r['change'])}" for r in over.iter_rows(named=True)]
     numbers = (

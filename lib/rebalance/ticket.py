@@ -245,7 +245,8 @@ def build(
     weights = {str(s): finite(w) for s, w in targets.select("sym", "weight").iter_rows()}
     held = {str(r["coin"]): r for r in book.iter_rows(named=True) if finite(r["units"])}
     closes = {str(r["coin"]): r for r in prices.iter_rows(named=True)}
-    legs, dropped = [], []
+    legs: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
     no_step: list[str] = []
     for sym in sorted(set(weights) | set(held)):
         w_t = weights.get(sym) or 0.0
@@ -255,7 +256,7 @@ def build(
             continue
         c = closes.get(sym, {})
         px, source = price_for(units, h.get("mark"), c.get("price"), c.get("close_ts"), as_of)
-        row = {"sym": sym, "units": units, "price": px, "target_weight": w_t}
+        row: dict[str, Any] = {"sym": sym, "units": units, "price": px, "target_weight": w_t}
         if px is None:
             dropped.append({**row, "reason": f"no price ({source})", "weight": None})
             continue
