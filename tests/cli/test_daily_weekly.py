@@ -68,8 +68,14 @@ def test_daily_json_matches_independent_computations(run_cli):
         ("Rebalance window", True),
         ("Fees", True),
         ("Data freshness", True),
+        ("Rebalance complete", False),  # 90.3% by 00:15 UTC: ARB rejected, WLD and BCH closed, AAVE short
     ]
-    assert [a["rule"] for a in r["day_alerts"]] == ["missing_positions"]
+    assert [a["rule"] for a in r["day_alerts"]] == ["missing_positions", "rebalance_late"]
+    # the rebalance section is answers.rebalance.completion's, the alert's own numbers
+    reb = r["rebalance"]
+    assert reb["target_date"] == "2025-12-05" and [o["sym"] for o in reb["open"]][:3] == ["ARB", "BCH", "WLD"]
+    assert reb["progress"] == pytest.approx(reb["checkpoints"]["00:15"]) and reb["progress"] < 0.95
+    assert r["preflight"]["target_date"] == "2025-12-14" and r["preflight"]["passed"] is True
 
 
 def test_daily_html_is_a_self_contained_email(run_cli, tmp_path):
@@ -81,6 +87,8 @@ def test_daily_html_is_a_self_contained_email(run_cli, tmp_path):
     assert "<link" not in html and "src=" not in html and "@import" not in html  # nothing fetched
     assert html.count("<svg") >= 3
     assert "ARB, WLD, BCH" in html and "2.37%" in html and ">FAIL<" in html and ">PASS<" in html
+    assert "Rebalance · 2025-12-07 00:00 UTC" in html and "1 order rejected (first at 00:01:05 UTC)" in html
+    assert "Next targets, checked before they trade" in html
     assert not re.search("[\U0001f300-\U0001faff\u2705\u274c]", html)  # no emoji: the desk has no emoji font
 
 
@@ -93,7 +101,7 @@ def test_daily_send_emails_text_and_html(run_cli, monkeypatch):
     assert code == 0, err
     mail = box.messages[0]
     # the day runs from the last account snapshot at or before Dec 7 00:00 to the last at or before Dec 8 00:00
-    assert mail["Subject"] == "[Desk Monitor] Daily report 2025-12-07: 1 failed · PnL −$6,457"
+    assert mail["Subject"] == "[Desk Monitor] Daily report 2025-12-07: 2 failed · PnL −$6,457"
     assert "Missing (3): ARB, WLD, BCH" in mail.get_body(preferencelist=("plain",)).get_content()
     assert "<svg" in mail.get_body(preferencelist=("html",)).get_content()
 
