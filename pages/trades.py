@@ -223,12 +223,16 @@ with tabs[5]:
 
 # --- one day's 00:00 rebalance to completion (the Overview panel, any day) -----------------------------------
 with tabs[6]:
-    if tabs[6].open and sidebar.clock is not None:
+    if tabs[6].open and sidebar.clock is None:
+        st.info(
+            "The data's clock is unknown (ClickHouse did not answer): no rebalance to show.", icon=":material/schedule:"
+        )
+    elif tabs[6].open and sidebar.clock is not None:
         today = sidebar.clock.now.date()
         day_column, _ = st.columns([1, 3])
         rebalance_day = day_column.date_input(
             "Rebalance of (UTC day)",
-            value=url_value("rebalance_day", lambda raw: parse_date(raw, "rebalance_day"), today),
+            value=min(url_value("rebalance_day", lambda raw: parse_date(raw, "rebalance_day"), today), today),
             max_value=today,
             key="tr_rebalance_day",
             help="The 00:00 UTC rebalance of that holdings day, against the targets dated two days earlier.",
