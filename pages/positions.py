@@ -19,7 +19,7 @@ from ui.positions import risk as risk_panel
 from ui.positions import ticket as ticket_panel
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import init_from_url, set_url, url_value
+from ui.state import set_url, url_value
 from ui.thresholds import threshold_inputs
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
@@ -159,7 +159,8 @@ def trades_to_target() -> None:
         st.info("The data's clock is unknown (ClickHouse did not answer): no ticket.", icon=":material/schedule:")
         return
     today = sidebar.clock.now.date()
-    init_from_url("pos_targets", "targets", parse_target_set, tickets.TODAY)
+    if "pos_targets" not in st.session_state:  # the session's first run: the link's target set
+        st.session_state["pos_targets"] = url_value("targets", parse_target_set, tickets.TODAY)
     which = st.segmented_control(
         "Target set",
         list(tickets.TARGET_SETS),

@@ -87,6 +87,7 @@ PARSERS = {
     "parse_trend_band": inputs.parse_trend_band,
     "parse_url_decimal": lambda raw: inputs.parse_url_decimal(raw, "x", 0.0, 10.0**6),
     "parse_account": inputs.parse_account,
+    "parse_target_set": inputs.parse_target_set,
 }
 
 

@@ -232,7 +232,8 @@ def rebalance_panel(view: RebalanceView, key: str) -> None:
     )
     slip, why = _slippage(c)
     cells[4].metric("Slippage vs 1h open", slip, help=why or "Notional-weighted; positive = worse for the desk.")
-    plot.show(view.chart, key=f"{key}_chart")
+    if c.series.height:  # nothing had to change: the line below says so, no empty chart
+        plot.show(view.chart, key=f"{key}_chart")
     counts = ", ".join(f"{n} {state}" for state, n in c.counts.items() if n)
     if view.open_rows.height:
         st.markdown(f"**{view.open_rows.height} symbol(s) not done** ({counts}):")

@@ -142,3 +142,9 @@ def test_nothing_to_trade_and_no_targets():
     none = pre().with_columns(pl.lit(False).alias("has_t2_row"))
     r = build(pre=none)
     assert not r.has_targets and r.progress is None and "no model targets dated 2025-12-05" in r.notes[0]
+
+
+def test_every_state_has_its_colour():
+    from lib import format as fmt
+
+    assert set(fmt.REBALANCE_STATE_COLORS) == set(c.STATES)
