@@ -178,7 +178,7 @@ def trades_to_target() -> None:
         return
     left = st.container()
     if which == tickets.NEXT and ticket.has_targets:  # the pre-trade checks beside the next targets' ticket
-        left, right = st.columns([3, 2], gap="medium")
+        left, right = layout.beside()
         with right:
             st.markdown("**Checked before they trade**")
             result = load(rebalance.preflight, ticket.target_date, sidebar.clock, what="pre-trade checks")

@@ -229,7 +229,7 @@ with tabs[6]:
         )
     elif tabs[6].open and sidebar.clock is not None:
         today = sidebar.clock.now.date()
-        day_column, _ = st.columns([1, 3])
+        (day_column,) = layout.control_row((220,))
         rebalance_day = day_column.date_input(
             "Rebalance of (UTC day)",
             value=min(url_value("rebalance_day", lambda raw: parse_date(raw, "rebalance_day"), today), today),

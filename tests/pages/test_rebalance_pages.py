@@ -88,7 +88,7 @@ def test_trades_rebalance_tab_for_dec_7_and_its_orders_link(app):
     arb = open_rows[open_rows["sym"] == "ARB"].iloc[0]
     assert list(arb["state"]) == [completion.ORDERS_FAILED] and arb["reason"].startswith("1 order rejected")
     assert arb["orders"].endswith("tab=orders&orders_coin=ARB") and "from=2025-12-07&to=2025-12-07" in arb["orders"]
-    assert "4 symbol(s) not done" in texts(at, "markdown")
+    assert "4 symbol(s) not done** (orders rejected or canceled 1, partial 3, done 34)" in texts(at, "markdown")
 
 
 def test_orders_tab_lists_a_coins_orders_from_the_link(app):

@@ -106,7 +106,7 @@ def progress_chart(c: completions.Completion) -> Spec:
             title,
             height=260,
             xaxis={"type": "date", "range": [start.isoformat(), end.isoformat()], "tickformat": "%H:%M"},
-            yaxis={"range": [0, 104], "ticksuffix": "%", "title": {"text": "% of required notional"}},
+            yaxis={"range": [0, 108], "ticksuffix": "%", "title": {"text": "% of required notional"}},
             showlegend=False,
             shapes=[
                 {
@@ -132,10 +132,11 @@ def progress_chart(c: completions.Completion) -> Spec:
                 {
                     "x": deadline.isoformat(),
                     "y": floor,
-                    "xanchor": "left",
-                    "yanchor": "top",
-                    "text": f" {fmt.pct(complete_floor(), 0)} by {completions.checkpoint_label(deadline_minutes())}",
+                    "xanchor": "right",
+                    "yanchor": "bottom",
+                    "text": f"{fmt.pct(complete_floor(), 0)} by {completions.checkpoint_label(deadline_minutes())} ",
                     "showarrow": False,
+                    "bgcolor": "rgba(255, 255, 255, 0.85)",
                     "font": {"size": 11, "color": plot.NOTE_COLOR},
                 }
             ],
@@ -173,12 +174,12 @@ ROW_ORDER = (
     "sym",
     "state",
     "reason",
+    "orders_text",
+    "orders",
     "progress",
     *CHECKPOINT_COLUMNS,
     "required_notional",
     "remaining_notional",
-    "orders_text",
-    "orders",
     "target_weight",
     "weight_before",
     "weight_now",
@@ -234,7 +235,7 @@ def rebalance_panel(view: RebalanceView, key: str) -> None:
     cells[4].metric("Slippage vs 1h open", slip, help=why or "Notional-weighted; positive = worse for the desk.")
     if c.series.height:  # nothing had to change: the line below says so, no empty chart
         plot.show(view.chart, key=f"{key}_chart")
-    counts = ", ".join(f"{n} {state}" for state, n in c.counts.items() if n)
+    counts = ", ".join(f"{state} {n}" for state, n in c.counts.items() if n)
     if view.open_rows.height:
         st.markdown(f"**{view.open_rows.height} symbol(s) not done** ({counts}):")
         st.dataframe(
