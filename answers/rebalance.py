@@ -44,12 +44,10 @@ def today_of(desk_clock: clock.DeskClock) -> date:
     return desk_clock.now.date()
 
 
-def equity_now() -> tuple[float | None, datetime | None]:
-    """The newest account value (`queries.book.overview.latest_equity`) and its time."""
+def equity_now() -> float | None:
+    """The newest account value (`queries.book.overview.latest_equity`); None without a snapshot."""
     frame = overview.latest_equity()
-    if frame.height == 0:
-        return None, None
-    return frame.item(0, "account_value"), clock.aware(frame.item(0, "ts"))
+    return frame.item(0, "account_value") if frame.height else None
 
 
 def costs(today: date) -> tuple[float | None, dict[str, tuple[float | None, int]], float | None]:
@@ -78,7 +76,7 @@ def ticket_for(day: date, when: date, which: str, desk_clock: clock.DeskClock) -
     """The ticket for the targets dated `day` (traded at `when`'s 00:00 UTC), at the data's now."""
     targets = inputs.targets_on(day)
     book = tickets.book_by_coin(risk.position_risk())
-    equity, _ = equity_now()
+    equity = equity_now()
     coins = tuple(sorted(set(targets["sym"].to_list()) | set(book["coin"].to_list())))
     prices = inputs.newest_closes(coins, desk_clock.now) if coins else pl.DataFrame()
     meta, meta_note = optional(inputs.asset_meta, what="exchange metadata (hyperliquid.asset_meta)")
@@ -105,11 +103,9 @@ def completion(day: date, desk_clock: clock.DeskClock) -> completions.Completion
     required change (the D−2 targets vs the pre-rebalance snapshot of `queries.tracking.tracking_error.
     timeline`), its fills and orders since 00:00, fees and slippage (`queries.book.trades.daily_execution`)."""
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    measured_at = min(desk_clock.now, start + timedelta(days=1))
-    if measured_at <= start:
-        measured_at = start
+    measured_at = max(min(desk_clock.now, start + timedelta(days=1)), start)  # a future day: nothing yet
     pre = tracking_error.timeline(day, day, config.PRE_REBALANCE_HOUR)
-    steps = progress.rebalance_steps(day, measured_at) if measured_at > start else progress.rebalance_steps(day, start)
+    steps = progress.rebalance_steps(day, measured_at)
     order_rows = orders.orders_by_coin(start, max(measured_at, start + timedelta(milliseconds=1)))
     day_exec = trades.daily_execution(day, day)
     row = day_exec.filter(pl.col("day") == day).row(0, named=True) if day_exec.height else None

@@ -194,7 +194,7 @@ REBALANCE_ORDER_STATUSES = ("rejected", "canceled")  # final statuses that expla
 # The model's mandate: what a target file may hold (lib.rebalance.preflight; Positions, Tracking Error).
 MANDATE_LIMITS: Mapping[str, float] = MappingProxyType(
     {
-        "net_max": 0.25,  # |sum of weights| (the net exposure) at most
+        "net_max": 0.60,  # |sum of weights| (the net exposure) at most (the model runs net −52%..+48%)
         "gross_min": 0.5,  # sum of |weights| at least (an empty or truncated file is not a book)
         "gross_max": 2.0,  # sum of |weights| at most (weights in percent, not fractions, show here)
         "weight_max": 0.10,  # largest |weight| of one symbol
