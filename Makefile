@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 PORT   ?= 8501
 
-.PHONY: setup lock lint demo run test test-fast browser bench clean
+.PHONY: setup lock lint demo run test test-fast browser oidc bench clean
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,11 @@ run: demo
 browser:
 	@bash scripts/ensure_chromium.sh
 
-test: setup browser
+# The loopback OpenID Connect provider of the sign-in tests (npm's oidc-provider in tests/oidc, npm ci)
+oidc:
+	@bash scripts/ensure_oidc_provider.sh
+
+test: setup browser oidc
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: setup
@@ -54,4 +58,4 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) data artifacts .pytest_cache
+	rm -rf $(VENV) data artifacts .pytest_cache tests/oidc/node_modules

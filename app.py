@@ -11,7 +11,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-from lib.config import ConfigError  # noqa: E402  (set_page_config must come first)
+from lib.config import ConfigError, check_environment  # noqa: E402  (set_page_config must come first)
 from queries.engine.connection import get_connection  # noqa: E402
 from ui import data  # noqa: E402
 from ui.shell import auth, bootstrap, sidebar  # noqa: E402
@@ -33,6 +33,7 @@ page = st.navigation(PAGES, position="sidebar" if auth.signed_in() else "hidden"
 auth.require_login()
 
 try:
+    check_environment()  # a bad DESK_* number: say which and what it expects, run nothing else
     conn = get_connection()
 except ConfigError as err:
     st.error(f"**ClickHouse configuration error.** {err}")

@@ -15,6 +15,7 @@ must sit behind the desk's own access control; see docs/reverse-proxy/).
 from __future__ import annotations
 
 import json
+import posixpath
 from typing import Any
 
 from starlette.middleware import Middleware
@@ -87,8 +88,28 @@ class SessionGate:
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
-        # also under server.baseUrlPath (any prefix before the route)
-        return any(path.startswith(p) or f"{p}" in path for p in PROTECTED_PREFIXES)
+        return gated_route(path, _base_url_path())
+
+
+def _base_url_path() -> str:
+    from streamlit import config
+
+    return str(config.get_option("server.baseUrlPath") or "")
+
+
+def gated_route(path: str, base_url_path: str = "") -> bool:
+    """True for Streamlit's `/media/` and `/_stcore/metrics` routes, also under `server.baseUrlPath`.
+
+    Only the route's own prefix counts: `/static/media/` (Streamlit's fonts and images, needed to draw the
+    sign-in screen) is not `/media/`. The path is also read with its dot segments resolved, so
+    `/static/../media/…` is gated like `/media/…`.
+    """
+    base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
+    candidates = {path, posixpath.normpath(path) if path else path}
+    for candidate in list(candidates):
+        if base and (candidate == base or candidate.startswith(base + "/")):
+            candidates.add(candidate[len(base) :])
+    return any(c.startswith(p) for c in candidates for p in PROTECTED_PREFIXES)
 
 
 app = App("app.py", middleware=[Middleware(SessionGate)])

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from answers import rebalance
+from answers import rebalance, shortfall
 from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.book import pnl
@@ -32,6 +32,36 @@ from queries.tracking import tracking_error
 UTC = UTC
 # failures that mean the dashboard cannot read ClickHouse at all (lib.clickhouse.errors.QueryFailed.kind)
 FATAL_KINDS = frozenset({"unreachable", "auth", "timeout", "server_error", "config"})
+
+
+def fatal_reason(err: QueryFailed | ConfigError) -> str | None:
+    """The "dashboard cannot read ClickHouse" text for a failure that stops every read, else None."""
+    if isinstance(err, ConfigError):
+        return f"ClickHouse configuration error: {err}"
+    return f"{err.headline}: {err.detail}" if err.kind in FATAL_KINDS else None
+
+
+def outage(reason: str) -> alerts.LiveInputs:
+    """The inputs when ClickHouse could not be read before anything was loaded (the command line could not
+    even list the accounts): the ClickHouse rule fires with `reason`, every other rule is not evaluated."""
+    gone = alerts.Unavailable(f"not loaded: {reason}")
+    return alerts.LiveInputs(
+        as_of_frame=gone,
+        monitors=gone,
+        sync_streaks=gone,
+        sync_stats=gone,
+        hour=None,
+        hour_rows=gone,
+        newest_target=gone,
+        snapshot=gone,
+        day=None,
+        day_exec=gone,
+        today_pnl=gone,
+        equity_daily=gone,
+        latest_equity=gone,
+        liquidation=gone,
+        clickhouse_error=reason,
+    )
 
 
 class Loader:
@@ -48,12 +78,12 @@ class Loader:
         except QueryFailed as err:
             if err.kind == "missing_table":
                 return alerts.Unavailable(f"{what}: not available on this ClickHouse — {err.detail}")
-            if err.kind not in FATAL_KINDS:  # this statement failed; the server still answers the others
+            self.error = fatal_reason(err)
+            if self.error is None:  # this statement failed; the server still answers the others
                 return alerts.Unavailable(f"{what}: {err.headline}: {err.detail}")
-            self.error = f"{err.headline}: {err.detail}"
             return alerts.Unavailable(f"{what}: {self.error}")
         except ConfigError as err:
-            self.error = f"ClickHouse configuration error: {err}"
+            self.error = fatal_reason(err)
             return alerts.Unavailable(f"{what}: {self.error}")
 
 
@@ -146,6 +176,7 @@ def gather() -> alerts.LiveInputs:
         if as_of
         else no_day
     )
+    model_band = load(model_book_band, as_of, what="live against the model book") if as_of else no_day
     return alerts.LiveInputs(
         as_of_frame=as_of_frame,
         monitors=monitors,
@@ -165,7 +196,14 @@ def gather() -> alerts.LiveInputs:
         clickhouse_error=load.error,
         rebalance=progress,
         preflight=next_check,
+        model_band=model_band,
     )
+
+
+def model_book_band(as_of: datetime) -> Any:
+    """The live book against the model book over the last config.MODEL_ALERT_DAYS complete days, and its band."""
+    last = clock.latest_complete_day(as_of, shortfall.DAY_CLOSE_HOUR)
+    return shortfall.model_book(last - timedelta(days=config.MODEL_ALERT_DAYS - 1), last, as_of=as_of).band
 
 
 def checked_at(inputs: alerts.LiveInputs) -> datetime:
@@ -184,4 +222,4 @@ def evaluate_now(thresholds: dict[str, float] | None = None) -> tuple[datetime, 
     return checked_at(inputs), alerts.evaluate(inputs, thresholds or alerts.thresholds())
 
 
-__all__ = ["gather", "evaluate_now", "checked_at", "Loader"]
+__all__ = ["gather", "evaluate_now", "checked_at", "Loader", "outage", "fatal_reason"]

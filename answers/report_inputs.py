@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from answers import clock, rebalance
+from answers import clock as desk_clock
+from answers import rebalance, shortfall
 from lib import config
 from lib.alerting import rules as alerts
 from lib.clickhouse.errors import QueryFailed
@@ -24,9 +25,9 @@ from queries.tracking import tracking_error
 UTC = UTC
 
 
-def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str) -> Any:
+def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str, **kwargs: Any) -> Any:
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     except QueryFailed as err:
         if err.kind != "missing_table":
             raise
@@ -75,20 +76,20 @@ def daily(
     day_exec = _optional(trades.daily_execution, day, day, notes=notes, what="execution")
     untracked = _optional(trades.untracked_fills, day, day, 20, notes=notes, what="untracked fills")
     daily_report.execution_part(report, day_exec, untracked)
-    desk_clock = clock.desk_clock()
-    progress = rebalance.completion(day, desk_clock)
+    data_clock = desk_clock.desk_clock()
+    progress = rebalance.completion(day, data_clock)
     report.rebalance = rebalance_report.completion_part(progress, notes)
     # tomorrow's targets as of the report's making (at 00:30 UTC: the ones the next 00:00 trades)
     report.preflight = rebalance_report.preflight_part(
-        rebalance.preflight(rebalance.next_target_date(desk_clock), desk_clock)
+        rebalance.preflight(rebalance.next_target_date(data_clock), data_clock)
     )
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    buckets = _optional(
-        health.heartbeat_buckets, start, start + timedelta(days=1), 300, notes=notes, what="monitor heartbeats"
+    end = min(start + timedelta(days=1), now)  # today: up to now, never into the future
+    durations = (
+        _optional(health.status_seconds, start, end, notes=notes, what="monitor heartbeats") if end > start else None
     )
     sync = _optional(health.sync_summary, start + timedelta(days=1), notes=notes, what="sync runs")
-    daily_report.health_part(report, buckets, sync)
-    end = min(start + timedelta(days=1), now)
+    daily_report.health_part(report, durations, sync, window_s=(end - start).total_seconds())
     results = alerts.tracking(snap, thresholds) if snap is not None else []
     if day_exec is not None:
         results += alerts.execution(day_exec, day, end, thresholds, progress)
@@ -125,6 +126,15 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     account = _optional(overview.margin_series, week_start, week_ending, notes=notes, what="margin and leverage")
     weekly_report.margin_part(report, account)
     weekly_report.tracking_part(report, tl, float(thresholds["te_max"]))
+    model = _optional(
+        shortfall.shortfall,
+        week_start,
+        week_ending,
+        notes=notes,
+        what="live against the model book",
+        as_of=desk_clock.desk_clock().as_of,
+    )
+    weekly_report.model_part(report, model.waterfall if model else None, model.band if model else None)
     execution = _optional(trades.daily_execution, week_start, week_ending, notes=notes, what="execution")
     weekly_report.execution_part(report, execution, float(thresholds["fee_bps_max"]))
     end = datetime(week_ending.year, week_ending.month, week_ending.day, tzinfo=UTC) + timedelta(days=1)

@@ -14,7 +14,10 @@ through the table map — then renders each page with AppTest in this process:
   rows_to_python  rows the page received from ClickHouse
   peak_rss_mb     peak resident memory during the cold render
 
-and `scaling[page] = cold_s(2 x days) / cold_s(days)`. It also times the TE day report.
+and `scaling[page] = cold_s(2 x days) / cold_s(days)`. It also times the TE day report, and the model book's
+two statements (queries/tracking/model_book.sql and shortfall.sql, the 30 days ending at END) on both desks:
+they read the range plus a fixed look-back, so they must not grow with the history
+(`python -m bench.run --only model_book` times just those).
 
 The harness is made to measure what a user waits for: scripts are compiled once
 and shared across runs as a server does (AppTest alone recompiles app.py and the
@@ -231,12 +234,58 @@ def time_report(day: str) -> dict:
     return {"seconds": round(time.perf_counter() - t0, 4), "exit_code": code, "bytes": len(buf.getvalue())}
 
 
+MODEL_BOOK_RANGE_DAYS = 30  # the Tracking Error page's default range (the sidebar's 30 d preset)
+
+
+def time_model_book(repeats: int = 3) -> dict:
+    """The model book's statements (issue 22) for the 30 days ending at END: model_book.sql (hourly) and
+    shortfall.sql, each replayed straight on ClickHouse (median of `repeats`), and the whole answer cold.
+
+    The statements read the range plus a fixed look-back (the band's 30 days, the fills' 30): their cost must
+    not grow with the desk's history (compare `model_book` with `model_book_doubled`)."""
+    import streamlit as st
+
+    from answers import shortfall
+    from queries.engine import run as _base
+
+    end = (END - timedelta(days=1)).date()
+    start = end - timedelta(days=MODEL_BOOK_RANGE_DAYS - 1)
+    st.cache_data.clear()
+    with _base.recording() as log:
+        t0 = time.perf_counter()
+        shortfall.shortfall(start, end, as_of=END)
+        shortfall.model_book(start, end, hourly=True, as_of=END)
+        answer_s = time.perf_counter() - t0
+    out: dict = {"range": f"{start} .. {end}", "answer_cold_s": round(answer_s, 4)}
+    from lib.clickhouse.client import default_client
+
+    client = default_client()
+    for sql, params, rows in log:
+        name = "shortfall" if "sf_book" in sql else "model_book" if "hour_returns" in sql else None
+        if name is None:
+            continue
+        runs = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            client.query_arrow(sql, params)
+            runs.append(time.perf_counter() - t)
+        out[f"{name}_sql_s"] = round(statistics.median(runs), 4)
+        out[f"{name}_rows"] = rows
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--coins", type=int, default=200)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     ap.add_argument("--path", default=None, help="engine directory (default: a temp dir; reuse to skip seeding)")
+    ap.add_argument(
+        "--only",
+        choices=("model_book",),
+        default=None,
+        help="time only these statements on the desk and its doubled history (no page renders)",
+    )
     args = ap.parse_args(argv)
 
     path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="desk-bench-")) / "bench.chdb"
@@ -246,6 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
 
     seeded = seed(path.resolve(), args.coins, args.days)
+    if args.only == "model_book":
+        timed = {}
+        for prefix in ("b1", "b2"):
+            _use_tables(prefix)
+            timed[prefix] = time_model_book()
+            print(f"[{prefix}] model book {timed[prefix]}", flush=True)
+        print(json.dumps({"model_book": timed["b1"], "model_book_doubled": timed["b2"], "seeded": seeded}, indent=2))
+        return 0
     _share_script_cache()
     bare = _bare_s()
     results: dict[str, dict] = {"pages": {}, "doubled": {}}
@@ -259,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"sql {r['sql_only_s']:.3f}s rows {r['rows_to_python']}",
                 flush=True,
             )
+    model_book = {}
+    for prefix in ("b1", "b2"):
+        _use_tables(prefix)
+        model_book[prefix] = time_model_book()
     _use_tables("b1")
     day = (END - timedelta(days=1)).date().isoformat()
     report = time_report(day)
@@ -268,6 +329,13 @@ def main(argv: list[str] | None = None) -> int:
         "scaling": scaling,
         "doubled_history": results["doubled"],
         "te_report": report,
+        "model_book": model_book["b1"],
+        "model_book_doubled": model_book["b2"],
+        "model_book_scaling": {
+            k: round(model_book["b2"][k] / model_book["b1"][k], 3)
+            for k in ("shortfall_sql_s", "model_book_sql_s")
+            if model_book["b1"].get(k)
+        },
         "params": {
             "coins": args.coins,
             "days": args.days,
@@ -293,6 +361,13 @@ def render_table(out: dict) -> str:
             f"{r['overhead_ratio']} | {r['rows_to_python']} | {r['peak_rss_mb']} | {out['scaling'][page]}x |"
         )
     lines.append(f"\nTE day report: {out['te_report']['seconds']:.3f} s (exit {out['te_report']['exit_code']})")
+    if "model_book" in out:
+        mb, mb2 = out["model_book"], out["model_book_doubled"]
+        lines.append(
+            f"Model book ({mb['range']}): shortfall.sql {mb.get('shortfall_sql_s')} s, model_book.sql "
+            f"{mb.get('model_book_sql_s')} s, answer cold {mb['answer_cold_s']} s; 2x history: "
+            f"{mb2.get('shortfall_sql_s')} s / {mb2.get('model_book_sql_s')} s ({out.get('model_book_scaling')})"
+        )
     return "\n".join(lines)
 
 

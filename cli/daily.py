@@ -34,12 +34,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _history(settings, day):
-    from lib.alerting.state import AlertState
+    from lib.alerting.store import status
 
     if not settings.state_path.exists():
-        return None, f"no alert state at {settings.state_path}: the alert watcher has not run here"
-    with AlertState(settings.state_path) as state:
-        events = state.day_history(day)
+        # no local path in a report that is mailed around: the reader cannot use it, and it is not theirs to see
+        return None, "no alert state: the alert watcher has not run where this report was made"
+    events = status.day_history(settings.state_path, day)  # read-only: a report never writes or waits for the state
+    if events is None:
+        return None, "the alert state file cannot be read"
     return events, ("the alert watcher sent nothing that day" if not events else "")
 
 

@@ -10,7 +10,12 @@ exactly one JSON object (`lib.tracking.classification.to_report`):
 
     {"date", "hour", "counts": {CATEGORY: n},
      "symbols": {CATEGORY: [{"sym", "weight_t2", "weight_t1", "actual_weight", "err_t2", "flip_explained"}]},
-     "te": {"te", "active_share"}}
+     "te": {"te", "active_share"},
+     "rule": {"target", "target_date", "positions_at", "w_eps", "mag_eps", "mag_rule"}}
+
+`rule` is what the classification used, so a reader of the JSON alone can reproduce it: the targets compared
+with (T+2: dated D-2), when the snapshot's positions were read (the END of the hour, ISO UTC), |weight| below
+`w_eps` is flat, a miss above `mag_eps` (absolute, or relative to |target|) is a magnitude error.
 
 `symbols` lists every category except MATCHED and MATCHED_ZERO. Weights and TE are
 fractions of equity. The story compares the day's TE with the previous
@@ -99,6 +104,7 @@ def run_report(
     """Print the report for one day; returns the exit code."""
     import polars as pl
 
+    from lib import clock
     from lib import format as fmt
     from lib.clickhouse.errors import QueryFailed
     from lib.config import ConfigError
@@ -134,7 +140,16 @@ def run_report(
 
     classified = te.classify(rows, w_eps=w_eps, mag_eps=mag_eps, mag_rule=mag_rule)
     if as_json:
-        print(json.dumps(stories.to_report(day, hour, classified), allow_nan=False), file=out)
+        report = stories.to_report(day, hour, classified)
+        report["rule"] = {
+            "target": f"T+{config.T_PLUS_TARGET}",
+            "target_date": clock.target_date(day).isoformat(),
+            "positions_at": clock.snapshot_end(day, hour).isoformat().replace("+00:00", "Z"),
+            "w_eps": w_eps,
+            "mag_eps": mag_eps,
+            "mag_rule": mag_rule,
+        }
+        print(json.dumps(report, allow_nan=False), file=out)
         return EXIT_OK
     previous = te_snapshot.classify_days(tl.filter(pl.col("holdings_date") < day), w_eps, mag_eps, mag_rule)
     history = te_daily.daily_te(previous, te_daily.calendar(start, day - timedelta(days=1)))

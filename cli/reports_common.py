@@ -15,6 +15,7 @@ from lib.alerting import settings as alert_settings
 from lib.alerting.state import AlertState
 from lib.clickhouse.errors import QueryFailed
 from lib.config import ConfigError
+from lib.reports.html import EmailHtml
 
 EXIT_NOT_SENT = 1  # printed, but --send could not deliver it (kept in the outbox for the next alerts run)
 FORMATS = ("text", "html", "json")
@@ -25,7 +26,8 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
         "--format",
         choices=FORMATS,
         default="text",
-        help="text (default), html (self-contained email: inline CSS and SVG, no JavaScript) or json",
+        help="text (default), html (the e-mail's page, self-contained: inline CSS, the PNG charts as data URIs, "
+        "no JavaScript) or json",
     )
     p.add_argument(
         "--send",
@@ -37,14 +39,14 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
 
 def produce(
     build: Callable[[alert_settings.AlertSettings], object],
-    render: dict[str, Callable[[object], str]],
+    render: dict[str, Callable[[object], str | EmailHtml]],
     subject: Callable[[object], str],
     args: argparse.Namespace,
     settings: alert_settings.AlertSettings,
     out: IO[str] | None = None,
     err: IO[str] | None = None,
 ) -> int:
-    """Build the report, print it in --format, and with --send email it (text + HTML)."""
+    """Build the report, print it in --format, and with --send email it (text + HTML with its PNG charts)."""
     out, err = out or sys.stdout, err or sys.stderr
     if args.send and not settings.channels.email:
         print(
@@ -57,7 +59,8 @@ def produce(
         report = build(settings)
     except (QueryFailed, ConfigError) as exc:
         return clickhouse_failure(exc, err)
-    body = render[args.format](report)
+    rendered = render[args.format](report)
+    body = rendered.standalone() if isinstance(rendered, EmailHtml) else rendered
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(body)
@@ -65,7 +68,9 @@ def produce(
         print(body, file=out)
     if not args.send:
         return EXIT_OK
-    msg = notify.Message(subject(report), render["text"](report), render["html"](report))
+    html, text = render["html"](report), render["text"](report)
+    assert isinstance(html, EmailHtml) and isinstance(text, str)
+    msg = notify.Message(subject(report), text, html.html, images=html.images)
     chans = notify.channels(settings.channels, webhook=False)
     now = datetime.now(UTC)
     with AlertState(settings.state_path) as state:

@@ -9,6 +9,7 @@ page or query hard-codes its own copy.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -17,6 +18,34 @@ from pathlib import Path
 from types import MappingProxyType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# --- numbers from the environment ----------------------------------------
+# Read once at import, never raising there: a bad value (DESK_QUERY_TIME_LIMIT_S=20s) leaves the default in place
+# and is recorded; every entry point (app.py, python -m cli) calls `check_environment()` first, which names the
+# variable, what it got and the form it expects, and runs nothing else.
+_env_problems: list[str] = []  # appended to only while this module is imported
+
+
+def _env_number(name: str, default: float, lo: float, hi: float, what: str, whole: bool = False) -> float:
+    """`name` from the environment as a number in [lo, hi] (`whole`: an integer), else `default` (recorded)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip()) if whole else float(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or not lo <= value <= hi:
+        form = "a whole number" if whole else "a number"
+        _env_problems.append(f"{name}={raw!r} is not {form} from {lo:g} to {hi:g} ({what}; e.g. {name}={default:g})")
+        return default
+    return value
+
+
+def _env_int(name: str, default: int, lo: int, hi: int, what: str) -> int:
+    return int(_env_number(name, default, lo, hi, what, whole=True))
+
+
 # The embedded demo desk (nothing configured). DESK_DEMO_PATH moves it (tests, a second checkout);
 # it is still the app's own database, never a configured ClickHouse.
 DEFAULT_DEMO_PATH = Path(os.environ.get("DESK_DEMO_PATH") or PROJECT_ROOT / "data" / "demo.chdb").resolve()
@@ -55,6 +84,19 @@ RECON_ABS_TOL = 1e-8  # fills-implied vs exchange units: differences below this 
 RECON_REL_TOL = 1e-6  # ... or below this fraction of the position
 SNAPSHOT_ROUND_S = 30  # rows of one positions-snapshot round lie within this many seconds of its newest row
 
+# --- the model book and the shortfall against it (Tracking Error, Overview, cli shortfall, alerts) ----
+MODEL_MARK_MAX_AGE_S = (
+    600  # the live equity at 00:00: the account snapshot nearest it within this, before the rebalance
+)
+MODEL_PRICE_MAX_AGE_H = 24  # a missing Binance close is replaced by the newest one at most this much older
+MODEL_TARGETS_MAX_AGE_DAYS = 7  # a day without D-2 targets holds the newest targets at most this many days older
+MODEL_FILLS_LOOKBACK_DAYS = 30  # positions going into a range are read from the fills of this many days before it
+MODEL_BAND_WINDOW_DAYS = 30  # the band's sigma: daily active returns of this many days before the range
+MODEL_BAND_MIN_DAYS = 10  # ... at least this many of them known, else no band
+MODEL_BAND_SIGMAS = 2.0  # the band is +- this many sigma * sqrt(days)
+MODEL_RESIDUAL_LARGE_SHARE = 0.2  # the waterfall says so when |residual| exceeds this share of |gap| ...
+MODEL_RESIDUAL_LARGE_BP = 2.0  # ... and this many bp
+
 # --- execution expectations ----------------------------------------------
 REBALANCE_WINDOW_MINUTES = 5  # fills after 00:05 UTC are flagged as off-window
 ANNUALISATION_DAYS = 365  # crypto trades every day
@@ -78,8 +120,11 @@ LEDGER_LIST_LIMIT = 500  # deposits/withdrawals marked on the equity curve
 # The regime of an hour is the benchmark coin over the 24 hours ending with that hour's close
 # (Binance hourly candles): trend from its 24 h return, volatility from its hourly log returns.
 REGIME_COIN = "BTC"
-REGIME_TREND_UP = float(os.environ.get("DESK_REGIME_TREND_UP", "0.02"))  # 24 h return above this: "up"
-REGIME_TREND_DOWN = float(os.environ.get("DESK_REGIME_TREND_DOWN", "-0.02"))  # below this: "down"; between: "flat"
+# 24 h return above REGIME_TREND_UP: "up"; below REGIME_TREND_DOWN: "down"; between: "flat"
+REGIME_TREND_UP = _env_number("DESK_REGIME_TREND_UP", 0.02, 0.0001, 1.0, "the 24 h return above which BTC trends up")
+REGIME_TREND_DOWN = _env_number(
+    "DESK_REGIME_TREND_DOWN", -0.02, -1.0, -0.0001, "the 24 h return below which BTC trends down"
+)
 REGIME_TREND_BAND_RANGE_PCT = (0.1, 20.0)  # what the Overview's trend band input accepts (± %, symmetric)
 REGIME_VOL_MIN_RETURNS = 18  # realised vol needs this many of the 24 hourly returns, else "unknown"
 REGIME_THIN_HOURS = 24  # a regime bucket with fewer hours than this is marked thin
@@ -155,13 +200,24 @@ ALERT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "repeat_hours": 4,  # a still-firing alert is re-sent after this long
         "clickhouse_pending_min": 0,  # "dashboard cannot read ClickHouse" must last this long before it is sent
         "sync_lag_pending_min": 5,  # sync lag must last this long before it is sent
+        "model_band_sigmas": 2.0,  # live − model over the last MODEL_ALERT_DAYS beyond ± this many sigma * sqrt(days)
+        "model_band_pending_min": 60,  # ... outside the band this long (from the close of the day it left) before it is sent
         "preflight_pending_min": 0,  # a failing pre-trade check of the next targets must last this long
     }
 )
+MODEL_ALERT_DAYS = 30  # the model-book band alert reads the last this many complete days
 ALERT_DRAWDOWN_LOOKBACK_DAYS = 90
 ALERT_SEND_RETRIES = 3  # attempts per channel per run; undelivered messages wait for the next run
 ALERT_SEND_TIMEOUT_S = 10
 ALERT_OUTBOX_MAX_AGE_H = 72  # an undelivered message older than this is dropped (and logged)
+ALERT_KEEP_DAYS = 90  # delivered messages and history older than this are pruned ([alerts] keep_days)
+ALERT_KEEP_DAYS_RANGE = (7, 3650)  # the daily report reads yesterday's history: keep at least a week
+ALERT_LOCK_WAIT_S = 120  # a run waits this long for another run holding the state file, then gives up (exit 5)
+ALERT_CLAIM_STALE_S = 900  # an outbox claim older than this belongs to a killed run and is released
+ALERT_SILENCE_MAX_DAYS = 30  # `alerts silence --for` at most this long
+ALERT_WATCHER_STALE_MIN = (
+    15  # System Health asks whether the alert runs still run when none wrote the state for this long
+)
 DEFAULT_ALERT_STATE_PATH = PROJECT_ROOT / "data" / "alert_state.sqlite"
 # Daily report verdicts: what the desk holds itself to (same keys overridable like the thresholds).
 REPORT_TARGETS: Mapping[str, float] = MappingProxyType(
@@ -210,8 +266,8 @@ PREFLIGHT_FINAL_CHECK_MIN = 30  # the checks are run again this many minutes bef
 PREFLIGHT_LARGEST_CHANGES = 5  # largest weight changes listed
 
 # --- query safety ---------------------------------------------------------
-QUERY_TIME_LIMIT_S = int(os.environ.get("DESK_QUERY_TIME_LIMIT_S", "20"))
-CONNECT_TIMEOUT_S = int(os.environ.get("DESK_CONNECT_TIMEOUT_S", "5"))
+QUERY_TIME_LIMIT_S = _env_int("DESK_QUERY_TIME_LIMIT_S", 20, 1, 3600, "the query time limit in seconds")
+CONNECT_TIMEOUT_S = _env_int("DESK_CONNECT_TIMEOUT_S", 5, 1, 3600, "the connect timeout in seconds")
 
 # --- cache lifetimes (seconds), by how often the source table changes -----
 TTL_LIVE = 30  # account, positions, heartbeats, sync log
@@ -327,13 +383,19 @@ def table_map(overrides: Mapping[str, str] | None = None) -> TableMap:
 # --- the live demo desk (lib/demo/feeder.py) ---------------------------------
 
 
-def _env_float(name: str, default: float, lo: float, hi: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return min(max(value, lo), hi)
+DEMO_TICK_S = _env_number("DESK_DEMO_TICK_S", 20.0, 1.0, 60.0, "how often the demo feeder extends the desk, in seconds")
+DEMO_REBUILD_AFTER_DAYS = _env_number(
+    "DESK_DEMO_REBUILD_DAYS", 7.0, 0.0, 3650.0, "the age in days after which the demo desk is rebuilt"
+)
 
 
-DEMO_TICK_S = _env_float("DESK_DEMO_TICK_S", 20.0, 1.0, 60.0)  # how often the feeder extends the desk
-DEMO_REBUILD_AFTER_DAYS = _env_float("DESK_DEMO_REBUILD_DAYS", 7.0, 0.0, 3650.0)  # older desks are rebuilt
+# --- the environment's verdict (see _env_number) -----------------------------
+ENV_PROBLEMS: tuple[str, ...] = tuple(_env_problems)
+if REGIME_TREND_DOWN >= REGIME_TREND_UP:
+    ENV_PROBLEMS += ("DESK_REGIME_TREND_DOWN must be below DESK_REGIME_TREND_UP",)
+
+
+def check_environment() -> None:
+    """Raise ConfigError naming every DESK_* number of the environment that could not be used."""
+    if ENV_PROBLEMS:
+        raise ConfigError("; ".join(ENV_PROBLEMS))

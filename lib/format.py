@@ -281,3 +281,28 @@ def account_label(name: str | None) -> str:
     address, _, sub = name.partition(":")
     short = f"{address[:6]}…{address[-4:]}" if address.startswith("0x") and len(address) > 12 else address
     return f"{short} · {sub}" if sub else short
+
+
+def bp_signed(x: float | None, decimals: int = 1) -> str:
+    """Signed basis points with the typographic minus: '+3.2 bp', '−23.4 bp' (never '−0.0 bp')."""
+    if not _shown(x):
+        return MISSING
+    v = round(float(x), decimals)
+    if v == 0:
+        return f"+{0:.{decimals}f} bp"
+    return f"{'+' if v > 0 else MINUS}{abs(v):.{decimals}f} bp"
+
+
+# The model book against the live book (Tracking Error, Overview): the two curves, the band, the waterfall.
+MODEL_BOOK_COLORS: Mapping[str, str] = MappingProxyType(
+    {
+        "live": "#1f5fa8",
+        "model": "#e8702a",
+        "active": "#40464d",
+        "band": "rgba(125, 135, 147, 0.18)",
+        "band_line": "#a3b1bf",
+        "up": "#2e9d5b",
+        "down": "#d1343b",
+        "total": "#7d8793",
+    }
+)

@@ -249,6 +249,43 @@ def parse_monitor(raw: object) -> str:
     return text
 
 
+_DURATION = re.compile(r"([0-9]{1,6})([mhd])")  # ASCII digits and a unit: no '２h', '1_0h', '1e-9m', '1.5h'
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
+_ALERT_PATTERN = re.compile(r"[A-Za-z0-9_.:*?!\[\]-]{1,120}")
+
+
+def parse_duration(raw: object, name: str = "duration", max_days: int = config.ALERT_SILENCE_MAX_DAYS) -> timedelta:
+    """A whole number of minutes, hours or days (`30m`, `2h`, `1d`), at least a minute, at most `max_days`."""
+    text = str(raw).strip()
+    m = _DURATION.fullmatch(text)
+    if not m:
+        raise InputError(f"{name} must be a whole number with a unit, like 30m, 2h or 1d, not {text[:20]!r}")
+    seconds = int(m.group(1)) * _DURATION_UNITS[m.group(2)]
+    if not 60 <= seconds <= max_days * 86400:
+        raise InputError(f"{name} must be at least 1m and at most {max_days}d, not {text}")
+    return timedelta(seconds=seconds)
+
+
+def parse_alert_pattern(raw: object) -> str:
+    """An alert id (`monitor_down:ohlcv`), a rule name (`sync_failing`) or a glob over ids (`sync_*`)."""
+    text = str(raw).strip()
+    if not _ALERT_PATTERN.fullmatch(text):
+        raise InputError(
+            f"the pattern must be an alert id, a rule name or a glob (letters, digits, _ . : - * ? [ ]), not {text[:30]!r}"
+        )
+    return text
+
+
+def parse_note(raw: object, name: str, max_chars: int, required: bool = False) -> str:
+    """A short free text from the command line (who acknowledged, why): printable, bounded, one line."""
+    text = str(raw).strip()
+    if required and not text:
+        raise InputError(f"{name} must not be empty")
+    if len(text) > max_chars or not text.isprintable():
+        raise InputError(f"{name} must be one line of at most {max_chars} printable characters")
+    return text
+
+
 def parse_order(raw: object) -> str:
     text = str(raw).strip().lower()
     if text not in ("asc", "desc"):
@@ -264,6 +301,19 @@ def parse_tab(raw: object, tabs: Sequence[str]) -> str:
     return text
 
 
+def parse_categories(raw: object, categories: Sequence[str]) -> list[str]:
+    """Categories of a filter (`?categories=MISSING_POSITION,EXTRA_POSITION`), each one of `categories`, in
+    their order; `none` is the empty selection (no parameter at all means every category)."""
+    text = str(raw).strip()
+    if text.lower() == "none":
+        return []
+    picked = parse_list(text.upper(), lambda item: item.strip(), "categories", max_items=len(categories))
+    unknown = [c for c in picked if c not in categories]
+    if unknown:
+        raise InputError(f"categories must be among {', '.join(categories)} (or none), not {unknown[0][:30]!r}")
+    return [c for c in categories if c in picked]
+
+
 def parse_page(raw: object) -> int:
     """A 1-based page number (`?page=`)."""
     return parse_url_int(raw, "page", 1, 1_000_000)
@@ -274,6 +324,17 @@ def nearest_day(value: date, options: Sequence[date]) -> date:
     if not options:
         raise InputError("there is no day to choose from")
     return min(options, key=lambda d: (abs((d - value).days), -d.toordinal()))
+
+
+_FLAGS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
+
+
+def parse_flag(raw: object, name: str = "flag") -> bool:
+    """An on/off switch from the URL or the command line: 1/0, true/false, on/off, yes/no."""
+    text = str(raw).strip().lower()
+    if text not in _FLAGS:
+        raise InputError(f"{name} must be 1 or 0 (on or off), not {str(raw).strip()[:20]!r}")
+    return _FLAGS[text]
 
 
 TARGET_SETS = ("today", "next")  # lib.rebalance.ticket.TODAY / NEXT

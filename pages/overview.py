@@ -15,6 +15,7 @@ from queries.health import health
 from queries.tracking import tracking_error
 from ui import alerts_panel, layout, links
 from ui.data import empty_note, load, load_optional
+from ui.overview import model_book as model_book_line
 from ui.overview import rebalance as rebalance_panel
 from ui.overview import regimes as regime_panel
 from ui.overview import risk as risk_panel
@@ -94,6 +95,7 @@ st.subheader(f"PnL {start} – {end} (UTC days)")
 window = load(overview.pnl_window, start, end, what="PnL decomposition")
 if window is not None and window.height:
     sections.decomposition(views.decomposition(window))
+model_book_line.show(sidebar)  # live against the model book: one line, and a link to Tracking Error
 
 # --- equity curve, drawdown, daily statistics ---------------------------------------------------
 bucket_s = pnl.chart_bucket_seconds(start, end)

@@ -5,7 +5,7 @@ import streamlit as st
 from answers import rebalance
 from lib import clock, config, csv_export
 from lib import format as fmt
-from lib.inputs import parse_date, parse_hour, parse_target_set
+from lib.inputs import parse_categories, parse_date, parse_hour, parse_target_set
 from lib.rebalance import checks as rebalance_checks
 from lib.rebalance import ticket as tickets
 from lib.tracking import classification as te
@@ -19,7 +19,7 @@ from ui.positions import risk as risk_panel
 from ui.positions import ticket as ticket_panel
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
+from ui.state import init_from_url, set_url, url_value
 from ui.thresholds import threshold_inputs
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
@@ -117,14 +117,14 @@ sections.book(snapshot, views.unpriced_notes(snapshot.unpriced), timeline.height
 @st.fragment
 def book_table() -> None:
     picked = None
-    if classified:
+    if classified:  # the filter is in the URL (`categories`, left out when every category is shown)
+        every = list(te.CATEGORIES)
+        init_from_url("pos_categories", "categories", lambda raw: parse_categories(raw, every), every)
         picked = st.multiselect(
-            "Categories",
-            options=list(te.CATEGORIES),
-            default=list(te.CATEGORIES),
-            key="pos_categories",
-            help="Filter the table and the chart.",
+            "Categories", options=every, key="pos_categories", help="Filter the table and the chart."
         )
+        shown = [c for c in every if c in picked]
+        set_url(categories=None if shown == every else (shown or "none"))
     table = views.table(snapshot.rows, picked)
     caption_column, download_column = st.columns([4, 1], vertical_alignment="bottom")
     if classified:

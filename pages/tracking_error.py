@@ -15,10 +15,11 @@ from ui import layout, links, mandate, plot
 from ui.data import load
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_value
+from ui.state import set_url, url_replaced, url_value
 from ui.thresholds import threshold_inputs
 from ui.tracking_error import orders as missing_panel
 from ui.tracking_error import sections, views
+from ui.tracking_error import shortfall as model_book_section
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
 
@@ -104,14 +105,26 @@ symbol_link = links.trades_drilldown_prefix(sidebar)
 # --- which names and buckets carry the range's TE ----------------------------------------------
 sections.attribution(page.attribution, start, end)
 
+# --- live against the model book: curves, band, waterfall, symbols (ui/tracking_error/shortfall.py) ----
+model_book = model_book_section.show(sidebar, symbol_link)
+
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
 @st.fragment
 def day_story() -> None:
     st.subheader("Day story")
     options = view.days_with_targets
-    # a URL day outside the (new) range lands quietly on the nearest day the range has
-    url_day = nearest_day(url_value("day", lambda raw: parse_date(raw, "day"), options[-1]), options)
+    # a URL day the range cannot show lands on the nearest day it has, and the page says so
+    wanted = url_value("day", lambda raw: parse_date(raw, "day"), options[-1])
+    url_day = nearest_day(wanted, options)
+    if wanted != url_day:
+        inside = start <= wanted <= end
+        url_replaced(
+            "day",
+            wanted.isoformat(),
+            url_day.isoformat(),
+            "has no model targets or no data" if inside else f"is outside the range {start} – {end}",
+        )
     if st.session_state.get("te_day") not in options:
         st.session_state.pop("te_day", None)
     day = st.selectbox(
@@ -124,6 +137,7 @@ def day_story() -> None:
     set_url(day=day)
     if lags is not None:
         sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
+    model_book_section.day_line(model_book_section.day_sentence(model_book, day))
     story = views.day_story(view, day)
     sections.day_story(story, day, hour, symbol_link)
     day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)

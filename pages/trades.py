@@ -23,7 +23,7 @@ from ui.data import empty_note, load, load_optional
 from ui.overview import rebalance as rebalance_panel
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import init_from_url, lazy_tabs, set_url, url_value
+from ui.state import init_from_url, lazy_tabs, set_url, url_replaced, url_value
 from ui.trades import fill_quality, sections, views
 from ui.trades import orders as orders_panel
 
@@ -109,7 +109,10 @@ with tabs[0]:
         page_box = st.container()
         page_key = f"tr_page_{execution.selection_key(start, end, chosen, sort, descending)}"
         if "tr_url_page" not in st.session_state:  # the link's page, for the link's selection; a new one starts at 1
-            st.session_state["tr_url_page"] = (page_key, min(url_value("page", parse_page, 1), pages))
+            wanted_page = url_value("page", parse_page, 1)
+            st.session_state["tr_url_page"] = (page_key, min(wanted_page, pages))
+            if wanted_page > pages:
+                url_replaced("page", wanted_page, pages, f"is past the last page of these fills ({pages})", page_box)
         url_page_key, url_page = st.session_state["tr_url_page"]
         page = st.pagination(pages, key=page_key, default=url_page if page_key == url_page_key else 1)
         set_url(

@@ -227,3 +227,34 @@ def test_allow_list(email, allow, expected):
     from ui.shell.auth import allowed
 
     assert allowed(email, allow) is expected
+
+
+@pytest.mark.parametrize(
+    "path,root_path,expected",
+    [
+        ("/media/0123abcd.csv", "", True),
+        ("/_stcore/metrics", "", True),
+        ("/static/media/SourceSansVF-Upright.ttf.woff2", "", False),  # Streamlit's own fonts: for everyone
+        ("/static/media/KaTeX_Main-Regular.woff2", "", False),
+        ("/static/js/index.js", "", False),
+        ("/_stcore/health", "", False),  # the load balancer's check
+        ("/", "", False),
+        ("/static/../media/0123abcd.csv", "", True),  # dot segments resolved
+        ("/desk/media/0123abcd.csv", "/desk", True),  # behind a proxy that sets root_path
+        ("/desk/static/media/font.woff2", "/desk", False),
+    ],
+)
+def test_serve_py_gates_media_and_metrics_but_not_streamlit_static_media(path, root_path, expected):
+    """`/static/media/` is where Streamlit serves its fonts: a signed-out visitor needs them for the sign-in
+    screen. Only Streamlit's `/media/` route (download files) and the metrics are gated."""
+    from serve import SessionGate
+
+    assert SessionGate._protected({"path": path, "root_path": root_path}) is expected
+
+
+def test_serve_py_gate_follows_the_base_url_path():
+    from serve import gated_route
+
+    assert gated_route("/desk/media/x.csv", "desk") and gated_route("/desk/_stcore/metrics", "/desk/")
+    assert not gated_route("/desk/static/media/x.woff2", "desk")
+    assert gated_route("/media/x.csv", "desk")  # a route without the prefix is still gated

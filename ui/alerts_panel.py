@@ -4,13 +4,15 @@ Every rule of lib/alerting/rules.py is evaluated live as the page runs, through 
 same cached queries as the pages (answers/alert_inputs.py). The dashboard
 writes no alert state: "since" is what the data says (a monitor's last beat,
 the newest row, the deadline that passed), or "—" when only the alert watcher's
-state file could tell. Thresholds come from `[alerts]` in secrets and the
-environment, as for `python -m cli alerts`.
+state file could tell; who acknowledged an alert, and what was sent, are read from
+that file read-only (ui/system_health/alert_delivery.py). Thresholds and channels
+come from `[alerts]` in secrets and the environment, as for `python -m cli alerts`.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import polars as pl
 import streamlit as st
@@ -21,20 +23,29 @@ from lib.alerting import rules as alerts
 from lib.alerting import settings as alert_settings
 from lib.config import ConfigError
 from ui import tables
+from ui.system_health import alert_delivery
 
 STATE_COLORS = {"firing": "#d1343b", "pending": "#e0a526", "not evaluated": "#a3b1bf", "ok": "#2e9d5b"}
 STATE_ORDER = {"firing": 0, "pending": 1, "not evaluated": 2, "ok": 3}
 
 
-def _thresholds() -> tuple[dict[str, float], str | None]:
+def _settings() -> tuple[alert_settings.AlertSettings | None, str | None]:
+    """The alert settings, or None and why they were refused."""
     try:
         try:
             secrets = dict(st.secrets.get("alerts", {}))
         except (FileNotFoundError, KeyError):
             secrets = {}
-        return dict(alert_settings.load(os.environ, secrets).thresholds), None
+        return alert_settings.load(os.environ, secrets), None
     except ConfigError as err:
-        return alerts.thresholds(), f"Alert configuration refused ({err}); using the default thresholds."
+        return None, str(err)
+
+
+def _thresholds() -> tuple[dict[str, float], str | None]:
+    settings, error = _settings()
+    if settings is None:
+        return alerts.thresholds(), f"Alert configuration refused ({error}); using the default thresholds."
+    return dict(settings.thresholds), None
 
 
 def evaluate() -> tuple[pl.DataFrame, str | None, str | None]:
@@ -95,11 +106,13 @@ def badge_text(n: int | None) -> str:
 
 
 def panel() -> None:
-    """Alerts: what fires now and since when; the rules that are OK below."""
+    """Alerts: what fires now, since when and who took it; the rules that are OK; then Alert delivery."""
     st.subheader("Alerts")
     frame, error, warning = evaluate()
+    settings, config_error = _settings()
+    delivery = alert_delivery.view(settings, datetime.now(UTC)) if settings is not None else None
     if warning:
-        st.warning(warning, icon=":material/tune:")
+        st.warning(fmt.md_text(warning), icon=":material/tune:")
     counts = {s: frame.filter(pl.col("state") == s).height for s in STATE_ORDER}
     line = " · ".join(f"{counts[s]} {s}" for s in STATE_ORDER if counts[s])
     st.caption(
@@ -107,7 +120,7 @@ def panel() -> None:
         "Sending, repeats and resolutions are the alert watcher's (`alerts watch`); this page writes nothing."
     )
     if error:
-        st.error(f"**Dashboard cannot read ClickHouse.** {error}", icon=":material/cloud_off:")
+        st.error(f"**Dashboard cannot read ClickHouse.** {fmt.md_text(error)}", icon=":material/cloud_off:")
     config = {
         "state": tables.label_column("state", STATE_COLORS),
         "since": st.column_config.DatetimeColumn(
@@ -117,7 +130,16 @@ def panel() -> None:
         "subject": st.column_config.TextColumn("subject", width="large"),
         "detail": st.column_config.TextColumn("detail", width="large"),
     }
-    active = frame.filter(pl.col("state") != alerts.STATE_OK).with_columns(tables.as_label("state"))
+    taken = alert_delivery.acknowledged(delivery)
+    active = (
+        frame.filter(pl.col("state") != alerts.STATE_OK)
+        .with_columns(pl.col("rule").replace_strict(taken, default=None, return_dtype=pl.String).alias("acknowledged"))
+        .with_columns(tables.as_label("state"))
+        .select("state", "severity", "group", "rule", "subject", "acknowledged", "since", "for", "detail")
+    )
+    config["acknowledged"] = st.column_config.TextColumn(
+        "acknowledged", help="Who took it (`alerts ack`): no repeat until it resolves"
+    )
     if active.height:
         st.dataframe(active, hide_index=True, column_config=config, placeholder=fmt.MISSING)
     else:
@@ -125,3 +147,4 @@ def panel() -> None:
     ok = frame.filter(pl.col("state") == alerts.STATE_OK).with_columns(tables.as_label("state"))
     with st.expander(f"{ok.height} checks OK"):
         st.dataframe(ok.drop("since", "for"), hide_index=True, column_config=config, placeholder=fmt.MISSING)
+    alert_delivery.section(delivery, config_error)

@@ -31,6 +31,17 @@ def url_value(name: str, parse: Callable[[str], T], default: T) -> T:
         return default
 
 
+def url_replaced(name: str, wanted: object, shown: object, why: str, where: Any = None) -> None:
+    """A valid URL value the page cannot show (a day outside the range, a page past the last) was replaced:
+    say so, never open another day or page silently."""
+    from lib.format import md_text
+
+    (where or st).info(
+        f"The link's `{name}` is {md_text(wanted)}, which {why}: showing {md_text(shown)} instead.",
+        icon=":material/swap_horiz:",
+    )
+
+
 def init_from_url(key: str, name: str, parse: Callable[[str], T], default: T) -> None:
     """Start widget `key` from URL parameter `name` the first time this session shows it."""
     if key not in st.session_state:

@@ -13,10 +13,11 @@ from html import escape
 
 from lib import format as fmt
 from lib.alerting.channels import Message
-from lib.alerting.state import FIRED, REPEAT, RESOLVED, Event
+from lib.alerting.state import ACKED, FIRED, NOTICE, REPEAT, RESOLVED, Event
 
-KIND_LABEL = {FIRED: "FIRING", REPEAT: "STILL FIRING", RESOLVED: "RESOLVED"}
-KIND_COLOR = {FIRED: "#b42318", REPEAT: "#b54708", RESOLVED: "#067647"}
+KIND_LABEL = {NOTICE: "NOTICE", FIRED: "FIRING", REPEAT: "STILL FIRING", ACKED: "ACKNOWLEDGED", RESOLVED: "RESOLVED"}
+KIND_COLOR = {NOTICE: "#b42318", FIRED: "#b42318", REPEAT: "#b54708", ACKED: "#475467", RESOLVED: "#067647"}
+KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_LABEL)}
 SUBJECT_PREFIX = "[Desk Monitor]"
 
 
@@ -34,15 +35,12 @@ def subject(events: Sequence[Event]) -> str:
     more = f" (+{len(events) - 1} more)" if len(events) > 1 else ""
     if len(kinds) == 1:
         return f"{SUBJECT_PREFIX} {KIND_LABEL[events[0].kind]}: {first}{more}"
-    counts = ", ".join(
-        f"{sum(e.kind == k for e in events)} {KIND_LABEL[k].lower()}" for k in (FIRED, REPEAT, RESOLVED) if k in kinds
-    )
+    counts = ", ".join(f"{sum(e.kind == k for e in events)} {KIND_LABEL[k].lower()}" for k in KIND_LABEL if k in kinds)
     return f"{SUBJECT_PREFIX} {counts}: {first}{more}"
 
 
 def _ordered(events: Sequence[Event]) -> list[Event]:
-    rank = {FIRED: 0, REPEAT: 1, RESOLVED: 2}
-    return sorted(events, key=lambda e: (rank[e.kind], e.severity != "critical", e.id))
+    return sorted(events, key=lambda e: (KIND_RANK[e.kind], e.severity != "critical", e.id))
 
 
 def text(events: Sequence[Event], checked_at: datetime, still_firing: int = 0) -> str:

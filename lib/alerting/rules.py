@@ -31,6 +31,7 @@ from lib import clock, config
 from lib import format as fmt
 from lib.book import pnl
 from lib.health import rules as health
+from lib.model_book import band as model_bands
 from lib.rebalance import completion as completions
 from lib.rebalance import preflight as preflights
 from lib.tracking import classification as te
@@ -75,6 +76,9 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("drawdown", "Risk", CRITICAL, "Drawdown beyond threshold"),
     RuleSpec("margin_used", "Risk", WARNING, "Margin used above threshold"),
     RuleSpec("liquidation_near", "Risk", CRITICAL, "Position near its liquidation price"),
+    RuleSpec(
+        "model_band", "Tracking", WARNING, "Live book outside its band against the model book", "model_band_pending_min"
+    ),
 )
 SPECS: Mapping[str, RuleSpec] = {s.name: s for s in RULES}
 
@@ -809,6 +813,46 @@ def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, floa
     ]
 
 
+# ---------------------------------------------------------- model book rule
+
+
+def model_band(band: model_bands.Band | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
+    """Live − model over the last config.MODEL_ALERT_DAYS complete days beyond ±model_band_sigmas·σ·√days (σ: the
+    desk's own daily active returns before those days, lib.model_book.band); `since` is the close of the first day
+    of the run outside, on the side it is on now."""
+    if isinstance(band, Unavailable):
+        return [not_evaluated("model_band", band.reason)]
+    i = band.last if band is not None else None
+    if band is None or i is None:
+        return [not_evaluated("model_band", "no complete day with both the live book and the model book")]
+    k = float(t["model_band_sigmas"])
+    scaled = model_bands.Band(
+        band.days,
+        band.cumulative_bp,
+        tuple(None if x is None else x * k / band.k for x in band.limit_bp),
+        band.sigma_bp,
+        band.n_history,
+        band.window_days,
+        k,
+    )
+    if scaled.sigma_bp is None:
+        return [not_evaluated("model_band", scaled.method)]
+    cum, status = scaled.cumulative_bp[i], scaled.status(i)
+    first = scaled.outside_since()
+    since = datetime(first.year, first.month, first.day, tzinfo=UTC) + timedelta(days=1) if first else None
+    days = f"{i + 1} day{'s' if i else ''} ({scaled.days[0].isoformat()} – {scaled.days[i].isoformat()})"
+    return [
+        RuleResult(
+            "model_band",
+            FIRING if status != model_bands.INSIDE else OK,
+            f"Live {fmt.bp_signed(cum)} against the model book over {days}",
+            scaled.sentence() + f" σ = {scaled.sigma_bp:.1f} bp a day over the {scaled.n_history} days before.",
+            since=since,
+            pending_s=_pending("model_band", t),
+        )
+    ]
+
+
 # ------------------------------------------------------------- all at once
 
 
@@ -832,6 +876,7 @@ class LiveInputs:
     liquidation: pl.DataFrame | Unavailable
     as_of: datetime | None = None
     clickhouse_error: str | None = None
+    model_band: Any = None  # lib.model_book.band.Band of the last MODEL_ALERT_DAYS days (or Unavailable)
     rebalance: completions.Completion | Unavailable | None = None  # today's rebalance (answers.rebalance.completion)
     preflight: preflights.Preflight | Unavailable | None = None  # the next targets' checks
 
@@ -868,6 +913,7 @@ def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
     out += drawdown(inputs.equity_daily, t)
     out += margin_used(inputs.latest_equity, t)
     out += liquidation_near(inputs.liquidation, t)
+    out += model_band(inputs.model_band, t)
     return out
 
 
@@ -880,13 +926,18 @@ def firing(
 
 
 def to_json(
-    results: Sequence[RuleResult], checked_at: datetime, first_seen: Mapping[str, datetime] | None = None
+    results: Sequence[RuleResult],
+    checked_at: datetime,
+    first_seen: Mapping[str, datetime] | None = None,
+    acks: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict:
-    """`alerts check --json`: {"checked_at", "alerts": [{"rule", "severity", "state", "since", "subject", "detail"}]}.
+    """`alerts check --json`: {"checked_at", "alerts": [{"rule", "severity", "state", "since", "subject", "detail",
+    "ack"}]}.
 
     `rule` is the rule id (`monitor_down:ohlcv` for one instance of a multi-instance rule);
     `since` is when the data says the condition began (or when the alert state first saw
-    it), ISO UTC, null when neither knows.
+    it), ISO UTC, null when neither knows; `ack` is the acknowledgement in force
+    ({"by", "at", "comment"}, from `alerts ack`), null when none.
     """
     seen = first_seen or {}
     alerts = []
@@ -902,6 +953,7 @@ def to_json(
                 "since": since.isoformat().replace("+00:00", "Z") if since else None,
                 "subject": r.subject,
                 "detail": r.detail,
+                "ack": dict(acks[r.id]) if acks and r.id in acks else None,
             }
         )
     return {"checked_at": _aware(checked_at).isoformat().replace("+00:00", "Z"), "alerts": alerts}
@@ -925,6 +977,7 @@ __all__ = [
     "drawdown",
     "margin_used",
     "liquidation_near",
+    "model_band",
     "data_stale",
     "monitor_down",
     "sync_failing",

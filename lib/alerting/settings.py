@@ -9,6 +9,8 @@ The environment wins over secrets (as for CLICKHOUSE_URL). Keys:
     email_to = ["pm@example.com"]     DESK_ALERT_EMAIL_TO    (comma-separated)
     webhook_url = "https://hooks..."  DESK_ALERT_WEBHOOK_URL (Slack/Mattermost incoming webhook works as is)
     resend_api_key = "re_..."         DESK_ALERT_RESEND_API_KEY (optional: Resend's HTTP API instead of SMTP)
+    send_timeout_s = 10               DESK_ALERT_SEND_TIMEOUT_S (per try; no answer after sending: tried once more, next run)
+    keep_days = 90                    DESK_ALERT_KEEP_DAYS   (delivered messages and history older than this are pruned)
     te_max = 0.03                     DESK_ALERT_TE_MAX      (any key of lib.config.ALERT_THRESHOLDS)
     target_te_max = 0.03              DESK_ALERT_TARGET_TE_MAX (report verdicts, lib.config.REPORT_TARGETS)
 
@@ -36,6 +38,9 @@ SECRETS_PATH = config.PROJECT_ROOT / ".streamlit" / "secrets.toml"
 RESEND_URL = "https://api.resend.com"
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _CHANNEL_KEYS = ("state_path", "smtp_url", "email_from", "email_to", "webhook_url", "resend_api_key", "resend_url")
+_OPTION_KEYS = ("send_timeout_s", "keep_days")
+_WHOLE = re.compile(r"[0-9]{1,5}")  # ASCII digits only
+_SECONDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3})?")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Channels:
     webhook_url: str | None = None
     resend_api_key: str | None = field(default=None, repr=False)
     resend_url: str = RESEND_URL
+    timeout_s: float = config.ALERT_SEND_TIMEOUT_S
 
     @property
     def email(self) -> bool:
@@ -65,6 +71,7 @@ class AlertSettings:
     targets: Mapping[str, float]
     state_path: Path
     channels: Channels
+    keep_days: int = config.ALERT_KEEP_DAYS
 
 
 def redact_url(url: str | None) -> str:
@@ -128,7 +135,12 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
             value = env["DESK_ALERT_STATE"]
         return value if value not in (None, "") else secrets.get(key)
 
-    known = set(_CHANNEL_KEYS) | set(config.ALERT_THRESHOLDS) | {f"target_{k}" for k in config.REPORT_TARGETS}
+    known = (
+        set(_CHANNEL_KEYS)
+        | set(_OPTION_KEYS)
+        | set(config.ALERT_THRESHOLDS)
+        | {f"target_{k}" for k in config.REPORT_TARGETS}
+    )
     unknown = sorted(k for k in secrets if k not in known)
     if unknown:
         raise ConfigError(f"unknown [alerts] key(s) {unknown}")
@@ -175,5 +187,20 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
         webhook_url=str(hook) if hook else None,
         resend_api_key=str(key) if key else None,
         resend_url=resend_url,
+        timeout_s=_option(pick("send_timeout_s"), _SECONDS, "send_timeout_s", (0.1, 120), config.ALERT_SEND_TIMEOUT_S),
     )
-    return AlertSettings(thresholds=t, targets=targets, state_path=state_path, channels=channels)
+    keep = _option(pick("keep_days"), _WHOLE, "keep_days", config.ALERT_KEEP_DAYS_RANGE, config.ALERT_KEEP_DAYS)
+    return AlertSettings(thresholds=t, targets=targets, state_path=state_path, channels=channels, keep_days=int(keep))
+
+
+def _option(raw: Any, shape: re.Pattern[str], name: str, bounds: tuple[float, float], default: float) -> float:
+    """A number setting written with ASCII digits (no '１', '1_0', '1e3'), within `bounds`."""
+    if raw is None:
+        return default
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not shape.fullmatch(text):
+        raise ConfigError(f"{name} must be a plain number, not {text[:20]!r}")
+    value = float(text)
+    if not bounds[0] <= value <= bounds[1]:
+        raise ConfigError(f"{name} must be between {bounds[0]:g} and {bounds[1]:g}, not {text}")
+    return value

@@ -136,13 +136,18 @@ def resolve_settings(
         primary = Endpoint(kind="chdb", path=str(config.DEFAULT_DEMO_PATH))
 
     def _int(name: str, default: int) -> int:
-        raw = kwargs.get(name) or env.get(f"DESK_{name.upper()}") or secrets.get(name)
+        sources: list[tuple[str, Any]] = [
+            (name, kwargs.get(name)),
+            (f"DESK_{name.upper()}", env.get(f"DESK_{name.upper()}")),
+            (f"[connections.clickhouse] {name}", secrets.get(name)),
+        ]
+        where, raw = next(((w, r) for w, r in sources if r), (name, None))
         try:
             value = int(raw) if raw else default
         except (TypeError, ValueError):
-            raise config.ConfigError(f"{name} must be a whole number of seconds") from None
+            raise config.ConfigError(f"{where}={raw!r} is not a whole number of seconds (1 to 3600)") from None
         if not 1 <= value <= 3600:
-            raise config.ConfigError(f"{name} must be between 1 and 3600 seconds")
+            raise config.ConfigError(f"{where}={raw!r} must be between 1 and 3600 seconds")
         return value
 
     tables = secrets.get("tables") or {}

@@ -397,8 +397,14 @@ def position_rows(ctx: Ctx, tl: Timeline) -> pa.Table:
     k, coin, szi, ent, px = k[o], coin[o], szi[o], ent[o], px[o]
     lev = uni.leverage[coin]
     value = np.abs(szi) * px
+    # Hyperliquid's cross-margin liquidation price (docs, Trading > Liquidations):
+    #   liq = price - side * margin_available / |size| / (1 - l * side),  l = 1 / maintenance leverage
+    # (the maintenance margin is half the initial margin at max leverage: l = 0.5 / leverage), margin_available =
+    # equity - maintenance margin. At liq, equity (moving with this coin) meets the maintenance margin (also moving).
+    side = np.sign(szi)
+    maint = 0.5 / lev
     with np.errstate(divide="ignore", invalid="ignore"):
-        liq = px - np.sign(szi) * (equity[k] - mm[k]) / np.abs(szi)
+        liq = px - side * (equity[k] - mm[k]) / np.abs(szi) / (1 - maint * side)
     mk = marks[k]
     ts = mk + ctx.ints(K_POSITIONS, 0, 1_500, mk, coin)
     m = len(k)

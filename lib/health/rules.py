@@ -155,6 +155,20 @@ def interval_for(monitor: str, intervals: Mapping[str, int] = config.MONITOR_INT
     return FALLBACK_INTERVAL_S, False
 
 
+def silence_limits(
+    intervals: Mapping[str, int] = config.MONITOR_INTERVALS_S,
+) -> tuple[list[str], list[float], list[float], tuple[float, float]]:
+    """Per known monitor the silence (s) after which it is LATE and DOWN, and the fallback pair, for SQL."""
+    names = list(dict.fromkeys([*intervals, *config.OPTIONAL_MONITOR_INTERVALS_S]))
+    seconds = [float(interval_for(n, intervals)[0]) for n in names]
+    return (
+        names,
+        [config.LATE_FACTOR * s for s in seconds],
+        [config.DOWN_FACTOR * s for s in seconds],
+        (float(config.LATE_FACTOR * FALLBACK_INTERVAL_S), float(config.DOWN_FACTOR * FALLBACK_INTERVAL_S)),
+    )
+
+
 # ----------------------------------------------------------- monitor table
 
 MONITOR_COLUMNS = [

@@ -1,15 +1,16 @@
 """The desk's daily report, pure: frames in (loaded by answers/report_inputs.py), a `DailyReport` out.
 
 Every number comes from the same lib/ maths the pages use: the PnL decomposition
-(lib.book.pnl.decompose on queries.book.overview.pnl_window), the Modified Dietz return and
-drawdown (lib.book.pnl on queries.book.overview.equity_series), the tracking-error snapshot
+(lib.book.pnl.decompose on queries.book.overview.pnl_window), the chained time-weighted return
+(each interval between account snapshots net of its deposits and withdrawals, chained over the day:
+queries.book.overview.equity_series) and drawdown (lib.book.pnl), the tracking-error snapshot
 and its story (lib.tracking.classification.classify, lib.tracking.story.day_story, history from lib.tracking.snapshot),
-the rebalance (queries.book.trades.daily_execution), the monitors' day (lib.health.rules
-timeline_states) and the day-scoped alert rules (lib.alerting.rules). Missing is None and
-printed as "—", never 0.
+the rebalance (queries.book.trades.daily_execution), the monitors' day at heartbeat resolution
+(queries.health.health.status_seconds) and the day-scoped alert rules (lib.alerting.rules). Missing is None
+and printed as "—", never 0.
 
 Renderers: `to_text` (plain text, PASS/FAIL marks), `to_json` and, in
-lib/reports/html.py, a self-contained HTML email.
+lib/reports/html.py, the HTML e-mail (its charts as PNG images).
 """
 
 from __future__ import annotations
@@ -206,21 +207,36 @@ def execution_part(report: DailyReport, day_exec: pl.DataFrame | None, untracked
 
 
 def health_part(
-    report: DailyReport, buckets: pl.DataFrame | None, sync: pl.DataFrame | None, monitors: Sequence[str] | None = None
+    report: DailyReport,
+    durations: pl.DataFrame | None,
+    sync: pl.DataFrame | None,
+    monitors: Sequence[str] | None = None,
+    window_s: float = 86400.0,
 ) -> None:
-    """Each monitor's day (share of the day OK, minutes DOWN/LATE) and each table's sync runs that day."""
-    start = datetime(report.day.year, report.day.month, report.day.day, tzinfo=UTC)
-    end = start + timedelta(days=1)
-    if buckets is not None:
-        states = health.timeline_states(buckets, start, end, 300, monitors=monitors)
-        for r in health.time_in_status(states).iter_rows(named=True):
+    """Each monitor's day (share OK, minutes DOWN/LATE at heartbeat resolution) and each table's sync runs.
+
+    `durations` is `queries.health.health.status_seconds` over the day (`window_s` long: up to now for today):
+    one error beat followed a minute later by an OK beat is one minute DOWN. A known monitor without a row
+    never beat: the whole window UNKNOWN.
+    """
+    if durations is not None:
+        day_s = max(float(window_s), 1.0)
+        rows = {r["monitor"]: r for r in durations.iter_rows(named=True)}
+        names = list(monitors) if monitors is not None else list(dict.fromkeys([*config.MONITOR_INTERVALS_S, *rows]))
+        for name in names:
+            r = rows.get(name)
+            down, late, unknown = (
+                (float(r["down_s"] or 0.0), float(r["late_s"] or 0.0), float(r["unknown_s"] or 0.0))
+                if r
+                else (0.0, 0.0, day_s)
+            )
             report.monitors.append(
                 {
-                    "monitor": r["monitor"],
-                    "ok_share": r[health.OK],
-                    "down_min": round(r[health.DOWN] * 1440),
-                    "late_min": round(r[health.LATE] * 1440),
-                    "unknown_min": round(r[health.UNKNOWN] * 1440),
+                    "monitor": name,
+                    "ok_share": max(0.0, day_s - down - late - unknown) / day_s,
+                    "down_min": _minutes(down),
+                    "late_min": _minutes(late),
+                    "unknown_min": _minutes(unknown),
                 }
             )
     if sync is not None:
@@ -232,6 +248,12 @@ def health_part(
                     "failures": int(r["failures_24h"] or 0),
                 }
             )
+
+
+def _minutes(seconds: float) -> float:
+    """Whole minutes, or tenths under ten minutes (a 20-second outage is 0.3, not 0)."""
+    minutes = round(seconds / 60, 1 if seconds < 600 else None)
+    return int(minutes) if minutes == int(minutes) else minutes
 
 
 def alerts_part(

@@ -1,17 +1,23 @@
-"""The reports as self-contained HTML emails: inline CSS, inline SVG charts, no JavaScript, no images.
+"""The reports as HTML e-mails: table layout, inline styles, no JavaScript, charts as PNG images.
 
-Table layout and inline styles only, so Gmail/Outlook render it as the browser
-does. Pass/fail marks are text badges (the desk's machines have no emoji font).
+Mail clients differ from browsers: Gmail strips `<style>` blocks it does not like and inline SVG, Outlook's
+desktop engine (Word) ignores `max-width`, most CSS layout and SVG. So the page is nested tables with inline
+styles, and each chart is a PNG (lib/reports/png_charts.py) carried in the message and shown with
+`<img src="cid:…">` (`EmailHtml.images`). The same HTML written to a file (`-o report.html`) has the PNGs as
+data URIs (`EmailHtml.standalone()`). Pass/fail marks are text badges (the desk's machines have no emoji font).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from html import escape
 
 from lib import format as fmt
+from lib.alerting.transport.base import InlineImage
+from lib.reports import png_charts
 from lib.reports import rebalance as rebalance_report
-from lib.reports import svg_charts
 from lib.reports.daily import CATEGORY_WORDS, DailyReport
 from lib.tracking import classification as te
 
@@ -21,11 +27,46 @@ BODY = (
     f"margin:0;padding:0;background:{BG};font-family:Helvetica,Arial,'DejaVu Sans',sans-serif;color:{INK};"
     "font-size:14px;line-height:1.45"
 )
-CARD = f"background:#ffffff;border:1px solid {LINE};border-radius:8px;padding:16px 20px;margin:0 0 12px 0"
+CARD_CELL = f"background:#ffffff;border:1px solid {LINE};border-radius:8px;padding:16px 20px"
 H2 = f"margin:0 0 10px 0;font-size:15px;color:{INK};letter-spacing:0.2px"
 TD = f"padding:5px 8px;border-bottom:1px solid {LINE};vertical-align:top"
 TDL = TD + f";color:{MUTED};white-space:nowrap"
 SMALL = f"color:{MUTED};font-size:12px"
+
+
+@dataclass(frozen=True)
+class EmailHtml:
+    """A report's HTML, its images referred to as `cid:` (what an e-mail carries)."""
+
+    html: str
+    images: tuple[InlineImage, ...]
+
+    def standalone(self) -> str:
+        """The same page for a file or a browser: every `cid:` image as a data URI."""
+        page = self.html
+        for image in self.images:
+            data = base64.b64encode(image.data).decode("ascii")
+            page = page.replace(f'src="cid:{image.cid}"', f'src="data:{image.mime};base64,{data}"')
+        return page
+
+
+@dataclass
+class Figures:
+    """Collects a report's charts: `img(chart)` places one, `email(html)` pairs the page with its images."""
+
+    report: str  # a short name for the content ids and file names ("daily-2025-12-07")
+    images: list[InlineImage] = field(default_factory=list)
+
+    def img(self, chart: png_charts.Chart) -> str:
+        cid = f"{chart.name}.{self.report}@desk-monitor"
+        self.images.append(InlineImage(cid, chart.png, f"{self.report}-{chart.name}.png"))
+        return (
+            f'<img src="cid:{cid}" width="{chart.width}" height="{chart.height}" alt="{escape(chart.title)}" '
+            f'style="display:block;border:0;outline:none;width:{chart.width}px;height:{chart.height}px">'
+        )
+
+    def email(self, html: str) -> EmailHtml:
+        return EmailHtml(html, tuple(self.images))
 
 
 def badge(text: str, color: str) -> str:
@@ -47,8 +88,17 @@ def chip(text: str, color: str) -> str:
     )
 
 
+def box(inner: str, style: str = "") -> str:
+    """A white card: a one-cell table (Outlook draws a cell's background and border, not a div's)."""
+    return (
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
+        f'style="border-collapse:separate;margin:0 0 12px 0"><tr><td bgcolor="#ffffff" style="{CARD_CELL}{style}">'
+        f"{inner}</td></tr></table>"
+    )
+
+
 def card(title: str, inner: str) -> str:
-    return f'<div style="{CARD}"><h2 style="{H2}">{escape(title)}</h2>{inner}</div>'
+    return box(f'<h2 style="{H2}">{escape(title)}</h2>{inner}')
 
 
 def kv_table(rows: Iterable[tuple[str, str]]) -> str:
@@ -68,12 +118,17 @@ def kpis(items: Sequence[tuple[str, str, str]]) -> str:
 
 
 def page(title: str, header: str, sections: Sequence[str]) -> str:
+    """The page: a full-width table with the background, a 720 px column inside (Outlook reads the width
+    attribute; other clients the style, which lets it shrink on a phone)."""
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f'<meta name="viewport" content="width=device-width"></head><body style="{BODY}">'
-        f'<div style="max-width:720px;margin:0 auto;padding:18px 12px">{header}{"".join(sections)}'
-        f'<p style="{SMALL};text-align:center;margin:14px 0">Desk Monitor · all times UTC · '
-        f"— means missing, never zero</p></div></body></html>"
+        f'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="{BG}" '
+        f'style="background:{BG}"><tr><td align="center" style="padding:18px 12px">'
+        '<table role="presentation" width="720" cellpadding="0" cellspacing="0" border="0" '
+        'style="width:100%;max-width:720px"><tr><td align="left">'
+        f'{header}{"".join(sections)}<p style="{SMALL};text-align:center;margin:14px 0">Desk Monitor · all times '
+        "UTC · — means missing, never zero</p></td></tr></table></td></tr></table></body></html>"
     )
 
 
@@ -81,16 +136,17 @@ def _signed_color(x: float | None) -> str:
     return INK if x is None else (GOOD if x >= 0 else BAD)
 
 
-def daily(r: DailyReport) -> str:
+def daily(r: DailyReport) -> EmailHtml:
+    figures = Figures(f"daily-{r.day}")
     ok_all = r.failed == 0 and r.passed == len(r.verdicts)
     summary = f"{r.passed} of {len(r.verdicts)} criteria met" + (f" · {r.failed} failed" if r.failed else "")
-    header = (
-        f'<div style="{CARD};border-top:4px solid {GOOD if ok_all else BAD}">'
+    header = box(
         f'<div style="{SMALL}">Desk daily report · UTC day</div>'
         f'<div style="font-size:22px;font-weight:700;margin:2px 0 6px 0">{escape(r.day.strftime("%A %d %B %Y"))}</div>'
         f"<div>{badge('ALL MET' if ok_all else 'ATTENTION', GOOD if ok_all else BAD)} "
         f'<span style="font-weight:600">{escape(summary)}</span>'
-        f'<span style="{SMALL}"> · generated {escape(fmt.utc(r.generated_at))}</span></div></div>'
+        f'<span style="{SMALL}"> · generated {escape(fmt.utc(r.generated_at))}</span></div>',
+        f";border-top:4px solid {GOOD if ok_all else BAD}",
     )
     rows = "".join(
         f'<tr><td style="{TD};width:54px">{verdict_badge(v.ok)}</td><td style="{TD};font-weight:600">'
@@ -101,7 +157,7 @@ def daily(r: DailyReport) -> str:
     verdict_card = card("Verdict", f'<table style="border-collapse:collapse;width:100%">{rows}</table>')
 
     c = r.components
-    comp = svg_charts.hbars(
+    comp = png_charts.hbars(
         [
             ("Realized", c.get("realized")),
             ("Fees", c.get("fees")),
@@ -109,12 +165,14 @@ def daily(r: DailyReport) -> str:
             ("Change in unrealized", c.get("unrealized_change")),
             ("Residual", c.get("residual")),
         ],
+        "pnl-components",
         width=320,
         fmt=lambda v: fmt.usd(v, signed=True),
         title="PnL components",
     )
-    curve = svg_charts.line(
+    curve = png_charts.line(
         [(d.strftime("%d %b"), v) for d, v in r.equity_curve],
+        "equity-30d",
         width=320,
         height=130,
         fmt=lambda v: fmt.usd(v),
@@ -137,8 +195,9 @@ def daily(r: DailyReport) -> str:
         )
         + f'<div style="{SMALL};margin:6px 0 8px 0">start {escape(fmt.usd(r.equity_start))}{escape(flows)} · '
         f"max drawdown over {r.drawdown_lookback_days} days, deposit-adjusted</div>"
-        f'<table style="width:100%"><tr><td style="vertical-align:top">{comp}</td>'
-        f'<td style="vertical-align:top">{curve}</td></tr></table>',
+        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="width:100%"><tr>'
+        f'<td style="vertical-align:top;padding-right:8px">{figures.img(comp)}</td>'
+        f'<td style="vertical-align:top">{figures.img(curve)}</td></tr></table>',
     )
 
     if r.has_targets:
@@ -151,8 +210,9 @@ def daily(r: DailyReport) -> str:
             (f"{CATEGORY_WORDS.get(cat, cat)} ({len(n)})", escape(", ".join(n))) for cat, n in r.names.items()
         )
         bullets = "".join(f"<li>{escape(b)}</li>" for b in r.story_bullets)
-        hist = svg_charts.bars(
+        hist = png_charts.bars(
             [(d.strftime("%d"), v) for d, v in r.te_history],
+            "te-8d",
             width=300,
             height=130,
             highlight=len(r.te_history) - 1,
@@ -176,7 +236,7 @@ def daily(r: DailyReport) -> str:
             + f'<p style="margin:10px 0 6px 0;font-weight:600">{escape(r.story_headline)}</p>'
             f'<table style="width:100%"><tr><td style="vertical-align:top;padding-right:10px">'
             f'<ul style="margin:0;padding-left:18px;font-size:13px">{bullets}</ul></td>'
-            f'<td style="vertical-align:top;width:300px">{hist}</td></tr></table>'
+            f'<td style="vertical-align:top;width:300px">{figures.img(hist)}</td></tr></table>'
             f'<div style="margin:8px 0 4px 0">{chips}</div>{names}'
         )
     else:
@@ -213,7 +273,9 @@ def daily(r: DailyReport) -> str:
         ),
     )
 
-    rebalance_card = card(f"Rebalance · {r.day} 00:00 UTC", rebalance_report.completion_html(r.rebalance, TD, SMALL))
+    rebalance_card = card(
+        f"Rebalance · {r.day} 00:00 UTC", rebalance_report.completion_html(r.rebalance, TD, SMALL, figures.img)
+    )
     preflight_card = card(
         "Next targets, checked before they trade",
         rebalance_report.preflight_html(
@@ -282,8 +344,20 @@ def daily(r: DailyReport) -> str:
     )
     alerts_card = card("Alerts for the day", alerts_inner)
     notes = card("Notes", "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in r.notes) + "</ul>") if r.notes else ""
-    return page(
-        f"Desk daily report {r.day}",
-        header,
-        [verdict_card, pnl_card, te_card, exe_card, rebalance_card, preflight_card, health_card, alerts_card, notes],
+    return figures.email(
+        page(
+            f"Desk daily report {r.day}",
+            header,
+            [
+                verdict_card,
+                pnl_card,
+                te_card,
+                exe_card,
+                rebalance_card,
+                preflight_card,
+                health_card,
+                alerts_card,
+                notes,
+            ],
+        )
     )

@@ -4,14 +4,14 @@ text and HTML of both sections (lib/reports/daily.py and lib/reports/html.py pla
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
 
 from lib import format as fmt
 from lib.rebalance import completion as completions
 from lib.rebalance import preflight as preflights
-from lib.reports import svg_charts
+from lib.reports import png_charts
 
 OPEN_LISTED = 12  # open symbols listed in the report
 
@@ -116,14 +116,15 @@ def preflight_text(part: Mapping[str, Any] | None) -> list[str]:
 # ------------------------------------------------------------------ HTML (lib/reports/html.py's cards)
 
 
-def completion_html(part: Mapping[str, Any] | None, td: str, small: str) -> str:
-    """The inner HTML of the rebalance card (table layout, inline styles, an inline SVG of the checkpoints)."""
+def completion_html(part: Mapping[str, Any] | None, td: str, small: str, img: Callable[[png_charts.Chart], str]) -> str:
+    """The inner HTML of the rebalance card (table layout, inline styles, the checkpoints as a PNG `img` places)."""
     if part is None or not part["has_targets"]:
         return f"<p>{escape('; '.join((part or {}).get('notes', [])) or 'Not available.')}</p>"
     if not part["required_notional"]:
         return f"<p>Nothing to trade: {part['n_on_target']} symbols were already on target before 00:00 UTC.</p>"
-    chart = svg_charts.bars(
+    chart = png_charts.bars(
         [(k, v) for k, v in part["checkpoints"].items()],
+        "rebalance-checkpoints",
         width=300,
         height=130,
         fmt=lambda v: fmt.pct(v, 0),
@@ -143,7 +144,7 @@ def completion_html(part: Mapping[str, Any] | None, td: str, small: str) -> str:
     table = f'<table style="border-collapse:collapse;width:100%;margin-top:8px">{rows}</table>' if rows else ""
     return (
         f'<table style="width:100%"><tr><td style="vertical-align:top;padding-right:10px">{facts}</td>'
-        f'<td style="vertical-align:top;width:300px">{chart}</td></tr></table>{table}'
+        f'<td style="vertical-align:top;width:300px">{img(chart)}</td></tr></table>{table}'
     )
 
 

@@ -16,7 +16,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -24,10 +24,15 @@ from lib import config
 from lib import format as fmt
 from lib.book import execution, pnl
 from lib.health import rules as health
-from lib.reports import svg_charts
+from lib.model_book import band as model_bands
+from lib.model_book import waterfall as model_falls
+from lib.reports import png_charts
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
+
+if TYPE_CHECKING:
+    from lib.reports.html import EmailHtml, Figures
 
 UTC = UTC
 OFFENDER_CATEGORIES = (te.MISSING_POSITION, te.WRONG_DIRECTION, te.EXTRA_POSITION, te.MAGNITUDE_ERROR)
@@ -66,6 +71,7 @@ class WeeklyReport:
     incidents: list[dict] = field(default_factory=list)  # monitor, start, end, minutes
     blips: dict[str, int] = field(default_factory=dict)  # monitor -> DOWN spells of at most monitor_down_min
     sync_failures: dict[str, int] = field(default_factory=dict)
+    model: dict = field(default_factory=dict)  # the week's waterfall against the model book (model_part)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -206,6 +212,29 @@ def health_part(
             r.sync_failures[str(table)] = int(n)
 
 
+def model_part(r: WeeklyReport, fall: model_falls.Waterfall | None, band: model_bands.Band | None) -> None:
+    """The week's waterfall from the model book's PnL to the live PnL, and where the live book is in its band."""
+    if fall is None or fall.gap_usd is None:
+        r.notes.append("live against the model book: no complete day with both books in the week")
+        return
+    shown = model_falls.rounded_together([b.usd for b in fall.bars], fall.gap_usd)
+    r.model = {
+        "first": fall.first,
+        "last": fall.last,
+        "n_days": fall.n_days,
+        "model_pnl": fall.model_pnl,
+        "live_pnl": fall.live_pnl,
+        "gap_usd": fall.gap_usd,
+        "gap_bp": fall.gap_bp,
+        "bars": [
+            {"bar": b.key, "label": b.label, "usd": b.usd, "bp": b.bp, "shown_usd": v} for b, v in zip(fall.bars, shown)
+        ],
+        "sentence": fall.sentence(),
+        "band": band.sentence() if band is not None else None,
+        "notes": list(fall.notes),
+    }
+
+
 # ------------------------------------------------------------------ output
 
 
@@ -269,8 +298,24 @@ def to_text(r: WeeklyReport) -> str:
         f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
         f"late rebalances: {', '.join(map(str, r.late_rebalances)) or 'none'}",
         "",
-        "Health incidents",
+        "Live against the model book",
     ]
+    if r.model:
+        m = r.model
+        lines.append(
+            f"  Model book {fmt.usd(m['model_pnl'], signed=True)} → live {fmt.usd(m['live_pnl'], signed=True)}: "
+            f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bp_signed(m['gap_bp'])}) over {m['n_days']} day(s)"
+        )
+        lines += [
+            f"    {b['label']:<24} {fmt.usd(b['shown_usd'], signed=True):>10} {fmt.bp_signed(b['bp']):>10}"
+            for b in m["bars"]
+        ]
+        if m["band"]:
+            lines.append(f"  {m['band']}")
+        lines += [f"  {n}" for n in m["notes"]]
+    else:
+        lines.append("  —")
+    lines += ["", "Health incidents"]
     if r.incidents:
         lines += [
             f"  {i['monitor']} DOWN {fmt.utc(i['start'])} – {i['end']:%H:%M} UTC ({i['minutes']:.0f} min)"
@@ -294,16 +339,18 @@ def to_json(r: WeeklyReport) -> dict:
     return fmt.json_value(asdict(r))
 
 
-def to_html(r: WeeklyReport) -> str:
+def to_html(r: WeeklyReport) -> EmailHtml:
     from html import escape
 
     from lib.reports import html as h
 
-    header = (
-        f'<div style="{h.CARD};border-top:4px solid #1f5fa8"><div style="{h.SMALL}">Desk weekly risk report'
+    figures = h.Figures(f"weekly-{r.week_ending}")
+    header = h.box(
+        f'<div style="{h.SMALL}">Desk weekly risk report'
         f'</div><div style="font-size:22px;font-weight:700;margin:2px 0 6px 0">{r.week_start:%d %b} – '
         f'{r.week_ending:%d %b %Y}</div><div style="{h.SMALL}">UTC days · generated '
-        f"{escape(fmt.utc(r.generated_at))}</div></div>"
+        f"{escape(fmt.utc(r.generated_at))}</div>",
+        ";border-top:4px solid #1f5fa8",
     )
     w, m = r.week, r.month
 
@@ -327,9 +374,10 @@ def to_html(r: WeeklyReport) -> str:
         + "</tr>"
         for label, s in (("Week", w), ("30 days", m))
     )
-    bars = svg_charts.bars(
+    bars = png_charts.bars(
         [(d.strftime("%a %d"), v) for d, v in r.daily_returns],
-        width=660,
+        "daily-returns",
+        width=640,
         height=140,
         fmt=lambda v: fmt.pct(v, 2, signed=True),
         title="Daily return (deposit-adjusted)",
@@ -338,7 +386,8 @@ def to_html(r: WeeklyReport) -> str:
         label_all=True,
     )
     ret_card = h.card(
-        "Returns", f'<table style="border-collapse:collapse;width:100%"><tr>{head}</tr>{body}</table>' + bars
+        "Returns",
+        f'<table style="border-collapse:collapse;width:100%"><tr>{head}</tr>{body}</table>' + figures.img(bars),
     )
     expo_card = h.card(
         "Exposure and margin",
@@ -361,9 +410,10 @@ def to_html(r: WeeklyReport) -> str:
             ]
         ),
     )
-    te_chart = svg_charts.bars(
+    te_chart = png_charts.bars(
         [(d.strftime("%d"), v) for d, v in r.te_days],
-        width=660,
+        "te-days",
+        width=640,
         height=120,
         threshold=r.te_threshold,
         fmt=lambda v: fmt.pct(v, 2),
@@ -380,7 +430,7 @@ def to_html(r: WeeklyReport) -> str:
                 ("Days above limit", str(r.days_above), h.BAD if r.days_above else h.GOOD),
             ]
         )
-        + te_chart
+        + figures.img(te_chart)
         + h.kv_table([("Repeat offenders", escape(offenders))]),
     )
     exe_card = h.card(
@@ -412,6 +462,33 @@ def to_html(r: WeeklyReport) -> str:
     if r.sync_failures:
         inc.append(("failed sync runs", escape(", ".join(f"{t} {n}" for t, n in r.sync_failures.items()))))
     health_card = h.card("Health incidents", h.kv_table(inc))
-    return h.page(
-        f"Desk weekly risk report {r.week_ending}", header, [ret_card, expo_card, te_card, exe_card, health_card]
+    return figures.email(
+        h.page(
+            f"Desk weekly risk report {r.week_ending}",
+            header,
+            [ret_card, expo_card, te_card, _model_card(r, figures), exe_card, health_card],
+        )
     )
+
+
+def _model_card(r: WeeklyReport, figures: Figures) -> str:
+    """The week's waterfall against the model book: model PnL, each bar, live PnL; the band's line."""
+    from html import escape
+
+    from lib.reports import html as h
+
+    m = r.model
+    if not m:
+        return h.card("Live against the model book", f'<div style="{h.SMALL}">no complete day with both books</div>')
+    items = [("Model book PnL", m["model_pnl"])] + [(b["label"], b["shown_usd"]) for b in m["bars"]]
+    items.append(("Live book PnL", m["live_pnl"]))
+    chart = figures.img(
+        png_charts.hbars(
+            items, "model-waterfall", width=660, fmt=lambda v: fmt.usd(v, signed=True), title="Model → live, USD"
+        )
+    )
+    rows = [("Live − model", escape(f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bp_signed(m['gap_bp'])})"))]
+    if m["band"]:
+        rows.append(("Band", escape(m["band"])))
+    rows += [("Note", escape(n)) for n in m["notes"]]
+    return h.card("Live against the model book", chart + h.kv_table(rows))

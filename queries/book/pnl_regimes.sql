@@ -19,7 +19,8 @@
 --            ending at the close of the interval's hour vs {trend_up} / {trend_down}
 --   vol      'low' / 'mid' / 'high' / 'unknown'   realised vol (stddev of the 24 hourly log
 --            returns ending at that close, at least {min_returns} of them), in terciles of
---            the range's hours (an interval straddling the range's start takes its own hour's)
+--            the range's hours, split evenly: 'low' the ⌈n/3⌉ lowest, 'mid' up to the ⌈2n/3⌉-th
+--            (an interval straddling the range's start takes its own hour's)
 --   regime   '<trend> / <vol>'
 -- 'unknown' = the candles needed are missing, zero or the hour has no candle: never guessed.
 -- n_intervals, n_hours (distinct UTC hours), n_days count what each bucket rests on.
@@ -113,7 +114,13 @@ WITH
         LEFT JOIN candles AS p ON p.t = c.t - 86400
         WHERE c.t >= toUInt32(toDateTime(T0)) - 86400 AND c.t < toUInt32(toDateTime(T1))
     ),
-    (SELECT quantilesExact(1 / 3, 2 / 3)(vol) FROM regime_hours WHERE vol IS NOT NULL AND hour >= toDateTime(T0)) AS q,
+    -- tercile bounds: the ⌈n/3⌉-th and ⌈2n/3⌉-th smallest of the range's n hourly vols, so `<= q[1]` holds the
+    -- lowest third exactly (720 hours: 240 / 240 / 240); quantilesExact takes element ⌊q·n⌋ (0-based), one more
+    (SELECT arraySort(groupArray(vol)) FROM regime_hours WHERE vol IS NOT NULL AND hour >= toDateTime(T0))
+        AS sorted_vols,
+    if(empty(sorted_vols), [],
+       [sorted_vols[toUInt64(ceil(length(sorted_vols) / 3))], sorted_vols[toUInt64(ceil(2 * length(sorted_vols) / 3))]])
+        AS q,
     labelled AS
     (
         SELECT

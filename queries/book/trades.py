@@ -61,7 +61,8 @@ SELECT
     countIf(NOT fills.tracked) AS n_untracked,
     countIf(fills.off_window) AS n_off_window,
     countIf(fills.crossed) AS n_taker,
-    if(sum(fills.notional) > 0, sumIf(fills.notional, NOT fills.crossed) / sum(fills.notional), NULL) AS maker_share,
+    if(sum(fills.notional) > 0, ifNull(sumIf(fills.notional, NOT fills.crossed), 0.) / sum(fills.notional), NULL)
+        AS maker_share,  -- sumIf over a Nullable column is NULL when no maker fill matches: 0, not unknown
     uniqExact(fills.coin) AS n_coins
 FROM fills
 """
@@ -129,7 +130,7 @@ LEFT JOIN
             countIf(NOT fills.off_window) AS n_in_window,
             countIf(fills.off_window) AS n_off_window,
             sum(fills.notional) AS day_notional,
-            sumIf(fills.notional, NOT fills.crossed) AS maker_notional,
+            ifNull(sumIf(fills.notional, NOT fills.crossed), 0.) AS maker_notional,  -- a taker-only day: 0
             countIf(NOT fills.crossed) AS n_maker,
             sum(fills.fee_usd) AS fees,
             sumIf(fills.closed_pnl, fills.valid) AS realized,
@@ -167,7 +168,8 @@ SELECT
     sumIf(fills.closed_pnl, fills.valid) AS realized,
     sum(fills.fee_usd) AS fees,
     if(sum(fills.notional) > 0, sum(fills.fee_usd) / sum(fills.notional) * 10000, NULL) AS fee_bps,
-    if(sum(fills.notional) > 0, sumIf(fills.notional, NOT fills.crossed) / sum(fills.notional), NULL) AS maker_share,
+    if(sum(fills.notional) > 0, ifNull(sumIf(fills.notional, NOT fills.crossed), 0.) / sum(fills.notional), NULL)
+        AS maker_share,  -- sumIf over a Nullable column is NULL when no maker fill matches: 0, not unknown
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,

@@ -29,6 +29,17 @@ class ClickHouseConnection(BaseConnection[DeskClient]):
     def client(self) -> DeskClient:
         return self._instance
 
+    def close(self) -> None:
+        """Streamlit's release hook (st.connection registers `close` as the resource cache's `on_release`):
+        when the cached connection is dropped, close the client's HTTP pools and embedded handles."""
+        client, self._raw_instance = self._raw_instance, None
+        if client is not None:
+            client.close()
+
+    def reset(self) -> None:
+        """Secrets changed (or a caller asked): close the old client; the next use builds a new one."""
+        self.close()
+
 
 @st.cache_resource(show_spinner=False)
 def get_connection() -> ClickHouseConnection:

@@ -205,6 +205,72 @@ def heartbeat_buckets(start: datetime, end: datetime, bucket_s: int) -> pl.DataF
     return run(sql, start=start, end=end, bucket_s=bucket_s)
 
 
+@cached(ttl=config.TTL_LIVE, max_entries=16, show_spinner=False)
+def status_seconds(start: datetime, end: datetime) -> pl.DataFrame:
+    """Seconds each monitor spent DOWN, LATE and UNKNOWN in [start, end), at heartbeat resolution.
+
+    The live rule, applied between consecutive beats (any host): after an error beat the monitor is DOWN
+    until its next beat; after an OK beat it is OK, LATE once the silence passes LATE_FACTOR intervals, DOWN
+    once it passes DOWN_FACTOR intervals, until the next beat (or `end`). Before its first beat (none in the
+    day before `start`) it is UNKNOWN. Unlike the timeline's buckets, one error beat followed a minute later
+    by an OK beat is one minute DOWN, not a whole bucket. Columns: monitor, down_s, late_s, unknown_s, beats,
+    errors (beats in the window). Monitors without a beat in the window or the day before are absent.
+    """
+    if not start < end or (end - start).total_seconds() > MAX_TIMELINE_HOURS * 3600:
+        raise ValueError("status window must be positive and at most 7 days")
+    names, late_s, down_s, fallback = rules.silence_limits()
+    sql = """
+        WITH
+            toUnixTimestamp64Milli({start:DateTime64(3, 'UTC')}) / 1000 AS S,
+            toUnixTimestamp64Milli({end:DateTime64(3, 'UTC')}) / 1000 AS E,
+            beats AS
+            (
+                -- beats of several hosts in the same millisecond are one beat; an error among them wins
+                SELECT monitor, toUnixTimestamp64Milli(ts) / 1000 AS t, min(ok) AS ok
+                FROM (__DEDUP__)
+                WHERE ts < {end:DateTime64(3, 'UTC')}
+                GROUP BY monitor, t
+            ),
+            spans AS
+            (
+                SELECT
+                    monitor, t, ok,
+                    leadInFrame(t, 1, E) OVER (PARTITION BY monitor ORDER BY t
+                                               ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS nxt,
+                    transform(monitor, {names:Array(String)}, {late_s:Array(Float64)}, {fallback_late_s:Float64})
+                        AS late_after,
+                    transform(monitor, {names:Array(String)}, {down_s:Array(Float64)}, {fallback_down_s:Float64})
+                        AS down_after
+                FROM beats
+            )
+        SELECT
+            monitor,
+            sum(greatest(0., least(nxt, E) - greatest(if(ok, t + down_after, t), S))) AS down_s,
+            sum(if(ok, greatest(0., least(nxt, t + down_after, E) - greatest(t + late_after, S)), 0.)) AS late_s,
+            greatest(0., least(min(t), E) - S) AS unknown_s,
+            countIf(t >= S) AS beats,
+            countIf(t >= S AND NOT ok) AS errors
+        FROM spans
+        GROUP BY monitor
+        ORDER BY monitor
+    """.replace(
+        "__DEDUP__",
+        _HB_DEDUP.replace("__LO__", "{start:DateTime64(3, 'UTC')} - INTERVAL 1 DAY").replace(
+            "__HI__", "{end:DateTime64(3, 'UTC')}"
+        ),
+    )
+    return run(
+        sql,
+        start=start,
+        end=end,
+        names=names,
+        late_s=late_s,
+        down_s=down_s,
+        fallback_late_s=fallback[0],
+        fallback_down_s=fallback[1],
+    )
+
+
 # ------------------------------------------------------------- synced tables
 
 

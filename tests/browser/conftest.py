@@ -65,8 +65,9 @@ class StreamlitServer:
         unset: tuple[str, ...] = (),
         script: str = "app.py",
         args: tuple[str, ...] = (),
+        port: int | None = None,
     ):
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.proc = subprocess.Popen(
@@ -112,9 +113,9 @@ class StreamlitServer:
 
 
 @pytest.fixture(scope="session")
-def browser_db(tmp_path_factory) -> str:
-    """A demo desk in its own engine path, for the Streamlit subprocess."""
-    path = tmp_path_factory.mktemp("browser") / "desk.chdb"
+def desk_seed(tmp_path_factory) -> Path:
+    """A demo desk built once per process and never served itself: servers get copies (`desk_copy`)."""
+    path = tmp_path_factory.mktemp("browser") / "seed.chdb"
     subprocess.run(
         [
             sys.executable,
@@ -133,7 +134,26 @@ def browser_db(tmp_path_factory) -> str:
         capture_output=True,
         timeout=300,
     )
-    return f"chdb://{path}"
+    return path
+
+
+@pytest.fixture(scope="session")
+def desk_copy(desk_seed, tmp_path_factory):
+    """`desk_copy()` -> the URL of a new copy of the demo desk, for one more Streamlit server: chdb binds a
+    database directory to one process, and a running app keeps its desk live (writes to it)."""
+
+    def make() -> str:
+        path = tmp_path_factory.mktemp("browser-desk") / "desk.chdb"
+        shutil.copytree(desk_seed, path, symlinks=True)  # the relative links of ClickHouse's Atomic databases
+        return f"chdb://{path}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser_db(desk_copy) -> str:
+    """A demo desk in its own engine path, for the shared Streamlit subprocess."""
+    return desk_copy()
 
 
 @pytest.fixture(scope="session")

@@ -1,73 +1,109 @@
-"""Sign-in covers everything the server serves.
+"""Sign-in, end to end, against a real OpenID Connect provider on loopback.
 
-A fresh Streamlit server with an `[auth]` section (dummy OIDC values in a
-temporary secrets file; the provider is never contacted, nobody signs in):
-- every page opened by direct URL shows the sign-in screen and no page
-  content: the router guard (ui/shell/router.py) sends a direct link through
-  app.py's sign-in check even before any session ran app.py;
-- `streamlit run app.py` answers /_stcore/metrics and /media/* to anyone (the
-  gap the README names); `streamlit run serve.py` closes both for anyone
-  without Streamlit's signed sign-in cookie of an allow-listed e-mail.
-Downloads (no [auth], the shared demo server): the CSV exists only after a
-click and is gone after the next script runs.
+The provider is npm's oidc-provider (tests/oidc_provider.py): discovery, the authorization-code flow with
+PKCE, an ID token with the e-mail, RP-initiated logout. Both ways of serving the app are signed into in
+Chromium, `streamlit run app.py` and `streamlit run serve.py`:
+- an allow-listed e-mail signs in and lands on Overview, its e-mail in the sidebar;
+- another e-mail signs in and gets the refusal, with nothing of the desk shown;
+- signing out (through the provider's end-session page) gates the app again;
+- under serve.py, `/media/` and `/_stcore/metrics` answer only a signed-in, allow-listed user, and
+  Streamlit's own static files (`/static/media/` fonts among them) load for everyone.
+Also: every page opened by direct URL on a fresh server shows only the sign-in screen (the router guard,
+ui/shell/router.py); `streamlit run app.py` answers /_stcore/metrics to anyone (the gap the README names).
+Downloads (no [auth], the shared demo server): the CSV exists only after a click and is gone after the next
+script runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.error
 import urllib.request
 
 import pytest
 
+from tests import oidc_provider
 from tests.browser.conftest import PAGES, StreamlitServer, screenshot, wait_for_run
+from tests.fault_servers import free_port
 
 pytestmark = pytest.mark.browser
 
 COOKIE_SECRET = "desk-test-cookie-secret-3f9a1c2e7b"
 ALLOWED = "pm@desk.example"
+STRANGER = "visitor@elsewhere.example"
 SIGN_IN = "Sign in with your desk account"
+DESK_TEXT = ("Data as of", "Data source", "Book at", "Fills of the UTC days", "Monitors", "PnL ", "Equity")
+SCRIPTS = ("app.py", "serve.py")
 
 
 @pytest.fixture(scope="module")
-def auth_secrets(tmp_path_factory):
-    path = tmp_path_factory.mktemp("auth") / "secrets.toml"
-    path.write_text(f"""
+def identity(tmp_path_factory):
+    """The loopback provider, with one registered client per Streamlit server (its callback on its port)."""
+    why = oidc_provider.missing()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"the sign-in tests need the loopback OIDC provider in CI: {why}")
+        pytest.skip(why)
+    ports = {script: free_port() for script in SCRIPTS}
+    clients = {
+        script: oidc_provider.OidcClient(
+            client_id=f"desk-monitor-{script.removesuffix('.py')}",
+            client_secret=f"secret-of-{script}-7c1d",
+            redirect_uri=f"http://127.0.0.1:{port}/oauth2callback",
+        )
+        for script, port in ports.items()
+    }
+    provider = oidc_provider.OidcProvider(list(clients.values()), tmp_path_factory.mktemp("oidc") / "provider.log")
+    yield provider, ports, clients
+    provider.stop()
+
+
+def _server(desk_copy, identity, tmp_path_factory, script: str) -> StreamlitServer:
+    provider, ports, clients = identity
+    client = clients[script]
+    secrets = tmp_path_factory.mktemp("auth") / "secrets.toml"
+    # what a deployment writes in .streamlit/secrets.toml (README, "Access control")
+    secrets.write_text(f"""
 [auth]
-redirect_uri = "http://127.0.0.1:9/oauth2callback"
+redirect_uri = "{client.redirect_uri}"
 cookie_secret = "{COOKIE_SECRET}"
-client_id = "desk-monitor-test"
-client_secret = "not-a-real-secret"
-server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
+client_id = "{client.client_id}"
+client_secret = "{client.client_secret}"
+server_metadata_url = "{provider.discovery_url}"
 
 [desk]
 allowed_emails = ["{ALLOWED}"]
 """)
-    return path
-
-
-def _server(browser_db, auth_secrets, tmp_path_factory, script: str) -> StreamlitServer:
     return StreamlitServer(
-        {"CLICKHOUSE_URL": browser_db},
+        {"CLICKHOUSE_URL": desk_copy()},  # its own copy: another server may hold the shared one
         tmp_path_factory.mktemp("logs-auth") / "streamlit.log",
         script=script,
-        args=("--secrets.files", str(auth_secrets)),
+        args=("--secrets.files", str(secrets)),
+        port=ports[script],
     )
 
 
 @pytest.fixture(scope="module")
-def auth_server(browser_db, auth_secrets, tmp_path_factory):
-    srv = _server(browser_db, auth_secrets, tmp_path_factory, "app.py")
+def auth_server(desk_copy, identity, tmp_path_factory):
+    srv = _server(desk_copy, identity, tmp_path_factory, "app.py")
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="module")
-def gated_server(browser_db, auth_secrets, tmp_path_factory):
-    srv = _server(browser_db, auth_secrets, tmp_path_factory, "serve.py")
+def gated_server(desk_copy, identity, tmp_path_factory):
+    srv = _server(desk_copy, identity, tmp_path_factory, "serve.py")
     yield srv
     srv.stop()
+
+
+@pytest.fixture(params=SCRIPTS)
+def signed_server(request) -> tuple[str, StreamlitServer]:
+    """Each way of serving the app, for the tests that sign in."""
+    fixture = "auth_server" if request.param == "app.py" else "gated_server"
+    return request.param, request.getfixturevalue(fixture)
 
 
 def get(url: str, cookie: str | None = None) -> tuple[int, bytes]:
@@ -91,7 +127,7 @@ def assert_sign_in_screen(page, path: str) -> None:
     text = page.locator('[data-testid="stApp"]').inner_text()
     assert SIGN_IN in text, (path, text[:500])
     assert page.locator("h1").first.inner_text().strip() == "Desk Monitor"
-    for leak in ("Data as of", "Data source", "Book at", "Fills of the UTC days", "Monitors", "PnL "):
+    for leak in DESK_TEXT:
         assert leak not in text, (path, leak)
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # no page list either
@@ -149,6 +185,121 @@ def test_serve_py_closes_media_and_metrics_without_a_session(gated_server, brows
     finally:
         page.close()
     assert get(base + "/_stcore/health")[0] == 200  # health checks stay open for the load balancer
+
+
+def sign_in(page, server: StreamlitServer, provider: oidc_provider.OidcProvider, email: str) -> None:
+    """From the sign-in screen through the provider's form and back to the app, as a person does it."""
+    page.goto(f"{server.url}/", wait_until="domcontentloaded")
+    wait_for_run(page)
+    assert_sign_in_screen(page, "/")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(provider.issuer) + r"/interaction/"), timeout=30_000)
+    page.locator('input[name="email"]').fill(email)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/(\?.*)?$"), timeout=30_000)
+    wait_for_run(page)
+
+
+def sign_out(page, server: StreamlitServer, provider: oidc_provider.OidcProvider) -> None:
+    """The app's Sign out, then the provider's end-session page, back to the app's sign-in screen."""
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(re.escape(provider.issuer) + r"/session/end"), timeout=30_000)
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/(\?.*)?$"), timeout=30_000)
+    wait_for_run(page)
+
+
+def gated_routes(context, server: StreamlitServer) -> dict[str, int]:
+    """What /_stcore/metrics and a /media/ file answer with this browser context's cookies."""
+    media = f"{server.url}/media/0123456789abcdef0123456789abcdef01234567.csv"
+    return {
+        "metrics": context.request.get(f"{server.url}/_stcore/metrics").status,
+        "media": context.request.get(media).status,
+    }
+
+
+def test_an_allow_listed_e_mail_signs_in_lands_on_overview_and_signs_out(signed_server, identity, browser):
+    script, server = signed_server
+    provider = identity[0]
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    try:
+        sign_in(page, server, provider, ALLOWED)
+        assert page.locator("h1").first.inner_text().strip() == "Overview"
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert f"Signed in as {ALLOWED}" in sidebar
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 1  # the page list is back
+        # the desk itself, read from its database: a dated snapshot and a figure, no error
+        text = page.locator('[data-testid="stApp"]').inner_text()
+        assert re.search(r"Data as of: 20\d\d-\d\d-\d\d", text), text[:400]
+        assert page.locator('[data-testid="stMetricValue"]').first.inner_text().strip() not in ("", "—")
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0, text[:800]
+        assert page.locator('[data-testid="stException"]').count() == 0
+        cookies = {c["name"] for c in context.cookies(server.url)}
+        assert "_streamlit_user" in cookies  # Streamlit's own signed cookie, issued after the ID token checked
+        if script == "serve.py":
+            # the gate lets the signed-in, allow-listed user through: metrics answer, a missing file is a 404
+            assert gated_routes(context, server) == {"metrics": 200, "media": 404}
+        screenshot(page, f"sign-in-allowed-{script.removesuffix('.py')}")
+
+        sign_out(page, server, provider)
+        assert_sign_in_screen(page, "/ after sign-out")
+        assert "_streamlit_user" not in {c["name"] for c in context.cookies(server.url)}
+        if script == "serve.py":
+            assert gated_routes(context, server) == {"metrics": 401, "media": 401}
+        # the provider's session ended too: signing in again asks for the e-mail again
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(re.escape(provider.issuer) + r"/interaction/"), timeout=30_000)
+        assert page.locator('input[name="email"]').count() == 1
+    finally:
+        context.close()
+
+
+def test_another_e_mail_is_refused_and_sees_nothing_of_the_desk(signed_server, identity, browser):
+    script, server = signed_server
+    provider = identity[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, server, provider, STRANGER)
+        text = page.locator('[data-testid="stApp"]').inner_text()
+        assert "not on the desk's allow-list" in text and STRANGER in text
+        for leak in DESK_TEXT:
+            assert leak not in text, leak
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+        # a direct link to a page meets the same refusal
+        page.goto(f"{server.url}/positions", wait_until="domcontentloaded")
+        wait_for_run(page)
+        text = page.locator('[data-testid="stApp"]').inner_text()
+        assert "not on the desk's allow-list" in text and "Book at" not in text
+        if script == "serve.py":
+            assert gated_routes(context, server) == {"metrics": 401, "media": 401}
+        screenshot(page, f"sign-in-refused-{script.removesuffix('.py')}")
+        sign_out(page, server, provider)
+        assert_sign_in_screen(page, "/ after the refused account signed out")
+    finally:
+        context.close()
+
+
+def test_serve_py_serves_streamlit_static_files_to_everyone(gated_server, browser):
+    """The sign-in screen needs Streamlit's own fonts and scripts: /static/media/ is not the gated /media/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    responses: list[tuple[str, int]] = []
+    page.on("response", lambda r: responses.append((r.url, r.status)))
+    try:
+        page.goto(f"{gated_server.url}/", wait_until="domcontentloaded")
+        wait_for_run(page)
+        assert_sign_in_screen(page, "/")
+        fonts = [(u, s) for u, s in responses if "/static/media/" in u]
+        assert fonts and all(s == 200 for _, s in fonts), fonts
+        assert not [(u, s) for u, s in responses if s == 401], "a signed-out visitor was refused a static file"
+        font = fonts[0][0]
+    finally:
+        context.close()
+    assert get(font)[0] == 200  # without any cookie
 
 
 def test_csv_exists_only_after_the_click_and_not_for_long(server, browser):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 import cli as command_line
+from lib import config
 from lib.clickhouse.errors import QueryFailed
 from lib.tracking import classification as te
 
@@ -27,7 +28,7 @@ def test_json_report_for_reference_day(cli):
     code, out, err = cli("--date", "2025-12-07", "--json")
     assert code == 0, err
     report = json.loads(out)  # exactly one JSON object on stdout
-    assert set(report) == {"date", "hour", "counts", "symbols", "te"}
+    assert set(report) == {"date", "hour", "counts", "symbols", "te", "rule"}
     assert report["date"] == "2025-12-07" and report["hour"] == 2
     counts = report["counts"]
     assert set(counts) == set(te.CATEGORIES)
@@ -55,6 +56,22 @@ def test_json_report_other_reference_days_and_thresholds(cli):
     code, out, _ = cli("--date", "2025-12-07", "--mag-eps", "0.01", "--json")
     report = json.loads(out)
     assert "AAVE" in {s["sym"] for s in report["symbols"][te.MAGNITUDE_ERROR]}
+
+
+def test_json_report_carries_the_rule_and_thresholds_it_used(cli):
+    code, out, err = cli("--date", "2025-12-07", "--hour", "2", "--mag-eps", "0.01", "--mag-rule", "relative", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rule"] == {
+        "target": "T+2",
+        "target_date": "2025-12-05",
+        "positions_at": "2025-12-07T03:00:00Z",  # hour 2 is read at its end
+        "w_eps": config.W_EPS,
+        "mag_eps": 0.01,
+        "mag_rule": "relative",
+    }
+    code, out, err = cli("--date", "2025-12-07", "--json")
+    rule = json.loads(out)["rule"]
+    assert (rule["w_eps"], rule["mag_eps"], rule["mag_rule"]) == (config.W_EPS, config.MAG_EPS, config.DEFAULT_MAG_RULE)
 
 
 def test_text_story(cli):

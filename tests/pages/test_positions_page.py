@@ -137,6 +137,24 @@ def test_category_filter_limits_table(app):
     assert "No symbol in the selected categories" in texts(at, "info")
 
 
+def test_category_filter_is_in_the_url_and_a_link_restores_it(app):
+    at = app(PAGE, query={"date": "2025-12-06", "hour": "2"})
+    assert "categories" not in dict(at.query_params)  # every category: left out of the link
+    at.multiselect(key="pos_categories").set_value([te.WRONG_DIRECTION, te.MISSING_POSITION]).run()
+    assert dict(at.query_params)["categories"] == f"{te.MISSING_POSITION},{te.WRONG_DIRECTION}"  # in category order
+    at.multiselect(key="pos_categories").set_value([]).run()
+    assert dict(at.query_params)["categories"] == "none"
+    # the link opens the same filter
+    linked = app(PAGE, query={"date": "2025-12-06", "hour": "2", "categories": te.MISSING_POSITION})
+    no_exception(linked)
+    assert linked.multiselect(key="pos_categories").value == [te.MISSING_POSITION]
+    assert sorted(table(linked)["sym"]) == ["LINK", "TRX", "WLFI"]
+    # an unknown category is refused by name, and every category is shown
+    bad = app(PAGE, query={"date": "2025-12-06", "hour": "2", "categories": "MISSING_POSITION,BOGUS"})
+    assert "Ignored URL parameter `categories`" in texts(bad, "warning")
+    assert bad.multiselect(key="pos_categories").value == list(te.CATEGORIES)
+
+
 def test_day_without_targets_is_not_all_extra(app):
     # 2025-12-17: the book is carried forward but no targets dated 2025-12-15 exist (and no prices yet)
     at = app(PAGE, query={"date": "2025-12-17", "hour": "2"})

@@ -59,7 +59,7 @@ def test_lag_strip_and_share_of_days(app, desk_url):
     at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "day": "2025-12-13"})
     no_exception(at)
     charts = at.get("plotly_chart")
-    assert len(charts) == 7
+    assert len(charts) == 10  # the TE charts and the model book's three
     _, days = independent(desk_url, date(2025, 12, 1), date(2025, 12, 14))
     assert days["best_lag"].to_list() == [2] * 12 + [3, 1]
     captions = "\n".join(str(c.value) for c in at.caption)

@@ -80,8 +80,9 @@ def test_range_trend_and_day_story(app, desk_url):
     unlinked = re.sub(r"\[([A-Za-z0-9]+)\]\(trades\?[^)]*&coin=\1\)", r"\1", s)  # the names link to Trades
     assert unlinked.strip() == day_stories.day_story(d, v.day(d), history=v.history(d)).to_markdown().strip()
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
-    # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap
-    assert len(at.get("plotly_chart")) == 7
+    # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap, and the
+    # model book's equity curves, cumulative active return and waterfall
+    assert len(at.get("plotly_chart")) == 10
     assert dict(at.query_params)["day"] == "2025-12-07"
 
 
@@ -146,12 +147,24 @@ def test_garbage_url_params_warn_and_fall_back(app):
     assert q["day"] == "2025-12-10" and q["hour"] == str(config.DEFAULT_SNAPSHOT_HOUR) and q["window"] == "14"
     assert "2025-12-10" in story(at)
 
-    # a real date outside the (new) range lands quietly on the nearest day of the range
+    # a real date outside the range lands on the nearest day of the range, and the page says so
     at = app(PAGE, query={**RANGE, "day": "2025-11-25"})
     no_exception(at)
     assert "Ignored URL parameter" not in texts(at, "warning")
     assert dict(at.query_params)["day"] == "2025-12-01"
     assert "2025-12-01" in story(at)
+
+
+def test_a_linked_day_the_range_cannot_show_is_replaced_with_a_notice(app):
+    """?day= outside the range used to open another day silently."""
+    at = app(PAGE, query={**RANGE, "day": "2025-11-25"})
+    no_exception(at)
+    notices = texts(at, "info")
+    assert f"The link's `day` is 2025\\-11\\-25, which is outside the range {RANGE['from']} – {RANGE['to']}" in notices
+    assert "showing 2025\\-12\\-01 instead" in notices
+    # a day inside the range is shown as asked, without a notice
+    at = app(PAGE, query={**RANGE, "day": "2025-12-05"})
+    assert "The link's `day`" not in texts(at, "info") and dict(at.query_params)["day"] == "2025-12-05"
 
 
 @pytest.mark.parametrize("day", ["2025-13-45", "x" * 200])

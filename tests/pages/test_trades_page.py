@@ -308,3 +308,13 @@ def test_drilldown_chart_position_ends_at_the_book(open_page, desk_client):
     assert pos["y"][-1] == pytest.approx(last_pos) and pos["yaxis"] == "y2"
     assert len(_series(spec, "Buy")["x"]) == n_buys
     assert _series(spec, "Binance close")["y"], "no price line"
+
+
+def test_a_linked_page_past_the_last_is_replaced_with_a_notice(open_page):
+    """?page= past the last page used to open the last page silently."""
+    at = open_page({**RANGE, "coins": "BTC", "page": "999"})
+    _ok(at)
+    notices = " ".join(i.value for i in at.info)
+    assert "The link's `page` is 999, which is past the last page of these fills" in notices
+    last = int(dict(at.query_params)["page"]) if "page" in dict(at.query_params) else 1
+    assert f"showing {last} instead" in notices

@@ -386,6 +386,45 @@ def test_timeline_bucket_counts_match_python(fx):
     assert acc["OK"] == pytest.approx(1.0)
 
 
+def test_status_seconds_match_the_live_rule_second_by_second(fx):
+    """DOWN/LATE/UNKNOWN time at heartbeat resolution (the daily report's minutes) vs the live rule sampled
+    every second over 6 hours: an error beat counts until the next beat, not a whole bucket."""
+    import bisect
+
+    f, client = fx
+    end = T0 - timedelta(minutes=1, seconds=30)
+    start = end - timedelta(hours=6)
+    df = _run(client, health.status_seconds, start, end)
+    got = {r["monitor"]: r for r in df.iter_rows(named=True)}
+    rows = _hb_dedup(f)
+    checked = 0
+    for name in ("account", "positions", "trades", "ledger", "orders", "funding", "mystery"):
+        beats = sorted((r for r in rows if r[1] == name and r[0] < end), key=lambda r: r[0])
+        times = [r[0] for r in beats]
+        interval, _ = rules.interval_for(name)
+        spent = {"DOWN": 0, "LATE": 0, "UNKNOWN": 0}
+        for k in range(int((end - start).total_seconds())):
+            t = start + timedelta(seconds=k + 0.5)  # the middle of each second
+            i = bisect.bisect_right(times, t) - 1
+            if i < 0 or beats[i][0] < start - timedelta(days=1):
+                status = "UNKNOWN"
+            elif beats[i][3].strip().lower() != "ok":
+                status = "DOWN"
+            else:
+                status = rules.age_status((t - beats[i][0]).total_seconds(), interval)
+            if status in spent:
+                spent[status] += 1
+        if name not in got:
+            assert not [b for b in beats if b[0] >= start - timedelta(days=1)], name
+            continue
+        checked += 1
+        for status, column in (("DOWN", "down_s"), ("LATE", "late_s"), ("UNKNOWN", "unknown_s")):
+            assert got[name][column] == pytest.approx(spent[status], abs=3), (name, status)
+        assert got[name]["beats"] == sum(1 for b in beats if b[0] >= start)
+    assert checked >= 5
+    assert sum(r["down_s"] for r in got.values()) > 0  # the fixture's outages are in the window
+
+
 def test_timeline_rejects_bad_windows(fx):
     _, client = fx
     with use_client(client), pytest.raises(ValueError):

@@ -163,7 +163,7 @@ class Desk:
                 hours_in.append(regime(h)[1])
             h += timedelta(hours=1)
         vols = sorted(v for v in hours_in if v is not None)
-        q1, q2 = vols[int(len(vols) / 3)], vols[int(2 * len(vols) / 3)]
+        q1, q2 = vols[math.ceil(len(vols) / 3) - 1], vols[math.ceil(2 * len(vols) / 3) - 1]  # an even split
         out: dict[tuple[str, str], dict] = {}
         for prev, cur in zip(snaps, snaps[1:]):
             if cur[0] < T0:

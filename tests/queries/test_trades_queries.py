@@ -422,3 +422,20 @@ def test_intraday_window_reads_only_its_fills(fx):
         trades._window(hi, lo)
     with pytest.raises(TypeError):
         trades._window(START, hi)
+
+
+def test_a_taker_only_day_has_maker_share_zero_and_counts_in_the_week(fx):
+    """`sumIf` over the Nullable notional is NULL when no maker fill matches: a taker-only day showed "—" and the
+    week's notional-weighted figure (lib/reports/weekly.py) dropped that day's notional."""
+    f, client = fx
+    lo, hi = date(2025, 5, 5), date(2025, 5, 8)  # the 5th and the 8th hold one taker fill each
+    df = _run(client, trades.daily_execution, lo, hi)
+    by_day = {r["day"]: r for r in df.iter_rows(named=True)}
+    assert by_day[lo]["n_fills"] == 1 and by_day[lo]["maker_share"] == 0.0
+    assert by_day[hi]["n_fills"] == 1 and by_day[hi]["maker_share"] == 0.0
+    fills = f.fills(lo, hi)
+    week = sum(e["notional"] for e in fills if not e["crossed"]) / sum(e["notional"] for e in fills)
+    assert execution.weighted_mean(df["maker_share"].to_list(), df["notional_usd"].to_list()) == pytest.approx(week)
+    assert _run(client, trades.fills_summary, lo, lo).row(0, named=True)["maker_share"] == 0.0
+    by_coin = _run(client, trades.coin_execution, START, END)
+    assert by_coin.filter(by_coin["coin"] == "NOPX")["maker_share"].item() == 0.0  # NOPX is only taker fills

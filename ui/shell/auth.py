@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.format import md_text
+
 
 def _auth_configured() -> bool:
     try:
@@ -42,8 +44,12 @@ def require_login() -> None:
         st.stop()
     allow_list = list(st.secrets.get("desk", {}).get("allowed_emails", []))
     if not allowed(st.user.get("email"), allow_list):
-        st.error("Your account is not on the desk's allow-list. Ask the desk admin for access.")
+        st.title("Desk Monitor")
+        st.error(
+            f"You are signed in as {md_text(st.user.get('email') or 'an account without an e-mail')}, which is not "
+            "on the desk's allow-list. Ask the desk admin for access, or sign out and use another account."
+        )
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    st.sidebar.caption(f"Signed in as {st.user.get('email')}")
+    st.sidebar.caption(f"Signed in as {md_text(st.user.get('email') or '')}")
     st.sidebar.button("Sign out", on_click=st.logout)

@@ -46,7 +46,7 @@ def test_email_over_smtp_with_login_content_asserted():
         ch = notify.SmtpChannel(
             f"smtp://desk:s3cr3t-pw@127.0.0.1:{port}", "desk@example.com", ("pm@example.com", "ops@example.com")
         )
-        assert notify.deliver(ch, message(), retries=1) is None
+        assert notify.deliver(ch, message(), retries=1).delivered
     assert box.auth == [("desk", "s3cr3t-pw")]
     assert box.envelopes == [("desk@example.com", ["pm@example.com", "ops@example.com"])]
     mail = box.messages[0]
@@ -62,7 +62,7 @@ def test_email_over_smtp_with_login_content_asserted():
 def test_webhook_is_slack_compatible():
     with http_receiver() as (url, rec):
         ch = notify.WebhookChannel(f"{url}/hooks/T000/B000/XXXXSECRET")
-        assert notify.deliver(ch, message(), retries=1) is None
+        assert notify.deliver(ch, message(), retries=1).delivered
     body = rec.requests[0]["json"]
     assert rec.requests[0]["path"] == "/hooks/T000/B000/XXXXSECRET"
     assert body["text"].startswith("Desk Monitor alerts · checked 2025-12-07 03:00 UTC")
@@ -75,7 +75,7 @@ def test_webhook_is_slack_compatible():
 def test_resend_http_api():
     with http_receiver() as (url, rec):
         ch = notify.ResendChannel("re_SECRETKEY", "desk@example.com", ("pm@example.com",), url)
-        assert notify.deliver(ch, message(), retries=1) is None
+        assert notify.deliver(ch, message(), retries=1).delivered
     req = rec.requests[0]
     assert req["path"] == "/emails" and req["headers"]["Authorization"] == "Bearer re_SECRETKEY"
     assert req["json"]["to"] == ["pm@example.com"] and req["json"]["subject"].startswith("[Desk Monitor]")
@@ -116,7 +116,7 @@ def test_unreachable_smtp_reports_without_credentials():
     ch = notify.SmtpChannel(
         "smtp://mailuser:hunter2pw@203.0.113.9:25", "a@example.com", ("b@example.com",), timeout_s=0.5
     )
-    err = notify.deliver(ch, message(), retries=2, backoff_s=0)
+    err = notify.deliver(ch, message(), retries=2, backoff_s=0).error
     assert err is not None and "smtp://203.0.113.9:25" in err
     assert "hunter2pw" not in err and "mailuser" not in err
 
@@ -149,3 +149,56 @@ def test_settings_from_env_over_secrets(tmp_path):
         with pytest.raises(ConfigError, match=msg):
             alert_settings.load({}, bad)
     assert alert_settings.redact_url("https://hooks.slack.com/services/T/B/SECRET") == "https://hooks.slack.com/…"
+
+
+def report_message() -> notify.Message:
+    from lib.reports import png_charts
+    from lib.reports.html import Figures, page
+
+    figures = Figures("daily-2025-12-07")
+    chart = png_charts.bars([("06", 0.021), ("07", 0.0237)], "te-8d", highlight=1, title="Snapshot TE")
+    html = figures.email(page("Desk daily report 2025-12-07", "<p>header</p>", [figures.img(chart)]))
+    return notify.Message("[Desk Monitor] Daily report", "PASS  Tracking error", html.html, images=html.images)
+
+
+def test_report_charts_travel_as_inline_png_over_smtp():
+    msg = report_message()
+    with smtp_server() as (port, box):
+        channel = notify.SmtpChannel(f"smtp://127.0.0.1:{port}", "d@x.example", ("pm@x.example",))
+        assert notify.deliver(channel, msg).delivered
+    mail = box.messages[0]
+    assert mail.get_content_type() == "multipart/alternative"
+    related = mail.get_payload()[1]
+    assert related.get_content_type() == "multipart/related"
+    html_part, image = related.get_payload()
+    assert html_part.get_content_type() == "text/html" and image.get_content_type() == "image/png"
+    assert image["Content-ID"] == "<te-8d.daily-2025-12-07@desk-monitor>"
+    assert image.get_content_disposition() == "inline" and image.get_filename() == "daily-2025-12-07-te-8d.png"
+    assert image.get_payload(decode=True) == msg.images[0].data
+    assert 'src="cid:te-8d.daily-2025-12-07@desk-monitor"' in html_part.get_content()
+
+
+def test_report_charts_travel_as_inline_attachments_through_resend():
+    import base64
+
+    msg = report_message()
+    with http_receiver() as (url, rec):
+        assert notify.deliver(notify.ResendChannel("re_KEY", "d@x.example", ("pm@x.example",), url), msg).delivered
+    body = rec.requests[0]["json"]
+    assert body["attachments"] == [
+        {
+            "filename": "daily-2025-12-07-te-8d.png",
+            "content": base64.b64encode(msg.images[0].data).decode(),
+            "content_type": "image/png",
+            "content_id": "te-8d.daily-2025-12-07@desk-monitor",
+        }
+    ]
+    assert 'src="cid:te-8d.daily-2025-12-07@desk-monitor"' in body["html"]
+
+
+def test_a_message_kept_in_the_outbox_keeps_its_images():
+    msg = report_message()
+    again = notify.Message.from_json(msg.to_json())
+    assert again.images == msg.images and again.images[0].data[:4] == b"\x89PNG"
+    assert again.idempotency_key == msg.idempotency_key and again.html == msg.html
+    assert notify.Message.from_json('{"subject": "s", "text": "t"}').images == ()  # older outbox rows

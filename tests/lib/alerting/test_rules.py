@@ -450,7 +450,7 @@ def test_json_shape_and_states():
     ]
     out = alerts.to_json(res, NOW, {"sync_lag:trades": NOW - timedelta(minutes=10)})
     assert set(out) == {"checked_at", "alerts"} and out["checked_at"] == "2025-12-07T12:00:00Z"
-    assert [set(a) for a in out["alerts"]] == [{"rule", "severity", "state", "since", "subject", "detail"}] * 4
+    assert [set(a) for a in out["alerts"]] == [{"rule", "severity", "state", "since", "subject", "detail", "ack"}] * 4
     assert [(a["rule"], a["state"]) for a in out["alerts"]] == [
         ("te_high", "firing"),
         ("sync_lag:trades", "firing"),

@@ -96,13 +96,13 @@ def test_not_evaluated_is_not_a_resolution_but_a_vanished_instance_is(tmp_path):
 
 def test_outbox_keeps_undelivered_messages(tmp_path):
     with AlertState(tmp_path / "s.sqlite") as st:
-        st.enqueue(["email", "webhook"], "subj", '{"subject": "subj", "text": "t"}', T0)
-        items = st.undelivered("webhook")
-        assert len(items) == 1 and items[0].attempts == 0
-        st.mark(items[0].nid, T0, "webhook http://h/…: HTTP 500", 3)
-        again = st.undelivered("webhook")
+        st.enqueue(["email", "webhook"], "subj", '{"subject": "subj", "text": "t", "key": "k1"}', T0)
+        items = st.claim("webhook", T0)
+        assert len(items) == 1 and items[0].attempts == 0 and items[0].key == "k1"
+        assert st.settle(items[0], T0, False, "webhook http://h/…: HTTP 500", 3, False) == "queued"
+        again = st.claim("webhook", T0)
         assert again[0].attempts == 3 and again[0].last_error.endswith("HTTP 500")
-        st.mark(again[0].nid, T0, None, 1)
+        assert st.settle(again[0], T0, True, None, 1, False) == "delivered"
         assert st.undelivered("webhook") == [] and len(st.undelivered("email")) == 1
         assert st.outbox_counts() == {"email": 1}
         gone = st.drop_expired(T0 + timedelta(hours=73))

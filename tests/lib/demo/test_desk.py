@@ -344,6 +344,27 @@ def test_positions_snapshots_match_fills_except_holes(raw):
     assert 0 < hole.height < 24 - 4
 
 
+@pytest.mark.parametrize("when", ["2025-11-27 05:59", "2025-12-03 14:59", "2025-12-09 22:59"])
+def test_liquidation_prices_follow_hyperliquids_cross_margin_formula(raw, when):
+    """Hyperliquid's documented formula: liq = price − side · margin_available / |size| / (1 − l · side), with
+    l = 1 / maintenance leverage (half the initial margin at max leverage: 0.5 / leverage here) and
+    margin_available = equity − maintenance margin. At that price, moving that coin alone, equity meets the
+    maintenance margin: (liq − px) · (szi − |szi| · l) = −margin_available, the same for every position of the
+    snapshot. Without the (1 − l · side) denominator a short's distance was overstated by 1 + l (7/6 at 3x)."""
+    t = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    rows = raw.d["positions"].filter((pl.col("ts") >= t) & (pl.col("ts") < t + timedelta(minutes=1)))
+    assert rows.height > 20 and (rows["szi"] < 0).any() and (rows["szi"] > 0).any()
+    px = rows["position_value"] / rows["szi"].abs()
+    lev_l = 0.5 / rows["leverage"]
+    margin_available = -((rows["liquidation_px"] - px) * (rows["szi"] - rows["szi"].abs() * lev_l))
+    known = margin_available.drop_nulls()
+    assert known.len() > 20 and known.min() > 0
+    assert known.max() == pytest.approx(known.min(), rel=1e-6)  # one account: one margin available
+    maintenance = (rows["position_value"] * lev_l).sum()
+    equity = float(raw.account.filter(pl.col("ts") <= t + timedelta(minutes=1))["account_value"][-1])
+    assert known.mean() == pytest.approx(equity - maintenance, rel=0.02)  # the account snapshot of that minute
+
+
 # --- rows and bookkeeping ---------------------------------------------------------------
 
 
