@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
 
+from lib import config
 from lib import format as fmt
 from lib.rebalance import completion as completions
 from lib.rebalance import preflight as preflights
@@ -122,13 +123,18 @@ def completion_html(part: Mapping[str, Any] | None, td: str, small: str, img: Ca
         return f"<p>{escape('; '.join((part or {}).get('notes', [])) or 'Not available.')}</p>"
     if not part["required_notional"]:
         return f"<p>Nothing to trade: {part['n_on_target']} symbols were already on target before 00:00 UTC.</p>"
+    points = list(part["checkpoints"].items())
+    deadline = completions.checkpoint_label(int(config.ALERT_THRESHOLDS["rebalance_by_min"]))
     chart = png_charts.bars(
-        [(k, v) for k, v in part["checkpoints"].items()],
+        points,
         "rebalance-checkpoints",
         width=300,
         height=130,
+        highlight=next((k for k, (label, _) in enumerate(points) if label == deadline), None),
+        threshold=float(config.ALERT_THRESHOLDS["rebalance_complete_min"]),
         fmt=lambda v: fmt.pct(v, 0),
-        title="% of the required notional done by",
+        title="Share of the change done by",
+        label_all=True,
     )
     rows = "".join(
         f'<tr><td style="{td};font-weight:600">{escape(r["sym"])}</td>'
@@ -162,7 +168,7 @@ def preflight_html(part: Mapping[str, Any] | None, td: str, small: str, badge: A
     return (
         f'<div style="{small};margin-bottom:6px">Targets dated {escape(str(part["target_date"]))} for the '
         f"{escape(str(part['trade_day']))} 00:00 UTC rebalance · {escape(part['stage'])} · limits in "
-        f"lib/config.py MANDATE_LIMITS</div>"
+        f"the desk's MANDATE_LIMITS</div>"
         f'<table style="border-collapse:collapse;width:100%">{rows}</table>'
     )
 
