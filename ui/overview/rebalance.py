@@ -157,11 +157,11 @@ def _slippage(c: completions.Completion) -> tuple[str, str | None]:
 ROW_COLUMNS: dict[str, Any] = {
     "sym": st.column_config.TextColumn("Symbol", pinned=True),
     "state": tables.label_column("State", fmt.REBALANCE_STATE_COLORS),
-    "reason": st.column_config.TextColumn("Why", width="large"),
+    "reason": st.column_config.TextColumn("Why", width=220, help="Whole in 'Why, in full' under the table"),
     "progress": st.column_config.NumberColumn("Done now", format="%.1f%%"),
     **{c: st.column_config.NumberColumn(f"by {label}", format="%.0f%%") for c, label in CHECKPOINT_COLUMNS.items()},
-    "required_notional": st.column_config.NumberColumn("Required", format="dollar", help="|target − book at 00:00|"),
-    "remaining_notional": st.column_config.NumberColumn("Left", format="dollar"),
+    "required_notional": tables.money_column("Required", help="|target − book at 00:00|"),
+    "remaining_notional": tables.money_column("Left"),
     "target_weight": st.column_config.NumberColumn("Target", format=tables.WEIGHT_FORMAT),
     "weight_before": st.column_config.NumberColumn("Weight 00:00", format=tables.WEIGHT_FORMAT),
     "weight_now": st.column_config.NumberColumn("Weight now", format=tables.WEIGHT_FORMAT),
@@ -170,6 +170,8 @@ ROW_COLUMNS: dict[str, Any] = {
     ),
     "orders_text": st.column_config.TextColumn("Order outcomes"),
 }
+# What fits 820 px (the checkpoints, weights and order outcomes are in Show/hide columns).
+ROW_SHOWN = ("sym", "state", "reason", "orders", "progress", "required_notional", "remaining_notional")
 ROW_ORDER = (
     "sym",
     "state",
@@ -238,25 +240,22 @@ def rebalance_panel(view: RebalanceView, key: str) -> None:
     counts = ", ".join(f"{state} {n}" for state, n in c.counts.items() if n)
     if view.open_rows.height:
         st.markdown(f"**{view.open_rows.height} symbol(s) not done** ({counts}):")
-        st.dataframe(
-            view.open_rows,
-            hide_index=True,
-            placeholder=fmt.MISSING,
-            column_order=ROW_ORDER,
-            column_config=ROW_COLUMNS,
+        tables.show(
+            view.open_rows.select([c for c in ROW_ORDER if c in view.open_rows.columns]),
+            ROW_COLUMNS,
+            ROW_SHOWN,
             key=f"{key}_open",
         )
+        tables.text_details(view.open_rows, "Why, in full", ("sym",), "reason")
     elif c.symbols.height:
         st.success(f"Every symbol done ({counts}).", icon=":material/task_alt:")
     else:
         st.success(f"Nothing had to change: {c.n_on_target} symbols were on target.", icon=":material/task_alt:")
     if view.done_rows.height:
         with st.expander(f"Done ({view.done_rows.height})"):
-            st.dataframe(
-                view.done_rows,
-                hide_index=True,
-                placeholder=fmt.MISSING,
-                column_order=ROW_ORDER,
-                column_config=ROW_COLUMNS,
+            tables.show(
+                view.done_rows.select([c for c in ROW_ORDER if c in view.done_rows.columns]),
+                ROW_COLUMNS,
+                ROW_SHOWN,
                 key=f"{key}_done",
             )

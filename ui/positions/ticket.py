@@ -40,13 +40,16 @@ LEG_ORDER = (
     "size_rounding",
     "slippage_source",
 )
+# What fits beside the pre-trade checks (660 px at a 1280 px window); the rest in Show/hide columns and the CSV.
+LEG_SHOWN = ("sym", "side", "delta_units", "delta_notional", "est_cost", "err_before", "err_after")
+DROPPED_SHOWN = ("sym", "reason", "delta_units", "delta_notional", "weight", "target_weight")
 LEG_COLUMNS = {
     "sym": st.column_config.TextColumn("Symbol", pinned=True),
     "side": st.column_config.TextColumn("Side"),
     "delta_units": st.column_config.NumberColumn(
         "Δ units", format=tables.UNITS_FORMAT, help="Target units − units, rounded toward zero to the size step."
     ),
-    "delta_notional": st.column_config.NumberColumn("Δ notional", format="dollar", help="Δ units × price, USD."),
+    "delta_notional": tables.money_column("Δ notional", help="Δ units × price, USD."),
     "reduce_only": st.column_config.CheckboxColumn("Reduce only", help="The leg only shrinks the position."),
     "est_cost": st.column_config.NumberColumn(
         "Est. cost", format="dollar", help="Fees at the desk's fee rate + its median slippage (a cost is negative)."
@@ -61,7 +64,7 @@ LEG_COLUMNS = {
         "TE removed per $100", format="%.3f bp", help="The leg's TE drop per $100 of its estimated cost: the sort key."
     ),
     "units": st.column_config.NumberColumn("Units now", format=tables.UNITS_FORMAT),
-    "target_units": st.column_config.NumberColumn("Target units", format="%.6g"),
+    "target_units": st.column_config.NumberColumn("Target units", format=tables.UNITS_FORMAT),
     "price": st.column_config.NumberColumn("Price", format=tables.NUMBER_FORMAT),
     "price_source": st.column_config.TextColumn("Price from"),
     "weight": st.column_config.NumberColumn("Weight", format=tables.WEIGHT_FORMAT),
@@ -73,7 +76,7 @@ DROPPED_COLUMNS = {
     "sym": st.column_config.TextColumn("Symbol"),
     "reason": st.column_config.TextColumn("Why not traded"),
     "delta_units": st.column_config.NumberColumn("Δ units", format=tables.UNITS_FORMAT),
-    "delta_notional": st.column_config.NumberColumn("Δ notional", format="dollar"),
+    "delta_notional": tables.money_column("Δ notional"),
     "units": st.column_config.NumberColumn("Units now", format=tables.UNITS_FORMAT),
     "price": st.column_config.NumberColumn("Price", format=tables.NUMBER_FORMAT),
     "weight": st.column_config.NumberColumn("Weight", format=tables.WEIGHT_FORMAT),
@@ -140,12 +143,10 @@ def ticket_section(view: TicketView) -> None:
         f"Units from the positions round of {fmt.utc(ticket.round_ts)}; sized at equity {fmt.usd(ticket.equity)}; "
         "best TE removed per dollar of cost first. Read-only: nothing is sent to the exchange."
     )
-    st.dataframe(
-        view.legs,
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_order=LEG_ORDER,
-        column_config=LEG_COLUMNS,
+    tables.show(
+        tables.rounded_prices(view.legs, ("price",)).select([c for c in LEG_ORDER if c in view.legs.columns]),
+        LEG_COLUMNS,
+        LEG_SHOWN,
         height=min(38 + 35 * max(view.legs.height, 1), 420),
         key=f"pos_ticket_{ticket.which}",
     )
@@ -154,7 +155,7 @@ def ticket_section(view: TicketView) -> None:
             f"**Not traded ({view.dropped.height})**: below one size step, below the "
             f"{fmt.usd(config.HL_MIN_ORDER_USD)} minimum order value, or no price."
         )
-        st.dataframe(view.dropped, hide_index=True, placeholder=fmt.MISSING, column_config=DROPPED_COLUMNS)
+        tables.show(tables.rounded_prices(view.dropped, ("price",)), DROPPED_COLUMNS, DROPPED_SHOWN)
 
 
 @cache.section()

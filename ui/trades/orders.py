@@ -89,6 +89,17 @@ OUTCOME_SHOWN = [
     "p90_to_fill_s",
 ]
 OPEN_SHOWN = ["placed_at", "account", "age_s", "coin", "side", "order_type", "limit_px", "orig_sz", "sz", "oid"]
+COIN_ORDERS_SHOWN = [
+    "placed_at",
+    "account",
+    "side",
+    "order_type",
+    "orig_sz",
+    "limit_px",
+    "final_status",
+    "filled_sz",
+    "first_fill",
+]
 UNFILLED_SHOWN = [
     "placed_at",
     "account",
@@ -293,18 +304,19 @@ def coin_orders_section(coin: str, frame: pl.DataFrame, start: Any, end: Any) ->
         return
     if n > frame.height:
         st.caption(f"The newest {frame.height} of {n:,}.")
-    shown = plot.naive_utc(frame.drop("n_orders"), "placed_at", "final_at", "first_fill")
-    st.dataframe(
+    shown = desk_orders(plot.naive_utc(frame.drop("n_orders"), "placed_at", "final_at", "first_fill"))
+    tables.show(
         shown.with_columns(tables.as_label("final_status")),
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        column_config={
+        {
+            **ORDER_COLUMNS,
             "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
             "final_at": st.column_config.DatetimeColumn("Final status at (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
-            "final_status": tables.label_column("Final status", OUTCOME_COLORS),
+            "final_status": tables.label_column("Status", OUTCOME_COLORS, help="The order's last status"),
             "first_fill": st.column_config.DatetimeColumn("First fill (UTC)", format="HH:mm:ss.SSS", help="— = never"),
-            "oid": st.column_config.NumberColumn("oid", format="%d"),
+            "remaining_sz": st.column_config.NumberColumn("Remaining size", format=tables.UNITS_FORMAT),
+            "n_fills": st.column_config.NumberColumn("Fills", format=tables.COUNT_FORMAT),
         },
+        COIN_ORDERS_SHOWN,
         key="tr_coin_orders",
     )
     st.caption("Reject reasons: not in the data (the orders table logs statuses only).")
