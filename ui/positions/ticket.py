@@ -144,7 +144,8 @@ def ticket_section(view: TicketView) -> None:
         "best TE removed per dollar of cost first. Read-only: nothing is sent to the exchange."
     )
     tables.show(
-        tables.rounded_prices(view.legs, ("price",)).select([c for c in LEG_ORDER if c in view.legs.columns]),
+        # the frame's own order of the ticket's columns (its internals left out)
+        tables.rounded_prices(view.legs, ("price",)).select([c for c in view.legs.columns if c in LEG_ORDER]),
         LEG_COLUMNS,
         LEG_SHOWN,
         height=min(38 + 35 * max(view.legs.height, 1), 420),
