@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import StreamlitServer, wait_for_run
+from tests.browser.conftest import StreamlitServer, screenshot, wait_for_run
 
 pytestmark = pytest.mark.browser
 WIDTH = 1280
@@ -102,6 +102,8 @@ def test_no_table_scrolls_sideways_at_1280(server, browser, view):
         page.goto(f"{server.url}/{view}", wait_until="domcontentloaded")
         wait_for_run(page)
         found = grids(page)
+        name = (view or "overview").replace("?", "_").replace("&", "_").replace("=", "-")
+        screenshot(page, f"tables-fit-{name}-{WIDTH}")  # artifacts/screenshots/, to look at
         assert found, f"no table on /{view}"
         assert overflowing(found) == [], report(overflowing(found))
     finally:
