@@ -91,6 +91,13 @@ def test_the_check_finds_a_deliberately_too_wide_table(wide_server, browser):
         # the same frame through ui.tables.show fits, and names the columns it left in the menu
         assert found[1]["over"] <= 1
         assert "More columns (column_05" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+        # ... and the grid's own Show/hide columns menu offers them
+        fitted = page.locator('[data-testid="stDataFrame"]').nth(1)
+        fitted.hover()
+        page.get_by_role("button", name="Show/hide columns").last.click()
+        menu = page.locator('[data-testid="stDataFrameColumnVisibilityMenu"]')
+        menu.wait_for(timeout=10_000)
+        assert "column_05" in menu.inner_text() and "column_19" in menu.inner_text()
     finally:
         page.close()
 
