@@ -50,7 +50,12 @@ link_column.page_link(
 )
 
 # --- headline metrics -------------------------------------------------------------------------
-sections.pnl_metrics(views.headline_windows(load(overview.headline_pnl, what="headline PnL")))
+equity_now = pnl.equity_now(load(overview.equity_now, what="equity now"))
+sections.pnl_metrics(
+    views.headline_windows(load(overview.headline_pnl, what="headline PnL")),
+    equity_now,
+    views.equity_warning(equity_now),
+)
 exposure = load(overview.latest_exposure, what="latest exposure")
 snapshot_day = clock.latest_complete_day(sidebar.as_of, config.DEFAULT_SNAPSHOT_HOUR) if sidebar.as_of else None
 timeline = None
