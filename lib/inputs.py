@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from lib import config
 
-MIN_DATE = date(2015, 1, 1)
+MIN_DATE = config.EARLIEST_DATE
 MAX_RANGE_DAYS = 3 * 366
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would take '²' and '٣')
 # a perp coin (BTC, kPEPE), a spot pair (PURR/USDC) or a spot index (@107)

@@ -21,7 +21,7 @@ import polars as pl
 
 from lib.clickhouse.client import DeskClient, default_client
 from lib.clickhouse.contract import rewrite
-from queries.engine import scope
+from queries.engine import inception, scope
 from queries.engine.drift import drift_casts
 
 _override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
@@ -73,11 +73,13 @@ def client() -> DeskClient:
 def run(sql: str, **params: Any) -> pl.DataFrame:
     """Execute one read-only statement and return its rows as polars.
 
-    Tables that carry `account` are read in the selected account scope
-    (queries/engine/scope.py). A table whose remote columns drifted to compatible types (lib/clickhouse/contract.py)
+    `__INCEPTION_TS__` becomes the inception rule (queries/engine/inception.py). Tables that carry `account`
+    are read in the selected account scope (queries/engine/scope.py). A table whose remote columns drifted to compatible types (lib/clickhouse/contract.py)
     is read through a subquery that casts them back to the contract's types.
     """
     c = client()
+    sql, inception_params = inception.apply(sql, c.settings)  # before the scope: the rule reads in scope too
+    params = {**inception_params, **params}
     sql, scope_params = scope.apply(sql, params, c.tables, scope.current())
     params = {**params, **scope_params}
     sql = rewrite(sql, {**c.tables.params(), **params}, drift_casts(c))

@@ -1,8 +1,11 @@
-"""Rows the numbers must not trust as they are: rows dated in the future (System Health).
+"""Rows the numbers must not trust as they are: rows dated in the future, rows dated before the desk's
+inception (System Health).
 
 A row dated after the server's now + FUTURE_SKEW_S comes from a bad clock or a
 bad row. It never sets "data as of" or a default range (queries/health/health.py,
 queries/book/overview.py clamp their "newest" to that bound); here it is counted.
+A row dated before the UTC day of inception (queries/engine/inception.py) is a stray: an account snapshot
+before it is never a start mark or the first day of a range; here it is counted and dated.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ import polars as pl
 
 from lib import config
 from queries.engine.drift import present_tables
+from queries.engine.inception import describe
 from queries.engine.run import client, run
 from queries.engine.scope import cached
 from queries.health.health import TIME_COLUMNS
+
+STRAY_TABLES = ("account", "positions", "trades", "funding", "ledger", "orders")  # the desk's own account rows
 
 # One branch per table, from constants only: the table map's identifiers and the time column.
 _BRANCH = """
@@ -52,3 +58,48 @@ def future_rows() -> pl.DataFrame:
         future_skew_s=config.FUTURE_SKEW_S,
         **{f"{name}_col": col for name, col in TIME_COLUMNS.items()},
     )
+
+
+# One branch per table, from constants only, counting the rows dated before inception's UTC day (the desk's first
+# deposit may precede its first snapshot by minutes: that is not a stray).
+_STRAY_BRANCH = """
+    SELECT '{name}' AS table_key, count() AS n_stray,
+           toDateTime64(minOrNull({{{name}_col:Identifier}}), 3, 'UTC') AS first_stray,
+           toDateTime64(maxOrNull({{{name}_col:Identifier}}), 3, 'UTC') AS last_stray
+    FROM {{{name}_db:Identifier}}.{{{name}_tbl:Identifier}}
+    WHERE {{{name}_col:Identifier}} < toStartOfDay(inception_at, 'UTC')
+"""
+
+
+def stray_sql(names: tuple[str, ...]) -> str:
+    """The counting statement over the given logical tables (names from STRAY_TABLES only)."""
+    branches = [_STRAY_BRANCH.format(name=n) for n in names if n in STRAY_TABLES]
+    return (
+        "WITH __INCEPTION_TS__ AS inception_at "
+        "SELECT table_key, n_stray, first_stray, last_stray, toDateTime64(inception_at, 3, 'UTC') AS inception "
+        "FROM (" + " UNION ALL ".join(branches) + ") ORDER BY table_key"
+    )
+
+
+def inception_rule() -> str:
+    """How the endpoint in use sets inception, in words."""
+    return describe(client().settings)
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def stray_rows() -> pl.DataFrame:
+    """Per account-bearing table present on the endpoint: rows dated before the desk's inception (count, first and
+    last date) and the inception instant itself (the same on every row; NULL without account snapshots)."""
+    present = present_tables(client())
+    names = tuple(STRAY_TABLES) if present is None else tuple(n for n in STRAY_TABLES if n in present)
+    if "account" not in names:  # inception is read from the account snapshots
+        return pl.DataFrame(
+            schema={
+                "table_key": pl.String,
+                "n_stray": pl.UInt64,
+                "first_stray": pl.Datetime("ms", "UTC"),
+                "last_stray": pl.Datetime("ms", "UTC"),
+                "inception": pl.Datetime("ms", "UTC"),
+            }
+        )
+    return run(stray_sql(names), **{f"{name}_col": TIME_COLUMNS[name] for name in names})

@@ -1,4 +1,4 @@
-"""System Health's data checks: the data contract (schema drift) and rows dated in the future.
+"""System Health's data checks: the data contract (schema drift), rows dated in the future or before inception.
 
 The contract table compares the remote's columns with queries/schema.sql.
 
@@ -11,6 +11,8 @@ or a bad row: it never moves "data as of" or a default range; here it is counted
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import polars as pl
 import streamlit as st
@@ -102,5 +104,36 @@ def future_rows(df: pl.DataFrame | None) -> None:
             "table_key": "table",
             "n_future": "future rows",
             "newest_future": st.column_config.DatetimeColumn("latest date (UTC)"),
+        },
+    )
+
+
+def stray_rows(df: pl.DataFrame | None, rule: str) -> None:
+    """Rows dated before the desk's inception, in words and per table; a quiet line with the rule otherwise."""
+    if df is None:
+        return
+    inception = df["inception"].drop_nulls()
+    when = f"{fmt.utc(inception[0])}" if inception.len() else fmt.MISSING
+    bad = df.filter(pl.col("n_stray") > 0)
+    if bad.height == 0:
+        st.caption(f"Inception {when}: no row is dated before it. Inception is {fmt.md_text(rule)}.")
+        return
+    first = bad["first_stray"].drop_nulls().min()
+    st.warning(
+        f"**{int(bad['n_stray'].sum())} row(s) dated before the desk's inception** ({when}) in {bad.height} "
+        f"table(s), the oldest on {fmt.utc(first)[:10] if isinstance(first, datetime) else fmt.MISSING}: they "
+        "are not a start mark, the first day of the *All* range or the start of *PnL since inception*. "
+        f"Inception is {fmt.md_text(rule)}.",
+        icon=":material/history:",
+    )
+    st.dataframe(
+        bad.select("table_key", "n_stray", "first_stray", "last_stray"),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            "table_key": "table",
+            "n_stray": "rows before inception",
+            "first_stray": st.column_config.DatetimeColumn("oldest (UTC)"),
+            "last_stray": st.column_config.DatetimeColumn("newest (UTC)"),
         },
     )
