@@ -12,7 +12,7 @@ from lib.inputs import parse_trend_band
 from queries.book import overview, regimes, risk
 from queries.health import health
 from queries.tracking import tracking_error
-from ui import alerts_panel, layout
+from ui import alerts_panel, layout, odd_rows
 from ui.data import empty_note, load, load_optional
 from ui.overview import model_book as model_book_line
 from ui.overview import regimes as regime_panel
@@ -27,6 +27,7 @@ router.guard()  # first: a direct link on a fresh server reruns through app.py (
 st.title("Overview")
 sidebar = selection()
 data_as_of_line(sidebar.as_of)
+odd_rows.null_key_note(("account", "trades", "positions", "funding", "ledger"))  # rows left out for an empty (NULL) key
 start, end = sidebar.start, sidebar.end
 
 # --- health badge, linking to System Health -------------------------------------------------

@@ -16,7 +16,7 @@ from lib.inputs import (
     parse_sort,
 )
 from queries.book import orders, trades
-from ui import layout
+from ui import layout, odd_rows
 from ui.data import empty_note, load, load_optional
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
@@ -35,6 +35,7 @@ url_coin = url_value("coin", parse_coin, None)
 intraday = (window_start, window_end) != (start, end)
 span = f"the 24 h {fmt.utc(window_start)} – {fmt.utc(window_end)}" if intraday else f"the UTC days {start} – {end}"
 st.caption(f"Fills of {span} (sidebar range), each counted once even when the sync delivered it twice.")
+odd_rows.null_key_note(("trades",))  # rows left out for an empty (NULL) key
 
 # --- the range at a glance -------------------------------------------------------------------
 NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab

@@ -1,5 +1,5 @@
 """Rows the numbers must not trust as they are: rows dated in the future, rows dated before the desk's
-inception (System Health).
+inception, rows with NULL in a key column (System Health; the pages' data-quality notes).
 
 A row dated after the server's now + FUTURE_SKEW_S comes from a bad clock or a
 bad row. It never sets "data as of" or a default range (queries/health/health.py,
@@ -13,9 +13,10 @@ from __future__ import annotations
 import polars as pl
 
 from lib import config
-from queries.engine.drift import present_tables
+from lib.clickhouse.contract import NULL_KEYS
+from queries.engine.drift import null_key_columns, present_tables
 from queries.engine.inception import describe
-from queries.engine.run import client, run
+from queries.engine.run import client, run, run_keeping_null_keys
 from queries.engine.scope import cached
 from queries.health.health import TIME_COLUMNS
 
@@ -103,3 +104,41 @@ def stray_rows() -> pl.DataFrame:
             }
         )
     return run(stray_sql(names), **{f"{name}_col": TIME_COLUMNS[name] for name in names})
+
+
+# One branch per (table, key column) and one per table for "any key NULL" (key_column ''), from constants only: the
+# table map's identifiers and the contract's key column names (lib.clickhouse.contract.NULL_KEYS), bound as
+# identifiers.
+_NULL_BRANCH = """
+    SELECT '{name}' AS table_key, '{column}' AS key_column, countIf({condition}) AS n_null
+    FROM {{{name}_db:Identifier}}.{{{name}_tbl:Identifier}}
+"""
+
+
+def null_key_sql(keys: dict[str, tuple[str, ...]]) -> tuple[str, dict[str, str]]:
+    """The counting statement over {logical table: its Nullable key columns}, and its identifier parameters."""
+    branches, params = [], {}
+    for name, columns in keys.items():
+        names = []
+        for i, column in enumerate(columns):
+            param = f"{name}_key{i}"
+            params[param] = column
+            names.append(f"{{{param}:Identifier}}")
+            branches.append(_NULL_BRANCH.format(name=name, column=column, condition=f"isNull({names[-1]})"))
+        branches.append(_NULL_BRANCH.format(name=name, column="", condition=" OR ".join(f"isNull({n})" for n in names)))
+    return "SELECT * FROM (" + " UNION ALL ".join(branches) + ") ORDER BY table_key, key_column", params
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def null_key_rows() -> pl.DataFrame:
+    """Per table whose key columns are Nullable on the endpoint: rows with NULL in each key column (`key_column`)
+    and in any of them (`key_column` ''): the rows every other statement leaves out (lib.clickhouse.contract
+    NULL_KEYS). No row when every key column is non-Nullable (the contract): such rows cannot exist."""
+    c = client()
+    nullable = null_key_columns(c)
+    by_table = {key: name for name, key in c.tables.tables.items()}
+    keys = {by_table[k]: cols for k, cols in nullable.items() if k in by_table and by_table[k] in NULL_KEYS}
+    if not keys:
+        return pl.DataFrame(schema={"table_key": pl.String, "key_column": pl.String, "n_null": pl.UInt64})
+    sql, params = null_key_sql(keys)
+    return run_keeping_null_keys(sql, **params)

@@ -1,4 +1,5 @@
-"""System Health's data checks: the data contract (schema drift), rows dated in the future or before inception.
+"""System Health's data checks: the data contract (schema drift), rows dated in the future or before
+inception, rows with an empty (NULL) key.
 
 The contract table compares the remote's columns with queries/schema.sql.
 
@@ -20,6 +21,7 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib.clickhouse import contract
+from lib.health import odd_rows
 from ui.tables import as_label, label_column
 
 CAPTION = (
@@ -136,4 +138,20 @@ def stray_rows(df: pl.DataFrame | None, rule: str) -> None:
             "first_stray": st.column_config.DatetimeColumn("oldest (UTC)"),
             "last_stray": st.column_config.DatetimeColumn("newest (UTC)"),
         },
+    )
+
+
+def null_key_rows(df: pl.DataFrame | None) -> None:
+    """A warning in words when rows were left out for an empty (NULL) key; a quiet line otherwise."""
+    if df is None:
+        return
+    counts = odd_rows.null_key_counts(df.iter_rows(named=True))
+    if not counts:
+        st.caption("No row has an empty (NULL) key (trade id, time, coin, account, symbol).")
+        return
+    st.warning(
+        f"**{odd_rows.null_key_total(counts):,} row(s) with an empty (NULL) key left out** in {len(counts)} "
+        f"table(s): {'; '.join(odd_rows.null_key_parts(counts))}. No page counts them (a NULL account is never an "
+        "account); the feed that wrote them needs a look.",
+        icon=":material/filter_alt_off:",
     )
