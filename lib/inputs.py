@@ -335,3 +335,15 @@ def parse_flag(raw: object, name: str = "flag") -> bool:
     if text not in _FLAGS:
         raise InputError(f"{name} must be 1 or 0 (on or off), not {str(raw).strip()[:20]!r}")
     return _FLAGS[text]
+
+
+_SERVER_VERSION = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})(\.[0-9]{1,9}){0,2}")  # 24.8.4.13, ASCII digits only
+
+
+def parse_server_version(raw: object) -> tuple[int, int]:
+    """(major, minor) of what `SELECT version()` answered ('24.8.4.13' -> (24, 8))."""
+    text = str(raw if raw is not None else "").strip()
+    m = _SERVER_VERSION.fullmatch(text)
+    if not m:
+        raise InputError(f"the server version {text[:40]!r} is not like 24.8.4.13")
+    return int(m.group(1)), int(m.group(2))
