@@ -38,6 +38,8 @@ _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\((.*?)\)\s*ENGI
 _COLUMN = re.compile(r"^\s*(\w+)\s+(.+?),?\s*$")
 _TIME = re.compile(r"^DateTime(64)?(\((?P<args>.*)\))?$")
 
+NULL_READS_AS_MISSING = "Nullable: a NULL reads as missing"
+NULL_KEY_LEFT_OUT = "Nullable key: rows with NULL here are left out (counted below)"
 # ClickHouse error codes a query gets when a column is missing or of another type.
 SCHEMA_ERROR_CODES = frozenset({16, 43, 44, 47, 53, 70, 169, 386})
 
@@ -150,9 +152,7 @@ def assess(expected_type: str, actual_type: str) -> Verdict:
         notes.append("converted to String")
     if a_null and not e_null:
         notes.append(
-            "Nullable: a NULL number reads as NaN (a bad value, counted)"
-            if fe == "float"
-            else "Nullable: a NULL reads as missing"
+            "Nullable: a NULL number reads as NaN (a bad value, counted)" if fe == "float" else NULL_READS_AS_MISSING
         )
     target = e_base
     if a_null and not e_null and fe == "float":
@@ -189,7 +189,10 @@ def compare(actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str,
                 rows.append({**base, "actual": None, "status": MISSING, "note": "no such column"})
             else:
                 v = assess(typ, remote[col])
-                rows.append({**base, "actual": remote[col], "status": v.status, "note": v.note})
+                note = v.note
+                if col in NULL_KEYS.get(name, ()) and _unwrap(canonical(remote[col]))[1]:
+                    note = note.replace(NULL_READS_AS_MISSING, NULL_KEY_LEFT_OUT)
+                rows.append({**base, "actual": remote[col], "status": v.status, "note": note})
         known = {c for c, _ in cols}
         for col, typ in (remote or {}).items():
             if col not in known:

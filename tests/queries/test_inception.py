@@ -35,7 +35,10 @@ RAW = {"optimize_on_insert": 0}
 def _stray(engine, tm, name: str, col: str, when: datetime, factor: str = "") -> None:
     table = tm.qualified(name)
     repl = f"toDateTime64('{when:%Y-%m-%d %H:%M:%S}', 3, 'UTC') AS {col}" + factor
-    engine.command(f"INSERT INTO {table} SELECT * REPLACE ({repl}) FROM {table} ORDER BY {col} LIMIT 1", settings=RAW)
+    engine.command(  # the oldest real row, copied (an ORDER BY beside the REPLACE would sort by the new value)
+        f"INSERT INTO {table} SELECT * REPLACE ({repl}) FROM (SELECT * FROM {table} ORDER BY {col} LIMIT 1)",
+        settings=RAW,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -147,3 +147,6 @@ def test_nullable_key_columns_are_filtered_before_the_cast():
         "ifNull(CAST(`fee` AS Nullable(Float64)), nan) AS `fee`) FROM (SELECT * FROM "
         "{trades_db:Identifier}.{trades_tbl:Identifier} WHERE `account` IS NOT NULL AND `tid` IS NOT NULL))"
     )
+    notes = {(r["table"], r["column"]): r["note"] for r in contract.compare(cols, tables)}
+    assert notes[("trades", "tid")] == contract.NULL_KEY_LEFT_OUT  # System Health's contract table says so
+    assert notes[("trades", "fee")].startswith("Nullable: a NULL number reads as NaN")
