@@ -40,5 +40,5 @@ except ConfigError as err:
     st.stop()
 
 bootstrap.ensure_demo(conn.client)
-with sidebar.selected(sidebar.render(conn.client)):
-    page.run()
+with sidebar.selected(sidebar.render(conn.client)) as chosen, sidebar.timed_run(chosen.refresh_s):
+    page.run()  # the auto-refresh counts from the end of this run (ui/shell/sidebar.py)

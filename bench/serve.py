@@ -12,6 +12,10 @@ the server process can:
     POST /record/start  start recording the statements the queries run
     POST /record/stop   stop, replay them straight on ClickHouse (Arrow, no
                         Python work) and answer {"statements", "rows", "sql_only_s"}
+    POST /trim          malloc_trim(0): how much resident memory the heap gives back
+    POST /stats         what this process holds (bench.soak samples it): the remembered
+                        last good results (count, MB), ClickHouse's own tracked memory
+                        (chdb runs in this process), live Python objects
 
 The replay runs in this process because chdb binds one database path per process.
 """
@@ -72,8 +76,87 @@ def _record_stop(repeats: int = 3) -> dict:
     }
 
 
+def _malloc() -> dict:
+    """glibc's heap: in use, free but kept (fragmentation/retention), mmapped; MB."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in (
+                "arena",
+                "ordblks",
+                "smblks",
+                "hblks",
+                "hblkhd",
+                "usmblks",
+                "fsmblks",
+                "uordblks",
+                "fordblks",
+                "keepcost",
+            )
+        ]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        info = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return {}
+    mb = 2**20
+    return {
+        "malloc_in_use_mb": round(info.uordblks / mb, 1),
+        "malloc_free_kept_mb": round(info.fordblks / mb, 1),
+        "malloc_mmapped_mb": round(info.hblkhd / mb, 1),
+    }
+
+
+def _trim() -> dict:
+    """Give the heap's free pages back to the OS (malloc_trim) and say how much RSS that returned."""
+    import ctypes
+    import os
+
+    def rss() -> float:
+        for line in open(f"/proc/{os.getpid()}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    before = rss()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return {"rss_before_mb": round(before, 1), "rss_after_mb": round(rss(), 1)}
+
+
+def _stats() -> dict:
+    import gc
+
+    import pyarrow as pa
+
+    from lib.clickhouse.client import default_client
+    from ui import data
+
+    out: dict = {"python_objects": len(gc.get_objects()), "arrow_mb": round(pa.total_allocated_bytes() / 2**20, 1)}
+    out.update(data.remembered_size())
+    out.update(_malloc())
+    try:
+        table = default_client().query_arrow(
+            "SELECT metric, value FROM system.metrics WHERE metric IN ('MemoryTracking', 'MergesMutationsMemoryTracking')"
+        )
+        for metric, value in zip(table.column("metric").to_pylist(), table.column("value").to_pylist()):
+            out[f"clickhouse_{metric}_mb"] = round(value / 2**20, 1)
+    except Exception as exc:  # noqa: BLE001 - a benchmark probe: report, do not fail the sample
+        out["clickhouse_error"] = str(exc)[:200]
+    return out
+
+
 class _Control(BaseHTTPRequestHandler):
-    ROUTES = {"/clear": _clear, "/record/start": _record_start, "/record/stop": _record_stop}
+    ROUTES = {
+        "/clear": _clear,
+        "/record/start": _record_start,
+        "/record/stop": _record_stop,
+        "/stats": _stats,
+        "/trim": _trim,
+    }
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         action = self.ROUTES.get(self.path)

@@ -72,6 +72,22 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# The rebalance desk (lib/rebalance): a symbol's state in today's rebalance, and a pre-trade check's result
+REBALANCE_STATE_COLORS: Mapping[str, str] = MappingProxyType(
+    {
+        "orders rejected or canceled": "#d1343b",
+        "not started": "#e8702a",
+        "partial": "#e0a526",
+        "blocked by minimum": "#8e5cc4",
+        "no price": "#40464d",
+        "done": "#2e9d5b",
+    }
+)
+CHECK_ICONS: Mapping[str, str] = MappingProxyType(
+    {"pass": ":material/check_circle:", "fail": ":material/cancel:", "not evaluated": ":material/help:"}
+)
+CHECK_MARKS: Mapping[str, str] = MappingProxyType({"pass": "✅", "fail": "❌", "not evaluated": "—"})  # text only
+
 # Effective execution lag (Tracking Error page): the scheduled T+2 in green, slips warmer, unknown grey.
 LAG_COLORS: Mapping[int, str] = MappingProxyType({0: "#8e5cc4", 1: "#e8702a", 2: "#2e9d5b", 3: "#d1343b"})
 LAG_UNKNOWN_COLOR = "#b0b7c0"
@@ -282,23 +298,48 @@ def snapshot_when(day: Any, hour: int) -> str:
     return f"{day} {snapshot_hour_text(hour)}"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+# Characters that change how the text AROUND them is drawn: the bidirectional embeddings, overrides and
+# isolates (U+202A–E, U+2066–9: a U+202E reverses the rest of the line), the implicit marks (U+200E/F,
+# U+061C) and C0/C1 controls. Each is shown as U+FFFD, so a name that carries one is visibly odd.
+_INVISIBLE_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile("[\r\n\u2028\u2029\x85]+")
+SHOWN_FOR_CONTROL = "\ufffd"
+
+
+def plain_text(value: Any) -> str:
+    """A value from the data or a URL as one line of inert text: line breaks become spaces and
+    bidirectional/control characters become U+FFFD (what md_text and plot_text both start from)."""
+    text = _LINE_BREAK.sub(" ", str(value))
+    return _INVISIBLE_CONTROL.sub(SHOWN_FOR_CONTROL, text)
+
+
+# Some Markdown is found in the TEXT after the escapes are resolved, so a backslash cannot stop it:
+# GitHub-flavoured autolinks (`http://…`, `www.…`, `name@host.tld`) and Streamlit's `:material/icon:` and
+# `:emoji:` shortcodes. An invisible WORD JOINER (U+2060) after each `:` and `@`, and between `www` and
+# its `.`, breaks every one of them.
+_FOUND_IN_TEXT = re.compile(r"(?i)[:@]|\bwww(?=\.)")
+WORD_JOINER = "\u2060"
 
 
 def md_text(value: Any) -> str:
-    """A value from the data, safe inside Markdown (st.markdown, captions, alerts, metric help).
+    """A value from the data or a URL, safe inside Markdown: st.markdown, captions, st.warning/info/error/
+    success, metric labels and help, badges, expander and tab labels.
 
-    Every Markdown, Streamlit-directive (`:red[...]`, `:material/...:`) and LaTeX (`$`)
-    character is backslash-escaped and line breaks become spaces, so a coin named
-    `[x](https://evil)` shows as that text, never as a link.
+    Every Markdown, Streamlit-directive (`:red[...]`, `:material/...:`), LaTeX (`$`), HTML (`<`, `&`)
+    character is backslash-escaped, so a coin named `[x](https://evil)` shows as that text, never as a
+    link, and `![](…)` loads no image; a bare `https://…`, `www.…` or `a@b.c` is not autolinked and
+    `:material/x:` draws no icon (an invisible word joiner breaks each). Line breaks become spaces and bidirectional controls (a U+202E
+    reverses the rest of the line) become U+FFFD (`plain_text`).
     """
-    text = re.sub(r"[\r\n]+", " ", str(value))
+    text = _FOUND_IN_TEXT.sub(lambda m: m.group(0) + WORD_JOINER, plain_text(value))
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def plot_text(value: Any) -> str:
-    """A value from the data inside a Plotly title or label: its HTML-like tags (<a href>, <b>) shown as text."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """A value from the data inside a Plotly title, label, legend or hover text: its HTML-like tags
+    (<a href>, <b>, <br>) and entities shown as text, bidirectional controls neutralised (`plain_text`)."""
+    return plain_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def json_value(x: Any) -> Any:

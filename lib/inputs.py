@@ -98,9 +98,17 @@ def parse_hour(raw: object) -> int:
     return value
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def parse_threshold(raw: object, name: str, lo: float, hi: float) -> float:
+    """A number within [lo, hi]. Typed text (a CLI option) must be ASCII: `float()` alone takes
+    Unicode digits ('٠.٠١', '１') and 'nan'; a URL value goes through the stricter parse_url_decimal."""
+    text = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else str(raw).strip()
+    if isinstance(text, str) and not (len(text) <= 40 and _PLAIN_NUMBER.fullmatch(text)):
+        raise InputError(f"{name} must be a number, not {text[:20]!r}")
     try:
-        value = float(str(raw).strip())
+        value = float(text)
     except ValueError:
         raise InputError(f"{name} must be a number, not {str(raw)[:20]!r}") from None
     if not math.isfinite(value) or not lo <= value <= hi:
@@ -335,6 +343,17 @@ def parse_flag(raw: object, name: str = "flag") -> bool:
     if text not in _FLAGS:
         raise InputError(f"{name} must be 1 or 0 (on or off), not {str(raw).strip()[:20]!r}")
     return _FLAGS[text]
+
+
+TARGET_SETS = ("today", "next")  # lib.rebalance.ticket.TODAY / NEXT
+
+
+def parse_target_set(raw: object) -> str:
+    """A target set (`?targets=`, `--targets`): today (the D−2 targets) or next (the D−1 targets)."""
+    text = str(raw).strip().lower()
+    if text not in TARGET_SETS:
+        raise InputError(f"targets must be today or next, not {text[:20]!r}")
+    return text
 
 
 _SERVER_VERSION = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})(\.[0-9]{1,9}){0,2}")  # 24.8.4.13, ASCII digits only

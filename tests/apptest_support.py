@@ -82,3 +82,11 @@ def active_return(day_rows: list[dict]) -> float | None:
     if not used:
         return None
     return sum((_num(r["actual_weight"]) - (_num(r["weight_t2"]) or 0.0)) * _num(r["ret_24h"]) for r in used)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown that lib.format.md_text escaped: the backslash escapes and the
+    invisible word joiners (they stop autolinks) removed."""
+    import re
+
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:=&])", r"\1", markdown).replace("\u2060", "")

@@ -27,6 +27,12 @@ every query that names that database (directly or through an
 `SELECT ON binance.*` would. `stop()` closes the port (connection refused).
 `server.server_version = "18.16.1.1"` makes it report another server version: `version()` in every statement
 (the driver's own start-up query included) answers that string, as an old server would.
+
+`profiles={"user": {"readonly": "1", ...}}` gives a user a settings profile: its settings are SET on the
+request's handle before the URL's (readonly last), so the engine checks the URL's settings against them
+as a server checks a request against the user's profile (a value equal to the profile's is no change;
+any other change under readonly=1 is error 164). chdb has no writable access storage, so the profile's
+CREATE SETTINGS PROFILE cannot run here; its settings can.
 """
 
 from __future__ import annotations
@@ -86,9 +92,16 @@ class _Server(http.server.ThreadingHTTPServer):
 class HttpClickHouse:
     """One loopback server; `url(...)` is a CLICKHOUSE_URL for the dashboard."""
 
-    def __init__(self, engine_path: str, users: dict[str, str] | None = None, port: int = 0):
+    def __init__(
+        self,
+        engine_path: str,
+        users: dict[str, str] | None = None,
+        port: int = 0,
+        profiles: dict[str, dict[str, str]] | None = None,
+    ):
         self.engine_path = engine_path
         self.users = dict(users or {"reader": "reader-pw"})
+        self.profiles = dict(profiles or {})
         self.mode = "ok"
         self.denied: set[str] = set()
         self.server_version: str | None = None  # None: version() is the engine's own
@@ -148,7 +161,15 @@ class HttpClickHouse:
                 return db
         return None
 
-    def _execute(self, sql: str, params: dict[str, str]) -> tuple[bytes, str]:
+    @staticmethod
+    def _set(conn, settings: dict[str, str]) -> None:
+        for name in sorted(settings, key=lambda n: n == "readonly"):  # readonly last, as the server checks it
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise RuntimeError(f"Code: 115. DB::Exception: Unknown setting {name[:40]}. (UNKNOWN_SETTING)")
+            value = str(settings[name]).replace("\\", "\\\\").replace("'", "\\'")
+            conn.query(f"SET {name} = '{value}'", "TabSeparated")
+
+    def _execute(self, sql: str, params: dict[str, str], user: str = "") -> tuple[bytes, str]:
         fmt = params.get("default_format") or "TabSeparated"
         settings = {k: v for k, v in params.items() if k not in TRANSPORT and not k.startswith("param_")}
         bind = {k[len("param_") :]: v for k, v in params.items() if k.startswith("param_")}
@@ -159,11 +180,8 @@ class HttpClickHouse:
         try:
             if params.get("database"):
                 conn.query(f"USE `{params['database'].replace('`', '')}`", "TabSeparated")
-            for name in sorted(settings, key=lambda n: n == "readonly"):  # readonly last, as the server checks it
-                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                    raise RuntimeError(f"Code: 115. DB::Exception: Unknown setting {name[:40]}. (UNKNOWN_SETTING)")
-                value = settings[name].replace("\\", "\\\\").replace("'", "\\'")
-                conn.query(f"SET {name} = '{value}'", "TabSeparated")
+            self._set(conn, self.profiles.get(user, {}))
+            self._set(conn, settings)
             result = conn.query(sql, fmt, params=bind)
             return result.bytes(), fmt
         finally:
@@ -264,7 +282,7 @@ class HttpClickHouse:
                         )
                     )
                 try:
-                    data, fmt = server._execute(sql, params)
+                    data, fmt = server._execute(sql, params, user)
                 except Exception as exc:  # the engine's own error, passed on as the server would
                     text = str(exc)
                     m = _CODE.search(text)

@@ -22,6 +22,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.apptest_support import shown  # noqa: E402
+
 HOUR = 2  # the playbook's snapshot hour
 
 
@@ -65,7 +67,7 @@ def _metrics(at) -> dict[str, dict[str, Any]]:
 
 
 def _texts(at, kind: str) -> list[str]:
-    return [str(e.value) for e in getattr(at.main, kind)]
+    return [shown(str(e.value)) for e in getattr(at.main, kind)]
 
 
 def _frame(at, first_column: str) -> list[dict]:
@@ -177,7 +179,7 @@ def read() -> dict[str, Any]:
         "captions": _texts(sh, "caption"),
         "text": "\n".join(_texts(sh, "markdown") + _texts(sh, "caption") + _texts(sh, "warning")),
     }
-    out["sidebar_captions"] = [str(c.value) for c in sh.sidebar.caption]
+    out["sidebar_captions"] = [shown(str(c.value)) for c in sh.sidebar.caption]
 
     # --- commands --------------------------------------------------------------------------------
     state = Path(os.environ["DESK_ALERT_STATE"])

@@ -100,7 +100,7 @@ def delta(page: dict, label: str) -> str:
 def plain(markdown: str) -> str:
     """Markdown as a reader sees it: links as their text, escapes gone."""
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", markdown)
-    return re.sub(r"\\(.)", r"\1", text)
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")  # the word joiners md_text adds
 
 
 # --------------------------------------------------------------------------------------------- the clock

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from lib.clickhouse.client import DeskClient
+from tests.apptest_support import shown
 from tests.fault_servers import fault_server, free_port
 from tests.queries.fixture_desk import create_tables, table_map_for
 from ui.shell import router
@@ -49,7 +50,7 @@ def texts(at, area: str = "all") -> str:
         for attr in ("value", "label", "body", "help", "placeholder"):
             v = getattr(node, attr, None)
             if isinstance(v, str):
-                out.append(v)
+                out.append(shown(v))  # what the reader sees of Markdown (escapes removed)
             elif v is not None and hasattr(v, "to_string"):
                 out.append(getattr(v, "data", v).to_string())
         for child in getattr(node, "children", {}).values() if hasattr(node, "children") else []:

@@ -16,6 +16,7 @@ from polars.testing import assert_frame_equal
 from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import resolve_settings
 from queries.engine import run as _base
+from tests.apptest_support import shown
 from tests.conftest import DESK_PATH
 from tests.http_clickhouse import http_clickhouse
 from tests.test_reliability import PAGES, SECRET, assert_clean, run_page, texts  # noqa: F401 (fixture)
@@ -42,7 +43,7 @@ def source_box(at) -> tuple[str, str]:
     for kind in ("error", "warning", "success", "info"):
         for el in getattr(at.sidebar, kind):
             if el.value.startswith("**Data source:**"):
-                return kind, el.value
+                return kind, shown(el.value)
     raise AssertionError(texts(at, "sidebar"))
 
 
@@ -73,7 +74,7 @@ def test_missing_grant_fails_only_the_panels_that_read_it(run_page, remote, page
     assert_clean(at, title)
     body = texts(at)
     assert "refused the credentials" not in body
-    errors = [e.value for e in at.main.error]
+    errors = [shown(e.value) for e in at.main.error]
     if page in READS_KLINES:
         assert errors and all(DENIED in e for e in errors), errors
         assert any(READS_KLINES[page] in e for e in errors), errors

@@ -258,3 +258,306 @@ def test_serve_py_gate_follows_the_base_url_path():
     assert gated_route("/desk/media/x.csv", "desk") and gated_route("/desk/_stcore/metrics", "/desk/")
     assert not gated_route("/desk/static/media/x.woff2", "desk")
     assert gated_route("/media/x.csv", "desk")  # a route without the prefix is still gated
+
+
+# ------------------------------------------- markup from the data or a URL is text
+#
+# Every Streamlit call that renders Markdown (st.markdown, captions, alerts, metric label/value/delta/
+# help, badges, expander/tab/popover labels, widget labels and help) must not interpolate a value that
+# could hold Markdown unless it went through lib.format.md_text. Checked on the AST of pages/ and ui/:
+# each `{...}` of an f-string, each operand of `+`, each argument of `.format()` and each element a
+# `.join()` joins, in the text a call receives. Known safe without escaping:
+# - a number or time formatted by lib.format (usd, pct, utc, age, ...) or by a numeric/strftime format
+#   spec (`{n:,}`, `{x:.2f}`, `{day:%Y-%m-%d}`), `len()`, `int()`, `round()`, a date's `.isoformat()`;
+# - constants: literals, UPPER_CASE names, `config.*`, a lookup in an UPPER_CASE mapping;
+# - counts by the project's naming: `.height`, a name, attribute or key `n_*`;
+# - a parameter annotated int/float/bool/date/datetime, a name the module only ever assigns a safe value.
+# A value that is none of these must be passed through `fmt.md_text` at the call (or be added to
+# KNOWN_SAFE below with the reason).
+
+import ast as _ast  # noqa: E402
+
+MARKDOWN_CALLS = {
+    "markdown", "caption", "warning", "info", "error", "success", "toast", "metric", "badge", "expander",
+    "tabs", "popover", "title", "header", "subheader", "write", "status", "page_link", "button",
+    "download_button", "checkbox", "toggle", "radio", "selectbox", "multiselect", "segmented_control", "pills",
+    "text_input", "number_input", "date_input", "slider", "select_slider",
+}  # fmt: skip
+MARKDOWN_KWARGS = {"label", "help", "body", "value", "delta"}
+SAFE_FUNCTIONS = {
+    "md_text", "plot_text", "plain_text", "usd", "pct", "pp", "bps", "number", "age", "countdown", "utc", "age_since",
+    "weight", "metric_delta", "snapshot_when", "snapshot_hour_option", "snapshot_file_tag", "len", "int",
+    "round", "abs", "float", "isoformat", "strftime", "bool", "window_text", "snapshot_hour_text", "drawdown",
+    "checkpoint_label",
+}  # fmt: skip
+SAFE_ANNOTATIONS = {"int", "float", "bool", "date", "datetime", "timedelta", "None", "Optional"}
+# (file, expression) a reader can check is not from the data (or is Markdown escaped where it is built), and why
+KNOWN_SAFE: dict[tuple[str, str], str] = {
+    ("pages/overview.py", "alerts_panel.badge_text(firing)"): "a count of alerts in words",
+    ("pages/positions.py", "snapshot.state"): "one of lib.tracking.snapshot's state constants",
+    ("pages/tracking_error.py", "thresholds.label"): "Thresholds.label: two numbers and a validated rule",
+    ("pages/positions.py", "note[:1].upper()"): "lib.clock.pending_note: dates and hours in words",
+    ("pages/positions.py", "note[1:]"): "lib.clock.pending_note: dates and hours in words",
+    ("pages/tracking_error.py", "note[:1].upper()"): "lib.clock.pending_note: dates and hours in words",
+    ("pages/tracking_error.py", "note[1:]"): "lib.clock.pending_note: dates and hours in words",
+    ("pages/tracking_error.py", "last_complete"): "lib.clock.latest_complete_day: a date",
+    ("ui/overview/sections.py", "span"): "fmt.window_text of the sidebar window (pages/overview.py)",
+    ("ui/mandate.py", "what"): "callers pass a constant phrase naming the page's number",
+    ("ui/mandate.py", "'\\n'.join(lines)"): "lines built above with fmt.md_text",
+    ("ui/overview/rebalance.py", "counts"): "counts per completion state constant",
+    ("ui/positions/ticket.py", "color"): "a colour name from the literal mapping",
+    ("ui/trades/orders.py", "start"): "a date of the sidebar range",
+    ("ui/trades/orders.py", "end"): "a date of the sidebar range",
+    ("ui/state.py", "why"): "url_replaced's callers pass a sentence of the code",
+    ("ui/tracking_error/shortfall.py", "'  \\n'.join(view.lines)"): "_view escapes every line it builds from data",
+    ("ui/alerts_panel.py", "line"): "counts per alert state (STATE_ORDER constants)",
+    ("ui/overview/sections.py", "label"): "pnl.window_label: a window name and dates",
+    ("ui/overview/sections.py", "problems_text"): "charts.category_text: counts per TE category constant",
+    (
+        "ui/overview/sections.py",
+        "charts.mark_text(w['unrealized_start_ts'], w['unrealized_start'])",
+    ): "a time or a word",
+    ("ui/overview/sections.py", "charts.mark_text(w['unrealized_end_ts'], w['unrealized_end'])"): "a time or a word",
+    (
+        "ui/overview/sections.py",
+        "charts.missing_text(x.get('missing_coins'), x.get('missing_usd'))",
+    ): "escapes the coins",
+    ("ui/positions/sections.py", "cat"): "a TE category constant (te.CATEGORIES)",
+    ("ui/positions/sections.py", "thresholds_label"): "Thresholds.label: two numbers and a validated rule",
+    ("ui/positions/sections.py", "snapshot_taken"): "fmt.utc of the snapshot time (pages/positions.py)",
+    ("ui/positions/sections.py", "notes"): "lines of lib.tracking.snapshot.unpriced_notes, which escapes the names",
+    ("ui/shell/sidebar.py", "status"): "a health status constant (lib.health.rules)",
+    ("ui/shell/sidebar.py", "why"): "lib.health.rules.data_as_of_status: an age in words",
+    ("ui/shell/sidebar.py", "_scope_words()"): "escapes the account name it quotes",
+    ("ui/shell/sidebar.py", "text"): "slower_note (two numbers) or the data-as-of line (fmt.utc, fmt.age)",
+    ("ui/state.py", "name"): "a URL parameter name: a literal of the code, inside a code span",
+    ("ui/state.py", "_fallback_words(default)"): "escapes the default it shows",
+    ("ui/system_health/answer.py", "monitors_line"): "lib.health.answer.monitors_line escapes names, encodes links",
+    ("ui/system_health/answer.py", "sentence"): "lib.health.answer.sync_sentence escapes the table names",
+    ("ui/system_health/data_quality.py", "line"): "counts per contract status constant",
+    ("ui/system_health/data_quality.py", "n[contract.NORMALISED]"): "a count",
+    ("ui/system_health/sections.py", "title"): "a constant panel title",
+    ("ui/system_health/sections.py", "status or 'not available'"): "a health status constant",
+    ("ui/tracking_error/sections.py", "s['latest_day'] or fmt.MISSING"): "a date",
+    ("ui/data.py", "_explain(err, what)"): "failure_text: escapes what, the headline and the detail",
+    ("ui/data.py", "_drift_line(drift)"): "escapes the note",
+    ("ui/overview/charts.py", "name"): "a series name from the constant tuple it loops over",
+    ("ui/overview/regimes.py", "name"): "bars() is called with constant series names",
+    ("ui/tracking_error/charts.py", "cat"): "a TE category constant (the callers pass te.CATEGORIES subsets)",
+}
+
+
+KNOWN_SAFE_USED: set[tuple[str, str]] = set()
+
+
+def _safe_fields() -> set[str]:
+    """Attribute names every class of lib/, answers/ and ui/ that declares them annotates as a number or time."""
+    verdicts: dict[str, set[bool]] = {}
+    for folder in ("lib", "answers", "ui"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.is_relative_to(ROOT / "lib" / "demo"):  # the generator draws nothing
+                continue
+            for cls in _ast.walk(_ast.parse(path.read_text())):
+                if isinstance(cls, _ast.ClassDef):
+                    for stmt in cls.body:
+                        if isinstance(stmt, _ast.AnnAssign) and isinstance(stmt.target, _ast.Name):
+                            verdicts.setdefault(stmt.target.id, set()).add(_Safety._annotation_safe(stmt.annotation))
+    return {name for name, v in verdicts.items() if v == {True}}
+
+
+def _numeric_spec(spec: _ast.JoinedStr | None) -> bool:
+    text = "".join(v.value for v in (spec.values if spec else []) if isinstance(v, _ast.Constant))
+    return bool(text) and ("%" in text or text[-1] in "bcdeEfFgGnoxX%,_")
+
+
+class _Safety:
+    """Which expressions of one module are known not to carry Markdown from the data."""
+
+    def __init__(self, tree: _ast.Module, rel: str):
+        self.rel = rel
+        self.params: set[str] = set()
+        self.assigned: dict[str, list[_ast.expr]] = {}
+        for node in _ast.walk(tree):
+            if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef)):
+                for arg in [*node.args.args, *node.args.kwonlyargs]:
+                    if arg.annotation is not None and self._annotation_safe(arg.annotation):
+                        self.params.add(arg.arg)
+            elif isinstance(node, _ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, _ast.Name):
+                        self.assigned.setdefault(target.id, []).append(node.value)
+                    elif isinstance(target, _ast.Tuple):  # a, b = x, y pairs up; a, b = f() is unknown
+                        pairs = (
+                            zip(target.elts, node.value.elts)
+                            if isinstance(node.value, _ast.Tuple) and len(node.value.elts) == len(target.elts)
+                            else ((elt, _ast.Name(id="?unknown")) for elt in target.elts)
+                        )
+                        for elt, value in pairs:
+                            if isinstance(elt, _ast.Name):
+                                self.assigned.setdefault(elt.id, []).append(value)
+            elif isinstance(node, (_ast.AnnAssign, _ast.AugAssign)) and isinstance(node.target, _ast.Name):
+                if node.value is not None:
+                    self.assigned.setdefault(node.target.id, []).append(node.value)
+            elif isinstance(node, (_ast.For, _ast.comprehension)) and isinstance(node.target, _ast.Name):
+                # `for s in ("filled", "open")` / `for c in CATEGORIES`: an element of constants is a constant
+                constant = (
+                    isinstance(node.iter, (_ast.Tuple, _ast.List))
+                    and all(isinstance(e, _ast.Constant) for e in node.iter.elts)
+                ) or self._constant_mapping(node.iter)
+                element = _ast.Constant("") if constant else _ast.Name(id="?unknown")
+                self.assigned.setdefault(node.target.id, []).append(element)
+        self._visiting: set[str] = set()
+
+    @staticmethod
+    def _annotation_safe(annotation: _ast.expr) -> bool:
+        names = {n.id for n in _ast.walk(annotation) if isinstance(n, _ast.Name)}
+        names |= {n.attr for n in _ast.walk(annotation) if isinstance(n, _ast.Attribute)}
+        names |= {str(n.value) for n in _ast.walk(annotation) if isinstance(n, _ast.Constant)}
+        return bool(names) and names <= SAFE_ANNOTATIONS
+
+    def name_safe(self, name: str) -> bool:
+        if name.isupper() or name in self.params:
+            return True
+        if name.startswith("n_") or name in ("n", "count"):
+            return True
+        values = self.assigned.get(name)
+        if not values or name in self._visiting:
+            return False
+        self._visiting.add(name)
+        try:
+            return all(self.safe(v) for v in values)
+        finally:
+            self._visiting.discard(name)
+
+    def safe(self, node: _ast.expr) -> bool:
+        if (self.rel, _ast.unparse(node)) in KNOWN_SAFE:
+            KNOWN_SAFE_USED.add((self.rel, _ast.unparse(node)))
+            return True
+        if isinstance(node, _ast.Constant):
+            return True
+        if isinstance(node, _ast.FormattedValue):
+            return _numeric_spec(node.format_spec) or self.safe(node.value)  # type: ignore[arg-type]
+        if isinstance(node, _ast.JoinedStr):
+            return all(self.safe(v) for v in node.values)
+        if isinstance(node, _ast.Name):
+            return self.name_safe(node.id)
+        if isinstance(node, _ast.Attribute):
+            if node.attr in ("height", "__name__") or node.attr.startswith("n_") or node.attr.isupper():
+                return True
+            if node.attr in SAFE_FIELDS:
+                return True
+            return isinstance(node.value, _ast.Name) and node.value.id in ("config", "fmt") and node.attr.isupper()
+        if isinstance(node, _ast.Subscript):
+            key = node.slice
+            if isinstance(key, _ast.Constant) and isinstance(key.value, str) and key.value.startswith("n_"):
+                return True
+            return self._constant_mapping(node.value)
+        if isinstance(node, _ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, _ast.Attribute) else getattr(func, "id", "")
+            if name in SAFE_FUNCTIONS:
+                return True
+            if name == "get" and isinstance(func, _ast.Attribute) and self._constant_mapping(func.value):
+                return all(self.safe(a) for a in node.args[1:])
+            if name == "get" and node.args and isinstance(node.args[0], _ast.Constant):  # a count: d.get("n_x", 0)
+                return str(node.args[0].value).startswith("n_") and all(self.safe(a) for a in node.args[1:])
+            if name == "join" and isinstance(func, _ast.Attribute) and node.args:
+                return self.safe(func.value) and self._elements_safe(node.args[0])
+            if name == "format" and isinstance(func, _ast.Attribute):
+                return (
+                    self.safe(func.value)
+                    and all(self.safe(a) for a in node.args)
+                    and all(self.safe(k.value) for k in node.keywords)
+                )
+            return False
+        if isinstance(node, _ast.IfExp):
+            return self.safe(node.body) and self.safe(node.orelse)
+        if isinstance(node, _ast.BoolOp):
+            return all(self.safe(v) for v in node.values)
+        if isinstance(node, _ast.BinOp):
+            return self.safe(node.left) and self.safe(node.right)
+        if isinstance(node, _ast.UnaryOp):
+            return self.safe(node.operand)
+        if isinstance(node, (_ast.List, _ast.Tuple)):
+            return all(self.safe(e) for e in node.elts)
+        return False
+
+    def _constant_mapping(self, node: _ast.expr) -> bool:
+        return (isinstance(node, _ast.Name) and node.id.isupper()) or (
+            isinstance(node, _ast.Attribute) and node.attr.isupper()
+        )
+
+    def _elements_safe(self, node: _ast.expr) -> bool:
+        if isinstance(node, (_ast.GeneratorExp, _ast.ListComp)):
+            return self.safe(node.elt)
+        return self.safe(node)
+
+
+SAFE_FIELDS = _safe_fields()
+
+
+def _interpolations(node: _ast.expr) -> list[_ast.expr]:
+    """The values a text argument is built from (what must be escaped, or known safe)."""
+    if isinstance(node, _ast.JoinedStr):
+        return [v for v in node.values if isinstance(v, _ast.FormattedValue)]
+    if isinstance(node, _ast.BinOp) and isinstance(node.op, _ast.Add):
+        return _interpolations(node.left) + _interpolations(node.right)
+    if isinstance(node, _ast.IfExp):
+        return _interpolations(node.body) + _interpolations(node.orelse)
+    if isinstance(node, _ast.BoolOp):
+        return [x for v in node.values for x in _interpolations(v)]
+    if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Attribute) and node.func.attr in ("format", "join"):
+        return [node]
+    if isinstance(node, (_ast.List, _ast.Tuple)):
+        return [x for e in node.elts for x in _interpolations(e)]
+    return []
+
+
+PLOTLY_CALLS = {"layout", "empty"}  # ui.plot.layout(title, ...), ui.plot.empty(title, note)
+PLOTLY_KEYS = {"name", "text", "hovertext", "hovertemplate", "title"}  # trace/axis text Plotly draws as HTML
+
+
+def _drawn_texts(node: _ast.AST) -> list[tuple[int, str, _ast.expr]]:
+    """(line, what, text) for every text a Streamlit call renders as Markdown or Plotly draws as HTML."""
+    out: list[tuple[int, str, _ast.expr]] = []
+    if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Attribute):
+        if node.func.attr in MARKDOWN_CALLS:
+            texts = list(node.args[:3]) + [k.value for k in node.keywords if k.arg in MARKDOWN_KWARGS]
+            out += [(node.lineno, node.func.attr, t) for t in texts]
+        elif node.func.attr in PLOTLY_CALLS:
+            out += [(node.lineno, node.func.attr, t) for t in node.args[:2]]
+    elif isinstance(node, _ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, _ast.Constant) and key.value in PLOTLY_KEYS and value is not None:
+                out.append((node.lineno, f"Plotly {key.value}", value))
+    return out
+
+
+def unescaped_markup() -> list[str]:
+    found = []
+    for folder in ("pages", "ui"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = str(path.relative_to(ROOT))
+            tree = _ast.parse(path.read_text())
+            safety = _Safety(tree, rel)
+            for node in _ast.walk(tree):
+                for line, what, text in _drawn_texts(node):
+                    for part in _interpolations(text):
+                        if not safety.safe(part):
+                            found.append(f"{rel}:{line} {what}(…{_ast.unparse(part)[:80]}…)")
+    return found
+
+
+def test_every_value_drawn_as_markdown_is_escaped_or_known_safe():
+    assert unescaped_markup() == []
+    assert set(KNOWN_SAFE) - KNOWN_SAFE_USED == set(), "KNOWN_SAFE entries that match nothing any more"
+
+
+def test_the_markup_check_finds_an_unescaped_name(tmp_path):
+    tree = _ast.parse("def f(coin: str, n: int):\n    st.warning(f'{coin} has {n} fills')\n")
+    safety = _Safety(tree, "x.py")
+    call = tree.body[0].body[0].value  # type: ignore[attr-defined]
+    parts = _interpolations(call.args[0])
+    assert [safety.safe(p) for p in parts] == [False, True]
+    escaped = _ast.parse("st.warning(f'{fmt.md_text(coin)}')").body[0].value  # type: ignore[attr-defined]
+    assert all(_Safety(_ast.parse(""), "x.py").safe(p) for p in _interpolations(escaped.args[0]))

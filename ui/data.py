@@ -54,6 +54,22 @@ def last_good(key: tuple) -> tuple[Any, datetime] | None:
         return _last_good.get(key)
 
 
+def _size(value: Any) -> int:
+    """Bytes a remembered result holds (a frame's estimate; a small value counts 1 kB)."""
+    if isinstance(value, pl.DataFrame):
+        return int(value.estimated_size())
+    if isinstance(value, (tuple, list)):
+        return sum(_size(v) for v in value)
+    return 1024
+
+
+def remembered_size() -> dict[str, float]:
+    """How many last good results are remembered and their MB (the soak benchmark samples it)."""
+    with _lock:
+        values = [v for v, _ in _last_good.values()]
+    return {"last_good": len(values), "last_good_mb": round(sum(_size(v) for v in values) / 2**20, 1)}
+
+
 def clear() -> None:
     """Forget every remembered last good result (tests; the benchmark's cold start)."""
     with _lock:
@@ -61,9 +77,11 @@ def clear() -> None:
 
 
 def failure_text(err: QueryFailed | ConfigError, what: str) -> str:
+    """Markdown: what failed and why. Every part is text (`what` may name a monitor, a ClickHouse
+    error quotes identifiers and values)."""
     if isinstance(err, ConfigError):
-        return f"**{what}: configuration error.** {err}"
-    return f"**{what}: {err.headline}.** {err.detail}"
+        return f"**{fmt.md_text(what)}: configuration error.** {fmt.md_text(err)}"
+    return f"**{fmt.md_text(what)}: {fmt.md_text(err.headline)}.** {fmt.md_text(err.detail)}"
 
 
 def begin_run() -> None:
@@ -80,7 +98,7 @@ def _explain(err: QueryFailed | ConfigError, what: str) -> str:
         and not isinstance(err, ConfigError)
         and err.kind in ("unreachable", "auth", "timeout", "server_error")
     ):
-        return f"**{what}:** not available — {err.headline.split(' — ')[0]} (details in the sidebar)."
+        return f"**{fmt.md_text(what)}:** not available — {fmt.md_text(err.headline.split(' — ')[0])} (details in the sidebar)."
     seen.add(sig)
     return failure_text(err, what)
 
@@ -99,7 +117,7 @@ def schema_drift_note(err: QueryFailed | ConfigError) -> str | None:
 
 
 def _drift_line(note: str | None) -> str:
-    return f"\n\n**{note}**" if note else ""
+    return f"\n\n**{fmt.md_text(note)}**" if note else ""
 
 
 def load(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None, **kwargs: Any) -> Any:
@@ -141,7 +159,10 @@ def _load(
     except (QueryFailed, ConfigError) as err:
         drift = schema_drift_note(err)
         if optional and isinstance(err, QueryFailed) and err.kind == "missing_table":
-            where.info(f"**{what}: not available** on this ClickHouse — {drift or err.detail}", icon=":material/block:")
+            where.info(
+                f"**{fmt.md_text(what)}: not available** on this ClickHouse — {fmt.md_text(drift or err.detail)}",
+                icon=":material/block:",
+            )
             return None
         previous = last_good(key) if stale_ok else None
         if previous is not None:
@@ -161,6 +182,6 @@ def _load(
 def empty_note(df: pl.DataFrame | None, what: str) -> bool:
     """True (and a visible note) when a frame loaded but has no rows."""
     if df is not None and df.height == 0:
-        st.info(f"No rows for {what} in this selection.", icon=":material/info:")
+        st.info(f"No rows for {fmt.md_text(what)} in this selection.", icon=":material/info:")
         return True
     return False

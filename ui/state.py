@@ -14,20 +14,36 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from lib import config
+from lib import format as fmt
 from lib.inputs import InputError, parse_preset, parse_range, parse_tab
 from lib.ranges import Bounds, day_bounds, preset_bounds
 
 T = TypeVar("T")
 
 
+def _fallback_words(default: object) -> str:
+    """What the page does instead of a refused URL value, in words (never 'Using None.')."""
+    if default is None or default == () or default == []:
+        return "Showing the page without it."
+    if isinstance(default, (list, tuple)):
+        return f"Using {fmt.md_text(', '.join(str(v) for v in default))}."
+    shown = default.isoformat() if isinstance(default, date) else default
+    return f"Using {fmt.md_text(shown)}."
+
+
 def url_value(name: str, parse: Callable[[str], T], default: T) -> T:
+    """The URL parameter `name` (a literal of the code) parsed, or `default` with a warning that shows
+    the refused value and the parser's reason as text, never as Markdown."""
     raw = st.query_params.get(name)
     if raw is None or raw == "":
         return default
     try:
         return parse(raw)
     except InputError as err:
-        st.warning(f"Ignored URL parameter `{name}`: {err}. Using {default}.", icon=":material/warning:")
+        st.warning(
+            f"Ignored URL parameter `{name}`: {fmt.md_text(err)}. {_fallback_words(default)}",
+            icon=":material/warning:",
+        )
         return default
 
 
@@ -94,7 +110,7 @@ def global_range(now: datetime, first_day: date | None) -> Bounds:
             try:
                 linked = day_bounds(*parse_range(raw_from or bounds.start, raw_to or bounds.end))
             except InputError as err:
-                sb.warning(f"Ignored the date range in the URL: {err}.", icon=":material/warning:")
+                sb.warning(f"Ignored the date range in the URL: {fmt.md_text(err)}.", icon=":material/warning:")
                 linked = bounds
             if RANGE_KEY not in st.session_state:  # first run of this session: the link decides
                 bounds = linked
@@ -119,7 +135,7 @@ def global_range(now: datetime, first_day: date | None) -> Bounds:
         try:
             bounds = day_bounds(*parse_range(picked[0], picked[1]))
         except InputError as err:
-            sb.error(str(err))
+            sb.error(fmt.md_text(err))
     if preset:
         set_url(**{"range": None if preset == config.DEFAULT_RANGE_PRESET else preset, "from": None, "to": None})
     else:

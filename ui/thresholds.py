@@ -7,7 +7,8 @@ from typing import Any
 import streamlit as st
 
 from lib import config
-from lib.inputs import parse_mag_rule, parse_threshold
+from lib import format as fmt
+from lib.inputs import parse_mag_rule, parse_url_decimal
 from lib.tracking import snapshot as te_snapshot
 from ui.state import set_url, url_value
 
@@ -19,8 +20,9 @@ _RULE_TEXT = {
 
 def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_snapshot.Thresholds:
     """W_EPS / MAG_EPS inputs in two columns, the magnitude rule below; refused values are explained."""
-    w_url = url_value("w_eps", lambda raw: parse_threshold(raw, "W_EPS", *config.W_EPS_RANGE), config.W_EPS)
-    m_url = url_value("mag_eps", lambda raw: parse_threshold(raw, "MAG_EPS", *config.MAG_EPS_RANGE), config.MAG_EPS)
+    # the strict URL parser: ASCII digits only (float() alone takes '٠.٠١' and '1e-2'), a length bound
+    w_url = url_value("w_eps", lambda raw: parse_url_decimal(raw, "W_EPS", *config.W_EPS_RANGE), config.W_EPS)
+    m_url = url_value("mag_eps", lambda raw: parse_url_decimal(raw, "MAG_EPS", *config.MAG_EPS_RANGE), config.MAG_EPS)
     w_raw = w_col.number_input(
         "W_EPS: flat below (weight)",
         value=w_url,
@@ -55,5 +57,5 @@ def threshold_inputs(prefix: str, w_col: Any, m_col: Any) -> te_snapshot.Thresho
         mag_eps=None if th.errors or th.mag_eps == config.MAG_EPS else th.mag_eps,
     )
     for message in th.errors:
-        st.error(f"Refused: {message}.", icon=":material/block:")
+        st.error(f"Refused: {fmt.md_text(message)}.", icon=":material/block:")
     return th

@@ -78,23 +78,60 @@ class DeskClient:
         suffix = " (secondary)" if self.active == "secondary" else ""
         return self.endpoint.label + suffix
 
-    def _settings(self, client: Any = None) -> dict[str, Any]:
-        settings: dict[str, Any] = {
-            "readonly": 2,
+    def _settings(self, client: Any = None, label: str = "-") -> dict[str, Any]:
+        """The settings every query runs with: the time limit, NULL for unmatched join columns, and
+        `readonly = 1` from a user that is not read-only already, set LAST.
+
+        readonly=1 (not 2) also stops a statement's own SETTINGS clause from changing anything on the
+        server, whatever the gate lets through. A server checks every setting of a request against the
+        user's settings before applying any, but the embedded engine applies them in order, so readonly
+        goes last. A user whose profile is readonly already (the README's `desk_dashboard`)
+        cannot change readonly, nor any setting not made CHANGEABLE_IN_READONLY: a value equal to the
+        profile's is not a change; a time limit the profile already holds at or below ours is kept; any
+        other difference is a configuration error that says what to change, not a failed query.
+        """
+        server = getattr(client, "server_settings", None) or {}
+        wanted: dict[str, Any] = {
             "max_execution_time": self.settings.query_time_limit_s,
             "join_use_nulls": 1,
         }
         # The query condition cache returned a wrong result for a repeated query with a
         # CTE read under a filter and its negation (seen on chdb 26.9); correctness first.
-        if client is not None and "use_query_condition_cache" in (getattr(client, "server_settings", None) or {}):
-            settings["use_query_condition_cache"] = 0
+        if "use_query_condition_cache" in server:
+            wanted["use_query_condition_cache"] = 0
+        settings: dict[str, Any] = {}
+        for name, value in wanted.items():
+            have = server.get(name)
+            if have is None or str(have.value) == str(value) or not have.readonly:
+                settings[name] = value
+            elif name == "max_execution_time" and 0 < float(have.value) <= float(value):
+                continue  # the profile's own limit is at least as strict
+            else:
+                raise QueryFailed(
+                    "config",
+                    label,
+                    f"the dashboard's user may not set {name} = {value} (its profile holds {have.value} and "
+                    "is read-only): give it the settings profile of README, Configuration",
+                )
+        readonly = server.get("readonly")
+        if readonly is None or str(readonly.value) == "0":
+            settings["readonly"] = 1
         return settings
+
+    def _query_settings(self, client: Any, ep: Endpoint) -> dict[str, Any]:
+        """Settings sent with each query: none to the embedded engine, whose handle holds them (see _open)."""
+        return {} if ep.kind == "chdb" else self._settings(client, ep.label)
 
     def _open(self, ep: Endpoint) -> Any:
         import clickhouse_connect
 
         if ep.kind == "chdb":
-            return clickhouse_connect.get_client(dsn=f"chdb://{ep.path}")
+            # The embedded handle holds the settings for its life (SET, readonly last, so it can never
+            # write): per-query settings would cost chdb a snapshot, SET and restore of each, every query.
+            client = clickhouse_connect.get_client(dsn=f"chdb://{ep.path}")
+            for name, value in self._settings(client, ep.label).items():
+                client.set_client_setting(name, value)
+            return client
         return clickhouse_connect.get_client(
             host=ep.host,
             port=ep.port,
@@ -137,6 +174,13 @@ class DeskClient:
                 st.last_error = None
             return st.client
 
+    def _discard(self, role: str) -> None:
+        with self._lock:
+            st = self._state[role]
+            client, st.client = st.client, None
+        if client is not None:
+            client.close()
+
     def _drop(self, role: str, err: QueryFailed) -> None:
         with self._lock:
             st = self._state[role]
@@ -169,7 +213,7 @@ class DeskClient:
         client = None
         try:
             client = self._open(ep)
-            client.query_arrow("SELECT 1 AS probe", settings=self._settings(client))
+            client.query_arrow("SELECT 1 AS probe", settings=self._query_settings(client, ep))
         except Exception as exc:  # the probe's failure is the endpoint's state, kept for the next probe
             err = classify_error(exc, ep)
             if client is not None:
@@ -204,7 +248,7 @@ class DeskClient:
             assert ep is not None
             try:
                 client = self._client_for(role)
-                table = client.query_arrow(sql, parameters=params, settings=self._settings(client))
+                table = client.query_arrow(sql, parameters=params, settings=self._query_settings(client, ep))
             except QueryFailed as err:
                 last = err
                 if endpoint_is_down(err) or err.kind == "auth":
@@ -217,6 +261,10 @@ class DeskClient:
                     self._drop(role, failure)
                     last = failure
                     continue
+                if ep.kind == "chdb" and failure.kind == "timeout":
+                    # chdb 4.4 answers the next call on a handle whose query timed out with a stale,
+                    # unreadable result: the next query gets a fresh handle (no back-off, nothing is down)
+                    self._discard(role)
                 self.outage = None
                 raise failure from None
             self.active = role

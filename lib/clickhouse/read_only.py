@@ -12,8 +12,14 @@ from lib.clickhouse.errors import QueryFailed
 #
 # A small lexer, not regexes over the raw text: strings, quoted identifiers and
 # comments are recognised in one left-to-right pass, so `'--'` is a string and
-# `/* ' */` a comment, whichever comes first. Anything the lexer cannot place
-# (an unterminated string or comment, a heredoc `$$...$$`) is refused.
+# `/* ' */` a comment, whichever comes first. It follows ClickHouse's own lexer
+# (src/Parsers/Lexer.cpp) wherever that decides what is code: the comment forms
+# `-- …`, `// …`, `# …` and `#!…` (to the end of the line), `/* … */` NESTED (as
+# the SQL standard has it: `/* /* */ file() */` is one comment), and its
+# whitespace, which includes Unicode spaces and the zero-width ones (U+200B–D,
+# U+2060, U+FEFF). Anything the lexer cannot place the same way the server does
+# (an unterminated string or comment, a heredoc `$$...$$`, a lone `#`, a
+# character outside ASCII that is not one of the server's spaces) is refused.
 
 # Table functions (and the scalar file()) that read or run something outside the
 # database: files, URLs, other servers, object stores, processes, the chdb host's
@@ -133,22 +139,52 @@ def _quoted(sql: str, i: int, quote: str) -> int:
     raise _refuse("the statement has an unterminated string or quoted name")
 
 
+# ClickHouse's whitespace (isWhitespaceASCII + skipWhitespacesUTF8): a call hidden behind any other
+# character is refused rather than guessed at.
+_ASCII_SPACE = frozenset(" \t\n\r\f\v")
+_UNICODE_SPACE = frozenset(
+    "\u0085\u00a0\u180e\u2028\u2029\u202f\u205f\u2060\u3000\ufeff" + "".join(chr(c) for c in range(0x2000, 0x200E))
+)
+
+
+def _line_comment_end(sql: str, i: int) -> int:
+    """Index after a `--`/`//`/`#` comment starting at i: its line's newline (only `\\n` ends it, as on the server)."""
+    j = sql.find("\n", i)
+    return len(sql) if j < 0 else j + 1
+
+
+def _block_comment_end(sql: str, i: int) -> int:
+    """Index after the `/* … */` comment opening at i, counting nested `/*` as the server does."""
+    depth, j, n = 1, i + 2, len(sql)
+    while j + 1 < n:
+        pair = sql[j : j + 2]
+        if pair == "/*":
+            depth, j = depth + 1, j + 2
+        elif pair == "*/":
+            depth, j = depth - 1, j + 2
+            if depth == 0:
+                return j
+        else:
+            j += 1
+    raise _refuse("the statement has an unterminated comment")
+
+
 def tokenize(sql: str) -> list[_Token]:
     """Tokens of a statement; comments dropped, string contents never looked at."""
     out: list[_Token] = []
     i, n = 0, len(sql)
     while i < n:
         c = sql[i]
-        if c.isspace():
+        if c in _ASCII_SPACE or c in _UNICODE_SPACE:
             i += 1
-        elif sql.startswith("--", i):
-            j = sql.find("\n", i)
-            i = n if j < 0 else j + 1
+        elif sql.startswith("--", i) or sql.startswith("//", i):
+            i = _line_comment_end(sql, i)
+        elif c == "#":
+            if not sql.startswith(("# ", "#!"), i):
+                raise _refuse("a '#' that does not start a comment ('# ' or '#!') is not accepted")
+            i = _line_comment_end(sql, i)
         elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            if j < 0:
-                raise _refuse("the statement has an unterminated comment")
-            i = j + 2
+            i = _block_comment_end(sql, i)
         elif c == "'":
             i = _quoted(sql, i, "'")
             out.append(_Token("string", ""))
@@ -167,6 +203,8 @@ def tokenize(sql: str) -> list[_Token]:
         elif m := _NUMBER.match(sql, i):
             out.append(_Token("number", m.group(0)))
             i = m.end()
+        elif not c.isascii() or not c.isprintable():
+            raise _refuse(f"the character U+{ord(c):04X} is not accepted outside a string")
         else:
             out.append(_Token("punct", c))
             i += 1

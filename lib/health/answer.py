@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote
 
 import polars as pl
 
@@ -49,18 +50,20 @@ def monitor_names(assessed: pl.DataFrame) -> dict[str, list[str]]:
 
 
 def monitors_line(names: dict[str, list[str]], link: str | None = None) -> str:
-    """'DOWN: account, trades · LATE: orders', or '' when every monitor is fine. With `link` (ending
-    with `monitor=`) each name is a markdown link to that monitor's heartbeat rows."""
+    """Markdown: 'DOWN: account, trades · LATE: orders', or '' when every monitor is fine. With `link`
+    (ending with `monitor=`) each name is a link to that monitor's heartbeat rows. A name is data: its
+    text is escaped (`[x](http://evil)` shows as that text) and it enters the link percent-encoded."""
 
     def name(m: str) -> str:
-        return f"[{m}]({link}{m})" if link else m
+        return f"[{fmt.md_text(m)}]({link}{quote(m, safe='')})" if link else fmt.md_text(m)
 
     parts = [f"{status}: {', '.join(name(m) for m in names[status])}" for status in (DOWN, LATE) if names.get(status)]
     return " · ".join(parts)
 
 
 def sync_sentence(table_status: str | None, sync: pl.DataFrame | None, lag: SyncLag) -> str:
-    """One sentence that says what is true of the sync, reconciling the two panels.
+    """One sentence (Markdown: the sync log's table names in it are escaped) that says what is true of
+    the sync, reconciling the two panels.
 
     `table_status` is the worst freshness status of the synced tables (rows arriving?),
     `sync` the `assess_sync` rows (runs succeeding?). Both OK, both bad, or one of each each get
@@ -78,7 +81,11 @@ def sync_sentence(table_status: str | None, sync: pl.DataFrame | None, lag: Sync
         bad = sync.filter(pl.col("status") != OK)
         failed_24h = int(sync["failures_24h"].fill_null(0).sum()) if "failures_24h" in sync.columns else 0
         runs_24h = int(sync["runs_24h"].fill_null(0).sum()) if "runs_24h" in sync.columns else 0
-        names = ", ".join(f"{r['database']}.{r['table']}" for r in bad.iter_rows(named=True)) if bad.height else ""
+        names = (
+            ", ".join(fmt.md_text(f"{r['database']}.{r['table']}") for r in bad.iter_rows(named=True))
+            if bad.height
+            else ""
+        )
         runs = (bad.height, names, failed_24h, runs_24h)
     if runs is None:
         return (
@@ -96,7 +103,7 @@ def sync_sentence(table_status: str | None, sync: pl.DataFrame | None, lag: Sync
             "Data is current; the failing runs are retried."
         )
     if n_bad == 0:
-        stalest = f"; stalest: {lag.stalest} ({fmt.age(lag.stalest_s)})" if lag.stalest else ""
+        stalest = f"; stalest: {fmt.md_text(lag.stalest)} ({fmt.age(lag.stalest_s)})" if lag.stalest else ""
         return (
             f"The sync runs succeed, but rows are not arriving on time ({newest}{stalest}): "
             "the source may have stopped producing."

@@ -175,9 +175,10 @@ class DayVerdict:
     cost_sentence: str
 
     def to_markdown(self) -> str:
+        """Markdown: the sentences are text (they name symbols from the data), escaped by lib.format.md_text."""
         return (
-            f"**Verdict: {self.kind}.** {_capital(self.lag_sentence)}\n\n"
-            f"**What the tracking cost:** {self.cost_sentence}\n"
+            f"**Verdict: {fmt.md_text(self.kind)}.** {fmt.md_text(_capital(self.lag_sentence))}\n\n"
+            f"**What the tracking cost:** {fmt.md_text(self.cost_sentence)}\n"
         )
 
 

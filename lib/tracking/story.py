@@ -123,12 +123,6 @@ def _history_mean(history: Any, today: dt.date) -> tuple[float, int] | None:
     return float(prev["te"].mean()), prev.height  # type: ignore[arg-type]
 
 
-def _md_escape(text: str) -> str:
-    for ch in ("\\", "`", "*", "_", "[", "]", "<", ">", "$", "|", ":", "~"):  # ':' stops autolinks
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
 @dataclass
 class DayStory:
     """One day's tracking-error narrative (see `day_story`)."""
@@ -141,8 +135,8 @@ class DayStory:
 
     def to_markdown(self) -> str:
         title = f"{self.date} — {self.headline}" if self.date else self.headline
-        lines = [f"**{_md_escape(title)}**", ""]
-        lines += [f"- {_md_escape(b)}" for b in self.bullets]
+        lines = [f"**{fmt.md_text(title)}**", ""]
+        lines += [f"- {fmt.md_text(b)}" for b in self.bullets]
         return "\n".join(lines) + "\n"
 
 

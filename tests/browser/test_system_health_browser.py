@@ -37,7 +37,8 @@ def test_system_health_full_page_auto_refresh_and_pause(server, browser):
         page.wait_for_timeout(1500)  # let plotly finish drawing before the screenshot
         screenshot(page, "system-health-full")
         first = _checked(page)
-        deadline = time.time() + 45
+        # the next run starts 30 s after this one ENDED (plus at most one 5 s timer tick), then runs
+        deadline = time.time() + 75
         while time.time() < deadline and _checked(page) == first:
             page.wait_for_timeout(1000)
         assert _checked(page) != first, "the page did not re-run on its own"

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tests.apptest_support import shown
+
 RANGE = {"from": "2025-12-01", "to": "2025-12-10"}
 LINK = re.compile(r"^trades\?(.+)$")
 
@@ -54,7 +56,7 @@ def test_a_symbol_link_opens_that_coin_over_that_range(app):
 def test_tracking_error_day_story_names_link_to_trades(app):
     at = app("pages/tracking_error.py", query={**RANGE, "day": "2025-12-07"})
     assert not at.exception
-    story = next(m.value for m in at.markdown if "2025-12-07" in m.value and "**" in m.value)
+    story = next(m.value for m in at.markdown if "2025-12-07" in shown(m.value) and "**" in m.value)
     linked = re.findall(r"\[([A-Za-z0-9]+)\]\((trades\?[^)]+)\)", story)
     assert ("ARB", "trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB") in linked
     table = next(v for v in _frames_with(at, "sym") if "err_t2" in v.columns)

@@ -14,6 +14,7 @@ from lib import format as fmt
 from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import resolve_settings
 from queries.engine.run import use_client
+from tests.apptest_support import shown
 
 PAGE = "pages/tracking_error.py"
 AS_OF = datetime(2025, 12, 15, 12, 0, tzinfo=UTC)
@@ -24,7 +25,7 @@ def metrics(at) -> dict[str, str]:
 
 
 def markdown(at) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
+    return "\n".join(shown(str(m.value)) for m in at.markdown)
 
 
 def answer(desk_url: str, start: date, end: date, fees: bool = False) -> shortfall.Shortfall:
@@ -50,7 +51,7 @@ def test_the_section_shows_the_curves_the_band_the_waterfall_and_the_symbols(app
     assert "Model costs: **none**" in text
     assert "Timing slips from the lag sweep" in text and "2025-12-13 (D−3), 2025-12-14 (D−1)" in text
     # the day story says the day's split in one sentence
-    assert "**Against the model book:** The day\\: live" in text
+    assert "**Against the model book:** The day: live" in text
     assert "timing carries a skipped rebalance" in text
     # the per-symbol split: every symbol links to its Trades drill-down over the same range
     table = next(df.value for df in at.dataframe if "total" in df.value.columns and "sizing" in df.value.columns)
@@ -85,13 +86,13 @@ def test_the_sidebar_range_drives_the_section(app, desk_url):
     # a range whose last day has not closed: the closed days, and a word on the open one
     at.sidebar.date_input(key="global_range").set_value((date(2025, 12, 12), date(2025, 12, 15))).run()
     no_exception(at)
-    assert "2025\\-12\\-15 closes at 00\\:00 UTC on 2025\\-12\\-16" in "\n".join(c.value for c in at.caption)
+    assert "2025-12-15 closes at 00:00 UTC on 2025-12-16" in "\n".join(shown(c.value) for c in at.caption)
 
 
 def test_a_url_fee_switch_that_is_not_a_flag_is_refused(app):
     at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "model_fees": "maybe"})
     no_exception(at)
-    assert any("model_fees must be 1 or 0" in w.value for w in at.warning)
+    assert any("model_fees must be 1 or 0" in shown(w.value) for w in at.warning)
     assert at.toggle(key="te_model_fees").value is False
 
 

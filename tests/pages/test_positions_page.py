@@ -13,7 +13,7 @@ from lib.tracking import classification as te
 from lib.tracking import snapshot as te_snapshot
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
-from tests.apptest_support import category_table_values, playbook_category
+from tests.apptest_support import category_table_values, playbook_category, shown
 
 PAGE = "pages/positions.py"
 LABEL = te_snapshot.CATEGORY_LABELS
@@ -37,7 +37,7 @@ def table(at):
 
 
 def texts(at, kind: str) -> str:
-    return "\n".join(str(e.value) for e in getattr(at, kind))
+    return "\n".join(shown(str(e.value)) for e in getattr(at, kind))
 
 
 def no_exception(at) -> None:

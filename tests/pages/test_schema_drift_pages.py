@@ -15,6 +15,7 @@ import pytest
 from lib.clickhouse import contract
 from lib.demo import seed_client
 from queries.health import contract as contract_queries
+from tests.apptest_support import shown
 from tests.queries.fixture_desk import create_tables, table_map_for
 from ui.shell import router
 
@@ -65,7 +66,7 @@ def broken_tables(engine):
 def _texts(at) -> str:
     out = []
     for kind in ("error", "warning", "info", "success", "markdown", "caption"):
-        out += [str(e.value) for e in getattr(at, kind)]
+        out += [shown(str(e.value)) for e in getattr(at, kind)]
     return "\n".join(out)
 
 

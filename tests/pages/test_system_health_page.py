@@ -9,6 +9,7 @@ import pytest
 from lib import config
 from lib import format as fmt
 from queries.health import health
+from tests.apptest_support import shown
 from tests.queries.fixture_desk import create_tables, table_map_for
 from ui.shell import router
 
@@ -24,10 +25,10 @@ def _texts(at) -> str:
     parts = []
     for kind in ("title", "subheader", "markdown", "caption", "error", "warning", "info", "success", "metric"):
         for el in getattr(at, kind):
-            parts.append(str(getattr(el, "value", "")))
-            parts.append(str(getattr(el, "label", "")))
+            parts.append(shown(str(getattr(el, "value", ""))))
+            parts.append(shown(str(getattr(el, "label", ""))))
     for el in at.sidebar:
-        parts.append(str(getattr(el, "value", "")))
+        parts.append(shown(str(getattr(el, "value", ""))))
     for df in at.dataframe:
         v = df.value
         parts.append(v.to_string() if hasattr(v, "to_string") else str(v))
@@ -157,10 +158,10 @@ def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, m
     monkeypatch.setenv("DESK_TABLES", json.dumps({"sync_log": "maicro_monitors.no_such_sync_log"}))
     at = app(PAGE)
     assert not at.exception
-    infos = [i.value for i in at.info]
+    infos = [shown(i.value) for i in at.info]
     assert any("Sync runs (sync_log): not available" in i for i in infos), infos
     assert not at.error, [e.value for e in at.error]
-    assert any("not found or not readable:** maicro_monitors.no_such_sync_log" in w.value for w in at.warning)
+    assert any("not found or not readable:** maicro_monitors.no_such_sync_log" in shown(w.value) for w in at.warning)
     _frame(at, "Monitor")  # the rest of the page works
     _frame(at, "Table")
 

@@ -18,6 +18,7 @@ from lib.tracking import daily as te_daily
 from lib.tracking import lag as el
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import lag_sweep, timeline
+from tests.apptest_support import shown
 
 PAGE = "pages/tracking_error.py"
 
@@ -27,13 +28,13 @@ def no_exception(at) -> None:
 
 
 def markdown(at) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
+    return "\n".join(shown(str(m.value)) for m in at.markdown)
 
 
 def verdict(at) -> str:
     for m in at.markdown:
         if str(m.value).startswith("**Verdict:"):
-            return str(m.value)
+            return shown(str(m.value))
     raise AssertionError("no verdict")
 
 
@@ -63,7 +64,7 @@ def test_lag_strip_and_share_of_days(app, desk_url):
     _, days = independent(desk_url, date(2025, 12, 1), date(2025, 12, 14))
     assert days["best_lag"].to_list() == [2] * 12 + [3, 1]
     assert days["effective_lag"].to_list() == [2] * 12 + [3, 1]
-    captions = "\n".join(str(c.value) for c in at.caption)
+    captions = "\n".join(shown(str(c.value)) for c in at.caption)
     assert "14 of 14 day(s) could be compared" in captions
     import json
 
@@ -88,7 +89,7 @@ def test_skipped_rebalance_verdict_in_words_and_dollars(app, desk_url):
     active = view.daily.filter(pl.col("date") == d)["active_return"].item()
     equity = view.day(d)["equity_usd"].drop_nulls()[0]
     expected = el.day_verdict(el.te_by_lag(row), row["best_lag"], view.day(d), active, equity)
-    assert v.strip() == expected.to_markdown().strip()
+    assert v.strip() == shown(expected.to_markdown()).strip()
     assert expected.cost_usd == pytest.approx(active * equity)
     assert f"{abs(expected.cost_usd):,.0f}" in v
 
@@ -135,7 +136,7 @@ def test_lag_sweep_failure_leaves_the_rest_of_the_page(app, monkeypatch):
     monkeypatch.setattr(q, "lag_sweep", broken)
     at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-10", "day": "2025-12-07"})
     no_exception(at)
-    errors = "\n".join(str(e.value) for e in at.error)
+    errors = "\n".join(shown(str(e.value)) for e in at.error)
     assert "execution-lag sweep" in errors
     assert len(at.get("plotly_chart")) == 5  # the TE charts are still drawn
     assert all(not str(m.value).startswith("**Verdict:") for m in at.markdown)

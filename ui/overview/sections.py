@@ -307,7 +307,7 @@ def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
         coins = sorted({c for cs in bad["missing_coins"].to_list() for c in (cs or [])})
         st.caption(
             f":material/report: {bad.height} incomplete positions round(s) in the range ("
-            f"{fmt.utc(bad['ts'].min())} … {fmt.utc(bad['ts'].max())}; {', '.join(coins)}): a coin the fills "
+            f"{fmt.utc(bad['ts'].min())} … {fmt.utc(bad['ts'].max())}; {', '.join(fmt.md_text(c) for c in coins)}): a coin the fills "
             "say is held was missing from the snapshot. It is carried at its fills-implied size and last mark "
             "(◆ on the chart), not counted as flat."
         )

@@ -20,7 +20,7 @@ def weights_vs_target(table: pl.DataFrame, max_symbols: int | None = None) -> Sp
     the hover shows the category and the gap. Unpriced rows have no actual bar.
     """
     df = table if max_symbols is None else table.head(max_symbols)
-    syms = df["sym"].cast(pl.String).to_list()
+    syms = [fmt.plot_text(s) for s in df["sym"].cast(pl.String).to_list()]  # axis labels from the data
     cats = df["category"].to_list() if "category" in df.columns else [None] * df.height
     errs = df["err_t2"].to_list() if "err_t2" in df.columns else [None] * df.height
     hover = [f"{c or 'n/a'}<br>gap {fmt.weight(e)}" for c, e in zip(cats, errs)]

@@ -76,7 +76,7 @@ def price_flag(view: PositionRisk) -> None:
     """A warning above the book when an exchange mark disagrees with Binance (links to System Health)."""
     if view.price_flagged:
         st.warning(
-            f"**Price check:** the exchange mark of {', '.join(view.price_flagged)} differs from the Binance "
+            f"**Price check:** the exchange mark of {', '.join(fmt.md_text(c) for c in view.price_flagged)} differs from the Binance "
             f"close of the same hour by more than {config.PRICE_DIVERGENCE_BP:.0f} bp (a wrong multiplier or "
             "a stale candle): weights priced from Binance may be off. See System Health → Prices.",
             icon=":material/price_check:",
@@ -117,4 +117,4 @@ def risk_table(view: PositionRisk) -> None:
         },
     )
     if view.no_candle:
-        st.caption(f"No Binance candle for the snapshot hour: {', '.join(view.no_candle)}.")
+        st.caption(f"No Binance candle for the snapshot hour: {', '.join(fmt.md_text(c) for c in view.no_candle)}.")

@@ -19,6 +19,7 @@ import time
 import streamlit as st
 
 from lib import config
+from lib import format as fmt
 from lib.clickhouse.client import DeskClient
 from lib.demo import feeder
 
@@ -48,7 +49,8 @@ def ensure_demo(client: DeskClient) -> feeder.FeederStatus | None:
         thread = _feeder_thread(path)
     except Exception as exc:  # noqa: BLE001 - e.g. the directory is locked by another process
         st.error(
-            f"**The embedded demo desk could not be opened for writing.** {_reason(exc, path)}", icon=":material/error:"
+            f"**The embedded demo desk could not be opened for writing.** {fmt.md_text(_reason(exc, path))}",
+            icon=":material/error:",
         )
         return None
     if thread.thread.is_alive():
@@ -66,7 +68,9 @@ def ensure_demo(client: DeskClient) -> feeder.FeederStatus | None:
                     done = thread.feeder.prepare(progress)
                 except Exception as exc:  # noqa: BLE001 - the page shows it; the next run tries again
                     box.update(label="The demo desk could not be brought up to date", state="error")
-                    st.error(f"**Demo feeder failed.** {type(exc).__name__}: {exc}", icon=":material/error:")
+                    st.error(
+                        f"**Demo feeder failed.** {type(exc).__name__}: {fmt.md_text(exc)}", icon=":material/error:"
+                    )
                     return thread.feeder.status
                 box.update(
                     label=f"Demo desk {done} to {thread.feeder.state.end:%Y-%m-%d %H:%M} UTC "

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import streamlit as st
 
@@ -119,37 +120,113 @@ def _account_choice() -> str | None:
             "Account",
             options,
             key=ACCOUNT_KEY,
-            format_func=lambda a: fmt.account_label(None if a == ALL_ACCOUNTS else a),
+            format_func=lambda a: fmt.account_label(None if a == ALL_ACCOUNTS else a),  # plain text: not Markdown
             help="Every number on every page is for this account. All accounts: equity, PnL and exposure "
             "summed per monitor round; transfers between the desk's accounts are not deposits.",
         )
         choice = None if picked == ALL_ACCOUNTS else picked
     elif names:
-        st.sidebar.caption(f"Account: {fmt.account_label(names[0])}")
+        st.sidebar.caption(f"Account: {fmt.md_text(fmt.account_label(names[0]))}")
     set_url(account=choice)
     scope.remember(scope.resolve(choice, names))
     return choice
 
 
-def _auto_refresh(every: int) -> None:
-    """Rerun the whole page every `every` seconds (0 = off), keeping widgets and URL as they are.
+RUN_STARTED_AT = "_desk_run_started_at"  # session state: monotonic seconds
+RUN_FINISHED_AT = "_desk_run_finished_at"
+LAST_RUN_S = "_desk_last_run_s"
+_clock = time_module.monotonic  # the run timer's clock (a test replaces it)
+_refresh_note: ContextVar[Any] = ContextVar("desk_refresh_note", default=None)
 
-    A timer fragment in the sidebar: its first run is part of the page's run and does nothing;
-    a later, timed run asks for a full rerun. The rerun is cheap: query results come from
-    st.cache_data until their TTL (lib/config.py) expires, views and sections replay while the data is
-    unchanged; so the TTLs decide freshness and the ages ("x min ago") tick.
+
+def refresh_due(now: float, finished_at: float | None, started_at: float | None, every: int) -> bool:
+    """Whether the auto-refresh reruns the page now: `every` seconds after the END of the last completed
+    run, never while a run is in progress (one started after the last one finished). Counting from the
+    start instead restarted a page whose run is slower than the interval as soon as it finished, for
+    ever (with 3 s queries a 1-minute refresh never let the page rest and sent ClickHouse 3.7x the queries)."""
+    if not every or finished_at is None:
+        return False
+    if started_at is not None and started_at > finished_at:
+        return False
+    return now - finished_at >= every
+
+
+def tick_seconds(every: int) -> int:
+    """How often the timer asks `refresh_due`: a sixth of the interval (at least 5 s), so a refresh comes
+    between `every` and `every` + a sixth after the end of the run."""
+    return max(5, every // 6)
+
+
+def slower_note(last_run_s: float | None, every: int) -> str | None:
+    """'Refresh is slower than asked (last run 74 s)' when the last completed run took longer than the
+    interval; None otherwise."""
+    if not every or last_run_s is None or last_run_s <= every:
+        return None
+    return f"Refresh is slower than asked (last run {last_run_s:.0f} s, refresh every {every} s)."
+
+
+def _auto_refresh(every: int) -> None:
+    """Rerun the whole page `every` seconds (0 = off) after the previous run ENDED, keeping widgets and URL.
+
+    A timer fragment in the sidebar asks `refresh_due` every `tick_seconds`; the run's start is recorded
+    by `render` and its end by `timed_run` (app.py). Streamlit queues a timer's fragment run behind a full run
+    instead of interrupting it, so a slow page always completes. The rerun is cheap: query results come
+    from st.cache_data until their TTL (lib/config.py) expires, views and sections replay while the data
+    is unchanged; so the TTLs decide freshness and the ages ("x min ago") tick.
     """
-    st.session_state["_desk_page_run_at"] = time_module.monotonic()
+    note = st.sidebar.empty()  # the previous run's note now; timed_run rewrites it when this run ends
+    _refresh_note.set(note)
+    text = slower_note(st.session_state.get(LAST_RUN_S), every)
+    if text:
+        note.caption(f":material/hourglass_bottom: {text}")
     if not every:
         return
 
-    @st.fragment(run_every=every)
+    @st.fragment(run_every=tick_seconds(every))
     def tick() -> None:
-        if time_module.monotonic() - st.session_state.get("_desk_page_run_at", 0.0) >= every * 0.8:
+        state = st.session_state
+        if refresh_due(_clock(), state.get(RUN_FINISHED_AT), state.get(RUN_STARTED_AT), every):
             st.rerun()
 
     with st.sidebar:
         tick()
+
+
+def _run_finished(every: int, draw: bool) -> None:
+    now = _clock()
+    started = st.session_state.get(RUN_STARTED_AT)
+    st.session_state[RUN_FINISHED_AT] = now
+    if started is None:
+        return
+    st.session_state[LAST_RUN_S] = now - started
+    note, text = _refresh_note.get(), slower_note(now - started, every)
+    if draw and note is not None:
+        if text:
+            note.caption(f":material/hourglass_bottom: {text}")
+        else:
+            note.empty()
+
+
+@contextmanager
+def timed_run(every: int) -> Iterator[None]:
+    """Around the page's run (app.py): record when it ended, so the next auto-refresh counts from there.
+
+    A run that ends (normally, by st.stop or with an error the page shows) counts; one cut short by a
+    rerun (a click, st.rerun) does not: the run that replaces it will end. After st.stop nothing more
+    can be drawn, so the slower-than-asked note then waits for the next run's sidebar."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
+
+    try:
+        yield
+    except RerunException:
+        raise
+    except StopException:
+        _run_finished(every, draw=False)
+        raise
+    except Exception:
+        _run_finished(every, draw=False)
+        raise
+    _run_finished(every, draw=True)
 
 
 # Streamlit's date box commits a typed date on Escape or when focus leaves it, not on Enter. A trader types
@@ -208,6 +285,7 @@ def follow_source_status(client: DeskClient) -> None:
 
 def render(client: DeskClient) -> Selection:
     """Draw the sidebar and return the global UTC date range and the data-as-of time."""
+    st.session_state[RUN_STARTED_AT] = _clock()  # the page's run starts here; timed_run records its end
     sb = st.sidebar
     source_box = sb.container()
     account = _account_choice()
@@ -217,15 +295,15 @@ def render(client: DeskClient) -> Selection:
     status = source_status(client)
     st.session_state["_source_status"] = status
     st.session_state["_sidebar_this_run"] = True
-    src = client.description
+    src = fmt.md_text(client.description)
     with source_box:
         if as_of is False or status == "down":
-            reason = f" — {client.outage.headline.split(' — ')[0]}" if client.outage is not None else ""
+            reason = f" — {fmt.md_text(client.outage.headline.split(' — ')[0])}" if client.outage is not None else ""
             st.error(f"**Data source:** {src}{reason}", icon=":material/cloud_off:")
         elif status == "secondary":
             st.warning(f"**Data source:** {src} — the primary endpoint is not answering.", icon=":material/swap_horiz:")
         elif client.settings.embedded_default:
-            st.info(f"**Data source:** {src} (`{client.settings.primary.path}`)", icon=":material/science:")
+            st.info(f"**Data source:** {src} ({fmt.md_text(client.settings.primary.path)})", icon=":material/science:")
         else:
             st.success(f"**Data source:** {src}", icon=":material/database:")
 
@@ -258,7 +336,7 @@ def _scope_words() -> str:
     """Whose numbers these are, on a desk with several accounts (a screenshot must say it too)."""
     current = scope.current()
     if current.account is not None:
-        return f" · account {fmt.account_label(current.account)}"
+        return f" · account {fmt.md_text(fmt.account_label(current.account))}"
     return " · all accounts, summed" if current.combined else ""
 
 

@@ -29,11 +29,11 @@ def headline(
     """The headline numbers and sentences (every age measured against the server clock)."""
     slots = layout.metric_row(3)
     if lag is not None:
-        per_table = " · ".join(f"{name} {fmt.age(s)}" for name, s in sorted(lag.per_table.items()))
+        per_table = " · ".join(f"{fmt.md_text(name)} {fmt.age(s)}" for name, s in sorted(lag.per_table.items()))
         slots[0].metric(
             "Sync lag",
             fmt.age(lag.overall_s),
-            delta=f"stalest: {lag.stalest} {fmt.age(lag.stalest_s)}" if lag.stalest else None,
+            delta=f"stalest: {fmt.md_text(lag.stalest)} {fmt.age(lag.stalest_s)}" if lag.stalest else None,
             delta_arrow="off",
             delta_color="off",
             help="Server now − the newest row that reached this ClickHouse (synced_at), over every synced "

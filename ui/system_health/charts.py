@@ -68,7 +68,7 @@ def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: 
             continue
         starts, ends = part["start"].to_list(), part["end"].to_list()
         text = [
-            f"<b>{m}</b> {status}<br>{fmt.utc(s)} → {fmt.utc(e)} ({fmt.age((e - s).total_seconds())})"
+            f"<b>{fmt.plot_text(m)}</b> {status}<br>{fmt.utc(s)} → {fmt.utc(e)} ({fmt.age((e - s).total_seconds())})"
             f"<br>beats {b:,} · errors {er:,}"
             for m, s, e, b, er in zip(part["monitor"], starts, ends, part["beats"], part["errors"])
         ]
@@ -76,7 +76,7 @@ def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: 
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": part["monitor"].to_list(),
+                "y": [fmt.plot_text(m) for m in part["monitor"].to_list()],  # axis labels from the data
                 "x": (part["end"] - part["start"]).dt.total_milliseconds().cast(pl.Float64).to_list(),
                 "base": plot.utc_text(part["start"]),
                 "name": status,
@@ -94,7 +94,11 @@ def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: 
             barmode="overlay",
             bargap=0.25,
             xaxis={"type": "date", "range": [plot.utc_iso(start), plot.utc_iso(end)], "title": {"text": "UTC"}},
-            yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(list(order)))},
+            yaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": [fmt.plot_text(m) for m in reversed(list(order))],
+            },
         ),
     )
 
@@ -178,7 +182,7 @@ def rows_per_hour_chart(filled: Sequence[pl.DataFrame]) -> Spec:
                 )
         titles.append(
             {
-                "text": f.item(0, "table_key"),
+                "text": fmt.plot_text(f.item(0, "table_key")),
                 "showarrow": False,
                 "xref": "paper",
                 "yref": "paper",
@@ -221,16 +225,18 @@ def sync_duration_chart(durs: pl.DataFrame) -> Spec:
     for i, t in enumerate(sorted(k[0] for k in parts)):
         part = parts[(t,)]
         color = PALETTE[i % len(PALETTE)]
+        label = fmt.plot_text(t)  # a sync target's name, from the data
         data.append(
             {
                 "type": "scatter",
                 "x": plot.utc_text(part["hour"]),
                 "y": part["dur_max_s"].to_list(),
                 "mode": "lines+markers",
-                "name": t,
+                "name": label,
                 "line": {"color": color, "width": 1.5},
                 "marker": {"size": 4},
-                "hovertemplate": f"{t}<br>%{{x|%Y-%m-%d %H:00}} UTC<br>longest run %{{y:.1f}} s<extra></extra>",
+                "hovertext": [label] * part.height,  # the name as data, never inside the template
+                "hovertemplate": "%{hovertext}<br>%{x|%Y-%m-%d %H:00} UTC<br>longest run %{y:.1f} s<extra></extra>",
             }
         )
         bad = part.filter(pl.col("failures") > 0)
@@ -242,10 +248,10 @@ def sync_duration_chart(durs: pl.DataFrame) -> Spec:
                     # an hour whose runs all failed has no duration: its × sits on the axis
                     "y": [v if v is not None else 0.0 for v in bad["dur_max_s"].to_list()],
                     "mode": "markers",
-                    "name": f"{t} failures",
+                    "name": f"{label} failures",
                     "showlegend": False,
                     "marker": {"symbol": "x", "size": 10, "color": _status_color("DOWN")},
-                    "hovertext": [f"{t}: {n} failed run(s) of {r}" for n, r in zip(bad["failures"], bad["runs"])],
+                    "hovertext": [f"{label}: {n} failed run(s) of {r}" for n, r in zip(bad["failures"], bad["runs"])],
                     "hoverinfo": "text+x",
                 }
             )

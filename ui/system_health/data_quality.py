@@ -54,7 +54,7 @@ def contract_table(check: pl.DataFrame | None) -> None:
         )
     if absent:
         st.warning(
-            f"**Table(s) not found or not readable:** {', '.join(absent)} — their panels say so. {line}",
+            f"**Table(s) not found or not readable:** {', '.join(fmt.md_text(t) for t in absent)} — their panels say so. {line}",
             icon=":material/table_rows:",
         )
     if not (broken or absent) and n[contract.NORMALISED]:

@@ -150,15 +150,15 @@ def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
     untested = server_version.untested_warning(info["version"]) if info else None
     cols[1].metric(
         "Server version",
-        info["version"] if info else fmt.MISSING,
+        fmt.md_text(info["version"]) if info else fmt.MISSING,
         help=f"The queries are tested on ClickHouse {server_version.oldest_tested()} and later.",
     )
     cols[2].metric("Round trip · SELECT version()", f"{info['rtt_s'] * 1000:.0f} ms" if info else fmt.MISSING)
     last_ok = client.last_success_at
     cols[3].metric("Last successful query", fmt.age_since(last_ok) if last_ok else "never")
-    secondary = client.settings.secondary.label if client.settings.secondary else "none configured"
+    secondary = fmt.md_text(client.settings.secondary.label) if client.settings.secondary else "none configured"
     st.caption(
-        f"Endpoint: {client.description} · secondary: {secondary} · last success "
+        f"Endpoint: {fmt.md_text(client.description)} · secondary: {secondary} · last success "
         f"{fmt.utc(last_ok, seconds=True)} · query time limit {client.settings.query_time_limit_s} s · connect "
         f"timeout {client.settings.connect_timeout_s} s · after a failure an endpoint is skipped for "
         f"{client.RETRY_AFTER_S:.0f} s"
@@ -214,4 +214,4 @@ def monitor_beats(beats: pl.DataFrame, monitor: str) -> None:
         },
         key=f"sh_beats_{monitor}",
     )
-    st.caption(f"The newest {beats.height} heartbeats of {monitor} (7 days at most), each counted once.")
+    st.caption(f"The newest {beats.height} heartbeats of {fmt.md_text(monitor)} (7 days at most), each counted once.")

@@ -191,7 +191,7 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
     `matrix` is `lib.tracking.snapshot.heatmap`'s frame: `sym` then one column per ISO day.
     """
     days = [c for c in matrix.columns if c != "sym"]
-    syms = matrix["sym"].cast(pl.String).to_list()
+    syms = [fmt.plot_text(s) for s in matrix["sym"].cast(pl.String).to_list()]  # axis labels from the data
     z = [[None if v is None else v * 100.0 for v in row] for row in matrix.select(days).rows()]
     finite = [abs(v) for row in z for v in row if v is not None]
     zmax = max(finite) if finite else 1.0

@@ -88,7 +88,7 @@ def coin_slippage(by_coin: pl.DataFrame, top: int = 25) -> Spec:
         {
             "type": "bar",
             "x": vals,
-            "y": d["coin"].cast(pl.String).to_list(),
+            "y": [fmt.plot_text(c) for c in d["coin"].cast(pl.String).to_list()],
             "orientation": "h",
             "marker": {"color": [C["sell"] if v > 0 else C["buy"] for v in vals]},
             "customdata": [

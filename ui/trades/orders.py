@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import cache, layout, plot
+from ui import cache, layout, plot, tables
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -125,15 +125,17 @@ def pressure_chart(pressure: pl.DataFrame, bucket_label: str) -> Spec:
     data = []
     for i, monitor in enumerate(sorted(set(pressure["monitor"].to_list()))):
         part = pressure.filter(pl.col("monitor") == monitor)
+        label = fmt.plot_text(monitor)
         data.append(
             {
                 "type": "bar",
-                "name": monitor,
+                "name": label,
                 "x": plot.utc_text(part["bucket"]),
                 "y": part["n_429"].to_list(),
                 "customdata": part["retries"].to_list(),
+                "hovertext": [label] * part.height,  # the name as data, never inside the template
                 "marker": {"color": MONITOR_COLORS[i % len(MONITOR_COLORS)]},
-                "hovertemplate": f"%{{x|%Y-%m-%d %H:%M}} UTC<br>{monitor}: %{{y}} beats, %{{customdata}} "
+                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{hovertext}: %{y} beats, %{customdata} "
                 "retries<extra></extra>",
             }
         )
@@ -244,7 +246,34 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
             peak = view.pressure.sort("n_429", descending=True).row(0, named=True)
             st.caption(
                 f"{n:,} monitor beats met HTTP 429 in the range ({int(view.pressure['retries'].sum()):,} "
-                f"retries); the worst bucket: {fmt.utc(peak['bucket'])}, {peak['monitor']} "
+                f"retries); the worst bucket: {fmt.utc(peak['bucket'])}, {fmt.md_text(peak['monitor'])} "
                 f"({peak['n_429']} of {peak['n_beats']} beats). A rising count means the desk's API budget "
                 "is running out (rate-limit headroom)."
             )
+
+
+@cache.section()
+def coin_orders_section(coin: str, frame: pl.DataFrame, start: Any, end: Any) -> None:
+    """One coin's orders of the range (a link from a rebalance leg the desk did not finish)."""
+    n = int(frame["n_orders"][0]) if frame.height else 0
+    st.markdown(f"**Orders of {fmt.md_text(coin)} placed {start} – {end} (UTC)** — {n:,}")
+    if frame.height == 0:
+        st.caption("No order of this coin was placed in the range: it was never sent.")
+        return
+    if n > frame.height:
+        st.caption(f"The newest {frame.height} of {n:,}.")
+    shown = plot.naive_utc(frame.drop("n_orders"), "placed_at", "final_at", "first_fill")
+    st.dataframe(
+        shown.with_columns(tables.as_label("final_status")),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
+            "final_at": st.column_config.DatetimeColumn("Final status at (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
+            "final_status": tables.label_column("Final status", OUTCOME_COLORS),
+            "first_fill": st.column_config.DatetimeColumn("First fill (UTC)", format="HH:mm:ss.SSS", help="— = never"),
+            "oid": st.column_config.NumberColumn("oid", format="%d"),
+        },
+        key="tr_coin_orders",
+    )
+    st.caption("Reject reasons: not in the data (the orders table logs statuses only).")

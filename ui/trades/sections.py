@@ -216,7 +216,7 @@ def per_day(view: PerDay) -> None:
         st.warning(
             f"**{view.n_off_window} fill(s) outside the {WINDOW} rebalance window** on "
             f"{len(view.late_days)} day(s): "
-            + ", ".join(str(d) for d in view.late_days[:12])
+            + ", ".join(d.isoformat() for d in view.late_days[:12])
             + (" …" if len(view.late_days) > 12 else ""),
             icon=":material/schedule:",
         )

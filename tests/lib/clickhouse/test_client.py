@@ -140,7 +140,7 @@ def test_writes_refused_by_gate_and_by_server(desk_client, desk_url):
     with pytest.raises(QueryFailed) as info:
         client.query_arrow("INSERT INTO maicro_monitors.ledger SELECT * FROM maicro_monitors.ledger")
     assert info.value.kind == "readonly"
-    # Even a statement that slips past the text gate meets readonly=2 on the server:
+    # Even a statement that slips past the text gate meets readonly=1 on the server:
     raw = client._client_for("primary")
     with pytest.raises(Exception) as server_info:
         raw.command(
@@ -345,10 +345,42 @@ def test_every_write_through_the_choke_point_is_refused(desk_client, desk_url, s
 
 
 def test_server_refuses_writes_that_pass_the_text_gate(desk_client, desk_url):
-    """readonly=2 on every query: a write disguised as a read still fails on the server."""
+    """readonly=1 on every query: a write disguised as a read still fails on the server."""
     client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
     raw = client._client_for("primary")
     for stmt in ("INSERT INTO maicro_monitors.ledger SELECT * FROM maicro_monitors.ledger LIMIT 1", "SET readonly = 0"):
         with pytest.raises(Exception) as info:
             raw.command(stmt, settings=client._settings())
         assert "readonly" in str(info.value).lower() or "read-only" in str(info.value).lower()
+
+
+def test_the_embedded_handle_is_read_only_for_its_life(desk_client, desk_url):
+    """The embedded engine's handle holds the settings (SET once, readonly last), not each query: a
+    statement on it, with no settings of its own, can neither write nor lift the time limit."""
+    client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
+    assert client.query_arrow("SELECT getSetting('readonly') AS r").column("r")[0].as_py() == 1
+    raw = client._client_for("primary")
+    for stmt in (
+        "CREATE TABLE default.handle_should_not_exist (x UInt8) ENGINE = Memory",
+        "SELECT 1 SETTINGS max_execution_time = 0",
+        "SET readonly = 0",
+    ):
+        with pytest.raises(Exception) as info:
+            raw.command(stmt)
+        assert "164" in str(info.value) or "readonly" in str(info.value).lower(), stmt
+    assert desk_client.query("EXISTS TABLE default.handle_should_not_exist").result_rows[0][0] == 0
+
+
+def test_a_user_already_read_only_is_not_sent_readonly():
+    from clickhouse_connect.driver.models import SettingDef
+
+    class Server:
+        server_settings = {
+            "readonly": SettingDef("readonly", "2", 1),
+            "max_execution_time": SettingDef("max_execution_time", "0", 0),
+            "join_use_nulls": SettingDef("join_use_nulls", "0", 0),
+        }
+
+    client = DeskClient(ClientSettings(primary=endpoint_from_url("http://h/db"), query_time_limit_s=7))
+    assert client._settings(Server()) == {"max_execution_time": 7, "join_use_nulls": 1}
+    assert list(client._settings())[-1] == "readonly"  # a writable user: readonly=1, set last

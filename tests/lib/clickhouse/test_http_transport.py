@@ -10,10 +10,12 @@ background while the secondary answers.
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.ipc
@@ -55,7 +57,8 @@ def test_same_statement_same_rows_over_http_and_embedded(remote, desk_url):
     user, sql, settings = remote.queries[-1]
     assert user == "reader" and "{coin:String}" in sql  # bound on the server, never spliced
     # the dashboard's limits travel as settings in the URL
-    assert settings["readonly"] == "2" and settings["max_execution_time"] == "2" and settings["join_use_nulls"] == "1"
+    assert settings["readonly"] == "1" and settings["max_execution_time"] == "2" and settings["join_use_nulls"] == "1"
+    assert list(settings)[-1] == "readonly"  # last: the embedded engine applies a SETTINGS clause in order
 
 
 def test_arrowstream_and_error_bodies_are_clickhouse_shaped(remote):
@@ -212,3 +215,101 @@ def test_hung_primary_is_probed_in_the_background_while_the_secondary_answers(de
             time.sleep(0.2)
         assert client.active == "primary"  # the probe closed the circuit; queries are back
         assert any("probe" in q for q in primary.sql_seen())
+
+
+# ------------------------------------------------------- the README's dashboard user
+#
+# The README recommends a user whose settings profile is readonly = 1 holding the dashboard's own
+# values. Its settings are read from the README itself and given to the stand-in's user, which the
+# engine then checks every request against (chdb cannot run CREATE SETTINGS PROFILE: no writable
+# access storage). Before, the app sent readonly=2 with every query: on such a user every query failed.
+
+README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+
+
+def readme_profile() -> dict[str, str]:
+    block = re.search(r"CREATE SETTINGS PROFILE desk_dashboard_profile SETTINGS(.*?);", README, re.S)
+    assert block, "README lost its CREATE SETTINGS PROFILE"
+    body = re.sub(r"--[^\n]*", "", block.group(1))
+    pairs = [p.strip() for p in body.split(",") if p.strip()]
+    return dict(re.fullmatch(r"(\w+)\s*=\s*(\w+)", p).groups() for p in pairs)  # type: ignore[union-attr]
+
+
+def profile_client(srv: HttpClickHouse, limit: int = 20) -> DeskClient:
+    return DeskClient(
+        ClientSettings(
+            primary=endpoint_from_url(srv.url("desk_dashboard")), connect_timeout_s=1, query_time_limit_s=limit
+        )
+    )
+
+
+@pytest.fixture
+def as_dashboard_user(desk_client):
+    profile = readme_profile()
+    users = {"reader": "reader-pw", "desk_dashboard": "dash-pw"}
+    with http_clickhouse(str(DESK_PATH), users=users, profiles={"desk_dashboard": profile}) as srv:
+        yield srv, profile
+
+
+def test_the_readme_profile_is_readonly_1_and_holds_the_apps_settings():
+    profile = readme_profile()
+    assert profile["readonly"] == "1"  # not 2: a query must not be able to change its limits
+    assert "CHANGEABLE_IN_READONLY" not in README[README.index("CREATE SETTINGS PROFILE") :][:400]
+    client = DeskClient(ClientSettings(primary=endpoint_from_url("http://h/db"), query_time_limit_s=20))
+    sent = client._settings()
+    assert {k: str(v) for k, v in sent.items() if k != "readonly"} == {
+        k: v for k, v in profile.items() if k in sent and k != "readonly"
+    }
+
+
+def test_the_app_runs_as_the_readme_user_and_changes_no_setting(as_dashboard_user):
+    srv, profile = as_dashboard_user
+    client = profile_client(srv)
+    table = client.query_arrow(SQL, PARAMS)
+    assert table.num_rows == 1 and table.column("n")[0].as_py() > 0
+    for _user, _sql, sent in srv.queries:
+        assert "readonly" not in sent  # a read-only profile's readonly cannot be changed, not even tightened
+        assert all(profile.get(k, v) == v for k, v in sent.items()), sent  # nothing differs from the profile
+
+
+def test_as_the_readme_user_the_server_refuses_what_the_gate_would(as_dashboard_user):
+    srv, _ = as_dashboard_user
+    raw = profile_client(srv)._client_for("primary")
+    for statement in (
+        "SELECT count() FROM numbers(10) SETTINGS max_execution_time = 0",
+        "SELECT 1 SETTINGS readonly = 0",
+        "CREATE TABLE default.profile_should_not_exist (x UInt8) ENGINE = Memory",
+    ):
+        with pytest.raises(Exception) as info:
+            raw.query(statement)
+        assert "164" in str(info.value) or "readonly" in str(info.value).lower(), statement
+
+
+def test_before_the_app_sent_readonly_2_which_that_user_refuses(as_dashboard_user):
+    srv, _ = as_dashboard_user
+    raw = profile_client(srv)._client_for("primary")
+    with pytest.raises(Exception) as info:
+        raw.query_arrow("SELECT 1 AS x", settings={"readonly": 2})
+    assert "readonly" in str(info.value).lower()
+
+
+def test_a_stricter_profile_limit_is_kept(desk_client):
+    profile = {**readme_profile(), "max_execution_time": "5"}
+    with http_clickhouse(str(DESK_PATH), users={"d": "pw"}, profiles={"d": profile}) as srv:
+        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url("d")), query_time_limit_s=20))
+        assert client.query_arrow("SELECT 3 AS x").column("x")[0].as_py() == 3
+        assert "max_execution_time" not in srv.queries[-1][2]
+
+
+@pytest.mark.parametrize(
+    "change,setting",
+    [({"join_use_nulls": "0"}, "join_use_nulls"), ({"max_execution_time": "0"}, "max_execution_time")],
+)
+def test_a_profile_the_app_cannot_use_is_a_configuration_error_naming_the_setting(desk_client, change, setting):
+    profile = {**readme_profile(), **change}
+    with http_clickhouse(str(DESK_PATH), users={"d": "pw"}, profiles={"d": profile}) as srv:
+        client = DeskClient(ClientSettings(primary=endpoint_from_url(srv.url("d")), query_time_limit_s=20))
+        with pytest.raises(QueryFailed) as info:
+            client.query_arrow("SELECT 3 AS x")
+        assert info.value.kind == "config" and setting in info.value.detail and "README" in info.value.detail
+        assert not any(q == "SELECT 3 AS x" for q in srv.sql_seen())

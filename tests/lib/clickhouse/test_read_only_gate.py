@@ -250,3 +250,100 @@ def test_the_app_ships_statements_to_check():
 @pytest.mark.parametrize("name,sql", SHIPPED, ids=[n for n, _ in SHIPPED])
 def test_every_shipped_statement_passes_the_gate(name, sql):
     ensure_read_only(sql)
+
+
+# ------------------------------------- every comment form ClickHouse's lexer accepts
+#
+# ClickHouse (src/Parsers/Lexer.cpp) reads `-- …`, `// …`, `# …` and `#!…` to the end of the line,
+# nests `/* … */`, and skips Unicode spaces including the zero-width ones. Before, the gate knew
+# only `--` and flat `/* */`: each statement below hid its call or its clause from it and ran on
+# chdb and over HTTP (file() read a file, SETTINGS lifted the time limit, INTO OUTFILE wrote one).
+
+HIDDEN = {
+    "file_behind_hash_bang": ("SELECT * FROM file #!\n('/etc/hostname', 'LineAsString')", "file()"),
+    "url_behind_hash_space": ("SELECT * FROM url # x\n('http://127.0.0.1:1/x', 'LineAsString')", "url()"),
+    "settings_behind_hash_bang": ("SELECT count() FROM numbers(10) SETTINGS max_execution_time #!\n= 0", "SETTINGS"),
+    "outfile_behind_hash_bang": ("SELECT 1 AS x INTO #!\nOUTFILE '{out}'", "OUTFILE"),
+    "file_behind_slash_slash": ("SELECT * FROM file //\n('/etc/hostname', 'LineAsString')", "file()"),
+    "file_after_nested_comment": ("SELECT 1 /* /* */ ' */ FROM file('/etc/hostname', 'LineAsString') -- '", "file()"),
+    "file_behind_zero_width_space": ("SELECT * FROM file\u200b('/etc/hostname', 'LineAsString')", "file()"),
+    "file_behind_byte_order_mark": ("SELECT * FROM file\ufeff('/etc/hostname', 'LineAsString')", "file()"),
+}
+
+
+@pytest.mark.parametrize("name", list(HIDDEN))
+def test_a_call_hidden_behind_any_clickhouse_comment_or_space_is_refused(name, tmp_path):
+    sql, what = HIDDEN[name]
+    detail = refused(sql.format(out=tmp_path / "x.tsv"))
+    assert what in detail, detail
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "# a shell-style comment\nSELECT 1 AS x",
+        "#!/usr/bin/env clickhouse-local\nSELECT 1 AS x",
+        "SELECT 1 AS x // trailing",
+        "SELECT /* outer /* inner */ still a comment */ 1 AS x",
+        "SELECT\u00a01\u2003AS\u200bx",  # the spaces a copy from a word processor carries
+        "SELECT 'a # b // c /* d' AS s",
+    ],
+)
+def test_comments_and_spaces_the_server_accepts_pass(sql):
+    ensure_read_only(sql)
+
+
+@pytest.mark.parametrize(
+    "sql,why",
+    [
+        ("SELECT 1 #x", "'#'"),
+        ("SELECT 1 /* /* */", "unterminated comment"),
+        ("SELECT 1 \u1680 AS x", "U+1680"),  # a Unicode space ClickHouse does not skip: the server would fail too
+        ("SELECT 1\x00", "U+0000"),
+    ],
+)
+def test_what_the_server_lexes_differently_is_refused(sql, why):
+    assert why in refused(sql)
+
+
+def test_nested_comments_are_one_token():
+    assert [t.text for t in tokenize("SELECT /* a /* b */ c */ 1")] == ["SELECT", "1"]
+
+
+def _ran_on_the_engine(desk_client, sql: str) -> None:
+    """Before: the engine itself accepts the statement (the hidden part is code to ClickHouse)."""
+    if "url" in sql:  # would open a connection: parse it only
+        desk_client.query("EXPLAIN AST " + sql)
+    else:
+        assert desk_client.query(sql, settings={"readonly": 0}).result_rows is not None
+
+
+@pytest.mark.parametrize("name", list(HIDDEN))
+def test_the_engine_runs_them_and_the_embedded_choke_point_refuses(desk_client, desk_url, name, tmp_path):
+    sql = HIDDEN[name][0].format(out=tmp_path / "x.tsv")
+    if "OUTFILE" not in sql:
+        _ran_on_the_engine(desk_client, sql)
+    client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
+    with pytest.raises(QueryFailed) as info:
+        client.query_arrow(sql)
+    assert info.value.kind == "readonly"
+    assert not (tmp_path / "x.tsv").exists()
+
+
+@pytest.mark.parametrize("name", list(HIDDEN))
+def test_over_http_the_choke_point_refuses_before_anything_is_sent(desk_client, name, tmp_path):
+    from lib.clickhouse.endpoints import ClientSettings, endpoint_from_url
+    from tests.conftest import DESK_PATH
+    from tests.http_clickhouse import http_clickhouse
+
+    sql = HIDDEN[name][0].format(out=tmp_path / "x.tsv")
+    with http_clickhouse(str(DESK_PATH)) as srv:
+        client = DeskClient(
+            ClientSettings(primary=endpoint_from_url(srv.url()), connect_timeout_s=1, query_time_limit_s=5)
+        )
+        assert client.query_arrow("SELECT 1 AS x").column("x")[0].as_py() == 1
+        with pytest.raises(QueryFailed) as info:
+            client.query_arrow(sql)
+        assert info.value.kind == "readonly"
+        assert sql not in srv.sql_seen() and not any("hostname" in q or "OUTFILE" in q for q in srv.sql_seen())
+    assert not (tmp_path / "x.tsv").exists()

@@ -11,6 +11,7 @@ import pytest
 from lib import config
 from lib.tracking import classification as te
 from lib.tracking import lag as el
+from tests.apptest_support import shown
 
 D1, D2, D3, D4 = date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 7), date(2025, 12, 8)
 
@@ -173,7 +174,7 @@ def test_tracking_cost_in_dollars_and_bp():
 
 def test_verdict_markdown():
     v = el.day_verdict({0: 0.07, 1: 0.004, 2: 0.019, 3: 0.06}, 1, None, -0.0005, 2_000_000.0)
-    md = v.to_markdown()
+    md = shown(v.to_markdown())
     assert md.startswith("**Verdict: one-day timing slip.** The book matched the D−1 targets")
     assert "**What the tracking cost:**" in md and "−$1,000" in md
     assert v.cost_usd == pytest.approx(-1000.0) and v.cost_bp == pytest.approx(-5.0)

@@ -25,6 +25,7 @@ from lib.tracking.classification import (
     WRONG_DIRECTION,
 )
 from lib.tracking.story import MINUS_SIGN
+from tests.apptest_support import shown
 from tests.lib.tracking.test_classification import DEC7, book, frame  # noqa: F401, F811 (book is a fixture)
 
 
@@ -181,10 +182,10 @@ def test_te_comparison_boundaries():
 
 def test_day_story_markdown_and_edge_cases(dec7):
     story = stories.day_story(dt.datetime(2025, 12, 7, 2), dec7)
-    md = story.to_markdown()
+    md = shown(story.to_markdown())
     assert md.startswith("**2025-12-07 — Book aligned in direction; 3 missing positions (ARB, WLD, BCH)")
     assert md.count("\n- ") == len(story.bullets)
-    assert "MISSING\\_POSITION 3" in md  # markdown-escaped underscores
+    assert "MISSING\\_POSITION 3" in story.to_markdown()  # markdown-escaped underscores
 
     empty = stories.day_story("2025-12-07", te.classify(frame([])))
     assert empty.headline == "No symbols in snapshot"
