@@ -121,9 +121,10 @@ def stray_rows(df: pl.DataFrame | None, rule: str) -> None:
         st.caption(f"Inception {when}: no row is dated before it. Inception is {fmt.md_text(rule)}.")
         return
     first = bad["first_stray"].drop_nulls().min()
+    first = first if isinstance(first, datetime) else None
     st.warning(
         f"**{int(bad['n_stray'].sum())} row(s) dated before the desk's inception** ({when}) in {bad.height} "
-        f"table(s), the oldest on {fmt.utc(first)[:10] if isinstance(first, datetime) else fmt.MISSING}: they "
+        f"table(s), the oldest on {fmt.utc(first)}: they "
         "are not a start mark, the first day of the *All* range or the start of *PnL since inception*. "
         f"Inception is {fmt.md_text(rule)}.",
         icon=":material/history:",
