@@ -140,7 +140,8 @@ FUTURE_SKEW_S = 300
 # (or `inception` in [connections.clickhouse]) fixes the date instead (lib.clickhouse.endpoints.resolve_settings
 # picks the source; a bad DESK_INCEPTION is reported by check_environment).
 INCEPTION_MAX_GAP_DAYS = 30
-DESK_INCEPTION = _env_date("DESK_INCEPTION", "the desk's inception: PnL since inception starts there")
+# checked here so check_environment names a bad value at start-up; resolve_settings reads the environment it is given
+_env_date("DESK_INCEPTION", "the desk's inception: PnL since inception starts there")
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
 POSITIONS_MARK_MAX_AGE_MIN = (
     120  # PnL decomposition: a positions round further than this from an equity mark is not its mark

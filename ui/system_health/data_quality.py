@@ -136,8 +136,8 @@ def stray_rows(df: pl.DataFrame | None, rule: str) -> None:
         column_config={
             "table_key": "table",
             "n_stray": "rows before inception",
-            "first_stray": st.column_config.DatetimeColumn("oldest (UTC)"),
-            "last_stray": st.column_config.DatetimeColumn("newest (UTC)"),
+            "first_stray": st.column_config.DatetimeColumn("oldest (UTC)", format="YYYY-MM-DD HH:mm"),
+            "last_stray": st.column_config.DatetimeColumn("newest (UTC)", format="YYYY-MM-DD HH:mm"),
         },
     )
 
