@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from lib.demo import seed_client
-from queries.book import accounts, overview, risk, trades
+from queries.book import accounts, overview, positions, risk, trades
 from queries.engine import drift
 from queries.engine.run import use_client
 from queries.health import odd_data
@@ -77,6 +77,8 @@ QUERIES = [
     ("fills page", trades.fills_page, (SPAN[0].date(), SPAN[1].date())),
     ("coin execution", trades.coin_execution, (SPAN[0].date(), SPAN[1].date())),
     ("headline PnL", overview.headline_pnl, ()),
+    ("PnL decomposition", overview.pnl_window, (SPAN[0].date(), SPAN[1].date())),  # funding with NULL accounts
+    ("exchange positions", positions.exchange_positions_at, (SPAN[1].date(), 11)),  # the round with NULL coins
     ("equity now", overview.equity_now, ()),
     ("TE timeline", tracking_error.timeline, (DAY, DAY, 2)),
     ("newest account risk", risk.latest_account_risk, ()),
