@@ -62,6 +62,7 @@ def outage(reason: str) -> alerts.LiveInputs:
         position_risk=gone,
         clickhouse_error=reason,
         model_band=gone,
+        equity_now=gone,
     )
 
 
@@ -167,6 +168,8 @@ def gather() -> alerts.LiveInputs:
         else no_day
     )
     model_band = load(model_book_band, as_of, what="live against the model book") if as_of else no_day
+    equity = load(overview.equity_now, what="equity at the newest account snapshot")
+    equity_now = pnl.equity_now(equity) if isinstance(equity, pl.DataFrame) else equity
     return alerts.LiveInputs(
         as_of_frame=as_of_frame,
         monitors=monitors,
@@ -187,6 +190,7 @@ def gather() -> alerts.LiveInputs:
         rebalance=progress,
         preflight=next_check,
         model_band=model_band,
+        equity_now=equity_now,
     )
 
 

@@ -45,7 +45,8 @@ class DeskClock:
 
     `as_of`: the newest account snapshot, never after `server_now` (None: no account snapshot, or unknown).
     `server_now`: ClickHouse's own clock when it answered (None when it did not).
-    `positions_ts`: the newest positions snapshot. `first_day`: the first UTC day with an account snapshot.
+    `positions_ts`: the newest positions snapshot. `first_day`: the UTC day of the desk's inception (the first
+    account snapshot of the continuous history, or the configured date: queries/engine/inception.py).
     """
 
     as_of: datetime | None
@@ -60,12 +61,12 @@ class DeskClock:
 
 
 def from_data_as_of(row: dict | None) -> DeskClock:
-    """The clock from one `data_as_of` row (account_ts, first_account_ts, positions_ts, server_now)."""
+    """The clock from one `data_as_of` row (account_ts, inception_ts, positions_ts, server_now)."""
     row = row or {}
     server_now = real(row.get("server_now"))
     account_ts = real(row.get("account_ts"))
     as_of = min(account_ts, server_now) if account_ts and server_now else account_ts
-    first = real(row.get("first_account_ts"))
+    first = real(row.get("inception_ts"))
     return DeskClock(as_of, server_now, real(row.get("positions_ts")), first.date() if first else None)
 
 

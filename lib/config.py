@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
@@ -44,6 +45,30 @@ def _env_number(name: str, default: float, lo: float, hi: float, what: str, whol
 
 def _env_int(name: str, default: int, lo: int, hi: int, what: str) -> int:
     return int(_env_number(name, default, lo, hi, what, whole=True))
+
+
+EARLIEST_DATE = date(2015, 1, 1)  # no desk data before this (lib.inputs.MIN_DATE: the same bound for URL dates)
+
+
+def _env_date(name: str, what: str) -> date | None:
+    """`name` from the environment as an ISO date (ASCII digits, a real day from EARLIEST_DATE on), else None
+    (recorded when set but unusable). lib.inputs.parse_date applies the same rule to the other sources."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    value = None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            value = None
+    if value is None or not EARLIEST_DATE <= value <= date.today():
+        _env_problems.append(
+            f"{name}={raw[:40]!r} is not a date from {EARLIEST_DATE} to today ({what}; e.g. {name}=2025-03-01)"
+        )
+        return None
+    return value
 
 
 # The embedded demo desk (nothing configured). DESK_DEMO_PATH moves it (tests, a second checkout);
@@ -110,6 +135,13 @@ HOURLY_CHART_MAX_DAYS = 31  # equity/exposure charts: hourly points up to this r
 # A row dated later than the server's now + this is "in the future" (a bad clock or a bad row): it
 # never sets "data as of" or a page's default range, and System Health counts it.
 FUTURE_SKEW_S = 300
+# Inception (queries/engine/inception.py): the history starts after the last gap longer than this between two days
+# with account snapshots; an older row is a stray (never a start mark, counted on System Health). DESK_INCEPTION
+# (or `inception` in [connections.clickhouse]) fixes the date instead (lib.clickhouse.endpoints.resolve_settings
+# picks the source; a bad DESK_INCEPTION is reported by check_environment).
+INCEPTION_MAX_GAP_DAYS = 30
+# checked here so check_environment names a bad value at start-up; resolve_settings reads the environment it is given
+_env_date("DESK_INCEPTION", "the desk's inception: PnL since inception starts there")
 EQUITY_LOOKBACK_DAYS = 7  # how far before a window an equity/positions mark may be looked up
 POSITIONS_MARK_MAX_AGE_MIN = (
     120  # PnL decomposition: a positions round further than this from an equity mark is not its mark
@@ -270,6 +302,11 @@ PREFLIGHT_FINAL_CHECK_MIN = 30  # the checks are run again this many minutes bef
 PREFLIGHT_LARGEST_CHANGES = 5  # largest weight changes listed
 
 # --- query safety ---------------------------------------------------------
+# The oldest ClickHouse server (major, minor) the queries are tested against; System Health warns below it (an older
+# server may refuse a statement or read it differently). Tested: every test runs on the embedded engine of chdb 4.4.0
+# (requirements.txt), ClickHouse 26.9.2.1; the HTTP stand-in (tests/http_clickhouse.py) passes version() through to
+# that same engine, so it reports 26.9.2.1 too. Lower this only after running the suite against the older server.
+OLDEST_TESTED_SERVER_VERSION = (26, 9)
 QUERY_TIME_LIMIT_S = _env_int("DESK_QUERY_TIME_LIMIT_S", 20, 1, 3600, "the query time limit in seconds")
 CONNECT_TIMEOUT_S = _env_int("DESK_CONNECT_TIMEOUT_S", 5, 1, 3600, "the connect timeout in seconds")
 
@@ -400,6 +437,6 @@ if REGIME_TREND_DOWN >= REGIME_TREND_UP:
 
 
 def check_environment() -> None:
-    """Raise ConfigError naming every DESK_* number of the environment that could not be used."""
+    """Raise ConfigError naming every DESK_* number (or date) of the environment that could not be used."""
     if ENV_PROBLEMS:
         raise ConfigError("; ".join(ENV_PROBLEMS))

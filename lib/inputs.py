@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from lib import config
 
-MIN_DATE = date(2015, 1, 1)
+MIN_DATE = config.EARLIEST_DATE
 MAX_RANGE_DAYS = 3 * 366
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would take '²' and '٣')
 # a perp coin (BTC, kPEPE), a spot pair (PURR/USDC) or a spot index (@107)
@@ -354,3 +354,15 @@ def parse_target_set(raw: object) -> str:
     if text not in TARGET_SETS:
         raise InputError(f"targets must be today or next, not {text[:20]!r}")
     return text
+
+
+_SERVER_VERSION = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})(\.[0-9]{1,9}){0,2}")  # 24.8.4.13, ASCII digits only
+
+
+def parse_server_version(raw: object) -> tuple[int, int]:
+    """(major, minor) of what `SELECT version()` answered ('24.8.4.13' -> (24, 8))."""
+    text = str(raw if raw is not None else "").strip()
+    m = _SERVER_VERSION.fullmatch(text)
+    if not m:
+        raise InputError(f"the server version {text[:40]!r} is not like 24.8.4.13")
+    return int(m.group(1)), int(m.group(2))

@@ -13,7 +13,7 @@ from lib.inputs import parse_trend_band
 from queries.book import overview, regimes, risk
 from queries.health import health
 from queries.tracking import tracking_error
-from ui import alerts_panel, layout, links
+from ui import alerts_panel, layout, links, odd_rows
 from ui.data import empty_note, load, load_optional
 from ui.overview import model_book as model_book_line
 from ui.overview import rebalance as rebalance_panel
@@ -29,6 +29,7 @@ router.guard()  # first: a direct link on a fresh server reruns through app.py (
 st.title("Overview")
 sidebar = selection()
 data_as_of_line(sidebar.as_of)
+odd_rows.null_key_note(("account", "trades", "positions", "funding", "ledger"))  # rows left out for an empty (NULL) key
 start, end = sidebar.start, sidebar.end
 
 # --- health badge, linking to System Health -------------------------------------------------
@@ -52,7 +53,12 @@ link_column.page_link(
 )
 
 # --- headline metrics -------------------------------------------------------------------------
-sections.pnl_metrics(views.headline_windows(load(overview.headline_pnl, what="headline PnL")))
+equity_now = pnl.equity_now(load(overview.equity_now, what="equity now"))
+sections.pnl_metrics(
+    views.headline_windows(load(overview.headline_pnl, what="headline PnL")),
+    equity_now,
+    views.equity_warning(equity_now),
+)
 exposure = load(overview.latest_exposure, what="latest exposure")
 snapshot_day = clock.latest_complete_day(sidebar.as_of, config.DEFAULT_SNAPSHOT_HOUR) if sidebar.as_of else None
 timeline = None

@@ -12,7 +12,7 @@ from lib.tracking import classification as te
 from lib.tracking import snapshot as te_snapshot
 from queries.book import positions, risk
 from queries.tracking import tracking_error
-from ui import layout, links, mandate
+from ui import layout, links, mandate, odd_rows
 from ui.data import empty_note, load
 from ui.positions import data_quality, sections, views
 from ui.positions import risk as risk_panel
@@ -28,6 +28,7 @@ st.title("Positions")
 sidebar = selection()
 as_of = sidebar.as_of
 data_as_of_line(as_of)
+odd_rows.null_key_note(("positions", "trades", "targets", "klines"))  # rows left out for an empty (NULL) key
 
 # --- selection: holdings date, snapshot hour (URL: date, hour), thresholds -------------
 default_day, default_hour = clock.latest_complete(as_of)

@@ -151,6 +151,8 @@ def panels(as_of: datetime | None) -> None:
     sections.clickhouse_panel(desk_client(), ping)
     data_quality.contract_table(load(contract.contract_check, what="Data contract check"))
     data_quality.future_rows(load(odd_data.future_rows, what="Rows dated in the future"))
+    data_quality.stray_rows(load(odd_data.stray_rows, what="Rows dated before inception"), odd_data.inception_rule())
+    data_quality.null_key_rows(load(odd_data.null_key_rows, what="Rows with an empty key"))
 
     with top:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)

@@ -11,7 +11,7 @@ from lib.rebalance import checks as rebalance_checks
 from lib.tracking import daily as te_daily
 from queries.book import orders
 from queries.tracking import tracking_error
-from ui import layout, links, mandate, plot
+from ui import layout, links, mandate, odd_rows, plot
 from ui.data import load
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
@@ -26,6 +26,7 @@ router.guard()  # first: a direct link on a fresh server reruns through app.py (
 st.title("Tracking Error")
 sidebar = selection()
 data_as_of_line(sidebar.as_of)
+odd_rows.null_key_note(("trades", "targets", "klines", "account"))  # rows left out for an empty (NULL) key
 
 # --- selection: global range (sidebar), snapshot hour, ex-post window, thresholds ---------------
 start, end = sidebar.start, sidebar.end

@@ -18,7 +18,7 @@ from lib.inputs import (
     parse_sort,
 )
 from queries.book import orders, trades
-from ui import layout, links
+from ui import layout, links, odd_rows
 from ui.data import empty_note, load, load_optional
 from ui.overview import rebalance as rebalance_panel
 from ui.shell import router
@@ -38,6 +38,7 @@ url_coin = url_value("coin", parse_coin, None)
 intraday = (window_start, window_end) != (start, end)
 span = f"the 24 h {fmt.utc(window_start)} – {fmt.utc(window_end)}" if intraday else f"the UTC days {start} – {end}"
 st.caption(f"Fills of {span} (sidebar range), each counted once even when the sync delivered it twice.")
+odd_rows.null_key_note(("trades",))  # rows left out for an empty (NULL) key
 
 # --- the range at a glance -------------------------------------------------------------------
 NO_FILTER = ((), (), (), "")  # same cache key as the unfiltered fills tab

@@ -25,6 +25,8 @@ page), "reset" (close the socket without an answer). `deny("binance")` makes
 every query that names that database (directly or through an
 `{x:Identifier}` parameter) fail with 497 ACCESS_DENIED, as a user without
 `SELECT ON binance.*` would. `stop()` closes the port (connection refused).
+`server.server_version = "18.16.1.1"` makes it report another server version: `version()` in every statement
+(the driver's own start-up query included) answers that string, as an old server would.
 
 `profiles={"user": {"readonly": "1", ...}}` gives a user a settings profile: its settings are SET on the
 request's handle before the URL's (readonly last), so the engine checks the URL's settings against them
@@ -102,6 +104,7 @@ class HttpClickHouse:
         self.profiles = dict(profiles or {})
         self.mode = "ok"
         self.denied: set[str] = set()
+        self.server_version: str | None = None  # None: version() is the engine's own
         self.queries: list[tuple[str, str, dict[str, str]]] = []  # (user, sql, settings) of every query run
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -170,6 +173,9 @@ class HttpClickHouse:
         fmt = params.get("default_format") or "TabSeparated"
         settings = {k: v for k, v in params.items() if k not in TRANSPORT and not k.startswith("param_")}
         bind = {k[len("param_") :]: v for k, v in params.items() if k.startswith("param_")}
+        if self.server_version is not None:  # an older server: version() answers what it is told (a plain literal)
+            literal = "'" + re.sub(r"[^0-9.]", "", self.server_version) + "'"
+            sql = re.sub(r"\bversion\(\s*\)", literal, sql, flags=re.I)
         conn = chdb.connect(self.engine_path)  # a fresh handle: settings live for this request only
         try:
             if params.get("database"):

@@ -23,6 +23,9 @@ BAD = [
     ("DESK_REGIME_TREND_DOWN", "nan", "a number from -1 to -0.0001"),
     ("DESK_DEMO_TICK_S", "fast", "a number from 1 to 60"),
     ("DESK_DEMO_REBUILD_DAYS", "-3", "a number from 0 to 3650"),
+    ("DESK_INCEPTION", "2025-13-01", "a date from 2015-01-01 to today"),
+    ("DESK_INCEPTION", "２０２５-03-01", "a date from 2015-01-01 to today"),
+    ("DESK_INCEPTION", "2014-12-31", "a date from 2015-01-01 to today"),
 ]
 
 

@@ -85,3 +85,22 @@ def test_missing_grant_fails_only_the_panels_that_read_it(run_page, remote, page
     assert "Data as of 2025-12-15" in texts(at, "main")
     if page == "pages/system_health.py":  # the ping, the monitors and the synced tables all answer
         assert "Server version" in texts(at, "main") and len(at.main.dataframe) >= 2
+
+
+def test_an_old_server_version_is_named_and_warned_about(run_page, remote):
+    """Issue 25 §2: a server reporting 18.16 was accepted without a word. System Health's ClickHouse panel shows
+    the version and warns that it is older than any tested server (config.OLDEST_TESTED_SERVER_VERSION)."""
+    remote.server_version = "18.16.1.1"
+    at, _ = run_page("pages/system_health.py", {"CLICKHOUSE_URL": remote.url()})
+    assert_clean(at, "System Health")
+    assert shown({m.label: m.value for m in at.metric}["Server version"]) == "18.16.1.1"
+    warn = [shown(w.value) for w in at.warning if w.value.startswith("**Untested server version")]
+    assert (
+        warn
+        and warn[0].startswith("**Untested server version 18.16.1.1.**")
+        and "ClickHouse 18.16 is older than any server the queries are tested against" in warn[0]
+    ), warn
+    assert "(26.9 and later)" in warn[0]
+    remote.server_version = None  # the engine's own version: tested, no warning
+    at, _ = run_page("pages/system_health.py", {"CLICKHOUSE_URL": remote.url()})
+    assert not [w.value for w in at.warning if w.value.startswith("**Untested server version")]

@@ -309,6 +309,13 @@ KNOWN_SAFE: dict[tuple[str, str], str] = {
     ("ui/trades/orders.py", "start"): "a date of the sidebar range",
     ("ui/trades/orders.py", "end"): "a date of the sidebar range",
     ("ui/state.py", "why"): "url_replaced's callers pass a sentence of the code",
+    ("ui/odd_rows.py", "'; '.join(parts)"): "lib.health.odd_rows.null_key_parts: counts and contract key column names",
+    (
+        "ui/system_health/data_quality.py",
+        "'; '.join(odd_rows.null_key_parts(counts))",
+    ): "lib.health.odd_rows.null_key_parts: counts and contract key column names",
+    ("ui/system_health/sections.py", "server_version.oldest_tested()"): "config.OLDEST_TESTED_SERVER_VERSION, dotted",
+    ("ui/system_health/sections.py", "untested"): "server_version.untested_warning: parsed integers and constants",
     ("ui/tracking_error/shortfall.py", "'  \\n'.join(view.lines)"): "_view escapes every line it builds from data",
     ("ui/alerts_panel.py", "line"): "counts per alert state (STATE_ORDER constants)",
     ("ui/overview/sections.py", "label"): "pnl.window_label: a window name and dates",

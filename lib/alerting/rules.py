@@ -76,6 +76,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("drawdown", "Risk", CRITICAL, "Drawdown beyond threshold"),
     RuleSpec("margin_used", "Risk", WARNING, "Margin used above threshold"),
     RuleSpec("liquidation_near", "Risk", CRITICAL, "Position near its liquidation price"),
+    RuleSpec("equity_not_positive", "Risk", CRITICAL, "Account equity at or below zero, or missing"),
     RuleSpec(
         "model_band", "Tracking", WARNING, "Live book outside its band against the model book", "model_band_pending_min"
     ),
@@ -793,6 +794,37 @@ def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, floa
     ]
 
 
+def equity_not_positive(now: pnl.EquityNow | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
+    """The equity at the newest account snapshot (lib.book.pnl.equity_now, Overview's "Equity (AUM)") at or
+    below zero, or missing; `since` is the first snapshot after the last positive one."""
+    if isinstance(now, Unavailable):
+        return [not_evaluated("equity_not_positive", now.reason)]
+    if now is None or now.ts is None:
+        return [not_evaluated("equity_not_positive", "no account snapshot")]
+    last = (
+        f"last positive equity {fmt.usd(now.last_usable_equity)} at {fmt.utc(now.last_usable_ts)}"
+        if now.last_usable_ts is not None
+        else "no positive equity in the account snapshots"
+    )
+    if now.usable:
+        return [RuleResult("equity_not_positive", OK, f"Equity {fmt.usd(now.equity)} at {fmt.utc(now.ts)}")]
+    subject = (
+        f"The newest account snapshot has no equity ({fmt.utc(now.ts)})"
+        if now.equity is None
+        else f"Account equity {fmt.usd(now.equity)} at {fmt.utc(now.ts)}"
+    )
+    since = now.since or now.ts
+    return [
+        RuleResult(
+            "equity_not_positive",
+            FIRING,
+            subject,
+            f"{now.state} since {fmt.utc(since)}; {last}; returns and PnL end there",
+            since=since,
+        )
+    ]
+
+
 # ---------------------------------------------------------- model book rule
 
 
@@ -857,6 +889,7 @@ class LiveInputs:
     as_of: datetime | None = None
     clickhouse_error: str | None = None
     model_band: Any = None  # lib.model_book.band.Band of the last MODEL_ALERT_DAYS days (or Unavailable)
+    equity_now: pnl.EquityNow | Unavailable | None = None  # lib.book.pnl.equity_now: the newest account snapshot
     rebalance: completions.Completion | Unavailable | None = None  # today's rebalance (answers.rebalance.completion)
     preflight: preflights.Preflight | Unavailable | None = None  # the next targets' checks
 
@@ -893,6 +926,7 @@ def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
     out += drawdown(inputs.equity_daily, t)
     out += margin_used(inputs.account_risk, t)
     out += liquidation_near(inputs.position_risk, t)
+    out += equity_not_positive(inputs.equity_now, t)
     out += model_band(inputs.model_band, t)
     return out
 
@@ -955,6 +989,7 @@ __all__ = [
     "drawdown",
     "margin_used",
     "liquidation_near",
+    "equity_not_positive",
     "model_band",
     "data_stale",
     "monitor_down",

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
@@ -85,6 +86,57 @@ def headline(frame: pl.DataFrame) -> dict[str, dict]:
             "equity_end_ts": r["equity_end_ts"],
         }
     return out
+
+
+# --- equity now: what the account reports, usable as a mark or not --------------
+EQUITY_USABLE, EQUITY_NOT_POSITIVE, EQUITY_MISSING = "usable", "at or below zero", "missing"
+
+
+@dataclass(frozen=True)
+class EquityNow:
+    """The account's equity at its newest snapshot (`queries.book.overview.equity_now`), shown as reported.
+
+    A zero or negative equity is a real report (shown as such, with a warning and the `equity_not_positive`
+    alert); it is not a mark a return or a PnL window can use, so those end at `last_usable_ts`. `since`: the
+    first snapshot after the last usable one (None while the newest equity is usable).
+    """
+
+    ts: datetime | None
+    equity: float | None  # None: missing (NULL, NaN or infinite)
+    last_usable_ts: datetime | None
+    last_usable_equity: float | None
+    since: datetime | None
+
+    @property
+    def usable(self) -> bool:
+        return self.equity is not None and self.equity > 0
+
+    @property
+    def state(self) -> str:
+        if self.equity is None:
+            return EQUITY_MISSING
+        return EQUITY_USABLE if self.equity > 0 else EQUITY_NOT_POSITIVE
+
+
+def _utc(x: Any) -> datetime | None:
+    if not isinstance(x, datetime):
+        return None
+    return x.replace(tzinfo=UTC) if x.tzinfo is None else x.astimezone(UTC)
+
+
+def equity_now(frame: pl.DataFrame | None) -> EquityNow | None:
+    """The one row of `equity_now` as an EquityNow; None when there is no account snapshot."""
+    if frame is None or frame.height == 0:
+        return None
+    r = frame.row(0, named=True)
+    equity = _num(r["equity"])
+    return EquityNow(
+        _utc(r["ts"]),
+        equity,
+        _utc(r["last_usable_ts"]),
+        _positive(r["last_usable_equity"]),
+        None if equity is not None and equity > 0 else _utc(r["unusable_since"]),
+    )
 
 
 # --- equity index and drawdown (computed per snapshot in SQL) ------------------

@@ -38,6 +38,8 @@ _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\((.*?)\)\s*ENGI
 _COLUMN = re.compile(r"^\s*(\w+)\s+(.+?),?\s*$")
 _TIME = re.compile(r"^DateTime(64)?(\((?P<args>.*)\))?$")
 
+NULL_READS_AS_MISSING = "Nullable: a NULL reads as missing"
+NULL_KEY_LEFT_OUT = "Nullable key: rows with NULL here are left out (counted below)"
 # ClickHouse error codes a query gets when a column is missing or of another type.
 SCHEMA_ERROR_CODES = frozenset({16, 43, 44, 47, 53, 70, 169, 386})
 
@@ -150,9 +152,7 @@ def assess(expected_type: str, actual_type: str) -> Verdict:
         notes.append("converted to String")
     if a_null and not e_null:
         notes.append(
-            "Nullable: a NULL number reads as NaN (a bad value, counted)"
-            if fe == "float"
-            else "Nullable: a NULL reads as missing"
+            "Nullable: a NULL number reads as NaN (a bad value, counted)" if fe == "float" else NULL_READS_AS_MISSING
         )
     target = e_base
     if a_null and not e_null and fe == "float":
@@ -189,7 +189,10 @@ def compare(actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str,
                 rows.append({**base, "actual": None, "status": MISSING, "note": "no such column"})
             else:
                 v = assess(typ, remote[col])
-                rows.append({**base, "actual": remote[col], "status": v.status, "note": v.note})
+                note = v.note
+                if col in NULL_KEYS.get(name, ()) and _unwrap(canonical(remote[col]))[1]:
+                    note = note.replace(NULL_READS_AS_MISSING, NULL_KEY_LEFT_OUT)
+                rows.append({**base, "actual": remote[col], "status": v.status, "note": note})
         known = {c for c, _ in cols}
         for col, typ in (remote or {}).items():
             if col not in known:
@@ -207,13 +210,59 @@ def compare(actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str,
     return rows
 
 
-def casts(
-    actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str, str]]
-) -> dict[tuple[str, str], dict[str, str]]:
-    """(db, table) -> {column: SQL reading it as the contract's type} for every compatible drifted column."""
+# The columns statements key on (join, group, de-duplicate, scope by), per logical table. The contract makes them
+# non-Nullable; a remote whose column is Nullable can hold NULLs there, which would silently merge rows (NULL tids
+# collapse into one fill), drop them, or make a phantom account. `rewrite` reads such a table without those rows
+# (and the column as the contract's non-Nullable type); System Health and the pages count them
+# (queries.health.odd_data.null_key_rows).
+NULL_KEYS: Mapping[str, tuple[str, ...]] = {
+    "trades": ("time", "account", "coin", "tid"),
+    "positions": ("ts", "account", "coin"),
+    "account": ("ts", "account"),
+    "funding": ("time", "account", "coin"),
+    "ledger": ("time", "account"),
+    "orders": ("time", "account", "coin"),
+    "targets": ("date", "sym"),
+    "klines": ("open_time", "symbol"),
+}
+
+
+def _not_nullable(t: str) -> str:
+    """`t` without its Nullable wrapper (LowCardinality(Nullable(String)) -> LowCardinality(String))."""
+    return re.sub(r"Nullable\((.*)\)", r"\1", canonical(t), count=1)
+
+
+def _remote(actual: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, str]]:
     found: dict[tuple[str, str], dict[str, str]] = {}
     for r in actual:
         found.setdefault((str(r["database"]), str(r["table"])), {})[str(r["name"])] = str(r["type"])
+    return found
+
+
+def null_keys(
+    actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(db, table) -> the key columns (NULL_KEYS) the remote declares Nullable, for every table with any."""
+    found = _remote(actual)
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for name, keys in NULL_KEYS.items():
+        if name not in tables:
+            continue
+        remote = found.get(tuple(tables[name]), {})  # type: ignore[arg-type]
+        nullable = tuple(c for c in keys if c in remote and _unwrap(canonical(remote[c]))[1] and _IDENT.match(c))
+        if nullable:
+            out[(tables[name][0], tables[name][1])] = nullable
+    return out
+
+
+def casts(
+    actual: Iterable[Mapping[str, Any]], tables: Mapping[str, tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, str]]:
+    """(db, table) -> {column: SQL reading it as the contract's type} for every compatible drifted column.
+
+    A Nullable key column (NULL_KEYS) is read as the contract's non-Nullable type: `rewrite` leaves its NULL rows
+    out before the CAST."""
+    found = _remote(actual)
     out: dict[tuple[str, str], dict[str, str]] = {}
     for name, cols in expected().items():
         if name not in tables:
@@ -223,7 +272,8 @@ def casts(
         remote = found.get(key, {})
         for col, typ in cols:
             if col in remote:
-                v = assess(typ, remote[col])
+                remote_type = _not_nullable(remote[col]) if col in NULL_KEYS.get(name, ()) else remote[col]
+                v = assess(typ, remote_type)
                 if v.status == NORMALISED and v.cast_to and _IDENT.match(col):
                     out.setdefault(key, {})[col] = v.expression(col)
     return out
@@ -232,24 +282,38 @@ def casts(
 _TABLE_REF = re.compile(r"\{(\w+):Identifier\}\.\{(\w+):Identifier\}")
 
 
-def rewrite(sql: str, params: Mapping[str, Any], drift: Mapping[tuple[str, str], Mapping[str, str]]) -> str:
+def rewrite(
+    sql: str,
+    params: Mapping[str, Any],
+    drift: Mapping[tuple[str, str], Mapping[str, str]],
+    null_keys: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+) -> str:
     """Read every drifted table through a subquery that CASTs its drifted columns to the contract.
 
     `SELECT * REPLACE (CAST(col AS T) AS col)` keeps every other column as it is,
     and CAST keeps the primary key usable for a range on the column (a
-    toDateTime64() wrapper would not). A table that matches the contract is
-    read as before, so the statement is unchanged on a conforming remote.
+    toDateTime64() wrapper would not). A table whose key columns are Nullable on the
+    remote (`null_keys`) is read without the rows holding NULL in any of them, filtered
+    in an inner subquery so the CAST never sees a NULL. A table that matches the
+    contract is read as before, so the statement is unchanged on a conforming remote.
     """
-    if not drift:
+    null_keys = null_keys or {}
+    if not drift and not null_keys:
         return sql
 
     def sub(m: re.Match) -> str:
         key = (str(params.get(m.group(1), "")), str(params.get(m.group(2), "")))
-        cols = drift.get(key)
-        if not cols:
+        cols, keys = drift.get(key), null_keys.get(key)
+        if not cols and not keys:
             return m.group(0)
+        source = m.group(0)
+        if keys:
+            where = " AND ".join(f"`{c}` IS NOT NULL" for c in keys)
+            source = f"(SELECT * FROM {source} WHERE {where})"
+        if not cols:
+            return source
         repl = ", ".join(f"{expr} AS `{c}`" for c, expr in cols.items())
-        return f"(SELECT * REPLACE ({repl}) FROM {m.group(0)})"
+        return f"(SELECT * REPLACE ({repl}) FROM {source})"
 
     return _TABLE_REF.sub(sub, sql)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lib import config
+from lib.inputs import InputError, parse_date
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class ClientSettings:
     query_time_limit_s: int = config.QUERY_TIME_LIMIT_S
     connect_timeout_s: int = config.CONNECT_TIMEOUT_S
     table_overrides: Mapping[str, str] = field(default_factory=dict)
+    inception: date | None = None  # the desk's configured inception (queries/engine/inception.py), else computed
 
 
 def resolve_settings(
@@ -151,6 +154,16 @@ def resolve_settings(
         return value
 
     tables = secrets.get("tables") or {}
+    inception_sources: list[tuple[str, Any]] = [
+        ("inception", kwargs.get("inception")),
+        ("DESK_INCEPTION", env.get("DESK_INCEPTION")),
+        ("[connections.clickhouse] inception", secrets.get("inception")),
+    ]
+    where, raw_inception = next(((w, r) for w, r in inception_sources if r), ("inception", None))
+    try:
+        inception = parse_date(raw_inception, where) if raw_inception else None
+    except InputError as err:
+        raise config.ConfigError(f"{err} (the desk's inception date)") from None
     return ClientSettings(
         primary=primary,
         secondary=secondary,
@@ -158,4 +171,5 @@ def resolve_settings(
         query_time_limit_s=_int("query_time_limit_s", config.QUERY_TIME_LIMIT_S),
         connect_timeout_s=_int("connect_timeout_s", config.CONNECT_TIMEOUT_S),
         table_overrides=dict(tables) if isinstance(tables, Mapping) else {},
+        inception=inception,
     )

@@ -205,7 +205,7 @@ def after_rebalance(ticket: Ticket, book: pl.DataFrame, meta: pl.DataFrame | Non
 
 def margin_check(ticket: Ticket, book: pl.DataFrame, meta: pl.DataFrame | None, limits: Mapping[str, float]) -> Check:
     title = "Leverage and margin after the rebalance"
-    if not ticket.has_targets or not ticket.equity:
+    if not ticket.has_targets or not ticket.equity or not ticket.equity > 0:  # zero, negative or NaN: no equity
         return checks.not_evaluated("margin", title, "no equity: the book after the rebalance cannot be valued")
     a = after_rebalance(ticket, book, meta)
     margin_max = float(config.ALERT_THRESHOLDS["margin_used_max"])
@@ -215,7 +215,8 @@ def margin_check(ticket: Ticket, book: pl.DataFrame, meta: pl.DataFrame | None, 
     if a["margin_used_after"] is not None and a["margin_used_after"] > margin_max:
         problems.append(f"margin used {fmt.pct(a['margin_used_after'], 1)} above {fmt.pct(margin_max, 0)}")
     numbers = (
-        f"leverage {a['leverage_after']:.2f}x (≤ {limits['leverage_max']:g}x) · margin used "
+        f"leverage {fmt.MISSING if a['leverage_after'] is None else format(a['leverage_after'], '.2f')}x "
+        f"(≤ {limits['leverage_max']:g}x) · margin used "
         f"{fmt.pct(a['margin_used_after'], 1)} of equity (≤ {fmt.pct(margin_max, 0)}) · notional "
         f"{fmt.usd(a['gross_after'])}"
     )

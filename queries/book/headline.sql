@@ -5,7 +5,8 @@
 --   today  start instant 00:00 UTC of the end mark's day       ("today (UTC day)")
 --   7d     start instant end mark - 7 x 24 h                    ("last 7 x 24 h")
 --   30d    start instant end mark - 30 x 24 h                   ("last 30 x 24 h")
---   all    the first usable snapshot                            ("since <its date>")
+--   all    the first usable snapshot at or after the desk's inception ("since <its date>";
+--          queries/engine/inception.py: a stray old row before a long gap is not the start)
 -- A usable snapshot has account_value finite and > 0.
 --   flows  net deposits (+) / withdrawals (-) reflected after the start mark and at or
 --          before the end mark (the sub-periods of subperiods.sql in the window)
@@ -14,9 +15,11 @@
 -- Reads every usable snapshot once (the since-start return chains all of them). Rows dated
 -- after the server's now + {future_skew_s} seconds are left out (a bad clock or row).
 WITH
+    __INCEPTION_TS__ AS inception_ts,
     (
         SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
         WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+          AND (inception_ts IS NULL OR ts >= inception_ts)
     ) AS lo_ts,
     (
         SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}

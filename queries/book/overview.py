@@ -52,6 +52,60 @@ def headline_pnl() -> pl.DataFrame:
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
+def equity_now() -> pl.DataFrame:
+    """One row: what the account reports at its newest snapshot, whatever it is (docs/NUMBERS.md "Equity now").
+
+    Columns: ts (the newest account snapshot, never a row dated in the future), equity (its account_value, the
+    newest sync winning; NULL when missing or not finite: a zero or negative equity is returned as it is),
+    last_usable_ts / last_usable_equity (the newest snapshot with a finite equity > 0: where the PnL windows and
+    returns end), unusable_since (the first snapshot after that one: since when the equity has been missing or
+    at or below zero; NULL while the newest equity is usable). No account snapshot: no row.
+    """
+    return run(
+        newest.pasted(
+            """
+            WITH
+                __NEWEST_ACCOUNT_TS__ AS now_ts,
+                (
+                    SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
+                    WHERE ts <= now_ts AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+                ) AS usable_ts,
+                newest_row AS
+                (
+                    -- a tuple keeps a NULL equity: argMax would skip it and return an older sync's value
+                    SELECT argMax(tuple(account_value), synced_at).1 AS equity
+                    FROM {account_db:Identifier}.{account_tbl:Identifier}
+                    WHERE ts = now_ts
+                ),
+                last_usable AS
+                (
+                    SELECT argMax(account_value, synced_at) AS equity
+                    FROM {account_db:Identifier}.{account_tbl:Identifier}
+                    WHERE ts = usable_ts AND account_value IS NOT NULL AND isFinite(account_value)
+                      AND account_value > 0
+                )
+            SELECT
+                toDateTime64(now_ts, 3, 'UTC') AS ts,
+                if(n.equity IS NOT NULL AND isFinite(n.equity), n.equity, NULL) AS equity,
+                toDateTime64(usable_ts, 3, 'UTC') AS last_usable_ts,
+                if(usable_ts IS NULL, NULL, (SELECT equity FROM last_usable)) AS last_usable_equity,
+                if(
+                    n.equity IS NOT NULL AND isFinite(n.equity) AND n.equity > 0,
+                    NULL,
+                    (
+                        SELECT toDateTime64(minOrNull(ts), 3, 'UTC') FROM {account_db:Identifier}.{account_tbl:Identifier}
+                        WHERE ts <= now_ts AND (usable_ts IS NULL OR ts > usable_ts)
+                    )
+                ) AS unusable_since
+            FROM newest_row AS n
+            WHERE now_ts > toDateTime64('2000-01-01', 3, 'UTC')
+            """
+        ),
+        **newest.SKEW,
+    )
+
+
+@cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def latest_exposure() -> pl.DataFrame:
     """Gross/net/long/short USD, coin counts and equity at the newest positions round (one row).
 

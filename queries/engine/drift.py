@@ -1,4 +1,5 @@
-"""The casts every read uses when the remote's columns drifted to compatible types.
+"""The casts every read uses when the remote's columns drifted to compatible types, and the Nullable key columns
+whose NULL rows every read leaves out.
 
 `remote_columns` reads `system.columns` for the mapped tables. `drift_casts`
 keeps, per client and endpoint, the CASTs `queries.engine.run.run` puts in front
@@ -30,7 +31,9 @@ ORDER BY database, table, position
 """
 
 _lock = threading.Lock()
-_drift: weakref.WeakKeyDictionary[DeskClient, tuple[str, float, dict, frozenset | None]] = weakref.WeakKeyDictionary()
+_drift: weakref.WeakKeyDictionary[DeskClient, tuple[str, float, dict, frozenset | None, dict]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def remote_columns(c: DeskClient) -> list[dict[str, Any]]:
@@ -40,28 +43,35 @@ def remote_columns(c: DeskClient) -> list[dict[str, Any]]:
     return [r for r in tbl.to_pylist() if (r["database"], r["table"]) in wanted]
 
 
-def _listing(c: DeskClient) -> tuple[dict, frozenset | None]:
-    """(casts, mapped tables present) of this client's endpoint, cached; ({}, None) when unknown."""
+def _listing(c: DeskClient) -> tuple[dict, frozenset | None, dict]:
+    """(casts, mapped tables present, Nullable key columns) of this client's endpoint, cached; ({}, None, {}) when
+    unknown."""
     now = time.monotonic()
     with _lock:
         hit = _drift.get(c)
         if hit is not None and hit[0] == c.active and hit[1] > now:
-            return hit[2], hit[3]
+            return hit[2], hit[3], hit[4]
     try:
         cols = remote_columns(c)
         casts = contract.casts(cols, c.tables.tables)
+        keys = contract.null_keys(cols, c.tables.tables)
         present: frozenset | None = frozenset((r["database"], r["table"]) for r in cols)
         expires = now + DRIFT_TTL_S
     except QueryFailed:
-        casts, present, expires = {}, None, now + DRIFT_RETRY_S
+        casts, keys, present, expires = {}, {}, None, now + DRIFT_RETRY_S
     with _lock:
-        _drift[c] = (c.active, expires, casts, present)
-    return casts, present
+        _drift[c] = (c.active, expires, casts, present, keys)
+    return casts, present, keys
 
 
 def drift_casts(c: DeskClient) -> dict[tuple[str, str], dict[str, str]]:
     """(db, table) -> {column: SQL reading it as the contract's type} of this client's endpoint ({} when unknown)."""
     return _listing(c)[0]
+
+
+def null_key_columns(c: DeskClient) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(db, table) -> its key columns the remote declares Nullable (their NULL rows are left out of every read)."""
+    return _listing(c)[2]
 
 
 def present_tables(c: DeskClient) -> list[str] | None:

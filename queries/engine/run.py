@@ -21,8 +21,8 @@ import polars as pl
 
 from lib.clickhouse.client import DeskClient, default_client
 from lib.clickhouse.contract import rewrite
-from queries.engine import scope
-from queries.engine.drift import drift_casts
+from queries.engine import inception, scope
+from queries.engine.drift import drift_casts, null_key_columns
 
 _override: ContextVar[DeskClient | None] = ContextVar("desk_client_override", default=None)
 _recorder: list[tuple[str, dict[str, Any], int]] | None = None  # set by bench.run only
@@ -73,14 +73,28 @@ def client() -> DeskClient:
 def run(sql: str, **params: Any) -> pl.DataFrame:
     """Execute one read-only statement and return its rows as polars.
 
-    Tables that carry `account` are read in the selected account scope
-    (queries/engine/scope.py). A table whose remote columns drifted to compatible types (lib/clickhouse/contract.py)
-    is read through a subquery that casts them back to the contract's types.
+    `__INCEPTION_TS__` becomes the inception rule (queries/engine/inception.py). Tables that carry `account`
+    are read in the selected account scope (queries/engine/scope.py). A table whose remote columns drifted to
+    compatible types (lib/clickhouse/contract.py) is read through a subquery that casts them back to the contract's
+    types; rows with NULL in a key column (lib.clickhouse.contract.NULL_KEYS) are left out.
     """
+    return _execute(sql, params, keep_null_keys=False)
+
+
+def run_keeping_null_keys(sql: str, **params: Any) -> pl.DataFrame:
+    """`run` for the one statement that counts the rows with a NULL key (queries.health.odd_data.null_key_rows):
+    the tables are read as they are, neither cast (a CAST would turn a NULL into '') nor filtered."""
+    return _execute(sql, params, keep_null_keys=True)
+
+
+def _execute(sql: str, params: dict[str, Any], keep_null_keys: bool) -> pl.DataFrame:
     c = client()
+    sql, inception_params = inception.apply(sql, c.settings)  # before the scope: the rule reads in scope too
+    params = {**inception_params, **params}
     sql, scope_params = scope.apply(sql, params, c.tables, scope.current())
     params = {**params, **scope_params}
-    sql = rewrite(sql, {**c.tables.params(), **params}, drift_casts(c))
+    if not keep_null_keys:
+        sql = rewrite(sql, {**c.tables.params(), **params}, drift_casts(c), null_key_columns(c))
     table = c.query_arrow(sql, params)
     if _recorder is not None:
         _recorder.append((sql, dict(params), table.num_rows))

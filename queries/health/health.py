@@ -41,8 +41,9 @@ MAX_HOURS = 14 * 24
 
 @cached(ttl=config.TTL_LIVE, max_entries=4, show_spinner=False)
 def data_as_of() -> pl.DataFrame:
-    """Newest account and positions snapshot (the 'data as of' of every page), and the oldest account snapshot
-    (where the "all" range preset starts).
+    """Newest account and positions snapshot (the 'data as of' of every page), and the desk's inception
+    (`inception_ts`: where the "all" range preset starts, queries/engine/inception.py; an older stray row never
+    does).
 
     Rows dated after the server's now + FUTURE_SKEW_S do not count (System Health lists them).
     """
@@ -51,7 +52,7 @@ def data_as_of() -> pl.DataFrame:
             """
             SELECT
                 __NEWEST_ACCOUNT_TS__ AS account_ts,
-                (SELECT min(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}) AS first_account_ts,
+                __INCEPTION_TS__ AS inception_ts,
                 __NEWEST_POSITIONS_TS__ AS positions_ts,
                 now64(3, 'UTC') AS server_now
             """

@@ -124,9 +124,9 @@ def signed_cookie(payload: dict) -> str:
 
 
 def assert_sign_in_screen(page, path: str) -> None:
-    text = page.locator('[data-testid="stApp"]').inner_text()
+    text = page.locator('[data-testid="stApp"]').inner_text().replace("\u2060", "")
     assert SIGN_IN in text, (path, text[:500])
-    assert page.locator("h1").first.inner_text().strip() == "Desk Monitor"
+    assert page.locator("h1").first.inner_text().replace("\u2060", "").strip() == "Desk Monitor"
     for leak in DESK_TEXT:
         assert leak not in text, (path, leak)
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
@@ -225,14 +225,17 @@ def test_an_allow_listed_e_mail_signs_in_lands_on_overview_and_signs_out(signed_
     page = context.new_page()
     try:
         sign_in(page, server, provider, ALLOWED)
-        assert page.locator("h1").first.inner_text().strip() == "Overview"
-        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert page.locator("h1").first.inner_text().replace("\u2060", "").strip() == "Overview"
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text().replace("\u2060", "")
         assert f"Signed in as {ALLOWED}" in sidebar
         assert page.locator('[data-testid="stSidebarNav"]').count() == 1  # the page list is back
         # the desk itself, read from its database: a dated snapshot and a figure, no error
-        text = page.locator('[data-testid="stApp"]').inner_text()
+        text = page.locator('[data-testid="stApp"]').inner_text().replace("\u2060", "")
         assert re.search(r"Data as of: 20\d\d-\d\d-\d\d", text), text[:400]
-        assert page.locator('[data-testid="stMetricValue"]').first.inner_text().strip() not in ("", "—")
+        assert page.locator('[data-testid="stMetricValue"]').first.inner_text().replace("\u2060", "").strip() not in (
+            "",
+            "—",
+        )
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0, text[:800]
         assert page.locator('[data-testid="stException"]').count() == 0
         cookies = {c["name"] for c in context.cookies(server.url)}
@@ -262,7 +265,7 @@ def test_another_e_mail_is_refused_and_sees_nothing_of_the_desk(signed_server, i
     page = context.new_page()
     try:
         sign_in(page, server, provider, STRANGER)
-        text = page.locator('[data-testid="stApp"]').inner_text()
+        text = page.locator('[data-testid="stApp"]').inner_text().replace("\u2060", "")
         assert "not on the desk's allow-list" in text and STRANGER in text
         for leak in DESK_TEXT:
             assert leak not in text, leak
@@ -272,7 +275,7 @@ def test_another_e_mail_is_refused_and_sees_nothing_of_the_desk(signed_server, i
         # a direct link to a page meets the same refusal
         page.goto(f"{server.url}/positions", wait_until="domcontentloaded")
         wait_for_run(page)
-        text = page.locator('[data-testid="stApp"]').inner_text()
+        text = page.locator('[data-testid="stApp"]').inner_text().replace("\u2060", "")
         assert "not on the desk's allow-list" in text and "Book at" not in text
         if script == "serve.py":
             assert gated_routes(context, server) == {"metrics": 401, "media": 401}

@@ -64,7 +64,7 @@ def test_desk_clock_from_the_data_as_of_row():
         "account_ts": datetime(2026, 12, 6, 0, 6),
         "server_now": datetime(2026, 12, 6, 0, 7),
         "positions_ts": datetime(2026, 12, 6, 0, 0),
-        "first_account_ts": datetime(2025, 11, 1, 0, 0, 5),
+        "inception_ts": datetime(2025, 11, 1, 0, 0, 5),
     }
     c = clock.from_data_as_of(row)
     assert (c.as_of, c.server_now, c.first_day) == (at(2026, 12, 6, 0, 6), at(2026, 12, 6, 0, 7), date(2025, 11, 1))

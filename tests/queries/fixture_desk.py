@@ -124,6 +124,8 @@ def create_tables(writer: Any, prefix: str, types: dict[str, str] | None = None)
                 if n != 1:
                     raise ValueError(f"no column {key} in the contract")
                 del pending[key]
+                if "Nullable" in new_type and "allow_nullable_key" not in stmt:  # a Nullable sorting-key column
+                    stmt += "\nSETTINGS allow_nullable_key = 1"
         writer.command(stmt)
     if pending:
         raise ValueError(f"unknown tables in {sorted(pending)}")

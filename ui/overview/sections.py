@@ -33,16 +33,22 @@ MARK_RULE = (
 
 
 @cache.section()
-def pnl_metrics(windows: dict[str, dict]) -> None:
-    """Equity and the PnL of today (UTC day), the last 7 and 30 × 24 h and since start (headline windows)."""
+def pnl_metrics(windows: dict[str, dict], now: pnl.EquityNow | None = None, warning: str | None = None) -> None:
+    """Equity as the account reports it now, and the PnL of today (UTC day), the last 7 and 30 × 24 h and since
+    inception (headline windows); `warning` when the newest equity is at or below zero or missing."""
     today = windows.get("today", {})
     row = layout.metric_row(5)
+    if now is not None:
+        equity, equity_ts, usable = now.equity, now.ts, now.usable
+    else:  # the equity query did not load: the headline's end mark, as before
+        equity, equity_ts, usable = today.get("equity_end"), today.get("equity_end_ts"), True
     row[0].metric(
         "Equity (AUM)",
-        fmt.usd(today.get("equity_end")),
-        delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)),
+        fmt.usd(equity),
+        delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)) if usable else None,
         delta_description="PnL today",
-        help=f"Newest usable account snapshot: {fmt.utc(today.get('equity_end_ts'), seconds=True)}.",
+        help=f"What the account reports at the newest account snapshot: {fmt.utc(equity_ts, seconds=True)}."
+        + ("" if usable else " Not a usable mark: the PnL windows end at the last positive snapshot."),
     )
     for col, key in ((row[1], "today"), (row[2], "7d"), (row[3], "30d"), (row[4], "all")):
         w = windows.get(key, {})
@@ -56,6 +62,8 @@ def pnl_metrics(windows: dict[str, dict]) -> None:
             f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
             f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}",
         )
+    if warning:
+        st.warning(warning, icon=":material/money_off:")
 
 
 @cache.section()

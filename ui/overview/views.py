@@ -11,6 +11,7 @@ from datetime import date
 
 import polars as pl
 
+from lib import format as fmt
 from lib.book import pnl
 from lib.health import rules as health_rules
 from lib.tracking import snapshot as te_snapshot
@@ -34,6 +35,26 @@ class ExposureNow:
     gross_pct: float | None
     net_pct: float | None
     te: te_snapshot.TeNow  # the latest complete snapshot's TE, its day before, counts and problems
+
+
+def equity_warning(now: pnl.EquityNow | None) -> str | None:
+    """What the page says when the newest account snapshot's equity is at or below zero, or missing (None when
+    it is usable): since when, and where the returns end instead (a non-positive equity is not a return's mark)."""
+    if now is None or now.usable or now.ts is None:
+        return None
+    since = fmt.utc(now.since or now.ts)
+    head = (
+        f"**The newest account snapshot ({fmt.utc(now.ts)}) reports no equity**, missing since {since}."
+        if now.equity is None
+        else f"**Account equity {fmt.usd(now.equity)} at the newest account snapshot ({fmt.utc(now.ts)})**: "
+        f"at or below zero since {since}."
+    )
+    if now.last_usable_ts is None:
+        return head + " No snapshot has a positive equity: there is no PnL or return to show."
+    return (
+        head + f" Returns and the PnL windows end at the last positive snapshot ({fmt.usd(now.last_usable_equity)} "
+        f"at {fmt.utc(now.last_usable_ts)}): a zero, negative or missing equity is not a mark a return can use."
+    )
 
 
 @cache.view()

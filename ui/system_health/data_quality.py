@@ -1,4 +1,5 @@
-"""System Health's data checks: the data contract (schema drift) and rows dated in the future.
+"""System Health's data checks: the data contract (schema drift), rows dated in the future or before
+inception, rows with an empty (NULL) key.
 
 The contract table compares the remote's columns with queries/schema.sql.
 
@@ -12,12 +13,15 @@ or a bad row: it never moves "data as of" or a default range; here it is counted
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 import streamlit as st
 
 from lib import config
 from lib import format as fmt
 from lib.clickhouse import contract
+from lib.health import odd_rows
 from ui.tables import as_label, label_column
 
 CAPTION = (
@@ -103,4 +107,52 @@ def future_rows(df: pl.DataFrame | None) -> None:
             "n_future": "future rows",
             "newest_future": st.column_config.DatetimeColumn("latest date (UTC)"),
         },
+    )
+
+
+def stray_rows(df: pl.DataFrame | None, rule: str) -> None:
+    """Rows dated before the desk's inception, in words and per table; a quiet line with the rule otherwise."""
+    if df is None:
+        return
+    inception = df["inception"].drop_nulls()
+    when = f"{fmt.utc(inception[0])}" if inception.len() else fmt.MISSING
+    bad = df.filter(pl.col("n_stray") > 0)
+    if bad.height == 0:
+        st.caption(f"Inception {when}: no row is dated before it. Inception is {fmt.md_text(rule)}.")
+        return
+    first = bad["first_stray"].drop_nulls().min()
+    first = first if isinstance(first, datetime) else None
+    st.warning(
+        f"**{int(bad['n_stray'].sum())} row(s) dated before the desk's inception** ({when}) in {bad.height} "
+        f"table(s), the oldest on {fmt.utc(first)}: they "
+        "are not a start mark, the first day of the *All* range or the start of *PnL since inception*. "
+        f"Inception is {fmt.md_text(rule)}.",
+        icon=":material/history:",
+    )
+    st.dataframe(
+        bad.select("table_key", "n_stray", "first_stray", "last_stray"),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            "table_key": "table",
+            "n_stray": "rows before inception",
+            "first_stray": st.column_config.DatetimeColumn("oldest (UTC)", format="YYYY-MM-DD HH:mm"),
+            "last_stray": st.column_config.DatetimeColumn("newest (UTC)", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+
+
+def null_key_rows(df: pl.DataFrame | None) -> None:
+    """A warning in words when rows were left out for an empty (NULL) key; a quiet line otherwise."""
+    if df is None:
+        return
+    counts = odd_rows.null_key_counts(df.iter_rows(named=True))
+    if not counts:
+        st.caption("No row has an empty (NULL) key (trade id, time, coin, account, symbol).")
+        return
+    st.warning(
+        f"**{odd_rows.null_key_total(counts):,} row(s) with an empty (NULL) key left out** in {len(counts)} "
+        f"table(s): {'; '.join(odd_rows.null_key_parts(counts))}. No page counts them (a NULL account is never an "
+        "account); the feed that wrote them needs a look.",
+        icon=":material/filter_alt_off:",
     )

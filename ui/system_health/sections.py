@@ -23,6 +23,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
+from lib.clickhouse import server_version
 from lib.health import rules
 from ui import cache, layout, plot, tables
 from ui.system_health import charts
@@ -171,7 +172,12 @@ def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
     role = "embedded demo" if client.settings.embedded_default else client.active
     cols = layout.metric_row(4)
     cols[0].metric("Endpoint in use", role)
-    cols[1].metric("Server version", fmt.md_text(info["version"]) if info else fmt.MISSING)
+    untested = server_version.untested_warning(info["version"]) if info else None
+    cols[1].metric(
+        "Server version",
+        fmt.md_text(info["version"]) if info else fmt.MISSING,
+        help=f"The queries are tested on ClickHouse {server_version.oldest_tested()} and later.",
+    )
     cols[2].metric("Round trip · SELECT version()", f"{info['rtt_s'] * 1000:.0f} ms" if info else fmt.MISSING)
     last_ok = client.last_success_at
     cols[3].metric("Last successful query", fmt.age_since(last_ok) if last_ok else "never")
@@ -187,6 +193,11 @@ def clickhouse_panel(client: Any, info: dict[str, Any] | None) -> None:
             else "."
         )
     )
+    if untested:
+        st.warning(
+            f"**Untested server version {fmt.md_text(info['version'])}.** {untested}",
+            icon=":material/history:",
+        )
     if client.active == "secondary":
         st.warning("The primary endpoint is not answering: queries run on the secondary.", icon=":material/swap_horiz:")
 

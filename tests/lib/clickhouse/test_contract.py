@@ -123,3 +123,30 @@ def test_explain_names_the_columns_the_error_mentions():
     assert contract.explain("Timeout exceeded", rows, 159) is None  # not a schema error
     ok = contract.compare(_cols("m", "acct", list(contract.expected()["account"])), {"account": ("m", "acct")})
     assert contract.explain("Unknown expression identifier `x`", ok, 47) is None
+
+
+def test_nullable_key_columns_are_filtered_before_the_cast():
+    tables = {"trades": ("m", "fills"), "account": ("m", "acct")}
+    cols = [
+        {"database": "m", "table": "fills", "name": "tid", "type": "Nullable(UInt64)"},
+        {"database": "m", "table": "fills", "name": "account", "type": "Nullable(String)"},
+        {"database": "m", "table": "fills", "name": "fee", "type": "Nullable(Float64)"},  # not a key: NaN as before
+        {"database": "m", "table": "acct", "name": "account", "type": "LowCardinality(String)"},
+    ]
+    keys = contract.null_keys(cols, tables)
+    assert keys == {("m", "fills"): ("account", "tid")}
+    casts = contract.casts(cols, tables)
+    # the key is read as the contract's non-Nullable type (its NULL rows are gone by then); the number as before
+    assert casts[("m", "fills")]["account"] == "CAST(`account` AS LowCardinality(String))"
+    assert "tid" not in casts[("m", "fills")]  # Nullable(UInt64) without its NULLs is the contract's UInt64
+    assert casts[("m", "fills")]["fee"] == "ifNull(CAST(`fee` AS Nullable(Float64)), nan)"
+    params = {"trades_db": "m", "trades_tbl": "fills"}
+    out = contract.rewrite("SELECT count() FROM {trades_db:Identifier}.{trades_tbl:Identifier}", params, casts, keys)
+    assert out == (
+        "SELECT count() FROM (SELECT * REPLACE (CAST(`account` AS LowCardinality(String)) AS `account`, "
+        "ifNull(CAST(`fee` AS Nullable(Float64)), nan) AS `fee`) FROM (SELECT * FROM "
+        "{trades_db:Identifier}.{trades_tbl:Identifier} WHERE `account` IS NOT NULL AND `tid` IS NOT NULL))"
+    )
+    notes = {(r["table"], r["column"]): r["note"] for r in contract.compare(cols, tables)}
+    assert notes[("trades", "tid")] == contract.NULL_KEY_LEFT_OUT  # System Health's contract table says so
+    assert notes[("trades", "fee")].startswith("Nullable: a NULL number reads as NaN")
