@@ -13,7 +13,7 @@ st.set_page_config(
 
 from lib.config import ConfigError, check_environment  # noqa: E402  (set_page_config must come first)
 from queries.engine.connection import get_connection  # noqa: E402
-from ui import data  # noqa: E402
+from ui import data, layout  # noqa: E402
 from ui.shell import auth, bootstrap, sidebar  # noqa: E402
 
 # url_path = the file's stem: on a fresh server Streamlit's legacy pages/ mode
@@ -27,6 +27,7 @@ PAGES = [
 ]
 
 data.begin_run()
+layout.narrow_screen_style()
 # the navigation first, hidden until signed in: a signed-out visitor sees no page list
 # (without it Streamlit would show its legacy pages/ menu beside the sign-in screen)
 page = st.navigation(PAGES, position="sidebar" if auth.signed_in() else "hidden")
