@@ -185,10 +185,26 @@ def flip_share(daily: pl.DataFrame) -> Spec:
     )
 
 
-def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
+HEATMAP_MAX_LABELS = 30  # date labels under the heatmap, at most (every k-th column beyond)
+
+
+def _column_ticks(columns: list[str]) -> dict[str, Any]:
+    """Category-axis labels for ISO-day columns: 'Dec 01' (with the year on the first column and on each
+    January), every k-th column so at most HEATMAP_MAX_LABELS show, 11 px, slanted."""
+    step = max(1, -(-len(columns) // HEATMAP_MAX_LABELS))
+    shown = columns[::step]
+    text = [
+        datetime.fromisoformat(c).strftime("%b %d<br>%Y" if i == 0 or (c[5:7] == "01" and c[8:] <= "07") else "%b %d")
+        for i, c in enumerate(shown)
+    ]
+    return {"tickmode": "array", "tickvals": shown, "ticktext": text, "tickangle": 0, "tickfont": {"size": 11}}
+
+
+def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None, weekly: bool = False) -> Spec:
     """Symbol x day heatmap of err_t2 (percent of equity), diverging scale centred at 0; nulls are blank.
 
-    `matrix` is `lib.tracking.snapshot.heatmap`'s frame: `sym` then one column per ISO day.
+    `matrix` is `lib.tracking.daily.heatmap`'s frame: `sym` then one column per ISO day, or with `weekly`
+    one per week (its Monday; the cell is the week's largest |err| day).
     """
     days = [c for c in matrix.columns if c != "sym"]
     syms = [fmt.plot_text(s) for s in matrix["sym"].cast(pl.String).to_list()]  # axis labels from the data
@@ -222,8 +238,12 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
             "customdata": [c[2] for c in cells],
             "marker": {"opacity": 0, "size": 12},
             "showlegend": False,
-            "hovertemplate": "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story"
-            "<extra></extra>",
+            "hovertemplate": (
+                "%{y} week of %{x}<br>worst day: actual − T+2 target %{customdata:+.2f}%<br>click: the week's first"
+                " day's story<extra></extra>"
+                if weekly
+                else "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story<extra></extra>"
+            ),
         },
     ]
     shown = (
@@ -234,11 +254,12 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
     return plot.spec(
         data,
         plot.layout(
-            f"Actual − T+2 target by symbol and day<br><sub>{shown}; blue over, red under</sub>",
-            height=max(300, 80 + 16 * len(syms)),
+            f"Actual − T+2 target by symbol and {'week (UTC, from Monday)' if weekly else 'day'}<br><sub>{shown}; "
+            f"blue over, red under{'; a cell is the week’s largest |err| day' if weekly else ''}</sub>",
+            height=max(300, 90 + 17 * len(syms)),
             # fixed ranges: the clickable markers must not pad the axes beyond the cells
-            xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}, "range": [-0.5, len(days) - 0.5]},
-            yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 10}, "type": "category", "showgrid": False},
+            xaxis={"type": "category", "range": [-0.5, len(days) - 0.5], **_column_ticks(days)},
+            yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 11}, "type": "category", "showgrid": False},
             hovermode="closest",
             hoverdistance=-1,
         ),

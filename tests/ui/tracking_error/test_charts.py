@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -83,3 +83,20 @@ def test_symbol_counts_have_whole_number_ticks(counts, step) -> None:
     assert_valid(spec)
     y = spec["layout"]["yaxis"]
     assert y["dtick"] == step and isinstance(y["dtick"], int) and y["tickformat"] == "d"
+
+
+def test_heatmap_weekly_labels_are_dates_a_reader_can_read() -> None:
+    weeks = [(D1 + timedelta(weeks=k)).isoformat() for k in range(60)]
+    matrix = pl.DataFrame({"sym": ["ARB"], **{w: [0.01] for w in weeks}})
+    heat = charts.error_heatmap(matrix, n_total=1, weekly=True)
+    assert_valid(heat)
+    x = heat["layout"]["xaxis"]
+    assert x["tickvals"] == weeks[::2]  # 60 columns: every 2nd labelled, at most 30
+    assert x["ticktext"][0] == datetime.fromisoformat(weeks[0]).strftime("%b %d<br>%Y")
+    assert x["ticktext"][1] == datetime.fromisoformat(weeks[2]).strftime("%b %d")
+    assert x["tickfont"]["size"] >= 11 and heat["layout"]["yaxis"]["tickfont"]["size"] >= 11
+    assert "week" in heat["layout"]["title"]["text"] and "week of" in heat["data"][1]["hovertemplate"]
+    daily = charts.error_heatmap(matrix.select("sym", *weeks[:20]), n_total=1)
+    assert (
+        daily["layout"]["xaxis"]["tickvals"] == weeks[:20] and "by symbol and day" in daily["layout"]["title"]["text"]
+    )
