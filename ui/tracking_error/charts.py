@@ -113,6 +113,7 @@ def category_stack(
     `days` fixes the x axis to the whole range so a day without data is an empty slot.
     `percent` shows fractions as percent (used for sum err^2, in %^2 of equity).
     """
+    categories = list(categories)
     parts = by_cat.partition_by("category", as_dict=True, maintain_order=True) if by_cat.height else {}
     data = []
     for cat in categories:
@@ -141,7 +142,9 @@ def category_stack(
             "title": {"text": "symbols"},
             "tickformat": "d",
             "rangemode": "tozero",
-            "dtick": _count_dtick(by_cat, value),
+            # the step from the categories drawn: the tallest day of all of them (60 matched symbols) gave
+            # a step of 10 to bars of 1-5 symbols, and a lone 0 tick
+            "dtick": _count_dtick(by_cat.filter(pl.col("category").is_in(list(categories))), value),
         }
     return plot.spec(
         data,

@@ -45,6 +45,8 @@ def test_category_stack_colours_and_order() -> None:
     counts = charts.category_stack(by_cat, "n", "t", [te.MISSING_POSITION], [D1, D2])
     assert_valid(counts)
     assert counts["data"][0]["y"] == [2, 3]
+    # whole-number ticks stepped for the bars drawn (at most 3 missing), not the 30 magnitude errors left out
+    assert counts["layout"]["yaxis"]["dtick"] == 1 and counts["layout"]["yaxis"]["tickformat"] == "d"
 
 
 def test_flip_share_and_heatmap() -> None:
@@ -74,6 +76,9 @@ def test_te_axes_tick_labels_follow_plotlys_even_steps() -> None:
     spec = charts.te_lines(daily, 14)
     # a fixed ".1f" printed 0.25-steps as 0.3, 0.5, 0.8: "~g" prints the evenly spaced values as they are
     assert spec["layout"]["yaxis"]["tickformat"] == "~g" and spec["layout"]["yaxis2"]["tickformat"] == "~g"
+    # the right axis has its own rounded ticks, not Plotly's "sync" ticks at the left axis's gridlines
+    # (which read 0.192764%, 1.33894%)
+    assert spec["layout"]["yaxis2"]["tickmode"] == "auto"
 
 
 @pytest.mark.parametrize("counts,step", [([1, 2], 1), ([3, 4], 1), ([30, 9], 5), ([61, 1], 10)])
