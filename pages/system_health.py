@@ -18,7 +18,7 @@ from lib import config
 from lib import format as fmt
 from lib.health import answer as health_answer
 from lib.health import rules
-from lib.inputs import parse_bucket, parse_hours, parse_monitor
+from lib.inputs import parse_bucket, parse_flag, parse_hours, parse_monitor
 from queries.engine.run import client as desk_client
 from queries.health import contract, health, odd_data, prices
 from queries.tracking import tracking_error
@@ -82,7 +82,7 @@ def panels(as_of: datetime | None) -> None:
             if beats is None
             else views.timeline_view(beats, start, clock.end, resolution * 60, tuple(assessed["monitor"].to_list()))
         )
-        sections.monitors(assessed, timeline, start, clock.end, resolution)
+        sections.monitors(assessed, timeline, start, clock.end, resolution, monitor_link)
         # a DOWN or LATE monitor's name in the summary links here: its newest heartbeat rows (URL: monitor)
         names = assessed["monitor"].to_list()
         init_from_url("sh_monitor", "monitor", parse_monitor, None)
@@ -96,10 +96,18 @@ def panels(as_of: datetime | None) -> None:
             help="Its newest heartbeats, each once: when it beat, from which host, which error.",
         )
         set_url(monitor=picked)
+        init_from_url("sh_beat_errors", "errors", lambda raw: parse_flag(raw, "errors"), False)
+        errors_only = st.toggle(
+            "Errors only",
+            key="sh_beat_errors",
+            help="Only the beats that reported an error: the incident, not the newest OK beats after it.",
+        )
+        set_url(errors=1 if errors_only else None)
         if picked:
-            beats_of = load(health.monitor_beats, picked, clock.end_q, what=f"Heartbeats of {picked}")
-            if beats_of is not None and not empty_note(beats_of, f"heartbeats of {picked} in the last 7 days"):
-                sections.monitor_beats(beats_of, picked)
+            beats_of = load(health.monitor_beats, picked, clock.end_q, 50, errors_only, what=f"Heartbeats of {picked}")
+            kind = "error heartbeats" if errors_only else "heartbeats"
+            if beats_of is not None and not empty_note(beats_of, f"{kind} of {picked} in the last 7 days"):
+                sections.monitor_beats(beats_of, picked, errors_only)
 
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
