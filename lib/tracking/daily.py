@@ -151,9 +151,8 @@ def heatmap(
     are null where the symbol has no classified row that day, is UNPRICED, or the day
     has no targets. `max_symbols` keeps the top rows.
 
-    More than `weekly_after` days: one column per UTC week instead (its Monday, ISO date, every week
-    the days touch), the cell being the signed err_t2 of the symbol's day with the largest |err_t2| that
-    week: 401 daily columns had unreadable dates, and a week's worst day is what the colour shows.
+    More than `weekly_after` days: one column per UTC week (its Monday), the cell the signed err_t2 of the
+    symbol's largest-|err_t2| day that week (401 daily columns had unreadable dates).
     """
     weekly = len(days) > weekly_after
     cols = sorted({week_start(d).isoformat() for d in days}) if weekly else [d.isoformat() for d in days]
@@ -187,8 +186,7 @@ def heatmap(
 
 
 def week_start(day: date) -> date:
-    """The Monday of `day`'s week (UTC days, ISO weeks)."""
-    return day - timedelta(days=day.weekday())
+    return day - timedelta(days=day.weekday())  # the Monday of `day`'s week (ISO weeks)
 
 
 def priced_symbols(classified: pl.DataFrame) -> int:

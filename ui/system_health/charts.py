@@ -74,15 +74,17 @@ def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: 
     for status in rules.STATUS_ORDER:
         part = parts.get((status,))
         if part is None or part.height == 0:
-            data.append(  # the legend entry alone
+            data.append(  # the legend entry alone: a bar of no width (Plotly lists no trace without a point)
                 {
                     "type": "bar",
                     "orientation": "h",
-                    "x": [],
-                    "y": [],
+                    "x": [0.0] if order else [],
+                    "y": [fmt.plot_text(order[0])] if order else [],
+                    "base": [plot.utc_iso(start)] if order else [],
                     "name": status,
                     "marker": {"color": _status_color(status)},
                     "showlegend": True,
+                    "hoverinfo": "skip",
                 }
             )
             continue

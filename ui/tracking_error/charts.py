@@ -188,19 +188,19 @@ def flip_share(daily: pl.DataFrame) -> Spec:
     )
 
 
-HEATMAP_MAX_LABELS = 30  # date labels under the heatmap, at most (every k-th column beyond)
+HEATMAP_MAX_LABELS = 10  # date labels under the heatmap, at most (every k-th column): "Jul 07" side by side at 800 px
 
 
 def _column_ticks(columns: list[str]) -> dict[str, Any]:
     """Category-axis labels for ISO-day columns: 'Dec 01' (with the year on the first column and on each
-    January), every k-th column so at most HEATMAP_MAX_LABELS show, 11 px, slanted."""
+    January), every k-th column so at most HEATMAP_MAX_LABELS show, 11 px, level."""
     step = max(1, -(-len(columns) // HEATMAP_MAX_LABELS))
-    shown = columns[::step]
+    labelled = columns[::step]
     text = [
         datetime.fromisoformat(c).strftime("%b %d<br>%Y" if i == 0 or (c[5:7] == "01" and c[8:] <= "07") else "%b %d")
-        for i, c in enumerate(shown)
+        for i, c in enumerate(labelled)
     ]
-    return {"tickmode": "array", "tickvals": shown, "ticktext": text, "tickangle": 0, "tickfont": {"size": 11}}
+    return {"tickmode": "array", "tickvals": labelled, "ticktext": text, "tickangle": 0, "tickfont": {"size": 11}}
 
 
 def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None, weekly: bool = False) -> Spec:

@@ -93,6 +93,9 @@ def test_monitor_timeline_without_segments_is_an_empty_valid_chart() -> None:
     assert_valid(spec)
     # no bars, but every status in the legend (LATE included)
     assert [(t["name"], t["x"], t["showlegend"]) for t in spec["data"]] == [(s, [], True) for s in rules.STATUS_ORDER]
+    one = charts.monitor_timeline(rules.segments(_states([])), T0, T0 + timedelta(hours=1), ["account"])
+    # with a monitor, a bar of no width carries the entry (Plotly lists no trace without a point)
+    assert [(t["name"], t["x"], t["y"]) for t in one["data"]] == [(s, [0.0], ["account"]) for s in rules.STATUS_ORDER]
     assert spec["layout"]["height"] == 70 + 34
 
 
