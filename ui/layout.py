@@ -25,7 +25,8 @@ NARROW_SCREEN_CSS = """<style>
   KPIS { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); }
   KPIS:has(> :nth-child(4):last-child), KPIS:has(> :nth-child(2):last-child) {
     grid-template-columns: repeat(2, minmax(0, 1fr)); }
-  KPIS:has(> :nth-child(8):last-child) { grid-template-columns: repeat(4, minmax(0, 1fr)); }
+  KPIS:has(> :nth-child(7):last-child), KPIS:has(> :nth-child(8):last-child) {
+    grid-template-columns: repeat(4, minmax(0, 1fr)); }
   [data-testid="stMetricLabel"] p { font-size: 0.8rem; }
   [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; }
   [data-testid="stTabs"] [role="tab"] p { font-size: 0.9rem; }
@@ -33,8 +34,8 @@ NARROW_SCREEN_CSS = """<style>
   [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 100% !important; }
 }
 </style>""".replace(
-    # a metric_row: a horizontal block whose slots hold a metric; a grid of 2 or 3 equal columns (2 for
-    # 2 and 4 tiles, 3 for 3, 5, 6 ...) so a narrow row never ends in a lone tile
+    # a metric_row: a horizontal block whose slots hold a metric; a grid of equal columns (2 for 2 and 4
+    # tiles, 4 for 7 and 8, else 3) so a narrow row never ends in a lone tile
     "KPIS",
     '[data-testid="stHorizontalBlock"]:has(> [data-testid="stLayoutWrapper"] > [data-testid="stVerticalBlock"]'
     ' > [data-testid="stElementContainer"] > [data-testid="stMetric"])',

@@ -314,7 +314,7 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
                 "text": [text] * len(sel),
                 "textposition": "inside",
                 "insidetextanchor": "middle",
-                "textfont": {"color": "white", "size": 10},
+                "textfont": {"color": "white", "size": 11},
                 "hovertext": [_lag_hover(r, lags) for r in sel],
                 "hovertemplate": "%{hovertext}<extra></extra>",
             }
