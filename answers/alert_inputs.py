@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from answers import book, shortfall, tracking
+from answers import book, rebalance, shortfall, tracking
 from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.book import pnl
@@ -160,6 +160,12 @@ def gather() -> alerts.LiveInputs:
     )
     account_risk = load(book.account_risk_now, what="latest account snapshot")
     position_risk = load(risk.position_risk, what="latest positions")
+    progress = load(rebalance.completion, day, desk_clock, what="today's rebalance") if day else no_day
+    next_check = (
+        load(rebalance.preflight, rebalance.next_target_date(desk_clock), desk_clock, what="next targets' checks")
+        if as_of
+        else no_day
+    )
     model_band = load(model_book_band, as_of, what="live against the model book") if as_of else no_day
     return alerts.LiveInputs(
         as_of_frame=as_of_frame,
@@ -178,6 +184,8 @@ def gather() -> alerts.LiveInputs:
         position_risk=position_risk,
         as_of=as_of,
         clickhouse_error=load.error,
+        rebalance=progress,
+        preflight=next_check,
         model_band=model_band,
     )
 

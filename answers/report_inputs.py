@@ -10,12 +10,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from answers import shortfall
+from answers import rebalance, shortfall
 from answers.clock import desk_clock
 from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.clickhouse.errors import QueryFailed
 from lib.reports import daily as daily_report
+from lib.reports import rebalance as rebalance_report
 from lib.reports import weekly as weekly_report
 from lib.tracking import snapshot as te_snapshot
 from queries.book import overview, risk, trades
@@ -71,6 +72,12 @@ def daily(
     day_exec = _optional(trades.daily_execution, day, day, notes=notes, what="execution")
     untracked = _optional(trades.untracked_fills, day, day, 20, notes=notes, what="untracked fills")
     daily_report.execution_part(report, day_exec, untracked)
+    progress = rebalance.completion(day, data_clock)
+    report.rebalance = rebalance_report.completion_part(progress, notes)
+    # tomorrow's targets as of the report's making (at 00:30 UTC: the ones the next 00:00 trades)
+    report.preflight = rebalance_report.preflight_part(
+        rebalance.preflight(rebalance.next_target_date(data_clock), data_clock)
+    )
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     end = min(start + timedelta(days=1), now)  # today: up to now, never into the future
     durations = (
@@ -81,12 +88,15 @@ def daily(
     prev = report.te_history[-2][1] if report.classified and len(report.te_history) > 1 else None
     results = alerts.tracking(te_snapshot.TeNow(day, hour, view, prev), thresholds) if view is not None else []
     if day_exec is not None:
-        results += alerts.execution(day_exec, day, end, thresholds)
+        results += alerts.execution(day_exec, day, end, thresholds, progress)
     results += alerts.daily_loss(
         {"ret": report.day_return, "pnl": report.pnl_total, "equity_start": report.equity_start}, day, thresholds
     )
     daily_report.alerts_part(report, results, history, history_note)
     daily_report.verdicts(report, targets, float(thresholds["rebalance_by_min"]))
+    report.verdicts.append(
+        daily_report.Verdict("Rebalance complete", *rebalance_report.verdict_values(report.rebalance, thresholds))
+    )
     return report
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from queries.engine.scope import Scope
 
-COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag", "shortfall")
+COMMANDS = ("demo", "report", "alerts", "daily", "weekly", "lag", "shortfall", "ticket", "preflight")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -194,7 +194,8 @@ ALERT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "targets_due_hour": 23,  # the model's weights dated D-1 are due by this hour (UTC) of day D
         "te_max": 0.03,  # snapshot TE above this
         "missing_max": 2,  # more than this many MISSING_POSITION
-        "rebalance_by_min": 15,  # the rebalance must have filled by 00:MM UTC
+        "rebalance_by_min": 15,  # the rebalance is judged at 00:MM UTC ...
+        "rebalance_complete_min": 0.95,  # ... and fires below this share of its required notional done
         "untracked_max": 0,  # more than this many untracked fills in the day
         "fee_bps_max": 5.0,  # the day's fees above this many bp of traded notional
         "daily_loss_max": 0.03,  # the day's PnL below -3% of its start equity
@@ -206,6 +207,7 @@ ALERT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "sync_lag_pending_min": 5,  # sync lag must last this long before it is sent
         "model_band_sigmas": 2.0,  # live − model over the last MODEL_ALERT_DAYS beyond ± this many sigma * sqrt(days)
         "model_band_pending_min": 60,  # ... outside the band this long (from the close of the day it left) before it is sent
+        "preflight_pending_min": 0,  # a failing pre-trade check of the next targets must last this long
     }
 )
 MODEL_ALERT_DAYS = 30  # the model-book band alert reads the last this many complete days
@@ -232,6 +234,41 @@ REPORT_TARGETS: Mapping[str, float] = MappingProxyType(
         "freshness_max_min": 15,  # the day's last account snapshot within this of its end
     }
 )
+
+# --- the rebalance desk (lib/rebalance; Positions ticket, Overview/Trades rebalance panel, preflight) ------
+HL_MIN_ORDER_USD = 10.0  # Hyperliquid refuses an order worth less than this (its minimum order value), USD
+# A coin the exchange metadata (hyperliquid.asset_meta) does not list: sizes are rounded toward zero to this
+# many significant digits and the ticket says so (a size step is never invented).
+FALLBACK_SIGNIFICANT_DIGITS = 6
+ASSET_META_ROUND_S = 600  # a coin whose newest meta row is older than the newest poll by more is not listed now
+PRICE_MAX_AGE_H = 2  # a Binance close older than this (from its candle's close to now) is no price
+PRICE_LOOKBACK_H = 48  # how far back the newest Binance close of a coin is looked for (to say how old it is)
+COST_LOOKBACK_DAYS = 14  # the desk's own fee rate and slippage medians: over this many UTC days to today
+SLIPPAGE_MIN_FILLS = 5  # a coin with fewer fills in the look-back is costed at the book's median slippage
+# Today's rebalance, to completion: the share of each symbol's required change done by 00:MM UTC.
+REBALANCE_CHECKPOINTS_MIN = (1, 5, 15, 60)
+# A symbol is done when |target − position| is within max(this weight, this share of |target|) and the
+# position is not missing, extra or in the wrong direction (lib.rebalance.completion).
+REBALANCE_DONE_WEIGHT = 0.0025
+REBALANCE_DONE_SHARE = 0.10
+REBALANCE_ORDER_STATUSES = ("rejected", "canceled")  # final statuses that explain an unfinished symbol
+# The model's mandate: what a target file may hold (lib.rebalance.preflight; Positions, Tracking Error).
+MANDATE_LIMITS: Mapping[str, float] = MappingProxyType(
+    {
+        "net_max": 0.60,  # |sum of weights| (the net exposure) at most (the model runs net −52%..+48%)
+        "gross_min": 0.5,  # sum of |weights| at least (an empty or truncated file is not a book)
+        "gross_max": 2.0,  # sum of |weights| at most (weights in percent, not fractions, show here)
+        "weight_max": 0.10,  # largest |weight| of one symbol
+        "leverage_max": 2.5,  # notional / equity after the rebalance, at current marks (margin used after
+        # the rebalance is held to the margin alert's own ALERT_THRESHOLDS["margin_used_max"])
+        "turnover_max": 1.0,  # traded notional / equity of the rebalance
+        "cost_max_bp": 5.0,  # estimated cost of the rebalance, bp of equity
+        "weight_change_max": 0.12,  # largest |weight change| of one symbol against the current targets
+        "names_changed_max": 20,  # symbols entering plus leaving the book
+    }
+)
+PREFLIGHT_FINAL_CHECK_MIN = 30  # the checks are run again this many minutes before the 00:00 rebalance
+PREFLIGHT_LARGEST_CHANGES = 5  # largest weight changes listed
 
 # --- query safety ---------------------------------------------------------
 QUERY_TIME_LIMIT_S = _env_int("DESK_QUERY_TIME_LIMIT_S", 20, 1, 3600, "the query time limit in seconds")
@@ -281,6 +318,7 @@ DEFAULT_TABLES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "sync_log": ("maicro_monitors", "sync_log"),
         "targets": ("maicro_logs", "positions_jianan_v6"),
         "klines": ("binance", "klines_1h"),
+        "asset_meta": ("hyperliquid", "asset_meta"),
     }
 )
 

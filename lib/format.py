@@ -72,6 +72,22 @@ SERIES_COLORS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# The rebalance desk (lib/rebalance): a symbol's state in today's rebalance, and a pre-trade check's result
+REBALANCE_STATE_COLORS: Mapping[str, str] = MappingProxyType(
+    {
+        "orders rejected or canceled": "#d1343b",
+        "not started": "#e8702a",
+        "partial": "#e0a526",
+        "blocked by minimum": "#8e5cc4",
+        "no price": "#40464d",
+        "done": "#2e9d5b",
+    }
+)
+CHECK_ICONS: Mapping[str, str] = MappingProxyType(
+    {"pass": ":material/check_circle:", "fail": ":material/cancel:", "not evaluated": ":material/help:"}
+)
+CHECK_MARKS: Mapping[str, str] = MappingProxyType({"pass": "✅", "fail": "❌", "not evaluated": "—"})  # text only
+
 # Effective execution lag (Tracking Error page): the scheduled T+2 in green, slips warmer, unknown grey.
 LAG_COLORS: Mapping[int, str] = MappingProxyType({0: "#8e5cc4", 1: "#e8702a", 2: "#2e9d5b", 3: "#d1343b"})
 LAG_UNKNOWN_COLOR = "#b0b7c0"

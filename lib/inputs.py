@@ -343,3 +343,14 @@ def parse_flag(raw: object, name: str = "flag") -> bool:
     if text not in _FLAGS:
         raise InputError(f"{name} must be 1 or 0 (on or off), not {str(raw).strip()[:20]!r}")
     return _FLAGS[text]
+
+
+TARGET_SETS = ("today", "next")  # lib.rebalance.ticket.TODAY / NEXT
+
+
+def parse_target_set(raw: object) -> str:
+    """A target set (`?targets=`, `--targets`): today (the D−2 targets) or next (the D−1 targets)."""
+    text = str(raw).strip().lower()
+    if text not in TARGET_SETS:
+        raise InputError(f"targets must be today or next, not {text[:20]!r}")
+    return text

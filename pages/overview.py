@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from answers import rebalance
 from lib import clock, config
 from lib import format as fmt
 from lib.book import pnl
@@ -12,9 +13,10 @@ from lib.inputs import parse_trend_band
 from queries.book import overview, regimes, risk
 from queries.health import health
 from queries.tracking import tracking_error
-from ui import alerts_panel, layout
+from ui import alerts_panel, layout, links
 from ui.data import empty_note, load, load_optional
 from ui.overview import model_book as model_book_line
+from ui.overview import rebalance as rebalance_panel
 from ui.overview import regimes as regime_panel
 from ui.overview import risk as risk_panel
 from ui.overview import sections, views
@@ -63,6 +65,22 @@ if snapshot_day is not None:
         what="latest tracking error",
     )
 sections.exposure_metrics(views.exposure_now(exposure, timeline, snapshot_day), snapshot_day)
+
+# --- today's rebalance, to completion (ui/overview/rebalance.py; Trades has any day's) ---------------------
+st.subheader("Today's rebalance")
+if sidebar.clock is not None:
+    rebalance_day = sidebar.clock.now.date()
+    progress = load(rebalance.completion, rebalance_day, sidebar.clock, what="today's rebalance")
+    if progress is not None:
+        rebalance_panel.rebalance_panel(
+            rebalance_panel.rebalance_view(progress, links.orders_prefix(sidebar, rebalance_day)), "ov_rebalance"
+        )
+    st.page_link(
+        "pages/trades.py",
+        label="Another day's rebalance, and the orders behind it",
+        icon=":material/arrow_forward:",
+        query_params=sidebar.link_params(tab="rebalance"),
+    )
 
 # --- risk now: margin, leverage, withdrawable, nearest liquidations (ui/overview/risk.py) -------
 st.subheader("Risk")

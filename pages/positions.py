@@ -2,17 +2,21 @@
 
 import streamlit as st
 
+from answers import rebalance
 from lib import clock, config, csv_export
 from lib import format as fmt
-from lib.inputs import parse_categories, parse_date, parse_hour
+from lib.inputs import parse_categories, parse_date, parse_hour, parse_target_set
+from lib.rebalance import checks as rebalance_checks
+from lib.rebalance import ticket as tickets
 from lib.tracking import classification as te
 from lib.tracking import snapshot as te_snapshot
 from queries.book import positions, risk
 from queries.tracking import tracking_error
-from ui import layout, links
+from ui import layout, links, mandate
 from ui.data import empty_note, load
 from ui.positions import data_quality, sections, views
 from ui.positions import risk as risk_panel
+from ui.positions import ticket as ticket_panel
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, set_url, url_value
@@ -107,6 +111,9 @@ elif snapshot.state == te_snapshot.NO_FILLS:
         icon=":material/event_busy:",
     )
 
+# the preflight's own weights check on the live targets: a TE against absurd weights means nothing
+mandate.absurd_targets(rebalance_checks.absurd_days(timeline), "The tracking error below")
+
 st.subheader(f"Book at {when} vs targets dated {target_date.isoformat()}")
 sections.book(snapshot, views.unpriced_notes(snapshot.unpriced), timeline.height, thresholds.label)
 
@@ -148,6 +155,56 @@ def book_table() -> None:
 
 
 book_table()
+
+
+# --- trades to target: the newest book against today's or the next targets (ui/positions/ticket.py) ---------
+@st.fragment
+def trades_to_target() -> None:
+    st.subheader("Trades to target (newest positions round)")
+    if sidebar.clock is None:
+        st.info("The data's clock is unknown (ClickHouse did not answer): no ticket.", icon=":material/schedule:")
+        return
+    today = sidebar.clock.now.date()
+    if "pos_targets" not in st.session_state:  # the session's first run: the link's target set
+        st.session_state["pos_targets"] = url_value("targets", parse_target_set, tickets.TODAY)
+    which = st.segmented_control(
+        "Target set",
+        list(tickets.TARGET_SETS),
+        key="pos_targets",
+        required=True,
+        format_func=lambda w: (
+            f"{'Today' if w == tickets.TODAY else 'Next rebalance'} · dated {tickets.target_date(w, today).isoformat()}"
+        ),
+        help="Today: the targets dated D−2, what the book should hold now. Next rebalance: the targets dated "
+        "D−1, traded at the next 00:00 UTC, checked before they trade.",
+    )
+    set_url(targets=None if which == tickets.TODAY else which)
+    ticket = load(rebalance.ticket, which, sidebar.clock, what="trades to target")
+    if ticket is None:
+        return
+    left = st.container()
+    if which == tickets.NEXT and ticket.has_targets:  # the pre-trade checks beside the next targets' ticket
+        left, right = layout.beside()
+        with right:
+            st.markdown("**Checked before they trade**")
+            result = load(rebalance.preflight, ticket.target_date, sidebar.clock, what="pre-trade checks")
+            if result is not None:
+                ticket_panel.checks_section(result)
+    with left:
+        ticket_panel.ticket_section(ticket_panel.ticket_view(ticket))
+        if ticket.legs.height or ticket.dropped.height:
+            st.download_button(
+                "Ticket CSV",
+                lambda: csv_export.csv_text(tickets.csv_frame(ticket)),  # built on click, served once
+                file_name=csv_export.file_name("ticket", ticket.target_date, which),
+                mime="text/csv",
+                icon=":material/download:",
+                key="pos_ticket_csv",
+                help="The orders, then the legs not traded and why; weights as fractions of equity.",
+            )
+
+
+trades_to_target()
 
 # --- reconciliation: fills-implied vs the exchange snapshot ---------------------------------
 st.subheader("Reconciliation: fills vs exchange snapshot")

@@ -1,18 +1,23 @@
 """Tracking Error: the trend and what drives it."""
 
+from datetime import UTC, datetime, timedelta
+
 import streamlit as st
 
 from lib import clock, config
 from lib import format as fmt
 from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
+from lib.rebalance import checks as rebalance_checks
 from lib.tracking import daily as te_daily
+from queries.book import orders
 from queries.tracking import tracking_error
-from ui import layout, links, plot
+from ui import layout, links, mandate, plot
 from ui.data import load
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import set_url, url_replaced, url_value
 from ui.thresholds import threshold_inputs
+from ui.tracking_error import orders as missing_panel
 from ui.tracking_error import sections, views
 from ui.tracking_error import shortfall as model_book_section
 
@@ -85,6 +90,9 @@ if view.days_without_targets:
         icon=":material/event_busy:",
     )
 
+# the preflight's own weights check on every day's targets: a TE of 806% against weights in percent means nothing
+in_range = timeline.filter((timeline["holdings_date"] >= start) & (timeline["holdings_date"] <= end))
+mandate.absurd_targets(rebalance_checks.absurd_days(in_range), "The TE")
 sections.headline(page.summary, window)
 
 # --- effective execution lag (one sweep query: TE vs the targets dated D-0 .. D-3), then the trend ----
@@ -143,7 +151,12 @@ def day_story() -> None:
     if lags is not None:
         sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
     model_book_section.day_line(model_book_section.day_sentence(model_book, day))
-    sections.day_story(views.day_story(view, day), day, hour, symbol_link)
+    story = views.day_story(view, day)
+    sections.day_story(story, day, hour, symbol_link)
+    day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    behind = load(orders.orders_by_coin, day_start, day_start + timedelta(days=1), what="the day's orders")
+    if behind is not None:
+        missing_panel.missing_orders(story.table, behind, links.orders_prefix(sidebar, day))
 
 
 day_story()

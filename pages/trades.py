@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from answers import rebalance
 from lib import config, csv_export
 from lib import format as fmt
 from lib.book import execution, pnl
 from lib.inputs import (
     parse_coin,
+    parse_date,
     parse_direction,
     parse_liquidity,
     parse_list,
@@ -16,8 +18,9 @@ from lib.inputs import (
     parse_sort,
 )
 from queries.book import orders, trades
-from ui import layout
+from ui import layout, links
 from ui.data import empty_note, load, load_optional
+from ui.overview import rebalance as rebalance_panel
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, lazy_tabs, set_url, url_replaced, url_value
@@ -59,6 +62,7 @@ TABS = {
     "untracked": "Untracked fills",
     "drilldown": "Coin drill-down",
     "orders": "Orders",
+    "rebalance": "Rebalance",
 }
 tabs = lazy_tabs("tab", TABS, key="tr_tab", start="drilldown" if url_coin else None)
 
@@ -204,6 +208,11 @@ with tabs[4]:
 # --- orders: open now, outcomes, unfilled in the window, API pressure (ui/trades/orders.py) ----------
 with tabs[5]:
     if tabs[5].open:
+        orders_coin = url_value("orders_coin", parse_coin, None)  # a link from a rebalance leg: that coin's orders
+        if orders_coin:
+            coin_orders = load(orders.coin_orders, orders_coin, start, end, what=f"{orders_coin} orders")
+            if coin_orders is not None:
+                orders_panel.coin_orders_section(orders_coin, coin_orders, start, end)
         bucket_s = pnl.chart_bucket_seconds(start, end)
         orders_panel.orders_tab(
             orders_panel.orders_view(
@@ -214,3 +223,26 @@ with tabs[5]:
             ),
             "hourly" if bucket_s == 3600 else "daily",
         )
+
+# --- one day's 00:00 rebalance to completion (the Overview panel, any day) -----------------------------------
+with tabs[6]:
+    if tabs[6].open and sidebar.clock is None:
+        st.info(
+            "The data's clock is unknown (ClickHouse did not answer): no rebalance to show.", icon=":material/schedule:"
+        )
+    elif tabs[6].open and sidebar.clock is not None:
+        today = sidebar.clock.now.date()
+        (day_column,) = layout.control_row((220,))
+        rebalance_day = day_column.date_input(
+            "Rebalance of (UTC day)",
+            value=min(url_value("rebalance_day", lambda raw: parse_date(raw, "rebalance_day"), today), today),
+            max_value=today,
+            key="tr_rebalance_day",
+            help="The 00:00 UTC rebalance of that holdings day, against the targets dated two days earlier.",
+        )
+        set_url(rebalance_day=None if rebalance_day == today else rebalance_day)
+        progress = load(rebalance.completion, rebalance_day, sidebar.clock, what="the day's rebalance")
+        if progress is not None:
+            rebalance_panel.rebalance_panel(
+                rebalance_panel.rebalance_view(progress, links.orders_prefix(sidebar, rebalance_day)), "tr_rebalance"
+            )

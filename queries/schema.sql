@@ -199,3 +199,32 @@ CREATE TABLE IF NOT EXISTS binance.klines_1h
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(open_time)
 ORDER BY (symbol, open_time);
+
+-- Hyperliquid's trading rules per perpetual, from the public info endpoint's `meta` request
+-- (POST https://api.hyperliquid.xyz/info with {"type": "meta"}; the main perp dex, `dex` left empty).
+-- The ingestion writes one row per entry of the answer's `universe` array each time it polls (every
+-- poll writes every coin, so a coin missing from the newest poll is no longer listed):
+--   coin          <- universe[i].name         ('BTC', 'kPEPE': the name fills and positions carry)
+--   sz_decimals   <- universe[i].szDecimals   sizes are whole multiples of 10^-sz_decimals coin units
+--   max_leverage  <- universe[i].maxLeverage
+--   only_isolated <- universe[i].onlyIsolated (absent in the answer = false)
+--   is_delisted   <- universe[i].isDelisted   (absent in the answer = false)
+--   updated_at    =  when the ingestion read the answer (UTC)
+-- marginTables and marginTableId are not stored. The rebalance ticket rounds each leg toward zero to
+-- the coin's size step and drops legs below the exchange's minimum order value (lib/config.py
+-- HL_MIN_ORDER_USD); without this table, or without a row for a coin, it rounds to 6 significant digits
+-- and says so. Natural key: (coin, updated_at).
+CREATE TABLE IF NOT EXISTS hyperliquid.asset_meta
+(
+    updated_at    DateTime64(3, 'UTC'),
+    coin          LowCardinality(String),
+    sz_decimals   UInt8,
+    max_leverage  UInt16,
+    only_isolated Bool,
+    is_delisted   Bool,
+    ingested_at   DateTime64(3, 'UTC'),
+    synced_at     DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(synced_at)
+PARTITION BY toYYYYMM(updated_at)
+ORDER BY (coin, updated_at);

@@ -102,9 +102,27 @@ def app(desk_client, fresh_caches, monkeypatch):
     return open_page
 
 
+# The browser tests in two halves of about equal time (measured with --durations), one per xdist worker: each
+# worker starts its own Streamlit server and Chromium (session fixtures), and the two halves run side by side
+# instead of one worker carrying them all (the suite's long pole). The slowest two (ten sessions at once, the
+# live demo) are in different halves. A module not listed goes to the second half.
+BROWSER_FIRST_HALF = {
+    "test_views_browser",
+    "test_concurrency",
+    "test_system_health_browser",
+    "test_after_rebalance_browser",
+    "test_model_book_browser",
+    "test_te_lag_browser",
+    "test_markup_browser",
+    "test_report_html_browser",
+    "test_sign_in",
+}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under xdist (-n 2 --dist loadgroup) keep every browser test on one worker:
-    they share one Streamlit server and one Chromium."""
+    """Under xdist (-n 2 --dist loadgroup) keep each half of the browser tests on one worker (they share that
+    worker's Streamlit server and Chromium)."""
     for item in items:
         if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            half = 1 if item.module.__name__.rsplit(".", 1)[-1] in BROWSER_FIRST_HALF else 2
+            item.add_marker(pytest.mark.xdist_group(f"browser-{half}"))

@@ -288,6 +288,7 @@ SAFE_FUNCTIONS = {
     "md_text", "plot_text", "plain_text", "usd", "pct", "pp", "bps", "number", "age", "countdown", "utc", "age_since",
     "weight", "metric_delta", "snapshot_when", "snapshot_hour_option", "snapshot_file_tag", "len", "int",
     "round", "abs", "float", "isoformat", "strftime", "bool", "window_text", "snapshot_hour_text", "drawdown",
+    "checkpoint_label",
 }  # fmt: skip
 SAFE_ANNOTATIONS = {"int", "float", "bool", "date", "datetime", "timedelta", "None", "Optional"}
 # (file, expression) a reader can check is not from the data (or is Markdown escaped where it is built), and why
@@ -301,6 +302,12 @@ KNOWN_SAFE: dict[tuple[str, str], str] = {
     ("pages/tracking_error.py", "note[1:]"): "lib.clock.pending_note: dates and hours in words",
     ("pages/tracking_error.py", "last_complete"): "lib.clock.latest_complete_day: a date",
     ("ui/overview/sections.py", "span"): "fmt.window_text of the sidebar window (pages/overview.py)",
+    ("ui/mandate.py", "what"): "callers pass a constant phrase naming the page's number",
+    ("ui/mandate.py", "'\\n'.join(lines)"): "lines built above with fmt.md_text",
+    ("ui/overview/rebalance.py", "counts"): "counts per completion state constant",
+    ("ui/positions/ticket.py", "color"): "a colour name from the literal mapping",
+    ("ui/trades/orders.py", "start"): "a date of the sidebar range",
+    ("ui/trades/orders.py", "end"): "a date of the sidebar range",
     ("ui/state.py", "why"): "url_replaced's callers pass a sentence of the code",
     ("ui/tracking_error/shortfall.py", "'  \\n'.join(view.lines)"): "_view escapes every line it builds from data",
     ("ui/alerts_panel.py", "line"): "counts per alert state (STATE_ORDER constants)",

@@ -90,6 +90,7 @@ PARSERS = {
     "parse_account": inputs.parse_account,
     "parse_flag": lambda raw: inputs.parse_flag(raw, "flag"),
     "parse_duration": inputs.parse_duration,  # a command-line value (alerts silence --for), as strict
+    "parse_target_set": inputs.parse_target_set,
 }
 # Command-line free text, never read from a URL: a glob over alert ids may hold '[]', a note any printable text
 # (both are tested in tests/cli/test_alerts_cli.py).

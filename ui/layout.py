@@ -66,3 +66,11 @@ def control_row(slots: int | Sequence[int], width: int = 200) -> list[Any]:
     widths = [width] * slots if isinstance(slots, int) else list(slots)
     row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
     return [row.container(width=w, gap=None) for w in widths]
+
+
+def beside(main_width: int = 660, side_width: int = 420) -> list[Any]:
+    """A main slot and a side slot next to it on a wide screen (both fit beside the sidebar at 1600 px), the side
+    one below it on a narrower one (the row wraps), so neither is squeezed to a ribbon (st.columns keeps both side
+    by side down to 640 px)."""
+    row = st.container(horizontal=True, gap="medium")
+    return [row.container(width=main_width), row.container(width=side_width)]

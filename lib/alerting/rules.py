@@ -32,6 +32,8 @@ from lib import format as fmt
 from lib.book import pnl
 from lib.health import rules as health
 from lib.model_book import band as model_bands
+from lib.rebalance import completion as completions
+from lib.rebalance import preflight as preflights
 from lib.tracking import classification as te
 from lib.tracking import snapshot as te_snapshot
 
@@ -60,12 +62,13 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("sync_lag", "Data", WARNING, "Sync latency local → remote", "sync_lag_pending_min"),
     RuleSpec("prices_missing", "Data", WARNING, "Binance prices missing for today"),
     RuleSpec("targets_missing", "Data", CRITICAL, "Model targets missing"),
+    RuleSpec("targets_preflight", "Data", CRITICAL, "Next targets fail a pre-trade check", "preflight_pending_min"),
     RuleSpec("te_high", "Tracking", WARNING, "Snapshot tracking error above threshold"),
     RuleSpec("wrong_direction", "Tracking", CRITICAL, "Positions in the wrong direction"),
     RuleSpec("extra_position", "Tracking", WARNING, "Positions the model does not hold"),
     RuleSpec("missing_positions", "Tracking", WARNING, "Too many missing positions"),
     RuleSpec("no_targets_d2", "Tracking", CRITICAL, "No targets for D−2"),
-    RuleSpec("rebalance_late", "Execution", CRITICAL, "Rebalance not done by its deadline"),
+    RuleSpec("rebalance_late", "Execution", CRITICAL, "Rebalance below its completion target at its deadline"),
     RuleSpec("off_window_fills", "Execution", WARNING, "Fills outside the rebalance window"),
     RuleSpec("untracked_fills", "Execution", WARNING, "Untracked fills (no order row)"),
     RuleSpec("fees_high", "Execution", WARNING, "Fees above threshold"),
@@ -528,10 +531,72 @@ def tracking(snap: te_snapshot.TeNow | Unavailable | None, t: Mapping[str, float
 EXECUTION_RULES = ("rebalance_late", "off_window_fills", "untracked_fills", "fees_high")
 
 
+def rebalance_late(
+    progress: completions.Completion | Unavailable | None,
+    day: date | None,
+    as_of: datetime | None,
+    t: Mapping[str, float],
+) -> RuleResult:
+    """The day's rebalance below rebalance_complete_min of its required notional done at 00:MM UTC
+    (rebalance_by_min), and still below it now (`answers.rebalance.completion`, the panel's own numbers);
+    the message names the symbols still open."""
+    if isinstance(progress, Unavailable):
+        return not_evaluated("rebalance_late", progress.reason)
+    if day is None or progress is None:
+        return not_evaluated("rebalance_late", "the rebalance's progress was not loaded: the trading day is unknown")
+    by_min = float(t["rebalance_by_min"])
+    floor = float(t["rebalance_complete_min"])
+    deadline = _aware(day) + timedelta(minutes=by_min)
+    when = f"{deadline:%H:%M} UTC"
+    if not progress.has_targets:
+        return not_evaluated("rebalance_late", "; ".join(progress.notes) or f"no targets dated {progress.target_date}")
+    now = progress.progress
+    if now is None:
+        return not_evaluated("rebalance_late", "; ".join(progress.notes) or "no symbol could be measured (no price)")
+    as_of = _aware(as_of)
+    if as_of is not None and as_of < deadline:
+        return RuleResult(
+            "rebalance_late",
+            OK,
+            f"Rebalance of {day}: {fmt.pct(now, 1)} complete, judged at {when}",
+            f"data as of {fmt.utc(as_of)}",
+        )
+    if progress.required_notional <= 0:
+        return RuleResult(
+            "rebalance_late", OK, f"Rebalance of {day}: nothing to trade", "the book was already on its D−2 targets"
+        )
+    at = progress.progress_at(int(by_min))
+    if now < floor:
+        open_names = [
+            f"{r['sym']} ({r['state']}{'' if r['state'] != completions.PARTIAL else ' ' + fmt.pct(r['progress'], 0)})"
+            for r in progress.symbols.filter(pl.col("state") != completions.DONE).iter_rows(named=True)
+        ]
+        return RuleResult(
+            "rebalance_late",
+            FIRING,
+            f"Rebalance of {day} {fmt.pct(at, 1)} complete at {when} (below {fmt.pct(floor, 0)})",
+            f"now {fmt.pct(now, 1)} of {fmt.usd(progress.required_notional)} required; still open: "
+            + (_names(open_names) or "none"),
+            since=deadline,
+        )
+    late = f"; {fmt.pct(at, 1)} at {when}" if at is not None and at < floor else ""
+    return RuleResult(
+        "rebalance_late",
+        OK,
+        f"Rebalance of {day} {fmt.pct(now, 1)} complete{late}",
+        f"of {fmt.usd(progress.required_notional)} required (fires below {fmt.pct(floor, 0)} at {when})",
+    )
+
+
 def execution(
-    day_exec: pl.DataFrame | Unavailable, day: date | None, as_of: datetime | None, t: Mapping[str, float]
+    day_exec: pl.DataFrame | Unavailable,
+    day: date | None,
+    as_of: datetime | None,
+    t: Mapping[str, float],
+    rebalance_progress: completions.Completion | Unavailable | None = None,
 ) -> list[RuleResult]:
-    """The day's rebalance (`queries.book.trades.daily_execution(day, day)`): done by 00:MM, in window, tracked, fees."""
+    """The day's rebalance: complete enough by 00:MM (`rebalance_late`), in window, tracked, fees
+    (`queries.book.trades.daily_execution(day, day)`)."""
     if isinstance(day_exec, Unavailable):
         return _unavailable(EXECUTION_RULES, day_exec)
     if day is None:
@@ -540,38 +605,8 @@ def execution(
     if day_exec.height:
         found = day_exec.filter(pl.col("day") == day)
         row = _single(found)
-    midnight = _aware(day)
-    deadline = midnight + timedelta(minutes=float(t["rebalance_by_min"]))
-    as_of = _aware(as_of)
-    out = []
+    out = [rebalance_late(rebalance_progress, day, as_of, t)]
     n_fills = int(row["n_fills"]) if row else 0
-    first = _aware(row["first_fill"]) if row else None
-    if as_of is not None and as_of < deadline and (first is None or first > as_of):
-        out.append(
-            RuleResult(
-                "rebalance_late",
-                OK,
-                f"Rebalance of {day}: deadline {fmt.utc(deadline)} not reached",
-                f"data as of {fmt.utc(as_of)}",
-            )
-        )
-    elif first is None or first > deadline:
-        detail = "no fills at all that day" if first is None else f"first fill {fmt.utc(first, seconds=True)}"
-        out.append(
-            RuleResult(
-                "rebalance_late", FIRING, f"Rebalance of {day} not done by {deadline:%H:%M} UTC", detail, since=deadline
-            )
-        )
-    else:
-        span = row.get("window_span_s") if row else None  # `first` is known, so `row` is too
-        out.append(
-            RuleResult(
-                "rebalance_late",
-                OK,
-                f"Rebalance of {day} started {first:%H:%M:%S} UTC",
-                f"{n_fills} fills" + (f", window span {fmt.age(span)}" if span is not None else ""),
-            )
-        )
     window = config.REBALANCE_WINDOW_MINUTES
     n_off = int(row["n_off_window"]) if row else 0
     out.append(
@@ -609,6 +644,41 @@ def execution(
             )
         )
     return out
+
+
+def targets_preflight(check: preflights.Preflight | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:
+    """The next rebalance's targets fail a pre-trade check (`answers.rebalance.preflight`): fires as soon as
+    the date lands, and on every run up to the rebalance (the final check from PREFLIGHT_FINAL_CHECK_MIN
+    minutes before it)."""
+    if isinstance(check, Unavailable):
+        return _unavailable(["targets_preflight"], check)
+    pending = _pending("targets_preflight", t)
+    if check is None:
+        return [not_evaluated("targets_preflight", "the next targets' checks were not loaded")]
+    if not check.has_targets:
+        return [RuleResult("targets_preflight", OK, f"No targets dated {check.target_date} to check yet", check.note)]
+    failed = check.failed
+    skipped = [c.title for c in check.checks if c.status == "not evaluated"]
+    if failed:
+        return [
+            RuleResult(
+                "targets_preflight",
+                FIRING,
+                f"Targets dated {check.target_date} fail {len(failed)} pre-trade check{'s' if len(failed) != 1 else ''} "
+                f"({check.stage}, the {check.trade_day} rebalance)",
+                "; ".join(f"{c.title}: {_names(list(c.names))}" for c in failed),
+                pending_s=pending,
+            )
+        ]
+    return [
+        RuleResult(
+            "targets_preflight",
+            OK,
+            f"Targets dated {check.target_date} pass the pre-trade checks ({check.stage})",
+            f"not evaluated: {', '.join(skipped)}" if skipped else f"{len(check.checks)} checks passed",
+            pending_s=pending,
+        )
+    ]
 
 
 # --------------------------------------------------------------- risk rules
@@ -787,6 +857,8 @@ class LiveInputs:
     as_of: datetime | None = None
     clickhouse_error: str | None = None
     model_band: Any = None  # lib.model_book.band.Band of the last MODEL_ALERT_DAYS days (or Unavailable)
+    rebalance: completions.Completion | Unavailable | None = None  # today's rebalance (answers.rebalance.completion)
+    preflight: preflights.Preflight | Unavailable | None = None  # the next targets' checks
 
 
 def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
@@ -814,8 +886,9 @@ def evaluate(inputs: LiveInputs, t: Mapping[str, float]) -> list[RuleResult]:
         out += targets_missing(None, inputs.as_of, t, inputs.newest_target)
     else:
         out += targets_missing(inputs.newest_target, inputs.as_of, t)
+    out += targets_preflight(inputs.preflight, t)
     out += tracking(inputs.snapshot, t)
-    out += execution(inputs.day_exec, inputs.day, inputs.as_of, t)
+    out += execution(inputs.day_exec, inputs.day, inputs.as_of, t, inputs.rebalance)
     out += daily_loss(inputs.today_pnl, inputs.day, t)
     out += drawdown(inputs.equity_daily, t)
     out += margin_used(inputs.account_risk, t)
@@ -889,6 +962,8 @@ __all__ = [
     "sync_lag",
     "prices_missing",
     "targets_missing",
+    "targets_preflight",
+    "rebalance_late",
     "firing",
     "not_evaluated",
 ]

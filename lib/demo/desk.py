@@ -5,6 +5,7 @@ Hyperliquid crypto desk so the dashboard runs without a server.
 
 What is generated (see lib/demo/simulation/market.py, book.py and tables.py):
 
+* hyperliquid.asset_meta - the exchange's size decimals and max leverage per coin, every 6 hours;
 * binance.klines_1h - hourly candles for every model coin (correlated returns,
   50-100% vol, BTC ~92k on 2025-12-05), a few missing hours;
 * maicro_logs.positions_jianan_v6 - the model's daily long/short weights;
@@ -70,6 +71,7 @@ from lib.demo.tables import (
     Ctx,
     Timeline,
     account_rows,
+    asset_meta_rows,
     attach_sync,
     extra_heartbeats,
     funding_rows,
@@ -103,7 +105,7 @@ __all__ = [
 
 DEFAULT_START = datetime(2025, 11, 1, tzinfo=UTC)
 # Bump when the generator's output changes: a desk built by another version is rebuilt, not extended.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: the exchange's asset metadata (hyperliquid.asset_meta)
 MAIN_BOOK_STREAM = 50  # the main account's book draws (book.Sim rng_stream); sub-account k uses this + k
 STATE_TABLE = "demo_desk_state"  # in the account table's database; only demo desks have it
 Progress = Callable[[float, str], None]
@@ -117,6 +119,7 @@ _TIME_COL = {
     "positions": "ts",
     "heartbeat": "ts",
     "sync_log": "started_at",
+    "asset_meta": "updated_at",
 }
 _INSERT_SETTINGS = {"optimize_on_insert": 0, "max_insert_block_size": 50_000_000}
 
@@ -345,6 +348,7 @@ class DeskModel:
         out = {name: attach_sync(ctx, runs, j, raw[name]) for j, name in enumerate(SYNCED)}
         out["klines"] = kline_rows(ctx)
         out["targets"] = target_rows(ctx)
+        out["asset_meta"] = asset_meta_rows(ctx)
         out["sync_log"] = sync_log_rows(ctx, runs)
         out["heartbeat"] = extra_heartbeats(ctx, runs)
         return out

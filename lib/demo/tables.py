@@ -41,7 +41,15 @@ from lib.book.symbols import price_source
 from lib.config import TableMap
 from lib.demo import keyed
 from lib.demo.simulation.book import DIRS, PROTECTED, Book
-from lib.demo.simulation.market import DAY_MS, HOUR_MS, UNPRICED_COIN, Universe, coin_prices_at, ms_of
+from lib.demo.simulation.market import (
+    DAY_MS,
+    HOUR_MS,
+    UNPRICED_COIN,
+    Universe,
+    coin_prices_at,
+    max_leverage,
+    ms_of,
+)
 
 ACCOUNT = "0x7a3f5c1e9b2d4f60a8c3e7b1d5f9a2c4e6b8d0f3"  # the demo desk's Hyperliquid address
 HOST = "chenlin04"
@@ -135,8 +143,11 @@ ERRORS = {
     K_SYNC_RUNS,
     K_SYNC_ROWS,
     K_SYNC_BEATS,
-) = range(70, 84)
+    K_META,
+) = range(70, 85)
 ACCOUNT_STREAM_STEP = 1_000  # sub-account k draws from stream + k * this (no stream above is that large)
+META_POLL_MS = 6 * HOUR_MS  # the ingestion polls the exchange's `meta` every 6 hours (00:00:40, 06:00:40, ...)
+META_POLL_OFFSET_MS = 40_000
 SUB_POLL_MS = (300, 1_200)  # a sub-account's snapshot is written this long after the main account's, same round
 TID_RANGE = 2**50  # the main account's tids lie in [2**47, 2**50), sub-account k's in [k, k + 1) * 2**50
 
@@ -663,6 +674,35 @@ def kline_rows(ctx: Ctx) -> pa.Table:
             "low": (lo / mult).T.ravel()[rows],
             "close": (c / mult).T.ravel()[rows],
             "volume": (vol * mult).T.ravel()[rows],
+        }
+    )
+
+
+def asset_meta_rows(ctx: Ctx) -> pa.Table:
+    """The exchange's `meta` answer as the ingestion stores it (queries/schema.sql hyperliquid.asset_meta):
+    every coin of the universe at each poll, synced to the remote 20-60 s later. Size decimals are the
+    book's own lots (positions are whole multiples of 10^-sz_decimals), max leverage the exchange's."""
+    uni = ctx.uni
+    polls = _grid(ctx, META_POLL_MS, META_POLL_OFFSET_MS)
+    nc = uni.n_all
+    t = np.repeat(polls, nc)
+    coin = np.tile(np.arange(nc), len(polls))
+    ing = t + ctx.ints(K_META, 500, 3_000, t, coin)
+    synced = ing + ctx.ints(K_META + 1, 20_000, 60_000, t, coin)
+    keep = ctx.visible(synced)
+    t, coin, ing, synced = t[keep], coin[keep], ing[keep], synced[keep]
+    n = len(t)
+    lev = np.array([max_leverage(c) for c in uni.coins], np.uint16)
+    return pa.table(
+        {
+            "updated_at": ts_arr(t),
+            "coin": dict_arr(coin, uni.coins),
+            "sz_decimals": pa.array(uni.sz_decimals[coin].astype(np.uint8)),
+            "max_leverage": pa.array(lev[coin]),
+            "only_isolated": pa.array(np.zeros(n, bool)),
+            "is_delisted": pa.array(np.zeros(n, bool)),
+            "ingested_at": ts_arr(ing),
+            "synced_at": ts_arr(synced),
         }
     )
 

@@ -29,6 +29,7 @@ from lib import format as fmt
 from lib.alerting import rules as alerts
 from lib.book import pnl
 from lib.health import rules as health
+from lib.reports import rebalance as rebalance_report
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
 from lib.tracking import snapshot as te_snapshot
@@ -89,6 +90,9 @@ class DailyReport:
     maker_share: float | None = None
     n_untracked: int | None = None
     untracked: list[str] = field(default_factory=list)
+    # the rebalance desk (lib/reports/rebalance.py): the day's rebalance to completion, the next targets' checks
+    rebalance: dict[str, Any] | None = None
+    preflight: dict[str, Any] | None = None
     # health
     monitors: list[dict] = field(default_factory=list)  # monitor, ok_share, down_min, late_min
     sync: list[dict] = field(default_factory=list)  # table, runs, failures
@@ -419,6 +423,10 @@ def to_text(r: DailyReport) -> str:
         f"maker share {fmt.pct(r.maker_share, 1)}",
         f"  Untracked      {r.n_untracked if r.n_untracked is not None else '—'} fill(s)"
         + (": " + "; ".join(r.untracked) if r.untracked else ""),
+        "",
+        *rebalance_report.completion_text(r.rebalance),
+        "",
+        *rebalance_report.preflight_text(r.preflight),
         "",
         "Health",
     ]

@@ -17,6 +17,7 @@ from html import escape
 from lib import format as fmt
 from lib.alerting.transport.base import InlineImage
 from lib.reports import png_charts
+from lib.reports import rebalance as rebalance_report
 from lib.reports.daily import CATEGORY_WORDS, DailyReport
 from lib.tracking import classification as te
 
@@ -274,6 +275,16 @@ def daily(r: DailyReport) -> EmailHtml:
         ),
     )
 
+    rebalance_card = card(
+        f"Rebalance · {r.day} 00:00 UTC", rebalance_report.completion_html(r.rebalance, TD, SMALL, figures.img)
+    )
+    preflight_card = card(
+        "Next targets, checked before they trade",
+        rebalance_report.preflight_html(
+            r.preflight, TD, SMALL, lambda status: verdict_badge({"pass": True, "fail": False}.get(status))
+        ),
+    )
+
     mon_rows = []
     fine = [m["monitor"] for m in r.monitors if not (m["down_min"] or m["late_min"])]
     if fine:
@@ -339,6 +350,16 @@ def daily(r: DailyReport) -> EmailHtml:
         page(
             f"Desk daily report {r.day}",
             header,
-            [verdict_card, pnl_card, te_card, exe_card, health_card, alerts_card, notes],
+            [
+                verdict_card,
+                pnl_card,
+                te_card,
+                exe_card,
+                rebalance_card,
+                preflight_card,
+                health_card,
+                alerts_card,
+                notes,
+            ],
         )
     )

@@ -7,7 +7,7 @@ Fills are matched to orders on (account, oid). The table records no reject reaso
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 
@@ -206,4 +206,70 @@ def api_pressure(start: date, end: date, bucket_s: int = 3600) -> pl.DataFrame:
         start=start,
         end=end,
         bucket_s=int(bucket_s),
+    )
+
+
+_BETWEEN = "WITH {lo:DateTime64(3, 'UTC')} AS T0, {hi:DateTime64(3, 'UTC')} AS T1, "
+
+
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def orders_by_coin(lo: datetime, hi: datetime) -> pl.DataFrame:
+    """Per coin, the orders placed in [lo, hi) by final status (the rebalance panel's reasons).
+
+    Columns: coin, n_orders, n_filled, n_canceled, n_rejected, n_open, n_other, n_with_fill,
+    first_placed, last_final (the newest final row), rejected_at / canceled_at (the first such order's
+    final time; NULL when none). The orders table records no reject reason.
+    """
+    return run(
+        _BETWEEN
+        + _ORDERS_CTE
+        + """
+        SELECT toString(coin) AS coin, count() AS n_orders,
+               countIf(final_status = 'filled') AS n_filled,
+               countIf(final_status = 'canceled') AS n_canceled,
+               countIf(final_status = 'rejected') AS n_rejected,
+               countIf(final_status = 'open') AS n_open,
+               countIf(final_status NOT IN ('filled', 'canceled', 'rejected', 'open')) AS n_other,
+               countIf(n_fills > 0) AS n_with_fill,
+               toDateTime64(min(placed_at), 3, 'UTC') AS first_placed,
+               toDateTime64(max(final_at), 3, 'UTC') AS last_final,
+               if(n_rejected > 0, toDateTime64(minIf(final_at, final_status = 'rejected'), 3, 'UTC'), NULL)
+                   AS rejected_at,
+               if(n_canceled > 0, toDateTime64(minIf(final_at, final_status = 'canceled'), 3, 'UTC'), NULL)
+                   AS canceled_at
+        FROM joined
+        GROUP BY coin
+        ORDER BY coin
+        """,
+        lo=lo,
+        hi=hi,
+    )
+
+
+@cached(ttl=config.TTL_INTRADAY, max_entries=config.CACHE_ENTRIES, show_spinner=False)
+def coin_orders(coin: str, start: date, end: date, limit: int = config.ORDER_LIST_LIMIT) -> pl.DataFrame:
+    """One coin's orders placed in the UTC days [start, end], each with its final status and fills.
+
+    Columns: placed_at, final_at, final_status, side, order_type, orig_sz, filled_sz, remaining_sz,
+    limit_px, first_fill (NULL = never filled), n_fills, oid, account, n_orders (the count before the
+    limit). Newest first. What a link from a rejected or canceled rebalance leg opens (Trades, Orders).
+    """
+    return run(
+        "WITH toDateTime64(toDateTime({start:Date}, 'UTC'), 3, 'UTC') AS T0, "
+        "toDateTime64(toDateTime({end:Date}, 'UTC') + toIntervalDay(1), 3, 'UTC') AS T1, "
+        + _ORDERS_CTE
+        + """
+        SELECT toDateTime64(placed_at, 3, 'UTC') AS placed_at, toDateTime64(final_at, 3, 'UTC') AS final_at,
+               final_status, side, order_type, orig_sz, filled_sz, remaining_sz, limit_px,
+               toDateTime64(first_fill, 3, 'UTC') AS first_fill, n_fills, oid, account,
+               count() OVER () AS n_orders
+        FROM joined
+        WHERE coin = {coin:String}
+        ORDER BY placed_at DESC, oid
+        LIMIT {limit:UInt32}
+        """,
+        coin=coin,
+        start=start,
+        end=end,
+        limit=int(limit),
     )

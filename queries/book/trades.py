@@ -55,6 +55,7 @@ EXECUTION_AGGREGATES = """
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL)
         / nullIf(sumIf(fills.notional, fills.slippage_bps IS NOT NULL), 0) AS avg_slippage_bps,
     sumIf(fills.slippage_bps * fills.notional, fills.slippage_bps IS NOT NULL) / 10000 AS slippage_usd,
+    quantileExactOrNull(0.5)(fills.slippage_bps) AS median_slippage_bps,
     if(sum(fills.notional) > 0, ifNull(sumIf(fills.notional, NOT fills.crossed), 0.) / sum(fills.notional), NULL)
         AS maker_share,  -- sumIf over a Nullable column is NULL when no maker fill matches: 0, not unknown
     countIf(fills.slippage_bps IS NULL AND fills.valid AND NOT fills.spot) AS n_unpriced,

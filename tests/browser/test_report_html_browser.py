@@ -29,7 +29,7 @@ def test_the_received_daily_report_email_renders_its_png_charts(
         monkeypatch.setenv("DESK_ALERT_EMAIL_TO", "pm@example.com")
         assert command_line.main(["daily", "--date", "2025-12-07", "--send", "-o", str(tmp_path / "out.txt")]) == 0
     text, html, related = email_parts(box.messages[0])
-    assert "<svg" not in html and len(re.findall(r'src="cid:', html)) == 3
+    assert "<svg" not in html and len(re.findall(r'src="cid:', html)) == 4  # TE, execution, health, rebalance
     shown = resolve_cids(html, related)
     assert "cid:" not in shown
 
@@ -46,7 +46,7 @@ def test_the_received_daily_report_email_renders_its_png_charts(
         images = page.eval_on_selector_all(
             "img", "els => els.map(e => [e.alt, e.naturalWidth, e.naturalHeight, e.clientWidth, e.clientHeight])"
         )
-        assert len(images) == 3
+        assert len(images) == 4  # PnL components, equity, snapshot TE, rebalance done by checkpoint
         for alt, natural_w, natural_h, w, h in images:
             assert alt and natural_w == 2 * w and natural_h == 2 * h and w >= 300 and h >= 100, alt
         # the card layout fits the e-mail width: nothing wider than the viewport

@@ -72,8 +72,14 @@ def test_daily_json_matches_independent_computations(run_cli):
         ("Rebalance window", True),
         ("Fees", True),
         ("Data freshness", True),
+        ("Rebalance complete", False),  # 90.3% by 00:15 UTC: ARB rejected, WLD and BCH closed, AAVE short
     ]
-    assert [a["rule"] for a in r["day_alerts"]] == ["missing_positions"]
+    assert [a["rule"] for a in r["day_alerts"]] == ["missing_positions", "rebalance_late"]
+    # the rebalance section is answers.rebalance.completion's, the alert's own numbers
+    reb = r["rebalance"]
+    assert reb["target_date"] == "2025-12-05" and [o["sym"] for o in reb["open"]][:3] == ["ARB", "BCH", "WLD"]
+    assert reb["progress"] == pytest.approx(reb["checkpoints"]["00:15"]) and reb["progress"] < 0.95
+    assert r["preflight"]["target_date"] == "2025-12-14" and r["preflight"]["passed"] is True
 
 
 def test_daily_html_is_a_self_contained_email(run_cli, tmp_path):
@@ -84,8 +90,11 @@ def test_daily_html_is_a_self_contained_email(run_cli, tmp_path):
     assert html.startswith("<!doctype html>") and "<script" not in html.lower()
     assert "<link" not in html and "@import" not in html and "<svg" not in html
     sources = re.findall(r'src="([^"]*)"', html)  # nothing fetched: the charts are PNG data URIs
-    assert len(sources) == 3 and all(s.startswith("data:image/png;base64,") for s in sources)
+    # PnL components, equity, TE history and the rebalance's checkpoints
+    assert len(sources) == 4 and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "ARB, WLD, BCH" in html and "2.37%" in html and ">FAIL<" in html and ">PASS<" in html
+    assert "Rebalance · 2025-12-07 00:00 UTC" in html and "1 order rejected (first at 00:01:05 UTC)" in html
+    assert "Next targets, checked before they trade" in html
     assert not re.search("[\U0001f300-\U0001faff\u2705\u274c]", html)  # no emoji: the desk has no emoji font
 
 
@@ -98,19 +107,19 @@ def test_daily_send_emails_text_and_html(run_cli, monkeypatch):
     assert code == 0, err
     mail = box.messages[0]
     # the day runs from the last account snapshot at or before Dec 7 00:00 to the last at or before Dec 8 00:00
-    assert mail["Subject"] == "[Desk Monitor] Daily report 2025-12-07: 1 failed · PnL −$6,457"
-    assert_report_email(mail, criteria=5)
+    assert mail["Subject"] == "[Desk Monitor] Daily report 2025-12-07: 2 failed · PnL −$6,457"
+    assert_report_email(mail, criteria=6, charts=4)  # + Rebalance complete, + the rebalance's checkpoints
     assert "Missing (3): ARB, WLD, BCH" in mail.get_body(preferencelist=("plain",)).get_content()
 
 
-def assert_report_email(mail, criteria: int) -> None:
+def assert_report_email(mail, criteria: int, charts: int = 3) -> None:
     """What mail clients need: the charts as PNG parts the HTML names by cid:, no SVG, the verdicts in both."""
     assert mail.get_content_type() == "multipart/alternative"
     plain, related_part = mail.get_payload()
     assert plain.get_content_type() == "text/plain" and related_part.get_content_type() == "multipart/related"
     text, html, related = email_parts(mail)
     cids = re.findall(r'src="cid:([^"]+)"', html)
-    assert len(cids) == 3 and len(set(cids)) == 3 and set(cids) == set(related)
+    assert len(cids) == charts and len(set(cids)) == charts and set(cids) == set(related)
     for cid in cids:
         mime, data = related[cid]
         assert mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000, cid

@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
-from ui import cache, layout, plot
+from ui import cache, layout, plot, tables
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -250,3 +250,30 @@ def orders_tab(view: OrdersView, bucket_label: str) -> None:
                 f"({peak['n_429']} of {peak['n_beats']} beats). A rising count means the desk's API budget "
                 "is running out (rate-limit headroom)."
             )
+
+
+@cache.section()
+def coin_orders_section(coin: str, frame: pl.DataFrame, start: Any, end: Any) -> None:
+    """One coin's orders of the range (a link from a rebalance leg the desk did not finish)."""
+    n = int(frame["n_orders"][0]) if frame.height else 0
+    st.markdown(f"**Orders of {fmt.md_text(coin)} placed {start} – {end} (UTC)** — {n:,}")
+    if frame.height == 0:
+        st.caption("No order of this coin was placed in the range: it was never sent.")
+        return
+    if n > frame.height:
+        st.caption(f"The newest {frame.height} of {n:,}.")
+    shown = plot.naive_utc(frame.drop("n_orders"), "placed_at", "final_at", "first_fill")
+    st.dataframe(
+        shown.with_columns(tables.as_label("final_status")),
+        hide_index=True,
+        placeholder=fmt.MISSING,
+        column_config={
+            "placed_at": st.column_config.DatetimeColumn("Placed (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
+            "final_at": st.column_config.DatetimeColumn("Final status at (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
+            "final_status": tables.label_column("Final status", OUTCOME_COLORS),
+            "first_fill": st.column_config.DatetimeColumn("First fill (UTC)", format="HH:mm:ss.SSS", help="— = never"),
+            "oid": st.column_config.NumberColumn("oid", format="%d"),
+        },
+        key="tr_coin_orders",
+    )
+    st.caption("Reject reasons: not in the data (the orders table logs statuses only).")

@@ -157,6 +157,15 @@ _MEMES = {
     "NOT",
     "HMSTR",
 }
+# Hyperliquid's max leverage per coin (its `meta` answer): the largest books allow the most.
+_MAX_LEVERAGE = {"BTC": 40, "ETH": 25, "SOL": 20, "XRP": 20, "HYPE": 10, "BNB": 10, "DOGE": 10}
+
+
+def max_leverage(coin: str) -> int:
+    """The exchange's max leverage for `coin` (majors 10x, memes 3x, the rest 5x; the largest as listed)."""
+    return _MAX_LEVERAGE.get(coin) or (10 if coin in _MAJORS else 3 if coin in _MEMES else 5)
+
+
 # (beta to the market factor, idiosyncratic annual vol)
 _RISK = {"BTC": (1.0, 0.12), "ETH": (1.25, 0.25), "PAXG": (0.02, 0.14), "TRX": (0.55, 0.30)}
 MARKET_VOL = 0.42  # annualised vol of the common factor

@@ -288,19 +288,80 @@ def day_exec(first_fill_s=42, n_off=0, n_untracked=0, fee_bps=4.0):
     )
 
 
-def test_rebalance_deadline():
-    deadline_s = T["rebalance_by_min"] * 60
-    assert one(alerts.execution(day_exec(deadline_s), NOW.date(), NOW, T), "rebalance_late").status == alerts.OK
-    r = one(alerts.execution(day_exec(deadline_s + 1), NOW.date(), NOW, T), "rebalance_late")
-    assert r.status == alerts.FIRING and "00:15" in r.subject
-    none = one(alerts.execution(day_exec().clear(), NOW.date(), NOW, T), "rebalance_late")
-    assert none.status == alerts.FIRING and "no fills" in none.detail
+def progress(done_by_deadline: bool, done_now: bool, nothing: bool = False, day=None):
+    """Today's rebalance (lib.rebalance.completion.build) of two symbols: A fills at 00:00:50; B at 00:10
+    (before the 00:15 deadline) or at 00:30 (after it), or never."""
+    from lib.rebalance import completion
+
+    d = day or NOW.date()
+    t0 = datetime(d.year, d.month, d.day, tzinfo=UTC)
+    pre = pl.DataFrame(
+        {
+            "holdings_date": [d, d],
+            "sym": ["A", "B"],
+            "pos_units": [50.0, 40.0] if nothing else [0.0, 0.0],
+            "bn_px": [100.0, 100.0],
+            "equity_usd": [100_000.0, 100_000.0],
+            "weight_t2": [0.05, 0.04],
+            "has_t2_row": [True, True],
+        }
+    )
+    fills = [("A", t0 + timedelta(seconds=50), 50.0)]
+    if done_by_deadline:
+        fills.append(("B", t0 + timedelta(minutes=10), 40.0))
+    elif done_now:
+        fills.append(("B", t0 + timedelta(minutes=30), 40.0))
+    steps = pl.DataFrame([] if nothing else fills, schema=["coin", "time", "d_units"], orient="row")
+    orders = pl.DataFrame(schema={"coin": pl.String, "n_orders": pl.Int64})
+    return completion.build(d, NOW, pre, steps, orders, None, None)
+
+
+def test_rebalance_below_its_floor_at_the_deadline_names_the_open_symbols():
+    day = NOW.date()
+    late = one(alerts.execution(day_exec(), day, NOW, T, progress(False, False)), "rebalance_late")
+    assert late.status == alerts.FIRING and late.since == datetime(2025, 12, 7, 0, 15, tzinfo=UTC)
+    assert late.subject == "Rebalance of 2025-12-07 55.6% complete at 00:15 UTC (below 95%)"  # 5,000 of 9,000
+    assert "still open: B (not started)" in late.detail
+    ok = one(alerts.execution(day_exec(), day, NOW, T, progress(True, True)), "rebalance_late")
+    assert ok.status == alerts.OK and ok.subject == "Rebalance of 2025-12-07 100.0% complete"
+    caught_up = one(alerts.execution(day_exec(), day, NOW, T, progress(False, True)), "rebalance_late")
+    assert caught_up.status == alerts.OK and "55.6% at 00:15 UTC" in caught_up.subject  # done later: resolved
+    floor = {**T, "rebalance_complete_min": 0.5}
+    assert (
+        one(alerts.execution(day_exec(), day, NOW, floor, progress(False, False)), "rebalance_late").status == alerts.OK
+    )
+    nothing = one(alerts.execution(day_exec(), day, NOW, T, progress(False, False, nothing=True)), "rebalance_late")
+    assert nothing.status == alerts.OK and nothing.subject == "Rebalance of 2025-12-07: nothing to trade"
     early = datetime(2025, 12, 7, 0, 10, tzinfo=UTC)  # before the deadline nothing can be said yet
-    assert one(alerts.execution(day_exec().clear(), NOW.date(), early, T), "rebalance_late").status == alerts.OK
+    assert (
+        one(alerts.execution(day_exec(), day, early, T, progress(False, False)), "rebalance_late").status == alerts.OK
+    )
+    unknown = one(alerts.execution(day_exec(), day, NOW, T), "rebalance_late")
+    assert unknown.status == alerts.NOT_EVALUATED
+
+
+def test_targets_preflight_fires_on_a_failing_check_naming_it():
+    from lib.rebalance import checks, preflight
+
+    good = checks.Check("weights", "Weights within the mandate", checks.PASS, "gross 130%")
+    bad = checks.Check("listed", "Listed on Hyperliquid", checks.FAIL, "1 not listed", ("NOPE (not on the exchange)",))
+    at = datetime(2025, 12, 7, 12, 0, tzinfo=UTC)
+    fired = alerts.targets_preflight(
+        preflight.Preflight(date(2025, 12, 6), date(2025, 12, 8), at, True, (good, bad)), T
+    )
+    r = one(fired, "targets_preflight")
+    assert r.status == alerts.FIRING and r.severity == alerts.CRITICAL
+    assert r.subject == "Targets dated 2025-12-06 fail 1 pre-trade check (on landing, the 2025-12-08 rebalance)"
+    assert r.detail == "Listed on Hyperliquid: NOPE (not on the exchange)"
+    passed = alerts.targets_preflight(preflight.Preflight(date(2025, 12, 6), date(2025, 12, 8), at, True, (good,)), T)
+    assert one(passed).status == alerts.OK
+    none = alerts.targets_preflight(preflight.Preflight(date(2025, 12, 6), date(2025, 12, 8), at, False, ()), T)
+    assert one(none).status == alerts.OK and one(none).subject == "No targets dated 2025-12-06 to check yet"
+    assert one(alerts.targets_preflight(alerts.Unavailable("down"), T)).status == alerts.NOT_EVALUATED
 
 
 def test_off_window_untracked_and_fees():
-    res = {r.rule: r.status for r in alerts.execution(day_exec(), NOW.date(), NOW, T)}
+    res = {r.rule: r.status for r in alerts.execution(day_exec(), NOW.date(), NOW, T, progress(True, True))}
     assert res == {r: alerts.OK for r in alerts.EXECUTION_RULES}
     assert one(alerts.execution(day_exec(n_off=1), NOW.date(), NOW, T), "off_window_fills").status == alerts.FIRING
     u = int(T["untracked_max"])

@@ -55,6 +55,7 @@ def _tables(prefix: str):
             "sync_log": f"{prefix}_mon.sync_log",
             "targets": f"{prefix}_logs.positions_jianan_v6",
             "klines": f"{prefix}_binance.klines_1h",
+            "asset_meta": f"{prefix}_hl.asset_meta",
         }
     )
 

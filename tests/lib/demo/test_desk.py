@@ -83,6 +83,7 @@ OTHER_TABLES = table_map(
         "sync_log": "demo_copy_mon.sync_log",
         "targets": "demo_copy_logs.positions_jianan_v6",
         "klines": "demo_copy_binance.klines_1h",
+        "asset_meta": "demo_copy_hl.asset_meta",
     }
 )
 
