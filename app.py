@@ -17,8 +17,8 @@ st.set_page_config(
 
 from lib.config import ConfigError, check_environment  # noqa: E402  (set_page_config must come first)
 from queries.engine.connection import get_connection  # noqa: E402
-from ui import data  # noqa: E402
-from ui.shell import auth, bootstrap, sidebar  # noqa: E402
+from ui import data, layout  # noqa: E402
+from ui.shell import auth, bootstrap, refresh, sidebar  # noqa: E402
 
 # url_path = the file's stem: on a fresh server Streamlit's legacy pages/ mode
 # resolves a direct link by file stem before app.py has run (see ui/shell/router.py).
@@ -31,6 +31,7 @@ PAGES = [
 ]
 
 data.begin_run()
+layout.narrow_screen_style()
 # the navigation first, hidden until signed in: a signed-out visitor sees no page list
 # (without it Streamlit would show its legacy pages/ menu beside the sign-in screen)
 page = st.navigation(PAGES, position="sidebar" if auth.signed_in() else "hidden")
@@ -44,5 +45,6 @@ except ConfigError as err:
     st.stop()
 
 bootstrap.ensure_demo(conn.client)
-with sidebar.selected(sidebar.render(conn.client)) as chosen, sidebar.timed_run(chosen.refresh_s):
+in_place = page.url_path in refresh.IN_PLACE_PAGES  # its live panels refresh themselves, the page stays put
+with sidebar.selected(sidebar.render(conn.client, in_place)) as chosen, sidebar.timed_run(chosen.refresh_s):
     page.run()  # the auto-refresh counts from the end of this run (ui/shell/sidebar.py)

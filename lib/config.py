@@ -109,6 +109,7 @@ EX_POST_WINDOWS = (7, 14, 30)  # rolling ex-post TE windows offered (days with a
 EX_POST_DEFAULT_WINDOW = 14
 TE_HISTORY_DAYS = 7  # the day story compares a day's TE with the mean of this many previous days
 HEATMAP_MAX_SYMBOLS = 40  # symbol x day heatmap keeps the symbols with the largest |err|
+HEATMAP_WEEKLY_AFTER_DAYS = 90  # a longer range: one heatmap column per UTC week (Monday), not per day
 RECON_ABS_TOL = 1e-8  # fills-implied vs exchange units: differences below this are float noise
 RECON_REL_TOL = 1e-6  # ... or below this fraction of the position
 SNAPSHOT_ROUND_S = 30  # rows of one positions-snapshot round lie within this many seconds of its newest row

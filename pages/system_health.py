@@ -2,8 +2,9 @@
 
 Monitors (heartbeats), synced tables (freshness, sync latency, rows per hour,
 duplicates), sync runs (sync_log) and ClickHouse itself. Everything below the
-controls is one fragment (its options rerun only it); the sidebar's auto-refresh
-reruns the page; ages are measured against the server clock (now64()). The drawing lives in
+controls is one live panel (ui/shell/refresh.py: its options rerun only it, and the sidebar's
+auto-refresh reruns it in place, so the page neither greys out nor loses its scroll or open
+expanders), and so are the alerts; ages are measured against the server clock (now64()). The drawing lives in
 ui/system_health/sections.py (replayed while the query results are unchanged).
 """
 
@@ -17,14 +18,14 @@ from lib import config
 from lib import format as fmt
 from lib.health import answer as health_answer
 from lib.health import rules
-from lib.inputs import parse_bucket, parse_hours, parse_monitor
+from lib.inputs import parse_bucket, parse_flag, parse_hours, parse_monitor
 from queries.engine.run import client as desk_client
 from queries.health import contract, health, odd_data, prices
 from queries.tracking import tracking_error
 from ui import alerts_panel
 from ui import data as ui_data
 from ui.data import empty_note, load, load_live, load_optional
-from ui.shell import router, sidebar
+from ui.shell import refresh, router, sidebar
 from ui.shell.sidebar import data_as_of_line, selection
 from ui.state import init_from_url, set_url, url_value
 from ui.system_health import answer, data_quality, sections, views
@@ -36,7 +37,7 @@ st.title("System Health")
 as_of = selection().as_of
 data_as_of_line(as_of)
 
-# ------------------------------------------------------------ options (the sidebar's auto-refresh reruns the page)
+# ------------------------------------------------------------ options (the sidebar's auto-refresh reruns the panels)
 if "sh_res" not in st.session_state:
     st.session_state["sh_res"] = url_value("res", parse_bucket, config.HEALTH_DEFAULT_BUCKET_MIN)
 if "sh_hours" not in st.session_state:
@@ -46,7 +47,12 @@ live = every > 0
 monitor_link = "system_health?" + urlencode(selection().link_params()) + "&monitor="  # a monitor's rows
 
 
-@st.fragment
+@refresh.panel(every)
+def alerts() -> None:
+    alerts_panel.panel()  # the rules, evaluated live (no state written)
+
+
+@refresh.panel(every)
 def panels(as_of: datetime | None) -> None:
     ui_data.begin_run()  # a fragment re-run explains a new outage in full, not "see the sidebar"
     monitor_rows = load_optional(health.monitor_status, what="Monitor heartbeats")
@@ -76,7 +82,7 @@ def panels(as_of: datetime | None) -> None:
             if beats is None
             else views.timeline_view(beats, start, clock.end, resolution * 60, tuple(assessed["monitor"].to_list()))
         )
-        sections.monitors(assessed, timeline, start, clock.end, resolution)
+        sections.monitors(assessed, timeline, start, clock.end, resolution, monitor_link)
         # a DOWN or LATE monitor's name in the summary links here: its newest heartbeat rows (URL: monitor)
         names = assessed["monitor"].to_list()
         init_from_url("sh_monitor", "monitor", parse_monitor, None)
@@ -90,10 +96,18 @@ def panels(as_of: datetime | None) -> None:
             help="Its newest heartbeats, each once: when it beat, from which host, which error.",
         )
         set_url(monitor=picked)
+        init_from_url("sh_beat_errors", "errors", lambda raw: parse_flag(raw, "errors"), False)
+        errors_only = st.toggle(
+            "Errors only",
+            key="sh_beat_errors",
+            help="Only the beats that reported an error: the incident, not the newest OK beats after it.",
+        )
+        set_url(errors=1 if errors_only else None)
         if picked:
-            beats_of = load(health.monitor_beats, picked, clock.end_q, what=f"Heartbeats of {picked}")
-            if beats_of is not None and not empty_note(beats_of, f"heartbeats of {picked} in the last 7 days"):
-                sections.monitor_beats(beats_of, picked)
+            beats_of = load(health.monitor_beats, picked, clock.end_q, 50, errors_only, what=f"Heartbeats of {picked}")
+            kind = "error heartbeats" if errors_only else "heartbeats"
+            if beats_of is not None and not empty_note(beats_of, f"{kind} of {picked} in the last 7 days"):
+                sections.monitor_beats(beats_of, picked, errors_only)
 
     # ----------------------------------------------------------- synced tables
     st.subheader("Synced tables")
@@ -176,5 +190,5 @@ def panels(as_of: datetime | None) -> None:
     sidebar.follow_source_status(desk_client())  # a timed re-run shows an outage in the sidebar too
 
 
-alerts_panel.panel()  # the rules, evaluated live (no state written)
+alerts()
 panels(as_of)

@@ -116,6 +116,8 @@ BROWSER_FIRST_HALF = {
     "test_markup_browser",
     "test_report_html_browser",
     "test_sign_in",
+    "test_refresh_in_place_browser",
+    "test_screens_browser",
 }
 
 

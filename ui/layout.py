@@ -13,6 +13,39 @@ from typing import Any
 
 import streamlit as st
 
+# A laptop window (about 800 px): the sidebar narrower (its content wraps; it still collapses with its
+# button, and a collapsed sidebar keeps its own width rules), KPI values and labels a size smaller so
+# three tiles share a row instead of two and a lone one, and a tab strip that wraps onto a second line
+# instead of cutting its last label ("PnL windows a…"), and st.columns one under the other (a chart and its
+# table side by side get ~270 px each: the PnL explanation read in a 180 px column). Style only: no script, nothing from the data.
+NARROW_SCREEN_CSS = """<style>
+@media (max-width: 960px) {
+  section[data-testid="stSidebar"][data-collapsed="false"] { width: 232px !important; min-width: 232px !important; }
+  [data-testid="stMetricValue"] { font-size: 1.55rem; }
+  KPIS { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); }
+  KPIS:has(> :nth-child(4):last-child), KPIS:has(> :nth-child(2):last-child) {
+    grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  KPIS:has(> :nth-child(7):last-child), KPIS:has(> :nth-child(8):last-child) {
+    grid-template-columns: repeat(4, minmax(0, 1fr)); }
+  [data-testid="stMetricLabel"] p { font-size: 0.8rem; }
+  [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; }
+  [data-testid="stTabs"] [role="tab"] p { font-size: 0.9rem; }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]) { flex-wrap: wrap; }
+  [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 100% !important; }
+}
+</style>""".replace(
+    # a metric_row: a horizontal block whose slots hold a metric; a grid of equal columns (2 for 2 and 4
+    # tiles, 4 for 7 and 8, else 3) so a narrow row never ends in a lone tile
+    "KPIS",
+    '[data-testid="stHorizontalBlock"]:has(> [data-testid="stLayoutWrapper"] > [data-testid="stVerticalBlock"]'
+    ' > [data-testid="stElementContainer"] > [data-testid="stMetric"])',
+)
+
+
+def narrow_screen_style() -> None:
+    """The page's CSS for narrow windows (app.py, once per run; a style-only st.html takes no space)."""
+    st.html(NARROW_SCREEN_CSS)
+
 
 def metric_row(n: int) -> list[Any]:
     """n slots for metrics (and their captions) that wrap onto more lines on a narrow screen."""

@@ -133,6 +133,9 @@ def layout(
         if legend_below
         else (merge(LEGEND_ABOVE, _LEGEND_UNDER_TITLE) if title else LEGEND_ABOVE),
         "hoverlabel": {"font": {"size": 12}},
+        # Plotly shrinks a bar's text to fit the bar (the waterfall's values read ~6 px at 800 px): never
+        # below 11 px
+        "uniformtext": {"minsize": 11, "mode": "show"},
         "colorway": COLORWAY,
         "xaxis": merge(AXIS_X, xaxis),
         "yaxis": merge(AXIS_Y, yaxis),
@@ -140,6 +143,12 @@ def layout(
     if title:
         out["title"] = {"text": title, **TITLE_PINNED}
     out.update(extra)
+    for name, axis in out.items():
+        # a second y axis drawn over the first: Plotly's default ("sync") puts its ticks at the first axis's
+        # gridlines, at values like 0.192764%; its own evenly spaced, rounded ticks instead
+        if name.startswith("yaxis") and isinstance(axis, dict) and "overlaying" in axis and "tickmode" not in axis:
+            mode = "array" if "tickvals" in axis else "linear" if "dtick" in axis else "auto"
+            out[name] = axis = {**axis, "tickmode": mode}
     for name, axis in out.items():  # every time axis gets the one date-label style
         if (
             name.startswith("xaxis")

@@ -146,10 +146,17 @@ def global_range(now: datetime, first_day: date | None) -> Bounds:
 def lazy_tabs(url_name: str, tabs: Mapping[str, str], key: str, start: str | None = None) -> list[Any]:
     """Tabs whose content runs only while open (`st.tabs(on_change="rerun")`; test `tab.open`), the open one
     in the URL (`?url_name=slug`, left out for the first tab). `tabs` maps URL slugs to labels; `start` is
-    the tab a link without the parameter opens (default: the first)."""
+    the tab a link without the parameter opens (default: the first).
+
+    The URL picks the tab only when the tabs appear (their key is not in the session yet): it is written
+    to the widget's state, never passed as `default`. `default` is part of a keyed st.tabs' identity, so
+    a default that followed the URL made a new widget after every switch, which dropped the next click
+    (tests/browser/test_tabs_browser.py)."""
     slugs = list(tabs)
-    wanted = url_value(url_name, lambda raw: parse_tab(raw, slugs), start or slugs[0])
-    opened = st.tabs(list(tabs.values()), key=key, on_change="rerun", default=tabs[wanted])
+    if key not in st.session_state:
+        wanted = url_value(url_name, lambda raw: parse_tab(raw, slugs), start or slugs[0])
+        st.session_state[key] = tabs[wanted]
+    opened = st.tabs(list(tabs.values()), key=key, on_change="rerun")
     open_slug = next((slug for slug, tab in zip(slugs, opened) if tab.open), slugs[0])
     set_url(**{url_name: None if open_slug == slugs[0] else open_slug})
     return opened

@@ -95,6 +95,9 @@ def as_label(column: str) -> pl.Expr:
     )
 
 
+FLIP_TEXT = "flip"  # the Flip column's word for a flip-explained row (empty otherwise, null when unknown)
+
+
 def label_column(title: str, colors: Mapping[str, str], help: str | None = None) -> Any:
     """A read-only column of coloured labels, one colour per known value."""
     return st.column_config.MultiselectColumn(title, options=list(colors), color=list(colors.values()), help=help)
@@ -149,8 +152,17 @@ def category_table(
             config[c] = st.column_config.NumberColumn(label, format=NUMBER_FORMAT, help=help_text)
         elif c in units_columns:
             config[c] = st.column_config.NumberColumn(label, format=UNITS_FORMAT, help=help_text)
-        elif c == "flip_explained":
-            config[c] = st.column_config.CheckboxColumn(label, help=help_text)
+        elif c == "flip_explained":  # text, not a checkbox: a read-only checkbox looks editable
+            flag = pl.col(c).cast(pl.Boolean)
+            out = out.with_columns(
+                pl.when(flag.is_null())
+                .then(pl.lit(None, pl.String))
+                .when(flag)
+                .then(pl.lit(FLIP_TEXT))
+                .otherwise(pl.lit(""))
+                .alias(c)
+            )
+            config[c] = st.column_config.TextColumn(label, help=help_text, width="small")
         elif c == "sym" and symbol_link:
             out = symbol_links(out, symbol_link)
             config[c] = st.column_config.LinkColumn(

@@ -139,14 +139,23 @@ def rolling_ex_post_te(
     return active.select("date", "active_return").join(known, on="date", how="left").sort("date")
 
 
-def heatmap(classified: pl.DataFrame, days: list[date], max_symbols: int | None = None) -> pl.DataFrame:
+def heatmap(
+    classified: pl.DataFrame,
+    days: list[date],
+    max_symbols: int | None = None,
+    weekly_after: int = config.HEATMAP_WEEKLY_AFTER_DAYS,
+) -> pl.DataFrame:
     """Symbol x day matrix of err_t2: column `sym` then one column per day (ISO date), every day of `days`.
 
     Rows ordered by the largest |err_t2| over the days, descending (then name); cells
     are null where the symbol has no classified row that day, is UNPRICED, or the day
     has no targets. `max_symbols` keeps the top rows.
+
+    More than `weekly_after` days: one column per UTC week (its Monday), the cell the signed err_t2 of the
+    symbol's largest-|err_t2| day that week (401 daily columns had unreadable dates).
     """
-    cols = [d.isoformat() for d in days]
+    weekly = len(days) > weekly_after
+    cols = sorted({week_start(d).isoformat() for d in days}) if weekly else [d.isoformat() for d in days]
     rows = classified.filter(pl.col("holdings_date").is_in(days) & (pl.col("category") != te.UNPRICED))
     if rows.height == 0:
         return pl.DataFrame(schema={"sym": pl.String, **{c: pl.Float64 for c in cols}})
@@ -157,15 +166,27 @@ def heatmap(classified: pl.DataFrame, days: list[date], max_symbols: int | None 
     )
     if max_symbols is not None:
         rank = rank.head(max_symbols)
-    wide = (
-        rows.filter(pl.col("sym").is_in(rank["sym"].implode()))
-        .with_columns(pl.col("holdings_date").cast(pl.String).alias("_day"))
-        .pivot(on="_day", index="sym", values="err_t2")
-    )
+    rows = rows.filter(pl.col("sym").is_in(rank["sym"].implode()))
+    if weekly:
+        column = pl.col("holdings_date").dt.truncate("1w").cast(pl.String).alias("_day")  # Monday-based
+        rows = (
+            rows.with_columns(column)
+            .filter(pl.col("err_t2").is_not_null())
+            .sort(pl.col("err_t2").abs(), descending=True)
+            .group_by("sym", "_day", maintain_order=True)
+            .first()
+        )
+    else:
+        rows = rows.with_columns(pl.col("holdings_date").cast(pl.String).alias("_day"))
+    wide = rows.pivot(on="_day", index="sym", values="err_t2")
     for c in cols:
         if c not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
     return rank.select("sym").join(wide, on="sym", how="left", maintain_order="left").select("sym", *cols)
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())  # the Monday of `day`'s week (ISO weeks)
 
 
 def priced_symbols(classified: pl.DataFrame) -> int:

@@ -84,8 +84,9 @@ _HB_DEDUP = """
 
 
 @cached(ttl=config.TTL_LIVE, max_entries=config.CACHE_ENTRIES, show_spinner=False)
-def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
-    """A monitor's newest heartbeat rows up to `end` (7 days back at most), newest first, each once.
+def monitor_beats(monitor: str, end: datetime, limit: int = 50, errors_only: bool = False) -> pl.DataFrame:
+    """A monitor's newest heartbeat rows up to `end` (7 days back at most), newest first, each once;
+    `errors_only`: only the beats whose status is not ok (the incident, not the 50 OK beats after it).
 
     Columns: ts, host, status, message, rows, duration_ms. What a support engineer reads after
     seeing the monitor DOWN: did it beat, from which host, with which error.
@@ -96,6 +97,7 @@ def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
         FROM {heartbeat_db:Identifier}.{heartbeat_tbl:Identifier}
         WHERE monitor = {monitor:String}
           AND ts <= {end:DateTime64(3, 'UTC')} AND ts > {end:DateTime64(3, 'UTC')} - INTERVAL 7 DAY
+          AND (NOT {errors_only:Bool} OR lower(trim(toString(status))) != 'ok')
         ORDER BY ts DESC, host
         LIMIT 1 BY host, ts
         LIMIT {limit:UInt32}
@@ -103,6 +105,7 @@ def monitor_beats(monitor: str, end: datetime, limit: int = 50) -> pl.DataFrame:
         monitor=monitor,
         end=end,
         limit=int(limit),
+        errors_only=bool(errors_only),
     )
 
 

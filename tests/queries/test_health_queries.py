@@ -274,6 +274,23 @@ def test_monitor_status_matches_python(fx):
         assert g["newest_beat"] == newest
 
 
+def test_monitor_beats_newest_and_errors_only_match_python(fx):
+    """The heartbeat rows of one monitor: the newest `limit`, each beat once; errors only keeps the beats whose
+    status is not ok (the incident), again newest first."""
+    f, client = fx
+    end = T0
+    rows = [r for r in _hb_dedup(f) if r[1] == "positions" and end - timedelta(days=7) < r[0] <= end]
+    newest = sorted(rows, key=lambda r: (-r[0].timestamp(), r[2]))
+    errors = [r for r in newest if r[3].strip().lower() != "ok"]
+    assert 0 < len(errors) < 50 and errors[0] not in newest[:50]  # the incident is older than the newest 50
+    got = _run(client, health.monitor_beats, "positions", end, 5)
+    assert [(t.replace(tzinfo=UTC), h) for t, h in zip(got["ts"], got["host"])] == [(r[0], r[2]) for r in newest[:5]]
+    with use_client(client):
+        health.monitor_beats.clear()
+        only = health.monitor_beats("positions", end, 50, errors_only=True)
+    assert [(t.replace(tzinfo=UTC), s) for t, s in zip(only["ts"], only["status"])] == [(r[0], r[3]) for r in errors]
+
+
 def test_monitor_statuses_at_fixture_time(fx):
     f, client = fx
     df = _run(client, health.monitor_status)

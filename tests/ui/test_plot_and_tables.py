@@ -36,6 +36,14 @@ def test_category_table_pills_and_percent_points() -> None:
     assert config["err_t2"]["type_config"]["format"] == tables.ERROR_FORMAT
 
 
+def test_flip_is_a_word_not_a_checkbox_that_looks_editable() -> None:
+    df = pl.DataFrame({"sym": ["A", "B", "C"], "flip_explained": [True, False, None]})
+    frame, config = tables.category_table(df)
+    assert frame["flip_explained"].to_list() == [tables.FLIP_TEXT, "", None]  # unknown stays null (the dash)
+    assert config["flip_explained"]["type_config"]["type"] == "text"
+    assert config["flip_explained"]["label"] == "Flip"
+
+
 def test_weights_shown_never_read_minus_zero() -> None:
     shown = tables.weights_in_percent(pl.DataFrame({"err_t2": [-1e-7, -4e-5, 0.0123456, None, -0.02]}))
     values = shown["err_t2"].to_list()

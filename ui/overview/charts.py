@@ -189,6 +189,9 @@ def decomposition(parts: dict) -> Spec:
             "measure": ["relative"] * len(shown) + ["total"],
             "text": [fmt.usd(v, signed=True) for _, v in shown] + [fmt.usd(parts["total"], signed=True)],
             "textposition": "outside",
+            "textfont": {"size": 12},
+            "constraintext": "none",  # outside the bar: the label keeps its size on a narrow bar
+            "cliponaxis": False,
             "increasing": {"marker": {"color": C["long"]}},
             "decreasing": {"marker": {"color": C["short"]}},
             "totals": {"marker": {"color": C["total"]}},

@@ -51,7 +51,7 @@ def weights_vs_target(table: pl.DataFrame, max_symbols: int | None = None) -> Sp
             height=380,
             barmode="group",
             bargap=0.25,
-            xaxis={"tickangle": -60, "tickfont": {"size": 10}, "type": "category"},
+            xaxis={"tickangle": -60, "tickfont": {"size": 11}, "type": "category"},
             yaxis={"title": {"text": "weight, % of equity"}, "ticksuffix": "%"},
         ),
     )

@@ -165,7 +165,7 @@ def slower_note(last_run_s: float | None, every: int) -> str | None:
     return f"Refresh is slower than asked (last run {last_run_s:.0f} s, refresh every {every} s)."
 
 
-def _auto_refresh(every: int) -> None:
+def _auto_refresh(every: int, full_page: bool = True) -> None:
     """Rerun the whole page `every` seconds (0 = off) after the previous run ENDED, keeping widgets and URL.
 
     A timer fragment in the sidebar asks `refresh_due` every `tick_seconds`; the run's start is recorded
@@ -179,7 +179,7 @@ def _auto_refresh(every: int) -> None:
     text = slower_note(st.session_state.get(LAST_RUN_S), every)
     if text:
         note.caption(f":material/hourglass_bottom: {text}")
-    if not every:
+    if not every or not full_page:  # a page of live panels refreshes them in place (ui/shell/refresh.py)
         return
 
     @st.fragment(run_every=tick_seconds(every))
@@ -283,8 +283,9 @@ def follow_source_status(client: DeskClient) -> None:
         st.rerun(scope="app")
 
 
-def render(client: DeskClient) -> Selection:
-    """Draw the sidebar and return the global UTC date range and the data-as-of time."""
+def render(client: DeskClient, in_place: bool = False) -> Selection:
+    """Draw the sidebar and return the global UTC date range and the data-as-of time. `in_place`: the page
+    refreshes its live panels itself (ui/shell/refresh.py), so the sidebar's full-page timer stays off."""
     st.session_state[RUN_STARTED_AT] = _clock()  # the page's run starts here; timed_run records its end
     sb = st.sidebar
     source_box = sb.container()
@@ -327,7 +328,7 @@ def render(client: DeskClient) -> Selection:
     bounds = global_range(as_of or datetime.now(UTC), first_day)
     _enter_commits_dates()
     every = _refresh_control()
-    _auto_refresh(every)
+    _auto_refresh(every, full_page=not in_place)
     sb.caption("All times are UTC.")
     return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi, account, desk_clock)
 

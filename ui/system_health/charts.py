@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import polars as pl
 
@@ -58,26 +59,50 @@ def _status_color(s: str) -> str:
 # ------------------------------------------------------------------ figures
 
 
+OUTAGE_MIN_WIDTH = 0.005  # a non-OK spell is drawn at least this share of the window wide (5 px of 1000)
+
+
 def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: Sequence[str]) -> Spec:
-    """One row per monitor, coloured by status over [start, end] (merged segments from `rules.segments`)."""
+    """One row per monitor, coloured by status over [start, end] (merged segments from `rules.segments`).
+
+    A LATE or DOWN spell is drawn OUTAGE_MIN_WIDTH of the window wide at least (a one-minute outage in
+    24 h was a 1-pixel blip; the hover says its true start and duration), and every status has its
+    legend entry, also when no spell had it."""
     parts = segs.partition_by("status", as_dict=True) if segs.height else {}
+    min_ms = (end - start).total_seconds() * 1000.0 * OUTAGE_MIN_WIDTH
     data: list[dict[str, Any]] = []
     for status in rules.STATUS_ORDER:
         part = parts.get((status,))
         if part is None or part.height == 0:
+            data.append(  # the legend entry alone: a bar of no width (Plotly lists no trace without a point)
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "x": [0.0] if order else [],
+                    "y": [fmt.plot_text(order[0])] if order else [],
+                    "base": [plot.utc_iso(start)] if order else [],
+                    "name": status,
+                    "marker": {"color": _status_color(status)},
+                    "showlegend": True,
+                    "hoverinfo": "skip",
+                }
+            )
             continue
         starts, ends = part["start"].to_list(), part["end"].to_list()
         text = [
-            f"<b>{fmt.plot_text(m)}</b> {status}<br>{fmt.utc(s)} → {fmt.utc(e)} ({fmt.age((e - s).total_seconds())})"
-            f"<br>beats {b:,} · errors {er:,}"
+            f"<b>{fmt.plot_text(m)}</b> {status}<br>from {fmt.utc(s)} for {fmt.age((e - s).total_seconds())}"
+            f" (to {fmt.utc(e)})<br>beats {b:,} · errors {er:,}"
             for m, s, e, b, er in zip(part["monitor"], starts, ends, part["beats"], part["errors"])
         ]
+        widths = (part["end"] - part["start"]).dt.total_milliseconds().cast(pl.Float64).to_list()
+        if status != "OK":
+            widths = [max(w, min_ms) for w in widths]
         data.append(
             {
                 "type": "bar",
                 "orientation": "h",
                 "y": [fmt.plot_text(m) for m in part["monitor"].to_list()],  # axis labels from the data
-                "x": (part["end"] - part["start"]).dt.total_milliseconds().cast(pl.Float64).to_list(),
+                "x": widths,
                 "base": plot.utc_text(part["start"]),
                 "name": status,
                 "marker": {"color": _status_color(status), "line": {"width": 0}},
@@ -101,6 +126,32 @@ def monitor_timeline(segs: pl.DataFrame, start: datetime, end: datetime, order: 
             },
         ),
     )
+
+
+def outage_table(segs: pl.DataFrame, beats_link: str) -> pl.DataFrame:
+    """The DOWN and LATE spells of the timeline, newest first: monitor, status, start (naive UTC), duration
+    in words and a link to the monitor's error heartbeats (`beats_link` + the monitor)."""
+    spells = segs.filter(pl.col("status").is_in(["DOWN", "LATE"])) if segs.height else segs
+    if spells.height == 0:
+        return pl.DataFrame(
+            schema={
+                "Monitor": pl.String,
+                "Status": pl.String,
+                "Start": pl.Datetime,
+                "Duration": pl.String,
+                "Beats": pl.String,
+            }
+        ).with_columns(tables.as_label("Status"))
+    spells = plot.naive_utc(spells.sort("start", descending=True), "start", "end")
+    return pl.DataFrame(
+        {
+            "Monitor": spells["monitor"].to_list(),
+            "Status": spells["status"].to_list(),
+            "Start": spells["start"].to_list(),
+            "Duration": [fmt.age((e - s).total_seconds()) for s, e in zip(spells["start"], spells["end"])],
+            "Beats": [beats_link + quote(m, safe="") + "&errors=1" for m in spells["monitor"].to_list()],
+        }
+    ).with_columns(tables.as_label("Status"))
 
 
 def _row_domains(n: int) -> list[list[float]]:

@@ -102,9 +102,15 @@ def _status_table(frame: pl.DataFrame, shown: Sequence[str]) -> None:
 
 @cache.section()
 def monitors(
-    assessed: pl.DataFrame, timeline: Timeline | None, start: datetime, end: datetime, resolution_min: int
+    assessed: pl.DataFrame,
+    timeline: Timeline | None,
+    start: datetime,
+    end: datetime,
+    resolution_min: int,
+    beats_link: str = "system_health?monitor=",
 ) -> None:
-    """The monitor status table and, with a timeline, the status of each monitor over the window."""
+    """The monitor status table and, with a timeline, the status of each monitor over the window and its
+    outages (start, duration, a link to the monitor's error beats)."""
     table = charts.monitor_table(assessed, timeline.share if timeline is not None else None)
     _status_table(table, MONITOR_SHOWN)
     tables.text_details(table, "Why and last errors", ("Monitor",), ("Why", "Last error message"))
@@ -114,8 +120,22 @@ def monitors(
     st.caption(
         f"The worst status each monitor had in each {resolution_min}-minute bucket of the 24 h ending "
         f"{fmt.utc(end)}: LATE after {config.LATE_FACTOR} missed intervals, DOWN after "
-        f"{config.DOWN_FACTOR} or while the last run reported an error; grey = no earlier beat known."
+        f"{config.DOWN_FACTOR} or while the last run reported an error; grey = no earlier beat known. "
+        "A short outage is drawn a few pixels wide: its true start and duration are in its hover and below."
     )
+    outages = charts.outage_table(timeline.segments, beats_link)
+    if outages.height:
+        with st.expander(f"Outages in the 24 h ({outages.height}: DOWN and LATE spells)", icon=":material/error:"):
+            st.dataframe(
+                outages,
+                hide_index=True,
+                column_config={
+                    **charts.status_column_config("Status"),
+                    "Start": st.column_config.DatetimeColumn("Start (UTC)", format="YYYY-MM-DD HH:mm"),
+                    "Beats": st.column_config.LinkColumn("Heartbeats", display_text="error beats"),
+                },
+                key="sh_outages",
+            )
 
 
 @cache.section()
@@ -223,7 +243,7 @@ def summary_row(
 
 
 @cache.section()
-def monitor_beats(beats: pl.DataFrame, monitor: str) -> None:
+def monitor_beats(beats: pl.DataFrame, monitor: str, errors_only: bool = False) -> None:
     """One monitor's newest heartbeat rows (times UTC), errors first to the eye."""
     tables.show(
         plot.naive_utc(beats, "ts"),
@@ -239,4 +259,5 @@ def monitor_beats(beats: pl.DataFrame, monitor: str) -> None:
         key=f"sh_beats_{monitor}",
     )
     tables.text_details(plot.naive_utc(beats, "ts"), "Messages in full", ("ts", "status"), "message")
-    st.caption(f"The newest {beats.height} heartbeats of {fmt.md_text(monitor)} (7 days at most), each counted once.")
+    kind = "error heartbeats" if errors_only else "heartbeats"
+    st.caption(f"The newest {beats.height} {kind} of {fmt.md_text(monitor)} (7 days at most), each counted once.")

@@ -113,6 +113,7 @@ def category_stack(
     `days` fixes the x axis to the whole range so a day without data is an empty slot.
     `percent` shows fractions as percent (used for sum err^2, in %^2 of equity).
     """
+    categories = list(categories)
     parts = by_cat.partition_by("category", as_dict=True, maintain_order=True) if by_cat.height else {}
     data = []
     for cat in categories:
@@ -141,7 +142,9 @@ def category_stack(
             "title": {"text": "symbols"},
             "tickformat": "d",
             "rangemode": "tozero",
-            "dtick": _count_dtick(by_cat, value),
+            # the step from the categories drawn: the tallest day of all of them (60 matched symbols) gave
+            # a step of 10 to bars of 1-5 symbols, and a lone 0 tick
+            "dtick": _count_dtick(by_cat.filter(pl.col("category").is_in(list(categories))), value),
         }
     return plot.spec(
         data,
@@ -185,10 +188,26 @@ def flip_share(daily: pl.DataFrame) -> Spec:
     )
 
 
-def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
+HEATMAP_MAX_LABELS = 10  # date labels under the heatmap, at most (every k-th column): "Jul 07" side by side at 800 px
+
+
+def _column_ticks(columns: list[str]) -> dict[str, Any]:
+    """Category-axis labels for ISO-day columns: 'Dec 01' (with the year on the first column and on each
+    January), every k-th column so at most HEATMAP_MAX_LABELS show, 11 px, level."""
+    step = max(1, -(-len(columns) // HEATMAP_MAX_LABELS))
+    labelled = columns[::step]
+    text = [
+        datetime.fromisoformat(c).strftime("%b %d<br>%Y" if i == 0 or (c[5:7] == "01" and c[8:] <= "07") else "%b %d")
+        for i, c in enumerate(labelled)
+    ]
+    return {"tickmode": "array", "tickvals": labelled, "ticktext": text, "tickangle": 0, "tickfont": {"size": 11}}
+
+
+def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None, weekly: bool = False) -> Spec:
     """Symbol x day heatmap of err_t2 (percent of equity), diverging scale centred at 0; nulls are blank.
 
-    `matrix` is `lib.tracking.snapshot.heatmap`'s frame: `sym` then one column per ISO day.
+    `matrix` is `lib.tracking.daily.heatmap`'s frame: `sym` then one column per ISO day, or with `weekly`
+    one per week (its Monday; the cell is the week's largest |err| day).
     """
     days = [c for c in matrix.columns if c != "sym"]
     syms = [fmt.plot_text(s) for s in matrix["sym"].cast(pl.String).to_list()]  # axis labels from the data
@@ -222,8 +241,12 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
             "customdata": [c[2] for c in cells],
             "marker": {"opacity": 0, "size": 12},
             "showlegend": False,
-            "hovertemplate": "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story"
-            "<extra></extra>",
+            "hovertemplate": (
+                "%{y} week of %{x}<br>worst day: actual − T+2 target %{customdata:+.2f}%<br>click: the week's first"
+                " day's story<extra></extra>"
+                if weekly
+                else "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story<extra></extra>"
+            ),
         },
     ]
     shown = (
@@ -234,11 +257,12 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None) -> Spec:
     return plot.spec(
         data,
         plot.layout(
-            f"Actual − T+2 target by symbol and day<br><sub>{shown}; blue over, red under</sub>",
-            height=max(300, 80 + 16 * len(syms)),
+            f"Actual − T+2 target by symbol and {'week (UTC, from Monday)' if weekly else 'day'}<br><sub>{shown}; "
+            f"blue over, red under{'; a cell is the week’s largest |err| day' if weekly else ''}</sub>",
+            height=max(300, 90 + 17 * len(syms)),
             # fixed ranges: the clickable markers must not pad the axes beyond the cells
-            xaxis={"type": "category", "tickangle": -45, "tickfont": {"size": 10}, "range": [-0.5, len(days) - 0.5]},
-            yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 10}, "type": "category", "showgrid": False},
+            xaxis={"type": "category", "range": [-0.5, len(days) - 0.5], **_column_ticks(days)},
+            yaxis={"range": [len(syms) - 0.5, -0.5], "tickfont": {"size": 11}, "type": "category", "showgrid": False},
             hovermode="closest",
             hoverdistance=-1,
         ),
@@ -290,7 +314,7 @@ def lag_strip(days: pl.DataFrame, lags: tuple[int, ...], scheduled: int) -> Spec
                 "text": [text] * len(sel),
                 "textposition": "inside",
                 "insidetextanchor": "middle",
-                "textfont": {"color": "white", "size": 10},
+                "textfont": {"color": "white", "size": 11},
                 "hovertext": [_lag_hover(r, lags) for r in sel],
                 "hovertemplate": "%{hovertext}<extra></extra>",
             }

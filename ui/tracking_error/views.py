@@ -97,7 +97,9 @@ def range_page(
         te_daily.summary(view),
         trend,
         attribution(view.classified),
-        charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols),
+        charts.error_heatmap(
+            trend.heatmap, n_total=trend.priced_symbols, weekly=len(view.days) > config.HEATMAP_WEEKLY_AFTER_DAYS
+        ),
     )
 
 

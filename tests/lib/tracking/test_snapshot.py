@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 
 import polars as pl
 import pytest
@@ -307,3 +307,31 @@ def test_history_before_and_lookback():
     daily = pl.DataFrame({"date": te_daily.calendar(D1, D5), "te": [0.01, None, 0.03, 0.04, 0.05]})
     assert te_daily.history_before(daily, D4, 2)["date"].to_list() == [D2, D3]
     assert te_daily.lookback_start(D5) == date(2025, 11, 5)  # 30-day max window
+
+
+def test_heatmap_by_week_past_90_days():
+    """Past HEATMAP_WEEKLY_AFTER_DAYS the columns are the weeks' Mondays and a cell is the signed err of the
+    symbol's largest-|err| day that week (worked out by hand below)."""
+    days = te_daily.calendar(date(2025, 6, 2), date(2025, 9, 7))  # Mon 2 Jun .. Sun 7 Sep: 98 days, 14 weeks
+    rows = [  # (sym, day, category, err_t2)
+        ("A", date(2025, 6, 3), "MATCHED", 0.01),
+        ("A", date(2025, 6, 5), "MATCHED", -0.04),  # A's worst day of the week of Jun 2
+        ("A", date(2025, 6, 9), "MATCHED", None),  # a null alone: no value that week
+        ("B", date(2025, 6, 8), "MATCHED", 0.02),  # a Sunday: the week of Jun 2
+        ("B", date(2025, 9, 1), "MATCHED", 0.03),
+        ("B", date(2025, 9, 2), te.UNPRICED, 0.5),  # unpriced: never shown
+    ]
+    cls = pl.DataFrame(
+        rows,
+        schema={"sym": pl.String, "holdings_date": pl.Date, "category": pl.String, "err_t2": pl.Float64},
+        orient="row",
+    )
+    h = te_daily.heatmap(cls, days)
+    mondays = [(date(2025, 6, 2) + timedelta(weeks=k)).isoformat() for k in range(14)]
+    assert h.columns == ["sym", *mondays]
+    assert h["sym"].to_list() == ["A", "B"]
+    a, b = h.row(0, named=True), h.row(1, named=True)
+    assert a["2025-06-02"] == pytest.approx(-0.04) and a["2025-06-09"] is None
+    assert b["2025-06-02"] == pytest.approx(0.02) and b["2025-09-01"] == pytest.approx(0.03)
+    assert sum(v is not None for v in a.values()) == 2 and sum(v is not None for v in b.values()) == 3  # sym + cells
+    assert te_daily.heatmap(cls, days[:90]).columns[1:] == [d.isoformat() for d in days[:90]]  # 90 days: daily

@@ -77,7 +77,8 @@ def test_monitor_timeline_one_bar_trace_per_status_in_status_colours() -> None:
     assert ok["base"] == ["2025-12-15T10:00:00.000", "2025-12-15T10:10:00.000"]  # naive UTC text
     down = trace(spec, "DOWN")
     assert down["y"] == ["account"] and down["base"] == ["2025-12-15T10:10:00.000"]
-    assert "2025-12-15 10:10 UTC → 2025-12-15 10:15 UTC" in down["hovertext"][0]
+    assert "from 2025-12-15 10:10 UTC for 5 min" in down["hovertext"][0]  # start and duration
+    assert down["x"] == [300_000.0]  # 5 of 15 minutes: wider than the minimum, drawn as it is
     assert "errors 2" in down["hovertext"][0]
     lay = spec["layout"]
     assert lay["xaxis"]["type"] == "date" and lay["xaxis"]["title"]["text"] == "UTC"
@@ -90,8 +91,43 @@ def test_monitor_timeline_one_bar_trace_per_status_in_status_colours() -> None:
 def test_monitor_timeline_without_segments_is_an_empty_valid_chart() -> None:
     spec = charts.monitor_timeline(rules.segments(_states([])), T0, T0 + timedelta(hours=1), [])
     assert_valid(spec)
-    assert spec["data"] == []
+    # no bars, but every status in the legend (LATE included)
+    assert [(t["name"], t["x"], t["showlegend"]) for t in spec["data"]] == [(s, [], True) for s in rules.STATUS_ORDER]
+    one = charts.monitor_timeline(rules.segments(_states([])), T0, T0 + timedelta(hours=1), ["account"])
+    # with a monitor, a bar of no width carries the entry (Plotly lists no trace without a point)
+    assert [(t["name"], t["x"], t["y"]) for t in one["data"]] == [(s, [0.0], ["account"]) for s in rules.STATUS_ORDER]
     assert spec["layout"]["height"] == 70 + 34
+
+
+def test_a_one_minute_outage_in_24_h_is_drawn_wide_and_listed_with_a_link_to_its_beats() -> None:
+    segs = pl.DataFrame(
+        {
+            "monitor": ["account", "account", "sync"],
+            "status": ["OK", "DOWN", "LATE"],
+            "start": [T0, T0 + timedelta(hours=5), T0 + timedelta(hours=7)],
+            "end": [T0 + timedelta(hours=5), T0 + timedelta(hours=5, minutes=1), T0 + timedelta(hours=9)],
+            "beats": [300, 1, 0],
+            "errors": [0, 1, 0],
+        },
+        schema_overrides={"start": pl.Datetime("ms", "UTC"), "end": pl.Datetime("ms", "UTC")},
+    )
+    spec = charts.monitor_timeline(segs, T0, T0 + timedelta(hours=24), ["account", "sync"])
+    assert_valid(spec)
+    down, late = trace(spec, "DOWN"), trace(spec, "LATE")
+    assert down["x"] == [24 * 3600_000 * charts.OUTAGE_MIN_WIDTH]  # 1 min would be 0.7 px of 1000: 5 px
+    assert f"for {fmt.age(60)} " in down["hovertext"][0]  # the true duration
+    assert late["x"] == [2 * 3600_000.0]  # two hours: as it is
+    assert trace(spec, "OK")["x"] == [5 * 3600_000.0]
+    table = charts.outage_table(segs, "system_health?every=30&monitor=")
+    assert table["Monitor"].to_list() == ["sync", "account"]  # newest first, OK spells left out
+    assert table["Status"].to_list() == [["LATE"], ["DOWN"]]
+    assert table["Start"].to_list() == [datetime(2025, 12, 15, 17), datetime(2025, 12, 15, 15)]  # naive UTC
+    assert table["Duration"].to_list() == [fmt.age(7200), fmt.age(60)]
+    assert table["Beats"].to_list() == [
+        "system_health?every=30&monitor=sync&errors=1",
+        "system_health?every=30&monitor=account&errors=1",
+    ]
+    assert charts.outage_table(segs.filter(pl.col("status") == "OK"), "x").height == 0
 
 
 # ---------------------------------------------------------------- rows per hour

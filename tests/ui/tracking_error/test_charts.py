@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -45,6 +45,8 @@ def test_category_stack_colours_and_order() -> None:
     counts = charts.category_stack(by_cat, "n", "t", [te.MISSING_POSITION], [D1, D2])
     assert_valid(counts)
     assert counts["data"][0]["y"] == [2, 3]
+    # whole-number ticks stepped for the bars drawn (at most 3 missing), not the 30 magnitude errors left out
+    assert counts["layout"]["yaxis"]["dtick"] == 1 and counts["layout"]["yaxis"]["tickformat"] == "d"
 
 
 def test_flip_share_and_heatmap() -> None:
@@ -74,6 +76,9 @@ def test_te_axes_tick_labels_follow_plotlys_even_steps() -> None:
     spec = charts.te_lines(daily, 14)
     # a fixed ".1f" printed 0.25-steps as 0.3, 0.5, 0.8: "~g" prints the evenly spaced values as they are
     assert spec["layout"]["yaxis"]["tickformat"] == "~g" and spec["layout"]["yaxis2"]["tickformat"] == "~g"
+    # the right axis has its own rounded ticks, not Plotly's "sync" ticks at the left axis's gridlines
+    # (which read 0.192764%, 1.33894%)
+    assert spec["layout"]["yaxis2"]["tickmode"] == "auto"
 
 
 @pytest.mark.parametrize("counts,step", [([1, 2], 1), ([3, 4], 1), ([30, 9], 5), ([61, 1], 10)])
@@ -83,3 +88,20 @@ def test_symbol_counts_have_whole_number_ticks(counts, step) -> None:
     assert_valid(spec)
     y = spec["layout"]["yaxis"]
     assert y["dtick"] == step and isinstance(y["dtick"], int) and y["tickformat"] == "d"
+
+
+def test_heatmap_weekly_labels_are_dates_a_reader_can_read() -> None:
+    weeks = [(D1 + timedelta(weeks=k)).isoformat() for k in range(60)]
+    matrix = pl.DataFrame({"sym": ["ARB"], **{w: [0.01] for w in weeks}})
+    heat = charts.error_heatmap(matrix, n_total=1, weekly=True)
+    assert_valid(heat)
+    x = heat["layout"]["xaxis"]
+    assert x["tickvals"] == weeks[::6]  # 60 columns: every 6th labelled, 10 labels at most
+    assert x["ticktext"][0] == datetime.fromisoformat(weeks[0]).strftime("%b %d<br>%Y")
+    assert x["ticktext"][1] == datetime.fromisoformat(weeks[6]).strftime("%b %d")
+    assert x["tickfont"]["size"] >= 11 and heat["layout"]["yaxis"]["tickfont"]["size"] >= 11
+    assert "week" in heat["layout"]["title"]["text"] and "week of" in heat["data"][1]["hovertemplate"]
+    daily = charts.error_heatmap(matrix.select("sym", *weeks[:20]), n_total=1)
+    assert (
+        daily["layout"]["xaxis"]["tickvals"] == weeks[:20:2] and "by symbol and day" in daily["layout"]["title"]["text"]
+    )

@@ -55,7 +55,7 @@ def test_daily_activity_off_window_days_on_the_right_axis() -> None:
     axis2 = spec["layout"]["yaxis2"]
     assert axis2["overlaying"] == "y" and axis2["side"] == "right"
     assert axis2["range"] == [0, 9 * 1.15] and axis2["dtick"] == 3 and axis2["tickformat"] == "d"
-    assert axis2["showgrid"] is False
+    assert axis2["showgrid"] is False and axis2["tickmode"] == "linear"  # its own whole-number steps
 
 
 def test_daily_activity_without_late_fills_keeps_a_unit_axis() -> None:

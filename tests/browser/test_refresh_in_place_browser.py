@@ -1,0 +1,91 @@
+"""System Health's auto-refresh redraws its live panels in place, in Chromium.
+
+A reader scrolls down, opens expanders, and waits for the 30 s refresh. The refresh must come (the
+"Checked …" time moves), the scroll position and the open expanders must survive it, and nothing outside
+the live panels may go stale (Streamlit marks an element being rerun with `data-stale="true"` and greys
+it): the title, the data-as-of line and the whole sidebar stay as they are. A full-page rerun (the old
+timer) greyed ~50 elements for seconds, the sidebar's included.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_run
+
+pytestmark = pytest.mark.browser
+CHECKED = re.compile(r"Checked (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
+
+# Records every element that is marked stale from now on, with where it is (sidebar / page head / other).
+WATCH_STALE = """() => {
+    window.__stale = [];
+    const where = (el) => el.closest('[data-testid="stSidebar"]') ? 'sidebar'
+        : (el.querySelector('h1') || el.closest('h1')) ? 'title'
+        : /^Data as of/.test((el.innerText || '').trim()) ? 'data-as-of' : 'panel';
+    const seen = (el) => {
+        // a visible element only: an empty placeholder (st.empty) has nothing to grey
+        if (el.nodeType === 1 && el.getAttribute('data-stale') === 'true' && el.getBoundingClientRect().height > 0) {
+            window.__stale.push([where(el), (el.innerText || '').trim().slice(0, 60), el.outerHTML.slice(0, 120)]);
+        }
+    };
+    new MutationObserver((records) => records.forEach((r) => {
+        seen(r.target);
+        r.addedNodes.forEach((n) => { seen(n); if (n.querySelectorAll) n.querySelectorAll('[data-stale]').forEach(seen); });
+    })).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-stale']});
+}"""
+MAIN_SCROLL = """() => {
+    const m = document.querySelector('[data-testid="stMain"]');
+    return Math.max(m.scrollTop, document.scrollingElement.scrollTop);
+}"""
+OPEN_EXPANDERS = """() => [...document.querySelectorAll('[data-testid="stExpander"] details')]
+    .filter(d => d.open).map(d => d.querySelector('summary').innerText.trim())"""
+
+
+def _checked(page) -> str:
+    m = CHECKED.search(page.locator('[data-testid="stMain"]').inner_text())
+    assert m, "no 'Checked … UTC' line on System Health"
+    return m.group(1)
+
+
+def _open_expander(page, label_start: str) -> str:
+    summary = page.locator('[data-testid="stExpander"] summary', has_text=label_start).first
+    summary.scroll_into_view_if_needed()
+    summary.click()
+    page.wait_for_timeout(500)
+    return summary.inner_text().strip()
+
+
+def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{server.url}/system_health?every=30", wait_until="domcontentloaded")
+        wait_for_run(page)
+        opened = {_open_expander(page, "checks OK"), _open_expander(page, "Recent failures")}
+        page.evaluate("""() => document.querySelector('[data-testid="stMain"]').scrollTo(0, 1500)""")
+        page.wait_for_timeout(300)
+        scroll_before = page.evaluate(MAIN_SCROLL)
+        assert scroll_before >= 1400, "the page is too short to scroll: the test needs a long System Health"
+        assert opened <= set(page.evaluate(OPEN_EXPANDERS))
+        first = _checked(page)
+        page.evaluate(WATCH_STALE)
+
+        # the refresh comes 30 s after the panels' last run ended (plus the run itself)
+        deadline = time.time() + 75
+        while time.time() < deadline and _checked(page) == first:
+            page.wait_for_timeout(500)
+        assert _checked(page) != first, "System Health did not refresh on its own"
+        wait_for_run(page)
+
+        stale = page.evaluate("() => window.__stale")
+        outside = [s for s in stale if s[0] != "panel"]
+        assert outside == [], f"elements outside the live panels went stale (greyed): {outside[:10]}"
+        assert abs(page.evaluate(MAIN_SCROLL) - scroll_before) <= 5, "the refresh moved the scroll position"
+        assert opened <= set(page.evaluate(OPEN_EXPANDERS)), "the refresh closed an open expander"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "every=30" in page.url
+        screenshot(page, "system-health-after-refresh-in-place")
+    finally:
+        page.close()

@@ -1,0 +1,76 @@
+"""Every page read in a laptop window (800 px), in Chromium: KPI rows of two tiles or more, chart text of
+11 px or more, tab strips that show every label whole, and a sidebar that collapses without taking anything
+with it. Screenshots of every page at 800, 1280 and 1600 px go to artifacts/screenshots/screens_<page>_<w>.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import PAGES, screenshot, wait_for_run
+
+pytestmark = pytest.mark.browser
+RANGE = "from=2025-11-20&to=2025-12-14&every=0"
+
+# What a reader of an 800 px window would see as wrong, measured in the page.
+NARROW_PROBLEMS = """() => {
+    const visible = (e) => e.getClientRects().length > 0;
+    // KPI rows: a metric alone on its line while its row has more than one tile
+    const lone = [];
+    for (const row of document.querySelectorAll('[data-testid="stHorizontalBlock"]')) {
+        const tiles = [...row.children].filter(c => c.querySelector(':scope > [data-testid="stVerticalBlock"] > '
+            + '[data-testid="stElementContainer"] > [data-testid="stMetric"]'));
+        if (tiles.length < 2) continue;
+        const lines = {};
+        for (const t of tiles) { const top = Math.round(t.getBoundingClientRect().top); lines[top] = (lines[top] || 0) + 1; }
+        if (Object.values(lines).some(n => n === 1)) lone.push(tiles.map(t => t.innerText.split('\\n')[0]).join(' | '));
+    }
+    // chart text (ticks, labels, legends, bar values) smaller than 11 px
+    const small = [];
+    for (const t of document.querySelectorAll('.js-plotly-plot .main-svg text')) {
+        if (!visible(t) || !t.textContent.trim()) continue;
+        const px = parseFloat(getComputedStyle(t).fontSize);
+        if (px < 10.99) small.push(`${t.textContent.trim().slice(0, 30)} (${px}px)`);
+    }
+    // tab labels cut: a tab or the tab strip narrower than its content
+    const cut = [...document.querySelectorAll('[role="tablist"]')]
+        .filter(l => visible(l) && l.scrollWidth > l.clientWidth + 1)
+        .map(l => l.innerText.replace(/\\n/g, ' | '));
+    return {lone, small: [...new Set(small)].slice(0, 20), cut};
+}"""
+
+
+@pytest.mark.parametrize("path", list(PAGES), ids=[p or "overview" for p in PAGES])
+def test_every_page_reads_at_800_px(server, browser, path):
+    page = browser.new_page(viewport={"width": 800, "height": 1000})
+    name = path or "overview"
+    try:
+        page.goto(f"{server.url}/{path}?{RANGE}", wait_until="domcontentloaded")
+        wait_for_run(page)
+        page.wait_for_timeout(1500)  # charts lay out on a debounce
+        problems = page.evaluate(NARROW_PROBLEMS)
+        assert problems == {"lone": [], "small": [], "cut": []}, problems
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.bounding_box()["width"] <= 240  # not 37% of the window
+        main_before = page.locator('[data-testid="stMain"]').bounding_box()["width"]
+        text_before = page.locator('[data-testid="stMain"]').inner_text()
+
+        # collapse the sidebar: the page gets the width, and nothing it showed is gone
+        sidebar.hover()  # the collapse button shows on hover
+        page.locator('[data-testid="stSidebarCollapseButton"]').click()
+        page.wait_for_timeout(800)
+        assert page.locator('[data-testid="stMain"]').bounding_box()["width"] > main_before + 150
+        assert sidebar.get_attribute("data-collapsed") == "true"
+        text_after = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Data as of" in text_after and len(text_after) >= 0.95 * len(text_before)
+        assert page.evaluate(NARROW_PROBLEMS)["lone"] == []
+        # and it opens again, whole
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(800)
+        assert "Auto-refresh" in page.locator('[data-testid="stSidebar"]').inner_text()
+        for width in (800, 1280, 1600):
+            page.set_viewport_size({"width": width, "height": 1000})
+            wait_for_run(page)
+            screenshot(page, f"screens_{name}_{width}")
+    finally:
+        page.close()
