@@ -118,6 +118,7 @@ BROWSER_FIRST_HALF = {
     "test_sign_in",
     "test_refresh_in_place_browser",
     "test_screens_browser",
+    "test_odd_rows_browser",
 }
 
 

@@ -1,5 +1,7 @@
 """Every table's default columns fit a 1280 px laptop: no sideways scroll in any grid, on every page and
-in every tab that holds a table (issue 24 §1.1).
+in every tab that holds a table (issue 24 §1.1). The same visit checks that no request leaves the machine
+(issue 24 §1.7): a `:material/…:` page icon made the browser fetch the favicon from an external font host, which
+fails offline and tells that host who reads. One visit per view checks both (each visit costs seconds).
 
 Streamlit's grid (glide data grid) draws on a canvas inside a scroller (`.dvn-scroller`) whose scroll
 width is the sum of the column widths: a grid whose scroller is wider than its box has a cut-off column.
@@ -7,6 +9,8 @@ Each lazy tab is opened by its URL (`?tab=…`, `?section=…`), so a lost tab c
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -102,9 +106,31 @@ def test_the_check_finds_a_deliberately_too_wide_table(wide_server, browser):
         page.close()
 
 
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+
+def foreign(urls: list[str], own: str) -> list[str]:
+    """The requested URLs that go to a host other than `own` (host:port), inline data excepted."""
+    return [u for u in urls if urlsplit(u).scheme not in LOCAL_SCHEMES and urlsplit(u).netloc != own]
+
+
+def test_foreign_finds_another_host():
+    own = "127.0.0.1:8501"
+    urls = [
+        "http://127.0.0.1:8501/static/js/index.js",
+        "data:image/svg+xml;base64,AAAA",
+        "https://fonts.gstatic.com/s/i/short-term/release/materialsymbolsrounded/monitoring/default/24px.svg",
+        "http://127.0.0.1:9999/x",
+    ]
+    assert foreign(urls, own) == [urls[2], urls[3]]
+
+
 @pytest.mark.parametrize("view", VIEWS)
-def test_no_table_scrolls_sideways_at_1280(server, browser, view):
+def test_no_table_scrolls_sideways_at_1280_and_no_request_leaves_the_machine(server, browser, view):
+    own = urlsplit(server.url).netloc
     page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     try:
         page.goto(f"{server.url}/{view}", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -113,5 +139,10 @@ def test_no_table_scrolls_sideways_at_1280(server, browser, view):
         screenshot(page, f"tables-fit-{name}-{WIDTH}")  # artifacts/screenshots/, to look at
         assert found, f"no table on /{view}"
         assert overflowing(found) == [], report(overflowing(found))
+        # the requests: the favicon and the late fonts have been asked for by now (the grids waited)
+        assert any(urlsplit(u).netloc == own for u in requested)  # the recorder works
+        favicon = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+        assert favicon and all(urlsplit(h).scheme in LOCAL_SCHEMES or urlsplit(h).netloc == own for h in favicon)
+        assert foreign(requested, own) == []
     finally:
         page.close()
