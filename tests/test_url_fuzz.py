@@ -94,7 +94,13 @@ PARSERS = {
 }
 # Command-line free text, never read from a URL: a glob over alert ids may hold '[]', a note any printable text
 # (both are tested in tests/cli/test_alerts_cli.py).
-NOT_URL_PARSERS = {"parse_range", "parse_threshold", "parse_alert_pattern", "parse_note"}
+NOT_URL_PARSERS = {
+    "parse_range",
+    "parse_threshold",
+    "parse_alert_pattern",
+    "parse_note",
+    "parse_server_version",  # what the server reports (SELECT version()), never a URL value
+}
 
 
 def test_every_url_parser_of_lib_inputs_is_fuzzed():

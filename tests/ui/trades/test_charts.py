@@ -146,8 +146,8 @@ def test_drilldown_price_fills_and_position_rows() -> None:
     assert sell["x"] == ["2025-12-06T00:01:02.345"] and sell["y"] == [101.0]
     assert buy["marker"]["color"] == C["buy"] and buy["marker"]["symbol"] == "triangle-up"
     assert sell["marker"]["color"] == C["sell"] and sell["marker"]["symbol"] == "triangle-down"
-    assert buy["customdata"][0] == [fmt.number(2.0, 6), fmt.usd(199.0), fmt.bps(None)]
-    assert sell["customdata"][0] == [fmt.number(0.5, 6), fmt.usd(50.5), fmt.bps(1.5)]
+    assert buy["customdata"][0] == [fmt.units(2.0), fmt.usd(199.0), fmt.bps(None)]
+    assert sell["customdata"][0] == [fmt.units(0.5), fmt.usd(50.5), fmt.bps(1.5)]
     pos = trace(spec, "Position")
     assert pos["xaxis"] == "x2" and pos["yaxis"] == "y2" and pos["line"]["shape"] == "hv"
     assert pos["line"]["color"] == C["position"]
