@@ -31,6 +31,7 @@ from lib import clock, config
 from lib import format as fmt
 from lib.book import pnl
 from lib.health import rules as health
+from lib.inputs import finite_float
 from lib.model_book import band as model_bands
 from lib.rebalance import completion as completions
 from lib.rebalance import preflight as preflights
@@ -163,16 +164,6 @@ def _aware(ts: object) -> datetime | None:
     if isinstance(ts, date):
         return datetime(ts.year, ts.month, ts.day, tzinfo=UTC)
     return None
-
-
-def _num(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _names(names: Sequence[str], limit: int = MAX_NAMES) -> str:
@@ -356,7 +347,7 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
     out = []
     for r in stats.iter_rows(named=True):
         key = r["table_key"]
-        lag = _num(r.get("lat_latest_s"))
+        lag = finite_float(r.get("lat_latest_s"))
         if lag is None:
             out.append(
                 RuleResult(
@@ -368,7 +359,7 @@ def sync_lag(stats: pl.DataFrame | Unavailable, t: Mapping[str, float]) -> list[
                 )
             )
             continue
-        p95 = _num(r.get("lat_p95_1h"))
+        p95 = finite_float(r.get("lat_p95_1h"))
         detail = (
             f"newest synced row took {fmt.duration(lag)} from ingest to sync (p95 over the last hour "
             f"{fmt.duration(p95)}; limit {fmt.age(limit)})"
@@ -630,7 +621,7 @@ def execution(
             f"fills whose order id has no row in the orders table (more than {limit} fires)",
         )
     )
-    bps = _num(row.get("fee_bps")) if row else None
+    bps = finite_float(row.get("fee_bps")) if row else None
     bps_max = float(t["fee_bps_max"])
     if row is None or bps is None:
         out.append(RuleResult("fees_high", OK, f"No traded notional on {day}", "fees not applicable"))
@@ -640,8 +631,8 @@ def execution(
                 "fees_high",
                 FIRING if bps > bps_max else OK,
                 f"Fees {bps:.2f} bp on {day}",
-                f"fees {fmt.usd(fmt.cost(_num(row.get('fees'))), signed=True)} on "
-                f"{fmt.usd(_num(row.get('notional_usd')))} traded (threshold {bps_max:g} bp)",
+                f"fees {fmt.usd(fmt.cost(finite_float(row.get('fees'))), signed=True)} on "
+                f"{fmt.usd(finite_float(row.get('notional_usd')))} traded (threshold {bps_max:g} bp)",
             )
         )
     return out
@@ -738,7 +729,7 @@ def margin_used(totals: dict | Unavailable | None, t: Mapping[str, float]) -> li
     if isinstance(totals, Unavailable):
         return [not_evaluated("margin_used", totals.reason)]
     totals = totals or {}
-    share = _num(totals.get("margin_pct"))
+    share = finite_float(totals.get("margin_pct"))
     if share is None:
         return [not_evaluated("margin_used", "no account snapshot with equity and margin in the last day")]
     limit = float(t["margin_used_max"])
@@ -748,7 +739,7 @@ def margin_used(totals: dict | Unavailable | None, t: Mapping[str, float]) -> li
             "margin_used",
             FIRING if share > limit else OK,
             f"Margin used {fmt.pct(share, 1)} of equity",
-            f"{fmt.usd(_num(totals.get('margin_used')))} of {fmt.usd(_num(totals.get('equity')))} at "
+            f"{fmt.usd(finite_float(totals.get('margin_used')))} of {fmt.usd(finite_float(totals.get('equity')))} at "
             f"{fmt.utc(_aware(totals.get('ts')))}"
             + (f", {accounts} accounts summed" if accounts > 1 else "")
             + f" (threshold {fmt.pct(limit, 0)})",
@@ -767,7 +758,7 @@ def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, floa
     several = "account" in positions.columns and positions["account"].n_unique() > 1
     known = []
     for r in positions.iter_rows(named=True):
-        d = _num(r.get("liq_distance_pct"))
+        d = finite_float(r.get("liq_distance_pct"))
         if d is not None:
             who = f"{r['coin']} ({fmt.account_label(r['account'])})" if several else str(r["coin"])
             known.append((d / 100.0, who))

@@ -7,7 +7,6 @@ above 1 and make the TE meaningless, e.g. a TE of 806%: the page says why instea
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,14 +118,3 @@ def absurd_days(timeline: pl.DataFrame, limits: Mapping[str, float] = config.MAN
         if check.failed:
             out.append((day, check))
     return out
-
-
-def finite(x: Any) -> float | None:
-    """A finite float or None (missing stays missing)."""
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None

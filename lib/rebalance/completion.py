@@ -31,7 +31,7 @@ import polars as pl
 
 from lib import clock, config
 from lib import format as fmt
-from lib.rebalance.checks import finite
+from lib.inputs import finite_float
 
 DONE, PARTIAL, NOT_STARTED = "done", "partial", "not started"
 BLOCKED, NO_PRICE, ORDERS_FAILED = "blocked by minimum", "no price", "orders rejected or canceled"
@@ -259,7 +259,7 @@ def build(
     if not has_targets:
         note = f"no model targets dated {target_day.isoformat()}: nothing to measure the rebalance against"
         return Completion(day, target_day, measured_at, False, None, empty, notes=(note,), **exec_part)
-    equity = finite(rows["equity_usd"].drop_nulls().first()) if rows["equity_usd"].drop_nulls().len() else None
+    equity = finite_float(rows["equity_usd"].drop_nulls().first()) if rows["equity_usd"].drop_nulls().len() else None
     if equity is None or equity <= 0:
         note = "no positive equity before 00:00: the required change cannot be sized"
         return Completion(day, target_day, measured_at, True, equity, empty, notes=(note,), **exec_part)
@@ -272,8 +272,10 @@ def build(
     by_coin = {str(r["coin"]): r for r in orders.iter_rows(named=True)} if orders.height else {}
     symbols = {}
     for r in rows.iter_rows(named=True):
-        w_t = finite(r["weight_t2"]) if r["has_t2_row"] else 0.0
-        symbols[str(r["sym"])] = _Symbol(str(r["sym"]), finite(r["bn_px"]), equity, w_t or 0.0, r["pos_units"] or 0.0)
+        w_t = finite_float(r["weight_t2"]) if r["has_t2_row"] else 0.0
+        symbols[str(r["sym"])] = _Symbol(
+            str(r["sym"]), finite_float(r["bn_px"]), equity, w_t or 0.0, r["pos_units"] or 0.0
+        )
     notes = []
     stray = sorted(set(moves) - set(symbols))
     if stray:
@@ -399,9 +401,9 @@ def _execution(day_exec: Mapping[str, Any] | None, steps: pl.DataFrame, newest_c
         state = SLIPPAGE_PENDING if hour is not None and (newest is None or newest < hour) else SLIPPAGE_MISSING
     return {
         "n_fills": int(day_exec["n_fills"]),
-        "notional": finite(day_exec.get("notional_usd")),
-        "fees": finite(day_exec.get("fees")),
-        "fee_bps": finite(day_exec.get("fee_bps")),
-        "slippage_bps": finite(day_exec.get("avg_slippage_bps")),
+        "notional": finite_float(day_exec.get("notional_usd")),
+        "fees": finite_float(day_exec.get("fees")),
+        "fee_bps": finite_float(day_exec.get("fee_bps")),
+        "slippage_bps": finite_float(day_exec.get("avg_slippage_bps")),
         "slippage_state": state,
     }

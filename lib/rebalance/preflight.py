@@ -29,8 +29,9 @@ import polars as pl
 
 from lib import clock, config
 from lib import format as fmt
+from lib.inputs import finite_float
 from lib.rebalance import checks, sizing
-from lib.rebalance.checks import FAIL, NOT_EVALUATED, PASS, Check, finite
+from lib.rebalance.checks import FAIL, NOT_EVALUATED, PASS, Check
 from lib.rebalance.ticket import Ticket
 
 ON_LANDING, FINAL, AFTER = "on landing", "final check", "after its rebalance"
@@ -129,7 +130,7 @@ def priced_check(syms: list[str], prices: pl.DataFrame, as_of: datetime) -> Chec
     for sym in syms:
         r = rows.get(sym, {})
         ts = clock.aware(r.get("close_ts"))
-        if finite(r.get("price")) is None or ts is None:
+        if finite_float(r.get("price")) is None or ts is None:
             stale.append(f"{sym} (no close in {config.PRICE_LOOKBACK_H} h, {r.get('bn_symbol') or sym + 'USDT'})")
         elif as_of - ts > timedelta(hours=config.PRICE_MAX_AGE_H):
             stale.append(f"{sym} (last close {fmt.age((as_of - ts).total_seconds())} old)")
@@ -147,7 +148,7 @@ def minimum_check(targets: pl.DataFrame, ticket: Ticket) -> Check:
     small = [
         f"{s} ({fmt.usd(abs(w) * e, 2)})"
         for s, w in targets.select("sym", "weight").iter_rows()
-        if finite(w) and w != 0 and sizing.below_minimum(abs(w) * e)
+        if finite_float(w) and w != 0 and sizing.below_minimum(abs(w) * e)
     ]
     below = ticket.dropped.filter(pl.col("reason").str.starts_with("below the"))
     numbers = (
@@ -175,7 +176,7 @@ def after_rebalance(ticket: Ticket, book: pl.DataFrame, meta: pl.DataFrame | Non
     for r in ticket.dropped.iter_rows(named=True):
         if r["price"] is not None and r["units"]:
             notional[r["sym"]] = r["units"] * r["price"]
-    lev = {str(r["coin"]): finite(r["leverage"]) for r in book.iter_rows(named=True)}
+    lev = {str(r["coin"]): finite_float(r["leverage"]) for r in book.iter_rows(named=True)}
     held = book.filter(pl.col("leverage").is_not_null())
     typical = None
     if held.height:
@@ -268,7 +269,7 @@ def changes_check(diff: pl.DataFrame | None, current_date: date, limits: Mapping
         return checks.not_evaluated("changes", title, f"no targets dated {current_date.isoformat()} to compare with")
     top = diff.head(config.PREFLIGHT_LARGEST_CHANGES)
     listed = [f"{r['sym']} {fmt.weight(r['current'])} → {fmt.weight(r['weight'])}" for r in top.iter_rows(named=True)]
-    largest = finite(top["change"].abs().max()) or 0.0
+    largest = finite_float(top["change"].abs().max()) or 0.0
     over = diff.filter(pl.col("change").abs() > limits["weight_change_max"])
     names = [f"{r['sym']} {fmt.pp(r['change'])}" for r in over.iter_rows(named=True)]
     numbers = (

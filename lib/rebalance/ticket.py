@@ -30,8 +30,8 @@ import polars as pl
 
 from lib import clock, config, inputs
 from lib import format as fmt
+from lib.inputs import finite_float
 from lib.rebalance import sizing
-from lib.rebalance.checks import finite
 
 TODAY, NEXT = inputs.TARGET_SETS
 TARGET_SETS: Mapping[str, str] = {
@@ -177,10 +177,10 @@ def price_for(
 ) -> tuple[float | None, str]:
     """The price a leg is sized at, and where it comes from: the exchange mark of a held coin, else the
     newest Binance close when it is at most PRICE_MAX_AGE_H old."""
-    mark = finite(mark)
+    mark = finite_float(mark)
     if units and mark is not None and mark > 0:
         return mark, "exchange mark"
-    px, close_ts = finite(bn_price), clock.aware(bn_close_ts)
+    px, close_ts = finite_float(bn_price), clock.aware(bn_close_ts)
     if px is not None and px > 0 and close_ts is not None:
         if as_of is None or as_of - close_ts <= timedelta(hours=config.PRICE_MAX_AGE_H):
             return px, f"Binance close {close_ts:%H:%M} UTC"
@@ -229,7 +229,7 @@ def build(
     empty_dropped = pl.DataFrame(schema={c: _DROPPED_TYPES.get(c, pl.Float64) for c in DROPPED_COLUMNS})
     if targets.height == 0:
         return Ticket(which, day, when, False, equity, round_ts, empty_legs, empty_dropped, {}, ())
-    e = finite(equity)
+    e = finite_float(equity)
     if e is None or e <= 0:
         note = "no positive equity in the newest account snapshot: target units cannot be sized"
         return Ticket(which, day, when, True, equity, round_ts, empty_legs, empty_dropped, {}, (note,))
@@ -242,8 +242,8 @@ def build(
         )
     else:
         steps = {str(c): int(d) for c, d in meta.select("coin", "sz_decimals").iter_rows() if d is not None}
-    weights = {str(s): finite(w) for s, w in targets.select("sym", "weight").iter_rows()}
-    held = {str(r["coin"]): r for r in book.iter_rows(named=True) if finite(r["units"])}
+    weights = {str(s): finite_float(w) for s, w in targets.select("sym", "weight").iter_rows()}
+    held = {str(r["coin"]): r for r in book.iter_rows(named=True) if finite_float(r["units"])}
     closes = {str(r["coin"]): r for r in prices.iter_rows(named=True)}
     legs: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
@@ -251,7 +251,7 @@ def build(
     for sym in sorted(set(weights) | set(held)):
         w_t = weights.get(sym) or 0.0
         h = held.get(sym, {})
-        units = finite(h.get("units")) or 0.0
+        units = finite_float(h.get("units")) or 0.0
         if w_t == 0 and units == 0:
             continue
         c = closes.get(sym, {})

@@ -16,7 +16,6 @@ lib/reports/html.py, the HTML e-mail (its charts as PNG images).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +28,7 @@ from lib import format as fmt
 from lib.alerting import rules as alerts
 from lib.book import pnl
 from lib.health import rules as health
+from lib.inputs import finite_float
 from lib.reports import rebalance as rebalance_report
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
@@ -112,16 +112,6 @@ class DailyReport:
         return sum(1 for v in self.verdicts if v.ok is False)
 
 
-def _num(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def _aware(ts: Any) -> datetime | None:
     return health.aware(ts) if isinstance(ts, datetime) else None
 
@@ -149,13 +139,13 @@ def equity_part(report: DailyReport, series: pl.DataFrame | None) -> None:
     days = series.with_columns(pl.col("bucket").dt.date().alias("_day"))
     today = days.filter(pl.col("_day") == report.day)
     if today.height:
-        report.day_return = _num(today.item(0, "ret"))
+        report.day_return = finite_float(today.item(0, "ret"))
     upto = days.filter(pl.col("_day") <= report.day)
     dd = pnl.drawdown_summary(upto)
     report.drawdown_current, report.drawdown_max = dd["current_drawdown"], dd["max_drawdown"]
     report.drawdown_peak_ts, report.drawdown_max_peak_ts = _aware(dd["current_peak_ts"]), _aware(dd["peak_ts"])
     last30 = days.filter((pl.col("_day") <= report.day) & (pl.col("_day") > report.day - timedelta(days=30)))
-    report.equity_curve = [(d, _num(e)) for d, e in last30.select("_day", "equity").iter_rows()]
+    report.equity_curve = [(d, finite_float(e)) for d, e in last30.select("_day", "equity").iter_rows()]
 
 
 def tracking_part(
@@ -179,7 +169,7 @@ def tracking_part(
     history = te_daily.daily_te(
         te_snapshot.classify_days(prev), te_daily.calendar(start, report.day - timedelta(days=1))
     )
-    report.te_history = [(d, _num(v)) for d, v in history.select("date", "te").iter_rows()]
+    report.te_history = [(d, finite_float(v)) for d, v in history.select("date", "te").iter_rows()]
     report.has_targets = te_snapshot.has_targets(rows)
     report.classified = view.state is None
     if view.state is not None:
@@ -216,17 +206,17 @@ def execution_part(report: DailyReport, day_exec: pl.DataFrame | None, untracked
         report.n_fills = int(row["n_fills"])
         report.first_fill = _aware(row["first_fill"])
         report.last_in_window = _aware(row["last_in_window"])
-        report.window_span_s = _num(row["window_span_s"])
+        report.window_span_s = finite_float(row["window_span_s"])
         report.n_off_window = int(row["n_off_window"])
-        report.notional = _num(row["notional_usd"])
-        report.fees = fmt.cost(_num(row["fees"]))  # as it acts on PnL: negative (lib.format.cost)
-        report.fee_bps = _num(row["fee_bps"])  # bp of traded notional, a cost
-        report.slippage_bps = _num(row["avg_slippage_bps"])
-        report.maker_share = _num(row["maker_share"])
+        report.notional = finite_float(row["notional_usd"])
+        report.fees = fmt.cost(finite_float(row["fees"]))  # as it acts on PnL: negative (lib.format.cost)
+        report.fee_bps = finite_float(row["fee_bps"])  # bp of traded notional, a cost
+        report.slippage_bps = finite_float(row["avg_slippage_bps"])
+        report.maker_share = finite_float(row["maker_share"])
         report.n_untracked = int(row["n_untracked"])
     if untracked is not None and untracked.height:
         report.untracked = [
-            f"{r['coin']} {fmt.side(r['side'])} {fmt.usd(_num(r['notional']))} at {fmt.utc(_aware(r['time']))}"
+            f"{r['coin']} {fmt.side(r['side'])} {fmt.usd(finite_float(r['notional']))} at {fmt.utc(_aware(r['time']))}"
             for r in untracked.iter_rows(named=True)
         ]
 
