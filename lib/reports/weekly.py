@@ -13,11 +13,10 @@ rounds), largest positions and margin/leverage (the Overview's ratios); the TE t
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -25,6 +24,7 @@ from lib import config
 from lib import format as fmt
 from lib.book import pnl
 from lib.health import rules as health
+from lib.inputs import finite_float
 from lib.model_book import band as model_bands
 from lib.model_book import waterfall as model_falls
 from lib.reports import png_charts
@@ -83,14 +83,6 @@ class WeeklyReport:
         return self.week_ending - timedelta(days=6)
 
 
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 DRAWDOWN_KEYS = ("max_drawdown", "peak_ts", "current_drawdown", "current_peak_ts")
 
 
@@ -117,7 +109,7 @@ def returns_part(r: WeeklyReport, month: pl.DataFrame | None, week: pl.DataFrame
         r.week = _stats(week, r.week_start, r.week_ending)
         days = week.with_columns(pl.col("bucket").dt.date().alias("_day"))
         wk = days.filter(pl.col("_day").is_between(r.week_start, r.week_ending))
-        r.daily_returns = [(d, _num(v)) for d, v in wk.select("_day", "ret").iter_rows()]
+        r.daily_returns = [(d, finite_float(v)) for d, v in wk.select("_day", "ret").iter_rows()]
 
 
 def exposure_part(
@@ -141,7 +133,7 @@ def exposure_part(
                 .head(5)
             )
             r.largest = [
-                {"sym": s, "weight": _num(w), "target": _num(t)}
+                {"sym": s, "weight": finite_float(w), "target": finite_float(t)}
                 for s, w, t in top.select("sym", "actual_weight", "weight_t2").iter_rows()
             ]
 
@@ -152,10 +144,10 @@ def margin_part(r: WeeklyReport, risk: pl.DataFrame | None) -> None:
     Overview's margin panel)."""
     if risk is None or risk.height == 0:
         return
-    r.margin_max = _num(risk["margin_pct"].max())
-    r.leverage_max = _num(risk["leverage"].max())
+    r.margin_max = finite_float(risk["margin_pct"].max())
+    r.leverage_max = finite_float(risk["leverage"].max())
     last = risk.filter(pl.col("leverage").is_not_null()).sort("bucket")
-    r.leverage_last = _num(last["leverage"][-1]) if last.height else None
+    r.leverage_last = finite_float(last["leverage"][-1]) if last.height else None
 
 
 def tracking_part(
@@ -174,7 +166,7 @@ def tracking_part(
     week = timeline.filter(pl.col("holdings_date").is_between(r.week_start, last))
     classified = te_snapshot.classify_days(week)
     daily = te_daily.daily_te(classified, days)
-    r.te_days = [(d, _num(v)) for d, v in daily.select("date", "te").iter_rows()]
+    r.te_days = [(d, finite_float(v)) for d, v in daily.select("date", "te").iter_rows()]
     known = [v for _, v in r.te_days if v is not None]
     r.te_mean = sum(known) / len(known) if known else None
     r.te_max = max(known) if known else None
@@ -203,12 +195,12 @@ def execution_part(
         return
     d = daily.filter(pl.col("day").is_between(r.week_start, r.week_ending))
     week = summary.row(0, named=True) if summary is not None and summary.height else {}
-    r.notional = _num(week.get("notional_usd"))
-    paid = _num(week.get("fees"))
+    r.notional = finite_float(week.get("notional_usd"))
+    paid = finite_float(week.get("fees"))
     r.fees = fmt.cost(paid)  # as it acts on PnL: negative (lib.format.cost, the sign every surface shows)
-    r.fee_bps = _num(week.get("fee_bps"))  # bp of notional, a cost
-    r.slippage_bps = _num(week.get("avg_slippage_bps"))
-    r.maker_share = _num(week.get("maker_share"))
+    r.fee_bps = finite_float(week.get("fee_bps"))  # bp of notional, a cost
+    r.slippage_bps = finite_float(week.get("avg_slippage_bps"))
+    r.maker_share = finite_float(week.get("maker_share"))
     r.n_fills = int(week.get("n_fills") or 0)
     r.n_off_window = int(week.get("n_off_window") or 0)
     r.n_untracked = int(week.get("n_untracked") or 0)

@@ -182,3 +182,34 @@ def test_feed_ages():
     assert health_answer.candle_age_s(None, NOW) is None
     assert health_answer.target_age_s(date(2025, 12, 14), NOW) == (24 + 11.75) * 3600
     assert health_answer.target_age_s(None, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, None),
+        (True, None),
+        (False, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("x", None),
+        ("1.5", 1.5),
+        (2, 2.0),
+        (-0.0, 0.0),
+    ],
+)
+def test_finite_float_keeps_missing_missing(raw, expected):
+    """Every report and alert reads numbers through this one function: a bool is not a number, NaN is missing."""
+    from lib.inputs import finite_float
+
+    assert finite_float(raw) == expected
+
+
+def test_the_weekly_report_reads_numbers_through_finite_float():
+    """The weekly report had its own copy that let True through as 1.0."""
+    import inspect
+
+    from lib.reports import weekly
+
+    assert "finite_float(" in inspect.getsource(weekly)
+    assert not hasattr(weekly, "_num")
