@@ -15,12 +15,13 @@ from answers.clock import desk_clock
 from lib import clock, config
 from lib.alerting import rules as alerts
 from lib.clickhouse.errors import QueryFailed
+from lib.health import odd_rows
 from lib.reports import daily as daily_report
 from lib.reports import rebalance as rebalance_report
 from lib.reports import weekly as weekly_report
 from lib.tracking import snapshot as te_snapshot
 from queries.book import overview, risk, trades
-from queries.health import health
+from queries.health import health, odd_data
 from queries.tracking import tracking_error
 
 UTC = UTC
@@ -36,6 +37,14 @@ def _optional(fn: Callable[..., Any], *args: Any, notes: list[str], what: str, *
         return None
 
 
+def _null_key_note(notes: list[str]) -> None:
+    """Rows every statement left out for an empty (NULL) key: a report says so, as the pages do."""
+    frame = _optional(odd_data.null_key_rows, notes=notes, what="rows with an empty key")
+    sentence = odd_rows.null_key_sentence(frame.iter_rows(named=True)) if frame is not None else None
+    if sentence:
+        notes.append(sentence)
+
+
 def daily(
     day: date,
     thresholds: Mapping[str, float],
@@ -48,6 +57,7 @@ def daily(
     now = data_clock.server_now or datetime.now(UTC)
     report = daily_report.DailyReport(day=day, generated_at=now)
     notes = report.notes
+    _null_key_note(notes)
     hour = config.DEFAULT_SNAPSHOT_HOUR
     window = _optional(overview.pnl_window, day, day, notes=notes, what="PnL decomposition")
     daily_report.pnl_part(report, window.row(0, named=True) if window is not None and window.height else None)
@@ -108,6 +118,7 @@ def weekly(week_ending: date, thresholds: Mapping[str, float]) -> weekly_report.
     last_complete = clock.latest_complete_day(data_clock.as_of, hour) if data_clock.as_of else None
     report = weekly_report.WeeklyReport(week_ending=week_ending, generated_at=now)
     notes = report.notes
+    _null_key_note(notes)
     week_start = week_ending - timedelta(days=6)
     month_start = week_ending - timedelta(days=29)
     month = _optional(overview.equity_series, month_start, week_ending, 86400, notes=notes, what="daily equity")

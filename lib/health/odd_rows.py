@@ -48,3 +48,11 @@ def null_key_parts(counts: Mapping[str, tuple[int, dict[str, int]]], tables: Ite
 def null_key_total(counts: Mapping[str, tuple[int, dict[str, int]]], tables: Iterable[str] | None = None) -> int:
     wanted = set(ROW_NAMES if tables is None else tables)
     return sum(total for table, (total, _) in counts.items() if table in wanted)
+
+
+def null_key_sentence(rows: Iterable[Mapping[str, Any]]) -> str | None:
+    """The one line a report prints when rows were left out for an empty (NULL) key (System Health's count), or None."""
+    parts = null_key_parts(null_key_counts(rows))
+    if not parts:
+        return None
+    return "left out of these numbers for an empty (NULL) key: " + "; ".join(parts) + " (System Health, data quality)"

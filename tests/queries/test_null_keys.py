@@ -157,3 +157,25 @@ def test_pages_say_so(fx, app, monkeypatch):
     # the account picker offers no phantom account
     picker = [s for s in at.sidebar.selectbox if "ccount" in (s.label or "")]
     assert all(len([o for o in s.options if o]) <= 2 for s in picker), [s.options for s in picker]
+
+
+def test_reports_say_so(fx):
+    """The daily and weekly reports name the rows left out, as the pages do (before: they said nothing)."""
+    from answers import report_inputs
+    from lib import config
+    from lib.alerting import rules as alerts
+
+    _, _, client, clean_client = fx
+    with use_client(client):
+        odd_data.null_key_rows.clear()
+        day = report_inputs.daily(DAY, alerts.thresholds({}), dict(config.REPORT_TARGETS))
+        week = report_inputs.weekly(DAY, alerts.thresholds({}))
+        odd_data.null_key_rows.clear()
+    for notes in (day.notes, week.notes):
+        said = [n for n in notes if "empty (NULL) key" in n]
+        assert said and "14 fills" in said[0] and "3 account snapshots" in said[0], notes
+    with use_client(clean_client):
+        odd_data.null_key_rows.clear()
+        clean_day = report_inputs.daily(DAY, alerts.thresholds({}), dict(config.REPORT_TARGETS))
+        odd_data.null_key_rows.clear()
+    assert not [n for n in clean_day.notes if "empty (NULL) key" in n]
