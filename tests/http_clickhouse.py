@@ -48,7 +48,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import chdb
 
-VERSION = "25.8.1.1"  # what `SELECT version()` is not asked to fake: the engine answers itself
+VERSION = chdb.engine_version  # error bodies name the engine that answers (`SELECT version()` is answered by it too)
 HANG_LIMIT_S = 60.0
 # URL parameters that steer the HTTP handler itself, not settings (ClickHouse's list, abridged).
 TRANSPORT = {
