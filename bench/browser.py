@@ -1,7 +1,7 @@
 """Browser benchmark: every page as a person sees it, in Chromium, against Streamlit's own floor.
 
-    python -m bench.browser [--coins 200] [--days 365] [--sessions 10] [--loads 5]
-                            [--out bench/browser.json] [--path DIR] [--pages a,b]
+    python -m bench.browser [--coins 200] [--days 365] [--sessions 10] [--loads 5] [--rounds 5]
+                            [--out bench/browser.json] [--path DIR] [--pages a,b] [--quick]
 
 Seeds its own desk (and the same desk with twice the history) like `bench.run`,
 starts a real Streamlit server on it (`bench/serve.py`: Streamlit's own server,
@@ -18,6 +18,12 @@ statements) and drives the system Chromium through Playwright. Per page:
   ws_bytes           bytes the server sent over the websocket for one load
   ws_bytes_2x        the same on the desk with twice the history
   largest_elements   the five biggest messages by bytes (element type, bytes)
+  switch_s           what a trader feels all day: ONE browser context (the tab left open), the server's
+                     caches warm, a real mouse click on the page's link in the sidebar navigation, to that
+                     page settled (its title up, then the same rule as below, the clock reset at the click);
+                     the pages are visited round-robin ROUNDS times after one warming round, median per page
+                     (switch_runs: every switch). No websocket connect and no code download: a script rerun
+                     plus the front end's redraw.
 
 "Settled" = the page has its title, Streamlit shows no running status, no stale
 element, spinner or skeleton, and the DOM has not changed for QUIET_MS; the time
@@ -27,6 +33,12 @@ Then SESSIONS browser contexts load the pages at once, round-robin: p50_s / p95_
 of their settle times against single_p50_s (the median warm load of the same pages),
 and SESSIONS of the bare and the floor page at once, for what the browsers alone
 cost when they share the machine's cores with the server.
+
+`targets` in the JSON: issue 24's limits with pass/fail: switch_s <= 1.0 s, (warm - floor) / bare <= 1.0
+(content_over_bare), (cold - floor) / SQL-only <= 2.5 (cold_over_sql_floor), and the pages' p95 / single
+under SESSIONS at once within 1.3x the floor page's under the same load (concurrency.over_floor).
+`--quick` (with e.g. `--loads 2 --rounds 2 --pages trades`) is for iterating: no concurrency and no
+2x-history phase, and the JSON goes to a temp file unless --out says where.
 """
 
 from __future__ import annotations
