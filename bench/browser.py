@@ -445,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     seeded = seed(path, a.coins, a.days)
     url = f"chdb://{path.resolve()}"
     sessions = 0 if a.quick else a.sessions
+    load_at_start = os.getloadavg()  # the machine is shared: a run on a busy one says so in its JSON
 
     from playwright.sync_api import sync_playwright
 
@@ -517,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
             "quiet_ms": QUIET_MS,
             "viewport": VIEWPORT,
             "seeded": seeded,
+            "cpus": os.cpu_count(),
+            "load_average_1m": {"start": round(load_at_start[0], 2), "end": round(os.getloadavg()[0], 2)},
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         },
     }
