@@ -28,6 +28,7 @@ from queries.book import accounts
 from queries.engine import scope
 from queries.health import health
 from ui.data import load
+from ui.shell import preload
 from ui.state import global_range, set_url, url_value
 
 REFRESH_KEY = "refresh_every"
@@ -246,8 +247,14 @@ if (!window.__deskEnterCommitsDates) {
 
 
 def _enter_commits_dates() -> None:
+    """The date boxes' Enter, and (same element, so nothing new takes space) the chart and grid code's preload
+    (ui/shell/preload.py): the sidebar is drawn before the page, so that code loads while the page runs."""
     with st.sidebar:
-        st.html(_ENTER_COMMITS_DATES, unsafe_allow_javascript=True, width="content")
+        st.html(
+            _ENTER_COMMITS_DATES.replace("<script>", "<script>\n" + preload.script(), 1),
+            unsafe_allow_javascript=True,
+            width="content",
+        )
 
 
 def _refresh_control() -> int:

@@ -1,0 +1,55 @@
+"""Start loading the front end's chart and grid code as a run begins, not when the first chart arrives.
+
+Streamlit's front end loads the code for Plotly charts and data grids lazily: a fresh browser tab requests
+it only when the page's first chart or grid is drawn, i.e. after the sidebar, the title and every metric
+above it, and then parses ~5 MB of JavaScript before it can draw (bench/floor_app.py: ~1.3 s of a page's
+first load). Every desk page has both, so the shared sidebar asks the browser to import those two chunks at
+the very start of the run: they load while the page's queries run and the elements above the first chart
+arrive, and the chart's own lazy import then finds the module already loaded (the browser keeps one module
+per URL). Nothing is drawn and nothing takes space: the script rides in the sidebar's existing st.html.
+
+The chunk file names carry a content hash, so they are read from Streamlit's own static folder; a
+Streamlit whose chunks are named otherwise gets no preload (the page is then exactly as before).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import streamlit
+
+# the lazily loaded components every desk page draws (their chunk file name starts with it)
+CHUNKS = ("PlotlyChart", "DataFrame")
+
+
+@functools.cache
+def chunk_names(static_js: Path | None = None) -> tuple[str, ...]:
+    """The file names of the chart and grid chunks in Streamlit's static/js folder (one per component)."""
+    folder = static_js or Path(streamlit.__file__).parent / "static" / "static" / "js"
+    names = []
+    for component in CHUNKS:
+        found = sorted(p.name for p in folder.glob(f"{component}.*.js"))
+        if len(found) == 1:  # none (renamed) or several (ambiguous): no preload rather than a wrong one
+            names.append(found[0])
+    return tuple(names)
+
+
+def script(names: tuple[str, ...] | None = None) -> str:
+    """JavaScript (no <script> tags) that imports the chunks once per browser tab, resolved against the URL of
+    Streamlit's own entry module, as its lazy imports are. Constant text: file names from Streamlit's package."""
+    names = chunk_names() if names is None else names
+    if not names:
+        return ""
+    return (
+        "if (!window.__deskPreloaded) {\n"
+        "  window.__deskPreloaded = true;\n"
+        '  const entry = document.querySelector(\'script[type="module"][src*="/static/js/index."]\');\n'
+        "  if (entry) {\n"
+        f"    for (const name of {json.dumps(list(names))}) {{\n"
+        "      import(new URL(name, entry.src).href).catch(() => {});\n"
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
