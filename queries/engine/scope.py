@@ -136,6 +136,7 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         return sql, {}
     scoped = {tables.tables[name]: name for name in ACCOUNT_TABLES}
     all_params = {**tables.params(), **params}
+    rounds: list[str] = []  # the rounds subquery, once, when the statement reads the account table
 
     def sub(m: re.Match) -> str:
         name = scoped.get((str(all_params.get(m.group(1), "")), str(all_params.get(m.group(2), ""))))
@@ -144,7 +145,9 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         if scope.account is not None:
             return _ONE_ACCOUNT.replace("__TABLE__", m.group(0))
         if name == "account":
-            return _ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0))
+            if not rounds:
+                rounds.append(_ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0)))
+            return ROUNDS_CTE
         if name == "ledger":
             return _LEDGER_SQL.replace("__LEDGER_TABLE__", m.group(0))
         return m.group(0)
@@ -153,7 +156,29 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
     if scope.combined:
         extra["desk_round_ms"] = int(config.SNAPSHOT_ROUND_S * 1000)
         extra["desk_rounds_from"], extra["desk_rounds_to"] = rounds_window(params)
-    return _TABLE_REF.sub(sub, sql), extra
+    scoped_sql = _TABLE_REF.sub(sub, sql)
+    return (with_cte(scoped_sql, ROUNDS_CTE, rounds[0]) if rounds else scoped_sql), extra
+
+
+ROUNDS_CTE = "desk_rounds"  # the CTE a statement in "all" reads the account table through
+_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
+_WITH = re.compile(r"WITH\b", re.IGNORECASE)
+
+
+def with_cte(sql: str, name: str, subquery: str) -> str:
+    """`sql` with `name AS MATERIALIZED subquery` first in its WITH clause (one added when it has none).
+
+    Why: ClickHouse inlines a subquery, and a plain CTE, at every reference, so a statement that reads the account
+    table four times (lo_ts, hi_ts, the sub-periods, inception) computed the summed rounds four times. A
+    MATERIALIZED CTE is computed once per statement (the client enables it where the server can:
+    lib/clickhouse/client.py; elsewhere it is an ordinary CTE, the same rows inlined as before). A WITH clause
+    is seen by every branch of a top-level UNION and by every nested subquery."""
+    head = _LEADING_COMMENTS.match(sql)
+    body_at = head.end() if head else 0
+    definition = f"{name} AS MATERIALIZED {subquery}"
+    if _WITH.match(sql, body_at):
+        return f"{sql[:body_at]}WITH {definition},\n{sql[body_at + 4 :]}"
+    return f"{sql[:body_at]}WITH {definition}\n{sql[body_at:]}"
 
 
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

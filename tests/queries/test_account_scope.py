@@ -15,6 +15,7 @@ main account's (the sub-account holds the same book at a quarter of the size).
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, timedelta
 
 import polars as pl
@@ -25,7 +26,7 @@ from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
 from queries.book import orders, overview, regimes, risk
 from queries.engine import scope
-from queries.engine.run import use_client
+from queries.engine.run import recording, use_client
 from queries.health import contract as contract_queries
 from queries.tracking import tracking_error
 from tests.queries.fixture_desk import SUB, K, create_tables, fixture_client, sub_account_select, t, table_map_for
@@ -333,3 +334,86 @@ def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks
         assert all(_scaled(g, w, 1.0) for g, w in zip(mine["liq_distance_pct"], ref["liq_distance_pct"]))
         assert mine["notional_pct"].null_count() == ref["notional_pct"].null_count() < ref.height
     assert desk_equity.height == 1
+
+
+# --- the rounds computed once per statement (issue 24 §2.3) ---------------------------------
+
+
+def _inlined(sql: str, name: str, subquery: str) -> str:
+    """The definition before the CTE: the rounds subquery pasted in place of the account table at every reference."""
+    return re.sub(rf"\b{name}\b", lambda _m: subquery, sql)
+
+
+def _old_and_new(client, fn, *args, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    with recording() as log:
+        new = _run(client, ALL, fn, *args)
+    with monkeypatch.context() as patched:
+        patched.setattr(scope, "with_cte", _inlined)
+        old = _run(client, ALL, fn, *args)
+    return old, new, [sql for sql, _params, _rows in log]
+
+
+AWKWARD_CALLS = [
+    ("equity_series day", overview.equity_series, (D, D, 86400)),
+    ("equity_series hour", overview.equity_series, (D, D, 3600)),
+    ("pnl_window", overview.pnl_window, (D, D)),
+    ("flows_list", overview.flows_list, (D, D)),
+    ("headline_pnl", overview.headline_pnl, ()),
+    ("latest_account_risk", risk.latest_account_risk, ()),
+    ("account_risk_series", risk.account_risk_series, (D, D, 3600)),
+]
+
+
+@pytest.mark.parametrize("name,fn,args", AWKWARD_CALLS, ids=[c[0] for c in AWKWARD_CALLS])
+def test_rounds_once_give_the_inlined_answer_on_the_awkward_desk(awkward, monkeypatch, name, fn, args):
+    """Duplicates, an account that joins late, a round with a NULL equity, a round without an account and a
+    transfer between the accounts: the statement reading the summed rounds once (a MATERIALIZED CTE) answers
+    exactly what it answered with the rounds pasted at every reference."""
+    old, new, sqls = _old_and_new(awkward, fn, *args, monkeypatch=monkeypatch)
+    assert new.height > 0, name
+    _same(new, old, name)
+    if name == "flows_list":
+        return  # the ledger only: transfers netted, no rounds
+    reads_account = [sql for sql in sqls if scope.ROUNDS_CTE in sql]
+    assert reads_account and all(sql.count("AS MATERIALIZED") == 1 for sql in reads_account), name
+
+
+def test_rounds_once_give_the_inlined_answer_for_every_statement(desks, monkeypatch):
+    """Every page's statement in "all" on the two-account demo desk: the same rows either way."""
+    materialized = 0
+    for name, fn, args in CALLS + EXTRA_CALLS:
+        old, new, sqls = _old_and_new(desks["acct_two"], fn, *args, monkeypatch=monkeypatch)
+        _same(new, old, name)
+        materialized += any(scope.ROUNDS_CTE in sql for sql in sqls)
+    assert materialized >= 12
+
+
+def test_the_rounds_cte_goes_first_in_the_statements_with_clause():
+    tables = table_map_for("x")
+    ref, cte = "{account_db:Identifier}.{account_tbl:Identifier}", scope.ROUNDS_CTE
+    cases = [  # (statement, its start kept as it is, what follows the rounds subquery)
+        (
+            f"-- notes\n/* more */\nWITH (SELECT max(ts) FROM {ref}) AS hi SELECT hi, count() FROM {ref}",
+            "-- notes\n/* more */\n",
+            f",\n (SELECT max(ts) FROM {cte}) AS hi SELECT hi, count() FROM {cte}",
+        ),
+        (
+            f"SELECT ts FROM {ref} AS a UNION ALL SELECT ts FROM {ref}",
+            "",
+            f"\nSELECT ts FROM {cte} AS a UNION ALL SELECT ts FROM {cte}",
+        ),
+        (
+            f"  with x AS (SELECT ts FROM {ref}) SELECT * FROM x",
+            "  ",
+            f",\n x AS (SELECT ts FROM {cte}) SELECT * FROM x",
+        ),
+    ]
+    for sql, head, tail in cases:
+        out, params = scope.apply(sql, {}, tables, ALL)
+        assert out.startswith(f"{head}WITH {cte} AS MATERIALIZED (\n"), out
+        assert out.endswith(tail), out
+        assert out.count("AS MATERIALIZED") == 1 and out.count(ref) == 2  # the rounds read the table twice, inside
+        assert params["desk_round_ms"] > 0
+    # one account: no CTE, the table filtered in place
+    one, _ = scope.apply(f"SELECT ts FROM {ref}", {}, tables, scope.Scope(account="A"))
+    assert "MATERIALIZED" not in one and "account = {desk_account:String}" in one
