@@ -10,7 +10,6 @@ the app; `queries/engine/connection.py` wraps it as an `st.connection`.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -25,35 +24,6 @@ from lib.clickhouse import embedded_lock as chdb_lock
 from lib.clickhouse.endpoints import ClientSettings, Endpoint, resolve_settings
 from lib.clickhouse.errors import QueryFailed, classify_error, endpoint_is_down
 from lib.clickhouse.read_only import ensure_read_only
-
-# ------------------------------------------------------------------ materialized CTEs
-#
-# `WITH name AS MATERIALIZED (subquery)` computes the subquery once per statement (a temporary table the
-# statement reads at every reference) when the server has `enable_materialized_cte` (ClickHouse 26.3+) and it is
-# on; the account scope's "all accounts" rounds use it (queries/engine/scope.py). A server without the setting
-# does not parse the keyword, and one whose read-only profile holds it off ignores it: both get an ordinary CTE,
-# the same rows, inlined at each reference as ClickHouse does with any CTE.
-
-_MATERIALIZED_CTE = "enable_materialized_cte"
-_PLAIN_CTE = re.compile(r"\bAS\s+MATERIALIZED\s*\(", re.IGNORECASE)
-
-
-def _may_enable_materialized_cte(server: Mapping[str, Any]) -> bool:
-    """True when the server has the setting, it is off, and this user may turn it on (a profile that is read-only
-    already may change no setting; one that holds the setting as a constraint may not change it)."""
-    have = server.get(_MATERIALIZED_CTE)
-    if have is None or str(have.value) == "1" or have.readonly:
-        return False
-    readonly = server.get("readonly")
-    return readonly is None or str(readonly.value) == "0"
-
-
-def materializes_cte(client: Any) -> bool:
-    """Whether `client`'s statements get MATERIALIZED CTEs: the server has the setting and it is, or we set it, on."""
-    server = getattr(client, "server_settings", None) or {}
-    have = server.get(_MATERIALIZED_CTE)
-    return have is not None and (str(have.value) == "1" or _may_enable_materialized_cte(server))
-
 
 # ------------------------------------------------------------------ client
 
@@ -144,8 +114,6 @@ class DeskClient:
                     "is read-only): give it the settings profile of README, Configuration",
                 )
         readonly = server.get("readonly")
-        if _may_enable_materialized_cte(server):
-            settings["enable_materialized_cte"] = 1  # optional: never a configuration error (see materializes_cte)
         if readonly is None or str(readonly.value) == "0":
             settings["readonly"] = 1
         return settings
@@ -280,8 +248,7 @@ class DeskClient:
             assert ep is not None
             try:
                 client = self._client_for(role)
-                text = sql if materializes_cte(client) else _PLAIN_CTE.sub("AS (", sql)
-                table = client.query_arrow(text, parameters=params, settings=self._query_settings(client, ep))
+                table = client.query_arrow(sql, parameters=params, settings=self._query_settings(client, ep))
             except QueryFailed as err:
                 last = err
                 if endpoint_is_down(err) or err.kind == "auth":

@@ -147,7 +147,7 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         if name == "account":
             if not rounds:
                 rounds.append(_ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0)))
-            return ROUNDS_CTE
+            return ROUNDS_READ
         if name == "ledger":
             return _LEDGER_SQL.replace("__LEDGER_TABLE__", m.group(0))
         return m.group(0)
@@ -157,25 +157,44 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         extra["desk_round_ms"] = int(config.SNAPSHOT_ROUND_S * 1000)
         extra["desk_rounds_from"], extra["desk_rounds_to"] = rounds_window(params)
     scoped_sql = _TABLE_REF.sub(sub, sql)
-    return (with_cte(scoped_sql, ROUNDS_CTE, rounds[0]) if rounds else scoped_sql), extra
+    return (with_rounds(scoped_sql, rounds[0]) if rounds else scoped_sql), extra
 
 
-ROUNDS_CTE = "desk_rounds"  # the CTE a statement in "all" reads the account table through
+# The summed rounds, computed ONCE per statement. ClickHouse pastes a subquery (and a CTE, MATERIALIZED ones
+# included as far as scalar subqueries go: chdb 26.9) at every reference, and the statements read the account
+# table 2-8 times each (the newest snapshot, inception, the start mark, lo/hi, the sub-periods): each read
+# re-summed every round of the window. Instead the statement gets one scalar, `desk_rounds_rows`, the rounds as an
+# array of tuples (a scalar subquery is evaluated once per statement, wherever it is referenced, nested scalar
+# subqueries included), and every reference reads that array back as rows: the same rows and types, no re-summing.
+ROUNDS_ROWS = "desk_rounds_rows"
+_ROUNDS_COLUMNS = (  # (column, how it is read back from the tuple: the types of account_rounds.sql)
+    ("ts", "{}"),
+    ("account", "toLowCardinality({})"),
+    ("account_value", "{}"),
+    ("total_ntl_pos", "{}"),
+    ("total_margin_used", "{}"),
+    ("withdrawable", "{}"),
+    ("ingested_at", "{}"),
+    ("synced_at", "{}"),
+)
+ROUNDS_READ = (
+    "(SELECT "
+    + ", ".join(
+        f"{how.format(f'tupleElement(desk_round, {i})')} AS {col}" for i, (col, how) in enumerate(_ROUNDS_COLUMNS, 1)
+    )
+    + f" FROM (SELECT arrayJoin({ROUNDS_ROWS}) AS desk_round))"
+)
 _LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
 _WITH = re.compile(r"WITH\b", re.IGNORECASE)
 
 
-def with_cte(sql: str, name: str, subquery: str) -> str:
-    """`sql` with `name AS MATERIALIZED subquery` first in its WITH clause (one added when it has none).
-
-    Why: ClickHouse inlines a subquery, and a plain CTE, at every reference, so a statement that reads the account
-    table four times (lo_ts, hi_ts, the sub-periods, inception) computed the summed rounds four times. A
-    MATERIALIZED CTE is computed once per statement (the client enables it where the server can:
-    lib/clickhouse/client.py; elsewhere it is an ordinary CTE, the same rows inlined as before). A WITH clause
-    is seen by every branch of a top-level UNION and by every nested subquery."""
+def with_rounds(sql: str, subquery: str) -> str:
+    """`sql` with `(SELECT groupArray(...) FROM subquery) AS desk_rounds_rows` first in its WITH clause (one added
+    when it has none). A WITH alias is seen by every nested subquery, CTE and branch of a top-level UNION."""
+    columns = ", ".join(col for col, _how in _ROUNDS_COLUMNS)
+    definition = f"(SELECT groupArray(tuple({columns})) FROM {subquery}) AS {ROUNDS_ROWS}"
     head = _LEADING_COMMENTS.match(sql)
     body_at = head.end() if head else 0
-    definition = f"{name} AS MATERIALIZED {subquery}"
     if _WITH.match(sql, body_at):
         return f"{sql[:body_at]}WITH {definition},\n{sql[body_at + 4 :]}"
     return f"{sql[:body_at]}WITH {definition}\n{sql[body_at:]}"

@@ -15,7 +15,6 @@ main account's (the sub-account holds the same book at a quarter of the size).
 from __future__ import annotations
 
 import math
-import re
 from datetime import UTC, date, timedelta
 
 import polars as pl
@@ -339,16 +338,16 @@ def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks
 # --- the rounds computed once per statement (issue 24 §2.3) ---------------------------------
 
 
-def _inlined(sql: str, name: str, subquery: str) -> str:
-    """The definition before the CTE: the rounds subquery pasted in place of the account table at every reference."""
-    return re.sub(rf"\b{name}\b", lambda _m: subquery, sql)
+def _inlined(sql: str, subquery: str) -> str:
+    """The definition before: the rounds subquery pasted in place of the account table at every reference."""
+    return sql.replace(scope.ROUNDS_READ, subquery)
 
 
 def _old_and_new(client, fn, *args, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     with recording() as log:
         new = _run(client, ALL, fn, *args)
     with monkeypatch.context() as patched:
-        patched.setattr(scope, "with_cte", _inlined)
+        patched.setattr(scope, "with_rounds", _inlined)
         old = _run(client, ALL, fn, *args)
     return old, new, [sql for sql, _params, _rows in log]
 
@@ -374,46 +373,46 @@ def test_rounds_once_give_the_inlined_answer_on_the_awkward_desk(awkward, monkey
     _same(new, old, name)
     if name == "flows_list":
         return  # the ledger only: transfers netted, no rounds
-    reads_account = [sql for sql in sqls if scope.ROUNDS_CTE in sql]
-    assert reads_account and all(sql.count("AS MATERIALIZED") == 1 for sql in reads_account), name
+    reads_account = [sql for sql in sqls if scope.ROUNDS_READ in sql]
+    assert reads_account and all(sql.count(f"AS {scope.ROUNDS_ROWS}") == 1 for sql in reads_account), name
 
 
 def test_rounds_once_give_the_inlined_answer_for_every_statement(desks, monkeypatch):
     """Every page's statement in "all" on the two-account demo desk: the same rows either way."""
-    materialized = 0
+    once = 0
     for name, fn, args in CALLS + EXTRA_CALLS:
         old, new, sqls = _old_and_new(desks["acct_two"], fn, *args, monkeypatch=monkeypatch)
         _same(new, old, name)
-        materialized += any(scope.ROUNDS_CTE in sql for sql in sqls)
-    assert materialized >= 12
+        once += any(scope.ROUNDS_READ in sql for sql in sqls)
+    assert once >= 12
 
 
-def test_the_rounds_cte_goes_first_in_the_statements_with_clause():
+def test_the_rounds_go_first_in_the_statements_with_clause():
     tables = table_map_for("x")
-    ref, cte = "{account_db:Identifier}.{account_tbl:Identifier}", scope.ROUNDS_CTE
-    cases = [  # (statement, its start kept as it is, what follows the rounds subquery)
+    ref, read, rows = "{account_db:Identifier}.{account_tbl:Identifier}", scope.ROUNDS_READ, scope.ROUNDS_ROWS
+    cases = [  # (statement, its start kept as it is, what follows the rounds' definition)
         (
             f"-- notes\n/* more */\nWITH (SELECT max(ts) FROM {ref}) AS hi SELECT hi, count() FROM {ref}",
             "-- notes\n/* more */\n",
-            f",\n (SELECT max(ts) FROM {cte}) AS hi SELECT hi, count() FROM {cte}",
+            f") AS {rows},\n (SELECT max(ts) FROM {read}) AS hi SELECT hi, count() FROM {read}",
         ),
         (
             f"SELECT ts FROM {ref} AS a UNION ALL SELECT ts FROM {ref}",
             "",
-            f"\nSELECT ts FROM {cte} AS a UNION ALL SELECT ts FROM {cte}",
+            f") AS {rows}\nSELECT ts FROM {read} AS a UNION ALL SELECT ts FROM {read}",
         ),
         (
             f"  with x AS (SELECT ts FROM {ref}) SELECT * FROM x",
             "  ",
-            f",\n x AS (SELECT ts FROM {cte}) SELECT * FROM x",
+            f") AS {rows},\n x AS (SELECT ts FROM {read}) SELECT * FROM x",
         ),
     ]
     for sql, head, tail in cases:
         out, params = scope.apply(sql, {}, tables, ALL)
-        assert out.startswith(f"{head}WITH {cte} AS MATERIALIZED (\n"), out
+        assert out.startswith(f"{head}WITH (SELECT groupArray(tuple(ts, account, "), out
         assert out.endswith(tail), out
-        assert out.count("AS MATERIALIZED") == 1 and out.count(ref) == 2  # the rounds read the table twice, inside
+        assert out.count(f"AS {rows}") == 1 and out.count(ref) == 2  # the rounds read the table twice, inside
         assert params["desk_round_ms"] > 0
-    # one account: no CTE, the table filtered in place
+    # one account: the table filtered in place
     one, _ = scope.apply(f"SELECT ts FROM {ref}", {}, tables, scope.Scope(account="A"))
-    assert "MATERIALIZED" not in one and "account = {desk_account:String}" in one
+    assert rows not in one and "account = {desk_account:String}" in one
