@@ -338,9 +338,9 @@ def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks
 # --- the rounds computed once per statement (issue 24 §2.3) ---------------------------------
 
 
-def _inlined(sql: str, subquery: str) -> str:
+def _inlined(sql: str, subquery: str, _columns) -> str:
     """The definition before: the rounds subquery pasted in place of the account table at every reference."""
-    return sql.replace(scope.ROUNDS_READ, subquery)
+    return sql.replace(scope.ROUNDS_PLACEHOLDER, subquery)
 
 
 def _old_and_new(client, fn, *args, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
@@ -373,7 +373,7 @@ def test_rounds_once_give_the_inlined_answer_on_the_awkward_desk(awkward, monkey
     _same(new, old, name)
     if name == "flows_list":
         return  # the ledger only: transfers netted, no rounds
-    reads_account = [sql for sql in sqls if scope.ROUNDS_READ in sql]
+    reads_account = [sql for sql in sqls if f"arrayJoin({scope.ROUNDS_ROWS})" in sql]
     assert reads_account and all(sql.count(f"AS {scope.ROUNDS_ROWS}") == 1 for sql in reads_account), name
 
 
@@ -383,13 +383,14 @@ def test_rounds_once_give_the_inlined_answer_for_every_statement(desks, monkeypa
     for name, fn, args in CALLS + EXTRA_CALLS:
         old, new, sqls = _old_and_new(desks["acct_two"], fn, *args, monkeypatch=monkeypatch)
         _same(new, old, name)
-        once += any(scope.ROUNDS_READ in sql for sql in sqls)
+        once += any(f"arrayJoin({scope.ROUNDS_ROWS})" in sql for sql in sqls)
     assert once >= 12
 
 
 def test_the_rounds_go_first_in_the_statements_with_clause():
     tables = table_map_for("x")
-    ref, read, rows = "{account_db:Identifier}.{account_tbl:Identifier}", scope.ROUNDS_READ, scope.ROUNDS_ROWS
+    ref, rows = "{account_db:Identifier}.{account_tbl:Identifier}", scope.ROUNDS_ROWS
+    read = scope.rounds_read(("ts",))  # the statements name no other column of the account table
     cases = [  # (statement, its start kept as it is, what follows the rounds' definition)
         (
             f"-- notes\n/* more */\nWITH (SELECT max(ts) FROM {ref}) AS hi SELECT hi, count() FROM {ref}",
@@ -402,17 +403,24 @@ def test_the_rounds_go_first_in_the_statements_with_clause():
             f") AS {rows}\nSELECT ts FROM {read} AS a UNION ALL SELECT ts FROM {read}",
         ),
         (
-            f"  with x AS (SELECT ts FROM {ref}) SELECT * FROM x",
+            f"  with x AS (SELECT ts FROM {ref}) SELECT ts FROM x",
             "  ",
-            f") AS {rows},\n x AS (SELECT ts FROM {read}) SELECT * FROM x",
+            f") AS {rows},\n x AS (SELECT ts FROM {read}) SELECT ts FROM x",
         ),
     ]
     for sql, head, tail in cases:
         out, params = scope.apply(sql, {}, tables, ALL)
-        assert out.startswith(f"{head}WITH (SELECT groupArray(tuple(ts, account, "), out
+        assert out.startswith(f"{head}WITH (SELECT groupArray(tuple(ts)) FROM (\n"), out
         assert out.endswith(tail), out
         assert out.count(f"AS {rows}") == 1 and out.count(ref) == 2  # the rounds read the table twice, inside
         assert params["desk_round_ms"] > 0
+    # the columns a statement names are the ones summed; `*` reads them all
+    every = tuple(col for col, _how in scope.ROUNDS_COLUMNS)
+    assert scope.rounds_columns(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}) == ("ts", "account_value")
+    assert scope.rounds_columns(f"SELECT {{c:Identifier}} FROM {ref}", {"c": "withdrawable"}) == ("ts", "withdrawable")
+    assert scope.rounds_columns(f"SELECT a.* FROM {ref} AS a", {}) == every
+    assert scope.rounds_columns(f"SELECT *, 1 FROM {ref}", {}) == every
+    assert scope.rounds_columns(f"SELECT 2 * account_value FROM {ref}", {}) == ("ts", "account_value")
     # one account: the table filtered in place
     one, _ = scope.apply(f"SELECT ts FROM {ref}", {}, tables, scope.Scope(account="A"))
     assert rows not in one and "account = {desk_account:String}" in one
