@@ -1,6 +1,7 @@
 """Page benchmark: every page on a large desk, measured against ClickHouse alone.
 
-    python -m bench.run [--coins 200] [--days 365] [--out bench/results.json] [--path DIR]
+    python -m bench.run [--coins 200] [--days 365] [--out bench/results.json] [--path DIR] [--accounts N]
+    python -m bench.run --only accounts [--accounts 3]   (just the accounts comparison, merged into --out)
 
 Seeds a large desk (and the same desk with twice the history) into its own
 embedded engine — one engine path per process, two sets of databases selected
@@ -18,6 +19,11 @@ and `scaling[page] = cold_s(2 x days) / cold_s(days)`. It also times the TE day 
 two statements (queries/tracking/model_book.sql and shortfall.sql, the 30 days ending at END) on both desks:
 they read the range plus a fixed look-back, so they must not grow with the history
 (`python -m bench.run --only model_book` times just those).
+
+With `--accounts N` it also seeds the same desk with N accounts (lib/demo/accounts.py) and renders each page
+cold in "All accounts" and cold in the main account alone, on that desk in one run:
+`accounts[page] = {all_s, one_s, all_over_one}` (issue 24 §2.3: summing the accounts per monitor round must not
+cost a reader more than 1.5x one account).
 
 The harness is made to measure what a user waits for: scripts are compiled once
 and shared across runs as a server does (AppTest alone recompiles app.py and the
@@ -80,30 +86,40 @@ def _rss_peak_mb() -> float | None:
     return None
 
 
-def _seed_child(path: str, coins: int, days: int) -> dict[str, dict]:
+def _accounts_prefix(accounts: int) -> str:
+    """The databases of the desk with `accounts` accounts (the 1x history)."""
+    return f"a{accounts}"
+
+
+def _seed_child(path: str, coins: int, days: int, pages: bool = True, accounts: int | None = None) -> dict[str, dict]:
     import clickhouse_connect
 
     from lib import config, demo
 
     writer = clickhouse_connect.get_client(dsn=f"chdb://{path}")
     seeded: dict[str, dict] = {}
-    for prefix, n_days in (("b1", days), ("b2", 2 * days)):
+    desks = [("b1", days, 1), ("b2", 2 * days, 1)] if pages else []
+    if accounts is not None:
+        desks.append((_accounts_prefix(accounts), days, accounts))
+    for prefix, n_days, n_accounts in desks:
         tm = config.table_map(_tables_for(prefix))
         t0 = time.perf_counter()
         if not demo.is_seeded(writer, tables=tm):
-            demo.seed_client(writer, start=END - timedelta(days=n_days), end=END, coins=coins, tables=tm)
-        seeded[prefix] = {"days": n_days, "seed_s": round(time.perf_counter() - t0, 2)}
+            demo.seed_client(
+                writer, start=END - timedelta(days=n_days), end=END, coins=coins, tables=tm, accounts=n_accounts
+            )
+        seeded[prefix] = {"days": n_days, "accounts": n_accounts, "seed_s": round(time.perf_counter() - t0, 2)}
     return seeded
 
 
-def seed(path: Path, coins: int, days: int) -> dict[str, dict]:
+def seed(path: Path, coins: int, days: int, pages: bool = True, accounts: int | None = None) -> dict[str, dict]:
     """Seed in a child process: the measuring process stays lean (peak RSS) and
     opens the engine path only after the child has released it."""
     import subprocess
 
     code = (
         "import json,sys; from bench.run import _seed_child; "
-        f"print(json.dumps(_seed_child({str(path)!r}, {coins}, {days})))"
+        f"print(json.dumps(_seed_child({str(path)!r}, {coins}, {days}, {pages}, {accounts})))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
     seeded = json.loads(out.stdout.strip().splitlines()[-1])
@@ -171,14 +187,18 @@ def _share_script_cache() -> None:
 COLD_REPEATS = 5  # cold renders per page after one discarded warm-up; the median is reported
 
 
-def _cold_render(page: str):
+def _cold_render(page: str, account: str | None = None):
+    """One cold render of `page`; `account` picks the sidebar's account (ALL_ACCOUNTS: "All accounts")."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from queries.engine import run as _base
     from ui import cache, data
+    from ui.shell.sidebar import ACCOUNT_KEY
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    if account is not None:
+        at.session_state[ACCOUNT_KEY] = account
     at.run()  # lands on the default page; imports done
     at.switch_page(PAGES[page])
     st.cache_data.clear()
@@ -222,6 +242,53 @@ def measure_page(page: str, bare_s: float) -> dict:
         "peak_rss_mb": round(peak, 1) if peak else None,
         "exceptions": errors,
     }
+
+
+ACCOUNT_REPEATS = 3  # cold renders per page and scope in the accounts comparison (median reported)
+
+
+def measure_accounts(page: str) -> dict:
+    """`page` cold in "All accounts" and cold in the main account alone, on the same desk, in one run:
+    all_over_one is what summing the accounts per round costs a reader (issue 24 §2.3)."""
+    from lib.demo.tables import ACCOUNT
+    from lib.inputs import ALL_ACCOUNTS
+    from ui.shell import router
+
+    router.use_navigation()
+    out: dict = {}
+    for key, account in (("all", ALL_ACCOUNTS), ("one", ACCOUNT)):
+        _cold_render(page, account)  # discarded: one-time imports and compiles
+        runs = sorted((_cold_render(page, account) for _ in range(ACCOUNT_REPEATS)), key=lambda r: r[1])
+        at, cold, log, _peak = runs[len(runs) // 2]
+        out[f"{key}_s"] = round(cold, 4)
+        out[f"{key}_queries"] = len(log)
+        out[f"{key}_exceptions"] = [e.value for e in at.exception]
+    out["all_over_one"] = round(out["all_s"] / out["one_s"], 3) if out["one_s"] > 0 else None
+    return out
+
+
+def run_accounts(accounts: int) -> dict[str, dict]:
+    """Every page's accounts comparison on the desk with `accounts` accounts."""
+    _use_tables(_accounts_prefix(accounts))
+    block: dict[str, dict] = {}
+    for page in PAGES:
+        block[page] = r = measure_accounts(page)
+        print(
+            f"[{_accounts_prefix(accounts)}] {page:15s} all {r['all_s']:.3f}s one {r['one_s']:.3f}s "
+            f"all/one {r['all_over_one']}",
+            flush=True,
+        )
+    return block
+
+
+def render_accounts_table(block: dict[str, dict], accounts: int) -> str:
+    lines = [
+        f"| page ({accounts} accounts) | all accounts cold s | one account cold s | all / one |",
+        "|---|---|---|---|",
+    ]
+    for page, r in block.items():
+        lines.append(f"| {page} | {r['all_s']:.3f} | {r['one_s']:.3f} | {r['all_over_one']} |")
+    return "\n".join(lines)
 
 
 def time_report(day: str) -> dict:
@@ -282,11 +349,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--path", default=None, help="engine directory (default: a temp dir; reuse to skip seeding)")
     ap.add_argument(
         "--only",
-        choices=("model_book",),
+        choices=("model_book", "accounts"),
         default=None,
-        help="time only these statements on the desk and its doubled history (no page renders)",
+        help="model_book: time only these statements on the desk and its doubled history (no page renders); "
+        "accounts: only the --accounts comparison (merged into an existing --out)",
+    )
+    ap.add_argument(
+        "--accounts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also seed the desk with N accounts and write accounts[page] = all_s, one_s, all_over_one",
     )
     args = ap.parse_args(argv)
+    if args.only == "accounts" and args.accounts is None:
+        args.accounts = 3
 
     path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="desk-bench-")) / "bench.chdb"
     os.environ["CLICKHOUSE_URL"] = f"chdb://{path.resolve()}"
@@ -294,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
 
-    seeded = seed(path.resolve(), args.coins, args.days)
+    seeded = seed(path.resolve(), args.coins, args.days, pages=args.only != "accounts", accounts=args.accounts)
     if args.only == "model_book":
         timed = {}
         for prefix in ("b1", "b2"):
@@ -304,6 +381,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"model_book": timed["b1"], "model_book_doubled": timed["b2"], "seeded": seeded}, indent=2))
         return 0
     _share_script_cache()
+    if args.only == "accounts":
+        block = run_accounts(args.accounts)
+        out_path = Path(args.out)
+        kept = json.loads(out_path.read_text()) if out_path.exists() else {}
+        kept["accounts"] = block
+        kept.setdefault("params", {})["accounts"] = _accounts_params(args, seeded)
+        out_path.write_text(json.dumps(kept, indent=2, default=str))
+        print(render_accounts_table(block, args.accounts))
+        return 0
     bare = _bare_s()
     results: dict[str, dict] = {"pages": {}, "doubled": {}}
     for prefix, key in (("b1", "pages"), ("b2", "doubled")):
@@ -316,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"sql {r['sql_only_s']:.3f}s rows {r['rows_to_python']}",
                 flush=True,
             )
+    accounts_block = run_accounts(args.accounts) if args.accounts is not None else None
     model_book = {}
     for prefix in ("b1", "b2"):
         _use_tables(prefix)
@@ -345,9 +432,25 @@ def main(argv: list[str] | None = None) -> int:
             "run_at": datetime.now(UTC).isoformat(),
         },
     }
+    if accounts_block is not None:
+        out["accounts"] = accounts_block
+        out["params"]["accounts"] = _accounts_params(args, seeded)
     Path(args.out).write_text(json.dumps(out, indent=2, default=str))
     print(render_table(out))
+    if accounts_block is not None:
+        print(render_accounts_table(accounts_block, args.accounts))
     return 0
+
+
+def _accounts_params(args: argparse.Namespace, seeded: dict[str, dict]) -> dict:
+    return {
+        "accounts": args.accounts,
+        "coins": args.coins,
+        "days": args.days,
+        "repeats": ACCOUNT_REPEATS,
+        "seed_s": seeded[_accounts_prefix(args.accounts)]["seed_s"],
+        "run_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def render_table(out: dict) -> str:

@@ -6,7 +6,7 @@ Without --end/--start/--days/--force it brings the desk at P up to now the way t
 dashboard does on start (build, rebuild when too old, or catch up); with them it
 builds exactly that span (and leaves an existing desk alone unless --force).
 `--accounts 2` adds a smaller sub-account (lib/demo/accounts.py) with its own rows in
-every table that carries `account`; the main account's rows are the same either way.
+every table that carries `account`, `--accounts 3` a second one; the main account's rows are the same either way.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _parse_accounts(s: str) -> int:
     if not (s.isascii() and s.isdigit() and len(s) <= 3 and 1 <= int(s) <= MAX_ACCOUNTS):
         raise argparse.ArgumentTypeError(
             f"must be a whole number from 1 to {MAX_ACCOUNTS} (1: the main account; "
-            f"2: plus a sub-account), not {s[:20]!r}"
+            f"more: plus sub-accounts), not {s[:20]!r}"
         )
     return int(s)
 
@@ -53,7 +53,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="1: the main account only; 2: also a sub-account (the main address + ':sub1', a quarter "
-        "of the size, 8 coins, its own deposits). Default 1; when catching up an existing desk, "
+        "of the size, 8 coins, its own deposits); 3: also ':sub2' (10 coins). Default 1; when catching up an existing desk, "
         "that desk's own (a different N rebuilds it)",
     )
     ap.add_argument("--force", action="store_true", help="drop and recreate the demo tables")

@@ -39,6 +39,18 @@ SUB_ACCOUNTS: tuple[SubAccount, ...] = (
         gross=0.9,
         cap=0.25,
     ),
+    SubAccount(
+        name=f"{ACCOUNT}:sub2",
+        initial_deposit=400_000.0,
+        ledger=(
+            ("2025-12-20 08:41:07", "deposit", 25_000.0),
+            ("2026-03-18 13:55:31", "withdraw", -40_000.0),
+            ("2026-08-04 06:17:12", "deposit", 80_000.0),
+        ),
+        coins=("BTC", "ETH", "SOL", "ADA", "LTC", "UNI", "ARB", "SUI", "NEAR", "TRX"),
+        gross=1.1,
+        cap=0.2,
+    ),
 )
 MAX_ACCOUNTS = 1 + len(SUB_ACCOUNTS)
 

@@ -1,7 +1,8 @@
 -- FRAGMENT (a subquery, not a statement): the account table read as ONE account, "all",
--- for a desk with several accounts. queries/engine/scope.py puts it where a statement names the
+-- for a desk with several accounts. queries/engine/scope.py computes it once per statement (one
+-- scalar array of these rows, `desk_rounds_rows`) and reads it back where the statement names the
 -- account table, so every statement that reads equity, notional or margin sums accounts
--- the same way, and none of them needs to know.
+-- the same way, none of them needs to know, and none sums the rounds twice.
 --
 -- The desk's monitor snapshots every account in one round, a few seconds apart. A round is
 -- a run of snapshots (any account) each within {desk_round_ms} ms of the one before. Per

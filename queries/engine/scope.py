@@ -136,6 +136,7 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         return sql, {}
     scoped = {tables.tables[name]: name for name in ACCOUNT_TABLES}
     all_params = {**tables.params(), **params}
+    rounds: list[str] = []  # the rounds subquery, once, when the statement reads the account table
 
     def sub(m: re.Match) -> str:
         name = scoped.get((str(all_params.get(m.group(1), "")), str(all_params.get(m.group(2), ""))))
@@ -144,7 +145,9 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         if scope.account is not None:
             return _ONE_ACCOUNT.replace("__TABLE__", m.group(0))
         if name == "account":
-            return _ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0))
+            if not rounds:
+                rounds.append(_ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0)))
+            return ROUNDS_PLACEHOLDER
         if name == "ledger":
             return _LEDGER_SQL.replace("__LEDGER_TABLE__", m.group(0))
         return m.group(0)
@@ -153,7 +156,70 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
     if scope.combined:
         extra["desk_round_ms"] = int(config.SNAPSHOT_ROUND_S * 1000)
         extra["desk_rounds_from"], extra["desk_rounds_to"] = rounds_window(params)
-    return _TABLE_REF.sub(sub, sql), extra
+    scoped_sql = _TABLE_REF.sub(sub, sql)
+    if not rounds:
+        return scoped_sql, extra
+    return with_rounds(scoped_sql, rounds[0], rounds_columns(sql, all_params)), extra
+
+
+# The summed rounds, computed ONCE per statement. ClickHouse pastes a subquery (and a CTE, MATERIALIZED ones
+# included as far as scalar subqueries go: chdb 26.9) at every reference, and the statements read the account
+# table 2-8 times each (the newest snapshot, inception, the start mark, lo/hi, the sub-periods): each read
+# re-summed every round of the window. Instead the statement gets one scalar, `desk_rounds_rows`, the rounds as an
+# array of tuples (a scalar subquery is evaluated once per statement, wherever it is referenced, nested scalar
+# subqueries included), and every reference reads that array back as rows: the same rows and types, no re-summing.
+ROUNDS_ROWS = "desk_rounds_rows"
+ROUNDS_PLACEHOLDER = "__DESK_ROUNDS__"  # where the statement names the account table, until with_rounds
+ROUNDS_COLUMNS = (  # (column, how it is read back from the tuple: the types of account_rounds.sql)
+    ("ts", "{}"),
+    ("account", "toLowCardinality({})"),
+    ("account_value", "{}"),
+    ("total_ntl_pos", "{}"),
+    ("total_margin_used", "{}"),
+    ("withdrawable", "{}"),
+    ("ingested_at", "{}"),
+    ("synced_at", "{}"),
+)
+_SELECT_STAR = re.compile(r"(?:\bSELECT|,|\.)\s*\*", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+
+
+def rounds_columns(sql: str, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The rounds' columns a statement can read: those it names (in its text or as an identifier parameter),
+    every one when it selects `*`. The others are not computed: reading the newest ts (every page's "data as of")
+    does not sum equities. A column left out that the statement did read would fail the statement (unknown
+    identifier), never change a number."""
+    if _SELECT_STAR.search(sql):
+        return tuple(col for col, _how in ROUNDS_COLUMNS)
+    named = set(_WORD.findall(sql)) | {v for v in params.values() if isinstance(v, str)}
+    return tuple(col for col, _how in ROUNDS_COLUMNS if col == "ts" or col in named)
+
+
+def rounds_read(columns: tuple[str, ...]) -> str:
+    """The rows of `desk_rounds_rows` (its tuples hold `columns`, in ROUNDS_COLUMNS order)."""
+    how = dict(ROUNDS_COLUMNS)
+    picked = ", ".join(
+        f"{how[col].format(f'tupleElement(desk_round, {i})')} AS {col}" for i, col in enumerate(columns, 1)
+    )
+    return f"(SELECT {picked} FROM (SELECT arrayJoin({ROUNDS_ROWS}) AS desk_round))"
+
+
+_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
+_WITH = re.compile(r"WITH\b", re.IGNORECASE)
+
+
+def with_rounds(sql: str, subquery: str, columns: tuple[str, ...]) -> str:
+    """`sql` reading `subquery` (the rounds) through ONE scalar: `(SELECT groupArray(tuple(columns)) FROM
+    subquery) AS desk_rounds_rows` first in its WITH clause (one added when it has none), and every
+    ROUNDS_PLACEHOLDER read back from it. A WITH alias is seen by every nested subquery, CTE and branch of a
+    top-level UNION."""
+    definition = f"(SELECT groupArray(tuple({', '.join(columns)})) FROM {subquery}) AS {ROUNDS_ROWS}"
+    sql = sql.replace(ROUNDS_PLACEHOLDER, rounds_read(columns))
+    head = _LEADING_COMMENTS.match(sql)
+    body_at = head.end() if head else 0
+    if _WITH.match(sql, body_at):
+        return f"{sql[:body_at]}WITH {definition},\n{sql[body_at + 4 :]}"
+    return f"{sql[:body_at]}WITH {definition}\n{sql[body_at:]}"
 
 
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

@@ -83,9 +83,9 @@ def test_demo_with_two_accounts_names_both(tmp_path):
     )
 
 
-@pytest.mark.parametrize("value", ["0", "3", "two", "-1", "1.5", "２"])
+@pytest.mark.parametrize("value", ["0", "4", "two", "-1", "1.5", "２"])
 def test_demo_refuses_an_account_count_it_cannot_build(value, tmp_path):
     out = _run("demo", "--path", str(tmp_path / "never.chdb"), "--accounts", value)
     assert out.returncode == 2
-    assert "argument --accounts: must be a whole number from 1 to 2" in out.stderr
+    assert "argument --accounts: must be a whole number from 1 to 3" in out.stderr
     assert not (tmp_path / "never.chdb").exists()

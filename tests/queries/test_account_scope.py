@@ -25,7 +25,7 @@ from lib.demo import seed_client
 from lib.demo.tables import ACCOUNT as MAIN
 from queries.book import orders, overview, regimes, risk
 from queries.engine import scope
-from queries.engine.run import use_client
+from queries.engine.run import recording, use_client
 from queries.health import contract as contract_queries
 from queries.tracking import tracking_error
 from tests.queries.fixture_desk import SUB, K, create_tables, fixture_client, sub_account_select, t, table_map_for
@@ -333,3 +333,94 @@ def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks
         assert all(_scaled(g, w, 1.0) for g, w in zip(mine["liq_distance_pct"], ref["liq_distance_pct"]))
         assert mine["notional_pct"].null_count() == ref["notional_pct"].null_count() < ref.height
     assert desk_equity.height == 1
+
+
+# --- the rounds computed once per statement (issue 24 §2.3) ---------------------------------
+
+
+def _inlined(sql: str, subquery: str, _columns) -> str:
+    """The definition before: the rounds subquery pasted in place of the account table at every reference."""
+    return sql.replace(scope.ROUNDS_PLACEHOLDER, subquery)
+
+
+def _old_and_new(client, fn, *args, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    with recording() as log:
+        new = _run(client, ALL, fn, *args)
+    with monkeypatch.context() as patched:
+        patched.setattr(scope, "with_rounds", _inlined)
+        old = _run(client, ALL, fn, *args)
+    return old, new, [sql for sql, _params, _rows in log]
+
+
+AWKWARD_CALLS = [
+    ("equity_series day", overview.equity_series, (D, D, 86400)),
+    ("equity_series hour", overview.equity_series, (D, D, 3600)),
+    ("pnl_window", overview.pnl_window, (D, D)),
+    ("flows_list", overview.flows_list, (D, D)),
+    ("headline_pnl", overview.headline_pnl, ()),
+    ("latest_account_risk", risk.latest_account_risk, ()),
+    ("account_risk_series", risk.account_risk_series, (D, D, 3600)),
+]
+
+
+@pytest.mark.parametrize("name,fn,args", AWKWARD_CALLS, ids=[c[0] for c in AWKWARD_CALLS])
+def test_rounds_once_give_the_inlined_answer_on_the_awkward_desk(awkward, monkeypatch, name, fn, args):
+    """Duplicates, an account that joins late, a round with a NULL equity, a round without an account and a
+    transfer between the accounts: the statement reading the summed rounds once (a MATERIALIZED CTE) answers
+    exactly what it answered with the rounds pasted at every reference."""
+    old, new, sqls = _old_and_new(awkward, fn, *args, monkeypatch=monkeypatch)
+    assert new.height > 0, name
+    _same(new, old, name)
+    if name == "flows_list":
+        return  # the ledger only: transfers netted, no rounds
+    reads_account = [sql for sql in sqls if f"arrayJoin({scope.ROUNDS_ROWS})" in sql]
+    assert reads_account and all(sql.count(f"AS {scope.ROUNDS_ROWS}") == 1 for sql in reads_account), name
+
+
+def test_rounds_once_give_the_inlined_answer_for_every_statement(desks, monkeypatch):
+    """Every page's statement in "all" on the two-account demo desk: the same rows either way."""
+    once = 0
+    for name, fn, args in CALLS + EXTRA_CALLS:
+        old, new, sqls = _old_and_new(desks["acct_two"], fn, *args, monkeypatch=monkeypatch)
+        _same(new, old, name)
+        once += any(f"arrayJoin({scope.ROUNDS_ROWS})" in sql for sql in sqls)
+    assert once >= 12
+
+
+def test_the_rounds_go_first_in_the_statements_with_clause():
+    tables = table_map_for("x")
+    ref, rows = "{account_db:Identifier}.{account_tbl:Identifier}", scope.ROUNDS_ROWS
+    read = scope.rounds_read(("ts",))  # the statements name no other column of the account table
+    cases = [  # (statement, its start kept as it is, what follows the rounds' definition)
+        (
+            f"-- notes\n/* more */\nWITH (SELECT max(ts) FROM {ref}) AS hi SELECT hi, count() FROM {ref}",
+            "-- notes\n/* more */\n",
+            f") AS {rows},\n (SELECT max(ts) FROM {read}) AS hi SELECT hi, count() FROM {read}",
+        ),
+        (
+            f"SELECT ts FROM {ref} AS a UNION ALL SELECT ts FROM {ref}",
+            "",
+            f") AS {rows}\nSELECT ts FROM {read} AS a UNION ALL SELECT ts FROM {read}",
+        ),
+        (
+            f"  with x AS (SELECT ts FROM {ref}) SELECT ts FROM x",
+            "  ",
+            f") AS {rows},\n x AS (SELECT ts FROM {read}) SELECT ts FROM x",
+        ),
+    ]
+    for sql, head, tail in cases:
+        out, params = scope.apply(sql, {}, tables, ALL)
+        assert out.startswith(f"{head}WITH (SELECT groupArray(tuple(ts)) FROM (\n"), out
+        assert out.endswith(tail), out
+        assert out.count(f"AS {rows}") == 1 and out.count(ref) == 2  # the rounds read the table twice, inside
+        assert params["desk_round_ms"] > 0
+    # the columns a statement names are the ones summed; `*` reads them all
+    every = tuple(col for col, _how in scope.ROUNDS_COLUMNS)
+    assert scope.rounds_columns(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}) == ("ts", "account_value")
+    assert scope.rounds_columns(f"SELECT {{c:Identifier}} FROM {ref}", {"c": "withdrawable"}) == ("ts", "withdrawable")
+    assert scope.rounds_columns(f"SELECT a.* FROM {ref} AS a", {}) == every
+    assert scope.rounds_columns(f"SELECT *, 1 FROM {ref}", {}) == every
+    assert scope.rounds_columns(f"SELECT 2 * account_value FROM {ref}", {}) == ("ts", "account_value")
+    # one account: the table filtered in place
+    one, _ = scope.apply(f"SELECT ts FROM {ref}", {}, tables, scope.Scope(account="A"))
+    assert rows not in one and "account = {desk_account:String}" in one

@@ -353,9 +353,9 @@ def test_a_state_table_from_before_accounts_reads_as_one_account(engine):
 
 
 def test_account_counts_the_desk_cannot_build_are_refused():
-    with pytest.raises(ValueError, match="1 to 2 accounts"):
-        DeskModel(START.date(), START.date(), COINS, accounts=3)
-    with pytest.raises(ValueError, match="1 to 2 accounts"):
+    with pytest.raises(ValueError, match="1 to 3 accounts"):
+        DeskModel(START.date(), START.date(), COINS, accounts=4)
+    with pytest.raises(ValueError, match="1 to 3 accounts"):
         account_names(0)
 
 
