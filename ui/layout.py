@@ -42,9 +42,36 @@ NARROW_SCREEN_CSS = """<style>
 )
 
 
+# Below NARROW_SIDEBAR_BELOW px the sidebar starts collapsed, once per page load: open it takes 232 of ~800 px
+# and leaves a table 536 px (the fills' default columns need ~740), collapsed the main column is ~768 px wide.
+# Streamlit's own "auto" collapses only up to 768 px (its md breakpoint), so a laptop window at 800 kept it
+# open. The reader opens it with its button and it stays open (the flag lives as long as the browser page, so
+# a page switch or a rerun does not collapse it again); nothing in it is lost. No data, nothing from a user.
+NARROW_SIDEBAR_BELOW = 900
+NARROW_SIDEBAR_SCRIPT = f"""<script>
+(() => {{
+  if (window.__deskSidebarChecked) return;
+  const started = Date.now();
+  const tryCollapse = () => {{
+    const bar = document.querySelector('[data-testid="stSidebar"]');
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (bar && button) {{
+      window.__deskSidebarChecked = true;
+      if (window.innerWidth < {NARROW_SIDEBAR_BELOW} && bar.getAttribute('data-collapsed') !== 'true') button.click();
+    }} else if (Date.now() - started < 10000) {{
+      setTimeout(tryCollapse, 100);
+    }}
+  }};
+  tryCollapse();
+}})();
+</script>"""
+
+
 def narrow_screen_style() -> None:
-    """The page's CSS for narrow windows (app.py, once per run; a style-only st.html takes no space)."""
+    """The page's CSS for narrow windows and its sidebar collapsed below NARROW_SIDEBAR_BELOW px (app.py,
+    once per run; a style-and-script st.html takes no space)."""
     st.html(NARROW_SCREEN_CSS)
+    st.html(NARROW_SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
 def metric_row(n: int) -> list[Any]:
