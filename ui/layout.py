@@ -17,8 +17,13 @@ import streamlit as st
 # button, and a collapsed sidebar keeps its own width rules), KPI values and labels a size smaller so
 # three tiles share a row instead of two and a lone one, and a tab strip that wraps onto a second line
 # instead of cutting its last label ("PnL windows a…"), and st.columns one under the other (a chart and its
-# table side by side get ~270 px each: the PnL explanation read in a 180 px column). Style only: no script, nothing from the data.
+# table side by side get ~270 px each: the PnL explanation read in a 180 px column). At every width a metric's
+# label and delta caption wrap onto a second line instead of ending in "…" (Streamlit cuts them to one line:
+# "Sharpe (ann. ×√365, zero risk-…", "newest candle 2025-12-…"). Style only: no script, nothing from the data.
 NARROW_SCREEN_CSS = """<style>
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricDelta"] .stMarkdownEllipsis,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis p, [data-testid="stMetricDelta"] .stMarkdownEllipsis p {
+  white-space: normal; overflow: visible; text-overflow: clip; }
 @media (max-width: 960px) {
   section[data-testid="stSidebar"][data-collapsed="false"] { width: 232px !important; min-width: 232px !important; }
   [data-testid="stMetricValue"] { font-size: 1.55rem; }

@@ -36,7 +36,10 @@ NARROW_PROBLEMS = """() => {
     const cut = [...document.querySelectorAll('[role="tablist"]')]
         .filter(l => visible(l) && l.scrollWidth > l.clientWidth + 1)
         .map(l => l.innerText.replace(/\\n/g, ' | '));
-    return {lone, small: [...new Set(small)].slice(0, 20), cut};
+    // a metric's label, value or delta caption cut to "…"
+    const metric = [...document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMarkdownContainer"]')]
+        .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.trim());
+    return {lone, small: [...new Set(small)].slice(0, 20), cut, metric};
 }"""
 
 
@@ -49,7 +52,7 @@ def test_every_page_reads_at_800_px(server, browser, path):
         wait_for_run(page)
         page.wait_for_timeout(1500)  # charts lay out on a debounce
         problems = page.evaluate(NARROW_PROBLEMS)
-        assert problems == {"lone": [], "small": [], "cut": []}, problems
+        assert problems == {"lone": [], "small": [], "cut": [], "metric": []}, problems
         # the sidebar starts collapsed below 900 px (ui.layout): the page has the window's width
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_attribute("data-collapsed") == "true"
@@ -65,7 +68,8 @@ def test_every_page_reads_at_800_px(server, browser, path):
         assert "Auto-refresh" in sidebar.inner_text()
         text_open = page.locator('[data-testid="stMain"]').inner_text()
         assert "Data as of" in text_open and len(text_open) >= 0.95 * len(text_collapsed)
-        assert page.evaluate(NARROW_PROBLEMS)["lone"] == []
+        problems = page.evaluate(NARROW_PROBLEMS)  # the page has ~536 px now
+        assert problems["lone"] == [] and problems["metric"] == [], problems
         # and it collapses again with its button
         sidebar.hover()  # the collapse button shows on hover
         page.locator('[data-testid="stSidebarCollapseButton"]').click()
