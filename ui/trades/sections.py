@@ -38,10 +38,10 @@ FILL_COLUMNS: dict[str, Any] = {
         "Fee (token)", format="%,.6g", help="In the fee token; a maker rebate is negative"
     ),
     "fee_token": st.column_config.TextColumn("Fee token"),
-    "fee_usd": st.column_config.NumberColumn(
+    "fee_usd": tables.money_column(
         "Fee ($)",
-        format="$%,.4f",
         help="Paid fee in USD; a maker rebate is negative. Empty = a token without a known price (not in the USD sums)",
+        decimals=4,
     ),
     "valid": st.column_config.CheckboxColumn(
         "Valid", help="Price and size are positive numbers; an invalid fill is left out of every sum"
