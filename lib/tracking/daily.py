@@ -189,6 +189,23 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())  # the Monday of `day`'s week (ISO weeks)
 
 
+def worst_day_of_week(classified: pl.DataFrame, sym: str, monday: date) -> date | None:
+    """The day of `monday`'s week whose |err_t2| is `sym`'s largest (the day a weekly heatmap cell shows,
+    `heatmap`), UNPRICED rows and null errors left out; the earlier day on a tie; None without one."""
+    rows = classified.filter(
+        (pl.col("sym") == sym)
+        & (pl.col("holdings_date") >= monday)
+        & (pl.col("holdings_date") < monday + timedelta(days=7))
+        & (pl.col("category") != te.UNPRICED)
+        & pl.col("err_t2").is_not_null()
+    )
+    if rows.height == 0:
+        return None
+    worst = rows.sort([pl.col("err_t2").abs(), pl.col("holdings_date")], descending=[True, False])
+    day: date = worst["holdings_date"][0]
+    return day
+
+
 def priced_symbols(classified: pl.DataFrame) -> int:
     """Distinct symbols with at least one priced (non-UNPRICED) classified row."""
     return classified.filter(pl.col("category") != te.UNPRICED)["sym"].n_unique()
