@@ -47,4 +47,7 @@ except ConfigError as err:
 bootstrap.ensure_demo(conn.client)
 in_place = page.url_path in refresh.IN_PLACE_PAGES  # its live panels refresh themselves, the page stays put
 with sidebar.selected(sidebar.render(conn.client, in_place)) as chosen, sidebar.timed_run(chosen.refresh_s):
-    page.run()  # the auto-refresh counts from the end of this run (ui/shell/sidebar.py)
+    if page.url_path in refresh.WHOLE_PAGES:
+        refresh.run_page(page, chosen)  # the page is one live panel: its refresh reruns it alone
+    else:
+        page.run()  # System Health's own panels refresh in place

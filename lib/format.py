@@ -179,6 +179,14 @@ PRICE_SIGNIFICANT = 6
 GRID_UNITS = "%,.12g"
 GRID_PRICE = "%,.10g"
 GRID_COUNT = "%,d"
+# Money in a table cell: the grid's "dollar" format, so a money column stays numeric and sorts by value.
+# The grid cannot write the typographic minus: its printf formats put the sign where sprintf does ("$%,.0f"
+# gives $-1,234) and its "dollar" format is the browser's Intl currency format, -$1,234 with an ASCII hyphen
+# in an English browser. A text column would read −$1,234 like the text but sort as text ("−$5" after "$200",
+# "$1,000" before "$200"), and a hidden numeric column cannot sort the shown one. A trader sorts a fills or
+# PnL table by value, so sorting wins: tables read -$1,234 (sign before the $, as the text), the text and the
+# charts −$1,234. ("accounting" would print (1,234) without the $: a second convention on the same screen.)
+GRID_MONEY = "dollar"
 # Money on a Plotly axis: d3 puts the sign before the currency, so ticks read −$10,000 as the text does
 # (a tickprefix "$" would give $−10,000). The SI form ($10k) for axes that span millions.
 MONEY_AXIS: Mapping[str, str] = MappingProxyType({"tickformat": "$,.0f"})

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import clock, config
 from lib import format as fmt
-from lib.inputs import InputError, nearest_day, parse_date, parse_hour, parse_window
+from lib.inputs import nearest_day, parse_date, parse_hour, parse_window
 from lib.rebalance import checks as rebalance_checks
 from lib.tracking import daily as te_daily
 from queries.book import orders
@@ -106,14 +106,13 @@ if lags is not None:
 sections.trend(page.trend, window)
 # the heatmap is clickable: a cell opens that day's story below (a widget, so drawn here, not in a section)
 heatmap = plot.show(page.heatmap, key="te_heatmap", clickable=True)
-st.caption("Click a cell to open that day's story below.")
+st.caption(views.HEATMAP_CLICK_WEEKLY if page.weekly else views.HEATMAP_CLICK_DAILY)
 cell = plot.clicked_point(heatmap)
 if cell is not None and cell != st.session_state.get("te_heatmap_seen"):
     st.session_state["te_heatmap_seen"] = cell  # a new click, not the same selection on a later rerun
-    try:
-        st.session_state["te_day"] = nearest_day(parse_date(str(cell.get("x")), "day"), view.days_with_targets)
-    except InputError:
-        pass  # not a day cell
+    clicked = views.clicked_day(page, cell)  # a weekly cell opens its worst day, the one it shows
+    if clicked is not None:
+        st.session_state["te_day"] = clicked
 symbol_link = links.trades_drilldown_prefix(sidebar)
 
 # --- which names and buckets carry the range's TE ----------------------------------------------

@@ -135,7 +135,7 @@ def panel() -> None:
             "Since (UTC)", format="YYYY-MM-DD HH:mm", help="When the data says the condition began"
         ),
         "for": st.column_config.TextColumn("For"),
-        "subject": st.column_config.TextColumn("Subject", width=180),
+        "subject": st.column_config.TextColumn("Subject", width=150),
         "detail": st.column_config.TextColumn("Detail", width="large"),
     }
     taken = alert_delivery.acknowledged(delivery)

@@ -17,8 +17,13 @@ import streamlit as st
 # button, and a collapsed sidebar keeps its own width rules), KPI values and labels a size smaller so
 # three tiles share a row instead of two and a lone one, and a tab strip that wraps onto a second line
 # instead of cutting its last label ("PnL windows a…"), and st.columns one under the other (a chart and its
-# table side by side get ~270 px each: the PnL explanation read in a 180 px column). Style only: no script, nothing from the data.
+# table side by side get ~270 px each: the PnL explanation read in a 180 px column). At every width a metric's
+# label and delta caption wrap onto a second line instead of ending in "…" (Streamlit cuts them to one line:
+# "Sharpe (ann. ×√365, zero risk-…", "newest candle 2025-12-…"). Style only: no script, nothing from the data.
 NARROW_SCREEN_CSS = """<style>
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricDelta"] .stMarkdownEllipsis,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis p, [data-testid="stMetricDelta"] .stMarkdownEllipsis p {
+  white-space: normal; overflow: visible; text-overflow: clip; }
 @media (max-width: 960px) {
   section[data-testid="stSidebar"][data-collapsed="false"] { width: 232px !important; min-width: 232px !important; }
   [data-testid="stMetricValue"] { font-size: 1.55rem; }
@@ -42,9 +47,36 @@ NARROW_SCREEN_CSS = """<style>
 )
 
 
+# Below NARROW_SIDEBAR_BELOW px the sidebar starts collapsed, once per page load: open it takes 232 of ~800 px
+# and leaves a table 536 px (the fills' default columns need ~740), collapsed the main column is ~768 px wide.
+# Streamlit's own "auto" collapses only up to 768 px (its md breakpoint), so a laptop window at 800 kept it
+# open. The reader opens it with its button and it stays open (the flag lives as long as the browser page, so
+# a page switch or a rerun does not collapse it again); nothing in it is lost. No data, nothing from a user.
+NARROW_SIDEBAR_BELOW = 900
+NARROW_SIDEBAR_SCRIPT = f"""<script>
+(() => {{
+  if (window.__deskSidebarChecked) return;
+  const started = Date.now();
+  const tryCollapse = () => {{
+    const bar = document.querySelector('[data-testid="stSidebar"]');
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (bar && button) {{
+      window.__deskSidebarChecked = true;
+      if (window.innerWidth < {NARROW_SIDEBAR_BELOW} && bar.getAttribute('data-collapsed') !== 'true') button.click();
+    }} else if (Date.now() - started < 10000) {{
+      setTimeout(tryCollapse, 100);
+    }}
+  }};
+  tryCollapse();
+}})();
+</script>"""
+
+
 def narrow_screen_style() -> None:
-    """The page's CSS for narrow windows (app.py, once per run; a style-only st.html takes no space)."""
+    """The page's CSS for narrow windows and its sidebar collapsed below NARROW_SIDEBAR_BELOW px (app.py,
+    once per run; a style-and-script st.html takes no space)."""
     st.html(NARROW_SCREEN_CSS)
+    st.html(NARROW_SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
 def metric_row(n: int) -> list[Any]:

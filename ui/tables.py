@@ -49,9 +49,11 @@ UNITS_FORMAT = fmt.GRID_UNITS
 COUNT_FORMAT = fmt.GRID_COUNT
 
 
-def money_column(label: str, help: str | None = None, cents: bool = False) -> Any:
-    """A USD column: $1,235 with separators (whole dollars unless `cents`); the grid writes a negative -$1,235."""
-    return st.column_config.NumberColumn(label, format="dollar", step=0.01 if cents else 1, help=help)
+def money_column(label: str, help: str | None = None, cents: bool = False, decimals: int | None = None) -> Any:
+    """A USD column: $1,235 with separators (whole dollars, or cents with `cents`, or `decimals`); numeric, so it
+    sorts by value, and a negative reads -$1,235 (lib.format.GRID_MONEY says why not −$1,235)."""
+    places = decimals if decimals is not None else (2 if cents else 0)
+    return st.column_config.NumberColumn(label, format=fmt.GRID_MONEY, step=10.0**-places, help=help)
 
 
 # The desk's words for the positions/TE table columns (the frame keeps its data names).
@@ -176,7 +178,7 @@ def category_table(
     if "category" in out.columns:
         out = out.with_columns(as_label("category"))
         config["category"] = label_column("Category", fmt.CATEGORY_COLORS)
-    return out, config
+    return out, with_price_formats(out, config, number_columns)
 
 
 def show_category_table(df: pl.DataFrame, height: int | None = None, symbol_link: str | None = None) -> None:
@@ -214,6 +216,53 @@ def rounded_prices(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
         )
 
     return df.with_columns([rounded(c) for c in columns if c in df.columns])
+
+
+def price_decimals(column: str) -> pl.Expr:
+    """Each price's decimals as lib.format.price_decimals counts them (2 from PRICE_CENTS_FROM, else six
+    significant digits), null for a missing or zero price."""
+    size = pl.col(column).cast(pl.Float64).abs()
+    digits = (fmt.PRICE_SIGNIFICANT - 1 - size.log10().floor()).clip(0, 12)
+    return (
+        pl.when(size.is_null() | (size == 0.0) | size.is_nan())
+        .then(None)
+        .when(size >= fmt.PRICE_CENTS_FROM)
+        .then(2.0)
+        .otherwise(digits)
+        .cast(pl.Int64)
+    )
+
+
+PRICE_BAND_SPREAD = 1  # rows whose decimals differ by at most this share one fixed format
+
+
+def price_format(values: pl.Series) -> str:
+    """The grid format of one price column, from its rows: a column has one format, lib.format.price a decimal
+    count per price. When the rows' decimal counts are within PRICE_BAND_SPREAD (one coin's prices, coins of
+    like prices) the column gets the largest as fixed decimals, so trailing zeros stay as the text writes them
+    (70,468.00, 0.500000, not 70,468 and 0.5); across magnitudes (BTC beside PUMP) fixed decimals would print
+    70,468.0000000, so the column keeps NUMBER_FORMAT, which trims them (the values are rounded by
+    rounded_prices either way)."""
+    counts = values.to_frame("p").select(price_decimals("p").drop_nulls().alias("d"))["d"]
+    if counts.len() == 0 or counts.max() - counts.min() > PRICE_BAND_SPREAD:  # type: ignore[operator]
+        return NUMBER_FORMAT
+    return f"%,.{counts.max()}f"
+
+
+def with_price_formats(frame: Any, config: Mapping[str, Any], columns: Iterable[str]) -> dict[str, Any]:
+    """`config` with each of `columns` formatted NUMBER_FORMAT given price_format of its rows in `frame`
+    (polars or Arrow)."""
+    out = dict(config)
+    for c in columns:
+        entry = out.get(c)
+        if not isinstance(entry, Mapping) or (entry.get("type_config") or {}).get("format") != NUMBER_FORMAT:
+            continue
+        names = frame.column_names if hasattr(frame, "column_names") else frame.columns
+        if c not in names:
+            continue
+        values = pl.Series(frame.column(c)) if hasattr(frame, "column_names") else frame[c]
+        out[c] = {**entry, "type_config": {**entry["type_config"], "format": price_format(values)}}
+    return out
 
 
 def column_label(config: Mapping[str, Any], column: str) -> str:
@@ -256,6 +305,7 @@ def show(
     Missing values show as lib.format.MISSING; keyword arguments go to st.dataframe (key, height, ...)."""
     names = list(frame.column_names) if hasattr(frame, "column_names") else list(frame.columns)  # Arrow or polars
     order, column_config, hidden = fitted(names, config, shown)
+    column_config = with_price_formats(frame, column_config, order)
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("placeholder", fmt.MISSING)
     drawn = st.dataframe(frame, column_order=order, column_config=column_config, **kwargs)

@@ -139,6 +139,14 @@ def rolling_ex_post_te(
     return active.select("date", "active_return").join(known, on="date", how="left").sort("date")
 
 
+def _worst_of_week(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per symbol and week (`_day`, its Monday), the row of the largest |err_t2| (the earlier day on a tie)."""
+    monday = pl.col("holdings_date").dt.truncate("1w").cast(pl.String).alias("_day")
+    by_size = rows.with_columns(monday).filter(pl.col("err_t2").is_not_null())
+    by_size = by_size.sort([pl.col("err_t2").abs(), "holdings_date"], descending=[True, False])
+    return by_size.group_by("sym", "_day", maintain_order=True).first()
+
+
 def heatmap(
     classified: pl.DataFrame,
     days: list[date],
@@ -146,38 +154,22 @@ def heatmap(
     weekly_after: int = config.HEATMAP_WEEKLY_AFTER_DAYS,
 ) -> pl.DataFrame:
     """Symbol x day matrix of err_t2: column `sym` then one column per day (ISO date), every day of `days`.
-
-    Rows ordered by the largest |err_t2| over the days, descending (then name); cells
-    are null where the symbol has no classified row that day, is UNPRICED, or the day
-    has no targets. `max_symbols` keeps the top rows.
-
+    Rows ordered by the largest |err_t2| over the days, descending (then name); cells are null where the symbol
+    has no classified row that day, is UNPRICED, or the day has no targets. `max_symbols` keeps the top rows.
     More than `weekly_after` days: one column per UTC week (its Monday), the cell the signed err_t2 of the
-    symbol's largest-|err_t2| day that week (401 daily columns had unreadable dates).
-    """
+    symbol's largest-|err_t2| day that week (401 daily columns had unreadable dates)."""
     weekly = len(days) > weekly_after
     cols = sorted({week_start(d).isoformat() for d in days}) if weekly else [d.isoformat() for d in days]
     rows = classified.filter(pl.col("holdings_date").is_in(days) & (pl.col("category") != te.UNPRICED))
     if rows.height == 0:
         return pl.DataFrame(schema={"sym": pl.String, **{c: pl.Float64 for c in cols}})
-    rank = (
-        rows.group_by("sym")
-        .agg(pl.col("err_t2").abs().max().alias("_max"))
-        .sort(["_max", "sym"], descending=[True, False], nulls_last=True)
+    rank = rows.group_by("sym").agg(pl.col("err_t2").abs().max().alias("_max"))
+    rank = rank.sort(["_max", "sym"], descending=[True, False], nulls_last=True).head(
+        rank.height if max_symbols is None else max_symbols
     )
-    if max_symbols is not None:
-        rank = rank.head(max_symbols)
     rows = rows.filter(pl.col("sym").is_in(rank["sym"].implode()))
-    if weekly:
-        column = pl.col("holdings_date").dt.truncate("1w").cast(pl.String).alias("_day")  # Monday-based
-        rows = (
-            rows.with_columns(column)
-            .filter(pl.col("err_t2").is_not_null())
-            .sort(pl.col("err_t2").abs(), descending=True)
-            .group_by("sym", "_day", maintain_order=True)
-            .first()
-        )
-    else:
-        rows = rows.with_columns(pl.col("holdings_date").cast(pl.String).alias("_day"))
+    daily = rows.with_columns(pl.col("holdings_date").cast(pl.String).alias("_day"))
+    rows = _worst_of_week(rows) if weekly else daily
     wide = rows.pivot(on="_day", index="sym", values="err_t2")
     for c in cols:
         if c not in wide.columns:
@@ -187,6 +179,12 @@ def heatmap(
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())  # the Monday of `day`'s week (ISO weeks)
+
+
+def worst_day_of_week(classified: pl.DataFrame, sym: str, monday: date) -> date | None:
+    """The day a weekly `heatmap` cell of `sym` and `monday`'s week shows (a click on it opens that day)."""
+    rows = _worst_of_week(classified.filter((pl.col("sym") == sym) & (pl.col("category") != te.UNPRICED)))
+    return rows.filter(pl.col("_day") == monday.isoformat())["holdings_date"].first()  # type: ignore[return-value]
 
 
 def priced_symbols(classified: pl.DataFrame) -> int:

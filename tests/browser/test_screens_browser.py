@@ -1,6 +1,6 @@
 """Every page read in a laptop window (800 px), in Chromium: KPI rows of two tiles or more, chart text of
-11 px or more, tab strips that show every label whole, and a sidebar that collapses without taking anything
-with it. Screenshots of every page at 800, 1280 and 1600 px go to artifacts/screenshots/screens_<page>_<w>.png.
+11 px or more, tab strips that show every label whole, and a sidebar that starts collapsed (the tables get the
+width) and opens and collapses again without taking anything with it. Screenshots of every page at 800, 1280 and 1600 px go to artifacts/screenshots/screens_<page>_<w>.png.
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ NARROW_PROBLEMS = """() => {
     const cut = [...document.querySelectorAll('[role="tablist"]')]
         .filter(l => visible(l) && l.scrollWidth > l.clientWidth + 1)
         .map(l => l.innerText.replace(/\\n/g, ' | '));
-    return {lone, small: [...new Set(small)].slice(0, 20), cut};
+    // a metric's label, value or delta caption cut to "…"
+    const metric = [...document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMarkdownContainer"]')]
+        .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.trim());
+    return {lone, small: [...new Set(small)].slice(0, 20), cut, metric};
 }"""
 
 
@@ -49,25 +52,30 @@ def test_every_page_reads_at_800_px(server, browser, path):
         wait_for_run(page)
         page.wait_for_timeout(1500)  # charts lay out on a debounce
         problems = page.evaluate(NARROW_PROBLEMS)
-        assert problems == {"lone": [], "small": [], "cut": []}, problems
+        assert problems == {"lone": [], "small": [], "cut": [], "metric": []}, problems
+        # the sidebar starts collapsed below 900 px (ui.layout): the page has the window's width
         sidebar = page.locator('[data-testid="stSidebar"]')
-        assert sidebar.bounding_box()["width"] <= 240  # not 37% of the window
-        main_before = page.locator('[data-testid="stMain"]').bounding_box()["width"]
-        text_before = page.locator('[data-testid="stMain"]').inner_text()
+        assert sidebar.get_attribute("data-collapsed") == "true"
+        main_collapsed = page.locator('[data-testid="stMain"]').bounding_box()["width"]
+        assert main_collapsed >= 790
+        text_collapsed = page.locator('[data-testid="stMain"]').inner_text()
 
-        # collapse the sidebar: the page gets the width, and nothing it showed is gone
+        # open it: it holds everything, at most 240 px wide (not 37% of the window), and the page keeps its text
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(800)
+        assert sidebar.get_attribute("data-collapsed") == "false"
+        assert sidebar.bounding_box()["width"] <= 240
+        assert "Auto-refresh" in sidebar.inner_text()
+        text_open = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Data as of" in text_open and len(text_open) >= 0.95 * len(text_collapsed)
+        problems = page.evaluate(NARROW_PROBLEMS)  # the page has ~536 px now
+        assert problems["lone"] == [] and problems["metric"] == [], problems
+        # and it collapses again with its button
         sidebar.hover()  # the collapse button shows on hover
         page.locator('[data-testid="stSidebarCollapseButton"]').click()
         page.wait_for_timeout(800)
-        assert page.locator('[data-testid="stMain"]').bounding_box()["width"] > main_before + 150
         assert sidebar.get_attribute("data-collapsed") == "true"
-        text_after = page.locator('[data-testid="stMain"]').inner_text()
-        assert "Data as of" in text_after and len(text_after) >= 0.95 * len(text_before)
-        assert page.evaluate(NARROW_PROBLEMS)["lone"] == []
-        # and it opens again, whole
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_timeout(800)
-        assert "Auto-refresh" in page.locator('[data-testid="stSidebar"]').inner_text()
+        assert page.locator('[data-testid="stMain"]').bounding_box()["width"] >= 790
         for width in (800, 1280, 1600):
             page.set_viewport_size({"width": width, "height": 1000})
             wait_for_run(page)

@@ -1,5 +1,6 @@
 """Every table's default columns fit a 1280 px laptop: no sideways scroll in any grid, on every page and
-in every tab that holds a table (issue 24 §1.1). The same visit checks that no request leaves the machine
+in every tab that holds a table (issue 24 §1.1); at 800 px the sidebar starts collapsed (ui.layout) and the
+Overview, Positions and Trades tables fit the ~768 px main column too. The same visit checks that no request leaves the machine
 (issue 24 §1.7): a `:material/…:` page icon made the browser fetch the favicon from an external font host, which
 fails offline and tells that host who reads. One visit per view checks both (each visit costs seconds).
 
@@ -144,5 +145,57 @@ def test_no_table_scrolls_sideways_at_1280_and_no_request_leaves_the_machine(ser
         favicon = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
         assert favicon and all(urlsplit(h).scheme in LOCAL_SCHEMES or urlsplit(h).netloc == own for h in favicon)
         assert foreign(requested, own) == []
+    finally:
+        page.close()
+
+
+NARROW = 800
+# The default tables of the pages a trader opens on a small laptop window: at 800 px the sidebar starts
+# collapsed (ui.layout.NARROW_SIDEBAR_SCRIPT) and these grids fit the ~768 px left to them.
+NARROW_VIEWS = ["", "positions", "trades", "trades?tab=per_day", "trades?tab=by_coin", "trades?tab=orders"]
+SIDEBAR_COLLAPSED = """() => document.querySelector('[data-testid="stSidebar"]').getAttribute('data-collapsed')"""
+
+
+@pytest.mark.parametrize("view", NARROW_VIEWS)
+def test_at_800_the_sidebar_starts_collapsed_and_the_default_tables_fit(server, browser, view):
+    page = browser.new_page(viewport={"width": NARROW, "height": 900})
+    try:
+        page.goto(f"{server.url}/{view}", wait_until="domcontentloaded")
+        wait_for_run(page)
+        page.wait_for_function(SIDEBAR_COLLAPSED.replace("() =>", "() => 'true' ===", 1), timeout=10_000)
+        found = grids(page)
+        name = (view or "overview").replace("?", "_").replace("&", "_").replace("=", "-")
+        screenshot(page, f"tables-fit-{name}-{NARROW}")
+        assert found, f"no table on /{view}"
+        assert all(g["width"] >= 700 for g in found), found  # the main column got the sidebar's width
+        assert overflowing(found) == [], report(overflowing(found))
+    finally:
+        page.close()
+
+
+def test_at_800_the_reader_opens_the_sidebar_and_it_stays_open_across_pages(server, browser):
+    page = browser.new_page(viewport={"width": NARROW, "height": 900})
+    try:
+        page.goto(f"{server.url}/positions", wait_until="domcontentloaded")
+        wait_for_run(page)
+        page.wait_for_function(SIDEBAR_COLLAPSED.replace("() =>", "() => 'true' ===", 1), timeout=10_000)
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_function(SIDEBAR_COLLAPSED.replace("() =>", "() => 'false' ===", 1), timeout=10_000)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Trades").click()  # a page switch: no reload
+        wait_for_run(page)
+        page.wait_for_timeout(1500)
+        assert page.evaluate(SIDEBAR_COLLAPSED) == "false", "the sidebar collapsed again after a page switch"
+        assert page.locator("h1", has_text="Trades").count() == 1
+    finally:
+        page.close()
+
+
+def test_at_1280_the_sidebar_stays_open(server, browser):
+    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+    try:
+        page.goto(f"{server.url}/trades", wait_until="domcontentloaded")
+        wait_for_run(page)
+        page.wait_for_timeout(1000)
+        assert page.evaluate(SIDEBAR_COLLAPSED) == "false"
     finally:
         page.close()

@@ -41,6 +41,8 @@ LAYOUT_PROBLEMS = """() => {
     }
     const squeezed = [...document.querySelectorAll('[data-testid="stWidgetLabel"]')]
         .filter(e => e.offsetParent !== null && e.innerText.trim().length > 3 && e.clientWidth < 40)
+        // a collapsed sidebar (the default below 900 px, ui.layout) is 0 px wide: its labels are not shown
+        .filter(e => !e.closest('[data-testid="stSidebar"][data-collapsed="true"]'))
         .map(e => e.innerText);
     return {cut, overlaps, squeezed};
 }"""

@@ -98,3 +98,44 @@ def test_spec_figure_goes_through_the_real_plotly_chart() -> None:
     assert sent["layout"]["title"]["text"] == "Daily TE" and sent["layout"]["height"] == 300
     assert sent["layout"]["yaxis"]["ticksuffix"] == "%"
     assert json.loads(chart.config)["displaylogo"] is False
+
+
+def test_a_price_column_keeps_its_trailing_zeros_when_its_rows_share_a_magnitude() -> None:
+    # one coin (or coins of like prices): the decimals lib.format.price writes, fixed: 70,468.00 and 0.500000
+    assert tables.price_format(pl.Series([70468.0, 70100.5])) == "%,.2f"
+    assert fmt.price(70468.0) == "70,468.00"
+    assert tables.price_format(pl.Series([0.5, 0.4283])) == "%,.6f" and fmt.price(0.5) == "0.500000"
+    # a price band apart (209.77 writes 3 decimals, 13.649 four): the larger, one zero more than the text
+    assert tables.price_format(pl.Series([13.649, 209.77])) == "%,.4f"
+    # BTC beside PUMP: fixed decimals would print 70,468.0000000, so the column trims its zeros
+    assert tables.price_format(pl.Series([0.0038887, 70468.0])) == tables.NUMBER_FORMAT
+    # nothing to measure (all missing or zero): the trimming format
+    assert tables.price_format(pl.Series([None, 0.0], dtype=pl.Float64)) == tables.NUMBER_FORMAT
+
+
+def test_category_table_formats_its_price_column_from_its_rows() -> None:
+    one_coin = pl.DataFrame({"sym": ["BTC", "BTC"], "bn_px": [70468.0, 70500.25]})
+    _, config = tables.category_table(one_coin)
+    assert config["bn_px"]["type_config"]["format"] == "%,.2f"
+    mixed = pl.DataFrame({"sym": ["BTC", "PUMP"], "bn_px": [70468.0, 0.0038887]})
+    _, config = tables.category_table(mixed)
+    assert config["bn_px"]["type_config"]["format"] == tables.NUMBER_FORMAT
+
+
+def test_money_in_grids_is_numeric_with_the_sign_before_the_dollar() -> None:
+    # lib.format.GRID_MONEY: a printf "$%…" format writes $-1,234 (the sign after the $) and "localized" drops
+    # the $; money columns use the grid's "dollar" format (numeric, sorts by value, -$1,234)
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bad = [
+        f"{path.relative_to(root)}: {m.group(0)}"
+        for path in sorted((root / "ui").rglob("*.py")) + sorted((root / "pages").rglob("*.py"))
+        for m in re.finditer(r"""format\s*=\s*["'](\$%[^"']*|localized)["']""", path.read_text())
+    ]
+    assert bad == []
+    column = tables.money_column("PnL")
+    assert column["type_config"]["format"] == fmt.GRID_MONEY == "dollar" and column["type_config"]["step"] == 1
+    assert tables.money_column("Fee", decimals=4)["type_config"]["step"] == 0.0001
+    assert tables.money_column("Fee", cents=True)["type_config"]["step"] == 0.01

@@ -29,17 +29,21 @@ RISK_COLUMNS = {
     "flags": st.column_config.MultiselectColumn("Flags", options=list(FLAG_COLORS), color=list(FLAG_COLORS.values())),
     "position_value": tables.money_column("Position value"),
     "notional_pct": st.column_config.NumberColumn("% of equity", format="%.2f%%"),
-    "leverage": st.column_config.NumberColumn("Leverage (set)", format="%.0fx"),
+    "leverage": st.column_config.NumberColumn("Leverage", format="%.0fx", help="As set on the exchange"),
     "margin_used": tables.money_column("Margin used"),
     "entry_px": st.column_config.NumberColumn("Entry price", format=tables.NUMBER_FORMAT),
     "mark": st.column_config.NumberColumn("Mark", format=tables.NUMBER_FORMAT),
     "liquidation_px": st.column_config.NumberColumn(
         "Liquidation price", format=tables.NUMBER_FORMAT, help="None reported = the margin covers the position"
     ),
-    "liq_distance_pct": st.column_config.NumberColumn("Distance to liq.", format="%.1f%%"),
+    "liq_distance_pct": st.column_config.NumberColumn(
+        "To liq.", format="%.1f%%", help="Distance to the liquidation price, % of the mark"
+    ),
     "bn_symbol": st.column_config.TextColumn("Binance symbol"),
     "bn_close": st.column_config.NumberColumn("Binance close", format=tables.NUMBER_FORMAT),
-    "divergence_bp": st.column_config.NumberColumn("Mark vs Binance", format="%+.1f bp"),
+    "divergence_bp": st.column_config.NumberColumn(
+        "vs Binance", format="%+.1f bp", help="The exchange mark against the Binance close of the same hour"
+    ),
     "unrealized_pnl": tables.money_column("Unrealized PnL"),
 }
 RISK_SHOWN = [

@@ -22,10 +22,16 @@ import streamlit as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
 
+from ui import data
+from ui.shell import sidebar
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The pages whose live parts are panels (their url_path): the sidebar's full-page timer is off there.
-IN_PLACE_PAGES = frozenset({"system_health"})
+# The pages whose live parts are panels of their own (their url_path): the sidebar's full-page timer is off there.
+PANEL_PAGES = frozenset({"system_health"})
+# The pages run whole as one live panel (`run_page`): Overview (url_path ""), Positions, Trades, Tracking Error.
+WHOLE_PAGES = frozenset({"", "positions", "trades", "tracking_error"})
+IN_PLACE_PAGES = PANEL_PAGES | WHOLE_PAGES  # every page: none reruns the app on the timer any more
 _RUNS = "_live_panel_runs"  # session state: {fragment id: runs ended}
 
 
@@ -64,3 +70,38 @@ def panel(every: int) -> Callable[[F], F]:
         return st.fragment(run, run_every=every or None)  # type: ignore[return-value]
 
     return decorate
+
+
+def _in_a_timer_run() -> bool:
+    """Whether this run is a fragment's own rerun (the timer or one of its widgets), not a full run."""
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
+
+def run_page(page: Any, chosen: sidebar.Selection) -> None:
+    """Run `page` (app.py's st.navigation page) as one live panel when the sidebar's auto-refresh is on: the
+    timer reruns the page alone, so the sidebar is neither rerun nor greyed and the browser keeps the scroll
+    position and the open expanders (a full-page rerun lost both). A rerun in place reads the data's clock
+    again (the "data as of" the page measures against); when that moved to another UTC day the sidebar's
+    range moves too, so the whole app reruns instead (sidebar.refreshed). A widget of the page reruns the page
+    alone as well. Off (0), the page runs as any script: a widget reruns the app."""
+    every = chosen.refresh_s
+    if not every:
+        page.run()
+        return
+
+    @panel(every)
+    def whole_page() -> None:
+        if not _in_a_timer_run():
+            page.run()
+            return
+        data.begin_run()  # this run's failures, explained in full
+        fresh = sidebar.refreshed(chosen)
+        if fresh is None:
+            st.rerun(scope="app")  # the range's days moved (a new UTC day): the sidebar shows them
+            return
+        page._can_be_called = True  # st.navigation's page runs once per full run; this is its panel's rerun
+        with sidebar.selected(fresh):
+            page.run()
+
+    whole_page()

@@ -12,11 +12,12 @@ import time as time_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from lib import clock, config
 from lib import format as fmt
@@ -24,12 +25,13 @@ from lib.clickhouse.client import DeskClient
 from lib.clock import DeskClock
 from lib.health import rules as health_rules
 from lib.inputs import ALL_ACCOUNTS, parse_account, parse_refresh
+from lib.ranges import preset_bounds
 from queries.book import accounts
 from queries.engine import scope
 from queries.health import health
 from ui.data import load
 from ui.shell import preload
-from ui.state import global_range, set_url, url_value
+from ui.state import PRESET_KEY, global_range, set_url, url_value
 
 REFRESH_KEY = "refresh_every"
 ACCOUNT_KEY = "account_choice"
@@ -95,6 +97,25 @@ def _desk_clock() -> DeskClock | None:
     if df is None:
         return None
     return clock.from_data_as_of(df.row(0, named=True) if df.height else None)
+
+
+def refreshed(chosen: Selection) -> Selection | None:
+    """`chosen` with the data's clock read again, for a page refreshed in place (ui/shell/refresh.py): a range
+    preset moves with the newest data (the 24 h window by the minute). None when the range's UTC days moved
+    (a new day): the sidebar shows them, so the whole app must rerun. A failed read keeps `chosen` (the page
+    says what failed)."""
+    df = load(health.data_as_of, what="data as of")
+    if df is None:
+        return chosen
+    now = clock.from_data_as_of(df.row(0, named=True) if df.height else None)
+    if now.as_of is None:
+        return chosen
+    preset = st.session_state.get(PRESET_KEY)
+    bounds = preset_bounds(preset, now.as_of, now.first_day) if preset else None
+    if bounds is not None and (bounds.start, bounds.end) != (chosen.start, chosen.end):
+        return None
+    fresh = replace(chosen, as_of=now.as_of, clock=now)
+    return replace(fresh, lo=bounds.lo, hi=bounds.hi) if bounds is not None and chosen.lo is not None else fresh
 
 
 def _account_choice() -> str | None:
@@ -317,16 +338,9 @@ def render(client: DeskClient, in_place: bool = False) -> Selection:
 
     if as_of is False:
         as_of = None
-    elif as_of is None:
-        sb.error("**Data as of:** unknown — the account snapshot table is empty.")
+        as_of_box = None
     else:
-        age_s = (datetime.now(UTC) - as_of).total_seconds()
-        text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.ago(age_s)})"
-        status, why = health_rules.data_as_of_status(age_s)
-        if status == health_rules.OK:
-            sb.caption(text)
-        else:  # the same rule that makes System Health call the account table LATE / DOWN
-            sb.warning(f"{text} — account snapshots {status}: {why}.", icon=":material/schedule:")
+        as_of_box = sb.container()  # drawn once the refresh interval is known: it ticks with it
 
     if sb.button("↻ Refresh data", help="Clear cached query results and reload from ClickHouse"):
         st.cache_data.clear()
@@ -335,9 +349,47 @@ def render(client: DeskClient, in_place: bool = False) -> Selection:
     bounds = global_range(as_of or datetime.now(UTC), first_day)
     _enter_commits_dates()
     every = _refresh_control()
+    if as_of_box is not None:
+        with as_of_box:
+            _data_as_of(as_of, every if in_place else 0)
     _auto_refresh(every, full_page=not in_place)
     sb.caption("All times are UTC.")
     return Selection(bounds.start, bounds.end, as_of, every, bounds.lo, bounds.hi, account, desk_clock)
+
+
+def _as_of_line(as_of: datetime | None) -> None:
+    """The sidebar's 'Data as of' line, in the current container, with the age it has now."""
+    if as_of is None:
+        st.error("**Data as of:** unknown — the account snapshot table is empty.")
+        return
+    age_s = (datetime.now(UTC) - as_of).total_seconds()
+    text = f"**Data as of:** {fmt.utc(as_of)} ({fmt.ago(age_s)})"
+    status, why = health_rules.data_as_of_status(age_s)
+    if status == health_rules.OK:
+        st.caption(text)
+    else:  # the same rule that makes System Health call the account table LATE / DOWN
+        st.warning(f"{text} — account snapshots {status}: {why}.", icon=":material/schedule:")
+
+
+def _data_as_of(as_of: datetime | None, every: int) -> None:
+    """The 'Data as of' line; with a page refreshed in place (`every` > 0) a fragment of its own, redrawn on the
+    same interval with the data's clock read again (its query cached for TTL_LIVE), so its "x ago" and its
+    LATE/DOWN warning tick while the sidebar is not rerun."""
+
+    @st.fragment(run_every=every or None)
+    def line() -> None:
+        ctx = get_script_run_ctx()
+        newest = as_of
+        if ctx is not None and ctx.fragment_ids_this_run:  # the timer's run: read the clock again
+            df = load(health.data_as_of, what="data as of")
+            read = clock.from_data_as_of(df.row(0, named=True) if df is not None and df.height else None)
+            newest = read.as_of if df is not None else as_of
+        _as_of_line(newest)
+
+    if every:
+        line()
+    else:
+        _as_of_line(as_of)
 
 
 def _scope_words() -> str:

@@ -242,7 +242,7 @@ def error_heatmap(matrix: pl.DataFrame, n_total: int | None = None, weekly: bool
             "marker": {"opacity": 0, "size": 12},
             "showlegend": False,
             "hovertemplate": (
-                "%{y} week of %{x}<br>worst day: actual − T+2 target %{customdata:+.2f}%<br>click: the week's first"
+                "%{y} week of %{x}<br>worst day: actual − T+2 target %{customdata:+.2f}%<br>click: that worst"
                 " day's story<extra></extra>"
                 if weekly
                 else "%{y} %{x}<br>actual − T+2 target %{customdata:+.2f}%<br>click: that day's story<extra></extra>"

@@ -146,7 +146,6 @@ def shortfall_view(
     )
 
 
-MONEY = "localized"  # whole dollars (rounded in the view) with thousands separators
 _SYMBOL_CONFIG_HELP = {k: falls.HELP[k] for k in falls.NAMED_BARS}
 
 
@@ -175,17 +174,15 @@ def section(view: ShortfallView, symbol_link: str | None) -> None:
         )
         if symbol_link
         else st.column_config.TextColumn("symbol", pinned=True),
-        "total": st.column_config.NumberColumn("live − model $", format=MONEY, help="The symbol's bars, summed."),
+        "total": tables.money_column("live − model", help="The symbol's bars, summed."),
         **{
-            k: st.column_config.NumberColumn(f"{falls.LABELS[k].split(' and ')[0].lower()} $", format=MONEY, help=h)
+            k: tables.money_column(falls.LABELS[k].split(" and ")[0].lower(), help=h)
             for k, h in _SYMBOL_CONFIG_HELP.items()
         },
-        "live_trading": st.column_config.NumberColumn(
-            "live PnL $", format=MONEY, help="The live book's trading PnL on Binance closes and its fill prices."
+        "live_trading": tables.money_column(
+            "live PnL", help="The live book's trading PnL on Binance closes and its fill prices."
         ),
-        "model_trading": st.column_config.NumberColumn(
-            "model PnL $", format=MONEY, help="The model book's PnL on the symbol (before its fees)."
-        ),
+        "model_trading": tables.money_column("model PnL", help="The model book's PnL on the symbol (before its fees)."),
         "n_unpriced": st.column_config.NumberColumn(
             "days unpriced", format="%d", help="Days without a Binance price: that PnL is in the residual."
         ),

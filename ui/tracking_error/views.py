@@ -13,6 +13,7 @@ from datetime import date
 import polars as pl
 
 from lib import config
+from lib.inputs import InputError, nearest_day, parse_date
 from lib.tracking import attribution as te_attribution
 from lib.tracking import classification as te
 from lib.tracking import daily as te_daily
@@ -69,6 +70,7 @@ class RangePage:
     trend: Trend
     attribution: AttributionView
     heatmap: dict  # the symbol × day heatmap's spec (drawn by the page: it is clickable)
+    weekly: bool = False  # the heatmap has a column per week (a long range): a cell is the week's worst day
 
 
 @cache.view(config.RERUN_CACHE_HEAVY_ENTRIES)
@@ -85,6 +87,7 @@ def range_page(
     """The range classified up to `last_complete` (lib.clock: a snapshot that has not closed is never classified,
     averaged or charted)."""
     view = te_daily.range_view(timeline, start, end, window, w_eps, mag_eps, mag_rule, last_complete)
+    weekly = len(view.days) > config.HEATMAP_WEEKLY_AFTER_DAYS
     trend = Trend(
         view.daily,
         view.by_category,
@@ -97,10 +100,29 @@ def range_page(
         te_daily.summary(view),
         trend,
         attribution(view.classified),
-        charts.error_heatmap(
-            trend.heatmap, n_total=trend.priced_symbols, weekly=len(view.days) > config.HEATMAP_WEEKLY_AFTER_DAYS
-        ),
+        charts.error_heatmap(trend.heatmap, n_total=trend.priced_symbols, weekly=weekly),
+        weekly,
     )
+
+
+HEATMAP_CLICK_DAILY = "Click a cell to open that day's story below."
+HEATMAP_CLICK_WEEKLY = (
+    "A cell is a week: click it to open the story of the symbol's worst day that week (the day the cell shows) below."
+)
+
+
+def clicked_day(page: RangePage, cell: dict) -> date | None:
+    """The day a click on the heatmap opens: the cell's day, or on a weekly heatmap the symbol's worst day of
+    the cell's week (te_daily.worst_day_of_week: the day whose error the cell shows); a day the range has
+    targets for (the nearest), None for a click that is not on a cell."""
+    try:
+        day = parse_date(str(cell.get("x")), "day")
+    except InputError:
+        return None
+    if page.weekly:
+        day = te_daily.worst_day_of_week(page.view.classified, str(cell.get("y")), day) or day
+    options = page.view.days_with_targets
+    return nearest_day(day, options) if options else None
 
 
 @dataclass(frozen=True)

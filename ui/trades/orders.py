@@ -60,7 +60,7 @@ ORDER_COLUMNS: dict[str, Any] = {
     "oid": st.column_config.NumberColumn("Order id", format="%d"),
 }
 OUTCOME_COLUMNS: dict[str, Any] = {
-    "day": st.column_config.DateColumn("Day placed (UTC)", format="YYYY-MM-DD"),
+    "day": st.column_config.DateColumn("Day (UTC)", format="YYYY-MM-DD", help="The day the orders were placed"),
     "n_orders": st.column_config.NumberColumn("Orders", format=tables.COUNT_FORMAT),
     "n_filled": st.column_config.NumberColumn("Filled", format=tables.COUNT_FORMAT),
     "n_canceled": st.column_config.NumberColumn("Canceled", format=tables.COUNT_FORMAT),

@@ -38,10 +38,10 @@ FILL_COLUMNS: dict[str, Any] = {
         "Fee (token)", format="%,.6g", help="In the fee token; a maker rebate is negative"
     ),
     "fee_token": st.column_config.TextColumn("Fee token"),
-    "fee_usd": st.column_config.NumberColumn(
+    "fee_usd": tables.money_column(
         "Fee ($)",
-        format="$%,.4f",
         help="Paid fee in USD; a maker rebate is negative. Empty = a token without a known price (not in the USD sums)",
+        decimals=4,
     ),
     "valid": st.column_config.CheckboxColumn(
         "Valid", help="Price and size are positive numbers; an invalid fill is left out of every sum"
@@ -94,10 +94,10 @@ DAILY_COLUMNS: dict[str, Any] = {
     "first_fill": st.column_config.DatetimeColumn("First fill", format="HH:mm:ss"),
     "last_in_window": st.column_config.DatetimeColumn("Last in window", format="HH:mm:ss"),
     "window_text": st.column_config.TextColumn(
-        "Rebalance duration", help="First to last fill inside the 00:00–00:05 window"
+        "Rebalance", help="How long the rebalance took: first to last fill inside the 00:00–00:05 window"
     ),
     "span_text": st.column_config.TextColumn("First → last fill", help="Including off-window fills"),
-    "n_off_window": st.column_config.NumberColumn("Off-window fills", help="Fills at or after 00:05 UTC"),
+    "n_off_window": st.column_config.NumberColumn("Off-window", help="Fills at or after 00:05 UTC"),
     "last_fill": st.column_config.DatetimeColumn("Last fill", format="HH:mm:ss"),
     "notional_usd": st.column_config.NumberColumn("Notional", format="dollar"),
     "turnover": st.column_config.NumberColumn("Turnover", format="percent", help="Notional / equity at 00:00 UTC"),

@@ -335,3 +335,10 @@ def test_heatmap_by_week_past_90_days():
     assert b["2025-06-02"] == pytest.approx(0.02) and b["2025-09-01"] == pytest.approx(0.03)
     assert sum(v is not None for v in a.values()) == 2 and sum(v is not None for v in b.values()) == 3  # sym + cells
     assert te_daily.heatmap(cls, days[:90]).columns[1:] == [d.isoformat() for d in days[:90]]  # 90 days: daily
+
+    # a weekly cell opens the day it shows: the symbol's largest-|err| day of that week (by hand, above)
+    assert te_daily.worst_day_of_week(cls, "A", date(2025, 6, 2)) == date(2025, 6, 5)  # not Monday, not Jun 3
+    assert te_daily.worst_day_of_week(cls, "B", date(2025, 6, 2)) == date(2025, 6, 8)  # the Sunday
+    assert te_daily.worst_day_of_week(cls, "B", date(2025, 9, 1)) == date(2025, 9, 1)  # the UNPRICED 0.5 left out
+    assert te_daily.worst_day_of_week(cls, "A", date(2025, 6, 9)) is None  # only a null error that week
+    assert te_daily.worst_day_of_week(cls, "C", date(2025, 6, 2)) is None

@@ -101,6 +101,7 @@ def test_heatmap_weekly_labels_are_dates_a_reader_can_read() -> None:
     assert x["ticktext"][1] == datetime.fromisoformat(weeks[6]).strftime("%b %d")
     assert x["tickfont"]["size"] >= 11 and heat["layout"]["yaxis"]["tickfont"]["size"] >= 11
     assert "week" in heat["layout"]["title"]["text"] and "week of" in heat["data"][1]["hovertemplate"]
+    assert "worst day's story" in heat["data"][1]["hovertemplate"]  # a click opens the day the cell shows
     daily = charts.error_heatmap(matrix.select("sym", *weeks[:20]), n_total=1)
     assert (
         daily["layout"]["xaxis"]["tickvals"] == weeks[:20:2] and "by symbol and day" in daily["layout"]["title"]["text"]
