@@ -93,10 +93,9 @@ def app(desk_client, fresh_caches, monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
         for k, v in (query or {}).items():
             at.query_params[k] = v
-        at.run()
-        if page:
+        if page:  # as a direct link: the session's first run is the page (no Overview run before it)
             at.switch_page(page)
-            at.run()
+        at.run()
         return at
 
     return open_page
