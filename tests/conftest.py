@@ -104,9 +104,10 @@ def app(desk_client, fresh_caches, monkeypatch):
 # The browser tests in two halves of about equal time (measured with --durations), one per xdist worker: each
 # worker starts its own Streamlit server and Chromium (session fixtures), and the two halves run side by side
 # instead of one worker carrying them all (the suite's long pole). The slowest two (ten sessions at once, the
-# live demo) are in different halves. A module not listed goes to the second half.
+# live demo) are in different halves. A module not listed goes to the second half: the shared page visits
+# (tests/browser/visits.py) of views, tables_fit and pages_in_browser are there, on one server.
 BROWSER_FIRST_HALF = {
-    "test_views_browser",
+    "test_tabs_browser",
     "test_concurrency",
     "test_system_health_browser",
     "test_after_rebalance_browser",
@@ -121,10 +122,20 @@ BROWSER_FIRST_HALF = {
 }
 
 
+def _uses_a_module_fixture(item) -> bool:
+    """Whether the test uses a fixture built once per module (or class): a demo desk, a rendered page."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(d.scope in ("module", "class", "package") for chain in defs for d in chain)
+
+
 def pytest_collection_modifyitems(config, items):
     """Under xdist (-n 2 --dist loadgroup) keep each half of the browser tests on one worker (they share that
-    worker's Streamlit server and Chromium)."""
+    worker's Streamlit server and Chromium), and the tests of a module with a module-scoped fixture on one worker:
+    otherwise both workers build that fixture (a desk, a rendered page, two demo desks read through every page)."""
     for item in items:
         if item.get_closest_marker("browser") is not None:
             half = 1 if item.module.__name__.rsplit(".", 1)[-1] in BROWSER_FIRST_HALF else 2
             item.add_marker(pytest.mark.xdist_group(f"browser-{half}"))
+        elif item.get_closest_marker("xdist_group") is None and _uses_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
