@@ -122,20 +122,10 @@ BROWSER_FIRST_HALF = {
 }
 
 
-def _uses_a_module_fixture(item) -> bool:
-    """Whether the test uses a fixture built once per module (or class): a demo desk, a rendered page."""
-    info = getattr(item, "_fixtureinfo", None)
-    defs = info.name2fixturedefs.values() if info is not None else ()
-    return any(d.scope in ("module", "class", "package") for chain in defs for d in chain)
-
-
 def pytest_collection_modifyitems(config, items):
     """Under xdist (-n 2 --dist loadgroup) keep each half of the browser tests on one worker (they share that
-    worker's Streamlit server and Chromium), and the tests of a module with a module-scoped fixture on one worker:
-    otherwise both workers build that fixture (a desk, a rendered page, two demo desks read through every page)."""
+    worker's Streamlit server and Chromium)."""
     for item in items:
         if item.get_closest_marker("browser") is not None:
             half = 1 if item.module.__name__.rsplit(".", 1)[-1] in BROWSER_FIRST_HALF else 2
             item.add_marker(pytest.mark.xdist_group(f"browser-{half}"))
-        elif item.get_closest_marker("xdist_group") is None and _uses_a_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
