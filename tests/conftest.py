@@ -93,10 +93,9 @@ def app(desk_client, fresh_caches, monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
         for k, v in (query or {}).items():
             at.query_params[k] = v
-        at.run()
-        if page:
+        if page:  # as a direct link: the session's first run is the page (no Overview run before it)
             at.switch_page(page)
-            at.run()
+        at.run()
         return at
 
     return open_page
@@ -105,9 +104,10 @@ def app(desk_client, fresh_caches, monkeypatch):
 # The browser tests in two halves of about equal time (measured with --durations), one per xdist worker: each
 # worker starts its own Streamlit server and Chromium (session fixtures), and the two halves run side by side
 # instead of one worker carrying them all (the suite's long pole). The slowest two (ten sessions at once, the
-# live demo) are in different halves. A module not listed goes to the second half.
+# live demo) are in different halves. A module not listed goes to the second half: the shared page visits
+# (tests/browser/visits.py) of views, tables_fit and pages_in_browser are there, on one server.
 BROWSER_FIRST_HALF = {
-    "test_views_browser",
+    "test_tabs_browser",
     "test_concurrency",
     "test_system_health_browser",
     "test_after_rebalance_browser",

@@ -51,12 +51,9 @@ def _page(page: str, query: dict[str, str]):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     for k, v in query.items():
         at.query_params[k] = v
-    at.run()
-    if page != "pages/overview.py":
+    if page != "pages/overview.py":  # a direct link: the session's first run is the page
         at.switch_page(page)
-        for k, v in query.items():
-            at.query_params[k] = v
-        at.run()
+    at.run()
     if at.exception:
         raise RuntimeError(f"{page}: {[e.value for e in at.exception]}")
     return at

@@ -39,18 +39,23 @@ def _env(**extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def readings(tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("numbers")
-    procs = {}
-    for name, end in MOMENTS.items():
-        desk = root / f"{name}.chdb"
-        subprocess.run(
-            [sys.executable, "-m", "cli", "demo", "--path", str(desk), "--end", end, "--days", PAST_BUILD_DAYS]
-            + ["--coins", COINS],
+    builds = {  # the two desks are built side by side (each in its own process)
+        name: subprocess.Popen(
+            [sys.executable, "-m", "cli", "demo", "--path", str(root / f"{name}.chdb"), "--end", end]
+            + ["--days", PAST_BUILD_DAYS, "--coins", COINS],
             cwd=ROOT,
-            check=True,
-            capture_output=True,
-            timeout=180,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env=_env(),
         )
+        for name, end in MOMENTS.items()
+    }
+    procs = {}
+    for name, build in builds.items():
+        _, err = build.communicate(timeout=180)
+        assert build.returncode == 0, err[-3000:]
+        desk = root / f"{name}.chdb"
         env = _env(CLICKHOUSE_URL=f"chdb://{desk}", DESK_ALERT_STATE=str(root / name / "alerts.sqlite"))
         out = root / f"{name}.json"
         procs[name] = (

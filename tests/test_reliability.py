@@ -78,19 +78,16 @@ def run_page(desk_client, fresh_caches, monkeypatch):
             else:
                 monkeypatch.setenv(k, v)
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-        for k, v in (query or {}).items():
+        for k, v in (query or {}).items():  # as a direct link to the page carries them
             at.query_params[k] = v
-        t0 = time.perf_counter()
-        at.run()  # app.py first: it owns the navigation and the sidebar
         if page != "pages/overview.py":
+            # a direct link: the session's first run is the page, through app.py (navigation and sidebar);
             # a new DeskClient and no cached results: the page meets the fault afresh, without back-off
             st.cache_resource.clear()
             st.cache_data.clear()
             at.switch_page(page)
-            for k, v in (query or {}).items():  # as a direct link to the page would carry them
-                at.query_params[k] = v
-            t0 = time.perf_counter()
-            at.run()
+        t0 = time.perf_counter()
+        at.run()
         return at, time.perf_counter() - t0
 
     return run

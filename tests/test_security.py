@@ -79,12 +79,11 @@ def open_page(desk_client, fresh_caches, monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         for k, v in (secrets or {}).items():
             at.secrets[k] = v
-        at.run()
-        if page != "pages/overview.py":
+        if page != "pages/overview.py":  # a direct link: the session's first run is the page
             st.cache_resource.clear()
             st.cache_data.clear()
             at.switch_page(page)
-            at.run()
+        at.run()
         return at
 
     return run

@@ -164,6 +164,28 @@ def server(browser_db, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def page_visit(server, browser):
+    """`page_visit(view)` -> what the one visit of `view` on the shared server showed (tests/browser/visits.py):
+    the modules that ask about the same page share its load instead of loading it once each."""
+    from tests.browser import visits
+
+    seen: dict[str, dict | Exception] = {}
+
+    def visit(view: str) -> dict:
+        if view not in seen:
+            try:
+                seen[view] = visits.capture(browser, server.url, view)
+            except Exception as err:  # every test that asks about this view fails with it, not only the first
+                seen[view] = err
+        got = seen[view]
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+    return visit
+
+
+@pytest.fixture(scope="session")
 def browser(chromium):
     from playwright.sync_api import sync_playwright
 

@@ -10,20 +10,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("path,title", list(PAGES.items()))
-def test_page_renders_without_exception(server, browser, path, title):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    try:
-        page.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
-        wait_for_run(page)
-        assert page.locator("h1").first.inner_text().strip().startswith(title)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        body = page.locator('[data-testid="stMain"]').inner_text()
-        assert "Traceback" not in body
-        assert "Data as of" in body
-        assert page.get_by_text("Page not found").count() == 0
-        screenshot(page, f"page-{path or 'overview'}")
-    finally:
-        page.close()
+def test_page_renders_without_exception(page_visit, path, title):
+    seen = page_visit(path)  # at 1440 px; the screenshot is artifacts/screenshots/page-<page>.png
+    assert seen["h1"].startswith(title)
+    assert seen["exceptions"] == 0
+    assert "Traceback" not in seen["main"]
+    assert "Data as of" in seen["main"]
+    assert seen["not_found"] == 0
 
 
 @pytest.fixture(scope="module")

@@ -127,26 +127,18 @@ def test_foreign_finds_another_host():
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_no_table_scrolls_sideways_at_1280_and_no_request_leaves_the_machine(server, browser, view):
+def test_no_table_scrolls_sideways_at_1280_and_no_request_leaves_the_machine(server, page_visit, view):
     own = urlsplit(server.url).netloc
-    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    try:
-        page.goto(f"{server.url}/{view}", wait_until="domcontentloaded")
-        wait_for_run(page)
-        found = grids(page)
-        name = (view or "overview").replace("?", "_").replace("&", "_").replace("=", "-")
-        screenshot(page, f"tables-fit-{name}-{WIDTH}")  # artifacts/screenshots/, to look at
-        assert found, f"no table on /{view}"
-        assert overflowing(found) == [], report(overflowing(found))
-        # the requests: the favicon and the late fonts have been asked for by now (the grids waited)
-        assert any(urlsplit(u).netloc == own for u in requested)  # the recorder works
-        favicon = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
-        assert favicon and all(urlsplit(h).scheme in LOCAL_SCHEMES or urlsplit(h).netloc == own for h in favicon)
-        assert foreign(requested, own) == []
-    finally:
-        page.close()
+    seen = page_visit(view)  # measured fresh at 1280 px; artifacts/screenshots/tables-fit-<view>-1280.png
+    found = seen["grids"]
+    assert found, f"no table on /{view}"
+    assert overflowing(found) == [], report(overflowing(found))
+    # the requests: the favicon and the late fonts have been asked for by now (the grids waited)
+    requested = seen["requested"]
+    assert any(urlsplit(u).netloc == own for u in requested)  # the recorder works
+    favicon = seen["favicon"]
+    assert favicon and all(urlsplit(h).scheme in LOCAL_SCHEMES or urlsplit(h).netloc == own for h in favicon)
+    assert foreign(requested, own) == []
 
 
 NARROW = 800

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PAGES, screenshot, wait_for_run
+from tests.browser.conftest import PAGES, wait_for_run
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1600, 1280, 800)
@@ -70,21 +70,12 @@ def _save(path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("path", list(PAGES))
-def test_every_page_is_readable_at_every_width(server, browser, path):
-    name = path or "overview"
-    page = browser.new_page(viewport={"width": WIDTHS[0], "height": 1000})
-    try:
-        page.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
-        wait_for_run(page)
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 1000})
-            problems = _settled_problems(page)
-            assert problems == CLEAN, (name, width, problems)
-            if width in SHOT_WIDTHS:
-                _save(screenshot(page, f"views_{name}_{width}"), f"views_{name}_{width}")
-        assert page.locator('[data-testid="stException"]').count() == 0
-    finally:
-        page.close()
+def test_every_page_is_readable_at_every_width(page_visit, path):
+    """Resized through WIDTHS after its first paint (tests/browser/visits.py); screenshots at SHOT_WIDTHS."""
+    seen = page_visit(path)
+    for width in WIDTHS:
+        assert seen["problems"][width] == CLEAN, (path or "overview", width, seen["problems"][width])
+    assert seen["exceptions_after_resizing"] == 0
 
 
 def _fresh(browser, url: str):

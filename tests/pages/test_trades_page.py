@@ -38,8 +38,7 @@ def open_page(desk_client):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for k, v in (query or {}).items():
             at.query_params[k] = v
-        at.run()
-        at.switch_page(PAGE)
+        at.switch_page(PAGE)  # a direct link: the session's first run is the page
         at.run()
         return at
 
