@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -64,12 +64,26 @@ def window_label(window: str, equity_start_ts: Any = None) -> str:
 
 
 HEADLINE_LABELS = {"today": "today (UTC day)", "7d": "last 7 × 24 h", "30d": "last 30 × 24 h"}
+HEADLINE_DAYS = {"7d": 7, "30d": 30}
+# the start mark is the last snapshot at or before the window's start: one later than this after it means the
+# history begins inside the window (the window is shorter than its name says)
+LATE_START_TOLERANCE = timedelta(hours=1)
+
+
+def data_from(window: str, equity_start_ts: Any, equity_end_ts: Any) -> Any:
+    """The start mark when a 7 or 30 × 24 h window starts late because the history begins inside it, else None:
+    on a 26-day desk "last 30 × 24 h" is the PnL since the first snapshot, and the tile must say so."""
+    days = HEADLINE_DAYS.get(window)
+    if days is None or equity_start_ts is None or equity_end_ts is None:
+        return None
+    late = equity_start_ts > equity_end_ts - timedelta(days=days) + LATE_START_TOLERANCE
+    return equity_start_ts if late else None
 
 
 def headline(frame: pl.DataFrame) -> dict[str, dict]:
     """Per headline window (`queries.book.overview.headline_pnl` rows): PnL, time-weighted return, label.
 
-    Returns {window: {"pnl", "ret", "flows", "label", "equity_start", "equity_end", "equity_start_ts",
+    Returns {window: {"pnl", "ret", "flows", "label", "data_from", "equity_start", "equity_end", "equity_start_ts",
     "equity_end_ts"}}; pnl is None when a mark is unknown. `ret` is SQL's chained sub-period
     return (the equity index's), not recomputed here.
     """
@@ -80,6 +94,7 @@ def headline(frame: pl.DataFrame) -> dict[str, dict]:
             "ret": _num(r["ret"]),
             "flows": _num(r["flows"]) or 0.0,
             "label": window_label(r["window"], r["equity_start_ts"]),
+            "data_from": data_from(r["window"], r["equity_start_ts"], r["equity_end_ts"]),
             "equity_start": _num(r["equity_start"]),
             "equity_end": _num(r["equity_end"]),
             "equity_start_ts": r["equity_start_ts"],

@@ -57,7 +57,9 @@ def pnl_metrics(windows: dict[str, dict], now: pnl.EquityNow | None = None, warn
             f"PnL {label}",
             fmt.usd(w.get("pnl"), signed=True),
             delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)),
-            delta_description="time-weighted",
+            delta_description=f"time-weighted, data from {w['data_from']:%b %d}"
+            if w.get("data_from")
+            else "time-weighted",
             help=f"Equity change minus net deposits/withdrawals ({fmt.usd(w.get('flows'), signed=True)}) "
             f"from {fmt.utc(w.get('equity_start_ts'), seconds=True)} to "
             f"{fmt.utc(w.get('equity_end_ts'), seconds=True)}. {MARK_RULE} {RETURN_HELP}",

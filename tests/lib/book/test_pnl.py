@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -240,3 +240,15 @@ def test_headline_windows():
     assert h["today"]["pnl"] == pytest.approx(1.0) and h["today"]["ret"] == pytest.approx(0.0099)  # SQL's
     assert h["today"]["label"] == "today (UTC day)" and h["all"]["label"] == "since start"
     assert h["all"]["pnl"] is None and h["all"]["ret"] is None
+
+
+def test_a_window_longer_than_the_history_says_where_its_data_starts():
+    """On a 26-day desk the 30 × 24 h window's start mark is the first snapshot: the tile names that day."""
+    end = datetime(2025, 12, 15, 11, 45, tzinfo=UTC)
+    first = datetime(2025, 11, 20, 0, 0, tzinfo=UTC)
+    assert pnl.data_from("30d", first, end) == first  # 25.5 days of data in a 30-day window
+    assert pnl.data_from("7d", end - timedelta(days=7, minutes=5), end) is None  # a full week: the mark before
+    assert pnl.data_from("7d", end - timedelta(days=7) + timedelta(minutes=30), end) is None  # snapshot jitter
+    assert pnl.data_from("7d", end - timedelta(days=6), end) == end - timedelta(days=6)
+    assert pnl.data_from("all", first, end) is None and pnl.data_from("today", first, end) is None
+    assert pnl.data_from("30d", None, end) is None
