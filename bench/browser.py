@@ -113,18 +113,9 @@ document.addEventListener('click', () => {
   window.__lastChange = window.__clickAt;
 }, true);
 """
-_SETTLED = """(quietMs) => {
-    if (!document.querySelector('h1')) return false;
-    const s = document.querySelector('[data-testid="stStatusWidget"]');
-    if (s && /running|stop/i.test(s.innerText || '')) return false;
-    if (document.querySelector('[data-stale="true"], [data-testid="stSpinner"], [data-testid="stSkeleton"]'))
-        return false;
-    return performance.now() - window.__lastChange > quietMs;
-}"""
-
-
-# After a click in the sidebar: that page's title is up and the DOM has been quiet since.
-_SWITCHED = """([title, quietMs]) => {
+# Settled: the page's title is up (one starting with `title`, after a click in the sidebar; any, when it is ''),
+# Streamlit shows no running status, no stale element, spinner or skeleton, and the DOM has been quiet since.
+_SETTLED = """([title, quietMs]) => {
     const h = document.querySelector('h1');
     if (!h || !(h.innerText || '').trim().startsWith(title)) return false;
     const s = document.querySelector('[data-testid="stStatusWidget"]');
@@ -218,7 +209,7 @@ def load(browser: Any, url: str, keep_frames: bool = False) -> dict:
     page.on("websocket", on_socket)
     try:
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-        page.wait_for_function(_SETTLED, arg=QUIET_MS, polling=100, timeout=TIMEOUT_MS)
+        page.wait_for_function(_SETTLED, arg=["", QUIET_MS], polling=100, timeout=TIMEOUT_MS)
         settled_s = page.evaluate("window.__lastChange") / 1000.0
         last_what = page.evaluate("window.__lastWhat")
         errors = page.locator('[data-testid="stException"]').count()
@@ -302,12 +293,12 @@ def switch(browser: Any, server: Server, names: list[str], rounds: int) -> dict[
     errors = 0
     try:
         page.goto(f"{server.url}/{PAGES[cycle[-1]]}", wait_until="commit", timeout=TIMEOUT_MS)
-        page.wait_for_function(_SETTLED, arg=QUIET_MS, polling=100, timeout=TIMEOUT_MS)
+        page.wait_for_function(_SETTLED, arg=["", QUIET_MS], polling=100, timeout=TIMEOUT_MS)
         for round_ in range(rounds + 1):
             for name in cycle:
                 link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=TITLES[name]).first
                 link.click(timeout=TIMEOUT_MS)
-                page.wait_for_function(_SWITCHED, arg=[TITLES[name], QUIET_MS], polling=100, timeout=TIMEOUT_MS)
+                page.wait_for_function(_SETTLED, arg=[TITLES[name], QUIET_MS], polling=100, timeout=TIMEOUT_MS)
                 took = page.evaluate("window.__lastChange - window.__clickAt") / 1000.0
                 errors += page.locator('[data-testid="stException"]').count()
                 if round_ and name in times:  # round 0 warms
@@ -362,7 +353,7 @@ def concurrency(browser: Any, server: Server, names: list[str], sessions: int, p
         page.goto(f"{server.url}/{paths[name]}", wait_until="commit", timeout=TIMEOUT_MS)
     times, errors = [], 0
     for _name, page in pages:
-        page.wait_for_function(_SETTLED, arg=QUIET_MS, polling=200, timeout=TIMEOUT_MS)
+        page.wait_for_function(_SETTLED, arg=["", QUIET_MS], polling=200, timeout=TIMEOUT_MS)
         times.append(page.evaluate("window.__lastChange") / 1000.0)
         errors += page.locator('[data-testid="stException"]').count()
     for context in contexts:
