@@ -308,7 +308,6 @@ KNOWN_SAFE: dict[tuple[str, str], str] = {
     ("ui/trades/orders.py", "start"): "a date of the sidebar range",
     ("ui/trades/orders.py", "end"): "a date of the sidebar range",
     ("ui/state.py", "why"): "url_replaced's callers pass a sentence of the code",
-    ("ui/odd_rows.py", "'; '.join(parts)"): "lib.health.odd_rows.null_key_parts: counts and contract key column names",
     (
         "ui/system_health/data_quality.py",
         "'; '.join(odd_rows.null_key_parts(counts))",

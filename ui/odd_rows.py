@@ -15,10 +15,6 @@ def null_key_note(tables: tuple[str, ...]) -> None:
     frame = load_optional(odd_data.null_key_rows, what="Rows with an empty key")
     if frame is None or frame.height == 0:
         return
-    parts = odd_rows.null_key_parts(odd_rows.null_key_counts(frame.iter_rows(named=True)), tables)
-    if parts:
-        st.caption(
-            ":material/filter_alt_off: Left out of these numbers for an empty (NULL) key: "
-            + "; ".join(parts)
-            + ". See System Health, data quality."
-        )
+    sentence = odd_rows.null_key_sentence(frame.iter_rows(named=True), tables)
+    if sentence:
+        st.caption(":material/filter_alt_off: " + sentence)

@@ -50,9 +50,12 @@ def null_key_total(counts: Mapping[str, tuple[int, dict[str, int]]], tables: Ite
     return sum(total for table, (total, _) in counts.items() if table in wanted)
 
 
-def null_key_sentence(rows: Iterable[Mapping[str, Any]]) -> str | None:
-    """The one line a report prints when rows were left out for an empty (NULL) key (System Health's count), or None."""
-    parts = null_key_parts(null_key_counts(rows))
+def null_key_sentence(rows: Iterable[Mapping[str, Any]], tables: Iterable[str] | None = None) -> str | None:
+    """The one line a page or a report shows when rows of `tables` (every table when None) were left out for an
+    empty (NULL) key (System Health's count), or None when there are none."""
+    parts = null_key_parts(null_key_counts(rows), tables)
     if not parts:
         return None
-    return "left out of these numbers for an empty (NULL) key: " + "; ".join(parts) + " (System Health, data quality)"
+    return (
+        "Left out of these numbers for an empty (NULL) key: " + "; ".join(parts) + ". See System Health, data quality."
+    )
