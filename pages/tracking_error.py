@@ -15,7 +15,7 @@ from ui import layout, links, mandate, odd_rows, plot
 from ui.data import load
 from ui.shell import router
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import set_url, url_replaced, url_value
+from ui.state import lazy_tabs, set_url, url_replaced, url_value
 from ui.thresholds import threshold_inputs
 from ui.tracking_error import orders as missing_panel
 from ui.tracking_error import sections, views
@@ -102,24 +102,15 @@ lags = views.lag_view(sweep, start, end, last_complete) if sweep is not None els
 if lags is not None:
     sections.lag_strip(lags)
 
-# --- trend and its drivers --------------------------------------------------------------------
+# --- the trend; below it, the rest on demand: only the open tab's queries and charts run -----------
 sections.trend(page.trend, window)
-# the heatmap is clickable: a cell opens that day's story below (a widget, so drawn here, not in a section)
-heatmap = plot.show(page.heatmap, key="te_heatmap", clickable=True)
-st.caption(views.HEATMAP_CLICK_WEEKLY if page.weekly else views.HEATMAP_CLICK_DAILY)
-cell = plot.clicked_point(heatmap)
-if cell is not None and cell != st.session_state.get("te_heatmap_seen"):
-    st.session_state["te_heatmap_seen"] = cell  # a new click, not the same selection on a later rerun
-    clicked = views.clicked_day(page, cell)  # a weekly cell opens its worst day, the one it shows
-    if clicked is not None:
-        st.session_state["te_day"] = clicked
 symbol_link = links.trades_drilldown_prefix(sidebar)
-
-# --- which names and buckets carry the range's TE ----------------------------------------------
-sections.attribution(page.attribution, start, end)
-
-# --- live against the model book: curves, band, waterfall, symbols (ui/tracking_error/shortfall.py) ----
-model_book = model_book_section.show(sidebar, symbol_link)
+TABS = {
+    "day": "Day story",
+    "drivers": "What drives the TE",
+    "model_book": "Live against the model book",
+}
+tabs = lazy_tabs("section", TABS, key="te_tab")
 
 
 # --- one day's story (URL: day); only this part redraws when the day changes -------------------
@@ -150,7 +141,7 @@ def day_story() -> None:
     set_url(day=day)
     if lags is not None:
         sections.day_verdict(views.day_verdict(view.day(day), lags.days, view.daily, day))
-    model_book_section.day_line(model_book_section.day_sentence(model_book, day))
+    model_book_section.day_line(model_book_section.day_sentence(sidebar, day))
     story = views.day_story(view, day)
     sections.day_story(story, day, hour, symbol_link)
     day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -159,4 +150,26 @@ def day_story() -> None:
         missing_panel.missing_orders(story.table, behind, links.orders_prefix(sidebar, day))
 
 
-day_story()
+with tabs[0]:
+    if tabs[0].open:
+        # the heatmap is clickable: a cell opens that day's story below (a widget, so drawn here, not in a section)
+        heatmap = plot.show(page.heatmap, key="te_heatmap", clickable=True)
+        st.caption(views.HEATMAP_CLICK_WEEKLY if page.weekly else views.HEATMAP_CLICK_DAILY)
+        cell = plot.clicked_point(heatmap)
+        if cell is not None and cell != st.session_state.get("te_heatmap_seen"):
+            st.session_state["te_heatmap_seen"] = cell  # a new click, not the same selection on a later rerun
+            clicked = views.clicked_day(page, cell)  # a weekly cell opens its worst day, the one it shows
+            if clicked is not None:
+                st.session_state["te_day"] = clicked
+        day_story()
+
+# --- what the TE is made of, day by day, and which names and buckets carry the range's TE ----------
+with tabs[1]:
+    if tabs[1].open:
+        sections.drivers(page.trend)
+        sections.attribution(page.attribution, start, end)
+
+# --- live against the model book: curves, band, waterfall, symbols (ui/tracking_error/shortfall.py) ----
+with tabs[2]:
+    if tabs[2].open:
+        model_book_section.show(sidebar, symbol_link)

@@ -143,6 +143,9 @@ def read() -> dict[str, Any]:
     te_from = today - timedelta(days=13)
     tep = _page("pages/tracking_error.py", {"from": _iso(te_from), "to": _iso(today)})
     charts = _charts(tep)
+    drivers_charts = _charts(
+        _page("pages/tracking_error.py", {"from": _iso(te_from), "to": _iso(today), "section": "drivers"})
+    )
     out["tracking_error"] = {
         "metrics": _metrics(tep),
         "infos": _texts(tep, "info"),
@@ -150,7 +153,9 @@ def read() -> dict[str, Any]:
         "summary": _frame(tep, "category"),
         "story_day": str(tep.selectbox(key="te_day").value),
         "lag_strip": next((c for c in charts if "Effective execution lag" in json.dumps(c["layout"])), None),
-        "category_counts": next((c for c in charts if "Symbols per problem category" in json.dumps(c["layout"])), None),
+        "category_counts": next(  # drawn in the "What drives the TE" tab (URL section=drivers)
+            (c for c in drivers_charts if "Symbols per problem category" in json.dumps(c["layout"])), None
+        ),
         "te_lines": next((c for c in charts if "ex_post" in json.dumps(c) or "Ex-post" in json.dumps(c)), None),
     }
     verdicts = {}

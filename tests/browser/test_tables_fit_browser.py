@@ -37,6 +37,8 @@ VIEWS = [
     "trades?tab=orders&orders_coin=BTC",
     "trades?tab=rebalance&rebalance_day=2025-12-07",
     "tracking_error",
+    "tracking_error?section=drivers",
+    "tracking_error?section=model_book",
     "system_health",
 ]
 

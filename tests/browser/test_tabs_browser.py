@@ -1,6 +1,6 @@
 """Every tab click opens its tab, in Chromium with real mouse clicks.
 
-The lazy tabs (Overview's lower tabs, every Trades tab) once lost every second click: the open tab went to
+The lazy tabs (Overview's and Tracking Error's lower tabs, every Trades tab) once lost every second click: the open tab went to
 the URL, the URL became the tabs' `default`, and `default` is part of a keyed st.tabs widget's identity, so
 the widget was re-created with the old tab selected and the click that had just switched it was dropped.
 These tests click several tabs in a row, with pauses like a reader's, and check each one opened.
@@ -61,8 +61,12 @@ def _click_through(page, labels: list[str], pause_ms: int) -> list[str]:
             "/",
             ["Margin and leverage", "Deposits and withdrawals", "PnL windows and market regimes", "Exposure"],
         ),
+        (
+            "/tracking_error",
+            ["What drives the TE", "Live against the model book", "Day story", "What drives the TE"],
+        ),
     ],
-    ids=["trades", "overview"],
+    ids=["trades", "overview", "tracking_error"],
 )
 def test_every_tab_click_opens_its_tab(server, browser, path, labels):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})

@@ -38,7 +38,7 @@ def no_exception(at) -> None:
 
 
 def test_the_section_shows_the_curves_the_band_the_waterfall_and_the_symbols(app, desk_url):
-    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "day": "2025-12-13"})
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "section": "model_book"})
     no_exception(at)
     assert "Live against the model book" in [h.value for h in at.subheader]
     expected = answer(desk_url, date(2025, 12, 1), date(2025, 12, 14))
@@ -50,9 +50,6 @@ def test_the_section_shows_the_curves_the_band_the_waterfall_and_the_symbols(app
     assert "behind the model book" in text or "ahead of the model book" in text
     assert "Model costs: **none**" in text
     assert "Timing slips from the lag sweep" in text and "2025-12-13 (D−3), 2025-12-14 (D−1)" in text
-    # the day story says the day's split in one sentence
-    assert "**Against the model book:** The day: live" in text
-    assert "timing carries a skipped rebalance" in text
     # the per-symbol split: every symbol links to its Trades drill-down over the same range
     table = next(df.value for df in at.dataframe if "total" in df.value.columns and "sizing" in df.value.columns)
     links = [s for s in table["sym"] if s != "(not by symbol)"]
@@ -61,8 +58,29 @@ def test_the_section_shows_the_curves_the_band_the_waterfall_and_the_symbols(app
     assert table["total"].sum() == pytest.approx(round(expected.waterfall.gap_usd), abs=len(table))
 
 
+def test_the_day_story_says_the_days_split_with_the_section_closed(app):
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "day": "2025-12-13"})
+    no_exception(at)
+    assert "Live against the model book" not in [h.value for h in at.subheader]  # its tab is closed
+    text = markdown(at)
+    assert "**Against the model book:** The day: live" in text
+    assert "timing carries a skipped rebalance" in text
+
+
+def test_the_day_story_follows_the_fee_switch_while_the_section_is_closed(app, desk_url):
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "day": "2025-12-13", "section": "model_book"})
+    at.toggle(key="te_model_fees").set_value(True).run()
+    at.session_state["te_tab"] = "Day story"  # what a click on the tab writes
+    at.run()
+    no_exception(at)
+    assert at.query_params["model_fees"] in ("1", ["1"])  # kept while the switch is not drawn
+    paid = answer(desk_url, date(2025, 12, 1), date(2025, 12, 14), fees=True)
+    line = next(shown(str(m.value)) for m in at.markdown if "**Against the model book:**" in str(m.value))
+    assert line == f"**Against the model book:** {shown(fmt.md_text(paid.day_sentence(date(2025, 12, 13))))}"
+
+
 def test_the_fee_switch_charges_the_model_and_goes_in_the_url(app, desk_url):
-    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14"})
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "section": "model_book"})
     no_exception(at)
     free = metrics(at)["Model book PnL"]
     toggle = at.toggle(key="te_model_fees")
@@ -78,7 +96,7 @@ def test_the_fee_switch_charges_the_model_and_goes_in_the_url(app, desk_url):
 
 
 def test_the_sidebar_range_drives_the_section(app, desk_url):
-    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14"})
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "section": "model_book"})
     at.sidebar.date_input(key="global_range").set_value((date(2025, 12, 5), date(2025, 12, 9))).run()
     no_exception(at)
     expected = answer(desk_url, date(2025, 12, 5), date(2025, 12, 9))
@@ -90,7 +108,7 @@ def test_the_sidebar_range_drives_the_section(app, desk_url):
 
 
 def test_a_url_fee_switch_that_is_not_a_flag_is_refused(app):
-    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "model_fees": "maybe"})
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "model_fees": "maybe", "section": "model_book"})
     no_exception(at)
     assert any("model_fees must be 1 or 0" in shown(w.value) for w in at.warning)
     assert at.toggle(key="te_model_fees").value is False
@@ -105,3 +123,4 @@ def test_overview_line_and_link(app, desk_url):
     assert "±2σ band" in line
     links = [p for p in at.get("page_link") if "Tracking Error" in p.proto.label]
     assert links and "tracking_error" in links[0].proto.page
+    assert "section=model_book" in links[0].proto.query_string  # it opens the section's tab

@@ -103,10 +103,45 @@ def test_range_trend_and_day_story(app, desk_url):
     assert f"explain {mine['flip_share'] * 100:.1f}% of Σerr²" in plain
     assert mine["counts"]["MISSING_POSITION"] == 3 and "Missing positions (3): ARB" in plain
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
-    # charts: lag strip, share of days per lag, TE lines, Σerr² stack, counts stack, flip share, heatmap, and the
-    # model book's equity curves, cumulative active return and waterfall
-    assert len(at.get("plotly_chart")) == 10
-    assert dict(at.query_params)["day"] == "2025-12-07"
+    # charts: lag strip, share of days per lag, TE lines, and the day story tab's heatmap; the other tabs' charts
+    # are drawn only when their tab is open (test_each_tab_draws_its_own_charts_only_when_open)
+    assert chart_keys(at) == TOP_CHARTS | SECTION_CHARTS["day"]
+    assert dict(at.query_params)["day"] == "2025-12-07" and "section" not in at.query_params
+
+
+TOP_CHARTS = {"te_lag_strip", "te_lag_share", "te_lines"}
+SECTION_CHARTS = {  # the tabs below the trend (URL ?section=, the first tab's left out)
+    "day": {"te_heatmap"},
+    "drivers": {"te_sq_err", "te_counts", "te_flip"},
+    "model_book": {"te_model_equity", "te_model_active", "te_model_waterfall"},
+}
+
+
+def chart_keys(at) -> set[str]:
+    return {c.key for c in at.get("plotly_chart")}
+
+
+@pytest.mark.parametrize("section", list(SECTION_CHARTS))
+def test_each_tab_draws_its_own_charts_only_when_open(app, section):
+    at = app(PAGE, query={**RANGE, "section": section, "day": "2025-12-07"})
+    no_exception(at)
+    assert chart_keys(at) == TOP_CHARTS | SECTION_CHARTS[section]
+    headers = [h.value for h in at.subheader]
+    assert ("TE attribution over the range" in headers) == (section == "drivers")
+    assert ("Live against the model book" in headers) == (section == "model_book")
+    assert ("Day story" in headers) == (section == "day")
+
+
+def test_a_tab_click_opens_its_tab_and_the_url_says_which(app):
+    at = app(PAGE, query={**RANGE, "day": "2025-12-07"})
+    tabs = at.tabs
+    assert [t.label for t in tabs][-3:] == ["Day story", "What drives the TE", "Live against the model book"]
+    at.session_state["te_tab"] = "What drives the TE"  # what a click writes (st.tabs on_change="rerun")
+    at.run()
+    no_exception(at)
+    assert chart_keys(at) == TOP_CHARTS | SECTION_CHARTS["drivers"]
+    assert dict(at.query_params)["section"] == "drivers"
+    assert dict(at.query_params)["day"] == "2025-12-07"  # the day the story showed stays for the way back
 
 
 def test_pick_another_day_window_and_hour(app):

@@ -53,5 +53,5 @@ def show(sidebar: Selection) -> None:
         "pages/tracking_error.py",
         label="Where the difference went: Tracking Error, live against the model book",
         icon=":material/arrow_forward:",
-        query_params=sidebar.link_params(),
+        query_params=sidebar.link_params(section="model_book"),
     )

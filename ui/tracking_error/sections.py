@@ -52,12 +52,17 @@ def headline(s: dict, window: int) -> None:
 
 @cache.section()
 def trend(view: Trend, window: int) -> None:
-    """TE lines, Σerr² and counts by category, flip share."""
+    """The TE lines: daily TE and the ex-post TE."""
     plot.show(charts.te_lines(view.daily, window), key="te_lines")
     st.caption(
         f"Ex-post TE: std of the last {window} known daily active returns (book − T+2 target, from each "
         "snapshot to the next day's) × √365. The latest day has no return yet."
     )
+
+
+@cache.section()
+def drivers(view: Trend) -> None:
+    """What the TE is made of, day by day: Σerr² and counts by category, flip share."""
     # one under the other: side by side, a laptop-width window squeezes their titles and day labels
     plot.show(
         charts.category_stack(

@@ -33,6 +33,14 @@ from ui.tracking_error import shortfall_charts as charts
 FEES_KEY = "te_model_fees"
 
 
+def fees_chosen() -> bool:
+    """The fee switch's value without drawing it: the day story reads it while the model book's tab is closed
+    (the switch's own state, else the URL, which keeps `model_fees` while the tab is closed)."""
+    if FEES_KEY in st.session_state:
+        return bool(st.session_state[FEES_KEY])
+    return url_value("model_fees", lambda raw: parse_flag(raw, "model_fees"), False)
+
+
 def fee_switch() -> bool:
     """The model's costs: none (default) or the desk's own fee rate on its turnover (URL `model_fees=1`)."""
     if FEES_KEY not in st.session_state:
@@ -190,28 +198,27 @@ def section(view: ShortfallView, symbol_link: str | None) -> None:
     st.dataframe(view.symbols, hide_index=True, height=380, placeholder=fmt.MISSING, column_config=config_columns)
 
 
-def show(sidebar: Selection, symbol_link: str | None) -> answers.Shortfall | None:
-    """The section: its fee switch, then everything else; returns the answer (the day story reads it)."""
+def show(sidebar: Selection, symbol_link: str | None) -> None:
+    """The section: its fee switch, then everything else."""
     st.subheader("Live against the model book")
     fees = fee_switch()
     start, end = sidebar.start, sidebar.end
     answer = load(answers.shortfall, start, end, fees=fees, as_of=sidebar.as_of, what="live against the model book")
     if answer is None:
-        return None
+        return
     if answer.window.end is None:
         st.info(
             f"No day of {start.isoformat()} – {end.isoformat()} has closed yet: "
             f"{fmt.md_text(answer.window.pending or '')}.",
             icon=":material/schedule:",
         )
-        return answer
+        return
     hourly = pnl.chart_bucket_seconds(start, answer.window.end) == 3600
     book = load(answers.model_book, start, end, fees=fees, hourly=hourly, as_of=sidebar.as_of, what="the model book")
     if book is None:
-        return answer
+        return
     live_hourly = load(overview.equity_series, start, answer.window.end, 3600, what="live equity") if hourly else None
     section(shortfall_view(answer, book, live_hourly, symbol_link), symbol_link)
-    return answer
 
 
 @cache.section()
@@ -221,5 +228,15 @@ def day_line(sentence: str | None) -> None:
         st.markdown(f"**Against the model book:** {fmt.md_text(sentence)}")
 
 
-def day_sentence(answer: answers.Shortfall | None, day: date) -> str | None:
+def day_sentence(sidebar: Selection, day: date) -> str | None:
+    """The day's split (live − model) in one sentence, from the same answer the section draws (cached: the
+    section's tab need not be open)."""
+    answer = load(
+        answers.shortfall,
+        sidebar.start,
+        sidebar.end,
+        fees=fees_chosen(),
+        as_of=sidebar.as_of,
+        what="live against the model book",
+    )
     return answer.day_sentence(day) if answer is not None else None
