@@ -49,7 +49,7 @@ oidc:
 	@bash scripts/ensure_oidc_provider.sh
 
 test: setup browser oidc
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 4 --dist loadgroup
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser"

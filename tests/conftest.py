@@ -101,31 +101,39 @@ def app(desk_client, fresh_caches, monkeypatch):
     return open_page
 
 
-# The browser tests in two halves of about equal time (measured with --durations), one per xdist worker: each
-# worker starts its own Streamlit server and Chromium (session fixtures), and the two halves run side by side
-# instead of one worker carrying them all (the suite's long pole). The slowest two (ten sessions at once, the
-# live demo) are in different halves. A module not listed goes to the second half: the shared page visits
-# (tests/browser/visits.py) of views, tables_fit and pages_in_browser are there, on one server.
-BROWSER_FIRST_HALF = {
-    "test_tabs_browser",
-    "test_concurrency",
-    "test_system_health_browser",
-    "test_after_rebalance_browser",
-    "test_model_book_browser",
-    "test_te_lag_browser",
-    "test_markup_browser",
-    "test_report_html_browser",
-    "test_sign_in",
-    "test_refresh_in_place_browser",
-    "test_screens_browser",
-    "test_odd_rows_browser",
+# The browser tests in four groups of about equal time (measured with --durations), one per xdist worker
+# (`make test` runs -n 4 on the 2-core machine: much of a browser test is waiting on its Streamlit server, Chromium
+# or a refresh timer, and four workers keep both cores busy meanwhile). Each group's worker starts its own Streamlit
+# server and Chromium (session fixtures). The shared page visits (tests/browser/visits.py) of views, tables_fit and
+# pages_in_browser are in one group, on one server. A module not listed goes to the last group.
+BROWSER_GROUPS = {
+    "test_tables_fit_browser": 1,
+    "test_pages_in_browser": 1,
+    "test_views_browser": 1,
+    "test_concurrency": 2,
+    "test_live_demo_browser": 2,
+    "test_sign_in": 2,
+    "test_markup_browser": 2,
+    "test_report_html_browser": 2,
+    "test_te_lag_browser": 2,
+    "test_model_book_browser": 2,
+    "test_system_health_browser": 3,
+    "test_refresh_in_place_browser": 3,
+    "test_outage_sidebar": 3,
+    "test_odd_rows_browser": 3,
+    "test_alert_delivery_browser": 3,
+    "test_after_rebalance_browser": 3,
+    "test_tabs_browser": 4,
+    "test_rebalance_browser": 4,
+    "test_screens_browser": 4,
+    "test_risk_regimes_orders_browser": 4,
 }
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under xdist (-n 2 --dist loadgroup) keep each half of the browser tests on one worker (they share that
+    """Under xdist (-n 4 --dist loadgroup) keep each group of browser tests on one worker (they share that
     worker's Streamlit server and Chromium)."""
     for item in items:
         if item.get_closest_marker("browser") is not None:
-            half = 1 if item.module.__name__.rsplit(".", 1)[-1] in BROWSER_FIRST_HALF else 2
-            item.add_marker(pytest.mark.xdist_group(f"browser-{half}"))
+            group = BROWSER_GROUPS.get(item.module.__name__.rsplit(".", 1)[-1], 4)
+            item.add_marker(pytest.mark.xdist_group(f"browser-{group}"))
