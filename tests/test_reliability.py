@@ -37,7 +37,10 @@ PAGES = {
     "pages/system_health.py": "System Health",
 }
 SECRET = "S3cr3t-Pa55word"
-LIMIT_S = 2  # DESK_QUERY_TIME_LIMIT_S for these tests
+LIMIT_S = 2  # DESK_QUERY_TIME_LIMIT_S against the fault servers: a hung query is given up on quickly
+# DESK_QUERY_TIME_LIMIT_S for the rest, whose queries go to a healthy desk: on a loaded 2-core machine a healthy
+# statement can take over 2 s, and that timeout would be a failure these tests do not ask about
+HEALTHY_LIMIT_S = 30
 TIMINGS: dict[str, float] = {}
 
 
@@ -68,7 +71,7 @@ def run_page(desk_client, fresh_caches, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     router.use_navigation()  # every run goes through app.py, as on a real server
-    monkeypatch.setenv("DESK_QUERY_TIME_LIMIT_S", str(LIMIT_S))
+    monkeypatch.setenv("DESK_QUERY_TIME_LIMIT_S", str(HEALTHY_LIMIT_S))
     monkeypatch.setenv("DESK_CONNECT_TIMEOUT_S", "2")
 
     def run(page: str, env: dict | None = None, query: dict | None = None, timeout: float = 90):
@@ -124,7 +127,7 @@ def fault(kind: str) -> Iterator[tuple[str, str]]:
 @pytest.mark.parametrize("page,title", list(PAGES.items()))
 def test_page_names_the_failure_within_the_time_limit(run_page, page, title, kind):
     with fault(kind) as (url, headline):
-        at, elapsed = run_page(page, {"CLICKHOUSE_URL": url})
+        at, elapsed = run_page(page, {"CLICKHOUSE_URL": url, "DESK_QUERY_TIME_LIMIT_S": str(LIMIT_S)})
     TIMINGS[f"{kind}:{page}"] = elapsed
     assert_clean(at, title)
     body = texts(at)
