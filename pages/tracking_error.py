@@ -110,6 +110,9 @@ TABS = {
     "drivers": "What drives the TE",
     "model_book": "Live against the model book",
 }
+OPEN_DAY_STORY = "te_open_day_story"  # a heatmap cell was clicked: its day's story opens
+if st.session_state.pop(OPEN_DAY_STORY, False):
+    st.session_state["te_tab"] = TABS["day"]
 tabs = lazy_tabs("section", TABS, key="te_tab")
 
 
@@ -152,21 +155,25 @@ def day_story() -> None:
 
 with tabs[0]:
     if tabs[0].open:
-        # the heatmap is clickable: a cell opens that day's story below (a widget, so drawn here, not in a section)
-        heatmap = plot.show(page.heatmap, key="te_heatmap", clickable=True)
-        st.caption(views.HEATMAP_CLICK_WEEKLY if page.weekly else views.HEATMAP_CLICK_DAILY)
-        cell = plot.clicked_point(heatmap)
-        if cell is not None and cell != st.session_state.get("te_heatmap_seen"):
-            st.session_state["te_heatmap_seen"] = cell  # a new click, not the same selection on a later rerun
-            clicked = views.clicked_day(page, cell)  # a weekly cell opens its worst day, the one it shows
-            if clicked is not None:
-                st.session_state["te_day"] = clicked
         day_story()
 
 # --- what the TE is made of, day by day, and which names and buckets carry the range's TE ----------
 with tabs[1]:
     if tabs[1].open:
         sections.drivers(page.trend)
+        # the heatmap is clickable: a cell opens that day's story (a widget, so drawn here, not in a section)
+        heatmap = plot.show(page.heatmap, key="te_heatmap", clickable=True)
+        st.caption(views.HEATMAP_CLICK_WEEKLY if page.weekly else views.HEATMAP_CLICK_DAILY)
+        cell = plot.clicked_point(heatmap)
+        if cell is None:
+            st.session_state.pop("te_heatmap_seen", None)  # the tab was closed: its selection is gone
+        elif cell != st.session_state.get("te_heatmap_seen"):
+            st.session_state["te_heatmap_seen"] = cell  # a new click, not the same selection on a later rerun
+            clicked = views.clicked_day(page, cell)  # a weekly cell opens its worst day, the one it shows
+            if clicked is not None:
+                st.session_state["te_day"] = clicked
+                st.session_state[OPEN_DAY_STORY] = True
+                st.rerun()  # the tabs are drawn above: the next run opens the Day story tab
         sections.attribution(page.attribution, start, end)
 
 # --- live against the model book: curves, band, waterfall, symbols (ui/tracking_error/shortfall.py) ----

@@ -159,7 +159,10 @@ def test_a_copied_link_reproduces_the_view(server, browser):
 def test_a_heatmap_cell_opens_that_day(server, browser):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:
-        page.goto(f"{server.url}/tracking_error?from=2025-12-01&to=2025-12-10", wait_until="domcontentloaded")
+        # the heatmap is in the "What drives the TE" tab; a click on a cell opens the Day story tab on its day
+        page.goto(
+            f"{server.url}/tracking_error?from=2025-12-01&to=2025-12-10&section=drivers", wait_until="domcontentloaded"
+        )
         wait_for_run(page)
         heatmap = page.locator(".js-plotly-plot").filter(has=page.locator(".hm")).first
         heatmap.scroll_into_view_if_needed()
@@ -173,7 +176,12 @@ def test_a_heatmap_cell_opens_that_day(server, browser):
         assert spot["day"] == "2025-12-03"
         page.mouse.click(spot["x"], spot["y"])
         _wait_url(page, "day=2025-12-03")
+        page.get_by_text("2025-12-03 02:00 hour", exact=False).first.wait_for(timeout=60_000)
+        wait_for_run(page)
         assert "2025-12-03 —" in _main(page) and "2025-12-03 02:00 hour" in _main(page)  # its story and table
+        assert "section=" not in page.url  # the Day story tab (the first) is open
+        selected = page.get_by_role("tab", name="Day story", exact=True).get_attribute("aria-selected")
+        assert selected == "true"
     finally:
         page.close()
 

@@ -60,7 +60,7 @@ def test_lag_strip_and_share_of_days(app, desk_url):
     at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-14", "day": "2025-12-13"})
     no_exception(at)
     charts = at.get("plotly_chart")
-    assert len(charts) == 4  # lag strip, its share of days, the TE lines, the day story's heatmap
+    assert len(charts) == 3  # lag strip, its share of days, the TE lines
     _, days = independent(desk_url, date(2025, 12, 1), date(2025, 12, 14))
     assert days["best_lag"].to_list() == [2] * 12 + [3, 1]
     assert days["effective_lag"].to_list() == [2] * 12 + [3, 1]
@@ -138,6 +138,6 @@ def test_lag_sweep_failure_leaves_the_rest_of_the_page(app, monkeypatch):
     no_exception(at)
     errors = "\n".join(shown(str(e.value)) for e in at.error)
     assert "execution-lag sweep" in errors
-    assert len(at.get("plotly_chart")) == 2  # the TE lines and the heatmap are still drawn
+    assert len(at.get("plotly_chart")) == 1  # the TE lines are still drawn
     assert all(not str(m.value).startswith("**Verdict:") for m in at.markdown)
     assert "symbols in snapshot" in markdown(at)  # the day story is still there

@@ -103,16 +103,16 @@ def test_range_trend_and_day_story(app, desk_url):
     assert f"explain {mine['flip_share'] * 100:.1f}% of Σerr²" in plain
     assert mine["counts"]["MISSING_POSITION"] == 3 and "Missing positions (3): ARB" in plain
     assert "[ARB](trades?from=2025-12-01&to=2025-12-10&tab=drilldown&coin=ARB)" in s
-    # charts: lag strip, share of days per lag, TE lines, and the day story tab's heatmap; the other tabs' charts
-    # are drawn only when their tab is open (test_each_tab_draws_its_own_charts_only_when_open)
+    # charts: lag strip, share of days per lag, TE lines; the other tabs' charts are drawn only when their tab is
+    # open (test_each_tab_draws_its_own_charts_only_when_open)
     assert chart_keys(at) == TOP_CHARTS | SECTION_CHARTS["day"]
     assert dict(at.query_params)["day"] == "2025-12-07" and "section" not in at.query_params
 
 
 TOP_CHARTS = {"te_lag_strip", "te_lag_share", "te_lines"}
 SECTION_CHARTS = {  # the tabs below the trend (URL ?section=, the first tab's left out)
-    "day": {"te_heatmap"},
-    "drivers": {"te_sq_err", "te_counts", "te_flip"},
+    "day": set(),
+    "drivers": {"te_sq_err", "te_counts", "te_flip", "te_heatmap"},
     "model_book": {"te_model_equity", "te_model_active", "te_model_waterfall"},
 }
 

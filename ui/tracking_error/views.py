@@ -105,9 +105,10 @@ def range_page(
     )
 
 
-HEATMAP_CLICK_DAILY = "Click a cell to open that day's story below."
+HEATMAP_CLICK_DAILY = "Click a cell to open that day's story (the Day story tab)."
 HEATMAP_CLICK_WEEKLY = (
-    "A cell is a week: click it to open the story of the symbol's worst day that week (the day the cell shows) below."
+    "A cell is a week: click it to open the story of the symbol's worst day that week (the day the cell shows) in "
+    "the Day story tab."
 )
 
 
