@@ -12,8 +12,9 @@
 -- (its first snapshot is at or before the round) is in it with a finite equity; otherwise
 -- its account_value is NULL, so it is skipped and counted as a bad snapshot, never read as
 -- a fall in equity. Each other sum is NULL when any account's value of it is NULL.
--- Only the snapshots of [desk_rounds_from, desk_rounds_to) are combined: the statement's own days
--- with a margin (queries/engine/scope.py), so a page does not sum the whole history to read a month.
+-- Only the snapshots of [__ROUNDS_FROM__, desk_rounds_to) are combined: the statement's own days
+-- with a margin (queries/engine/scope.py), so a page does not sum the whole history to read a month;
+-- for a statement of the newest hours, from the start of a round (account_rounds_start.sql).
 -- Deposits and withdrawals stay in the ledger per account: an internal transfer is -x in one
 -- account and +x in the other and nets to zero in "all"; it is never PnL.
 (
@@ -66,7 +67,7 @@
                                max(ingested_at) AS ingested,
                                max(synced_at) AS synced
                         FROM __ACCOUNT_TABLE__
-                        WHERE ts >= {desk_rounds_from:DateTime64(3, 'UTC')} AND ts < {desk_rounds_to:DateTime64(3, 'UTC')}
+                        WHERE ts >= __ROUNDS_FROM__ AND ts < {desk_rounds_to:DateTime64(3, 'UTC')}
                         GROUP BY account, ts
                     )
                 )

@@ -338,16 +338,26 @@ def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks
 # --- the rounds computed once per statement (issue 24 §2.3) ---------------------------------
 
 
-def _inlined(sql: str, subquery: str, _columns) -> str:
+def _inlined(sql: str, subquery: str, _columns, prelude=None) -> str:
     """The definition before: the rounds subquery pasted in place of the account table at every reference."""
+    assert not prelude
     return sql.replace(scope.ROUNDS_PLACEHOLDER, subquery)
+
+
+def _every_round(patched) -> None:
+    """The definition before: every round of the statement's days summed (no Recent, no times-only fragment),
+    pasted at every reference."""
+    apply = scope.apply
+    patched.setattr(scope, "with_rounds", _inlined)
+    patched.setattr(scope, "ROUND_ENDS_COLUMNS", frozenset())
+    patched.setattr(scope, "apply", lambda sql, params, tables, chosen, recent=None: apply(sql, params, tables, chosen))
 
 
 def _old_and_new(client, fn, *args, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     with recording() as log:
         new = _run(client, ALL, fn, *args)
     with monkeypatch.context() as patched:
-        patched.setattr(scope, "with_rounds", _inlined)
+        _every_round(patched)
         old = _run(client, ALL, fn, *args)
     return old, new, [sql for sql, _params, _rows in log]
 
@@ -412,8 +422,10 @@ def test_the_rounds_go_first_in_the_statements_with_clause():
         out, params = scope.apply(sql, {}, tables, ALL)
         assert out.startswith(f"{head}WITH (SELECT groupArray(tuple(ts)) FROM (\n"), out
         assert out.endswith(tail), out
-        assert out.count(f"AS {rows}") == 1 and out.count(ref) == 2  # the rounds read the table twice, inside
+        assert out.count(f"AS {rows}") == 1 and out.count(ref) == 1  # times only: the round ends, one read
         assert params["desk_round_ms"] > 0
+    summed, _ = scope.apply(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}, tables, ALL)
+    assert summed.count(f"AS {rows}") == 1 and summed.count(ref) == 2  # the rounds read the table twice, inside
     # the columns a statement names are the ones summed; `*` reads them all
     every = tuple(col for col, _how in scope.ROUNDS_COLUMNS)
     assert scope.rounds_columns(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}) == ("ts", "account_value")
