@@ -214,9 +214,9 @@ def apply(
         return scoped_sql, extra
     table = account_ref[0]
     columns = rounds_columns(sql, all_params)
-    if set(columns) <= ROUND_ENDS_COLUMNS:  # times only: no value summed
-        return with_rounds(scoped_sql, _ROUND_ENDS_SQL.replace("__ACCOUNT_TABLE__", table), columns), extra
     window_from = "{desk_rounds_from:DateTime64(3, 'UTC')}"
+    if set(columns) <= ROUND_ENDS_COLUMNS:  # times only: no value summed
+        return with_rounds(scoped_sql, _round_ends(table, window_from), columns), extra
     rounds_from = window_from
     prelude: list[str] = []
     if recent is not None:
@@ -225,13 +225,26 @@ def apply(
         prelude.append(f"{start} AS {ROUNDS_NEAR}")
         rounds_from = ROUNDS_NEAR
         if recent.back_to_usable:
-            near = _ROUNDS_SQL.replace("__ACCOUNT_TABLE__", table).replace("__ROUNDS_FROM__", ROUNDS_NEAR)
+            near = _rounds(table, ROUNDS_NEAR)
             prelude.append(
                 f"(SELECT if(countIf({_USABLE_NOW}) > 0, {ROUNDS_NEAR}, {window_from}) FROM {near}) AS {ROUNDS_START}"
             )
             rounds_from = ROUNDS_START
-    subquery = _ROUNDS_SQL.replace("__ACCOUNT_TABLE__", table).replace("__ROUNDS_FROM__", rounds_from)
-    return with_rounds(scoped_sql, subquery, columns, prelude), extra
+    return with_rounds(scoped_sql, _rounds(table, rounds_from), columns, prelude), extra
+
+
+def _round_ends(table: str, rounds_from: str) -> str:
+    """The rounds' times only (account_round_ends.sql) of `table`, from `rounds_from` (SQL) on."""
+    return _ROUND_ENDS_SQL.replace("__ACCOUNT_TABLE__", table).replace("__ROUNDS_FROM__", rounds_from)
+
+
+def _rounds(table: str, rounds_from: str) -> str:
+    """The summed rounds (account_rounds.sql) of `table`, from `rounds_from` (SQL) on."""
+    return (
+        _ROUNDS_SQL.replace("__ROUND_ENDS__", _round_ends(table, rounds_from))
+        .replace("__ACCOUNT_TABLE__", table)
+        .replace("__ROUNDS_FROM__", rounds_from)
+    )
 
 
 # The summed rounds, computed ONCE per statement. ClickHouse pastes a subquery (and a CTE, MATERIALIZED ones

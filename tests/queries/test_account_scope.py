@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -347,13 +348,27 @@ def _inlined(sql: str, subquery: str, _columns, prelude=None) -> str:
     return sql.replace(scope.ROUNDS_PLACEHOLDER, subquery)
 
 
+_REFERENCE = "\n".join(
+    line
+    for line in (Path(__file__).parent / "rounds_reference.sql").read_text().splitlines()
+    if not line.lstrip().startswith("--")
+)
+
+
 def _every_round(patched) -> None:
-    """The definition before: every round of the statement's days summed (no Recent, no times-only fragment),
-    pasted at every reference."""
+    """The definition before: every round of the statement's days summed with window functions over the rows
+    (rounds_reference.sql; no Recent, no times-only fragment), pasted at every reference."""
     apply = scope.apply
     patched.setattr(scope, "with_rounds", _inlined)
     patched.setattr(scope, "ROUND_ENDS_COLUMNS", frozenset())
     patched.setattr(scope, "apply", lambda sql, params, tables, chosen, recent=None: apply(sql, params, tables, chosen))
+    patched.setattr(
+        scope,
+        "_rounds",
+        lambda table, rounds_from: _REFERENCE.replace("__ACCOUNT_TABLE__", table).replace(
+            "__ROUNDS_FROM__", rounds_from
+        ),
+    )
 
 
 def _old_and_new(client, fn, *args, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
@@ -428,7 +443,7 @@ def test_the_rounds_go_first_in_the_statements_with_clause():
         assert out.count(f"AS {rows}") == 1 and out.count(ref) == 1  # times only: the round ends, one read
         assert params["desk_round_ms"] > 0
     summed, _ = scope.apply(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}, tables, ALL)
-    assert summed.count(f"AS {rows}") == 1 and summed.count(ref) == 2  # the rounds read the table twice, inside
+    assert summed.count(f"AS {rows}") == 1 and summed.count(ref) == 3  # first snapshots, round ends, snapshots
     # the columns a statement names are the ones summed; `*` reads them all
     every = tuple(col for col, _how in scope.ROUNDS_COLUMNS)
     assert scope.rounds_columns(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}) == ("ts", "account_value")
@@ -532,7 +547,7 @@ def test_recent_rounds_give_every_rounds_answer(silent_desks, monkeypatch, prefi
         _same(new, old, f"{prefix} {name}")
         (sql,) = sqls
         if name in RECENT_NAMES:
-            assert scope.ROUNDS_NEAR in sql and "round_ends" not in sql, name
+            assert scope.ROUNDS_NEAR in sql and "first_snapshots" in sql, name
         elif name != "headline_pnl":  # since inception: every round, summed
             assert "round_ends" in sql and "first_snapshots" not in sql, name  # times only: nothing summed
 
@@ -563,7 +578,7 @@ def test_recent_rounds_read_only_the_newest_hours(awkward):
         _run(awkward, ALL, risk.latest_account_risk)
         _run(awkward, ALL, health.data_as_of)
     risk_sql, as_of_sql = (sql for sql, _p, _r in log)
-    assert scope.ROUNDS_NEAR in risk_sql and "round_ends" not in risk_sql
+    assert scope.ROUNDS_NEAR in risk_sql and "first_snapshots" in risk_sql
     assert "round_ends" in as_of_sql and "first_snapshots" not in as_of_sql
     every = _run(awkward, ALL, overview.equity_series, D, D, 3600)
     newest = _run(awkward, ALL, health.data_as_of).row(0, named=True)
