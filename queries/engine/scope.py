@@ -102,8 +102,15 @@ class Recent:
             raise ValueError("Recent needs an anchor: newest_account, newest_positions or since")
         return terms[0] if len(terms) == 1 else f"least({', '.join(terms)})"
 
+    def start_sql(self) -> str:
+        """The statement (over the snapshots as they are) that finds where the rounds start: a round's first
+        snapshot, or NULL for every round (account_rounds_start.sql)."""
+        return _ROUNDS_START_SQL.replace(
+            "__ACCOUNT_TABLE__", "{account_db:Identifier}.{account_tbl:Identifier}"
+        ).replace("__RECENT_FROM_MS__", self.from_ms())
+
     def params(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"desk_future_skew_s": config.FUTURE_SKEW_S}
+        out: dict[str, Any] = {"desk_future_skew_s": config.FUTURE_SKEW_S, "desk_round_ms": _round_ms()}
         if self.newest_account is not None:
             out["desk_recent_account_ms"] = int(self.newest_account.total_seconds() * 1000)
         if self.newest_positions is not None:
@@ -177,13 +184,14 @@ def cached(**cache_args: Any) -> Callable[[F], F]:
 
 
 def apply(
-    sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope, recent: Recent | None = None
+    sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope, rounds_start: datetime | None = None
 ) -> tuple[str, dict[str, Any]]:
     """`sql` with every account-bearing table read in `scope`, and the parameters that adds.
 
     A table is known by the (database, table) its identifier parameters name, so a
     statement that takes the table as a parameter (System Health's per-table checks)
-    is scoped too. `recent`: the statement reads only the newest rounds (see Recent).
+    is scoped too. `rounds_start`: "all accounts" sums the rounds from this snapshot on (a round's first, see
+    Recent), not from the start of the statement's window.
     """
     if scope.account is None and not scope.combined:
         return sql, {}
@@ -207,30 +215,23 @@ def apply(
 
     extra: dict[str, Any] = {"desk_account": scope.account} if scope.account is not None else {}
     if scope.combined:
-        extra["desk_round_ms"] = int(config.SNAPSHOT_ROUND_S * 1000)
+        extra["desk_round_ms"] = _round_ms()
         extra["desk_rounds_from"], extra["desk_rounds_to"] = rounds_window(params)
     scoped_sql = _TABLE_REF.sub(sub, sql)
     if not account_ref:
         return scoped_sql, extra
     table = account_ref[0]
     columns = rounds_columns(sql, all_params)
-    window_from = "{desk_rounds_from:DateTime64(3, 'UTC')}"
     if set(columns) <= ROUND_ENDS_COLUMNS:  # times only: no value summed
-        return with_rounds(scoped_sql, _round_ends(table, window_from), columns), extra
-    rounds_from = window_from
-    prelude: list[str] = []
-    if recent is not None:
-        extra.update(recent.params())
-        start = _ROUNDS_START_SQL.replace("__ACCOUNT_TABLE__", table).replace("__RECENT_FROM_MS__", recent.from_ms())
-        prelude.append(f"{start} AS {ROUNDS_NEAR}")
-        rounds_from = ROUNDS_NEAR
-        if recent.back_to_usable:
-            near = _rounds(table, ROUNDS_NEAR)
-            prelude.append(
-                f"(SELECT if(countIf({_USABLE_NOW}) > 0, {ROUNDS_NEAR}, {window_from}) FROM {near}) AS {ROUNDS_START}"
-            )
-            rounds_from = ROUNDS_START
-    return with_rounds(scoped_sql, _rounds(table, rounds_from), columns, prelude), extra
+        return with_rounds(scoped_sql, _round_ends(table, _WINDOW_FROM), columns), extra
+    if rounds_start is None:
+        return with_rounds(scoped_sql, _rounds(table, _WINDOW_FROM), columns), extra
+    extra[ROUNDS_START] = rounds_start
+    return with_rounds(scoped_sql, _rounds(table, f"{{{ROUNDS_START}:DateTime64(3, 'UTC')}}"), columns), extra
+
+
+def _round_ms() -> int:
+    return int(config.SNAPSHOT_ROUND_S * 1000)
 
 
 def _round_ends(table: str, rounds_from: str) -> str:
@@ -254,13 +255,15 @@ def _rounds(table: str, rounds_from: str) -> str:
 # array of tuples (a scalar subquery is evaluated once per statement, wherever it is referenced, nested scalar
 # subqueries included), and every reference reads that array back as rows: the same rows and types, no re-summing.
 ROUNDS_ROWS = "desk_rounds_rows"
-ROUNDS_NEAR = "desk_rounds_near"  # a Recent statement's start (account_rounds_start.sql)
-ROUNDS_START = "desk_rounds_start"  # ... moved back to every round when the near rounds hold no usable equity
+ROUNDS_START = "desk_rounds_start"  # the parameter: where a Recent statement's rounds start
 ROUND_ENDS_COLUMNS = frozenset({"ts", "account"})  # what account_round_ends.sql gives
-_USABLE_NOW = (
-    "account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0"
-    " AND ts <= now64(3, 'UTC') + toIntervalSecond({desk_future_skew_s:UInt32})"
-)
+_WINDOW_FROM = "{desk_rounds_from:DateTime64(3, 'UTC')}"
+# Run in "all accounts" from a Recent start: the usable rounds (finite equity > 0) not dated in the future.
+USABLE_ROUNDS_SQL = """
+    SELECT count() AS n FROM {account_db:Identifier}.{account_tbl:Identifier}
+    WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+      AND ts <= now64(3, 'UTC') + toIntervalSecond({desk_future_skew_s:UInt32})
+"""
 ROUNDS_PLACEHOLDER = "__DESK_ROUNDS__"  # where the statement names the account table, until with_rounds
 ROUNDS_COLUMNS = (  # (column, how it is read back from the tuple: the types of account_rounds.sql)
     ("ts", "{}"),
@@ -300,14 +303,12 @@ _LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOT
 _WITH = re.compile(r"WITH\b", re.IGNORECASE)
 
 
-def with_rounds(sql: str, subquery: str, columns: tuple[str, ...], prelude: list[str] | None = None) -> str:
+def with_rounds(sql: str, subquery: str, columns: tuple[str, ...]) -> str:
     """`sql` reading `subquery` (the rounds) through ONE scalar: `(SELECT groupArray(tuple(columns)) FROM
-    subquery) AS desk_rounds_rows` first in its WITH clause (one added when it has none), after the `prelude`
-    definitions it reads (where a Recent statement's rounds start), and every ROUNDS_PLACEHOLDER read back from
-    it. A WITH alias is seen by every nested subquery, CTE and branch of a top-level UNION."""
-    definition = ",\n".join(
-        [*(prelude or []), f"(SELECT groupArray(tuple({', '.join(columns)})) FROM {subquery}) AS {ROUNDS_ROWS}"]
-    )
+    subquery) AS desk_rounds_rows` first in its WITH clause (one added when it has none), and every
+    ROUNDS_PLACEHOLDER read back from it. A WITH alias is seen by every nested subquery, CTE and branch of a
+    top-level UNION."""
+    definition = f"(SELECT groupArray(tuple({', '.join(columns)})) FROM {subquery}) AS {ROUNDS_ROWS}"
     sql = sql.replace(ROUNDS_PLACEHOLDER, rounds_read(columns))
     head = _LEADING_COMMENTS.match(sql)
     body_at = head.end() if head else 0

@@ -361,7 +361,9 @@ def _every_round(patched) -> None:
     apply = scope.apply
     patched.setattr(scope, "with_rounds", _inlined)
     patched.setattr(scope, "ROUND_ENDS_COLUMNS", frozenset())
-    patched.setattr(scope, "apply", lambda sql, params, tables, chosen, recent=None: apply(sql, params, tables, chosen))
+    patched.setattr(
+        scope, "apply", lambda sql, params, tables, chosen, rounds_start=None: apply(sql, params, tables, chosen)
+    )
     patched.setattr(
         scope,
         "_rounds",
@@ -545,10 +547,11 @@ def test_recent_rounds_give_every_rounds_answer(silent_desks, monkeypatch, prefi
         old, new, sqls = _old_and_new(client, fn, *args, monkeypatch=monkeypatch)
         assert new.height > 0, (prefix, name)
         _same(new, old, f"{prefix} {name}")
-        (sql,) = sqls
-        if name in RECENT_NAMES:
-            assert scope.ROUNDS_NEAR in sql and "first_snapshots" in sql, name
+        if name in RECENT_NAMES:  # where the rounds start (the snapshots as they are), [usable rounds,] the statement
+            assert "rounds_start" in sqls[0] and "first_snapshots" not in sqls[0], name
+            assert len(sqls) == 2 + (name == "equity_now") and "first_snapshots" in sqls[-1], name
         elif name != "headline_pnl":  # since inception: every round, summed
+            (sql,) = sqls
             assert "round_ends" in sql and "first_snapshots" not in sql, name  # times only: nothing summed
 
 
@@ -564,8 +567,9 @@ def test_equity_now_reaches_back_past_the_window(silent_desks, monkeypatch):
         10_000 + (b_last - timedelta(seconds=3) - (end - timedelta(hours=96))).total_seconds() / 60 + 2_000
     )
     assert now["unusable_since"] == b_last + timedelta(minutes=5) - timedelta(seconds=2)  # A alone, 5 min later
-    (sql,) = [sql for sql, _p, _r in log]
-    assert scope.ROUNDS_START in sql  # fell back to every round
+    _start, usable, sql = ((sql, params) for sql, params, _r in log)
+    assert usable[1].get(scope.ROUNDS_START) is not None  # the rounds of the day before the newest: none usable
+    assert scope.ROUNDS_START not in sql[0] and scope.ROUNDS_START not in sql[1]  # so every round
     # with one account, B's own equity is usable and A's is too
     b_now = _run(client, scope.Scope(account="B"), overview.equity_now).row(0, named=True)
     assert b_now["equity"] == pytest.approx(2_000) and b_now["unusable_since"] is None
@@ -577,8 +581,8 @@ def test_recent_rounds_read_only_the_newest_hours(awkward):
     with recording() as log:
         _run(awkward, ALL, risk.latest_account_risk)
         _run(awkward, ALL, health.data_as_of)
-    risk_sql, as_of_sql = (sql for sql, _p, _r in log)
-    assert scope.ROUNDS_NEAR in risk_sql and "first_snapshots" in risk_sql
+    start_sql, risk_sql, as_of_sql = (sql for sql, _p, _r in log)
+    assert "first_snapshots" not in start_sql and scope.ROUNDS_START in risk_sql and "first_snapshots" in risk_sql
     assert "round_ends" in as_of_sql and "first_snapshots" not in as_of_sql
     every = _run(awkward, ALL, overview.equity_series, D, D, 3600)
     newest = _run(awkward, ALL, health.data_as_of).row(0, named=True)
