@@ -51,15 +51,19 @@
             max(a_synced) AS r_synced
         FROM
         (
-            -- the account's newest snapshot in the round (a NULL value stays NULL: no older one stands in)
+            -- the account's newest snapshot in the round, of its newest sync (a NULL value stays NULL: no
+            -- older one stands in)
             SELECT r.round_end AS round, s.account AS account, max(s.ts) AS a_ts,
                    argMax(tuple(s.account_value, s.total_ntl_pos, s.total_margin_used, s.withdrawable),
-                          tuple(s.ts, s.synced_at)) AS row,
+                          s.newest) AS row,
                    max(s.ingested_at) AS a_ingested, max(s.synced_at) AS a_synced
             FROM
             (
                 SELECT account, ts, account_value, total_ntl_pos, total_margin_used, withdrawable, ingested_at,
-                       synced_at, toUInt8(1) AS one
+                       synced_at, toUInt8(1) AS one,
+                       -- (ts, synced_at) as one number, in the same order: ts_ms * 2^64 + (synced_ms + 2^63)
+                       toInt128(toUnixTimestamp64Milli(ts)) * toInt128('18446744073709551616')
+                           + (toInt128(toUnixTimestamp64Milli(synced_at)) + toInt128('9223372036854775808')) AS newest
                 FROM __ACCOUNT_TABLE__
                 WHERE ts >= __ROUNDS_FROM__ AND ts < {desk_rounds_to:DateTime64(3, 'UTC')}
             ) AS s
