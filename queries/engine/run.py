@@ -92,7 +92,9 @@ def run_recent(sql: str, recent: scope.Recent, **params: Any) -> pl.DataFrame:
     parameter). Data arriving between them only adds newer rounds, which the statement reads too.
     """
     chosen = scope.current()
-    if not chosen.combined:
+    c = client()
+    pasted, inception_params = inception.apply(sql, c.settings)
+    if not chosen.combined or not scope.reads_account(pasted, {**inception_params, **params}, c.tables):
         return _execute(sql, params, keep_null_keys=False)
     window_from, window_to = scope.rounds_window(params)
     with scope.use(scope.EVERY_ACCOUNT):  # the snapshots as they are: where the rounds start

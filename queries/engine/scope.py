@@ -183,6 +183,16 @@ def cached(**cache_args: Any) -> Callable[[F], F]:
     return decorate
 
 
+def reads_account(sql: str, params: Mapping[str, Any], tables: TableMap) -> bool:
+    """Whether `sql` names the account table (by the table map's parameters or its own identifier parameters)."""
+    all_params = {**tables.params(), **params}
+    account = tables.tables["account"]
+    return any(
+        (str(all_params.get(m.group(1), "")), str(all_params.get(m.group(2), ""))) == account
+        for m in _TABLE_REF.finditer(sql)
+    )
+
+
 def apply(
     sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope, rounds_start: datetime | None = None
 ) -> tuple[str, dict[str, Any]]:

@@ -590,6 +590,15 @@ def test_recent_rounds_read_only_the_newest_hours(awkward):
     assert newest["account_ts"] == t(2025, 6, 1, 23, 55, 3)
 
 
+def test_recent_statements_of_other_tables_run_alone(silent_desks):
+    """System Health's sync statistics of a table without equity: no rounds, no statement before."""
+    client, end, _b_stop = silent_desks["acct_silent"]
+    with recording() as log:
+        _run(client, ALL, health.sync_stats, "positions", end)
+        _run(client, ALL, health.sync_stats, "account", end)
+    assert len(log) == 3 and "rounds_start" in log[1][0]
+
+
 def test_recent_needs_an_anchor():
     with pytest.raises(ValueError):
         scope.Recent().from_ms()
