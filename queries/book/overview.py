@@ -7,7 +7,7 @@ one row per headline window, one row for a decomposition. The maths on top of th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -15,8 +15,8 @@ import polars as pl
 from lib import config
 from queries.book.window import Moment, window
 from queries.engine import newest
-from queries.engine.run import run, sql_file
-from queries.engine.scope import cached
+from queries.engine.run import run, run_recent, sql_file
+from queries.engine.scope import Recent, cached
 
 
 def _with_fragments(name: str) -> str:
@@ -61,7 +61,7 @@ def equity_now() -> pl.DataFrame:
     returns end), unusable_since (the first snapshot after that one: since when the equity has been missing or
     at or below zero; NULL while the newest equity is usable). No account snapshot: no row.
     """
-    return run(
+    return run_recent(
         newest.pasted(
             """
             WITH
@@ -101,6 +101,8 @@ def equity_now() -> pl.DataFrame:
             WHERE now_ts > toDateTime64('2000-01-01', 3, 'UTC')
             """
         ),
+        # "all accounts": the day before the newest round, or further back to the newest usable one
+        recent=Recent(newest_account=timedelta(days=1), back_to_usable=True),
         **newest.SKEW,
     )
 

@@ -7,17 +7,19 @@ account has margin 0 % (a real value), an account without a margin figure has no
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from lib import config
 from lib.book import symbols
 from queries.engine import newest
-from queries.engine.run import run
-from queries.engine.scope import cached
+from queries.engine.run import run, run_recent
+from queries.engine.scope import Recent, cached
 
 ROUND_MS = int(config.SNAPSHOT_ROUND_S * 1000)
+ACCOUNT_LOOKBACK_H = 26  # latest_account_risk reads the snapshots of the 26 h before the newest (the 24 h trend)
+EQUITY_LOOKBACK_H = 48  # position_risk's equity: the account snapshot nearest before, in the 2 days before the round
 
 # Per account snapshot: the ratios a risk manager reads (NULL when the equity is not positive).
 _RATIOS = """
@@ -33,7 +35,7 @@ def latest_account_risk() -> pl.DataFrame:
     One row per account: ts, equity, margin_used, total_ntl, withdrawable, margin_pct, leverage,
     and the same ratios 24 h earlier (prev_*; NULL when there is no snapshot 23-25 h before).
     """
-    return run(
+    return run_recent(
         newest.pasted(
             f"""
         WITH
@@ -46,7 +48,7 @@ def latest_account_risk() -> pl.DataFrame:
                        if(isFinite(total_ntl_pos), total_ntl_pos, NULL) AS total_ntl,
                        if(isFinite(withdrawable), withdrawable, NULL) AS withdrawable
                 FROM {{account_db:Identifier}}.{{account_tbl:Identifier}}
-                WHERE ts >= newest - toIntervalHour(26) AND ts <= newest
+                WHERE ts >= newest - toIntervalHour({{lookback_h:UInt16}}) AND ts <= newest
                 ORDER BY synced_at DESC
                 LIMIT 1 BY account, ts
             ),
@@ -72,6 +74,8 @@ def latest_account_risk() -> pl.DataFrame:
         ORDER BY account
         """
         ),
+        lookback_h=ACCOUNT_LOOKBACK_H,
+        recent=Recent(newest_account=timedelta(hours=ACCOUNT_LOOKBACK_H)),
         **newest.SKEW,
     )
 
@@ -144,7 +148,7 @@ def position_risk() -> pl.DataFrame:
       divergence_bp     (mark / bn_close - 1) x 10^4; NULL without a candle.
     Nearest to liquidation first (positions without a liquidation price last).
     """
-    return run(
+    return run_recent(
         newest.pasted(
             """
         WITH
@@ -192,7 +196,7 @@ def position_risk() -> pl.DataFrame:
             (
                 SELECT account, ts, account_value
                 FROM {account_db:Identifier}.{account_tbl:Identifier}
-                WHERE ts >= newest - toIntervalDay(2) AND ts <= newest
+                WHERE ts >= newest - toIntervalHour({equity_lookback_h:UInt16}) AND ts <= newest
                   AND account_value IS NOT NULL AND isFinite(account_value)
             ),
             -- with "all accounts" the equity is the desk's summed one (account 'all', queries/engine/scope.py)
@@ -216,6 +220,8 @@ def position_risk() -> pl.DataFrame:
         """
         ),
         round_ms=ROUND_MS,
+        equity_lookback_h=EQUITY_LOOKBACK_H,
+        recent=Recent(newest_positions=timedelta(hours=EQUITY_LOOKBACK_H)),
         **newest.SKEW,
         **symbols.sql_params(),
     )

@@ -5,15 +5,19 @@
 -- the same way, none of them needs to know, and none sums the rounds twice.
 --
 -- The desk's monitor snapshots every account in one round, a few seconds apart. A round is
--- a run of snapshots (any account) each within {desk_round_ms} ms of the one before. Per
--- round and account the newest row counts (synced duplicates removed on (account, ts), the
--- newest sync winning); the round's row is the sum over accounts, at the round's last ts.
+-- a run of snapshots (any account) each within {desk_round_ms} ms of the one before: its end,
+-- the round's time, comes from the sorted snapshot times alone (account_round_ends.sql, pasted
+-- as __ROUND_ENDS__), and each snapshot joins the first round end at or after it (ASOF), with
+-- no window function over the rows. Per round and account the newest row counts (its newest
+-- ts, and of that ts the newest sync: synced duplicates removed on (account, ts)); the
+-- round's row is the sum over accounts, at the round's last ts.
 -- Truthful sums: a round is complete only when every account that has started reporting
 -- (its first snapshot is at or before the round) is in it with a finite equity; otherwise
 -- its account_value is NULL, so it is skipped and counted as a bad snapshot, never read as
 -- a fall in equity. Each other sum is NULL when any account's value of it is NULL.
--- Only the snapshots of [desk_rounds_from, desk_rounds_to) are combined: the statement's own days
--- with a margin (queries/engine/scope.py), so a page does not sum the whole history to read a month.
+-- Only the snapshots of [__ROUNDS_FROM__, desk_rounds_to) are combined: the statement's own days
+-- with a margin (queries/engine/scope.py), so a page does not sum the whole history to read a month;
+-- for a statement of the newest hours, from the start of a round (account_rounds_start.sql).
 -- Deposits and withdrawals stay in the ledger per account: an internal transfer is -x in one
 -- account and +x in the other and nets to zero in "all"; it is never PnL.
 (
@@ -47,30 +51,24 @@
             max(a_synced) AS r_synced
         FROM
         (
-            -- the account's newest snapshot in the round (a NULL value stays NULL: no older one stands in)
-            SELECT round, account, max(ts) AS a_ts, argMax(values, ts) AS row,
-                   max(ingested) AS a_ingested, max(synced) AS a_synced
+            -- the account's newest snapshot in the round, of its newest sync (a NULL value stays NULL: no
+            -- older one stands in)
+            SELECT r.round_end AS round, s.account AS account, max(s.ts) AS a_ts,
+                   argMax(tuple(s.account_value, s.total_ntl_pos, s.total_margin_used, s.withdrawable),
+                          s.newest) AS row,
+                   max(s.ingested_at) AS a_ingested, max(s.synced_at) AS a_synced
             FROM
             (
-                SELECT *, sum(toUInt32(new_round)) OVER (ORDER BY ts, account ROWS UNBOUNDED PRECEDING) AS round
-                FROM
-                (
-                    SELECT *,
-                           dateDiff('millisecond', lagInFrame(ts, 1, ts) OVER (ORDER BY ts, account), ts)
-                               > {desk_round_ms:UInt32} AS new_round
-                    FROM
-                    (
-                        SELECT account, ts,
-                               argMax(tuple(account_value, total_ntl_pos, total_margin_used, withdrawable),
-                                      synced_at) AS values,
-                               max(ingested_at) AS ingested,
-                               max(synced_at) AS synced
-                        FROM __ACCOUNT_TABLE__
-                        WHERE ts >= {desk_rounds_from:DateTime64(3, 'UTC')} AND ts < {desk_rounds_to:DateTime64(3, 'UTC')}
-                        GROUP BY account, ts
-                    )
-                )
-            )
+                SELECT account, ts, account_value, total_ntl_pos, total_margin_used, withdrawable, ingested_at,
+                       synced_at, toUInt8(1) AS one,
+                       -- (ts, synced_at) as one number, in the same order: ts_ms * 2^64 + (synced_ms + 2^63)
+                       toInt128(toUnixTimestamp64Milli(ts)) * toInt128('18446744073709551616')
+                           + (toInt128(toUnixTimestamp64Milli(synced_at)) + toInt128('9223372036854775808')) AS newest
+                FROM __ACCOUNT_TABLE__
+                WHERE ts >= __ROUNDS_FROM__ AND ts < {desk_rounds_to:DateTime64(3, 'UTC')}
+            ) AS s
+            ASOF INNER JOIN (SELECT ts AS round_end, toUInt8(1) AS one FROM __ROUND_ENDS__) AS r
+                ON s.one = r.one AND s.ts <= r.round_end
             GROUP BY round, account
         )
         GROUP BY round

@@ -46,6 +46,8 @@ def _fragment(name: str) -> str:
 
 _ONE_ACCOUNT = "(SELECT * FROM __TABLE__ WHERE account = {desk_account:String})"  # the table as its parameters name it
 _ROUNDS_SQL = _fragment("account_rounds.sql")
+_ROUND_ENDS_SQL = _fragment("account_round_ends.sql")
+_ROUNDS_START_SQL = _fragment("account_rounds_start.sql")
 _LEDGER_SQL = _fragment("ledger_netted.sql")
 _TABLE_REF = re.compile(r"\{(\w+):Identifier\}\.\{(\w+):Identifier\}")
 
@@ -60,6 +62,62 @@ class Scope:
     @property
     def key(self) -> tuple[str | None, bool]:
         return (self.account, self.combined)
+
+
+@dataclass(frozen=True)
+class Recent:
+    """What a statement without days reads of the summed rounds ("all accounts"): only the rounds that end at or
+    after the earliest of these instants, so reading the newest hours does not sum the whole history. Each round
+    is read whole (account_rounds_start.sql), so the rounds read are exactly those of the whole history from there.
+
+      newest_account    this long before the newest round (__NEWEST_ACCOUNT_TS__)
+      newest_positions  this long before the newest positions row (__NEWEST_POSITIONS_TS__)
+      since             this instant
+      back_to_usable    and back to the newest round with a usable equity (finite, > 0) not after the server's
+                        now + FUTURE_SKEW_S, however old: when the recent rounds hold none, every round is read
+
+    An anchor that is unknown (no snapshot) reads every round. Within the statement's own days (rounds_window)
+    when it has days. Ignored for one account.
+    """
+
+    newest_account: timedelta | None = None
+    newest_positions: timedelta | None = None
+    since: datetime | None = None
+    back_to_usable: bool = False
+
+    def from_ms(self) -> str:
+        """The instant (Unix ms, SQL over account_rounds_start.sql's columns) the rounds are read from."""
+        terms = []
+        if self.newest_account is not None:
+            terms.append("newest_round_ms - {desk_recent_account_ms:Int64}")
+        if self.newest_positions is not None:
+            terms.append(
+                "toUnixTimestamp64Milli((SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}"
+                " WHERE ts <= now64(3, 'UTC') + toIntervalSecond({desk_future_skew_s:UInt32})))"
+                " - {desk_recent_positions_ms:Int64}"
+            )
+        if self.since is not None:
+            terms.append("toUnixTimestamp64Milli({desk_recent_since:DateTime64(3, 'UTC')})")
+        if not terms:
+            raise ValueError("Recent needs an anchor: newest_account, newest_positions or since")
+        return terms[0] if len(terms) == 1 else f"least({', '.join(terms)})"
+
+    def start_sql(self) -> str:
+        """The statement (over the snapshots as they are) that finds where the rounds start: a round's first
+        snapshot, or NULL for every round (account_rounds_start.sql)."""
+        return _ROUNDS_START_SQL.replace(
+            "__ACCOUNT_TABLE__", "{account_db:Identifier}.{account_tbl:Identifier}"
+        ).replace("__RECENT_FROM_MS__", self.from_ms())
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"desk_future_skew_s": config.FUTURE_SKEW_S, "desk_round_ms": _round_ms()}
+        if self.newest_account is not None:
+            out["desk_recent_account_ms"] = int(self.newest_account.total_seconds() * 1000)
+        if self.newest_positions is not None:
+            out["desk_recent_positions_ms"] = int(self.newest_positions.total_seconds() * 1000)
+        if self.since is not None:
+            out["desk_recent_since"] = self.since
+        return out
 
 
 EVERY_ACCOUNT = Scope()  # a one-account desk, or a statement that must see every row (the account list)
@@ -125,18 +183,31 @@ def cached(**cache_args: Any) -> Callable[[F], F]:
     return decorate
 
 
-def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -> tuple[str, dict[str, Any]]:
+def reads_account(sql: str, params: Mapping[str, Any], tables: TableMap) -> bool:
+    """Whether `sql` names the account table (by the table map's parameters or its own identifier parameters)."""
+    all_params = {**tables.params(), **params}
+    account = tables.tables["account"]
+    return any(
+        (str(all_params.get(m.group(1), "")), str(all_params.get(m.group(2), ""))) == account
+        for m in _TABLE_REF.finditer(sql)
+    )
+
+
+def apply(
+    sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope, rounds_start: datetime | None = None
+) -> tuple[str, dict[str, Any]]:
     """`sql` with every account-bearing table read in `scope`, and the parameters that adds.
 
     A table is known by the (database, table) its identifier parameters name, so a
     statement that takes the table as a parameter (System Health's per-table checks)
-    is scoped too.
+    is scoped too. `rounds_start`: "all accounts" sums the rounds from this snapshot on (a round's first, see
+    Recent), not from the start of the statement's window.
     """
     if scope.account is None and not scope.combined:
         return sql, {}
     scoped = {tables.tables[name]: name for name in ACCOUNT_TABLES}
     all_params = {**tables.params(), **params}
-    rounds: list[str] = []  # the rounds subquery, once, when the statement reads the account table
+    account_ref: list[str] = []  # the account table as the statement names it, when it reads it
 
     def sub(m: re.Match) -> str:
         name = scoped.get((str(all_params.get(m.group(1), "")), str(all_params.get(m.group(2), ""))))
@@ -145,8 +216,8 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
         if scope.account is not None:
             return _ONE_ACCOUNT.replace("__TABLE__", m.group(0))
         if name == "account":
-            if not rounds:
-                rounds.append(_ROUNDS_SQL.replace("__ACCOUNT_TABLE__", m.group(0)))
+            if not account_ref:
+                account_ref.append(m.group(0))
             return ROUNDS_PLACEHOLDER
         if name == "ledger":
             return _LEDGER_SQL.replace("__LEDGER_TABLE__", m.group(0))
@@ -154,12 +225,37 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
 
     extra: dict[str, Any] = {"desk_account": scope.account} if scope.account is not None else {}
     if scope.combined:
-        extra["desk_round_ms"] = int(config.SNAPSHOT_ROUND_S * 1000)
+        extra["desk_round_ms"] = _round_ms()
         extra["desk_rounds_from"], extra["desk_rounds_to"] = rounds_window(params)
     scoped_sql = _TABLE_REF.sub(sub, sql)
-    if not rounds:
+    if not account_ref:
         return scoped_sql, extra
-    return with_rounds(scoped_sql, rounds[0], rounds_columns(sql, all_params)), extra
+    table = account_ref[0]
+    columns = rounds_columns(sql, all_params)
+    if set(columns) <= ROUND_ENDS_COLUMNS:  # times only: no value summed
+        return with_rounds(scoped_sql, _round_ends(table, _WINDOW_FROM), columns), extra
+    if rounds_start is None:
+        return with_rounds(scoped_sql, _rounds(table, _WINDOW_FROM), columns), extra
+    extra[ROUNDS_START] = rounds_start
+    return with_rounds(scoped_sql, _rounds(table, f"{{{ROUNDS_START}:DateTime64(3, 'UTC')}}"), columns), extra
+
+
+def _round_ms() -> int:
+    return int(config.SNAPSHOT_ROUND_S * 1000)
+
+
+def _round_ends(table: str, rounds_from: str) -> str:
+    """The rounds' times only (account_round_ends.sql) of `table`, from `rounds_from` (SQL) on."""
+    return _ROUND_ENDS_SQL.replace("__ACCOUNT_TABLE__", table).replace("__ROUNDS_FROM__", rounds_from)
+
+
+def _rounds(table: str, rounds_from: str) -> str:
+    """The summed rounds (account_rounds.sql) of `table`, from `rounds_from` (SQL) on."""
+    return (
+        _ROUNDS_SQL.replace("__ROUND_ENDS__", _round_ends(table, rounds_from))
+        .replace("__ACCOUNT_TABLE__", table)
+        .replace("__ROUNDS_FROM__", rounds_from)
+    )
 
 
 # The summed rounds, computed ONCE per statement. ClickHouse pastes a subquery (and a CTE, MATERIALIZED ones
@@ -169,6 +265,15 @@ def apply(sql: str, params: Mapping[str, Any], tables: TableMap, scope: Scope) -
 # array of tuples (a scalar subquery is evaluated once per statement, wherever it is referenced, nested scalar
 # subqueries included), and every reference reads that array back as rows: the same rows and types, no re-summing.
 ROUNDS_ROWS = "desk_rounds_rows"
+ROUNDS_START = "desk_rounds_start"  # the parameter: where a Recent statement's rounds start
+ROUND_ENDS_COLUMNS = frozenset({"ts", "account"})  # what account_round_ends.sql gives
+_WINDOW_FROM = "{desk_rounds_from:DateTime64(3, 'UTC')}"
+# Run in "all accounts" from a Recent start: the usable rounds (finite equity > 0) not dated in the future.
+USABLE_ROUNDS_SQL = """
+    SELECT count() AS n FROM {account_db:Identifier}.{account_tbl:Identifier}
+    WHERE account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
+      AND ts <= now64(3, 'UTC') + toIntervalSecond({desk_future_skew_s:UInt32})
+"""
 ROUNDS_PLACEHOLDER = "__DESK_ROUNDS__"  # where the statement names the account table, until with_rounds
 ROUNDS_COLUMNS = (  # (column, how it is read back from the tuple: the types of account_rounds.sql)
     ("ts", "{}"),

@@ -9,7 +9,7 @@ count, because ClickHouse returns 0 or NaN for the quantile of nothing).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -17,8 +17,8 @@ import polars as pl
 from lib import config
 from lib.health import rules
 from queries.engine import newest
-from queries.engine.run import client, run
-from queries.engine.scope import cached
+from queries.engine.run import client, run, run_recent
+from queries.engine.scope import Recent, cached
 
 # The time column of each logical table (identifiers, bound server-side).
 TIME_COLUMNS = {
@@ -371,7 +371,7 @@ def sync_stats(name: str, end: datetime) -> pl.DataFrame:
     the element at floor(q * n) of the sorted values) and NULL for no rows.
     """
     p = _table_params(name)
-    return run(
+    return run_recent(
         """
         WITH
             (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}
@@ -419,6 +419,8 @@ def sync_stats(name: str, end: datetime) -> pl.DataFrame:
         )
         """,
         end=end,
+        # "all accounts": the rounds of the 7 days and the newest one, not the whole history
+        recent=Recent(since=end - timedelta(days=7), newest_account=timedelta(0)),
         **p,
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -27,6 +28,7 @@ from queries.book import orders, overview, regimes, risk
 from queries.engine import scope
 from queries.engine.run import recording, use_client
 from queries.health import contract as contract_queries
+from queries.health import health, odd_data
 from queries.tracking import tracking_error
 from tests.queries.fixture_desk import SUB, K, create_tables, fixture_client, sub_account_select, t, table_map_for
 from tests.queries.test_schema_drift import CALLS, SPAN, E, S
@@ -278,6 +280,8 @@ EXTRA_CALLS = [
     ("lag_sweep", tracking_error.lag_sweep, (S, E, 2)),
     ("order_outcomes", orders.order_outcomes, (S, E)),
     ("api_pressure", orders.api_pressure, (S, E)),
+    ("equity_now", overview.equity_now, ()),
+    ("stray_rows", odd_data.stray_rows, ()),
 ]
 LISTS = {"fills_page", "coin_fills", "untracked_fills", "flows_list", "heartbeat_buckets"}
 RATIO_COLUMNS: dict[str, float] = {}  # columns whose name does not say they are a share of equity
@@ -338,16 +342,42 @@ def test_all_accounts_positions_are_each_accounts_against_the_desks_equity(desks
 # --- the rounds computed once per statement (issue 24 §2.3) ---------------------------------
 
 
-def _inlined(sql: str, subquery: str, _columns) -> str:
+def _inlined(sql: str, subquery: str, _columns, prelude=None) -> str:
     """The definition before: the rounds subquery pasted in place of the account table at every reference."""
+    assert not prelude
     return sql.replace(scope.ROUNDS_PLACEHOLDER, subquery)
+
+
+_REFERENCE = "\n".join(
+    line
+    for line in (Path(__file__).parent / "rounds_reference.sql").read_text().splitlines()
+    if not line.lstrip().startswith("--")
+)
+
+
+def _every_round(patched) -> None:
+    """The definition before: every round of the statement's days summed with window functions over the rows
+    (rounds_reference.sql; no Recent, no times-only fragment), pasted at every reference."""
+    apply = scope.apply
+    patched.setattr(scope, "with_rounds", _inlined)
+    patched.setattr(scope, "ROUND_ENDS_COLUMNS", frozenset())
+    patched.setattr(
+        scope, "apply", lambda sql, params, tables, chosen, rounds_start=None: apply(sql, params, tables, chosen)
+    )
+    patched.setattr(
+        scope,
+        "_rounds",
+        lambda table, rounds_from: _REFERENCE.replace("__ACCOUNT_TABLE__", table).replace(
+            "__ROUNDS_FROM__", rounds_from
+        ),
+    )
 
 
 def _old_and_new(client, fn, *args, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     with recording() as log:
         new = _run(client, ALL, fn, *args)
     with monkeypatch.context() as patched:
-        patched.setattr(scope, "with_rounds", _inlined)
+        _every_round(patched)
         old = _run(client, ALL, fn, *args)
     return old, new, [sql for sql, _params, _rows in log]
 
@@ -412,8 +442,10 @@ def test_the_rounds_go_first_in_the_statements_with_clause():
         out, params = scope.apply(sql, {}, tables, ALL)
         assert out.startswith(f"{head}WITH (SELECT groupArray(tuple(ts)) FROM (\n"), out
         assert out.endswith(tail), out
-        assert out.count(f"AS {rows}") == 1 and out.count(ref) == 2  # the rounds read the table twice, inside
+        assert out.count(f"AS {rows}") == 1 and out.count(ref) == 1  # times only: the round ends, one read
         assert params["desk_round_ms"] > 0
+    summed, _ = scope.apply(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}, tables, ALL)
+    assert summed.count(f"AS {rows}") == 1 and summed.count(ref) == 3  # first snapshots, round ends, snapshots
     # the columns a statement names are the ones summed; `*` reads them all
     every = tuple(col for col, _how in scope.ROUNDS_COLUMNS)
     assert scope.rounds_columns(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}) == ("ts", "account_value")
@@ -424,3 +456,151 @@ def test_the_rounds_go_first_in_the_statements_with_clause():
     # one account: the table filtered in place
     one, _ = scope.apply(f"SELECT ts FROM {ref}", {}, tables, scope.Scope(account="A"))
     assert rows not in one and "account = {desk_account:String}" in one
+
+
+# --- statements of the newest hours read only the recent rounds (issue 24 §2.3, second pass) ------------------
+
+
+def _silent_desk(engine, desk_url, prefix, *, hours, b_stops_before_end_h=None, newest_null=False, future=False):
+    """Accounts A (snapshots at :01 every 5 minutes) and B (:03) for `hours` hours ending 2025-07-10 12:00, with
+    positions every hour. B stops `b_stops_before_end_h` hours before the end (its snapshots and its positions);
+    `newest_null`: A's newest snapshot has no equity; `future`: one A row dated 2099 (a bad clock)."""
+    tm = create_tables(engine, prefix)
+    end = t(2025, 7, 10, 12)
+    first = end - timedelta(hours=hours)
+    b_stop = None if b_stops_before_end_h is None else end - timedelta(hours=b_stops_before_end_h)
+    rows, positions = [], []
+    mark = first
+    while mark < end:
+        last = mark + timedelta(minutes=5) >= end
+        ta, tb = mark + timedelta(seconds=1), mark + timedelta(seconds=3)
+        rows.append(_account_row(ta, "A", None if newest_null and last else 10_000.0 + (mark - first).seconds / 60))
+        if b_stop is None or mark < b_stop:
+            rows.append(_account_row(tb, "B", 2_000.0))
+        if mark.minute == 0:
+            for account, at, size in (("A", ta, 2.0), ("B", tb, -1.0)):
+                if account == "A" or b_stop is None or mark < b_stop:
+                    positions.append([at, account, "BTC", size, 100.0, abs(size) * 110, 10.0, 3.0, 50.0, 70.0, at, at])
+        mark += timedelta(minutes=5)
+    if future:
+        rows.append(_account_row(t(2099, 1, 1), "A", 1.0))
+    names = ["ts", "account", "account_value", "total_ntl_pos", "total_margin_used", "withdrawable"]
+    engine.insert(tm.qualified("account"), rows, column_names=[*names, "ingested_at", "synced_at"])
+    engine.insert(
+        tm.qualified("positions"),
+        positions,
+        column_names=[
+            "ts",
+            "account",
+            "coin",
+            "szi",
+            "entry_px",
+            "position_value",
+            "unrealized_pnl",
+            "leverage",
+            "liquidation_px",
+            "margin_used",
+            "ingested_at",
+            "synced_at",
+        ],
+    )
+    contract_queries.forget()
+    return fixture_client(desk_url, prefix), end, b_stop
+
+
+RECENT_END = t(2025, 7, 10, 12)
+RECENT_CALLS = [
+    ("equity_now", overview.equity_now, ()),
+    ("latest_account_risk", risk.latest_account_risk, ()),
+    ("position_risk", risk.position_risk, ()),
+    ("sync_stats", health.sync_stats, ("account", RECENT_END)),
+    ("rows_per_hour", health.rows_per_hour, ("account", RECENT_END, 48)),
+    ("data_as_of", health.data_as_of, ()),
+    ("stray_rows", odd_data.stray_rows, ()),
+    ("future_rows", odd_data.future_rows, ()),
+    ("headline_pnl", overview.headline_pnl, ()),
+]
+RECENT_NAMES = {"equity_now", "latest_account_risk", "position_risk", "sync_stats"}
+SILENT_DESKS = {  # prefix: (hours of history, B silent for the last N hours, A's newest equity NULL, a 2099 row)
+    "acct_silent": (96, 72, False, False),  # B silent for 3 days: longer than every window
+    "acct_null": (96, None, True, True),  # the newest round has no equity; a row dated in the future
+    "acct_young": (2, None, False, False),  # a desk younger than the windows
+    "acct_young_null": (2, 1, True, False),
+}
+
+
+@pytest.fixture(scope="module")
+def silent_desks(engine, desk_url):
+    return {
+        prefix: _silent_desk(engine, desk_url, prefix, hours=h, b_stops_before_end_h=b, newest_null=n, future=f)
+        for prefix, (h, b, n, f) in SILENT_DESKS.items()
+    }
+
+
+@pytest.mark.parametrize("prefix", list(SILENT_DESKS))
+def test_recent_rounds_give_every_rounds_answer(silent_desks, monkeypatch, prefix):
+    """Each statement of the newest hours answers in "all accounts" exactly what it answered when every round
+    of the history was summed, on desks where the windows cannot see everything: an account silent for 3 days,
+    a newest round without equity, a row dated 2099, a desk 2 hours old."""
+    client, _end, _b_stop = silent_desks[prefix]
+    for name, fn, args in RECENT_CALLS:
+        old, new, sqls = _old_and_new(client, fn, *args, monkeypatch=monkeypatch)
+        assert new.height > 0, (prefix, name)
+        _same(new, old, f"{prefix} {name}")
+        if name in RECENT_NAMES:  # where the rounds start (the snapshots as they are), [usable rounds,] the statement
+            assert "rounds_start" in sqls[0] and "first_snapshots" not in sqls[0], name
+            assert len(sqls) == 2 + (name == "equity_now") and "first_snapshots" in sqls[-1], name
+        elif name != "headline_pnl":  # since inception: every round, summed
+            (sql,) = sqls
+            assert "round_ends" in sql and "first_snapshots" not in sql, name  # times only: nothing summed
+
+
+def test_equity_now_reaches_back_past_the_window(silent_desks, monkeypatch):
+    """B went silent 3 days ago: every round since is incomplete, so "all" has had no usable equity for 3 days.
+    The recent rounds hold no usable one: the statement reads every round, and says since when."""
+    client, end, b_stop = silent_desks["acct_silent"]
+    with recording() as log:
+        now = _run(client, ALL, overview.equity_now).row(0, named=True)
+    b_last = b_stop - timedelta(minutes=5) + timedelta(seconds=3)  # B's last snapshot: its round ends there
+    assert now["equity"] is None and now["ts"] == end - timedelta(minutes=5) + timedelta(seconds=1)
+    assert now["last_usable_ts"] == b_last and now["last_usable_equity"] == pytest.approx(
+        10_000 + (b_last - timedelta(seconds=3) - (end - timedelta(hours=96))).total_seconds() / 60 + 2_000
+    )
+    assert now["unusable_since"] == b_last + timedelta(minutes=5) - timedelta(seconds=2)  # A alone, 5 min later
+    _start, usable, sql = ((sql, params) for sql, params, _r in log)
+    assert usable[1].get(scope.ROUNDS_START) is not None  # the rounds of the day before the newest: none usable
+    assert scope.ROUNDS_START not in sql[0] and scope.ROUNDS_START not in sql[1]  # so every round
+    # with one account, B's own equity is usable and A's is too
+    b_now = _run(client, scope.Scope(account="B"), overview.equity_now).row(0, named=True)
+    assert b_now["equity"] == pytest.approx(2_000) and b_now["unusable_since"] is None
+
+
+def test_recent_rounds_read_only_the_newest_hours(awkward):
+    """On a day of rounds, the account risk reads the rounds from a round start before its 26 h: all of them
+    here; the round ends for the times-only statements are the summed rounds' times."""
+    with recording() as log:
+        _run(awkward, ALL, risk.latest_account_risk)
+        _run(awkward, ALL, health.data_as_of)
+    start_sql, risk_sql, as_of_sql = (sql for sql, _p, _r in log)
+    assert "first_snapshots" not in start_sql and scope.ROUNDS_START in risk_sql and "first_snapshots" in risk_sql
+    assert "round_ends" in as_of_sql and "first_snapshots" not in as_of_sql
+    every = _run(awkward, ALL, overview.equity_series, D, D, 3600)
+    newest = _run(awkward, ALL, health.data_as_of).row(0, named=True)
+    assert newest["account_ts"] == max(every["equity_ts"])  # the newest round: B's snapshot at 23:55:03
+    assert newest["account_ts"] == t(2025, 6, 1, 23, 55, 3)
+
+
+def test_recent_statements_of_other_tables_run_alone(silent_desks):
+    """System Health's sync statistics of a table without equity: no rounds, no statement before."""
+    client, end, _b_stop = silent_desks["acct_silent"]
+    with recording() as log:
+        _run(client, ALL, health.sync_stats, "positions", end)
+        _run(client, ALL, health.sync_stats, "account", end)
+    assert len(log) == 3 and "rounds_start" in log[1][0]
+
+
+def test_recent_needs_an_anchor():
+    with pytest.raises(ValueError):
+        scope.Recent().from_ms()
+    both = scope.Recent(newest_account=timedelta(hours=1), since=t(2025, 1, 1))
+    assert both.from_ms().startswith("least(") and both.params()["desk_recent_account_ms"] == 3_600_000
