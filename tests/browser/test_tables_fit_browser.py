@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import StreamlitServer, screenshot, wait_for_run
+from tests.browser.visits import view_name
 
 pytestmark = pytest.mark.browser
 WIDTH = 1280
@@ -150,16 +151,21 @@ NARROW_VIEWS = ["", "positions", "trades", "trades?tab=per_day", "trades?tab=by_
 SIDEBAR_COLLAPSED = """() => document.querySelector('[data-testid="stSidebar"]').getAttribute('data-collapsed')"""
 
 
+def wait_for_sidebar(page, collapsed: bool) -> None:
+    """Until the sidebar is collapsed (or open)."""
+    state = "true" if collapsed else "false"
+    page.wait_for_function(SIDEBAR_COLLAPSED.replace("() =>", f"() => '{state}' ===", 1), timeout=10_000)
+
+
 @pytest.mark.parametrize("view", NARROW_VIEWS)
 def test_at_800_the_sidebar_starts_collapsed_and_the_default_tables_fit(server, browser, view):
     page = browser.new_page(viewport={"width": NARROW, "height": 900})
     try:
         page.goto(f"{server.url}/{view}", wait_until="domcontentloaded")
         wait_for_run(page)
-        page.wait_for_function(SIDEBAR_COLLAPSED.replace("() =>", "() => 'true' ===", 1), timeout=10_000)
+        wait_for_sidebar(page, collapsed=True)
         found = grids(page)
-        name = (view or "overview").replace("?", "_").replace("&", "_").replace("=", "-")
-        screenshot(page, f"tables-fit-{name}-{NARROW}")
+        screenshot(page, f"tables-fit-{view_name(view)}-{NARROW}")
         assert found, f"no table on /{view}"
         assert all(g["width"] >= 700 for g in found), found  # the main column got the sidebar's width
         assert overflowing(found) == [], report(overflowing(found))
@@ -172,9 +178,9 @@ def test_at_800_the_reader_opens_the_sidebar_and_it_stays_open_across_pages(serv
     try:
         page.goto(f"{server.url}/positions", wait_until="domcontentloaded")
         wait_for_run(page)
-        page.wait_for_function(SIDEBAR_COLLAPSED.replace("() =>", "() => 'true' ===", 1), timeout=10_000)
+        wait_for_sidebar(page, collapsed=True)
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_function(SIDEBAR_COLLAPSED.replace("() =>", "() => 'false' ===", 1), timeout=10_000)
+        wait_for_sidebar(page, collapsed=False)
         page.locator('[data-testid="stSidebarNav"] a', has_text="Trades").click()  # a page switch: no reload
         wait_for_run(page)
         page.wait_for_timeout(1500)

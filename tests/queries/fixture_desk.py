@@ -51,6 +51,20 @@ ACCOUNT_COLS = [
     "ingested_at",
     "synced_at",
 ]
+POSITION_COLS = [
+    "ts",
+    "account",
+    "coin",
+    "szi",
+    "entry_px",
+    "position_value",
+    "unrealized_pnl",
+    "leverage",
+    "liquidation_px",
+    "margin_used",
+    "ingested_at",
+    "synced_at",
+]
 KLINE_COLS = ["open_time", "symbol", "open", "high", "low", "close", "volume"]
 TARGET_COLS = ["date", "sym", "weight"]
 

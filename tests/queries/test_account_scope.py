@@ -30,7 +30,16 @@ from queries.engine.run import recording, use_client
 from queries.health import contract as contract_queries
 from queries.health import health, odd_data
 from queries.tracking import tracking_error
-from tests.queries.fixture_desk import SUB, K, create_tables, fixture_client, sub_account_select, t, table_map_for
+from tests.queries.fixture_desk import (
+    POSITION_COLS,
+    SUB,
+    K,
+    create_tables,
+    fixture_client,
+    sub_account_select,
+    t,
+    table_map_for,
+)
 from tests.queries.test_schema_drift import CALLS, SPAN, E, S
 
 pytestmark = pytest.mark.xdist_group("account_scope")  # one process builds the three desks once
@@ -489,20 +498,7 @@ def _silent_desk(engine, desk_url, prefix, *, hours, b_stops_before_end_h=None, 
     engine.insert(
         tm.qualified("positions"),
         positions,
-        column_names=[
-            "ts",
-            "account",
-            "coin",
-            "szi",
-            "entry_px",
-            "position_value",
-            "unrealized_pnl",
-            "leverage",
-            "liquidation_px",
-            "margin_used",
-            "ingested_at",
-            "synced_at",
-        ],
+        column_names=POSITION_COLS,
     )
     contract_queries.forget()
     return fixture_client(desk_url, prefix), end, b_stop

@@ -15,25 +15,11 @@ import pytest
 from queries.book import risk
 from queries.engine.run import use_client
 from queries.health import health
-from tests.queries.fixture_desk import create_tables, fixture_client
+from tests.queries.fixture_desk import POSITION_COLS, create_tables, fixture_client
 
 UTC = UTC
 T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SYNC_COLS = ["started_at", "finished_at", "database", "table", "rows", "max_source_ts", "status", "error"]
-POS_COLS = [
-    "ts",
-    "account",
-    "coin",
-    "szi",
-    "entry_px",
-    "position_value",
-    "unrealized_pnl",
-    "leverage",
-    "liquidation_px",
-    "margin_used",
-    "ingested_at",
-    "synced_at",
-]
 ACC_COLS = [
     "ts",
     "account",
@@ -93,7 +79,7 @@ def client(engine, desk_url):
     tm = create_tables(engine, "fxal")
     for name, rows, cols in (
         ("sync_log", SYNC, SYNC_COLS),
-        ("positions", POSITIONS, POS_COLS),
+        ("positions", POSITIONS, POSITION_COLS),
         ("account", ACCOUNT, ACC_COLS),
     ):
         engine.insert(tm.qualified(name), rows, column_names=cols, settings={"optimize_on_insert": 0})

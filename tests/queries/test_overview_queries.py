@@ -12,7 +12,7 @@ from lib import config
 from lib.book import pnl
 from queries.book import overview, risk
 from queries.engine.run import use_client
-from tests.queries.fixture_desk import ACCOUNT_COLS, TRADE_COLS, create_tables, fixture_client, t
+from tests.queries.fixture_desk import ACCOUNT_COLS, POSITION_COLS, TRADE_COLS, create_tables, fixture_client, t
 
 PREFIX = "fxov"
 ACCT = "0xov"
@@ -22,20 +22,6 @@ LEDGER_COLS = ["time", "account", "type", "usdc", "hash", "ingested_at", "synced
 FUNDING_COLS = ["time", "account", "coin", "usdc", "szi", "funding_rate", "ingested_at", "synced_at"]
 ROUND = timedelta(seconds=config.SNAPSHOT_ROUND_S)
 MAX_AGE = timedelta(minutes=config.POSITIONS_MARK_MAX_AGE_MIN)
-POSITION_COLS = [
-    "ts",
-    "account",
-    "coin",
-    "szi",
-    "entry_px",
-    "position_value",
-    "unrealized_pnl",
-    "leverage",
-    "liquidation_px",
-    "margin_used",
-    "ingested_at",
-    "synced_at",
-]
 
 
 @dataclass

@@ -21,23 +21,9 @@ from lib.tracking import snapshot as te_snapshot
 from queries.book.positions import exchange_positions_at
 from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
-from tests.queries.fixture_desk import TimelineFixture, create_tables, fixture_client, t
+from tests.queries.fixture_desk import POSITION_COLS, TimelineFixture, create_tables, fixture_client, t
 
 PREFIX = "fxpos"
-POSITION_COLS = [
-    "ts",
-    "account",
-    "coin",
-    "szi",
-    "entry_px",
-    "position_value",
-    "unrealized_pnl",
-    "leverage",
-    "liquidation_px",
-    "margin_used",
-    "ingested_at",
-    "synced_at",
-]
 DAY = date(2025, 3, 10)
 HOUR = 2
 

@@ -17,7 +17,15 @@ from queries.book import orders, risk
 from queries.book import regimes as regime_queries
 from queries.engine.run import use_client
 from queries.health import prices
-from tests.queries.fixture_desk import ACCOUNT_COLS, KLINE_COLS, TRADE_COLS, create_tables, fixture_client, t
+from tests.queries.fixture_desk import (
+    ACCOUNT_COLS,
+    KLINE_COLS,
+    POSITION_COLS,
+    TRADE_COLS,
+    create_tables,
+    fixture_client,
+    t,
+)
 
 PREFIX = "fxi15"
 ACCT = "0xi15"
@@ -25,20 +33,6 @@ UTC = UTC
 START, END = date(2025, 5, 2), date(2025, 5, 3)
 FUNDING_COLS = ["time", "account", "coin", "usdc", "szi", "funding_rate", "ingested_at", "synced_at"]
 LEDGER_COLS = ["time", "account", "type", "usdc", "hash", "ingested_at", "synced_at"]
-POSITION_COLS = [
-    "ts",
-    "account",
-    "coin",
-    "szi",
-    "entry_px",
-    "position_value",
-    "unrealized_pnl",
-    "leverage",
-    "liquidation_px",
-    "margin_used",
-    "ingested_at",
-    "synced_at",
-]
 ORDER_COLS = [
     "time",
     "account",

@@ -27,10 +27,14 @@ from ui import cache, layout, plot, tables
 from ui.data import load
 from ui.plot import Spec
 from ui.shell.sidebar import Selection
-from ui.state import set_url, url_value
+from ui.state import init_from_url, set_url, url_value
 from ui.tracking_error import shortfall_charts as charts
 
 FEES_KEY = "te_model_fees"
+
+
+def _url_fees(raw: str) -> bool:
+    return parse_flag(raw, "model_fees")
 
 
 def fees_chosen() -> bool:
@@ -38,13 +42,12 @@ def fees_chosen() -> bool:
     (the switch's own state, else the URL, which keeps `model_fees` while the tab is closed)."""
     if FEES_KEY in st.session_state:
         return bool(st.session_state[FEES_KEY])
-    return url_value("model_fees", lambda raw: parse_flag(raw, "model_fees"), False)
+    return url_value("model_fees", _url_fees, False)
 
 
 def fee_switch() -> bool:
     """The model's costs: none (default) or the desk's own fee rate on its turnover (URL `model_fees=1`)."""
-    if FEES_KEY not in st.session_state:
-        st.session_state[FEES_KEY] = url_value("model_fees", lambda raw: parse_flag(raw, "model_fees"), False)
+    init_from_url(FEES_KEY, "model_fees", _url_fees, False)
     on = st.toggle(
         "Model pays the desk's fee rate",
         key=FEES_KEY,
@@ -198,12 +201,24 @@ def section(view: ShortfallView, symbol_link: str | None) -> None:
     st.dataframe(view.symbols, hide_index=True, height=380, placeholder=fmt.MISSING, column_config=config_columns)
 
 
+def _answer(sidebar: Selection, fees: bool) -> answers.Shortfall | None:
+    """The one answer the section and the day story's sentence both read (cached)."""
+    return load(
+        answers.shortfall,
+        sidebar.start,
+        sidebar.end,
+        fees=fees,
+        as_of=sidebar.as_of,
+        what="live against the model book",
+    )
+
+
 def show(sidebar: Selection, symbol_link: str | None) -> None:
     """The section: its fee switch, then everything else."""
     st.subheader("Live against the model book")
     fees = fee_switch()
     start, end = sidebar.start, sidebar.end
-    answer = load(answers.shortfall, start, end, fees=fees, as_of=sidebar.as_of, what="live against the model book")
+    answer = _answer(sidebar, fees)
     if answer is None:
         return
     if answer.window.end is None:
@@ -231,12 +246,5 @@ def day_line(sentence: str | None) -> None:
 def day_sentence(sidebar: Selection, day: date) -> str | None:
     """The day's split (live − model) in one sentence, from the same answer the section draws (cached: the
     section's tab need not be open)."""
-    answer = load(
-        answers.shortfall,
-        sidebar.start,
-        sidebar.end,
-        fees=fees_chosen(),
-        as_of=sidebar.as_of,
-        what="live against the model book",
-    )
+    answer = _answer(sidebar, fees_chosen())
     return answer.day_sentence(day) if answer is not None else None
