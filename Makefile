@@ -49,7 +49,7 @@ oidc:
 	@bash scripts/ensure_oidc_provider.sh
 
 test: setup browser oidc
-	$(BIN)/python -m pytest -n 4 --dist loadgroup
+	$(BIN)/python -m pytest -n 4 --dist loadgroup --no-loadscope-reorder
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser"

@@ -130,10 +130,33 @@ BROWSER_GROUPS = {
 }
 
 
+def _xdist_group(item: pytest.Item) -> str:
+    if item.get_closest_marker("browser") is not None:
+        return f"browser-{BROWSER_GROUPS.get(item.module.__name__.rsplit('.', 1)[-1], 4)}"
+    return item.module.__name__
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the group into the node id
 def pytest_collection_modifyitems(config, items):
-    """Under xdist (-n 4 --dist loadgroup) keep each group of browser tests on one worker (they share that
-    worker's Streamlit server and Chromium)."""
+    """Under xdist (`make test`: -n 4 --dist loadgroup --no-loadscope-reorder) keep each group of browser tests on
+    one worker (they share that worker's Streamlit server and Chromium), and every other module on one worker: a
+    module-scoped fixture (the two desks of test_numbers_agree, December's model book) is built once, not once per
+    worker that draws one of its tests.
+
+    The groups are handed out in the order of the items: the browser groups first (the longest, 4-7 min each, so
+    none starts late and ends the run alone), then the other modules, most tests first."""
+    groups = {id(item): _xdist_group(item) for item in items}
+    sizes: dict[str, int] = {}
+    for name in groups.values():
+        sizes[name] = sizes.get(name, 0) + 1
     for item in items:
-        if item.get_closest_marker("browser") is not None:
-            group = BROWSER_GROUPS.get(item.module.__name__.rsplit(".", 1)[-1], 4)
-            item.add_marker(pytest.mark.xdist_group(f"browser-{group}"))
+        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
+    order = {name: n for n, name in enumerate(dict.fromkeys(groups.values()))}  # a group's first appearance
+    items.sort(
+        key=lambda item: (
+            not groups[id(item)].startswith("browser-"),
+            groups[id(item)] if groups[id(item)].startswith("browser-") else "",
+            -sizes[groups[id(item)]],
+            order[groups[id(item)]],
+        )
+    )

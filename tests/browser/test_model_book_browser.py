@@ -4,6 +4,8 @@ switch works; a screenshot of the section (artifacts/screenshots/tracking-error-
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, wait_for_run
@@ -58,8 +60,10 @@ def test_model_book_section_renders_and_its_fee_switch_works(server, browser):
         assert page.get_by_text("From the model book's PnL to the live book's").count() >= 1
         _section_shot(page, "tracking-error-model-book")
         page.get_by_text("Model pays the desk's fee rate").click()
+        # "the desk's own fee rate" is in the switched-off caption too: wait for the switched-on one
+        page.get_by_text("Model costs: the desk's own fee rate", exact=False).wait_for(timeout=60_000)
+        page.wait_for_url(re.compile(r"[?&]model_fees=1(&|$)"), timeout=30_000)
         wait_for_run(page)
-        assert "the desk's own fee rate" in page.locator('[data-testid="stMain"]').inner_text()
-        assert "model_fees=1" in page.url
+        assert "Model costs: none" not in page.locator('[data-testid="stMain"]').inner_text()
     finally:
         page.close()
