@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -146,17 +147,13 @@ def pytest_collection_modifyitems(config, items):
     The groups are handed out in the order of the items: the browser groups first (the longest, 4-7 min each, so
     none starts late and ends the run alone), then the other modules, most tests first."""
     groups = {id(item): _xdist_group(item) for item in items}
-    sizes: dict[str, int] = {}
-    for name in groups.values():
-        sizes[name] = sizes.get(name, 0) + 1
+    sizes = Counter(groups.values())
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
-    order = {name: n for n, name in enumerate(dict.fromkeys(groups.values()))}  # a group's first appearance
-    items.sort(
-        key=lambda item: (
-            not groups[id(item)].startswith("browser-"),
-            groups[id(item)] if groups[id(item)].startswith("browser-") else "",
-            -sizes[groups[id(item)]],
-            order[groups[id(item)]],
-        )
-    )
+
+    def rank(item: pytest.Item) -> tuple[bool, str, int]:
+        group = groups[id(item)]
+        browser = group.startswith("browser-")
+        return (not browser, group if browser else "", -sizes[group])
+
+    items.sort(key=rank)  # stable: a module's items stay together and in their order
