@@ -3,8 +3,9 @@
 -- the first snapshot of the first round that ends at or after the instant __RECENT_FROM_MS__ (Unix ms;
 -- NULL when its anchor is unknown). A value, so the statement's own read of the rounds is bounded by a
 -- parameter (a WITH alias as the bound was not used to skip rows: 2-3 times slower).
--- Rounds are runs of snapshots each within {desk_round_ms} ms of the one before (account_rounds.sql):
--- found here from the sorted distinct snapshot times alone, so a round is never cut in two, and the
+-- Rounds are runs of snapshots each within {desk_round_ms} ms of the one before: their starts and ends
+-- come from the snapshot times alone (account_round_times.sql, pasted as __ROUND_TIMES__ over the
+-- statement's window), so a round is never cut in two, and the
 -- rounds summed from this start are exactly those the whole history gives from there on. NULL when
 -- the instant is unknown or no round ends after it: then every round is read.
 -- newest_round_ms: the newest round's end not after the server's now + {desk_future_skew_s} s (the
@@ -21,20 +22,12 @@ SELECT rounds_start FROM
             SELECT starts, ends, if(newest = 0, NULL, ends[newest]) AS newest_round_ms
             FROM
             (
-                SELECT arrayFilter((v, k) -> k = 1 OR v - t[k - 1] > {desk_round_ms:UInt32}, t, arrayEnumerate(t))
-                           AS starts,
-                       arrayFilter((v, k) -> k = length(t) OR t[k + 1] - v > {desk_round_ms:UInt32}, t, arrayEnumerate(t))
-                           AS ends,
+                SELECT round_starts AS starts, round_ends AS ends,
                        arrayLastIndex(
                            e -> e <= toUnixTimestamp64Milli(now64(3, 'UTC') + toIntervalSecond({desk_future_skew_s:UInt32})),
                            ends
                        ) AS newest
-                FROM
-                (
-                    SELECT arraySort(groupUniqArray(toUnixTimestamp64Milli(ts))) AS t
-                    FROM __ACCOUNT_TABLE__
-                    WHERE ts >= {desk_rounds_from:DateTime64(3, 'UTC')} AND ts < {desk_rounds_to:DateTime64(3, 'UTC')}
-                )
+                FROM __ROUND_TIMES__
             )
         )
     )

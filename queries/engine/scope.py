@@ -46,6 +46,7 @@ def _fragment(name: str) -> str:
 
 _ONE_ACCOUNT = "(SELECT * FROM __TABLE__ WHERE account = {desk_account:String})"  # the table as its parameters name it
 _ROUNDS_SQL = _fragment("account_rounds.sql")
+_ROUND_TIMES_SQL = _fragment("account_round_times.sql")
 _ROUND_ENDS_SQL = _fragment("account_round_ends.sql")
 _ROUNDS_START_SQL = _fragment("account_rounds_start.sql")
 _LEDGER_SQL = _fragment("ledger_netted.sql")
@@ -106,7 +107,7 @@ class Recent:
         """The statement (over the snapshots as they are) that finds where the rounds start: a round's first
         snapshot, or NULL for every round (account_rounds_start.sql)."""
         return _ROUNDS_START_SQL.replace(
-            "__ACCOUNT_TABLE__", "{account_db:Identifier}.{account_tbl:Identifier}"
+            "__ROUND_TIMES__", _round_times("{account_db:Identifier}.{account_tbl:Identifier}", _WINDOW_FROM)
         ).replace("__RECENT_FROM_MS__", self.from_ms())
 
     def params(self) -> dict[str, Any]:
@@ -244,9 +245,14 @@ def _round_ms() -> int:
     return int(config.SNAPSHOT_ROUND_S * 1000)
 
 
+def _round_times(table: str, rounds_from: str) -> str:
+    """The rounds' starts and ends (account_round_times.sql) of `table`, from `rounds_from` (SQL) on."""
+    return _ROUND_TIMES_SQL.replace("__ACCOUNT_TABLE__", table).replace("__ROUNDS_FROM__", rounds_from)
+
+
 def _round_ends(table: str, rounds_from: str) -> str:
     """The rounds' times only (account_round_ends.sql) of `table`, from `rounds_from` (SQL) on."""
-    return _ROUND_ENDS_SQL.replace("__ACCOUNT_TABLE__", table).replace("__ROUNDS_FROM__", rounds_from)
+    return _ROUND_ENDS_SQL.replace("__ROUND_TIMES__", _round_times(table, rounds_from))
 
 
 def _rounds(table: str, rounds_from: str) -> str:
