@@ -153,7 +153,8 @@ with tabs[0]:
                 mime="text/csv",
                 icon=":material/download:",
                 key="tr_csv_download",
-                help="Rounded numbers, ISO times in UTC (Z), true/false; in the chosen order.",
+                help="Rounded numbers, ISO times in UTC (Z), true/false; in the chosen order. The exchange's record: "
+                "fee and fee_usd are the fee paid (positive; a rebate negative), where the screen shows costs negative.",
             )
 
 # --- per day: the rebalance window, volume, costs ---------------------------------------------

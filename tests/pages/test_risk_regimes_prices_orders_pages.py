@@ -168,3 +168,25 @@ def test_fills_show_the_columns_that_fit_and_keep_the_rest(app):
     assert {"tid", "oid", "fee", "fee_token", "ref_px", "crossed"} <= set(frame.columns)  # in Show/hide columns
     assert config["oid"]["label"] == "Order id" and config["tid"]["label"] == "Trade id"
     assert any(c.value.startswith("More columns (Direction, Binance 1h open") for c in at.caption)
+
+
+def test_fill_fees_are_costs_negative_like_the_fees_total(app, desk_client):
+    """One sign for a cost (docs/CONVENTIONS.md): each fill's fee, in its token and in USD, shows as what it does to
+    PnL, as the Fees tile and the per-coin table do; the raw rows hold the fee paid (positive, a rebate negative)."""
+    at = app("pages/trades.py", query=RANGE)
+    _ok(at)
+    frame, _config, _order = _grid(at, "tid")
+    tids = [int(t) for t in frame["tid"]]
+    paid = dict(
+        desk_client.query(
+            "SELECT tid, any(fee) FROM maicro_monitors.trades WHERE fee_token = 'USDC' AND tid IN {tids:Array(UInt64)} "
+            "GROUP BY tid",
+            parameters={"tids": tids},
+        ).result_rows
+    )
+    shown = frame[frame["tid"].isin(list(paid))]
+    assert len(shown) > 10 and any(v > 0 for v in paid.values())
+    for tid, fee, fee_usd in zip(shown["tid"], shown["fee"], shown["fee_usd"]):
+        assert fee == pytest.approx(-paid[int(tid)]) and fee_usd == pytest.approx(-paid[int(tid)])
+    tile = next(m for m in at.metric if m.label == "Fees")
+    assert tile.value.startswith(("−", "-"))  # the window's fees paid, as a cost

@@ -35,12 +35,13 @@ FILL_COLUMNS: dict[str, Any] = {
     ),
     "closed_pnl": st.column_config.NumberColumn("Realized PnL", format="dollar"),
     "fee": st.column_config.NumberColumn(
-        "Fee (token)", format="%,.6g", help="In the fee token; a maker rebate is negative"
+        "Fee (token)", format="%,.6g", help="In the fee token, as a cost: negative (a maker rebate is positive)"
     ),
     "fee_token": st.column_config.TextColumn("Fee token"),
     "fee_usd": tables.money_column(
         "Fee ($)",
-        help="Paid fee in USD; a maker rebate is negative. Empty = a token without a known price (not in the USD sums)",
+        help="In USD, as a cost: negative (a maker rebate is positive), as the Fees total. "
+        "Empty = a token without a known price (not in the USD sums)",
         decimals=4,
     ),
     "valid": st.column_config.CheckboxColumn(
@@ -223,6 +224,7 @@ def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
     if "side" in rows.columns:  # B/A as the desk says it
         rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
     rows = tables.rounded_prices(plot.naive_utc(rows, "time"), ("px", "ref_px"))
+    rows = rows.with_columns(-pl.col(c) for c in ("fee", "fee_usd") if c in rows.columns)  # costs negative
     rows = rows.select([c for c in FILL_ORDER + list(extra) if c in rows.columns])
     shown = FILL_SHOWN + ["pos_after"] if "pos_after" in extra else FILL_SHOWN  # cloid: in the menu
     if "pos_after" in extra:  # one coin's fills: no coin column, its position after each fill instead
