@@ -193,7 +193,7 @@ FILL_SORT_COLUMNS: Mapping[str, str] = MappingProxyType(
         "notional": "Notional",
         "slippage_bps": "Slippage vs 1h open",
         "closed_pnl": "Realized PnL",
-        "fee": "Fee",
+        "fee": "Fee paid",  # descending: the largest fee paid first (the grid shows it as a cost, negative)
     }
 )
 
