@@ -342,6 +342,9 @@ KNOWN_SAFE: dict[tuple[str, str], str] = {
     ("ui/system_health/data_quality.py", "line"): "counts per contract status constant",
     ("ui/system_health/data_quality.py", "n[contract.NORMALISED]"): "a count",
     ("ui/system_health/sections.py", "title"): "a constant panel title",
+    ("ui/odd_rows.py", "sentence"): "lib.health.odd_rows.null_key_sentence: counts and contract key column names",
+    ("ui/tracking_error/shortfall_charts.py", "name.split(' (')[0]"): "a trace name from the literal tuple above",
+    ("ui/trades/charts.py", "name"): "Buy or Sell, from the literal tuple above",
     ("ui/system_health/sections.py", "status or 'not available'"): "a health status constant",
     ("ui/tracking_error/sections.py", "s['latest_day'] or fmt.MISSING"): "a date",
     ("ui/data.py", "_explain(err, what)"): "failure_text: escapes what, the headline and the detail",
@@ -485,6 +488,8 @@ class _Safety:
             return self.safe(node.operand)
         if isinstance(node, (_ast.List, _ast.Tuple)):
             return all(self.safe(e) for e in node.elts)
+        if isinstance(node, (_ast.ListComp, _ast.GeneratorExp)):
+            return self.safe(node.elt)
         return False
 
     def _constant_mapping(self, node: _ast.expr) -> bool:
@@ -506,7 +511,7 @@ def _interpolations(node: _ast.expr) -> list[_ast.expr]:
     if isinstance(node, _ast.JoinedStr):
         return [v for v in node.values if isinstance(v, _ast.FormattedValue)]
     if isinstance(node, _ast.BinOp) and isinstance(node.op, _ast.Add):
-        return _interpolations(node.left) + _interpolations(node.right)
+        return _operand(node.left) + _operand(node.right)
     if isinstance(node, _ast.IfExp):
         return _interpolations(node.body) + _interpolations(node.orelse)
     if isinstance(node, _ast.BoolOp):
@@ -516,6 +521,16 @@ def _interpolations(node: _ast.expr) -> list[_ast.expr]:
     if isinstance(node, (_ast.List, _ast.Tuple)):
         return [x for e in node.elts for x in _interpolations(e)]
     return []
+
+
+def _operand(node: _ast.expr) -> list[_ast.expr]:
+    """What one side of a `+` adds to a text: a literal adds nothing, a built text its own values, anything
+    else (a name, a call, a subscript) is itself a value that must be escaped or known safe."""
+    if isinstance(node, _ast.Constant):
+        return []
+    if isinstance(node, (_ast.JoinedStr, _ast.BinOp, _ast.IfExp, _ast.BoolOp, _ast.List, _ast.Tuple)):
+        return _interpolations(node)
+    return [node]
 
 
 PLOTLY_CALLS = {"layout", "empty"}  # ui.plot.layout(title, ...), ui.plot.empty(title, note)
@@ -566,3 +581,16 @@ def test_the_markup_check_finds_an_unescaped_name(tmp_path):
     assert [safety.safe(p) for p in parts] == [False, True]
     escaped = _ast.parse("st.warning(f'{fmt.md_text(coin)}')").body[0].value  # type: ignore[attr-defined]
     assert all(_Safety(_ast.parse(""), "x.py").safe(p) for p in _interpolations(escaped.args[0]))
+
+
+def test_the_markup_check_finds_a_name_added_to_a_text():
+    """`"label: " + coin` draws `coin` as Markdown as surely as an f-string does; a literal or an escaped value
+    added to the text is fine."""
+    tree = _ast.parse(
+        "def f(coin: str, n: int):\n    st.caption(':material/x: ' + coin + ' and ' + fmt.md_text(coin))\n"
+    )
+    safety = _Safety(tree, "x.py")
+    call = tree.body[0].body[0].value  # type: ignore[attr-defined]
+    parts = _interpolations(call.args[0])
+    assert [_ast.unparse(p) for p in parts] == ["coin", "fmt.md_text(coin)"]
+    assert [safety.safe(p) for p in parts] == [False, True]
