@@ -430,8 +430,10 @@ def table(out: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from lib.demo.simulation.market import coin_count
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--coins", type=int, default=200)
+    ap.add_argument("--coins", type=coin_count, default=200)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--loads", type=int, default=5)

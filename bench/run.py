@@ -342,8 +342,10 @@ def time_model_book(repeats: int = 3) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from lib.demo.simulation.market import coin_count
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--coins", type=int, default=200)
+    ap.add_argument("--coins", type=coin_count, default=200)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     ap.add_argument("--path", default=None, help="engine directory (default: a temp dir; reuse to skip seeding)")

@@ -16,6 +16,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from lib.config import DEFAULT_DEMO_PATH
+from lib.demo.simulation.market import coin_count
 
 HELP = "build the demo desk in an embedded ClickHouse (chdb) database"
 READS_DESK = False  # it opens --path itself
@@ -45,7 +46,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--end", type=_parse_time, default=None, help="end time, UTC ISO (default: now)")
     ap.add_argument("--start", type=_parse_time, default=None, help="start time, UTC ISO (default: 2025-11-01)")
     ap.add_argument("--days", type=int, default=None, help="span length in days, instead of --start")
-    ap.add_argument("--coins", type=int, default=60, help="ordinary coins (kPEPE, kBONK, PURR are added)")
+    ap.add_argument("--coins", type=coin_count, default=60, help="ordinary coins (kPEPE, kBONK, PURR are added)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
         "--accounts",

@@ -89,3 +89,13 @@ def test_demo_refuses_an_account_count_it_cannot_build(value, tmp_path):
     assert out.returncode == 2
     assert "argument --accounts: must be a whole number from 1 to 3" in out.stderr
     assert not (tmp_path / "never.chdb").exists()
+
+
+@pytest.mark.parametrize(
+    "value,said",
+    [("20", "20 coins: the demo desk needs at least 35 (the playbook's names)"), ("many", "'many' is not a whole")],
+)
+def test_demo_refuses_fewer_coins_than_the_playbook_names(value, said, tmp_path):
+    out = _run("demo", "--path", str(tmp_path / "never.chdb"), "--coins", value)
+    assert out.returncode == 2 and f"argument --coins: {said}" in out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "never.chdb").exists()

@@ -13,6 +13,7 @@ linear interpolation of the two (that is how the demo marks the account at
 
 from __future__ import annotations
 
+import argparse
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -212,6 +213,20 @@ class Universe:
 
     def index(self, coin: str) -> int:
         return self.coins.index(coin)
+
+
+def coin_count(text: str) -> int:
+    """`--coins` of the command line and the benchmarks: a whole number of ordinary coins, at least the playbook's
+    names (REFERENCE_COINS), said in one line instead of a traceback from deep in the generator."""
+    try:
+        coins = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of coins") from None
+    if coins < len(REFERENCE_COINS):
+        raise argparse.ArgumentTypeError(
+            f"{coins} coins: the demo desk needs at least {len(REFERENCE_COINS)} (the playbook's names)"
+        )
+    return coins
 
 
 def build_universe(coins: int) -> Universe:
