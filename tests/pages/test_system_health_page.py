@@ -203,6 +203,13 @@ def test_hostile_page_parameters_are_refused_with_a_message(app, desk_client, qu
     assert [s.value for s in at.subheader] == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Checks"]
 
 
+def test_a_hostile_section_opens_the_first_tab_with_a_message(app, desk_client):
+    at = app(PAGE, query={"section": "prices'; DROP TABLE x"})
+    assert not at.exception
+    assert any("Ignored URL parameter `section`" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "Endpoint in use" in {m.label for m in at.metric} and "section" not in at.query_params
+
+
 def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, monkeypatch):
     monkeypatch.setenv("DESK_TABLES", json.dumps({"sync_log": "maicro_monitors.no_such_sync_log"}))
     at = app(PAGE)
