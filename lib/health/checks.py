@@ -105,6 +105,15 @@ def data_quality_status(summary: ContractSummary | None, odd: int | None, failed
     return CheckStatus(OK, OK)
 
 
+def marked_stale(status: CheckStatus) -> CheckStatus:
+    """The status of a panel that shows its last good result (its query failed): said in the label too."""
+    if status.level == FAIL:
+        return CheckStatus(FAIL, f"{status.words} · stale")
+    if status.level in (OK, UNKNOWN):
+        return CheckStatus(WARN, "stale")
+    return CheckStatus(WARN, f"{status.words} · stale")
+
+
 def clickhouse_status(answering: bool, untested_version: bool, on_secondary: bool) -> CheckStatus:
     """The server: not answering, on the secondary endpoint, or a version the queries are not tested on."""
     if not answering:

@@ -7,7 +7,6 @@ The URL names the open tab by its slug (`?section=prices`), which never changes 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -35,12 +34,8 @@ def tab_labels(clickhouse: CheckStatus, prices: CheckStatus, data: CheckStatus) 
 
 
 def _stale(status: CheckStatus, notes: Notes) -> CheckStatus:
-    """A panel showing a last good result says so in its label too."""
-    if not notes.stale or notes.failed:
-        return status
-    level = status.level if status.level == checks.FAIL else checks.WARN
-    words = "stale" if status.level in (checks.OK, checks.UNKNOWN) else f"{status.words} · stale"
-    return replace(status, level=level, words=words)
+    """A panel showing a last good result (and no failure with nothing to show) says so in its label too."""
+    return checks.marked_stale(status) if notes.stale and not notes.failed else status
 
 
 def clickhouse_check(client: Any, ping: dict[str, Any] | None) -> CheckStatus:

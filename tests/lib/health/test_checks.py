@@ -79,3 +79,10 @@ def test_clickhouse_status():
     assert checks.clickhouse_status(True, True, False) == CheckStatus(WARN, "untested version")
     assert checks.clickhouse_status(True, True, True) == CheckStatus(WARN, "on secondary · untested version")
     assert checks.clickhouse_status(False, True, True) == CheckStatus(FAIL, "not answering")
+
+
+def test_a_stale_panel_says_so():
+    assert checks.marked_stale(CheckStatus(OK, "OK")) == CheckStatus(WARN, "stale")
+    assert checks.marked_stale(CheckStatus(UNKNOWN, "not available")) == CheckStatus(WARN, "stale")
+    assert checks.marked_stale(CheckStatus(WARN, "3 problems")) == CheckStatus(WARN, "3 problems · stale")
+    assert checks.marked_stale(CheckStatus(FAIL, "2 columns broken")) == CheckStatus(FAIL, "2 columns broken · stale")
