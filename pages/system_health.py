@@ -5,7 +5,8 @@ duplicates), sync runs (sync_log) and ClickHouse itself. Everything below the
 controls is one live panel (ui/shell/refresh.py: its options rerun only it, and the sidebar's
 auto-refresh reruns it in place, so the page neither greys out nor loses its scroll or open
 expanders), and so are the alerts; ages are measured against the server clock (now64()). The drawing lives in
-ui/system_health/sections.py (replayed while the query results are unchanged).
+ui/system_health/sections.py (replayed while the query results are unchanged). At the bottom, ClickHouse, Prices
+and Data quality are lazy tabs (URL `section`): only the open one is drawn, each label says its status.
 """
 
 from datetime import datetime
@@ -24,11 +25,11 @@ from queries.health import contract, health, odd_data, prices
 from queries.tracking import tracking_error
 from ui import alerts_panel
 from ui import data as ui_data
-from ui.data import empty_note, load, load_live, load_optional
+from ui.data import Notes, empty_note, load, load_live, load_optional
 from ui.shell import refresh, router, sidebar
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import init_from_url, set_url, url_value
-from ui.system_health import answer, data_quality, sections, views
+from ui.state import init_from_url, lazy_tabs, set_url, url_value
+from ui.system_health import answer, checks, data_quality, sections, views
 from ui.system_health import prices as price_panel
 
 router.guard()  # first: a direct link on a fresh server reruns through app.py (sign-in, sidebar)
@@ -153,20 +154,44 @@ def panels(as_of: datetime | None) -> None:
         if durations is not None and durations.height:
             sections.sync_durations(durations, clock.end_q)
 
-    # ------------------------------------------------------------------ prices
-    st.subheader("Prices")
+    # -------------- below, on demand: ClickHouse, Prices, Data quality (only the open tab is drawn, each label
+    # carries its status from the same loads; messages kept for the tab: ui.data.Notes)
+    st.subheader("Checks")
+    client = desk_client()
     sanity_hours = config.PRICE_SANITY_HOURS
-    divergence = load_optional(prices.price_divergence, sanity_hours, what="Exchange marks vs Binance")
-    candles = load_optional(prices.candle_problems, sanity_hours, what="Candle problems")
-    price_panel.prices_panel(price_panel.price_sanity(divergence, candles), sanity_hours)
-
-    # -------------------------------------------------------------- ClickHouse
-    st.subheader("ClickHouse")
-    sections.clickhouse_panel(desk_client(), ping)
-    data_quality.contract_table(load(contract.contract_check, what="Data contract check"))
-    data_quality.future_rows(load(odd_data.future_rows, what="Rows dated in the future"))
-    data_quality.stray_rows(load(odd_data.stray_rows, what="Rows dated before inception"), odd_data.inception_rule())
-    data_quality.null_key_rows(load(odd_data.null_key_rows, what="Rows with an empty key"))
+    price_notes, data_notes = Notes(), Notes()
+    divergence = load_optional(
+        prices.price_divergence, sanity_hours, what="Exchange marks vs Binance", where=price_notes
+    )
+    candles = load_optional(prices.candle_problems, sanity_hours, what="Candle problems", where=price_notes)
+    sanity = price_panel.price_sanity(divergence, candles)
+    contract_rows = load(contract.contract_check, what="Data contract check", where=data_notes)
+    future = load(odd_data.future_rows, what="Rows dated in the future", where=data_notes)
+    stray = load(odd_data.stray_rows, what="Rows dated before inception", where=data_notes)
+    null_keys = load(odd_data.null_key_rows, what="Rows with an empty key", where=data_notes)
+    clickhouse_tab, prices_tab, data_tab = lazy_tabs(
+        "section",
+        checks.tab_labels(
+            checks.clickhouse_check(client, ping),
+            checks.prices_check(sanity, price_notes),
+            checks.data_check(contract_rows, future, stray, null_keys, data_notes),
+        ),
+        key="sh_tab",
+    )
+    if clickhouse_tab.open:
+        with clickhouse_tab:
+            sections.clickhouse_panel(client, ping)
+    if prices_tab.open:
+        with prices_tab:
+            price_notes.show()
+            price_panel.prices_panel(sanity, sanity_hours)
+    if data_tab.open:
+        with data_tab:
+            data_notes.show()
+            data_quality.contract_table(contract_rows)
+            data_quality.future_rows(future)
+            data_quality.stray_rows(stray, odd_data.inception_rule())
+            data_quality.null_key_rows(null_keys)
 
     with top:
         sections.summary_row(monitor_summary, table_summary, sync_summary, ping)
@@ -187,7 +212,7 @@ def panels(as_of: datetime | None) -> None:
             targets_newest,
             health_answer.target_age_s(targets_newest, clock.server_now),
         )
-    sidebar.follow_source_status(desk_client())  # a timed re-run shows an outage in the sidebar too
+    sidebar.follow_source_status(client)  # a timed re-run shows an outage in the sidebar too
 
 
 alerts()

@@ -222,6 +222,11 @@ def test_outage_after_a_good_load_shows_stale_results_with_their_age(run_page, r
     if had_data:
         stale = [w.value for w in at.main.warning if "stale" in w.value]
         assert stale and all("ago" in w for w in stale)
+    if page == "pages/system_health.py":  # the closed tabs' labels say their panels are stale; the ping is live
+        labels = [t.label for t in at.tabs]
+        assert labels[0] == "ClickHouse · :red[not answering]"
+        assert labels[1].startswith("Prices · :orange[") and labels[1].endswith(" · stale]"), labels
+        assert labels[2] == "Data quality · :orange[stale]", labels
 
 
 # ----------------------------------------------------------- hostile input

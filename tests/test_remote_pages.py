@@ -70,7 +70,14 @@ def test_page_over_http_renders_and_every_statement_matches_embedded(run_page, r
 @pytest.mark.parametrize("page,title", list(PAGES.items()))
 def test_missing_grant_fails_only_the_panels_that_read_it(run_page, remote, page, title):
     remote.deny("binance")
-    at, _ = run_page(page, {"CLICKHOUSE_URL": remote.url()})
+    health = page == "pages/system_health.py"
+    if health:  # Prices is a closed tab: its label says it failed; opened, it says why
+        at, _ = run_page(page, {"CLICKHOUSE_URL": remote.url()})
+        assert [t.label for t in at.tabs][1] == "Prices · :red[failed]"
+        assert not any(READS_KLINES[page] in shown(e.value) for e in at.main.error)
+        # the ping, the monitors and the synced tables all answer (the ClickHouse tab is open by default)
+        assert "Server version" in texts(at, "main") and len(at.main.dataframe) >= 2
+    at, _ = run_page(page, {"CLICKHOUSE_URL": remote.url()}, query={"section": "prices"} if health else None)
     assert_clean(at, title)
     body = texts(at)
     assert "refused the credentials" not in body
@@ -83,8 +90,6 @@ def test_missing_grant_fails_only_the_panels_that_read_it(run_page, remote, page
     # the endpoint is not dropped: the sidebar's source box stays green and data-as-of is read
     assert source_box(at)[0] == "success"
     assert "Data as of 2025-12-15" in texts(at, "main")
-    if page == "pages/system_health.py":  # the ping, the monitors and the synced tables all answer
-        assert "Server version" in texts(at, "main") and len(at.main.dataframe) >= 2
 
 
 def test_an_old_server_version_is_named_and_warned_about(run_page, remote):
@@ -94,6 +99,7 @@ def test_an_old_server_version_is_named_and_warned_about(run_page, remote):
     at, _ = run_page("pages/system_health.py", {"CLICKHOUSE_URL": remote.url()})
     assert_clean(at, "System Health")
     assert shown({m.label: m.value for m in at.metric}["Server version"]) == "18.16.1.1"
+    assert [t.label for t in at.tabs][0] == "ClickHouse · :orange[untested version]"
     warn = [shown(w.value) for w in at.warning if w.value.startswith("**Untested server version")]
     assert (
         warn
@@ -104,3 +110,4 @@ def test_an_old_server_version_is_named_and_warned_about(run_page, remote):
     remote.server_version = None  # the engine's own version: tested, no warning
     at, _ = run_page("pages/system_health.py", {"CLICKHOUSE_URL": remote.url()})
     assert not [w.value for w in at.warning if w.value.startswith("**Untested server version")]
+    assert [t.label for t in at.tabs][0] == "ClickHouse · :green[OK]"

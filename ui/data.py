@@ -120,6 +120,45 @@ def _drift_line(note: str | None) -> str:
     return f"\n\n**{fmt.md_text(note)}**" if note else ""
 
 
+class Notes:
+    """A `where` for `load` whose container is drawn later: it keeps the messages (failure, stale, not
+    available) and `show` draws them. A lazy tab's label is worked out from its loads before the tab exists,
+    and a closed tab draws nothing; `failed` and `stale` let the label say what the messages would."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[str, str, str | None]] = []
+
+    def info(self, body: str, icon: str | None = None) -> None:
+        self.kept.append(("info", body, icon))
+
+    def warning(self, body: str, icon: str | None = None) -> None:
+        self.kept.append(("warning", body, icon))
+
+    def error(self, body: str, icon: str | None = None) -> None:
+        self.kept.append(("error", body, icon))
+
+    @property
+    def failed(self) -> bool:
+        """A load failed with nothing to fall back on (an error box)."""
+        return any(kind == "error" for kind, _, _ in self.kept)
+
+    @property
+    def stale(self) -> bool:
+        """A load failed and showed its last good result (a warning)."""
+        return any(kind == "warning" for kind, _, _ in self.kept)
+
+    def show(self, where: Any = None) -> None:
+        """Draw the kept messages (already Markdown-safe: load() built them with md_text)."""
+        where = where or st
+        for kind, body, icon in self.kept:
+            if kind == "error":
+                where.error(body, icon=icon)
+            elif kind == "warning":
+                where.warning(body, icon=icon)
+            else:
+                where.info(body, icon=icon)
+
+
 def load(fn: Callable[..., Any], *args: Any, what: str | None = None, where: Any = None, **kwargs: Any) -> Any:
     """Call `fn(*args, **kwargs)`; on failure show why and fall back to the last good result.
 

@@ -151,11 +151,20 @@ def lazy_tabs(url_name: str, tabs: Mapping[str, str], key: str, start: str | Non
     The URL picks the tab only when the tabs appear (their key is not in the session yet): it is written
     to the widget's state, never passed as `default`. `default` is part of a keyed st.tabs' identity, so
     a default that followed the URL made a new widget after every switch, which dropped the next click
-    (tests/browser/test_tabs_browser.py)."""
+    (tests/browser/test_tabs_browser.py).
+
+    A label may carry a status ("Prices · 3 problems") and change between runs: the tab that was open (or just
+    clicked, under its old label) stays open under its new label, found by its slug, never reset to the first."""
     slugs = list(tabs)
+    known = f"{key}__slugs"  # the previous run's label -> slug
     if key not in st.session_state:
         wanted = url_value(url_name, lambda raw: parse_tab(raw, slugs), start or slugs[0])
         st.session_state[key] = tabs[wanted]
+    elif st.session_state[key] not in tabs.values():
+        slug = st.session_state.get(known, {}).get(st.session_state[key])
+        if slug in tabs:
+            st.session_state[key] = tabs[slug]
+    st.session_state[known] = {label: slug for slug, label in tabs.items()}
     opened = st.tabs(list(tabs.values()), key=key, on_change="rerun")
     open_slug = next((slug for slug, tab in zip(slugs, opened) if tab.open), slugs[0])
     set_url(**{url_name: None if open_slug == slugs[0] else open_slug})

@@ -63,8 +63,10 @@ def _open_expander(page, label_start: str) -> str:
 def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        page.goto(f"{server.url}/system_health?every=30", wait_until="domcontentloaded")
+        page.goto(f"{server.url}/system_health?every=30&section=prices", wait_until="domcontentloaded")
         wait_for_run(page)
+        prices_tab = page.get_by_role("tab", name=re.compile(r"^Prices · "))
+        assert prices_tab.get_attribute("aria-selected") == "true"  # the link opened the Prices tab
         opened = {_open_expander(page, "checks OK"), _open_expander(page, "Recent failures")}
         page.evaluate("""() => document.querySelector('[data-testid="stMain"]').scrollTo(0, 1500)""")
         page.wait_for_timeout(300)
@@ -88,6 +90,9 @@ def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(ser
         assert opened <= set(page.evaluate(OPEN_EXPANDERS)), "the refresh closed an open expander"
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "every=30" in page.url
+        # the open lazy tab survives the refresh (its label may carry a new status: it is found by its name)
+        assert prices_tab.get_attribute("aria-selected") == "true" and "section=prices" in page.url
+        assert "Coins diverging" in page.locator('[data-testid="stMain"]').inner_text()
         screenshot(page, "system-health-after-refresh-in-place")
     finally:
         page.close()

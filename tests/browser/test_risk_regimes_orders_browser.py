@@ -32,7 +32,11 @@ def _open(browser, url: str):
             ["Risk and price check (newest positions snapshot)", "nearest to liquidation first"],
             "risk_panels_positions",
         ),
-        ("system_health?every=0", ["Prices", "Coins diverging", "Candle problems"], "risk_panels_system_health"),
+        (
+            "system_health?every=0&section=prices",
+            ["Prices · ", "Coins diverging", "Candle problems"],
+            "risk_panels_system_health",
+        ),
     ],
 )
 def test_risk_regime_price_order_panels_render(server, browser, path, texts, name):

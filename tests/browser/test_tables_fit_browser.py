@@ -41,6 +41,8 @@ VIEWS = [
     "tracking_error?section=drivers",
     "tracking_error?section=model_book",
     "system_health",
+    "system_health?section=prices",
+    "system_health?section=data",
 ]
 
 # One grid: its first headers and how far its content runs past its box (px); -1 without a scroller.

@@ -1,6 +1,6 @@
 """Every tab click opens its tab, in Chromium with real mouse clicks.
 
-The lazy tabs (Overview's and Tracking Error's lower tabs, every Trades tab) once lost every second click: the open tab went to
+The lazy tabs (Overview's, Tracking Error's and System Health's lower tabs, every Trades tab) once lost every second click: the open tab went to
 the URL, the URL became the tabs' `default`, and `default` is part of a keyed st.tabs widget's identity, so
 the widget was re-created with the old tab selected and the click that had just switched it was dropped.
 These tests click several tabs in a row, with pauses like a reader's, and check each one opened.
@@ -8,14 +8,18 @@ These tests click several tabs in a row, with pauses like a reader's, and check 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import wait_for_run
 
 pytestmark = pytest.mark.browser
 
+# a label is the tab's name, or its name and a status after " · " (System Health: "Prices · 2 problems")
 SELECTED_PANEL = """(label) => {
-    const tab = [...document.querySelectorAll('[role="tab"]')].find(t => t.innerText.trim() === label);
+    const tab = [...document.querySelectorAll('[role="tab"]')]
+        .find(t => t.innerText.trim() === label || t.innerText.trim().startsWith(label + ' · '));
     if (!tab || tab.getAttribute('aria-selected') !== 'true') return null;
     const panel = document.getElementById(tab.getAttribute('aria-controls'));
     return panel ? panel.innerText.trim() : '';
@@ -24,7 +28,7 @@ SELECTED_PANEL = """(label) => {
 
 def _click_tab(page, label: str) -> None:
     """A real mouse click (move, press, release) in the middle of the tab's label."""
-    tab = page.get_by_role("tab", name=label, exact=True)
+    tab = page.get_by_role("tab", name=re.compile(f"^{re.escape(label)}( · .*)?$"))
     tab.scroll_into_view_if_needed()  # Overview's tabs are below the fold; a click outside the viewport is lost
     box = tab.bounding_box()
     assert box is not None, f"no tab {label!r}"
@@ -65,8 +69,10 @@ def _click_through(page, labels: list[str], pause_ms: int) -> list[str]:
             "/tracking_error",
             ["What drives the TE", "Live against the model book", "Day story", "What drives the TE"],
         ),
+        # inside System Health's live panel (a fragment); the labels carry a status after the name
+        ("/system_health", ["Prices", "Data quality", "ClickHouse", "Prices", "Data quality"]),
     ],
-    ids=["trades", "overview", "tracking_error"],
+    ids=["trades", "overview", "tracking_error", "system_health"],
 )
 def test_every_tab_click_opens_its_tab(server, browser, path, labels):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})

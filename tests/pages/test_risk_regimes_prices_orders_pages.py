@@ -88,9 +88,9 @@ def test_positions_risk_table_and_price_flag(app, desk_client):
 
 
 def test_system_health_prices_panel(app, desk_client):
-    at = app("pages/system_health.py", query={"every": "0"})
+    at = app("pages/system_health.py", query={"every": "0", "section": "prices"})
     _ok(at)
-    assert "Prices" in [s.value for s in at.subheader]
+    assert [t.label for t in at.tabs][1].startswith("Prices · ")
     coins = _frame(at, "drift_bp")
     assert _metric(at, "Coins diverging") == f"{int((coins['n_flagged'] > 0).sum())} of {len(coins)}"
     problems = _frame(at, "problem")

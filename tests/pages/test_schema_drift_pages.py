@@ -82,10 +82,11 @@ def on_tables(monkeypatch):
 @pytest.mark.parametrize("page", PAGES)
 def test_compatible_drift_renders_every_page_without_errors(app, compatible_tables, on_tables, page):
     on_tables(compatible_tables)
-    at = app(page)
+    at = app(page, query={"section": "data"} if page.endswith("system_health.py") else None)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    if page.endswith("system_health.py"):
+    if page.endswith("system_health.py"):  # the Data quality tab, opened by the link
+        assert [t.label for t in at.tabs][2] == "Data quality · :orange[schema drift]"
         frame = next(df.value for df in at.dataframe if list(df.value.columns)[:2] == ["status", "table"])
         normalised = frame[[s[0] == contract.NORMALISED for s in frame["status"]]]
         assert sorted(normalised["column"]) == sorted(c.split(".")[1] for c in COMPATIBLE)
@@ -105,6 +106,14 @@ def test_broken_columns_are_named_with_the_type_expected(app, broken_tables, on_
 
     at = app("pages/system_health.py")
     assert not at.exception, [e.value for e in at.exception]
+    # the Data quality tab is closed: its contract table is not drawn, its label says what is broken
+    assert not [df for df in at.dataframe if list(df.value.columns)[:2] == ["status", "table"]]
+    labels = [t.label for t in at.tabs]
+    assert labels[2] == "Data quality · :red[2 columns broken]"
+    at.session_state["sh_tab"] = labels[2]  # a click on it
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["section"] == "data"
     frame = next(df.value for df in at.dataframe if list(df.value.columns)[:2] == ["status", "table"])
     rows = {
         (r["table"].split(".")[1], r["column"]): (r["status"][0], r["expected"], r["actual"])
@@ -113,4 +122,27 @@ def test_broken_columns_are_named_with_the_type_expected(app, broken_tables, on_
     assert rows[("trades", "fee_token")] == ("missing", "LowCardinality(String)", None)
     assert rows[("positions_snapshots", "szi")] == ("wrong type", "Float64", "String")
     assert [s[0] for s in frame["status"][:2]] == ["wrong type", "missing"]  # broken rows first
+    assert any("2 contract column(s) broken" in e.value for e in at.error)
+
+
+def test_the_open_tab_stays_open_when_its_label_changes(app, compatible_tables, broken_tables, on_tables):
+    """A label carries its status, and a label is part of st.tabs' identity: a status that changes between two
+    runs (the auto-refresh) must leave the reader on the tab they opened, never back on the first one."""
+    import streamlit as st
+
+    from lib.clickhouse.client import reset_default_client
+
+    on_tables(compatible_tables)
+    at = app("pages/system_health.py", query={"section": "data"})
+    assert [t.label for t in at.tabs][2] == "Data quality · :orange[schema drift]"
+    on_tables(broken_tables)  # the remote's columns break between two runs
+    st.cache_resource.clear()  # the connection reads the new table map
+    st.cache_data.clear()  # the contract check's TTL (a day) has run out
+    reset_default_client()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs][2] == "Data quality · :red[2 columns broken]"
+    assert at.query_params["section"] == "data"
+    frame = next(df.value for df in at.dataframe if list(df.value.columns)[:2] == ["status", "table"])
+    assert [s[0] for s in frame["status"][:2]] == ["wrong type", "missing"]
     assert any("2 contract column(s) broken" in e.value for e in at.error)

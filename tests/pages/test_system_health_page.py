@@ -67,7 +67,7 @@ def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "System Health"
     heads = [s.value for s in at.subheader]
-    assert heads == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Prices", "ClickHouse", "Data contract"]
+    assert heads == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Checks"]
     assert not at.error, [e.value for e in at.error]
 
     # the monitor table against the heartbeats themselves: each monitor's newest beat and the rule in words
@@ -114,6 +114,63 @@ def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
     assert "ago" in metrics["Last successful query"]
 
 
+def _tab_labels(at) -> dict[str, str]:
+    """The lower tabs' labels by URL slug (their order on the page)."""
+    labels = [t.label for t in at.tabs]
+    assert len(labels) == 3 and [label.split(" · ")[0] for label in labels] == ["ClickHouse", "Prices", "Data quality"]
+    return dict(zip(("clickhouse", "prices", "data"), labels))
+
+
+def _has_frame(at, first_cols: list[str]) -> bool:
+    return any(
+        hasattr(df.value, "columns") and list(df.value.columns)[: len(first_cols)] == first_cols for df in at.dataframe
+    )
+
+
+PRICE_TABLE, CONTRACT_TABLE = ["coin", "flag"], ["status", "table"]
+
+
+def test_checks_are_lazy_tabs_drawn_only_when_open_with_the_status_in_their_labels(app, desk_client):
+    at = app(PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    labels = _tab_labels(at)
+    # closed: Prices and Data quality draw nothing (no price table or metric, no contract table), the labels say
+    assert not _has_frame(at, PRICE_TABLE) and not _has_frame(at, CONTRACT_TABLE)
+    assert "Coins diverging" not in {m.label for m in at.metric} and "Data contract" not in [
+        h.value for h in at.subheader
+    ]
+    assert labels["clickhouse"] == "ClickHouse · :green[OK]"  # open by default: the endpoint's metrics are drawn
+    assert {"Endpoint in use", "Server version"} <= {m.label for m in at.metric}
+    assert labels["data"] == "Data quality · :green[OK]"
+    assert labels["prices"].startswith("Prices · :orange[")  # the demo has a stuck DOT feed: a problem
+
+    # a click (what it writes to the widget's state) opens Prices: drawn, in the URL, the label's count its numbers
+    at.session_state["sh_tab"] = labels["prices"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["section"] == "prices"
+    metrics = {m.label: m.value for m in at.metric}
+    diverging = int(metrics["Coins diverging"].split(" of ")[0])
+    candles = int(metrics["Candle problems"].replace(",", ""))
+    assert diverging + candles >= 1
+    assert (
+        labels["prices"] == f"Prices · :orange[{diverging + candles} problem{'' if diverging + candles == 1 else 's'}]"
+    )
+    assert _has_frame(at, PRICE_TABLE) and "Endpoint in use" not in metrics  # the ClickHouse tab is closed now
+    at.run()  # the auto-refresh's rerun: the open tab stays open
+    assert at.query_params["section"] == "prices" and _has_frame(at, PRICE_TABLE)
+
+    # a link with ?section=data opens Data quality: the contract table and the odd-row lines
+    at = app(PAGE, query={"section": "data"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert _has_frame(at, CONTRACT_TABLE) and not _has_frame(at, PRICE_TABLE)
+    assert any("Every contract column is present with its type" in s.value for s in at.success)
+    assert any("No row is dated after the server's now" in c.value for c in at.caption)
+    at.session_state["sh_tab"] = _tab_labels(at)["clickhouse"]  # back to the first tab: the URL drops section
+    at.run()
+    assert "section" not in at.query_params and not _has_frame(at, CONTRACT_TABLE)
+
+
 def test_controls_keep_selections_and_go_to_the_url(app, desk_client):
     at = app(PAGE)
     assert at.sidebar.button_group(key="refresh_every").value == 60  # one control on every page, 1 min
@@ -143,15 +200,14 @@ def test_hostile_page_parameters_are_refused_with_a_message(app, desk_client, qu
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any(f"Ignored URL parameter `{param}`" in w for w in warnings), warnings
-    assert [s.value for s in at.subheader] == [
-        "Alerts",
-        "Monitors",
-        "Synced tables",
-        "Sync runs",
-        "Prices",
-        "ClickHouse",
-        "Data contract",
-    ]
+    assert [s.value for s in at.subheader] == ["Alerts", "Monitors", "Synced tables", "Sync runs", "Checks"]
+
+
+def test_a_hostile_section_opens_the_first_tab_with_a_message(app, desk_client):
+    at = app(PAGE, query={"section": "prices'; DROP TABLE x"})
+    assert not at.exception
+    assert any("Ignored URL parameter `section`" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "Endpoint in use" in {m.label for m in at.metric} and "section" not in at.query_params
 
 
 def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, monkeypatch):
@@ -161,6 +217,9 @@ def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, m
     infos = [shown(i.value) for i in at.info]
     assert any("Sync runs (sync_log): not available" in i for i in infos), infos
     assert not at.error, [e.value for e in at.error]
+    assert _tab_labels(at)["data"] == "Data quality · :orange[1 table missing]"  # said while the tab is closed
+    assert not any("not found or not readable" in shown(w.value) for w in at.warning)
+    at = app(PAGE, query={"section": "data"})  # the tab names the table
     assert any("not found or not readable:** maicro_monitors.no_such_sync_log" in shown(w.value) for w in at.warning)
     _frame(at, "Monitor")  # the rest of the page works
     _frame(at, "Table")

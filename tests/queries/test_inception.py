@@ -148,6 +148,9 @@ def test_overview_and_system_health_pages(fx, app, monkeypatch):
     assert "2016" not in text and f"since {first_real[:10]}" in text
     at = app("pages/system_health.py")
     assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs][2] == "Data quality · :orange[3 odd rows]"  # said while the tab is closed
+    at = app("pages/system_health.py", query={"section": "data"})  # the tab itself says which rows
+    assert not at.exception, [e.value for e in at.exception]
     warn = [w.value for w in at.warning if "before the desk's inception" in w.value]
     assert warn, [w.value for w in at.warning]
     assert warn[0].startswith("**3 row(s) dated before the desk's inception**"), warn[0]

@@ -144,6 +144,11 @@ def test_pages_say_so(fx, app, monkeypatch):
     monkeypatch.setenv("DESK_TABLES", json.dumps({k: tm.qualified(k) for k in tm.tables}))
     at = app("pages/system_health.py")
     assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs][
+        2
+    ] == "Data quality · :orange[schema drift · 23 odd rows]"  # Nullable keys: compatible drift
+    at = app("pages/system_health.py", query={"section": "data"})  # the tab itself says which rows
+    assert not at.exception, [e.value for e in at.exception]
     warn = [w.value for w in at.warning if "empty (NULL) key" in w.value]
     assert warn and warn[0].startswith("**23 row(s) with an empty (NULL) key left out**"), [w.value for w in at.warning]
     assert "14 fills" in warn[0] and "3 account snapshots" in warn[0]

@@ -21,7 +21,7 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib.clickhouse import contract
-from lib.health import odd_rows
+from lib.health import checks, odd_rows
 from ui.tables import as_label, label_column
 
 CAPTION = (
@@ -44,8 +44,8 @@ def contract_table(check: pl.DataFrame | None) -> None:
     if check is None:
         return
     n = counts(check)
-    absent = sorted(set(check.filter(pl.col("note") == contract.NO_TABLE)["qualified"].to_list()))
-    broken = check.filter(pl.col("status").is_in(contract.BROKEN) & (pl.col("note") != contract.NO_TABLE)).height
+    summary = checks.contract_summary(check)  # the same counts as the Data quality tab's label
+    absent, broken = summary.absent_tables, summary.broken
     line = " · ".join(f"{k}: {v}" for k, v in n.items())
     if broken:
         st.error(
