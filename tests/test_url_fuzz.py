@@ -25,15 +25,17 @@ VALUES = UNICODE_DIGITS + HUGE + EMPTY
 
 
 def url_parameters() -> dict[str, set[str]]:
-    """{page script: names it reads from the URL}; ui/ parameters apply to every page that uses them."""
+    """{page script: names it reads from the URL}; ui/ parameters apply to every page that uses them. A page's
+    lazy tabs name theirs in `lazy_tabs("section", ...)`, which reads it through url_value."""
     found: dict[str, set[str]] = {}
     pattern = re.compile(r"url_value\(\s*\"(\w+)\"")
+    tabs = re.compile(r"lazy_tabs\(\s*\"(\w+)\"")
     shared = set()
     for path in (ROOT / "ui").rglob("*.py"):
         shared |= set(pattern.findall(path.read_text()))
     for page in PAGES:
         text = (ROOT / page).read_text()
-        names = set(pattern.findall(text)) | {"from", "to", "account"}  # the sidebar's range and account: every page
+        names = set(pattern.findall(text)) | set(tabs.findall(text)) | {"from", "to", "account"}  # sidebar: every page
         if "threshold_inputs" in text:
             names |= shared
         found[page] = names
@@ -58,7 +60,11 @@ def test_the_pages_read_the_parameters_the_issue_names():
         "from",
         "to",
         "account",
+        "section",
+        "tab",
     } <= everything
+    with_sections = ("pages/overview.py", "pages/tracking_error.py", "pages/system_health.py")  # their lazy tabs
+    assert all("section" in PARAMS[page] for page in with_sections) and "tab" in PARAMS["pages/trades.py"], PARAMS
 
 
 # -------------------------------------------------------------- the parsers
