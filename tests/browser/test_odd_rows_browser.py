@@ -15,6 +15,7 @@ import pytest
 
 from lib.demo import seed_client
 from tests.browser.conftest import StreamlitServer, screenshot, wait_for_run
+from tests.browser.test_tables_fit_browser import grids, overflowing
 from tests.conftest import DESK_PATH
 from tests.http_clickhouse import http_clickhouse
 from tests.queries.fixture_desk import create_tables
@@ -79,6 +80,17 @@ def test_system_health_overview_and_trades_name_the_odd_rows(odd_desk, browser, 
             assert "5 fills (no tid 5)" in body and "2 account snapshots (no account 2)" in body
             page.get_by_text("row(s) dated before the desk's inception").first.scroll_into_view_if_needed()
             screenshot(page, "odd-rows-system-health-data-quality")
+            # a drifted desk's contract table fits a 1280 px laptop too: its notes are under it, whole
+            page.set_viewport_size({"width": 1280, "height": 1000})
+            wait_for_run(page)
+            assert overflowing(grids(page)) == [], grids(page)
+            page.get_by_text("Notes on the columns (3)").click()
+            notes = (
+                page.locator('[data-testid="stExpander"]', has_text="Notes on the columns")
+                .inner_text()
+                .replace("\u2060", "")
+            )
+            assert notes.count("Nullable key: rows with NULL here are left out") == 3, notes
 
             page.goto(f"{srv.url}/", wait_until="domcontentloaded")
             wait_for_run(page)

@@ -22,8 +22,10 @@ from lib import config
 from lib import format as fmt
 from lib.clickhouse import contract
 from lib.health import checks, odd_rows
+from ui import tables
 from ui.tables import as_label, label_column
 
+CONTRACT_SHOWN = ["status", "table", "column", "expected", "actual"]  # the note: under the table, whole
 CAPTION = (
     "The columns and types of every configured table (system.columns) against the data contract "
     "(queries/schema.sql). *Normalised*: another but compatible type (DateTime, a non-UTC timezone, "
@@ -73,13 +75,17 @@ def contract_table(check: pl.DataFrame | None) -> None:
         .rename({"qualified": "table"})
         .with_columns(as_label("status"))
     )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        placeholder=fmt.MISSING,
-        height=min(38 + 35 * frame.height, 400),
-        column_config={"status": label_column("status", fmt.CONTRACT_COLORS)},
-    )
+    contract_columns = {
+        "status": label_column("Status", fmt.CONTRACT_COLORS),
+        "table": "Table",
+        "column": "Column",
+        "expected": "Expected type",
+        "actual": "Type found",
+        "note": "Note",
+    }
+    # the notes (what a drifted column converts, why a table is not found) under the table, whole: the table fits
+    tables.show(frame, contract_columns, CONTRACT_SHOWN, note=False, height=min(38 + 35 * frame.height, 400))
+    tables.text_details(frame, "Notes on the columns", ("table", "column"), "note")
     st.caption(CAPTION)
 
 
