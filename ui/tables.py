@@ -105,6 +105,14 @@ def label_column(title: str, colors: Mapping[str, str], help: str | None = None)
     return st.column_config.MultiselectColumn(title, options=list(colors), color=list(colors.values()), help=help)
 
 
+def as_costs(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Amounts paid (fees, costs; SQL sums them as paid) as they act on PnL, the one sign lib.format.cost gives
+    every other surface: a cost negative, a rebate positive, 0 stays 0 (never -0), missing stays missing."""
+    return df.with_columns(
+        pl.when(pl.col(c) == 0).then(0.0).otherwise(-pl.col(c)).alias(c) for c in columns if c in df.columns
+    )
+
+
 def weights_in_percent(df: pl.DataFrame, columns: Iterable[str] = WEIGHT_COLUMNS) -> pl.DataFrame:
     """Weight columns (fractions of equity) as percent points, rounded as WEIGHT_FORMAT shows them
     (so a tiny negative reads +0.00%, never -0.00%, as lib.format.weight writes it)."""

@@ -139,3 +139,11 @@ def test_money_in_grids_is_numeric_with_the_sign_before_the_dollar() -> None:
     assert column["type_config"]["format"] == fmt.GRID_MONEY == "dollar" and column["type_config"]["step"] == 1
     assert tables.money_column("Fee", decimals=4)["type_config"]["step"] == 0.0001
     assert tables.money_column("Fee", cents=True)["type_config"]["step"] == 0.01
+
+
+def test_as_costs_gives_the_sign_lib_format_cost_gives():
+    paid = pl.DataFrame({"fees": [3788.0, -12.5, 0.0, None], "other": [1.0, 2.0, 3.0, 4.0]})
+    shown = tables.as_costs(paid, ("fees", "absent"))
+    assert shown["fees"].to_list() == [fmt.cost(v) for v in paid["fees"].to_list()] == [-3788.0, 12.5, 0.0, None]
+    assert str(shown["fees"][2]) == "0.0"  # never -0.0 (a grid would print -$0.00)
+    assert shown["other"].to_list() == paid["other"].to_list()

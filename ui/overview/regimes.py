@@ -16,7 +16,7 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib.book import regimes
-from ui import cache, layout, plot
+from ui import cache, layout, plot, tables
 from ui.plot import Spec
 
 C = fmt.SERIES_COLORS
@@ -153,8 +153,7 @@ _COLUMNS = {
 
 
 def _table(frame: pl.DataFrame, columns: list[str]) -> None:
-    # costs carry the one sign every surface shows (lib.format.cost): what they do to PnL, negative
-    shown = frame.with_columns(-pl.col(c) for c in ("fees", "costs") if c in frame.columns)
+    shown = tables.as_costs(frame, ("fees", "costs"))  # what they do to PnL: negative
     st.dataframe(
         shown.select(columns),
         hide_index=True,

@@ -224,7 +224,7 @@ def _fills(rows: pl.DataFrame, key: str, extra: tuple[str, ...] = ()) -> None:
     if "side" in rows.columns:  # B/A as the desk says it
         rows = rows.with_columns(pl.col("side").replace(dict(config.SIDE_LABELS)))
     rows = tables.rounded_prices(plot.naive_utc(rows, "time"), ("px", "ref_px"))
-    rows = rows.with_columns(-pl.col(c) for c in ("fee", "fee_usd") if c in rows.columns)  # costs negative
+    rows = tables.as_costs(rows, ("fee", "fee_usd"))
     rows = rows.select([c for c in FILL_ORDER + list(extra) if c in rows.columns])
     shown = FILL_SHOWN + ["pos_after"] if "pos_after" in extra else FILL_SHOWN  # cloid: in the menu
     if "pos_after" in extra:  # one coin's fills: no coin column, its position after each fill instead
@@ -255,7 +255,7 @@ def per_day(view: PerDay) -> None:
 def by_coin(frame: pl.DataFrame) -> None:
     """Slippage of the most traded coins, then every coin's execution numbers (USD costs negative)."""
     plot.show(charts.coin_slippage(frame), key="tr_coin_chart")
-    frame = frame.with_columns(-pl.col("fees"), -pl.col("slippage_usd"))
+    frame = tables.as_costs(frame, ("fees", "slippage_usd"))
     tables.show(
         frame.select([c for c in COIN_ORDER if c in frame.columns]), COIN_COLUMNS, COIN_SHOWN, key="tr_coin_table"
     )
