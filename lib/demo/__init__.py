@@ -25,13 +25,11 @@ from lib.demo.desk import (
     seed,
     seed_client,
 )
-from lib.demo.simulation.market import coin_count
 
 __all__ = [
     "ACCOUNT",
     "DEFAULT_START",
     "GENERATOR_VERSION",
-    "coin_count",
     "DeskModel",
     "DeskState",
     "is_seeded",

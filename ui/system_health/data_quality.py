@@ -25,6 +25,14 @@ from lib.health import checks, odd_rows
 from ui import tables
 from ui.tables import as_label, label_column
 
+CONTRACT_COLUMNS = {
+    "status": label_column("Status", fmt.CONTRACT_COLORS),
+    "table": "Table",
+    "column": "Column",
+    "expected": "Expected type",
+    "actual": "Type found",
+    "note": "Note",
+}
 CONTRACT_SHOWN = ["status", "table", "column", "expected", "actual"]  # the note: under the table, whole
 CAPTION = (
     "The columns and types of every configured table (system.columns) against the data contract "
@@ -75,16 +83,8 @@ def contract_table(check: pl.DataFrame | None) -> None:
         .rename({"qualified": "table"})
         .with_columns(as_label("status"))
     )
-    contract_columns = {
-        "status": label_column("Status", fmt.CONTRACT_COLORS),
-        "table": "Table",
-        "column": "Column",
-        "expected": "Expected type",
-        "actual": "Type found",
-        "note": "Note",
-    }
     # the notes (what a drifted column converts, why a table is not found) under the table, whole: the table fits
-    tables.show(frame, contract_columns, CONTRACT_SHOWN, note=False, height=min(38 + 35 * frame.height, 400))
+    tables.show(frame, CONTRACT_COLUMNS, CONTRACT_SHOWN, note=False, height=min(38 + 35 * frame.height, 400))
     tables.text_details(frame, "Notes on the columns", ("table", "column"), "note")
     st.caption(CAPTION)
 
