@@ -7,16 +7,10 @@
 --                   or the first one after T0 (and at or before T1) when the data starts later; NULL when
 --                   neither exists. A usable snapshot has a finite account_value > 0. Never a snapshot before
 --                   the desk's inception (queries/engine/inception.py): a stray old row is not a start.
-__INCEPTION_TS__ AS start_mark_inception,
 (
-    SELECT maxOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-    WHERE ts <= T0 AND ts >= T0 - toIntervalDay({lookback_days:UInt16})
-      AND (start_mark_inception IS NULL OR ts >= start_mark_inception)
+    SELECT ifNull(maxOrNullIf(ts, ts <= T0), minOrNullIf(ts, ts > T0))
+    FROM {account_db:Identifier}.{account_tbl:Identifier}
+    WHERE ts >= T0 - toIntervalDay({lookback_days:UInt16}) AND ts <= greatest(T0, T1)
+      AND (__INCEPTION_TS_BOUND__ IS NULL OR ts >= __INCEPTION_TS_BOUND__)
       AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-) AS start_mark_before,
-(
-    SELECT minOrNull(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}
-    WHERE ts > T0 AND ts <= T1 AND (start_mark_inception IS NULL OR ts >= start_mark_inception)
-      AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
-) AS start_mark_after,
-ifNull(start_mark_before, start_mark_after) AS start_mark_ts
+) AS start_mark_ts

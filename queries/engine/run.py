@@ -74,7 +74,7 @@ def client() -> DeskClient:
 def run(sql: str, **params: Any) -> pl.DataFrame:
     """Execute one read-only statement and return its rows as polars.
 
-    `__INCEPTION_TS__` becomes the inception rule (queries/engine/inception.py). Tables that carry `account`
+    `__INCEPTION_TS__` and `__INCEPTION_TS_BOUND__` read the inception rule (queries/engine/inception.py). Tables that carry `account`
     are read in the selected account scope (queries/engine/scope.py). A table whose remote columns drifted to
     compatible types (lib/clickhouse/contract.py) is read through a subquery that casts them back to the contract's
     types; rows with NULL in a key column (lib.clickhouse.contract.NULL_KEYS) are left out.
@@ -93,8 +93,7 @@ def run_recent(sql: str, recent: scope.Recent, **params: Any) -> pl.DataFrame:
     """
     chosen = scope.current()
     c = client()
-    pasted, inception_params = inception.apply(sql, c.settings)
-    if not chosen.combined or not scope.reads_account(pasted, {**inception_params, **params}, c.tables):
+    if not chosen.combined or not scope.reads_account(sql, params, c.tables):  # inception is computed on its own
         return _execute(sql, params, keep_null_keys=False)
     window_from, window_to = scope.rounds_window(params)
     with scope.use(scope.EVERY_ACCOUNT):  # the snapshots as they are: where the rounds start
@@ -120,7 +119,10 @@ def _execute(
     sql: str, params: dict[str, Any], keep_null_keys: bool, rounds_start: datetime | None = None
 ) -> pl.DataFrame:
     c = client()
-    sql, inception_params = inception.apply(sql, c.settings)  # before the scope: the rule reads in scope too
+    computed = None
+    if inception.computed_first(sql, c.settings):  # first, in this scope, over every round: one value
+        computed = _execute(inception.STATEMENT, inception.statement_params(), keep_null_keys).item()
+    sql, inception_params = inception.apply(sql, c.settings, computed)
     params = {**inception_params, **params}
     sql, scope_params = scope.apply(sql, params, c.tables, scope.current(), rounds_start)
     params = {**params, **scope_params}

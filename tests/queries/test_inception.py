@@ -20,7 +20,7 @@ from lib.clickhouse.client import DeskClient
 from lib.clickhouse.endpoints import resolve_settings
 from lib.demo import seed_client
 from queries.book import overview
-from queries.engine.run import use_client
+from queries.engine.run import recording, use_client
 from queries.health import health, odd_data
 from tests.queries.fixture_desk import create_tables, fixture_client
 from ui.shell import router
@@ -77,6 +77,27 @@ def test_a_stray_old_snapshot_is_not_the_start(fx):
     assert since["equity_start_ts"].strftime("%Y-%m-%d %H:%M:%S") == first_real[:19]
     assert since["ret"] > -0.5  # not −99.99%
     assert got == clean  # every window, every number: as on the desk without the stray row
+
+
+def test_a_window_whose_look_back_reaches_the_stray_starts_at_the_real_history(fx):
+    """The start mark (start_mark.sql) reads inception computed first and bound (queries/engine/inception.py):
+    a window starting the day after the stray looks back over it, and still starts at the first real snapshot, in
+    the PnL window and the equity series alike."""
+    _, first_real, client, _ = fx
+    start, end = (STRAY + timedelta(days=1)).date(), SPAN[0].date()
+    with use_client(client), recording() as log:
+        overview.pnl_window.clear()
+        overview.equity_series.clear()
+        window = overview.pnl_window(start, end).row(0, named=True)
+        series = overview.equity_series(start, end, 86400)
+    assert window["equity_start_ts"].strftime("%Y-%m-%d %H:%M:%S") == first_real[:19]
+    (first,) = series.filter(pl.col("start_mark") == 1).to_dicts()
+    assert first["bucket"].date() == SPAN[0].date() and first["prev_equity_ts"] == window["equity_start_ts"]
+    assert series["bucket"].min() == first["bucket"]  # nothing from 2016
+    rules = [sql for sql, _params, _rows in log if "inception_gap_days" in sql]
+    bound = [params["desk_inception_ts"] for _sql, params, _rows in log if "desk_inception_ts" in params]
+    assert len(rules) == len(bound) == 2  # the rule ran on its own before each statement, and was bound in it
+    assert {b.strftime("%Y-%m-%d %H:%M:%S") for b in bound} == {first_real[:19]}
 
 
 def test_system_health_counts_the_strays(fx):
