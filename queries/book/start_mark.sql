@@ -11,6 +11,6 @@
     SELECT ifNull(maxOrNullIf(ts, ts <= T0), minOrNullIf(ts, ts > T0))
     FROM {account_db:Identifier}.{account_tbl:Identifier}
     WHERE ts >= T0 - toIntervalDay({lookback_days:UInt16}) AND ts <= greatest(T0, T1)
-      AND (__INCEPTION_TS_BOUND__ IS NULL OR ts >= __INCEPTION_TS_BOUND__)
+      AND (__INCEPTION_TS__ IS NULL OR ts >= __INCEPTION_TS__)
       AND account_value IS NOT NULL AND isFinite(account_value) AND account_value > 0
 ) AS start_mark_ts

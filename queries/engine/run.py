@@ -74,7 +74,7 @@ def client() -> DeskClient:
 def run(sql: str, **params: Any) -> pl.DataFrame:
     """Execute one read-only statement and return its rows as polars.
 
-    `__INCEPTION_TS__` and `__INCEPTION_TS_BOUND__` read the inception rule (queries/engine/inception.py). Tables that carry `account`
+    `__INCEPTION_TS__` reads the inception rule (queries/engine/inception.py), computed first. Tables that carry `account`
     are read in the selected account scope (queries/engine/scope.py). A table whose remote columns drifted to
     compatible types (lib/clickhouse/contract.py) is read through a subquery that casts them back to the contract's
     types; rows with NULL in a key column (lib.clickhouse.contract.NULL_KEYS) are left out.
@@ -120,8 +120,10 @@ def _execute(
 ) -> pl.DataFrame:
     c = client()
     computed = None
-    if inception.computed_first(sql, c.settings):  # first, in this scope, over every round: one value
-        computed = _execute(inception.STATEMENT, inception.statement_params(), keep_null_keys).item()
+    if inception.computed_first(sql, c.settings):  # first: one value, over the scope's snapshots as they are
+        chosen = scope.current()
+        with scope.use(scope.EVERY_ACCOUNT if chosen.combined else chosen):
+            computed = _execute(inception.STATEMENT, inception.statement_params(), keep_null_keys).item()
     sql, inception_params = inception.apply(sql, c.settings, computed)
     params = {**inception_params, **params}
     sql, scope_params = scope.apply(sql, params, c.tables, scope.current(), rounds_start)

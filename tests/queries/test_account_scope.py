@@ -547,8 +547,13 @@ def test_recent_rounds_give_every_rounds_answer(silent_desks, monkeypatch, prefi
             assert "rounds_start" in sqls[0] and "first_snapshots" not in sqls[0], name
             assert len(sqls) == 2 + (name == "equity_now") and "first_snapshots" in sqls[-1], name
         elif name != "headline_pnl":  # since inception: every round, summed
-            (sql,) = sqls
+            *first, sql = sqls
             assert "round_ends" in sql and "first_snapshots" not in sql, name  # times only: nothing summed
+            if name in ("data_as_of", "stray_rows"):  # inception first, over the snapshots as they are
+                (inception_sql,) = first
+                assert "inception_gap_days" in inception_sql and scope.ROUNDS_ROWS not in inception_sql, name
+            else:
+                assert not first, name
 
 
 def test_equity_now_reaches_back_past_the_window(silent_desks, monkeypatch):
@@ -577,13 +582,19 @@ def test_recent_rounds_read_only_the_newest_hours(awkward):
     with recording() as log:
         _run(awkward, ALL, risk.latest_account_risk)
         _run(awkward, ALL, health.data_as_of)
-    start_sql, risk_sql, as_of_sql = (sql for sql, _p, _r in log)
+    start_sql, risk_sql, inception_sql, as_of_sql = (sql for sql, _p, _r in log)
     assert "first_snapshots" not in start_sql and scope.ROUNDS_START in risk_sql and "first_snapshots" in risk_sql
     assert "round_ends" in as_of_sql and "first_snapshots" not in as_of_sql
+    # inception first, over every account's snapshots as they are (queries/engine/inception.py), then bound
+    assert "inception_gap_days" in inception_sql and scope.ROUNDS_ROWS not in inception_sql
+    assert "desk_inception_ts" in as_of_sql and "inception_gap_days" not in as_of_sql
     every = _run(awkward, ALL, overview.equity_series, D, D, 3600)
     newest = _run(awkward, ALL, health.data_as_of).row(0, named=True)
     assert newest["account_ts"] == max(every["equity_ts"])  # the newest round: B's snapshot at 23:55:03
     assert newest["account_ts"] == t(2025, 6, 1, 23, 55, 3)
+    # inception in "all": the desk's first snapshot (every account's, as they are), not its round's end
+    raw = _run(awkward, scope.EVERY_ACCOUNT, health.data_as_of).row(0, named=True)
+    assert newest["inception_ts"] == raw["inception_ts"] < min(every["equity_ts"])
 
 
 def test_recent_statements_of_other_tables_run_alone(silent_desks):
