@@ -597,6 +597,29 @@ def test_recent_rounds_read_only_the_newest_hours(awkward):
     assert newest["inception_ts"] == raw["inception_ts"] < min(every["equity_ts"])
 
 
+def test_a_round_longer_than_the_read_margin_is_read_whole(engine, desk_url, monkeypatch):
+    """The rounds-start statement reads the snapshot times from an hour before its instant, not the whole history.
+    On a desk where A snapshots every 10 s for 28 hours (one round, never a 30 s gap) and B only in its first hour,
+    the round the account risk needs (26 h back) is cut by that bound, and B's rows with it: the statement says so
+    (NULL) and every round is read, with the whole history's answer (A's newest plus B's)."""
+    tm = create_tables(engine, "acct_chain")
+    end = t(2025, 7, 10, 12)
+    rows = [_account_row(end - timedelta(seconds=10 * i), "A", 1_000.0 + i) for i in range(28 * 360)]
+    rows += [_account_row(end - timedelta(seconds=10 * i + 5), "B", 500.0) for i in range(27 * 360, 28 * 360)]
+    names = ["ts", "account", "account_value", "total_ntl_pos", "total_margin_used", "withdrawable"]
+    engine.insert(tm.qualified("account"), rows, column_names=[*names, "ingested_at", "synced_at"])
+    contract_queries.forget()
+    client = fixture_client(desk_url, "acct_chain")
+    old, new, sqls = _old_and_new(client, risk.latest_account_risk, monkeypatch=monkeypatch)
+    _same(new, old, "latest_account_risk")
+    start_sql, risk_sql = sqls
+    assert "before_ms" in start_sql and scope.ROUNDS_START not in risk_sql  # cut, so every round
+    assert new.item(0, "equity") == 1_000.0 + 500.0
+    with use_client(client), scope.use(ALL), recording() as log:
+        assert overview.equity_now().item(0, "equity") == old.item(0, "equity")
+    assert scope.ROUNDS_START not in log[-1][0]
+
+
 def test_recent_statements_of_other_tables_run_alone(silent_desks):
     """System Health's sync statistics of a table without equity: no rounds, no statement before."""
     client, end, _b_stop = silent_desks["acct_silent"]
