@@ -31,6 +31,7 @@ import streamlit as st
 
 from lib import config
 from lib.config import TableMap
+from queries.engine import newest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,13 +46,11 @@ def _fragment(name: str) -> str:
 
 
 # Where the rounds-start statement begins reading the snapshot times: this long before the instant its anchors
-# give, counted from the raw newest snapshot (the newest round can end a few seconds before it). A round longer
-# than this, reaching back over the bound, is found and read whole (account_rounds_start.sql).
+# give, counted from the newest snapshot as it is (queries/engine/newest.py; the newest round can end a few seconds
+# before it). When the round it needs reaches back over that bound, it answers NULL and every round is read
+# (account_rounds_start.sql).
 _START_MARGIN_MS = 3_600_000
-_RAW_NEWEST_MS = (
-    "toUnixTimestamp64Milli((SELECT max(ts) FROM {account_db:Identifier}.{account_tbl:Identifier}"
-    " WHERE ts <= now64(3, 'UTC') + toIntervalSecond({desk_future_skew_s:UInt32})))"
-)
+_RAW_NEWEST_MS = f"toUnixTimestamp64Milli({newest.NEWEST_ACCOUNT_TS})"
 _ONE_ACCOUNT = "(SELECT * FROM __TABLE__ WHERE account = {desk_account:String})"  # the table as its parameters name it
 _ROUNDS_SQL = _fragment("account_rounds.sql")
 _ROUND_TIMES_SQL = _fragment("account_round_times.sql")
@@ -133,6 +132,7 @@ class Recent:
             "desk_future_skew_s": config.FUTURE_SKEW_S,
             "desk_round_ms": _round_ms(),
             "desk_start_margin_ms": _START_MARGIN_MS,
+            **newest.SKEW,
         }
         if self.newest_account is not None:
             out["desk_recent_account_ms"] = int(self.newest_account.total_seconds() * 1000)
