@@ -100,11 +100,7 @@ class Recent:
         if self.newest_account is not None:
             terms.append(f"{newest_account_ms} - {{desk_recent_account_ms:Int64}}")
         if self.newest_positions is not None:
-            terms.append(
-                "toUnixTimestamp64Milli((SELECT max(ts) FROM {positions_db:Identifier}.{positions_tbl:Identifier}"
-                " WHERE ts <= now64(3, 'UTC') + toIntervalSecond({desk_future_skew_s:UInt32})))"
-                " - {desk_recent_positions_ms:Int64}"
-            )
+            terms.append(f"toUnixTimestamp64Milli({newest.NEWEST_POSITIONS_TS}) - {{desk_recent_positions_ms:Int64}}")
         if self.since is not None:
             terms.append("toUnixTimestamp64Milli({desk_recent_since:DateTime64(3, 'UTC')})")
         if not terms:
