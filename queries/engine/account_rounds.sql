@@ -15,6 +15,10 @@
 -- (its first snapshot is at or before the round) is in it with a finite equity; otherwise
 -- its account_value is NULL, so it is skipped and counted as a bad snapshot, never read as
 -- a fall in equity. Each other sum is NULL when any account's value of it is NULL.
+-- Only the values the statement reads are summed (queries/engine/scope.py fills __VALUE_ROW__,
+-- __VALUE_SUMS__ and __VALUE_COLUMNS__ per value: `r_bad_<v>`, `r_<v>`, then
+-- `if(r_complete AND r_bad_<v> = 0, r_<v>, NULL) AS <v>`); each value's sum and NULL rule is
+-- its own, so leaving one out changes no other.
 -- Only the snapshots of [__ROUNDS_FROM__, desk_rounds_to) are combined: the statement's own days
 -- with a margin (queries/engine/scope.py), so a page does not sum the whole history to read a month;
 -- for a statement of the newest hours, from the start of a round (account_rounds_start.sql).
@@ -27,10 +31,7 @@
     SELECT
         toDateTime64(r_ts, 3, 'UTC') AS ts,
         toLowCardinality('all') AS account,
-        if(r_complete AND r_bad = 0, r_value, NULL) AS account_value,
-        if(r_complete AND r_null_ntl = 0, r_ntl, NULL) AS total_ntl_pos,
-        if(r_complete AND r_null_margin = 0, r_margin, NULL) AS total_margin_used,
-        if(r_complete AND r_null_withdrawable = 0, r_withdrawable, NULL) AS withdrawable,
+        __VALUE_COLUMNS__
         r_ingested AS ingested_at,
         r_synced AS synced_at
     FROM
@@ -39,23 +40,15 @@
             round,
             max(a_ts) AS r_ts,
             count() >= arrayCount(f -> f <= r_ts, first_snapshots) AS r_complete,
-            countIf(row.1 IS NULL OR NOT isFinite(row.1)) AS r_bad,
-            sum(ifNull(row.1, 0.)) AS r_value,
-            countIf(row.2 IS NULL) AS r_null_ntl,
-            sum(ifNull(row.2, 0.)) AS r_ntl,
-            countIf(row.3 IS NULL) AS r_null_margin,
-            sum(ifNull(row.3, 0.)) AS r_margin,
-            countIf(row.4 IS NULL) AS r_null_withdrawable,
-            sum(ifNull(row.4, 0.)) AS r_withdrawable,
+            __VALUE_SUMS__
             max(a_ingested) AS r_ingested,
             max(a_synced) AS r_synced
         FROM
         (
             -- the account's newest snapshot in the round, of its newest sync (a NULL value stays NULL: no
-            -- older one stands in)
+            -- older one stands in): __VALUE_ROW__ is `argMax(tuple(s.<value>, ...), s.newest) AS row,`
             SELECT r.round_end AS round, s.account AS account, max(s.ts) AS a_ts,
-                   argMax(tuple(s.account_value, s.total_ntl_pos, s.total_margin_used, s.withdrawable),
-                          s.newest) AS row,
+                   __VALUE_ROW__
                    max(s.ingested_at) AS a_ingested, max(s.synced_at) AS a_synced
             FROM
             (

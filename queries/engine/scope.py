@@ -254,9 +254,9 @@ def apply(
     if set(columns) <= ROUND_ENDS_COLUMNS:  # times only: no value summed
         return with_rounds(scoped_sql, _round_ends(table, _WINDOW_FROM), columns), extra
     if rounds_start is None:
-        return with_rounds(scoped_sql, _rounds(table, _WINDOW_FROM), columns), extra
+        return with_rounds(scoped_sql, _rounds(table, _WINDOW_FROM, columns), columns), extra
     extra[ROUNDS_START] = rounds_start
-    return with_rounds(scoped_sql, _rounds(table, f"{{{ROUNDS_START}:DateTime64(3, 'UTC')}}"), columns), extra
+    return with_rounds(scoped_sql, _rounds(table, f"{{{ROUNDS_START}:DateTime64(3, 'UTC')}}", columns), columns), extra
 
 
 def _round_ms() -> int:
@@ -273,10 +273,32 @@ def _round_ends(table: str, rounds_from: str) -> str:
     return _ROUND_ENDS_SQL.replace("__ROUND_TIMES__", _round_times(table, rounds_from))
 
 
-def _rounds(table: str, rounds_from: str) -> str:
-    """The summed rounds (account_rounds.sql) of `table`, from `rounds_from` (SQL) on."""
+# The values account_rounds.sql sums, and when one account's value makes the round's sum NULL: an equity also
+# when it is not finite (a round is complete only with every equity finite), the others when missing.
+ROUND_VALUES = {
+    "account_value": "row.{i} IS NULL OR NOT isFinite(row.{i})",
+    "total_ntl_pos": "row.{i} IS NULL",
+    "total_margin_used": "row.{i} IS NULL",
+    "withdrawable": "row.{i} IS NULL",
+}
+
+
+def _rounds(table: str, rounds_from: str, columns: tuple[str, ...]) -> str:
+    """The summed rounds (account_rounds.sql) of `table`, from `rounds_from` (SQL) on, with only the values among
+    `columns` summed: a statement that reads the equity does not carry the margin through the sums (a year of
+    three accounts: 0.27 s with all four values, 0.18 s with one)."""
+    values = [value for value in ROUND_VALUES if value in columns]
+    row = f"argMax(tuple({', '.join(f's.{v}' for v in values)}), s.newest) AS row," if values else ""
+    sums = " ".join(
+        f"countIf({ROUND_VALUES[v].format(i=i)}) AS r_bad_{v}, sum(ifNull(row.{i}, 0.)) AS r_{v},"
+        for i, v in enumerate(values, 1)
+    )
+    value_columns = " ".join(f"if(r_complete AND r_bad_{v} = 0, r_{v}, NULL) AS {v}," for v in values)
     return (
-        _ROUNDS_SQL.replace("__ROUND_ENDS__", _round_ends(table, rounds_from))
+        _ROUNDS_SQL.replace("__VALUE_ROW__", row)
+        .replace("__VALUE_SUMS__", sums)
+        .replace("__VALUE_COLUMNS__", value_columns)
+        .replace("__ROUND_ENDS__", _round_ends(table, rounds_from))
         .replace("__ACCOUNT_TABLE__", table)
         .replace("__ROUNDS_FROM__", rounds_from)
     )

@@ -376,9 +376,9 @@ def _every_round(patched) -> None:
     patched.setattr(
         scope,
         "_rounds",
-        lambda table, rounds_from: _REFERENCE.replace("__ACCOUNT_TABLE__", table).replace(
+        lambda table, rounds_from, _columns: _REFERENCE.replace("__ACCOUNT_TABLE__", table).replace(
             "__ROUNDS_FROM__", rounds_from
-        ),
+        ),  # every value summed, whatever the statement reads
     )
 
 
@@ -455,6 +455,10 @@ def test_the_rounds_go_first_in_the_statements_with_clause():
         assert params["desk_round_ms"] > 0
     summed, _ = scope.apply(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}, tables, ALL)
     assert summed.count(f"AS {rows}") == 1 and summed.count(ref) == 3  # first snapshots, round ends, snapshots
+    # only the values it reads are summed: the equity, not the margin, the notional or the withdrawable
+    assert "r_account_value" in summed and not any(
+        f"r_{v}" in summed for v in scope.ROUND_VALUES if v != "account_value"
+    )
     # the columns a statement names are the ones summed; `*` reads them all
     every = tuple(col for col, _how in scope.ROUNDS_COLUMNS)
     assert scope.rounds_columns(f"SELECT max(ts), argMax(account_value, ts) FROM {ref}", {}) == ("ts", "account_value")
