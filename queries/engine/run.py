@@ -109,10 +109,24 @@ def run_recent(sql: str, recent: scope.Recent, **params: Any) -> pl.DataFrame:
     return _execute(sql, params, keep_null_keys=False, rounds_start=start)
 
 
+def run_rows(sql: str, **params: Any) -> pl.DataFrame:
+    """`run` for a statement about the rows the sync stored (System Health's sync statistics, rows per hour, odd
+    rows): one account reads its own rows; "all accounts" reads every account's rows as they are, never the summed
+    rounds (one row a round, its duplicates gone) nor the ledger with transfers netted. Those are the desk's
+    equity and cash flows, not what the sync delivered."""
+    return _execute_rows(sql, params, keep_null_keys=False)
+
+
 def run_keeping_null_keys(sql: str, **params: Any) -> pl.DataFrame:
-    """`run` for the one statement that counts the rows with a NULL key (queries.health.odd_data.null_key_rows):
+    """`run_rows` for the one statement that counts the rows with a NULL key (queries.health.odd_data.null_key_rows):
     the tables are read as they are, neither cast (a CAST would turn a NULL into '') nor filtered."""
-    return _execute(sql, params, keep_null_keys=True)
+    return _execute_rows(sql, params, keep_null_keys=True)
+
+
+def _execute_rows(sql: str, params: dict[str, Any], keep_null_keys: bool) -> pl.DataFrame:
+    chosen = scope.current()
+    with scope.use(scope.EVERY_ACCOUNT if chosen.combined else chosen):
+        return _execute(sql, params, keep_null_keys)
 
 
 def _execute(

@@ -9,7 +9,7 @@ count, because ClickHouse returns 0 or NaN for the quantile of nothing).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -17,8 +17,8 @@ import polars as pl
 from lib import config
 from lib.health import rules
 from queries.engine import newest
-from queries.engine.run import client, run, run_recent
-from queries.engine.scope import Recent, cached
+from queries.engine.run import client, run, run_rows
+from queries.engine.scope import cached
 
 # The time column of each logical table (identifiers, bound server-side).
 TIME_COLUMNS = {
@@ -369,9 +369,10 @@ def sync_stats(name: str, end: datetime) -> pl.DataFrame:
     or a negative latency are excluded from the quantiles and counted in
     missing_ts_1d / neg_latency_1d. Quantiles are exact (quantileExact:
     the element at floor(q * n) of the sorted values) and NULL for no rows.
+    The rows as the sync stored them, every account's with "all accounts" (`run_rows`).
     """
     p = _table_params(name)
-    return run_recent(
+    return run_rows(
         """
         WITH
             (SELECT max({tcol:Identifier}) FROM {db:Identifier}.{tbl:Identifier}
@@ -419,8 +420,6 @@ def sync_stats(name: str, end: datetime) -> pl.DataFrame:
         )
         """,
         end=end,
-        # "all accounts": the rounds of the 7 days and the newest one, not the whole history
-        recent=Recent(since=end - timedelta(days=7), newest_account=timedelta(0)),
         **p,
     )
 
@@ -429,13 +428,14 @@ def sync_stats(name: str, end: datetime) -> pl.DataFrame:
 def rows_per_hour(name: str, end: datetime, hours: int = 48) -> pl.DataFrame:
     """Distinct natural keys (and raw rows) per UTC hour, for the `hours` hours ending with `end`'s hour.
 
-    Only hours with rows come back; `lib.health.rules.fill_hours` adds the empty ones.
+    Only hours with rows come back; `lib.health.rules.fill_hours` adds the empty ones. The rows as the sync stored
+    them, every account's with "all accounts" (`run_rows`).
     """
     if not 1 <= hours <= MAX_HOURS:
         raise ValueError(f"hours must be 1..{MAX_HOURS}")
     p = _table_params(name)
     first, stop = rules.hour_window(end, hours)
-    return run(
+    return run_rows(
         """
         SELECT
             toDateTime64(toStartOfHour({tcol:Identifier}), 3, 'UTC') AS hour,

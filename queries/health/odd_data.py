@@ -16,7 +16,7 @@ from lib import config
 from lib.clickhouse.contract import NULL_KEYS
 from queries.engine.drift import null_key_columns, present_tables
 from queries.engine.inception import describe
-from queries.engine.run import client, run, run_keeping_null_keys
+from queries.engine.run import client, run_keeping_null_keys, run_rows
 from queries.engine.scope import cached
 from queries.health.health import TIME_COLUMNS
 
@@ -54,7 +54,7 @@ def future_rows() -> pl.DataFrame:
                 "server_now": pl.Datetime("ms", "UTC"),
             }
         )
-    return run(
+    return run_rows(
         future_sql(names),
         future_skew_s=config.FUTURE_SKEW_S,
         **{f"{name}_col": col for name, col in TIME_COLUMNS.items()},
@@ -103,7 +103,7 @@ def stray_rows() -> pl.DataFrame:
                 "inception": pl.Datetime("ms", "UTC"),
             }
         )
-    return run(stray_sql(names), **{f"{name}_col": TIME_COLUMNS[name] for name in names})
+    return run_rows(stray_sql(names), **{f"{name}_col": TIME_COLUMNS[name] for name in names})
 
 
 # One branch per (table, key column) and one per table for "any key NULL" (key_column ''), from constants only: the

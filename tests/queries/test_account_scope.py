@@ -513,14 +513,10 @@ RECENT_CALLS = [
     ("equity_now", overview.equity_now, ()),
     ("latest_account_risk", risk.latest_account_risk, ()),
     ("position_risk", risk.position_risk, ()),
-    ("sync_stats", health.sync_stats, ("account", RECENT_END)),
-    ("rows_per_hour", health.rows_per_hour, ("account", RECENT_END, 48)),
     ("data_as_of", health.data_as_of, ()),
-    ("stray_rows", odd_data.stray_rows, ()),
-    ("future_rows", odd_data.future_rows, ()),
     ("headline_pnl", overview.headline_pnl, ()),
-]
-RECENT_NAMES = {"equity_now", "latest_account_risk", "position_risk", "sync_stats"}
+]  # System Health's sync statistics and odd rows read the stored rows, not the rounds (the test after this one)
+RECENT_NAMES = {"equity_now", "latest_account_risk", "position_risk"}
 SILENT_DESKS = {  # prefix: (hours of history, B silent for the last N hours, A's newest equity NULL, a 2099 row)
     "acct_silent": (96, 72, False, False),  # B silent for 3 days: longer than every window
     "acct_null": (96, None, True, True),  # the newest round has no equity; a row dated in the future
@@ -553,7 +549,7 @@ def test_recent_rounds_give_every_rounds_answer(silent_desks, monkeypatch, prefi
         elif name != "headline_pnl":  # since inception: every round, summed
             *first, sql = sqls
             assert "round_ends" in sql and "first_snapshots" not in sql, name  # times only: nothing summed
-            if name in ("data_as_of", "stray_rows"):  # inception first, over the snapshots as they are
+            if name == "data_as_of":  # inception first, over the snapshots as they are
                 (inception_sql,) = first
                 assert "inception_gap_days" in inception_sql and scope.ROUNDS_ROWS not in inception_sql, name
             else:
@@ -624,13 +620,21 @@ def test_a_round_longer_than_the_read_margin_is_read_whole(engine, desk_url, mon
     assert scope.ROUNDS_START not in log[-1][0]
 
 
-def test_recent_statements_of_other_tables_run_alone(silent_desks):
-    """System Health's sync statistics of a table without equity: no rounds, no statement before."""
-    client, end, _b_stop = silent_desks["acct_silent"]
-    with recording() as log:
-        _run(client, ALL, health.sync_stats, "positions", end)
-        _run(client, ALL, health.sync_stats, "account", end)
-    assert len(log) == 3 and "rounds_start" in log[1][0]
+def test_sync_statistics_run_alone_over_the_rows_as_they_are(silent_desks):
+    """System Health's sync statistics in "all accounts", on desks the rounds' windows cannot see whole: one
+    statement per table, over every account's rows, the answer of a desk read unchanged."""
+    for prefix in SILENT_DESKS:
+        client, end, _b_stop = silent_desks[prefix]
+        for name, fn, args in (
+            ("sync_stats account", health.sync_stats, ("account", end)),
+            ("sync_stats positions", health.sync_stats, ("positions", end)),
+            ("rows_per_hour", health.rows_per_hour, ("account", end, 48)),
+            ("future_rows", odd_data.future_rows, ()),
+        ):
+            with recording() as log:
+                got = _run(client, ALL, fn, *args)
+            assert len(log) == 1 and scope.ROUNDS_ROWS not in log[0][0], (prefix, name)
+            _same(got, _run(client, scope.EVERY_ACCOUNT, fn, *args), f"{prefix} {name}")
 
 
 def test_recent_needs_an_anchor():
@@ -638,3 +642,38 @@ def test_recent_needs_an_anchor():
         scope.Recent().from_ms()
     both = scope.Recent(newest_account=timedelta(hours=1), since=t(2025, 1, 1))
     assert both.from_ms().startswith("least(") and both.params()["desk_recent_account_ms"] == 3_600_000
+
+
+# --- System Health's statements about the stored rows read them as they are ------------------------------------
+
+
+def test_system_health_counts_the_rows_the_sync_stored_in_all_accounts(awkward):
+    """Sync statistics, rows per hour and the odd-rows checks are about the rows the sync stored. With "all
+    accounts" they count every account's rows as they are, A's duplicate syncs and the ledger's twice-synced
+    transfer included: never the summed rounds (one row a round, duplicates gone) or the netted ledger."""
+    end = t(2025, 6, 2)
+    # the fixture's rows, counted from its description: A every 5 minutes synced twice, B from 06:00 but 15:00
+    a_keys, b_keys = 24 * 12, 18 * 12 - 1
+    account = _run(awkward, ALL, health.sync_stats, "account", end).row(0, named=True)
+    assert (account["rows_7d"], account["keys_7d"], account["dup_rows_7d"]) == (
+        2 * a_keys + b_keys,
+        a_keys + b_keys,
+        a_keys,
+    )
+    ledger = _run(awkward, ALL, health.sync_stats, "ledger", end).row(0, named=True)
+    assert (ledger["rows_7d"], ledger["keys_7d"], ledger["dup_rows_7d"]) == (5, 4, 1)
+    per_hour = _run(awkward, ALL, health.rows_per_hour, "account", end, 24)
+    assert per_hour["rows"].sum() == 2 * a_keys + b_keys and per_hour["keys"].sum() == a_keys + b_keys
+    assert per_hour.row(0, named=True)["rows"] == 24  # 00:00-01:00: A's 12 snapshots, each twice; B not open yet
+    # the same rows as a desk that reads its tables unchanged, and no statement sums a round or nets the ledger
+    with recording() as log:
+        for fn, args in (
+            (health.sync_stats, ("account", end)),
+            (health.sync_stats, ("ledger", end)),
+            (health.rows_per_hour, ("account", end, 24)),
+            (odd_data.future_rows, ()),
+            (odd_data.stray_rows, ()),
+            (odd_data.null_key_rows, ()),
+        ):
+            _same(_run(awkward, ALL, fn, *args), _run(awkward, scope.EVERY_ACCOUNT, fn, *args), fn.__name__)
+    assert log and not any(scope.ROUNDS_ROWS in sql or "l_usdc" in sql for sql, _p, _r in log)  # l_usdc: netted
