@@ -244,23 +244,33 @@ def measure_page(page: str, bare_s: float) -> dict:
     }
 
 
-ACCOUNT_REPEATS = 3  # cold renders per page and scope in the accounts comparison (median reported)
+ACCOUNT_REPEATS = 5  # cold renders per page and scope in the accounts comparison (median reported)
 
 
 def measure_accounts(page: str) -> dict:
     """`page` cold in "All accounts" and cold in the main account alone, on the same desk, in one run:
-    all_over_one is what summing the accounts per round costs a reader (issue 24 §2.3)."""
+    all_over_one is what summing the accounts per round costs a reader (issue 24 §2.3).
+
+    The two scopes take turns (all, one, all, one, ...), so a slow minute of this shared machine lands on both
+    and not on one scope's renders only: three renders of each scope in a row moved the ratio by up to 0.26
+    between two runs of the same code. `all_runs_s` / `one_runs_s` keep every render, in order."""
     from lib.demo.tables import ACCOUNT
     from lib.inputs import ALL_ACCOUNTS
     from ui.shell import router
 
     router.use_navigation()
-    out: dict = {}
-    for key, account in (("all", ALL_ACCOUNTS), ("one", ACCOUNT)):
+    scopes = (("all", ALL_ACCOUNTS), ("one", ACCOUNT))
+    for _key, account in scopes:
         _cold_render(page, account)  # discarded: one-time imports and compiles
-        runs = sorted((_cold_render(page, account) for _ in range(ACCOUNT_REPEATS)), key=lambda r: r[1])
-        at, cold, log, _peak = runs[len(runs) // 2]
+    runs: dict[str, list] = {key: [] for key, _account in scopes}
+    for _ in range(ACCOUNT_REPEATS):
+        for key, account in scopes:
+            runs[key].append(_cold_render(page, account))
+    out: dict = {}
+    for key, _account in scopes:
+        at, cold, log, _peak = sorted(runs[key], key=lambda r: r[1])[len(runs[key]) // 2]
         out[f"{key}_s"] = round(cold, 4)
+        out[f"{key}_runs_s"] = [round(r[1], 3) for r in runs[key]]
         out[f"{key}_queries"] = len(log)
         out[f"{key}_exceptions"] = [e.value for e in at.exception]
     out["all_over_one"] = round(out["all_s"] / out["one_s"], 3) if out["one_s"] > 0 else None
