@@ -111,7 +111,7 @@ class Recent:
         """The statement (over the snapshots as they are) that finds where the rounds start: a round's first
         snapshot, or NULL for every round (account_rounds_start.sql). It reads the snapshot times from an hour
         (_START_MARGIN_MS) before the instant its anchors give over the raw newest snapshot, not the whole
-        history (4 such statements a page, 46 ms each over a year of 3 accounts)."""
+        history (up to 3 such statements a page, 46 ms each over a year of 3 accounts)."""
         read_from = (
             f"greatest({_WINDOW_FROM}, ifNull(fromUnixTimestamp64Milli("
             f"{self.from_ms(_RAW_NEWEST_MS)} - {{desk_start_margin_ms:Int64}}, 'UTC'), {_WINDOW_FROM}))"
