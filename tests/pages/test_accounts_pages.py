@@ -109,3 +109,25 @@ def test_every_page_in_every_scope(app, desk, page, account):
         assert ("account" in fills.columns) == (account is None)
         if account is None:
             assert set(fills["account"]) <= {"0x7a3f…d0f3", "0x7a3f…d0f3 · sub1"}
+
+
+def _synced(at, table: str) -> dict:
+    """The synced-tables grid's row of `table` on System Health."""
+    grid = next(df.value for df in at.dataframe if "Rows · last 1 d" in df.value.columns)
+    return grid[grid["Table"] == table].iloc[0].to_dict()
+
+
+def test_system_health_counts_every_accounts_rows_in_all_accounts(app, desk):
+    """What the sync stored is the same rows whatever the scope: in "all accounts" the account table's rows and
+    duplicates are the main account's plus the sub-account's, not one summed row a round."""
+    seen = {}
+    for account in (None, MAIN, SUB):
+        at = app("pages/system_health.py", query={"account": account} if account else None)
+        assert not at.exception, [e.value for e in at.exception]
+        row = _synced(at, "account")
+        seen[account] = (int(row["Rows · last 1 d"].replace(",", "")), row["Duplicated · last 1 d"].split(" ")[0])
+    rows = {account: n for account, (n, _dup) in seen.items()}
+    assert rows[MAIN] > 0 and rows[SUB] > 0
+    assert rows[None] == rows[MAIN] + rows[SUB], seen
+    duplicated = {account: int(d.replace(",", "")) for account, (_n, d) in seen.items()}
+    assert duplicated[None] == duplicated[MAIN] + duplicated[SUB], seen
