@@ -96,12 +96,11 @@ def run_recent(sql: str, recent: scope.Recent, **params: Any) -> pl.DataFrame:
     if not chosen.combined or not scope.reads_account(sql, params, c.tables):  # inception is computed on its own
         return _execute(sql, params, keep_null_keys=False)
     window_from, window_to = scope.rounds_window(params)
-    with scope.use(scope.EVERY_ACCOUNT):  # the snapshots as they are: where the rounds start
-        found = _execute(
-            recent.start_sql(),
-            {**recent.params(), "desk_rounds_from": window_from, "desk_rounds_to": window_to},
-            keep_null_keys=False,
-        )
+    found = _execute_rows(  # the snapshots as they are: where the rounds start
+        recent.start_sql(),
+        {**recent.params(), "desk_rounds_from": window_from, "desk_rounds_to": window_to},
+        keep_null_keys=False,
+    )
     start = found.item() if found.height else None
     if start is not None and recent.back_to_usable:
         usable = _execute(scope.USABLE_ROUNDS_SQL, {**params, **recent.params()}, False, rounds_start=start)
@@ -124,8 +123,7 @@ def run_keeping_null_keys(sql: str, **params: Any) -> pl.DataFrame:
 
 
 def _execute_rows(sql: str, params: dict[str, Any], keep_null_keys: bool) -> pl.DataFrame:
-    chosen = scope.current()
-    with scope.use(scope.EVERY_ACCOUNT if chosen.combined else chosen):
+    with scope.use(scope.as_stored(scope.current())):
         return _execute(sql, params, keep_null_keys)
 
 
@@ -135,9 +133,7 @@ def _execute(
     c = client()
     computed = None
     if inception.computed_first(sql, c.settings):  # first: one value, over the scope's snapshots as they are
-        chosen = scope.current()
-        with scope.use(scope.EVERY_ACCOUNT if chosen.combined else chosen):
-            computed = _execute(inception.STATEMENT, inception.statement_params(), keep_null_keys).item()
+        computed = _execute_rows(inception.STATEMENT, inception.statement_params(), keep_null_keys).item()
     sql, inception_params = inception.apply(sql, c.settings, computed)
     params = {**inception_params, **params}
     sql, scope_params = scope.apply(sql, params, c.tables, scope.current(), rounds_start)

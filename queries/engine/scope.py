@@ -167,6 +167,13 @@ def use(scope: Scope) -> Iterator[Scope]:
         _forced.reset(token)
 
 
+def as_stored(chosen: Scope) -> Scope:
+    """The scope that reads the rows as the sync stored them: one account's own, or with "all accounts" every
+    account's, never the summed rounds nor the netted ledger (inception, where the rounds start, System Health's
+    counts of stored rows)."""
+    return EVERY_ACCOUNT if chosen.combined else chosen
+
+
 def remember(scope: Scope) -> None:
     """The sidebar's choice for the rest of this session's runs (fragments included)."""
     st.session_state[SESSION_KEY] = scope
