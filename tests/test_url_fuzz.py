@@ -160,17 +160,7 @@ PAGE_CASES = [
 @pytest.mark.parametrize("page,title,case", PAGE_CASES)
 def test_every_parameter_of_every_page_survives_garbage(app, page, title, case):
     query = {name: CASES[case](i) for i, name in enumerate(sorted(PARAMS[page]))}
-    if page == "pages/overview.py":
-        at = app(None, query=query)
-    else:  # as a direct link: a fresh session whose first run is the page, with the parameters
-        from streamlit.testing.v1 import AppTest
-
-        app(None)  # the fixture's set-up (session desk, fresh caches, every run through app.py)
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        for k, v in query.items():
-            at.query_params[k] = v
-        at.switch_page(page)
-        at.run()
+    at = app(None if page == "pages/overview.py" else page, query=query)  # a direct link: its first run is the page
     assert_clean(at, title)
     if case == "repeated":
         return  # the last value counts (Streamlit's rule); surviving is the point
