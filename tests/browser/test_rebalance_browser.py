@@ -73,29 +73,44 @@ def dec7_server(tmp_path_factory):
     srv.stop()
 
 
-@pytest.mark.parametrize("view", list(VIEWS))
-@pytest.mark.parametrize("width", WIDTHS)
-def test_rebalance_views_render_and_are_saved(request, browser, view, width):
+def _check_and_save(page, view: str, width: int) -> None:
     path, heading, next_heading = VIEWS[view]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert heading in body and "Traceback" not in body
+    problems = _settled_problems(page)
+    assert problems == CLEAN, (view, width, problems)
+    if view == "positions_ticket":
+        assert "Checked before they trade" in body and "Every check passed" in body
+    if view == "overview_panel_dec7":
+        assert "The 2025-12-07 00:00 UTC rebalance" in body and "symbol(s) not done" in body
+    if view == "trades_rebalance":
+        assert "4 symbol(s) not done (orders rejected or canceled 1, partial 3, done 34)" in body
+    name = f"rebalance_{view}_{width}"
+    whole = screenshot(page, name)
+    part = section_shot(page, heading, next_heading, name)
+    assert whole.stat().st_size > 10_000 and part.stat().st_size > 5_000
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_rebalance_views_render_and_are_saved(request, browser, view):
+    """One load a view: opened in an 800 px window (the sidebar starts collapsed there), then the same page
+    widened to 1600 px with its sidebar opened, as a reader who maximises the window and opens it sees it."""
     server = request.getfixturevalue("dec7_server" if view.endswith("dec7") else "server")
-    page = browser.new_page(viewport={"width": width, "height": 1000})
+    narrow, wide = sorted(WIDTHS)
+    page = browser.new_page(viewport={"width": narrow, "height": 1000})
     try:
-        page.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
+        page.goto(f"{server.url}/{VIEWS[view][0]}", wait_until="domcontentloaded")
         wait_for_run(page)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        body = page.locator('[data-testid="stMain"]').inner_text()
-        assert heading in body and "Traceback" not in body
-        problems = _settled_problems(page)
-        assert problems == CLEAN, (view, width, problems)
-        if view == "positions_ticket":
-            assert "Checked before they trade" in body and "Every check passed" in body
-        if view == "overview_panel_dec7":
-            assert "The 2025-12-07 00:00 UTC rebalance" in body and "symbol(s) not done" in body
-        if view == "trades_rebalance":
-            assert "4 symbol(s) not done (orders rejected or canceled 1, partial 3, done 34)" in body
-        name = f"rebalance_{view}_{width}"
-        whole = screenshot(page, name)
-        part = section_shot(page, heading, next_heading, name)
-        assert whole.stat().st_size > 10_000 and part.stat().st_size > 5_000
+        _check_and_save(page, view, narrow)
+        page.set_viewport_size({"width": wide, "height": 1000})
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('data-collapsed') === 'false'"
+        )
+        wait_for_run(page)
+        assert sidebar.bounding_box()["width"] > 150  # the page is measured beside the open sidebar
+        _check_and_save(page, view, wide)
     finally:
         page.close()
