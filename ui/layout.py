@@ -18,11 +18,14 @@ import streamlit as st
 # three tiles share a row instead of two and a lone one, and a tab strip that wraps onto a second line
 # instead of cutting its last label ("PnL windows a…"), and st.columns one under the other (a chart and its
 # table side by side get ~270 px each: the PnL explanation read in a 180 px column). At every width a metric's
-# label and delta caption wrap onto a second line instead of ending in "…" (Streamlit cuts them to one line:
-# "Sharpe (ann. ×√365, zero risk-…", "newest candle 2025-12-…"). Style only: no script, nothing from the data.
+# label, delta and the delta's description (Streamlit 1.67 draws a delta's words after its number apart, as
+# stMetricDeltaDescription: "time-weighted") wrap onto a second line instead of ending in "…" (Streamlit cuts them
+# to one line: "Sharpe (ann. ×√365, zero risk-…", "newest candle 2025-12-…", "time-weigh…"). Style only: no script, nothing from the data.
 NARROW_SCREEN_CSS = """<style>
 [data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricDelta"] .stMarkdownEllipsis,
-[data-testid="stMetricLabel"] .stMarkdownEllipsis p, [data-testid="stMetricDelta"] .stMarkdownEllipsis p {
+[data-testid="stMetricDeltaDescription"] .stMarkdownEllipsis,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis p, [data-testid="stMetricDelta"] .stMarkdownEllipsis p,
+[data-testid="stMetricDeltaDescription"] .stMarkdownEllipsis p {
   white-space: normal; overflow: visible; text-overflow: clip; }
 @media (max-width: 960px) {
   section[data-testid="stSidebar"][data-collapsed="false"] { width: 232px !important; min-width: 232px !important; }

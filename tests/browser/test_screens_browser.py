@@ -36,8 +36,8 @@ NARROW_PROBLEMS = """() => {
     const cut = [...document.querySelectorAll('[role="tablist"]')]
         .filter(l => visible(l) && l.scrollWidth > l.clientWidth + 1)
         .map(l => l.innerText.replace(/\\n/g, ' | '));
-    // a metric's label, value or delta caption cut to "…"
-    const metric = [...document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMarkdownContainer"]')]
+    // a metric's label, value, delta or the delta's description (a caption box) cut to "…"
+    const metric = [...document.querySelectorAll('[data-testid="stMetric"] .stMarkdownEllipsis')]
         .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.trim());
     return {lone, small: [...new Set(small)].slice(0, 20), cut, metric};
 }"""

@@ -20,10 +20,11 @@ pytestmark = pytest.mark.browser
 WIDTHS = (1600, 1280, 800)
 SHOT_WIDTHS = (1600, 800)
 
-# Every metric value (and its children) that does not fit its box, and every chart whose legend runs into
-# its title (the title text and a legend entry intersect).
+# Every part of a metric (value, label, delta and the delta's description, each in an ellipsis box) that does not
+# fit its box, and every chart whose legend runs into its title (the title text and a legend entry intersect).
 LAYOUT_PROBLEMS = """() => {
-    const cut = [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+    const cut = [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetric"] .stMarkdownEllipsis')]
+        .filter(e => e.offsetParent !== null)
         .filter(e => [e, ...e.querySelectorAll('*')].some(c => c.scrollWidth > c.clientWidth + 1))
         .map(e => e.innerText);
     const overlaps = [];
