@@ -73,6 +73,11 @@ Spec = dict[str, Any]
 # Times go to a date axis as naive UTC text: Plotly reads it as is (no browser time zone shift), and
 # polars writes a whole column at once (a list of datetimes would be converted to JSON one by one).
 TIME_TEXT = "%Y-%m-%dT%H:%M:%S%.3f"
+# a series whose points are minutes or hours apart (equity marks, exposure buckets): 16 characters a point, not 23;
+# hover text shows minutes at most
+MINUTE_TEXT = "%Y-%m-%d %H:%M"
+# a percent on a chart keeps 4 decimals (0.01 bp): more than any hover or tick shows, and ~8 bytes a point, not ~18
+PERCENT_DECIMALS = 4
 DAY_TEXT = "%Y-%m-%d"
 
 
@@ -191,7 +196,7 @@ def empty(title: str, note: str) -> Spec:
 
 def percent(values: Iterable[float | None]) -> list[float | None]:
     """Fractions as percent for a chart, keeping None (a gap, never 0)."""
-    return [None if v is None else v * 100.0 for v in values]
+    return [None if v is None else round(v * 100.0, PERCENT_DECIMALS) for v in values]
 
 
 class SpecFigure(go.Figure):

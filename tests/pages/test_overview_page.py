@@ -266,7 +266,7 @@ def test_charts_show_the_tables_numbers(page, truth):
     assert set(charts) == CHART_TITLES
     equity = next(t for t in charts["Equity (USD, hourly marks, UTC)"]["data"] if t["name"] == "Equity")
     assert equity["y"][-1] == pytest.approx(truth["last"][1])
-    assert equity["x"][-1].startswith(truth["last"][0].strftime("%Y-%m-%dT%H:%M:%S"))  # naive UTC
+    assert equity["x"][-1] == truth["last"][0].strftime("%Y-%m-%d %H:%M")  # naive UTC, to the minute
     names = {t["name"] for t in charts["Equity (USD, hourly marks, UTC)"]["data"]}
     assert {"Deposit (not PnL)", "Withdrawal (not PnL)"} <= names  # the demo's flows are marked
     waterfall = charts["PnL decomposition (USD)"]["data"][0]

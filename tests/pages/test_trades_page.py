@@ -271,7 +271,9 @@ def test_per_day_chart_turnover_and_off_window(open_page, desk_client):
     table = at.dataframe[0].value
     turnover = _series(spec, "Turnover")
     assert len(turnover["x"]) == len(table)
-    expected = [None if v != v or v is None else pytest.approx(v * 100) for v in table["turnover"]]
+    expected = [
+        None if v != v or v is None else pytest.approx(v * 100, abs=1e-4) for v in table["turnover"]
+    ]  # 4 decimals of a percent (plot.PERCENT_DECIMALS)
     assert turnover["y"] == expected  # a day without start-of-day equity is a gap, not 0
 
 

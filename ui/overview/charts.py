@@ -72,8 +72,8 @@ def equity_curve(series: pl.DataFrame, flows: pl.DataFrame | None, bucket_label:
     data: list[dict[str, Any]] = [
         {
             "type": "scatter",
-            "x": plot.utc_text(s["equity_ts"]),
-            "y": s["equity"].to_list(),
+            "x": plot.utc_text(s["equity_ts"], plot.MINUTE_TEXT),
+            "y": s["equity"].round(2).to_list(),
             "mode": "lines",
             "name": "Equity",
             "line": {"color": C["equity"], "width": 2},
@@ -122,7 +122,7 @@ def underwater(dd: pl.DataFrame, worst: dict, bucket_label: str = "hourly") -> S
     data: list[dict[str, Any]] = [
         {
             "type": "scatter",
-            "x": plot.utc_text(dd["ts"]),
+            "x": plot.utc_text(dd["ts"], plot.MINUTE_TEXT),
             "y": plot.percent(dd["drawdown"].to_list()),
             "mode": "lines",
             "name": "Drawdown",
@@ -239,7 +239,7 @@ def exposure(expo: pl.DataFrame, bucket_label: str) -> Spec:
     if expo.height == 0:
         return plot.empty(title, "No positions snapshots in this range")
     e = expo.sort("ts")
-    x = plot.utc_text(e["ts"])
+    x = plot.utc_text(e["ts"], plot.MINUTE_TEXT)  # four lines on one time axis: ~160 -> ~100 kB a month of hours
     series = (
         ("gross", "Gross", e["gross_pct"].to_list(), e["gross_usd"].to_list(), {"width": 2}),
         ("long", "Long", e["long_pct"].to_list(), e["long_usd"].to_list(), {"width": 1.2}),

@@ -127,7 +127,7 @@ def test_equity_curve_gaps_and_flow_markers_on_the_curve() -> None:
     eq = trace(spec, "Equity")
     assert eq["y"] == [1_000_000.0, None, 1_010_000.0, 910_000.0]  # the null is a gap, not 0
     assert eq["connectgaps"] is False and eq["line"]["color"] == C["equity"]
-    assert eq["x"][0] == "2025-12-05T00:55:00.000"  # naive UTC text
+    assert eq["x"][0] == "2025-12-05 00:55"  # naive UTC text, to the minute (plot.MINUTE_TEXT)
     dep = trace(spec, "Deposit (not PnL)")
     # placed on the first mark at or after it: 01:55 has no equity (null), so no y either
     assert dep["x"] == ["2025-12-05T01:10:00.000"] and dep["y"] == [None]
@@ -244,7 +244,7 @@ def test_exposure_short_is_negative_and_nulls_stay_gaps() -> None:
     assert_valid(spec)
     assert [t["name"] for t in spec["data"]] == ["Gross", "Long", "Short", "Net"]
     short = trace(spec, "Short")
-    assert short["x"] == ["2025-12-05T00:00:00.000", "2025-12-05T01:00:00.000", "2025-12-05T02:00:00.000"]
+    assert short["x"] == ["2025-12-05 00:00", "2025-12-05 01:00", "2025-12-05 02:00"]  # plot.MINUTE_TEXT
     assert short["y"] == [-40.0, None, -40.0]  # sorted by time; the null hour a gap
     assert short["customdata"] == [fmt.usd(-400.0), fmt.MISSING, fmt.usd(-400.0)]
     assert trace(spec, "Gross")["y"] == [100.0, None, 90.0]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from tests.lib.rebalance.test_completion import build, pre, steps
 from tests.ui.spec_check import assert_valid, trace
+from ui import plot
 from ui.overview import rebalance as panel
 
 LINK = "trades?from=2025-12-07&to=2025-12-07&tab=orders&orders_coin="
@@ -19,7 +20,7 @@ def test_step_chart_values_deadline_and_floor():
     assert_valid(spec)
     line = trace(spec, "% complete")
     assert line["line"]["shape"] == "hv"
-    assert line["y"][0] == 0.0 and abs(line["y"][-1] - c.progress * 100) < 1e-9
+    assert line["y"][0] == 0.0 and line["y"][-1] == round(c.progress * 100, plot.PERCENT_DECIMALS)
     assert line["x"][0] == "2025-12-07T00:00:00.000"
     assert spec["layout"]["xaxis"]["range"][0] == "2025-12-07T00:00:00"
     assert spec["layout"]["xaxis"]["range"][1] == "2025-12-07T00:20:00"  # at least to 00:20 (fills end at 00:07)
