@@ -126,14 +126,6 @@ def cost(paid: float | None) -> float | None:
     return -paid if paid else 0.0
 
 
-def metric_delta(text: str | None) -> str | None:
-    """A formatted delta for st.metric: its colour/arrow key off a leading ASCII '-', so the
-    typographic minus these formatters use is swapped for one (None and '—' give no delta)."""
-    if text is None or text == MISSING:
-        return None
-    return "-" + text[1:] if text.startswith(MINUS) else text
-
-
 def pp(x: float | None, decimals: int = 2, signed: bool = True, missing: str = MISSING) -> str:
     """A change of a percentage, in percentage points: 0.0038 -> '+0.38 pp' (not '+0.38%')."""
     text = pct(x, decimals, signed=signed, missing=missing)

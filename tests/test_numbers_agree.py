@@ -263,7 +263,7 @@ def test_pnl_today_and_its_return(r):
     d = r["daily_today"]
     assert d["day"] == r["today"]
     assert metric(r["overview"], "PnL today (UTC day)") == fmt.usd(d["pnl_total"], signed=True)
-    assert delta(r["overview"], "PnL today (UTC day)") == fmt.metric_delta(fmt.pct(d["day_return"], signed=True))
+    assert delta(r["overview"], "PnL today (UTC day)") == fmt.pct(d["day_return"], signed=True)
     subject = f"PnL {fmt.usd(d['pnl_total'], signed=True)} ({fmt.pct(d['day_return'], 2, signed=True)}) on {r['today']}"
     assert alert(r, "daily_loss")["subject"] == subject
     assert any(f"**total PnL {fmt.usd(d['pnl_total'], signed=True)}**" in m for m in r["overview_today"]["markdown"])

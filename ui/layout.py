@@ -13,6 +13,8 @@ from typing import Any
 
 import streamlit as st
 
+from lib import format as fmt
+
 # A laptop window (about 800 px): the sidebar narrower (its content wraps; it still collapses with its
 # button, and a collapsed sidebar keeps its own width rules), KPI values and labels a size smaller so
 # three tiles share a row instead of two and a lone one, and a tab strip that wraps onto a second line
@@ -86,6 +88,23 @@ def metric_row(n: int) -> list[Any]:
     """n slots for metrics (and their captions) that wrap onto more lines on a narrow screen."""
     row = st.container(horizontal=True, gap="medium")
     return [row.container(width="content", gap=None) for _ in range(n)]
+
+
+def delta(text: str | None, *, inverse: bool = False) -> dict[str, Any]:
+    """st.metric's delta arguments for a signed desk number ('−$5,926', '+0.38 pp'), shown with the desk's minus.
+
+    Streamlit keys a delta's arrow and colour off a leading ASCII '-' and shows that hyphen ('-$5,926' beside a
+    value of '−$5,926'); here the sign sets them: a fall down and red, a rise up and green (the other way round
+    with `inverse`, where less is better: TE, margin, leverage), zero grey without an arrow. None and '—' give
+    no delta."""
+    if text is None or text == fmt.MISSING:
+        return {"delta": None}
+    negative = text.startswith((fmt.MINUS, "-"))
+    text = fmt.MINUS + text[1:] if text.startswith("-") else text
+    if not any(digit in text for digit in "123456789"):
+        return {"delta": text, "delta_arrow": "off", "delta_color": "gray"}
+    good = negative if inverse else not negative
+    return {"delta": text, "delta_arrow": "down" if negative else "up", "delta_color": "green" if good else "red"}
 
 
 def chart_row(n: int, width: int = 460) -> list[Any]:

@@ -195,7 +195,12 @@ def test_tracking_error_metric(page, desk_client):
     before = day_numbers([r for r in rows if r["holdings_date"] == date(2025, 12, 14)])["te"]
     te = _metric(page, "Tracking error")
     assert te.value == f"{now * 100:.2f}%"
-    assert te.proto.delta == f"{'+' if now >= before else '-'}{abs(now - before) * 100:.2f} pp"
+    assert te.proto.delta == f"{'+' if now >= before else fmt.MINUS}{abs(now - before) * 100:.2f} pp"  # desk's minus
+    # a smaller TE is better: a fall is green and points down, a rise red and up (ui.layout.delta)
+    from streamlit.proto.Metric_pb2 import Metric
+
+    shown = (Metric.MetricDirection.Name(te.proto.direction), Metric.MetricColor.Name(te.proto.color))
+    assert shown == (("DOWN", "GREEN") if now < before else ("UP", "RED")), shown
     assert any(
         c.value.startswith("Tracking error at 2025-12-15 02:00 hour (positions as of 03:00 UTC), symbols by category: ")
         and "matched" in c.value

@@ -41,13 +41,13 @@ def risk_now(latest: pl.DataFrame | None, positions: pl.DataFrame | None) -> Ris
 def _pp_delta(now: float | None, before: float | None) -> str | None:
     if now is None or before is None:
         return None
-    return fmt.metric_delta(f"{'+' if now >= before else fmt.MINUS}{abs(now - before) * 100:.1f} pp")
+    return f"{'+' if now >= before else fmt.MINUS}{abs(now - before) * 100:.1f} pp"
 
 
 def _x_delta(now: float | None, before: float | None) -> str | None:
     if now is None or before is None:
         return None
-    return fmt.metric_delta(f"{'+' if now >= before else fmt.MINUS}{abs(now - before):.2f}x")
+    return f"{'+' if now >= before else fmt.MINUS}{abs(now - before):.2f}x"
 
 
 def risk_chart(series: pl.DataFrame, bucket_label: str) -> Spec:
@@ -108,16 +108,14 @@ def risk_panel(view: RiskNow) -> None:
     row[0].metric(
         "Margin used",
         fmt.pct(t.get("margin_pct"), 1),
-        delta=_pp_delta(t.get("margin_pct"), t.get("prev_margin_pct")),
-        delta_color="inverse",
+        **layout.delta(_pp_delta(t.get("margin_pct"), t.get("prev_margin_pct")), inverse=True),
         delta_description="vs 24 h before",
         help=f"Total margin used / equity at the newest account snapshot ({when}).",
     )
     row[1].metric(
         "Leverage",
         fmt.MISSING if t.get("leverage") is None else f"{t['leverage']:.2f}x",
-        delta=_x_delta(t.get("leverage"), t.get("prev_leverage")),
-        delta_color="inverse",
+        **layout.delta(_x_delta(t.get("leverage"), t.get("prev_leverage")), inverse=True),
         delta_description="vs 24 h before",
         help="Total position notional / equity (account level).",
     )

@@ -45,7 +45,7 @@ def pnl_metrics(windows: dict[str, dict], now: pnl.EquityNow | None = None, warn
     row[0].metric(
         "Equity (AUM)",
         fmt.usd(equity),
-        delta=fmt.metric_delta(fmt.usd(today.get("pnl"), signed=True)) if usable else None,
+        **layout.delta(fmt.usd(today.get("pnl"), signed=True) if usable else None),
         delta_description="PnL today",
         help=f"What the account reports at the newest account snapshot: {fmt.utc(equity_ts, seconds=True)}."
         + ("" if usable else " Not a usable mark: the PnL windows end at the last positive snapshot."),
@@ -56,7 +56,7 @@ def pnl_metrics(windows: dict[str, dict], now: pnl.EquityNow | None = None, warn
         col.metric(
             f"PnL {label}",
             fmt.usd(w.get("pnl"), signed=True),
-            delta=fmt.metric_delta(fmt.pct(w.get("ret"), signed=True)),
+            **layout.delta(fmt.pct(w.get("ret"), signed=True)),
             delta_description=f"time-weighted, data from {w['data_from']:%b %d}"
             if w.get("data_from")
             else "time-weighted",
@@ -100,8 +100,7 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
     row[4].metric(
         "Tracking error",
         fmt.pct(te_now.te),
-        delta=fmt.metric_delta(fmt.pp(te_now.delta)),
-        delta_color="inverse",
+        **layout.delta(fmt.pp(te_now.delta), inverse=True),
         delta_description="vs day before",
         help=f"Weight-space TE vs the T+2 target at {fmt.snapshot_when(snap_day, hour)}, "
         "the newest day whose snapshot hour is complete in the data. "

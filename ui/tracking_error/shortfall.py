@@ -101,7 +101,7 @@ def _metrics(answer: answers.Shortfall) -> tuple[tuple[str, str, str | None, str
         (
             "Live − model",
             fmt.usd(fall.gap_usd, signed=True),
-            fmt.metric_delta(fmt.bp_signed(fall.gap_bp)),
+            fmt.bp_signed(fall.gap_bp),
             "The cumulative active return: the sum of the days' (live PnL − model PnL), in bp of each day's "
             "live equity at 00:00.",
         ),
@@ -167,7 +167,7 @@ def section(view: ShortfallView, symbol_link: str | None) -> None:
         st.caption(f"Not in the numbers yet: {fmt.md_text(view.pending)}.")
     slots = layout.metric_row(len(view.metrics))
     for slot, (label, value, delta, help_text) in zip(slots, view.metrics):
-        slot.metric(label, value, delta, help=help_text)
+        slot.metric(label, value, help=help_text, **layout.delta(delta))
     st.markdown("  \n".join(view.lines))
     plot.show(view.equity, key="te_model_equity")
     plot.show(view.active, key="te_model_active")
