@@ -39,9 +39,7 @@ def risk_now(latest: pl.DataFrame | None, positions: pl.DataFrame | None) -> Ris
 
 
 def _pp_delta(now: float | None, before: float | None) -> str | None:
-    if now is None or before is None:
-        return None
-    return f"{'+' if now >= before else fmt.MINUS}{abs(now - before) * 100:.1f} pp"
+    return None if now is None or before is None else fmt.pp(now - before, 1)  # '+0.4 pp', never '−0.0 pp'
 
 
 def _x_delta(now: float | None, before: float | None) -> str | None:
