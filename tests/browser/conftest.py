@@ -166,23 +166,29 @@ def server(browser_db, tmp_path_factory):
 @pytest.fixture(scope="session")
 def page_visit(server, browser):
     """`page_visit(view)` -> what the one visit of `view` on the shared server showed (tests/browser/visits.py):
-    the modules that ask about the same page share its load instead of loading it once each."""
+    the modules that ask about the same page share its load instead of loading it once each, in one tab."""
     from tests.browser import visits
 
     seen: dict[str, dict | Exception] = {}
+    tabs: list = []  # the one tab, opened at the first visit
 
     def visit(view: str) -> dict:
         if view not in seen:
+            if not tabs or tabs[0].is_closed():
+                tabs[:] = [browser.new_page(viewport={"width": visits.FIT_WIDTH, "height": 900})]
             try:
-                seen[view] = visits.capture(browser, server.url, view)
+                seen[view] = visits.capture(tabs[0], server.url, view)
             except Exception as err:  # every test that asks about this view fails with it, not only the first
                 seen[view] = err
+                tabs[0].close()  # the next view starts in a new tab, not in whatever state this one failed
         got = seen[view]
         if isinstance(got, Exception):
             raise got
         return got
 
-    return visit
+    yield visit
+    for tab in tabs:
+        tab.close()
 
 
 @pytest.fixture(scope="session")
