@@ -17,6 +17,8 @@ import pytest
 from lib import inputs
 from tests.test_reliability import PAGES, assert_clean
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 ROOT = Path(__file__).resolve().parent.parent
 UNICODE_DIGITS = ["²", "１２", "٣", "𝟙", "½", "Ⅻ", "৭", "2²", "1\u200b2", "0x10"]
 HUGE = ["5" * 5000, "9" * 19, "9" * 7, "1e9", "-2", "-0", "+1", "1.0", "１" * 5000]

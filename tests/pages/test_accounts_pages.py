@@ -19,6 +19,9 @@ from queries.health import contract as contract_queries
 from tests.queries.fixture_desk import SUB, K, add_sub_account, create_tables
 from ui.shell.sidebar import ACCOUNT_KEY
 
+# every test reads the same two-account desk (`desk`) as it is (tests/conftest.py, app)
+pytestmark = pytest.mark.shared_caches
+
 UTC = UTC
 PAGES = [
     "pages/overview.py",

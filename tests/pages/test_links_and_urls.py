@@ -16,6 +16,8 @@ import pytest
 
 from tests.apptest_support import shown
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 RANGE = {"from": "2025-12-01", "to": "2025-12-10"}
 LINK = re.compile(r"^trades\?(.+)$")
 

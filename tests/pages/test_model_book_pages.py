@@ -16,6 +16,8 @@ from lib.clickhouse.endpoints import resolve_settings
 from queries.engine.run import use_client
 from tests.apptest_support import shown
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 PAGE = "pages/tracking_error.py"
 AS_OF = datetime(2025, 12, 15, 12, 0, tzinfo=UTC)
 

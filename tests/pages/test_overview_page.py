@@ -47,8 +47,9 @@ def page(app_module):
 
 
 @pytest.fixture(scope="module")
-def app_module(desk_client):
-    """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
+def app_module(desk_client, module_caches):
+    """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server.
+    Its tests read the demo desk as it is, so their query caches are kept between them (`module_caches`)."""
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
@@ -58,9 +59,6 @@ def app_module(desk_client):
     router.use_navigation()
 
     def open_page(query=None, switch=True):
-        import streamlit as st
-
-        st.cache_data.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for k, v in (query or {}).items():
             at.query_params[k] = v

@@ -15,6 +15,8 @@ from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
 from tests.apptest_support import category_table_values, playbook_category, shown
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 PAGE = "pages/positions.py"
 LABEL = te_snapshot.CATEGORY_LABELS
 
@@ -176,7 +178,7 @@ def gap_desk(engine):
     return {k: tm.qualified(k) for k in tm.tables}
 
 
-def test_day_without_targets_is_not_all_extra(app, gap_desk, monkeypatch):
+def test_day_without_targets_is_not_all_extra(app, fresh_caches, gap_desk, monkeypatch):
     import json
 
     monkeypatch.setenv("DESK_TABLES", json.dumps(gap_desk))

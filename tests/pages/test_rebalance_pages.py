@@ -8,6 +8,8 @@ import pytest
 
 from lib.rebalance import completion
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 
 def no_exception(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
@@ -108,7 +110,7 @@ def test_te_day_story_links_missing_positions_to_their_orders(app):
 
 
 @pytest.mark.parametrize("page", ["pages/positions.py", "pages/tracking_error.py"])
-def test_absurd_live_targets_are_flagged(app, desk_client, page):
+def test_absurd_live_targets_are_flagged(app, fresh_caches, desk_client, page):
     """Targets in percent instead of fractions (the TE 806% of issue 25): the page says why."""
     desk_client.command(
         "ALTER TABLE maicro_logs.positions_jianan_v6 UPDATE weight = weight * 100 WHERE date = '2025-12-13' "

@@ -11,6 +11,8 @@ import pytest
 from lib import config
 from lib import format as fmt
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 RANGE = {"from": "2025-11-20", "to": "2025-12-15"}
 ACCOUNT = "(SELECT * FROM maicro_monitors.account_snapshots LIMIT 1 BY account, ts)"
 FILLS = "(SELECT * FROM maicro_monitors.trades LIMIT 1 BY account, tid)"

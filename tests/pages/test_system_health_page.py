@@ -13,6 +13,8 @@ from tests.apptest_support import shown
 from tests.queries.fixture_desk import create_tables, table_map_for
 from ui.shell import router
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 PAGE = "pages/system_health.py"
 
 
@@ -210,7 +212,7 @@ def test_a_hostile_section_opens_the_first_tab_with_a_message(app, desk_client):
     assert "Endpoint in use" in {m.label for m in at.metric} and "section" not in at.query_params
 
 
-def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, monkeypatch):
+def test_missing_sync_log_turns_its_panel_into_not_available(app, fresh_caches, desk_client, monkeypatch):
     monkeypatch.setenv("DESK_TABLES", json.dumps({"sync_log": "maicro_monitors.no_such_sync_log"}))
     at = app(PAGE)
     assert not at.exception
@@ -225,7 +227,7 @@ def test_missing_sync_log_turns_its_panel_into_not_available(app, desk_client, m
     _frame(at, "Table")
 
 
-def test_empty_desk_shows_unknown_not_zeros(app, engine, desk_client, monkeypatch):
+def test_empty_desk_shows_unknown_not_zeros(app, fresh_caches, engine, desk_client, monkeypatch):
     create_tables(engine, "fxhp")
     tm = table_map_for("fxhp")
     monkeypatch.setenv("DESK_TABLES", json.dumps({k: tm.qualified(k) for k in tm.tables}))
@@ -241,7 +243,7 @@ def test_empty_desk_shows_unknown_not_zeros(app, engine, desk_client, monkeypatc
     assert any("Monitor status unknown" in m.value for m in at.markdown)
 
 
-def test_a_rerun_with_new_data_redraws_the_cached_sections(app, engine, desk_client, monkeypatch):
+def test_a_rerun_with_new_data_redraws_the_cached_sections(app, fresh_caches, engine, desk_client, monkeypatch):
     """The sections are replayed while their inputs are unchanged; new query results draw afresh."""
     import streamlit as st
 

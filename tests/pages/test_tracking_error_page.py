@@ -18,6 +18,8 @@ from queries.engine.run import use_client
 from queries.tracking.tracking_error import timeline
 from tests.apptest_support import active_return, category_table_values, classifiable, day_numbers, shown
 
+pytestmark = pytest.mark.shared_caches  # reads the demo desk as it is (tests/conftest.py, app)
+
 PAGE = "pages/tracking_error.py"
 RANGE = {"from": "2025-12-01", "to": "2025-12-10"}
 

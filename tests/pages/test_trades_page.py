@@ -21,8 +21,9 @@ FILLS = (
 
 
 @pytest.fixture(scope="module")
-def open_page(desk_client):
-    """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server."""
+def open_page(desk_client, module_caches):
+    """A module-scoped AppTest opener; every run goes through app.py (sidebar included), as on a server.
+    Its tests read the demo desk as it is, so their query caches are kept between them (`module_caches`)."""
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
@@ -32,9 +33,6 @@ def open_page(desk_client):
     router.use_navigation()
 
     def opener(query=None):
-        import streamlit as st
-
-        st.cache_data.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for k, v in (query or {}).items():
             at.query_params[k] = v
