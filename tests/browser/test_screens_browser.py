@@ -1,5 +1,5 @@
 """Every page read in a laptop window (800 px), in Chromium: KPI rows of two tiles or more, chart text of
-11 px or more, tab strips that show every label whole, and a sidebar that starts collapsed (the tables get the
+11 px or more, bar labels inside their plot area, tab strips that show every label whole, and a sidebar that starts collapsed (the tables get the
 width) and opens and collapses again without taking anything with it. Screenshots of every page at 800, 1280 and 1600 px go to artifacts/screenshots/screens_<page>_<w>.png.
 """
 
@@ -39,7 +39,19 @@ NARROW_PROBLEMS = """() => {
     // a metric's label, value, delta or the delta's description (a caption box) cut to "…"
     const metric = [...document.querySelectorAll('[data-testid="stMetric"] .stMarkdownEllipsis')]
         .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.trim());
-    return {lone, small: [...new Set(small)].slice(0, 20), cut, metric};
+    // a bar's value label that runs out of its plot area sideways (over the axis labels, or past the edge)
+    const spill = [];
+    for (const chart of document.querySelectorAll('.js-plotly-plot')) {
+        const area = chart.querySelector('.nsewdrag');
+        if (!area || !visible(area)) continue;
+        const a = area.getBoundingClientRect();
+        for (const t of chart.querySelectorAll('.bartext')) {
+            if (!visible(t) || !t.textContent.trim()) continue;
+            const b = t.getBoundingClientRect();
+            if (b.left < a.left - 1 || b.right > a.right + 1) spill.push(t.textContent.trim().slice(0, 30));
+        }
+    }
+    return {lone, small: [...new Set(small)].slice(0, 20), cut, metric, spill};
 }"""
 
 
@@ -52,7 +64,7 @@ def test_every_page_reads_at_800_px(server, browser, path):
         wait_for_run(page)
         page.wait_for_timeout(1500)  # charts lay out on a debounce
         problems = page.evaluate(NARROW_PROBLEMS)
-        assert problems == {"lone": [], "small": [], "cut": [], "metric": []}, problems
+        assert problems == {"lone": [], "small": [], "cut": [], "metric": [], "spill": []}, problems
         # the sidebar starts collapsed below 900 px (ui.layout): the page has the window's width
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_attribute("data-collapsed") == "true"
@@ -68,8 +80,9 @@ def test_every_page_reads_at_800_px(server, browser, path):
         assert "Auto-refresh" in sidebar.inner_text()
         text_open = page.locator('[data-testid="stMain"]').inner_text()
         assert "Data as of" in text_open and len(text_open) >= 0.95 * len(text_collapsed)
+        page.wait_for_timeout(1500)  # charts lay out again on a debounce
         problems = page.evaluate(NARROW_PROBLEMS)  # the page has ~536 px now
-        assert problems["lone"] == [] and problems["metric"] == [], problems
+        assert problems["lone"] == [] and problems["metric"] == [] and problems["spill"] == [], problems
         # and it collapses again with its button
         sidebar.hover()  # the collapse button shows on hover
         page.locator('[data-testid="stSidebarCollapseButton"]').click()

@@ -348,7 +348,9 @@ def lag_share(shares: pl.DataFrame, scheduled: int) -> Spec:
             "x": share,
             "marker": {"color": colors},
             "text": [f"{n} d" for n in shares["n_days"].to_list()],
-            "textposition": "auto",
+            # beside the bar: inside, a one-day bar is narrower than its 11 px label, which ran over the axis
+            "textposition": "outside",
+            "cliponaxis": False,
             "hovertemplate": "%{y}: %{x:.0f}% of days<extra></extra>",
             "showlegend": False,
         }
@@ -358,7 +360,13 @@ def lag_share(shares: pl.DataFrame, scheduled: int) -> Spec:
         plot.layout(
             "Share of days at each lag",
             height=170,
-            xaxis={"range": [0, 100], "ticksuffix": "%", "showgrid": True, "gridcolor": plot.GRID},
+            xaxis={  # room past 100% for a full bar's label; the ticks stop at 100%
+                "range": [0, 112],
+                "tickvals": list(range(0, 101, 20)),
+                "ticktext": [f"{v}%" for v in range(0, 101, 20)],  # Plotly drops ticksuffix with tickvals
+                "showgrid": True,
+                "gridcolor": plot.GRID,
+            },
             yaxis={"autorange": "reversed", "type": "category"},
         ),
     )
