@@ -1,6 +1,7 @@
 """Every page read in a laptop window (800 px), in Chromium: KPI rows of two tiles or more, chart text of
-11 px or more, bar labels inside their plot area, tab strips that show every label whole, and a sidebar that starts collapsed (the tables get the
-width) and opens and collapses again without taking anything with it. Screenshots of every page at 800, 1280 and 1600 px go to artifacts/screenshots/screens_<page>_<w>.png.
+11 px or more, bar labels inside their plot area, tab strips that show every label whole, and a sidebar that
+starts collapsed (the tables get the width) and opens and collapses again without taking anything with it.
+Screenshots of every page at 800, 1280 and 1600 px go to artifacts/screenshots/screens_<page>_<w>.png.
 """
 
 from __future__ import annotations
