@@ -42,15 +42,26 @@ def _opened(page, label: str) -> str:
     return page.evaluate(SELECTED_PANEL, label)
 
 
+SELECTED_TAB = (
+    """() => [...document.querySelectorAll('[role="tab"][aria-selected="true"]')].map(t => t.innerText.trim())"""
+)
+
+
 def _click_through(page, labels: list[str], pause_ms: int) -> list[str]:
-    """Click each tab in turn; the labels whose click did not open the tab with content."""
+    """Click each tab in turn; the labels whose click did not open the tab with content, with the tabs that were
+    selected instead. A lazy tab's content comes with the rerun its click starts: on a loaded machine that can
+    end after the page looked idle, so the content is waited for (up to 20 s) before the click counts as lost."""
     missed = []
     for label in labels:
         _click_tab(page, label)
         wait_for_run(page)
         page.wait_for_timeout(pause_ms)
-        if not _opened(page, label):
-            missed.append(label)
+        for _ in range(40):
+            if _opened(page, label):
+                break
+            page.wait_for_timeout(500)
+        else:
+            missed.append(f"{label} (selected: {page.evaluate(SELECTED_TAB)})")
     return missed
 
 
