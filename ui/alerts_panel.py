@@ -22,7 +22,7 @@ from lib import format as fmt
 from lib.alerting import rules as alerts
 from lib.alerting import settings as alert_settings
 from lib.config import ConfigError
-from ui import tables
+from ui import state, tables
 from ui.system_health import alert_delivery
 
 STATE_COLORS = {"firing": "#d1343b", "pending": "#e0a526", "not evaluated": "#a3b1bf", "ok": "#2e9d5b"}
@@ -150,11 +150,13 @@ def panel() -> None:
     )
     if active.height:
         tables.show(active, config, ACTIVE_SHOWN)
-        tables.text_details(active, "Details", ("rule", "subject"), "detail")
+        tables.text_details(active, "Details", ("rule", "subject"), "detail", key="sh_alert_details")
     else:
         st.success("No alert fires.", icon=":material/check_circle:")
     ok = frame.filter(pl.col("state") == alerts.STATE_OK).with_columns(tables.as_label("state"))
-    with st.expander(f"{ok.height} checks OK"):
-        tables.show(ok.drop("since", "for"), config, OK_SHOWN, note=False)
-        tables.text_details(ok, "Details", ("rule", "subject"), "detail", folded=False)
+    fold = state.lazy_expander(f"{ok.height} checks OK", "sh_checks_ok")
+    if fold.open:
+        with fold:
+            tables.show(ok.drop("since", "for"), config, OK_SHOWN, note=False)
+            tables.text_details(ok, "Details", ("rule", "subject"), "detail")
     alert_delivery.section(delivery, config_error)

@@ -20,6 +20,7 @@ import streamlit as st
 
 from lib import config
 from lib import format as fmt
+from ui import state
 
 ACCOUNT_COLUMN: Mapping[str, Any] = {
     "account": st.column_config.TextColumn("Account", help="The Hyperliquid account; a sub-account after the ·"),
@@ -328,13 +329,14 @@ def text_details(
     title: str,
     names: Sequence[str],
     texts: str | Sequence[str],
-    folded: bool = True,
+    key: str | None = None,
     limit: int = 50,
 ) -> None:
     """The long text of a table (an error message, an alert's detail) under it, whole, one line per row
     that has any: "**name · name**: text — text" (`texts` joined, the empty ones left out). The table
-    leaves those columns out of its defaults, so it fits; folded in an expander titled `title` (or drawn
-    as it is, inside one already)."""
+    leaves those columns out of its defaults, so it fits; folded under `title` in a lazy fold keyed `key`
+    (ui/state.py: drawn only while open, so not from a cached section), or drawn as it is with no key
+    (inside a fold already)."""
     columns = [texts] if isinstance(texts, str) else list(texts)
     if not all(c in frame.columns for c in columns):
         return
@@ -346,13 +348,15 @@ def text_details(
     )
     if rows.height == 0:
         return
+    box = state.lazy_expander(f"{fmt.md_text(title)} ({rows.height})", key) if key else st.container()
+    if key and not box.open:
+        return
     lines = [
         f"- **{' · '.join(fmt.md_text(r[n]) for n in names if r.get(n) is not None)}**: {fmt.md_text(r['_text'])}"
         for r in rows.head(limit).iter_rows(named=True)
     ]
     if rows.height > limit:
         lines.append(f"- … and {rows.height - limit} more")
-    box = st.expander(f"{fmt.md_text(title)} ({rows.height})") if folded else st.container()
     shown = "\n".join(lines)  # every value in a line went through fmt.md_text
     with box:
         st.markdown(shown)

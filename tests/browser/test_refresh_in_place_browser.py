@@ -88,6 +88,10 @@ def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(ser
         assert outside == [], f"elements outside the live panels went stale (greyed): {outside[:10]}"
         assert abs(page.evaluate(MAIN_SCROLL) - scroll_before) <= 5, "the refresh moved the scroll position"
         assert opened <= set(page.evaluate(OPEN_EXPANDERS)), "the refresh closed an open expander"
+        # the folds are lazy (drawn only while open): the open ones still hold their tables after the refresh
+        for label in ("checks OK", "Recent failures"):
+            fold = page.locator('[data-testid="stExpander"]', has_text=label).first
+            assert fold.locator('[data-testid="stDataFrame"]').count() == 1, f"the open fold {label!r} is empty"
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "every=30" in page.url
         # the open lazy tab survives the refresh (its label may carry a new status: it is found by its name)

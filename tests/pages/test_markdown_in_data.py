@@ -22,6 +22,7 @@ import pytest
 
 from lib import format as fmt
 from lib.demo import seed_client
+from tests.pages.folds import open_folds
 from tests.queries.fixture_desk import TARGET_COLS, TRADE_COLS, create_tables
 from ui.shell import router
 
@@ -155,7 +156,8 @@ def test_md_text_escapes_every_markdown_character():
 
 
 def test_system_health_draws_monitor_and_sync_table_names_as_text(app, tables, monkeypatch):
-    at = _open(app, tables, monkeypatch, "pages/system_health.py")
+    at = open_folds(_open(app, tables, monkeypatch, "pages/system_health.py"))  # the folds' texts too
+    assert not at.exception, [e.value for e in at.exception]
     texts = _sources(at)
     assert {t: live_markup(t) for t in texts if live_markup(t)} == {}
     joined = "\n".join(texts)
@@ -163,6 +165,7 @@ def test_system_health_draws_monitor_and_sync_table_names_as_text(app, tables, m
     assert fmt.md_text(MONITOR_LINK) in joined and fmt.md_text(MONITOR_HTML) in joined
     assert "ohlcv\ufffd gnp\\.exe" in joined  # the override is shown as U+FFFD, not obeyed
     assert fmt.md_text(f"{SYNC_DB}.{SYNC_TABLE}") in joined  # the sync sentence names the failing table
+    assert fmt.md_text("[x](http://evil.example)") in joined  # a failed run's error, whole in its fold
     # each monitor's link is the app's own page, its name percent-encoded into it
     assert "&monitor=%5Bclick%20me%5D%28http%3A%2F%2Fevil.example%29)" in joined
 

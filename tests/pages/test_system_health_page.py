@@ -10,6 +10,7 @@ from lib import config
 from lib import format as fmt
 from queries.health import health
 from tests.apptest_support import shown
+from tests.pages.folds import open_folds
 from tests.queries.fixture_desk import create_tables, table_map_for
 from ui.shell import router
 
@@ -114,6 +115,28 @@ def test_page_renders_every_panel_on_the_demo(app, desk_client, desk_url):
     assert metrics["Server version"] not in ("", "—")
     assert metrics["Round trip · SELECT version()"].endswith("ms")
     assert "ago" in metrics["Last successful query"]
+
+
+def test_folds_draw_nothing_until_opened_then_their_tables_and_texts(app, desk_client):
+    """The folds are lazy (ui/state.lazy_expander): a first load sends none of their content, a click draws it."""
+    at = app(PAGE)
+    folds = [e for e in at.expander if e.key]
+    labels = [e.label for e in folds]
+    assert any(label.endswith("checks OK") for label in labels), labels
+    assert any(label.startswith("Why and last errors") for label in labels), labels
+    assert all(not e.children for e in folds), labels  # closed: nothing drawn inside
+    frames_before = len(at.dataframe)
+    open_folds(at)
+    assert not at.exception, [e.value for e in at.exception]
+    opened = {e.label: e for e in at.expander if e.key}
+    assert set(opened) == set(labels) and all(e.children for e in opened.values())
+    ok_label = next(label for label in labels if label.endswith("checks OK"))
+    ok = next(df.value for df in opened[ok_label].dataframe)
+    assert len(ok) == int(ok_label.split()[0])  # "28 checks OK": 28 rows, each of them ok
+    assert set(_labels(ok["state"])) == {"ok"}
+    assert len(at.dataframe) > frames_before
+    why = next(e for label, e in opened.items() if label.startswith("Why and last errors"))
+    assert all(line.startswith("- **") for line in why.markdown[0].value.splitlines())
 
 
 def _tab_labels(at) -> dict[str, str]:

@@ -17,7 +17,7 @@ import streamlit as st
 from lib import config
 from lib import format as fmt
 from lib.rebalance import completion as completions
-from ui import cache, layout, plot, tables
+from ui import cache, layout, plot, state, tables
 from ui.plot import Spec
 
 CHECKPOINT_COLUMNS = {f"p_{m}": completions.checkpoint_label(m) for m in config.REBALANCE_CHECKPOINTS_MIN}
@@ -188,9 +188,28 @@ ROW_ORDER = (
 )
 
 
-@cache.section()
 def rebalance_panel(view: RebalanceView, key: str) -> None:
-    """Metrics, the step chart, the open symbols (worst first) and the done ones folded away."""
+    """Metrics, the step chart, the open symbols (worst first) and the done ones folded away. The folds are
+    widgets (drawn only while open, ui/state.py), so they are drawn here, after the cached section."""
+    if not _panel(view, key):
+        return
+    if view.open_rows.height:
+        tables.text_details(view.open_rows, "Why, in full", ("sym",), "reason", key=f"{key}_why")
+    if view.done_rows.height:
+        fold = state.lazy_expander(f"Done ({view.done_rows.height})", f"{key}_done_fold")
+        if fold.open:
+            with fold:
+                tables.show(
+                    view.done_rows.select([c for c in ROW_ORDER if c in view.done_rows.columns]),
+                    ROW_COLUMNS,
+                    ROW_SHOWN,
+                    key=f"{key}_done",
+                )
+
+
+@cache.section()
+def _panel(view: RebalanceView, key: str) -> bool:
+    """Everything but the folds; False when there is nothing to fold (no targets, nothing measured)."""
     c = view.completion
     st.caption(
         f"The {c.day.isoformat()} 00:00 UTC rebalance against the targets dated {c.target_date.isoformat()}, as of "
@@ -201,7 +220,7 @@ def rebalance_panel(view: RebalanceView, key: str) -> None:
     for note in c.notes:
         st.info(fmt.md_text(note), icon=":material/info:")
     if not c.has_targets or c.progress is None and c.symbols.height == 0:
-        return
+        return False
     by = deadline_minutes()
     at = c.progress_at(by)
     cells = layout.metric_row(5)
@@ -237,7 +256,7 @@ def rebalance_panel(view: RebalanceView, key: str) -> None:
     cells[4].metric("Slippage vs 1h open", slip, help=why or "Notional-weighted; positive = worse for the desk.")
     if c.series.height:  # nothing had to change: the line below says so, no empty chart
         plot.show(view.chart, key=f"{key}_chart")
-    counts = ", ".join(f"{state} {n}" for state, n in c.counts.items() if n)
+    counts = ", ".join(f"{status} {n}" for status, n in c.counts.items() if n)
     if view.open_rows.height:
         st.markdown(f"**{view.open_rows.height} symbol(s) not done** ({counts}):")
         tables.show(
@@ -246,16 +265,8 @@ def rebalance_panel(view: RebalanceView, key: str) -> None:
             ROW_SHOWN,
             key=f"{key}_open",
         )
-        tables.text_details(view.open_rows, "Why, in full", ("sym",), "reason")
     elif c.symbols.height:
         st.success(f"Every symbol done ({counts}).", icon=":material/task_alt:")
     else:
         st.success(f"Nothing had to change: {c.n_on_target} symbols were on target.", icon=":material/task_alt:")
-    if view.done_rows.height:
-        with st.expander(f"Done ({view.done_rows.height})"):
-            tables.show(
-                view.done_rows.select([c for c in ROW_ORDER if c in view.done_rows.columns]),
-                ROW_COLUMNS,
-                ROW_SHOWN,
-                key=f"{key}_done",
-            )
+    return True

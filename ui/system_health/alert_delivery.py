@@ -20,6 +20,7 @@ from lib import format as fmt
 from lib.alerting import settings as alert_settings
 from lib.alerting.store import status as state_status
 from lib.alerting.store.outbox import DELIVERED, EXPIRED, QUEUED, UNCONFIRMED
+from ui import state
 
 OUTCOME = {
     DELIVERED: "delivered",
@@ -185,8 +186,11 @@ def section(d: Delivery | None, config_error: str | None) -> None:
             column_config={"last notification": when, "outcome": outcome},
             placeholder=fmt.MISSING,
         )
-    if d.recent.height:
-        with st.expander(f"Latest {d.recent.height} notifications"):
+    fold = (
+        state.lazy_expander(f"Latest {d.recent.height} notifications", "sh_notifications") if d.recent.height else None
+    )
+    if fold is not None and fold.open:
+        with fold:
             st.dataframe(
                 d.recent,
                 hide_index=True,

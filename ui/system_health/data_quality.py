@@ -85,7 +85,7 @@ def contract_table(check: pl.DataFrame | None) -> None:
     )
     # the notes (what a drifted column converts, why a table is not found) under the table, whole: the table fits
     tables.show(frame, CONTRACT_COLUMNS, CONTRACT_SHOWN, note=False, height=min(38 + 35 * frame.height, 400))
-    tables.text_details(frame, "Notes on the columns", ("table", "column"), "note")
+    tables.text_details(frame, "Notes on the columns", ("table", "column"), "note", key="sh_contract_notes")
     st.caption(CAPTION)
 
 

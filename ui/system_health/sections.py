@@ -25,7 +25,7 @@ from lib import config
 from lib import format as fmt
 from lib.clickhouse import server_version
 from lib.health import rules
-from ui import cache, layout, plot, tables
+from ui import cache, layout, plot, state, tables
 from ui.system_health import charts
 from ui.system_health.views import Clock, Timeline
 
@@ -100,7 +100,6 @@ def _status_table(frame: pl.DataFrame, shown: Sequence[str]) -> None:
     tables.show(frame.to_arrow(), {**charts.status_column_config(), **NARROW_TEXT}, shown)
 
 
-@cache.section()
 def monitors(
     assessed: pl.DataFrame,
     timeline: Timeline | None,
@@ -110,12 +109,33 @@ def monitors(
     beats_link: str = "system_health?monitor=",
 ) -> None:
     """The monitor status table and, with a timeline, the status of each monitor over the window and its
-    outages (start, duration, a link to the monitor's error beats)."""
-    table = charts.monitor_table(assessed, timeline.share if timeline is not None else None)
-    _status_table(table, MONITOR_SHOWN)
-    tables.text_details(table, "Why and last errors", ("Monitor",), ("Why", "Last error message"))
+    outages (start, duration, a link to the monitor's error beats). The folds are widgets, so they are drawn
+    here, between the cached sections."""
+    table = _monitor_table(assessed, timeline.share if timeline is not None else None)
+    tables.text_details(table, "Why and last errors", ("Monitor",), ("Why", "Last error message"), key="sh_monitor_why")
     if timeline is None:
         return
+    outages = _monitor_timeline(assessed, timeline, start, end, resolution_min, beats_link)
+    if outages.height:
+        fold = state.lazy_expander(
+            f"Outages in the 24 h ({outages.height}: DOWN and LATE spells)", "sh_outages_fold", icon=":material/error:"
+        )
+        if fold.open:
+            with fold:
+                _outages(outages)
+
+
+@cache.section()
+def _monitor_table(assessed: pl.DataFrame, share: pl.DataFrame | None) -> pl.DataFrame:
+    table = charts.monitor_table(assessed, share)
+    _status_table(table, MONITOR_SHOWN)
+    return table
+
+
+@cache.section()
+def _monitor_timeline(
+    assessed: pl.DataFrame, timeline: Timeline, start: datetime, end: datetime, resolution_min: int, beats_link: str
+) -> pl.DataFrame:
     plot.show(charts.monitor_timeline(timeline.segments, start, end, assessed["monitor"].to_list()), key="sh_timeline")
     st.caption(
         f"The worst status each monitor had in each {resolution_min}-minute bucket of the 24 h ending "
@@ -123,29 +143,36 @@ def monitors(
         f"{config.DOWN_FACTOR} or while the last run reported an error; grey = no earlier beat known. "
         "A short outage is drawn a few pixels wide: its true start and duration are in its hover and below."
     )
-    outages = charts.outage_table(timeline.segments, beats_link)
-    if outages.height:
-        with st.expander(f"Outages in the 24 h ({outages.height}: DOWN and LATE spells)", icon=":material/error:"):
-            st.dataframe(
-                outages,
-                hide_index=True,
-                column_config={
-                    **charts.status_column_config("Status"),
-                    "Start": st.column_config.DatetimeColumn("Start (UTC)", format="YYYY-MM-DD HH:mm"),
-                    "Beats": st.column_config.LinkColumn("Heartbeats", display_text="error beats"),
-                },
-                key="sh_outages",
-            )
+    return charts.outage_table(timeline.segments, beats_link)
 
 
 @cache.section()
+def _outages(outages: pl.DataFrame) -> None:
+    st.dataframe(
+        outages,
+        hide_index=True,
+        column_config={
+            **charts.status_column_config("Status"),
+            "Start": st.column_config.DatetimeColumn("Start (UTC)", format="YYYY-MM-DD HH:mm"),
+            "Beats": st.column_config.LinkColumn("Heartbeats", display_text="error beats"),
+        },
+        key="sh_outages",
+    )
+
+
 def synced_tables(assessed: pl.DataFrame) -> None:
     """Freshness, latency and duplicates per synced table."""
-    table = charts.tables_table(assessed)
-    _status_table(table, TABLES_SHOWN)
-    tables.text_details(table, "Why and flags", ("Table",), "Why / flags")
+    table = _synced_table(assessed)
+    tables.text_details(table, "Why and flags", ("Table",), "Why / flags", key="sh_tables_why")
     end = assessed["window_end"].max() if "window_end" in assessed.columns else None
     st.caption(SYNCED_CAPTION.format(end=fmt.utc(end)))
+
+
+@cache.section()
+def _synced_table(assessed: pl.DataFrame) -> pl.DataFrame:
+    table = charts.tables_table(assessed)
+    _status_table(table, TABLES_SHOWN)
+    return table
 
 
 @cache.section()
@@ -155,24 +182,37 @@ def rows_per_hour(filled: Sequence[pl.DataFrame]) -> None:
     st.caption(ROWS_CAPTION)
 
 
-@cache.section()
 def sync_runs(assessed: pl.DataFrame) -> None:
     """Status of the sync per table."""
-    table = charts.sync_table(assessed)
-    _status_table(table, SYNC_SHOWN)
-    tables.text_details(table, "Why and last errors", ("Table", "Last result"), ("Why", "Last error"))
+    table = _sync_table(assessed)
+    tables.text_details(
+        table, "Why and last errors", ("Table", "Last result"), ("Why", "Last error"), key="sh_sync_why"
+    )
 
 
 @cache.section()
+def _sync_table(assessed: pl.DataFrame) -> pl.DataFrame:
+    table = charts.sync_table(assessed)
+    _status_table(table, SYNC_SHOWN)
+    return table
+
+
 def sync_failures(fails: pl.DataFrame, n_fail: int, end_q: datetime) -> None:
     """The recent failed sync runs, folded."""
-    with st.expander(f"Recent failures · {n_fail} in the 24 h to {fmt.utc(end_q)}", expanded=False):
-        if fails.height:
-            table = charts.failures_table(fails)
-            tables.show(table.to_arrow(), {}, FAILURE_SHOWN, note=False)
-            tables.text_details(table, "Errors", ("Started (UTC)", "Table"), "Error", folded=False)
-        else:
-            st.caption("No failed runs in the last 7 days.")
+    fold = state.lazy_expander(f"Recent failures · {n_fail} in the 24 h to {fmt.utc(end_q)}", "sh_failures_fold")
+    if fold.open:
+        with fold:
+            _failures(fails)
+
+
+@cache.section()
+def _failures(fails: pl.DataFrame) -> None:
+    if fails.height:
+        table = charts.failures_table(fails)
+        tables.show(table.to_arrow(), {}, FAILURE_SHOWN, note=False)
+        tables.text_details(table, "Errors", ("Started (UTC)", "Table"), "Error")
+    else:
+        st.caption("No failed runs in the last 7 days.")
 
 
 @cache.section()
@@ -242,9 +282,18 @@ def summary_row(
         c[3].markdown(":red-badge[not answering]")
 
 
-@cache.section()
 def monitor_beats(beats: pl.DataFrame, monitor: str, errors_only: bool = False) -> None:
     """One monitor's newest heartbeat rows (times UTC), errors first to the eye."""
+    _beats_table(beats, monitor)
+    tables.text_details(
+        plot.naive_utc(beats, "ts"), "Messages in full", ("ts", "status"), "message", key=f"sh_beats_text_{monitor}"
+    )
+    kind = "error heartbeats" if errors_only else "heartbeats"
+    st.caption(f"The newest {beats.height} {kind} of {fmt.md_text(monitor)} (7 days at most), each counted once.")
+
+
+@cache.section()
+def _beats_table(beats: pl.DataFrame, monitor: str) -> None:
     tables.show(
         plot.naive_utc(beats, "ts"),
         {
@@ -258,6 +307,3 @@ def monitor_beats(beats: pl.DataFrame, monitor: str, errors_only: bool = False) 
         ("ts", "status", "rows", "duration_ms", "message"),
         key=f"sh_beats_{monitor}",
     )
-    tables.text_details(plot.naive_utc(beats, "ts"), "Messages in full", ("ts", "status"), "message")
-    kind = "error heartbeats" if errors_only else "heartbeats"
-    st.caption(f"The newest {beats.height} {kind} of {fmt.md_text(monitor)} (7 days at most), each counted once.")
