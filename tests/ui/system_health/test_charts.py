@@ -163,7 +163,8 @@ def test_rows_per_hour_stacked_panels_share_one_utc_axis() -> None:
     assert top[0] - bottom[1] == pytest.approx(charts.ROWS_SPACING)
     assert top[1] - top[0] == pytest.approx(bottom[1] - bottom[0])
     assert lay["yaxis"]["rangemode"] == lay["yaxis2"]["rangemode"] == "tozero"
-    assert lay["barmode"] == "stack" and lay["height"] == 60 + 120 * 2
+    assert lay["height"] == 60 + 120 * 2
+    assert lay["hovermode"] == "x"  # an area has no point under the cursor: the hour under it, both series
     assert [a["text"] for a in lay["annotations"]] == ["account", "trades"]
     assert [a["y"] for a in lay["annotations"]] == [top[1], bottom[1]]
 
@@ -173,20 +174,25 @@ def test_rows_per_hour_values_duplicates_and_gaps() -> None:
     keys = [t for t in spec["data"] if t["name"] == "distinct rows"]
     assert [t.get("yaxis", "y") for t in keys] == ["y", "y2"]
     assert keys[1]["xaxis"] == "x2"
-    hours = [f"2025-12-15T{h:02d}:00:00.000" for h in range(10, 16)]
-    assert keys[0]["x"] == hours and keys[0]["y"] == [12, 12, 0, 0, 12, 12]  # empty hours have no rows
-    assert keys[1]["y"] == [0, 0, 40, 0, 0, 0]
-    assert all(t["marker"]["color"] == fmt.SERIES_COLORS["gross"] for t in keys)
+    # stepped areas: each hour's value held to the next hour, and a closing point at the last hour's end (16:00)
+    # so the last hour has its width; its hover names the hour it belongs to (15:00)
+    hours = [f"2025-12-15T{h:02d}:00:00.000" for h in range(10, 17)]
+    assert keys[0]["x"] == hours and keys[0]["y"] == [12, 12, 0, 0, 12, 12, 12]  # empty hours have no rows
+    assert keys[1]["y"] == [0, 0, 40, 0, 0, 0, 0]
+    assert keys[0]["customdata"] == [f"2025-12-15 {h:02d}:00 UTC" for h in (*range(10, 16), 15)]
+    assert all(t["type"] == "scatter" and t["line"]["shape"] == "hv" for t in spec["data"])
+    assert [t["stackgroup"] for t in spec["data"]] == ["rows", "rows", "rows2"]  # copies stack on their panel
+    assert all(t["fillcolor"] == fmt.SERIES_COLORS["gross"] for t in keys)
     assert [t["showlegend"] for t in keys] == [True, False]  # one legend entry per series
     dups = trace(spec, "duplicated copies")  # only account delivered copies
-    assert dups["y"] == [0, 2, 0, 0, 0, 0] and dups["yaxis"] == "y" and dups["marker"]["color"] == S["LATE"]
+    assert dups["y"] == [0, 2, 0, 0, 0, 0, 0] and dups["yaxis"] == "y" and dups["fillcolor"] == S["LATE"]
     assert len([t for t in spec["data"] if t["name"] == "duplicated copies"]) == 1
     # the account gap (12:00-14:00) is shaded red on its own panel; the quiet trades hours are not
     shapes = spec["layout"]["shapes"]
     assert [(s["x0"], s["x1"]) for s in shapes] == [("2025-12-15T12:00:00.000", "2025-12-15T14:00:00.000")]
     assert shapes[0]["xref"] == "x" and shapes[0]["yref"] == "y domain"
     assert shapes[0]["fillcolor"] == S["DOWN"] and shapes[0]["opacity"] == charts.GAP_OPACITY
-    assert "UTC" in keys[0]["hovertemplate"]
+    assert keys[0]["hovertemplate"].startswith("%{customdata}")  # the hour, "… UTC", from customdata
 
 
 def test_rows_per_hour_gap_shading_on_a_lower_panel() -> None:
