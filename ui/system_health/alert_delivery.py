@@ -189,7 +189,7 @@ def section(d: Delivery | None, config_error: str | None) -> None:
     fold = (
         state.lazy_expander(f"Latest {d.recent.height} notifications", "sh_notifications") if d.recent.height else None
     )
-    if fold is not None and fold.open:
+    if fold and fold.open:
         with fold:
             st.dataframe(
                 d.recent,

@@ -284,10 +284,9 @@ def summary_row(
 
 def monitor_beats(beats: pl.DataFrame, monitor: str, errors_only: bool = False) -> None:
     """One monitor's newest heartbeat rows (times UTC), errors first to the eye."""
-    _beats_table(beats, monitor)
-    tables.text_details(
-        plot.naive_utc(beats, "ts"), "Messages in full", ("ts", "status"), "message", key=f"sh_beats_text_{monitor}"
-    )
+    shown = plot.naive_utc(beats, "ts")
+    _beats_table(shown, monitor)
+    tables.text_details(shown, "Messages in full", ("ts", "status"), "message", key=f"sh_beats_text_{monitor}")
     kind = "error heartbeats" if errors_only else "heartbeats"
     st.caption(f"The newest {beats.height} {kind} of {fmt.md_text(monitor)} (7 days at most), each counted once.")
 
@@ -295,7 +294,7 @@ def monitor_beats(beats: pl.DataFrame, monitor: str, errors_only: bool = False) 
 @cache.section()
 def _beats_table(beats: pl.DataFrame, monitor: str) -> None:
     tables.show(
-        plot.naive_utc(beats, "ts"),
+        beats,
         {
             "ts": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss.SSS"),
             "host": "Host",
