@@ -174,7 +174,7 @@ def _hour_steps(f: pl.DataFrame) -> tuple[list[str | None], list[str]]:
 
 
 def _step_area(
-    x: list[str | None], labels: list[str], values: list[int], panel: str, color: str, name: str, what: str
+    x: list[str | None], labels: list[str], values: list[int], panel: str, color: str, name: str, hover: str
 ) -> dict[str, Any]:
     """One series of a rows-per-hour panel: each hour's count held flat to the next hour ("hv"), filled down to
     the series below it in the panel's stackgroup; `values` gets the closing point `_hour_steps` adds."""
@@ -190,7 +190,7 @@ def _step_area(
         "yaxis": f"y{panel}",
         "stackgroup": f"rows{panel}",
         "name": name,
-        "hovertemplate": f"%{{customdata}}<br>%{{y:,}} {what}<extra></extra>",
+        "hovertemplate": hover,
     }
 
 
@@ -212,13 +212,14 @@ def rows_per_hour_chart(filled: Sequence[pl.DataFrame]) -> Spec:
         sx = "" if i == 1 else str(i)
         x_ref, y_ref = f"x{sx}", f"y{sx}"
         x, labels = _hour_steps(f)
-        series = _step_area(
-            x, labels, f["keys"].to_list(), sx, fmt.SERIES_COLORS["gross"], "distinct rows", "distinct rows"
-        )
+        keys = f["keys"].to_list()
+        hover = "%{customdata}<br>%{y:,} distinct rows<extra></extra>"
+        series = _step_area(x, labels, keys, sx, fmt.SERIES_COLORS["gross"], "distinct rows", hover)
         data.append({**series, "legendgroup": "keys", "showlegend": i == 1})
         extra = (f["rows"] - f["keys"]).to_list()
         if any(extra):
-            series = _step_area(x, labels, extra, sx, _status_color("LATE"), "duplicated copies", "extra copies")
+            hover = "%{customdata}<br>%{y:,} extra copies<extra></extra>"
+            series = _step_area(x, labels, extra, sx, _status_color("LATE"), "duplicated copies", hover)
             data.append({**series, "legendgroup": "dups", "showlegend": dup_legend})
             dup_legend = False
         if f["gap"].any():  # only continuous tables have gaps; a quiet hour of an event table is normal
