@@ -163,32 +163,75 @@ def server(browser_db, tmp_path_factory):
     srv.stop()
 
 
+class Tabs:
+    """This worker's one reusable browser tab. A page load in a tab that has loaded the app before costs Chromium
+    about 2 CPU-s; in a new tab, 5.5 (the four pages, warm server, measured 2026-12-07): most of what the browser
+    tests cost. A test that needs its own cookies, JavaScript off, listeners or a second tab at once opens its own
+    context or page instead."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self._page = None
+
+    def open(self, width: int, height: int):
+        """The tab, at this size: blank after the last test, or new if that one left it unusable."""
+        if self._page is None or self._page.is_closed():
+            self._page = self._browser.new_page()
+        self._page.set_viewport_size({"width": width, "height": height})
+        return self._page
+
+    def release(self, page) -> None:
+        """Leave the tab as a new one would be: no cookies, nothing stored by the page (Streamlit keeps the
+        sidebar's open or closed state in the tab's storage), and at about:blank, which ends its Streamlit session
+        (and any refresh timer) as closing it would. A tab that cannot get there is closed, and the next test
+        starts in a new one."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            if page.url.startswith("http"):
+                page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.context.clear_cookies()
+            page.goto("about:blank", timeout=10_000)
+        except PlaywrightError:
+            page.close()
+
+    def close(self) -> None:
+        if self._page is not None and not self._page.is_closed():
+            self._page.close()
+
+
 @pytest.fixture(scope="session")
-def page_visit(server, browser):
+def tabs(browser):
+    """`tabs.open(width, height)` ... `tabs.release(page)`: the worker's reusable tab (Tabs)."""
+    pool = Tabs(browser)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def page_visit(server, tabs):
     """`page_visit(view)` -> what the one visit of `view` on the shared server showed (tests/browser/visits.py):
     the modules that ask about the same page share its load instead of loading it once each, in one tab."""
     from tests.browser import visits
 
     seen: dict[str, dict | Exception] = {}
-    tabs: list = []  # the one tab, opened at the first visit
 
     def visit(view: str) -> dict:
         if view not in seen:
-            if not tabs or tabs[0].is_closed():
-                tabs[:] = [browser.new_page(viewport={"width": visits.FIT_WIDTH, "height": 900})]
+            page = tabs.open(visits.FIT_WIDTH, 900)
             try:
-                seen[view] = visits.capture(tabs[0], server.url, view)
+                seen[view] = visits.capture(page, server.url, view)
             except Exception as err:  # every test that asks about this view fails with it, not only the first
                 seen[view] = err
-                tabs[0].close()  # the next view starts in a new tab, not in whatever state this one failed
+                page.close()  # the next view starts in a new tab, not in whatever state this one failed
+            else:
+                tabs.release(page)
         got = seen[view]
         if isinstance(got, Exception):
             raise got
         return got
 
-    yield visit
-    for tab in tabs:
-        tab.close()
+    return visit
 
 
 @pytest.fixture(scope="session")

@@ -33,16 +33,16 @@ def after_rebalance(tmp_path_factory):
     srv.stop()
 
 
-def _open(browser, url: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+def _open(tabs, url: str):
+    page = tabs.open(1280, 1000)
     page.goto(url, wait_until="domcontentloaded")
     wait_for_run(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     return page
 
 
-def test_tracking_error_stops_at_the_latest_complete_snapshot(after_rebalance, browser):
-    page = _open(browser, f"{after_rebalance.url}/tracking_error?from=2025-11-26&to=2025-12-09")
+def test_tracking_error_stops_at_the_latest_complete_snapshot(after_rebalance, tabs):
+    page = _open(tabs, f"{after_rebalance.url}/tracking_error?from=2025-11-26&to=2025-12-09")
     try:
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert "Today's 02:00 snapshot closes at 03:00 UTC (in 2 h 5" in body
@@ -50,19 +50,19 @@ def test_tracking_error_stops_at_the_latest_complete_snapshot(after_rebalance, b
         assert "Daily TE, 2025-12-08" in body and "24:00" not in body
         screenshot(page, "after-rebalance-tracking-error")
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_positions_opens_on_the_latest_complete_snapshot(after_rebalance, browser):
-    page = _open(browser, f"{after_rebalance.url}/positions")
+def test_positions_opens_on_the_latest_complete_snapshot(after_rebalance, tabs):
+    page = _open(tabs, f"{after_rebalance.url}/positions")
     try:
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert "Book at 2025-12-08 23:00 hour (positions as of 00:00 UTC the next day)" in body
         assert "24:00" not in body
         screenshot(page, "after-rebalance-positions")
     finally:
-        page.close()
-    page = _open(browser, f"{after_rebalance.url}/positions?date=2025-12-09&hour=2")
+        tabs.release(page)
+    page = _open(tabs, f"{after_rebalance.url}/positions?date=2025-12-09&hour=2")
     try:
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert "Today's 02:00 snapshot closes at 03:00 UTC" in body
@@ -70,4 +70,4 @@ def test_positions_opens_on_the_latest_complete_snapshot(after_rebalance, browse
         assert "Missing position" not in body  # no category metric for an open hour
         screenshot(page, "after-rebalance-positions-open-hour")
     finally:
-        page.close()
+        tabs.release(page)

@@ -42,8 +42,8 @@ def _state(path) -> None:
         st.acknowledge("monitor_down:ohlcv", "alice", "restarting the ohlcv feed", now - timedelta(minutes=20))
 
 
-def _open(server, browser, name: str) -> str:
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def _open(server, tabs, name: str) -> str:
+    page = tabs.open(1440, 1000)
     try:
         page.goto(f"{server.url}/system_health", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -54,10 +54,10 @@ def _open(server, browser, name: str) -> str:
         screenshot(page, name)
         return page.locator('[data-testid="stMain"]').inner_text()
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_alert_delivery_status_failing_and_acknowledged(browser, browser_db, tmp_path):
+def test_alert_delivery_status_failing_and_acknowledged(tabs, browser_db, tmp_path):
     state = tmp_path / "alerts.sqlite"
     _state(state)
     env = {
@@ -71,7 +71,7 @@ def test_alert_delivery_status_failing_and_acknowledged(browser, browser_db, tmp
     before = state.read_bytes()
     server = StreamlitServer(env, tmp_path / "streamlit.log")
     try:
-        text = _open(server, browser, "system-health-alert-delivery")
+        text = _open(server, tabs, "system-health-alert-delivery")
     finally:
         server.stop()
     assert "Deliveries are failing." in text and "Connection refused" in text
@@ -81,12 +81,12 @@ def test_alert_delivery_status_failing_and_acknowledged(browser, browser_db, tmp
     assert state.read_bytes() == before  # the dashboard wrote nothing
 
 
-def test_no_channel_banner(browser, browser_db, tmp_path):
+def test_no_channel_banner(tabs, browser_db, tmp_path):
     env = {"CLICKHOUSE_URL": browser_db, "DESK_ALERT_STATE": str(tmp_path / "alerts.sqlite")}
     unset = ("DESK_ALERT_WEBHOOK_URL", "DESK_ALERT_SMTP_URL", "DESK_ALERT_EMAIL_TO", "DESK_ALERT_RESEND_API_KEY")
     server = StreamlitServer(env, tmp_path / "streamlit.log", unset=unset)
     try:
-        text = _open(server, browser, "system-health-no-alert-channel")
+        text = _open(server, tabs, "system-health-no-alert-channel")
     finally:
         server.stop()
     assert "No alert channel is configured: nobody will be notified." in text

@@ -67,8 +67,8 @@ def _age_s(page) -> float:
     return n * {"s": 1, "min": 60, "h": 3600, "d": 86400}[re.search(r"(s|min|h|d)\b", text).group(1)]
 
 
-def test_live_demo_keeps_flowing(live_server, browser):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def test_live_demo_keeps_flowing(live_server, browser, tabs):
+    page = tabs.open(1440, 1000)
     try:
         page.goto(f"{live_server.url}/system_health?every=0", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -84,7 +84,7 @@ def test_live_demo_keeps_flowing(live_server, browser):
         assert sum(first[m]["Status"] == "DOWN" for m in POLLING) <= 2, first  # scripted outages aside
 
         # the minute of waiting does useful work: every other page renders on the live desk
-        other = browser.new_page(viewport={"width": 1440, "height": 1000})
+        other = browser.new_page(viewport={"width": 1440, "height": 1000})  # a second tab, open beside the first
         try:
             for path, title in PAGES.items():
                 if path != "system_health":
@@ -116,4 +116,4 @@ def test_live_demo_keeps_flowing(live_server, browser):
         assert _age_s(page) <= 6 * 60
         screenshot(page, "live-demo-system-health")
     finally:
-        page.close()
+        tabs.release(page)

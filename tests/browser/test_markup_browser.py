@@ -19,8 +19,8 @@ def markup_server(tmp_path_factory):
     srv.stop()
 
 
-def test_hostile_names_render_as_their_text(markup_server, browser):
-    page = browser.new_page(viewport={"width": 1200, "height": 1600})
+def test_hostile_names_render_as_their_text(markup_server, tabs):
+    page = tabs.open(1200, 1600)
     try:
         page.goto(markup_server.url, wait_until="domcontentloaded")
         wait_for_run(page)
@@ -39,4 +39,4 @@ def test_hostile_names_render_as_their_text(markup_server, browser):
         assert "<b>bold</b>" in plotly.inner_text() or "bold" in plotly.inner_text()
         screenshot(page, "markup-as-text")
     finally:
-        page.close()
+        tabs.release(page)

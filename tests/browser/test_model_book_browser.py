@@ -31,8 +31,8 @@ def _section_shot(page, name: str) -> None:
     )
 
 
-def test_model_book_section_renders_and_its_fee_switch_works(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+def test_model_book_section_renders_and_its_fee_switch_works(server, tabs):
+    page = tabs.open(1280, 1000)
     try:
         page.goto(
             f"{server.url}/tracking_error?from=2025-12-01&to=2025-12-14&day=2025-12-13", wait_until="domcontentloaded"
@@ -66,4 +66,4 @@ def test_model_book_section_renders_and_its_fee_switch_works(server, browser):
         wait_for_run(page)
         assert "Model costs: none" not in page.locator('[data-testid="stMain"]').inner_text()
     finally:
-        page.close()
+        tabs.release(page)

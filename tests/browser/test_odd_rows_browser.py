@@ -51,13 +51,13 @@ def odd_desk(engine):
     return tm
 
 
-def test_system_health_overview_and_trades_name_the_odd_rows(odd_desk, browser, tmp_path):
+def test_system_health_overview_and_trades_name_the_odd_rows(odd_desk, tabs, tmp_path):
     tables = json.dumps({k: odd_desk.qualified(k) for k in odd_desk.tables})
     with http_clickhouse(str(DESK_PATH), users={"reader": "reader-pw"}) as remote:
         remote.server_version = "18.16.1.1"
         url = remote.url(db=f"{PREFIX}_mon")
         srv = StreamlitServer({"CLICKHOUSE_URL": url, "DESK_TABLES": tables}, tmp_path / "streamlit.log")
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page = tabs.open(1440, 1000)
         try:
             page.goto(f"{srv.url}/system_health?every=0", wait_until="domcontentloaded")
             wait_for_run(page)
@@ -104,5 +104,5 @@ def test_system_health_overview_and_trades_name_the_odd_rows(odd_desk, browser, 
             assert "Left out of these numbers for an empty (NULL) key: 5 fills (no tid 5)" in body
             screenshot(page, "odd-rows-trades")
         finally:
-            page.close()
+            tabs.release(page)
             srv.stop()

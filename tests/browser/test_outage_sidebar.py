@@ -22,14 +22,14 @@ def source_box(page):
     return page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]').filter(has_text="Data source").first
 
 
-def test_system_health_refresh_turns_the_source_box_red(desk_client, browser, tmp_path):
+def test_system_health_refresh_turns_the_source_box_red(desk_client, tabs, tmp_path):
     with http_clickhouse(str(DESK_PATH), users={"reader": "reader-pw"}) as remote:
         srv = StreamlitServer(
             # a healthy first load on a loaded machine is not timed out (the break below is an HTTP error, not a hang)
             {"CLICKHOUSE_URL": remote.url(), "DESK_QUERY_TIME_LIMIT_S": "30", "DESK_CONNECT_TIMEOUT_S": "1"},
             tmp_path / "streamlit.log",
         )
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page = tabs.open(1440, 900)
         try:
             page.goto(f"{srv.url}/system_health?every=30", wait_until="domcontentloaded")
             wait_for_run(page)
@@ -48,5 +48,5 @@ def test_system_health_refresh_turns_the_source_box_red(desk_client, browser, tm
             assert "HTTP error" in text and f"127.0.0.1:{remote.port}" in text, text
             screenshot(page, "system-health-outage-sidebar")
         finally:
-            page.close()
+            tabs.release(page)
             srv.stop()

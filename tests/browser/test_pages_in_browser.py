@@ -30,8 +30,8 @@ def dead_server(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path,title", list(PAGES.items()))
-def test_page_with_unreachable_clickhouse_says_so(dead_server, browser, path, title):
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
+def test_page_with_unreachable_clickhouse_says_so(dead_server, tabs, path, title):
+    page = tabs.open(1440, 900)
     try:
         page.goto(f"{dead_server.url}/{path}", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -42,4 +42,4 @@ def test_page_with_unreachable_clickhouse_says_so(dead_server, browser, path, ti
         assert "hunter2" not in text
         screenshot(page, f"unreachable-{path or 'overview'}")
     finally:
-        page.close()
+        tabs.release(page)

@@ -93,12 +93,12 @@ def _check_and_save(page, view: str, width: int) -> None:
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_rebalance_views_render_and_are_saved(request, browser, view):
+def test_rebalance_views_render_and_are_saved(request, tabs, view):
     """One load a view: opened in an 800 px window (the sidebar starts collapsed there), then the same page
     widened to 1600 px with its sidebar opened, as a reader who maximises the window and opens it sees it."""
     server = request.getfixturevalue("dec7_server" if view.endswith("dec7") else "server")
     narrow, wide = sorted(WIDTHS)
-    page = browser.new_page(viewport={"width": narrow, "height": 1000})
+    page = tabs.open(narrow, 1000)
     try:
         page.goto(f"{server.url}/{VIEWS[view][0]}", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -113,4 +113,4 @@ def test_rebalance_views_render_and_are_saved(request, browser, view):
         assert sidebar.bounding_box()["width"] > 150  # the page is measured beside the open sidebar
         _check_and_save(page, view, wide)
     finally:
-        page.close()
+        tabs.release(page)

@@ -60,8 +60,8 @@ def _open_expander(page, label_start: str) -> str:
     return summary.inner_text().strip()
 
 
-def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(server, tabs):
+    page = tabs.open(1280, 900)
     try:
         page.goto(f"{server.url}/system_health?every=30&section=prices", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -99,7 +99,7 @@ def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(ser
         assert "Coins diverging" in page.locator('[data-testid="stMain"]').inner_text()
         screenshot(page, "system-health-after-refresh-in-place")
     finally:
-        page.close()
+        tabs.release(page)
 
 
 SIDEBAR_AS_OF = r"""() => [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stCaptionContainer"],'
@@ -118,8 +118,8 @@ WATCH_RUNS = """() => {
 }"""
 
 
-def test_overview_refreshes_in_place_keeps_scroll_and_expanders_and_the_sidebar_age_ticks(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_overview_refreshes_in_place_keeps_scroll_and_expanders_and_the_sidebar_age_ticks(server, tabs):
+    page = tabs.open(1280, 900)
     try:
         page.goto(f"{server.url}/?every=30", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -162,4 +162,4 @@ def test_overview_refreshes_in_place_keeps_scroll_and_expanders_and_the_sidebar_
         assert "every=30" in page.url
         screenshot(page, "overview-after-refresh-in-place")
     finally:
-        page.close()
+        tabs.release(page)

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.browser
 RANGE = "from=2025-11-20&to=2025-12-15"
 
 
-def _open(browser, url: str):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def _open(tabs, url: str):
+    page = tabs.open(1440, 1000)
     page.goto(url, wait_until="domcontentloaded")
     wait_for_run(page)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -39,8 +39,8 @@ def _open(browser, url: str):
         ),
     ],
 )
-def test_risk_regime_price_order_panels_render(server, browser, path, texts, name):
-    page = _open(browser, f"{server.url}/{path}")
+def test_risk_regime_price_order_panels_render(server, tabs, path, texts, name):
+    page = _open(tabs, f"{server.url}/{path}")
     try:
         body = page.locator('[data-testid="stMain"]').inner_text()
         for text in texts:
@@ -48,11 +48,11 @@ def test_risk_regime_price_order_panels_render(server, browser, path, texts, nam
         assert "Traceback" not in body
         screenshot(page, name)
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_trades_orders_tab(server, browser):
-    page = _open(browser, f"{server.url}/trades?{RANGE}")
+def test_trades_orders_tab(server, tabs):
+    page = _open(tabs, f"{server.url}/trades?{RANGE}")
     try:
         page.get_by_role("tab", name="Orders").click()
         wait_for_run(page)
@@ -62,4 +62,4 @@ def test_trades_orders_tab(server, browser):
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "risk_panels_trades")
     finally:
-        page.close()
+        tabs.release(page)

@@ -57,8 +57,8 @@ NARROW_PROBLEMS = """() => {
 
 
 @pytest.mark.parametrize("path", list(PAGES), ids=[p or "overview" for p in PAGES])
-def test_every_page_reads_at_800_px(server, browser, path):
-    page = browser.new_page(viewport={"width": 800, "height": 1000})
+def test_every_page_reads_at_800_px(server, tabs, path):
+    page = tabs.open(800, 1000)
     name = path or "overview"
     try:
         page.goto(f"{server.url}/{path}?{RANGE}", wait_until="domcontentloaded")
@@ -95,4 +95,4 @@ def test_every_page_reads_at_800_px(server, browser, path):
             wait_for_run(page)
             screenshot(page, f"screens_{name}_{width}")
     finally:
-        page.close()
+        tabs.release(page)

@@ -20,9 +20,9 @@ def _checked(page) -> str:
     return m.group(1)
 
 
-def test_system_health_full_page_auto_refresh_and_pause(server, browser):
+def test_system_health_full_page_auto_refresh_and_pause(server, tabs):
     """The sidebar's auto-refresh (30 s here) reruns the page; off stops it; selections survive both."""
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = tabs.open(1440, 1000)
     try:
         page.goto(f"{server.url}/system_health?every=30&res=1", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -58,11 +58,11 @@ def test_system_health_full_page_auto_refresh_and_pause(server, browser):
         assert _checked(page) == paused, "a paused page kept refreshing"
         screenshot(page, "system-health-paused")
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_system_health_sidebar_survives_navigation(server, browser):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def test_system_health_sidebar_survives_navigation(server, tabs):
+    page = tabs.open(1440, 1000)
     try:
         page.goto(f"{server.url}/", wait_until="domcontentloaded")  # the default page lives at /
         wait_for_run(page)
@@ -77,4 +77,4 @@ def test_system_health_sidebar_survives_navigation(server, browser):
         assert "Data source" in side and "Data as of" in side
         assert page.locator("h1").first.inner_text().strip() == "System Health"
     finally:
-        page.close()
+        tabs.release(page)

@@ -89,8 +89,8 @@ def wide_server(tmp_path_factory):
     srv.stop()
 
 
-def test_the_check_finds_a_deliberately_too_wide_table(wide_server, browser):
-    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+def test_the_check_finds_a_deliberately_too_wide_table(wide_server, tabs):
+    page = tabs.open(WIDTH, 900)
     try:
         page.goto(wide_server.url, wait_until="domcontentloaded")
         wait_for_run(page)
@@ -109,7 +109,7 @@ def test_the_check_finds_a_deliberately_too_wide_table(wide_server, browser):
         menu.wait_for(timeout=10_000)
         assert "column_05" in menu.inner_text() and "column_19" in menu.inner_text()
     finally:
-        page.close()
+        tabs.release(page)
 
 
 LOCAL_SCHEMES = {"data", "blob", "about"}
@@ -160,8 +160,8 @@ def wait_for_sidebar(page, collapsed: bool) -> None:
 
 
 @pytest.mark.parametrize("view", NARROW_VIEWS)
-def test_at_800_the_sidebar_starts_collapsed_and_the_default_tables_fit(server, browser, view):
-    page = browser.new_page(viewport={"width": NARROW, "height": 900})
+def test_at_800_the_sidebar_starts_collapsed_and_the_default_tables_fit(server, tabs, view):
+    page = tabs.open(NARROW, 900)
     try:
         page.goto(f"{server.url}/{view}", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -172,11 +172,11 @@ def test_at_800_the_sidebar_starts_collapsed_and_the_default_tables_fit(server, 
         assert all(g["width"] >= 700 for g in found), found  # the main column got the sidebar's width
         assert overflowing(found) == [], report(overflowing(found))
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_at_800_the_reader_opens_the_sidebar_and_it_stays_open_across_pages(server, browser):
-    page = browser.new_page(viewport={"width": NARROW, "height": 900})
+def test_at_800_the_reader_opens_the_sidebar_and_it_stays_open_across_pages(server, tabs):
+    page = tabs.open(NARROW, 900)
     try:
         page.goto(f"{server.url}/positions", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -189,15 +189,15 @@ def test_at_800_the_reader_opens_the_sidebar_and_it_stays_open_across_pages(serv
         assert page.evaluate(SIDEBAR_COLLAPSED) == "false", "the sidebar collapsed again after a page switch"
         assert page.locator("h1", has_text="Trades").count() == 1
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_at_1280_the_sidebar_stays_open(server, browser):
-    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+def test_at_1280_the_sidebar_stays_open(server, tabs):
+    page = tabs.open(WIDTH, 900)
     try:
         page.goto(f"{server.url}/trades", wait_until="domcontentloaded")
         wait_for_run(page)
         page.wait_for_timeout(1000)
         assert page.evaluate(SIDEBAR_COLLAPSED) == "false"
     finally:
-        page.close()
+        tabs.release(page)

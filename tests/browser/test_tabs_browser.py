@@ -85,8 +85,8 @@ def _click_through(page, labels: list[str], pause_ms: int) -> list[str]:
     ],
     ids=["trades", "overview", "tracking_error", "system_health"],
 )
-def test_every_tab_click_opens_its_tab(server, browser, path, labels):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def test_every_tab_click_opens_its_tab(server, tabs, path, labels):
+    page = tabs.open(1440, 1000)
     try:
         page.goto(f"{server.url}{path}?from=2025-12-01&to=2025-12-14", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -97,4 +97,4 @@ def test_every_tab_click_opens_its_tab(server, browser, path, labels):
         wait_for_run(page)
         assert _opened(page, labels[-1]), "a reload did not reopen the tab in the URL"
     finally:
-        page.close()
+        tabs.release(page)

@@ -9,8 +9,8 @@ from tests.browser.conftest import screenshot, wait_for_run
 pytestmark = pytest.mark.browser
 
 
-def test_lag_strip_verdict_and_attribution_render(server, browser):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def test_lag_strip_verdict_and_attribution_render(server, tabs):
+    page = tabs.open(1440, 1000)
     try:
         page.goto(
             f"{server.url}/tracking_error?from=2025-12-01&to=2025-12-14&day=2025-12-13", wait_until="domcontentloaded"
@@ -39,4 +39,4 @@ def test_lag_strip_verdict_and_attribution_render(server, browser):
         assert "section=drivers" in page.url
         screenshot(page, "tracking-error-drivers")
     finally:
-        page.close()
+        tabs.release(page)

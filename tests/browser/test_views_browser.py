@@ -97,9 +97,9 @@ def _main(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
-def test_a_copied_link_reproduces_the_view(server, browser):
+def test_a_copied_link_reproduces_the_view(server, browser, tabs):
     """One setting per page, changed in the browser; the copied URL shows the same in a fresh context."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = tabs.open(1280, 1000)
     try:
         # Overview: a range preset
         page.goto(f"{server.url}/", wait_until="domcontentloaded")
@@ -154,11 +154,11 @@ def test_a_copied_link_reproduces_the_view(server, browser):
         assert fresh.locator('[data-testid="stMain"]').get_by_role("radio", name="1 min").is_checked()
         context.close()
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_a_heatmap_cell_opens_that_day(server, browser):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def test_a_heatmap_cell_opens_that_day(server, tabs):
+    page = tabs.open(1440, 1000)
     try:
         # the heatmap is in the "What drives the TE" tab; a click on a cell opens the Day story tab on its day
         page.goto(
@@ -184,11 +184,11 @@ def test_a_heatmap_cell_opens_that_day(server, browser):
         selected = page.get_by_role("tab", name="Day story", exact=True).get_attribute("aria-selected")
         assert selected == "true"
     finally:
-        page.close()
+        tabs.release(page)
 
 
-def test_a_date_typed_in_the_date_box_applies_on_enter(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+def test_a_date_typed_in_the_date_box_applies_on_enter(server, tabs):
+    page = tabs.open(1280, 1000)
     try:
         page.goto(f"{server.url}/", wait_until="domcontentloaded")
         wait_for_run(page)
@@ -199,4 +199,4 @@ def test_a_date_typed_in_the_date_box_applies_on_enter(server, browser):
         _wait_url(page, "from=2025-11-01")
         assert "PnL 2025-11-01 – 2025-12-15" in _main(page)
     finally:
-        page.close()
+        tabs.release(page)
