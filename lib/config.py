@@ -310,6 +310,10 @@ PREFLIGHT_LARGEST_CHANGES = 5  # largest weight changes listed
 OLDEST_TESTED_SERVER_VERSION = (26, 9)
 QUERY_TIME_LIMIT_S = _env_int("DESK_QUERY_TIME_LIMIT_S", 20, 1, 3600, "the query time limit in seconds")
 CONNECT_TIMEOUT_S = _env_int("DESK_CONNECT_TIMEOUT_S", 5, 1, 3600, "the connect timeout in seconds")
+# Threads a query may use in the embedded engine; 0 leaves it to the engine (one per core). The test suite sets 1: it
+# runs four workers (and their Streamlit servers) on two cores, where a query's extra threads only queue
+# (tests/conftest.py). Never sent to a ClickHouse server, whose profile decides.
+EMBEDDED_MAX_THREADS = _env_int("DESK_EMBEDDED_MAX_THREADS", 0, 0, 256, "threads per embedded query, 0 for the default")
 
 # --- cache lifetimes (seconds), by how often the source table changes -----
 TTL_LIVE = 30  # account, positions, heartbeats, sync log

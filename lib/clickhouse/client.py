@@ -129,7 +129,8 @@ class DeskClient:
             # The embedded handle holds the settings for its life (SET, readonly last, so it can never
             # write): per-query settings would cost chdb a snapshot, SET and restore of each, every query.
             client = clickhouse_connect.get_client(dsn=f"chdb://{ep.path}")
-            for name, value in self._settings(client, ep.label).items():
+            threads = {"max_threads": config.EMBEDDED_MAX_THREADS} if config.EMBEDDED_MAX_THREADS else {}
+            for name, value in {**threads, **self._settings(client, ep.label)}.items():
                 client.set_client_setting(name, value)
             return client
         return clickhouse_connect.get_client(

@@ -371,6 +371,25 @@ def test_the_embedded_handle_is_read_only_for_its_life(desk_client, desk_url):
     assert desk_client.query("EXISTS TABLE default.handle_should_not_exist").result_rows[0][0] == 0
 
 
+def test_the_embedded_handle_takes_its_thread_count_from_the_environment(desk_url, monkeypatch):
+    """DESK_EMBEDDED_MAX_THREADS (lib.config) is set on the embedded handle before readonly; 0 leaves the engine's
+    own default. The suite runs with 1 (tests/conftest.py)."""
+
+    def handle_threads() -> int:
+        client = DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))
+        got = client.query_arrow("SELECT getSetting('max_threads') AS t, getSetting('readonly') AS r").to_pylist()[0]
+        assert got["r"] == 1
+        return int(got["t"])
+
+    assert config.EMBEDDED_MAX_THREADS == 1
+    assert handle_threads() == 1
+    monkeypatch.setattr(config, "EMBEDDED_MAX_THREADS", 3)
+    assert handle_threads() == 3
+    monkeypatch.setattr(config, "EMBEDDED_MAX_THREADS", 0)
+    assert handle_threads() != 3  # the engine's own default again: a handle's settings are its own
+    assert "max_threads" not in DeskClient(resolve_settings({"CLICKHOUSE_URL": desk_url}, {}))._settings()
+
+
 def test_a_user_already_read_only_is_not_sent_readonly():
     from clickhouse_connect.driver.models import SettingDef
 
