@@ -134,20 +134,21 @@ def assert_sign_in_screen(page, path: str) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_every_page_by_direct_url_shows_only_the_sign_in_screen(auth_server, browser):
-    """Fresh server: the first request is a direct link to a page, before any session ran app.py."""
+def test_every_page_by_direct_url_shows_only_the_sign_in_screen(auth_server, tabs):
+    """Fresh server: the first request is a direct link to a page, before any session ran app.py. The reused tab
+    carries no cookies (tabs.release clears them) and never signs in."""
     order = ["positions", "trades", "tracking_error", "system_health", ""]
     assert set(order) == set(PAGES)
-    for path in order:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        try:
+    page = tabs.open(1280, 800)
+    try:
+        for path in order:
             page.goto(f"{auth_server.url}/{path}", wait_until="domcontentloaded")
             wait_for_run(page)
             assert_sign_in_screen(page, path)
             if path == "positions":
                 screenshot(page, "sign-in-positions")
-        finally:
-            page.close()
+    finally:
+        tabs.release(page)
 
 
 def test_plain_streamlit_run_serves_metrics_to_anyone(auth_server):
@@ -156,7 +157,7 @@ def test_plain_streamlit_run_serves_metrics_to_anyone(auth_server):
     assert status == 200 and b"session" in body.lower()
 
 
-def test_serve_py_closes_media_and_metrics_without_a_session(gated_server, browser):
+def test_serve_py_closes_media_and_metrics_without_a_session(gated_server, tabs):
     base = gated_server.url
     for route in ("/_stcore/metrics", "/media/0123456789abcdef0123456789abcdef01234567.csv"):
         status, body = get(base + route)
@@ -177,13 +178,13 @@ def test_serve_py_closes_media_and_metrics_without_a_session(gated_server, brows
     assert get(base + "/_stcore/metrics", cookie=ok)[0] == 200
     assert get(base + "/media/0123456789abcdef0123456789abcdef01234567.csv", cookie=ok)[0] == 404  # no such file
     # the app behind the gate is the same app: a direct link still meets the sign-in screen
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page = tabs.open(1280, 800)
     try:
         page.goto(f"{base}/trades", wait_until="domcontentloaded")
         wait_for_run(page)
         assert_sign_in_screen(page, "trades")
     finally:
-        page.close()
+        tabs.release(page)
     assert get(base + "/_stcore/health")[0] == 200  # health checks stay open for the load balancer
 
 
