@@ -262,6 +262,11 @@ def duration(s: float | None) -> str:
     return age(s) if s >= 0 else f"{s:.0f} s"
 
 
+def hours_span(hours: int) -> str:
+    """A window of whole hours as the desk says it: '24 h' up to a day and a half, then '2 d', '7 d'."""
+    return f"{hours // 24} d" if hours >= 48 else f"{hours} h"
+
+
 def countdown(delta: timedelta | float | None) -> str:
     """A wait in whole units: '2 h 17 min', '45 min', '30 s' (a clock a trader reads, not '2.3 h')."""
     if delta is None:

@@ -5,8 +5,10 @@ duplicates), sync runs (sync_log) and ClickHouse itself. Everything below the
 controls is one live panel (ui/shell/refresh.py: its options rerun only it, and the sidebar's
 auto-refresh reruns it in place, so the page neither greys out nor loses its scroll or open
 expanders), and so are the alerts; ages are measured against the server clock (now64()). The drawing lives in
-ui/system_health/sections.py (replayed while the query results are unchanged). At the bottom, ClickHouse, Prices
-and Data quality are lazy tabs (URL `section`): only the open one is drawn, each label says its status.
+ui/system_health/sections.py (replayed while the query results are unchanged). The rows-per-hour and sync-duration
+charts are folds drawn on demand, their labels carrying what they show (gaps, longest run, failed hours): a page
+switch draws one chart, not three (−0.27 s in a paired A/B). At the bottom, ClickHouse, Prices and Data quality are
+lazy tabs (URL `section`): only the open one is drawn, each label says its status.
 """
 
 from datetime import datetime
@@ -28,7 +30,7 @@ from ui import data as ui_data
 from ui.data import Notes, empty_note, load, load_live, load_optional
 from ui.shell import refresh, router, sidebar
 from ui.shell.sidebar import data_as_of_line, selection
-from ui.state import init_from_url, lazy_tabs, set_url, url_value
+from ui.state import init_from_url, lazy_expander, lazy_tabs, set_url, url_value
 from ui.system_health import answer, checks, data_quality, sections, views
 from ui.system_health import prices as price_panel
 
@@ -41,8 +43,6 @@ data_as_of_line(as_of)
 # ------------------------------------------------------------ options (the sidebar's auto-refresh reruns the panels)
 if "sh_res" not in st.session_state:
     st.session_state["sh_res"] = url_value("res", parse_bucket, config.HEALTH_DEFAULT_BUCKET_MIN)
-if "sh_hours" not in st.session_state:
-    st.session_state["sh_hours"] = url_value("hours", parse_hours, config.HEALTH_DEFAULT_HOURS)
 every = selection().refresh_s
 live = every > 0
 monitor_link = "system_health?" + urlencode(selection().link_params()) + "&monitor="  # a monitor's rows
@@ -122,14 +122,10 @@ def panels(as_of: datetime | None) -> None:
         tables = rules.assess_tables(pl.concat(stats, how="diagonal_relaxed"))
         table_summary = rules.worst(s for s in tables["status"].to_list() if s != "N/A")
         sections.synced_tables(tables)
-        hours = st.segmented_control(
-            "Rows per hour over",
-            config.HEALTH_HOURS_CHOICES,
-            key="sh_hours",
-            format_func=lambda h: f"{h // 24} d" if h >= 48 else f"{h} h",
-        )
-        hours = hours or config.HEALTH_DEFAULT_HOURS
-        set_url(hours=None if hours == config.HEALTH_DEFAULT_HOURS else hours)
+        # the chart is folded (drawn on demand); its label carries the gaps. Its window picker lives in the fold,
+        # so the window comes from the session, or the URL while the fold has not been opened
+        init_from_url("sh_hours", "hours", parse_hours, config.HEALTH_DEFAULT_HOURS)
+        hours = st.session_state["sh_hours"] or config.HEALTH_DEFAULT_HOURS
         per_hour = []
         for frame in stats:
             name = frame.item(0, "table_key")
@@ -137,7 +133,15 @@ def panels(as_of: datetime | None) -> None:
             if rows is not None:
                 per_hour.append((name, rows))
         if per_hour:
-            sections.rows_per_hour(views.filled_hours(tuple(per_hour), clock.end, hours))
+            filled = views.filled_hours(tuple(per_hour), clock.end, hours)
+            fold = lazy_expander(health_answer.rows_fold_label(filled, hours), "sh_rows_fold")
+            if fold.open:
+                with fold:
+                    st.segmented_control(
+                        "Rows per hour over", config.HEALTH_HOURS_CHOICES, key="sh_hours", format_func=fmt.hours_span
+                    )
+                    sections.rows_per_hour(filled)
+            set_url(hours=None if hours == config.HEALTH_DEFAULT_HOURS else hours)
 
     # --------------------------------------------------------------- sync runs
     st.subheader("Sync runs")
@@ -152,7 +156,10 @@ def panels(as_of: datetime | None) -> None:
             sections.sync_failures(failures, int(sync["failures_24h"].sum()), clock.end_q)
         durations = load(health.sync_durations, clock.end_q, 24, what="Sync durations")
         if durations is not None and durations.height:
-            sections.sync_durations(durations, clock.end_q)
+            fold = lazy_expander(health_answer.durations_fold_label(durations, 24), "sh_durations_fold")
+            if fold.open:
+                with fold:
+                    sections.sync_durations(durations, clock.end_q)
 
     # -------------- below, on demand: ClickHouse, Prices, Data quality (only the open tab is drawn, each label
     # carries its status from the same loads; messages kept for the tab: ui.data.Notes)

@@ -7,6 +7,7 @@ headline can never disagree with the tables below it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
@@ -15,6 +16,7 @@ import polars as pl
 
 from lib import format as fmt
 from lib.health.rules import DOWN, LATE, OK, aware, valid_ts
+from lib.inputs import finite_float
 
 
 @dataclass(frozen=True)
@@ -128,3 +130,25 @@ def target_age_s(newest: date | None, now: datetime | None) -> float | None:
     if newest is None:
         return None
     return age_of(datetime(newest.year, newest.month, newest.day, tzinfo=UTC), now)
+
+
+def rows_fold_label(filled: Sequence[pl.DataFrame], hours: int) -> str:
+    """The folded rows-per-hour chart's label (`rules.fill_hours` frames): its window and each continuous
+    table's gap hours, so that a closed fold still says whether the chart holds anything to look at."""
+    gaps = {str(f.item(0, "table_key")): int(f["gap"].sum()) for f in filled if f.height}
+    found = [f"{fmt.plain_text(name)} {n} h" for name, n in sorted(gaps.items()) if n]
+    return f"Rows per hour · {fmt.hours_span(hours)} · " + (f"gaps: {', '.join(found)}" if found else "no gaps")
+
+
+def durations_fold_label(durations: pl.DataFrame, hours: int) -> str:
+    """The folded sync-durations chart's label (`health.sync_durations` rows: hour, target, dur_max_s,
+    failures): the longest run and the hours with failed runs, so a closed fold still says both."""
+    longest = finite_float(durations["dur_max_s"].max()) if durations.height else None
+    failed = (
+        durations.filter(pl.col("failures") > 0).select(pl.col("hour").n_unique()).item() if durations.height else 0
+    )
+    hours_word = "hour" if failed == 1 else "hours"
+    return (
+        f"Sync durations · {fmt.hours_span(hours)} · longest run {fmt.duration(longest)} · "
+        f"{failed} {hours_word} with failed runs"
+    )

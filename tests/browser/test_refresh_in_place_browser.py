@@ -67,7 +67,11 @@ def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(ser
         wait_for_run(page)
         prices_tab = page.get_by_role("tab", name=re.compile(r"^Prices · "))
         assert prices_tab.get_attribute("aria-selected") == "true"  # the link opened the Prices tab
-        opened = {_open_expander(page, "checks OK"), _open_expander(page, "Recent failures")}
+        opened = {
+            _open_expander(page, "checks OK"),
+            _open_expander(page, "Rows per hour"),
+            _open_expander(page, "Recent failures"),
+        }
         page.evaluate("""() => document.querySelector('[data-testid="stMain"]').scrollTo(0, 1500)""")
         page.wait_for_timeout(300)
         scroll_before = page.evaluate(MAIN_SCROLL)
@@ -92,6 +96,8 @@ def test_refresh_keeps_scroll_expanders_and_greys_nothing_outside_the_panels(ser
         for label in ("checks OK", "Recent failures"):
             fold = page.locator('[data-testid="stExpander"]', has_text=label).first
             assert fold.locator('[data-testid="stDataFrame"]').count() == 1, f"the open fold {label!r} is empty"
+        rows_fold = page.locator('[data-testid="stExpander"]', has_text="Rows per hour").first
+        assert rows_fold.locator('[data-testid="stPlotlyChart"]').count() == 1, "the open rows-per-hour fold is empty"
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "every=30" in page.url
         # the open lazy tab survives the refresh (its label may carry a new status: it is found by its name)

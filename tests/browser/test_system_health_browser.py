@@ -33,7 +33,13 @@ def test_system_health_full_page_auto_refresh_and_pause(server, tabs):
         assert "behind the server clock" in body  # the demo data is old
         assert "Sync lag" in body and "Binance prices (1h klines)" in body and "Model targets" in body
         assert "DOWN: account" in body  # the DOWN monitors by name
-        assert page.locator(".js-plotly-plot").count() >= 3  # timeline, rows per hour, sync durations
+        # the monitor timeline is drawn; rows per hour and sync durations are folds, drawn on a click
+        assert page.locator(".js-plotly-plot").count() == 1
+        for label in ("Rows per hour · 2 d · ", "Sync durations · 24 h · longest run "):
+            page.locator('[data-testid="stExpander"] summary', has_text=label).first.click()
+            wait_for_run(page)
+        page.locator(".js-plotly-plot").nth(2).wait_for(timeout=30_000)
+        assert page.locator(".js-plotly-plot").count() == 3  # timeline, rows per hour, sync durations
         page.wait_for_timeout(1500)  # let plotly finish drawing before the screenshot
         screenshot(page, "system-health-full")
         first = _checked(page)

@@ -147,6 +147,40 @@ def test_monitor_names_in_the_summary():
     assert health_answer.monitors_line({"DOWN": [], "LATE": []}) == ""
 
 
+def test_the_folded_charts_labels_say_what_the_charts_hold():
+    """The rows-per-hour and sync-durations charts are drawn on demand: a closed fold's label carries the gaps,
+    the longest run and the hours with failed runs, counted by hand here."""
+    from lib import format as fmt
+    from lib.health import rules
+
+    end = datetime(2025, 12, 15, 5, 30, tzinfo=UTC)
+    per = pl.DataFrame({"hour": [datetime(2025, 12, 15, 1, tzinfo=UTC)], "keys": [60], "rows": [61]})
+    # 6 hours: 00:00, 02:00-04:00 empty (4 gap hours), 05:00 under way (never a gap); the ledger's quiet hours
+    # are normal (an event table has no gaps)
+    filled = [rules.fill_hours(per, end, 6, "positions"), rules.fill_hours(per, end, 6, "ledger")]
+    assert health_answer.rows_fold_label(filled, 48) == "Rows per hour · 2 d · gaps: positions 4 h"
+    full = pl.DataFrame(
+        {"hour": [datetime(2025, 12, 15, k, tzinfo=UTC) for k in range(5)], "keys": 5 * [1], "rows": 5 * [1]}
+    )
+    assert (
+        health_answer.rows_fold_label([rules.fill_hours(full, end, 5, "account")], 24)
+        == "Rows per hour · 24 h · no gaps"
+    )
+
+    hour = [datetime(2025, 12, 15, k, tzinfo=UTC) for k in (1, 1, 2, 3)]
+    durations = pl.DataFrame(
+        {"hour": hour, "target": ["a", "b", "a", "a"], "dur_max_s": [4.0, 31.0, None, 2.5], "failures": [1, 2, 3, 0]}
+    )
+    # two distinct hours with failures (01:00 counted once for both targets); 02:00 all failed: no duration
+    assert (
+        health_answer.durations_fold_label(durations, 24)
+        == "Sync durations · 24 h · longest run 31 s · 2 hours with failed runs"
+    )
+    one = durations.filter(pl.col("hour") != hour[0])
+    assert health_answer.durations_fold_label(one, 24).endswith("longest run 2.50 s · 1 hour with failed runs")
+    assert [fmt.hours_span(h) for h in config.HEALTH_HOURS_CHOICES] == ["24 h", "2 d", "7 d"]
+
+
 def _sync(*statuses, failures=12, runs=288):
     return pl.DataFrame(
         [

@@ -139,6 +139,39 @@ def test_folds_draw_nothing_until_opened_then_their_tables_and_texts(app, desk_c
     assert all(line.startswith("- **") for line in why.markdown[0].value.splitlines())
 
 
+def test_the_lower_charts_are_folds_whose_labels_carry_their_findings(app, desk_client):
+    """Rows per hour and sync durations are drawn on demand (a page switch draws one chart, not three); the
+    closed folds say the window, the gaps, the longest run and the failed hours, and the window picker lives
+    in the rows fold, kept in the URL."""
+    at = app(PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 1
+    labels = {e.key: e.label for e in at.expander if e.key}
+    assert labels["sh_rows_fold"].startswith("Rows per hour · 2 d · ")
+    assert labels["sh_durations_fold"].startswith("Sync durations · 24 h · longest run ")
+    at.session_state["sh_rows_fold"] = True
+    at.session_state["sh_durations_fold"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 3
+    fold = {e.key: e for e in at.expander if e.key}
+    # each label against its chart, drawn by other code: the longest line point, the failure markers' hours
+    lines = json.loads(fold["sh_durations_fold"].get("plotly_chart")[0].proto.spec)["data"]
+    longest = max(y for t in lines if t["mode"] == "lines+markers" for y in t["y"] if y is not None)
+    failed_hours = {x for t in lines if t["mode"] == "markers" for x in t["x"]}
+    assert labels["sh_durations_fold"] == (
+        f"Sync durations · 24 h · longest run {fmt.duration(longest)} · {len(failed_hours)} hours with failed runs"
+    )
+    rows = json.loads(fold["sh_rows_fold"].get("plotly_chart")[0].proto.spec)
+    gap_bands = [s for s in rows["layout"].get("shapes", []) if s.get("fillcolor")]
+    assert labels["sh_rows_fold"].endswith("no gaps") == (not gap_bands)  # the demo's feeds have no gap
+    at.button_group(key="sh_hours").set_value(168).run()
+    assert at.query_params["hours"] == "168"
+    opened = {e.key: e for e in at.expander if e.key}
+    assert opened["sh_rows_fold"].label.startswith("Rows per hour · 7 d · ")
+    assert opened["sh_rows_fold"].get("plotly_chart"), "the fold closed when its label changed"
+
+
 def _tab_labels(at) -> dict[str, str]:
     """The lower tabs' labels by URL slug (their order on the page)."""
     labels = [t.label for t in at.tabs]
@@ -277,7 +310,7 @@ def test_a_rerun_with_new_data_redraws_the_cached_sections(app, fresh_caches, en
     at.run()  # unchanged data: the same tables, replayed
     assert not at.exception
     assert "DOWN" in _labels(_frame(at, "Monitor")["Status"])
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 1  # the monitor timeline; the two lower charts are folded
 
     create_tables(engine, "fxhr")  # the remote now answers with empty tables
     tm = table_map_for("fxhr")
