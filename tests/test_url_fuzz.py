@@ -28,9 +28,10 @@ VALUES = UNICODE_DIGITS + HUGE + EMPTY
 
 def url_parameters() -> dict[str, set[str]]:
     """{page script: names it reads from the URL}; ui/ parameters apply to every page that uses them. A page's
-    lazy tabs name theirs in `lazy_tabs("section", ...)`, which reads it through url_value."""
+    lazy tabs name theirs in `lazy_tabs("section", ...)`, and a widget started from the URL in
+    `init_from_url("key", "name", ...)`: both read it through url_value."""
     found: dict[str, set[str]] = {}
-    pattern = re.compile(r"url_value\(\s*\"(\w+)\"")
+    pattern = re.compile(r"(?:url_value\(|init_from_url\(\s*\"\w+\",)\s*\"(\w+)\"")
     tabs = re.compile(r"lazy_tabs\(\s*\"(\w+)\"")
     shared = set()
     for path in (ROOT / "ui").rglob("*.py"):
