@@ -154,12 +154,13 @@ def panels(as_of: datetime | None) -> None:
         failures = load(health.sync_failures, clock.end_q, 50, what="Recent sync failures")
         if failures is not None:
             sections.sync_failures(failures, int(sync["failures_24h"].sum()), clock.end_q)
-        durations = load(health.sync_durations, clock.end_q, 24, what="Sync durations")
+        duration_hours = config.SYNC_DURATIONS_HOURS
+        durations = load(health.sync_durations, clock.end_q, duration_hours, what="Sync durations")
         if durations is not None and durations.height:
-            fold = lazy_expander(health_answer.durations_fold_label(durations, 24), "sh_durations_fold")
+            fold = lazy_expander(health_answer.durations_fold_label(durations, duration_hours), "sh_durations_fold")
             if fold.open:
                 with fold:
-                    sections.sync_durations(durations, clock.end_q)
+                    sections.sync_durations(durations, clock.end_q, duration_hours)
 
     # -------------- below, on demand: ClickHouse, Prices, Data quality (only the open tab is drawn, each label
     # carries its status from the same loads; messages kept for the tab: ui.data.Notes)

@@ -216,11 +216,12 @@ def _failures(fails: pl.DataFrame) -> None:
 
 
 @cache.section()
-def sync_durations(durations: pl.DataFrame, end_q: datetime) -> None:
+def sync_durations(durations: pl.DataFrame, end_q: datetime, hours: int) -> None:
     """Longest sync run per hour and table."""
     plot.show(charts.sync_duration_chart(durations), key="sh_durations")
     st.caption(
-        f"Longest sync run per hour and table over the 24 h to {fmt.utc(end_q)}; × marks hours with failed runs."
+        f"Longest sync run per hour and table over the {fmt.hours_span(hours)} to {fmt.utc(end_q)}; "
+        "× marks hours with failed runs."
     )
 
 
