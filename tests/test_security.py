@@ -285,7 +285,7 @@ MARKDOWN_CALLS = {
 MARKDOWN_KWARGS = {"label", "help", "body", "value", "delta"}
 SAFE_FUNCTIONS = {
     "md_text", "plot_text", "plain_text", "usd", "pct", "pp", "bps", "number", "age", "countdown", "utc", "age_since",
-    "weight", "snapshot_when", "snapshot_hour_option", "snapshot_file_tag", "len", "int",
+    "weight", "snapshot_when", "snapshot_hour_option", "snapshot_file_tag", "hours_span", "len", "int",
     "round", "abs", "float", "isoformat", "strftime", "bool", "window_text", "snapshot_hour_text", "drawdown",
     "checkpoint_label",
 }  # fmt: skip
