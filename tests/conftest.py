@@ -10,7 +10,6 @@ test runs Streamlit in a subprocess, which opens its own engine path.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import sys
@@ -36,16 +35,9 @@ os.environ.pop("DESK_TABLES", None)
 os.environ["DESK_EMBEDDED_MAX_THREADS"] = "1"
 
 
-def _scan_installed_components_once() -> None:
-    """Each new AppTest scans every installed distribution's metadata for Streamlit v2 components
-    (streamlit/components/v2/manifest_scanner.py: ~900 metadata files, 0.29 CPU-s here), and the suite makes
-    hundreds of them. The installed packages do not change during a run, so the scan runs once per process."""
-    from streamlit.components.v2 import manifest_scanner
+from tests import apptest_harness  # noqa: E402
 
-    manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
-
-
-_scan_installed_components_once()
+apptest_harness.lighten()  # AppTest's per-run costs that say nothing about the app (tests/apptest_harness.py)
 
 # The demo span the tests seed: contains the playbook's Dec 5-7 2025 days.
 DEMO_START = datetime(2025, 11, 20, tzinfo=UTC)

@@ -22,7 +22,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests import apptest_harness  # noqa: E402
 from tests.apptest_support import shown  # noqa: E402
+
+apptest_harness.lighten()
 
 HOUR = 2  # the playbook's snapshot hour
 
