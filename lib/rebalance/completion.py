@@ -10,9 +10,11 @@ targets dated D−2). Per symbol, with price p and equity E of that moment:
                        |target weight|) and the position is neither missing, extra nor in the wrong direction
                        (W_EPS, as lib.tracking.classification)
     progress         = 1 when done, else 1 − |target units − units| ÷ |required|, clipped to [0, 1]
-                       (a fill past the target counts against it: it is not done either)
-    book % complete  = Σ |required notional| × progress ÷ Σ |required notional| over the symbols that were
-                       not done at 00:00 (or are not done now)
+                       (a fill past the target counts against it: it is not done either); a symbol's row
+    book % complete  = Σ |required notional| × net ÷ Σ |required notional| over the symbols that were not done
+                       at 00:00 (or are not done now), floored at 0, where net is progress without its floor:
+                       = 1 − Σ remaining notional of the open symbols ÷ Σ required notional, so a symbol
+                       traded away from its target (left more than it had to change) counts by all it left
 
 Units at a time are the units before plus the signed fills up to it (queries/rebalance/progress.py). Each
 open symbol gets one state: orders rejected or canceled (the orders table has such a final status for an
@@ -172,13 +174,20 @@ class _Symbol:
         direction = held_t == held_a and (not held_t or (w > 0) == (t > 0))
         return abs(t - w) <= tolerance + 1e-12 and direction
 
-    def progress(self, units: float) -> float:
+    def net_progress(self, units: float) -> float:
+        """The symbol's part in the book's % complete: 1 when done, else 1 − what is left ÷ what was required,
+        with no floor, so a symbol traded away from its target weighs by all it left, not only by what it had to
+        change: floored per symbol, a $17k miss on a $1.5k change hid in a 99.5% book."""
         if self.done(units):
             return 1.0
         req = abs(self.required)
         if req == 0:
             return 0.0
-        return min(max(1.0 - abs(self.target_units - units) / req, 0.0), 1.0)
+        return min(1.0 - abs(self.target_units - units) / req, 1.0)
+
+    def progress(self, units: float) -> float:
+        """The symbol's own share done, as its row shows it: net_progress floored at 0."""
+        return max(self.net_progress(units), 0.0)
 
 
 def _orders_text(n: int, what: str, at: Any) -> str:
@@ -285,6 +294,7 @@ def build(
         return round(s.units_before + sum(d for ts, d in moves.get(s.sym, []) if ts <= t), UNITS_DECIMALS)
 
     out: list[dict[str, Any]] = []
+    book_done = 0.0  # Σ |required notional| × net_progress
     on_target = 0
     for s in symbols.values():
         m = moves.get(s.sym, [])
@@ -310,6 +320,7 @@ def build(
             on_target += 1
             continue
         p = s.progress(now)
+        book_done += abs(s.required) * s.price * s.net_progress(now)
         state = _state(s, now, orders_row, len(m))
         checkpoints = {}
         for minutes in config.REBALANCE_CHECKPOINTS_MIN:
@@ -341,7 +352,7 @@ def build(
     series = _series(start, measured_at, measured, moves)
     required = float(table["required_notional"].sum() or 0.0)
     progress = (
-        float((table["required_notional"] * table["progress"]).sum()) / required
+        max(book_done / required, 0.0)
         if required > 0
         else (1.0 if table.filter(pl.col("state") != NO_PRICE).height == 0 else None)
     )
@@ -373,13 +384,13 @@ def _series(
     if total <= 0:
         return pl.DataFrame(schema=schema)
     units = {k: s.units_before for k, s in symbols.items()}
-    done = {k: s.progress(units[k]) * weights[k] for k, s in symbols.items()}
+    done = {k: s.net_progress(units[k]) * weights[k] for k, s in symbols.items()}
     events = sorted((t, k, d) for k, m in moves.items() if k in symbols for t, d in m if t <= end)
-    points: list[tuple[datetime, float]] = [(start, sum(done.values()) / total)]
+    points: list[tuple[datetime, float]] = [(start, max(sum(done.values()) / total, 0.0))]
     for t, k, d in events:
         units[k] = round(units[k] + d, UNITS_DECIMALS)
-        done[k] = symbols[k].progress(units[k]) * weights[k]
-        value = sum(done.values()) / total
+        done[k] = symbols[k].net_progress(units[k]) * weights[k]
+        value = max(sum(done.values()) / total, 0.0)
         if points and points[-1][0] == t:
             points[-1] = (t, value)
         else:

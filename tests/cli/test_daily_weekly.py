@@ -72,7 +72,7 @@ def test_daily_json_matches_independent_computations(run_cli):
         ("Rebalance window", True),
         ("Fees", True),
         ("Data freshness", True),
-        ("Rebalance complete", False),  # 90.3% by 00:15 UTC: ARB rejected, WLD and BCH closed, AAVE short
+        ("Rebalance complete", False),  # 88.0% by 00:15 UTC: ARB rejected, WLD and BCH closed, AAVE traded away
     ]
     assert [a["rule"] for a in r["day_alerts"]] == ["missing_positions", "rebalance_late"]
     # the rebalance section is answers.rebalance.completion's, the alert's own numbers

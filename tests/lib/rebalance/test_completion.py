@@ -115,6 +115,32 @@ def test_book_progress_and_checkpoints_against_a_plain_sum():
     assert s["progress"][-1] == pytest.approx(now)
 
 
+def test_a_symbol_traded_away_from_its_target_counts_by_all_it_left():
+    """AWAY had to buy 10 units ($1,000) and sold 40 instead: its row says 0% done, and the book counts the $5,000
+    it left, not the $1,000 it required (floored per symbol, the book read 84.6% with a $5,000 miss in it)."""
+    rows = [("ON", 0.0, PX, 0.10), ("HALF", 0.0, PX, 0.02), ("AWAY", 0.0, PX, 0.01)]
+    fills = pl.DataFrame(
+        [
+            ("ON", T0 + timedelta(seconds=30), 100.0),
+            ("HALF", T0 + timedelta(seconds=40), 10.0),
+            ("AWAY", T0 + timedelta(seconds=50), -40.0),
+        ],
+        schema=["coin", "time", "d_units"],
+        orient="row",
+    )
+    r = build(pre=pre(rows=rows), steps=fills)
+    got = {x["sym"]: x for x in r.symbols.iter_rows(named=True)}
+    assert got["AWAY"]["progress"] == 0.0 and got["AWAY"]["remaining_notional"] == pytest.approx(5000)
+    assert r.required_notional == pytest.approx(10_000 + 2_000 + 1_000)
+    left = 1_000 + 5_000  # HALF's and AWAY's remaining notional; ON is done
+    assert r.progress == pytest.approx(1 - left / 13_000)  # 53.8%, not (10,000 + 1,000) / 13,000 = 84.6%
+    assert r.series["progress"][-1] == pytest.approx(r.progress)
+    assert r.checkpoints[1] == pytest.approx(r.progress)  # every fill was before 00:01
+    worse = build(pre=pre(rows=[("AWAY", 0.0, PX, 0.01)]), steps=fills.filter(pl.col("coin") == "AWAY"))
+    assert worse.progress == 0.0  # the book never reads below 0%
+    assert worse.series["progress"].to_list() == [0.0, 0.0, 0.0]
+
+
 def test_slippage_pending_until_the_hour_has_a_candle():
     assert build().slippage_state == c.SLIPPAGE_PENDING
     assert build(newest_candle=T0 + timedelta(hours=2)).slippage_state == c.SLIPPAGE_MISSING
