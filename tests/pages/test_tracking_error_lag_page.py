@@ -118,6 +118,17 @@ def test_attribution_tables_match_the_lib(app, desk_url):
     assert shown["longest_missing_run"].tolist() == expected["longest_missing_run"].to_list()
     h = ta.headline(expected)
     assert f"{h['n_names']} of {h['n_symbols']} names carry {h['covered'] * 100:.0f}% of Σerr²" in markdown(at)
+    assert h["run_sym"] is None and "has been a missing position" not in markdown(at)  # no name missing on Dec 10
+
+
+def test_a_one_day_missing_run_is_not_called_a_pattern(app, desk_url):
+    at = app(PAGE, query={"from": "2025-12-01", "to": "2025-12-07", "section": "drivers"})
+    no_exception(at)
+    view, _ = independent(desk_url, date(2025, 12, 1), date(2025, 12, 7))
+    h = ta.headline(ta.by_symbol(view.classified))
+    assert (h["run_sym"], h["run_days"]) == ("ARB", 1)  # its orders were rejected on Dec 7 only
+    assert "ARB has been a missing position for 1 day running." in markdown(at)
+    assert "order-size or listing problem" not in markdown(at)  # said once a name is missed two days running
     buckets = [df.value for df in at.dataframe if list(df.value.columns)[:1] == ["bucket"]]
     assert len(buckets) == 2
     side, size = buckets

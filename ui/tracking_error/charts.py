@@ -11,6 +11,7 @@ Builders: `te_lines`, `category_stack`, `flip_share`, `error_heatmap`, `lag_stri
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -43,13 +44,19 @@ def _date_axis(days: list | None = None) -> dict[str, Any]:
 
 # --- tracking error over time (Tracking Error page) ---------------------------------
 def te_lines(daily: pl.DataFrame, window: int) -> Spec:
-    """Daily weight-space TE (left axis) and rolling ex-post TE, annualised (right axis). Nulls are gaps."""
+    """Daily weight-space TE (left axis) and rolling ex-post TE, annualised (right axis), on one scale. Nulls are
+    gaps."""
     x = _dates(daily)
+    daily_te, ex_post = plot.percent(daily["te"].to_list()), plot.percent(daily["ex_post_te"].to_list())
+    # one scale on both axes: the lines' heights compare as their numbers do (on scales of their own, a 0.72%
+    # ex-post line was drawn above a 1% daily line)
+    top = max([v for v in daily_te + ex_post if v is not None and math.isfinite(v)], default=0.0)
+    shared = {"range": [0, top * 1.08]} if top > 0 else {"rangemode": "tozero"}
     data = [
         {
             "type": "scatter",
             "x": x,
-            "y": plot.percent(daily["te"].to_list()),
+            "y": daily_te,
             "name": "Daily TE (weight space, √Σerr²)",
             "mode": "lines+markers",
             "line": {"color": fmt.SERIES_COLORS["te"], "width": 2},
@@ -60,7 +67,7 @@ def te_lines(daily: pl.DataFrame, window: int) -> Spec:
         {
             "type": "scatter",
             "x": x,
-            "y": plot.percent(daily["ex_post_te"].to_list()),
+            "y": ex_post,
             "yaxis": "y2",
             "name": f"Ex-post TE, {window}-day rolling, annualised ×√365",
             "mode": "lines+markers",
@@ -82,7 +89,7 @@ def te_lines(daily: pl.DataFrame, window: int) -> Spec:
                 "title": {"text": "daily TE, % of equity"},
                 "ticksuffix": "%",
                 "tickformat": "~g",
-                "rangemode": "tozero",
+                **shared,
             },
             yaxis2=plot.merge(
                 plot.AXIS_Y,
@@ -90,7 +97,7 @@ def te_lines(daily: pl.DataFrame, window: int) -> Spec:
                     "title": {"text": f"ex-post TE ({window}d, ann.), %"},
                     "ticksuffix": "%",
                     "tickformat": "~g",
-                    "rangemode": "tozero",
+                    **shared,
                     "showgrid": False,
                     "overlaying": "y",
                     "side": "right",

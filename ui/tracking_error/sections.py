@@ -201,9 +201,11 @@ def attribution(view: AttributionView, start: date, end: date) -> None:
             f"from {start.isoformat()} to {end.isoformat()}: {', '.join(fmt.md_text(n) for n in h['names'])}."
         )
     if h["run_sym"] is not None:
+        days = h["run_days"]
         lines.append(
-            f"{fmt.md_text(h['run_sym'])} has been a missing position for {h['run_days']} day(s) running "
-            "(a run that long points at an order-size or listing problem, not bad luck)."
+            f"{fmt.md_text(h['run_sym'])} has been a missing position for {days} day{'s' if days != 1 else ''} running"
+            # one missed day can be bad luck; the same name missed again is a pattern
+            + (" (a run that long points at an order-size or listing problem, not bad luck)." if days > 1 else ".")
         )
     if lines:
         st.markdown("  \n".join(lines))

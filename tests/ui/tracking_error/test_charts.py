@@ -23,6 +23,9 @@ def test_te_lines_two_axes_nulls_are_gaps() -> None:
     assert spec["data"][1]["yaxis"] == "y2" and spec["layout"]["yaxis2"]["overlaying"] == "y"
     assert spec["data"][0]["connectgaps"] is False
     assert spec["layout"]["xaxis"]["range"] == ["2025-12-04T12:00:00", "2025-12-07T12:00:00"]
+    # one scale on both axes, so a 20% ex-post line is drawn higher than a 2.37% daily one, and vice versa
+    y, y2 = spec["layout"]["yaxis"], spec["layout"]["yaxis2"]
+    assert y["range"] == y2["range"] == [0, pytest.approx(20 * 1.08)]
 
 
 def test_category_stack_colours_and_order() -> None:
