@@ -37,13 +37,15 @@ badge_column, link_column = layout.metric_row(2)  # wraps on a narrow screen, ne
 monitor_rows = load_optional(health.monitor_status, what="monitor heartbeats", where=badge_column)
 if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)
-    firing = alerts_panel.firing_count()  # the System Health Alerts panel's count
+    firing = alerts_panel.firing_subjects()  # the System Health Alerts panel's firing rows
     badge_column.badge(
-        f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(firing)}",
+        f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(None if firing is None else len(firing))}",
         icon=":material/monitor_heart:",
         color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
         help="; ".join(fmt.md_text(p) for p in summary.problems) or "Worst monitor status on the System Health page.",
     )
+    if firing:
+        badge_column.caption(alerts_panel.firing_line(firing))
 link_column.page_link(
     "pages/system_health.py",
     label="System Health",

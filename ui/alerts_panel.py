@@ -91,18 +91,30 @@ def evaluate() -> tuple[pl.DataFrame, str | None, str | None]:
     return frame, inputs.clickhouse_error, warning
 
 
-def firing_count() -> int | None:
-    """How many alerts fire now (None when ClickHouse cannot be read: the page says so elsewhere)."""
+def firing_subjects() -> list[str] | None:
+    """The subjects of the alerts that fire now, critical first (None when ClickHouse cannot be read: the page
+    says so elsewhere)."""
     frame, error, _ = evaluate()
     if error:
         return None
-    return frame.filter(pl.col("state") == alerts.STATE_FIRING).height
+    return frame.filter(pl.col("state") == alerts.STATE_FIRING)["subject"].to_list()
 
 
 def badge_text(n: int | None) -> str:
     if n is None:
         return ""
     return f" · {n} alert{'s' if n != 1 else ''} firing" if n else " · no alert firing"
+
+
+FIRING_NAMED = 3  # Overview names this many firing alerts under its badge
+
+
+def firing_line(subjects: list[str]) -> str:
+    """What fires, in the alerts' own words, under Overview's badge: a count alone sent a PM to System Health to
+    learn that the red badge was a 90-day drawdown the page's 30-day range does not show. Markdown-escaped."""
+    named = "; ".join(fmt.md_text(s) for s in subjects[:FIRING_NAMED])
+    more = len(subjects) - FIRING_NAMED
+    return f"Firing: {named}" + (f"; and {more} more on System Health" if more > 0 else "")
 
 
 # The columns that fit 820 px; an alert's detail is whole under the table, the group in Show/hide columns.

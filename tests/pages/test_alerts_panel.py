@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lib import format as fmt
 from lib.alerting import messages as alert_messages
 from lib.alerting import rules as alerts
 from lib.alerting import settings as alert_settings
@@ -48,6 +49,14 @@ def test_overview_badge_counts_firing_alerts(app):
     assert not at.exception
     badge = next(m.value for m in at.markdown if "System health:" in m.value)
     assert "alerts firing" in badge and ":red-badge[" in badge
+    n = int(badge.split(" alerts firing")[0].rsplit("· ", 1)[1])
+    # what fires is named under the badge, critical first, in the Alerts panel's own words (its subjects)
+    line = next(c.value for c in at.caption if c.value.startswith("Firing: "))
+    panel = app("pages/system_health.py")
+    active = next(df.value for df in panel.dataframe if "rule" in df.value.columns and "since" in df.value.columns)
+    subjects = [r["subject"] for r in active.to_dict("records") if r["state"] == ["firing"]]
+    assert len(subjects) == n > 3
+    assert line == f"Firing: {'; '.join(fmt.md_text(s) for s in subjects[:3])}; and {n - 3} more on System Health"
 
 
 # ------------------------------------------------------------------ Alert delivery (read-only)
