@@ -137,6 +137,12 @@ def test_folds_draw_nothing_until_opened_then_their_tables_and_texts(app, desk_c
     assert len(at.dataframe) > frames_before
     why = next(e for label, e in opened.items() if label.startswith("Why and last errors"))
     assert all(line.startswith("- **") for line in why.markdown[0].value.splitlines())
+    # a last error is dated, as the monitor table's Last error (UTC) column has it
+    monitors = next(df.value for df in at.dataframe if "Last error message" in df.value.columns)
+    erred = [r for r in monitors.to_dict("records") if r["Last error message"]]
+    assert erred
+    for r in erred:
+        assert f"last error {r['Last error (UTC)']}: " in why.markdown[0].value.replace("\\", "").replace("\u2060", "")
 
 
 def test_the_lower_charts_are_folds_whose_labels_carry_their_findings(app, desk_client):

@@ -112,7 +112,13 @@ def monitors(
     outages (start, duration, a link to the monitor's error beats). The folds are widgets, so they are drawn
     here, between the cached sections."""
     table = _monitor_table(assessed, timeline.share if timeline is not None else None)
-    tables.text_details(table, "Why and last errors", ("Monitor",), ("Why", "Last error message"), key="sh_monitor_why")
+    # the last error with its time: undated, a days-old HTTP 429 read as the cause of today's silence
+    dated = table.with_columns(
+        pl.when(pl.col("Last error message") != "")
+        .then(pl.format("last error {}: {}", pl.col("Last error (UTC)"), pl.col("Last error message")))
+        .alias("Last error")
+    )
+    tables.text_details(dated, "Why and last errors", ("Monitor",), ("Why", "Last error"), key="sh_monitor_why")
     if timeline is None:
         return
     outages = _monitor_timeline(assessed, timeline, start, end, resolution_min, beats_link)
