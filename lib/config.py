@@ -212,6 +212,7 @@ HEALTH_HOURS_CHOICES = (24, 48, 168)  # rows-per-hour window
 HEALTH_DEFAULT_BUCKET_MIN = 5
 HEALTH_DEFAULT_HOURS = 48
 SYNC_DURATIONS_HOURS = 24  # the sync-durations chart's window (and its fold's label)
+SYNC_FAILURES_LISTED = 50  # System Health's Recent failures: the newest this many failed runs of 7 days
 
 # --- alerts (lib/alerting/rules.py; python -m cli alerts) -----------------------------
 # Every threshold of every rule, with its default. Override any of them from `[alerts]` in

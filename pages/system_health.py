@@ -151,7 +151,7 @@ def panels(as_of: datetime | None) -> None:
         sync = rules.assess_sync(runs)
         sync_summary = rules.worst(sync["status"].to_list())
         sections.sync_runs(sync)
-        failures = load(health.sync_failures, clock.end_q, 50, what="Recent sync failures")
+        failures = load(health.sync_failures, clock.end_q, config.SYNC_FAILURES_LISTED, what="Recent sync failures")
         if failures is not None:
             sections.sync_failures(failures, int(sync["failures_24h"].sum()), clock.end_q)
         duration_hours = config.SYNC_DURATIONS_HOURS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -135,6 +136,12 @@ def test_folds_draw_nothing_until_opened_then_their_tables_and_texts(app, desk_c
     assert len(ok) == int(ok_label.split()[0])  # "28 checks OK": 28 rows, each of them ok
     assert set(_labels(ok["state"])) == {"ok"}
     assert len(at.dataframe) > frames_before
+    failures = next(e for label, e in opened.items() if label.startswith("Recent failures"))
+    listed = len(next(df.value for df in failures.dataframe))
+    # both windows counted: the 24 h of the sync table's Failures (24 h), and the 7 days the list holds
+    assert re.match(rf"Recent failures · \d+ in the 24 h · {listed}\+? in the 7 days to ", failures.label), (
+        failures.label
+    )
     why = next(e for label, e in opened.items() if label.startswith("Why and last errors"))
     assert all(line.startswith("- **") for line in why.markdown[0].value.splitlines())
     # a last error is dated, as the monitor table's Last error (UTC) column has it
