@@ -57,6 +57,12 @@ def money_column(label: str, help: str | None = None, cents: bool = False, decim
     return st.column_config.NumberColumn(label, format=fmt.GRID_MONEY, step=10.0**-places, help=help)
 
 
+def percent_column(label: str, help: str | None = None, decimals: int = 1) -> Any:
+    """A share held as a fraction, shown in percent with a fixed number of decimals: 17.6%, 16.8%, 0.0%. Without
+    a step the grid trims them by value (17.58%, 16.8%, 0%) down one column."""
+    return st.column_config.NumberColumn(label, format="percent", step=10.0 ** -(decimals + 2), help=help)
+
+
 # The desk's words for the positions/TE table columns (the frame keeps its data names).
 DESK_LABELS: Mapping[str, str] = {
     "sym": "Symbol",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from lib import format as fmt
 from lib.tracking import classification as te
@@ -139,6 +140,25 @@ def test_money_in_grids_is_numeric_with_the_sign_before_the_dollar() -> None:
     assert column["type_config"]["format"] == fmt.GRID_MONEY == "dollar" and column["type_config"]["step"] == 1
     assert tables.money_column("Fee", decimals=4)["type_config"]["step"] == 0.0001
     assert tables.money_column("Fee", cents=True)["type_config"]["step"] == 0.01
+
+
+def test_percent_columns_keep_their_decimals():
+    """A share column shows the same decimals on every row (17.6%, 16.8%, 0.0%): the grid's percent format trims
+    them by value unless the column has a step, so every percent column goes through tables.percent_column."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bare = [
+        f"{path.relative_to(root)}: {m.group(0)}"
+        for path in sorted((root / "ui").rglob("*.py")) + sorted((root / "pages").rglob("*.py"))
+        if path.name != "tables.py"
+        for m in re.finditer(r"""format\s*=\s*["']percent["']""", path.read_text())
+    ]
+    assert bare == []
+    column = tables.percent_column("Turnover")["type_config"]
+    assert column["format"] == "percent" and column["step"] == pytest.approx(0.001)  # one decimal: 17.6%
+    assert tables.percent_column("Share", decimals=2)["type_config"]["step"] == pytest.approx(0.0001)
 
 
 def test_as_costs_gives_the_sign_lib_format_cost_gives():

@@ -98,8 +98,8 @@ def day_story(view: DayStoryView, day: date, hour: int, symbol_link: str | None 
             column_config={
                 "category": st.column_config.TextColumn("Category"),
                 "n": st.column_config.NumberColumn("Symbols"),
-                "sq_err_share": st.column_config.NumberColumn("Share of Σerr²", format="percent"),
-                "flip_sq_err_share": st.column_config.NumberColumn("Of which flips", format="percent"),
+                "sq_err_share": tables.percent_column("Share of Σerr²"),
+                "flip_sq_err_share": tables.percent_column("Of which flips"),
             },
         )
     with table_column:

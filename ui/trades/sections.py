@@ -101,11 +101,9 @@ DAILY_COLUMNS: dict[str, Any] = {
     "n_off_window": st.column_config.NumberColumn("Off-window", help="Fills at or after 00:05 UTC"),
     "last_fill": st.column_config.DatetimeColumn("Last fill", format="HH:mm:ss"),
     "notional_usd": st.column_config.NumberColumn("Notional", format="dollar"),
-    "turnover": st.column_config.NumberColumn("Turnover", format="percent", help="Notional / equity at 00:00 UTC"),
+    "turnover": tables.percent_column("Turnover", help="Notional / equity at 00:00 UTC"),
     "fee_bps": st.column_config.NumberColumn("Fees (bp)", format="%.2f"),
-    "maker_share": st.column_config.NumberColumn(
-        "Maker share", format="percent", help="Share of notional filled as maker"
-    ),
+    "maker_share": tables.percent_column("Maker share", help="Share of notional filled as maker"),
     "avg_slippage_bps": st.column_config.NumberColumn("Slippage (bp)", format="%+.1f"),
     "n_unpriced": st.column_config.NumberColumn("No price"),
     "n_untracked": st.column_config.NumberColumn("Untracked"),
@@ -151,7 +149,7 @@ COIN_COLUMNS: dict[str, Any] = {
     "realized": st.column_config.NumberColumn("Realized PnL", format="dollar"),
     "fees": st.column_config.NumberColumn("Fees", format="dollar", help="A cost: negative (a net rebate positive)"),
     "fee_bps": st.column_config.NumberColumn("Fees (bp)", format="%.2f"),
-    "maker_share": st.column_config.NumberColumn("Maker share", format="percent"),
+    "maker_share": tables.percent_column("Maker share"),
     "avg_slippage_bps": st.column_config.NumberColumn(
         "Slippage (bp)", format="%+.1f", help="Notional-weighted over priced fills"
     ),
