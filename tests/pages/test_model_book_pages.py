@@ -5,6 +5,7 @@ recomputation in tests/model_book/); here, that the page shows them and reacts t
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -53,7 +54,13 @@ def test_the_section_shows_the_curves_the_band_the_waterfall_and_the_symbols(app
     assert "Model costs: **none**" in text
     assert "Timing slips from the lag sweep" in text and "2025-12-13 (D−3), 2025-12-14 (D−1)" in text
     # the per-symbol split: every symbol links to its Trades drill-down over the same range
-    table = next(df.value for df in at.dataframe if "total" in df.value.columns and "sizing" in df.value.columns)
+    shown = next(df for df in at.dataframe if "total" in df.value.columns and "sizing" in df.value.columns)
+    table = shown.value
+    labels = {k: v.get("label") for k, v in json.loads(shown.proto.columns).items()}
+    assert [labels[k] for k in ("sym", "total", "sizing", "live_trading", "model_trading", "n_unpriced")] == [
+        "Symbol", "Live − model", "Sizing", "Live PnL", "Model PnL", "Days unpriced"
+    ]  # fmt: skip
+    assert "**The bars per symbol over the range**" in text
     links = [s for s in table["sym"] if s != "(not by symbol)"]
     assert len(links) >= 60 and all(s.startswith("trades?") and "tab=drilldown" in s for s in links)
     assert all("from=2025-12-01" in s and "to=2025-12-14" in s for s in links)

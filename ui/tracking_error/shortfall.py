@@ -178,26 +178,30 @@ def section(view: ShortfallView, symbol_link: str | None) -> None:
     )
     config_columns = {
         "sym": st.column_config.LinkColumn(
-            "symbol",
+            "Symbol",
             display_text=tables.SYMBOL_LINK,
             pinned=True,
             help="Opens the coin's fills on the Trades page (same range).",
         )
         if symbol_link
-        else st.column_config.TextColumn("symbol", pinned=True),
-        "total": tables.money_column("live − model", help="The symbol's bars, summed."),
+        else st.column_config.TextColumn("Symbol", pinned=True),
+        "total": tables.money_column("Live − model", help="The symbol's bars, summed."),
         **{
-            k: tables.money_column(falls.LABELS[k].split(" and ")[0].lower(), help=h)
+            k: tables.money_column(falls.LABELS[k].split(" and ")[0].capitalize(), help=h)
             for k, h in _SYMBOL_CONFIG_HELP.items()
         },
         "live_trading": tables.money_column(
-            "live PnL", help="The live book's trading PnL on Binance closes and its fill prices."
+            "Live PnL", help="The live book's trading PnL on Binance closes and its fill prices."
         ),
-        "model_trading": tables.money_column("model PnL", help="The model book's PnL on the symbol (before its fees)."),
+        "model_trading": tables.money_column("Model PnL", help="The model book's PnL on the symbol (before its fees)."),
         "n_unpriced": st.column_config.NumberColumn(
-            "days unpriced", format="%d", help="Days without a Binance price: that PnL is in the residual."
+            "Days unpriced", format="%d", help="Days without a Binance price: that PnL is in the residual."
         ),
     }
+    st.markdown(
+        "**The bars per symbol over the range**, largest |live − model| first; the residual is a row of its own, "
+        "so the table adds up to the gap"
+    )
     st.dataframe(view.symbols, hide_index=True, height=380, placeholder=fmt.MISSING, column_config=config_columns)
 
 
