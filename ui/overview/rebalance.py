@@ -135,8 +135,7 @@ def progress_chart(c: completions.Completion) -> Spec:
                     "xanchor": "right",
                     "yanchor": "bottom",
                     "text": f"{fmt.pct(complete_floor(), 0)} by {completions.checkpoint_label(deadline_minutes())} ",
-                    "showarrow": False,
-                    "bgcolor": "rgba(255, 255, 255, 0.85)",
+                    "showarrow": False,  # no background: a white box read as a gap in the 100% line behind it
                     "font": {"size": 11, "color": plot.NOTE_COLOR},
                 }
             ],

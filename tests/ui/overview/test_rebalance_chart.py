@@ -26,6 +26,9 @@ def test_step_chart_values_deadline_and_floor():
     assert spec["layout"]["xaxis"]["range"][1] == "2025-12-07T00:20:00"  # at least to 00:20 (fills end at 00:07)
     floor, deadline = spec["layout"]["shapes"]
     assert floor["y0"] == 95.0 and deadline["x0"] == "2025-12-07T00:15:00"
+    (label,) = spec["layout"]["annotations"]
+    assert label["text"].strip() == "95% by 00:15" and label["y"] == 95.0
+    assert "bgcolor" not in label  # a white box over the floor read as a gap in the 100% line behind it
 
 
 def test_nothing_to_change_is_an_empty_titled_frame():
