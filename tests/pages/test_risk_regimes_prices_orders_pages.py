@@ -67,6 +67,9 @@ def test_overview_risk_and_regimes(app, desk_client):
     )
     rebalance = window[window["label"].str.startswith("rebalance")]
     assert float(rebalance["fees"].iloc[0]) == pytest.approx(-burst_fees, rel=1e-9)  # a cost: negative
+    # funding + fees is headed as what it is: with funding received it is positive, which "Costs" misread
+    shown = next(df for df in at.dataframe if "dimension" in df.value.columns)
+    assert json.loads(shown.proto.columns)["costs"]["label"] == "Funding + fees"
 
 
 def test_positions_risk_table_and_price_flag(app, desk_client):

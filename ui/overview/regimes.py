@@ -146,7 +146,9 @@ _COLUMNS = {
     ),
     "funding": st.column_config.NumberColumn("Funding", format="dollar", help="+ received"),
     "fees": st.column_config.NumberColumn("Fees", format="dollar", help="A cost: negative (− paid)"),
-    "costs": st.column_config.NumberColumn("Costs", format="dollar", help="Funding + fees: negative = a net cost"),
+    "costs": st.column_config.NumberColumn(
+        "Funding + fees", format="dollar", help="Negative = a net cost; positive = funding received beyond the fees"
+    ),
     "pnl_per_hour": st.column_config.NumberColumn("PnL / hour", format="dollar"),
     "thin": st.column_config.CheckboxColumn("Thin", help=f"Fewer than {config.REGIME_THIN_HOURS} hours"),
 }
