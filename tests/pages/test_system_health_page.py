@@ -144,12 +144,22 @@ def test_folds_draw_nothing_until_opened_then_their_tables_and_texts(app, desk_c
     )
     why = next(e for label, e in opened.items() if label.startswith("Why and last errors"))
     assert all(line.startswith("- **") for line in why.markdown[0].value.splitlines())
-    # a last error is dated, as the monitor table's Last error (UTC) column has it
+    # a last error is dated, as the tables' Last error (UTC) / Last failure (UTC) columns have it
+    texts = " ".join(
+        e.markdown[0].value.replace("\\", "").replace("\u2060", "")
+        for label, e in opened.items()
+        if label.startswith("Why and last errors")
+    )
     monitors = next(df.value for df in at.dataframe if "Last error message" in df.value.columns)
     erred = [r for r in monitors.to_dict("records") if r["Last error message"]]
     assert erred
     for r in erred:
-        assert f"last error {r['Last error (UTC)']}: " in why.markdown[0].value.replace("\\", "").replace("\u2060", "")
+        assert f"last error {r['Last error (UTC)']}: " in texts
+    sync = next(df.value for df in at.dataframe if "Last failure (UTC)" in df.value.columns)
+    failed = [r for r in sync.to_dict("records") if r["Last error"]]
+    assert failed
+    for r in failed:
+        assert f"last failed run {r['Last failure (UTC)']}: " in texts
 
 
 def test_the_lower_charts_are_folds_whose_labels_carry_their_findings(app, desk_client):

@@ -100,6 +100,13 @@ def _status_table(frame: pl.DataFrame, shown: Sequence[str]) -> None:
     tables.show(frame.to_arrow(), {**charts.status_column_config(), **NARROW_TEXT}, shown)
 
 
+def _dated(table: pl.DataFrame, when: str, message: str, what: str) -> pl.DataFrame:
+    """The table with `_dated`: "<what> <when>: <message>" where there is a message, for its text details."""
+    return table.with_columns(
+        pl.when(pl.col(message) != "").then(pl.format(what + " {}: {}", pl.col(when), pl.col(message))).alias("_dated")
+    )
+
+
 def monitors(
     assessed: pl.DataFrame,
     timeline: Timeline | None,
@@ -113,12 +120,8 @@ def monitors(
     here, between the cached sections."""
     table = _monitor_table(assessed, timeline.share if timeline is not None else None)
     # the last error with its time: undated, a days-old HTTP 429 read as the cause of today's silence
-    dated = table.with_columns(
-        pl.when(pl.col("Last error message") != "")
-        .then(pl.format("last error {}: {}", pl.col("Last error (UTC)"), pl.col("Last error message")))
-        .alias("Last error")
-    )
-    tables.text_details(dated, "Why and last errors", ("Monitor",), ("Why", "Last error"), key="sh_monitor_why")
+    dated = _dated(table, "Last error (UTC)", "Last error message", "last error")
+    tables.text_details(dated, "Why and last errors", ("Monitor",), ("Why", "_dated"), key="sh_monitor_why")
     if timeline is None:
         return
     outages = _monitor_timeline(assessed, timeline, start, end, resolution_min, beats_link)
@@ -191,9 +194,9 @@ def rows_per_hour(filled: Sequence[pl.DataFrame]) -> None:
 def sync_runs(assessed: pl.DataFrame) -> None:
     """Status of the sync per table."""
     table = _sync_table(assessed)
-    tables.text_details(
-        table, "Why and last errors", ("Table", "Last result"), ("Why", "Last error"), key="sh_sync_why"
-    )
+    # dated, as the monitors' ("ok: ClickHouse timeout" read as an error of the run that succeeded)
+    dated = _dated(table, "Last failure (UTC)", "Last error", "last failed run")
+    tables.text_details(dated, "Why and last errors", ("Table", "Last result"), ("Why", "_dated"), key="sh_sync_why")
 
 
 @cache.section()
