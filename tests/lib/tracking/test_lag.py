@@ -140,6 +140,8 @@ def test_on_time_named_after_a_dominant_category():
     )
     kind, text = el.lag_sentence({0: 0.1, 1: 0.05, 2: 0.0174, 3: 0.06}, 2, rows)
     assert kind == el.MISSING_NAMES
+    alone, _ = el.lag_sentence({0: 0.1, 1: 0.05, 2: 0.0174, 3: 0.06}, 2, rows.filter(pl.col("sym") != "WLD"))
+    assert alone == "one missing name"  # not "a few missing names" said of one
     share = (0.0166**2 + 0.0048**2) / (0.0166**2 + 0.0048**2 + 0.001**2 + 0.001**2)
     assert text == (
         "the book matched the D−2 targets best (TE 1.74%; D−0 10.00%, D−1 5.00%, D−3 6.00%): on time, "
@@ -149,7 +151,7 @@ def test_on_time_named_after_a_dominant_category():
     assert el.lag_sentence({2: 0.0014}, 2, calm)[0] == el.ON_TIME
     wrong = classified([("TAO", 0.02, -0.01, te.WRONG_DIRECTION), ("BTC", 0.05, 0.051, te.MATCHED)])
     kind, text = el.lag_sentence({2: 0.03}, 2, wrong)
-    assert kind == "wrong-direction positions" and "1 wrong-direction position (TAO) carries" in text
+    assert kind == "a wrong-direction position" and "1 wrong-direction position (TAO) carries" in text  # one name
     many = classified([(f"C{i}", 0.01, 0.0, te.MISSING_POSITION) for i in range(config.LAG_MISSING_MAX_NAMES + 1)])
     assert el.lag_sentence({2: 0.03}, 2, many)[0] == el.ON_TIME  # not "a few"
 
