@@ -57,6 +57,13 @@ def money_column(label: str, help: str | None = None, cents: bool = False, decim
     return st.column_config.NumberColumn(label, format=fmt.GRID_MONEY, step=10.0**-places, help=help)
 
 
+def whole_dollars(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """`columns` rounded to whole dollars, for a money_column without cents, with no negative zero: a −$0.40
+    rounds to −0.0, which the grid prints "-$0" (and polars keeps −0.0 through `+ 0.0`)."""
+    rounded = [pl.col(c).round(0) for c in columns]
+    return frame.with_columns(pl.when(r == 0).then(pl.lit(0.0)).otherwise(r).alias(c) for r, c in zip(rounded, columns))
+
+
 def percent_column(label: str, help: str | None = None, decimals: int = 1) -> Any:
     """A share held as a fraction, shown in percent with a fixed number of decimals: 17.6%, 16.8%, 0.0%. Without
     a step the grid trims them by value (17.58%, 16.8%, 0%) down one column."""

@@ -6,6 +6,7 @@ recomputation in tests/model_book/); here, that the page shows them and reacts t
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, date, datetime
 
 import pytest
@@ -61,6 +62,8 @@ def test_the_section_shows_the_curves_the_band_the_waterfall_and_the_symbols(app
         "Symbol", "Live − model", "Sizing", "Live PnL", "Model PnL", "Days unpriced"
     ]  # fmt: skip
     assert "**The bars per symbol over the range**" in text
+    zeros = [v for c in ("total", "sizing", "timing", "execution", "fees") for v in table[c] if v == 0]
+    assert zeros and all(math.copysign(1.0, v) == 1.0 for v in zeros)  # a −$0.40 shows $0, not "-$0"
     links = [s for s in table["sym"] if s != "(not by symbol)"]
     assert len(links) >= 60 and all(s.startswith("trades?") and "tab=drilldown" in s for s in links)
     assert all("from=2025-12-01" in s and "to=2025-12-14" in s for s in links)

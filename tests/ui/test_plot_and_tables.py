@@ -142,6 +142,16 @@ def test_money_in_grids_is_numeric_with_the_sign_before_the_dollar() -> None:
     assert tables.money_column("Fee", cents=True)["type_config"]["step"] == 0.01
 
 
+def test_whole_dollars_has_no_negative_zero():
+    import math
+
+    frame = pl.DataFrame({"a": [-0.4, 0.3, -1.6, None], "b": [-0.49, 2.5, -0.0, 7.0]})
+    out = tables.whole_dollars(frame, ("a", "b"))
+    assert out["a"].to_list() == [0.0, 0.0, -2.0, None] and out["b"].to_list() == [0.0, 2.0, 0.0, 7.0]
+    zeros = [v for c in ("a", "b") for v in out[c].to_list() if v == 0]
+    assert zeros and all(math.copysign(1.0, v) == 1.0 for v in zeros)  # no −0.0: the grid would print "-$0"
+
+
 def test_percent_columns_keep_their_decimals():
     """A share column shows the same decimals on every row (17.6%, 16.8%, 0.0%): the grid's percent format trims
     them by value unless the column has a step, so every percent column goes through tables.percent_column."""

@@ -130,9 +130,7 @@ def shortfall_view(
     live = curves.live_hourly_curve(live_hourly) if live_hourly is not None else book.live_marks
     symbols = answer.symbols
     if symbols.height:
-        symbols = symbols.with_columns(  # whole dollars; + 0.0 turns a rounded −0 into 0
-            pl.col(c).round(0) + 0.0 for c in ("total", *falls.NAMED_BARS, "live_trading", "model_trading")
-        )
+        symbols = tables.whole_dollars(symbols, ("total", *falls.NAMED_BARS, "live_trading", "model_trading"))
     if symbol_link and symbols.height:
         symbols = symbols.with_columns(
             pl.when(pl.col("sym") == falls.UNEXPLAINED)
