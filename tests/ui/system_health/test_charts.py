@@ -388,7 +388,7 @@ def test_tables_table_statuses_durations_and_missing_values() -> None:
     assert pos["Freshness"] == fmt.MISSING and pos["Latency latest"] == fmt.MISSING
     assert pos["Duplicated · last 1 d"] == fmt.MISSING  # no rows: no share, not 0%
     # an empty window says so, measured back from now (not a dash that could mean "not measured")
-    assert pos["p50 · last 1 h"] == "no rows in the last hour" and pos["p95 · last 1 d"] == "no rows in the last day"
+    assert pos["p50 · last 1 h"] == "no rows" and pos["p95 · last 1 d"] == "no rows"  # the header says the window
 
 
 def test_sync_and_failures_tables() -> None:
