@@ -69,7 +69,10 @@ def test_overview_risk_and_regimes(app, desk_client):
     assert float(rebalance["fees"].iloc[0]) == pytest.approx(-burst_fees, rel=1e-9)  # a cost: negative
     # funding + fees is headed as what it is: with funding received it is positive, which "Costs" misread
     shown = next(df for df in at.dataframe if "dimension" in df.value.columns)
-    assert json.loads(shown.proto.columns)["costs"]["label"] == "Funding + fees"
+    columns = json.loads(shown.proto.columns)
+    assert columns["costs"]["label"] == "Funding + fees"
+    # whole dollars leave the bucket its width: "unknown / unknown" was cut at 1280 px beside cents
+    assert columns["label"]["width"] == 125 and columns["pnl"]["type_config"]["step"] == 1
 
 
 def test_positions_risk_table_and_price_flag(app, desk_client):

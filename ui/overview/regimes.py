@@ -135,21 +135,19 @@ def regime_heatmap(grid: tuple, title: str = "PnL by regime (BTC trend × volati
 
 
 # --- section ---------------------------------------------------------------------------
-_COLUMNS = {
+_COLUMNS = {  # whole dollars, so "unknown / unknown" fits its column at 1280 px (with cents it was cut)
     "dimension": st.column_config.TextColumn("Dimension"),
-    "label": st.column_config.TextColumn("Bucket"),
+    "label": st.column_config.TextColumn("Bucket", width=125),
     "n_hours": st.column_config.NumberColumn("Hours", format="%d", help="Distinct UTC hours the bucket rests on"),
     "n_days": st.column_config.NumberColumn("Days", format="%d"),
-    "pnl": st.column_config.NumberColumn("PnL", format="dollar", help="Equity change minus deposits/withdrawals"),
-    "price_pnl": st.column_config.NumberColumn(
-        "Price PnL", format="dollar", help="PnL − funding + fees: what prices did to the book"
+    "pnl": tables.money_column("PnL", help="Equity change minus deposits/withdrawals"),
+    "price_pnl": tables.money_column("Price PnL", help="PnL − funding + fees: what prices did to the book"),
+    "funding": tables.money_column("Funding", help="+ received"),
+    "fees": tables.money_column("Fees", help="A cost: negative (− paid)"),
+    "costs": tables.money_column(
+        "Funding + fees", help="Negative = a net cost; positive = funding received beyond the fees"
     ),
-    "funding": st.column_config.NumberColumn("Funding", format="dollar", help="+ received"),
-    "fees": st.column_config.NumberColumn("Fees", format="dollar", help="A cost: negative (− paid)"),
-    "costs": st.column_config.NumberColumn(
-        "Funding + fees", format="dollar", help="Negative = a net cost; positive = funding received beyond the fees"
-    ),
-    "pnl_per_hour": st.column_config.NumberColumn("PnL / hour", format="dollar"),
+    "pnl_per_hour": tables.money_column("PnL / hour"),
     "thin": st.column_config.CheckboxColumn("Thin", help=f"Fewer than {config.REGIME_THIN_HOURS} hours"),
 }
 
