@@ -197,13 +197,6 @@ _DOMINANT_KINDS = {
     te.EXTRA_POSITION: "extra positions",
     te.MAGNITUDE_ERROR: "sizing errors",
 }
-# ... and after its one name, when there is only one ("Verdict: a few missing names." said of PENGU alone)
-_SINGLE_KINDS = {
-    te.MISSING_POSITION: "one missing name",
-    te.WRONG_DIRECTION: "a wrong-direction position",
-    te.EXTRA_POSITION: "an extra position",
-    te.MAGNITUDE_ERROR: "a sizing error",
-}
 _CATEGORY_WORDS = {
     te.MISSING_POSITION: ("missing name", "missing names"),
     te.WRONG_DIRECTION: ("wrong-direction position", "wrong-direction positions"),
@@ -269,7 +262,7 @@ def lag_sentence(
             return ON_TIME, text
         cat, names, share = dominant
         one, many = _CATEGORY_WORDS[cat]
-        return (_DOMINANT_KINDS if len(names) > 1 else _SINGLE_KINDS)[cat], (
+        return (_DOMINANT_KINDS[cat] if len(names) > 1 else f"one {one}"), (  # not "a few missing names" of one
             f"{text}, but {len(names)} {one if len(names) == 1 else many} "
             f"({_names(names)}) {'carries' if len(names) == 1 else 'carry'} {share * 100:.0f}% of Σerr²"
         )

@@ -151,7 +151,7 @@ def test_on_time_named_after_a_dominant_category():
     assert el.lag_sentence({2: 0.0014}, 2, calm)[0] == el.ON_TIME
     wrong = classified([("TAO", 0.02, -0.01, te.WRONG_DIRECTION), ("BTC", 0.05, 0.051, te.MATCHED)])
     kind, text = el.lag_sentence({2: 0.03}, 2, wrong)
-    assert kind == "a wrong-direction position" and "1 wrong-direction position (TAO) carries" in text  # one name
+    assert kind == "one wrong-direction position" and "1 wrong-direction position (TAO) carries" in text  # one name
     many = classified([(f"C{i}", 0.01, 0.0, te.MISSING_POSITION) for i in range(config.LAG_MISSING_MAX_NAMES + 1)])
     assert el.lag_sentence({2: 0.03}, 2, many)[0] == el.ON_TIME  # not "a few"
 
