@@ -72,7 +72,7 @@ def test_overview_risk_and_regimes(app, desk_client):
     columns = json.loads(shown.proto.columns)
     assert columns["costs"]["label"] == "Funding + fees"
     # whole dollars leave the bucket its width: "unknown / unknown" was cut at 1280 px beside cents
-    assert columns["label"]["width"] == 125 and columns["pnl"]["type_config"]["step"] == 1
+    assert columns["label"]["width"] == 140 and columns["pnl"]["type_config"]["step"] == 1
 
 
 def test_positions_risk_table_and_price_flag(app, desk_client):

@@ -137,7 +137,7 @@ def regime_heatmap(grid: tuple, title: str = "PnL by regime (BTC trend × volati
 # --- section ---------------------------------------------------------------------------
 _COLUMNS = {  # whole dollars, so "unknown / unknown" fits its column at 1280 px (with cents it was cut)
     "dimension": st.column_config.TextColumn("Dimension"),
-    "label": st.column_config.TextColumn("Bucket", width=125),
+    "label": st.column_config.TextColumn("Bucket", width=140),
     "n_hours": st.column_config.NumberColumn("Hours", format="%d", help="Distinct UTC hours the bucket rests on"),
     "n_days": st.column_config.NumberColumn("Days", format="%d"),
     "pnl": tables.money_column("PnL", help="Equity change minus deposits/withdrawals"),
