@@ -39,7 +39,7 @@ if monitor_rows is not None:
     summary = views.health_summary(monitor_rows)
     firing = alerts_panel.firing_subjects()  # the System Health Alerts panel's firing rows
     badge_column.badge(
-        f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(None if firing is None else len(firing))}",
+        f"System health: {fmt.md_text(summary.label)}{alerts_panel.badge_text(firing)}",
         icon=":material/monitor_heart:",
         color="red" if firing else fmt.STATUS_BADGES.get(summary.status, "gray"),
         help="; ".join(fmt.md_text(p) for p in summary.problems) or "Worst monitor status on the System Health page.",

@@ -153,7 +153,7 @@ def panels(as_of: datetime | None) -> None:
         sections.sync_runs(sync)
         failures = load(health.sync_failures, clock.end_q, config.SYNC_FAILURES_LISTED, what="Recent sync failures")
         if failures is not None:
-            sections.sync_failures(failures, int(sync["failures_24h"].sum()), clock.end_q)
+            sections.sync_failures(failures, health_answer.failed_runs_24h(sync), clock.end_q)
         duration_hours = config.SYNC_DURATIONS_HOURS
         durations = load(health.sync_durations, clock.end_q, duration_hours, what="Sync durations")
         if durations is not None and durations.height:

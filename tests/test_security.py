@@ -292,10 +292,7 @@ SAFE_FUNCTIONS = {
 SAFE_ANNOTATIONS = {"int", "float", "bool", "date", "datetime", "timedelta", "None", "Optional"}
 # (file, expression) a reader can check is not from the data (or is Markdown escaped where it is built), and why
 KNOWN_SAFE: dict[tuple[str, str], str] = {
-    (
-        "pages/overview.py",
-        "alerts_panel.badge_text(None if firing is None else len(firing))",
-    ): "a count of alerts in words",
+    ("pages/overview.py", "alerts_panel.badge_text(firing)"): "a count of alerts in words",
     ("pages/positions.py", "snapshot.state"): "one of lib.tracking.snapshot's state constants",
     ("pages/tracking_error.py", "thresholds.label"): "Thresholds.label: two numbers and a validated rule",
     ("pages/positions.py", "note[:1].upper()"): "lib.clock.pending_note: dates and hours in words",

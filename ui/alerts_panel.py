@@ -100,9 +100,11 @@ def firing_subjects() -> list[str] | None:
     return frame.filter(pl.col("state") == alerts.STATE_FIRING)["subject"].to_list()
 
 
-def badge_text(n: int | None) -> str:
-    if n is None:
+def badge_text(firing: list[str] | None) -> str:
+    """The badge's alert count, from firing_subjects (nothing when ClickHouse cannot be read)."""
+    if firing is None:
         return ""
+    n = len(firing)
     return f" · {n} alert{'s' if n != 1 else ''} firing" if n else " · no alert firing"
 
 

@@ -63,6 +63,11 @@ def monitors_line(names: dict[str, list[str]], link: str | None = None) -> str:
     return " · ".join(parts)
 
 
+def failed_runs_24h(sync: pl.DataFrame) -> int:
+    """Failed sync runs in the 24 h to the window end, all tables (the sum of `assess_sync`'s failures_24h)."""
+    return int(sync["failures_24h"].fill_null(0).sum()) if "failures_24h" in sync.columns else 0
+
+
 def sync_sentence(table_status: str | None, sync: pl.DataFrame | None, lag: SyncLag) -> str:
     """One sentence (Markdown: the sync log's table names in it are escaped) that says what is true of
     the sync, reconciling the two panels.
@@ -81,7 +86,7 @@ def sync_sentence(table_status: str | None, sync: pl.DataFrame | None, lag: Sync
         runs = None
     else:
         bad = sync.filter(pl.col("status") != OK)
-        failed_24h = int(sync["failures_24h"].fill_null(0).sum()) if "failures_24h" in sync.columns else 0
+        failed_24h = failed_runs_24h(sync)
         runs_24h = int(sync["runs_24h"].fill_null(0).sum()) if "runs_24h" in sync.columns else 0
         names = (
             ", ".join(fmt.md_text(f"{r['database']}.{r['table']}") for r in bad.iter_rows(named=True))

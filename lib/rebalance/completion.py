@@ -10,7 +10,7 @@ targets dated D−2). Per symbol, with price p and equity E of that moment:
                        |target weight|) and the position is neither missing, extra nor in the wrong direction
                        (W_EPS, as lib.tracking.classification)
     progress         = 1 when done, else 1 − |target units − units| ÷ |required|, clipped to [0, 1]
-                       (a fill past the target counts against it: it is not done either); a symbol's row
+                       (a fill past the target counts against it: it is not done either): a symbol's row
     book % complete  = Σ |required notional| × net ÷ Σ |required notional| over the symbols that were not done
                        at 00:00 (or are not done now), floored at 0, where net is progress without its floor:
                        = 1 − Σ remaining notional of the open symbols ÷ Σ required notional, so a symbol
