@@ -719,8 +719,27 @@ def drawdown(
             f"deposit-adjusted, measured within {window} (peak {fmt.utc(peak)}); worst in that window "
             f"{fmt.drawdown(dd['max_drawdown'], _aware(dd.get('peak_ts')))} (fires beyond "
             f"{fmt.pct(-limit, 2, signed=True)})",
+            since=_beyond_since(series, -limit, peak) if cur < -limit else None,
         )
     ]
+
+
+def _beyond_since(series: pl.DataFrame, floor: float, peak: datetime | None) -> datetime | None:
+    """When the current drawdown went beyond `floor`, at the series' bucket resolution: the first bucket after the
+    current peak of the trailing run whose close (dd_last) is beyond it, at that bucket's trough (the one time in
+    it the series keeps, beyond too), or at its close when the trough came before the peak. Without it the
+    dashboard, which keeps no alert state, could not say since when the book has been this far down."""
+    first = None
+    for row in reversed(series.sort("bucket").select("dd_last", "trough_ts", "equity_ts").to_dicts()):
+        close = _aware(row["equity_ts"])
+        after_peak = peak is None or close is None or close > peak
+        if row["dd_last"] is None or row["dd_last"] >= floor or not after_peak:
+            break
+        first = row
+    if first is None:
+        return None
+    trough, close = _aware(first["trough_ts"]), _aware(first["equity_ts"])
+    return trough if trough is not None and (peak is None or trough > peak) else close
 
 
 def margin_used(totals: dict | Unavailable | None, t: Mapping[str, float]) -> list[RuleResult]:

@@ -428,6 +428,23 @@ def test_drawdown():
     assert one(alerts.drawdown(f, T)).status == alerts.OK
 
 
+def test_drawdown_says_since_when_it_has_been_beyond_the_limit():
+    """The dashboard keeps no alert state, so the firing drawdown says from the data since when it has been beyond:
+    the first day of the trailing run of closes beyond the limit (its trough), not an earlier dip that came back."""
+    limit = T["drawdown_max"]
+    beyond, inside = 110.0 * (1 - limit) - 1, 110.0 * (1 - limit) + 1
+    days = equity_days([100.0, 110.0, beyond, inside, beyond, beyond - 2])
+    r = one(alerts.drawdown(days, T))
+    assert r.status == alerts.FIRING
+    assert r.since == datetime(2025, 12, 5, 23, 55, tzinfo=UTC)  # the 5th day's close; the 3rd came back inside
+    first_day = datetime(2025, 12, 3, 23, 55, tzinfo=UTC)
+    assert one(alerts.drawdown(equity_days([100.0, 110.0, beyond]), T)).since == first_day
+    assert one(alerts.drawdown(equity_days([100.0, 110.0, inside]), T)).since is None
+    # a new peak between two falls: the fall after it is the one that counts
+    again = equity_days([100.0, 110.0, beyond, 120.0, 120.0 * (1 - limit) - 1])
+    assert one(alerts.drawdown(again, T)).since == datetime(2025, 12, 5, 23, 55, tzinfo=UTC)
+
+
 def test_margin_used():
     """The alert reads Overview's number: lib.book.risk.account_totals over the newest snapshot of every account."""
     limit = T["margin_used_max"]
