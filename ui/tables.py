@@ -64,6 +64,19 @@ def whole_dollars(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     return frame.with_columns(pl.when(r == 0).then(pl.lit(0.0)).otherwise(r).alias(c) for r, c in zip(rounded, columns))
 
 
+def money_unsigned_zeros(frame: pl.DataFrame, config: Mapping[str, Any]) -> pl.DataFrame:
+    """The frame with every value its money column (a money_column entry of `config`) shows as zero set to +0.0:
+    the grid prints a −0.40 in a whole-dollar column "-$0", and a −0.004 in a cents column "-$0.00". Other values
+    keep every digit (the CSV and sums stay exact)."""
+    fixed = []
+    for c, entry in config.items():
+        kind = (entry.get("type_config") or {}) if isinstance(entry, Mapping) else {}
+        if kind.get("format") == fmt.GRID_MONEY and kind.get("step") and c in frame.columns:
+            shown_zero = (pl.col(c) > -kind["step"] / 2) & (pl.col(c) <= 0)
+            fixed.append(pl.when(shown_zero).then(pl.lit(0.0)).otherwise(pl.col(c)).alias(c))
+    return frame.with_columns(fixed) if fixed else frame
+
+
 def percent_column(label: str, help: str | None = None, decimals: int = 1) -> Any:
     """A share held as a fraction, shown in percent with a fixed number of decimals: 17.6%, 16.8%, 0.0%. Without
     a step the grid trims them by value (17.58%, 16.8%, 0%) down one column."""
@@ -326,6 +339,8 @@ def show(
     stay in the grid's Show/hide columns menu and its CSV, named in a caption under the table (`note`).
     Missing values show as lib.format.MISSING; keyword arguments go to st.dataframe (key, height, ...)."""
     names = list(frame.column_names) if hasattr(frame, "column_names") else list(frame.columns)  # Arrow or polars
+    if isinstance(frame, pl.DataFrame):
+        frame = money_unsigned_zeros(frame, config)
     order, column_config, hidden = fitted(names, config, shown)
     column_config = with_price_formats(frame, column_config, order)
     kwargs.setdefault("hide_index", True)

@@ -152,6 +152,38 @@ def test_whole_dollars_has_no_negative_zero():
     assert zeros and all(math.copysign(1.0, v) == 1.0 for v in zeros)  # no −0.0: the grid would print "-$0"
 
 
+def test_a_money_grid_gets_what_it_shows_as_zero_unsigned() -> None:
+    """tables.show sends a value each money_column shows as zero as +0.0: a −0.40 in a whole-dollar column and a
+    −0.004 in a cents column (the grid would print "-$0", "-$0.00"). Every other value and column is left whole."""
+    import math
+
+    def script() -> None:
+        import polars as pl
+
+        from ui import tables
+
+        frame = pl.DataFrame(
+            {
+                "sym": ["A", "B", "C"],
+                "pnl": [-0.4, -0.5, None],
+                "fee": [-0.004, -0.006, 0.126],
+                "units": [-0.4, 2.0, 3.0],
+            }
+        )
+        config = {"pnl": tables.money_column("PnL"), "fee": tables.money_column("Fee", cents=True)}
+        tables.show(frame, config, ("sym", "pnl", "fee", "units"))
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    sent = at.dataframe[0].value
+    assert sent["pnl"].tolist()[:2] == [0.0, -0.5] and math.isnan(sent["pnl"].tolist()[2])  # −0.5 shows "-$1"
+    assert math.copysign(1.0, sent["pnl"].tolist()[0]) == 1.0
+    assert sent["fee"].tolist() == [0.0, -0.006, 0.126] and math.copysign(1.0, sent["fee"].tolist()[0]) == 1.0
+    assert sent["units"].tolist() == [-0.4, 2.0, 3.0]
+
+
 def test_percent_columns_keep_their_decimals():
     """A share column shows the same decimals on every row (17.6%, 16.8%, 0.0%): the grid's percent format trims
     them by value unless the column has a step, so every percent column goes through tables.percent_column."""

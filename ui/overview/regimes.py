@@ -154,12 +154,13 @@ _COLUMNS = {  # whole dollars, so "unknown / unknown" fits its column at 1280 px
 
 def _table(frame: pl.DataFrame, columns: list[str]) -> None:
     shown = tables.as_costs(frame, ("fees", "costs"))  # what they do to PnL: negative
+    config = {c: _COLUMNS[c] for c in columns if c in _COLUMNS}
     st.dataframe(
-        shown.select(columns),
+        tables.money_unsigned_zeros(shown.select(columns), config),
         hide_index=True,
         placeholder=fmt.MISSING,
         height=35 * frame.height + 38,
-        column_config={c: _COLUMNS[c] for c in columns if c in _COLUMNS},
+        column_config=config,
     )
 
 
