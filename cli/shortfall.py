@@ -145,12 +145,10 @@ def to_text(answer: Any, top: int = 10) -> str:
     model_r, live_r = round(fall.model_pnl), round(fall.live_pnl)
     shown = falls.rounded_together([b.usd for b in fall.bars], live_r - model_r)
     lines += ["", f"  {'Model book PnL':<26}{fmt.usd(model_r, signed=True):>12}"]
-    lines += [
-        f"  {b.label:<26}{fmt.usd(v, signed=True):>12}{fmt.bp_signed(b.bp):>12}" for b, v in zip(fall.bars, shown)
-    ]
+    lines += [f"  {b.label:<26}{fmt.usd(v, signed=True):>12}{fmt.bps(b.bp):>12}" for b, v in zip(fall.bars, shown)]
     lines += [
         f"  {'Live book PnL':<26}{fmt.usd(live_r, signed=True):>12}",
-        f"  {'Live − model':<26}{fmt.usd(live_r - model_r, signed=True):>12}{fmt.bp_signed(fall.gap_bp):>12}",
+        f"  {'Live − model':<26}{fmt.usd(live_r - model_r, signed=True):>12}{fmt.bps(fall.gap_bp):>12}",
         "",
         answer.band.sentence(),
         answer.band.method,

@@ -150,9 +150,14 @@ def weight(x: float | None, missing: str = MISSING) -> str:
 
 
 def bps(x: float | None, decimals: int = 1) -> str:
+    """Signed basis points with the typographic minus, as every other signed number: '+3.2 bp', '−23.4 bp'
+    (never '−0.0 bp')."""
     if not _shown(x):
         return MISSING
-    return f"{x:+.{decimals}f} bp"
+    v = round(float(x), decimals)
+    if v == 0:
+        return f"+{0:.{decimals}f} bp"
+    return f"{'+' if v > 0 else MINUS}{abs(v):.{decimals}f} bp"
 
 
 def number(x: float | None, decimals: int = 4) -> str:
@@ -425,16 +430,6 @@ def account_label(name: str | None) -> str:
     address, _, sub = name.partition(":")
     short = f"{address[:6]}…{address[-4:]}" if address.startswith("0x") and len(address) > 12 else address
     return f"{short} · {sub}" if sub else short
-
-
-def bp_signed(x: float | None, decimals: int = 1) -> str:
-    """Signed basis points with the typographic minus: '+3.2 bp', '−23.4 bp' (never '−0.0 bp')."""
-    if not _shown(x):
-        return MISSING
-    v = round(float(x), decimals)
-    if v == 0:
-        return f"+{0:.{decimals}f} bp"
-    return f"{'+' if v > 0 else MINUS}{abs(v):.{decimals}f} bp"
 
 
 # The model book against the live book (Tracking Error, Overview): the two curves, the band, the waterfall.

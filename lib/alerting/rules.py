@@ -867,7 +867,7 @@ def model_band(band: model_bands.Band | Unavailable | None, t: Mapping[str, floa
         RuleResult(
             "model_band",
             FIRING if status != model_bands.INSIDE else OK,
-            f"Live {fmt.bp_signed(cum)} against the model book over {days}",
+            f"Live {fmt.bps(cum)} against the model book over {days}",
             scaled.sentence() + f" σ = {scaled.sigma_bp:.1f} bp a day over the {scaled.n_history} days before.",
             since=since,
             pending_s=_pending("model_band", t),

@@ -89,13 +89,13 @@ class Band:
         c, lim, n = self.cumulative_bp[i], self.limit_bp[i], i + 1
         assert c is not None
         where = "behind" if c < 0 else "ahead of"
-        head = f"Live is {fmt.bp_signed(c)} {where} the model over {n} day{'s' if n != 1 else ''}"
+        head = f"Live is {fmt.bps(c)} {where} the model over {n} day{'s' if n != 1 else ''}"
         if lim is None:
             return head + " (no band: too little history to say what is ordinary)."
         edge = -lim if c < 0 else lim
         if self.status(i) == INSIDE:
             return head + f", within the ±{self.k:g}σ band of ±{lim:.1f} bp."
-        return head + f", beyond the {self.k:g}σ band of {fmt.bp_signed(edge)}."
+        return head + f", beyond the {self.k:g}σ band of {fmt.bps(edge)}."
 
 
 def sigma(history_bp: Sequence[float | None], min_days: int = config.MODEL_BAND_MIN_DAYS) -> tuple[float | None, int]:

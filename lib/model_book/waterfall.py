@@ -135,7 +135,7 @@ def assemble(days: pl.DataFrame) -> Waterfall:
     notes = []
     if large:
         notes.append(
-            f"The residual is large ({fmt.usd(residual_usd, signed=True)}, {fmt.bp_signed(residual_bp)}): "
+            f"The residual is large ({fmt.usd(residual_usd, signed=True)}, {fmt.bps(residual_bp)}): "
             "the tables do not explain that much of the gap (see the residual bar's help)."
         )
     return Waterfall(
@@ -157,7 +157,7 @@ def _split_sentence(gap_usd: float, gap_bp: float, bars: Sequence[Bar], lead: st
     parts = sorted(zip(bars, shown), key=lambda p: -abs(p[1]))
     listed = ", ".join(f"{b.label.lower()} {fmt.usd(v, signed=True)}" for b, v in parts if v != 0) or "nothing"
     verb = "ahead of" if gap_usd > 0 else "behind" if gap_usd < 0 else "level with"
-    return f"{lead} {fmt.usd(gap_usd, signed=True)} ({fmt.bp_signed(gap_bp)}) {verb} the model book: {listed}."
+    return f"{lead} {fmt.usd(gap_usd, signed=True)} ({fmt.bps(gap_bp)}) {verb} the model book: {listed}."
 
 
 def day_sentence(row: dict) -> str:

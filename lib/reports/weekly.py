@@ -336,11 +336,10 @@ def to_text(r: WeeklyReport) -> str:
         m = r.model
         lines.append(
             f"  Model book {fmt.usd(m['model_pnl'], signed=True)} → live {fmt.usd(m['live_pnl'], signed=True)}: "
-            f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bp_signed(m['gap_bp'])}) over {m['n_days']} day(s)"
+            f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bps(m['gap_bp'])}) over {m['n_days']} day(s)"
         )
         lines += [
-            f"    {b['label']:<24} {fmt.usd(b['shown_usd'], signed=True):>10} {fmt.bp_signed(b['bp']):>10}"
-            for b in m["bars"]
+            f"    {b['label']:<24} {fmt.usd(b['shown_usd'], signed=True):>10} {fmt.bps(b['bp']):>10}" for b in m["bars"]
         ]
         if m["band"]:
             lines.append(f"  {m['band']}")
@@ -522,7 +521,7 @@ def _model_card(r: WeeklyReport, figures: Figures) -> str:
             items, "model-waterfall", width=660, fmt=lambda v: fmt.usd(v, signed=True), title="Model → live, USD"
         )
     )
-    rows = [("Live − model", escape(f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bp_signed(m['gap_bp'])})"))]
+    rows = [("Live − model", escape(f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bps(m['gap_bp'])})"))]
     if m["band"]:
         rows.append(("Band", escape(m["band"])))
     rows += [("Note", escape(n)) for n in m["notes"]]

@@ -36,6 +36,14 @@ def test_signed_money_puts_the_minus_before_the_dollar():
     assert fmt.MONEY_AXIS_SI["tickformat"].startswith("$")
 
 
+def test_basis_points_are_signed_with_the_minus_of_every_other_number():
+    """One function for basis points (fmt.bp_signed wrote '−23.4 bp' and fmt.bps '-23.4 bp' on the same desk)."""
+    assert fmt.bps(-23.44) == "−23.4 bp" and fmt.bps(3.2) == "+3.2 bp" and fmt.bps(5.318, 2) == "+5.32 bp"
+    assert fmt.bps(-0.04) == "+0.0 bp"  # never '−0.0 bp'
+    assert fmt.bps(None) == fmt.MISSING and fmt.bps(float("nan")) == fmt.MISSING
+    assert not hasattr(fmt, "bp_signed")
+
+
 def test_sides_are_words():
     assert fmt.side("B") == "Buy" and fmt.side("A") == "Sell" and fmt.side(None) == fmt.MISSING
 

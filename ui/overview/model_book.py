@@ -31,7 +31,7 @@ def line(book: answers.ModelBook) -> str:
         )
     return (
         f"**Live against the model book:** {fmt.md_text(fmt.usd(book.gap_usd, signed=True))} "
-        f"({fmt.md_text(fmt.bp_signed(book.gap_bp))}) over {window.start.isoformat()} – {window.end.isoformat()}"
+        f"({fmt.md_text(fmt.bps(book.gap_bp))}) over {window.start.isoformat()} – {window.end.isoformat()}"
         f"{where}."
     )
 

@@ -101,7 +101,7 @@ def _metrics(answer: answers.Shortfall) -> tuple[tuple[str, str, str | None, str
         (
             "Live − model",
             fmt.usd(fall.gap_usd, signed=True),
-            fmt.bp_signed(fall.gap_bp),
+            fmt.bps(fall.gap_bp),
             "The cumulative active return: the sum of the days' (live PnL − model PnL), in bp of each day's "
             "live equity at 00:00.",
         ),

@@ -168,7 +168,7 @@ def waterfall(fall: falls.Waterfall, title: str) -> Spec:
     labels = ["Model book<br>PnL", *[b.label.replace(" and ", " and<br>") for b in fall.bars], "Live book<br>PnL"]
     text = [
         fmt.usd(model_r, signed=True),
-        *[f"{fmt.usd(v, signed=True)}<br>{fmt.bp_signed(bp)}" for v, bp in zip(shown, shown_bp)],
+        *[f"{fmt.usd(v, signed=True)}<br>{fmt.bps(bp)}" for v, bp in zip(shown, shown_bp)],
         f"{fmt.usd(live_r, signed=True)}",
     ]
     hover = [
