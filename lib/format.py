@@ -144,6 +144,18 @@ def pct(x: float | None, decimals: int = 2, signed: bool = False, missing: str =
     return f"{'+' if v > 0 else MINUS}{abs(v):.{decimals}f}%"
 
 
+def leverage(x: float | None, signed: bool = False) -> str:
+    """Leverage (notional / equity): '2.98x'; signed, a change: '+0.12x', '−0.05x', never '−0.00x'."""
+    if not _shown(x):
+        return MISSING
+    v = round(float(x), 2)
+    if not signed:
+        return f"{v:.2f}x"
+    if v == 0:
+        return "+0.00x"
+    return f"{'+' if v > 0 else MINUS}{abs(v):.2f}x"
+
+
 def weight(x: float | None, missing: str = MISSING) -> str:
     """Signed portfolio weight, as the playbook quotes them: '+1.68%', '−1.33%'."""
     return pct(x, 2, signed=True, missing=missing)

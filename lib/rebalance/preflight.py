@@ -212,11 +212,11 @@ def margin_check(ticket: Ticket, book: pl.DataFrame, meta: pl.DataFrame | None, 
     margin_max = float(config.ALERT_THRESHOLDS["margin_used_max"])
     problems = []
     if a["leverage_after"] is not None and a["leverage_after"] > limits["leverage_max"]:
-        problems.append(f"leverage {a['leverage_after']:.2f}x above {limits['leverage_max']:g}x")
+        problems.append(f"leverage {fmt.leverage(a['leverage_after'])} above {limits['leverage_max']:g}x")
     if a["margin_used_after"] is not None and a["margin_used_after"] > margin_max:
         problems.append(f"margin used {fmt.pct(a['margin_used_after'], 1)} above {fmt.pct(margin_max, 0)}")
     numbers = (
-        f"leverage {fmt.MISSING if a['leverage_after'] is None else format(a['leverage_after'], '.2f')}x "
+        f"leverage {fmt.leverage(a['leverage_after'])} "
         f"(≤ {limits['leverage_max']:g}x) · margin used "
         f"{fmt.pct(a['margin_used_after'], 1)} of equity (≤ {fmt.pct(margin_max, 0)}) · notional "
         f"{fmt.usd(a['gross_after'])}"

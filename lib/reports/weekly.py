@@ -300,8 +300,8 @@ def to_text(r: WeeklyReport) -> str:
         "Exposure",
         f"  Gross {_range(*r.gross_range)} of equity · net {_range(*r.net_range, signed=True)}",
         f"  Margin used up to {fmt.pct(r.margin_max, 1)} · leverage up to "
-        f"{'—' if r.leverage_max is None else f'{r.leverage_max:.2f}x'}, now "
-        f"{'—' if r.leverage_last is None else f'{r.leverage_last:.2f}x'}",
+        f"{fmt.leverage(r.leverage_max)}, now "
+        f"{fmt.leverage(r.leverage_last)}",
         "  Largest: "
         + (
             ", ".join(f"{p['sym']} {fmt.weight(p['weight'])} (target {fmt.weight(p['target'])})" for p in r.largest)
@@ -431,11 +431,7 @@ def to_html(r: WeeklyReport) -> EmailHtml:
                 ("Margin used (max)", escape(fmt.pct(r.margin_max, 1))),
                 (
                     "Leverage max / now",
-                    escape(
-                        ("—" if r.leverage_max is None else f"{r.leverage_max:.2f}x")
-                        + " / "
-                        + ("—" if r.leverage_last is None else f"{r.leverage_last:.2f}x")
-                    ),
+                    escape(fmt.leverage(r.leverage_max) + " / " + fmt.leverage(r.leverage_last)),
                 ),
                 (
                     "Largest positions",

@@ -44,6 +44,12 @@ def test_basis_points_are_signed_with_the_minus_of_every_other_number():
     assert not hasattr(fmt, "bp_signed")
 
 
+def test_leverage_has_one_format():
+    assert fmt.leverage(2.984) == "2.98x" and fmt.leverage(None) == fmt.MISSING  # never '—x'
+    assert fmt.leverage(0.124, signed=True) == "+0.12x" and fmt.leverage(-0.05, signed=True) == "−0.05x"
+    assert fmt.leverage(-0.004, signed=True) == "+0.00x"  # never '−0.00x'
+
+
 def test_sides_are_words():
     assert fmt.side("B") == "Buy" and fmt.side("A") == "Sell" and fmt.side(None) == fmt.MISSING
 

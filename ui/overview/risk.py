@@ -43,9 +43,7 @@ def _pp_delta(now: float | None, before: float | None) -> str | None:
 
 
 def _x_delta(now: float | None, before: float | None) -> str | None:
-    if now is None or before is None:
-        return None
-    return f"{'+' if now >= before else fmt.MINUS}{abs(now - before):.2f}x"
+    return None if now is None or before is None else fmt.leverage(now - before, signed=True)  # never '−0.00x'
 
 
 def risk_chart(series: pl.DataFrame, bucket_label: str) -> Spec:
@@ -112,7 +110,7 @@ def risk_panel(view: RiskNow) -> None:
     )
     row[1].metric(
         "Leverage",
-        fmt.MISSING if t.get("leverage") is None else f"{t['leverage']:.2f}x",
+        fmt.leverage(t.get("leverage")),
         **layout.delta(_x_delta(t.get("leverage"), t.get("prev_leverage")), inverse=True),
         delta_description="vs 24 h before",
         help="Total position notional / equity (account level).",
