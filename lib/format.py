@@ -161,15 +161,15 @@ def weight(x: float | None, missing: str = MISSING) -> str:
     return pct(x, 2, signed=True, missing=missing)
 
 
-def bps(x: float | None, decimals: int = 1) -> str:
-    """Signed basis points with the typographic minus, as every other signed number: '+3.2 bp', '−23.4 bp'
-    (never '−0.0 bp')."""
+def bps(x: float | None, decimals: int = 1, signed: bool = True) -> str:
+    """Basis points with the typographic minus, as every other number: a change or a cost signed, '+3.2 bp',
+    '−23.4 bp' (never '−0.0 bp'); a rate unsigned, '4.08 bp'."""
     if not _shown(x):
         return MISSING
     v = round(float(x), decimals)
     if v == 0:
-        return f"+{0:.{decimals}f} bp"
-    return f"{'+' if v > 0 else MINUS}{abs(v):.{decimals}f} bp"
+        return f"{'+' if signed else ''}{0:.{decimals}f} bp"
+    return f"{'+' if v > 0 and signed else MINUS if v < 0 else ''}{abs(v):,.{decimals}f} bp"
 
 
 def number(x: float | None, decimals: int = 4) -> str:

@@ -630,7 +630,7 @@ def execution(
             RuleResult(
                 "fees_high",
                 FIRING if bps > bps_max else OK,
-                f"Fees {bps:.2f} bp on {day}",
+                f"Fees {fmt.bps(bps, 2, signed=False)} on {day}",
                 f"fees {fmt.usd(fmt.cost(finite_float(row.get('fees'))), signed=True)} on "
                 f"{fmt.usd(finite_float(row.get('notional_usd')))} traded (threshold {bps_max:g} bp)",
             )

@@ -237,7 +237,7 @@ def cost_check(ticket: Ticket, limits: Mapping[str, float]) -> Check:
         problems.append(f"turnover {fmt.pct(t['turnover'], 1)} above {fmt.pct(limits['turnover_max'], 0)}")
     cost_bp = t.get("cost_bp_equity")
     if cost_bp is not None and -cost_bp > limits["cost_max_bp"]:
-        problems.append(f"cost {-cost_bp:.2f} bp of equity above {limits['cost_max_bp']:g} bp")
+        problems.append(f"cost {fmt.bps(-cost_bp, 2, signed=False)} of equity above {limits['cost_max_bp']:g} bp")
     numbers = (
         f"{t['n_legs']} legs · {fmt.usd(t['gross_notional'])} traded = turnover {fmt.pct(t['turnover'], 1)} of equity "
         f"(≤ {fmt.pct(limits['turnover_max'], 0)}) · est. cost {fmt.usd(t['est_cost'], signed=True)} = "

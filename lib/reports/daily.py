@@ -330,7 +330,7 @@ def verdicts(report: DailyReport, targets: Mapping[str, float], deadline_min: fl
         Verdict(
             "Fees",
             None if report.fee_bps is None else report.fee_bps <= f_max,
-            "—" if report.fee_bps is None else f"{report.fee_bps:.2f} bp",
+            fmt.bps(report.fee_bps, 2, signed=False),
             f"≤ {f_max:g} bp",
         )
     )
@@ -408,7 +408,7 @@ def to_text(r: DailyReport) -> str:
         f"  Rebalance      first fill {fmt.utc(r.first_fill, seconds=True)}, last in window "
         f"{fmt.utc(r.last_in_window, seconds=True)} ({r.n_fills or 0} fills, {r.n_off_window or 0} off-window)",
         f"  Notional       {fmt.usd(r.notional)} · fees {fmt.usd(r.fees, signed=True)} = "
-        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} of notional · slippage "
+        f"{fmt.bps(r.fee_bps, 2, signed=False)} of notional · slippage "
         f"{fmt.bps(r.slippage_bps, 2)} · "
         f"maker share {fmt.pct(r.maker_share, 1)}",
         f"  Untracked      {r.n_untracked if r.n_untracked is not None else '—'} fill(s)"

@@ -324,7 +324,7 @@ def to_text(r: WeeklyReport) -> str:
         "",
         "Execution costs",
         f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees, signed=True)} = "
-        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'} of notional ({r.fee_days_above} day(s) above "
+        f"{fmt.bps(r.fee_bps, 2, signed=False)} of notional ({r.fee_days_above} day(s) above "
         "target) · "
         f"slippage {fmt.bps(r.slippage_bps, 2)} · maker share {fmt.pct(r.maker_share, 1)}",
         f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
@@ -471,7 +471,7 @@ def to_html(r: WeeklyReport) -> EmailHtml:
                     "Traded / fees",
                     escape(
                         f"{fmt.usd(r.notional)} · {fmt.usd(r.fees, signed=True)} = "
-                        f"{'—' if r.fee_bps is None else f'{r.fee_bps:.2f} bp'}"
+                        f"{fmt.bps(r.fee_bps, 2, signed=False)}"
                     ),
                 ),
                 ("Slippage / maker share", escape(f"{fmt.bps(r.slippage_bps, 2)} · {fmt.pct(r.maker_share, 1)}")),

@@ -280,10 +280,6 @@ def lag_sentence(
     return NO_CLEAR_LAG, f"{text}, but only marginally: no clear timing slip; the gaps are sizing or missing names"
 
 
-def _bp(x: float) -> str:
-    return f"{x:+.1f} bp".replace("-", fmt.MINUS)
-
-
 def tracking_cost(active_return: float | None, equity: float | None) -> tuple[float | None, float | None, str]:
     """(usd, bp, sentence): the next day's active return (book − T+2 target) in bp and × equity in $."""
     if active_return is None or not math.isfinite(active_return):
@@ -297,14 +293,14 @@ def tracking_cost(active_return: float | None, equity: float | None) -> tuple[fl
         )
     bp = active_return * 1e4
     if equity is None or not math.isfinite(equity) or equity <= 0:
-        return None, bp, f"active return {_bp(bp)} to the next day's snapshot; equity unknown, so no dollar figure"
+        return None, bp, f"active return {fmt.bps(bp)} to the next day's snapshot; equity unknown, so no dollar figure"
     usd = active_return * equity
     verb = "cost" if usd < 0 else "earned"
     return (
         usd,
         bp,
         (
-            f"the next day's active return (book − T+{SCHEDULED} target) was {_bp(bp)} "
+            f"the next day's active return (book − T+{SCHEDULED} target) was {fmt.bps(bp)} "
             f"× equity {fmt.usd(equity)} = {fmt.usd(usd, signed=True)}: the deviation {verb} "
             f"{fmt.usd(abs(usd))}"
         ),

@@ -42,6 +42,9 @@ def test_basis_points_are_signed_with_the_minus_of_every_other_number():
     assert fmt.bps(-0.04) == "+0.0 bp"  # never '−0.0 bp'
     assert fmt.bps(None) == fmt.MISSING and fmt.bps(float("nan")) == fmt.MISSING
     assert not hasattr(fmt, "bp_signed")
+    # a rate is unsigned, with separators: the fee rate, a price divergence
+    assert fmt.bps(4.0812, 2, signed=False) == "4.08 bp" and fmt.bps(1234.5, 1, signed=False) == "1,234.5 bp"
+    assert fmt.bps(0.0, 2, signed=False) == "0.00 bp" and fmt.bps(-5.318, 2, signed=False) == "−5.32 bp"
 
 
 def test_leverage_has_one_format():

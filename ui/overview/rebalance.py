@@ -246,7 +246,7 @@ def _panel(view: RebalanceView, key: str) -> bool:
     cells[3].metric(
         "Fees",
         fmt.usd(-c.fees if c.fees is not None else None, signed=True),
-        delta=None if c.fee_bps is None else f"{c.fee_bps:.2f} bp of {fmt.usd(c.notional)}",
+        delta=None if c.fee_bps is None else f"{fmt.bps(c.fee_bps, 2, signed=False)} of {fmt.usd(c.notional)}",
         delta_arrow="off",
         delta_color="off",
         help="The day's fills; a cost is negative.",

@@ -129,7 +129,7 @@ def ticket_section(view: TicketView) -> None:
     cells[3].metric(
         "Est. cost",
         fmt.usd(t["est_cost"], signed=True),
-        delta=None if t["cost_bp"] is None else f"{t['cost_bp']:+.2f} bp of traded",
+        delta=None if t["cost_bp"] is None else f"{fmt.bps(t['cost_bp'], 2)} of traded",
         delta_arrow="off",
         delta_color="off",
         help=f"Fees at {fmt.bps(t['fee_bps'], 2)} (the desk's last {config.COST_LOOKBACK_DAYS} days) + median slippage.",

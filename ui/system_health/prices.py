@@ -83,7 +83,7 @@ def prices_panel(view: PriceSanity, hours: int) -> None:
         w = view.worst
         top[1].metric(
             "Largest divergence",
-            fmt.MISSING if not w else f"{w['max_abs_bp']:,.1f} bp",
+            fmt.MISSING if not w else fmt.bps(w["max_abs_bp"], 1, signed=False),
             delta=w.get("coin"),
             delta_arrow="off",
             delta_color="off",

@@ -187,7 +187,7 @@ def headline(t: dict[str, Any]) -> None:
     m[2].metric(
         "Fees",
         fmt.usd(fmt.cost(t.get("fees")), signed=True),
-        delta=f"{t['fee_bps']:.2f} bp of notional" if t.get("fee_bps") is not None else None,
+        delta=f"{fmt.bps(t['fee_bps'], 2, signed=False)} of notional" if t.get("fee_bps") is not None else None,
         delta_arrow="off",
         delta_color="off",
         help="Fees paid in USD, as a cost: negative, as in Overview's PnL decomposition and the reports "
