@@ -273,7 +273,7 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
             bullets.append(
                 f"Flips (closer to the T+1 than the T+2 target, where the two targets differ by more than "
                 f"{fmt.pct(config.FLIP_MIN_TARGET_GAP, 2)} of equity) on {_plural(int(n_flip), 'symbol')} "
-                f"explain {share * 100.0:.1f}% of Σerr²"
+                f"explain {fmt.pct(share, 1)} of Σerr²"
             )
     if "no_target_row" in df.columns:
         nt = _by_target(

@@ -197,7 +197,7 @@ def attribution(view: AttributionView, start: date, end: date) -> None:
     lines = []
     if h["covered"] is not None:
         lines.append(
-            f"**{h['n_names']} of {h['n_symbols']} names carry {h['covered'] * 100:.0f}% of Σerr²** "
+            f"**{h['n_names']} of {h['n_symbols']} names carry {fmt.pct(h['covered'], 0)} of Σerr²** "
             f"from {start.isoformat()} to {end.isoformat()}: {', '.join(fmt.md_text(n) for n in h['names'])}."
         )
     if h["run_sym"] is not None:
