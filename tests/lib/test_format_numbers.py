@@ -70,3 +70,12 @@ def test_the_daily_report_writes_the_side_of_an_untracked_fill_in_words():
     daily.execution_part(report, None, untracked)
     assert report.untracked == ["EIGEN Sell $9,195 at 2025-12-07 00:03 UTC", "BTC Buy $120 at 2025-12-07 00:04 UTC"]
     assert " A $" not in daily.to_text(report)
+
+
+def test_the_daily_report_counts_sync_runs_with_separators():
+    from lib.reports import html
+
+    report = daily.DailyReport(day=date(2025, 12, 7), generated_at=datetime(2025, 12, 8, 6, 0, tzinfo=UTC))
+    report.sync = [{"table": "a", "runs": 1440, "failures": 0}, {"table": "b", "runs": 288, "failures": 2}]
+    assert "1,728 runs, 2 failed" in daily.to_text(report)  # not "1728 runs"
+    assert "1,728 runs, 2 failed" in html.daily(report).html
