@@ -344,7 +344,10 @@ def notify_results(
             lambda evs, still: alert_messages.compose(evs, now, still),
         )
         if events:
-            print(f"notify: {len(events)} new event(s): " + ", ".join(f"{e.kind} {e.id}" for e in events), file=err)
+            print(
+                f"notify: {fmt.plural(len(events), 'new event')}: " + ", ".join(f"{e.kind} {e.id}" for e in events),
+                file=err,
+            )
         else:
             print("notify: nothing new to send", file=err)
         pruned = state.prune(now, settings.keep_days)

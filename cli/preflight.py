@@ -21,6 +21,7 @@ import sys
 from typing import IO
 
 from cli.common import EXIT_OK, EXIT_USAGE, clickhouse_failure, input_type, quiet_logs
+from lib import format as fmt
 from lib.inputs import parse_date
 
 HELP = "pre-trade checks of the next targets (weights, listing, prices, minimums, margin, cost, changes)"
@@ -65,6 +66,6 @@ def check(day, as_json: bool, out: IO[str] | None = None, err: IO[str] | None = 
         for c in result.failed:
             for name in c.names:
                 print(f"  ❌ {c.title}: {name}", file=out)
-        verdict = f"{len(result.failed)} check(s) failed" if result.failed else "every check passed"
+        verdict = f"{fmt.plural(len(result.failed), 'check')} failed" if result.failed else "every check passed"
         print(f"\n{verdict}", file=out)
     return EXIT_FAILED if result.failed else EXIT_OK

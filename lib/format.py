@@ -144,6 +144,12 @@ def pct(x: float | None, decimals: int = 2, signed: bool = False, missing: str =
     return f"{'+' if v > 0 else MINUS}{abs(v):.{decimals}f}%"
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """A count with its noun: '1 order', '3 orders', '1,728 runs' (never '1 order(s)'); `many` for an irregular
+    plural."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def leverage(x: float | None, signed: bool = False) -> str:
     """Leverage (notional / equity): '2.98x'; signed, a change: '+0.12x', '−0.05x', never '−0.00x'."""
     if not _shown(x):

@@ -86,7 +86,7 @@ if not view.days_with_targets:
 if view.days_without_targets:
     gaps = ", ".join(d.isoformat() for d in view.days_without_targets)
     st.info(
-        f"**{len(view.days_without_targets)} day(s) without model targets or data** are gaps in the charts "
+        f"**{fmt.plural(len(view.days_without_targets), 'day')} without model targets or data** are gaps in the charts "
         f"(never zeros): {gaps}.",
         icon=":material/event_busy:",
     )

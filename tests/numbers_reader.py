@@ -166,7 +166,7 @@ def read() -> dict[str, Any]:
     for d in (te_day, te_day - timedelta(days=1), te_day - timedelta(days=2)):
         tep.selectbox(key="te_day").set_value(d).run()
         verdicts[_iso(d)] = next((m for m in _texts(tep, "markdown") if m.startswith("**Verdict:")), None)
-        story_bullets[_iso(d)] = [m for m in _texts(tep, "markdown") if "Flips (" in m]
+        story_bullets[_iso(d)] = [m for m in _texts(tep, "markdown") if "Flips (" in m or "No flips (" in m]
     out["tracking_error"]["verdicts"] = verdicts
     out["tracking_error"]["stories"] = story_bullets
 

@@ -287,7 +287,8 @@ SAFE_FUNCTIONS = {
     "md_text", "plot_text", "plain_text", "usd", "pct", "pp", "bps", "number", "age", "countdown", "utc", "age_since",
     "weight", "snapshot_when", "snapshot_hour_option", "snapshot_file_tag", "hours_span", "len", "int",
     "round", "abs", "float", "isoformat", "strftime", "bool", "window_text", "snapshot_hour_text", "drawdown",
-    "checkpoint_label",
+    "checkpoint_label", "leverage",
+    "plural",  # a count and the noun the caller wrote: a literal at every call
 }  # fmt: skip
 SAFE_ANNOTATIONS = {"int", "float", "bool", "date", "datetime", "timedelta", "None", "Optional"}
 # (file, expression) a reader can check is not from the data (or is Markdown escaped where it is built), and why

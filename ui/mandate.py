@@ -20,9 +20,9 @@ def absurd_targets(failed: Sequence[tuple[date, Check]], what: str) -> None:
     if not failed:
         return
     lines = [f"- holdings {d.isoformat()}: {fmt.md_text('; '.join(c.names))}" for d, c in failed[:10]]
-    more = f"\n- … {len(failed) - 10} more day(s)" if len(failed) > 10 else ""
+    more = f"\n- … {fmt.plural(len(failed) - 10, 'more day')}" if len(failed) > 10 else ""
     st.error(
-        f"**The targets of {len(failed)} day(s) fail the mandate's weight limits** (lib/config.py MANDATE_LIMITS): "
+        f"**The targets of {fmt.plural(len(failed), 'day')} fail the mandate's weight limits** (lib/config.py MANDATE_LIMITS): "
         f"{what} measured against them is not meaningful until they are fixed.\n" + "\n".join(lines) + more,
         icon=":material/rule:",
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from lib import format as fmt
 from lib.clickhouse import contract
 from lib.health import odd_rows
 
@@ -23,10 +24,6 @@ OK, WARN, FAIL, UNKNOWN = "OK", "WARN", "FAIL", "UNKNOWN"
 class CheckStatus:
     level: str  # OK, WARN, FAIL or UNKNOWN
     words: str  # what a tab label says after its name: "OK", "3 problems", "schema drift · 12 odd rows"
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ def prices_status(n_diverging: int | None, n_candle_problems: int | None, failed
     known = [n for n in (n_diverging, n_candle_problems) if n is not None]
     problems = sum(known)
     if problems:
-        return CheckStatus(FAIL if failed else WARN, _plural(problems, "problem", "problems"))
+        return CheckStatus(FAIL if failed else WARN, fmt.plural(problems, "problem", "problems"))
     if failed:
         return CheckStatus(FAIL, "failed")
     if len(known) < 2:
@@ -87,16 +84,16 @@ def data_quality_status(summary: ContractSummary | None, odd: int | None, failed
         level = FAIL
     if summary is not None:
         if summary.broken:
-            parts.append(_plural(summary.broken, "column broken", "columns broken"))
+            parts.append(fmt.plural(summary.broken, "column broken", "columns broken"))
             level = FAIL
         if summary.absent_tables:
-            parts.append(_plural(len(summary.absent_tables), "table missing", "tables missing"))
+            parts.append(fmt.plural(len(summary.absent_tables), "table missing", "tables missing"))
             level = FAIL if level == FAIL else WARN
         if summary.normalised and not summary.broken:
             parts.append("schema drift")
             level = FAIL if level == FAIL else WARN
     if odd:
-        parts.append(_plural(odd, "odd row", "odd rows"))
+        parts.append(fmt.plural(odd, "odd row", "odd rows"))
         level = FAIL if level == FAIL else WARN
     if parts:
         return CheckStatus(level, " · ".join(parts))

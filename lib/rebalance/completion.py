@@ -212,7 +212,7 @@ def _reason(s: _Symbol, state: str, units_now: float, p: float, orders: Mapping[
         parts.append(f"{fmt.usd(left, 2)} left, below the {fmt.usd(config.HL_MIN_ORDER_USD)} minimum order")
     if state == NOT_STARTED:
         n_open = int(orders.get("n_open") or 0)
-        parts.append(f"{n_open} order(s) open, none filled" if n_open else "no order placed")
+        parts.append(f"{fmt.plural(n_open, 'order')} open, none filled" if n_open else "no order placed")
     moved = units_now - s.units_before
     if n_fills:
         parts.append(f"{fmt.pct(p, 0)} of the change done")

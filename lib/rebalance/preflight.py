@@ -152,8 +152,8 @@ def minimum_check(targets: pl.DataFrame, ticket: Ticket) -> Check:
     ]
     below = ticket.dropped.filter(pl.col("reason").str.starts_with("below the"))
     numbers = (
-        f"{len(small)} target position(s) below {fmt.usd(config.HL_MIN_ORDER_USD)} at equity {fmt.usd(e)}; "
-        f"{below.height} leg(s) of the ticket below the minimum (dropped)"
+        f"{fmt.plural(len(small), 'target position')} below {fmt.usd(config.HL_MIN_ORDER_USD)} at equity {fmt.usd(e)}; "
+        f"{fmt.plural(below.height, 'leg')} of the ticket below the minimum (dropped)"
     )
     if small:
         numbers += f": cannot be opened: {_names(small)}"

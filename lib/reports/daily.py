@@ -411,7 +411,7 @@ def to_text(r: DailyReport) -> str:
         f"{fmt.bps(r.fee_bps, 2, signed=False)} of notional · slippage "
         f"{fmt.bps(r.slippage_bps, 2)} · "
         f"maker share {fmt.pct(r.maker_share, 1)}",
-        f"  Untracked      {r.n_untracked if r.n_untracked is not None else '—'} fill(s)"
+        f"  Untracked      {'— fills' if r.n_untracked is None else fmt.plural(r.n_untracked, 'fill')}"
         + (": " + "; ".join(r.untracked) if r.untracked else ""),
         "",
         *rebalance_report.completion_text(r.rebalance),

@@ -309,7 +309,7 @@ def to_text(r: WeeklyReport) -> str:
         ),
         "",
         f"Tracking error · each day's snapshot at the {fmt.snapshot_hour_text(r.snapshot_hour)}",
-        f"  Mean {fmt.pct(r.te_mean, 2)} · max {fmt.pct(r.te_max, 2)} · {r.days_above} day(s) above "
+        f"  Mean {fmt.pct(r.te_mean, 2)} · max {fmt.pct(r.te_max, 2)} · {fmt.plural(r.days_above, 'day')} above "
         f"{fmt.pct(r.te_threshold, 2)}"
         + (f" · not classified (no D−2 targets): {', '.join(map(str, r.no_target_days))}" if r.no_target_days else ""),
         "  Daily: " + ", ".join(f"{d:%d %b} {fmt.pct(v, 2)}" for d, v in r.te_days),
@@ -324,7 +324,7 @@ def to_text(r: WeeklyReport) -> str:
         "",
         "Execution costs",
         f"  {fmt.usd(r.notional)} traded · fees {fmt.usd(r.fees, signed=True)} = "
-        f"{fmt.bps(r.fee_bps, 2, signed=False)} of notional ({r.fee_days_above} day(s) above "
+        f"{fmt.bps(r.fee_bps, 2, signed=False)} of notional ({fmt.plural(r.fee_days_above, 'day')} above "
         "target) · "
         f"slippage {fmt.bps(r.slippage_bps, 2)} · maker share {fmt.pct(r.maker_share, 1)}",
         f"  {r.n_fills or 0} fills · {r.n_off_window or 0} off-window · {r.n_untracked or 0} untracked · "
@@ -336,7 +336,7 @@ def to_text(r: WeeklyReport) -> str:
         m = r.model
         lines.append(
             f"  Model book {fmt.usd(m['model_pnl'], signed=True)} → live {fmt.usd(m['live_pnl'], signed=True)}: "
-            f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bps(m['gap_bp'])}) over {m['n_days']} day(s)"
+            f"{fmt.usd(m['gap_usd'], signed=True)} ({fmt.bps(m['gap_bp'])}) over {fmt.plural(m['n_days'], 'day')}"
         )
         lines += [
             f"    {b['label']:<24} {fmt.usd(b['shown_usd'], signed=True):>10} {fmt.bps(b['bp']):>10}" for b in m["bars"]

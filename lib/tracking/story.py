@@ -50,10 +50,6 @@ def _fmt_level(x: float | None) -> str:
     return fmt.pct(x, 2, missing="n/a")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _names(names: list[str], limit: int) -> str:
     shown = ", ".join(names[:limit])
     return shown if len(names) <= limit else f"{shown}, +{len(names) - limit} more"
@@ -147,7 +143,7 @@ def _te_comparison(te: float, mean: float, days: int) -> str:
         verdict = "is below"
     else:
         verdict = "is in line with"
-    return f"TE {_fmt_level(te)} {verdict} {_fmt_level(mean)} average over the previous {_plural(days, 'day')}"
+    return f"TE {_fmt_level(te)} {verdict} {_fmt_level(mean)} average over the previous {fmt.plural(days, 'day')}"
 
 
 def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -> DayStory:
@@ -196,17 +192,17 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
         for cat, word in ((WRONG_DIRECTION, "wrong-direction position"), (EXTRA_POSITION, "extra position")):
             if counts[cat]:
                 names = [r["sym"] for r in rows[cat]]
-                parts.append(f"{_plural(counts[cat], word)} ({_names(names, HEADLINE_MAX_NAMES)})")
+                parts.append(f"{fmt.plural(counts[cat], word)} ({_names(names, HEADLINE_MAX_NAMES)})")
         if counts[MISSING_POSITION]:
             names = [r["sym"] for r in rows[MISSING_POSITION]]
             parts.append(
-                f"{_plural(counts[MISSING_POSITION], 'missing position')} ({_names(names, HEADLINE_MAX_NAMES)})"
+                f"{fmt.plural(counts[MISSING_POSITION], 'missing position')} ({_names(names, HEADLINE_MAX_NAMES)})"
             )
         else:
             parts.append("no missing positions")
         gap = f"largest sizing gap {sizing[0]['sym']} {fmt_weight(sizing[0]['err_t2'])}" if sizing else ""
         if counts[MAGNITUDE_ERROR]:
-            parts.append(f"{_plural(counts[MAGNITUDE_ERROR], 'magnitude error')}, {gap}")
+            parts.append(f"{fmt.plural(counts[MAGNITUDE_ERROR], 'magnitude error')}, {gap}")
         elif gap:
             parts.append(gap)
         if counts[UNPRICED]:
@@ -216,12 +212,12 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
 
     # bullets
     bullets = []
-    bullets.append(f"{_plural(total, 'symbol')} in snapshot: " + ", ".join(f"{c} {counts[c]}" for c in CATEGORIES))
+    bullets.append(f"{fmt.plural(total, 'symbol')} in snapshot: " + ", ".join(f"{c} {counts[c]}" for c in CATEGORIES))
     if te["te"] is None:
         bullets.append("TE not available: no priced symbols")
     else:
         bullets.append(
-            f"TE {_fmt_level(te['te'])} (sqrt of Σerr² vs T+2 target over {_plural(n_priced, 'priced symbol')}), "
+            f"TE {_fmt_level(te['te'])} (sqrt of Σerr² vs T+2 target over {fmt.plural(n_priced, 'priced symbol')}), "
             f"active share {_fmt_level(te['active_share'])}"
         )
         if history is not None:
@@ -270,24 +266,25 @@ def day_story(date: Any, classified: Any, history: Any = None, top_n: int = 5) -
             bullets.append("Σerr² is zero: the book matches the T+2 target exactly")
         else:
             share = float(sq_flip) / float(sq_total)
-            bullets.append(
-                f"Flips (closer to the T+1 than the T+2 target, where the two targets differ by more than "
-                f"{fmt.pct(config.FLIP_MIN_TARGET_GAP, 2)} of equity) on {_plural(int(n_flip), 'symbol')} "
-                f"explain {fmt.pct(share, 1)} of Σerr²"
+            what = (
+                "(closer to the T+1 than the T+2 target, where the two targets differ by more than "
+                f"{fmt.pct(config.FLIP_MIN_TARGET_GAP, 2)} of equity)"
             )
+            explain = f"on {fmt.plural(int(n_flip), 'symbol')} explain {fmt.pct(share, 1)} of Σerr²"
+            bullets.append(f"Flips {what} {explain}" if n_flip else f"No flips {what}")  # not "on 0 symbols"
     if "no_target_row" in df.columns:
         nt = _by_target(
             df.filter(pl.col("no_target_row").cast(pl.Boolean).fill_null(False) & (pl.col("category") != UNPRICED))
         )
         if nt.height:
             bullets.append(
-                f"{_plural(nt.height, 'symbol')} with no target row (target taken as 0): "
+                f"{fmt.plural(nt.height, 'symbol')} with no target row (target taken as 0): "
                 f"{_names(nt['sym'].cast(pl.String).to_list(), STORY_MAX_NAMES)}"
             )
     if counts[UNPRICED]:
         names = [f"{r['sym']} (target {fmt_weight(r['weight_t2'])})" for r in rows[UNPRICED]]
         bullets.append(
-            f"Data quality: {_plural(counts[UNPRICED], 'unpriced symbol')} "
+            f"Data quality: {fmt.plural(counts[UNPRICED], 'unpriced symbol')} "
             f"(no price or equity, left out of TE): {_names(names, STORY_MAX_NAMES)}"
         )
     return DayStory(headline=headline, bullets=bullets, counts=counts, te=te, date=day.isoformat())

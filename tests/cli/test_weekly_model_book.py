@@ -50,7 +50,7 @@ def test_weekly_text_and_html_show_it(run_cli):
     code, out, err = run_cli("weekly", "--week-ending", "2025-12-14")
     assert code == 0, err
     section = out.split("Live against the model book", 1)[1].split("Health incidents", 1)[0]
-    assert "Model book" in section and "→ live" in section and "over 7 day(s)" in section
+    assert "Model book" in section and "→ live" in section and "over 7 days" in section
     for label in ("Sizing and missing legs", "Timing", "Execution", "Fees", "Funding", "Basis", "Residual"):
         assert label in section
     code, out, err = run_cli("weekly", "--week-ending", "2025-12-14", "--format", "html")

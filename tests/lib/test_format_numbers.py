@@ -79,3 +79,10 @@ def test_the_daily_report_counts_sync_runs_with_separators():
     report.sync = [{"table": "a", "runs": 1440, "failures": 0}, {"table": "b", "runs": 288, "failures": 2}]
     assert "1,728 runs, 2 failed" in daily.to_text(report)  # not "1728 runs"
     assert "1,728 runs, 2 failed" in html.daily(report).html
+
+
+def test_a_count_has_its_noun_in_the_right_number():
+    assert fmt.plural(1, "order") == "1 order" and fmt.plural(3, "order") == "3 orders"
+    assert fmt.plural(0, "day") == "0 days" and fmt.plural(1728, "run") == "1,728 runs"
+    assert fmt.plural(2, "deposit/withdrawal") == "2 deposit/withdrawals"
+    assert fmt.plural(2, "entry", "entries") == "2 entries"

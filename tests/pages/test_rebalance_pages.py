@@ -92,7 +92,7 @@ def test_trades_rebalance_tab_for_dec_7_and_its_orders_link(app):
     arb = open_rows[open_rows["sym"] == "ARB"].iloc[0]
     assert list(arb["state"]) == [completion.ORDERS_FAILED] and arb["reason"].startswith("1 order rejected")
     assert arb["orders"].endswith("tab=orders&orders_coin=ARB") and "from=2025-12-07&to=2025-12-07" in arb["orders"]
-    assert "4 symbol(s) not done** (orders rejected or canceled 1, partial 3, done 34)" in texts(at, "markdown")
+    assert "4 symbols not done** (orders rejected or canceled 1, partial 3, done 34)" in texts(at, "markdown")
 
 
 def test_orders_tab_lists_a_coins_orders_from_the_link(app):
@@ -107,7 +107,7 @@ def test_te_day_story_links_missing_positions_to_their_orders(app):
     at = app("pages/tracking_error.py", query={"from": "2025-12-01", "to": "2025-12-10", "day": "2025-12-07"})
     no_exception(at)
     line = next(m for m in texts(at, "markdown").split("\n\n") if "Orders behind the missing positions" in m)
-    assert "[ARB](trades?from=2025-12-07&to=2025-12-07&tab=orders&orders_coin=ARB)**: 1 order(s), 1 rejected" in line
+    assert "[ARB](trades?from=2025-12-07&to=2025-12-07&tab=orders&orders_coin=ARB)**: 1 order, 1 rejected" in line
     assert "WLD" in line and "BCH" in line
 
 

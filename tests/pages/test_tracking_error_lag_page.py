@@ -65,7 +65,7 @@ def test_lag_strip_and_share_of_days(app, desk_url):
     assert days["best_lag"].to_list() == [2] * 12 + [3, 1]
     assert days["effective_lag"].to_list() == [2] * 12 + [3, 1]
     captions = "\n".join(shown(str(c.value)) for c in at.caption)
-    assert "14 of 14 day(s) could be compared" in captions
+    assert "14 of 14 days could be compared" in captions
     import json
 
     strip = next(json.loads(c.proto.spec) for c in charts if "Effective execution lag" in c.proto.spec)

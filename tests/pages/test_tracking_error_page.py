@@ -186,7 +186,7 @@ def test_days_without_targets_are_gaps(app, desk_url):
     at = app(PAGE, query={"from": "2025-11-16", "to": "2025-11-25"})
     no_exception(at)
     info = texts(at, "info")
-    assert "4 day(s) without model targets or data" in info and "2025-11-16" in info
+    assert "4 days without model targets or data" in info and "2025-11-16" in info
     assert metrics(at)["Days with targets"] == "6 / 10"
     v = independent_view(desk_url, date(2025, 11, 16), date(2025, 11, 25))
     assert v.daily["te"].to_list()[:4] == [None] * 4  # gaps, not zeros

@@ -56,8 +56,10 @@ def _display(rows: pl.DataFrame, orders_link: str | None) -> pl.DataFrame:
     label = (
         pl.when(failed)
         .then(pl.format("{} rejected, {} canceled", "n_rejected", "n_canceled"))
-        .when(pl.col("n_orders") > 0)
-        .then(pl.format("{} order(s)", "n_orders"))
+        .when(pl.col("n_orders") == 1)
+        .then(pl.lit("1 order"))
+        .when(pl.col("n_orders") > 1)
+        .then(pl.format("{} orders", "n_orders"))
         .otherwise(None)
     )
     return out.with_columns(link.alias("orders"), label.alias("orders_text"))
@@ -257,7 +259,7 @@ def _panel(view: RebalanceView, key: str) -> bool:
         plot.show(view.chart, key=f"{key}_chart")
     counts = ", ".join(f"{status} {n}" for status, n in c.counts.items() if n)
     if view.open_rows.height:
-        st.markdown(f"**{view.open_rows.height} symbol(s) not done** ({counts}):")
+        st.markdown(f"**{fmt.plural(view.open_rows.height, 'symbol')} not done** ({counts}):")
         tables.show(
             view.open_rows.select([c for c in ROW_ORDER if c in view.open_rows.columns]),
             ROW_COLUMNS,

@@ -163,7 +163,7 @@ def decomposition(view: Decomposition) -> None:
         f"Marks: equity {fmt.utc(w['equity_start_ts'], seconds=True)} → {fmt.utc(w['equity_end_ts'], seconds=True)}; "
         f"positions {charts.mark_text(w['unrealized_start_ts'], w['unrealized_start'])} → "
         f"{charts.mark_text(w['unrealized_end_ts'], w['unrealized_end'])}. "
-        f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {w['n_flows']} deposit/withdrawal(s) "
+        f"{w['n_fills']:,} fills, {w['n_funding']:,} funding payments, {fmt.plural(w['n_flows'], 'deposit/withdrawal')} "
         "between the equity marks. Start mark: the last account snapshot at or before "
         f"{fmt.utc(w['t_from'])}; end mark: the last at or before {fmt.utc(w['t_to'])} (the newest when the range "
         "reaches today), as in the headline. Unrealized PnL comes from the positions round nearest each mark; "
@@ -230,7 +230,9 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
         "deepest point)."
     ]
     if view.n_bad_snapshots:
-        notes.append(f"{view.n_bad_snapshots} account snapshot(s) with missing, zero or negative equity were skipped.")
+        notes.append(
+            f"{fmt.plural(view.n_bad_snapshots, 'account snapshot')} with missing, zero or negative equity were skipped."
+        )
     st.caption(" ".join(notes))
 
 

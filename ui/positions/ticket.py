@@ -166,7 +166,7 @@ def checks_section(result: preflights.Preflight) -> None:
         st.caption(result.note)
         return
     n_failed = len(result.failed)
-    head = f"{n_failed} check(s) failed" if n_failed else "Every check passed"
+    head = f"{fmt.plural(n_failed, 'check')} failed" if n_failed else "Every check passed"
     (st.error if n_failed else st.success)(
         f"**{head}** · targets dated {result.target_date.isoformat()} for the {result.trade_day.isoformat()} "
         f"00:00 UTC rebalance · checked {fmt.utc(result.checked_at)} ({result.stage}; again from "

@@ -31,7 +31,7 @@ def missing_orders(table: pl.DataFrame, orders: pl.DataFrame, link: str) -> None
         outcome = ", ".join(
             f"{int(r[f'n_{s}'])} {s}" for s in ("rejected", "canceled", "filled", "open") if r.get(f"n_{s}")
         )
-        parts.append(f"**[{name}]({link}{sym})**: {int(r['n_orders'])} order(s), {outcome}")
+        parts.append(f"**[{name}]({link}{sym})**: {fmt.plural(int(r['n_orders']), 'order')}, {outcome}")
     st.markdown(
         "**Orders behind the missing positions** (the day's orders on the Trades page's Orders tab):  \n"
         + "  \n".join(parts)

@@ -34,7 +34,11 @@ def headline(s: dict, window: int) -> None:
         fmt.pct(s["latest_te"]),
         help="√Σ(actual − T+2 target)² over priced symbols, in weight space (% of equity).",
     )
-    m2.metric("Mean daily TE over the range", fmt.pct(s["mean_te"]), help=f"Over {s['n_days_te']} day(s) with targets.")
+    m2.metric(
+        "Mean daily TE over the range",
+        fmt.pct(s["mean_te"]),
+        help=f"Over {fmt.plural(s['n_days_te'], 'day')} with targets.",
+    )
     m3.metric(
         f"Ex-post TE ({window}d, annualised ×√365)",
         fmt.pct(s["ex_post_te"]),
@@ -120,7 +124,7 @@ def lag_strip(view: LagView) -> None:
         f"is the schedule (D−{execution_lag.SCHEDULED}) or clearly better than it (TE below "
         f"{config.LAG_CLEAR_RATIO:.0%} of D−{execution_lag.SCHEDULED}'s); otherwise the day has no clear lag (≈), "
         f"as its verdict says. D−1 is a one-day timing slip, D−3 a skipped rebalance. {view.n_known} of "
-        f"{view.days.height} day(s) could be compared; a lag whose targets are missing is left out, never "
+        f"{fmt.plural(view.days.height, 'day')} could be compared; a lag whose targets are missing is left out, never "
         "counted as 0."
     )
 

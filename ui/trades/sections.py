@@ -198,7 +198,7 @@ def headline(t: dict[str, Any]) -> None:
     m[0].metric(
         "Slippage vs 1h open",
         fmt.bps(t.get("avg_slippage_bps")),
-        delta=f"{t.get('n_unpriced', 0)} fill(s) without a price" if t.get("n_unpriced") else None,
+        delta=f"{fmt.plural(t.get('n_unpriced', 0), 'fill')} without a price" if t.get("n_unpriced") else None,
         delta_arrow="off",
         delta_color="off",
         help="Notional-weighted; positive = the desk paid more than the Binance 1h open (buys) or "
@@ -238,8 +238,8 @@ def per_day(view: PerDay) -> None:
     """Off-window days flagged, turnover chart, one row per UTC day with the rebalance timings."""
     if view.late_days:
         st.warning(
-            f"**{view.n_off_window} fill(s) outside the {WINDOW} rebalance window** on "
-            f"{len(view.late_days)} day(s): "
+            f"**{fmt.plural(view.n_off_window, 'fill')} outside the {WINDOW} rebalance window** on "
+            f"{fmt.plural(len(view.late_days), 'day')}: "
             + ", ".join(d.isoformat() for d in view.late_days[:12])
             + (" …" if len(view.late_days) > 12 else ""),
             icon=":material/schedule:",
@@ -279,7 +279,7 @@ def drilldown(
     c4.metric(
         "Slippage vs 1h open",
         fmt.bps(summary["avg_slippage_bps"]),
-        delta=f"{summary['n_unpriced']} fill(s) without a price" if summary["n_unpriced"] else None,
+        delta=f"{fmt.plural(summary['n_unpriced'], 'fill')} without a price" if summary["n_unpriced"] else None,
         delta_arrow="off",
         delta_color="off",
     )

@@ -112,6 +112,7 @@ def test_day_story_top_n_and_magnitude_errors():
         in text
     )
     assert "No magnitude errors" not in text
+    assert "No flips (closer to the T+1 than the T+2 target" in text and "on 0 symbols" not in text
     assert (
         story.headline
         == "Book aligned in direction; no missing positions; 3 magnitude errors, largest sizing gap BTC +4.00%"
