@@ -86,8 +86,8 @@ if not view.days_with_targets:
 if view.days_without_targets:
     gaps = ", ".join(d.isoformat() for d in view.days_without_targets)
     st.info(
-        f"**{fmt.plural(len(view.days_without_targets), 'day')} without model targets or data** are gaps in the charts "
-        f"(never zeros): {gaps}.",
+        f"**{fmt.plural(len(view.days_without_targets), 'day')} without model targets or data** "
+        f"{'is a gap' if len(view.days_without_targets) == 1 else 'are gaps'} in the charts (never zeros): {gaps}.",
         icon=":material/event_busy:",
     )
 

@@ -104,8 +104,7 @@ def badge_text(firing: list[str] | None) -> str:
     """The badge's alert count, from firing_subjects (nothing when ClickHouse cannot be read)."""
     if firing is None:
         return ""
-    n = len(firing)
-    return f" · {n} alert{'s' if n != 1 else ''} firing" if n else " · no alert firing"
+    return f" · {fmt.plural(len(firing), 'alert')} firing" if firing else " · no alert firing"
 
 
 FIRING_NAMED = 3  # Overview names this many firing alerts under its badge

@@ -51,7 +51,7 @@ def text(events: Sequence[Event], checked_at: datetime, still_firing: int = 0) -
         if e.detail:
             lines.append(f"    {e.detail}")
     if still_firing:
-        lines += ["", f"{still_firing} alert{'s' if still_firing != 1 else ''} firing in total."]
+        lines += ["", f"{fmt.plural(still_firing, 'alert')} firing in total."]
     return "\n".join(lines)
 
 

@@ -511,7 +511,7 @@ def tracking(snap: te_snapshot.TeNow | Unavailable | None, t: Mapping[str, float
     ):
         names = view.names(cat)
         n = len(names)
-        subject = f"{n} {word} position{'s' if n != 1 else ''} at {when}"
+        subject = f"{fmt.plural(n, word + ' position')} at {when}"
         detail = (_names(names) if names else "none") + (f" (more than {limit} fires)" if limit else "")
         out.append(RuleResult(rule, FIRING if n > limit else OK, subject, detail, since=since))
     out.append(RuleResult("no_targets_d2", OK, f"Targets dated {d2} present for {snap.day}"))
@@ -605,7 +605,7 @@ def execution(
         RuleResult(
             "off_window_fills",
             FIRING if n_off > 0 else OK,
-            f"{n_off} fill{'s' if n_off != 1 else ''} outside the 00:00–00:{window:02d} UTC window on {day}",
+            f"{fmt.plural(n_off, 'fill')} outside the 00:00–00:{window:02d} UTC window on {day}",
             f"of {n_fills} fills; last fill {fmt.utc(_aware(row['last_fill']), seconds=True)}"
             if row and n_fills
             else "no fills",
@@ -617,7 +617,7 @@ def execution(
         RuleResult(
             "untracked_fills",
             FIRING if n_untracked > limit else OK,
-            f"{n_untracked} untracked fill{'s' if n_untracked != 1 else ''} on {day}",
+            f"{fmt.plural(n_untracked, 'untracked fill')} on {day}",
             f"fills whose order id has no row in the orders table (more than {limit} fires)",
         )
     )
@@ -656,7 +656,7 @@ def targets_preflight(check: preflights.Preflight | Unavailable | None, t: Mappi
             RuleResult(
                 "targets_preflight",
                 FIRING,
-                f"Targets dated {check.target_date} fail {len(failed)} pre-trade check{'s' if len(failed) != 1 else ''} "
+                f"Targets dated {check.target_date} fail {fmt.plural(len(failed), 'pre-trade check')} "
                 f"({check.stage}, the {check.trade_day} rebalance)",
                 "; ".join(f"{c.title}: {_names(list(c.names))}" for c in failed),
                 pending_s=pending,
@@ -789,7 +789,7 @@ def liquidation_near(positions: pl.DataFrame | Unavailable, t: Mapping[str, floa
             RuleResult(
                 "liquidation_near",
                 FIRING,
-                f"{len(near)} position{'s' if len(near) != 1 else ''} within {fmt.pct(limit, 0)} of liquidation",
+                f"{fmt.plural(len(near), 'position')} within {fmt.pct(limit, 0)} of liquidation",
                 _names(names),
             )
         ]
@@ -862,7 +862,7 @@ def model_band(band: model_bands.Band | Unavailable | None, t: Mapping[str, floa
     cum, status = scaled.cumulative_bp[i], scaled.status(i)
     first = scaled.outside_since()
     since = datetime(first.year, first.month, first.day, tzinfo=UTC) + timedelta(days=1) if first else None
-    days = f"{i + 1} day{'s' if i else ''} ({scaled.days[0].isoformat()} – {scaled.days[i].isoformat()})"
+    days = f"{fmt.plural(i + 1, 'day')} ({scaled.days[0].isoformat()} – {scaled.days[i].isoformat()})"
     return [
         RuleResult(
             "model_band",

@@ -67,7 +67,7 @@ def prices_status(n_diverging: int | None, n_candle_problems: int | None, failed
     known = [n for n in (n_diverging, n_candle_problems) if n is not None]
     problems = sum(known)
     if problems:
-        return CheckStatus(FAIL if failed else WARN, fmt.plural(problems, "problem", "problems"))
+        return CheckStatus(FAIL if failed else WARN, fmt.plural(problems, "problem"))
     if failed:
         return CheckStatus(FAIL, "failed")
     if len(known) < 2:
@@ -93,7 +93,7 @@ def data_quality_status(summary: ContractSummary | None, odd: int | None, failed
             parts.append("schema drift")
             level = FAIL if level == FAIL else WARN
     if odd:
-        parts.append(fmt.plural(odd, "odd row", "odd rows"))
+        parts.append(fmt.plural(odd, "odd row"))
         level = FAIL if level == FAIL else WARN
     if parts:
         return CheckStatus(level, " · ".join(parts))

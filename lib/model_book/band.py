@@ -89,7 +89,7 @@ class Band:
         c, lim, n = self.cumulative_bp[i], self.limit_bp[i], i + 1
         assert c is not None
         where = "behind" if c < 0 else "ahead of"
-        head = f"Live is {fmt.bps(c)} {where} the model over {n} day{'s' if n != 1 else ''}"
+        head = f"Live is {fmt.bps(c)} {where} the model over {fmt.plural(n, 'day')}"
         if lim is None:
             return head + " (no band: too little history to say what is ordinary)."
         edge = -lim if c < 0 else lim

@@ -192,7 +192,7 @@ class _Symbol:
 
 def _orders_text(n: int, what: str, at: Any) -> str:
     ts = clock.aware(at)
-    return f"{n} order{'s' if n != 1 else ''} {what}" + (f" (first at {ts:%H:%M:%S} UTC)" if ts else "")
+    return f"{fmt.plural(n, 'order')} {what}" + (f" (first at {ts:%H:%M:%S} UTC)" if ts else "")
 
 
 def _reason(s: _Symbol, state: str, units_now: float, p: float, orders: Mapping[str, Any], n_fills: int) -> str:

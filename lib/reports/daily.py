@@ -433,7 +433,7 @@ def to_text(r: DailyReport) -> str:
     failing = [s for s in r.sync if s["failures"]]
     if r.sync:
         lines.append(
-            f"  Sync           {sum(s['runs'] for s in r.sync):,} runs, "
+            f"  Sync           {fmt.plural(sum(s['runs'] for s in r.sync), 'run')}, "
             f"{sum(s['failures'] for s in r.sync):,} failed"
             + ("; " + ", ".join(f"{s['table']} {s['failures']}" for s in failing) if failing else "")
         )

@@ -311,7 +311,7 @@ def daily(r: DailyReport) -> EmailHtml:
         mon_rows.append(
             (
                 "sync runs",
-                escape(f"{sync_total:,} runs, {sum(s['failures'] for s in r.sync):,} failed")
+                escape(f"{fmt.plural(sync_total, 'run')}, {sum(s['failures'] for s in r.sync):,} failed")
                 + (
                     f'<div style="{SMALL}">'
                     + escape(", ".join(f"{s['table']} {s['failures']}" for s in sync_fail))

@@ -231,7 +231,7 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     ]
     if view.n_bad_snapshots:
         notes.append(
-            f"{fmt.plural(view.n_bad_snapshots, 'account snapshot')} with missing, zero or negative equity were skipped."
+            f"{fmt.plural(view.n_bad_snapshots, 'account snapshot')} with missing, zero or negative equity {'was' if view.n_bad_snapshots == 1 else 'were'} skipped."
         )
     st.caption(" ".join(notes))
 

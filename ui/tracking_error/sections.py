@@ -207,7 +207,7 @@ def attribution(view: AttributionView, start: date, end: date) -> None:
     if h["run_sym"] is not None:
         days = h["run_days"]
         lines.append(
-            f"{fmt.md_text(h['run_sym'])} has been a missing position for {days} day{'s' if days != 1 else ''} running"
+            f"{fmt.md_text(h['run_sym'])} has been a missing position for {fmt.plural(days, 'day')} running"
             # one missed day can be bad luck; the same name missed again is a pattern
             + (" (a run that long points at an order-size or listing problem, not bad luck)." if days > 1 else ".")
         )
