@@ -341,7 +341,6 @@ KNOWN_SAFE: dict[tuple[str, str], str] = {
     ("ui/system_health/answer.py", "monitors_line"): "lib.health.answer.monitors_line escapes names, encodes links",
     ("ui/system_health/answer.py", "sentence"): "lib.health.answer.sync_sentence escapes the table names",
     ("ui/system_health/data_quality.py", "line"): "counts per contract status constant",
-    ("ui/system_health/data_quality.py", "n[contract.NORMALISED]"): "a count",
     ("ui/system_health/sections.py", "title"): "a constant panel title",
     ("ui/odd_rows.py", "sentence"): "lib.health.odd_rows.null_key_sentence: counts and contract key column names",
     ("ui/tracking_error/shortfall_charts.py", "name.split(' (')[0]"): "a trace name from the literal tuple above",

@@ -98,7 +98,7 @@ def weights_check(targets: pl.DataFrame, limits: Mapping[str, float] = config.MA
     if s["largest"] > limits["weight_max"]:
         problems.append(f"{s['largest_sym']} {fmt.pct(s['largest'], 2)} above {fmt.pct(limits['weight_max'], 0)}")
     if s["n_bad"]:
-        problems.append(f"{s['n_bad']} weight(s) not a number")
+        problems.append(f"{fmt.plural(s['n_bad'], 'weight')} not a number")
     limits_text = (
         f"limits: |net| ≤ {fmt.pct(limits['net_max'], 0)}, gross {fmt.pct(limits['gross_min'], 0)}–"
         f"{fmt.pct(limits['gross_max'], 0)}, |w| ≤ {fmt.pct(limits['weight_max'], 0)}"

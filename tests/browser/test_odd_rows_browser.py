@@ -67,18 +67,22 @@ def test_system_health_overview_and_trades_name_the_odd_rows(odd_desk, tabs, tmp
             # the Data quality tab is closed: its label counts the odd rows (1 before inception, 7 with an empty key)
             tab = page.get_by_role("tab", name=re.compile(r"^Data quality · "))
             assert tab.inner_text().strip() == "Data quality · schema drift · 8 odd rows"
-            assert "row(s) dated before the desk's inception" not in body
+            assert "dated before the desk's inception" not in body
             page.get_by_text("Untested server version").first.scroll_into_view_if_needed()
             screenshot(page, "odd-rows-system-health")
             tab.click()  # opened, it names them
-            page.get_by_text("row(s) dated before the desk's inception").first.wait_for(timeout=60_000)
+            page.get_by_text("dated before the desk's inception").first.wait_for(timeout=60_000)
             wait_for_run(page)
             assert "section=data" in page.url
             body = page.locator('[data-testid="stMain"]').inner_text()
-            assert "1 row(s) dated before the desk's inception" in body and "the oldest on 2016-01-04" in body
-            assert "7 row(s) with an empty (NULL) key left out" in body
+            assert (
+                "1 row dated before the desk's inception (" in body
+                and "in 1 table, the oldest" in body
+                and "the oldest on 2016-01-04" in body
+            )
+            assert "7 rows with an empty (NULL) key left out" in body
             assert "5 fills (no tid 5)" in body and "2 account snapshots (no account 2)" in body
-            page.get_by_text("row(s) dated before the desk's inception").first.scroll_into_view_if_needed()
+            page.get_by_text("dated before the desk's inception").first.scroll_into_view_if_needed()
             screenshot(page, "odd-rows-system-health-data-quality")
             # a drifted desk's contract table fits a 1280 px laptop too: its notes are under it, whole
             page.set_viewport_size({"width": 1280, "height": 1000})

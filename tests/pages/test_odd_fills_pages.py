@@ -40,11 +40,11 @@ def test_trades_says_what_the_sums_leave_out(app, on_tables):
     at = app("pages/trades.py", query={"from": DAY.isoformat(), "to": DAY.isoformat()})
     assert not at.exception, [e.value for e in at.exception]
     warnings = [w.value for w in at.warning]
-    assert any(w.startswith("**4 fill(s) with a price or size that is not a positive number**") for w in warnings)
+    assert any(w.startswith("**4 fills with a price or size that is not a positive number**") for w in warnings)
     assert any(
-        "**1 fee(s) paid in a token without a known USD price**" in w and "XYZ 7 (1 fills)" in w for w in warnings
+        "**1 fee paid in a token without a known USD price** is not in" in w and "XYZ 7 (1 fill)" in w for w in warnings
     ), warnings
-    assert any("2 spot fill(s)" in c.value for c in at.caption)
+    assert any("2 spot fills (e.g. PURR/USDC, @107) are in the fills" in c.value for c in at.caption)
     fees = next(m for m in at.metric if m.label == "Fees")
     # −1,060.51, a cost: USDC fees + 5,000 PURR at $0.20 + 2 HYPE at $30, without the XYZ fee
     assert fees.value == "−$1,061"
@@ -60,5 +60,5 @@ def test_trades_filter_accepts_a_spot_coin(app, on_tables):
 def test_positions_flags_a_chain_that_does_not_close(app, on_tables):
     at = app("pages/positions.py", query={"day": DAY.isoformat(), "hour": "2"})
     assert not at.exception, [e.value for e in at.exception]
-    warn = [w.value for w in at.warning if "do not chain" in w.value]
-    assert warn and warn[0].startswith("**1 position(s) from fills that do not chain**") and "FFF" in warn[0]
+    warn = [w.value for w in at.warning if "not chain" in w.value]
+    assert warn and warn[0].startswith("**1 position from fills that does not chain**") and "FFF" in warn[0]

@@ -121,7 +121,7 @@ def test_pages_keep_the_real_range_and_system_health_flags_the_rows(fx, app, mon
     at = app("pages/system_health.py", query={"section": "data"})  # the tab itself says which rows
     assert not at.exception, [e.value for e in at.exception]
     warn = [w.value for w in at.warning if "dated in the future" in w.value]
-    assert warn and warn[0].startswith("**7 row(s) dated in the future**") and "in 4 table(s)" in warn[0]
+    assert warn and warn[0].startswith("**7 rows dated in the future**") and "in 4 tables: they do not" in warn[0]
     # ages are measured to real rows: no "in the future ago" (the rows themselves are listed in the warning)
     assert "in the future ago" not in _all_text(at)
 

@@ -174,7 +174,7 @@ def test_overview_and_system_health_pages(fx, app, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     warn = [w.value for w in at.warning if "before the desk's inception" in w.value]
     assert warn, [w.value for w in at.warning]
-    assert warn[0].startswith("**3 row(s) dated before the desk's inception**"), warn[0]
+    assert warn[0].startswith("**3 rows dated before the desk's inception**"), warn[0]
     assert f"({first_real[:16]} UTC)" in warn[0] and "2016-01-04" in warn[0]
 
 

@@ -150,7 +150,7 @@ def test_pages_say_so(fx, app, monkeypatch):
     at = app("pages/system_health.py", query={"section": "data"})  # the tab itself says which rows
     assert not at.exception, [e.value for e in at.exception]
     warn = [w.value for w in at.warning if "empty (NULL) key" in w.value]
-    assert warn and warn[0].startswith("**23 row(s) with an empty (NULL) key left out**"), [w.value for w in at.warning]
+    assert warn and warn[0].startswith("**23 rows with an empty (NULL) key left out**"), [w.value for w in at.warning]
     assert "14 fills" in warn[0] and "3 account snapshots" in warn[0]
     at = app("pages/trades.py", query={"from": "2025-12-01", "to": "2025-12-08"})
     assert not at.exception, [e.value for e in at.exception]

@@ -132,8 +132,8 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
         )
     if x.get("n_unvalued"):
         st.caption(
-            f":material/warning: {x['n_unvalued']} held coin(s) have no position value and are left out "
-            "of the exposure sums."
+            f":material/warning: {fmt.plural(x['n_unvalued'], 'held coin')} {'has' if x['n_unvalued'] == 1 else 'have'} "
+            "no position value and are left out of the exposure sums."
         )
 
 
@@ -171,8 +171,9 @@ def decomposition(view: Decomposition) -> None:
     )
     if w.get("n_fee_other_token"):
         st.caption(
-            f":material/currency_exchange: {w['n_fee_other_token']:,} fee(s) paid in a token other than "
-            "USDC are not in *fees* (no USD value): the residual holds them."
+            f":material/currency_exchange: {fmt.plural(w['n_fee_other_token'], 'fee')} paid in a token other than "
+            f"USDC {'is' if w['n_fee_other_token'] == 1 else 'are'} not in *fees* (no USD value): the residual holds "
+            f"{'it' if w['n_fee_other_token'] == 1 else 'them'}."
         )
     if parts["residual"] is None and parts["total"] is not None:
         st.info(
@@ -309,7 +310,7 @@ def exposure(expo_series: pl.DataFrame, bucket_label: str) -> None:
     if bad.height:
         coins = sorted({c for cs in bad["missing_coins"].to_list() for c in (cs or [])})
         st.caption(
-            f":material/report: {bad.height} incomplete positions round(s) in the range ("
+            f":material/report: {fmt.plural(bad.height, 'incomplete positions round')} in the range ("
             f"{fmt.utc(bad['ts'].min())} … {fmt.utc(bad['ts'].max())}; {', '.join(fmt.md_text(c) for c in coins)}): a coin the fills "
             "say is held was missing from the snapshot. It is carried at its fills-implied size and last mark "
             "(◆ on the chart), not counted as flat."

@@ -44,7 +44,7 @@ def book(view: te_snapshot.SnapshotView, unpriced_notes: list[str], n_symbols: i
     if bad.height and view.state != te_snapshot.PENDING:  # an open hour has no close yet: not a data problem
         notes = "\n".join(f"- {note}" for note in unpriced_notes)
         st.warning(
-            f"**Data quality: {bad.height} held symbol(s) without an actual weight** (no usable price or "
+            f"**Data quality: {fmt.plural(bad.height, 'held symbol')} without an actual weight** (no usable price or "
             f"equity for the hour) — left out of exposure and TE, shown as UNPRICED:\n{notes}",
             icon=":material/warning:",
         )
@@ -76,13 +76,13 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
     absent = rec.filter(~pl.col("in_snapshot") & (pl.col("fills_units") != 0))
     if absent.height:
         st.error(
-            f"**Incomplete snapshot round ({snapshot_taken}):** {absent.height} coin(s) the fills say are held "
-            f"have no row in it ({', '.join(fmt.md_text(c) for c in absent['sym'].to_list()[:10])}). Missing is not flat: the "
+            f"**Incomplete snapshot round ({snapshot_taken}):** {fmt.plural(absent.height, 'coin')} the fills say "
+            f"{'is held has' if absent.height == 1 else 'are held have'} no row in it ({', '.join(fmt.md_text(c) for c in absent['sym'].to_list()[:10])}). Missing is not flat: the "
             "exchange side is unknown for them, not 0.",
             icon=":material/report:",
         )
     st.warning(
-        f"**{rec.height} coin(s) differ** between the position implied by the fills and the "
+        f"**{fmt.plural(rec.height, 'coin')} {'differs' if rec.height == 1 else 'differ'}** between the position implied by the fills and the "
         f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
         "(a fill not synced yet, or a snapshot round that is incomplete).",
         icon=":material/sync_problem:",

@@ -308,7 +308,9 @@ def sync_duration_chart(durs: pl.DataFrame) -> Spec:
                     "name": f"{label} failures",
                     "showlegend": False,
                     "marker": {"symbol": "x", "size": 10, "color": _status_color("DOWN")},
-                    "hovertext": [f"{label}: {n} failed run(s) of {r}" for n, r in zip(bad["failures"], bad["runs"])],
+                    "hovertext": [
+                        f"{label}: {fmt.plural(n, 'failed run')} of {r}" for n, r in zip(bad["failures"], bad["runs"])
+                    ],
                     "hoverinfo": "text+x",
                 }
             )

@@ -59,17 +59,19 @@ def contract_table(check: pl.DataFrame | None) -> None:
     line = " · ".join(f"{k}: {v}" for k, v in n.items())
     if broken:
         st.error(
-            f"**{broken} contract column(s) broken** — the panels that read them cannot be shown. {line}",
+            f"**{fmt.plural(broken, 'contract column')} broken** — the panels that read "
+            f"{'it' if broken == 1 else 'them'} cannot be shown. {line}",
             icon=":material/error:",
         )
     if absent:
         st.warning(
-            f"**Table(s) not found or not readable:** {', '.join(fmt.md_text(t) for t in absent)} — their panels say so. {line}",
+            f"**{'Table' if len(absent) == 1 else 'Tables'} not found or not readable:** "
+            f"{', '.join(fmt.md_text(t) for t in absent)} — {'its' if len(absent) == 1 else 'their'} panels say so. {line}",
             icon=":material/table_rows:",
         )
     if not (broken or absent) and n[contract.NORMALISED]:
         st.warning(
-            f"**Compatible drift:** {n[contract.NORMALISED]} column(s) of another type, converted. {line}",
+            f"**Compatible drift:** {fmt.plural(n[contract.NORMALISED], 'column')} of another type, converted. {line}",
             icon=":material/sync_alt:",
         )
     elif not (broken or absent):
@@ -99,8 +101,8 @@ def future_rows(df: pl.DataFrame | None) -> None:
         st.caption(f"No row is dated after the server's now + {skew} (clock skew allowed).")
         return
     st.warning(
-        f"**{int(bad['n_future'].sum())} row(s) dated in the future** (after the server's now + {skew}) "
-        f"in {bad.height} table(s): they do not set *data as of* or any page's default range, and "
+        f"**{fmt.plural(int(bad['n_future'].sum()), 'row')} dated in the future** (after the server's now + {skew}) "
+        f"in {fmt.plural(bad.height, 'table')}: {'it does' if int(bad['n_future'].sum()) == 1 else 'they do'} not set *data as of* or any page's default range, and "
         "the feed that wrote them needs a look.",
         icon=":material/update:",
     )
@@ -129,9 +131,9 @@ def stray_rows(df: pl.DataFrame | None, rule: str) -> None:
     first = bad["first_stray"].drop_nulls().min()
     first = first if isinstance(first, datetime) else None
     st.warning(
-        f"**{int(bad['n_stray'].sum())} row(s) dated before the desk's inception** ({when}) in {bad.height} "
-        f"table(s), the oldest on {fmt.utc(first)}: they "
-        "are not a start mark, the first day of the *All* range or the start of *PnL since inception*. "
+        f"**{fmt.plural(int(bad['n_stray'].sum()), 'row')} dated before the desk's inception** ({when}) in "
+        f"{fmt.plural(bad.height, 'table')}, the oldest on {fmt.utc(first)}: "
+        f"{'it is' if int(bad['n_stray'].sum()) == 1 else 'they are'} not a start mark, the first day of the *All* range or the start of *PnL since inception*. "
         f"Inception is {fmt.md_text(rule)}.",
         icon=":material/history:",
     )
@@ -157,8 +159,8 @@ def null_key_rows(df: pl.DataFrame | None) -> None:
         st.caption("No row has an empty (NULL) key (trade id, time, coin, account, symbol).")
         return
     st.warning(
-        f"**{odd_rows.null_key_total(counts):,} row(s) with an empty (NULL) key left out** in {len(counts)} "
-        f"table(s): {'; '.join(odd_rows.null_key_parts(counts))}. No page counts them (a NULL account is never an "
+        f"**{fmt.plural(odd_rows.null_key_total(counts), 'row')} with an empty (NULL) key left out** in "
+        f"{fmt.plural(len(counts), 'table')}: {'; '.join(odd_rows.null_key_parts(counts))}. No page counts them (a NULL account is never an "
         "account); the feed that wrote them needs a look.",
         icon=":material/filter_alt_off:",
     )

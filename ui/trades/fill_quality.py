@@ -19,8 +19,8 @@ def notes(t: dict[str, Any], unconverted: pl.DataFrame | None) -> None:
     """One warning per kind of odd fill in the range, with its count."""
     if t.get("n_invalid"):
         st.warning(
-            f"**{t['n_invalid']:,} fill(s) with a price or size that is not a positive number** (NaN, "
-            "infinite, zero or negative) are left out of notional, fees, realized PnL, maker share and "
+            f"**{fmt.plural(t['n_invalid'], 'fill')} with a price or size that is not a positive number** (NaN, "
+            f"infinite, zero or negative) {'is' if t['n_invalid'] == 1 else 'are'} left out of notional, fees, realized PnL, maker share and "
             "slippage; they are still listed (column *Valid*).",
             icon=":material/warning:",
         )
@@ -28,17 +28,18 @@ def notes(t: dict[str, Any], unconverted: pl.DataFrame | None) -> None:
         tokens = ""
         if unconverted is not None and unconverted.height:
             tokens = ": " + ", ".join(
-                f"{fmt.md_text(r['fee_token'])} {r['fee_in_token']:,.6g} ({r['n_fills']} fills)"
+                f"{fmt.md_text(r['fee_token'])} {r['fee_in_token']:,.6g} ({fmt.plural(r['n_fills'], 'fill')})"
                 for r in unconverted.iter_rows(named=True)
             )
         st.warning(
-            f"**{t['n_fee_unconverted']:,} fee(s) paid in a token without a known USD price** are not in "
+            f"**{fmt.plural(t['n_fee_unconverted'], 'fee')} paid in a token without a known USD price** "
+            f"{'is' if t['n_fee_unconverted'] == 1 else 'are'} not in "
             f"the Fees total{tokens}.",
             icon=":material/currency_exchange:",
         )
     if t.get("n_spot"):
         st.caption(
-            f"{t['n_spot']:,} spot fill(s) (e.g. PURR/USDC, @107) are in the fills and the sums above, "
-            "but are no perp position: Positions and Tracking Error leave them out, and they are not "
+            f"{fmt.plural(t['n_spot'], 'spot fill')} (e.g. PURR/USDC, @107) {'is' if t['n_spot'] == 1 else 'are'} in "
+            f"the fills and the sums above, but {'is' if t['n_spot'] == 1 else 'are'} no perp position: Positions and Tracking Error leave them out, and they are not "
             "judged against a Binance price."
         )

@@ -66,7 +66,7 @@ def test_weights_in_percent_instead_of_fractions_fail_named():
 
 def test_weights_check_counts_non_numbers_and_refuses_an_empty_file():
     bad = checks.weights_check(frame({"A": 0.3, "B": float("nan")}))
-    assert bad.values["n_bad"] == 1 and "1 weight(s) not a number" in bad.names
+    assert bad.values["n_bad"] == 1 and "1 weight not a number" in bad.names
     empty = checks.weights_check(
         pl.DataFrame({"sym": [], "weight": []}, schema={"sym": pl.String, "weight": pl.Float64})
     )

@@ -256,7 +256,7 @@ def test_sync_duration_lines_per_target_and_failure_marks() -> None:
     fail = trace(spec, "db.account failures")
     assert fail["marker"]["symbol"] == "x" and fail["marker"]["color"] == S["DOWN"]
     assert fail["x"] == ["2025-12-15T11:00:00.000"] and fail["y"] == [0.0]  # the × sits on the axis
-    assert fail["hovertext"] == ["db.account: 6 failed run(s) of 6"] and fail["showlegend"] is False
+    assert fail["hovertext"] == ["db.account: 6 failed runs of 6"] and fail["showlegend"] is False
     assert trace(spec, "db.trades failures")["y"] == [9.0]
     lay = spec["layout"]
     assert lay["xaxis"]["type"] == "date" and lay["xaxis"]["title"]["text"] == "UTC"
