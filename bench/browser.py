@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import _tables_for, seed  # noqa: E402
+from tests.browser.chromium import CHROMIUM_FLAGS, chromium_path  # noqa: E402
 from tests.fault_servers import free_port  # noqa: E402
 
 PAGES = {
@@ -83,16 +84,6 @@ TARGET_SWITCH_S = 1.0
 TARGET_CONTENT_OVER_BARE = 1.0
 TARGET_COLD_OVER_SQL_FLOOR = 2.5
 TARGET_CONCURRENCY_OVER_FLOOR = 1.3
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 QUIET_MS = 1000
 TIMEOUT_MS = 180_000
@@ -388,12 +379,10 @@ def concurrency(browser: Any, server: Server, names: list[str], sessions: int, p
 
 
 def _chromium() -> str:
-    import shutil
-
-    for name in ("chromium", "chromium-browser"):
-        if shutil.which(name):
-            return shutil.which(name)  # type: ignore[return-value]
-    raise SystemExit("chromium is not installed: run scripts/ensure_chromium.sh")
+    found = chromium_path()
+    if found is None:
+        raise SystemExit("chromium is not installed: run scripts/ensure_chromium.sh")
+    return found
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -463,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
 
     conc: dict[str, Any] = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS, headless=True)
+        browser = pw.chromium.launch(executable_path=_chromium(), args=list(CHROMIUM_FLAGS), headless=True)
         bare = measure_reference(browser, tmp, a.loads, "bare_app.py", sessions)
         floor = measure_reference(browser, tmp, a.loads, "floor_app.py", sessions)
         bare_s, floor_s = bare["single_s"], floor["single_s"]

@@ -40,19 +40,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.browser.chromium import CHROMIUM_FLAGS as BROWSER_TEST_FLAGS  # noqa: E402
+from tests.browser.chromium import chromium_path  # noqa: E402
 from tests.fault_servers import free_port  # noqa: E402
 
 PAGES = ("", "positions", "trades", "tracking_error", "system_health")
 TOLERANCE = 0.10
 CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
+    *BROWSER_TEST_FLAGS,
     "--disable-background-timer-throttling",  # a hidden tab's timers (the auto-refresh) run on time
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
@@ -246,8 +241,6 @@ def _nice_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import chromium_path
 
     chromium = chromium_path()
     if chromium is None:

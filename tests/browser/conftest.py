@@ -16,20 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.chromium import CHROMIUM_FLAGS, chromium_path
 from tests.fault_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 PAGES = {
     "": "Overview",  # the default page lives at the root URL
     "positions": "Positions",
@@ -37,14 +28,6 @@ PAGES = {
     "tracking_error": "Tracking Error",
     "system_health": "System Health",
 }
-
-
-def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -239,7 +222,7 @@ def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
+        b = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS), headless=True)
         yield b
         b.close()
 
