@@ -18,7 +18,7 @@ st.set_page_config(
 from lib.config import ConfigError, check_environment  # noqa: E402  (set_page_config must come first)
 from queries.engine.connection import get_connection  # noqa: E402
 from ui import data, layout  # noqa: E402
-from ui.shell import auth, bootstrap, refresh, sidebar  # noqa: E402
+from ui.shell import auth, bootstrap, preload, refresh, sidebar  # noqa: E402
 
 # url_path = the file's stem: on a fresh server Streamlit's legacy pages/ mode
 # resolves a direct link by file stem before app.py has run (see ui/shell/router.py).
@@ -46,7 +46,8 @@ except ConfigError as err:
 
 bootstrap.ensure_demo(conn.client)
 in_place = page.url_path in refresh.IN_PLACE_PAGES  # its live panels refresh themselves, the page stays put
-with sidebar.selected(sidebar.render(conn.client, in_place)) as chosen, sidebar.timed_run(chosen.refresh_s):
+charts = preload.first_view_draws_charts(page.url_path, st.query_params)  # else its code waits for a chart
+with sidebar.selected(sidebar.render(conn.client, in_place, charts)) as chosen, sidebar.timed_run(chosen.refresh_s):
     if page.url_path in refresh.WHOLE_PAGES:
         refresh.run_page(page, chosen)  # the page is one live panel: its refresh reruns it alone
     else:

@@ -317,3 +317,20 @@ def test_a_linked_page_past_the_last_is_replaced_with_a_notice(open_page):
     assert "The link's `page` is 999, which is past the last page of these fills" in notices
     last = int(dict(at.query_params)["page"]) if "page" in dict(at.query_params) else 1
     assert f"showing {last} instead" in notices
+
+
+def _preloaded(at) -> str:
+    """The sidebar's script: which of the front end's chunks it imports as the run begins (ui/shell/preload.py)."""
+    return "\n".join(h.proto.body for h in at.get("html") if "__deskPreloaded" in h.proto.body)
+
+
+def test_the_fills_view_draws_no_chart_and_leaves_the_chart_code_to_the_first_chart(open_page):
+    """preload.first_view_draws_charts says Trades' fills view has no chart: this holds it to that (a chart added
+    there would otherwise wait for code no one asked for early)."""
+    at = open_page(RANGE)
+    assert not at.exception
+    assert not at.get("plotly_chart")
+    assert "DataFrame." in _preloaded(at) and "PlotlyChart." not in _preloaded(at)
+    at = open_page({**RANGE, "tab": "per_day"})
+    assert at.get("plotly_chart"), "the Per day tab draws its chart"
+    assert "PlotlyChart." in _preloaded(at) and "DataFrame." in _preloaded(at)

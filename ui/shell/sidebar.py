@@ -267,12 +267,13 @@ if (!window.__deskEnterCommitsDates) {
 </script>"""
 
 
-def _enter_commits_dates() -> None:
+def _enter_commits_dates(charts: bool = True) -> None:
     """The date boxes' Enter, and (same element, so nothing new takes space) the chart and grid code's preload
-    (ui/shell/preload.py): the sidebar is drawn before the page, so that code loads while the page runs."""
+    (ui/shell/preload.py): the sidebar is drawn before the page, so that code loads while the page runs. `charts`:
+    the page's first screen draws a chart (preload.first_view_draws_charts)."""
     with st.sidebar:
         st.html(
-            _ENTER_COMMITS_DATES.replace("<script>", "<script>\n" + preload.script(), 1),
+            _ENTER_COMMITS_DATES.replace("<script>", "<script>\n" + preload.script(charts=charts), 1),
             unsafe_allow_javascript=True,
             width="content",
         )
@@ -311,9 +312,10 @@ def follow_source_status(client: DeskClient) -> None:
         st.rerun(scope="app")
 
 
-def render(client: DeskClient, in_place: bool = False) -> Selection:
+def render(client: DeskClient, in_place: bool = False, charts: bool = True) -> Selection:
     """Draw the sidebar and return the global UTC date range and the data-as-of time. `in_place`: the page
-    refreshes its live panels itself (ui/shell/refresh.py), so the sidebar's full-page timer stays off."""
+    refreshes its live panels itself (ui/shell/refresh.py), so the sidebar's full-page timer stays off. `charts`:
+    the page's first screen draws a chart, so the chart code is preloaded (ui/shell/preload.py)."""
     st.session_state[RUN_STARTED_AT] = _clock()  # the page's run starts here; timed_run records its end
     sb = st.sidebar
     source_box = sb.container()
@@ -347,7 +349,7 @@ def render(client: DeskClient, in_place: bool = False) -> Selection:
         st.rerun()
 
     bounds = global_range(as_of or datetime.now(UTC), first_day)
-    _enter_commits_dates()
+    _enter_commits_dates(charts)
     every = _refresh_control()
     if as_of_box is not None:
         with as_of_box:

@@ -46,3 +46,21 @@ def test_it_rides_in_the_sidebars_existing_script(monkeypatch) -> None:
     sidebar._enter_commits_dates()
     assert len(drawn) == 1 and drawn[0].count("<script>") == 1
     assert "__deskPreloaded" in drawn[0] and "__deskEnterCommitsDates" in drawn[0]
+
+
+def test_a_view_with_no_chart_first_leaves_the_chart_code_out() -> None:
+    names = ("PlotlyChart.abc.js", "DataFrame.def.js")
+    text = preload.script(names, charts=False)
+    assert '["DataFrame.def.js"]' in text and "PlotlyChart" not in text
+    assert preload.script(("PlotlyChart.abc.js",), charts=False) == ""
+    # the guard is per chunk: a chart page after a page without one still imports the chart code
+    assert "if (done[name]) continue;" in preload.script(names)
+
+
+def test_only_trades_fills_view_opens_without_a_chart() -> None:
+    assert not preload.first_view_draws_charts("trades", {})
+    assert not preload.first_view_draws_charts("trades", {"tab": "fills", "coins": "BTC"})
+    assert preload.first_view_draws_charts("trades", {"tab": "per_day"})
+    assert preload.first_view_draws_charts("trades", {"coin": "BTC"})  # the drill-down opens on its chart
+    for page in ("", "positions", "tracking_error", "system_health"):
+        assert preload.first_view_draws_charts(page, {})
