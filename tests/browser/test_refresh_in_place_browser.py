@@ -56,7 +56,7 @@ def _open_expander(page, label_start: str) -> str:
     summary = page.locator('[data-testid="stExpander"] summary', has_text=label_start).first
     summary.scroll_into_view_if_needed()
     summary.click()
-    page.wait_for_timeout(500)
+    wait_for_run(page)  # a lazy fold: its content comes with the rerun its opening starts
     return summary.inner_text().strip()
 
 
