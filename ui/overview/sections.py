@@ -132,8 +132,8 @@ def exposure_metrics(view: ExposureNow, snap_day: date | None) -> None:
         )
     if x.get("n_unvalued"):
         st.caption(
-            f":material/warning: {fmt.plural(x['n_unvalued'], 'held coin')} {'has' if x['n_unvalued'] == 1 else 'have'} "
-            "no position value and are left out of the exposure sums."
+            f":material/warning: {fmt.plural(x['n_unvalued'], 'held coin')} without a position value, left out of "
+            "the exposure sums."
         )
 
 

@@ -21,7 +21,7 @@ def notes(t: dict[str, Any], unconverted: pl.DataFrame | None) -> None:
         st.warning(
             f"**{fmt.plural(t['n_invalid'], 'fill')} with a price or size that is not a positive number** (NaN, "
             f"infinite, zero or negative) {'is' if t['n_invalid'] == 1 else 'are'} left out of notional, fees, realized PnL, maker share and "
-            "slippage; they are still listed (column *Valid*).",
+            "slippage, and still listed (column *Valid*).",
             icon=":material/warning:",
         )
     if t.get("n_fee_unconverted"):
@@ -40,6 +40,6 @@ def notes(t: dict[str, Any], unconverted: pl.DataFrame | None) -> None:
     if t.get("n_spot"):
         st.caption(
             f"{fmt.plural(t['n_spot'], 'spot fill')} (e.g. PURR/USDC, @107) {'is' if t['n_spot'] == 1 else 'are'} in "
-            f"the fills and the sums above, but {'is' if t['n_spot'] == 1 else 'are'} no perp position: Positions and Tracking Error leave them out, and they are not "
-            "judged against a Binance price."
+            "the fills and the sums above, but spot, not perp: Positions and Tracking Error leave spot fills out, and "
+            "no spot fill is judged against a Binance price."
         )
