@@ -139,15 +139,24 @@ def resolve_span(start: datetime | None, end: datetime | None) -> tuple[date, in
     return start_day, ms_of(end)
 
 
-def _exists(client: Any, qualified: str) -> bool:
-    return int(client.command(f"EXISTS TABLE {qualified}")) == 1
+# The seeder's own statements take their table names as bound identifiers (`db`, `tbl`), as the app's queries do.
+def _table(db: str, tbl: str) -> dict[str, str]:
+    return {"db": db, "tbl": tbl}
+
+
+def _exists(client: Any, table: dict[str, str]) -> bool:
+    return int(client.command("EXISTS TABLE {db:Identifier}.{tbl:Identifier}", parameters=table)) == 1
+
+
+def _count(client: Any, table: dict[str, str]) -> int:
+    return int(client.command("SELECT count() FROM {db:Identifier}.{tbl:Identifier}", parameters=table))
 
 
 def is_seeded(client: Any, tables: TableMap | None = None) -> bool:
     """True when the account table exists and has rows."""
-    q = (tables or table_map()).qualified("account")
+    account = _table(*(tables or table_map()).tables["account"])
     try:
-        return _exists(client, q) and int(client.command(f"SELECT count() FROM {q}")) > 0
+        return _exists(client, account) and _count(client, account) > 0
     except Exception:  # noqa: BLE001 - database missing etc.
         return False
 
@@ -169,41 +178,57 @@ class DeskState:
         return datetime.fromtimestamp(self.end_ms / 1000, UTC)
 
 
-def _state_table(tables: TableMap) -> str:
-    return f"`{tables.tables['account'][0]}`.`{STATE_TABLE}`"
+def _state_table(tables: TableMap) -> dict[str, str]:
+    return _table(tables.tables["account"][0], STATE_TABLE)
+
+
+_READ_STATE = (
+    "SELECT end_ms, generator, seed, coins, start, accounts FROM {db:Identifier}.{tbl:Identifier} "
+    "ORDER BY end_ms DESC LIMIT 1"
+)
+# a state table written before desks had several accounts has no `accounts`: those desks have one
+_READ_OLD_STATE = (
+    "SELECT end_ms, generator, seed, coins, start, toUInt32(1) FROM {db:Identifier}.{tbl:Identifier} "
+    "ORDER BY end_ms DESC LIMIT 1"
+)
 
 
 def read_state(client: Any, tables: TableMap | None = None) -> DeskState | None:
     """The newest state row of a demo desk; None for a desk without one (another generator) or none."""
-    q = _state_table(tables or table_map())
-    if not _exists(client, q):
+    state = _state_table(tables or table_map())
+    if not _exists(client, state):
         return None
-    # a state table written before desks had several accounts has no `accounts`: those desks have one
-    accounts = "accounts" if "accounts" in _columns(client, q) else "toUInt32(1)"
-    rows = client.query(
-        f"SELECT end_ms, generator, seed, coins, start, {accounts} FROM {q} ORDER BY end_ms DESC LIMIT 1"
-    )
+    statement = _READ_STATE if "accounts" in _columns(client, state) else _READ_OLD_STATE
+    rows = client.query(statement, parameters=state)
     if not rows.result_rows:
         return None
     end_ms, gen, sd, coins, start, n_accounts = rows.result_rows[0]
     return DeskState(int(end_ms), int(gen), int(sd), int(coins), start, int(n_accounts))
 
 
-def _columns(client: Any, qualified: str) -> set[str]:
-    return {row[0] for row in client.query(f"DESCRIBE TABLE {qualified}").result_rows}
+def _columns(client: Any, table: dict[str, str]) -> set[str]:
+    return {
+        row[0] for row in client.query("DESCRIBE TABLE {db:Identifier}.{tbl:Identifier}", parameters=table).result_rows
+    }
 
 
 def write_state(client: Any, tables: TableMap, state: DeskState) -> None:
-    q = _state_table(tables)
+    table = _state_table(tables)
     client.command(
-        f"CREATE TABLE IF NOT EXISTS {q} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, "
-        f"start Date, written_at DateTime64(3, 'UTC'), accounts UInt32 DEFAULT 1) "
-        f"ENGINE = MergeTree ORDER BY end_ms"
+        "CREATE TABLE IF NOT EXISTS {db:Identifier}.{tbl:Identifier} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, "
+        "start Date, written_at DateTime64(3, 'UTC'), accounts UInt32 DEFAULT 1) "
+        "ENGINE = MergeTree ORDER BY end_ms",
+        parameters=table,
     )
-    client.command(f"ALTER TABLE {q} ADD COLUMN IF NOT EXISTS accounts UInt32 DEFAULT 1")  # an older desk's table
+    # an older desk's table
+    client.command(
+        "ALTER TABLE {db:Identifier}.{tbl:Identifier} ADD COLUMN IF NOT EXISTS accounts UInt32 DEFAULT 1",
+        parameters=table,
+    )
     client.insert_arrow(
-        q,
-        pa.table(
+        table["tbl"],
+        database=table["db"],
+        arrow_table=pa.table(
             {
                 "end_ms": pa.array([state.end_ms], pa.int64()),
                 "generator": pa.array([state.generator], pa.uint32()),
@@ -354,7 +379,7 @@ class DeskModel:
         return out
 
     def heartbeat_statement(self, lo_ms: int, hi_ms: int) -> str:
-        return heartbeat_sql(self.ctx(lo_ms, hi_ms), self.tables.qualified("heartbeat"), self.uni.n_model, self.n_held)
+        return heartbeat_sql(self.ctx(lo_ms, hi_ms), self.uni.n_model, self.n_held)
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
@@ -404,7 +429,11 @@ def insert_window(
         frac[0] + (frac[1] - frac[0]) * len(steps) / (len(steps) + 1),
         f"insert {model.tables.qualified('heartbeat')} (SQL)",
     )
-    client.command(model.heartbeat_statement(lo_ms, hi_ms), settings=_INSERT_SETTINGS)
+    client.command(
+        model.heartbeat_statement(lo_ms, hi_ms),
+        parameters=_table(*model.tables.tables["heartbeat"]),
+        settings=_INSERT_SETTINGS,
+    )
     return out
 
 
@@ -429,12 +458,11 @@ def seed_client(
     if is_seeded(client, tables) and not force:
         return {"seeded": False, "reason": "already seeded", "tables": {}, "seconds": 0.0}
     if force:
-        for db, tbl in tables.tables.values():
-            client.command(f"DROP TABLE IF EXISTS `{db}`.`{tbl}`")
-        client.command(f"DROP TABLE IF EXISTS {_state_table(tables)}")
+        for table in [*(_table(db, tbl) for db, tbl in tables.tables.values()), _state_table(tables)]:
+            client.command("DROP TABLE IF EXISTS {db:Identifier}.{tbl:Identifier}", parameters=table)
     create_all(client, tables)
     for name in tables.tables:
-        if int(client.command(f"SELECT count() FROM {tables.qualified(name)}")) > 0:
+        if _count(client, _table(*tables.tables[name])) > 0:
             raise RuntimeError(f"{tables.qualified(name)} already has rows; seed with force=True to replace them")
 
     end_day = datetime.fromtimestamp(end_ms / 1000, UTC).date()
@@ -444,7 +472,7 @@ def seed_client(
     out = insert_window(client, model, NEVER, end_ms, say, (0.3, 0.95))
     write_state(client, tables, DeskState(end_ms, GENERATOR_VERSION, seed, coins, start_day, accounts))
     counts = {name: t.num_rows for name, t in out.items() if name != "heartbeat"}
-    counts["heartbeat"] = int(client.command(f"SELECT count() FROM {tables.qualified('heartbeat')}"))
+    counts["heartbeat"] = _count(client, _table(*tables.tables["heartbeat"]))
 
     dups = {name: out[name].num_rows - _unique_rows(out[name], name) for name in SYNCED}
     seconds = round(time.perf_counter() - t_start, 2)

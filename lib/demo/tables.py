@@ -826,8 +826,10 @@ def sync_log_rows(ctx: Ctx, runs: SyncRuns) -> pa.Table:
 # --- heartbeats -------------------------------------------------------------------
 
 
-def heartbeat_sql(ctx: Ctx, target: str, n_symbols: int, n_held: int) -> str:
+def heartbeat_sql(ctx: Ctx, n_symbols: int, n_held: int) -> str:
     """INSERT ... SELECT FROM numbers(): one beat per minute for the 7 polling monitors, in (lo, hi].
+
+    The heartbeat table is bound as `{db:Identifier}.{tbl:Identifier}`; the numbers are the generator's own.
 
     Each beat is a hash of its global number (minute since the desk's start x 7 + monitor)."""
     mons = MONITORS[:7]
@@ -847,7 +849,7 @@ def heartbeat_sql(ctx: Ctx, target: str, n_symbols: int, n_held: int) -> str:
     names = "[" + ",".join(f"'{m}'" for m in mons) + "]"
     s = int(ctx.seed)
     return f"""
-INSERT INTO {target} (ts, monitor, host, status, message, rows, duration_ms)
+INSERT INTO {{db:Identifier}}.{{tbl:Identifier}} (ts, monitor, host, status, message, rows, duration_ms)
 SELECT fromUnixTimestamp64Milli(tms, 'UTC'), {names}[mk + 1], '{HOST}', if(is_err, 'error', 'ok'),
        if(is_err, arrayElement({msgs}[mk + 1], 1 + h3 % length({msgs}[mk + 1])),
           if(mk IN (2, 3) AND mm % 1440 < 3 AND h4 % 3 = 0,
