@@ -15,6 +15,7 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
+from lib import format as fmt
 from lib.config import DEFAULT_DEMO_PATH
 from lib.demo.simulation.market import coin_count
 
@@ -99,7 +100,7 @@ def run(a: argparse.Namespace) -> int:
         return 0
     print(
         f"seeded {a.path}: {res['start']} .. {res['end']} UTC, {res['model_coins']} model coins, "
-        f"account{'s' if len(res['accounts']) > 1 else ''} {', '.join(res['accounts'])}"
+        f"{fmt.agree(len(res['accounts']), 'account', 'accounts')} {', '.join(res['accounts'])}"
     )
     for name, n in res["tables"].items():
         dup = res["duplicates"].get(name)
@@ -126,6 +127,6 @@ def _up_to_date(a: argparse.Namespace, progress) -> int:
         writer.close()
     print(
         f"{a.path}: demo desk {done} to {feeder.state.end:%Y-%m-%d %H:%M:%S} UTC, "
-        f"{feeder.state.accounts} account{'s' if feeder.state.accounts > 1 else ''}"
+        f"{fmt.plural(feeder.state.accounts, 'account')}"
     )
     return 0

@@ -150,6 +150,12 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
+def agree(n: int, one: str, many: str) -> str:
+    """The word that agrees with a count, beside `plural`, so a sentence reads right for one: agree(n, 'is', 'are'),
+    agree(n, 'it', 'them')."""
+    return one if n == 1 else many
+
+
 def leverage(x: float | None, signed: bool = False) -> str:
     """Leverage (notional / equity): '2.98x'; signed, a change: '+0.12x', '−0.05x', never '−0.00x'."""
     if not _shown(x):

@@ -87,7 +87,7 @@ if view.days_without_targets:
     gaps = ", ".join(d.isoformat() for d in view.days_without_targets)
     st.info(
         f"**{fmt.plural(len(view.days_without_targets), 'day')} without model targets or data** "
-        f"{'is a gap' if len(view.days_without_targets) == 1 else 'are gaps'} in the charts (never zeros): {gaps}.",
+        f"{fmt.agree(len(view.days_without_targets), 'is a gap', 'are gaps')} in the charts (never zeros): {gaps}.",
         icon=":material/event_busy:",
     )
 

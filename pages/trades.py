@@ -176,7 +176,7 @@ with tabs[3]:
     if tabs[3].open:
         n_untracked = totals.get("n_untracked", 0)
         st.markdown(
-            f"**{fmt.plural(n_untracked, 'fill')}** in the range {'has' if n_untracked == 1 else 'have'} an order id with no row in the orders table "
+            f"**{fmt.plural(n_untracked, 'fill')}** in the range {fmt.agree(n_untracked, 'has', 'have')} an order id with no row in the orders table "
             "(the order monitor never saw the order)."
         )
         if n_untracked:

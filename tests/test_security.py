@@ -289,6 +289,7 @@ SAFE_FUNCTIONS = {
     "round", "abs", "float", "isoformat", "strftime", "bool", "window_text", "snapshot_hour_text", "drawdown",
     "checkpoint_label", "leverage",
     "plural",  # a count and the noun the caller wrote: a literal at every call
+    "agree",  # one of the two words the caller wrote: literals at every call
 }  # fmt: skip
 SAFE_ANNOTATIONS = {"int", "float", "bool", "date", "datetime", "timedelta", "None", "Optional"}
 # (file, expression) a reader can check is not from the data (or is Markdown escaped where it is built), and why

@@ -152,8 +152,7 @@ def durations_fold_label(durations: pl.DataFrame, hours: int) -> str:
     failed = (
         durations.filter(pl.col("failures") > 0).select(pl.col("hour").n_unique()).item() if durations.height else 0
     )
-    hours_word = "hour" if failed == 1 else "hours"
     return (
         f"Sync durations · {fmt.hours_span(hours)} · longest run {fmt.duration(longest)} · "
-        f"{failed} {hours_word} with failed runs"
+        f"{fmt.plural(failed, 'hour')} with failed runs"
     )

@@ -263,8 +263,8 @@ def lag_sentence(
         cat, names, share = dominant
         one, many = _CATEGORY_WORDS[cat]
         return (_DOMINANT_KINDS[cat] if len(names) > 1 else f"one {one}"), (  # not "a few missing names" of one
-            f"{text}, but {len(names)} {one if len(names) == 1 else many} "
-            f"({_names(names)}) {'carries' if len(names) == 1 else 'carry'} {fmt.pct(share, 0)} of Σerr²"
+            f"{text}, but {fmt.plural(len(names), one, many)} "
+            f"({_names(names)}) {fmt.agree(len(names), 'carries', 'carry')} {fmt.pct(share, 0)} of Σerr²"
         )
     if sched is None:
         return NO_CLEAR_LAG, (

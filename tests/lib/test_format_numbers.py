@@ -86,3 +86,9 @@ def test_a_count_has_its_noun_in_the_right_number():
     assert fmt.plural(0, "day") == "0 days" and fmt.plural(1728, "run") == "1,728 runs"
     assert fmt.plural(2, "deposit/withdrawal") == "2 deposit/withdrawals"
     assert fmt.plural(2, "entry", "entries") == "2 entries"
+
+
+def test_the_word_after_a_count_agrees_with_it():
+    assert fmt.agree(1, "is", "are") == "is" and fmt.agree(2, "is", "are") == "are"
+    assert fmt.agree(0, "it", "them") == "them"  # "0 fees ... are not in"
+    assert f"{fmt.plural(1, 'fill')} {fmt.agree(1, 'has', 'have')}" == "1 fill has"

@@ -172,8 +172,8 @@ def decomposition(view: Decomposition) -> None:
     if w.get("n_fee_other_token"):
         st.caption(
             f":material/currency_exchange: {fmt.plural(w['n_fee_other_token'], 'fee')} paid in a token other than "
-            f"USDC {'is' if w['n_fee_other_token'] == 1 else 'are'} not in *fees* (no USD value): the residual holds "
-            f"{'it' if w['n_fee_other_token'] == 1 else 'them'}."
+            f"USDC {fmt.agree(w['n_fee_other_token'], 'is', 'are')} not in *fees* (no USD value): the residual holds "
+            f"{fmt.agree(w['n_fee_other_token'], 'it', 'them')}."
         )
     if parts["residual"] is None and parts["total"] is not None:
         st.info(
@@ -232,7 +232,7 @@ def equity_and_drawdown(view: Drawdown, flows: pl.DataFrame | None, bucket_label
     ]
     if view.n_bad_snapshots:
         notes.append(
-            f"{fmt.plural(view.n_bad_snapshots, 'account snapshot')} with missing, zero or negative equity {'was' if view.n_bad_snapshots == 1 else 'were'} skipped."
+            f"{fmt.plural(view.n_bad_snapshots, 'account snapshot')} with missing, zero or negative equity {fmt.agree(view.n_bad_snapshots, 'was', 'were')} skipped."
         )
     st.caption(" ".join(notes))
 

@@ -16,7 +16,7 @@ def open_chains(timeline: pl.DataFrame | None) -> None:
     if bad:
         names = ", ".join(fmt.md_text(s) for s in bad[:15]) + (f", +{len(bad) - 15} more" if len(bad) > 15 else "")
         st.warning(
-            f"**{fmt.plural(len(bad), 'position')} from fills that {'does' if len(bad) == 1 else 'do'} not chain** "
+            f"**{fmt.plural(len(bad), 'position')} from fills that {fmt.agree(len(bad), 'does', 'do')} not chain** "
             f"(several fills in one millisecond whose start positions and sizes do not lead to one result): {names}. The highest trade id's "
             "result is used; check these against the exchange snapshot below.",
             icon=":material/link_off:",

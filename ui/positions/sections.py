@@ -77,12 +77,12 @@ def reconciliation(rec: pl.DataFrame, snapshot_taken: str, n_open: int) -> None:
     if absent.height:
         st.error(
             f"**Incomplete snapshot round ({snapshot_taken}):** {fmt.plural(absent.height, 'coin')} the fills say "
-            f"{'is held has' if absent.height == 1 else 'are held have'} no row in it ({', '.join(fmt.md_text(c) for c in absent['sym'].to_list()[:10])}). Missing is not flat: the "
+            f"{fmt.agree(absent.height, 'is held has', 'are held have')} no row in it ({', '.join(fmt.md_text(c) for c in absent['sym'].to_list()[:10])}). Missing is not flat: the "
             "exchange side is unknown for them, not 0.",
             icon=":material/report:",
         )
     st.warning(
-        f"**{fmt.plural(rec.height, 'coin')} {'differs' if rec.height == 1 else 'differ'}** between the position implied by the fills and the "
+        f"**{fmt.plural(rec.height, 'coin')} {fmt.agree(rec.height, 'differs', 'differ')}** between the position implied by the fills and the "
         f"exchange snapshot of {snapshot_taken}. A difference means fills or snapshots are missing "
         "(a fill not synced yet, or a snapshot round that is incomplete).",
         icon=":material/sync_problem:",

@@ -131,7 +131,7 @@ def view(settings: alert_settings.AlertSettings, now: datetime) -> Delivery:
     )
     failing = tuple(
         f"{where.get(n.channel, CHANNEL_NAMES.get(n.channel, n.channel) + ' (not configured any more)')}: "
-        f"{OUTCOME.get(n.status, n.status)} since {fmt.utc(n.created)}, {n.attempts} tr{'y' if n.attempts == 1 else 'ies'}, "
+        f"{OUTCOME.get(n.status, n.status)} since {fmt.utc(n.created)}, {fmt.plural(n.attempts, 'try', 'tries')}, "
         f"the last {fmt.utc(n.tried)}: {_reason(n.error) or 'no answer'}"
         for n in status.failing
     )

@@ -60,13 +60,13 @@ def contract_table(check: pl.DataFrame | None) -> None:
     if broken:
         st.error(
             f"**{fmt.plural(broken, 'contract column')} broken** — the panels that read "
-            f"{'it' if broken == 1 else 'them'} cannot be shown. {line}",
+            f"{fmt.agree(broken, 'it', 'them')} cannot be shown. {line}",
             icon=":material/error:",
         )
     if absent:
         st.warning(
-            f"**{'Table' if len(absent) == 1 else 'Tables'} not found or not readable:** "
-            f"{', '.join(fmt.md_text(t) for t in absent)} — {'its' if len(absent) == 1 else 'their'} panels say so. {line}",
+            f"**{fmt.agree(len(absent), 'Table', 'Tables')} not found or not readable:** "
+            f"{', '.join(fmt.md_text(t) for t in absent)} — {fmt.agree(len(absent), 'its', 'their')} panels say so. {line}",
             icon=":material/table_rows:",
         )
     if not (broken or absent) and n[contract.NORMALISED]:
@@ -102,7 +102,7 @@ def future_rows(df: pl.DataFrame | None) -> None:
         return
     st.warning(
         f"**{fmt.plural(int(bad['n_future'].sum()), 'row')} dated in the future** (after the server's now + {skew}) "
-        f"in {fmt.plural(bad.height, 'table')}: {'it does' if int(bad['n_future'].sum()) == 1 else 'they do'} not set *data as of* or any page's default range, and "
+        f"in {fmt.plural(bad.height, 'table')}: {fmt.agree(int(bad['n_future'].sum()), 'it does', 'they do')} not set *data as of* or any page's default range, and "
         "the feed that wrote them needs a look.",
         icon=":material/update:",
     )
@@ -133,7 +133,7 @@ def stray_rows(df: pl.DataFrame | None, rule: str) -> None:
     st.warning(
         f"**{fmt.plural(int(bad['n_stray'].sum()), 'row')} dated before the desk's inception** ({when}) in "
         f"{fmt.plural(bad.height, 'table')}, the oldest on {fmt.utc(first)}: "
-        f"{'it is' if int(bad['n_stray'].sum()) == 1 else 'they are'} not a start mark, the first day of the *All* range or the start of *PnL since inception*. "
+        f"{fmt.agree(int(bad['n_stray'].sum()), 'it is', 'they are')} not a start mark, the first day of the *All* range or the start of *PnL since inception*. "
         f"Inception is {fmt.md_text(rule)}.",
         icon=":material/history:",
     )

@@ -20,7 +20,7 @@ def notes(t: dict[str, Any], unconverted: pl.DataFrame | None) -> None:
     if t.get("n_invalid"):
         st.warning(
             f"**{fmt.plural(t['n_invalid'], 'fill')} with a price or size that is not a positive number** (NaN, "
-            f"infinite, zero or negative) {'is' if t['n_invalid'] == 1 else 'are'} left out of notional, fees, realized PnL, maker share and "
+            f"infinite, zero or negative) {fmt.agree(t['n_invalid'], 'is', 'are')} left out of notional, fees, realized PnL, maker share and "
             "slippage, and still listed (column *Valid*).",
             icon=":material/warning:",
         )
@@ -33,13 +33,13 @@ def notes(t: dict[str, Any], unconverted: pl.DataFrame | None) -> None:
             )
         st.warning(
             f"**{fmt.plural(t['n_fee_unconverted'], 'fee')} paid in a token without a known USD price** "
-            f"{'is' if t['n_fee_unconverted'] == 1 else 'are'} not in "
+            f"{fmt.agree(t['n_fee_unconverted'], 'is', 'are')} not in "
             f"the Fees total{tokens}.",
             icon=":material/currency_exchange:",
         )
     if t.get("n_spot"):
         st.caption(
-            f"{fmt.plural(t['n_spot'], 'spot fill')} (e.g. PURR/USDC, @107) {'is' if t['n_spot'] == 1 else 'are'} in "
+            f"{fmt.plural(t['n_spot'], 'spot fill')} (e.g. PURR/USDC, @107) {fmt.agree(t['n_spot'], 'is', 'are')} in "
             "the fills and the sums above, but spot, not perp: Positions and Tracking Error leave spot fills out, and "
             "no spot fill is judged against a Binance price."
         )
