@@ -115,6 +115,7 @@ def test_orders_and_pressure_charts():
     )
     spec = orders_panel.pressure_chart(pressure, "hourly")
     assert_valid(spec)
-    assert trace(spec, "orders")["y"] == [2] and trace(spec, "trades")["customdata"] == [1]
+    assert trace(spec, "orders")["y"] == [2] and trace(spec, "trades")["customdata"] == ["1 beat, 1 retry"]
+    assert trace(spec, "orders")["customdata"] == ["2 beats, 5 retries"]
     assert_valid(orders_panel.pressure_chart(pressure.clear(), "hourly"))
     assert_valid(orders_panel.outcomes_chart(outcomes.clear()))

@@ -36,8 +36,10 @@ def daily_activity(daily: pl.DataFrame) -> Spec:
             "y": plot.percent(d["turnover"].to_list()),
             "name": "Turnover",
             "marker": {"color": C["turnover"]},
-            "customdata": [[fmt.usd(n), f] for n, f in zip(d["notional_usd"].to_list(), d["n_fills"].to_list())],
-            "hovertemplate": "%{x|%Y-%m-%d}: %{y:.1f}% of equity<br>%{customdata[0]} in %{customdata[1]} fills"
+            "customdata": [
+                [fmt.usd(n), fmt.plural(f, "fill")] for n, f in zip(d["notional_usd"].to_list(), d["n_fills"].to_list())
+            ],
+            "hovertemplate": "%{x|%Y-%m-%d}: %{y:.1f}% of equity<br>%{customdata[0]} in %{customdata[1]}"
             "<extra></extra>",
         },
         {
@@ -48,7 +50,8 @@ def daily_activity(daily: pl.DataFrame) -> Spec:
             "name": "Off-window fills",
             "mode": "markers",
             "marker": {"color": C["off_window"], "size": 9, "symbol": "diamond"},
-            "hovertemplate": "%{x|%Y-%m-%d}: %{y} fill(s) after 00:05 UTC<extra></extra>",
+            "customdata": [fmt.plural(n, "fill") for n in late["n_off_window"].to_list()],
+            "hovertemplate": "%{x|%Y-%m-%d}: %{customdata} after 00:05 UTC<extra></extra>",
         },
     ]
     return plot.spec(
@@ -92,11 +95,11 @@ def coin_slippage(by_coin: pl.DataFrame, top: int = 25) -> Spec:
             "orientation": "h",
             "marker": {"color": [C["sell"] if v > 0 else C["buy"] for v in vals]},
             "customdata": [
-                [fmt.usd(n), fmt.usd(c, signed=True), u]
+                [fmt.usd(n), fmt.usd(c, signed=True), fmt.plural(u, "unpriced fill")]
                 for n, c, u in zip(d["notional_usd"].to_list(), d["slippage_usd"].to_list(), d["n_unpriced"].to_list())
             ],
             "hovertemplate": "%{y}: %{x:+.1f} bp on %{customdata[0]}<br>cost %{customdata[1]} · "
-            "%{customdata[2]} unpriced fill(s)<extra></extra>",
+            "%{customdata[2]}<extra></extra>",
         }
     ]
     return plot.spec(

@@ -213,11 +213,13 @@ def pressure_chart(pressure: pl.DataFrame, bucket_label: str) -> Spec:
                 "name": label,
                 "x": plot.utc_text(part["bucket"]),
                 "y": part["n_429"].to_list(),
-                "customdata": part["retries"].to_list(),
+                "customdata": [
+                    f"{fmt.plural(n, 'beat')}, {fmt.plural(r, 'retry', 'retries')}"
+                    for n, r in zip(part["n_429"].to_list(), part["retries"].to_list())
+                ],
                 "hovertext": [label] * part.height,  # the name as data, never inside the template
                 "marker": {"color": MONITOR_COLORS[i % len(MONITOR_COLORS)]},
-                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{hovertext}: %{y} beats, %{customdata} "
-                "retries<extra></extra>",
+                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{hovertext}: %{customdata}<extra></extra>",
             }
         )
     return plot.spec(

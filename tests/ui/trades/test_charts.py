@@ -38,7 +38,7 @@ def test_daily_activity_turnover_in_percent_with_gaps() -> None:
     assert bars["x"] == ["2025-12-05", "2025-12-06", "2025-12-07", "2025-12-08"]
     assert bars["y"] == [12.5, None, 25.0, 50.0]
     assert bars["marker"]["color"] == C["turnover"]
-    assert bars["customdata"][0] == [fmt.usd(125_000.0), 20]
+    assert bars["customdata"][0] == [fmt.usd(125_000.0), "20 fills"]
     assert "yaxis" not in bars  # the left axis
     lay = spec["layout"]
     assert lay["yaxis"]["ticksuffix"] == "%" and lay["yaxis"]["title"]["text"] == "turnover"
@@ -50,6 +50,10 @@ def test_daily_activity_off_window_days_on_the_right_axis() -> None:
     spec = charts.daily_activity(_daily())
     late = trace(spec, "Off-window fills")
     assert late["x"] == ["2025-12-05", "2025-12-08"] and late["y"] == [3, 9]  # only days with late fills
+    assert late["customdata"] == ["3 fills", "9 fills"] and "fill(s)" not in late["hovertemplate"]
+    one = trace(charts.daily_activity(_daily(n_fills=[40, 1, 12, 60], n_off_window=[0, 1, 0, 0])), "Off-window fills")
+    assert one["customdata"] == ["1 fill"]
+    assert trace(charts.daily_activity(_daily(n_fills=[40, 1, 12, 60])), "Turnover")["customdata"][0][1] == "1 fill"
     assert late["yaxis"] == "y2" and late["mode"] == "markers"
     assert late["marker"]["color"] == C["off_window"] and late["marker"]["symbol"] == "diamond"
     axis2 = spec["layout"]["yaxis2"]
@@ -95,7 +99,8 @@ def test_coin_slippage_top_coins_sorted_and_coloured() -> None:
     # the 3 largest priced coins by notional (BTC, ETH, SOL), sorted by slippage
     assert bars["y"] == ["ETH", "SOL", "BTC"] and bars["x"] == [-1.0, 0.0, 2.5]
     assert bars["marker"]["color"] == [C["buy"], C["buy"], C["sell"]]  # positive = worse = red
-    assert bars["customdata"][2] == [fmt.usd(9e6), fmt.usd(2250.0, signed=True), 0]
+    assert bars["customdata"][2] == [fmt.usd(9e6), fmt.usd(2250.0, signed=True), "0 unpriced fills"]
+    assert bars["customdata"][0][2] == "1 unpriced fill" and "fill(s)" not in bars["hovertemplate"]
     lay = spec["layout"]
     assert lay["showlegend"] is False and lay["xaxis"]["ticksuffix"] == " bp"
     assert lay["yaxis"]["type"] == "category"
