@@ -69,7 +69,7 @@ def html(events: Sequence[Event], checked_at: datetime, still_firing: int = 0) -
             f'<span style="color:#344054;font-size:13px">{escape(e.detail)}</span></td></tr>'
         )
     total = (
-        (f'<p style="color:#475467;font-size:13px">{fmt.plural(still_firing, "alert")} firing in total.</p>')
+        f'<p style="color:#475467;font-size:13px">{fmt.plural(still_firing, "alert")} firing in total.</p>'
         if still_firing
         else ""
     )

@@ -215,8 +215,8 @@ def _columns(client: Any, table: dict[str, str]) -> set[str]:
 def write_state(client: Any, tables: TableMap, state: DeskState) -> None:
     table = _state_table(tables)
     client.command(
-        "CREATE TABLE IF NOT EXISTS {db:Identifier}.{tbl:Identifier} (end_ms Int64, generator UInt32, seed Int64, coins UInt32, "
-        "start Date, written_at DateTime64(3, 'UTC'), accounts UInt32 DEFAULT 1) "
+        "CREATE TABLE IF NOT EXISTS {db:Identifier}.{tbl:Identifier} (end_ms Int64, generator UInt32, seed Int64, "
+        "coins UInt32, start Date, written_at DateTime64(3, 'UTC'), accounts UInt32 DEFAULT 1) "
         "ENGINE = MergeTree ORDER BY end_ms",
         parameters=table,
     )
